@@ -1,0 +1,16 @@
+package org.sam3j.io;
+
+import java.io.IOException;
+
+/** A weights or tensor file that is malformed, truncated, unsafe or of an unsupported kind. */
+public class CheckpointFormatException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public CheckpointFormatException(String message) {
+        super(message);
+    }
+
+    public CheckpointFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
