@@ -1,0 +1,103 @@
+package org.sam3j.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fixed set of worker threads for data-parallel kernels. One instance per backend; the calling
+ * thread takes part in the work, so {@code threads = 1} runs everything on the caller.
+ */
+public final class Parallel implements AutoCloseable {
+    /** Body of a parallel loop over the half-open range {@code [from, to)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    /** Body of a parallel loop that also receives the worker index ({@code 0..threads-1}) for scratch buffers. */
+    @FunctionalInterface
+    public interface WorkerRangeBody {
+        void run(int worker, int from, int to);
+    }
+
+    private final int threads;
+    private final ExecutorService pool;
+
+    /** @param threads number of threads including the caller (at least 1) */
+    public Parallel(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        if (threads > 1) {
+            AtomicInteger n = new AtomicInteger();
+            ThreadFactory tf = r -> {
+                Thread t = new Thread(r, "sam3j-cpu-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            this.pool = Executors.newFixedThreadPool(threads - 1, tf);
+        } else {
+            this.pool = null;
+        }
+    }
+
+    /** Number of threads, the caller included. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Splits {@code [0, n)} into at most {@link #threads()} contiguous chunks and runs them in parallel. */
+    public void forRange(int n, RangeBody body) {
+        forRange(n, 1, (w, a, b) -> body.run(a, b));
+    }
+
+    /**
+     * Splits {@code [0, n)} into contiguous chunks of at least {@code grain} items (one per worker at
+     * most) and runs them in parallel; the worker index is unique among concurrently running chunks.
+     */
+    public void forRange(int n, int grain, WorkerRangeBody body) {
+        if (n <= 0) return;
+        int chunks = (int) Math.min(threads, Math.max(1, n / (long) Math.max(1, grain)));
+        if (chunks <= 1 || pool == null) {
+            body.run(0, 0, n);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(chunks - 1);
+        for (int c = 1; c < chunks; c++) {
+            final int w = c;
+            final int from = (int) ((long) n * c / chunks);
+            final int to = (int) ((long) n * (c + 1) / chunks);
+            futures.add(pool.submit(() -> body.run(w, from, to)));
+        }
+        RuntimeException failure = null;
+        try {
+            body.run(0, 0, (int) ((long) n / chunks));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    Throwable c = e.getCause();
+                    failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+                }
+            }
+        }
+        if (failure != null) throw failure;
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) pool.shutdownNow();
+    }
+}
