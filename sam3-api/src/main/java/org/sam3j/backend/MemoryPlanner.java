@@ -1,0 +1,207 @@
+package org.sam3j.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.Tensor;
+
+/**
+ * Liveness-based buffer planning over a {@link Graph} (as ggml's graph allocator): walks the nodes in
+ * order, gives each computed node the best-fitting free range of one arena, and returns ranges to the
+ * free list after their last consumer. Backends of any kind (CPU arrays, device memory) use the plan.
+ */
+public final class MemoryPlanner {
+    /** Alignment of every arena range, in bytes. */
+    public static final int ALIGNMENT = 64;
+
+    private MemoryPlanner() {}
+
+    /** Ops whose output may overwrite their first operand when that operand dies with them. */
+    private static boolean canRunInPlace(Op op) {
+        switch (op) {
+            case ADD:
+            case MUL:
+            case SCALE:
+            case GELU:
+            case RELU:
+            case SIGMOID:
+            case LAYER_NORM:
+            case ROPE:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static boolean isLeaf(Op op) {
+        return op == Op.INPUT || op == Op.WEIGHT || op == Op.CONSTANT;
+    }
+
+    /** Plans the graph's memory. */
+    public static MemoryPlan plan(Graph graph) {
+        List<Tensor> nodes = graph.nodes();
+        int n = nodes.size();
+
+        // 1. which nodes any output depends on
+        boolean[] needed = new boolean[n];
+        for (Tensor out : graph.outputs().values()) needed[out.id()] = true;
+        for (int i = n - 1; i >= 0; i--) {
+            if (!needed[i]) continue;
+            Tensor t = nodes.get(i);
+            for (int j = 0; j < t.inputCount(); j++) needed[t.input(j).id()] = true;
+        }
+
+        // 2. storage roots of views, and pinned (output) roots
+        int[] root = new int[n];
+        for (int i = 0; i < n; i++) {
+            Tensor t = nodes.get(i);
+            root[i] = t.op() == Op.RESHAPE ? root[t.input(0).id()] : i;
+        }
+        boolean[] pinned = new boolean[n];
+        for (Tensor out : graph.outputs().values()) pinned[root[out.id()]] = true;
+
+        // 3. last consumer of every storage root (views extend their root's life)
+        int[] lastUse = new int[n];
+        java.util.Arrays.fill(lastUse, -1);
+        for (int i = 0; i < n; i++) {
+            if (!needed[i]) continue;
+            Tensor t = nodes.get(i);
+            for (int j = 0; j < t.inputCount(); j++) {
+                int r = root[t.input(j).id()];
+                lastUse[r] = Math.max(lastUse[r], i);
+            }
+        }
+
+        MemoryPlan.Kind[] kinds = new MemoryPlan.Kind[n];
+        long[] offsets = new long[n];
+        int[] owner = new int[n];          // storage owner after in-place takeovers (follow until fixed point)
+        int[] liveUntil = new int[n];      // per owner: index of the last node reading that storage
+        for (int i = 0; i < n; i++) owner[i] = i;
+        List<Tensor> schedule = new ArrayList<>();
+        FreeList arena = new FreeList();
+        long outputBytes = 0;
+        long unplanned = 0;
+        for (int i = 0; i < n; i++) {
+            Tensor t = nodes.get(i);
+            if (!needed[i]) {
+                kinds[i] = MemoryPlan.Kind.UNUSED;
+                continue;
+            }
+            if (isLeaf(t.op())) {
+                kinds[i] = MemoryPlan.Kind.EXTERNAL;
+                continue;
+            }
+            if (t.op() == Op.RESHAPE) {
+                continue; // resolved below, after every takeover is known
+            }
+            schedule.add(t);
+            long bytes = align(t.numel() * t.dtype().byteSize());
+            if (pinned[i]) {
+                kinds[i] = MemoryPlan.Kind.OUTPUT;
+                outputBytes += bytes;
+            } else {
+                unplanned += bytes;
+                int src = find(owner, root[t.input(0).id()]);
+                kinds[i] = MemoryPlan.Kind.ARENA;
+                if (canRunInPlace(t.op()) && kinds[src] == MemoryPlan.Kind.ARENA && liveUntil[src] == i
+                        && !pinned[src] && t.input(0).numel() == t.numel()) {
+                    owner[i] = src;                 // overwrite the dying operand
+                    offsets[i] = offsets[src];
+                    liveUntil[src] = lastUse[i];
+                } else {
+                    offsets[i] = arena.allocate(bytes);
+                    liveUntil[i] = lastUse[i];
+                }
+            }
+            // release operands whose last consumer this was
+            int self = find(owner, i);
+            for (int j = 0; j < t.inputCount(); j++) {
+                int o = find(owner, root[t.input(j).id()]);
+                if (o != self && liveUntil[o] == i && kinds[o] == MemoryPlan.Kind.ARENA && !pinned[o]) {
+                    arena.release(offsets[o], align(nodes.get(o).numel() * nodes.get(o).dtype().byteSize()));
+                    liveUntil[o] = -1;
+                }
+            }
+        }
+        int[] storageRoot = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (!needed[i]) {
+                storageRoot[i] = i;
+                continue;
+            }
+            int o = find(owner, root[i]);
+            storageRoot[i] = o;
+            if (nodes.get(i).op() == Op.RESHAPE) {
+                kinds[i] = kinds[o];
+                offsets[i] = offsets[o];
+            }
+        }
+        return new MemoryPlan(graph, kinds, storageRoot, offsets, schedule, arena.size(), outputBytes, unplanned);
+    }
+
+    private static int find(int[] owner, int i) {
+        while (owner[i] != i) i = owner[i];
+        return i;
+    }
+
+    static long align(long bytes) {
+        return (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    }
+
+    /** Best-fit allocator over a growing arena. */
+    static final class FreeList {
+        private final List<long[]> free = new ArrayList<>(); // {offset, size}, sorted by offset
+        private long end;
+
+        long allocate(long size) {
+            int best = -1;
+            for (int i = 0; i < free.size(); i++) {
+                long s = free.get(i)[1];
+                if (s >= size && (best < 0 || s < free.get(best)[1])) best = i;
+            }
+            if (best >= 0) {
+                long[] b = free.get(best);
+                long off = b[0];
+                if (b[1] == size) {
+                    free.remove(best);
+                } else {
+                    b[0] += size;
+                    b[1] -= size;
+                }
+                return off;
+            }
+            // grow: reuse a free block that touches the end
+            if (!free.isEmpty()) {
+                long[] last = free.get(free.size() - 1);
+                if (last[0] + last[1] == end) {
+                    free.remove(free.size() - 1);
+                    end = last[0] + size;
+                    return last[0];
+                }
+            }
+            long off = end;
+            end += size;
+            return off;
+        }
+
+        void release(long offset, long size) {
+            int i = 0;
+            while (i < free.size() && free.get(i)[0] < offset) i++;
+            free.add(i, new long[] {offset, size});
+            // merge with the next and the previous block
+            if (i + 1 < free.size() && free.get(i)[0] + free.get(i)[1] == free.get(i + 1)[0]) {
+                free.get(i)[1] += free.get(i + 1)[1];
+                free.remove(i + 1);
+            }
+            if (i > 0 && free.get(i - 1)[0] + free.get(i - 1)[1] == free.get(i)[0]) {
+                free.get(i - 1)[1] += free.get(i)[1];
+                free.remove(i);
+            }
+        }
+
+        long size() {
+            return end;
+        }
+    }
+}

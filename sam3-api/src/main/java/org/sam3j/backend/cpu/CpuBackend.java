@@ -1,0 +1,116 @@
+package org.sam3j.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.WeakHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.MemoryPlan;
+import org.sam3j.backend.MemoryPlanner;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.WeightLoadingException;
+import org.sam3j.weights.WeightStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The portable backend: float32 on the CPU in plain Java, multithreaded, no native code.
+ *
+ * <p>Weights are read from the store once per name and kept (with any re-laid-out copies a kernel
+ * prefers) for every graph this backend compiles; {@link #close()} drops them and stops the threads.
+ */
+public final class CpuBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
+
+    private final Parallel parallel;
+    /** Per weight store (weakly held): name or name#form to values. */
+    private final Map<WeightStore, Map<String, Object>> weightCache =
+            Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** A backend using every available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend using {@code threads} threads (the caller included). */
+    public CpuBackend(int threads) {
+        this.parallel = new Parallel(threads);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    /** Number of worker threads. */
+    public int threads() {
+        return parallel.threads();
+    }
+
+    Parallel parallel() {
+        return parallel;
+    }
+
+    @Override
+    public CompiledGraph compile(Graph graph, WeightStore weights) {
+        MemoryPlan plan = MemoryPlanner.plan(graph);
+        List<String> problems = new ArrayList<>();
+        for (Tensor w : graph.weights().values()) {
+            if (plan.kind(w) == MemoryPlan.Kind.UNUSED) continue;
+            String name = ((Attrs.Named) w.attrs()).name();
+            if (!weights.contains(name)) {
+                problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
+                continue;
+            }
+            long[] have = weights.shape(name);
+            if (!sameShape(have, w.shape())) {
+                problems.add("shape mismatch for '" + name + "': checkpoint has " + Arrays.toString(have)
+                        + ", the model needs " + Arrays.toString(w.shape()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new WeightLoadingException(weights.describe(), problems);
+        }
+        LOG.debug("compiled graph: {}", plan);
+        return new CpuCompiledGraph(this, plan, weights);
+    }
+
+    private static boolean sameShape(long[] a, int[] b) {
+        if (a.length != b.length) return false;
+        for (int i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
+        return true;
+    }
+
+    /** The float32 values of a weight, read once. */
+    float[] weight(WeightStore store, String name) {
+        return (float[]) cache(store).computeIfAbsent(name, n -> store.floats(n));
+    }
+
+    private Map<String, Object> cache(WeightStore store) {
+        return weightCache.computeIfAbsent(store, s -> new ConcurrentHashMap<>());
+    }
+
+    /** A derived (re-laid-out) form of a weight, computed once. */
+    float[] derived(WeightStore store, String name, String form, Function<float[], float[]> make) {
+        Map<String, Object> c = cache(store);
+        Object v = c.get(name + "#" + form);
+        if (v == null) {
+            v = make.apply(weight(store, name));
+            c.put(name + "#" + form, v);
+        }
+        return (float[]) v;
+    }
+
+    @Override
+    public void close() {
+        weightCache.clear();
+        parallel.close();
+    }
+}

@@ -1,0 +1,438 @@
+package org.sam3j.backend.cpu;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.MemoryPlan;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.WeightStore;
+
+/** A graph compiled for the CPU backend: one float arena laid out by the memory plan. */
+final class CpuCompiledGraph implements CompiledGraph {
+    private final CpuBackend backend;
+    private final MemoryPlan plan;
+    private final WeightStore weights;
+    private final Parallel par;
+    private final Parallel serial = new Parallel(1);
+    private float[] arena;
+    private final float[][] scratch;
+
+    CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights) {
+        this.backend = backend;
+        this.plan = plan;
+        this.weights = weights;
+        this.par = backend.parallel();
+        this.scratch = new float[par.threads()][];
+        long floats = plan.arenaBytes() / 4;
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("graph needs " + plan.arenaBytes() + " bytes of activations, more than one"
+                    + " Java array can hold");
+        }
+    }
+
+    @Override
+    public MemoryPlan plan() {
+        return plan;
+    }
+
+    /** Where a node's values live during a run. */
+    private static final class Buf {
+        final float[] a;
+        final int off;
+
+        Buf(float[] a, int off) {
+            this.a = a;
+            this.off = off;
+        }
+    }
+
+    @Override
+    public Map<String, HostTensor> run(Map<String, float[]> inputs) {
+        Graph g = plan.graph();
+        if (arena == null) arena = new float[(int) (plan.arenaBytes() / 4)];
+        List<Tensor> nodes = g.nodes();
+        Buf[] bufs = new Buf[nodes.size()];
+        Map<Integer, float[]> outputStorage = new HashMap<>();
+        for (Tensor t : nodes) {
+            MemoryPlan.Kind kind = plan.kind(t);
+            switch (kind) {
+                case UNUSED:
+                    break;
+                case EXTERNAL:
+                    bufs[t.id()] = new Buf(leaf(t, inputs), 0);
+                    break;
+                case ARENA:
+                    bufs[t.id()] = new Buf(arena, (int) (plan.arenaOffset(t) / 4));
+                    break;
+                case OUTPUT: {
+                    int root = plan.storageRoot(t);
+                    float[] storage = outputStorage.computeIfAbsent(root, r -> new float[(int) nodes.get(r).numel()]);
+                    bufs[t.id()] = new Buf(storage, 0);
+                    break;
+                }
+                default:
+                    throw new IllegalStateException(kind.toString());
+            }
+        }
+        for (Tensor t : plan.schedule()) {
+            execute(t, bufs);
+        }
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : g.outputs().entrySet()) {
+            Tensor t = e.getValue();
+            Buf b = bufs[t.id()];
+            float[] data = b.a;
+            if (b.off != 0 || data.length != t.numel()) {
+                data = java.util.Arrays.copyOfRange(b.a, b.off, b.off + (int) t.numel());
+            }
+            out.put(e.getKey(), new HostTensor(t.shape(), data));
+        }
+        return out;
+    }
+
+    private float[] leaf(Tensor t, Map<String, float[]> inputs) {
+        switch (t.op()) {
+            case INPUT: {
+                String name = ((Attrs.Named) t.attrs()).name();
+                float[] v = inputs.get(name);
+                if (v == null) throw new IllegalArgumentException("missing input '" + name + "'");
+                if (v.length != t.numel()) {
+                    throw new IllegalArgumentException("input '" + name + "' has " + v.length + " values, expected "
+                            + t.numel() + " for shape " + java.util.Arrays.toString(t.shape()));
+                }
+                return v;
+            }
+            case WEIGHT:
+                return backend.weight(weights, ((Attrs.Named) t.attrs()).name());
+            case CONSTANT:
+                return ((Attrs.Constant) t.attrs()).values();
+            default:
+                throw new IllegalStateException(t.toString());
+        }
+    }
+
+    private float[] scratch(int worker, int size) {
+        float[] s = scratch[worker];
+        if (s == null || s.length < size) {
+            s = new float[size];
+            scratch[worker] = s;
+        }
+        return s;
+    }
+
+    private void execute(Tensor t, Buf[] bufs) {
+        Buf y = bufs[t.id()];
+        Buf x = t.inputCount() > 0 ? bufs[t.input(0).id()] : null;
+        int n = (int) t.numel();
+        switch (t.op()) {
+            case PERMUTE:
+                CpuKernels.permute(par, x.a, x.off, t.input(0).shape(), ((Attrs.Permute) t.attrs()).perm(), y.a, y.off);
+                break;
+            case SLICE: {
+                Attrs.Slice s = (Attrs.Slice) t.attrs();
+                int[] xs = t.input(0).shape();
+                int outer = 1;
+                for (int i = 0; i < s.axis(); i++) outer *= xs[i];
+                int inner = 1;
+                for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
+                CpuKernels.slice(x.a, x.off, outer, xs[s.axis()], s.start(), s.end() - s.start(), inner, y.a, y.off);
+                break;
+            }
+            case CONCAT: {
+                int axis = ((Attrs.Concat) t.attrs()).axis();
+                int[] ys = t.shape();
+                int outer = 1;
+                for (int i = 0; i < axis; i++) outer *= ys[i];
+                int inner = 1;
+                for (int i = axis + 1; i < ys.length; i++) inner *= ys[i];
+                int pos = 0;
+                for (int j = 0; j < t.inputCount(); j++) {
+                    Buf b = bufs[t.input(j).id()];
+                    int len = t.input(j).dim(axis);
+                    for (int o = 0; o < outer; o++) {
+                        System.arraycopy(b.a, b.off + o * len * inner, y.a, y.off + (o * ys[axis] + pos) * inner, len * inner);
+                    }
+                    pos += len;
+                }
+                break;
+            }
+            case LINEAR: {
+                Tensor w = t.input(1);
+                Buf wb = bufs[w.id()];
+                int k = w.dim(1);
+                int nOut = w.dim(0);
+                int m = n / nOut;
+                float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
+                Sgemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias, false);
+                break;
+            }
+            case MATMUL: {
+                boolean tb = ((Attrs.MatMul) t.attrs()).transposeB();
+                Tensor a = t.input(0);
+                Tensor b = t.input(1);
+                Buf bb = bufs[b.id()];
+                int m = a.dim(-2);
+                int k = a.dim(-1);
+                int nn = t.dim(-1);
+                int batches = (int) (a.numel() / ((long) m * k));
+                int bSize = (int) (b.numel() / batches);
+                for (int i = 0; i < batches; i++) {
+                    Sgemm.gemm(par, m, nn, k, x.a, x.off + i * m * k, k, bb.a, bb.off + i * bSize, tb ? k : nn, tb,
+                            y.a, y.off + i * m * nn, nn, null, false);
+                }
+                break;
+            }
+            case ADD:
+            case MUL: {
+                Buf b = bufs[t.input(1).id()];
+                CpuKernels.binary(par, t.op() == Op.MUL, x.a, x.off, t.input(0).shape(), b.a, b.off, t.input(1).shape(),
+                        y.a, y.off, t.shape());
+                break;
+            }
+            case SCALE:
+                CpuKernels.scale(par, x.a, x.off, y.a, y.off, n, ((Attrs.Scale) t.attrs()).factor());
+                break;
+            case GELU:
+                CpuKernels.gelu(par, x.a, x.off, y.a, y.off, n);
+                break;
+            case RELU:
+                CpuKernels.relu(par, x.a, x.off, y.a, y.off, n);
+                break;
+            case SIGMOID:
+                CpuKernels.sigmoid(par, x.a, x.off, y.a, y.off, n);
+                break;
+            case LAYER_NORM: {
+                int c = t.dim(-1);
+                Buf g = bufs[t.input(1).id()];
+                Buf b = bufs[t.input(2).id()];
+                CpuKernels.layerNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, n / c, c,
+                        ((Attrs.Norm) t.attrs()).eps());
+                break;
+            }
+            case CONV2D:
+                conv2d(t, bufs);
+                break;
+            case CONV_TRANSPOSE2D:
+                convTranspose2x2(t, bufs);
+                break;
+            case MAX_POOL2D: {
+                int[] xs = t.input(0).shape();
+                CpuKernels.maxPool2x2(par, x.a, x.off, xs[0], xs[1], xs[2], xs[3], y.a, y.off);
+                break;
+            }
+            case ROPE: {
+                Buf c = bufs[t.input(1).id()];
+                Buf s = bufs[t.input(2).id()];
+                CpuKernels.rope(par, x.a, x.off, c.a, c.off, s.a, s.off, y.a, y.off, t.dim(0), t.dim(1), t.dim(2), t.dim(3));
+                break;
+            }
+            case ATTENTION:
+                attention(t, bufs);
+                break;
+            default:
+                throw new IllegalStateException("CPU backend cannot execute " + t);
+        }
+    }
+
+    private static float[] biasArray(Buf b, int n) {
+        if (b.off == 0 && b.a.length == n) return b.a;
+        return java.util.Arrays.copyOfRange(b.a, b.off, b.off + n);
+    }
+
+    private String weightName(Tensor w) {
+        if (w.op() != Op.WEIGHT) throw new IllegalStateException("CPU convolutions need a weight operand, got " + w);
+        return ((Attrs.Named) w.attrs()).name();
+    }
+
+    /** Convolution as a GEMM over im2col rows (1×1 convolutions need no im2col). */
+    private void conv2d(Tensor t, Buf[] bufs) {
+        Tensor xt = t.input(0);
+        Tensor wt = t.input(1);
+        Buf x = bufs[xt.id()];
+        Buf y = bufs[t.id()];
+        Attrs.Conv attrs = (Attrs.Conv) t.attrs();
+        int nb = xt.dim(0);
+        int h = xt.dim(1);
+        int wd = xt.dim(2);
+        int cin = xt.dim(3);
+        int cout = wt.dim(0);
+        int kh = wt.dim(2);
+        int kw = wt.dim(3);
+        int ho = t.dim(1);
+        int wo = t.dim(2);
+        int stride = attrs.stride();
+        int pad = attrs.padding();
+        float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
+        // weight as [Cout, kh, kw, Cin] so that im2col rows copy contiguous channel runs
+        float[] wp = backend.derived(weights, weightName(wt), "ohwi", w -> {
+            float[] p = new float[w.length];
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
+                            p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
+            return p;
+        });
+        int kk = kh * kw * cin;
+        int m = nb * ho * wo;
+        if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+            Sgemm.gemm(par, m, cout, cin, x.a, x.off, cin, wp, 0, cin, true, y.a, y.off, cout, bias, false);
+            return;
+        }
+        int chunk = Math.max(1, Math.min(m, (1 << 22) / kk));
+        float[] cols = scratch(0, chunk * kk);
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            final int base = r0;
+            par.forRange(rows, 16, (w, lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int p = base + r;
+                    int b = p / (ho * wo);
+                    int oy = (p / wo) % ho;
+                    int ox = p % wo;
+                    int dst = r * kk;
+                    for (int i = 0; i < kh; i++) {
+                        int iy = oy * stride - pad + i;
+                        for (int j = 0; j < kw; j++) {
+                            int ix = ox * stride - pad + j;
+                            int d = dst + (i * kw + j) * cin;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+                                java.util.Arrays.fill(cols, d, d + cin, 0f);
+                            } else {
+                                System.arraycopy(x.a, x.off + ((b * h + iy) * wd + ix) * cin, cols, d, cin);
+                            }
+                        }
+                    }
+                }
+            });
+            Sgemm.gemm(par, rows, cout, kk, cols, 0, kk, wp, 0, kk, true, y.a, y.off + r0 * cout, cout, bias, false);
+        }
+    }
+
+    /** Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter. */
+    private void convTranspose2x2(Tensor t, Buf[] bufs) {
+        Tensor xt = t.input(0);
+        Tensor wt = t.input(1);
+        Buf x = bufs[xt.id()];
+        Buf y = bufs[t.id()];
+        int nb = xt.dim(0);
+        int h = xt.dim(1);
+        int wd = xt.dim(2);
+        int cin = xt.dim(3);
+        int cout = wt.dim(1);
+        float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
+        // weight [Cin, Cout, 2, 2] as [Cin, (i, j, Cout)]
+        float[] wp = backend.derived(weights, weightName(wt), "i-ijo", w -> {
+            float[] p = new float[w.length];
+            for (int c = 0; c < cin; c++)
+                for (int o = 0; o < cout; o++)
+                    for (int ij = 0; ij < 4; ij++)
+                        p[c * 4 * cout + ij * cout + o] = w[(c * cout + o) * 4 + ij];
+            return p;
+        });
+        int m = nb * h * wd;
+        int n4 = 4 * cout;
+        int chunk = Math.max(1, Math.min(m, (1 << 22) / n4));
+        float[] tmp = scratch(0, chunk * n4);
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            Sgemm.gemm(par, rows, n4, cin, x.a, x.off + r0 * cin, cin, wp, 0, n4, false, tmp, 0, n4, null, false);
+            final int base = r0;
+            par.forRange(rows, 16, (w, lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int p = base + r;
+                    int b = p / (h * wd);
+                    int iy = (p / wd) % h;
+                    int ix = p % wd;
+                    for (int i = 0; i < 2; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            int dst = y.off + ((b * 2 * h + 2 * iy + i) * 2 * wd + 2 * ix + j) * cout;
+                            int src = r * n4 + (i * 2 + j) * cout;
+                            if (bias != null) {
+                                for (int o = 0; o < cout; o++) y.a[dst + o] = tmp[src + o] + bias[o];
+                            } else {
+                                System.arraycopy(tmp, src, y.a, dst, cout);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /** Attention per (batch, head, block of queries): scores by GEMM, softmax, GEMM with values. */
+    private void attention(Tensor t, Buf[] bufs) {
+        Tensor qt = t.input(0);
+        Tensor kt = t.input(1);
+        Tensor vt = t.input(2);
+        Buf q = bufs[qt.id()];
+        Buf k = bufs[kt.id()];
+        Buf v = bufs[vt.id()];
+        Buf y = bufs[t.id()];
+        Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
+        Buf bias = biasT != null ? bufs[biasT.id()] : null;
+        float scale = ((Attrs.Attention) t.attrs()).scale();
+        int b = qt.dim(0);
+        int tq = qt.dim(1);
+        int h = qt.dim(2);
+        int d = qt.dim(3);
+        int tk = kt.dim(1);
+        int dv = vt.dim(3);
+        int block = Math.max(1, Math.min(tq, 128));
+        int blocks = (tq + block - 1) / block;
+        int tasks = b * h * blocks;
+        int biasB = biasT != null ? biasT.dim(0) : 0;
+        int biasH = biasT != null ? biasT.dim(1) : 0;
+        par.forRange(tasks, 1, (w, lo, hi) -> {
+            float[] s = scratch(w, block * tk);
+            for (int task = lo; task < hi; task++) {
+                int bi = task / (h * blocks);
+                int hi2 = (task / blocks) % h;
+                int q0 = (task % blocks) * block;
+                int rows = Math.min(block, tq - q0);
+                Sgemm.gemm(serial, rows, tk, d, q.a, q.off + ((bi * tq + q0) * h + hi2) * d, h * d,
+                        k.a, k.off + (bi * tk * h + hi2) * d, h * d, true, s, 0, tk, null, false);
+                for (int r = 0; r < rows; r++) {
+                    int so = r * tk;
+                    float max = Float.NEGATIVE_INFINITY;
+                    if (bias != null) {
+                        int bo = bias.off + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi2)) * tq + q0 + r) * tk;
+                        for (int j = 0; j < tk; j++) {
+                            float val = s[so + j] * scale + bias.a[bo + j];
+                            s[so + j] = val;
+                            if (val > max) max = val;
+                        }
+                    } else {
+                        for (int j = 0; j < tk; j++) {
+                            float val = s[so + j] * scale;
+                            s[so + j] = val;
+                            if (val > max) max = val;
+                        }
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < tk; j++) {
+                        float e = (float) Math.exp(s[so + j] - max);
+                        s[so + j] = e;
+                        sum += e;
+                    }
+                    float inv = (float) (1.0 / sum);
+                    for (int j = 0; j < tk; j++) s[so + j] *= inv;
+                }
+                Sgemm.gemm(serial, rows, dv, tk, s, 0, tk, v.a, v.off + (bi * tk * h + hi2) * dv, h * dv, false,
+                        y.a, y.off + ((bi * tq + q0) * h + hi2) * dv, h * dv, null, false);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        arena = null;
+        serial.close();
+    }
+}

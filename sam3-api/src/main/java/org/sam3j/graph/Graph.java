@@ -1,0 +1,353 @@
+package org.sam3j.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sam3j.io.DType;
+
+/**
+ * A computation graph over symbolic {@link Tensor}s, built once per input shape by the model code and
+ * then compiled and run by a backend (the design of ggml: the model owns meaning, backends own memory
+ * and speed).
+ *
+ * <p>Nodes are appended in topological order. Shapes are checked while building, so a wrong shape is
+ * reported at the line of model code that made it. Any node can be marked as an output with
+ * {@link #output(String, Tensor)} and read back after a run; nodes that no output depends on are not
+ * computed.
+ *
+ * <p>Layout conventions: row-major, images channels-last ({@code [N, H, W, C]}), attention operands
+ * with interleaved heads ({@code [B, T, H, D]}). Not thread-safe while building.
+ */
+public final class Graph {
+    private final List<Tensor> nodes = new ArrayList<>();
+    private final Map<String, Tensor> inputs = new LinkedHashMap<>();
+    private final Map<String, Tensor> weights = new LinkedHashMap<>();
+    private final Map<String, Tensor> outputs = new LinkedHashMap<>();
+    private final DType dtype = DType.F32;
+
+    /** All nodes in topological order (unmodifiable). */
+    public List<Tensor> nodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    /** Named inputs, in creation order. */
+    public Map<String, Tensor> inputs() {
+        return Collections.unmodifiableMap(inputs);
+    }
+
+    /** Named weights, in creation order. */
+    public Map<String, Tensor> weights() {
+        return Collections.unmodifiableMap(weights);
+    }
+
+    /** Marked outputs, in marking order. */
+    public Map<String, Tensor> outputs() {
+        return Collections.unmodifiableMap(outputs);
+    }
+
+    private Tensor add(Op op, Tensor[] in, int[] shape, Object attrs, String label) {
+        for (Tensor t : in) {
+            if (t.graph() != this) throw new IllegalArgumentException("operand " + t + " belongs to another graph");
+        }
+        for (int d : shape) {
+            if (d <= 0) throw new IllegalArgumentException(op + ": non-positive dimension in " + Arrays.toString(shape));
+        }
+        Tensor t = new Tensor(this, nodes.size(), op, in, shape, dtype, attrs, label);
+        nodes.add(t);
+        return t;
+    }
+
+    // ---------------------------------------------------------------- leaves
+
+    /** A named run-time input. */
+    public Tensor input(String name, int... shape) {
+        if (inputs.containsKey(name)) throw new IllegalArgumentException("duplicate input '" + name + "'");
+        Tensor t = add(Op.INPUT, new Tensor[0], shape.clone(), new Attrs.Named(name), name);
+        inputs.put(name, t);
+        return t;
+    }
+
+    /**
+     * A named parameter, bound by the backend from a weight store. Asking twice for the same name
+     * returns the same node (the shapes must agree).
+     */
+    public Tensor weight(String name, int... shape) {
+        Tensor t = weights.get(name);
+        if (t != null) {
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new IllegalArgumentException("weight '" + name + "' requested with shapes "
+                        + Arrays.toString(t.shape()) + " and " + Arrays.toString(shape));
+            }
+            return t;
+        }
+        t = add(Op.WEIGHT, new Tensor[0], shape.clone(), new Attrs.Named(name), name);
+        weights.put(name, t);
+        return t;
+    }
+
+    /** A constant computed while building (values are not copied; do not modify them afterwards). */
+    public Tensor constant(String label, float[] values, int... shape) {
+        if (values.length != numel(shape)) {
+            throw new IllegalArgumentException("constant '" + label + "': " + values.length + " values for shape "
+                    + Arrays.toString(shape));
+        }
+        return add(Op.CONSTANT, new Tensor[0], shape.clone(), new Attrs.Constant(values), label);
+    }
+
+    /** Marks a node as an output readable after a run. */
+    public Tensor output(String name, Tensor t) {
+        if (outputs.containsKey(name)) throw new IllegalArgumentException("duplicate output '" + name + "'");
+        outputs.put(name, t);
+        return t;
+    }
+
+    // ---------------------------------------------------------------- shape ops
+
+    /** Same data with a new shape; one dimension may be -1 (inferred). */
+    public Tensor reshape(Tensor x, int... shape) {
+        int[] s = shape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: more than one -1 in " + Arrays.toString(shape));
+                infer = i;
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || x.numel() % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot view " + x + " as " + Arrays.toString(shape));
+            }
+            s[infer] = (int) (x.numel() / known);
+        }
+        if (numel(s) != x.numel()) {
+            throw new IllegalArgumentException("reshape: cannot view " + x + " as " + Arrays.toString(shape));
+        }
+        return add(Op.RESHAPE, new Tensor[] {x}, s, null, null);
+    }
+
+    /** Axis permutation: output axis i is input axis {@code perm[i]} (as {@code torch.permute}). */
+    public Tensor permute(Tensor x, int... perm) {
+        if (perm.length != x.rank()) throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " for " + x);
+        boolean[] seen = new boolean[perm.length];
+        int[] s = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            if (perm[i] < 0 || perm[i] >= perm.length || seen[perm[i]]) {
+                throw new IllegalArgumentException("permute: invalid permutation " + Arrays.toString(perm));
+            }
+            seen[perm[i]] = true;
+            s[i] = x.dim(perm[i]);
+        }
+        return add(Op.PERMUTE, new Tensor[] {x}, s, new Attrs.Permute(perm.clone()), null);
+    }
+
+    /** Elements {@code [start, end)} along {@code axis} (negative axis counts from the end). */
+    public Tensor slice(Tensor x, int axis, int start, int end) {
+        int a = axis < 0 ? x.rank() + axis : axis;
+        if (a < 0 || a >= x.rank() || start < 0 || end > x.dim(a) || start >= end) {
+            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") of axis " + axis + " of " + x);
+        }
+        int[] s = x.shape();
+        s[a] = end - start;
+        return add(Op.SLICE, new Tensor[] {x}, s, new Attrs.Slice(a, start, end), null);
+    }
+
+    /** Concatenation along {@code axis}; all other dimensions must agree. */
+    public Tensor concat(int axis, Tensor... xs) {
+        if (xs.length == 0) throw new IllegalArgumentException("concat: nothing to concatenate");
+        int a = axis < 0 ? xs[0].rank() + axis : axis;
+        int[] s = xs[0].shape();
+        int total = 0;
+        for (Tensor x : xs) {
+            if (x.rank() != s.length) throw new IllegalArgumentException("concat: rank mismatch " + x + " vs " + xs[0]);
+            for (int i = 0; i < s.length; i++) {
+                if (i != a && x.dim(i) != s[i]) throw new IllegalArgumentException("concat: " + x + " vs " + xs[0]);
+            }
+            total += x.dim(a);
+        }
+        s[a] = total;
+        return add(Op.CONCAT, xs.clone(), s, new Attrs.Concat(a), null);
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /**
+     * {@code torch.nn.Linear}: {@code x[..., K] · w[N, K]ᵀ + b[N]} → {@code [..., N]}.
+     *
+     * @param b bias or null
+     */
+    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        if (w.rank() != 2 || x.dim(-1) != w.dim(1)) {
+            throw new IllegalArgumentException("linear: input " + x + " does not fit weight " + w);
+        }
+        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0))) {
+            throw new IllegalArgumentException("linear: bias " + b + " does not fit weight " + w);
+        }
+        int[] s = x.shape();
+        s[s.length - 1] = w.dim(0);
+        return add(Op.LINEAR, b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b}, s, null, null);
+    }
+
+    /**
+     * Batched matrix product over the last two axes: {@code a[..., M, K] · b[..., K, N]}, or with
+     * {@code transposeB} {@code a[..., M, K] · b[..., N, K]ᵀ}; batch dimensions must be equal.
+     */
+    public Tensor matmul(Tensor a, Tensor b, boolean transposeB) {
+        if (a.rank() < 2 || a.rank() != b.rank()) throw new IllegalArgumentException("matmul: " + a + " and " + b);
+        for (int i = 0; i < a.rank() - 2; i++) {
+            if (a.dim(i) != b.dim(i)) throw new IllegalArgumentException("matmul: batch dims of " + a + " and " + b);
+        }
+        int k = transposeB ? b.dim(-1) : b.dim(-2);
+        int n = transposeB ? b.dim(-2) : b.dim(-1);
+        if (a.dim(-1) != k) throw new IllegalArgumentException("matmul: inner dims of " + a + " and " + b);
+        int[] s = a.shape();
+        s[s.length - 1] = n;
+        return add(Op.MATMUL, new Tensor[] {a, b}, s, new Attrs.MatMul(transposeB), null);
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    /** Element-wise {@code a + b} with NumPy broadcasting. */
+    public Tensor add(Tensor a, Tensor b) {
+        return add(Op.ADD, new Tensor[] {a, b}, broadcast(a, b), null, null);
+    }
+
+    /** Element-wise {@code a * b} with NumPy broadcasting. */
+    public Tensor mul(Tensor a, Tensor b) {
+        return add(Op.MUL, new Tensor[] {a, b}, broadcast(a, b), null, null);
+    }
+
+    /** {@code x * factor}. */
+    public Tensor scale(Tensor x, float factor) {
+        return add(Op.SCALE, new Tensor[] {x}, x.shape(), new Attrs.Scale(factor), null);
+    }
+
+    /** Exact (erf) GELU. */
+    public Tensor gelu(Tensor x) {
+        return add(Op.GELU, new Tensor[] {x}, x.shape(), null, null);
+    }
+
+    /** ReLU. */
+    public Tensor relu(Tensor x) {
+        return add(Op.RELU, new Tensor[] {x}, x.shape(), null, null);
+    }
+
+    /** Logistic sigmoid. */
+    public Tensor sigmoid(Tensor x) {
+        return add(Op.SIGMOID, new Tensor[] {x}, x.shape(), null, null);
+    }
+
+    /** Layer normalisation over the last axis with affine weight and bias of that size. */
+    public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        int c = x.dim(-1);
+        if (weight.rank() != 1 || weight.dim(0) != c || bias.rank() != 1 || bias.dim(0) != c) {
+            throw new IllegalArgumentException("layerNorm: " + weight + "/" + bias + " for " + x);
+        }
+        return add(Op.LAYER_NORM, new Tensor[] {x, weight, bias}, x.shape(), new Attrs.Norm(eps), null);
+    }
+
+    // ---------------------------------------------------------------- images (channels-last)
+
+    /**
+     * 2-D convolution of {@code x[N, H, W, Cin]} with a PyTorch-layout weight {@code [Cout, Cin, kh, kw]},
+     * optional bias {@code [Cout]}, stride and zero padding → {@code [N, Ho, Wo, Cout]}.
+     */
+    public Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding) {
+        if (x.rank() != 4 || w.rank() != 4 || w.dim(1) != x.dim(3)) {
+            throw new IllegalArgumentException("conv2d: input " + x + " does not fit weight " + w);
+        }
+        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0))) {
+            throw new IllegalArgumentException("conv2d: bias " + b + " for weight " + w);
+        }
+        int ho = (x.dim(1) + 2 * padding - w.dim(2)) / stride + 1;
+        int wo = (x.dim(2) + 2 * padding - w.dim(3)) / stride + 1;
+        Tensor[] in = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
+        return add(Op.CONV2D, in, new int[] {x.dim(0), ho, wo, w.dim(0)}, new Attrs.Conv(stride, padding), null);
+    }
+
+    /**
+     * Transposed convolution, kernel 2, stride 2, of {@code x[N, H, W, Cin]} with a PyTorch-layout weight
+     * {@code [Cin, Cout, 2, 2]} and optional bias → {@code [N, 2H, 2W, Cout]}.
+     */
+    public Tensor convTranspose2x2(Tensor x, Tensor w, Tensor b) {
+        if (x.rank() != 4 || w.rank() != 4 || w.dim(0) != x.dim(3) || w.dim(2) != 2 || w.dim(3) != 2) {
+            throw new IllegalArgumentException("convTranspose2x2: input " + x + " does not fit weight " + w);
+        }
+        Tensor[] in = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
+        return add(Op.CONV_TRANSPOSE2D, in, new int[] {x.dim(0), 2 * x.dim(1), 2 * x.dim(2), w.dim(1)}, null, null);
+    }
+
+    /** 2×2 max pooling with stride 2 of {@code x[N, H, W, C]} (odd trailing rows/columns dropped). */
+    public Tensor maxPool2x2(Tensor x) {
+        if (x.rank() != 4) throw new IllegalArgumentException("maxPool2x2: " + x);
+        return add(Op.MAX_POOL2D, new Tensor[] {x}, new int[] {x.dim(0), x.dim(1) / 2, x.dim(2) / 2, x.dim(3)}, null, null);
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Rotary embedding of {@code x[B, T, H, D]}: channel pairs {@code (2i, 2i+1)} of every head are
+     * rotated by the angle whose cosine and sine are {@code cos[T, D/2]} and {@code sin[T, D/2]}.
+     */
+    public Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        int t = x.dim(1);
+        int half = x.dim(3) / 2;
+        if (x.rank() != 4 || x.dim(3) % 2 != 0 || cos.rank() != 2 || cos.dim(0) != t || cos.dim(1) != half
+                || !Arrays.equals(cos.shape(), sin.shape())) {
+            throw new IllegalArgumentException("rope: tables " + cos + "/" + sin + " for " + x);
+        }
+        return add(Op.ROPE, new Tensor[] {x, cos, sin}, x.shape(), null, null);
+    }
+
+    /**
+     * Scaled dot-product attention with interleaved heads: {@code q[B, Tq, H, D]}, {@code k[B, Tk, H, D]},
+     * {@code v[B, Tk, H, Dv]} → {@code [B, Tq, H, Dv]}; {@code softmax(scale · q·kᵀ + bias) · v} per head.
+     *
+     * @param bias optional additive logits bias {@code [B or 1, H or 1, Tq, Tk]} (use large negative
+     *             values to mask keys), or null
+     */
+    public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias, float scale) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) throw new IllegalArgumentException("attention: rank 4 expected");
+        int b = q.dim(0);
+        int h = q.dim(2);
+        if (k.dim(0) != b || v.dim(0) != b || k.dim(2) != h || v.dim(2) != h || k.dim(3) != q.dim(3)
+                || v.dim(1) != k.dim(1)) {
+            throw new IllegalArgumentException("attention: q " + q + ", k " + k + ", v " + v);
+        }
+        if (bias != null) {
+            if (bias.rank() != 4 || (bias.dim(0) != 1 && bias.dim(0) != b) || (bias.dim(1) != 1 && bias.dim(1) != h)
+                    || bias.dim(2) != q.dim(1) || bias.dim(3) != k.dim(1)) {
+                throw new IllegalArgumentException("attention: bias " + bias + " for q " + q + ", k " + k);
+            }
+        }
+        Tensor[] in = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
+        return add(Op.ATTENTION, in, new int[] {b, q.dim(1), h, v.dim(3)}, new Attrs.Attention(scale), null);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    private static int[] broadcast(Tensor a, Tensor b) {
+        int r = Math.max(a.rank(), b.rank());
+        int[] s = new int[r];
+        for (int i = 0; i < r; i++) {
+            int da = i - (r - a.rank()) >= 0 ? a.dim(i - (r - a.rank())) : 1;
+            int db = i - (r - b.rank()) >= 0 ? b.dim(i - (r - b.rank())) : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("cannot broadcast " + a + " with " + b);
+            }
+            s[i] = Math.max(da, db);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,44 @@
+package org.sam3j.model.vision;
+
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+
+/**
+ * 2-D axial rotary position embedding tables of the PE ViT. For a grid of {@code side × side} tokens
+ * (row-major, x fastest) and head dimension {@code d}, channel pair {@code i < d/4} of a head rotates by
+ * {@code x·f_i}, pair {@code d/4 + i} by {@code y·f_i}, with {@code f_i = 1 / θ^(4i/d)} and positions
+ * scaled by {@code scale} (1 in windowed blocks, pre-training grid / grid in global blocks).
+ */
+final class AxialRope {
+    private AxialRope() {}
+
+    /** {@code [cos, sin]} tables of shape {@code [side·side, d/2]} as graph constants. */
+    static Tensor[] tables(Graph g, String label, int side, int headDim, float theta, float scale) {
+        int quarter = headDim / 4;
+        int half = headDim / 2;
+        float[] freqs = new float[quarter];
+        for (int i = 0; i < quarter; i++) {
+            float exponent = (float) (4 * i) / headDim;
+            freqs[i] = 1f / (float) Math.pow(theta, exponent);
+        }
+        int n = side * side;
+        float[] cos = new float[n * half];
+        float[] sin = new float[n * half];
+        for (int t = 0; t < n; t++) {
+            float tx = (float) (t % side) * scale;
+            float ty = (float) (t / side) * scale;
+            for (int i = 0; i < quarter; i++) {
+                float ax = tx * freqs[i];
+                float ay = ty * freqs[i];
+                cos[t * half + i] = (float) Math.cos(ax);
+                sin[t * half + i] = (float) Math.sin(ax);
+                cos[t * half + quarter + i] = (float) Math.cos(ay);
+                sin[t * half + quarter + i] = (float) Math.sin(ay);
+            }
+        }
+        return new Tensor[] {
+            g.constant(label + ".cos", cos, n, half),
+            g.constant(label + ".sin", sin, n, half)
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package org.sam3j.model.vision;
+
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.Linear;
+
+/**
+ * Multi-head self-attention of a PE ViT block with 2-D RoPE on queries and keys ({@code attn.qkv},
+ * {@code attn.proj}). Works on token sequences {@code [B, T, C]} where {@code T = side²}.
+ */
+final class VitAttention {
+    private final Linear qkv;
+    private final Linear proj;
+    private final int heads;
+    private final int headDim;
+    private final Tensor ropeCos;
+    private final Tensor ropeSin;
+
+    VitAttention(Graph g, String prefix, int dim, int heads, Tensor[] rope) {
+        this.qkv = new Linear(g, prefix + ".qkv", dim, 3 * dim, true);
+        this.proj = new Linear(g, prefix + ".proj", dim, dim, true);
+        this.heads = heads;
+        this.headDim = dim / heads;
+        this.ropeCos = rope[0];
+        this.ropeSin = rope[1];
+    }
+
+    Tensor forward(Tensor x) {
+        Graph g = x.graph();
+        int b = x.dim(0);
+        int t = x.dim(1);
+        Tensor qkvOut = g.reshape(qkv.forward(x), b, t, 3, heads * headDim);
+        Tensor q = g.reshape(g.slice(qkvOut, 2, 0, 1), b, t, heads, headDim);
+        Tensor k = g.reshape(g.slice(qkvOut, 2, 1, 2), b, t, heads, headDim);
+        Tensor v = g.reshape(g.slice(qkvOut, 2, 2, 3), b, t, heads, headDim);
+        q = g.rope(q, ropeCos, ropeSin);
+        k = g.rope(k, ropeCos, ropeSin);
+        Tensor o = g.attention(q, k, v, null, (float) (1.0 / Math.sqrt(headDim)));
+        return proj.forward(g.reshape(o, b, t, heads * headDim));
+    }
+}
