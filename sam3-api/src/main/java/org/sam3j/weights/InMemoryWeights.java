@@ -46,7 +46,7 @@ public final class InMemoryWeights implements WeightStore {
         return v;
     }
 
-    @Override
+    /** Every parameter name held. */
     public Set<String> names() {
         return Collections.unmodifiableSet(values.keySet());
     }

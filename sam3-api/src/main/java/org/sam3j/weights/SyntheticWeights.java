@@ -52,7 +52,7 @@ public final class SyntheticWeights implements WeightStore {
         return out;
     }
 
-    @Override
+    /** Every parameter name held. */
     public Set<String> names() {
         return shapes.keySet();
     }

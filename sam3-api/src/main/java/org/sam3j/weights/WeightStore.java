@@ -1,7 +1,5 @@
 package org.sam3j.weights;
 
-import java.util.Set;
-
 /**
  * A source of model parameters by their internal name (the official {@code sam3.pt} key, e.g.
  * {@code detector.backbone.vision_backbone.trunk.blocks.0.attn.qkv.weight}), converted to float32.
@@ -20,9 +18,6 @@ public interface WeightStore {
      * @throws WeightLoadingException if the parameter is missing or cannot be read
      */
     float[] floats(String name);
-
-    /** Every parameter name the store holds (may be empty for generated stores). */
-    Set<String> names();
 
     /** A short human-readable description (file name, "synthetic weights", ...). */
     String describe();

@@ -1,15 +1,43 @@
 package org.sam3j.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code sam3} command-line tool. */
 @Command(name = "sam3", mixinStandardHelpOptions = true, version = "sam3j 0.1.0-SNAPSHOT",
         description = "Segment Anything Model 3 on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Sam3Cli {
     /** Entry point. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Sam3Cli()).execute(args));
+        System.exit(run(args));
+    }
+
+    /** Runs the tool in-process and returns its exit status. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Sam3Cli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("sam3: " + userMessage(e));
+            cmd.getErr().flush();
+            return isUserError(e) ? 2 : 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static boolean isUserError(Throwable e) {
+        return e instanceof UserException || e instanceof IOException || e instanceof UncheckedIOException
+                || e instanceof IllegalArgumentException;
+    }
+
+    private static String userMessage(Throwable e) {
+        if (e instanceof NoSuchFileException) {
+            NoSuchFileException n = (NoSuchFileException) e;
+            return "no such file: " + n.getFile() + (n.getReason() != null ? " (" + n.getReason() + ")" : "");
+        }
+        String m = e.getMessage();
+        return m != null ? m : e.toString();
     }
 }

@@ -1,0 +1,174 @@
+package org.sam3j.verify;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.image.ImageLoader;
+import org.sam3j.image.ImagePreprocessor;
+import org.sam3j.image.RgbImage;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.model.vision.PositionEmbeddingSine;
+import org.sam3j.model.vision.VisionBackbone;
+import org.sam3j.weights.SyntheticWeights;
+import org.sam3j.weights.WeightStore;
+
+/**
+ * Checks a backend against reference fixtures: builds the model with the fixture's configuration and
+ * synthetic weights, runs every case, and compares every recorded tensor it can produce. Keys it
+ * cannot produce yet are reported as skipped, never as passed.
+ */
+public final class Verifier {
+    private static final String TRUNK = "image.backbone.vision_backbone.trunk.";
+
+    private final Backend backend;
+    private final Consumer<ProbeResult> listener;
+
+    /**
+     * @param backend  the backend under test
+     * @param listener receives each verdict as soon as it is known
+     */
+    public Verifier(Backend backend, Consumer<ProbeResult> listener) {
+        this.backend = backend;
+        this.listener = listener;
+    }
+
+    /** The model configuration a fixture set was recorded with. */
+    public static Sam3Config configOf(FixtureSet set) {
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        set.config().fields().forEachRemaining(e -> {
+            if (e.getValue().isArray()) {
+                List<Integer> l = new ArrayList<>();
+                e.getValue().forEach(v -> l.add(v.asInt()));
+                overrides.put(e.getKey(), l);
+            } else {
+                overrides.put(e.getKey(), e.getValue().asInt());
+            }
+        });
+        return Sam3Config.released().withOverrides(overrides);
+    }
+
+    /** The fixture key without a leading {@code hook.}, as {@code --only} prefixes match it. */
+    static String bare(String key) {
+        return key.startsWith("hook.") ? key.substring(5) : key;
+    }
+
+    /**
+     * Verifies every case of {@code set}.
+     *
+     * @param only key prefixes to check (after a leading {@code hook.} is set aside); empty for all
+     */
+    public VerifySummary verify(FixtureSet set, List<String> only) throws IOException {
+        Sam3Config config = configOf(set);
+        double tol = config.isReleasedArchitecture() ? 1e-2 : 1e-3;
+        WeightStore weights = SyntheticWeights.of(set.paramShapes());
+        List<ProbeResult> results = new ArrayList<>();
+        List<String> timings = new ArrayList<>();
+        Consumer<ProbeResult> emit = r -> {
+            results.add(r);
+            listener.accept(r);
+        };
+        for (String caseName : set.caseNames()) {
+            try (FixtureCase c = set.openCase(caseName)) {
+                List<String> wanted = new ArrayList<>();
+                for (String key : c.stats().keySet()) {
+                    if (only.isEmpty() || only.stream().anyMatch(p -> bare(key).startsWith(p))) wanted.add(key);
+                }
+                Map<String, ProbeResult> done = new LinkedHashMap<>();
+                verifyImage(c, config, weights, tol, wanted, done, timings);
+                for (String key : wanted) {
+                    ProbeResult r = done.get(key);
+                    if (r == null) {
+                        r = new ProbeResult(key, ProbeResult.Status.SKIP, Double.NaN, Double.NaN, "not produced by this build yet");
+                    }
+                    emit.accept(r);
+                }
+            }
+        }
+        return new VerifySummary(results, timings);
+    }
+
+    private void verifyImage(FixtureCase c, Sam3Config config, WeightStore weights, double tol, List<String> wanted,
+                             Map<String, ProbeResult> done, List<String> timings) throws IOException {
+        boolean wantInput = wanted.contains("input.normalized");
+        List<String> encoderKeys = new ArrayList<>();
+        for (String key : wanted) {
+            String b = bare(key);
+            if (b.startsWith("image.") || b.startsWith("backbone.")) encoderKeys.add(key);
+        }
+        if (!wantInput && encoderKeys.isEmpty()) return;
+
+        long t0 = System.nanoTime();
+        RgbImage img = ImageLoader.read(c.image());
+        float[] input = ImagePreprocessor.toModelInput(img, config.imageSize());
+        timings.add(String.format("%s: preprocessing %.2f s", c.name(), (System.nanoTime() - t0) / 1e9));
+        int s = config.imageSize();
+        if (wantInput) {
+            done.put("input.normalized", ProbeComparison.compare("input.normalized", new int[] {1, 3, s, s}, input,
+                    c.stats().get("input.normalized"), c.probe("input.normalized"), tol));
+        }
+        if (encoderKeys.isEmpty()) return;
+
+        boolean sam2 = encoderKeys.stream().anyMatch(k -> k.startsWith("backbone.sam2_fpn"));
+        Graph g = new Graph();
+        Tensor image = g.input("image", 1, 3, s, s);
+        VisionBackbone backbone = new VisionBackbone(g, config, sam2);
+        VisionBackbone.Features f = backbone.forward(image);
+        for (String key : encoderKeys) {
+            Tensor out = encoderOutput(g, f, bare(key));
+            if (out != null) g.output(key, out);
+        }
+        long t1 = System.nanoTime();
+        try (CompiledGraph cg = backend.compile(g, weights)) {
+            Map<String, HostTensor> outs = cg.run(Map.of("image", input));
+            timings.add(String.format("%s: image encoder on %s %.2f s (%s)", c.name(), backend.name(),
+                    (System.nanoTime() - t1) / 1e9, cg.plan()));
+            for (Map.Entry<String, HostTensor> e : outs.entrySet()) {
+                String key = e.getKey();
+                done.put(key, ProbeComparison.compare(key, e.getValue().shape(), e.getValue().data(), c.stats().get(key),
+                        c.probe(key), tol));
+            }
+        }
+    }
+
+    /** The graph node (in the reference layout) for an encoder key, or null if not produced. */
+    private static Tensor encoderOutput(Graph g, VisionBackbone.Features f, String key) {
+        if (key.startsWith(TRUNK)) {
+            String rest = key.substring(TRUNK.length());
+            if (rest.equals("patch_embed")) return f.trunk().patchEmbed();
+            if (rest.equals("ln_pre")) return f.trunk().lnPre();
+            if (rest.equals("0")) return g.permute(f.trunk().last(), 0, 3, 1, 2);
+            if (rest.startsWith("blocks.")) {
+                int n = Integer.parseInt(rest.substring("blocks.".length()));
+                return n < f.trunk().blocks().size() ? f.trunk().blocks().get(n) : null;
+            }
+            return null;
+        }
+        if (key.startsWith("backbone.fpn.")) {
+            int i = Integer.parseInt(key.substring("backbone.fpn.".length()));
+            return i < f.fpn().size() ? g.permute(f.fpn().get(i), 0, 3, 1, 2) : null;
+        }
+        if (key.startsWith("backbone.sam2_fpn.") && f.sam2Fpn() != null) {
+            int i = Integer.parseInt(key.substring("backbone.sam2_fpn.".length()));
+            return i < f.sam2Fpn().size() ? g.permute(f.sam2Fpn().get(i), 0, 3, 1, 2) : null;
+        }
+        if (key.startsWith("backbone.pos.")) {
+            int i = Integer.parseInt(key.substring("backbone.pos.".length()));
+            if (i >= f.fpn().size()) return null;
+            Tensor level = f.fpn().get(i);
+            int h = level.dim(1);
+            int w = level.dim(2);
+            int ch = level.dim(3);
+            Tensor pos = g.constant("pos." + i, PositionEmbeddingSine.encode(h, w, ch), 1, h, w, ch);
+            return g.permute(pos, 0, 3, 1, 2);
+        }
+        return null;
+    }
+}

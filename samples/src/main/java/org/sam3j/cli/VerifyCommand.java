@@ -1,0 +1,64 @@
+package org.sam3j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.verify.FixtureSet;
+import org.sam3j.verify.Verifier;
+import org.sam3j.verify.VerifySummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code sam3 verify}: checks this installation against the reference fixtures. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Run the model on reference fixtures (synthetic weights) and compare every recorded tensor.",
+                "Prints one line per probe (key, max abs error / reference RMS, verdict) and a summary."})
+final class VerifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--fixtures", required = true, paramLabel = "DIR",
+            description = "Fixture directory (index.json + cases), e.g. ../shared/fixtures/sam3/tiny")
+    Path fixtures;
+
+    @Option(names = "--only", split = ",", paramLabel = "PREFIX",
+            description = "Only keys starting with these prefixes (after a leading 'hook.'): input, image, backbone, text, inter")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "--backend", defaultValue = "cpu", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    BackendKind backend;
+
+    @Option(names = "--threads", description = "CPU threads (default: all processors)")
+    Integer threads;
+
+    /** Backends this build offers. */
+    enum BackendKind { cpu }
+
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        if (!Files.isRegularFile(fixtures.resolve("index.json"))) {
+            throw new UserException("not a fixture directory (no index.json): " + fixtures);
+        }
+        FixtureSet set = FixtureSet.open(fixtures);
+        out.println("fixtures " + fixtures + ": " + Verifier.configOf(set) + ", cases " + set.caseNames());
+        out.flush();
+        try (Backend b = threads == null ? new CpuBackend() : new CpuBackend(threads)) {
+            Verifier v = new Verifier(b, r -> {
+                out.println(r.line());
+                out.flush();
+            });
+            VerifySummary s = v.verify(set, only);
+            s.timings().forEach(t -> out.println("# " + t));
+            out.println(s.line());
+            out.flush();
+            return s.failed() > 0 ? 1 : 0;
+        }
+    }
+}
