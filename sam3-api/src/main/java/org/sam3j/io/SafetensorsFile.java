@@ -56,17 +56,17 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             long size = ch.size();
             if (size < 8) {
-                throw new CheckpointFormatException(path + ": not a safetensors file (only " + size + " bytes)");
+                throw new CheckpointFormatException(path + ": not a safetensors file (only " + size + " bytes; truncated?)");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
+            readFully(path, ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
             if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
                 throw new CheckpointFormatException(path + ": not a safetensors file or truncated (header length "
                         + headerLen + ", file size " + size + ")");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, header, 8);
+            readFully(path, ch, header, 8);
             JsonNode root;
             try {
                 root = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
@@ -113,13 +113,13 @@ public final class SafetensorsFile implements AutoCloseable {
         long[] shape = new long[shapeNode.size()];
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
-            if (!d.canConvertToLong() || d.asLong() < 0) {
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
                 throw new CheckpointFormatException(where + ": invalid dimension " + d);
             }
             shape[i] = d.asLong();
         }
-        long begin = offs.get(0).asLong(-1);
-        long end = offs.get(1).asLong(-1);
+        long begin = offs.get(0).isIntegralNumber() && offs.get(0).canConvertToLong() ? offs.get(0).asLong() : -1;
+        long end = offs.get(1).isIntegralNumber() && offs.get(1).canConvertToLong() ? offs.get(1).asLong() : -1;
         if (begin < 0 || end < begin) {
             throw new CheckpointFormatException(where + ": invalid data_offsets [" + begin + ", " + end + "]");
         }
@@ -140,10 +140,10 @@ public final class SafetensorsFile implements AutoCloseable {
         return new Entry(dtype, shape, begin, end);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    private static void readFully(Path path, FileChannel ch, ByteBuffer buf, long pos) throws IOException {
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos + buf.position());
-            if (n < 0) throw new CheckpointFormatException("unexpected end of file");
+            if (n < 0) throw new CheckpointFormatException(path + ": unexpected end of file (truncated?)");
         }
     }
 
