@@ -16,6 +16,14 @@ public interface CompiledGraph extends AutoCloseable {
      */
     Map<String, HostTensor> run(Map<String, float[]> inputs);
 
+    /**
+     * Wall time of the last run per operation kind ({@code LINEAR}, {@code ATTENTION}, ...), in
+     * nanoseconds, largest first; empty before the first run or where the backend does not measure.
+     */
+    default Map<String, Long> lastRunNanosByOp() {
+        return Map.of();
+    }
+
     /** Frees the graph's activation memory. */
     @Override
     void close();

@@ -128,8 +128,10 @@ public final class Verifier {
         long t1 = System.nanoTime();
         try (CompiledGraph cg = backend.compile(g, weights)) {
             Map<String, HostTensor> outs = cg.run(Map.of("image", input));
-            timings.add(String.format("%s: image encoder on %s %.2f s (%s)", c.name(), backend.name(),
-                    (System.nanoTime() - t1) / 1e9, cg.plan()));
+            StringBuilder ops = new StringBuilder();
+            cg.lastRunNanosByOp().forEach((op, ns) -> ops.append(String.format(" %s %.1fs", op, ns / 1e9)));
+            timings.add(String.format("%s: image encoder on %s %.2f s (%s;%s)", c.name(), backend.name(),
+                    (System.nanoTime() - t1) / 1e9, cg.plan(), ops));
             for (Map.Entry<String, HostTensor> e : outs.entrySet()) {
                 String key = e.getKey();
                 done.put(key, ProbeComparison.compare(key, e.getValue().shape(), e.getValue().data(), c.stats().get(key),

@@ -21,6 +21,7 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final Parallel par;
     private final Parallel serial = new Parallel(1);
     private float[] arena;
+    private Map<String, Long> lastProfile = Map.of();
     private final float[][] scratch;
 
     CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights) {
@@ -80,9 +81,18 @@ final class CpuCompiledGraph implements CompiledGraph {
                     throw new IllegalStateException(kind.toString());
             }
         }
+        long[] nanos = new long[Op.values().length];
         for (Tensor t : plan.schedule()) {
+            long t0 = System.nanoTime();
             execute(t, bufs);
+            nanos[t.op().ordinal()] += System.nanoTime() - t0;
         }
+        Map<String, Long> profile = new LinkedHashMap<>();
+        java.util.stream.IntStream.range(0, nanos.length).boxed()
+                .filter(i -> nanos[i] > 0)
+                .sorted((a, b) -> Long.compare(nanos[b], nanos[a]))
+                .forEach(i -> profile.put(Op.values()[i].name(), nanos[i]));
+        lastProfile = java.util.Collections.unmodifiableMap(profile);
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : g.outputs().entrySet()) {
             Tensor t = e.getValue();
@@ -428,6 +438,11 @@ final class CpuCompiledGraph implements CompiledGraph {
                         y.a, y.off + ((bi * tq + q0) * h + hi2) * dv, h * dv, null, false);
             }
         });
+    }
+
+    @Override
+    public Map<String, Long> lastRunNanosByOp() {
+        return lastProfile;
     }
 
     @Override
