@@ -38,6 +38,7 @@ public final class Tensor {
         return id;
     }
 
+    /** The operation that computes this node. */
     public Op op() {
         return op;
     }
@@ -74,6 +75,7 @@ public final class Tensor {
         return n;
     }
 
+    /** Element type. */
     public DType dtype() {
         return dtype;
     }

@@ -6,10 +6,12 @@ import java.io.IOException;
 public class CheckpointFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what is wrong, naming the file */
     public CheckpointFormatException(String message) {
         super(message);
     }
 
+    /** @param message what is wrong, naming the file; @param cause the underlying failure */
     public CheckpointFormatException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -48,10 +48,12 @@ public final class StoredTensor {
         return new StoredTensor(name, DType.I64, shape, buf);
     }
 
+    /** Tensor name. */
     public String name() {
         return name;
     }
 
+    /** Element type. */
     public DType dtype() {
         return dtype;
     }

@@ -41,6 +41,7 @@ public final class FixtureCase implements AutoCloseable {
         this.tensors = SafetensorsFile.open(dir.resolve(name + ".safetensors"));
     }
 
+    /** Case name. */
     public String name() {
         return name;
     }

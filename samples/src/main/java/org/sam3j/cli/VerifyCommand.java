@@ -37,6 +37,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all processors)")
     Integer threads;
 
+    /** Sum of the peak usage of every heap memory pool since the JVM started. */
+    static long peakHeapBytes() {
+        long sum = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+        }
+        return sum;
+    }
+
     /** Backends this build offers. */
     enum BackendKind { cpu }
 
@@ -56,6 +65,8 @@ final class VerifyCommand implements Callable<Integer> {
             });
             VerifySummary s = v.verify(set, only);
             s.timings().forEach(t -> out.println("# " + t));
+            out.println(String.format("# peak heap %.0f MiB (max %.0f MiB)", peakHeapBytes() / 1048576.0,
+                    Runtime.getRuntime().maxMemory() / 1048576.0));
             out.println(s.line());
             out.flush();
             return s.failed() > 0 ? 1 : 0;
