@@ -427,7 +427,7 @@ final class CpuCompiledGraph implements CompiledGraph {
                     }
                     double sum = 0;
                     for (int j = 0; j < tk; j++) {
-                        float e = (float) Math.exp(s[so + j] - max);
+                        float e = CpuMath.exp(s[so + j] - max);
                         s[so + j] = e;
                         sum += e;
                     }

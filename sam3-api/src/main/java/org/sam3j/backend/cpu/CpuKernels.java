@@ -26,7 +26,7 @@ final class CpuKernels {
 
     static void sigmoid(Parallel par, float[] x, int xo, float[] y, int yo, int n) {
         par.forRange(n, GRAIN, (w, a, b) -> {
-            for (int i = a; i < b; i++) y[yo + i] = (float) (1.0 / (1.0 + Math.exp(-x[xo + i])));
+            for (int i = a; i < b; i++) y[yo + i] = 1f / (1f + CpuMath.exp(-x[xo + i]));
         });
     }
 
@@ -34,22 +34,9 @@ final class CpuKernels {
         par.forRange(n, GRAIN, (w, a, b) -> {
             for (int i = a; i < b; i++) {
                 float v = x[xo + i];
-                y[yo + i] = 0.5f * v * (1f + erf(v * 0.70710678118654752f));
+                y[yo + i] = 0.5f * v * (1f + CpuMath.erf(v * 0.70710678118654752f));
             }
         });
-    }
-
-    /**
-     * erf with absolute error below 1.5e-7 (Abramowitz and Stegun 7.1.26), the accuracy of PyTorch's
-     * vectorised CPU implementation.
-     */
-    static float erf(float x) {
-        float ax = Math.abs(x);
-        float t = 1f / (1f + 0.3275911f * ax);
-        float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t
-                + 0.254829592f) * t;
-        float r = 1f - poly * (float) Math.exp(-ax * ax);
-        return x < 0 ? -r : r;
     }
 
     /**
