@@ -1,18 +1,119 @@
 package org.sam3j.backend.cpu;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Single-precision matrix multiplication for the pure-Java CPU backend.
  *
  * <p>All matrices are row-major {@code float[]} with an offset and a leading dimension (row stride).
  * {@code C[M,N] = A[M,K] · op(B) (+ bias[N]) (+ C if accumulate)}, where op(B) is {@code B[K,N]} or,
  * with {@code transB}, the transpose of {@code B[N,K]} (the layout of a {@code Linear} weight).
+ *
+ * <h2>Design</h2>
+ * The kernel is written so that HotSpot C2 (JDK 17) auto-vectorises it. C2's SuperWord pass on
+ * JDK 17 only vectorises a loop when every array access in it has the same loop-invariant offset
+ * (in practice: none), and only when the loop body stays small. Hence:
+ * <ul>
+ *   <li>op(B) is packed into <em>panels</em> of at most 512 columns, one {@code float[]}
+ *       per (panel, k) row, so that the inner loop indexes every B row at plain {@code [j]};</li>
+ *   <li>a tile of 4 rows of C is accumulated in four per-worker scratch rows, also indexed
+ *       at {@code [j]}; each inner loop adds {@code 4 × 2} rank-1 products
+ *       ({@code acc_r[j] = fma(a[r][p+1], B[p+1][j], fma(a[r][p], B[p][j], acc_r[j]))}), which is the
+ *       largest register block that C2 reliably vectorises (wider blocks silently fall back to
+ *       scalar code);</li>
+ *   <li>K is blocked by 256 so that a {@code KC × NC} block of packed B stays in L2 while a
+ *       block of rows of A sweeps over it; C is moved in and out of the scratch rows with
+ *       {@link System#arraycopy}, once per K block;</li>
+ *   <li>work is split into (row block × panel) tasks handed out dynamically to the workers of a
+ *       {@link Parallel}, with row blocks shrunk until every worker has several tasks;</li>
+ *   <li>a narrow product (N below 256, M large, e.g. attention's P·V with N = head dim) is computed
+ *       as {@code Cᵀ = op(B)ᵀ · Aᵀ} when A is small enough to transpose cheaply, so that the
+ *       vectorised loop runs over M instead of a short N;</li>
+ *   <li>fewer than 4 rows with an unpacked B (a matrix-vector product) skip packing and run a
+ *       scalar loop.</li>
+ * </ul>
+ * Constant matrices (the weights of {@code Linear} layers) should be packed once with
+ * {@link #pack(float[], int, int, boolean, int, int)} and multiplied with
+ * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)};
+ * the general {@link #gemm(Parallel, int, int, int, float[], int, int, float[], int, int, boolean, float[], int, int, float[], boolean)}
+ * packs B on every call into a reusable per-thread buffer.
+ *
+ * <p>Products are accumulated in float with fused multiply-adds, in order of increasing k.
  */
 public final class Sgemm {
+    /** Largest panel width (columns of op(B) per packed panel); a multiple of 16. */
+    static final int NC = 512;
+    /** K block: rows of packed B processed per pass over a block of rows of A. */
+    static final int KC = 256;
+    /** Columns of op(B) per work item when packing a transposed B. */
+    static final int JC = 64;
+    /** Rows of C accumulated together by the micro-kernel. */
+    static final int MR = 4;
+    /** Largest row block of A per task. */
+    static final int MC = 128;
+    /** Panels at least this wide use the "wide" copies of the kernels; narrower ones the "narrow" copies. */
+    static final int WIDE = 256;
+    /** Below this many rows, an unpacked B is not worth packing. */
+    static final int SMALL_M = 4;
+    /** Largest A (in floats) that a narrow product transposes to run as Cᵀ = op(B)ᵀ · Aᵀ. */
+    static final long MAX_TRANSPOSED_A = 1L << 20;
+    /** Largest pack buffer (in floats) kept per thread between calls. */
+    static final long MAX_RETAINED_PACK = 4L << 20;
+
     private Sgemm() {}
+
+    /**
+     * op(B) packed for {@link Sgemm#gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)}:
+     * a {@code K × N} matrix stored as column panels, each row of each panel in its own array.
+     * Immutable once built by {@link Sgemm#pack}; safe to share between threads.
+     */
+    public static final class PackedMatrix {
+        final int k;
+        final int n;
+        final int panels;
+        /** first column of each panel, plus {@code n} at the end */
+        final int[] colStart;
+        /** padded width of each panel (a multiple of 16, at least the real width) */
+        final int[] width;
+        /** {@code rows[q * k + p]} holds op(B)[p][colStart[q] ..], at least {@code width[q]} long, zero padded */
+        final float[][] rows;
+
+        PackedMatrix(int k, int n, int panels, int[] colStart, int[] width, float[][] rows) {
+            this.k = k;
+            this.n = n;
+            this.panels = panels;
+            this.colStart = colStart;
+            this.width = width;
+            this.rows = rows;
+        }
+
+        /** Rows of op(B), the inner dimension K of the product. */
+        public int k() {
+            return k;
+        }
+
+        /** Columns of op(B), the number N of output columns. */
+        public int n() {
+            return n;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Public API
+    // ---------------------------------------------------------------------------------------------
 
     /**
      * General multiply, parallel over {@code par}.
      *
+     * @param par        worker pool
+     * @param m          rows of A and C
+     * @param n          columns of op(B) and C
+     * @param k          columns of A, rows of op(B)
+     * @param a          A, row-major {@code [M, K]} at {@code aOff} with row stride {@code lda}
+     * @param b          B, row-major {@code [K, N]} (or {@code [N, K]} if {@code transB}) with row stride {@code ldb}
+     * @param transB     whether B is stored transposed ({@code [N, K]}, a {@code Linear} weight)
+     * @param c          C, row-major {@code [M, N]} at {@code cOff} with row stride {@code ldc}
      * @param bias       optional per-column bias of length N (may be null)
      * @param accumulate add to the existing contents of C instead of overwriting
      */
@@ -21,20 +122,577 @@ public final class Sgemm {
                             float[] b, int bOff, int ldb, boolean transB,
                             float[] c, int cOff, int ldc,
                             float[] bias, boolean accumulate) {
-        // Reference implementation; replaced by a blocked kernel.
-        par.forRange(m, 1, (w, from, to) -> {
-            for (int i = from; i < to; i++) {
-                for (int j = 0; j < n; j++) {
-                    double s = 0;
-                    for (int p = 0; p < k; p++) {
-                        float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                        s += a[aOff + i * lda + p] * bv;
-                    }
-                    float v = (float) s + (bias != null ? bias[j] : 0f);
-                    int ci = cOff + i * ldc + j;
-                    c[ci] = accumulate ? c[ci] + v : v;
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            fillBias(m, n, c, cOff, ldc, bias, accumulate);
+            return;
+        }
+        if (m < SMALL_M) {
+            smallM(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias, accumulate);
+            return;
+        }
+        Scratch s = SCRATCH.get();
+        if (n < WIDE && m >= 2 * n && m >= WIDE && (long) m * k <= MAX_TRANSPOSED_A) {
+            // Narrow output (e.g. P·V with N = head dim): compute Cᵀ = op(B)ᵀ · Aᵀ instead, so that
+            // the vectorised j loop runs over M rather than over a short N. Transposing A is memory
+            // bound once A leaves the caches, and then costs more than it saves.
+            PackedMatrix pa = packInto(s, par, a, aOff, lda, true, k, m);
+            multiply(par, new Problem(n, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, pa,
+                    c, cOff, 1, ldc, bias, true, accumulate));
+            return;
+        }
+        PackedMatrix pb = packInto(s, par, b, bOff, ldb, transB, k, n);
+        multiply(par, new Problem(m, a, aOff, lda, 1, pb, c, cOff, ldc, 1, bias, false, accumulate));
+    }
+
+    /**
+     * Multiply by a pre-packed op(B): {@code C[M,N] = A[M,K] · B (+ bias) (+ C if accumulate)}, with
+     * {@code K = b.k()} and {@code N = b.n()}. Parallel over {@code par}.
+     *
+     * @param par        worker pool
+     * @param m          rows of A and C
+     * @param a          A, row-major {@code [M, K]} at {@code aOff} with row stride {@code lda}
+     * @param b          op(B) packed by {@link #pack}
+     * @param c          C, row-major {@code [M, N]} at {@code cOff} with row stride {@code ldc}
+     * @param bias       optional per-column bias of length N (may be null)
+     * @param accumulate add to the existing contents of C instead of overwriting
+     */
+    public static void gemm(Parallel par, int m,
+                            float[] a, int aOff, int lda,
+                            PackedMatrix b,
+                            float[] c, int cOff, int ldc,
+                            float[] bias, boolean accumulate) {
+        if (m <= 0 || b.n <= 0) return;
+        if (b.k <= 0) {
+            fillBias(m, b.n, c, cOff, ldc, bias, accumulate);
+            return;
+        }
+        multiply(par, new Problem(m, a, aOff, lda, 1, b, c, cOff, ldc, 1, bias, false, accumulate));
+    }
+
+    /**
+     * Packs op(B) for repeated use (e.g. a {@code Linear} weight {@code [N, K]} with {@code transB = true}).
+     *
+     * @param b      B, row-major {@code [K, N]} (or {@code [N, K]} if {@code transB}) at {@code bOff}
+     * @param ldb    row stride of B
+     * @param transB whether B is stored transposed
+     * @param k      rows of op(B)
+     * @param n      columns of op(B)
+     * @return the packed matrix; it does not share storage with {@code b}
+     */
+    public static PackedMatrix pack(float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        return pack(null, b, bOff, ldb, transB, k, n);
+    }
+
+    /**
+     * Like {@link #pack(float[], int, int, boolean, int, int)}, with the copying spread over {@code par}
+     * (which may be null for the calling thread alone).
+     *
+     * @param par    worker pool, or null
+     * @param b      B, row-major {@code [K, N]} (or {@code [N, K]} if {@code transB}) at {@code bOff}
+     * @param bOff   offset of B
+     * @param ldb    row stride of B
+     * @param transB whether B is stored transposed
+     * @param k      rows of op(B)
+     * @param n      columns of op(B)
+     * @return the packed matrix; it does not share storage with {@code b}
+     */
+    public static PackedMatrix pack(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+        PackedMatrix pm = layout(k, n, null);
+        fill(par, pm, b, bOff, ldb, transB);
+        return pm;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Packing
+    // ---------------------------------------------------------------------------------------------
+
+    /** Panel layout for a K × N matrix; reuses row arrays from {@code pool} (may be null) where long enough. */
+    static PackedMatrix layout(int k, int n, float[][] pool) {
+        int panels = Math.max(1, (n + NC - 1) / NC);
+        int even = (n + panels - 1) / panels;
+        int[] colStart = new int[panels + 1];
+        int[] width = new int[panels];
+        for (int q = 0; q < panels; q++) {
+            colStart[q] = Math.min(n, q * even);
+            colStart[q + 1] = Math.min(n, (q + 1) * even);
+        }
+        colStart[panels] = n;
+        for (int q = 0; q < panels; q++) width[q] = Math.max(16, roundUp(colStart[q + 1] - colStart[q], 16));
+        float[][] rows = pool;
+        int nrows = panels * k;
+        if (rows == null || rows.length < nrows) {
+            float[][] grown = new float[nrows][];
+            if (rows != null) System.arraycopy(rows, 0, grown, 0, rows.length);
+            rows = grown;
+        }
+        for (int q = 0; q < panels; q++) {
+            for (int p = 0; p < k; p++) {
+                float[] r = rows[q * k + p];
+                if (r == null || r.length < width[q]) rows[q * k + p] = new float[width[q]];
+            }
+        }
+        return new PackedMatrix(k, n, panels, colStart, width, rows);
+    }
+
+    /** Copies op(B) into the layout {@code pm}, zeroing the padding. */
+    static void fill(Parallel par, PackedMatrix pm, float[] b, int bOff, int ldb, boolean transB) {
+        final int k = pm.k;
+        if (k == 0 || pm.n == 0) return;
+        // Work items: (panel, K block) when copying rows; (panel, strip of JC columns) when
+        // transposing, so that each row of B is read from start to end in one go.
+        final int perPanel = transB ? (pm.width[0] + JC - 1) / JC : (k + KC - 1) / KC;
+        final int items = pm.panels * perPanel;
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            for (int it = from; it < to; it++) {
+                int q = it / perPanel;
+                int part = it % perPanel;
+                if (transB) {
+                    transposeStrip(pm, q, part * JC, b, bOff, ldb);
+                } else {
+                    copyRows(pm, q, part * KC, Math.min(k, part * KC + KC), b, bOff, ldb);
                 }
+            }
+        };
+        long work = (long) k * pm.n;
+        if (par == null || par.threads() == 1 || work < 32768) {
+            body.run(0, 0, items);
+        } else {
+            par.forRange(items, 1, body);
+        }
+    }
+
+    /** op(B) = B: rows [p0, p1) of panel q are slices of rows of B. */
+    private static void copyRows(PackedMatrix pm, int q, int p0, int p1, float[] b, int bOff, int ldb) {
+        final int j0 = pm.colStart[q];
+        final int nc = pm.colStart[q + 1] - j0;
+        final int w = pm.width[q];
+        final float[][] rows = pm.rows;
+        final int base = q * pm.k;
+        for (int p = p0; p < p1; p++) {
+            float[] r = rows[base + p];
+            System.arraycopy(b, bOff + p * ldb + j0, r, 0, nc);
+            if (w > nc) Arrays.fill(r, nc, w, 0f);
+        }
+    }
+
+    /**
+     * op(B) = Bᵀ (B is [N, K]): columns [js, js + JC) of panel q, i.e. JC rows of B. Rows of B are
+     * taken 8 at a time and walked along k together (8 sequential read streams); the padding columns
+     * of the panel are zeroed by the strip that contains them.
+     */
+    private static void transposeStrip(PackedMatrix pm, int q, int js, float[] b, int bOff, int ldb) {
+        final int j0 = pm.colStart[q];
+        final int nc = pm.colStart[q + 1] - j0;
+        final int w = pm.width[q];
+        final int k = pm.k;
+        final float[][] rows = pm.rows;
+        final int base = q * k;
+        final int je = Math.min(nc, js + JC);
+        final int l1 = ldb, l2 = 2 * ldb, l3 = 3 * ldb, l4 = 4 * ldb, l5 = 5 * ldb, l6 = 6 * ldb, l7 = 7 * ldb;
+        int j = js;
+        for (; j + 15 < je; j += 16) {
+            final int s0 = bOff + (j0 + j) * ldb, s8 = s0 + 8 * ldb;
+            for (int p = 0; p < k; p++) {
+                final float[] r = rows[base + p];
+                final int x = s0 + p, y = s8 + p;
+                r[j] = b[x];
+                r[j + 1] = b[x + l1];
+                r[j + 2] = b[x + l2];
+                r[j + 3] = b[x + l3];
+                r[j + 4] = b[x + l4];
+                r[j + 5] = b[x + l5];
+                r[j + 6] = b[x + l6];
+                r[j + 7] = b[x + l7];
+                r[j + 8] = b[y];
+                r[j + 9] = b[y + l1];
+                r[j + 10] = b[y + l2];
+                r[j + 11] = b[y + l3];
+                r[j + 12] = b[y + l4];
+                r[j + 13] = b[y + l5];
+                r[j + 14] = b[y + l6];
+                r[j + 15] = b[y + l7];
+            }
+        }
+        for (; j < je; j++) {
+            final int s0 = bOff + (j0 + j) * ldb;
+            for (int p = 0; p < k; p++) rows[base + p][j] = b[s0 + p];
+        }
+        final int pad0 = Math.max(nc, js), pad1 = Math.min(w, js + JC);
+        if (pad1 > pad0) {
+            for (int p = 0; p < k; p++) Arrays.fill(rows[base + p], pad0, pad1, 0f);
+        }
+    }
+
+    private static PackedMatrix packInto(Scratch s, Parallel par, float[] b, int bOff, int ldb, boolean transB,
+                                         int k, int n) {
+        PackedMatrix pm = layout(k, n, s.packPool);
+        long floats = 0;
+        for (int q = 0; q < pm.panels; q++) floats += (long) pm.width[q] * k;
+        s.packPool = floats <= MAX_RETAINED_PACK ? pm.rows : null;
+        fill(par, pm, b, bOff, ldb, transB);
+        return pm;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Blocked multiply over packed B
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * One product {@code C = A · B}: A element (i, p) at {@code a[aOff + i*aRs + p*aCs]}, C element (i, j)
+     * at {@code c[cOff + i*cRs + j*cCs]}; the bias is indexed by j, or by i when {@code biasPerRow}.
+     */
+    private static final class Problem {
+        final int m;
+        final float[] a;
+        final int aOff, aRs, aCs;
+        final PackedMatrix pb;
+        final float[] c;
+        final int cOff, cRs, cCs;
+        final float[] bias;
+        final boolean biasPerRow, accumulate;
+
+        Problem(int m, float[] a, int aOff, int aRs, int aCs, PackedMatrix pb,
+                float[] c, int cOff, int cRs, int cCs, float[] bias, boolean biasPerRow, boolean accumulate) {
+            this.m = m;
+            this.a = a;
+            this.aOff = aOff;
+            this.aRs = aRs;
+            this.aCs = aCs;
+            this.pb = pb;
+            this.c = c;
+            this.cOff = cOff;
+            this.cRs = cRs;
+            this.cCs = cCs;
+            this.bias = bias;
+            this.biasPerRow = biasPerRow;
+            this.accumulate = accumulate;
+        }
+    }
+
+    private static void multiply(Parallel par, Problem pr) {
+        final int threads = par == null ? 1 : par.threads();
+        final int panels = pr.pb.panels;
+        final int m = pr.m;
+        // Row block: at most MC, a multiple of MR, small enough that each worker gets a few tasks.
+        int mc = MC;
+        while (mc > MR && (long) ((m + mc - 1) / mc) * panels < 4L * threads) mc = Math.max(MR, roundUp(mc / 2, MR));
+        final int rowBlock = mc;
+        final int mBlocks = (m + rowBlock - 1) / rowBlock;
+        final int tasks = mBlocks * panels;
+        if (threads == 1 || tasks == 1) {
+            Scratch s = SCRATCH.get();
+            for (int t = 0; t < tasks; t++) runTask(s, pr, t % mBlocks, t / mBlocks, rowBlock);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        par.forRange(Math.min(threads, tasks), 1, (w, from, to) -> {
+            Scratch s = SCRATCH.get();
+            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                runTask(s, pr, t % mBlocks, t / mBlocks, rowBlock);
             }
         });
     }
+
+    /** C[i0:i1, panel q] for row block {@code mb}. */
+    private static void runTask(Scratch s, Problem pr, int mb, int q, int rowBlock) {
+        final PackedMatrix pb = pr.pb;
+        final int k = pb.k;
+        final int i0 = mb * rowBlock;
+        final int i1 = Math.min(pr.m, i0 + rowBlock);
+        final int j0 = pb.colStart[q];
+        final int nc = pb.colStart[q + 1] - j0;
+        final int w = pb.width[q];
+        final boolean wide = w >= WIDE;
+        final float[][] rows = pb.rows;
+        final int base = q * k;
+        final float[] a = pr.a;
+        final int aRs = pr.aRs, aCs = pr.aCs;
+        final float[] acc0 = s.acc0, acc1 = s.acc1, acc2 = s.acc2, acc3 = s.acc3;
+        final float[] biasRow = s.bias;
+        if (pr.bias != null && !pr.biasPerRow) {
+            System.arraycopy(pr.bias, j0, biasRow, 0, nc);
+            Arrays.fill(biasRow, nc, w, 0f);
+        }
+        for (int pc = 0; pc < k; pc += KC) {
+            final int pe = Math.min(k, pc + KC);
+            final boolean first = pc == 0;
+            for (int i = i0; i < i1; i += MR) {
+                final int mr = Math.min(MR, i1 - i);
+                // Bring C (or its initial value) into the scratch rows.
+                load(pr, first, i, j0, acc0, biasRow, nc, w);
+                if (mr > 1) load(pr, first, i + 1, j0, acc1, biasRow, nc, w);
+                if (mr > 2) load(pr, first, i + 2, j0, acc2, biasRow, nc, w);
+                if (mr > 3) load(pr, first, i + 3, j0, acc3, biasRow, nc, w);
+                final int ai = pr.aOff + i * aRs;
+                if (mr == MR) {
+                    int p = pc;
+                    if (wide) {
+                        for (; p + 1 < pe; p += 2) kernel4x2(a, ai + p * aCs, aRs, aCs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                        if (p < pe) kernel4x1(a, ai + p * aCs, aRs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                    } else {
+                        for (; p + 1 < pe; p += 2) narrow4x2(a, ai + p * aCs, aRs, aCs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                        if (p < pe) narrow4x1(a, ai + p * aCs, aRs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                    }
+                } else {
+                    rowKernel(wide, a, ai, aCs, pc, pe, rows, base, acc0, w);
+                    if (mr > 1) rowKernel(wide, a, ai + aRs, aCs, pc, pe, rows, base, acc1, w);
+                    if (mr > 2) rowKernel(wide, a, ai + 2 * aRs, aCs, pc, pe, rows, base, acc2, w);
+                }
+                store(pr, i, j0, acc0, nc);
+                if (mr > 1) store(pr, i + 1, j0, acc1, nc);
+                if (mr > 2) store(pr, i + 2, j0, acc2, nc);
+                if (mr > 3) store(pr, i + 3, j0, acc3, nc);
+            }
+        }
+    }
+
+    /**
+     * Fills scratch row {@code acc} with C[i, j0 : j0+nc]: on the first K block its initial value
+     * (old C if accumulating, plus the bias), afterwards the partial sums stored by the previous block.
+     */
+    private static void load(Problem pr, boolean first, int i, int j0, float[] acc, float[] biasRow, int nc, int w) {
+        final float[] c = pr.c;
+        final int cRow = pr.cOff + i * pr.cRs + j0 * pr.cCs;
+        final int cCs = pr.cCs;
+        if (!first || pr.accumulate) {
+            if (cCs == 1) {
+                System.arraycopy(c, cRow, acc, 0, nc);
+            } else {
+                for (int j = 0; j < nc; j++) acc[j] = c[cRow + j * cCs];
+            }
+            if (first && pr.bias != null) {
+                if (pr.biasPerRow) {
+                    addInPlace(acc, pr.bias[i], nc);
+                } else {
+                    addInPlace(acc, biasRow, nc);
+                }
+            }
+        } else if (pr.bias != null) {
+            if (pr.biasPerRow) {
+                Arrays.fill(acc, 0, nc, pr.bias[i]);
+            } else {
+                System.arraycopy(biasRow, 0, acc, 0, nc);
+            }
+        } else {
+            Arrays.fill(acc, 0, nc, 0f);
+        }
+        // Padding columns are computed but never stored; keep them finite.
+        if (w > nc) Arrays.fill(acc, nc, w, 0f);
+    }
+
+    private static void store(Problem pr, int i, int j0, float[] acc, int nc) {
+        final float[] c = pr.c;
+        final int cRow = pr.cOff + i * pr.cRs + j0 * pr.cCs;
+        final int cCs = pr.cCs;
+        if (cCs == 1) {
+            System.arraycopy(acc, 0, c, cRow, nc);
+        } else {
+            for (int j = 0; j < nc; j++) c[cRow + j * cCs] = acc[j];
+        }
+    }
+
+    private static void addInPlace(float[] acc, float[] x, int n) {
+        for (int j = 0; j < n; j++) acc[j] += x[j];
+    }
+
+    private static void addInPlace(float[] acc, float x, int n) {
+        for (int j = 0; j < n; j++) acc[j] += x;
+    }
+
+    /** One row of C over k in [pc, pe). */
+    private static void rowKernel(boolean wide, float[] a, int ai, int aCs, int pc, int pe,
+                                  float[][] rows, int base, float[] acc, int w) {
+        int p = pc;
+        if (wide) {
+            for (; p + 1 < pe; p += 2) {
+                kernel1x2(a[ai + p * aCs], a[ai + (p + 1) * aCs], rows[base + p], rows[base + p + 1], acc, w);
+            }
+            if (p < pe) kernel1x1(a[ai + p * aCs], rows[base + p], acc, w);
+        } else {
+            for (; p + 1 < pe; p += 2) {
+                narrow1x2(a[ai + p * aCs], a[ai + (p + 1) * aCs], rows[base + p], rows[base + p + 1], acc, w);
+            }
+            if (p < pe) narrow1x1(a[ai + p * aCs], rows[base + p], acc, w);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Micro-kernels. Every array in the j loop is indexed at plain [j]; keep it that way, or C2 stops
+    // vectorising them. Larger register blocks (e.g. 4x4, 8x2, 3x3) were measured to compile to
+    // scalar code on JDK 17.
+    //
+    // C2 sizes the unrolling (and so the vector width) of a loop from the trip count profiled for it,
+    // and the profile is per method: a kernel first warmed up on 64-wide panels is compiled with
+    // 128-bit vectors and then runs 512-wide panels at half speed. So the wide (>= WIDE) and narrow
+    // panels get separate, identical copies of each kernel.
+    // ---------------------------------------------------------------------------------------------
+
+    static void kernel4x2(float[] a, int ai, int aRs, int aCs, float[][] rows, int p,
+                          float[] c0, float[] c1, float[] c2, float[] c3, int n) {
+        final int i1 = ai + aRs, i2 = i1 + aRs, i3 = i2 + aRs;
+        final float a00 = a[ai], a01 = a[ai + aCs];
+        final float a10 = a[i1], a11 = a[i1 + aCs];
+        final float a20 = a[i2], a21 = a[i2 + aCs];
+        final float a30 = a[i3], a31 = a[i3 + aCs];
+        final float[] b0 = rows[p], b1 = rows[p + 1];
+        for (int j = 0; j < n; j++) {
+            float x0 = b0[j], x1 = b1[j];
+            c0[j] = Math.fma(a01, x1, Math.fma(a00, x0, c0[j]));
+            c1[j] = Math.fma(a11, x1, Math.fma(a10, x0, c1[j]));
+            c2[j] = Math.fma(a21, x1, Math.fma(a20, x0, c2[j]));
+            c3[j] = Math.fma(a31, x1, Math.fma(a30, x0, c3[j]));
+        }
+    }
+
+    static void kernel4x1(float[] a, int ai, int aRs, float[][] rows, int p,
+                          float[] c0, float[] c1, float[] c2, float[] c3, int n) {
+        final float a0 = a[ai], a1 = a[ai + aRs], a2 = a[ai + 2 * aRs], a3 = a[ai + 3 * aRs];
+        final float[] b0 = rows[p];
+        for (int j = 0; j < n; j++) {
+            float x0 = b0[j];
+            c0[j] = Math.fma(a0, x0, c0[j]);
+            c1[j] = Math.fma(a1, x0, c1[j]);
+            c2[j] = Math.fma(a2, x0, c2[j]);
+            c3[j] = Math.fma(a3, x0, c3[j]);
+        }
+    }
+
+    static void kernel1x2(float a0, float a1, float[] b0, float[] b1, float[] c, int n) {
+        for (int j = 0; j < n; j++) c[j] = Math.fma(a1, b1[j], Math.fma(a0, b0[j], c[j]));
+    }
+
+    static void kernel1x1(float a0, float[] b0, float[] c, int n) {
+        for (int j = 0; j < n; j++) c[j] = Math.fma(a0, b0[j], c[j]);
+    }
+
+    static void narrow4x2(float[] a, int ai, int aRs, int aCs, float[][] rows, int p,
+                          float[] c0, float[] c1, float[] c2, float[] c3, int n) {
+        final int i1 = ai + aRs, i2 = i1 + aRs, i3 = i2 + aRs;
+        final float a00 = a[ai], a01 = a[ai + aCs];
+        final float a10 = a[i1], a11 = a[i1 + aCs];
+        final float a20 = a[i2], a21 = a[i2 + aCs];
+        final float a30 = a[i3], a31 = a[i3 + aCs];
+        final float[] b0 = rows[p], b1 = rows[p + 1];
+        for (int j = 0; j < n; j++) {
+            float x0 = b0[j], x1 = b1[j];
+            c0[j] = Math.fma(a01, x1, Math.fma(a00, x0, c0[j]));
+            c1[j] = Math.fma(a11, x1, Math.fma(a10, x0, c1[j]));
+            c2[j] = Math.fma(a21, x1, Math.fma(a20, x0, c2[j]));
+            c3[j] = Math.fma(a31, x1, Math.fma(a30, x0, c3[j]));
+        }
+    }
+
+    static void narrow4x1(float[] a, int ai, int aRs, float[][] rows, int p,
+                          float[] c0, float[] c1, float[] c2, float[] c3, int n) {
+        final float a0 = a[ai], a1 = a[ai + aRs], a2 = a[ai + 2 * aRs], a3 = a[ai + 3 * aRs];
+        final float[] b0 = rows[p];
+        for (int j = 0; j < n; j++) {
+            float x0 = b0[j];
+            c0[j] = Math.fma(a0, x0, c0[j]);
+            c1[j] = Math.fma(a1, x0, c1[j]);
+            c2[j] = Math.fma(a2, x0, c2[j]);
+            c3[j] = Math.fma(a3, x0, c3[j]);
+        }
+    }
+
+    static void narrow1x2(float a0, float a1, float[] b0, float[] b1, float[] c, int n) {
+        for (int j = 0; j < n; j++) c[j] = Math.fma(a1, b1[j], Math.fma(a0, b0[j], c[j]));
+    }
+
+    static void narrow1x1(float a0, float[] b0, float[] c, int n) {
+        for (int j = 0; j < n; j++) c[j] = Math.fma(a0, b0[j], c[j]);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Small M with unpacked B, and K = 0
+    // ---------------------------------------------------------------------------------------------
+
+    /** A few rows: packing B would cost as much as the product, so multiply in place (scalar). */
+    private static void smallM(Parallel par, int m, int n, int k,
+                               float[] a, int aOff, int lda,
+                               float[] b, int bOff, int ldb, boolean transB,
+                               float[] c, int cOff, int ldc,
+                               float[] bias, boolean accumulate) {
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            if (transB) {
+                for (int i = 0; i < m; i++) {
+                    int ar = aOff + i * lda;
+                    for (int j = from; j < to; j++) {
+                        int br = bOff + j * ldb;
+                        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                        int p = 0;
+                        for (; p + 3 < k; p += 4) {
+                            s0 = Math.fma(a[ar + p], b[br + p], s0);
+                            s1 = Math.fma(a[ar + p + 1], b[br + p + 1], s1);
+                            s2 = Math.fma(a[ar + p + 2], b[br + p + 2], s2);
+                            s3 = Math.fma(a[ar + p + 3], b[br + p + 3], s3);
+                        }
+                        for (; p < k; p++) s0 = Math.fma(a[ar + p], b[br + p], s0);
+                        float v = (s0 + s1) + (s2 + s3);
+                        int ci = cOff + i * ldc + j;
+                        if (bias != null) v += bias[j];
+                        c[ci] = accumulate ? c[ci] + v : v;
+                    }
+                }
+            } else {
+                float[] acc = SCRATCH.get().acc0;
+                for (int j0 = from; j0 < to; j0 += NC) {
+                    int nc = Math.min(NC, to - j0);
+                    for (int i = 0; i < m; i++) {
+                        int ar = aOff + i * lda;
+                        Arrays.fill(acc, 0, nc, 0f);
+                        for (int p = 0; p < k; p++) {
+                            float av = a[ar + p];
+                            int br = bOff + p * ldb + j0;
+                            for (int j = 0; j < nc; j++) acc[j] = Math.fma(av, b[br + j], acc[j]);
+                        }
+                        int cr = cOff + i * ldc + j0;
+                        for (int j = 0; j < nc; j++) {
+                            float v = acc[j];
+                            if (bias != null) v += bias[j0 + j];
+                            c[cr + j] = accumulate ? c[cr + j] + v : v;
+                        }
+                    }
+                }
+            }
+        };
+        if (par == null || par.threads() == 1 || (long) m * n * k < 65536) {
+            body.run(0, 0, n);
+        } else {
+            par.forRange(n, 64, body);
+        }
+    }
+
+    private static void fillBias(int m, int n, float[] c, int cOff, int ldc, float[] bias, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int cr = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                float v = bias != null ? bias[j] : 0f;
+                c[cr + j] = accumulate ? c[cr + j] + v : v;
+            }
+        }
+    }
+
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Per-thread scratch
+    // ---------------------------------------------------------------------------------------------
+
+    /** Scratch owned by one thread: accumulator rows, a bias strip and a reusable pack buffer. */
+    static final class Scratch {
+        final float[] acc0 = new float[NC];
+        final float[] acc1 = new float[NC];
+        final float[] acc2 = new float[NC];
+        final float[] acc3 = new float[NC];
+        final float[] bias = new float[NC];
+        /** row arrays of the last pack buffer, reused by the next unpacked call on this thread */
+        float[][] packPool;
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }

@@ -1,0 +1,251 @@
+package org.sam3j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@link Sgemm} against a double-precision reference, over odd shapes, strides and flags. */
+class SgemmTest {
+    private static Parallel par1;
+    private static Parallel par3;
+
+    @BeforeAll
+    static void pools() {
+        par1 = new Parallel(1);
+        par3 = new Parallel(3);
+    }
+
+    @AfterAll
+    static void close() {
+        par1.close();
+        par3.close();
+    }
+
+    /** One problem: random A, B, C, bias with padding around them and strides larger than rows. */
+    private static final class Case {
+        final int m, n, k;
+        final boolean transB, hasBias, accumulate;
+        final int aOff, lda, bOff, ldb, cOff, ldc;
+        final float[] a, b, c0, bias;
+
+        Case(Random r, int m, int n, int k, boolean transB, boolean hasBias, boolean accumulate, boolean padded) {
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.transB = transB;
+            this.hasBias = hasBias;
+            this.accumulate = accumulate;
+            int bRows = transB ? n : k, bCols = transB ? k : n;
+            aOff = padded ? 3 : 0;
+            lda = k + (padded ? 5 : 0);
+            bOff = padded ? 7 : 0;
+            ldb = bCols + (padded ? 2 : 0);
+            cOff = padded ? 11 : 0;
+            ldc = n + (padded ? 3 : 0);
+            a = random(r, aOff + Math.max(0, (m - 1)) * lda + k + 4);
+            b = random(r, bOff + Math.max(0, (bRows - 1)) * ldb + bCols + 4);
+            c0 = random(r, cOff + Math.max(0, (m - 1)) * ldc + n + 4);
+            bias = hasBias ? random(r, n) : null;
+        }
+
+        double[] reference() {
+            double[] ref = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        double bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                        s += (double) a[aOff + i * lda + p] * bv;
+                    }
+                    if (bias != null) s += bias[j];
+                    if (accumulate) s += c0[cOff + i * ldc + j];
+                    ref[i * n + j] = s;
+                }
+            }
+            return ref;
+        }
+
+        /** Sum of magnitudes of the terms of each output, the scale for the tolerance. */
+        double[] magnitude() {
+            double[] mag = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        double bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                        s += Math.abs((double) a[aOff + i * lda + p] * bv);
+                    }
+                    if (bias != null) s += Math.abs(bias[j]);
+                    if (accumulate) s += Math.abs(c0[cOff + i * ldc + j]);
+                    mag[i * n + j] = s;
+                }
+            }
+            return mag;
+        }
+
+        float[] run(Parallel par, boolean packed) {
+            float[] c = c0.clone();
+            if (packed) {
+                Sgemm.PackedMatrix pm = Sgemm.pack(par, b, bOff, ldb, transB, k, n);
+                assertEquals(k, pm.k());
+                assertEquals(n, pm.n());
+                Sgemm.gemm(par, m, a, aOff, lda, pm, c, cOff, ldc, bias, accumulate);
+            } else {
+                Sgemm.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias, accumulate);
+            }
+            return c;
+        }
+
+        void check(float[] c, String what) {
+            double[] ref = reference();
+            double[] mag = magnitude();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double want = ref[i * n + j];
+                    double got = c[cOff + i * ldc + j];
+                    double tol = 1e-6 * (mag[i * n + j] + 1e-30) + 2e-6 * Math.abs(want);
+                    if (!(Math.abs(got - want) <= tol)) {
+                        fail(what + " " + this + " at (" + i + "," + j + "): got " + got + " want " + want);
+                    }
+                }
+            }
+            // Nothing outside the C window may change.
+            for (int x = 0; x < c.length; x++) {
+                int rel = x - cOff;
+                boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+                if (!inside && Float.floatToRawIntBits(c[x]) != Float.floatToRawIntBits(c0[x])) {
+                    fail(what + " " + this + " wrote outside C at " + x);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "[m=" + m + " n=" + n + " k=" + k + " transB=" + transB + " bias=" + hasBias
+                    + " acc=" + accumulate + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
+        }
+    }
+
+    private static float[] random(Random r, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = r.nextFloat() * 2f - 1f;
+        return x;
+    }
+
+    private static void checkAll(Case cs) {
+        cs.check(cs.run(par1, false), "1 thread");
+        cs.check(cs.run(par3, false), "3 threads");
+        cs.check(cs.run(par1, true), "packed, 1 thread");
+        cs.check(cs.run(par3, true), "packed, 3 threads");
+    }
+
+    @Test
+    void oddShapes() {
+        Random r = new Random(42);
+        int[] sizes = {1, 2, 3, 4, 5, 17, 63, 65};
+        for (int m : sizes) {
+            for (int n : sizes) {
+                for (int k : sizes) {
+                    boolean transB = r.nextBoolean();
+                    boolean bias = r.nextBoolean();
+                    boolean acc = r.nextBoolean();
+                    boolean padded = r.nextBoolean();
+                    checkAll(new Case(r, m, n, k, transB, bias, acc, padded));
+                }
+            }
+        }
+    }
+
+    @Test
+    void allFlagCombinations() {
+        Random r = new Random(7);
+        for (int flags = 0; flags < 16; flags++) {
+            boolean transB = (flags & 1) != 0, bias = (flags & 2) != 0, acc = (flags & 4) != 0, padded = (flags & 8) != 0;
+            checkAll(new Case(r, 37, 45, 29, transB, bias, acc, padded));
+            checkAll(new Case(r, 9, 127, 3, transB, bias, acc, padded));
+        }
+    }
+
+    @Test
+    void largerThanOneBlock() {
+        // Crosses the K block (256), the panel width (512) and the row block (128).
+        Random r = new Random(3);
+        checkAll(new Case(r, 131, 1000, 300, true, true, false, true));
+        checkAll(new Case(r, 127, 529, 513, false, false, true, true));
+        checkAll(new Case(r, 200, 256, 257, true, true, true, false));
+    }
+
+    @Test
+    void vectorAndRankOne() {
+        Random r = new Random(5);
+        for (boolean transB : new boolean[] {false, true}) {
+            checkAll(new Case(r, 1, 1000, 127, transB, true, false, true)); // M = 1
+            checkAll(new Case(r, 3, 300, 1000, transB, false, true, true));
+            checkAll(new Case(r, 70, 90, 1, transB, true, true, true)); // K = 1
+            checkAll(new Case(r, 64, 1, 200, transB, false, false, true)); // N = 1
+        }
+    }
+
+    @Test
+    void narrowOutputIsComputedTransposed() {
+        // N narrow and M large: computed internally as Cᵀ = op(B)ᵀ · Aᵀ.
+        Random r = new Random(19);
+        for (int flags = 0; flags < 16; flags++) {
+            boolean transB = (flags & 1) != 0, bias = (flags & 2) != 0, acc = (flags & 4) != 0, padded = (flags & 8) != 0;
+            checkAll(new Case(r, 300, 64, 67, transB, bias, acc, padded));
+        }
+        checkAll(new Case(r, 257, 1, 300, false, true, true, true));
+        checkAll(new Case(r, 600, 17, 5, true, true, false, true));
+        checkAll(new Case(r, 520, 255, 2, false, false, true, false));
+    }
+
+    @Test
+    void emptyInnerDimensionGivesBias() {
+        Random r = new Random(9);
+        for (boolean acc : new boolean[] {false, true}) {
+            Case cs = new Case(r, 5, 7, 0, true, true, acc, true);
+            checkAll(cs);
+        }
+    }
+
+    @Test
+    void attentionShapes() {
+        Random r = new Random(11);
+        // Q·Kᵀ: K = 64, B not packed, transposed.
+        checkAll(new Case(r, 64, 576, 64, true, false, false, false));
+        // P·V: N = 64, K = 576.
+        checkAll(new Case(r, 96, 64, 576, false, false, false, false));
+    }
+
+    @Test
+    void packedMatrixIsReusable() {
+        Random r = new Random(13);
+        int m = 33, n = 70, k = 41;
+        float[] w = random(r, n * k);
+        Sgemm.PackedMatrix pm = Sgemm.pack(w, 0, k, true, k, n);
+        for (int rep = 0; rep < 3; rep++) {
+            float[] a = random(r, m * k);
+            float[] c = new float[m * n];
+            Sgemm.gemm(par3, m, a, 0, k, pm, c, 0, n, null, false);
+            float[] c2 = new float[m * n];
+            Sgemm.gemm(par1, m, n, k, a, 0, k, w, 0, k, true, c2, 0, n, null, false);
+            for (int x = 0; x < c.length; x++) assertEquals(c2[x], c[x], 1e-5f * (1 + Math.abs(c2[x])));
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnThreadCount() {
+        Random r = new Random(17);
+        Case cs = new Case(r, 150, 700, 300, true, true, false, false);
+        float[] c1 = cs.run(par1, false);
+        float[] c3 = cs.run(par3, false);
+        for (int x = 0; x < c1.length; x++) {
+            assertTrue(Float.floatToRawIntBits(c1[x]) == Float.floatToRawIntBits(c3[x]), "index " + x);
+        }
+    }
+}
