@@ -97,15 +97,20 @@ public final class CpuBackend implements Backend {
         return weightCache.computeIfAbsent(store, s -> new ConcurrentHashMap<>());
     }
 
-    /** A derived (re-laid-out) form of a weight, computed once. */
-    float[] derived(WeightStore store, String name, String form, Function<float[], float[]> make) {
+    /**
+     * A derived (re-laid-out, pre-packed) form of a weight, computed once from the stored values; the
+     * plain values are not kept unless some other operation needs them.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T derived(WeightStore store, String name, String form, Function<float[], T> make) {
         Map<String, Object> c = cache(store);
         Object v = c.get(name + "#" + form);
         if (v == null) {
-            v = make.apply(weight(store, name));
+            Object plain = c.get(name);
+            v = make.apply(plain != null ? (float[]) plain : store.floats(name));
             c.put(name + "#" + form, v);
         }
-        return (float[]) v;
+        return (T) v;
     }
 
     @Override

@@ -66,7 +66,8 @@ final class CpuCompiledGraph implements CompiledGraph {
                 case UNUSED:
                     break;
                 case EXTERNAL:
-                    bufs[t.id()] = new Buf(leaf(t, inputs), 0);
+                    // weights are bound lazily: kernels that pre-pack a weight never need its plain copy
+                    if (t.op() != Op.WEIGHT) bufs[t.id()] = new Buf(leaf(t, inputs), 0);
                     break;
                 case ARENA:
                     bufs[t.id()] = new Buf(arena, (int) (plan.arenaOffset(t) / 4));
@@ -106,6 +107,12 @@ final class CpuCompiledGraph implements CompiledGraph {
         return out;
     }
 
+    /** Whether operand {@code i} of {@code t} is read from a pre-packed weight form. */
+    private static boolean usesPackedWeight(Tensor t, int i) {
+        return i == 1 && t.input(1).op() == Op.WEIGHT
+                && (t.op() == Op.LINEAR || t.op() == Op.CONV2D || t.op() == Op.CONV_TRANSPOSE2D);
+    }
+
     private float[] leaf(Tensor t, Map<String, float[]> inputs) {
         switch (t.op()) {
             case INPUT: {
@@ -137,6 +144,12 @@ final class CpuCompiledGraph implements CompiledGraph {
     }
 
     private void execute(Tensor t, Buf[] bufs) {
+        for (int i = 0; i < t.inputCount(); i++) {
+            Tensor in = t.input(i);
+            if (bufs[in.id()] == null && in.op() == Op.WEIGHT && !usesPackedWeight(t, i)) {
+                bufs[in.id()] = new Buf(backend.weight(weights, ((Attrs.Named) in.attrs()).name()), 0);
+            }
+        }
         Buf y = bufs[t.id()];
         Buf x = t.inputCount() > 0 ? bufs[t.input(0).id()] : null;
         int n = (int) t.numel();
@@ -174,12 +187,18 @@ final class CpuCompiledGraph implements CompiledGraph {
             }
             case LINEAR: {
                 Tensor w = t.input(1);
-                Buf wb = bufs[w.id()];
                 int k = w.dim(1);
                 int nOut = w.dim(0);
                 int m = n / nOut;
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
-                Sgemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias, false);
+                if (w.op() == Op.WEIGHT) {
+                    Sgemm.PackedMatrix packed = backend.derived(weights, weightName(w), "packed-t",
+                            v -> Sgemm.pack(par, v, 0, k, true, k, nOut));
+                    Sgemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, false);
+                } else {
+                    Buf wb = bufs[w.id()];
+                    Sgemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias, false);
+                }
                 break;
             }
             case MATMUL: {
@@ -280,19 +299,19 @@ final class CpuCompiledGraph implements CompiledGraph {
         int pad = attrs.padding();
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight as [Cout, kh, kw, Cin] so that im2col rows copy contiguous channel runs
-        float[] wp = backend.derived(weights, weightName(wt), "ohwi", w -> {
+        int kk = kh * kw * cin;
+        Sgemm.PackedMatrix wp = backend.derived(weights, weightName(wt), "ohwi-packed", w -> {
             float[] p = new float[w.length];
             for (int o = 0; o < cout; o++)
                 for (int c = 0; c < cin; c++)
                     for (int i = 0; i < kh; i++)
                         for (int j = 0; j < kw; j++)
                             p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
-            return p;
+            return Sgemm.pack(par, p, 0, kk, true, kk, cout);
         });
-        int kk = kh * kw * cin;
         int m = nb * ho * wo;
         if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
-            Sgemm.gemm(par, m, cout, cin, x.a, x.off, cin, wp, 0, cin, true, y.a, y.off, cout, bias, false);
+            Sgemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias, false);
             return;
         }
         int chunk = Math.max(1, Math.min(m, (1 << 22) / kk));
@@ -321,7 +340,7 @@ final class CpuCompiledGraph implements CompiledGraph {
                     }
                 }
             });
-            Sgemm.gemm(par, rows, cout, kk, cols, 0, kk, wp, 0, kk, true, y.a, y.off + r0 * cout, cout, bias, false);
+            Sgemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias, false);
         }
     }
 
@@ -338,21 +357,21 @@ final class CpuCompiledGraph implements CompiledGraph {
         int cout = wt.dim(1);
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight [Cin, Cout, 2, 2] as [Cin, (i, j, Cout)]
-        float[] wp = backend.derived(weights, weightName(wt), "i-ijo", w -> {
+        int n4 = 4 * cout;
+        Sgemm.PackedMatrix wp = backend.derived(weights, weightName(wt), "i-ijo-packed", w -> {
             float[] p = new float[w.length];
             for (int c = 0; c < cin; c++)
                 for (int o = 0; o < cout; o++)
                     for (int ij = 0; ij < 4; ij++)
                         p[c * 4 * cout + ij * cout + o] = w[(c * cout + o) * 4 + ij];
-            return p;
+            return Sgemm.pack(par, p, 0, n4, false, cin, n4);
         });
         int m = nb * h * wd;
-        int n4 = 4 * cout;
         int chunk = Math.max(1, Math.min(m, (1 << 22) / n4));
         float[] tmp = scratch(0, chunk * n4);
         for (int r0 = 0; r0 < m; r0 += chunk) {
             int rows = Math.min(chunk, m - r0);
-            Sgemm.gemm(par, rows, n4, cin, x.a, x.off + r0 * cin, cin, wp, 0, n4, false, tmp, 0, n4, null, false);
+            Sgemm.gemm(par, rows, x.a, x.off + r0 * cin, cin, wp, tmp, 0, n4, null, false);
             final int base = r0;
             par.forRange(rows, 16, (w, lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
