@@ -76,6 +76,16 @@ public final class Sam3Config {
         return new Builder().build();
     }
 
+    /**
+     * The reduced configuration of the reference {@code tiny} fixtures: released widths, ViT depth 2 with
+     * block 1 global, one layer in each of the text, fusion, decoder and geometry stacks. For tests and
+     * quick benchmarks.
+     */
+    public static Sam3Config tiny() {
+        return new Builder().vitDepth(2).vitGlobalBlocks(1).textLayers(1).fusionEncoderLayers(1).decoderLayers(1)
+                .geometryEncoderLayers(1).build();
+    }
+
     /** A builder starting from the released architecture. */
     public static Builder builder() {
         return new Builder();

@@ -29,6 +29,13 @@ public final class SyntheticWeights implements WeightStore {
         return new SyntheticWeights(Collections.unmodifiableMap(new java.util.LinkedHashMap<>(shapes)));
     }
 
+    /** Synthetic weights for every parameter a graph declares, with the graph's shapes. */
+    public static SyntheticWeights forGraph(org.sam3j.graph.Graph graph) {
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        graph.weights().forEach((name, t) -> shapes.put(name, java.util.Arrays.stream(t.shape()).asLongStream().toArray()));
+        return of(shapes);
+    }
+
     @Override
     public boolean contains(String name) {
         return shapes.containsKey(name);

@@ -43,6 +43,7 @@ class VisionBackboneParametersTest {
                     Arrays.stream(e.getValue().shape()).asLongStream().toArray(), e.getKey());
         }
         assertTrue(config.equals(Sam3Config.released()) == set.equals("full"));
+        assertEquals(set.equals("tiny"), config.equals(Sam3Config.tiny()));
     }
 
     @Test
