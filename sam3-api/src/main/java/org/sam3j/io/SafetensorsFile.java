@@ -24,7 +24,7 @@ import java.util.Set;
  * larger than 2 GiB work and nothing is copied on load. Close the file when done; tensors obtained
  * from it must not be used afterwards.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorFile {
     /** Upper bound for the JSON header, as in the reference implementation. */
     private static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
@@ -153,6 +153,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Tensor names in header order. */
+    @Override
     public Set<String> names() {
         return entries.keySet();
     }
@@ -168,6 +169,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Shape of a tensor without mapping its data. */
+    @Override
     public long[] shape(String name) {
         return entry(name).shape.clone();
     }
@@ -182,6 +184,7 @@ public final class SafetensorsFile implements AutoCloseable {
      *
      * @throws IllegalArgumentException if there is no such tensor
      */
+    @Override
     public StoredTensor tensor(String name) throws IOException {
         Entry e = entry(name);
         long len = e.end - e.begin;

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are safe for concurrent use. Close the checkpoint when done; tensors already obtained
  * from it must not be used afterwards.
  */
-public final class TorchCheckpoint implements AutoCloseable {
+public final class TorchCheckpoint implements TensorFile {
     private static final Logger LOG = LoggerFactory.getLogger(TorchCheckpoint.class);
     /** The pickle of a checkpoint with thousands of tensors is well under a MiB; larger is corrupt. */
     private static final long MAX_PICKLE_BYTES = 256L * 1024 * 1024;
@@ -281,6 +281,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      *
      * @return an unmodifiable set of names
      */
+    @Override
     public Set<String> names() {
         return tensors.keySet();
     }
@@ -325,6 +326,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      * @return a copy of the shape (empty for a scalar)
      * @throws IllegalArgumentException if there is no such tensor
      */
+    @Override
     public long[] shape(String name) {
         return ref(name).shape().clone();
     }
@@ -352,6 +354,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      * @throws CheckpointFormatException if the storage entry is corrupt (CRC mismatch, bad local header),
      *                                   or the tensor is too large for one buffer
      */
+    @Override
     public StoredTensor tensor(String name) throws IOException {
         TensorRef t = ref(name);
         if (closed) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsFile;
-import org.sam3j.io.StoredTensor;
+import org.sam3j.io.TensorFile;
 import org.sam3j.io.TorchCheckpoint;
 
 /**
@@ -57,7 +57,7 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
             else throw new NoSuchFileException(path.toString(), null, "directory holds neither model.safetensors nor sam3.pt");
         }
         if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, "no such checkpoint file");
-        TensorFile f = isZip(p) ? torch(TorchCheckpoint.open(p)) : safetensors(SafetensorsFile.open(p));
+        TensorFile f = isZip(p) ? TorchCheckpoint.open(p) : SafetensorsFile.open(p);
         try {
             boolean hf = HfKeyMapping.isHfLayout(f.names());
             List<String> known = hf ? HfKeyMapping.KNOWN_PREFIXES : OFFICIAL_PREFIXES;
@@ -164,24 +164,6 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
     @Override
     public void close() throws IOException {
         file.close();
-    }
-
-    private static TensorFile safetensors(SafetensorsFile f) {
-        return new TensorFile() {
-            @Override public Set<String> names() { return f.names(); }
-            @Override public long[] shape(String name) { return f.shape(name); }
-            @Override public StoredTensor tensor(String name) throws IOException { return f.tensor(name); }
-            @Override public void close() throws IOException { f.close(); }
-        };
-    }
-
-    private static TensorFile torch(TorchCheckpoint f) {
-        return new TensorFile() {
-            @Override public Set<String> names() { return f.names(); }
-            @Override public long[] shape(String name) { return f.shape(name); }
-            @Override public StoredTensor tensor(String name) throws IOException { return f.tensor(name); }
-            @Override public void close() throws IOException { f.close(); }
-        };
     }
 
     @Override

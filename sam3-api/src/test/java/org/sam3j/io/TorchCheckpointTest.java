@@ -194,35 +194,10 @@ class TorchCheckpointTest {
         }
     }
 
-    /** The synthetic-weight rule of spec/synthetic-weights.md. */
+    /** The synthetic-weight rule of spec/synthetic-weights.md (pinned by SyntheticWeightsTest). */
     static float[] synthetic(String name, long[] shape) {
-        long seed = 0xCBF29CE484222325L;
-        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
-            seed = (seed ^ (b & 0xFF)) * 0x100000001B3L;
-        }
-        double center;
-        double scale;
-        if (shape.length == 0 || name.endsWith("bias")) {
-            center = 0;
-            scale = 0.02;
-        } else if (shape.length == 1) {
-            center = 1;
-            scale = 0.1;
-        } else {
-            long fanIn = 1;
-            for (int i = 1; i < shape.length; i++) fanIn *= shape[i];
-            center = 0;
-            scale = Math.sqrt(3.0 / fanIn);
-        }
         float[] out = new float[(int) StoredTensor.numel(shape)];
-        for (int i = 0; i < out.length; i++) {
-            long z = seed + (i + 1L) * 0x9E3779B97F4A7C15L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z = z ^ (z >>> 31);
-            double u = (z >>> 11) * 0x1p-53 * 2 - 1;
-            out[i] = (float) (center + scale * u);
-        }
+        org.sam3j.weights.SyntheticWeights.fill(name, shape, out);
         return out;
     }
 
