@@ -28,10 +28,8 @@ import org.sam3j.io.TorchCheckpoint;
  * A file whose keys are not SAM 3's is refused on open with the unexpected keys listed.
  */
 public final class CheckpointWeights implements WeightStore, AutoCloseable {
-    /** Top-level prefixes of the official checkpoint's components. */
-    private static final List<String> OFFICIAL_PREFIXES = List.of(
-            "detector.backbone.vision_backbone.", "detector.backbone.language_backbone.", "detector.geometry_encoder.",
-            "detector.transformer.", "detector.dot_prod_scoring.", "detector.segmentation_head.", "tracker.");
+    /** Top-level prefixes of the official checkpoint (image detector and tracker). */
+    private static final List<String> OFFICIAL_PREFIXES = List.of("detector.", "tracker.");
 
     private final Path path;
     private final TensorFile file;
