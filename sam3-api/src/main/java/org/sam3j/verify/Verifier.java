@@ -64,8 +64,10 @@ public final class Verifier {
      * Verifies every case of {@code set}.
      *
      * @param only key prefixes to check (after a leading {@code hook.} is set aside); empty for all
+     * @throws IllegalArgumentException if no recorded tensor matches the prefixes
      */
     public VerifySummary verify(FixtureSet set, List<String> only) throws IOException {
+        List<String> prefixes = only.stream().map(Verifier::bare).toList();
         Sam3Config config = configOf(set);
         double tol = config.isReleasedArchitecture() ? 1e-2 : 1e-3;
         WeightStore weights = SyntheticWeights.of(set.paramShapes());
@@ -79,7 +81,11 @@ public final class Verifier {
             try (FixtureCase c = set.openCase(caseName)) {
                 List<String> wanted = new ArrayList<>();
                 for (String key : c.stats().keySet()) {
-                    if (only.isEmpty() || only.stream().anyMatch(p -> bare(key).startsWith(p))) wanted.add(key);
+                    if (prefixes.isEmpty() || prefixes.stream().anyMatch(p -> bare(key).startsWith(p))) wanted.add(key);
+                }
+                if (wanted.isEmpty()) {
+                    throw new IllegalArgumentException("no recorded tensor of case '" + caseName + "' matches --only "
+                            + String.join(",", only) + " (prefixes: input, image, backbone, text, inter, ...)");
                 }
                 Map<String, ProbeResult> done = new LinkedHashMap<>();
                 verifyImage(c, config, weights, tol, wanted, done, timings);

@@ -50,6 +50,17 @@ class VerifyCommandTest {
     }
 
     @Test
+    void hookPrefixIsAcceptedAndAnUnknownPrefixIsAnError() {
+        String dir = SharedData.resolve("fixtures/sam3/tiny").toString();
+        Run ok = run("verify", "--fixtures", dir, "--only", "hook.inter0");
+        assertEquals(0, ok.status(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("hook.inter0."), ok.out());
+        Run typo = run("verify", "--fixtures", dir, "--only", "backbnoe");
+        assertEquals(2, typo.status(), typo.out() + typo.err());
+        assertTrue(typo.err().contains("matches --only backbnoe"), typo.err());
+    }
+
+    @Test
     void notAFixtureDirectoryIsAClearError(@TempDir Path dir) {
         Run r = run("verify", "--fixtures", dir.toString());
         assertEquals(2, r.status());
