@@ -175,6 +175,7 @@ public final class SafetensorsFile implements TensorFile {
     }
 
     /** Element type of a tensor without mapping its data. */
+    @Override
     public DType dtype(String name) {
         return entry(name).dtype;
     }

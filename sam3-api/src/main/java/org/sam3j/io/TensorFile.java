@@ -16,6 +16,13 @@ public interface TensorFile extends AutoCloseable {
     long[] shape(String name);
 
     /**
+     * Element type of a tensor, without reading its data.
+     *
+     * @throws IllegalArgumentException if there is no such tensor
+     */
+    DType dtype(String name);
+
+    /**
      * One tensor, contiguous and row-major (memory-mapped where the format allows).
      *
      * @throws IllegalArgumentException if there is no such tensor

@@ -338,6 +338,7 @@ public final class TorchCheckpoint implements TensorFile {
      * @return the element type
      * @throws IllegalArgumentException if there is no such tensor
      */
+    @Override
     public DType dtype(String name) {
         return ref(name).storage().dtype();
     }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsFile;
@@ -147,6 +148,40 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
                     + (s == null ? " (no Hugging Face mapping)" : " (expected " + s.hfNames() + ")"));
         }
         return s;
+    }
+
+    private static final java.util.regex.Pattern OFFICIAL_VIT =
+            java.util.regex.Pattern.compile("detector\\.backbone\\.vision_backbone\\.trunk\\.blocks\\.(\\d+)\\..*");
+    private static final java.util.regex.Pattern HF_VIT =
+            java.util.regex.Pattern.compile("detector_model\\.vision_encoder\\.backbone\\.layers\\.(\\d+)\\..*");
+    private static final java.util.regex.Pattern OFFICIAL_TEXT = java.util.regex.Pattern.compile(
+            "detector\\.backbone\\.language_backbone\\.encoder\\.transformer\\.resblocks\\.(\\d+)\\..*");
+    private static final java.util.regex.Pattern HF_TEXT =
+            java.util.regex.Pattern.compile("detector_model\\.text_encoder\\.text_model\\.encoder\\.layers\\.(\\d+)\\..*");
+
+    /** A summary of the file from its header: sizes, element types, depths found. */
+    public CheckpointSummary summary() throws IOException {
+        Map<String, Integer> dtypes = new java.util.TreeMap<>();
+        long params = 0;
+        int vit = 0;
+        int text = 0;
+        boolean tracker = false;
+        for (String k : file.names()) {
+            long n = 1;
+            for (long d : file.shape(k)) n *= d;
+            params += n;
+            dtypes.merge(file.dtype(k).name(), 1, Integer::sum);
+            vit = Math.max(vit, index(hf ? HF_VIT : OFFICIAL_VIT, k) + 1);
+            text = Math.max(text, index(hf ? HF_TEXT : OFFICIAL_TEXT, k) + 1);
+            tracker |= k.startsWith(hf ? "tracker_model." : "tracker.");
+        }
+        return new CheckpointSummary(path, file instanceof TorchCheckpoint ? "PyTorch checkpoint" : "safetensors", hf,
+                file.names().size(), params, Files.size(path), Collections.unmodifiableMap(dtypes), vit, text, tracker);
+    }
+
+    private static int index(java.util.regex.Pattern p, String key) {
+        java.util.regex.Matcher m = p.matcher(key);
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
     }
 
     /** The tensor names as stored in the file (Hugging Face names for that layout). */

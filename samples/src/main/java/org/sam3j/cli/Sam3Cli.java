@@ -3,13 +3,14 @@ package org.sam3j.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import org.sam3j.weights.WeightLoadingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code sam3} command-line tool. */
 @Command(name = "sam3", mixinStandardHelpOptions = true, version = "sam3j 0.1.0-SNAPSHOT",
         description = "Segment Anything Model 3 on the JVM.",
-        subcommands = {VerifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Sam3Cli {
     /** Entry point. */
     public static void main(String[] args) {
@@ -29,13 +30,21 @@ public final class Sam3Cli {
 
     private static boolean isUserError(Throwable e) {
         return e instanceof UserException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof IllegalArgumentException;
+                || e instanceof IllegalArgumentException || e instanceof WeightLoadingException;
     }
 
     private static String userMessage(Throwable e) {
         if (e instanceof NoSuchFileException) {
             NoSuchFileException n = (NoSuchFileException) e;
             return "no such file: " + n.getFile() + (n.getReason() != null ? " (" + n.getReason() + ")" : "");
+        }
+        if (e instanceof WeightLoadingException) {
+            WeightLoadingException w = (WeightLoadingException) e;
+            String first = w.getMessage().lines().findFirst().orElse("");
+            String head = first.contains(": ") ? first.substring(0, first.lastIndexOf(": ")) : first;
+            int n = w.problems().size();
+            String shown = String.join("; ", w.problems().subList(0, Math.min(3, n)));
+            return head + ": " + shown + (n > 3 ? "; and " + (n - 3) + " more" : "");
         }
         String m = e.getMessage();
         return m != null ? m : e.toString();
