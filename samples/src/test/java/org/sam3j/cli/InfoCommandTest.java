@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,22 +16,9 @@ import org.sam3j.testing.SharedData;
 
 /** {@code sam3 info}: the summary of a checkpoint and one-line errors for bad models. */
 class InfoCommandTest {
-    private record Run(int status, String out, String err) {}
 
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Sam3Cli.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -44,7 +28,7 @@ class InfoCommandTest {
                 StoredTensor.ofFloats(vit + "0.layer_norm1.weight", new long[] {4}, new float[4]),
                 StoredTensor.ofFloats(vit + "2.layer_norm1.weight", new long[] {4}, new float[4]),
                 StoredTensor.ofFloats("tracker_model.mask_decoder.conv_s0.bias", new long[] {2, 3}, new float[6])), Map.of());
-        Run r = run("info", "--model", dir.toString());
+        CliRun r = run("info", "--model", dir.toString());
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("safetensors (Hugging Face layout)"), r.out());
         assertTrue(r.out().contains("3 tensors, 14 parameters"), r.out());
@@ -56,28 +40,28 @@ class InfoCommandTest {
 
     @Test
     void badModelsAreOneLineErrors(@TempDir Path dir) throws Exception {
-        Run missing = run("info", "--model", dir.resolve("nope.pt").toString());
+        CliRun missing = run("info", "--model", dir.resolve("nope.pt").toString());
         assertEquals(2, missing.status());
         assertTrue(missing.err().startsWith("sam3: "), missing.err());
 
-        Run foreign = run("info", "--model", SharedData.resolve("fixtures/checkpoints/reader_test.pt").toString());
+        CliRun foreign = run("info", "--model", SharedData.resolve("fixtures/checkpoints/reader_test.pt").toString());
         assertEquals(2, foreign.status(), foreign.err());
         assertTrue(foreign.err().contains("unexpected key 'test."), foreign.err());
 
         Path corrupt = dir.resolve("corrupt.safetensors");
         Files.write(corrupt, new byte[] {1, 2, 3});
-        Run c = run("info", "--model", corrupt.toString());
+        CliRun c = run("info", "--model", corrupt.toString());
         assertEquals(2, c.status());
         assertTrue(c.err().contains("not a safetensors file"), c.err());
 
-        Run offline = run("info", "--model", "hf:facebook/sam3", "--offline", "--cache", dir.resolve("cache").toString());
+        CliRun offline = run("info", "--model", "hf:facebook/sam3", "--offline", "--cache", dir.resolve("cache").toString());
         assertEquals(2, offline.status(), offline.err());
         assertTrue(offline.err().toLowerCase().contains("offline"), offline.err());
 
-        Run malformed = run("info", "--model", "hf:not a repo");
+        CliRun malformed = run("info", "--model", "hf:not a repo");
         assertEquals(2, malformed.status());
         assertEquals(1, foreign.err().strip().lines().count(), foreign.err());
-        for (Run r : List.of(missing, foreign, c, offline, malformed)) {
+        for (CliRun r : List.of(missing, foreign, c, offline, malformed)) {
             assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
         }
     }
