@@ -19,10 +19,10 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final MemoryPlan plan;
     private final WeightStore weights;
     private final Parallel par;
-    private final Parallel serial = new Parallel(1);
     private float[] arena;
     private Map<String, Long> lastProfile = Map.of();
     private final float[][] scratch;
+    private final CpuAttention.Scratch[] attentionScratch;
 
     CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights) {
         this.backend = backend;
@@ -30,6 +30,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         this.weights = weights;
         this.par = backend.parallel();
         this.scratch = new float[par.threads()][];
+        this.attentionScratch = new CpuAttention.Scratch[par.threads()];
         long floats = plan.arenaBytes() / 4;
         if (floats > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("graph needs " + plan.arenaBytes() + " bytes of activations, more than one"
@@ -395,7 +396,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         }
     }
 
-    /** Attention per (batch, head, block of queries): scores by GEMM, softmax, GEMM with values. */
+    /** Attention by {@link CpuAttention}, with per-worker scratch kept across runs. */
     private void attention(Tensor t, Buf[] bufs) {
         Tensor qt = t.input(0);
         Tensor kt = t.input(1);
@@ -406,57 +407,11 @@ final class CpuCompiledGraph implements CompiledGraph {
         Buf y = bufs[t.id()];
         Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
         Buf bias = biasT != null ? bufs[biasT.id()] : null;
-        float scale = ((Attrs.Attention) t.attrs()).scale();
-        int b = qt.dim(0);
-        int tq = qt.dim(1);
-        int h = qt.dim(2);
-        int d = qt.dim(3);
-        int tk = kt.dim(1);
-        int dv = vt.dim(3);
-        int block = Math.max(1, Math.min(tq, 128));
-        int blocks = (tq + block - 1) / block;
-        int tasks = b * h * blocks;
-        int biasB = biasT != null ? biasT.dim(0) : 0;
-        int biasH = biasT != null ? biasT.dim(1) : 0;
-        par.forRange(tasks, 1, (w, lo, hi) -> {
-            float[] s = scratch(w, block * tk);
-            for (int task = lo; task < hi; task++) {
-                int bi = task / (h * blocks);
-                int hi2 = (task / blocks) % h;
-                int q0 = (task % blocks) * block;
-                int rows = Math.min(block, tq - q0);
-                Sgemm.gemm(serial, rows, tk, d, q.a, q.off + ((bi * tq + q0) * h + hi2) * d, h * d,
-                        k.a, k.off + (bi * tk * h + hi2) * d, h * d, true, s, 0, tk, null, false);
-                for (int r = 0; r < rows; r++) {
-                    int so = r * tk;
-                    float max = Float.NEGATIVE_INFINITY;
-                    if (bias != null) {
-                        int bo = bias.off + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi2)) * tq + q0 + r) * tk;
-                        for (int j = 0; j < tk; j++) {
-                            float val = s[so + j] * scale + bias.a[bo + j];
-                            s[so + j] = val;
-                            if (val > max) max = val;
-                        }
-                    } else {
-                        for (int j = 0; j < tk; j++) {
-                            float val = s[so + j] * scale;
-                            s[so + j] = val;
-                            if (val > max) max = val;
-                        }
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < tk; j++) {
-                        float e = CpuMath.exp(s[so + j] - max);
-                        s[so + j] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    for (int j = 0; j < tk; j++) s[so + j] *= inv;
-                }
-                Sgemm.gemm(serial, rows, dv, tk, s, 0, tk, v.a, v.off + (bi * tk * h + hi2) * dv, h * dv, false,
-                        y.a, y.off + ((bi * tq + q0) * h + hi2) * dv, h * dv, null, false);
-            }
-        });
+        CpuAttention.attention(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off,
+                bias != null ? bias.a : null, bias != null ? bias.off : 0,
+                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0,
+                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
+                ((Attrs.Attention) t.attrs()).scale());
     }
 
     @Override
@@ -467,6 +422,5 @@ final class CpuCompiledGraph implements CompiledGraph {
     @Override
     public void close() {
         arena = null;
-        serial.close();
     }
 }

@@ -1,0 +1,487 @@
+package org.sam3j.backend.cpu;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Scaled dot-product attention for the pure-Java CPU backend:
+ * {@code y = softmax(scale · q·kᵀ + bias) · v} for every (batch, head), with heads interleaved
+ * ({@code q[B, Tq, H, D]}, {@code k[B, Tk, H, D]}, {@code v[B, Tk, H, Dv]}, {@code y[B, Tq, H, Dv]}, all row-major)
+ * and an optional additive bias {@code [B or 1, H or 1, Tq, Tk]}.
+ *
+ * <h2>Design</h2>
+ * Work is split into (batch, head, block of up to {@value #MAX_BLOCK} queries) tasks, handed out
+ * dynamically to the workers of a {@link Parallel}. Each task runs a single-pass ("flash") attention
+ * over its queries in the <em>transposed</em> orientation, so that the queries are the vectorised
+ * dimension of every step, including the softmax:
+ * <ol>
+ *   <li>{@code Qᵀ} (scaled) is copied into {@code D} scratch rows of the block's width;</li>
+ *   <li>keys are taken {@value #KC} at a time; for a chunk, {@code Sᵀ = K·Qᵀ} ({@code KC} rows, one per key)
+ *       is accumulated by {@code 3 × 3} rank-1 updates (three keys, three channels, keys read as scalars)
+ *       over rows indexed at plain {@code [i]} (see {@link Sgemm} for why that is what HotSpot C2 on JDK 17
+ *       auto-vectorises), then the bias is added;</li>
+ *   <li>the softmax is online: a running maximum {@code m[i]} and sum {@code l[i]} per query. The chunk's column
+ *       maxima, {@code P = exp(Sᵀ - m)} and its column sums are element-wise across queries. What was accumulated
+ *       before the chunk is rescaled by {@code exp(m_old - m_new)};</li>
+ *   <li>{@code Oᵀ += Vᵀ·P} ({@code Dv} rows of the block's width) by the same {@code 3 × 3} updates, values read
+ *       as scalars, so that this product is as wide as the other (a row-major {@code P·V} has only {@code Dv}
+ *       columns, the narrow case where {@link Sgemm} is slowest);</li>
+ *   <li>finally {@code Oᵀ / l} is transposed into the output.</li>
+ * </ol>
+ * The working set of a task ({@code Qᵀ}, a chunk of {@code Sᵀ}, {@code Oᵀ}: about 400 KiB for 576 queries and
+ * heads of 64) stays in L2; keys and values are streamed once per query block. All scratch is per worker
+ * ({@link Scratch}) and reused; nothing is allocated per task.
+ *
+ * <h2>Exponential</h2>
+ * C2 on JDK 17 vectorises neither int/float conversions nor bit reinterpretation, so {@code 2^-n} cannot be
+ * built from exponent bits as in {@link CpuMath#exp}. Here {@code e^x} (for {@code x ≤ 0}) is
+ * {@code 2^-n · e^r} with {@code n = round(-x·log₂e)}, {@code |r| ≤ ln2/2}, {@code e^r} the same Cephes polynomial
+ * as {@link CpuMath#exp}, and {@code 2^-n} the exact product of one power-of-two factor per bit of {@code n},
+ * the bits extracted with the round-to-integer trick ({@code (y + 1.5·2²³) - 1.5·2²³}); relative error below
+ * 2e-7. Arguments below {@value #EXP_FLOOR} are clamped to it ({@code e^x ≈ 3.4e-10} instead of less): such a term
+ * is already below the rounding of the float sums it enters, a bound of {@code Tk · 3.4e-10} relative to the
+ * largest weight even if every other key were that far below the maximum. (The rescaling factor is set to exactly
+ * 0 below the floor, so that a maximum that jumps, e.g. past masked keys, leaves nothing of them.) The
+ * computation is split into five short loops, because C2 does not vectorise a loop body of its size.
+ *
+ * <p>Accumulation is in float with fused multiply-adds, like {@link Sgemm}; results match the GEMM formulation
+ * it replaces to within float rounding (both within about 1e-6 of a double-precision reference on unit-variance
+ * inputs).
+ */
+final class CpuAttention {
+    /** Most queries per task (the width of the vectorised rows); a multiple of 16. */
+    static final int MAX_BLOCK = 576;
+    /** Keys per chunk of the online softmax; a multiple of 3. */
+    static final int KC = 48;
+    /** Lower clamp of the exponent: {@code n = round(-x·log₂e) ≤ 31}, so five bits of {@code n}. */
+    static final float EXP_FLOOR = -21.8f;
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 · 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
+    private static final float ROUND = 12582912f;
+
+    private CpuAttention() {}
+
+    /**
+     * Per-worker scratch, grown on demand and reused by every task of that worker. Not thread-safe: one
+     * instance per concurrently running worker.
+     */
+    static final class Scratch {
+        private int d = -1;
+        private int dv = -1;
+        private int width;
+        /** {@code Qᵀ}, scaled: {@code d} rows */
+        float[][] qT;
+        /** the scores / weights of one key chunk: {@link #KC} rows */
+        float[][] sT;
+        /** the unnormalised output {@code Oᵀ}: {@code dv} rows */
+        float[][] oT;
+        /** running maximum, its next value, running sum, sum over the chunk, rescaling factor */
+        float[] m, mNew, l, cs, alpha;
+        /** temporary of the exponential */
+        float[] tn;
+
+        /** Makes room for a block of {@code width} queries with the given head dims. */
+        void ensure(int d, int dv, int width) {
+            if (d == this.d && dv == this.dv && width <= this.width) return;
+            int w = Math.max(width, this.width);
+            qT = new float[d][w];
+            sT = new float[KC][w];
+            oT = new float[dv][w];
+            m = new float[w];
+            mNew = new float[w];
+            l = new float[w];
+            cs = new float[w];
+            alpha = new float[w];
+            tn = new float[w];
+            this.d = d;
+            this.dv = dv;
+            this.width = w;
+        }
+    }
+
+    /**
+     * Computes attention for all batches and heads, parallel over {@code par}.
+     *
+     * @param par     worker pool
+     * @param scratch one slot per worker of {@code par} (at least {@code par.threads()}); empty slots are filled
+     * @param q       queries {@code [B, Tq, H, D]} at {@code qOff}
+     * @param k       keys {@code [B, Tk, H, D]} at {@code kOff}
+     * @param v       values {@code [B, Tk, H, Dv]} at {@code vOff}
+     * @param bias    additive logits bias {@code [biasB, biasH, Tq, Tk]} at {@code biasOff}, or null;
+     *                {@code biasB} is 1 or B, {@code biasH} is 1 or H (broadcast when 1)
+     * @param y       output {@code [B, Tq, H, Dv]} at {@code yOff}
+     * @param scale   logit scale
+     */
+    static void attention(Parallel par, Scratch[] scratch,
+                          float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                          float[] bias, int biasOff, int biasB, int biasH,
+                          float[] y, int yOff,
+                          int b, int tq, int tk, int h, int d, int dv, float scale) {
+        if (b <= 0 || tq <= 0 || h <= 0 || dv <= 0) return;
+        final int threads = par.threads();
+        int blocks = (tq + MAX_BLOCK - 1) / MAX_BLOCK;
+        // Enough tasks for every worker, without going below 64 queries per block.
+        while ((long) b * h * blocks < 4L * threads && (tq + blocks) / (blocks + 1) >= 64) blocks++;
+        final int nBlocks = blocks;
+        final int block = (tq + nBlocks - 1) / nBlocks;
+        final int width = roundUp(block, 16);
+        final int tasks = b * h * nBlocks;
+        final AtomicInteger next = new AtomicInteger();
+        par.forRange(Math.min(threads, tasks), 1, (w, from, to) -> {
+            Scratch s = scratch[w];
+            if (s == null) {
+                s = new Scratch();
+                scratch[w] = s;
+            }
+            s.ensure(d, dv, width);
+            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                int bi = t / (h * nBlocks);
+                int hi = (t / nBlocks) % h;
+                int q0 = (t % nBlocks) * block;
+                int rows = Math.min(block, tq - q0);
+                if (rows <= 0) continue;
+                int biasRow = -1;
+                if (bias != null) {
+                    biasRow = biasOff + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * tq + q0) * tk;
+                }
+                block(s, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
+                        k, kOff + bi * tk * h * d + hi * d, h * d,
+                        v, vOff + bi * tk * h * dv + hi * dv, h * dv,
+                        bias, biasRow, tk,
+                        y, yOff + (bi * tq + q0) * h * dv + hi * dv, h * dv,
+                        rows, tk, d, dv, scale);
+            }
+        });
+    }
+
+    /**
+     * One (batch, head, query block): {@code rows} queries at {@code q[qOff + i*ldq]}, {@code tk} keys and values at
+     * {@code k[kOff + j*ldk]}, {@code v[vOff + j*ldv]}, bias row {@code i} at {@code bias[biasOff + i*ldBias]}
+     * (if {@code bias != null}), output row {@code i} at {@code y[yOff + i*ldy]}.
+     */
+    static void block(Scratch s, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk,
+                      float[] v, int vOff, int ldv, float[] bias, int biasOff, int ldBias,
+                      float[] y, int yOff, int ldy, int rows, int tk, int d, int dv, float scale) {
+        if (tk == 0) {
+            // softmax over no keys: an empty sum, as the GEMM formulation gives
+            for (int i = 0; i < rows; i++) Arrays.fill(y, yOff + i * ldy, yOff + i * ldy + dv, 0f);
+            return;
+        }
+        final int w = roundUp(rows, 16);
+        final float[][] qT = s.qT, sT = s.sT, oT = s.oT;
+        float[] m = s.m, mNew = s.mNew;
+        final float[] l = s.l, cs = s.cs, alpha = s.alpha, tn = s.tn;
+        // Qᵀ, scaled; padding columns zeroed so that they stay finite.
+        for (int i = 0; i < rows; i++) {
+            int src = qOff + i * ldq;
+            for (int p = 0; p < d; p++) qT[p][i] = q[src + p] * scale;
+        }
+        for (int p = 0; p < d; p++) Arrays.fill(qT[p], rows, w, 0f);
+        Arrays.fill(m, 0, w, -Float.MAX_VALUE);
+        Arrays.fill(l, 0, w, 0f);
+        for (int c = 0; c < dv; c++) Arrays.fill(oT[c], 0, w, 0f);
+
+        for (int j0 = 0; j0 < tk; j0 += KC) {
+            final int kc = Math.min(KC, tk - j0);
+            // Sᵀ = K·Qᵀ (+ bias)
+            final int kc3 = kc / 3 * 3;
+            for (int j = 0; j < kc; j++) Arrays.fill(sT[j], 0, w, 0f);
+            for (int j = 0; j < kc3; j += 3) rank3(k, kOff + (j0 + j) * ldk, ldk, 1, d, qT, 0, sT, j, w);
+            for (int j = kc3; j < kc; j++) rank1(k, kOff + (j0 + j) * ldk, 1, d, qT, 0, sT[j], w);
+            if (bias != null) {
+                for (int i = 0; i < rows; i++) {
+                    int br = biasOff + i * ldBias + j0;
+                    for (int j = 0; j < kc; j++) sT[j][i] += bias[br + j];
+                }
+            }
+            // New running maximum, and alpha = exp(m_old - m_new) to rescale what has been accumulated so far
+            // (exactly 0 where the maximum grew beyond the exponential's floor, e.g. on the first chunk).
+            System.arraycopy(m, 0, mNew, 0, w);
+            call(MAX_ROWS, sT, kc, mNew, null, null, null, w);
+            call(EXP, null, 0, m, mNew, alpha, tn, w);
+            for (int i = 0; i < w; i++) {
+                if (m[i] - mNew[i] < EXP_FLOOR) alpha[i] = 0f;
+            }
+            float[] tmp = m;
+            m = mNew;
+            mNew = tmp;
+            // P = exp(Sᵀ - m) in place, l = l·alpha + column sums of P
+            Arrays.fill(cs, 0, w, 0f);
+            call(EXP_ROWS, sT, kc, m, cs, tn, null, w);
+            call(RESCALE_SUM, null, 0, l, alpha, cs, null, w);
+            // Oᵀ = Oᵀ·alpha + Vᵀ·P
+            call(SCALE_ROWS, oT, dv, alpha, null, null, null, w);
+            final int dv3 = dv / 3 * 3;
+            final int vc = vOff + j0 * ldv;
+            for (int c = 0; c < dv3; c += 3) rank3(v, vc + c, 1, ldv, kc, sT, 0, oT, c, w);
+            for (int c = dv3; c < dv; c++) rank1(v, vc + c, ldv, kc, sT, 0, oT[c], w);
+        }
+        s.m = m;
+        s.mNew = mNew;
+        // y = (Oᵀ / l)ᵀ
+        for (int i = 0; i < rows; i++) cs[i] = 1f / l[i];
+        for (int i = 0; i < rows; i++) {
+            int dst = yOff + i * ldy;
+            float inv = cs[i];
+            for (int c = 0; c < dv; c++) y[dst + c] = oT[c][i] * inv;
+        }
+    }
+
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Vectorised loops.
+    //
+    // Every array in a vectorised loop is indexed at plain [i] (see Sgemm), and every array written is
+    // also read (C2 was measured to leave some loops with write-only arrays scalar). Three rows by three
+    // rank-1 terms is the largest block measured to vectorise on JDK 17 (2 × 3, 3 × 4, 4 × 3, 4 × 4 fall
+    // back to scalar code); it runs about 25 % faster than Sgemm's 4 × 2. The exponential is split into
+    // five loops because one loop with all of it is too large for C2 to unroll, and so to vectorise.
+    //
+    // JDK 17's C2 decides once per loop, early during unrolling, whether to vectorise it, and that decision
+    // was measured to fail depending on the code compiled around the loop: inlined into the loop nest of a
+    // caller, the kernels below ran scalar in most of the arrangements tried (loop predication hoists their
+    // range checks into the caller's loops; -XX:-UseLoopPredicate restores the vector code). The loops are
+    // therefore only ever called through method handles loaded from an array, which C2 cannot see through:
+    // it never inlines them and compiles each method on its own, where all of them were checked (with
+    // -XX:+PrintAssembly) to vectorise. Each call does a block's worth of work (rows of the block's width,
+    // over all terms of a product), so the call costs little.
+    // ---------------------------------------------------------------------------------------------
+
+    private static final int RANK3 = 0, RANK3_TAIL = 1, RANK1 = 2, RANK1_TAIL = 3, MAX_ROWS = 4, EXP = 5,
+            EXP_ROWS = 6, RESCALE_SUM = 7, SCALE_ROWS = 8;
+
+    /** The loop methods, by the indices above; in an array, so that C2 does not treat the handles as constants. */
+    private static final MethodHandle[] LOOPS = new MethodHandle[9];
+
+    static {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        Class<?> a = float[].class;
+        Class<?> aa = float[][].class;
+        Class<?> i = int.class;
+        try {
+            MethodType rank3Type = MethodType.methodType(void.class, new Class<?>[] {a, i, i, i, i, aa, i, aa, i, i});
+            LOOPS[RANK3] = lookup.findStatic(CpuAttention.class, "rank3Loop", rank3Type);
+            LOOPS[RANK3_TAIL] = lookup.findStatic(CpuAttention.class, "rank3TailLoop", rank3Type);
+            MethodType rank1Type = MethodType.methodType(void.class, new Class<?>[] {a, i, i, i, aa, i, a, i});
+            LOOPS[RANK1] = lookup.findStatic(CpuAttention.class, "rank1Loop", rank1Type);
+            LOOPS[RANK1_TAIL] = lookup.findStatic(CpuAttention.class, "rank1TailLoop", rank1Type);
+            MethodType rowsType = MethodType.methodType(void.class, new Class<?>[] {aa, i, a, a, a, a, i});
+            LOOPS[MAX_ROWS] = lookup.findStatic(CpuAttention.class, "maxRowsLoop", rowsType);
+            LOOPS[EXP] = lookup.findStatic(CpuAttention.class, "expLoop", rowsType);
+            LOOPS[EXP_ROWS] = lookup.findStatic(CpuAttention.class, "expRowsLoop", rowsType);
+            LOOPS[RESCALE_SUM] = lookup.findStatic(CpuAttention.class, "rescaleSumLoop", rowsType);
+            LOOPS[SCALE_ROWS] = lookup.findStatic(CpuAttention.class, "scaleRowsLoop", rowsType);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** {@code c[cj + r] += Σ_{p < terms} a[ai + r·rs + p·cs] · b[bj + p]} for the three rows r. */
+    private static void rank3(float[] a, int ai, int rs, int cs, int terms, float[][] b, int bj, float[][] c, int cj,
+                              int n) {
+        final int t3 = terms / 3 * 3;
+        try {
+            if (t3 > 0) LOOPS[RANK3].invokeExact(a, ai, rs, cs, t3, b, bj, c, cj, n);
+            if (t3 < terms) LOOPS[RANK3_TAIL].invokeExact(a, ai + t3 * cs, rs, cs, terms - t3, b, bj + t3, c, cj, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code c += Σ_{p < terms} a[ai + p·cs] · b[bj + p]}. */
+    private static void rank1(float[] a, int ai, int cs, int terms, float[][] b, int bj, float[] c, int n) {
+        final int t3 = terms / 3 * 3;
+        try {
+            if (t3 > 0) LOOPS[RANK1].invokeExact(a, ai, cs, t3, b, bj, c, n);
+            if (t3 < terms) LOOPS[RANK1_TAIL].invokeExact(a, ai + t3 * cs, cs, terms - t3, b, bj + t3, c, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** One of the element-wise loops with the signature of {@link #expRowsLoop}. */
+    private static void call(int loop, float[][] rows, int count, float[] y0, float[] y1, float[] y2, float[] y3, int n) {
+        try {
+            LOOPS[loop].invokeExact(rows, count, y0, y1, y2, y3, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException) return (RuntimeException) t;
+        if (t instanceof Error) throw (Error) t;
+        return new IllegalStateException(t);
+    }
+
+    /**
+     * {@code c[cj + r][i] += Σ_{p < terms} a[ai + r·rs + p·cs] · b[bj + p][i]} for {@code r < 3}, {@code i < n}, with
+     * {@code terms} a multiple of 3. (With a second loop for other counts in the same method, C2 was measured to
+     * leave this one scalar; {@link #rank3TailLoop} does the rest.)
+     */
+    private static void rank3Loop(float[] a, int ai, int rs, int cs, int terms, float[][] b, int bj,
+                                  float[][] c, int cj, int n) {
+        final float[] c0 = c[cj], c1 = c[cj + 1], c2 = c[cj + 2];
+        for (int p = 0; p + 2 < terms; p += 3) {
+            final int x0 = ai + p * cs, x1 = x0 + rs, x2 = x1 + rs;
+            final float a00 = a[x0], a01 = a[x0 + cs], a02 = a[x0 + 2 * cs];
+            final float a10 = a[x1], a11 = a[x1 + cs], a12 = a[x1 + 2 * cs];
+            final float a20 = a[x2], a21 = a[x2 + cs], a22 = a[x2 + 2 * cs];
+            final float[] b0 = b[bj + p], b1 = b[bj + p + 1], b2 = b[bj + p + 2];
+            for (int i = 0; i < n; i++) {
+                float y0 = b0[i], y1 = b1[i], y2 = b2[i];
+                c0[i] = Math.fma(a02, y2, Math.fma(a01, y1, Math.fma(a00, y0, c0[i])));
+                c1[i] = Math.fma(a12, y2, Math.fma(a11, y1, Math.fma(a10, y0, c1[i])));
+                c2[i] = Math.fma(a22, y2, Math.fma(a21, y1, Math.fma(a20, y0, c2[i])));
+            }
+        }
+    }
+
+    /** As {@link #rank3Loop}, one term at a time, for any {@code terms}. */
+    private static void rank3TailLoop(float[] a, int ai, int rs, int cs, int terms, float[][] b, int bj,
+                                      float[][] c, int cj, int n) {
+        final float[] c0 = c[cj], c1 = c[cj + 1], c2 = c[cj + 2];
+        for (int p = 0; p < terms; p++) {
+            final int x0 = ai + p * cs;
+            final float a0 = a[x0], a1 = a[x0 + rs], a2 = a[x0 + 2 * rs];
+            final float[] b0 = b[bj + p];
+            for (int i = 0; i < n; i++) {
+                float y0 = b0[i];
+                c0[i] = Math.fma(a0, y0, c0[i]);
+                c1[i] = Math.fma(a1, y0, c1[i]);
+                c2[i] = Math.fma(a2, y0, c2[i]);
+            }
+        }
+    }
+
+    /** {@code c[i] += Σ_{p < terms} a[ai + p·cs] · b[bj + p][i]} for {@code i < n}, {@code terms} a multiple of 3. */
+    private static void rank1Loop(float[] a, int ai, int cs, int terms, float[][] b, int bj, float[] c, int n) {
+        for (int p = 0; p + 2 < terms; p += 3) {
+            final int x0 = ai + p * cs;
+            final float a0 = a[x0], a1 = a[x0 + cs], a2 = a[x0 + 2 * cs];
+            final float[] b0 = b[bj + p], b1 = b[bj + p + 1], b2 = b[bj + p + 2];
+            for (int i = 0; i < n; i++) c[i] = Math.fma(a2, b2[i], Math.fma(a1, b1[i], Math.fma(a0, b0[i], c[i])));
+        }
+    }
+
+    /** As {@link #rank1Loop}, one term at a time, for any {@code terms}. */
+    private static void rank1TailLoop(float[] a, int ai, int cs, int terms, float[][] b, int bj, float[] c, int n) {
+        for (int p = 0; p < terms; p++) {
+            final float a0 = a[ai + p * cs];
+            final float[] b0 = b[bj + p];
+            for (int i = 0; i < n; i++) c[i] = Math.fma(a0, b0[i], c[i]);
+        }
+    }
+
+    /** {@code m = max(m, s[0], ..., s[count - 1])} ({@code unused*} are ignored). */
+    private static void maxRowsLoop(float[][] s, int count, float[] m, float[] unused1, float[] unused2,
+                                    float[] unused3, int n) {
+        int j = 0;
+        for (; j + 2 < count; j += 3) {
+            final float[] s0 = s[j], s1 = s[j + 1], s2 = s[j + 2];
+            for (int i = 0; i < n; i++) m[i] = Math.max(m[i], Math.max(s0[i], Math.max(s1[i], s2[i])));
+        }
+        for (; j < count; j++) {
+            final float[] s0 = s[j];
+            for (int i = 0; i < n; i++) m[i] = Math.max(m[i], s0[i]);
+        }
+    }
+
+    /** {@code out = exp(x - m)} for {@code x ≤ m}; {@code tn} is a temporary ({@code unused*} are ignored). */
+    private static void expLoop(float[][] unused1, int unused2, float[] x, float[] m, float[] out, float[] tn, int n) {
+        for (int i = 0; i < n; i++) {
+            float z = Math.max(x[i] - m[i], EXP_FLOOR);
+            float e = Math.fma(z, -LOG2E, ROUND) - ROUND;
+            tn[i] = e;
+            out[i] = Math.fma(e, LN2_LO, Math.fma(e, LN2_HI, z));
+        }
+        for (int i = 0; i < n; i++) out[i] = expPoly(out[i]);
+        for (int i = 0; i < n; i++) {
+            float e = tn[i];
+            float b4 = (Math.fma(e, 0x1p-4f, -0.46875f) + ROUND) - ROUND;
+            e = Math.fma(b4, -16f, e);
+            float b3 = (Math.fma(e, 0x1p-3f, -0.4375f) + ROUND) - ROUND;
+            tn[i] = Math.fma(b3, -8f, e);
+            out[i] *= Math.fma(b4, 0x1p-16f - 1f, 1f) * Math.fma(b3, 0x1p-8f - 1f, 1f);
+        }
+        for (int i = 0; i < n; i++) {
+            float e = tn[i];
+            float b2 = (Math.fma(e, 0.25f, -0.375f) + ROUND) - ROUND;
+            e = Math.fma(b2, -4f, e);
+            float b1 = (Math.fma(e, 0.5f, -0.25f) + ROUND) - ROUND;
+            tn[i] = Math.fma(b1, -2f, e);
+            out[i] *= Math.fma(b2, -0.9375f, 1f) * Math.fma(b1, -0.75f, 1f);
+        }
+        for (int i = 0; i < n; i++) out[i] *= Math.fma(tn[i], -0.5f, 1f);
+    }
+
+    /**
+     * {@code s[j] = exp(s[j] - m)} in place for {@code j < count} (with {@code s[j] ≤ m}), and {@code sum += s[j]};
+     * {@code tn} is a temporary ({@code unused} is ignored). Five passes per row, as described in the class comment:
+     * reduction {@code s - m = r - e·ln2}, {@code e^r}, then the factors of bits 4 and 3, 2 and 1, and 0 of e.
+     */
+    private static void expRowsLoop(float[][] s, int count, float[] m, float[] sum, float[] tn, float[] unused, int n) {
+        for (int j = 0; j < count; j++) {
+            final float[] x = s[j];
+            for (int i = 0; i < n; i++) {
+                float z = Math.max(x[i] - m[i], EXP_FLOOR);
+                float e = Math.fma(z, -LOG2E, ROUND) - ROUND;
+                tn[i] = e;
+                x[i] = Math.fma(e, LN2_LO, Math.fma(e, LN2_HI, z));
+            }
+            for (int i = 0; i < n; i++) x[i] = expPoly(x[i]);
+            for (int i = 0; i < n; i++) {
+                float e = tn[i];
+                float b4 = (Math.fma(e, 0x1p-4f, -0.46875f) + ROUND) - ROUND;
+                e = Math.fma(b4, -16f, e);
+                float b3 = (Math.fma(e, 0x1p-3f, -0.4375f) + ROUND) - ROUND;
+                tn[i] = Math.fma(b3, -8f, e);
+                x[i] *= Math.fma(b4, 0x1p-16f - 1f, 1f) * Math.fma(b3, 0x1p-8f - 1f, 1f);
+            }
+            for (int i = 0; i < n; i++) {
+                float e = tn[i];
+                float b2 = (Math.fma(e, 0.25f, -0.375f) + ROUND) - ROUND;
+                e = Math.fma(b2, -4f, e);
+                float b1 = (Math.fma(e, 0.5f, -0.25f) + ROUND) - ROUND;
+                tn[i] = Math.fma(b1, -2f, e);
+                x[i] *= Math.fma(b2, -0.9375f, 1f) * Math.fma(b1, -0.75f, 1f);
+            }
+            for (int i = 0; i < n; i++) {
+                float p = x[i] * Math.fma(tn[i], -0.5f, 1f);
+                x[i] = p;
+                sum[i] += p;
+            }
+        }
+    }
+
+    /** {@code e^r} for {@code |r| ≤ ln2/2}: the Cephes expf polynomial, as in {@link CpuMath#exp}. */
+    private static float expPoly(float r) {
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.9875691500E-4f, r, 1.3981999507E-3f), r,
+                8.3334519073E-3f), r, 4.1665795894E-2f), r, 1.6666665459E-1f), r, 5.0000001201E-1f);
+        return Math.fma(p, r * r, r + 1f);
+    }
+
+    /** {@code l = l·alpha + cs} ({@code unused*} are ignored). */
+    private static void rescaleSumLoop(float[][] unused1, int unused2, float[] l, float[] alpha, float[] cs,
+                                       float[] unused3, int n) {
+        for (int i = 0; i < n; i++) l[i] = Math.fma(l[i], alpha[i], cs[i]);
+    }
+
+    /** {@code c[j] = c[j]·alpha} for {@code j < count} ({@code unused*} are ignored). */
+    private static void scaleRowsLoop(float[][] c, int count, float[] alpha, float[] unused1, float[] unused2,
+                                      float[] unused3, int n) {
+        for (int j = 0; j < count; j++) {
+            final float[] c0 = c[j];
+            for (int i = 0; i < n; i++) c0[i] *= alpha[i];
+        }
+    }
+}
