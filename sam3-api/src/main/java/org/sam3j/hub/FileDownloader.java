@@ -104,10 +104,12 @@ final class FileDownloader {
      */
     private static FileChannel openLockFile(Path lockPath) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Files.createDirectories(lockPath.getParent());
             try {
+                // createDirectories itself fails with FileAlreadyExistsException when a concurrent creator's
+                // directory is removed again before the JDK re-checks it
+                Files.createDirectories(lockPath.getParent());
                 return FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            } catch (NoSuchFileException e) {
+            } catch (NoSuchFileException | java.nio.file.FileAlreadyExistsException e) {
                 if (attempt >= 20) {
                     throw e;
                 }
