@@ -28,6 +28,8 @@ public final class MemoryPlanner {
             case SIGMOID:
             case LAYER_NORM:
             case ROPE:
+            case UNARY:
+            case GROUP_NORM:
                 return true;
             default:
                 return false;

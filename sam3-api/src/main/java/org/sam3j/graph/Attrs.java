@@ -33,4 +33,41 @@ public final class Attrs {
 
     /** Attention logit scale. */
     public record Attention(float scale) {}
+
+    /** The function of a {@link Op#UNARY} node. */
+    public enum UnaryKind {
+        /** sin x. */
+        SIN,
+        /** cos x. */
+        COS,
+        /** e^x. */
+        EXP,
+        /** Natural logarithm. */
+        LOG,
+        /** Base-2 logarithm. */
+        LOG2,
+        /** |x|. */
+        ABS,
+        /** -1, 0 or 1 (as {@code torch.sign}). */
+        SIGN,
+        /** {@code min(max(x, a), b)}. */
+        CLAMP,
+        /** {@code a·x + b}. */
+        AFFINE
+    }
+
+    /** An element-wise function with up to two constant parameters ({@code a}, {@code b}). */
+    public record Unary(UnaryKind kind, float a, float b) {}
+
+    /** Group count and epsilon of a group normalisation. */
+    public record GroupNorm(int groups, float eps) {}
+
+    /** Integer upsampling factor. */
+    public record Upsample(int factor) {}
+
+    /**
+     * ROI align parameters: output size, scale applied to box coordinates, and samples per bin
+     * (0 or less: adaptive, {@code ceil(roi size / output size)} as torchvision's {@code -1}).
+     */
+    public record RoiAlign(int outputSize, float spatialScale, int samplingRatio) {}
 }

@@ -308,8 +308,8 @@ public final class Graph {
      * Scaled dot-product attention with interleaved heads: {@code q[B, Tq, H, D]}, {@code k[B, Tk, H, D]},
      * {@code v[B, Tk, H, Dv]} → {@code [B, Tq, H, Dv]}; {@code softmax(scale · q·kᵀ + bias) · v} per head.
      *
-     * @param bias optional additive logits bias {@code [B or 1, H or 1, Tq, Tk]} (use large negative
-     *             values to mask keys), or null
+     * @param bias optional additive logits bias {@code [B or 1, H or 1, Tq or 1, Tk]} (use large negative
+     *             values to mask keys; every query must keep at least one key), or null
      */
     public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias, float scale) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) throw new IllegalArgumentException("attention: rank 4 expected");
@@ -321,12 +321,128 @@ public final class Graph {
         }
         if (bias != null) {
             if (bias.rank() != 4 || (bias.dim(0) != 1 && bias.dim(0) != b) || (bias.dim(1) != 1 && bias.dim(1) != h)
-                    || bias.dim(2) != q.dim(1) || bias.dim(3) != k.dim(1)) {
+                    || (bias.dim(2) != q.dim(1) && bias.dim(2) != 1) || bias.dim(3) != k.dim(1)) {
                 throw new IllegalArgumentException("attention: bias " + bias + " for q " + q + ", k " + k);
             }
         }
         Tensor[] in = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
         return add(Op.ATTENTION, in, new int[] {b, q.dim(1), h, v.dim(3)}, new Attrs.Attention(scale), null);
+    }
+
+    // ---------------------------------------------------------------- element-wise functions
+
+    private Tensor unary(Tensor x, Attrs.UnaryKind kind, float a, float b) {
+        return add(Op.UNARY, new Tensor[] {x}, x.shape(), new Attrs.Unary(kind, a, b), null);
+    }
+
+    /** Element-wise sine. */
+    public Tensor sin(Tensor x) {
+        return unary(x, Attrs.UnaryKind.SIN, 0, 0);
+    }
+
+    /** Element-wise cosine. */
+    public Tensor cos(Tensor x) {
+        return unary(x, Attrs.UnaryKind.COS, 0, 0);
+    }
+
+    /** Element-wise e^x. */
+    public Tensor exp(Tensor x) {
+        return unary(x, Attrs.UnaryKind.EXP, 0, 0);
+    }
+
+    /** Element-wise natural logarithm. */
+    public Tensor log(Tensor x) {
+        return unary(x, Attrs.UnaryKind.LOG, 0, 0);
+    }
+
+    /** Element-wise base-2 logarithm. */
+    public Tensor log2(Tensor x) {
+        return unary(x, Attrs.UnaryKind.LOG2, 0, 0);
+    }
+
+    /** Element-wise absolute value. */
+    public Tensor abs(Tensor x) {
+        return unary(x, Attrs.UnaryKind.ABS, 0, 0);
+    }
+
+    /** Element-wise sign (-1, 0, 1). */
+    public Tensor sign(Tensor x) {
+        return unary(x, Attrs.UnaryKind.SIGN, 0, 0);
+    }
+
+    /** Element-wise {@code min(max(x, lo), hi)} (use infinities for a one-sided clamp). */
+    public Tensor clamp(Tensor x, float lo, float hi) {
+        if (!(lo <= hi)) throw new IllegalArgumentException("clamp: lower bound " + lo + " above upper bound " + hi);
+        return unary(x, Attrs.UnaryKind.CLAMP, lo, hi);
+    }
+
+    /** Element-wise {@code a·x + b}. */
+    public Tensor affine(Tensor x, float a, float b) {
+        return unary(x, Attrs.UnaryKind.AFFINE, a, b);
+    }
+
+    /** Element-wise {@code a - b} with broadcasting. */
+    public Tensor sub(Tensor a, Tensor b) {
+        return add(a, scale(b, -1f));
+    }
+
+    /**
+     * Inverse of the logistic sigmoid as the reference computes it:
+     * {@code x' = clamp(x, 0, 1)}, {@code log(max(x', eps) / max(1 - x', eps))}.
+     */
+    public Tensor inverseSigmoid(Tensor x, float eps) {
+        Tensor c = clamp(x, 0f, 1f);
+        Tensor num = clamp(c, eps, Float.POSITIVE_INFINITY);
+        Tensor den = clamp(affine(c, -1f, 1f), eps, Float.POSITIVE_INFINITY);
+        return sub(log(num), log(den));
+    }
+
+    // ---------------------------------------------------------------- more image ops
+
+    /**
+     * Group normalisation of {@code x[N, H, W, C]}: statistics over all positions and the {@code C/groups}
+     * channels of each group, then the per-channel affine {@code weight}, {@code bias} of size C.
+     */
+    public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
+        int c = x.dim(-1);
+        if (x.rank() != 4 || groups <= 0 || c % groups != 0) {
+            throw new IllegalArgumentException("groupNorm: " + groups + " groups for " + x);
+        }
+        if (weight.rank() != 1 || weight.dim(0) != c || bias.rank() != 1 || bias.dim(0) != c) {
+            throw new IllegalArgumentException("groupNorm: " + weight + "/" + bias + " for " + x);
+        }
+        return add(Op.GROUP_NORM, new Tensor[] {x, weight, bias}, x.shape(), new Attrs.GroupNorm(groups, eps), null);
+    }
+
+    /** Nearest-neighbour upsampling of {@code x[N, H, W, C]} by an integer factor. */
+    public Tensor upsampleNearest(Tensor x, int factor) {
+        if (x.rank() != 4 || factor < 1) throw new IllegalArgumentException("upsampleNearest: x" + factor + " of " + x);
+        return add(Op.UPSAMPLE_NEAREST, new Tensor[] {x}, new int[] {x.dim(0), x.dim(1) * factor, x.dim(2) * factor,
+            x.dim(3)}, new Attrs.Upsample(factor), null);
+    }
+
+    /**
+     * ROI align of {@code boxes[K, 4]} (x0, y0, x1, y1, multiplied by {@code spatialScale} to get feature
+     * pixels) on the single image {@code x[1, H, W, C]} → {@code [K, s, s, C]}, with torchvision's
+     * {@code aligned=False} convention (no half-pixel shift, boxes at least one pixel wide).
+     */
+    public Tensor roiAlign(Tensor x, Tensor boxes, int outputSize, float spatialScale, int samplingRatio) {
+        if (x.rank() != 4 || x.dim(0) != 1 || boxes.rank() != 2 || boxes.dim(1) != 4 || outputSize <= 0) {
+            throw new IllegalArgumentException("roiAlign: boxes " + boxes + " on " + x);
+        }
+        return add(Op.ROI_ALIGN, new Tensor[] {x, boxes}, new int[] {boxes.dim(0), outputSize, outputSize, x.dim(3)},
+                new Attrs.RoiAlign(outputSize, spatialScale, samplingRatio), null);
+    }
+
+    /**
+     * Rows of {@code table[V, D]} at {@code indices[...]} (integer values stored as floats) →
+     * {@code [..., D]}; an index outside {@code [0, V)} fails at run time.
+     */
+    public Tensor gather(Tensor table, Tensor indices) {
+        if (table.rank() != 2) throw new IllegalArgumentException("gather: table " + table);
+        int[] s = java.util.Arrays.copyOf(indices.shape(), indices.rank() + 1);
+        s[s.length - 1] = table.dim(1);
+        return add(Op.GATHER, new Tensor[] {table, indices}, s, null, null);
     }
 
     // ---------------------------------------------------------------- helpers

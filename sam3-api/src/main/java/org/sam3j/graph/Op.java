@@ -46,5 +46,15 @@ public enum Op {
     /** Rotary position embedding on channel pairs. */
     ROPE,
     /** Scaled dot-product attention, heads interleaved ({@code [B, T, H, D]}). */
-    ATTENTION
+    ATTENTION,
+    /** An element-wise function of one operand ({@link Attrs.Unary}: sin, cos, log, clamp, ...). */
+    UNARY,
+    /** Group normalisation over channel groups and all positions, channels-last. */
+    GROUP_NORM,
+    /** Nearest-neighbour upsampling by an integer factor, channels-last. */
+    UPSAMPLE_NEAREST,
+    /** ROI align (torchvision semantics, {@code aligned=False}) of boxes on a feature map, channels-last. */
+    ROI_ALIGN,
+    /** Rows of a table selected by (integer-valued) indices: embedding lookup. */
+    GATHER
 }

@@ -113,14 +113,14 @@ final class CpuAttention {
      * @param q       queries {@code [B, Tq, H, D]} at {@code qOff}
      * @param k       keys {@code [B, Tk, H, D]} at {@code kOff}
      * @param v       values {@code [B, Tk, H, Dv]} at {@code vOff}
-     * @param bias    additive logits bias {@code [biasB, biasH, Tq, Tk]} at {@code biasOff}, or null;
-     *                {@code biasB} is 1 or B, {@code biasH} is 1 or H (broadcast when 1)
+     * @param bias    additive logits bias {@code [biasB, biasH, biasTq, Tk]} at {@code biasOff}, or null;
+     *                {@code biasB} is 1 or B, {@code biasH} is 1 or H, {@code biasTq} is 1 or Tq (broadcast when 1)
      * @param y       output {@code [B, Tq, H, Dv]} at {@code yOff}
      * @param scale   logit scale
      */
     static void attention(Parallel par, Scratch[] scratch,
                           float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
-                          float[] bias, int biasOff, int biasB, int biasH,
+                          float[] bias, int biasOff, int biasB, int biasH, int biasTq,
                           float[] y, int yOff,
                           int b, int tq, int tk, int h, int d, int dv, float scale) {
         if (b <= 0 || tq <= 0 || h <= 0 || dv <= 0) return;
@@ -148,12 +148,13 @@ final class CpuAttention {
                 if (rows <= 0) continue;
                 int biasRow = -1;
                 if (bias != null) {
-                    biasRow = biasOff + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * tq + q0) * tk;
+                    biasRow = biasOff + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * biasTq
+                            + (biasTq == 1 ? 0 : q0)) * tk;
                 }
                 block(s, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
                         k, kOff + bi * tk * h * d + hi * d, h * d,
                         v, vOff + bi * tk * h * dv + hi * dv, h * dv,
-                        bias, biasRow, tk,
+                        bias, biasRow, biasTq == 1 ? 0 : tk,
                         y, yOff + (bi * tq + q0) * h * dv + hi * dv, h * dv,
                         rows, tk, d, dv, scale);
             }

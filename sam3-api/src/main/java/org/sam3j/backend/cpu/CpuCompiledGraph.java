@@ -265,6 +265,39 @@ final class CpuCompiledGraph implements CompiledGraph {
             case ATTENTION:
                 attention(t, bufs);
                 break;
+            case UNARY:
+                CpuKernels.unary(par, (Attrs.Unary) t.attrs(), x.a, x.off, y.a, y.off, n);
+                break;
+            case GROUP_NORM: {
+                Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+                Buf g = bufs[t.input(1).id()];
+                Buf b = bufs[t.input(2).id()];
+                int c = t.dim(3);
+                CpuKernels.groupNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, t.dim(0), t.dim(1) * t.dim(2), c,
+                        gn.groups(), gn.eps());
+                break;
+            }
+            case UPSAMPLE_NEAREST: {
+                int[] xs = t.input(0).shape();
+                CpuKernels.upsampleNearest(par, x.a, x.off, xs[0], xs[1], xs[2], xs[3],
+                        ((Attrs.Upsample) t.attrs()).factor(), y.a, y.off);
+                break;
+            }
+            case ROI_ALIGN: {
+                Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                int[] xs = t.input(0).shape();
+                Buf bx = bufs[t.input(1).id()];
+                CpuKernels.roiAlign(x.a, x.off, xs[1], xs[2], xs[3], bx.a, bx.off, t.dim(0), ra.outputSize(),
+                        ra.spatialScale(), ra.samplingRatio(), y.a, y.off);
+                break;
+            }
+            case GATHER: {
+                Tensor table = t.input(0);
+                Buf idx = bufs[t.input(1).id()];
+                CpuKernels.gather(x.a, x.off, table.dim(0), table.dim(1), idx.a, idx.off, (int) t.input(1).numel(),
+                        y.a, y.off);
+                break;
+            }
             default:
                 throw new IllegalStateException("CPU backend cannot execute " + t);
         }
@@ -409,7 +442,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         Buf bias = biasT != null ? bufs[biasT.id()] : null;
         CpuAttention.attention(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off,
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
-                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0,
+                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
                 y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
                 ((Attrs.Attention) t.attrs()).scale());
     }

@@ -240,4 +240,205 @@ final class CpuKernels {
             }
         });
     }
+
+    // ------------------------------------------------------------------ element-wise functions
+
+    static void unary(Parallel par, org.sam3j.graph.Attrs.Unary u, float[] x, int xo, float[] y, int yo, int n) {
+        final float a = u.a();
+        final float b = u.b();
+        switch (u.kind()) {
+            case SIN:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = (float) Math.sin(x[xo + i]);
+                });
+                break;
+            case COS:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = (float) Math.cos(x[xo + i]);
+                });
+                break;
+            case EXP:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = (float) Math.exp(x[xo + i]);
+                });
+                break;
+            case LOG:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = (float) Math.log(x[xo + i]);
+                });
+                break;
+            case LOG2:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = (float) (Math.log(x[xo + i]) / Math.log(2.0));
+                });
+                break;
+            case ABS:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = Math.abs(x[xo + i]);
+                });
+                break;
+            case SIGN:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = Math.signum(x[xo + i]);
+                });
+                break;
+            case CLAMP:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) {
+                        float v = x[xo + i];
+                        y[yo + i] = v < a ? a : (v > b ? b : v);
+                    }
+                });
+                break;
+            case AFFINE:
+                par.forRange(n, GRAIN, (w, lo, hi) -> {
+                    for (int i = lo; i < hi; i++) y[yo + i] = a * x[xo + i] + b;
+                });
+                break;
+            default:
+                throw new IllegalStateException(u.kind().toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ normalisation and resampling
+
+    /** Group norm of {@code x[n, hw, c]} with {@code groups} channel groups; statistics in double. */
+    static void groupNorm(Parallel par, float[] x, int xo, float[] g, int go, float[] bta, int bo, float[] y, int yo,
+                          int n, int hw, int c, int groups, float eps) {
+        int cg = c / groups;
+        float[] mean = new float[n * groups];
+        float[] rstd = new float[n * groups];
+        par.forRange(n * groups, 1, (w, lo, hi) -> {
+            for (int ng = lo; ng < hi; ng++) {
+                int b = ng / groups;
+                int gi = ng % groups;
+                double sum = 0;
+                double sumsq = 0;
+                for (int p = 0; p < hw; p++) {
+                    int base = xo + (b * hw + p) * c + gi * cg;
+                    for (int j = 0; j < cg; j++) {
+                        double v = x[base + j];
+                        sum += v;
+                        sumsq += v * v;
+                    }
+                }
+                double cnt = (double) hw * cg;
+                double m = sum / cnt;
+                double var = Math.max(sumsq / cnt - m * m, 0);
+                mean[ng] = (float) m;
+                rstd[ng] = (float) (1.0 / Math.sqrt(var + eps));
+            }
+        });
+        par.forRange(n * hw, 256, (w, lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int b = r / hw;
+                int base = r * c;
+                for (int ch = 0; ch < c; ch++) {
+                    int ng = b * groups + ch / cg;
+                    y[yo + base + ch] = (x[xo + base + ch] - mean[ng]) * rstd[ng] * g[go + ch] + bta[bo + ch];
+                }
+            }
+        });
+    }
+
+    /** Nearest upsampling of {@code x[n, h, w, c]} by {@code f}. */
+    static void upsampleNearest(Parallel par, float[] x, int xo, int n, int h, int wd, int c, int f, float[] y, int yo) {
+        int ho = h * f;
+        int wo = wd * f;
+        par.forRange(n * ho, 8, (w, lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int b = r / ho;
+                int oy = r % ho;
+                int src = xo + (b * h + oy / f) * wd * c;
+                int dst = yo + r * wo * c;
+                for (int ox = 0; ox < wo; ox++) System.arraycopy(x, src + (ox / f) * c, y, dst + ox * c, c);
+            }
+        });
+    }
+
+    /**
+     * torchvision {@code roi_align} with {@code aligned=False} on {@code x[1, h, w, c]}: for each box
+     * {@code (x0, y0, x1, y1)·scale} and each of the {@code s×s} bins, the mean of bilinear samples on a
+     * regular grid ({@code ratio} per side, or {@code ceil(bin size)} when {@code ratio <= 0}).
+     */
+    static void roiAlign(float[] x, int xo, int h, int wd, int c, float[] boxes, int bo, int k, int s, float scale,
+                         int ratio, float[] y, int yo) {
+        float[] acc = new float[c];
+        for (int r = 0; r < k; r++) {
+            float x0 = boxes[bo + r * 4] * scale;
+            float y0 = boxes[bo + r * 4 + 1] * scale;
+            float x1 = boxes[bo + r * 4 + 2] * scale;
+            float y1 = boxes[bo + r * 4 + 3] * scale;
+            float roiW = Math.max(x1 - x0, 1f);
+            float roiH = Math.max(y1 - y0, 1f);
+            float binH = roiH / s;
+            float binW = roiW / s;
+            int gridH = ratio > 0 ? ratio : (int) Math.ceil(roiH / s);
+            int gridW = ratio > 0 ? ratio : (int) Math.ceil(roiW / s);
+            float count = Math.max(gridH * gridW, 1);
+            for (int ph = 0; ph < s; ph++) {
+                for (int pw = 0; pw < s; pw++) {
+                    java.util.Arrays.fill(acc, 0f);
+                    for (int iy = 0; iy < gridH; iy++) {
+                        float yy = y0 + ph * binH + (iy + 0.5f) * binH / gridH;
+                        for (int ix = 0; ix < gridW; ix++) {
+                            float xx = x0 + pw * binW + (ix + 0.5f) * binW / gridW;
+                            bilinearAccumulate(x, xo, h, wd, c, yy, xx, acc);
+                        }
+                    }
+                    int dst = yo + ((r * s + ph) * s + pw) * c;
+                    for (int ch = 0; ch < c; ch++) y[dst + ch] = acc[ch] / count;
+                }
+            }
+        }
+    }
+
+    private static void bilinearAccumulate(float[] x, int xo, int h, int wd, int c, float yy, float xx, float[] acc) {
+        if (yy < -1f || yy > h || xx < -1f || xx > wd) return;
+        if (yy <= 0) yy = 0;
+        if (xx <= 0) xx = 0;
+        int yl = (int) yy;
+        int xl = (int) xx;
+        int yh;
+        int xh;
+        if (yl >= h - 1) {
+            yh = yl = h - 1;
+            yy = yl;
+        } else {
+            yh = yl + 1;
+        }
+        if (xl >= wd - 1) {
+            xh = xl = wd - 1;
+            xx = xl;
+        } else {
+            xh = xl + 1;
+        }
+        float ly = yy - yl;
+        float lx = xx - xl;
+        float hy = 1f - ly;
+        float hx = 1f - lx;
+        float w1 = hy * hx;
+        float w2 = hy * lx;
+        float w3 = ly * hx;
+        float w4 = ly * lx;
+        int p1 = xo + (yl * wd + xl) * c;
+        int p2 = xo + (yl * wd + xh) * c;
+        int p3 = xo + (yh * wd + xl) * c;
+        int p4 = xo + (yh * wd + xh) * c;
+        for (int ch = 0; ch < c; ch++) {
+            acc[ch] += w1 * x[p1 + ch] + w2 * x[p2 + ch] + w3 * x[p3 + ch] + w4 * x[p4 + ch];
+        }
+    }
+
+    /** {@code y[i, :] = table[idx[i], :]} for {@code n} indices of a {@code [v, d]} table. */
+    static void gather(float[] table, int to, int v, int d, float[] idx, int io, int n, float[] y, int yo) {
+        for (int i = 0; i < n; i++) {
+            float f = idx[io + i];
+            int r = (int) f;
+            if (r != f || r < 0 || r >= v) {
+                throw new IllegalArgumentException("gather: index " + f + " outside the table's " + v + " rows");
+            }
+            System.arraycopy(table, to + r * d, y, yo + i * d, d);
+        }
+    }
 }

@@ -73,7 +73,7 @@ class CpuAttentionTest {
         // Operands embedded at offsets in larger arrays, to exercise the offsets.
         float[] qq = embed(q, 3), kk = embed(k, 5), vv = embed(v, 7), bb = bias == null ? null : embed(bias, 11);
         float[] y = new float[b * tq * h * dv + 13];
-        CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], qq, 3, kk, 5, vv, 7, bb, 11, biasB, biasH,
+        CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], qq, 3, kk, 5, vv, 7, bb, 11, biasB, biasH, tq,
                 y, 13, b, tq, tk, h, d, dv, scale);
         return java.util.Arrays.copyOfRange(y, 13, y.length);
     }

@@ -1,0 +1,69 @@
+package org.sam3j.postprocess;
+
+/**
+ * Bilinear resizing of single-channel float maps with PyTorch's {@code F.interpolate(mode="bilinear",
+ * align_corners=False, antialias=False)} convention: the source coordinate of output pixel {@code i}
+ * is {@code max((i + 0.5) · in/out − 0.5, 0)}, neighbours clamped at the last row/column. Used to bring
+ * low-resolution mask logits to the original image size.
+ */
+public final class BilinearResize {
+    private BilinearResize() {}
+
+    /**
+     * Resizes {@code src[h, w]} (row-major) to {@code [outH, outW]}.
+     *
+     * @throws IllegalArgumentException if a size is not positive or {@code src} has the wrong length
+     */
+    public static float[] resize(float[] src, int h, int w, int outH, int outW) {
+        float[] dst = new float[checked(src, h, w, outH, outW)];
+        resize(src, 0, h, w, dst, 0, outH, outW);
+        return dst;
+    }
+
+    /** Resizes the map at {@code src[srcOff]} into {@code dst[dstOff]}; see {@link #resize(float[], int, int, int, int)}. */
+    public static void resize(float[] src, int srcOff, int h, int w, float[] dst, int dstOff, int outH, int outW) {
+        int[] x0 = new int[outW];
+        int[] x1 = new int[outW];
+        float[] lx = new float[outW];
+        axis(w, outW, x0, x1, lx);
+        int[] y0 = new int[outH];
+        int[] y1 = new int[outH];
+        float[] ly = new float[outH];
+        axis(h, outH, y0, y1, ly);
+        for (int i = 0; i < outH; i++) {
+            int r0 = srcOff + y0[i] * w;
+            int r1 = srcOff + y1[i] * w;
+            float b = ly[i];
+            float a = 1f - b;
+            int o = dstOff + i * outW;
+            for (int j = 0; j < outW; j++) {
+                float d = lx[j];
+                float c = 1f - d;
+                dst[o + j] = a * (c * src[r0 + x0[j]] + d * src[r0 + x1[j]]) + b * (c * src[r1 + x0[j]] + d * src[r1 + x1[j]]);
+            }
+        }
+    }
+
+    private static void axis(int in, int out, int[] lo, int[] hi, float[] frac) {
+        float scale = (float) in / out;
+        for (int i = 0; i < out; i++) {
+            float s = Math.max(scale * (i + 0.5f) - 0.5f, 0f);
+            int k = (int) s;
+            lo[i] = k;
+            hi[i] = k < in - 1 ? k + 1 : k;
+            frac[i] = s - k;
+        }
+    }
+
+    private static int checked(float[] src, int h, int w, int outH, int outW) {
+        if (h <= 0 || w <= 0 || outH <= 0 || outW <= 0) {
+            throw new IllegalArgumentException("resize: sizes must be positive, got " + h + "x" + w + " -> " + outH + "x" + outW);
+        }
+        if (src.length != (long) h * w) {
+            throw new IllegalArgumentException("resize: " + src.length + " values for a " + h + "x" + w + " map");
+        }
+        long n = (long) outH * outW;
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("resize: output " + outH + "x" + outW + " too large");
+        return (int) n;
+    }
+}
