@@ -14,6 +14,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
 import org.sam3j.image.RgbImage;
+import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.model.vision.PositionEmbeddingSine;
 import org.sam3j.model.vision.VisionBackbone;
@@ -27,9 +28,11 @@ import org.sam3j.weights.WeightStore;
  */
 public final class Verifier {
     private static final String TRUNK = "image.backbone.vision_backbone.trunk.";
+    private static final String EMB = "embedding.";
 
     private final Backend backend;
     private final Consumer<ProbeResult> listener;
+    private final List<StageVerifier> stages = List.of(new ConceptStage(), new InteractiveStage());
 
     /**
      * @param backend  the backend under test
@@ -88,7 +91,18 @@ public final class Verifier {
                             + String.join(",", only) + " (prefixes: input, image, backbone, text, inter, ...)");
                 }
                 Map<String, ProbeResult> done = new LinkedHashMap<>();
-                verifyImage(c, config, weights, tol, wanted, done, timings);
+                Map<StageVerifier, List<String>> stageKeys = new LinkedHashMap<>();
+                for (String key : wanted) {
+                    for (StageVerifier st : stages) {
+                        if (st.handles(bare(key))) stageKeys.computeIfAbsent(st, x -> new ArrayList<>()).add(key);
+                    }
+                }
+                boolean tracker = stageKeys.keySet().stream().anyMatch(StageVerifier::needsTrackerFeatures);
+                ImageEmbedding embedding = verifyImage(c, config, weights, tol, wanted, !stageKeys.isEmpty(), tracker,
+                        done, timings);
+                for (Map.Entry<StageVerifier, List<String>> e : stageKeys.entrySet()) {
+                    e.getKey().verify(c, config, backend, weights, embedding, tol, e.getValue(), done, timings);
+                }
                 for (String key : wanted) {
                     ProbeResult r = done.get(key);
                     if (r == null) {
@@ -101,15 +115,20 @@ public final class Verifier {
         return new VerifySummary(results, timings);
     }
 
-    private void verifyImage(FixtureCase c, Sam3Config config, WeightStore weights, double tol, List<String> wanted,
-                             Map<String, ProbeResult> done, List<String> timings) throws IOException {
+    /**
+     * Runs the image encoder for the wanted encoder keys and, when {@code embed} is set, returns the
+     * embedding that prompt stages use (else null).
+     */
+    private ImageEmbedding verifyImage(FixtureCase c, Sam3Config config, WeightStore weights, double tol,
+                                       List<String> wanted, boolean embed, boolean tracker,
+                                       Map<String, ProbeResult> done, List<String> timings) throws IOException {
         boolean wantInput = wanted.contains("input.normalized");
         List<String> encoderKeys = new ArrayList<>();
         for (String key : wanted) {
             String b = bare(key);
             if (b.startsWith("image.") || b.startsWith("backbone.")) encoderKeys.add(key);
         }
-        if (!wantInput && encoderKeys.isEmpty()) return;
+        if (!wantInput && encoderKeys.isEmpty() && !embed) return null;
 
         long t0 = System.nanoTime();
         RgbImage img = ImageLoader.read(c.image());
@@ -120,9 +139,9 @@ public final class Verifier {
             done.put("input.normalized", ProbeComparison.compare("input.normalized", new int[] {1, 3, s, s}, input,
                     c.stats().get("input.normalized"), c.probe("input.normalized"), tol));
         }
-        if (encoderKeys.isEmpty()) return;
+        if (encoderKeys.isEmpty() && !embed) return null;
 
-        boolean sam2 = encoderKeys.stream().anyMatch(k -> k.startsWith("backbone.sam2_fpn"));
+        boolean sam2 = tracker || encoderKeys.stream().anyMatch(k -> k.startsWith("backbone.sam2_fpn"));
         Graph g = new Graph();
         Tensor image = g.input("image", 1, 3, s, s);
         VisionBackbone backbone = new VisionBackbone(g, config, sam2);
@@ -130,6 +149,12 @@ public final class Verifier {
         for (String key : encoderKeys) {
             Tensor out = encoderOutput(g, f, bare(key));
             if (out != null) g.output(key, out);
+        }
+        if (embed) {
+            for (int i = 0; i < 3; i++) {
+                g.output(EMB + "fpn." + i, f.fpn().get(i));
+                if (sam2) g.output(EMB + "sam2_fpn." + i, f.sam2Fpn().get(i));
+            }
         }
         long t1 = System.nanoTime();
         try (CompiledGraph cg = backend.compile(g, weights)) {
@@ -140,9 +165,18 @@ public final class Verifier {
                     (System.nanoTime() - t1) / 1e9, cg.plan(), ops));
             for (Map.Entry<String, HostTensor> e : outs.entrySet()) {
                 String key = e.getKey();
+                if (key.startsWith(EMB)) continue;
                 done.put(key, ProbeComparison.compare(key, e.getValue().shape(), e.getValue().data(), c.stats().get(key),
                         c.probe(key), tol));
             }
+            if (!embed) return null;
+            List<HostTensor> fpn = new ArrayList<>();
+            List<HostTensor> sam2Fpn = sam2 ? new ArrayList<>() : null;
+            for (int i = 0; i < 3; i++) {
+                fpn.add(outs.get(EMB + "fpn." + i));
+                if (sam2) sam2Fpn.add(outs.get(EMB + "sam2_fpn." + i));
+            }
+            return new ImageEmbedding(fpn, sam2Fpn, c.width(), c.height());
         }
     }
 

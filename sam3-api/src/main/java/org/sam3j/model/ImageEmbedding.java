@@ -1,0 +1,44 @@
+package org.sam3j.model;
+
+import java.util.List;
+import java.util.Objects;
+import org.sam3j.backend.HostTensor;
+
+/**
+ * What the image encoder computes once per image and every prompt reuses, in host memory,
+ * channels-last ({@code [1, H, W, C]}).
+ *
+ * @param fpn           detector neck levels 288², 144², 72² ({@code d_model} channels)
+ * @param sam2Fpn       tracker levels for interactive prompts: 288² after {@code conv_s0} (32 channels),
+ *                      144² after {@code conv_s1} (64 channels), 72² (256 channels); null when not computed
+ * @param originalWidth width of the image before resizing, in pixels
+ * @param originalHeight height of the image before resizing, in pixels
+ */
+public record ImageEmbedding(List<HostTensor> fpn, List<HostTensor> sam2Fpn, int originalWidth, int originalHeight) {
+    /** Checks the levels. */
+    public ImageEmbedding {
+        Objects.requireNonNull(fpn, "fpn");
+        if (fpn.size() != 3) throw new IllegalArgumentException("expected 3 detector levels, got " + fpn.size());
+        fpn = List.copyOf(fpn);
+        if (sam2Fpn != null) {
+            if (sam2Fpn.size() != 3) throw new IllegalArgumentException("expected 3 tracker levels, got " + sam2Fpn.size());
+            sam2Fpn = List.copyOf(sam2Fpn);
+        }
+        if (originalWidth <= 0 || originalHeight <= 0) {
+            throw new IllegalArgumentException("image size " + originalWidth + "x" + originalHeight);
+        }
+    }
+
+    /** Whether the tracker levels (needed by point, box and mask prompts) are present. */
+    public boolean hasTrackerFeatures() {
+        return sam2Fpn != null;
+    }
+
+    /** Bytes held by the feature maps. */
+    public long bytes() {
+        long n = 0;
+        for (HostTensor t : fpn) n += 4L * t.numel();
+        if (sam2Fpn != null) for (HostTensor t : sam2Fpn) n += 4L * t.numel();
+        return n;
+    }
+}
