@@ -1,0 +1,93 @@
+package org.sam3j.model.detector;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.model.nn.Conv2d;
+import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Linear;
+
+/**
+ * The exemplar (geometry) prompt encoder ({@code SequenceGeometryEncoder}): each box becomes the sum
+ * of a direct projection of (cx, cy, w, h), an ROI-pooled and projected patch of the normalised 72²
+ * image features, a projection of its sine position encoding, and its label embedding; a learned CLS
+ * token is appended (always, even with no boxes); then {@code final_proj} → {@code norm} → pre-norm
+ * layers that attend to the image → {@code encode_norm}.
+ */
+public final class GeometryEncoder {
+    /** Prefix in the official checkpoint. */
+    public static final String PREFIX = "detector.geometry_encoder";
+    private static final int ROI = 7;
+
+    private final Graph g;
+    private final int d;
+    private final Tensor labelEmbed;
+    private final Tensor clsEmbed;
+    private final Linear boxesDirectProject;
+    private final Conv2d boxesPoolProject;
+    private final Linear boxesPosEncProject;
+    private final LayerNorm imgPreNorm;
+    private final Linear finalProj;
+    private final LayerNorm norm;
+    private final List<PromptEncoderLayer> encode = new ArrayList<>();
+    private final LayerNorm encodeNorm;
+
+    /** Declares the parameters. */
+    public GeometryEncoder(Graph g, Sam3Config config) {
+        this.g = g;
+        this.d = config.dModel();
+        this.labelEmbed = g.weight(PREFIX + ".label_embed.weight", 2, d);
+        this.clsEmbed = g.weight(PREFIX + ".cls_embed.weight", 1, d);
+        this.boxesDirectProject = new Linear(g, PREFIX + ".boxes_direct_project", 4, d, true);
+        this.boxesPoolProject = new Conv2d(g, PREFIX + ".boxes_pool_project", d, d, ROI, 1, 0, true);
+        this.boxesPosEncProject = new Linear(g, PREFIX + ".boxes_pos_enc_project", d + 2, d, true);
+        this.imgPreNorm = new LayerNorm(g, PREFIX + ".img_pre_norm", d, 1e-5f);
+        this.finalProj = new Linear(g, PREFIX + ".final_proj", d, d, true);
+        this.norm = new LayerNorm(g, PREFIX + ".norm", d, 1e-5f);
+        for (int i = 0; i < config.geometryEncoderLayers(); i++) {
+            encode.add(new PromptEncoderLayer(g, PREFIX + ".encode." + i, d));
+        }
+        this.encodeNorm = new LayerNorm(g, PREFIX + ".encode_norm", d, 1e-5f);
+    }
+
+    /**
+     * Encodes the exemplar boxes.
+     *
+     * @param boxes  normalised (cx, cy, w, h) {@code [n, 4]}, or null for none
+     * @param labels 1 positive / 0 negative as floats {@code [n]}, or null for none
+     * @param image  the 72² neck level as a sequence {@code [H·W, d]} (row-major)
+     * @param pos    its sine position encoding {@code [H·W, d]}
+     * @param side   the level's side (72)
+     * @return prompt tokens {@code [n + 1, d]}: the boxes, then the CLS token
+     */
+    public Tensor forward(Tensor boxes, Tensor labels, Tensor image, Tensor pos, int side) {
+        Tensor tokens = clsEmbed;
+        if (boxes != null) {
+            tokens = g.concat(0, encodeBoxes(boxes, labels, image, side), clsEmbed);
+        }
+        Tensor x = norm.forward(finalProj.forward(tokens));
+        Tensor keys = g.add(image, pos);
+        for (PromptEncoderLayer layer : encode) x = layer.forward(x, image, keys);
+        return encodeNorm.forward(x);
+    }
+
+    private Tensor encodeBoxes(Tensor boxes, Tensor labels, Tensor image, int side) {
+        int n = boxes.dim(0);
+        Tensor direct = boxesDirectProject.forward(boxes);
+        // ROI pooling on the normalised features: boxes in feature pixels, aligned=False, 7×7, adaptive sampling
+        Tensor feats = g.reshape(imgPreNorm.forward(image), 1, side, side, d);
+        Tensor xyxy = g.scale(SineEncoding.cxcywhToXyxy(g, boxes), side);
+        Tensor pooled = g.roiAlign(feats, xyxy, ROI, 1f, -1);
+        Tensor pool = g.reshape(boxesPoolProject.forward(pooled), n, d);
+        // [pos_y(cy), pos_x(cx), h, w]
+        Tensor cx = SineEncoding.column(g, boxes, 0);
+        Tensor cy = SineEncoding.column(g, boxes, 1);
+        Tensor enc = g.concat(1, SineEncoding.encode(g, cy, d / 2), SineEncoding.encode(g, cx, d / 2),
+                SineEncoding.column(g, boxes, 3), SineEncoding.column(g, boxes, 2));
+        Tensor posEnc = boxesPosEncProject.forward(enc);
+        Tensor embed = g.add(g.add(direct, pool), posEnc);
+        return g.add(g.gather(labelEmbed, labels), embed);
+    }
+}
