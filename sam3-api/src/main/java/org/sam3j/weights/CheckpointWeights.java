@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,7 +22,8 @@ import org.sam3j.io.TorchCheckpoint;
  * <ul>
  *   <li>the official PyTorch checkpoint {@code sam3.pt} (zip + pickle, read safely without Python),</li>
  *   <li>the Hugging Face {@code model.safetensors} layout (renamed, split q/k/v re-fused, the position
- *       embedding's CLS row restored as zeros),</li>
+ *       embedding's CLS row restored as zeros, the text projection transposed back, the stacked point
+ *       embeddings split; see {@link HfKeyMapping}),</li>
  *   <li>a safetensors file that uses the official names,</li>
  *   <li>a directory holding {@code model.safetensors} or {@code sam3.pt}.</li>
  * </ul>
@@ -61,10 +63,17 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
             boolean hf = HfKeyMapping.isHfLayout(f.names());
             List<String> known = hf ? HfKeyMapping.KNOWN_PREFIXES : OFFICIAL_PREFIXES;
             List<String> unexpected = new ArrayList<>();
+            int foreign = 0;
             for (String k : f.names()) {
-                if (known.stream().noneMatch(k::startsWith)) unexpected.add("unexpected key '" + k + "'");
+                if (known.stream().noneMatch(k::startsWith)) {
+                    unexpected.add("unexpected key '" + k + "'");
+                    foreign++;
+                } else if (hf && !HfKeyMapping.isKnownHfKey(k)) {
+                    // under a known prefix, an HF key must still be one the layout holds
+                    unexpected.add("unexpected key '" + k + "' (not in the Hugging Face SAM 3 layout)");
+                }
             }
-            if (unexpected.size() == f.names().size()) {
+            if (foreign == f.names().size()) {
                 throw new CheckpointFormatException(p + ": not a SAM 3 checkpoint (none of its " + f.names().size()
                         + " keys starts with " + String.join(", ", known) + ")");
             }
@@ -98,17 +107,60 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
     public boolean contains(String name) {
         if (!hf) return file.names().contains(name);
         HfKeyMapping.Source s = HfKeyMapping.source(name);
-        return s != null && s.hfNames().stream().allMatch(file.names()::contains);
+        if (s == null || !s.hfNames().stream().allMatch(file.names()::contains)) return false;
+        if (s.kind() == HfKeyMapping.Kind.ROW) {
+            long[] shape = file.shape(s.hfNames().get(0));
+            return shape.length >= 1 && s.amount() < shape[0];
+        }
+        return true;
     }
 
     @Override
     public long[] shape(String name) {
         if (!hf) return file.shape(name);
-        HfKeyMapping.Source s = source(name);
-        long[] shape = file.shape(s.hfNames().get(0)).clone();
-        for (int i = 1; i < s.hfNames().size(); i++) shape[0] += file.shape(s.hfNames().get(i))[0];
-        if (s.padRows() > 0) shape[shape.length - 2] += s.padRows();
+        return shape(name, source(name));
+    }
+
+    /** The internal shape of a parameter built from HF tensors, checking that those tensors fit together. */
+    private long[] shape(String name, HfKeyMapping.Source s) {
+        long[] first = file.shape(s.hfNames().get(0));
+        long[] shape = first.clone();
+        switch (s.kind()) {
+            case RENAME:
+                break;
+            case CONCAT:
+                for (int i = 1; i < s.hfNames().size(); i++) {
+                    long[] part = file.shape(s.hfNames().get(i));
+                    if (part.length != first.length || part.length == 0
+                            || !Arrays.equals(part, 1, part.length, first, 1, first.length)) {
+                        throw badShapes(name, s);
+                    }
+                    shape[0] += part[0];
+                }
+                break;
+            case PAD_ROWS:
+                if (shape.length < 2) throw badShapes(name, s);
+                shape[shape.length - 2] += s.amount();
+                break;
+            case TRANSPOSE:
+                if (shape.length != 2) throw badShapes(name, s);
+                shape = new long[] {first[1], first[0]};
+                break;
+            case ROW:
+                if (shape.length < 1 || s.amount() >= shape[0]) throw badShapes(name, s);
+                shape[0] = 1;
+                break;
+            default:
+                throw new IllegalStateException(s.kind().toString());
+        }
         return shape;
+    }
+
+    private WeightLoadingException badShapes(String name, HfKeyMapping.Source s) {
+        StringBuilder sb = new StringBuilder(path + ": cannot build parameter '" + name + "' (" + s.kind() + ") from");
+        for (String h : s.hfNames()) sb.append(' ').append(h).append(Arrays.toString(file.shape(h)));
+        if (s.kind() == HfKeyMapping.Kind.PAD_ROWS || s.kind() == HfKeyMapping.Kind.ROW) sb.append(" (").append(s.amount()).append(')');
+        return new WeightLoadingException(sb.toString());
     }
 
     @Override
@@ -119,33 +171,66 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
                 return file.tensor(name).toFloats();
             }
             HfKeyMapping.Source s = source(name);
-            List<float[]> parts = new ArrayList<>();
-            int total = 0;
-            for (String h : s.hfNames()) {
-                float[] v = file.tensor(h).toFloats();
-                parts.add(v);
-                total += v.length;
+            long[] shape = shape(name, s);
+            switch (s.kind()) {
+                case RENAME:
+                    return file.tensor(s.hfNames().get(0)).toFloats();
+                case CONCAT: {
+                    List<float[]> parts = new ArrayList<>();
+                    long total = 0;
+                    for (String h : s.hfNames()) {
+                        float[] v = file.tensor(h).toFloats();
+                        parts.add(v);
+                        total += v.length;
+                    }
+                    float[] out = new float[checkedLength(name, total)];
+                    int pos = 0;
+                    for (float[] v : parts) {
+                        System.arraycopy(v, 0, out, pos, v.length);
+                        pos += v.length;
+                    }
+                    return out;
+                }
+                case PAD_ROWS: {
+                    float[] v = file.tensor(s.hfNames().get(0)).toFloats();
+                    int pad = checkedLength(name, (long) s.amount() * shape[shape.length - 1]);
+                    float[] out = new float[checkedLength(name, (long) pad + v.length)];
+                    System.arraycopy(v, 0, out, pad, v.length); // zero rows first (the dropped CLS position)
+                    return out;
+                }
+                case TRANSPOSE: {
+                    float[] v = file.tensor(s.hfNames().get(0)).toFloats();
+                    int rows = (int) shape[1]; // rows of the stored (HF) matrix
+                    int cols = (int) shape[0];
+                    float[] out = new float[v.length];
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < cols; j++) out[j * rows + i] = v[i * cols + j];
+                    }
+                    return out;
+                }
+                case ROW: {
+                    float[] v = file.tensor(s.hfNames().get(0)).toFloats();
+                    int row = v.length / (int) file.shape(s.hfNames().get(0))[0];
+                    return Arrays.copyOfRange(v, s.amount() * row, (s.amount() + 1) * row);
+                }
+                default:
+                    throw new IllegalStateException(s.kind().toString());
             }
-            long[] shape = shape(name);
-            int rowLen = (int) shape[shape.length - 1];
-            int pad = s.padRows() * rowLen;
-            float[] out = new float[pad + total];
-            int pos = pad; // zero rows first (the dropped CLS position)
-            for (float[] v : parts) {
-                System.arraycopy(v, 0, out, pos, v.length);
-                pos += v.length;
-            }
-            return out;
         } catch (IOException e) {
             throw new WeightLoadingException(path + ": cannot read parameter '" + name + "': " + e.getMessage(), e);
         }
+    }
+
+    private int checkedLength(String name, long n) {
+        if (n > Integer.MAX_VALUE - 8) throw new WeightLoadingException(path + ": parameter '" + name + "' too large");
+        return (int) n;
     }
 
     private HfKeyMapping.Source source(String name) {
         HfKeyMapping.Source s = HfKeyMapping.source(name);
         if (s == null || !s.hfNames().stream().allMatch(file.names()::contains)) {
             throw new WeightLoadingException(path + ": missing parameter '" + name + "'"
-                    + (s == null ? " (no Hugging Face mapping)" : " (expected " + s.hfNames() + ")"));
+                    + (s == null ? " (not in the Hugging Face layout)" : " (expected " + s.hfNames() + ")"));
         }
         return s;
     }
