@@ -1,15 +1,27 @@
 package org.sam3j.verify;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.io.StoredTensor;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
+import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.weights.WeightStore;
 
-/** The {@code text<i>} keys: concept prompts (text and exemplar boxes). */
+/**
+ * The {@code text<i>} keys: concept prompts (a noun phrase, exemplar boxes, or both). Runs the text
+ * encoder and the detector with every intermediate state exported and compares them with the
+ * reference's hooks and outputs.
+ */
 final class ConceptStage implements StageVerifier {
+    private static final String LB = "backbone.language_backbone.";
+
     @Override
     public boolean handles(String bareKey) {
         return bareKey.startsWith("text");
@@ -24,6 +36,176 @@ final class ConceptStage implements StageVerifier {
     public void verify(FixtureCase c, Sam3Config config, Backend backend, WeightStore weights, ImageEmbedding embedding,
                        double tol, List<String> wanted, Map<String, ProbeResult> done, List<String> timings)
             throws IOException {
-        // filled in by the concept (PCS) path
+        double scoreTol = config.isReleasedArchitecture() ? 1e-3 : 1e-4;
+        try (ConceptModel model = new ConceptModel(backend, weights, config)) {
+            for (JsonNode p : c.prompts()) {
+                if (!"concept".equals(p.path("kind").asText())) continue;
+                String key = p.path("key").asText();
+                String prefix = key + ".";
+                String hookPrefix = "hook." + key + ".";
+                if (wanted.stream().noneMatch(k -> k.startsWith(prefix) || k.startsWith(hookPrefix))) continue;
+
+                long t0 = System.nanoTime();
+                int[] ids = tokenIds(c, key);
+                ConceptModel.TextFeatures text = model.encodeText(ids, true);
+                long t1 = System.nanoTime();
+                List<Float> boxList = new ArrayList<>();
+                List<Boolean> labelList = new ArrayList<>();
+                JsonNode boxes = p.path("boxes");
+                for (int i = 0; i < boxes.size(); i++) {
+                    for (JsonNode v : boxes.get(i)) boxList.add((float) v.asDouble());
+                    labelList.add(p.path("labels").get(i).asBoolean());
+                }
+                float[] b = new float[boxList.size()];
+                for (int i = 0; i < b.length; i++) b[i] = boxList.get(i);
+                boolean[] l = new boolean[labelList.size()];
+                for (int i = 0; i < l.length; i++) l[i] = labelList.get(i);
+                ConceptModel.Detection det = model.detect(embedding, text, b, l, true);
+                long t2 = System.nanoTime();
+                timings.add(String.format("%s: %s text encoder %.2f s, detector %.2f s", c.name(), key, (t1 - t0) / 1e9,
+                        (t2 - t1) / 1e9));
+
+                Map<String, float[]> ours = new LinkedHashMap<>();
+                Map<String, HostTensor> th = text.hooks();
+                float[] mask = new float[ids.length];
+                for (int i = 0; i < ids.length; i++) mask[i] = text.padding()[i] ? 1f : 0f;
+                ours.put(hookPrefix + LB + "encoder.0", th.get("text.projected").data());
+                ours.put(hookPrefix + LB + "encoder.1", th.get("text.tokens").data());
+                ours.put(hookPrefix + LB + "0", mask);
+                ours.put(hookPrefix + LB + "1", text.features());
+                ours.put(hookPrefix + LB + "2", th.get("text.token_embeddings").data());
+                ours.put(prefix + "language_features", text.features());
+                ours.put(prefix + "language_mask", mask);
+
+                Map<String, HostTensor> h = det.hooks();
+                int nGeo = h.get("geometry").shape()[0];
+                ours.put(hookPrefix + "geometry_encoder.0", h.get("geometry").data());
+                ours.put(hookPrefix + "geometry_encoder.1", new float[nGeo]);
+                ours.put(hookPrefix + "transformer.encoder.memory", h.get("memory").data());
+                ours.put(hookPrefix + "transformer.encoder.pos_embed", h.get("pos").data());
+                ours.put(hookPrefix + "transformer.encoder.memory_text", h.get("prompt").data());
+                ours.put(hookPrefix + "transformer.encoder.valid_ratios", new float[] {1f, 1f});
+                ours.put(hookPrefix + "transformer.decoder.0", h.get("decoder.queries").data());
+                ours.put(hookPrefix + "transformer.decoder.1", h.get("decoder.reference_boxes").data());
+                ours.put(hookPrefix + "transformer.decoder.2", h.get("decoder.presence_logits").data());
+                ours.put(hookPrefix + "transformer.decoder.3", h.get("decoder.presence_state").data());
+                ours.put(hookPrefix + "dot_prod_scoring", h.get("scores").data());
+                ours.put(hookPrefix + "segmentation_head.pred_masks", det.masks());
+                ours.put(hookPrefix + "segmentation_head.semantic_seg", h.get("semantic_seg").data());
+                ours.put(prefix + "pred_logits", det.predLogits());
+                ours.put(prefix + "pred_boxes", det.predBoxes());
+                ours.put(prefix + "presence_logit", new float[] {det.presenceLogit()});
+                ours.put(prefix + "pred_masks", det.masks());
+
+                for (Map.Entry<String, float[]> e : ours.entrySet()) {
+                    String k = e.getKey();
+                    if (!wanted.contains(k)) continue;
+                    done.put(k, compareFlat(c, k, e.getValue(), tol));
+                }
+                float[] scores = jointScores(det.predLogits(), det.presenceLogit());
+                if (wanted.contains(prefix + "scores")) {
+                    done.put(prefix + "scores", compareWhole(c, prefix + "scores", scores, scoreTol));
+                }
+                if (wanted.contains(prefix + "top3_index") || wanted.contains(prefix + "top3_masks")) {
+                    compareTop3(c, prefix, det, scores, tol, wanted, done);
+                }
+            }
+        }
+    }
+
+    /** {@code sigmoid(logit) · sigmoid(presence)} per query, in float as the reference. */
+    static float[] jointScores(float[] logits, float presence) {
+        float ps = (float) (1.0 / (1.0 + Math.exp(-presence)));
+        float[] s = new float[logits.length];
+        for (int i = 0; i < s.length; i++) s[i] = (float) (1.0 / (1.0 + Math.exp(-logits[i]))) * ps;
+        return s;
+    }
+
+    private static int[] tokenIds(FixtureCase c, String key) throws IOException {
+        StoredTensor t = c.whole(key + ".token_ids")
+                .orElseThrow(() -> new IOException("fixture lacks " + key + ".token_ids"));
+        long[] v = t.toLongs();
+        int[] ids = new int[v.length];
+        for (int i = 0; i < v.length; i++) ids[i] = (int) v[i];
+        return ids;
+    }
+
+    /** Compares values laid out as the reference tensor (same element order, any shape of that size). */
+    private static ProbeResult compareFlat(FixtureCase c, String key, float[] ours, double tol) throws IOException {
+        TensorStats stats = c.stats().get(key);
+        if (stats == null) return compareWholeRelative(c, key, ours, tol);
+        if (stats.numel() != ours.length) {
+            return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, tol,
+                    ours.length + " values but reference has " + stats.numel());
+        }
+        int[] shape = new int[stats.shape().length];
+        for (int i = 0; i < shape.length; i++) shape[i] = (int) stats.shape()[i];
+        return ProbeComparison.compare(key, shape, ours, stats, c.probe(key), tol);
+    }
+
+    /** Maximum absolute difference / rms of the reference, against a tensor stored whole. */
+    private static ProbeResult compareWholeRelative(FixtureCase c, String key, float[] ours, double tol)
+            throws IOException {
+        StoredTensor ref = c.whole(key).orElse(null);
+        if (ref == null) return new ProbeResult(key, ProbeResult.Status.SKIP, Double.NaN, tol, "not recorded");
+        float[] r = ref.toFloats();
+        if (r.length != ours.length) {
+            return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, tol, ours.length + " values, reference " + r.length);
+        }
+        double max = 0;
+        double sumsq = 0;
+        for (int i = 0; i < r.length; i++) {
+            double d = Math.abs((double) ours[i] - r[i]);
+            if (!(d <= max)) max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+            sumsq += (double) r[i] * r[i];
+        }
+        double rms = r.length > 0 ? Math.sqrt(sumsq / r.length) : 0;
+        double rel = rms > 0 ? max / rms : max;
+        return new ProbeResult(key, rel <= tol ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, rel, tol, "whole");
+    }
+
+    /** Maximum absolute difference against a tensor stored whole. */
+    private static ProbeResult compareWhole(FixtureCase c, String key, float[] ours, double tol) throws IOException {
+        StoredTensor ref = c.whole(key).orElse(null);
+        if (ref == null) return new ProbeResult(key, ProbeResult.Status.SKIP, Double.NaN, tol, "not stored whole");
+        float[] r = ref.toFloats();
+        if (r.length != ours.length) {
+            return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, tol, ours.length + " values, reference " + r.length);
+        }
+        double max = 0;
+        for (int i = 0; i < r.length; i++) {
+            double d = Math.abs((double) ours[i] - r[i]);
+            if (!(d <= max)) max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+        }
+        return new ProbeResult(key, max <= tol ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, max, tol, "absolute");
+    }
+
+    private static void compareTop3(FixtureCase c, String prefix, ConceptModel.Detection det, float[] scores, double tol,
+                                    List<String> wanted, Map<String, ProbeResult> done) throws IOException {
+        long[] refIdx = c.whole(prefix + "top3_index").orElseThrow(() -> new IOException("no " + prefix + "top3_index"))
+                .toLongs();
+        int[] ours = topK(scores, refIdx.length);
+        boolean same = true;
+        for (int i = 0; i < refIdx.length; i++) same &= ours[i] == refIdx[i];
+        if (wanted.contains(prefix + "top3_index")) {
+            done.put(prefix + "top3_index", new ProbeResult(prefix + "top3_index",
+                    same ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, same ? 0 : 1, 0,
+                    "ours " + java.util.Arrays.toString(ours) + ", reference " + java.util.Arrays.toString(refIdx)));
+        }
+        if (wanted.contains(prefix + "top3_masks")) {
+            int hw = det.maskSize() * det.maskSize();
+            float[] m = new float[refIdx.length * hw];
+            for (int i = 0; i < refIdx.length; i++) System.arraycopy(det.masks(), (int) refIdx[i] * hw, m, i * hw, hw);
+            done.put(prefix + "top3_masks", compareFlat(c, prefix + "top3_masks", m, tol));
+        }
+    }
+
+    private static int[] topK(float[] s, int k) {
+        Integer[] order = new Integer[s.length];
+        for (int i = 0; i < s.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(s[b], s[a]));
+        int[] r = new int[k];
+        for (int i = 0; i < k; i++) r[i] = order[i];
+        return r;
     }
 }

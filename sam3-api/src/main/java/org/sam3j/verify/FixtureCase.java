@@ -71,6 +71,18 @@ public final class FixtureCase implements AutoCloseable {
         return stats;
     }
 
+    /**
+     * Every key to verify: the recorded tensors with statistics, then those stored only whole (token
+     * ids, scores, indices, post-processed outputs).
+     */
+    public java.util.List<String> keys() {
+        java.util.List<String> keys = new java.util.ArrayList<>(stats.keySet());
+        for (String n : tensors.names()) {
+            if (!n.endsWith(".probe") && !stats.containsKey(n)) keys.add(n);
+        }
+        return keys;
+    }
+
     /** The 2048 probe values of a recorded tensor. */
     public float[] probe(String key) throws IOException {
         return tensors.tensor(key + ".probe").toFloats();

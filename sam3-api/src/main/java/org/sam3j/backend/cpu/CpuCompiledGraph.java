@@ -67,8 +67,15 @@ final class CpuCompiledGraph implements CompiledGraph {
                 case UNUSED:
                     break;
                 case EXTERNAL:
-                    // weights are bound lazily: kernels that pre-pack a weight never need its plain copy
-                    if (t.op() != Op.WEIGHT) bufs[t.id()] = new Buf(leaf(t, inputs), 0);
+                    if (t.op() == Op.RESHAPE) {
+                        // a view of an input, weight or constant: share the leaf's values
+                        Tensor leafNode = nodes.get(plan.storageRoot(t));
+                        Buf b = bufs[leafNode.id()];
+                        bufs[t.id()] = b != null ? b : new Buf(leaf(leafNode, inputs), 0);
+                    } else if (t.op() != Op.WEIGHT) {
+                        // weights are bound lazily: kernels that pre-pack a weight never need its plain copy
+                        bufs[t.id()] = new Buf(leaf(t, inputs), 0);
+                    }
                     break;
                 case ARENA:
                     bufs[t.id()] = new Buf(arena, (int) (plan.arenaOffset(t) / 4));
