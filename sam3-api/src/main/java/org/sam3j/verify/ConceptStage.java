@@ -12,6 +12,7 @@ import org.sam3j.io.StoredTensor;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.model.detector.ConceptModel;
+import org.sam3j.postprocess.ConceptPostprocessor;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -21,6 +22,8 @@ import org.sam3j.weights.WeightStore;
  */
 final class ConceptStage implements StageVerifier {
     private static final String LB = "backbone.language_backbone.";
+    /** Mask-area difference allowed per instance, in pixels (or {@code tol} of the area if larger). */
+    static final long AREA_SLACK_PIXELS = 16;
 
     @Override
     public boolean handles(String bareKey) {
@@ -102,23 +105,17 @@ final class ConceptStage implements StageVerifier {
                     if (!wanted.contains(k)) continue;
                     done.put(k, compareFlat(c, k, e.getValue(), tol));
                 }
-                float[] scores = jointScores(det.predLogits(), det.presenceLogit());
+                float[] scores = ConceptPostprocessor.scores(det.predLogits(), det.presenceLogit());
                 if (wanted.contains(prefix + "scores")) {
                     done.put(prefix + "scores", compareWhole(c, prefix + "scores", scores, scoreTol));
                 }
                 if (wanted.contains(prefix + "top3_index") || wanted.contains(prefix + "top3_masks")) {
                     compareTop3(c, prefix, det, scores, tol, wanted, done);
                 }
+                float threshold = (float) p.path("threshold").asDouble(ConceptPostprocessor.DEFAULT_THRESHOLD);
+                comparePostprocessed(c, prefix, det, scores, threshold, tol, scoreTol, wanted, done);
             }
         }
-    }
-
-    /** {@code sigmoid(logit) · sigmoid(presence)} per query, in float as the reference. */
-    static float[] jointScores(float[] logits, float presence) {
-        float ps = (float) (1.0 / (1.0 + Math.exp(-presence)));
-        float[] s = new float[logits.length];
-        for (int i = 0; i < s.length; i++) s[i] = (float) (1.0 / (1.0 + Math.exp(-logits[i]))) * ps;
-        return s;
     }
 
     private static int[] tokenIds(FixtureCase c, String key) throws IOException {
@@ -178,6 +175,78 @@ final class ConceptStage implements StageVerifier {
             if (!(d <= max)) max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
         }
         return new ProbeResult(key, max <= tol ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, max, tol, "absolute");
+    }
+
+    /** The {@code final_*} keys: instances above the threshold, in query order, as {@link ConceptPostprocessor}. */
+    private static void comparePostprocessed(FixtureCase c, String prefix, ConceptModel.Detection det, float[] scores,
+                                             float threshold, double tol, double scoreTol, List<String> wanted,
+                                             Map<String, ProbeResult> done) throws IOException {
+        int[] kept = ConceptPostprocessor.withThreshold(threshold).keptQueries(scores);
+        int w = c.width();
+        int h = c.height();
+        if (wanted.contains(prefix + "final_scores")) {
+            float[] s = new float[kept.length];
+            for (int i = 0; i < kept.length; i++) s[i] = scores[kept[i]];
+            done.put(prefix + "final_scores", compareWhole(c, prefix + "final_scores", s, scoreTol));
+        }
+        if (wanted.contains(prefix + "final_boxes_xyxy")) {
+            float[] b = new float[4 * kept.length];
+            for (int i = 0; i < kept.length; i++) {
+                System.arraycopy(ConceptPostprocessor.box(det.predBoxes(), kept[i], w, h).toArray(), 0, b, 4 * i, 4);
+            }
+            done.put(prefix + "final_boxes_xyxy", compareWholeRelative(c, prefix + "final_boxes_xyxy", b, tol));
+        }
+        String probsKey = prefix + "final_mask_probs";
+        String areaKey = prefix + "final_mask_area";
+        if (!wanted.contains(probsKey) && !wanted.contains(areaKey)) return;
+        // upsample one instance at a time: all of them at once would take n·H·W floats
+        long plane = (long) w * h;
+        TensorStats stats = c.stats().get(probsKey);
+        long[] idx = stats != null ? Probe.indices(stats.numel()) : new long[0];
+        float[] atProbes = new float[idx.length];
+        long[] areas = new long[kept.length];
+        double sum = 0;
+        double sumsq = 0;
+        int hw = det.maskSize() * det.maskSize();
+        for (int i = 0; i < kept.length; i++) {
+            float[] low = java.util.Arrays.copyOfRange(det.masks(), kept[i] * hw, (kept[i] + 1) * hw);
+            float[] up = ConceptPostprocessor.upsampleLogits(low, det.maskSize(), det.maskSize(), w, h);
+            long area = 0;
+            for (int j = 0; j < up.length; j++) {
+                float prob = ConceptPostprocessor.sigmoid(up[j]);
+                up[j] = prob;
+                sum += prob;
+                sumsq += (double) prob * prob;
+                if (prob > 0.5f) area++;
+            }
+            areas[i] = area;
+            for (int k = 0; k < idx.length; k++) {
+                if (idx[k] / plane == i) atProbes[k] = up[(int) (idx[k] % plane)];
+            }
+        }
+        if (wanted.contains(probsKey) && stats != null) {
+            if (stats.numel() != kept.length * plane) {
+                done.put(probsKey, new ProbeResult(probsKey, ProbeResult.Status.FAIL, Double.NaN, tol,
+                        kept.length + " instances kept, reference " + stats.numel() / plane));
+            } else {
+                done.put(probsKey, ProbeComparison.compareProbed(probsKey, stats, c.probe(probsKey), atProbes, sum, sumsq,
+                        tol));
+            }
+        }
+        if (wanted.contains(areaKey)) {
+            long[] ref = c.whole(areaKey).orElseThrow(() -> new IOException("no " + areaKey)).toLongs();
+            // pixels whose upsampled logit lies within float noise of 0 may flip: allow a few per instance
+            boolean ok = ref.length == areas.length;
+            long worst = 0;
+            for (int i = 0; i < Math.min(ref.length, areas.length); i++) {
+                long diff = Math.abs(ref[i] - areas[i]);
+                worst = Math.max(worst, diff);
+                ok &= diff <= Math.max(AREA_SLACK_PIXELS, tol * ref[i]);
+            }
+            done.put(areaKey, new ProbeResult(areaKey, ok ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, worst,
+                    AREA_SLACK_PIXELS, ref.length == areas.length ? "pixels, worst instance"
+                            : areas.length + " instances, reference " + ref.length));
+        }
     }
 
     private static void compareTop3(FixtureCase c, String prefix, ConceptModel.Detection det, float[] scores, double tol,

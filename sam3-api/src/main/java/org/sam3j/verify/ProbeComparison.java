@@ -25,21 +25,35 @@ public final class ProbeComparison {
             return new ProbeResult(key, ProbeResult.Status.PASS, 0, tolerance, "empty");
         }
         long[] idx = Probe.indices(stats.numel());
-        double maxAbs = 0;
-        for (int k = 0; k < idx.length; k++) {
-            double d = Math.abs((double) ours[(int) idx[k]] - probe[k]);
-            if (!(d <= maxAbs)) maxAbs = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
-        }
-        double rms = stats.rms();
-        double rel = rms > 0 ? maxAbs / rms : maxAbs;
+        float[] atProbes = new float[idx.length];
+        for (int k = 0; k < idx.length; k++) atProbes[k] = ours[(int) idx[k]];
         double sum = 0;
         double sumsq = 0;
         for (float v : ours) {
             sum += v;
             sumsq += (double) v * v;
         }
+        return compareProbed(key, stats, probe, atProbes, sum, sumsq, tolerance);
+    }
+
+    /**
+     * Compares a tensor too large to materialise by its values at the probe indices
+     * ({@link Probe#indices(long)} of the reference element count) and its sum and sum of squares.
+     */
+    public static ProbeResult compareProbed(String key, TensorStats stats, float[] probe, float[] oursAtProbes, double sum,
+                                           double sumsq, double tolerance) {
+        if (stats.numel() == 0) {
+            return new ProbeResult(key, ProbeResult.Status.PASS, 0, tolerance, "empty");
+        }
+        double maxAbs = 0;
+        for (int k = 0; k < probe.length; k++) {
+            double d = Math.abs((double) oursAtProbes[k] - probe[k]);
+            if (!(d <= maxAbs)) maxAbs = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+        }
+        double rms = stats.rms();
+        double rel = rms > 0 ? maxAbs / rms : maxAbs;
         double sumsqRel = stats.sumsq() > 0 ? Math.abs(sumsq / stats.sumsq() - 1) : Math.abs(sumsq);
-        double sumRel = Math.abs(sum - stats.sum()) / Math.max(rms * ours.length, 1e-30);
+        double sumRel = Math.abs(sum - stats.sum()) / Math.max(rms * stats.numel(), 1e-30);
         String note = String.format("sum %.2e sumsq %.2e", sumRel, sumsqRel);
         boolean ok = rel <= tolerance && sumsqRel <= 2 * tolerance && sumRel <= tolerance;
         return new ProbeResult(key, ok ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, rel, tolerance, ok ? "" : note);
