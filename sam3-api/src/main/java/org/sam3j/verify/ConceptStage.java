@@ -2,6 +2,8 @@ package org.sam3j.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.postprocess.ConceptPostprocessor;
+import org.sam3j.text.ClipTokenizer;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -22,6 +25,8 @@ import org.sam3j.weights.WeightStore;
  */
 final class ConceptStage implements StageVerifier {
     private static final String LB = "backbone.language_backbone.";
+    /** The text the reference encodes for prompts without one. */
+    static final String VISUAL = "visual";
     /** Mask-area difference allowed per instance, in pixels (or {@code tol} of the area if larger). */
     static final long AREA_SLACK_PIXELS = 16;
 
@@ -40,6 +45,7 @@ final class ConceptStage implements StageVerifier {
                        double tol, List<String> wanted, Map<String, ProbeResult> done, List<String> timings)
             throws IOException {
         double scoreTol = config.isReleasedArchitecture() ? 1e-3 : 1e-4;
+        ClipTokenizer tokenizer = tokenizerFor(c);
         try (ConceptModel model = new ConceptModel(backend, weights, config)) {
             for (JsonNode p : c.prompts()) {
                 if (!"concept".equals(p.path("kind").asText())) continue;
@@ -49,7 +55,19 @@ final class ConceptStage implements StageVerifier {
                 if (wanted.stream().noneMatch(k -> k.startsWith(prefix) || k.startsWith(hookPrefix))) continue;
 
                 long t0 = System.nanoTime();
-                int[] ids = tokenIds(c, key);
+                int[] ids;
+                if (tokenizer != null) {
+                    String phrase = p.hasNonNull("text") ? p.get("text").asText() : VISUAL;
+                    ids = tokenizer.tokenize(phrase).ids();
+                    if (wanted.contains(prefix + "token_ids")) {
+                        float[] f = new float[ids.length];
+                        for (int i = 0; i < ids.length; i++) f[i] = ids[i];
+                        done.put(prefix + "token_ids", compareWhole(c, prefix + "token_ids", f, 0));
+                    }
+                } else {
+                    ids = tokenIds(c, key);
+                    timings.add(c.name() + ": " + key + " uses the fixture's token ids (no tokenizer file beside the fixtures)");
+                }
                 ConceptModel.TextFeatures text = model.encodeText(ids, true);
                 long t1 = System.nanoTime();
                 List<Float> boxList = new ArrayList<>();
@@ -116,6 +134,13 @@ final class ConceptStage implements StageVerifier {
                 comparePostprocessed(c, prefix, det, scores, threshold, tol, scoreTol, wanted, done);
             }
         }
+    }
+
+    /** The CLIP vocabulary of the shared data the fixtures belong to ({@code shared/tokenizer/}), if present. */
+    private static ClipTokenizer tokenizerFor(FixtureCase c) throws IOException {
+        Path shared = c.image().toAbsolutePath().getParent().resolve("../../..").normalize();
+        Path bpe = shared.resolve("tokenizer").resolve(ClipTokenizer.BPE_FILE_NAME);
+        return Files.isRegularFile(bpe) ? ClipTokenizer.fromBpeFile(bpe) : null;
     }
 
     private static int[] tokenIds(FixtureCase c, String key) throws IOException {
