@@ -1,0 +1,320 @@
+package org.sam3j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.model.detector.ConceptDetector;
+import org.sam3j.model.detector.ConceptModel;
+import org.sam3j.model.text.TextEncoder;
+import org.sam3j.model.vision.ImageEncoder;
+import org.sam3j.text.ClipTokenizer;
+import org.sam3j.text.TokenizedText;
+import org.sam3j.weights.CheckpointWeights;
+import org.sam3j.weights.SyntheticWeights;
+import org.sam3j.weights.WeightStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A loaded SAM 3 model: weights, tokenizer, backend and the compiled graphs, shared by any number of
+ * {@link Sam3Predictor}s. Load it once, then call {@link #newPredictor()} per image stream.
+ *
+ * <pre>{@code
+ * try (Sam3Model model = Sam3Model.builder().checkpoint(Path.of("sam3.pt")).build();
+ *      Sam3Predictor predictor = model.newPredictor()) {
+ *     predictor.setImage(Path.of("truck.jpg"));
+ *     MaskResult wheels = predictor.predict(Prompt.text("wheel"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Text embeddings are cached per distinct token sequence (bounded LRU). The model owns
+ * the backend it created (closed with the model); a backend passed to the builder stays the caller's.
+ * {@link #close()} releases compiled graphs, weights and the owned backend; predictors must not be used
+ * afterwards.
+ */
+public final class Sam3Model implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sam3Model.class);
+    /** Text embeddings kept per model. */
+    static final int TEXT_CACHE_SIZE = 256;
+
+    private final Sam3Config config;
+    private final WeightStore weights;
+    private final AutoCloseable ownedWeights;
+    private final Backend backend;
+    private final boolean ownsBackend;
+    private final ClipTokenizer tokenizer;
+    private final boolean interactive;
+    private final String description;
+    private volatile ImageEncoder imageEncoder;
+    private final ConceptModel concept;
+    private final Map<TokenKey, ConceptModel.TextFeatures> textCache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TokenKey, ConceptModel.TextFeatures> eldest) {
+            return size() > TEXT_CACHE_SIZE;
+        }
+    };
+    private long textEncodings;
+    private volatile boolean closed;
+
+    private record TokenKey(int[] ids) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TokenKey k && Arrays.equals(ids, k.ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids);
+        }
+    }
+
+    private Sam3Model(Builder b, WeightStore weights, AutoCloseable ownedWeights, ClipTokenizer tokenizer) {
+        this.config = b.config;
+        this.weights = weights;
+        this.ownedWeights = ownedWeights;
+        this.ownsBackend = b.backend == null;
+        this.backend = b.backend != null ? b.backend : (b.threads > 0 ? new CpuBackend(b.threads) : new CpuBackend());
+        this.tokenizer = tokenizer;
+        this.interactive = b.interactive;
+        this.description = weights.describe();
+        this.concept = new ConceptModel(backend, weights, config);
+    }
+
+    /** A builder; give a checkpoint or synthetic weights. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The shapes of every parameter the model's graphs use, by official {@code sam3.pt} name (for
+     * synthetic weights and reports).
+     */
+    public static Map<String, long[]> parameterShapes(Sam3Config config) {
+        Graph g = new Graph();
+        ImageEncoder.declare(g, config, true);
+        new TextEncoder(g, config).forward(g.input("token_ids", TextEncoder.CONTEXT_LENGTH));
+        new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, 1).forward();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : g.weights().entrySet()) {
+            int[] s = e.getValue().shape();
+            long[] l = new long[s.length];
+            for (int i = 0; i < s.length; i++) l[i] = s[i];
+            shapes.put(e.getKey(), l);
+        }
+        return shapes;
+    }
+
+    /** The architecture. */
+    public Sam3Config config() {
+        return config;
+    }
+
+    /** The backend running the graphs. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Where the weights come from (file, or "synthetic"). */
+    public String weightsDescription() {
+        return description;
+    }
+
+    /** Whether text prompts are available (a tokenizer was found or given). */
+    public boolean hasTokenizer() {
+        return tokenizer != null;
+    }
+
+    /** A new predictor on this model (cheap: predictors hold an image embedding, not weights). */
+    public Sam3Predictor newPredictor() {
+        checkOpen();
+        return new Sam3Predictor(this);
+    }
+
+    /** How many times the text encoder ran (cache misses). */
+    public synchronized long textEncodings() {
+        return textEncodings;
+    }
+
+    ImageEncoder imageEncoder() {
+        checkOpen();
+        ImageEncoder e = imageEncoder;
+        if (e == null) {
+            synchronized (this) {
+                e = imageEncoder;
+                if (e == null) {
+                    long t0 = System.nanoTime();
+                    e = new ImageEncoder(backend, weights, config, interactive);
+                    imageEncoder = e;
+                    LOG.debug("image encoder compiled in {} ms", (System.nanoTime() - t0) / 1_000_000);
+                }
+            }
+        }
+        return e;
+    }
+
+    ConceptModel concept() {
+        checkOpen();
+        return concept;
+    }
+
+    /** Tokenizes and encodes a phrase, from the cache when the same tokens were seen. */
+    ConceptModel.TextFeatures textFeatures(String phrase) {
+        checkOpen();
+        if (tokenizer == null) {
+            throw new IllegalStateException("text prompts need a tokenizer: none was found beside the checkpoint "
+                    + "(vocab.json + merges.txt or " + ClipTokenizer.BPE_FILE_NAME + "); set one with "
+                    + "Sam3Model.Builder.tokenizer(path)");
+        }
+        TokenizedText t = tokenizer.tokenize(phrase);
+        TokenKey key = new TokenKey(t.ids());
+        synchronized (this) {
+            ConceptModel.TextFeatures f = textCache.get(key);
+            if (f != null) return f;
+        }
+        ConceptModel.TextFeatures f = concept.encodeText(t.ids(), false);
+        synchronized (this) {
+            textEncodings++;
+            textCache.put(key, f);
+        }
+        return f;
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("model is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        ImageEncoder e = imageEncoder;
+        if (e != null) e.close();
+        concept.close();
+        if (ownsBackend) backend.close();
+        if (ownedWeights != null) {
+            try {
+                ownedWeights.close();
+            } catch (Exception ex) {
+                LOG.warn("closing weights: {}", ex.toString());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Sam3Model[" + config + ", " + description + ", " + backend.name() + "]";
+    }
+
+    /** Configures and loads a {@link Sam3Model}. Not thread-safe. */
+    public static final class Builder {
+        private Path checkpoint;
+        private boolean synthetic;
+        private Sam3Config config = Sam3Config.released();
+        private Path tokenizerPath;
+        private Backend backend;
+        private int threads;
+        private boolean interactive = true;
+
+        private Builder() {}
+
+        /** A {@code sam3.pt}, a {@code model.safetensors}, or a directory holding one (and tokenizer files). */
+        public Builder checkpoint(Path path) {
+            this.checkpoint = Objects.requireNonNull(path, "checkpoint");
+            this.synthetic = false;
+            return this;
+        }
+
+        /**
+         * Synthetic weights (the formula of the project's specification) instead of a checkpoint:
+         * meaningless masks, identical arithmetic; for tests and benchmarks.
+         */
+        public Builder syntheticWeights() {
+            this.synthetic = true;
+            this.checkpoint = null;
+            return this;
+        }
+
+        /** The architecture (default: the released SAM 3). */
+        public Builder config(Sam3Config config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * The CLIP vocabulary: {@code bpe_simple_vocab_16e6.txt.gz}, or a directory with {@code vocab.json}
+         * and {@code merges.txt} (default: looked up beside the checkpoint).
+         */
+        public Builder tokenizer(Path path) {
+            this.tokenizerPath = Objects.requireNonNull(path, "tokenizer");
+            return this;
+        }
+
+        /** Runs on this backend (the caller keeps ownership); default: a new pure-Java CPU backend. */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Threads of the default CPU backend (default: available processors). */
+        public Builder threads(int threads) {
+            if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Whether {@code setImage} also computes the tracker features that point, box and mask prompts
+         * need (default true; false saves a little time and memory for text-only use).
+         */
+        public Builder interactive(boolean interactive) {
+            this.interactive = interactive;
+            return this;
+        }
+
+        /**
+         * Opens the weights and the tokenizer. Graphs are compiled on first use.
+         *
+         * @throws IOException if the checkpoint or tokenizer cannot be read, or is not SAM 3's
+         */
+        public Sam3Model build() throws IOException {
+            if (checkpoint == null && !synthetic) {
+                throw new IllegalStateException("give a checkpoint or syntheticWeights()");
+            }
+            ClipTokenizer tok = tokenizerPath == null ? null
+                    : Files.isDirectory(tokenizerPath) ? ClipTokenizer.fromDirectory(tokenizerPath)
+                    : ClipTokenizer.fromBpeFile(tokenizerPath);
+            if (synthetic) {
+                return new Sam3Model(this, SyntheticWeights.of(parameterShapes(config)), null, tok);
+            }
+            CheckpointWeights w = CheckpointWeights.open(checkpoint);
+            try {
+                if (tok == null) tok = findTokenizer(checkpoint);
+                return new Sam3Model(this, w, w, tok);
+            } catch (IOException | RuntimeException e) {
+                w.close();
+                throw e;
+            }
+        }
+
+        private static ClipTokenizer findTokenizer(Path checkpoint) throws IOException {
+            Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
+            if (dir == null) return null;
+            boolean hf = Files.isRegularFile(dir.resolve(ClipTokenizer.VOCAB_FILE_NAME))
+                    && Files.isRegularFile(dir.resolve(ClipTokenizer.MERGES_FILE_NAME));
+            if (hf || Files.isRegularFile(dir.resolve(ClipTokenizer.BPE_FILE_NAME))) {
+                return ClipTokenizer.fromDirectory(dir);
+            }
+            LOG.info("no tokenizer files beside {}: text prompts are unavailable until one is set", checkpoint);
+            return null;
+        }
+    }
+}

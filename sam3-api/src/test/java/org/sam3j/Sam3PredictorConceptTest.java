@@ -1,0 +1,144 @@
+package org.sam3j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.testing.SharedData;
+import org.sam3j.verify.FixtureCase;
+import org.sam3j.verify.FixtureSet;
+import org.sam3j.verify.Verifier;
+
+/**
+ * The public API end to end on the tiny configuration with synthetic weights: results equal the
+ * reference's post-processed outputs, the embedding and text features are computed once, and bad
+ * prompts fail clearly.
+ */
+class Sam3PredictorConceptTest {
+    private static Sam3Model model;
+    private static Sam3Predictor predictor;
+    private static FixtureSet fixtures;
+    private static FixtureCase truck;
+
+    @BeforeAll
+    static void load() throws Exception {
+        fixtures = FixtureSet.open(SharedData.resolve("fixtures/sam3/tiny"));
+        Sam3Config config = Verifier.configOf(fixtures);
+        model = Sam3Model.builder().syntheticWeights().config(config)
+                .tokenizer(SharedData.resolve("tokenizer/bpe_simple_vocab_16e6.txt.gz")).build();
+        predictor = model.newPredictor();
+        predictor.setImage(SharedData.resolve("images/truck.jpg"));
+        truck = fixtures.openCase("truck");
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        if (predictor != null) predictor.close();
+        if (model != null) model.close();
+        if (truck != null) truck.close();
+    }
+
+    /** The reference's kept scores, best first. */
+    private static float[] referenceScores(String key) throws Exception {
+        float[] s = truck.whole(key + ".final_scores").orElseThrow().toFloats();
+        Arrays.sort(s);
+        float[] r = new float[s.length];
+        for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i];
+        return r;
+    }
+
+    private static float[] scores(MaskResult r) {
+        float[] s = new float[r.size()];
+        for (int i = 0; i < s.length; i++) s[i] = r.instances().get(i).score();
+        return s;
+    }
+
+    @Test
+    void textPromptGivesTheReferenceInstances() throws Exception {
+        MaskResult r = predictor.predict(Prompt.builder().text("truck").threshold(0.25f).build());
+        float[] ref = referenceScores("text0");
+        assertEquals(ref.length, r.size(), "instances kept");
+        assertArrayEquals(ref, scores(r), 1e-4f);
+        Instance best = r.best().orElseThrow();
+        assertEquals(1800, best.mask().width());
+        assertEquals(1200, best.mask().height());
+        assertTrue(r.presenceScore().isPresent());
+        assertTrue(r.timings().containsKey("detector"));
+        assertEquals(4, r.rawOutputs().get("pred_masks").shape().length);
+        // boxes of the best instance equal the reference's box of that query
+        float[] refBoxes = truck.whole("text0.final_boxes_xyxy").orElseThrow().toFloats();
+        float[] keptScores = truck.whole("text0.final_scores").orElseThrow().toFloats();
+        int row = -1;
+        for (int i = 0; i < keptScores.length; i++) if (Math.abs(keptScores[i] - best.score()) < 1e-6) row = i;
+        assertTrue(row >= 0);
+        assertArrayEquals(Arrays.copyOfRange(refBoxes, 4 * row, 4 * row + 4), best.box().toArray(), 0.05f);
+    }
+
+    @Test
+    void exemplarBoxesInPixelsGiveTheReferenceInstances() throws Exception {
+        // text3: boxes given normalised (cx, cy, w, h) in the fixture; here in pixels of the 1800x1200 photo
+        float w = 1800;
+        float h = 1200;
+        Box pos = new Box((0.31f - 0.153f / 2) * w, (0.615f - 0.229f / 2) * h, (0.31f + 0.153f / 2) * w,
+                (0.615f + 0.229f / 2) * h);
+        Box neg = new Box(0.4f * w, 0.2f * h, 0.6f * w, 0.4f * h);
+        MaskResult r = predictor.predict(Prompt.builder().exemplar(pos, true).exemplar(neg, false).threshold(0.25f).build());
+        float[] ref = referenceScores("text3");
+        assertEquals(ref.length, r.size());
+        assertArrayEquals(ref, scores(r), 1e-4f);
+    }
+
+    @Test
+    void theImageIsEncodedOnceAndRepeatedPhrasesAreNotReEncoded() throws Exception {
+        long before = model.textEncodings();
+        MaskResult a = predictor.predict(Prompt.builder().text("a red wheel").threshold(0.3f).build());
+        MaskResult b = predictor.predict(Prompt.builder().text("A  red wheel ").threshold(0.99f).build()); // same tokens
+        assertEquals(1, predictor.imageEncodings(), "setImage ran once, prompts reuse the embedding");
+        assertEquals(before + 1, model.textEncodings(), "the repeated phrase came from the cache");
+        // the threshold selects exactly the reference scores above it
+        float[] all = truck.whole("text1.scores").orElseThrow().toFloats();
+        long above = 0;
+        for (float s : all) if (s > 0.3f) above++;
+        assertEquals(above, a.size(), "instances above 0.3");
+        for (Instance i : a.instances()) assertTrue(i.score() > 0.3f);
+        assertTrue(b.isEmpty(), "nothing above 0.99");
+        assertThrows(IllegalArgumentException.class, () -> Prompt.builder().text("x").threshold(1.5f));
+    }
+
+    @Test
+    void badPromptsFailClearly() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Prompt.text("   "));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> predictor.predict(Prompt.exemplar(new Box(1700, 100, 1900, 300))));
+        assertTrue(e.getMessage().contains("outside"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Prompt.builder().build());
+        assertTrue(e.getMessage().contains("empty prompt"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Prompt.builder().text("truck").point(10, 10, true).build());
+        assertTrue(e.getMessage().contains("not both"), e.getMessage());
+    }
+
+    @Test
+    void predictWithoutImageFails() {
+        try (Sam3Predictor p = model.newPredictor()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.predict(Prompt.text("truck")));
+            assertTrue(e.getMessage().contains("setImage"), e.getMessage());
+        }
+    }
+
+    @Test
+    void textWithoutTokenizerFailsClearly() throws Exception {
+        try (Sam3Model m = Sam3Model.builder().syntheticWeights().config(model.config()).build()) {
+            assertTrue(!m.hasTokenizer());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.textFeatures("truck"));
+            assertTrue(e.getMessage().contains("tokenizer"), e.getMessage());
+        }
+    }
+}
