@@ -26,8 +26,14 @@ import org.sam3j.model.Sam3Config;
 public final class TextPromptSample {
     private TextPromptSample() {}
 
-    /** Runs the sample; returns the result for callers that want it. */
+    /** Runs the sample at the default threshold (0.5); returns the result for callers that want it. */
     public static MaskResult run(String weights, Path image, String phrase, Path out, Path tokenizer) throws IOException {
+        return run(weights, image, phrase, 0.5f, out, tokenizer);
+    }
+
+    /** Runs the sample with a score threshold in [0, 1]. */
+    public static MaskResult run(String weights, Path image, String phrase, float threshold, Path out, Path tokenizer)
+            throws IOException {
         Sam3Model.Builder b = Sam3Model.builder();
         if (weights.startsWith("synthetic")) {
             b.syntheticWeights().config(weights.endsWith(":tiny") ? Sam3Config.tiny() : Sam3Config.released());
@@ -38,7 +44,7 @@ public final class TextPromptSample {
         try (Sam3Model model = b.build(); Sam3Predictor predictor = model.newPredictor()) {
             RgbImage rgb = ImageLoader.read(image);
             predictor.setImage(rgb);
-            MaskResult result = predictor.predict(Prompt.text(phrase));
+            MaskResult result = predictor.predict(Prompt.builder().text(phrase).threshold(threshold).build());
             Overlay.defaults().writePng(rgb, result, out);
             return result;
         }
@@ -47,10 +53,11 @@ public final class TextPromptSample {
     /** Command-line entry point. */
     public static void main(String[] args) throws IOException {
         if (args.length < 4) {
-            System.err.println("usage: TextPromptSample CHECKPOINT|synthetic[:tiny] IMAGE PHRASE OUT.png [TOKENIZER]");
+            System.err.println("usage: TextPromptSample CHECKPOINT|synthetic[:tiny] IMAGE PHRASE OUT.png [TOKENIZER [THRESHOLD]]");
             System.exit(2);
         }
-        MaskResult r = run(args[0], Path.of(args[1]), args[2], Path.of(args[3]), args.length > 4 ? Path.of(args[4]) : null);
+        MaskResult r = run(args[0], Path.of(args[1]), args[2], args.length > 5 ? Float.parseFloat(args[5]) : 0.5f,
+                Path.of(args[3]), args.length > 4 ? Path.of(args[4]) : null);
         System.out.printf("%d instance(s) of \"%s\"%n", r.size(), args[2]);
         for (Instance i : r.instances()) {
             System.out.printf("  #%d score %.3f box %s area %d%n", i.index(), i.score(), i.box(), i.area());

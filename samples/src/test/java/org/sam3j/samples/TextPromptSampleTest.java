@@ -17,15 +17,24 @@ class TextPromptSampleTest {
     @Test
     void segmentsTheTruckAndWritesAnOverlay(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("overlay.png");
-        MaskResult r = TextPromptSample.run("synthetic:tiny", SharedData.resolve("images/truck.jpg"), "truck", out,
+        MaskResult r = TextPromptSample.run("synthetic:tiny", SharedData.resolve("images/truck.jpg"), "truck", 0.25f, out,
                 SharedData.resolve("tokenizer/bpe_simple_vocab_16e6.txt.gz"));
         long expected = 0;
         try (FixtureCase c = FixtureSet.open(SharedData.resolve("fixtures/sam3/tiny")).openCase("truck")) {
-            for (float s : c.whole("text0.scores").orElseThrow().toFloats()) if (s > 0.5f) expected++;
+            for (float s : c.whole("text0.scores").orElseThrow().toFloats()) if (s > 0.25f) expected++;
         }
-        assertEquals(expected, r.size(), "instances above the default threshold 0.5");
+        assertEquals(47, expected, "the reference keeps 47 instances at 0.25");
+        assertEquals(expected, r.size(), "instances above 0.25");
         BufferedImage png = ImageIO.read(out.toFile());
         assertEquals(1800, png.getWidth());
         assertEquals(1200, png.getHeight());
+        // the best instance's mask is drawn: some pixel inside it differs from the photo
+        org.sam3j.Mask m = r.best().orElseThrow().mask();
+        BufferedImage photo = ImageIO.read(SharedData.resolve("images/truck.jpg").toFile());
+        boolean changed = false;
+        for (int y = 0; y < m.height() && !changed; y += 3)
+            for (int x = 0; x < m.width() && !changed; x += 3)
+                changed = m.get(x, y) && png.getRGB(x, y) != photo.getRGB(x, y);
+        org.junit.jupiter.api.Assertions.assertTrue(changed, "overlay shows the mask");
     }
 }
