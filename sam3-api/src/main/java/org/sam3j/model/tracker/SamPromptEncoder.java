@@ -105,7 +105,6 @@ public final class SamPromptEncoder {
             Tensor points = g.add(pe, g.gather(pointEmbeddings, labels));        // + point_embeddings[label]
             // the padding point (label −1) is its embedding alone: its position encoding is discarded
             sparse = g.reshape(g.concat(0, g.reshape(points, p, embedDim), notAPointEmbed), 1, p + 1, embedDim);
-            if (sparse.dim(1) != p + 1) throw new IllegalStateException();
         }
         Tensor dense;
         if (mask != null) {
