@@ -4,6 +4,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.ConvTranspose2x2;
 import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Mlp;
 
 /**
  * SAM's mask decoder as SAM 2 / SAM 3 configure it ({@code tracker.sam_mask_decoder}).
@@ -56,10 +57,10 @@ public final class SamMaskDecoder {
         this.upscaling1 = new LayerNorm(g, PREFIX + ".output_upscaling.1", dim / 4, 1e-6f);
         this.upscaling3 = new ConvTranspose2x2(g, PREFIX + ".output_upscaling.3", dim / 4, dim / 8);
         for (int i = 0; i < NUM_MASK_TOKENS; i++) {
-            hypernetworks[i] = new Mlp(g, PREFIX + ".output_hypernetworks_mlps." + i, dim, dim, dim / 8, 3, false);
+            hypernetworks[i] = new Mlp(g, PREFIX + ".output_hypernetworks_mlps." + i, dim, dim, dim / 8, 3);
         }
-        this.iouPredictionHead = new Mlp(g, PREFIX + ".iou_prediction_head", dim, 256, NUM_MASK_TOKENS, 3, true);
-        this.predObjScoreHead = new Mlp(g, PREFIX + ".pred_obj_score_head", dim, dim, 1, 3, false);
+        this.iouPredictionHead = new Mlp(g, PREFIX + ".iou_prediction_head", dim, 256, NUM_MASK_TOKENS, 3);
+        this.predObjScoreHead = new Mlp(g, PREFIX + ".pred_obj_score_head", dim, dim, 1, 3);
     }
 
     /**
@@ -105,7 +106,7 @@ public final class SamMaskDecoder {
         Tensor masks = g.matmul(hyperIn, g.reshape(x, 1, hh * ww, c), true);              // [1, 4, HW']
         masks = g.reshape(masks, 1, NUM_MASK_TOKENS, hh, ww);
 
-        Tensor iou = iouPredictionHead.forward(iouTokenOut);
+        Tensor iou = g.sigmoid(iouPredictionHead.forward(iouTokenOut));   // iou_prediction_use_sigmoid
         Tensor objectScore = predObjScoreHead.forward(objScoreToken);
         return new Output(masks, iou, maskTokensOut, objectScore);
     }
