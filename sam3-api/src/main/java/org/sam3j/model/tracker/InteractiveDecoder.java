@@ -1,0 +1,206 @@
+package org.sam3j.model.tracker;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.weights.WeightStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Interactive segmentation on a cached image embedding: points, a box and/or a previous mask → masks of
+ * one object, as SAM 3's {@code predict_inst} computes them (the SAM 2-style prompt encoder and mask
+ * decoder of the checkpoint's {@code tracker.*} weights).
+ *
+ * <p>One graph is compiled per prompt <em>shape</em> (number of clicks, box or not, mask or not) and
+ * cached, so every later prompt of that shape only runs it; point coordinates and labels are inputs.
+ * Multimask output does not change the graph (all four masks are always computed; the choice between
+ * them is made afterwards).
+ *
+ * <p>Thread-safe: concurrent calls with different prompt shapes run in parallel, calls sharing a shape are
+ * serialised. {@link #close()} frees the compiled graphs (not the backend, which the caller owns).
+ */
+public final class InteractiveDecoder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InteractiveDecoder.class);
+
+    private final Backend backend;
+    private final WeightStore weights;
+    private final Sam3Config config;
+    private final Map<InteractiveGraph.Shape, CompiledGraph> graphs = new ConcurrentHashMap<>();
+    private volatile float[] imagePe;
+    private volatile float[] noMaskEmbed;
+    private volatile boolean closed;
+
+    /**
+     * @param backend runs the graphs (owned by the caller)
+     * @param weights the checkpoint's {@code tracker.sam_prompt_encoder.*}, {@code tracker.sam_mask_decoder.*}
+     *                and {@code tracker.no_mem_embed} parameters
+     * @param config  the architecture (only its widths and grid size matter here)
+     */
+    public InteractiveDecoder(Backend backend, WeightStore weights, Sam3Config config) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Predicts with multimask output (three masks), the reference's default. */
+    public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt) {
+        return predict(embedding, prompt, true);
+    }
+
+    /**
+     * Predicts the masks of one object.
+     *
+     * @param embedding the image's embedding, with its tracker levels
+     * @param prompt    clicks, box and/or mask, in the image's pixels
+     * @param multimask three masks (ambiguous prompts such as one click) or one
+     * @throws IllegalArgumentException if the embedding lacks tracker features or does not fit the
+     *                                  configuration, a coordinate lies outside the image, or the mask prompt
+     *                                  has the wrong size
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt, boolean multimask) {
+        Objects.requireNonNull(embedding, "embedding");
+        Objects.requireNonNull(prompt, "prompt");
+        if (closed) throw new IllegalStateException("interactive decoder is closed");
+        int grid = config.gridSize();
+        int side = 4 * grid;
+        int c = config.dModel();
+        List<HostTensor> levels = checkedLevels(embedding, grid, c);
+        int w = embedding.originalWidth();
+        int h = embedding.originalHeight();
+        prompt.checkInside(w, h);
+        if (prompt.hasMask() && prompt.maskNoCopy().length != side * side) {
+            throw new IllegalArgumentException("mask prompt has " + prompt.maskNoCopy().length + " values, expected "
+                    + side + " x " + side + " = " + side * side + " low-resolution logits");
+        }
+
+        // box corners (labels 2, 3) first, then the clicks
+        int boxPoints = prompt.hasBox() ? 2 : 0;
+        int points = boxPoints + prompt.pointCount();
+        float[] coords = new float[2 * points];
+        float[] labels = new float[points];
+        int s = config.imageSize();
+        if (prompt.hasBox()) {
+            float[] b = prompt.box();
+            coords[0] = SamPromptEncoder.normalizeCoordinate(b[0], w, s);
+            coords[1] = SamPromptEncoder.normalizeCoordinate(b[1], h, s);
+            coords[2] = SamPromptEncoder.normalizeCoordinate(b[2], w, s);
+            coords[3] = SamPromptEncoder.normalizeCoordinate(b[3], h, s);
+            labels[0] = 2;
+            labels[1] = 3;
+        }
+        for (int i = 0; i < prompt.pointCount(); i++) {
+            int k = boxPoints + i;
+            coords[2 * k] = SamPromptEncoder.normalizeCoordinate(prompt.pointX(i), w, s);
+            coords[2 * k + 1] = SamPromptEncoder.normalizeCoordinate(prompt.pointY(i), h, s);
+            labels[k] = prompt.label(i);
+        }
+
+        Map<String, float[]> inputs = new LinkedHashMap<>();
+        inputs.put(InteractiveGraph.FEAT_S0, levels.get(0).data());
+        inputs.put(InteractiveGraph.FEAT_S1, levels.get(1).data());
+        inputs.put(InteractiveGraph.IMAGE_EMBED, levels.get(2).data());
+        inputs.put(InteractiveGraph.IMAGE_PE, imagePe());
+        if (points > 0) {
+            inputs.put(InteractiveGraph.POINT_COORDS, coords);
+            inputs.put(InteractiveGraph.POINT_LABELS, labels);
+        }
+        if (prompt.hasMask()) inputs.put(InteractiveGraph.MASK_INPUT, prompt.maskNoCopy());
+
+        CompiledGraph cg = graph(new InteractiveGraph.Shape(points, prompt.hasMask()));
+        Map<String, HostTensor> out;
+        synchronized (cg) {
+            if (closed) throw new IllegalStateException("interactive decoder is closed");
+            out = cg.run(inputs);
+        }
+        Map<String, HostTensor> hooks = new LinkedHashMap<>(out);
+        if (!prompt.hasMask()) hooks.put(InteractiveGraph.DENSE, new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()));
+        float[] masks = out.get(InteractiveGraph.MASKS).data();
+        float[] iou = out.get(InteractiveGraph.IOU).data();
+        int[] tokens = MaskSelection.select(masks, iou, side, multimask);
+        return new InteractiveOutput(w, h, side, tokens, masks, iou, out.get(InteractiveGraph.OBJECT_SCORE).data()[0], hooks);
+    }
+
+    /** Number of graphs compiled so far (one per prompt shape seen). */
+    public int compiledGraphCount() {
+        return graphs.size();
+    }
+
+    /** Frees the compiled graphs; later calls to {@code predict} fail. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (CompiledGraph cg : graphs.values()) {
+            synchronized (cg) {
+                cg.close();
+            }
+        }
+        graphs.clear();
+    }
+
+    private CompiledGraph graph(InteractiveGraph.Shape shape) {
+        CompiledGraph cg = graphs.computeIfAbsent(shape, sh -> {
+            long t0 = System.nanoTime();
+            CompiledGraph compiled = backend.compile(InteractiveGraph.decoder(config, sh), weights);
+            LOG.debug("compiled interactive graph for {} in {} ms", sh, (System.nanoTime() - t0) / 1_000_000);
+            return compiled;
+        });
+        if (closed) {   // compiled while close() ran: do not keep it
+            graphs.remove(shape, cg);
+            synchronized (cg) {
+                cg.close();
+            }
+            throw new IllegalStateException("interactive decoder is closed");
+        }
+        return cg;
+    }
+
+    private float[] imagePe() {
+        float[] pe = imagePe;
+        if (pe == null) {
+            synchronized (this) {
+                pe = imagePe;
+                if (pe == null) {
+                    try (CompiledGraph cg = backend.compile(InteractiveGraph.densePe(config), weights)) {
+                        pe = cg.run(Map.of()).get(InteractiveGraph.IMAGE_PE).data();
+                    }
+                    imagePe = pe;
+                }
+            }
+        }
+        return pe;
+    }
+
+    private float[] noMaskEmbed() {
+        float[] v = noMaskEmbed;
+        if (v == null) {
+            v = weights.floats(SamPromptEncoder.NO_MASK_EMBED);
+            noMaskEmbed = v;
+        }
+        return v.clone();
+    }
+
+    private static List<HostTensor> checkedLevels(ImageEmbedding e, int grid, int c) {
+        if (!e.hasTrackerFeatures()) {
+            throw new IllegalArgumentException("the image embedding has no tracker features (sam2Fpn); interactive "
+                    + "prompts need the embedding computed with the tracker neck");
+        }
+        List<HostTensor> levels = e.sam2Fpn();
+        int[][] expected = {{1, 4 * grid, 4 * grid, c / 8}, {1, 2 * grid, 2 * grid, c / 4}, {1, grid, grid, c}};
+        for (int i = 0; i < 3; i++) {
+            if (!java.util.Arrays.equals(levels.get(i).shape(), expected[i])) {
+                throw new IllegalArgumentException("tracker level " + i + " has shape "
+                        + java.util.Arrays.toString(levels.get(i).shape()) + ", expected " + java.util.Arrays.toString(expected[i]));
+            }
+        }
+        return levels;
+    }
+}

@@ -1,0 +1,46 @@
+package org.sam3j.model.tracker;
+
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.Linear;
+
+/**
+ * SAM's attention layer ({@code Attention} in the reference): separate {@code q/k/v_proj} that may shrink
+ * the width by a downsample rate (the two-way transformer's cross-attentions use 2: 256 → 128, 16
+ * channels per head), scaled dot-product attention over the heads ({@code 1/√head_dim}), then
+ * {@code out_proj} back to the embedding width.
+ */
+public final class SamAttention {
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear outProj;
+    private final int heads;
+    private final int internalDim;
+
+    /** Declares {@code <prefix>.{q,k,v,out}_proj}. */
+    public SamAttention(Graph g, String prefix, int embeddingDim, int heads, int downsampleRate) {
+        this.internalDim = embeddingDim / downsampleRate;
+        if (internalDim % heads != 0) throw new IllegalArgumentException(heads + " heads do not divide " + internalDim);
+        this.heads = heads;
+        this.qProj = new Linear(g, prefix + ".q_proj", embeddingDim, internalDim, true);
+        this.kProj = new Linear(g, prefix + ".k_proj", embeddingDim, internalDim, true);
+        this.vProj = new Linear(g, prefix + ".v_proj", embeddingDim, internalDim, true);
+        this.outProj = new Linear(g, prefix + ".out_proj", internalDim, embeddingDim, true);
+    }
+
+    /** {@code q[B, Tq, C]}, {@code k[B, Tk, C]}, {@code v[B, Tk, C]} → {@code [B, Tq, C]}. */
+    public Tensor forward(Tensor q, Tensor k, Tensor v) {
+        Graph g = q.graph();
+        int headDim = internalDim / heads;
+        Tensor qh = separateHeads(qProj.forward(q));
+        Tensor kh = separateHeads(kProj.forward(k));
+        Tensor vh = separateHeads(vProj.forward(v));
+        Tensor out = g.attention(qh, kh, vh, null, (float) (1.0 / Math.sqrt(headDim)));
+        return outProj.forward(g.reshape(out, q.dim(0), q.dim(1), internalDim));
+    }
+
+    private Tensor separateHeads(Tensor x) {
+        return x.graph().reshape(x, x.dim(0), x.dim(1), heads, internalDim / heads);
+    }
+}

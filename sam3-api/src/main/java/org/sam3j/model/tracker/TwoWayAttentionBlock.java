@@ -1,0 +1,72 @@
+package org.sam3j.model.tracker;
+
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Linear;
+
+/**
+ * One block of the two-way transformer (post-norm): (1) token self-attention, (2) tokens attend to the
+ * image, (3) ReLU MLP on the tokens, (4) the image attends to the tokens. Position encodings are added
+ * to queries and keys, never to values; the first block's self-attention uses no position encoding and
+ * replaces the tokens instead of adding to them ({@code skip_first_layer_pe}).
+ */
+public final class TwoWayAttentionBlock {
+    private static final float EPS = 1e-5f;
+
+    private final SamAttention selfAttn;
+    private final LayerNorm norm1;
+    private final SamAttention crossAttnTokenToImage;
+    private final LayerNorm norm2;
+    private final Linear lin1;
+    private final Linear lin2;
+    private final LayerNorm norm3;
+    private final LayerNorm norm4;
+    private final SamAttention crossAttnImageToToken;
+    private final boolean skipFirstLayerPe;
+
+    /** Tokens and image after one block. */
+    public record Output(Tensor queries, Tensor keys) {}
+
+    /** Declares the block's parameters under {@code prefix}. */
+    public TwoWayAttentionBlock(Graph g, String prefix, int dim, int heads, int mlpDim, int downsampleRate,
+                                boolean skipFirstLayerPe) {
+        this.selfAttn = new SamAttention(g, prefix + ".self_attn", dim, heads, 1);
+        this.norm1 = new LayerNorm(g, prefix + ".norm1", dim, EPS);
+        this.crossAttnTokenToImage = new SamAttention(g, prefix + ".cross_attn_token_to_image", dim, heads, downsampleRate);
+        this.norm2 = new LayerNorm(g, prefix + ".norm2", dim, EPS);
+        this.lin1 = new Linear(g, prefix + ".mlp.lin1", dim, mlpDim, true);
+        this.lin2 = new Linear(g, prefix + ".mlp.lin2", mlpDim, dim, true);
+        this.norm3 = new LayerNorm(g, prefix + ".norm3", dim, EPS);
+        this.norm4 = new LayerNorm(g, prefix + ".norm4", dim, EPS);
+        this.crossAttnImageToToken = new SamAttention(g, prefix + ".cross_attn_image_to_token", dim, heads, downsampleRate);
+        this.skipFirstLayerPe = skipFirstLayerPe;
+    }
+
+    /**
+     * @param queries  tokens {@code [1, T, C]}
+     * @param keys     image tokens {@code [1, HW, C]}
+     * @param queryPe  the tokens' original embeddings {@code [1, T, C]}
+     * @param keyPe    the image's position encoding {@code [1, HW, C]}
+     */
+    public Output forward(Tensor queries, Tensor keys, Tensor queryPe, Tensor keyPe) {
+        Graph g = queries.graph();
+        if (skipFirstLayerPe) {
+            queries = selfAttn.forward(queries, queries, queries);
+        } else {
+            Tensor q = g.add(queries, queryPe);
+            queries = g.add(queries, selfAttn.forward(q, q, queries));
+        }
+        queries = norm1.forward(queries);
+
+        Tensor q = g.add(queries, queryPe);
+        Tensor k = g.add(keys, keyPe);
+        queries = norm2.forward(g.add(queries, crossAttnTokenToImage.forward(q, k, keys)));
+
+        queries = norm3.forward(g.add(queries, lin2.forward(g.relu(lin1.forward(queries)))));
+
+        q = g.add(queries, queryPe);
+        keys = norm4.forward(g.add(keys, crossAttnImageToToken.forward(k, q, queries)));
+        return new Output(queries, keys);
+    }
+}

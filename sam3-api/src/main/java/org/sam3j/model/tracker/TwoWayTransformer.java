@@ -1,0 +1,47 @@
+package org.sam3j.model.tracker;
+
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.LayerNorm;
+
+/**
+ * SAM's two-way transformer ({@code tracker.sam_mask_decoder.transformer}): {@code depth}
+ * {@link TwoWayAttentionBlock}s in which tokens and image attend to each other, then a final
+ * token → image attention with a residual and {@code norm_final_attn}.
+ */
+public final class TwoWayTransformer {
+    private final TwoWayAttentionBlock[] layers;
+    private final SamAttention finalAttnTokenToImage;
+    private final LayerNorm normFinalAttn;
+
+    /** Declares the parameters (depth 2, 8 heads, MLP 2048 and downsample 2 in SAM 3). */
+    public TwoWayTransformer(Graph g, String prefix, int depth, int dim, int heads, int mlpDim, int downsampleRate) {
+        this.layers = new TwoWayAttentionBlock[depth];
+        for (int i = 0; i < depth; i++) {
+            layers[i] = new TwoWayAttentionBlock(g, prefix + ".layers." + i, dim, heads, mlpDim, downsampleRate, i == 0);
+        }
+        this.finalAttnTokenToImage = new SamAttention(g, prefix + ".final_attn_token_to_image", dim, heads, downsampleRate);
+        this.normFinalAttn = new LayerNorm(g, prefix + ".norm_final_attn", dim, 1e-5f);
+    }
+
+    /**
+     * @param image      image tokens {@code [1, HW, C]} (row-major grid order)
+     * @param imagePe    their position encoding {@code [1, HW, C]}
+     * @param tokens     output and prompt tokens {@code [1, T, C]}
+     * @return the processed tokens {@code [1, T, C]} and image {@code [1, HW, C]}
+     */
+    public TwoWayAttentionBlock.Output forward(Tensor image, Tensor imagePe, Tensor tokens) {
+        Graph g = image.graph();
+        Tensor queries = tokens;
+        Tensor keys = image;
+        for (TwoWayAttentionBlock layer : layers) {
+            TwoWayAttentionBlock.Output o = layer.forward(queries, keys, tokens, imagePe);
+            queries = o.queries();
+            keys = o.keys();
+        }
+        Tensor q = g.add(queries, tokens);
+        Tensor k = g.add(keys, imagePe);
+        queries = normFinalAttn.forward(g.add(queries, finalAttnTokenToImage.forward(q, k, keys)));
+        return new TwoWayAttentionBlock.Output(queries, keys);
+    }
+}

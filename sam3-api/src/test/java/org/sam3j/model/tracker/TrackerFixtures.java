@@ -1,0 +1,38 @@
+package org.sam3j.model.tracker;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.weights.SyntheticWeights;
+
+/** Synthetic weights and random image embeddings for tests that need no reference fixture. */
+final class TrackerFixtures {
+    private TrackerFixtures() {}
+
+    /** Synthetic values for every parameter the interactive graphs declare. */
+    static SyntheticWeights weights(Sam3Config config) {
+        return SyntheticWeights.forGraph(InteractiveGraph.decoder(config, new InteractiveGraph.Shape(1, true)));
+    }
+
+    /** An embedding with tracker levels of uniform random values in [-1, 1). */
+    static ImageEmbedding embedding(Sam3Config config, int width, int height, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int g = config.gridSize();
+        int c = config.dModel();
+        HostTensor s0 = random(r, 1, 4 * g, 4 * g, c / 8);
+        HostTensor s1 = random(r, 1, 2 * g, 2 * g, c / 4);
+        HostTensor s2 = random(r, 1, g, g, c);
+        HostTensor tiny = new HostTensor(new int[] {1, 1, 1, 1}, new float[1]);
+        return new ImageEmbedding(List.of(tiny, tiny, tiny), List.of(s0, s1, s2), width, height);
+    }
+
+    static HostTensor random(SplittableRandom r, int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (2 * r.nextDouble() - 1);
+        return new HostTensor(shape, v);
+    }
+}
