@@ -3,7 +3,9 @@ package org.sam3j;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +17,7 @@ import org.sam3j.model.Sam3Config;
 import org.sam3j.model.detector.ConceptDetector;
 import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.model.text.TextEncoder;
+import org.sam3j.model.tracker.InteractiveDecoder;
 import org.sam3j.model.vision.ImageEncoder;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.text.TokenizedText;
@@ -56,6 +59,7 @@ public final class Sam3Model implements AutoCloseable {
     private final String description;
     private volatile ImageEncoder imageEncoder;
     private final ConceptModel concept;
+    private final InteractiveDecoder interactiveDecoder;
     private final Map<TokenKey, ConceptModel.TextFeatures> textCache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<TokenKey, ConceptModel.TextFeatures> eldest) {
@@ -87,6 +91,7 @@ public final class Sam3Model implements AutoCloseable {
         this.interactive = b.interactive;
         this.description = weights.describe();
         this.concept = new ConceptModel(backend, weights, config);
+        this.interactiveDecoder = new InteractiveDecoder(backend, weights, config);
     }
 
     /** A builder; give a checkpoint or synthetic weights. */
@@ -103,12 +108,16 @@ public final class Sam3Model implements AutoCloseable {
         ImageEncoder.declare(g, config, true);
         new TextEncoder(g, config).forward(g.input("token_ids", TextEncoder.CONTEXT_LENGTH));
         new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, 1).forward();
+        List<Graph> graphs = new ArrayList<>(List.of(g));
+        graphs.addAll(InteractiveDecoder.parameterGraphs(config));
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : g.weights().entrySet()) {
-            int[] s = e.getValue().shape();
-            long[] l = new long[s.length];
-            for (int i = 0; i < s.length; i++) l[i] = s[i];
-            shapes.put(e.getKey(), l);
+        for (Graph graph : graphs) {
+            for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
+                int[] s = e.getValue().shape();
+                long[] l = new long[s.length];
+                for (int i = 0; i < s.length; i++) l[i] = s[i];
+                shapes.putIfAbsent(e.getKey(), l);
+            }
         }
         return shapes;
     }
@@ -161,6 +170,11 @@ public final class Sam3Model implements AutoCloseable {
         return e;
     }
 
+    InteractiveDecoder interactiveDecoder() {
+        checkOpen();
+        return interactiveDecoder;
+    }
+
     ConceptModel concept() {
         checkOpen();
         return concept;
@@ -199,6 +213,7 @@ public final class Sam3Model implements AutoCloseable {
         ImageEncoder e = imageEncoder;
         if (e != null) e.close();
         concept.close();
+        interactiveDecoder.close();
         if (ownsBackend) backend.close();
         if (ownedWeights != null) {
             try {

@@ -11,6 +11,8 @@ import org.sam3j.image.RgbImage;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.model.detector.DetrDecoder;
+import org.sam3j.model.tracker.InteractiveOutput;
+import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.postprocess.ConceptPostprocessor;
 
 /**
@@ -148,7 +150,47 @@ public final class Sam3Predictor implements AutoCloseable {
     }
 
     private MaskResult predictInteractive(Prompt prompt) {
-        throw new UnsupportedOperationException("interactive prompts: not wired yet");
+        if (!embedding.hasTrackerFeatures()) {
+            throw new IllegalStateException("point, box and mask prompts need the tracker features: build the model"
+                    + " with interactive(true) (the default)");
+        }
+        int w = embedding.originalWidth();
+        int h = embedding.originalHeight();
+        InteractivePrompt.Builder ib = InteractivePrompt.builder();
+        for (Prompt.Point p : prompt.points()) {
+            ib.point(p.x(), p.y(), p.positive() ? InteractivePrompt.POSITIVE : InteractivePrompt.NEGATIVE);
+        }
+        Box box = prompt.boxOrNull();
+        if (box != null) ib.box(box.x0(), box.y0(), box.x1(), box.y1());
+        LowResMask previous = prompt.maskOrNull();
+        if (previous != null) {
+            int side = model.config().gridSize() * 4;
+            if (previous.width() != side || previous.height() != side) {
+                throw new IllegalArgumentException("mask prompt must be the " + side + "x" + side
+                        + " low-resolution logits of a previous result, got " + previous.width() + "x" + previous.height());
+            }
+            ib.mask(previous.logits());
+        }
+        InteractivePrompt ip = ib.build();
+        ip.checkInside(w, h);
+        long t0 = System.nanoTime();
+        InteractiveOutput out = model.interactiveDecoder().predict(embedding, ip, prompt.multimask());
+        long t1 = System.nanoTime();
+        MaskResult.Builder r = MaskResult.builder(w, h);
+        int side = out.lowResSize();
+        for (int i = 0; i < out.count(); i++) {
+            Mask mask = Mask.fromThreshold(out.maskLogitsAtOriginalSize(i), w, h, 0f);
+            Box bounds = mask.boundingBox().orElse(new Box(0, 0, 0, 0));
+            r.addInstance(Instance.of(i, out.iou(i), bounds, mask, LowResMask.of(out.lowResLogits(i), side, side)));
+        }
+        long t2 = System.nanoTime();
+        return r.timing("image encoder", lastEncodeTime)
+                .timing("mask decoder", Duration.ofNanos(t1 - t0))
+                .timing("post-processing", Duration.ofNanos(t2 - t1))
+                .rawOutput("low_res_logits", out.lowResLogits())
+                .rawOutput("iou", new HostTensor(new int[] {out.count()}, out.iou()))
+                .rawOutput("object_score_logit", new HostTensor(new int[] {1, 1}, new float[] {out.objectScoreLogit()}))
+                .build();
     }
 
     private void checkOpen() {

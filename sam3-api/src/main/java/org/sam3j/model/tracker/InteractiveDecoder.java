@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.graph.Graph;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.WeightStore;
@@ -48,6 +49,16 @@ public final class InteractiveDecoder implements AutoCloseable {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.weights = Objects.requireNonNull(weights, "weights");
         this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * Declares every parameter the interactive path uses (prompt encoder incl. mask downscaling,
+     * mask decoder, {@code no_mem_embed}) in graphs, for listing shapes.
+     */
+    public static java.util.List<Graph> parameterGraphs(Sam3Config config) {
+        return java.util.List.of(InteractiveGraph.densePe(config),
+                InteractiveGraph.decoder(config, new InteractiveGraph.Shape(2, true)),
+                InteractiveGraph.decoder(config, new InteractiveGraph.Shape(2, false)));
     }
 
     /** Predicts with multimask output (three masks), the reference's default. */
