@@ -25,7 +25,7 @@ import org.sam3j.image.RgbImage;
 import org.sam3j.model.Sam3Config;
 
 /**
- * One prompt after {@code setImage}, through the public API on the pure-Java CPU backend with synthetic
+ * One prompt (a text phrase, or a click) after {@code setImage}, through the public API on the pure-Java CPU backend with synthetic
  * weights: what a caller pays per question about an image whose embedding is cached. The text prompt
  * reuses the cached text embedding (a repeated phrase), so it measures the detector and post-processing.
  * The tokenizer comes from {@code $SAM3_SHARED/tokenizer} or {@code ../shared/tokenizer}.
@@ -48,6 +48,7 @@ public class PromptBenchmark {
     private Sam3Model model;
     private Sam3Predictor predictor;
     private Prompt text;
+    private Prompt click;
 
     static Path tokenizer() {
         String env = System.getenv("SAM3_SHARED");
@@ -72,6 +73,14 @@ public class PromptBenchmark {
         predictor.setImage(RgbImage.of(1800, 1200, rgb));
         text = Prompt.text("truck");
         predictor.predict(text); // compiles the text and detector graphs, caches the text embedding
+        click = Prompt.point(500, 375);
+        predictor.predict(click); // compiles the interactive decoder for one click
+    }
+
+    /** One click (three candidate masks at the original size) on the cached embedding. */
+    @Benchmark
+    public MaskResult click() {
+        return predictor.predict(click);
     }
 
     /** A text prompt (cached phrase) on the cached embedding. */
