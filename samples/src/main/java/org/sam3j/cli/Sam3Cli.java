@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code sam3} command-line tool. */
 @Command(name = "sam3", mixinStandardHelpOptions = true, version = "sam3j 0.1.0-SNAPSHOT",
         description = "Segment Anything Model 3 on the JVM.",
-        subcommands = {InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SegmentCommand.class, InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Sam3Cli {
     /** Entry point. */
     public static void main(String[] args) {
@@ -20,6 +20,14 @@ public final class Sam3Cli {
     /** Runs the tool in-process and returns its exit status. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Sam3Cli());
+        cl.setParameterExceptionHandler((e, args1) -> {
+            // one line, like every other user error; the usage is one --help away
+            CommandLine cmd = e.getCommandLine();
+            String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            cmd.getErr().println("sam3: " + m + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().flush();
+            return 2;
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("sam3: " + userMessage(e));
             cmd.getErr().flush();
@@ -33,7 +41,8 @@ public final class Sam3Cli {
                 || e instanceof IllegalArgumentException || e instanceof WeightLoadingException;
     }
 
-    private static String userMessage(Throwable e) {
+    /** The one-line message reported for an exception. */
+    static String userMessage(Throwable e) {
         if (e instanceof NoSuchFileException) {
             NoSuchFileException n = (NoSuchFileException) e;
             return "no such file: " + n.getFile() + (n.getReason() != null ? " (" + n.getReason() + ")" : "");
@@ -47,6 +56,7 @@ public final class Sam3Cli {
             return head + ": " + shown + (n > 3 ? "; and " + (n - 3) + " more" : "");
         }
         String m = e.getMessage();
-        return m != null ? m : e.toString();
+        if (m == null || m.isBlank()) return e.toString();
+        return m.lines().findFirst().orElse(m);
     }
 }
