@@ -2,7 +2,11 @@ package org.sam3j.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import org.sam3j.weights.WeightLoadingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,6 +50,16 @@ public final class Sam3Cli {
         if (e instanceof NoSuchFileException) {
             NoSuchFileException n = (NoSuchFileException) e;
             return "no such file: " + n.getFile() + (n.getReason() != null ? " (" + n.getReason() + ")" : "");
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied: " + ((AccessDeniedException) e).getFile();
+        }
+        if (e instanceof FileSystemException && !(e instanceof NoSuchFileException)) {
+            FileSystemException f = (FileSystemException) e;
+            String what = e instanceof FileAlreadyExistsException ? "already exists"
+                    : e instanceof NotDirectoryException ? "not a directory"
+                    : f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            return f.getFile() + ": " + what + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "");
         }
         if (e instanceof WeightLoadingException) {
             WeightLoadingException w = (WeightLoadingException) e;

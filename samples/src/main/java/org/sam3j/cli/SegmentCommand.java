@@ -262,6 +262,7 @@ final class SegmentCommand implements Callable<Integer> {
     private int runSingle(PromptArgs prompt, ModelPlan plan) throws Exception {
         ImageInput.Source src = ImageInput.parse(image);
         Path outDir = out != null ? out : Path.of("sam3-out", src.stem());
+        checkOutDir(outDir);
         if (resume && SegmentOutput.isComplete(outDir)) {
             stdout.println("skipped " + src.given() + " (" + outDir.resolve(SegmentOutput.RESULT) + " exists)");
             stdout.flush();
@@ -296,6 +297,12 @@ final class SegmentCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (src.isUrl() && file != null) Files.deleteIfExists(file);
+        }
+    }
+
+    private static void checkOutDir(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserException("--out " + dir + ": exists and is not a directory");
         }
     }
 
@@ -397,6 +404,7 @@ final class SegmentCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<Path> images = ImageInput.list(inputDir);
         Path root = out != null ? out : Path.of("sam3-out");
+        checkOutDir(root);
         Map<Path, String> names = ImageInput.outputNames(images);
         List<Path> todo = new ArrayList<>();
         List<Path> skipped = new ArrayList<>();

@@ -181,6 +181,8 @@ class SegmentBadInputTest {
                 "--text", "truck");
         expect("not a valid gzip", "segment", "--weights", "synthetic", "--config", "tiny", "--tokenizer", p("text.png"),
                 "--image", truck, "--text", "truck");
+        expect("exists and is not a directory", "segment", "--weights", "synthetic", "--config", "tiny", "--tokenizer",
+                tokenizer, "--out", p("text.png"), "--image", truck, "--text", "truck");
         expect("no such directory", synthetic("--input-dir", p("nowhere"), "--text", "truck"));
         expect("no images (jpg, jpeg, png, webp, bmp)", synthetic("--input-dir", p("no-images"), "--text", "truck"));
     }

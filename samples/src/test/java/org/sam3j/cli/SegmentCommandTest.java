@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.Box;
 import org.sam3j.Instance;
 import org.sam3j.Mask;
 import org.sam3j.MaskResult;
@@ -49,7 +50,7 @@ class SegmentCommandTest {
     private static String tokenizer;
     /** The library's result for "truck" at 0.25 on the photo. */
     private static MaskResult reference;
-    /** The library's result for a click at (500, 375), or null while interactive prompts are not wired. */
+    /** The library's result for two clicks and a box, or null while interactive prompts are not wired. */
     private static MaskResult interactiveReference;
 
     @BeforeAll
@@ -61,7 +62,8 @@ class SegmentCommandTest {
             predictor.setImage(truck);
             reference = predictor.predict(Prompt.builder().text("truck").threshold(0.25f).build());
             try {
-                interactiveReference = predictor.predict(Prompt.point(500, 375));
+                interactiveReference = predictor.predict(Prompt.builder().point(500, 375, true).point(1125, 625, false)
+                        .box(new Box(75, 275, 1725, 850)).build());
             } catch (UnsupportedOperationException e) {
                 interactiveReference = null; // lands in a parallel change; the interactive test waits for it
             }
@@ -283,31 +285,37 @@ class SegmentCommandTest {
         assertEquals("", done.err(), "no progress line: nothing was processed");
     }
 
-    /** Points and a box without --text; runs once the interactive path of Sam3Predictor has landed. */
+    /** Clicks (one negative) and a box without --text; runs once Sam3Predictor answers interactive prompts. */
     @Test
+    @SuppressWarnings("unchecked")
     void interactivePrompt(@TempDir Path tmp) throws Exception {
         assumeTrue(interactiveReference != null, "Sam3Predictor.predict throws UnsupportedOperationException for"
                 + " interactive prompts in this build");
         Path out = tmp.resolve("out");
-        CliRun r = CliRun.of(args("--image", truck.toString(), "--point", "500,375", "--out", out.toString()));
+        CliRun r = CliRun.of(args("--image", truck.toString(), "--point", "500,375", "--point", "1125,625:neg",
+                "--box", "75,275,1725,850", "--out", out.toString(), "--dump", out.resolve("raw.safetensors").toString()));
         assertEquals(0, r.status(), r.out() + r.err());
         Map<String, Object> result = json(out.resolve("result.json"));
-        assertEquals("interactive", ((Map<?, ?>) result.get("prompt")).get("kind"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> prompt = (Map<String, Object>) result.get("prompt");
+        assertEquals("interactive", prompt.get("kind"));
+        assertEquals(List.of(75.0, 275.0, 1725.0, 850.0), prompt.get("box"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> pts = (List<Map<String, Object>>) prompt.get("points");
+        assertEquals(true, pts.get(0).get("positive"));
+        assertEquals(false, pts.get(1).get("positive"));
         assertNull(result.get("threshold"));
         List<Map<String, Object>> inst = instances(result);
         assertEquals(interactiveReference.size(), inst.size());
         for (int k = 0; k < inst.size(); k++) {
             assertEquals(interactiveReference.instances().get(k).score(), f(inst.get(k).get("score")));
-            assertEquals(interactiveReference.instances().get(k).mask(), Mask.readPng(out.resolve("mask_" + k + ".png")));
+            Mask png = Mask.readPng(out.resolve("mask_" + k + ".png"));
+            assertEquals(interactiveReference.instances().get(k).mask(), png);
+            assertEquals(png, Mask.fromRle(Rle.fromMap((Map<String, ?>) inst.get(k).get("rle"))));
         }
-        // a negative click and a box together
-        CliRun combined = CliRun.of(args("--image", truck.toString(), "--point", "500,375", "--point", "1125,625:neg",
-                "--box", "75,275,1725,850", "--out", tmp.resolve("out2").toString()));
-        assertEquals(0, combined.status(), combined.out() + combined.err());
-        Map<String, Object> p2 = json(tmp.resolve("out2/result.json"));
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> pts = (List<Map<String, Object>>) ((Map<?, ?>) p2.get("prompt")).get("points");
-        assertEquals(false, pts.get(1).get("positive"));
+        try (SafetensorsFile st = SafetensorsFile.open(out.resolve("raw.safetensors"))) {
+            assertEquals(interactiveReference.rawOutputs().keySet(), st.names());
+        }
         assertEquals(List.of(), tempFiles(tmp));
     }
 }
