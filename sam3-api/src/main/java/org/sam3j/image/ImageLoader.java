@@ -281,7 +281,8 @@ public final class ImageLoader {
         } catch (IOException | RuntimeException e) {
             // ImageIO plugins signal some malformed inputs with unchecked exceptions
             // (IndexOutOfBounds, IllegalArgument, NegativeArraySize, ...).
-            throw new ImageFormatException(source, "corrupt or truncated image data (" + e + ")", e);
+            String detail = e.getMessage() != null && !e.getMessage().isBlank() ? " (" + e.getMessage() + ")" : "";
+            throw new ImageFormatException(source, "corrupt or truncated image data" + detail, e);
         }
     }
 

@@ -365,4 +365,19 @@ class ImageLoaderTest {
         assertEquals(1800, img.width());
         assertEquals(1200, img.height());
     }
+
+    @Test
+    void webpLosslessAndLossyDecode() throws Exception {
+        // 1x1 WebP images (the lossless VP8L and lossy VP8 probes that browsers' feature tests use)
+        for (String b64 : new String[] {"UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==",
+                "UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA"}) {
+            byte[] webp = java.util.Base64.getDecoder().decode(b64);
+            RgbImage img = ImageLoader.read(webp);
+            assertEquals(1, img.width());
+            assertEquals(1, img.height());
+            Path f = tmp.resolve("x.webp");
+            Files.write(f, webp);
+            assertEquals(1, ImageLoader.read(f).width());
+        }
+    }
 }

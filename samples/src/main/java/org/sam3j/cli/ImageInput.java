@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.sam3j.image.ImageFormatException;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
@@ -217,7 +216,7 @@ final class ImageInput {
      * Reads an image file (EXIF orientation applied) and scales it down when a side exceeds {@link #MAX_SIDE}.
      *
      * @throws java.nio.file.NoSuchFileException if the file does not exist
-     * @throws ImageFormatException              if it is not a readable image (WebP without a decoder says so)
+     * @throws ImageFormatException              if it is not a readable image
      * @throws IOException                       if reading fails
      */
     static Loaded load(Path file) throws IOException {
@@ -228,11 +227,6 @@ final class ImageInput {
         } catch (ImageFormatException e) {
             String zero = zeroSize(file);
             if (zero != null) throw new ImageFormatException(file.toString(), "zero-size image (" + zero + " pixels)", e);
-            if (isWebp(file) && !ImageIO.getImageReadersByFormatName("webp").hasNext()) {
-                throw new ImageFormatException(file.toString(), "WebP images need an ImageIO WebP decoder on the class"
-                        + " path (e.g. TwelveMonkeys imageio-webp), which this build does not include; convert it to"
-                        + " PNG or JPEG", e);
-            }
             throw e;
         }
         RgbImage scaled = scaleDown(img, MAX_SIDE);
@@ -281,17 +275,6 @@ final class ImageInput {
             return null;
         }
         return w == 0 || ht == 0 ? w + "x" + ht : null;
-    }
-
-    private static boolean isWebp(Path file) {
-        byte[] head = new byte[12];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n = in.readNBytes(head, 0, 12);
-            return n == 12 && head[0] == 'R' && head[1] == 'I' && head[2] == 'F' && head[3] == 'F' && head[8] == 'W'
-                    && head[9] == 'E' && head[10] == 'B' && head[11] == 'P';
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /**
