@@ -1,0 +1,36 @@
+// Runtime queries of sam3cuda.h: version, compiled architectures, error text, devices, streams.
+#include "common.cuh"
+
+#ifndef S3C_ARCHS
+#define S3C_ARCHS "unknown"
+#endif
+
+extern "C" {
+
+int s3c_version(void) { return S3C_VERSION; }
+
+const char* s3c_architectures(void) { return S3C_ARCHS; }
+
+int s3c_runtime_version(void) { return CUDART_VERSION; }
+
+const char* s3c_error_string(int code) {
+    if (code == S3C_ERR_INVALID_ARGUMENT) return "invalid argument (see s3c_last_message)";
+    return cudaGetErrorString((cudaError_t)code);
+}
+
+int s3c_device_count(int* count) {
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+        cudaGetLastError();  // clear the error so that it does not surface at a later launch check
+        n = 0;
+    }
+    if (count) *count = n;
+    return (int)e;
+}
+
+int s3c_set_device(int device) { return (int)cudaSetDevice(device); }
+
+int s3c_stream_synchronize(void* stream) { return (int)cudaStreamSynchronize(s3c::as_stream(stream)); }
+
+}  // extern "C"

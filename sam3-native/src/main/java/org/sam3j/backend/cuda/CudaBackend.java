@@ -1,0 +1,216 @@
+package org.sam3j.backend.cuda;
+
+import static org.bytedeco.cuda.global.cublas.cublasLtCreate;
+import static org.bytedeco.cuda.global.cublas.cublasLtDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.UnaryOperator;
+import org.bytedeco.cuda.cublas.cublasLtContext;
+import org.bytedeco.javacpp.FloatPointer;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.MemoryPlan;
+import org.sam3j.backend.MemoryPlanner;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.WeightLoadingException;
+import org.sam3j.weights.WeightStore;
+
+/**
+ * The CUDA backend: one device, one storage {@link Precision}, our kernels ({@code native/}) for
+ * everything but matrix products, which go to cuBLASLt.
+ *
+ * <p>Weights are read from the store, re-laid out where a kernel wants another layout (convolutions),
+ * converted to the precision on the device once, and kept for every graph this backend compiles; each
+ * compiled graph holds its activation arena (one allocation laid out by the {@link MemoryPlan}), its
+ * inputs and outputs, a stream and its scratch. {@link #memoryStats()} reports what is held;
+ * {@link #close()} frees the weights, the cuBLASLt handle and every graph not yet closed.
+ *
+ * <p>Thread-safe for compiling; each compiled graph runs one call at a time, and graphs of one backend
+ * may run concurrently from different threads (each has its own stream). Requires
+ * {@link CudaRuntime#available()}.
+ */
+public final class CudaBackend implements Backend {
+    private final int device;
+    private final Precision precision;
+    private final boolean profile;
+    private final DeviceMemory memory = new DeviceMemory();
+    private final cublasLtContext lt = new cublasLtContext();
+    /** Per weight store (weakly held): {@code name#form} to the converted device copy. */
+    private final Map<WeightStore, Map<String, DeviceMemory.Buffer>> weights = new WeakHashMap<>();
+    /** Every weight buffer, also those of stores since collected: freed by {@link #close()}. */
+    private final List<DeviceMemory.Buffer> weightBuffers = new ArrayList<>();
+    private final Set<CudaCompiledGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean closed;
+
+    private CudaBackend(int device, Precision precision, boolean profile) {
+        CudaRuntime.require();
+        int devices = CudaRuntime.deviceCount();
+        if (device < 0 || device >= devices) {
+            throw new IllegalArgumentException("CUDA device " + device + " does not exist (" + devices + " found)");
+        }
+        this.device = device;
+        this.precision = precision;
+        this.profile = profile;
+        makeCurrent();
+        CudaRuntime.checkBlas(cublasLtCreate(lt), "cublasLtCreate");
+    }
+
+    /** A backend on device {@code device} storing weights and activations in {@code precision}. */
+    public static CudaBackend create(int device, Precision precision) {
+        return new CudaBackend(device, precision, false);
+    }
+
+    /**
+     * Like {@link #create(int, Precision)}; with {@code profile}, every run records a CUDA event per
+     * operation so that {@link CompiledGraph#lastRunNanosByOp()} reports device time per op kind.
+     */
+    public static CudaBackend create(int device, Precision precision, boolean profile) {
+        return new CudaBackend(device, precision, profile);
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    /** The device index. */
+    public int device() {
+        return device;
+    }
+
+    /** The storage precision. */
+    public Precision precision() {
+        return precision;
+    }
+
+    boolean profiling() {
+        return profile;
+    }
+
+    DeviceMemory memory() {
+        return memory;
+    }
+
+    cublasLtContext lt() {
+        return lt;
+    }
+
+    /** Makes this backend's device current for the calling thread (both CUDA runtimes in the process). */
+    void makeCurrent() {
+        CudaRuntime.check(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+        CudaRuntime.check(CudaKernels.s3c_set_device(device), "s3c_set_device(" + device + ")");
+    }
+
+    @Override
+    public CompiledGraph compile(Graph graph, WeightStore store) {
+        MemoryPlan plan = MemoryPlanner.plan(graph);
+        List<String> problems = new ArrayList<>();
+        for (Tensor w : graph.weights().values()) {
+            if (plan.kind(w) == MemoryPlan.Kind.UNUSED) continue;
+            String name = ((Attrs.Named) w.attrs()).name();
+            if (!store.contains(name)) {
+                problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
+            } else if (!Arrays.equals(store.shape(name), Arrays.stream(w.shape()).asLongStream().toArray())) {
+                problems.add("shape mismatch for '" + name + "': checkpoint has " + Arrays.toString(store.shape(name))
+                        + ", the model needs " + Arrays.toString(w.shape()));
+            }
+        }
+        if (!problems.isEmpty()) throw new WeightLoadingException(store.describe(), problems);
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("backend closed");
+            makeCurrent();
+            CudaCompiledGraph g = new CudaCompiledGraph(this, plan, store);
+            graphs.add(g);
+            return g;
+        }
+    }
+
+    synchronized void forget(CudaCompiledGraph g) {
+        graphs.remove(g);
+    }
+
+    /**
+     * The device copy of a weight in this backend's precision, in the layout {@code form} ("plain" for
+     * the stored layout; otherwise {@code relayout} maps the float32 values), converted once.
+     */
+    synchronized long weight(WeightStore store, String name, String form, UnaryOperator<float[]> relayout) {
+        if (closed) throw new IllegalStateException("backend closed");
+        Map<String, DeviceMemory.Buffer> cache = weights.computeIfAbsent(store, s -> new LinkedHashMap<>());
+        DeviceMemory.Buffer b = cache.get(name + "#" + form);
+        if (b == null) {
+            float[] v = store.floats(name);
+            if (relayout != null) v = relayout.apply(v);
+            b = upload(v, DeviceMemory.Kind.WEIGHTS, "weight " + name + " (" + form + ")");
+            cache.put(name + "#" + form, b);
+            weightBuffers.add(b);
+        }
+        return b.address;
+    }
+
+    /**
+     * Uploads float32 values and converts them to this backend's precision into a new buffer of
+     * {@code kind} (the float32 copy is freed). Synchronous.
+     */
+    DeviceMemory.Buffer upload(float[] v, DeviceMemory.Kind kind, String what) {
+        makeCurrent();
+        DeviceMemory.Buffer b = memory.allocate((long) v.length * precision.bytes(), kind, what);
+        if (precision == Precision.FP32) {
+            copyIn(v, b.address);
+            return b;
+        }
+        DeviceMemory.Buffer tmp = memory.allocate((long) v.length * 4, DeviceMemory.Kind.WORKSPACE, "staging of " + what);
+        try {
+            copyIn(v, tmp.address);
+            CudaRuntime.check(CudaKernels.s3c_convert(tmp.address, CudaKernels.S3C_F32, b.address, precision.code(),
+                    v.length, 0), "convert " + what);
+            CudaRuntime.check(CudaKernels.s3c_stream_synchronize(0), "convert " + what);
+        } finally {
+            memory.free(tmp);
+        }
+        return b;
+    }
+
+    /** Synchronous float32 upload to a device address. */
+    static void copyIn(float[] v, long address) {
+        try (FloatPointer host = new FloatPointer(v)) {
+            CudaRuntime.check(cudaMemcpy(DeviceMemory.address(address), host, (long) v.length * 4, cudaMemcpyHostToDevice),
+                    "cudaMemcpy host to device");
+        }
+    }
+
+    /** Device memory held by this backend and its compiled graphs. */
+    public CudaMemoryStats memoryStats() {
+        return memory.stats();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        makeCurrent();
+        for (CudaCompiledGraph g : new ArrayList<>(graphs)) g.close();
+        graphs.clear();
+        for (DeviceMemory.Buffer b : weightBuffers) memory.free(b);
+        weightBuffers.clear();
+        weights.clear();
+        cublasLtDestroy(lt);
+    }
+
+    @Override
+    public String toString() {
+        return "CudaBackend[device " + device + ", " + precision + "]";
+    }
+}

@@ -1,0 +1,806 @@
+package org.sam3j.backend.cuda;
+
+import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
+import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
+import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
+import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
+import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpy2DAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCreateWithFlags;
+import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.MemoryPlan;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.WeightStore;
+
+/**
+ * A graph compiled for the CUDA backend. Everything is decided at compile time: device addresses of
+ * every node (the memory plan's arena as one allocation, offsets scaled to the element size), weight
+ * layouts, cuBLASLt plans, attention argument structs; {@link #run} then uploads the inputs, launches
+ * one step per scheduled node on the graph's stream, downloads the outputs and synchronises once.
+ *
+ * <p>Storage is in the backend's precision, with float32 copies of the operands that must stay exact
+ * (RoPE tables, ROI boxes, gather indices). Each op computes what {@code CpuCompiledGraph} computes;
+ * the kernels are documented in {@code native/include/sam3cuda.h}.
+ *
+ * <p>Not thread-safe: one run at a time.
+ */
+final class CudaCompiledGraph implements CompiledGraph {
+    /** cuBLASLt workspace per graph. */
+    private static final long LT_WORKSPACE = 32L << 20;
+    /** Most bytes of im2col / transposed-convolution scratch per chunk. */
+    private static final long CONV_CHUNK_BYTES = 64L << 20;
+
+    private final CudaBackend backend;
+    private final MemoryPlan plan;
+    private final WeightStore store;
+    private final Precision p;
+    private final int dtype;
+    private final int esz;
+    private final DeviceMemory mem;
+    private final List<DeviceMemory.Buffer> owned = new ArrayList<>();
+    private final List<AutoCloseable> natives = new ArrayList<>();
+    private final CUstream_st stream = new CUstream_st();
+    private final long streamAddress;
+
+    private final long[] address;
+    private final long[] fp32;
+    private final boolean[] needsFp32;
+    private final Map<Integer, Long> outputRoots = new HashMap<>();
+    private final Map<String, Long> weightForms = new HashMap<>();
+    private final Map<String, LtGemm> gemms = new HashMap<>();
+    private long arena;
+    private long scratch;
+    private long scratchBytes;
+    private long statsScratch;
+    private long errorFlag;
+    private long ltWorkspace;
+
+    /** One scheduled operation. */
+    private record Step(Op op, Runnable body) {}
+
+    private final List<Step> steps = new ArrayList<>();
+
+    /** A graph input: where its float32 values go. */
+    private record InputSlot(String name, Tensor t, long hostOffset, long deviceFp32) {}
+
+    /** A marked output: where it is read from. */
+    private record OutputSlot(String name, Tensor t, long hostOffset, long deviceFp32) {}
+
+    private final List<InputSlot> inputs = new ArrayList<>();
+    private final List<OutputSlot> outputs = new ArrayList<>();
+    private Pointer pinned;
+    private FloatPointer pinnedFloats;
+    private CUevent_st[] events;
+    private Map<String, Long> lastProfile = Map.of();
+    private boolean closed;
+
+    CudaCompiledGraph(CudaBackend backend, MemoryPlan plan, WeightStore store) {
+        this.backend = backend;
+        this.plan = plan;
+        this.store = store;
+        this.p = backend.precision();
+        this.dtype = p.code();
+        this.esz = p.bytes();
+        this.mem = backend.memory();
+        List<Tensor> nodes = plan.graph().nodes();
+        this.address = new long[nodes.size()];
+        this.fp32 = new long[nodes.size()];
+        this.needsFp32 = new boolean[nodes.size()];
+        try {
+            CudaRuntime.check(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreate");
+            streamAddress = stream.address();
+            allocate(nodes);
+            for (Tensor t : plan.schedule()) steps.add(new Step(t.op(), build(t)));
+            stage();
+            if (backend.profiling()) {
+                events = new CUevent_st[steps.size() + 1];
+                for (int i = 0; i < events.length; i++) {
+                    events[i] = new CUevent_st();
+                    CudaRuntime.check(cudaEventCreate(events[i]), "cudaEventCreate");
+                }
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public MemoryPlan plan() {
+        return plan;
+    }
+
+    // ================================================================== allocation
+
+    private long alloc(long bytes, DeviceMemory.Kind kind, String what) {
+        DeviceMemory.Buffer b = mem.allocate(bytes, kind, what);
+        owned.add(b);
+        return b.address;
+    }
+
+    /** Operand slots read as float32 (exact values): RoPE tables, ROI boxes, gather indices. */
+    private static boolean fp32Operand(Tensor consumer, int i) {
+        switch (consumer.op()) {
+            case ROPE: return i == 1 || i == 2;
+            case ROI_ALIGN:
+            case GATHER: return i == 1;
+            default: return false;
+        }
+    }
+
+    private void allocate(List<Tensor> nodes) {
+        long arenaBytes = plan.arenaBytes() / 4 * esz;
+        if (arenaBytes > 0) arena = alloc(arenaBytes, DeviceMemory.Kind.ACTIVATIONS, "activation arena");
+        for (Tensor t : plan.schedule()) {
+            for (int i = 0; i < t.inputCount(); i++) {
+                if (fp32Operand(t, i)) needsFp32[t.input(i).id()] = true;
+            }
+        }
+        long maxConv = 0;
+        long maxStats = 0;
+        boolean gather = false;
+        for (Tensor t : plan.schedule()) {
+            if (t.op() == Op.CONV2D || t.op() == Op.CONV_TRANSPOSE2D) maxConv = Math.max(maxConv, convScratchBytes(t));
+            if (t.op() == Op.GROUP_NORM) {
+                maxStats = Math.max(maxStats, 2L * t.dim(0) * ((Attrs.GroupNorm) t.attrs()).groups() * 4);
+            }
+            if (t.op() == Op.GATHER) gather = true;
+        }
+        if (maxConv > 0) {
+            scratchBytes = maxConv;
+            scratch = alloc(maxConv, DeviceMemory.Kind.WORKSPACE, "convolution scratch");
+        }
+        if (maxStats > 0) statsScratch = alloc(maxStats, DeviceMemory.Kind.WORKSPACE, "group norm statistics");
+        if (gather) errorFlag = alloc(4, DeviceMemory.Kind.WORKSPACE, "gather error flag");
+        ltWorkspace = alloc(LT_WORKSPACE, DeviceMemory.Kind.WORKSPACE, "cuBLASLt workspace");
+
+        for (Tensor t : nodes) {
+            MemoryPlan.Kind kind = plan.kind(t);
+            int id = t.id();
+            switch (kind) {
+                case UNUSED:
+                    break;
+                case ARENA:
+                    address[id] = arena + plan.arenaOffset(t) / 4 * esz;
+                    break;
+                case OUTPUT: {
+                    int root = plan.storageRoot(t);
+                    Long a = outputRoots.get(root);
+                    if (a == null) {
+                        a = alloc(nodes.get(root).numel() * esz, DeviceMemory.Kind.ACTIVATIONS, "output " + nodes.get(root));
+                        outputRoots.put(root, a);
+                    }
+                    address[id] = a;
+                    break;
+                }
+                case EXTERNAL:
+                    if (t.op() == Op.RESHAPE) {
+                        Tensor leaf = nodes.get(plan.storageRoot(t));
+                        address[id] = address[leaf.id()];
+                        fp32[id] = fp32[leaf.id()];
+                        if (address[id] == 0 && leaf.op() == Op.WEIGHT) address[id] = weightAddress(leaf, "plain", null);
+                        if (needsFp32[id] && fp32[id] == 0) fp32[id] = leafFp32(leaf);
+                    } else {
+                        leaf(t);
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException(kind.toString());
+            }
+        }
+    }
+
+    /** Device storage of a leaf: inputs get a buffer (filled by run), constants are uploaded now. */
+    private void leaf(Tensor t) {
+        int id = t.id();
+        switch (t.op()) {
+            case INPUT:
+                address[id] = alloc(t.numel() * esz, DeviceMemory.Kind.ACTIVATIONS, "input " + t.label());
+                break;
+            case CONSTANT: {
+                float[] v = ((Attrs.Constant) t.attrs()).values();
+                DeviceMemory.Buffer b = backend.upload(v, DeviceMemory.Kind.ACTIVATIONS, "constant " + t.label());
+                owned.add(b);
+                address[id] = b.address;
+                if (needsFp32[id]) fp32[id] = leafFp32(t);
+                break;
+            }
+            case WEIGHT:
+                // bound on first use, in the layout the consumer wants (see weightAddress)
+                if (needsFp32[id]) fp32[id] = leafFp32(t);
+                break;
+            default:
+                throw new IllegalStateException(t.toString());
+        }
+    }
+
+    /**
+     * A float32 copy of a constant or weight leaf in reduced precision (0 in FP32, where the stored copy
+     * is float32, and for inputs, whose float32 staging {@link #inputFp32} provides).
+     */
+    private long leafFp32(Tensor leaf) {
+        if (p == Precision.FP32 || leaf.op() == Op.INPUT) return 0;
+        float[] v = leaf.op() == Op.CONSTANT ? ((Attrs.Constant) leaf.attrs()).values()
+                : store.floats(((Attrs.Named) leaf.attrs()).name());
+        long a = alloc((long) v.length * 4, DeviceMemory.Kind.ACTIVATIONS, "float32 copy of " + leaf);
+        backend.makeCurrent();
+        CudaBackend.copyIn(v, a);
+        return a;
+    }
+
+    private long weightAddress(Tensor w, String form, java.util.function.UnaryOperator<float[]> relayout) {
+        String name = ((Attrs.Named) w.attrs()).name();
+        return weightForms.computeIfAbsent(name + "#" + form, k -> backend.weight(store, name, form, relayout));
+    }
+
+    /** Device address of an operand as stored (weights in their plain layout). */
+    private long addr(Tensor t) {
+        long a = address[t.id()];
+        if (a == 0 && t.op() == Op.WEIGHT) {
+            a = weightAddress(t, "plain", null);
+            address[t.id()] = a;
+        }
+        if (a == 0) throw new IllegalStateException("no device storage for " + t);
+        return a;
+    }
+
+    /**
+     * Device address of a float32 copy of operand {@code t} at the time {@code steps} runs; when the
+     * operand is computed in reduced precision, a conversion step is added to {@code pre}.
+     */
+    private long fp32Of(Tensor t, List<Runnable> pre) {
+        if (p == Precision.FP32) return addr(t);
+        if (fp32[t.id()] != 0) return fp32[t.id()];
+        MemoryPlan.Kind kind = plan.kind(t);
+        if (kind == MemoryPlan.Kind.EXTERNAL) {
+            Tensor leaf = plan.graph().nodes().get(plan.storageRoot(t));
+            if (leaf.op() == Op.INPUT) return inputFp32(leaf);
+            long a = fp32[leaf.id()] != 0 ? fp32[leaf.id()] : leafFp32(leaf);
+            fp32[leaf.id()] = a;
+            return a;
+        }
+        long a = alloc(t.numel() * 4, DeviceMemory.Kind.ACTIVATIONS, "float32 copy of " + t);
+        long src = addr(t);
+        long n = t.numel();
+        pre.add(() -> check(CudaKernels.s3c_convert(src, dtype, a, CudaKernels.S3C_F32, n, streamAddress), "convert"));
+        return a;
+    }
+
+    private final Map<Integer, Long> inputFp32 = new HashMap<>();
+
+    /** The device float32 staging of an input (allocated on first use; filled by every run). */
+    private long inputFp32(Tensor input) {
+        if (p == Precision.FP32) return addr(input);
+        return inputFp32.computeIfAbsent(input.id(),
+                k -> alloc(input.numel() * 4, DeviceMemory.Kind.WORKSPACE, "float32 staging of input " + input.label()));
+    }
+
+    /** Host (pinned) and device staging of inputs and outputs. */
+    private void stage() {
+        long hostFloats = 0;
+        for (Tensor t : plan.graph().inputs().values()) {
+            if (plan.kind(t) == MemoryPlan.Kind.UNUSED) continue;
+            long dev = p == Precision.FP32 ? addr(t) : inputFp32(t);
+            inputs.add(new InputSlot(((Attrs.Named) t.attrs()).name(), t, hostFloats, dev));
+            hostFloats += t.numel();
+        }
+        for (Map.Entry<String, Tensor> e : plan.graph().outputs().entrySet()) {
+            Tensor t = e.getValue();
+            long dev = p == Precision.FP32 ? addr(t)
+                    : alloc(t.numel() * 4, DeviceMemory.Kind.WORKSPACE, "float32 staging of output " + e.getKey());
+            outputs.add(new OutputSlot(e.getKey(), t, hostFloats, dev));
+            hostFloats += t.numel();
+        }
+        if (hostFloats > 0) {
+            pinned = new Pointer();
+            CudaRuntime.check(cudaMallocHost(pinned, hostFloats * 4), "cudaMallocHost of " + hostFloats * 4 + " bytes");
+            pinnedFloats = new FloatPointer(pinned).capacity(hostFloats);
+        }
+    }
+
+    private long convScratchBytes(Tensor t) {
+        if (t.op() == Op.CONV2D) {
+            Tensor w = t.input(1);
+            Attrs.Conv c = (Attrs.Conv) t.attrs();
+            if (w.dim(2) == 1 && w.dim(3) == 1 && c.stride() == 1 && c.padding() == 0) return 0;
+            long kk = (long) w.dim(1) * w.dim(2) * w.dim(3);
+            return convChunk(t.dim(0) * (long) t.dim(1) * t.dim(2), kk) * kk * esz;
+        }
+        long n4 = 4L * t.dim(3);
+        Tensor x = t.input(0);
+        return convChunk(x.dim(0) * (long) x.dim(1) * x.dim(2), n4) * n4 * esz;
+    }
+
+    /** Rows per chunk of an im2col / scatter matrix with {@code cols} columns. */
+    private long convChunk(long rows, long cols) {
+        return Math.max(1, Math.min(rows, CONV_CHUNK_BYTES / esz / cols));
+    }
+
+    // ================================================================== steps
+
+    private void check(int code, String what) {
+        CudaRuntime.check(code, what);
+    }
+
+    /** The step of one scheduled node (with any float32 conversions it needs first). */
+    private Runnable build(Tensor t) {
+        List<Runnable> pre = new ArrayList<>();
+        Runnable body = body(t, pre);
+        if (pre.isEmpty()) return body;
+        return () -> {
+            for (Runnable r : pre) r.run();
+            body.run();
+        };
+    }
+
+    private Runnable body(Tensor t, List<Runnable> pre) {
+        final long y = addr(t);
+        final long n = t.numel();
+        final long s = streamAddress;
+        final String what = t.toString();
+        switch (t.op()) {
+            case PERMUTE: {
+                long x = addr(t.input(0));
+                int[] shape = t.input(0).shape();
+                int[] perm = ((Attrs.Permute) t.attrs()).perm();
+                rankCheck(shape.length, t);
+                return () -> check(CudaKernels.s3c_permute(x, y, shape.length, shape, perm, dtype, s), what);
+            }
+            case SLICE: {
+                Attrs.Slice sl = (Attrs.Slice) t.attrs();
+                int[] xs = t.input(0).shape();
+                long outer = 1;
+                for (int i = 0; i < sl.axis(); i++) outer *= xs[i];
+                long inner = 1;
+                for (int i = sl.axis() + 1; i < xs.length; i++) inner *= xs[i];
+                long width = (sl.end() - sl.start()) * inner * esz;
+                long src = addr(t.input(0)) + sl.start() * inner * esz;
+                long pitch = xs[sl.axis()] * inner * esz;
+                long rows = outer;
+                return () -> copy2d(y, width, src, pitch, width, rows, what);
+            }
+            case CONCAT: {
+                int axis = ((Attrs.Concat) t.attrs()).axis();
+                int[] ys = t.shape();
+                long outer = 1;
+                for (int i = 0; i < axis; i++) outer *= ys[i];
+                long inner = 1;
+                for (int i = axis + 1; i < ys.length; i++) inner *= ys[i];
+                List<Runnable> parts = new ArrayList<>();
+                long pos = 0;
+                for (int j = 0; j < t.inputCount(); j++) {
+                    long len = t.input(j).dim(axis);
+                    long dst = y + pos * inner * esz;
+                    long src = addr(t.input(j));
+                    long width = len * inner * esz;
+                    long dpitch = ys[axis] * inner * esz;
+                    long rows = outer;
+                    parts.add(() -> copy2d(dst, dpitch, src, width, width, rows, what));
+                    pos += len;
+                }
+                return () -> parts.forEach(Runnable::run);
+            }
+            case LINEAR: {
+                Tensor w = t.input(1);
+                int k = w.dim(1);
+                int nOut = w.dim(0);
+                int m = (int) (n / nOut);
+                long x = addr(t.input(0));
+                long wa = addr(w);
+                long bias = t.inputCount() > 2 ? addr(t.input(2)) : 0;
+                LtGemm g = gemm(new LtGemm.Shape(m, nOut, k, true, 1, 0, 0, 0), x, wa, y, bias);
+                return () -> g.run(x, wa, y, stream);
+            }
+            case MATMUL: {
+                boolean tb = ((Attrs.MatMul) t.attrs()).transposeB();
+                Tensor a = t.input(0);
+                Tensor b = t.input(1);
+                int m = a.dim(-2);
+                int k = a.dim(-1);
+                int nn = t.dim(-1);
+                int batches = (int) (a.numel() / ((long) m * k));
+                long bSize = b.numel() / batches;
+                long xa = addr(a);
+                long xb = addr(b);
+                LtGemm g = gemm(new LtGemm.Shape(m, nn, k, tb, batches, (long) m * k, bSize, (long) m * nn), xa, xb, y, 0);
+                return () -> g.run(xa, xb, y, stream);
+            }
+            case ADD:
+            case MUL: {
+                int[] ys = t.shape();
+                rankCheck(ys.length, t);
+                long[] sa = broadcastStrides(t.input(0).shape(), ys);
+                long[] sb = broadcastStrides(t.input(1).shape(), ys);
+                long a = addr(t.input(0));
+                long b = addr(t.input(1));
+                int op = t.op() == Op.MUL ? CudaKernels.S3C_BINARY_MUL : CudaKernels.S3C_BINARY_ADD;
+                return () -> check(CudaKernels.s3c_binary(a, b, y, op, ys.length, ys, sa, sb, dtype, s), what);
+            }
+            case SCALE:
+                return unary(t, CudaKernels.S3C_UNARY_SCALE, ((Attrs.Scale) t.attrs()).factor(), 0);
+            case GELU:
+                return unary(t, CudaKernels.S3C_UNARY_GELU, 0, 0);
+            case RELU:
+                return unary(t, CudaKernels.S3C_UNARY_RELU, 0, 0);
+            case SIGMOID:
+                return unary(t, CudaKernels.S3C_UNARY_SIGMOID, 0, 0);
+            case UNARY: {
+                Attrs.Unary u = (Attrs.Unary) t.attrs();
+                return unary(t, unaryCode(u.kind()), u.a(), u.b());
+            }
+            case LAYER_NORM: {
+                int c = t.dim(-1);
+                int rows = (int) (n / c);
+                long x = addr(t.input(0));
+                long g = addr(t.input(1));
+                long b = addr(t.input(2));
+                float eps = ((Attrs.Norm) t.attrs()).eps();
+                return () -> check(CudaKernels.s3c_layer_norm(x, g, b, y, rows, c, eps, dtype, s), what);
+            }
+            case GROUP_NORM: {
+                Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+                long x = addr(t.input(0));
+                long g = addr(t.input(1));
+                long b = addr(t.input(2));
+                int nb = t.dim(0);
+                int hw = t.dim(1) * t.dim(2);
+                int c = t.dim(3);
+                long stats = statsScratch;
+                return () -> check(CudaKernels.s3c_group_norm(x, g, b, y, nb, hw, c, gn.groups(), gn.eps(), stats, dtype,
+                        s), what);
+            }
+            case CONV2D:
+                return conv2d(t);
+            case CONV_TRANSPOSE2D:
+                return convTranspose(t);
+            case MAX_POOL2D: {
+                int[] xs = t.input(0).shape();
+                long x = addr(t.input(0));
+                return () -> check(CudaKernels.s3c_max_pool2x2(x, y, xs[0], xs[1], xs[2], xs[3], dtype, s), what);
+            }
+            case UPSAMPLE_NEAREST: {
+                int[] xs = t.input(0).shape();
+                int f = ((Attrs.Upsample) t.attrs()).factor();
+                long x = addr(t.input(0));
+                return () -> check(CudaKernels.s3c_upsample_nearest(x, y, xs[0], xs[1], xs[2], xs[3], f, dtype, s), what);
+            }
+            case ROPE: {
+                long x = addr(t.input(0));
+                long cos = fp32Of(t.input(1), pre);
+                long sin = fp32Of(t.input(2), pre);
+                int b = t.dim(0), tt = t.dim(1), h = t.dim(2), d = t.dim(3);
+                return () -> check(CudaKernels.s3c_rope(x, cos, sin, y, b, tt, h, d, dtype, s), what);
+            }
+            case ATTENTION:
+                return attention(t);
+            case ROI_ALIGN: {
+                Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                int[] xs = t.input(0).shape();
+                long x = addr(t.input(0));
+                long boxes = fp32Of(t.input(1), pre);
+                int k = t.dim(0);
+                return () -> check(CudaKernels.s3c_roi_align(x, boxes, y, xs[1], xs[2], xs[3], k, ra.outputSize(),
+                        ra.spatialScale(), ra.samplingRatio(), dtype, s), what);
+            }
+            case GATHER: {
+                Tensor table = t.input(0);
+                long tab = addr(table);
+                long idx = fp32Of(t.input(1), pre);
+                long count = t.input(1).numel();
+                int v = table.dim(0), d = table.dim(1);
+                long flag = errorFlag;
+                return () -> check(CudaKernels.s3c_gather(tab, idx, y, v, d, count, flag, dtype, s), what);
+            }
+            default:
+                throw new UnsupportedOperationException("CUDA backend cannot execute " + t);
+        }
+    }
+
+    private Runnable unary(Tensor t, int op, float a, float b) {
+        long x = addr(t.input(0));
+        long y = addr(t);
+        long n = t.numel();
+        String what = t.toString();
+        return () -> check(CudaKernels.s3c_unary(x, y, n, op, a, b, dtype, streamAddress), what);
+    }
+
+    static int unaryCode(Attrs.UnaryKind k) {
+        switch (k) {
+            case SIN: return CudaKernels.S3C_UNARY_SIN;
+            case COS: return CudaKernels.S3C_UNARY_COS;
+            case EXP: return CudaKernels.S3C_UNARY_EXP;
+            case LOG: return CudaKernels.S3C_UNARY_LOG;
+            case LOG2: return CudaKernels.S3C_UNARY_LOG2;
+            case ABS: return CudaKernels.S3C_UNARY_ABS;
+            case SIGN: return CudaKernels.S3C_UNARY_SIGN;
+            case CLAMP: return CudaKernels.S3C_UNARY_CLAMP;
+            case AFFINE: return CudaKernels.S3C_UNARY_AFFINE;
+            default: throw new IllegalArgumentException("unary kind " + k);
+        }
+    }
+
+    /**
+     * Element strides of an operand of shape {@code s} broadcast to {@code ys} (right-aligned, 0 along
+     * broadcast axes), as the CPU backend's {@code binary} computes them.
+     */
+    static long[] broadcastStrides(int[] s, int[] ys) {
+        int r = ys.length;
+        long[] st = new long[r];
+        long stride = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            int si = i - (r - s.length);
+            int d = si >= 0 ? s[si] : 1;
+            st[i] = d == 1 ? 0 : stride;
+            stride *= d;
+        }
+        return st;
+    }
+
+    private static void rankCheck(int rank, Tensor t) {
+        if (rank > CudaKernels.S3C_MAX_RANK) {
+            throw new UnsupportedOperationException("CUDA backend: rank " + rank + " above " + CudaKernels.S3C_MAX_RANK
+                    + " in " + t);
+        }
+    }
+
+    private void copy2d(long dst, long dpitch, long src, long spitch, long width, long rows, String what) {
+        if (width == dpitch && width == spitch) {
+            check(cudaMemcpyAsync(DeviceMemory.address(dst), DeviceMemory.address(src), width * rows,
+                    cudaMemcpyDeviceToDevice, stream), what);
+        } else {
+            check(cudaMemcpy2DAsync(DeviceMemory.address(dst), dpitch, DeviceMemory.address(src), spitch, width, rows,
+                    cudaMemcpyDeviceToDevice, stream), what);
+        }
+    }
+
+    /** A cuBLASLt plan for a product whose operands live at these addresses (plans are shared by shape). */
+    private LtGemm gemm(LtGemm.Shape shape, long a, long b, long c, long bias) {
+        long[] align = {
+            LtGemm.alignment(a, shape.strideA() * esz),
+            LtGemm.alignment(b, shape.strideB() * esz),
+            LtGemm.alignment(c, shape.strideC() * esz)
+        };
+        String key = shape + Arrays.toString(align) + bias;
+        LtGemm g = gemms.get(key);
+        if (g == null) {
+            g = new LtGemm(backend.lt(), p, shape, align, bias, ltWorkspace, LT_WORKSPACE);
+            gemms.put(key, g);
+            natives.add(g);
+        }
+        return g;
+    }
+
+    /** Convolution: a GEMM over im2col rows, chunked; 1×1 stride-1 convolutions need no im2col. */
+    private Runnable conv2d(Tensor t) {
+        Tensor xt = t.input(0);
+        Tensor wt = t.input(1);
+        Attrs.Conv attrs = (Attrs.Conv) t.attrs();
+        int nb = xt.dim(0), h = xt.dim(1), wd = xt.dim(2), cin = xt.dim(3);
+        int cout = wt.dim(0), kh = wt.dim(2), kw = wt.dim(3);
+        int ho = t.dim(1), wo = t.dim(2);
+        int stride = attrs.stride(), pad = attrs.padding();
+        int kk = kh * kw * cin;
+        if (wt.op() != Op.WEIGHT) throw new UnsupportedOperationException("CUDA convolutions need a weight operand: " + t);
+        long w = weightAddress(wt, "ohwi", v -> {
+            float[] q = new float[v.length];
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
+                            q[((o * kh + i) * kw + j) * cin + c] = v[((o * cin + c) * kh + i) * kw + j];
+            return q;
+        });
+        long bias = t.inputCount() > 2 ? addr(t.input(2)) : 0;
+        long x = addr(xt);
+        long y = addr(t);
+        int m = nb * ho * wo;
+        if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+            LtGemm g = gemm(new LtGemm.Shape(m, cout, cin, true, 1, 0, 0, 0), x, w, y, bias);
+            return () -> g.run(x, w, y, stream);
+        }
+        int chunk = (int) convChunk(m, kk);
+        List<Runnable> parts = new ArrayList<>();
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            long base = r0;
+            long yc = y + (long) r0 * cout * esz;
+            LtGemm g = gemm(new LtGemm.Shape(rows, cout, kk, true, 1, 0, 0, 0), scratch, w, yc, bias);
+            String what = t + " rows " + r0;
+            parts.add(() -> {
+                check(CudaKernels.s3c_im2col(x, scratch, nb, h, wd, cin, kh, kw, stride, pad, ho, wo, base, rows, dtype,
+                        streamAddress), what);
+                g.run(scratch, w, yc, stream);
+            });
+        }
+        return () -> parts.forEach(Runnable::run);
+    }
+
+    /** Kernel-2 stride-2 transposed convolution: GEMM to [pixels, 2·2·Cout] in scratch, then scatter (+ bias). */
+    private Runnable convTranspose(Tensor t) {
+        Tensor xt = t.input(0);
+        Tensor wt = t.input(1);
+        int nb = xt.dim(0), h = xt.dim(1), wd = xt.dim(2), cin = xt.dim(3);
+        int cout = wt.dim(1);
+        int n4 = 4 * cout;
+        if (wt.op() != Op.WEIGHT) throw new UnsupportedOperationException("CUDA convolutions need a weight operand: " + t);
+        // [Cin, Cout, 2, 2] as row-major [Cin, (i, j, o)]: B of a non-transposed product
+        long w = weightAddress(wt, "i-ijo", v -> {
+            float[] q = new float[v.length];
+            for (int c = 0; c < cin; c++)
+                for (int o = 0; o < cout; o++)
+                    for (int ij = 0; ij < 4; ij++)
+                        q[c * n4 + ij * cout + o] = v[(c * cout + o) * 4 + ij];
+            return q;
+        });
+        long bias = t.inputCount() > 2 ? addr(t.input(2)) : 0;
+        long x = addr(xt);
+        long y = addr(t);
+        int m = nb * h * wd;
+        int chunk = (int) convChunk(m, n4);
+        List<Runnable> parts = new ArrayList<>();
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            long base = r0;
+            long xc = x + (long) r0 * cin * esz;
+            LtGemm g = gemm(new LtGemm.Shape(rows, n4, cin, false, 1, 0, 0, 0), xc, w, scratch, 0);
+            String what = t + " rows " + r0;
+            parts.add(() -> {
+                g.run(xc, w, scratch, stream);
+                check(CudaKernels.s3c_conv_transpose2x2_scatter(scratch, bias, y, nb, h, wd, cout, base, rows, dtype,
+                        streamAddress), what);
+            });
+        }
+        return () -> parts.forEach(Runnable::run);
+    }
+
+    /** Attention through the fused kernel, full pattern, contiguous operands, broadcast bias strides. */
+    private Runnable attention(Tensor t) {
+        Tensor q = t.input(0);
+        Tensor k = t.input(1);
+        Tensor v = t.input(2);
+        Tensor bias = t.inputCount() > 3 ? t.input(3) : null;
+        CudaKernels.AttentionArgs a = new CudaKernels.AttentionArgs();
+        natives.add(a);
+        CudaKernels.s3c_attention_defaults(a, q.dim(0), q.dim(1), k.dim(1), q.dim(2), q.dim(3), v.dim(3),
+                ((Attrs.Attention) t.attrs()).scale(), dtype);
+        a.q(addr(q)).k(addr(k)).v(addr(v)).y(addr(t));
+        if (bias != null) {
+            int bb = bias.dim(0), bh = bias.dim(1), bq = bias.dim(2), tk = bias.dim(3);
+            a.bias(addr(bias))
+                    .bias_sq(bq == 1 ? 0 : tk)
+                    .bias_sh(bh == 1 ? 0 : (long) bq * tk)
+                    .bias_sb(bb == 1 ? 0 : (long) bh * bq * tk);
+        }
+        check(CudaKernels.s3c_attention_check(a), t.toString());
+        String what = t.toString();
+        return () -> check(CudaKernels.s3c_attention(a, streamAddress), what);
+    }
+
+    // ================================================================== run
+
+    @Override
+    public Map<String, HostTensor> run(Map<String, float[]> in) {
+        if (closed) throw new IllegalStateException("compiled graph closed");
+        for (InputSlot s : inputs) {
+            float[] v = in.get(s.name());
+            if (v == null) throw new IllegalArgumentException("missing input '" + s.name() + "'");
+            if (v.length != s.t().numel()) {
+                throw new IllegalArgumentException("input '" + s.name() + "' has " + v.length + " values, expected "
+                        + s.t().numel() + " for shape " + Arrays.toString(s.t().shape()));
+            }
+        }
+        backend.makeCurrent();
+        for (InputSlot s : inputs) {
+            float[] v = in.get(s.name());
+            pinnedFloats.position(s.hostOffset()).put(v, 0, v.length);
+            check(cudaMemcpyAsync(DeviceMemory.address(s.deviceFp32()), pinnedFloats.position(s.hostOffset()),
+                    (long) v.length * 4, cudaMemcpyHostToDevice, stream), "upload of input " + s.name());
+            if (p != Precision.FP32) {
+                check(CudaKernels.s3c_convert(s.deviceFp32(), CudaKernels.S3C_F32, addr(s.t()), dtype, v.length,
+                        streamAddress), "convert input " + s.name());
+            }
+        }
+        pinnedFloats.position(0);
+        if (errorFlag != 0) check(cudaMemsetAsync(DeviceMemory.address(errorFlag), 0, 4, stream), "clear gather flag");
+        if (events != null) check(cudaEventRecord(events[0], stream), "cudaEventRecord");
+        for (int i = 0; i < steps.size(); i++) {
+            steps.get(i).body().run();
+            if (events != null) check(cudaEventRecord(events[i + 1], stream), "cudaEventRecord");
+        }
+        for (OutputSlot s : outputs) {
+            long n = s.t().numel();
+            if (p != Precision.FP32) {
+                check(CudaKernels.s3c_convert(addr(s.t()), dtype, s.deviceFp32(), CudaKernels.S3C_F32, n, streamAddress),
+                        "convert output " + s.name());
+            }
+            check(cudaMemcpyAsync(pinnedFloats.position(s.hostOffset()), DeviceMemory.address(s.deviceFp32()), n * 4,
+                    cudaMemcpyDeviceToHost, stream), "download of output " + s.name());
+        }
+        pinnedFloats.position(0);
+        check(cudaStreamSynchronize(stream), "running the graph");
+        if (errorFlag != 0) {
+            try (IntPointer flag = new IntPointer(1)) {
+                check(org.bytedeco.cuda.global.cudart.cudaMemcpy(flag, DeviceMemory.address(errorFlag), 4,
+                        cudaMemcpyDeviceToHost), "read gather flag");
+                if (flag.get() != 0) throw new IllegalArgumentException("gather: an index is outside its table");
+            }
+        }
+        if (events != null) profile();
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (OutputSlot s : outputs) {
+            float[] data = new float[(int) s.t().numel()];
+            pinnedFloats.position(s.hostOffset()).get(data);
+            out.put(s.name(), new HostTensor(s.t().shape(), data));
+        }
+        pinnedFloats.position(0);
+        return out;
+    }
+
+    private void profile() {
+        long[] nanos = new long[Op.values().length];
+        float[] ms = new float[1];
+        for (int i = 0; i < steps.size(); i++) {
+            check(cudaEventElapsedTime(ms, events[i], events[i + 1]), "cudaEventElapsedTime");
+            nanos[steps.get(i).op().ordinal()] += (long) (ms[0] * 1e6);
+        }
+        Map<String, Long> prof = new LinkedHashMap<>();
+        java.util.stream.IntStream.range(0, nanos.length).boxed()
+                .filter(i -> nanos[i] > 0)
+                .sorted((a, b) -> Long.compare(nanos[b], nanos[a]))
+                .forEach(i -> prof.put(Op.values()[i].name(), nanos[i]));
+        lastProfile = java.util.Collections.unmodifiableMap(prof);
+    }
+
+    @Override
+    public Map<String, Long> lastRunNanosByOp() {
+        return lastProfile;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        backend.makeCurrent();
+        if (stream.address() != 0) cudaStreamSynchronize(stream);
+        for (AutoCloseable c : natives) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // best effort: keep freeing the rest
+            }
+        }
+        natives.clear();
+        if (events != null) {
+            for (CUevent_st e : events) if (e != null && e.address() != 0) cudaEventDestroy(e);
+        }
+        if (pinned != null) cudaFreeHost(pinned);
+        for (DeviceMemory.Buffer b : owned) mem.free(b);
+        owned.clear();
+        if (stream.address() != 0) cudaStreamDestroy(stream);
+        backend.forget(this);
+    }
+}

@@ -1,0 +1,134 @@
+package org.sam3j.backend.cuda;
+
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Whether the CUDA backend can run here, and why not. Three things must hold, checked in this order
+ * and remembered for the life of the JVM:
+ * <ol>
+ *   <li>the kernels are built and load ({@code libsam3cuda.so} and its JNI glue, built when nvcc was
+ *       present at build time; they load on any Linux x86-64 machine since the CUDA runtime is linked
+ *       statically);</li>
+ *   <li>a driver and at least one GPU are present ({@code s3c_device_count});</li>
+ *   <li>the JavaCPP {@code cuda} preset loads its JNI libraries against the system's
+ *       {@code libcudart.so.13}, {@code libcublas.so.13} and {@code libcublasLt.so.13}.</li>
+ * </ol>
+ * Tests use {@link #unavailableReason()} as the reason of a skipped test.
+ */
+public final class CudaRuntime {
+    /**
+     * What was found.
+     *
+     * @param kernelsLoaded whether step 1 succeeded (the host-side functions of the kernels are usable)
+     * @param devices       CUDA devices found (0 without driver or GPU)
+     * @param reason        why the backend cannot run, or null when it can
+     */
+    public record Status(boolean kernelsLoaded, int devices, String reason) {
+        /** Whether the backend can run. */
+        public boolean available() {
+            return reason == null;
+        }
+    }
+
+    private static Status status;
+    private static String kernelsReason;
+    private static boolean kernelsProbed;
+
+    private CudaRuntime() {}
+
+    /**
+     * Why the kernel library cannot be loaded, or null when it loads. Needs no GPU: the host-side
+     * functions of {@link CudaKernels} (index math, argument checks) work once this returns null.
+     */
+    public static synchronized String kernelsUnavailableReason() {
+        if (!kernelsProbed) {
+            kernelsProbed = true;
+            try {
+                Loader.load(CudaKernels.class);
+                int v = CudaKernels.s3c_version();
+                if (v != 1) kernelsReason = "libsam3cuda.so has API version " + v + ", the bindings expect 1";
+            } catch (Throwable t) {
+                kernelsReason = "CUDA kernels not loadable (libsam3cuda.so is built only where nvcc was present at"
+                        + " build time): " + message(t);
+            }
+        }
+        return kernelsReason;
+    }
+
+    /** Probes (once) and returns the status. */
+    public static synchronized Status status() {
+        if (status != null) return status;
+        String k = kernelsUnavailableReason();
+        if (k != null) return status = new Status(false, 0, k);
+        int[] n = new int[1];
+        int e = CudaKernels.s3c_device_count(n);
+        if (e != 0) {
+            return status = new Status(true, 0, "no CUDA device: " + CudaKernels.s3c_error_string(e).getString()
+                    + " (cudaError " + e + ")");
+        }
+        if (n[0] == 0) return status = new Status(true, 0, "no CUDA device: the driver reports none");
+        try {
+            Loader.load(org.bytedeco.cuda.global.cudart.class);
+            Loader.load(org.bytedeco.cuda.global.cublas.class);
+        } catch (Throwable t) {
+            return status = new Status(true, n[0], n[0] + " CUDA device(s), but the JavaCPP cuda preset cannot load"
+                    + " libcudart.so.13 / libcublas.so.13 / libcublasLt.so.13 (put their folder on LD_LIBRARY_PATH): "
+                    + message(t));
+        }
+        return status = new Status(true, n[0], null);
+    }
+
+    /** Whether the CUDA backend can run here. */
+    public static boolean available() {
+        return status().available();
+    }
+
+    /** Why the CUDA backend cannot run here, or null when it can. */
+    public static String unavailableReason() {
+        return status().reason();
+    }
+
+    /** Number of CUDA devices (0 when unavailable). */
+    public static int deviceCount() {
+        Status s = status();
+        return s.available() ? s.devices() : 0;
+    }
+
+    /** Throws {@link IllegalStateException} with the reason when the backend cannot run. */
+    static void require() {
+        String r = unavailableReason();
+        if (r != null) throw new IllegalStateException("CUDA backend unavailable: " + r);
+    }
+
+    /** One line about the kernels: API version, architectures, CUDA runtime they were built with. */
+    public static String describeKernels() {
+        String k = kernelsUnavailableReason();
+        if (k != null) return k;
+        int rt = CudaKernels.s3c_runtime_version();
+        return "libsam3cuda v" + CudaKernels.s3c_version() + " (" + CudaKernels.s3c_architectures().getString()
+                + "; CUDA runtime " + rt / 1000 + "." + rt % 1000 / 10 + ", static)";
+    }
+
+    // ------------------------------------------------------------------ error checks
+
+    /** Throws a {@link CudaException} for a non-zero CUDA or kernel error code. */
+    static void check(int code, String what) {
+        if (code == 0) return;
+        String msg = code == CudaKernels.S3C_ERR_INVALID_ARGUMENT
+                ? CudaKernels.s3c_last_message().getString()
+                : CudaKernels.s3c_error_string(code).getString();
+        throw new CudaException(what + " failed: " + msg + " (" + code + ")", code);
+    }
+
+    /** Throws a {@link CudaException} for a non-zero {@code cublasStatus_t}. */
+    static void checkBlas(int status, String what) {
+        if (status == 0) return;
+        throw new CudaException(what + " failed: cublasStatus " + status, status);
+    }
+
+    private static String message(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getMessage() == null) c = c.getCause();
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+}
