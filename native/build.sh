@@ -28,6 +28,7 @@ find_nvcc() {
 skip() {
   echo "[WARNING] sam3j native: $1 -- the CUDA kernels are NOT built; the CUDA backend will report itself unavailable." >&2
   echo "$1" >"$build/SKIPPED"
+  rm -rf "$build/lib"   # no stale library from an earlier build with nvcc
   exit 0
 }
 

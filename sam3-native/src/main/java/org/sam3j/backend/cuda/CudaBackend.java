@@ -46,8 +46,9 @@ public final class CudaBackend implements Backend {
     private final int device;
     private final Precision precision;
     private final boolean profile;
+    private final boolean cudaGraphs;
     private final DeviceMemory memory = new DeviceMemory();
-    private final cublasLtContext lt = new cublasLtContext();
+    private final cublasLtContext lt;
     /** Per weight store (weakly held): {@code name#form} to the converted device copy. */
     private final Map<WeightStore, Map<String, DeviceMemory.Buffer>> weights = new WeakHashMap<>();
     /** Every weight buffer, also those of stores since collected: freed by {@link #close()}. */
@@ -55,7 +56,19 @@ public final class CudaBackend implements Backend {
     private final Set<CudaCompiledGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
-    private CudaBackend(int device, Precision precision, boolean profile) {
+    /**
+     * How a backend runs.
+     *
+     * @param device     CUDA device index
+     * @param precision  storage precision of weights and activations
+     * @param profile    record a CUDA event per operation so that {@link CompiledGraph#lastRunNanosByOp()}
+     *                   reports device time per op kind (costs a little per op)
+     * @param cudaGraphs capture each compiled graph's launches as a CUDA Graph on its second run and replay
+     *                   it from then on (falls back to plain launches if capture fails; off with profiling)
+     */
+    public record Options(int device, Precision precision, boolean profile, boolean cudaGraphs) {}
+
+    private CudaBackend(int device, Precision precision, boolean profile, boolean cudaGraphs) {
         CudaRuntime.require();
         int devices = CudaRuntime.deviceCount();
         if (device < 0 || device >= devices) {
@@ -64,13 +77,20 @@ public final class CudaBackend implements Backend {
         this.device = device;
         this.precision = precision;
         this.profile = profile;
+        this.cudaGraphs = cudaGraphs && !profile;
         makeCurrent();
+        this.lt = new cublasLtContext(); // only now: the preset's classes load its native libraries
         CudaRuntime.checkBlas(cublasLtCreate(lt), "cublasLtCreate");
     }
 
     /** A backend on device {@code device} storing weights and activations in {@code precision}. */
     public static CudaBackend create(int device, Precision precision) {
-        return new CudaBackend(device, precision, false);
+        return new CudaBackend(device, precision, false, false);
+    }
+
+    /** A backend with explicit {@link Options}. */
+    public static CudaBackend create(Options options) {
+        return new CudaBackend(options.device(), options.precision(), options.profile(), options.cudaGraphs());
     }
 
     /**
@@ -78,7 +98,7 @@ public final class CudaBackend implements Backend {
      * operation so that {@link CompiledGraph#lastRunNanosByOp()} reports device time per op kind.
      */
     public static CudaBackend create(int device, Precision precision, boolean profile) {
-        return new CudaBackend(device, precision, profile);
+        return new CudaBackend(device, precision, profile, false);
     }
 
     @Override
@@ -98,6 +118,10 @@ public final class CudaBackend implements Backend {
 
     boolean profiling() {
         return profile;
+    }
+
+    boolean cudaGraphs() {
+        return cudaGraphs;
     }
 
     DeviceMemory memory() {

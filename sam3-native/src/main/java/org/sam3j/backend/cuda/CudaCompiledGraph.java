@@ -5,6 +5,13 @@ import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
+import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphInstantiate;
+import static org.bytedeco.cuda.global.cudart.cudaGraphLaunch;
+import static org.bytedeco.cuda.global.cudart.cudaStreamBeginCapture;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCaptureModeThreadLocal;
+import static org.bytedeco.cuda.global.cudart.cudaStreamEndCapture;
 import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpy2DAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
@@ -24,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -97,6 +106,11 @@ final class CudaCompiledGraph implements CompiledGraph {
     private CUevent_st[] events;
     private Map<String, Long> lastProfile = Map.of();
     private boolean closed;
+    private int runs;
+    private CUgraph_st cudaGraph;
+    private CUgraphExec_st cudaGraphExec;
+    private boolean captureFailed;
+    private String captureFailure;
 
     CudaCompiledGraph(CudaBackend backend, MemoryPlan plan, WeightStore store) {
         this.backend = backend;
@@ -726,11 +740,14 @@ final class CudaCompiledGraph implements CompiledGraph {
         }
         pinnedFloats.position(0);
         if (errorFlag != 0) check(cudaMemsetAsync(DeviceMemory.address(errorFlag), 0, 4, stream), "clear gather flag");
-        if (events != null) check(cudaEventRecord(events[0], stream), "cudaEventRecord");
-        for (int i = 0; i < steps.size(); i++) {
-            steps.get(i).body().run();
-            if (events != null) check(cudaEventRecord(events[i + 1], stream), "cudaEventRecord");
+        if (cudaGraphExec != null) {
+            check(cudaGraphLaunch(cudaGraphExec, stream), "cudaGraphLaunch");
+        } else if (backend.cudaGraphs() && runs >= 1 && !captureFailed) {
+            capture();
+        } else {
+            launchSteps();
         }
+        runs++;
         for (OutputSlot s : outputs) {
             long n = s.t().numel();
             if (p != Precision.FP32) {
@@ -758,6 +775,53 @@ final class CudaCompiledGraph implements CompiledGraph {
         }
         pinnedFloats.position(0);
         return out;
+    }
+
+    /** Launches every step on the stream (with profiling events when enabled). */
+    private void launchSteps() {
+        if (events != null) check(cudaEventRecord(events[0], stream), "cudaEventRecord");
+        for (int i = 0; i < steps.size(); i++) {
+            steps.get(i).body().run();
+            if (events != null) check(cudaEventRecord(events[i + 1], stream), "cudaEventRecord");
+        }
+    }
+
+    /**
+     * Captures the steps as a CUDA Graph and launches it; every kernel has been loaded by the first
+     * (plain) run. On failure the graph runs plainly from then on ({@link #captureFailure()} says why).
+     */
+    private void capture() {
+        CUgraph_st graph = new CUgraph_st();
+        boolean capturing = false;
+        try {
+            check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+            capturing = true;
+            for (Step st : steps) st.body().run();
+            capturing = false;
+            check(cudaStreamEndCapture(stream, graph), "cudaStreamEndCapture");
+            CUgraphExec_st exec = new CUgraphExec_st();
+            check(cudaGraphInstantiate(exec, graph, 0L), "cudaGraphInstantiate");
+            cudaGraph = graph;
+            cudaGraphExec = exec;
+            check(cudaGraphLaunch(exec, stream), "cudaGraphLaunch");
+        } catch (RuntimeException e) {
+            if (capturing) cudaStreamEndCapture(stream, graph);
+            if (graph.address() != 0 && cudaGraph == null) cudaGraphDestroy(graph);
+            captureFailed = true;
+            captureFailure = e.getMessage();
+            CudaKernels.s3c_stream_synchronize(streamAddress);
+            launchSteps();
+        }
+    }
+
+    /** Why capturing a CUDA Graph failed, or null (not tried, or captured). */
+    String captureFailure() {
+        return captureFailure;
+    }
+
+    /** Whether runs replay a captured CUDA Graph. */
+    boolean replaysCudaGraph() {
+        return cudaGraphExec != null;
     }
 
     private void profile() {
@@ -797,6 +861,8 @@ final class CudaCompiledGraph implements CompiledGraph {
         if (events != null) {
             for (CUevent_st e : events) if (e != null && e.address() != 0) cudaEventDestroy(e);
         }
+        if (cudaGraphExec != null) cudaGraphExecDestroy(cudaGraphExec);
+        if (cudaGraph != null) cudaGraphDestroy(cudaGraph);
         if (pinned != null) cudaFreeHost(pinned);
         for (DeviceMemory.Buffer b : owned) mem.free(b);
         owned.clear();

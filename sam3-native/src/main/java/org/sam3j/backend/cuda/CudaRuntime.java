@@ -63,8 +63,9 @@ public final class CudaRuntime {
         int[] n = new int[1];
         int e = CudaKernels.s3c_device_count(n);
         if (e != 0) {
-            return status = new Status(true, 0, "no CUDA device: " + CudaKernels.s3c_error_string(e).getString()
-                    + " (cudaError " + e + ")");
+            String what = e == 35 ? "no NVIDIA driver (or one older than CUDA 13)" : e == 100 ? "no CUDA-capable GPU" : "error";
+            return status = new Status(true, 0, "no CUDA device: " + what + ": "
+                    + CudaKernels.s3c_error_string(e).getString() + " (cudaError " + e + ")");
         }
         if (n[0] == 0) return status = new Status(true, 0, "no CUDA device: the driver reports none");
         try {
