@@ -5,8 +5,10 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
+import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
+import org.sam3j.backend.cpu.SoftmaxColumns;
 
 /**
  * A {@link GemmEngine} on OpenBLAS's {@code cblas_sgemm}.
@@ -55,8 +57,17 @@ public final class OpenBlasGemm implements GemmEngine {
     /** Fewest rows in a parallel task. */
     static final int MIN_ROWS = 32;
 
+    /**
+     * System property: {@code openblas} computes attention as two OpenBLAS products per head around a Java softmax
+     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel, which was
+     * measured faster on this project's 2-core AVX-512 machine (the softmax between the products, and copying the
+     * scores between native and heap memory, cost more than the products save).
+     */
+    public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
+
     private final int threads;
     private final Threading threading;
+    private final boolean blasAttention;
     private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -66,7 +77,19 @@ public final class OpenBlasGemm implements GemmEngine {
      * @throws IllegalStateException if OpenBLAS does not load
      */
     public OpenBlasGemm(int threads, Threading threading) {
+        this(threads, threading, "openblas".equalsIgnoreCase(System.getProperty(ATTENTION_PROPERTY, "java")));
+    }
+
+    /**
+     * An engine for a backend with {@code threads} threads.
+     *
+     * @param blasAttention compute attention with OpenBLAS products ({@link #attention}) instead of leaving it to
+     *                      the Java kernel
+     * @throws IllegalStateException if OpenBLAS does not load
+     */
+    public OpenBlasGemm(int threads, Threading threading, boolean blasAttention) {
         OpenBlas.requireLoaded();
+        this.blasAttention = blasAttention;
         this.threads = Math.max(1, threads);
         this.threading = threading;
         OpenBlas.setThreads(threading == Threading.OPENBLAS ? this.threads : 1);
@@ -112,11 +135,37 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
-    /** The native buffers one task uses: rows of A, op(B) when it is not prepared, rows of C. */
+    /**
+     * The buffers one task uses: native rows of A, op(B) when it is not prepared, rows of C; and, for attention,
+     * heap rows of the transposed scores and per-query scratch.
+     */
     static final class Stage {
         final NativeBuffer a = new NativeBuffer();
         final NativeBuffer b = new NativeBuffer();
         final NativeBuffer c = new NativeBuffer();
+        float[][] scores = new float[0][];
+        int scoresWidth;
+        float[] max = new float[0];
+        float[] sum = new float[0];
+        float[] tmp = new float[0];
+        float[] row = new float[0];
+
+        /** Room for {@code keys} score rows of {@code width} queries, and rows of {@code dv} outputs. */
+        void ensureScores(int keys, int width, int dv) {
+            if (scores.length < keys || scoresWidth < width) {
+                int w = Math.max(width, scoresWidth);
+                float[][] rows = new float[Math.max(keys, scores.length)][];
+                for (int j = 0; j < rows.length; j++) rows[j] = new float[w];
+                scores = rows;
+                scoresWidth = w;
+            }
+            if (max.length < width) {
+                max = new float[width];
+                sum = new float[width];
+                tmp = new float[width];
+            }
+            if (row.length < dv) row = new float[dv];
+        }
 
         void release() {
             a.release();
@@ -309,6 +358,123 @@ public final class OpenBlasGemm implements GemmEngine {
                 give(s);
             }
         });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Attention
+    // ---------------------------------------------------------------------------------------------
+
+    /** Attention with fewer flops than this runs on the Java kernel. */
+    static final long ATTENTION_MIN_FLOPS = 4L << 20;
+    /** Most queries per attention task. */
+    static final int ATTENTION_BLOCK = 256;
+
+    /**
+     * Attention as two products per (batch, head, block of queries), softmax in Java in between:
+     * <ol>
+     *   <li>q, k and v are copied once into native memory (heads stay interleaved: a head is a column block
+     *       with row stride {@code H·D});</li>
+     *   <li>{@code Sᵀ = scale · K_h · Q_blockᵀ} ({@code Tk × rows}) by OpenBLAS;</li>
+     *   <li>its rows are copied to the heap, the bias added, and {@link SoftmaxColumns#exp} computes the weights
+     *       with the vectorised column loops of the pure-Java attention (two passes: maxima, then exponentials
+     *       and sums), and the rows go back;</li>
+     *   <li>{@code O = (Pᵀ)ᵀ · V_h} ({@code rows × Dv}) by OpenBLAS, divided by the sums into y.</li>
+     * </ol>
+     * Small problems (the prompt decoders' few queries) stay on the Java kernel, which is faster there.
+     */
+    @Override
+    public boolean attention(Parallel par, AttentionProblem p) {
+        if (!blasAttention || p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
+        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
+        final int ldq = h * d, ldv = h * dv;
+        Stage ops = take();
+        try {
+            ops.a.ensure((long) b * tq * ldq);
+            ops.b.ensure((long) b * tk * ldq);
+            ops.c.ensure((long) b * tk * ldv);
+            ops.a.buf.put(0, p.q(), p.qOff(), b * tq * ldq);
+            ops.b.buf.put(0, p.k(), p.kOff(), b * tk * ldq);
+            ops.c.buf.put(0, p.v(), p.vOff(), b * tk * ldv);
+            final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+            int blocks = (tq + ATTENTION_BLOCK - 1) / ATTENTION_BLOCK;
+            while ((long) b * h * blocks < 2L * workers && (tq + blocks) / (blocks + 1) >= 64) blocks++;
+            final int nBlocks = blocks;
+            final int block = (tq + nBlocks - 1) / nBlocks;
+            final int tasks = b * h * nBlocks;
+            final AtomicInteger next = new AtomicInteger();
+            Parallel.WorkerRangeBody body = (w, from, to) -> {
+                Stage s = take();
+                try {
+                    s.ensureScores(tk, block, dv);
+                    s.a.ensure((long) tk * block);
+                    s.c.ensure((long) block * dv);
+                    FloatPointer qv = new FloatPointer(ops.a.ptr);
+                    FloatPointer kv = new FloatPointer(ops.b.ptr);
+                    FloatPointer vv = new FloatPointer(ops.c.ptr);
+                    for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                        int bi = t / (h * nBlocks);
+                        int hi = (t / nBlocks) % h;
+                        int q0 = (t % nBlocks) * block;
+                        int rows = Math.min(block, tq - q0);
+                        if (rows <= 0) continue;
+                        qv.position((long) (bi * tq + q0) * ldq + (long) hi * d);
+                        kv.position((long) bi * tk * ldq + (long) hi * d);
+                        vv.position((long) bi * tk * ldv + (long) hi * dv);
+                        attentionBlock(s, p, qv, kv, vv, bi, hi, q0, rows);
+                    }
+                } finally {
+                    give(s);
+                }
+            };
+            if (workers <= 1 || tasks == 1) {
+                body.run(0, 0, 1);
+            } else {
+                par.forRange(Math.min(workers, tasks), 1, body);
+            }
+        } finally {
+            give(ops);
+        }
+        return true;
+    }
+
+    /** One (batch, head, block of queries); see {@link #attention}. */
+    private static void attentionBlock(Stage s, AttentionProblem p, FloatPointer q, FloatPointer k, FloatPointer v,
+                                       int bi, int hi, int q0, int rows) {
+        final int tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
+        final float[][] sT = s.scores;
+        final FloatBuffer st = s.a.buf;
+        // Sᵀ = scale · K · Qᵀ
+        OpenBlas.sgemm(false, true, tk, rows, d, p.scale(), k, h * d, q, h * d, 0f, s.a.ptr, rows);
+        for (int j = 0; j < tk; j++) st.get(j * rows, sT[j], 0, rows);
+        float[] bias = p.bias();
+        if (bias != null) {
+            int base = p.biasOff() + ((p.biasB() == 1 ? 0 : bi) * p.biasH() + (p.biasH() == 1 ? 0 : hi)) * p.biasTq() * tk;
+            if (p.biasTq() == 1) {
+                for (int j = 0; j < tk; j++) {
+                    float bj = bias[base + j];
+                    float[] r = sT[j];
+                    for (int i = 0; i < rows; i++) r[i] += bj;
+                }
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    int br = base + (q0 + i) * tk;
+                    for (int j = 0; j < tk; j++) sT[j][i] += bias[br + j];
+                }
+            }
+        }
+        SoftmaxColumns.exp(sT, tk, rows, s.max, s.sum, s.tmp);
+        for (int j = 0; j < tk; j++) st.put(j * rows, sT[j], 0, rows);
+        // O = P · V with P = (Pᵀ)ᵀ
+        OpenBlas.sgemm(true, false, rows, dv, tk, 1f, s.a.ptr, rows, v, h * dv, 0f, s.c.ptr, dv);
+        final float[] y = p.y();
+        final float[] row = s.row;
+        final float[] sum = s.sum;
+        for (int i = 0; i < rows; i++) {
+            s.c.buf.get(i * dv, row, 0, dv);
+            float inv = 1f / sum[i];
+            int dst = p.yOff() + ((bi * tq + q0 + i) * h + hi) * dv;
+            for (int c = 0; c < dv; c++) y[dst + c] = row[c] * inv;
+        }
     }
 
     @Override

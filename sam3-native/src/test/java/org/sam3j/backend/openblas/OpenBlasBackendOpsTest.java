@@ -30,6 +30,7 @@ class OpenBlasBackendOpsTest {
     private static Backend cpu;
     private static Backend blas;
     private static Backend blasOwnThreads;
+    private static Backend blasAttention;
     private final Random rnd = new Random(11);
 
     @BeforeAll
@@ -37,6 +38,7 @@ class OpenBlasBackendOpsTest {
         cpu = new CpuBackend(2);
         blas = OpenBlasBackend.create(3, OpenBlasGemm.Threading.WORKERS);
         blasOwnThreads = OpenBlasBackend.create(2, OpenBlasGemm.Threading.OPENBLAS);
+        blasAttention = new CpuBackend("openblas", 2, new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, true));
     }
 
     @AfterAll
@@ -44,6 +46,7 @@ class OpenBlasBackendOpsTest {
         cpu.close();
         blas.close();
         blasOwnThreads.close();
+        blasAttention.close();
         OpenBlas.setThreads(1);
     }
 
@@ -86,7 +89,7 @@ class OpenBlasBackendOpsTest {
 
     private void compare(Case c, double tol) {
         Map<String, HostTensor> want = run(cpu, c);
-        for (Backend b : new Backend[] {blas, blasOwnThreads}) {
+        for (Backend b : new Backend[] {blas, blasOwnThreads, blasAttention}) {
             Map<String, HostTensor> got = run(b, c);
             assertEquals(want.keySet(), got.keySet());
             for (String k : want.keySet()) {
@@ -189,6 +192,17 @@ class OpenBlasBackendOpsTest {
         Tensor kb = c.in("kb", 1, 650, 4, 64);
         Tensor vb = c.in("vb", 1, 650, 4, 64);
         c.g.output("big", c.g.attention(qb, kb, vb, null, 0.125f));
+        // large enough for the OpenBLAS path: per-query bias with masked keys, broadcast bias, Dv != D
+        Tensor qm = c.in("qm", 2, 300, 2, 32);
+        Tensor km = c.in("km", 2, 701, 2, 32);
+        Tensor vm = c.in("vm", 2, 701, 2, 24);
+        float[] mask = c.inputs.computeIfAbsent("mask", n -> rand(2 * 2 * 300 * 701));
+        for (int i = 0; i < mask.length; i += 3) mask[i] = -1e9f;
+        Tensor maskT = c.g.input("mask", 2, 2, 300, 701);
+        c.g.output("masked", c.g.attention(qm, km, vm, maskT, 0.2f));
+        Tensor keyBias = c.in("keyBias", 1, 1, 1, 701);
+        c.g.output("keyBias", c.g.attention(qm, km, vm, keyBias, 0.2f));
+        assertTrue(2L * 2 * 2 * 300 * 701 * 56 > OpenBlasGemm.ATTENTION_MIN_FLOPS);
         compare(c, 2e-5);
     }
 
