@@ -114,11 +114,16 @@ public final class Backends {
 
     /** The available provider of highest priority. */
     public static BackendProvider best() {
-        for (BackendProvider p : providers()) {
+        return best(providers());
+    }
+
+    /** The available provider of highest priority among {@code candidates} (sorted highest first). */
+    static BackendProvider best(List<BackendProvider> candidates) {
+        for (BackendProvider p : candidates) {
             if (p.isAvailable()) return p;
             LOG.debug("backend {} unavailable: {}", p.name(), p.unavailableReason());
         }
-        throw new IllegalStateException("no backend available"); // unreachable: cpu always is
+        return new CpuProvider(); // the pure-Java backend is always there
     }
 
     /**
@@ -130,6 +135,10 @@ public final class Backends {
      */
     public static Backend create(String name, int threads) {
         BackendProvider p = name == null || name.isBlank() || name.trim().equalsIgnoreCase(AUTO) ? best() : provider(name);
+        return create(p, threads);
+    }
+
+    static Backend create(BackendProvider p, int threads) {
         if (!p.isAvailable()) {
             throw new IllegalStateException("backend '" + p.name() + "' cannot run here: " + p.unavailableReason()
                     + " (the pure-Java backend '" + CPU + "' runs everywhere)");

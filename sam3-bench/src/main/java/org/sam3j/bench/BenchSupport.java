@@ -17,6 +17,7 @@ import java.util.Map;
 import org.sam3j.Sam3Model;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.Backends;
+import org.sam3j.backend.openblas.OpenBlasBackend;
 import org.sam3j.image.RgbImage;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
@@ -44,6 +45,18 @@ public final class BenchSupport {
 
     /** A backend by name ({@code cpu}, {@code openblas}, {@code auto}); threads 0 = every processor. */
     public static Backend backend(String name, int threads) {
+        return Backends.create(name, threads);
+    }
+
+    /**
+     * A backend by name, with the OpenBLAS backend's threading of products ({@code workers}: Java workers over row
+     * blocks, one OpenBLAS thread each; {@code openblas}: OpenBLAS's own threads). Benchmarks run in their own
+     * JVM, so setting the process-wide property here affects only the fork.
+     */
+    public static Backend backend(String name, int threads, String threading) {
+        if (threading != null && !threading.isBlank()) {
+            System.setProperty(OpenBlasBackend.THREADING_PROPERTY, threading);
+        }
         return Backends.create(name, threads);
     }
 

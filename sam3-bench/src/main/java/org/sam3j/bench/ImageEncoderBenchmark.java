@@ -51,6 +51,10 @@ public class ImageEncoderBenchmark {
     @Param({"0"})
     public int threads;
 
+    /** OpenBLAS backend only: {@code workers} (Java workers over row blocks) or {@code openblas} (its own threads). */
+    @Param({"workers"})
+    public String threading;
+
     private Backend be;
     private CompiledGraph encoder;
     private float[] input;
@@ -68,7 +72,7 @@ public class ImageEncoderBenchmark {
             g.output("sam2_fpn" + i, f.sam2Fpn().get(i));
         }
         flops = GraphFlops.byOp(g);
-        be = BenchSupport.backend(backend, threads);
+        be = BenchSupport.backend(backend, threads, threading);
         encoder = be.compile(g, SyntheticWeights.forGraph(g));
         input = ImagePreprocessor.toModelInput(BenchSupport.image(), c.imageSize());
         encoder.run(Map.of("image", input)); // first run reads and packs the weights
@@ -93,7 +97,7 @@ public class ImageEncoderBenchmark {
         extra.put("flops", total);
         extra.put("flopsByOp", byOp);
         extra.put("lastRunNanosByOp", encoder.lastRunNanosByOp());
-        BenchSupport.record("ImageEncoderBenchmark.encode", Map.of("config", config, "backend", backend, "threads", threads), extra);
+        BenchSupport.record("ImageEncoderBenchmark.encode", Map.of("config", config, "backend", backend, "threads", threads, "threading", threading), extra);
         encoder.close();
         be.close();
     }

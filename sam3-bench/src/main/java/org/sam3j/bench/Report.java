@@ -103,6 +103,11 @@ public final class Report {
         int step = 0;
         if (!skip.contains("sgemm")) {
             jmh(out, ++step + "-sgemm-before", stats, "SgemmBenchmark", Map.of("backend", backends), null, null);
+            if (backends.contains("openblas")) {
+                // the other threading of the OpenBLAS backend, for comparison
+                jmh(out, ++step + "-sgemm-openblas-threads", stats, "SgemmBenchmark",
+                        Map.of("backend", List.of("openblas"), "threading", List.of("openblas")), null, null);
+            }
         }
         if (!skip.contains("encode")) {
             for (String c : configs) {
@@ -110,6 +115,10 @@ public final class Report {
                 jmh(out, ++step + "-encode-" + c, stats, "ImageEncoderBenchmark",
                         Map.of("config", List.of(c), "backend", backends), full ? 1 : null, full ? 3 : null);
             }
+        }
+        if (!skip.contains("encode") && backends.contains("openblas") && configs.contains("tiny")) {
+            jmh(out, ++step + "-encode-tiny-openblas-threads", stats, "ImageEncoderBenchmark",
+                    Map.of("config", List.of("tiny"), "backend", List.of("openblas"), "threading", List.of("openblas")), null, null);
         }
         if (!skip.contains("prompt")) {
             for (String c : configs) {
@@ -247,7 +256,7 @@ public final class Report {
                 ObjectNode row = row(r, stats, f.getFileName().toString());
                 rows.add(row);
                 if (row.path("benchmark").asText().equals("SgemmBenchmark.sgemm")) {
-                    sgemm.computeIfAbsent(row.path("params").path("backend").asText(), k -> new ArrayList<>())
+                    sgemm.computeIfAbsent(engineKey(row.path("params")), k -> new ArrayList<>())
                             .add(row.path("gflopsPerSecond").asDouble());
                 }
             }
@@ -270,7 +279,7 @@ public final class Report {
             double gfs = row.path("flops").asDouble() / sec / 1e9;
             row.put("gflopsPerSecond", gfs);
             if (machineRate != null) row.put("efficiency", gfs / machineRate);
-            Double own = rate.get(row.path("params").path("backend").asText());
+            Double own = rate.get(engineKey(row.path("params")));
             if (own != null) row.put("efficiencyVsOwnGemm", gfs / own);
         }
         ObjectNode res = JSON.createObjectNode();
@@ -279,6 +288,12 @@ public final class Report {
         if (machineRate != null) res.put("machineSgemmGflopsPerSecond", machineRate);
         res.set("results", rows);
         return res;
+    }
+
+    /** {@code cpu}, {@code openblas}, or {@code openblas (own threads)} for the other threading. */
+    private static String engineKey(JsonNode params) {
+        String b = params.path("backend").asText();
+        return b.equals("openblas") && params.path("threading").asText("workers").equals("openblas") ? b + " (own threads)" : b;
     }
 
     private static int stepOf(Path p) {
@@ -416,7 +431,10 @@ public final class Report {
         for (JsonNode r : rows) {
             List<String> ps = new ArrayList<>();
             r.path("params").fields().forEachRemaining(e -> {
-                if (!(e.getKey().equals("threads") && e.getValue().asText().equals("0"))) ps.add(e.getKey() + "=" + e.getValue().asText());
+                boolean dflt = (e.getKey().equals("threads") && e.getValue().asText().equals("0"))
+                        || (e.getKey().equals("threading") && (e.getValue().asText().equals("workers")
+                        || !r.path("params").path("backend").asText().equals("openblas")));
+                if (!dflt) ps.add(e.getKey() + "=" + e.getValue().asText());
             });
             String name = r.path("benchmark").asText();
             md.append("| ").append(name.substring(name.indexOf('.') + 1)).append(" | ").append(String.join(" ", ps)).append(" | ")
@@ -449,7 +467,7 @@ public final class Report {
                     ops.add(s);
                 });
                 md.append("\n").append(r.path("params").path("config").asText()).append(" on ")
-                        .append(r.path("params").path("backend").asText()).append(", last run by operation: ")
+                        .append(engineKey(r.path("params"))).append(", last run by operation: ")
                         .append(String.join(", ", ops)).append('\n');
             }
             if (r.has("toFirstMaskNanos")) {

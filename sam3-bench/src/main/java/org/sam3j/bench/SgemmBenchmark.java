@@ -45,6 +45,10 @@ public class SgemmBenchmark {
     @Param({"0"})
     public int threads;
 
+    /** OpenBLAS backend only: {@code workers} (Java workers over row blocks) or {@code openblas} (its own threads). */
+    @Param({"workers"})
+    public String threading;
+
     private Backend be;
     private GemmEngine gemm;
     private Parallel par;
@@ -63,7 +67,7 @@ public class SgemmBenchmark {
         int n = Integer.parseInt(s[1]);
         k = Integer.parseInt(s[2]);
         flops = 2L * m * n * k;
-        be = BenchSupport.backend(backend, threads);
+        be = BenchSupport.backend(backend, threads, threading);
         if (!(be instanceof CpuBackend)) throw new IllegalStateException(backend + " is not a CPU backend");
         gemm = ((CpuBackend) be).gemm();
         par = new Parallel(((CpuBackend) be).threads());
@@ -86,7 +90,7 @@ public class SgemmBenchmark {
     /** Releases the engine. */
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        BenchSupport.record("SgemmBenchmark.sgemm", Map.of("backend", backend, "shape", shape, "threads", threads),
+        BenchSupport.record("SgemmBenchmark.sgemm", Map.of("backend", backend, "shape", shape, "threads", threads, "threading", threading),
                 Map.of("flops", flops));
         if (b instanceof AutoCloseable) ((AutoCloseable) b).close();
         par.close();

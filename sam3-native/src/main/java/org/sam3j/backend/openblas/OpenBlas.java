@@ -42,7 +42,7 @@ public final class OpenBlas {
         return failure == null;
     }
 
-    private static String describe(Throwable t) {
+    static String describe(Throwable t) {
         StringBuilder sb = new StringBuilder("the OpenBLAS natives (org.bytedeco:openblas:" + "0.3.31-1.5.13, "
                 + Loader.getPlatform() + ") did not load: ");
         sb.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
