@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.backend.Backends;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.Sam3Config;
@@ -86,7 +86,7 @@ public final class Sam3Model implements AutoCloseable {
         this.weights = weights;
         this.ownedWeights = ownedWeights;
         this.ownsBackend = b.backend == null;
-        this.backend = b.backend != null ? b.backend : (b.threads > 0 ? new CpuBackend(b.threads) : new CpuBackend());
+        this.backend = b.backend != null ? b.backend : Backends.createDefault(b.threads);
         this.tokenizer = tokenizer;
         this.interactive = b.interactive;
         this.description = weights.describe();
@@ -273,13 +273,18 @@ public final class Sam3Model implements AutoCloseable {
             return this;
         }
 
-        /** Runs on this backend (the caller keeps ownership); default: a new pure-Java CPU backend. */
+        /**
+         * Runs on this backend (the caller keeps ownership); default: a new backend from
+         * {@link Backends#createDefault(int)}, i.e. the one named by {@code -Dsam3j.backend} or {@code SAM3J_BACKEND},
+         * else the best available (OpenBLAS when {@code sam3-native} is on the class path and its natives load,
+         * otherwise the pure-Java CPU backend).
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** Threads of the default CPU backend (default: available processors). */
+        /** Threads of the default backend (default: available processors). */
         public Builder threads(int threads) {
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
             this.threads = threads;

@@ -1,5 +1,6 @@
 package org.sam3j.bench;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,21 +16,21 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
-import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.image.RgbImage;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.model.vision.VisionBackbone;
 import org.sam3j.weights.SyntheticWeights;
 
 /**
- * Image encoding (ViT trunk + detector and tracker necks) of one 1008×1008 image on the pure-Java CPU
- * backend with synthetic weights; weights are bound and packed during setup, so a measured call is
- * what {@code setImage} costs.
+ * Image encoding (ViT trunk + detector and tracker necks) of one 1008×1008 image with synthetic weights, per
+ * backend; weights are bound and packed during setup, so a measured call is what {@code setImage} costs. The
+ * trial records the graph's flops ({@link GraphFlops}) and the last run's time per operation kind.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -42,18 +43,27 @@ public class ImageEncoderBenchmark {
     @Param({"tiny"})
     public String config;
 
+    /** Backend: {@code openblas} (GEMMs on OpenBLAS) or {@code cpu} (pure Java). */
+    @Param({"openblas", "cpu"})
+    public String backend;
+
     /** CPU threads (0 = all processors). */
     @Param({"0"})
     public int threads;
 
-    private CpuBackend backend;
+    /** OpenBLAS backend only: {@code workers} (Java workers over row blocks) or {@code openblas} (its own threads). */
+    @Param({"workers"})
+    public String threading;
+
+    private Backend be;
     private CompiledGraph encoder;
     private float[] input;
+    private Map<Op, Long> flops;
 
     /** Builds the encoder graph and binds synthetic weights. */
     @Setup(Level.Trial)
     public void setUp() {
-        Sam3Config c = config.equals("full") ? Sam3Config.released() : Sam3Config.tiny();
+        Sam3Config c = BenchSupport.config(config);
         Graph g = new Graph();
         Tensor image = g.input("image", 1, 3, c.imageSize(), c.imageSize());
         VisionBackbone.Features f = new VisionBackbone(g, c, true).forward(image);
@@ -61,11 +71,10 @@ public class ImageEncoderBenchmark {
             g.output("fpn" + i, f.fpn().get(i));
             g.output("sam2_fpn" + i, f.sam2Fpn().get(i));
         }
-        backend = threads > 0 ? new CpuBackend(threads) : new CpuBackend();
-        encoder = backend.compile(g, SyntheticWeights.forGraph(g));
-        byte[] rgb = new byte[1800 * 1200 * 3];
-        for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) (i * 31 % 251);
-        input = ImagePreprocessor.toModelInput(RgbImage.of(1800, 1200, rgb), c.imageSize());
+        flops = GraphFlops.byOp(g);
+        be = BenchSupport.backend(backend, threads, threading);
+        encoder = be.compile(g, SyntheticWeights.forGraph(g));
+        input = ImagePreprocessor.toModelInput(BenchSupport.image(), c.imageSize());
         encoder.run(Map.of("image", input)); // first run reads and packs the weights
     }
 
@@ -75,10 +84,21 @@ public class ImageEncoderBenchmark {
         return encoder.run(Map.of("image", input));
     }
 
-    /** Releases the backend. */
+    /** Records flops and the op profile, releases the backend. */
     @TearDown(Level.Trial)
     public void tearDown() {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        long total = 0;
+        Map<String, Long> byOp = new LinkedHashMap<>();
+        for (Map.Entry<Op, Long> e : flops.entrySet()) {
+            byOp.put(e.getKey().name(), e.getValue());
+            total += e.getValue();
+        }
+        extra.put("flops", total);
+        extra.put("flopsByOp", byOp);
+        extra.put("lastRunNanosByOp", encoder.lastRunNanosByOp());
+        BenchSupport.record("ImageEncoderBenchmark.encode", Map.of("config", config, "backend", backend, "threads", threads, "threading", threading), extra);
         encoder.close();
-        backend.close();
+        be.close();
     }
 }

@@ -1,8 +1,6 @@
 package org.sam3j.bench;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,56 +19,51 @@ import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
-import org.sam3j.image.RgbImage;
-import org.sam3j.model.Sam3Config;
+import org.sam3j.backend.Backend;
 
 /**
- * One prompt (a text phrase, or a click) after {@code setImage}, through the public API on the pure-Java CPU backend with synthetic
- * weights: what a caller pays per question about an image whose embedding is cached. The text prompt
+ * One prompt (a text phrase, or a click) after {@code setImage}, through the public API with synthetic weights,
+ * per backend: what a caller pays per question about an image whose embedding is cached. The text prompt
  * reuses the cached text embedding (a repeated phrase), so it measures the detector and post-processing.
  * The tokenizer comes from {@code $SAM3_SHARED/tokenizer} or {@code ../shared/tokenizer}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 5)
+@Warmup(iterations = 2)
+@Measurement(iterations = 8)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx16g"})
 public class PromptBenchmark {
     /** {@code tiny} (reference test configuration) or {@code full} (released architecture). */
     @Param({"tiny"})
     public String config;
 
+    /** Backend: {@code openblas} (GEMMs on OpenBLAS) or {@code cpu} (pure Java). */
+    @Param({"openblas", "cpu"})
+    public String backend;
+
     /** CPU threads (0 = all processors). */
     @Param({"0"})
     public int threads;
 
+    private Backend be;
     private Sam3Model model;
     private Sam3Predictor predictor;
     private Prompt text;
     private Prompt click;
-
-    static Path tokenizer() {
-        String env = System.getenv("SAM3_SHARED");
-        Path shared = env != null && !env.isBlank() ? Paths.get(env) : Paths.get("..", "shared");
-        Path bpe = shared.resolve("tokenizer").resolve("bpe_simple_vocab_16e6.txt.gz");
-        if (!Files.isRegularFile(bpe)) {
-            throw new IllegalStateException("no CLIP vocabulary at " + bpe.toAbsolutePath() + " (set SAM3_SHARED)");
-        }
-        return bpe;
-    }
+    private long setImageNanos;
 
     /** Loads the model, encodes an image and warms the graphs and the text cache. */
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        Sam3Config c = config.equals("full") ? Sam3Config.released() : Sam3Config.tiny();
-        Sam3Model.Builder b = Sam3Model.builder().syntheticWeights().config(c).tokenizer(tokenizer());
-        if (threads > 0) b.threads(threads);
-        model = b.build();
+        be = BenchSupport.backend(backend, threads);
+        model = Sam3Model.builder().syntheticWeights().config(BenchSupport.config(config))
+                .tokenizer(BenchSupport.tokenizer()).backend(be).build();
         predictor = model.newPredictor();
-        byte[] rgb = new byte[1800 * 1200 * 3];
-        for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) (i * 31 % 251);
-        predictor.setImage(RgbImage.of(1800, 1200, rgb));
+        predictor.setImage(BenchSupport.image()); // compiles the encoder, packs its weights
+        long t0 = System.nanoTime();
+        predictor.setImage(BenchSupport.image()); // a second image: the steady-state encode
+        setImageNanos = System.nanoTime() - t0;
         text = Prompt.text("truck");
         predictor.predict(text); // compiles the text and detector graphs, caches the text embedding
         click = Prompt.point(500, 375);
@@ -92,7 +85,10 @@ public class PromptBenchmark {
     /** Releases the model. */
     @TearDown(Level.Trial)
     public void tearDown() {
+        BenchSupport.record("PromptBenchmark", Map.of("config", config, "backend", backend, "threads", threads),
+                Map.of("setImageNanos", setImageNanos));
         predictor.close();
         model.close();
+        be.close();
     }
 }

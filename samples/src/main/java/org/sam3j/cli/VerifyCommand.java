@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.backend.Backends;
 import org.sam3j.verify.FixtureSet;
 import org.sam3j.verify.Verifier;
 import org.sam3j.verify.VerifySummary;
@@ -31,8 +31,10 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Only keys starting with these prefixes (after a leading 'hook.'): input, image, backbone, text, inter")
     List<String> only = new ArrayList<>();
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
-    BackendKind backend;
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Backend: auto (the best available: openblas if its natives load, else cpu), cpu (pure Java)"
+                    + " or openblas (default: ${DEFAULT-VALUE})")
+    String backend;
 
     @Option(names = "--threads", description = "CPU threads (default: all processors)")
     Integer threads;
@@ -46,9 +48,6 @@ final class VerifyCommand implements Callable<Integer> {
         return sum;
     }
 
-    /** Backends this build offers. */
-    enum BackendKind { cpu }
-
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
@@ -58,7 +57,15 @@ final class VerifyCommand implements Callable<Integer> {
         FixtureSet set = FixtureSet.open(fixtures);
         out.println("fixtures " + fixtures + ": " + Verifier.configOf(set) + ", cases " + set.caseNames());
         out.flush();
-        try (Backend b = threads == null ? new CpuBackend() : new CpuBackend(threads)) {
+        Backend created;
+        try {
+            created = Backends.create(backend, threads == null ? 0 : threads);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UserException(e.getMessage());
+        }
+        out.println("backend " + created.name());
+        out.flush();
+        try (Backend b = created) {
             Verifier v = new Verifier(b, r -> {
                 out.println(r.line());
                 out.flush();

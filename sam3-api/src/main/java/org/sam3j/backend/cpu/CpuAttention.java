@@ -286,6 +286,20 @@ final class CpuAttention {
         }
     }
 
+    /** {@code m[i] = max(m[i], s[0][i], ..., s[count - 1][i])} for {@code i < n} (vectorised, see above). */
+    static void maxRows(float[][] s, int count, float[] m, int n) {
+        call(MAX_ROWS, s, count, m, null, null, null, n);
+    }
+
+    /**
+     * {@code s[j][i] = exp(s[j][i] - m[i])} in place and {@code sum[i] += s[j][i]} for {@code j < count},
+     * {@code i < n}, with {@code s[j][i] ≤ m[i]}; {@code tn} is a temporary of length {@code n}. Arguments below
+     * {@value #EXP_FLOOR} are clamped to it (see the class comment).
+     */
+    static void expRows(float[][] s, int count, float[] m, float[] sum, float[] tn, int n) {
+        call(EXP_ROWS, s, count, m, sum, tn, null, n);
+    }
+
     /** {@code c[cj + r] += Σ_{p < terms} a[ai + r·rs + p·cs] · b[bj + p]} for the three rows r. */
     private static void rank3(float[] a, int ai, int rs, int cs, int terms, float[][] b, int bj, float[][] c, int cj,
                               int n) {

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class CpuBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
 
+    private final String name;
     private final Parallel parallel;
+    private final GemmEngine gemm;
     /** Per weight store (weakly held): name or name#form to values. */
     private final Map<WeightStore, Map<String, Object>> weightCache =
             Collections.synchronizedMap(new WeakHashMap<>());
@@ -41,12 +43,32 @@ public final class CpuBackend implements Backend {
 
     /** A backend using {@code threads} threads (the caller included). */
     public CpuBackend(int threads) {
+        this("cpu", threads, JavaGemm.INSTANCE);
+    }
+
+    /**
+     * A backend whose matrix products (and, if the engine offers it, attention) run on {@code gemm};
+     * every other operation runs in Java on {@code threads} threads (the caller included). The backend
+     * owns the engine and closes it.
+     *
+     * @param name    the backend's name ({@code cpu} for the pure-Java engine, {@code openblas}, ...)
+     * @param threads worker threads, the caller included
+     * @param gemm    the matrix-product engine
+     */
+    public CpuBackend(String name, int threads, GemmEngine gemm) {
+        this.name = java.util.Objects.requireNonNull(name, "name");
+        this.gemm = java.util.Objects.requireNonNull(gemm, "gemm");
         this.parallel = new Parallel(threads);
     }
 
     @Override
     public String name() {
-        return "cpu";
+        return name;
+    }
+
+    /** The engine of the matrix products. */
+    public GemmEngine gemm() {
+        return gemm;
     }
 
     /** Number of worker threads. */
@@ -115,7 +137,28 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
-        weightCache.clear();
+        List<Map<String, Object>> caches;
+        synchronized (weightCache) {
+            caches = new ArrayList<>(weightCache.values());
+            weightCache.clear();
+        }
+        for (Map<String, Object> c : caches) {
+            for (Object v : c.values()) {
+                if (v instanceof AutoCloseable) {
+                    try {
+                        ((AutoCloseable) v).close(); // native forms of weights
+                    } catch (Exception e) {
+                        LOG.warn("releasing a weight: {}", e.toString());
+                    }
+                }
+            }
+        }
         parallel.close();
+        gemm.close();
+    }
+
+    @Override
+    public String toString() {
+        return "CpuBackend[" + name + ", " + parallel.threads() + " threads, gemm " + gemm.name() + "]";
     }
 }

@@ -19,6 +19,7 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final MemoryPlan plan;
     private final WeightStore weights;
     private final Parallel par;
+    private final GemmEngine gemm;
     private float[] arena;
     private Map<String, Long> lastProfile = Map.of();
     private final float[][] scratch;
@@ -29,6 +30,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         this.plan = plan;
         this.weights = weights;
         this.par = backend.parallel();
+        this.gemm = backend.gemm();
         this.scratch = new float[par.threads()][];
         this.attentionScratch = new CpuAttention.Scratch[par.threads()];
         long floats = plan.arenaBytes() / 4;
@@ -200,12 +202,12 @@ final class CpuCompiledGraph implements CompiledGraph {
                 int m = n / nOut;
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 if (w.op() == Op.WEIGHT) {
-                    Sgemm.PackedMatrix packed = backend.derived(weights, weightName(w), "packed-t",
-                            v -> Sgemm.pack(par, v, 0, k, true, k, nOut));
-                    Sgemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, false);
+                    GemmEngine.Prepared packed = backend.derived(weights, weightName(w), "packed-t",
+                            v -> gemm.prepare(par, v, 0, k, true, k, nOut));
+                    gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias);
                 } else {
                     Buf wb = bufs[w.id()];
-                    Sgemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias, false);
+                    gemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias);
                 }
                 break;
             }
@@ -219,10 +221,8 @@ final class CpuCompiledGraph implements CompiledGraph {
                 int nn = t.dim(-1);
                 int batches = (int) (a.numel() / ((long) m * k));
                 int bSize = (int) (b.numel() / batches);
-                for (int i = 0; i < batches; i++) {
-                    Sgemm.gemm(par, m, nn, k, x.a, x.off + i * m * k, k, bb.a, bb.off + i * bSize, tb ? k : nn, tb,
-                            y.a, y.off + i * m * nn, nn, null, false);
-                }
+                gemm.gemmBatched(par, batches, m, nn, k, x.a, x.off, k, m * k, bb.a, bb.off, tb ? k : nn, bSize, tb,
+                        y.a, y.off, nn, m * nn);
                 break;
             }
             case ADD:
@@ -341,18 +341,18 @@ final class CpuCompiledGraph implements CompiledGraph {
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight as [Cout, kh, kw, Cin] so that im2col rows copy contiguous channel runs
         int kk = kh * kw * cin;
-        Sgemm.PackedMatrix wp = backend.derived(weights, weightName(wt), "ohwi-packed", w -> {
+        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed", w -> {
             float[] p = new float[w.length];
             for (int o = 0; o < cout; o++)
                 for (int c = 0; c < cin; c++)
                     for (int i = 0; i < kh; i++)
                         for (int j = 0; j < kw; j++)
                             p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
-            return Sgemm.pack(par, p, 0, kk, true, kk, cout);
+            return gemm.prepare(par, p, 0, kk, true, kk, cout);
         });
         int m = nb * ho * wo;
         if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
-            Sgemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias, false);
+            gemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
             return;
         }
         int chunk = Math.max(1, Math.min(m, (1 << 22) / kk));
@@ -381,7 +381,7 @@ final class CpuCompiledGraph implements CompiledGraph {
                     }
                 }
             });
-            Sgemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias, false);
+            gemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias);
         }
     }
 
@@ -399,20 +399,20 @@ final class CpuCompiledGraph implements CompiledGraph {
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight [Cin, Cout, 2, 2] as [Cin, (i, j, Cout)]
         int n4 = 4 * cout;
-        Sgemm.PackedMatrix wp = backend.derived(weights, weightName(wt), "i-ijo-packed", w -> {
+        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "i-ijo-packed", w -> {
             float[] p = new float[w.length];
             for (int c = 0; c < cin; c++)
                 for (int o = 0; o < cout; o++)
                     for (int ij = 0; ij < 4; ij++)
                         p[c * 4 * cout + ij * cout + o] = w[(c * cout + o) * 4 + ij];
-            return Sgemm.pack(par, p, 0, n4, false, cin, n4);
+            return gemm.prepare(par, p, 0, n4, false, cin, n4);
         });
         int m = nb * h * wd;
         int chunk = Math.max(1, Math.min(m, (1 << 22) / n4));
         float[] tmp = scratch(0, chunk * n4);
         for (int r0 = 0; r0 < m; r0 += chunk) {
             int rows = Math.min(chunk, m - r0);
-            Sgemm.gemm(par, rows, x.a, x.off + r0 * cin, cin, wp, tmp, 0, n4, null, false);
+            gemm.gemm(par, rows, x.a, x.off + r0 * cin, cin, wp, tmp, 0, n4, null);
             final int base = r0;
             par.forRange(rows, 16, (w, lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
@@ -447,6 +447,12 @@ final class CpuCompiledGraph implements CompiledGraph {
         Buf y = bufs[t.id()];
         Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
         Buf bias = biasT != null ? bufs[biasT.id()] : null;
+        AttentionProblem p = new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
+                bias != null ? bias.a : null, bias != null ? bias.off : 0,
+                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
+                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
+                ((Attrs.Attention) t.attrs()).scale());
+        if (gemm.attention(par, p)) return;
         CpuAttention.attention(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off,
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
                 biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,

@@ -31,12 +31,7 @@ final class CpuKernels {
     }
 
     static void gelu(Parallel par, float[] x, int xo, float[] y, int yo, int n) {
-        par.forRange(n, GRAIN, (w, a, b) -> {
-            for (int i = a; i < b; i++) {
-                float v = x[xo + i];
-                y[yo + i] = 0.5f * v * (1f + CpuMath.erf(v * 0.70710678118654752f));
-            }
-        });
+        par.forRange(n, GRAIN, (w, a, b) -> CpuGelu.apply(x, xo, y, yo, a, b));
     }
 
     /**

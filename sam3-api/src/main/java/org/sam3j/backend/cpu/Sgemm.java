@@ -68,7 +68,7 @@ public final class Sgemm {
      * a {@code K × N} matrix stored as column panels, each row of each panel in its own array.
      * Immutable once built by {@link Sgemm#pack}; safe to share between threads.
      */
-    public static final class PackedMatrix {
+    public static final class PackedMatrix implements GemmEngine.Prepared {
         final int k;
         final int n;
         final int panels;
@@ -94,6 +94,7 @@ public final class Sgemm {
         }
 
         /** Columns of op(B), the number N of output columns. */
+        @Override
         public int n() {
             return n;
         }

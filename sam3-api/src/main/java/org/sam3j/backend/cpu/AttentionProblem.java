@@ -1,0 +1,18 @@
+package org.sam3j.backend.cpu;
+
+/**
+ * One attention operation of the CPU backend: {@code y = softmax(scale · q·kᵀ + bias) · v} for every
+ * (batch, head), heads interleaved: {@code q[B, Tq, H, D]} at {@code qOff}, {@code k[B, Tk, H, D]},
+ * {@code v[B, Tk, H, Dv]}, {@code y[B, Tq, H, Dv]}, all row-major in their arrays, and an optional
+ * additive bias {@code [biasB, biasH, biasTq, Tk]} ({@code biasB} 1 or B, {@code biasH} 1 or H,
+ * {@code biasTq} 1 or Tq, broadcast when 1).
+ */
+public record AttentionProblem(float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                               float[] bias, int biasOff, int biasB, int biasH, int biasTq,
+                               float[] y, int yOff,
+                               int b, int tq, int tk, int h, int d, int dv, float scale) {
+    /** Multiply-adds times two of the two products ({@code q·kᵀ} and {@code p·v}). */
+    public long flops() {
+        return 2L * b * h * tq * tk * (d + dv);
+    }
+}

@@ -1,0 +1,73 @@
+package org.sam3j.backend.cpu;
+
+/**
+ * The matrix products of the {@link CpuBackend}: {@code LINEAR}, {@code MATMUL}, convolutions (as im2col
+ * products) and transposed convolutions all reach the arithmetic through this interface, and so can
+ * attention. The pure-Java implementation is {@link JavaGemm}; a native one (OpenBLAS) lives in
+ * {@code sam3-native}. Everything else the backend computes stays in Java.
+ *
+ * <p>All matrices are row-major {@code float[]} with an offset and a row stride (the CPU backend keeps
+ * activations in one float arena). {@code C[M,N] = A[M,K] · op(B) (+ bias[N])}, where op(B) is
+ * {@code B[K,N]} or, with {@code transB}, the transpose of {@code B[N,K]} (a {@code Linear} weight).
+ * C is overwritten. An engine is shared by every graph its backend compiled and must be safe for
+ * concurrent calls from different threads (each with its own {@link Parallel} work or the same one).
+ */
+public interface GemmEngine extends AutoCloseable {
+    /** A constant op(B) converted once by {@link #prepare} (e.g. a weight, packed for the engine). */
+    interface Prepared {
+        /** Rows of op(B): the inner dimension K. */
+        int k();
+
+        /** Columns of op(B): the output width N. */
+        int n();
+    }
+
+    /** Short name ({@code java}, {@code openblas}). */
+    String name();
+
+    /**
+     * Converts a constant op(B) for repeated products. The result must not share storage with {@code b}.
+     *
+     * @param par    worker pool for the copying (may be used or ignored)
+     * @param b      B, row-major {@code [K, N]} (or {@code [N, K]} if {@code transB}) at {@code bOff}
+     * @param ldb    row stride of B
+     * @param transB whether B is stored transposed
+     * @param k      rows of op(B)
+     * @param n      columns of op(B)
+     */
+    Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n);
+
+    /** {@code C = A · B (+ bias)} with a prepared B; {@code K = b.k()}, {@code N = b.n()}. */
+    void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
+              float[] bias);
+
+    /** {@code C = A · op(B) (+ bias)} with B read from an array (an activation). */
+    void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+              boolean transB, float[] c, int cOff, int ldc, float[] bias);
+
+    /**
+     * {@code batches} independent products {@code C_i = A_i · op(B_i)}, operand {@code i} at
+     * {@code off + i · stride}. The default runs them one after another.
+     */
+    default void gemmBatched(Parallel par, int batches, int m, int n, int k,
+                             float[] a, int aOff, int lda, int aStride,
+                             float[] b, int bOff, int ldb, int bStride, boolean transB,
+                             float[] c, int cOff, int ldc, int cStride) {
+        for (int i = 0; i < batches; i++) {
+            gemm(par, m, n, k, a, aOff + i * aStride, lda, b, bOff + i * bStride, ldb, transB,
+                    c, cOff + i * cStride, ldc, null);
+        }
+    }
+
+    /**
+     * Computes scaled dot-product attention, or returns {@code false} to leave it to the backend's own
+     * Java kernel ({@code CpuAttention}, a single-pass "flash" attention). The default returns false.
+     */
+    default boolean attention(Parallel par, AttentionProblem p) {
+        return false;
+    }
+
+    /** Releases native memory or threads; the engine is unusable afterwards. The default does nothing. */
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,31 @@
+package org.sam3j.backend.cpu;
+
+/** The pure-Java {@link GemmEngine}: {@link Sgemm}'s blocked, multithreaded, auto-vectorised kernels. */
+public final class JavaGemm implements GemmEngine {
+    /** The shared instance (stateless: scratch is per thread inside {@link Sgemm}). */
+    public static final JavaGemm INSTANCE = new JavaGemm();
+
+    private JavaGemm() {}
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        return Sgemm.pack(par, b, bOff, ldb, transB, k, n);
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
+                     float[] bias) {
+        Sgemm.gemm(par, m, a, aOff, lda, (Sgemm.PackedMatrix) b, c, cOff, ldc, bias, false);
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+        Sgemm.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias, false);
+    }
+}

@@ -1,0 +1,154 @@
+package org.sam3j.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sam3j.Sam3Model;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.Backends;
+import org.sam3j.backend.openblas.OpenBlasBackend;
+import org.sam3j.image.RgbImage;
+import org.sam3j.io.SafetensorsWriter;
+import org.sam3j.io.StoredTensor;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.weights.SyntheticWeights;
+
+/** What the benchmarks share: configurations, backends, inputs, and the side-channel of measurements for {@link Report}. */
+public final class BenchSupport {
+    /** System property: a file to which each benchmark trial appends one JSON line of extra measurements. */
+    public static final String STATS_PROPERTY = "sam3j.bench.stats";
+
+    private BenchSupport() {}
+
+    /** {@code tiny} (the reference test configuration) or {@code full} (the released architecture). */
+    public static Sam3Config config(String name) {
+        switch (name) {
+            case "tiny":
+                return Sam3Config.tiny();
+            case "full":
+                return Sam3Config.released();
+            default:
+                throw new IllegalArgumentException("config must be tiny or full, got " + name);
+        }
+    }
+
+    /** A backend by name ({@code cpu}, {@code openblas}, {@code auto}); threads 0 = every processor. */
+    public static Backend backend(String name, int threads) {
+        return Backends.create(name, threads);
+    }
+
+    /**
+     * A backend by name, with the OpenBLAS backend's threading of products ({@code workers}: Java workers over row
+     * blocks, one OpenBLAS thread each; {@code openblas}: OpenBLAS's own threads). Benchmarks run in their own
+     * JVM, so setting the process-wide property here affects only the fork.
+     */
+    public static Backend backend(String name, int threads, String threading) {
+        if (threading != null && !threading.isBlank()) {
+            System.setProperty(OpenBlasBackend.THREADING_PROPERTY, threading);
+        }
+        return Backends.create(name, threads);
+    }
+
+    /** A deterministic 1800×1200 test image. */
+    public static RgbImage image() {
+        byte[] rgb = new byte[1800 * 1200 * 3];
+        for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) (i * 31 % 251);
+        return RgbImage.of(1800, 1200, rgb);
+    }
+
+    /** The CLIP vocabulary from {@code $SAM3_SHARED/tokenizer} or {@code ../shared/tokenizer}. */
+    public static Path tokenizer() {
+        String env = System.getenv("SAM3_SHARED");
+        Path shared = env != null && !env.isBlank() ? Paths.get(env) : Paths.get("..", "shared");
+        Path bpe = shared.resolve("tokenizer").resolve("bpe_simple_vocab_16e6.txt.gz");
+        if (!Files.isRegularFile(bpe)) {
+            throw new IllegalStateException("no CLIP vocabulary at " + bpe.toAbsolutePath() + " (set SAM3_SHARED)");
+        }
+        return bpe;
+    }
+
+    /**
+     * Writes a checkpoint with every parameter of {@code config} under its official name (synthetic values) as
+     * {@code sam3.safetensors} in {@code dir}, and returns its path and size.
+     */
+    public static Path writeSyntheticCheckpoint(Sam3Config config, Path dir) throws IOException {
+        List<StoredTensor> tensors = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : Sam3Model.parameterShapes(config).entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) n *= d;
+            float[] v = new float[Math.toIntExact(n)];
+            SyntheticWeights.fill(e.getKey(), e.getValue(), v);
+            tensors.add(StoredTensor.ofFloats(e.getKey(), e.getValue(), v));
+        }
+        Path file = dir.resolve("sam3.safetensors");
+        SafetensorsWriter.write(file, tensors, Map.of("format", "pt"));
+        return file;
+    }
+
+    /** Deletes a directory tree, quietly. */
+    public static void deleteTree(Path dir) {
+        if (dir == null) return;
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    /** Sum of the peak usage of every heap memory pool since the JVM started, in bytes. */
+    public static long peakHeapBytes() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+        }
+        return sum;
+    }
+
+    /** Peak resident set size of this process (VmHWM), in bytes; -1 where /proc is not there. */
+    public static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    /**
+     * Appends one JSON line to the file named by {@value #STATS_PROPERTY} (if set): the benchmark, its parameters,
+     * the fork's peak heap and RSS, and {@code extra}. Called at the end of a trial.
+     */
+    public static void record(String benchmark, Map<String, ?> params, Map<String, ?> extra) {
+        String file = System.getProperty(STATS_PROPERTY);
+        if (file == null || file.isBlank()) return;
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("benchmark", benchmark);
+        line.put("params", params);
+        line.put("peakHeapBytes", peakHeapBytes());
+        line.put("peakRssBytes", peakRssBytes());
+        line.putAll(extra);
+        try {
+            String json = new ObjectMapper().writeValueAsString(line) + "\n";
+            Files.write(Paths.get(file), json.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.err.println("cannot record benchmark stats in " + file + ": " + e);
+        }
+    }
+}

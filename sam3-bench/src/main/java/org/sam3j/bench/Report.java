@@ -1,0 +1,499 @@
+package org.sam3j.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.sam3j.backend.openblas.OpenBlas;
+
+/**
+ * Runs the benchmark suite (or reads the results of an earlier run) and writes {@code results.md} and
+ * {@code results.json}: latency percentiles, throughput, peak heap and RSS per benchmark, the SGEMM rate of each
+ * CPU backend's engine measured in the same run (before and after the suite, to show the drift that other load on
+ * the machine causes), and for model work on CPU backends the <em>efficiency</em>: model flops ÷ median time ÷ the
+ * machine's SGEMM rate (OpenBLAS's, measured here), plus the same against the backend's own engine.
+ *
+ * <pre>
+ * java -cp sam3-bench/target/sam3-bench.jar org.sam3j.bench.Report [--out DIR] [--configs tiny,full]
+ *      [--backends openblas,cpu] [--skip NAME,...] [--machine TEXT] [--from DIR]
+ * </pre>
+ * {@code --from DIR} only rebuilds the tables from {@code DIR/jmh-*.json} and {@code DIR/stats.jsonl}. Suite steps
+ * (names for {@code --skip}): {@code sgemm}, {@code encode}, {@code prompt}, {@code startup}, {@code tokenizer},
+ * {@code checkpoint}. Full-size steps run fewer iterations (and the pure-Java prompts only at tiny size and the
+ * full-size start-up only on the best backend) to keep the suite near half an hour on two cores.
+ */
+public final class Report {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Report() {}
+
+    /** Command-line entry point. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                System.err.println("usage: Report [--out DIR] [--configs tiny,full] [--backends openblas,cpu] [--skip STEP,...]"
+                        + " [--machine TEXT] [--from DIR]");
+                System.exit(2);
+            }
+            opt.put(a.substring(2), args[++i]);
+        }
+        Path out = Paths.get(opt.getOrDefault("out", opt.getOrDefault("from", "sam3-bench/results")));
+        Files.createDirectories(out);
+        ObjectNode run;
+        Path runInfo = out.resolve("run.json");
+        if (!opt.containsKey("from")) {
+            List<String> configs = List.of(opt.getOrDefault("configs", "tiny,full").split(","));
+            List<String> backends = List.of(opt.getOrDefault("backends", "openblas,cpu").split(","));
+            List<String> skip = List.of(opt.getOrDefault("skip", "").split(","));
+            try (Stream<Path> old = Files.list(out)) {
+                for (Path p : old.collect(Collectors.toList())) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith("jmh-") || n.equals("stats.jsonl")) Files.delete(p);
+                }
+            }
+            run = JSON.createObjectNode();
+            run.put("started", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+            run.put("loadAverageAtStart", loadAverage());
+            runSuite(out, configs, backends, skip);
+            run.put("finished", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+            run.put("loadAverageAtEnd", loadAverage());
+            run.set("machine", machine(opt.get("machine")));
+            Files.writeString(runInfo, JSON.writeValueAsString(run));
+        } else {
+            run = Files.isRegularFile(runInfo) ? (ObjectNode) JSON.readTree(runInfo.toFile()) : JSON.createObjectNode();
+            if (opt.containsKey("machine")) run.set("machine", machine(opt.get("machine")));
+        }
+        ObjectNode results = tabulate(out, run);
+        Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(results));
+        Files.writeString(out.resolve("results.md"), markdown(results));
+        System.out.println("wrote " + out.resolve("results.md") + " and " + out.resolve("results.json"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Running
+    // ---------------------------------------------------------------------------------------------
+
+    private static void runSuite(Path out, List<String> configs, List<String> backends, List<String> skip)
+            throws RunnerException {
+        String stats = "-D" + BenchSupport.STATS_PROPERTY + "=" + out.resolve("stats.jsonl").toAbsolutePath();
+        String best = backends.get(0);
+        int step = 0;
+        if (!skip.contains("sgemm")) {
+            jmh(out, ++step + "-sgemm-before", stats, "SgemmBenchmark", Map.of("backend", backends), null, null);
+            if (backends.contains("openblas")) {
+                // the other threading of the OpenBLAS backend, for comparison
+                jmh(out, ++step + "-sgemm-openblas-threads", stats, "SgemmBenchmark",
+                        Map.of("backend", List.of("openblas"), "threading", List.of("openblas")), null, null);
+            }
+        }
+        if (!skip.contains("encode")) {
+            for (String c : configs) {
+                boolean full = c.equals("full");
+                jmh(out, ++step + "-encode-" + c, stats, "ImageEncoderBenchmark",
+                        Map.of("config", List.of(c), "backend", backends), full ? 1 : null, full ? 3 : null);
+            }
+        }
+        if (!skip.contains("encode") && backends.contains("openblas") && configs.contains("tiny")) {
+            jmh(out, ++step + "-encode-tiny-openblas-threads", stats, "ImageEncoderBenchmark",
+                    Map.of("config", List.of("tiny"), "backend", List.of("openblas"), "threading", List.of("openblas")), null, null);
+        }
+        if (!skip.contains("prompt")) {
+            for (String c : configs) {
+                boolean full = c.equals("full");
+                jmh(out, ++step + "-prompt-" + c, stats, "PromptBenchmark",
+                        Map.of("config", List.of(c), "backend", full ? List.of(best) : backends), full ? 1 : null, full ? 5 : null);
+            }
+        }
+        if (!skip.contains("startup")) {
+            for (String c : configs) {
+                boolean full = c.equals("full");
+                jmh(out, ++step + "-startup-" + c, stats, "StartupBenchmark",
+                        Map.of("config", List.of(c), "backend", full ? List.of(best) : backends), null, null, full ? 1 : 3);
+            }
+        }
+        if (!skip.contains("tokenizer")) {
+            jmh(out, ++step + "-tokenizer", stats, "TokenizerBenchmark", Map.of(), null, null);
+        }
+        if (!skip.contains("checkpoint")) {
+            jmh(out, ++step + "-checkpoint", stats, "CheckpointLoadBenchmark", Map.of("config", configs), null, null);
+        }
+        if (!skip.contains("sgemm")) {
+            jmh(out, ++step + "-sgemm-after", stats, "SgemmBenchmark", Map.of("backend", backends), null, null);
+        }
+    }
+
+    private static void jmh(Path out, String name, String stats, String benchmark, Map<String, List<String>> params,
+                            Integer warmups, Integer measurements) throws RunnerException {
+        jmh(out, name, stats, benchmark, params, warmups, measurements, null);
+    }
+
+    private static void jmh(Path out, String name, String stats, String benchmark, Map<String, List<String>> params,
+                            Integer warmups, Integer measurements, Integer forks) throws RunnerException {
+        System.out.println("== " + name + ": " + benchmark + " " + params);
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include("org\\.sam3j\\.bench\\." + benchmark + "\\.")
+                .jvmArgsAppend(stats)
+                .result(out.resolve(String.format(Locale.ROOT, "jmh-%s.json", name)).toString())
+                .resultFormat(ResultFormatType.JSON);
+        params.forEach((k, v) -> o.param(k, v.toArray(new String[0])));
+        if (warmups != null) o.warmupIterations(warmups);
+        if (measurements != null) o.measurementIterations(measurements);
+        if (forks != null) o.forks(forks);
+        new Runner(o.build()).run();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Machine
+    // ---------------------------------------------------------------------------------------------
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Paths.get("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+
+    private static ObjectNode machine(String text) {
+        ObjectNode m = JSON.createObjectNode();
+        if (text != null) m.put("description", text);
+        m.put("processors", Runtime.getRuntime().availableProcessors());
+        m.put("cpu", cpuModel());
+        m.put("memoryGiB", Math.round(totalMemoryKiB() / 1048576.0));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("openblas", OpenBlas.isAvailable() ? OpenBlas.version() + " (JavaCPP presets 1.5.13, linux-x86_64)"
+                : "unavailable: " + OpenBlas.failure());
+        return m;
+    }
+
+    private static String cpuModel() {
+        try {
+            String model = null;
+            String flags = "";
+            for (String l : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+                if (model == null && l.startsWith("model name")) model = l.substring(l.indexOf(':') + 1).trim();
+                if (flags.isEmpty() && l.startsWith("flags")) flags = l;
+            }
+            String simd = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2" : "no AVX2";
+            return (model != null ? model : "unknown") + ", " + simd;
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static long totalMemoryKiB() {
+        try {
+            for (String l : Files.readAllLines(Paths.get("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Tabulating
+    // ---------------------------------------------------------------------------------------------
+
+    /** Milliseconds per unit of a JMH score unit such as {@code s/op}. */
+    private static double msPer(String unit) {
+        String u = unit.substring(0, unit.indexOf('/'));
+        switch (u) {
+            case "s":
+                return 1000;
+            case "ms":
+                return 1;
+            case "us":
+                return 1e-3;
+            case "ns":
+                return 1e-6;
+            default:
+                throw new IllegalArgumentException("unit " + unit);
+        }
+    }
+
+    private static ObjectNode tabulate(Path dir, ObjectNode run) throws IOException {
+        List<JsonNode> stats = new ArrayList<>();
+        Path statsFile = dir.resolve("stats.jsonl");
+        if (Files.isRegularFile(statsFile)) {
+            for (String l : Files.readAllLines(statsFile, StandardCharsets.UTF_8)) if (!l.isBlank()) stats.add(JSON.readTree(l));
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.getFileName().toString().matches("jmh-.*\\.json"))
+                    .sorted((a, b) -> stepOf(a) - stepOf(b)).collect(Collectors.toList());
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        // SGEMM rates first: GFLOP/s per backend (before / after the suite)
+        Map<String, List<Double>> sgemm = new LinkedHashMap<>();
+        for (Path f : files) {
+            for (JsonNode r : JSON.readTree(f.toFile())) {
+                ObjectNode row = row(r, stats, f.getFileName().toString());
+                rows.add(row);
+                if (row.path("benchmark").asText().equals("SgemmBenchmark.sgemm")) {
+                    sgemm.computeIfAbsent(engineKey(row.path("params")), k -> new ArrayList<>())
+                            .add(row.path("gflopsPerSecond").asDouble());
+                }
+            }
+        }
+        ObjectNode rates = JSON.createObjectNode();
+        Map<String, Double> rate = new LinkedHashMap<>();
+        sgemm.forEach((b, list) -> {
+            ObjectNode n = rates.putObject(b);
+            ArrayNode a = n.putArray("runs");
+            list.forEach(a::add);
+            double mean = list.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            n.put("gflopsPerSecond", mean);
+            rate.put(b, mean);
+        });
+        Double machineRate = rate.getOrDefault("openblas", rate.values().stream().findFirst().orElse(null));
+        for (JsonNode n : rows) {
+            ObjectNode row = (ObjectNode) n;
+            if (!row.has("flops") || row.path("benchmark").asText().startsWith("Sgemm")) continue;
+            double sec = row.path("p50Ms").asDouble() / 1000;
+            double gfs = row.path("flops").asDouble() / sec / 1e9;
+            row.put("gflopsPerSecond", gfs);
+            if (machineRate != null) row.put("efficiency", gfs / machineRate);
+            Double own = rate.get(engineKey(row.path("params")));
+            if (own != null) row.put("efficiencyVsOwnGemm", gfs / own);
+        }
+        ObjectNode res = JSON.createObjectNode();
+        res.setAll(run);
+        res.set("sgemm", rates);
+        if (machineRate != null) res.put("machineSgemmGflopsPerSecond", machineRate);
+        res.set("results", rows);
+        return res;
+    }
+
+    /** {@code cpu}, {@code openblas}, or {@code openblas (own threads)} for the other threading. */
+    private static String engineKey(JsonNode params) {
+        String b = params.path("backend").asText();
+        return b.equals("openblas") && params.path("threading").asText("workers").equals("openblas") ? b + " (own threads)" : b;
+    }
+
+    private static int stepOf(Path p) {
+        String n = p.getFileName().toString().substring(4);
+        int dash = n.indexOf('-');
+        try {
+            return Integer.parseInt(n.substring(0, dash));
+        } catch (RuntimeException e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+
+    private static ObjectNode row(JsonNode r, List<JsonNode> stats, String file) {
+        ObjectNode row = JSON.createObjectNode();
+        String bench = r.path("benchmark").asText().replace("org.sam3j.bench.", "");
+        row.put("benchmark", bench);
+        row.put("mode", r.path("mode").asText());
+        row.put("file", file);
+        ObjectNode params = row.putObject("params");
+        r.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+        JsonNode pm = r.path("primaryMetric");
+        double ms = msPer(pm.path("scoreUnit").asText());
+        JsonNode pct = pm.path("scorePercentiles");
+        int samples = 0;
+        for (JsonNode fork : pm.path("rawData")) samples += fork.size();
+        if (pm.has("rawDataHistogram")) {
+            samples = 0;
+            for (JsonNode fork : pm.path("rawDataHistogram")) {
+                for (JsonNode iter : fork) for (JsonNode bin : iter) samples += bin.get(1).asInt();
+            }
+        }
+        row.put("samples", samples);
+        row.put("meanMs", pm.path("score").asDouble() * ms);
+        row.put("errorMs", pm.path("scoreError").isNumber() ? pm.path("scoreError").asDouble() * ms : Double.NaN);
+        row.put("p50Ms", pct.path("50.0").asDouble() * ms);
+        row.put("p90Ms", pct.path("90.0").asDouble() * ms);
+        row.put("p99Ms", pct.path("99.0").asDouble() * ms);
+        row.put("maxMs", pct.path("100.0").asDouble() * ms);
+        row.put("minMs", pct.path("0.0").asDouble() * ms);
+        row.put("throughputPerSecond", 1000.0 / (pm.path("score").asDouble() * ms));
+        // the matching trial's measurements (the last one recorded with these parameters)
+        String key = bench.contains(".") ? bench : bench;
+        for (JsonNode s : stats) {
+            String sb = s.path("benchmark").asText();
+            if (!(sb.equals(bench) || (!sb.contains(".") && bench.startsWith(sb + ".")))) continue;
+            boolean same = true;
+            var it = s.path("params").fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (params.has(e.getKey()) && !params.path(e.getKey()).asText().equals(e.getValue().asText())) same = false;
+            }
+            if (!same) continue;
+            row.put("peakHeapMiB", s.path("peakHeapBytes").asDouble() / 1048576);
+            row.put("peakRssMiB", s.path("peakRssBytes").asDouble() / 1048576);
+            s.fields().forEachRemaining(e -> {
+                if (!List.of("benchmark", "params", "peakHeapBytes", "peakRssBytes").contains(e.getKey())) row.set(e.getKey(), e.getValue());
+            });
+        }
+        if (bench.equals("SgemmBenchmark.sgemm") && row.has("flops")) {
+            row.put("gflopsPerSecond", row.path("flops").asDouble() / (row.path("meanMs").asDouble() / 1000) / 1e9);
+        }
+        assert key != null;
+        return row;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Markdown
+    // ---------------------------------------------------------------------------------------------
+
+    private static String f(double v, int digits) {
+        if (Double.isNaN(v)) return "–";
+        return String.format(Locale.ROOT, "%." + digits + "f", v);
+    }
+
+    /** A duration in a readable unit. */
+    private static String t(double ms) {
+        if (Double.isNaN(ms)) return "–";
+        if (ms >= 10000) return f(ms / 1000, 1) + " s";
+        if (ms >= 1000) return f(ms / 1000, 2) + " s";
+        if (ms >= 10) return f(ms, 0) + " ms";
+        if (ms >= 0.1) return f(ms, 2) + " ms";
+        return f(ms * 1000, 1) + " µs";
+    }
+
+    private static String markdown(JsonNode res) {
+        StringBuilder md = new StringBuilder();
+        JsonNode m = res.path("machine");
+        md.append("# sam3j benchmarks\n\n");
+        md.append("Generated by `org.sam3j.bench.Report` (JMH ").append("1.37").append(").\n\n");
+        md.append("- Run: ").append(res.path("started").asText("?")).append(" → ").append(res.path("finished").asText("?")).append('\n');
+        if (m.has("description")) md.append("- Machine: ").append(m.path("description").asText()).append('\n');
+        md.append("- CPU: ").append(m.path("processors").asInt()).append(" processors, ").append(m.path("cpu").asText())
+                .append("; ").append(m.path("memoryGiB").asInt()).append(" GiB\n");
+        md.append("- ").append(m.path("os").asText()).append("; ").append(m.path("java").asText()).append('\n');
+        md.append("- OpenBLAS: ").append(m.path("openblas").asText()).append('\n');
+        md.append("- Load average (1/5/15 min, runnable/total, last pid) at start: `").append(res.path("loadAverageAtStart").asText("?"))
+                .append("`, at end: `").append(res.path("loadAverageAtEnd").asText("?")).append("`\n\n");
+        md.append("Times are JMH single-shot or sampled times (p50 is the median); throughput is 1 / mean. Peak heap and\n"
+                + "RSS are the forked JVM's (heap pools' peak usage; `VmHWM`, which includes OpenBLAS's native weights).\n"
+                + "Efficiency = model flops (the graph's products, 2·m·n·k) ÷ median time ÷ the machine's SGEMM rate\n"
+                + "(OpenBLAS, measured in this run); \"vs own GEMM\" divides by the backend's own engine's rate instead.\n\n");
+
+        md.append("## SGEMM rate (5184 × 4736 × 1024, weight prepared, operands on the Java heap)\n\n");
+        md.append("| engine | runs (GFLOP/s) | mean GFLOP/s |\n|---|---|---|\n");
+        res.path("sgemm").fields().forEachRemaining(e -> {
+            List<String> runs = new ArrayList<>();
+            e.getValue().path("runs").forEach(x -> runs.add(f(x.asDouble(), 1)));
+            md.append("| ").append(e.getKey()).append(" | ").append(String.join(", ", runs)).append(" | ")
+                    .append(f(e.getValue().path("gflopsPerSecond").asDouble(), 1)).append(" |\n");
+        });
+        md.append('\n');
+
+        section(md, res, "Image encoding (1008×1008, ViT + both necks, synthetic weights)", "ImageEncoderBenchmark.encode", true);
+        section(md, res, "One prompt after setImage (cached embedding)", "PromptBenchmark.", false);
+        section(md, res, "Start-up: Sam3Model.build() on a checkpoint → first mask (fresh JVM per sample)", "StartupBenchmark.", false);
+        section(md, res, "Tokenizer", "TokenizerBenchmark.", false);
+        section(md, res, "Checkpoint loading (synthetic float32 safetensors, page cache warm; open + read every tensor)",
+                "CheckpointLoadBenchmark.", false);
+        return md.toString();
+    }
+
+    private static void section(StringBuilder md, JsonNode res, String title, String prefix, boolean flops) {
+        List<JsonNode> rows = new ArrayList<>();
+        res.path("results").forEach(r -> {
+            if (r.path("benchmark").asText().startsWith(prefix)) rows.add(r);
+        });
+        if (rows.isEmpty()) return;
+        md.append("## ").append(title).append("\n\n");
+        md.append("| benchmark | params | samples | p50 | p90 | max | mean ± err | throughput/s | peak heap MiB | peak RSS MiB |");
+        if (flops) md.append(" GFLOP | GFLOP/s | efficiency | vs own GEMM |");
+        md.append('\n');
+        md.append("|---|---|---|---|---|---|---|---|---|---|");
+        if (flops) md.append("---|---|---|---|");
+        md.append('\n');
+        for (JsonNode r : rows) {
+            List<String> ps = new ArrayList<>();
+            r.path("params").fields().forEachRemaining(e -> {
+                boolean dflt = (e.getKey().equals("threads") && e.getValue().asText().equals("0"))
+                        || (e.getKey().equals("threading") && (e.getValue().asText().equals("workers")
+                        || !r.path("params").path("backend").asText().equals("openblas")));
+                if (!dflt) ps.add(e.getKey() + "=" + e.getValue().asText());
+            });
+            String name = r.path("benchmark").asText();
+            md.append("| ").append(name.substring(name.indexOf('.') + 1)).append(" | ").append(String.join(" ", ps)).append(" | ")
+                    .append(r.path("samples").asInt()).append(" | ")
+                    .append(t(r.path("p50Ms").asDouble())).append(" | ")
+                    .append(t(r.path("p90Ms").asDouble())).append(" | ")
+                    .append(t(r.path("maxMs").asDouble())).append(" | ")
+                    .append(t(r.path("meanMs").asDouble())).append(" ± ").append(t(r.path("errorMs").asDouble(Double.NaN))).append(" | ")
+                    .append(f(r.path("throughputPerSecond").asDouble(), r.path("throughputPerSecond").asDouble() < 10 ? 3 : 0)).append(" | ")
+                    .append(r.has("peakHeapMiB") ? f(r.path("peakHeapMiB").asDouble(), 0) : "–").append(" | ")
+                    .append(r.has("peakRssMiB") ? f(r.path("peakRssMiB").asDouble(), 0) : "–").append(" |");
+            if (flops) {
+                md.append(' ').append(r.has("flops") ? f(r.path("flops").asDouble() / 1e9, 0) : "–").append(" | ")
+                        .append(r.has("gflopsPerSecond") ? f(r.path("gflopsPerSecond").asDouble(), 1) : "–").append(" | ")
+                        .append(r.has("efficiency") ? f(100 * r.path("efficiency").asDouble(), 0) + " %" : "–").append(" | ")
+                        .append(r.has("efficiencyVsOwnGemm") ? f(100 * r.path("efficiencyVsOwnGemm").asDouble(), 0) + " %" : "–").append(" |");
+            }
+            md.append('\n');
+        }
+        // extra lines: per-op profile of encodes, start-up split, set-image times
+        for (JsonNode r : rows) {
+            if (r.has("lastRunNanosByOp")) {
+                List<String> ops = new ArrayList<>();
+                r.path("lastRunNanosByOp").fields().forEachRemaining(e -> {
+                    double sec = e.getValue().asDouble() / 1e9;
+                    if (sec < 0.05) return;
+                    String s = e.getKey() + " " + f(sec, 2) + " s";
+                    JsonNode fl = r.path("flopsByOp").path(e.getKey());
+                    if (fl.isNumber()) s += " (" + f(fl.asDouble() / 1e9 / sec, 0) + " GFLOP/s)";
+                    ops.add(s);
+                });
+                md.append("\n").append(r.path("params").path("config").asText()).append(" on ")
+                        .append(engineKey(r.path("params"))).append(", last run by operation: ")
+                        .append(String.join(", ", ops)).append('\n');
+            }
+            if (r.has("toFirstMaskNanos")) {
+                md.append("\n").append(r.path("params").path("config").asText()).append(" on ").append(r.path("params").path("backend").asText())
+                        .append(" (last fork): build ").append(t(r.path("buildNanos").asDouble() / 1e6))
+                        .append(", first setImage ").append(t(r.path("firstSetImageNanos").asDouble() / 1e6))
+                        .append(", first prompt ").append(t(r.path("firstPromptNanos").asDouble() / 1e6))
+                        .append(", total ").append(t(r.path("toFirstMaskNanos").asDouble() / 1e6)).append('\n');
+            }
+            if (r.has("setImageNanos") && r.path("benchmark").asText().endsWith("textPrompt")) {
+                double enc = r.path("setImageNanos").asDouble() / 1e6;
+                md.append("\n").append(r.path("params").path("config").asText()).append(" on ").append(r.path("params").path("backend").asText())
+                        .append(": a steady-state setImage took ").append(t(enc)).append("; the median text prompt is ")
+                        .append(f(100 * r.path("p50Ms").asDouble() / enc, 1)).append(" % of it\n");
+            }
+            if (r.has("fileBytes")) {
+                double mb = r.path("fileBytes").asDouble() / 1048576;
+                md.append("\n").append(r.path("params").path("config").asText()).append(": ").append(f(mb, 0)).append(" MiB file, ")
+                        .append(f(mb / 1024 / (r.path("p50Ms").asDouble() / 1000), 2)).append(" GiB/s at the median\n");
+            }
+        }
+        md.append('\n');
+    }
+
+    @SuppressWarnings("unused")
+    private static String join(double[] v) {
+        return Arrays.stream(v).mapToObj(x -> f(x, 1)).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,490 @@
+package org.sam3j.backend.openblas;
+
+import java.nio.FloatBuffer;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.javacpp.FloatPointer;
+import org.sam3j.backend.cpu.AttentionProblem;
+import org.sam3j.backend.cpu.GemmEngine;
+import org.sam3j.backend.cpu.Parallel;
+import org.sam3j.backend.cpu.SoftmaxColumns;
+
+/**
+ * A {@link GemmEngine} on OpenBLAS's {@code cblas_sgemm}.
+ *
+ * <h2>Memory</h2>
+ * The CPU backend keeps activations in one large {@code float[]} arena. JavaCPP passes a Java array to native
+ * code with {@code GetFloatArrayElements}, which on HotSpot copies the <em>whole</em> array in and out on every
+ * call, and a heap {@code FloatBuffer} the same way; so nothing from the Java heap is handed to OpenBLAS directly.
+ * Instead:
+ * <ul>
+ *   <li>constant operands (weights) are copied once into native memory by {@link #prepare} (and freed when the
+ *       backend closes);</li>
+ *   <li>activations are staged: each task copies its block of rows of A into a native buffer, OpenBLAS writes C
+ *       into another (pre-filled with the bias, so that {@code beta = 1} adds it for free), and the rows are
+ *       copied back. The copies are bulk memory copies (direct-buffer {@code get}/{@code put}), one per row at
+ *       most, costing O(M·(K+N)) against the product's O(M·N·K). Staging buffers are pooled and reused across
+ *       calls, so nothing is allocated per call once they have grown.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * {@link Threading#WORKERS} (the default) sets OpenBLAS to one thread and lets the backend's Java workers split
+ * M into row blocks (handed out dynamically, two or more per worker), each worker staging its block and calling
+ * single-threaded OpenBLAS; the copies are parallel too, and no OpenBLAS thread spins between products while the
+ * Java kernels run. {@link Threading#OPENBLAS} calls OpenBLAS once per product from the caller, with OpenBLAS's
+ * own threads set to the backend's thread count. OpenBLAS's thread setting is process-wide: the engine created
+ * last decides it.
+ */
+public final class OpenBlasGemm implements GemmEngine {
+    /** Who runs the threads of a product. */
+    public enum Threading {
+        /** Java workers over row blocks, one OpenBLAS thread each. */
+        WORKERS,
+        /** One call per product, OpenBLAS's own threads. */
+        OPENBLAS;
+
+        /** Parses {@code workers} or {@code openblas}. */
+        public static Threading parse(String s) {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** Largest staging buffer of A or C rows per task, in floats (32 MiB). */
+    static final long MAX_STAGE_FLOATS = 8L << 20;
+    /** Products below this many flops run on the calling thread. */
+    static final long SERIAL_FLOPS = 8L << 20;
+    /** Fewest rows in a parallel task. */
+    static final int MIN_ROWS = 32;
+
+    /**
+     * System property: {@code openblas} computes attention as two OpenBLAS products per head around a Java softmax
+     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel, which was
+     * measured faster on this project's 2-core AVX-512 machine (the softmax between the products, and copying the
+     * scores between native and heap memory, cost more than the products save).
+     */
+    public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
+
+    private final int threads;
+    private final Threading threading;
+    private final boolean blasAttention;
+    private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
+
+    /**
+     * An engine for a backend with {@code threads} threads.
+     *
+     * @throws IllegalStateException if OpenBLAS does not load
+     */
+    public OpenBlasGemm(int threads, Threading threading) {
+        this(threads, threading, "openblas".equalsIgnoreCase(System.getProperty(ATTENTION_PROPERTY, "java")));
+    }
+
+    /**
+     * An engine for a backend with {@code threads} threads.
+     *
+     * @param blasAttention compute attention with OpenBLAS products ({@link #attention}) instead of leaving it to
+     *                      the Java kernel
+     * @throws IllegalStateException if OpenBLAS does not load
+     */
+    public OpenBlasGemm(int threads, Threading threading, boolean blasAttention) {
+        OpenBlas.requireLoaded();
+        this.blasAttention = blasAttention;
+        this.threads = Math.max(1, threads);
+        this.threading = threading;
+        OpenBlas.setThreads(threading == Threading.OPENBLAS ? this.threads : 1);
+    }
+
+    /** How products are threaded. */
+    public Threading threading() {
+        return threading;
+    }
+
+    @Override
+    public String name() {
+        return "openblas";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Native buffers
+    // ---------------------------------------------------------------------------------------------
+
+    /** A native float buffer that grows on demand. */
+    static final class NativeBuffer {
+        FloatPointer ptr;
+        FloatBuffer buf;
+        long capacity;
+
+        FloatPointer ensure(long floats) {
+            if (floats > capacity) {
+                release();
+                long cap = Math.max(floats, Math.min(capacity * 3 / 2, Integer.MAX_VALUE - 8));
+                ptr = new FloatPointer(cap);
+                if (ptr.isNull()) throw new OutOfMemoryError("cannot allocate " + cap * 4 + " bytes of native memory");
+                buf = ptr.asBuffer();
+                capacity = cap;
+            }
+            return ptr;
+        }
+
+        void release() {
+            if (ptr != null) ptr.close();
+            ptr = null;
+            buf = null;
+            capacity = 0;
+        }
+    }
+
+    /**
+     * The buffers one task uses: native rows of A, op(B) when it is not prepared, rows of C; and, for attention,
+     * heap rows of the transposed scores and per-query scratch.
+     */
+    static final class Stage {
+        final NativeBuffer a = new NativeBuffer();
+        final NativeBuffer b = new NativeBuffer();
+        final NativeBuffer c = new NativeBuffer();
+        float[][] scores = new float[0][];
+        int scoresWidth;
+        float[] max = new float[0];
+        float[] sum = new float[0];
+        float[] tmp = new float[0];
+        float[] row = new float[0];
+
+        /** Room for {@code keys} score rows of {@code width} queries, and rows of {@code dv} outputs. */
+        void ensureScores(int keys, int width, int dv) {
+            if (scores.length < keys || scoresWidth < width) {
+                int w = Math.max(width, scoresWidth);
+                float[][] rows = new float[Math.max(keys, scores.length)][];
+                for (int j = 0; j < rows.length; j++) rows[j] = new float[w];
+                scores = rows;
+                scoresWidth = w;
+            }
+            if (max.length < width) {
+                max = new float[width];
+                sum = new float[width];
+                tmp = new float[width];
+            }
+            if (row.length < dv) row = new float[dv];
+        }
+
+        void release() {
+            a.release();
+            b.release();
+            c.release();
+        }
+    }
+
+    private Stage take() {
+        if (closed) throw new IllegalStateException("OpenBLAS engine is closed");
+        Stage s = pool.poll();
+        return s != null ? s : new Stage();
+    }
+
+    private void give(Stage s) {
+        if (closed) {
+            s.release();
+        } else {
+            pool.offer(s);
+        }
+    }
+
+    /** Copies {@code rows × cols} values at {@code src[off + r·ld + j]} to {@code dst[index + r·cols + j]}. */
+    static void load(FloatBuffer dst, int index, float[] src, int off, int ld, int rows, int cols) {
+        if (ld == cols) {
+            dst.put(index, src, off, rows * cols);
+        } else {
+            for (int r = 0; r < rows; r++) dst.put(index + r * cols, src, off + r * ld, cols);
+        }
+    }
+
+    /** Copies {@code rows × cols} values at {@code src[index + r·cols + j]} to {@code dst[off + r·ld + j]}. */
+    static void store(FloatBuffer src, int index, float[] dst, int off, int ld, int rows, int cols) {
+        if (ld == cols) {
+            src.get(index, dst, off, rows * cols);
+        } else {
+            for (int r = 0; r < rows; r++) src.get(index + r * cols, dst, off + r * ld, cols);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Prepared operands
+    // ---------------------------------------------------------------------------------------------
+
+    /** op(B) in native memory: {@code [K, N]} (ld N), or {@code [N, K]} (ld K) used transposed. */
+    static final class Matrix implements Prepared, AutoCloseable {
+        final int k;
+        final int n;
+        final boolean trans;
+        final int ld;
+        private FloatPointer ptr;
+
+        Matrix(int k, int n, boolean trans) {
+            this.k = k;
+            this.n = n;
+            this.trans = trans;
+            this.ld = trans ? Math.max(1, k) : Math.max(1, n);
+            this.ptr = new FloatPointer(Math.max(1L, (long) k * n));
+            if (ptr.isNull()) throw new OutOfMemoryError("cannot allocate " + 4L * k * n + " bytes of native memory");
+        }
+
+        @Override
+        public int k() {
+            return k;
+        }
+
+        @Override
+        public int n() {
+            return n;
+        }
+
+        FloatPointer ptr() {
+            FloatPointer p = ptr;
+            if (p == null) throw new IllegalStateException("prepared matrix was released (backend closed)");
+            return p;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (ptr != null) ptr.close();
+            ptr = null;
+        }
+    }
+
+    @Override
+    public Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        Matrix m = new Matrix(k, n, transB);
+        if ((long) k * n > 0) {
+            FloatBuffer dst = m.ptr().asBuffer();
+            if (transB) {
+                load(dst, 0, b, bOff, ldb, n, k);
+            } else {
+                load(dst, 0, b, bOff, ldb, k, n);
+            }
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Products
+    // ---------------------------------------------------------------------------------------------
+
+    /** What a task does with its rows {@code [r0, r0 + rows)} of A and C. */
+    @FunctionalInterface
+    private interface RowTask {
+        void run(Stage s, int r0, int rows);
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared pb, float[] c, int cOff, int ldc,
+                     float[] bias) {
+        Matrix b = (Matrix) pb;
+        int n = b.n;
+        int k = b.k;
+        if (m <= 0 || n <= 0) return;
+        FloatPointer bp = b.ptr();
+        run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias));
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+        if (m <= 0 || n <= 0) return;
+        Stage sb = take();
+        try {
+            int ld = transB ? Math.max(1, k) : Math.max(1, n);
+            sb.b.ensure(Math.max(1L, (long) k * n));
+            if (transB) {
+                load(sb.b.buf, 0, b, bOff, ldb, n, k);
+            } else {
+                load(sb.b.buf, 0, b, bOff, ldb, k, n);
+            }
+            FloatPointer bp = sb.b.ptr;
+            run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, ld, transB, c, cOff, ldc, bias));
+        } finally {
+            give(sb);
+        }
+    }
+
+    /** Rows {@code [r0, r0 + rows)} of C: stage A, pre-fill C with the bias, multiply, copy C back. */
+    private static void rowBlock(Stage s, int r0, int rows, int n, int k, float[] a, int aOff, int lda,
+                                 FloatPointer b, int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+        s.c.ensure((long) rows * n);
+        if (k == 0) {
+            // OpenBLAS returns early for K = 0 without applying beta; C is the bias (or zero)
+            for (int r = 0; r < rows; r++) {
+                int dst = cOff + (r0 + r) * ldc;
+                if (bias != null) {
+                    System.arraycopy(bias, 0, c, dst, n);
+                } else {
+                    java.util.Arrays.fill(c, dst, dst + n, 0f);
+                }
+            }
+            return;
+        }
+        s.a.ensure((long) rows * k);
+        load(s.a.buf, 0, a, aOff + r0 * lda, lda, rows, k);
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) s.c.buf.put(r * n, bias, 0, n);
+        }
+        OpenBlas.sgemm(false, transB, rows, n, k, 1f, s.a.ptr, k, b, ldb, bias != null ? 1f : 0f, s.c.ptr, n);
+        store(s.c.buf, 0, c, cOff + r0 * ldc, ldc, rows, n);
+    }
+
+    /** Splits the rows of a product into tasks and runs them (see the class comment). */
+    private void run(Parallel par, int m, int n, int k, RowTask task) {
+        long flops = 2L * m * n * Math.max(1, k);
+        int maxRows = (int) Math.max(1, Math.min(m, MAX_STAGE_FLOATS / Math.max(1, Math.max(k, n))));
+        int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        if (threading == Threading.OPENBLAS || workers <= 1 || flops < SERIAL_FLOPS || m < 2 * MIN_ROWS) {
+            Stage s = take();
+            try {
+                for (int r0 = 0; r0 < m; r0 += maxRows) task.run(s, r0, Math.min(maxRows, m - r0));
+            } finally {
+                give(s);
+            }
+            return;
+        }
+        // two or more row blocks per worker, handed out dynamically (a core may be busy elsewhere)
+        int per = Math.max(MIN_ROWS, Math.min(maxRows, (m + 2 * workers - 1) / (2 * workers)));
+        int tasks = (m + per - 1) / per;
+        AtomicInteger next = new AtomicInteger();
+        par.forRange(Math.min(workers, tasks), 1, (w, from, to) -> {
+            Stage s = take();
+            try {
+                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                    task.run(s, t * per, Math.min(per, m - t * per));
+                }
+            } finally {
+                give(s);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Attention
+    // ---------------------------------------------------------------------------------------------
+
+    /** Attention with fewer flops than this runs on the Java kernel. */
+    static final long ATTENTION_MIN_FLOPS = 4L << 20;
+    /** Most queries per attention task. */
+    static final int ATTENTION_BLOCK = 256;
+
+    /**
+     * Attention as two products per (batch, head, block of queries), softmax in Java in between:
+     * <ol>
+     *   <li>q, k and v are copied once into native memory (heads stay interleaved: a head is a column block
+     *       with row stride {@code H·D});</li>
+     *   <li>{@code Sᵀ = scale · K_h · Q_blockᵀ} ({@code Tk × rows}) by OpenBLAS;</li>
+     *   <li>its rows are copied to the heap, the bias added, and {@link SoftmaxColumns#exp} computes the weights
+     *       with the vectorised column loops of the pure-Java attention (two passes: maxima, then exponentials
+     *       and sums), and the rows go back;</li>
+     *   <li>{@code O = (Pᵀ)ᵀ · V_h} ({@code rows × Dv}) by OpenBLAS, divided by the sums into y.</li>
+     * </ol>
+     * Small problems (the prompt decoders' few queries) stay on the Java kernel, which is faster there.
+     */
+    @Override
+    public boolean attention(Parallel par, AttentionProblem p) {
+        if (!blasAttention || p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
+        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
+        final int ldq = h * d, ldv = h * dv;
+        Stage ops = take();
+        try {
+            ops.a.ensure((long) b * tq * ldq);
+            ops.b.ensure((long) b * tk * ldq);
+            ops.c.ensure((long) b * tk * ldv);
+            ops.a.buf.put(0, p.q(), p.qOff(), b * tq * ldq);
+            ops.b.buf.put(0, p.k(), p.kOff(), b * tk * ldq);
+            ops.c.buf.put(0, p.v(), p.vOff(), b * tk * ldv);
+            final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+            int blocks = (tq + ATTENTION_BLOCK - 1) / ATTENTION_BLOCK;
+            while ((long) b * h * blocks < 2L * workers && (tq + blocks) / (blocks + 1) >= 64) blocks++;
+            final int nBlocks = blocks;
+            final int block = (tq + nBlocks - 1) / nBlocks;
+            final int tasks = b * h * nBlocks;
+            final AtomicInteger next = new AtomicInteger();
+            Parallel.WorkerRangeBody body = (w, from, to) -> {
+                Stage s = take();
+                try {
+                    s.ensureScores(tk, block, dv);
+                    s.a.ensure((long) tk * block);
+                    s.c.ensure((long) block * dv);
+                    FloatPointer qv = new FloatPointer(ops.a.ptr);
+                    FloatPointer kv = new FloatPointer(ops.b.ptr);
+                    FloatPointer vv = new FloatPointer(ops.c.ptr);
+                    for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                        int bi = t / (h * nBlocks);
+                        int hi = (t / nBlocks) % h;
+                        int q0 = (t % nBlocks) * block;
+                        int rows = Math.min(block, tq - q0);
+                        if (rows <= 0) continue;
+                        qv.position((long) (bi * tq + q0) * ldq + (long) hi * d);
+                        kv.position((long) bi * tk * ldq + (long) hi * d);
+                        vv.position((long) bi * tk * ldv + (long) hi * dv);
+                        attentionBlock(s, p, qv, kv, vv, bi, hi, q0, rows);
+                    }
+                } finally {
+                    give(s);
+                }
+            };
+            if (workers <= 1 || tasks == 1) {
+                body.run(0, 0, 1);
+            } else {
+                par.forRange(Math.min(workers, tasks), 1, body);
+            }
+        } finally {
+            give(ops);
+        }
+        return true;
+    }
+
+    /** One (batch, head, block of queries); see {@link #attention}. */
+    private static void attentionBlock(Stage s, AttentionProblem p, FloatPointer q, FloatPointer k, FloatPointer v,
+                                       int bi, int hi, int q0, int rows) {
+        final int tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
+        final float[][] sT = s.scores;
+        final FloatBuffer st = s.a.buf;
+        // Sᵀ = scale · K · Qᵀ
+        OpenBlas.sgemm(false, true, tk, rows, d, p.scale(), k, h * d, q, h * d, 0f, s.a.ptr, rows);
+        for (int j = 0; j < tk; j++) st.get(j * rows, sT[j], 0, rows);
+        float[] bias = p.bias();
+        if (bias != null) {
+            int base = p.biasOff() + ((p.biasB() == 1 ? 0 : bi) * p.biasH() + (p.biasH() == 1 ? 0 : hi)) * p.biasTq() * tk;
+            if (p.biasTq() == 1) {
+                for (int j = 0; j < tk; j++) {
+                    float bj = bias[base + j];
+                    float[] r = sT[j];
+                    for (int i = 0; i < rows; i++) r[i] += bj;
+                }
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    int br = base + (q0 + i) * tk;
+                    for (int j = 0; j < tk; j++) sT[j][i] += bias[br + j];
+                }
+            }
+        }
+        SoftmaxColumns.exp(sT, tk, rows, s.max, s.sum, s.tmp);
+        for (int j = 0; j < tk; j++) st.put(j * rows, sT[j], 0, rows);
+        // O = P · V with P = (Pᵀ)ᵀ
+        OpenBlas.sgemm(true, false, rows, dv, tk, 1f, s.a.ptr, rows, v, h * dv, 0f, s.c.ptr, dv);
+        final float[] y = p.y();
+        final float[] row = s.row;
+        final float[] sum = s.sum;
+        for (int i = 0; i < rows; i++) {
+            s.c.buf.get(i * dv, row, 0, dv);
+            float inv = 1f / sum[i];
+            int dst = p.yOff() + ((bi * tq + q0 + i) * h + hi) * dv;
+            for (int c = 0; c < dv; c++) y[dst + c] = row[c] * inv;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
+    }
+
+    @Override
+    public String toString() {
+        return "OpenBlasGemm[" + OpenBlas.version() + ", " + threads + " threads, " + threading + "]";
+    }
+}
