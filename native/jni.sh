@@ -41,10 +41,15 @@ if [ -f "$jni" ] && [ "$jni" -nt "$lib" ] && [ "$jni" -nt "$binding" ] && [ "$jn
   exit 0
 fi
 echo "sam3j cuda: building the JNI library with JavaCPP's Builder"
-"$java_home/bin/java" -cp "$classpath" org.bytedeco.javacpp.tools.Builder \
+log="$here/target/native/jni-build.log"
+mkdir -p "$(dirname "$log")"
+if ! "$java_home/bin/java" -cp "$classpath" org.bytedeco.javacpp.tools.Builder \
   -d "$dest" \
   -Dplatform.includepath="$here/include" \
   -Dplatform.linkpath="$here/target/native/lib" \
-  org.sam3j.backend.cuda.CudaKernels
+  org.sam3j.backend.cuda.CudaKernels > "$log" 2>&1; then
+  cat "$log" >&2
+  echo "[ERROR] sam3j cuda: JavaCPP's Builder failed (log above, also in $log)" >&2
+  exit 1
+fi
 cp -p "$lib" "$dest/libsam3cuda.so"
-ls -l "$dest"
