@@ -398,6 +398,7 @@ public final class Report {
                 .append("; ").append(m.path("memoryGiB").asInt()).append(" GiB\n");
         md.append("- ").append(m.path("os").asText()).append("; ").append(m.path("java").asText()).append('\n');
         md.append("- OpenBLAS: ").append(m.path("openblas").asText()).append('\n');
+        if (res.has("notes")) md.append("- Notes: ").append(res.path("notes").asText()).append('\n');
         md.append("- Load average (1/5/15 min, runnable/total, last pid) at start: `").append(res.path("loadAverageAtStart").asText("?"))
                 .append("`, at end: `").append(res.path("loadAverageAtEnd").asText("?")).append("`\n\n");
         md.append("Times are JMH single-shot or sampled times (p50 is the median); throughput is 1 / mean. Peak heap and\n"
