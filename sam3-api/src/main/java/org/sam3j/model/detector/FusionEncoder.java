@@ -8,18 +8,18 @@ import org.sam3j.model.Sam3Config;
 
 /**
  * The fusion encoder ({@code transformer.encoder}): pre-norm layers over the 72² image tokens that
- * attend to each other and to the prompt. The prompt itself is not changed. No final norm.
+ * attend to each other (sine positions on queries and keys) and to the prompt (no positions, padding masked). The prompt itself is not changed. No final norm.
  */
 public final class FusionEncoder {
     /** Prefix in the official checkpoint. */
     public static final String PREFIX = "detector.transformer.encoder";
 
-    private final List<FusionEncoderLayer> layers = new ArrayList<>();
+    private final List<EncoderLayer> layers = new ArrayList<>();
 
     /** Declares the parameters. */
     public FusionEncoder(Graph g, Sam3Config config) {
         for (int i = 0; i < config.fusionEncoderLayers(); i++) {
-            layers.add(new FusionEncoderLayer(g, PREFIX + ".layers." + i, config.dModel()));
+            layers.add(new EncoderLayer(g, PREFIX + ".layers." + i, config.dModel()));
         }
     }
 
@@ -32,7 +32,7 @@ public final class FusionEncoder {
      */
     public Tensor forward(Tensor image, Tensor pos, Tensor prompt, Tensor promptBias) {
         Tensor x = image;
-        for (FusionEncoderLayer layer : layers) x = layer.forward(x, pos, prompt, promptBias);
+        for (EncoderLayer layer : layers) x = layer.forward(x, pos, prompt, prompt, promptBias);
         return x;
     }
 }

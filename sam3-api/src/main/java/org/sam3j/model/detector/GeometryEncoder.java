@@ -31,7 +31,7 @@ public final class GeometryEncoder {
     private final LayerNorm imgPreNorm;
     private final Linear finalProj;
     private final LayerNorm norm;
-    private final List<PromptEncoderLayer> encode = new ArrayList<>();
+    private final List<EncoderLayer> encode = new ArrayList<>();
     private final LayerNorm encodeNorm;
 
     /** Declares the parameters. */
@@ -47,7 +47,7 @@ public final class GeometryEncoder {
         this.finalProj = new Linear(g, PREFIX + ".final_proj", d, d, true);
         this.norm = new LayerNorm(g, PREFIX + ".norm", d, 1e-5f);
         for (int i = 0; i < config.geometryEncoderLayers(); i++) {
-            encode.add(new PromptEncoderLayer(g, PREFIX + ".encode." + i, d));
+            encode.add(new EncoderLayer(g, PREFIX + ".encode." + i, d));
         }
         this.encodeNorm = new LayerNorm(g, PREFIX + ".encode_norm", d, 1e-5f);
     }
@@ -69,7 +69,7 @@ public final class GeometryEncoder {
         }
         Tensor x = norm.forward(finalProj.forward(tokens));
         Tensor keys = g.add(image, pos);
-        for (PromptEncoderLayer layer : encode) x = layer.forward(x, image, keys);
+        for (EncoderLayer layer : encode) x = layer.forward(x, null, keys, image, null);
         return encodeNorm.forward(x);
     }
 

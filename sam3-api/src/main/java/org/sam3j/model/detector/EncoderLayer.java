@@ -7,10 +7,11 @@ import org.sam3j.model.nn.Linear;
 import org.sam3j.model.nn.MultiheadAttention;
 
 /**
- * A pre-norm layer of the fusion encoder: image self-attention with sine positions on queries and
- * keys, cross-attention to the prompt (no positions, padded prompt tokens masked), ReLU feed-forward.
+ * The reference's pre-norm {@code TransformerEncoderLayer} as the fusion and geometry encoders use it:
+ * self-attention (positions on queries and keys when given), cross-attention to a memory
+ * ({@code cross_attn_image}), ReLU feed-forward, each as {@code x += f(norm_i(x))}.
  */
-final class FusionEncoderLayer {
+final class EncoderLayer {
     private final Graph g;
     private final LayerNorm norm1;
     private final MultiheadAttention selfAttn;
@@ -20,7 +21,7 @@ final class FusionEncoderLayer {
     private final Linear linear1;
     private final Linear linear2;
 
-    FusionEncoderLayer(Graph g, String prefix, int d) {
+    EncoderLayer(Graph g, String prefix, int d) {
         this.g = g;
         this.norm1 = new LayerNorm(g, prefix + ".norm1", d, 1e-5f);
         this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, 8);
@@ -31,12 +32,19 @@ final class FusionEncoderLayer {
         this.linear2 = new Linear(g, prefix + ".linear2", 2048, d, true);
     }
 
-    Tensor forward(Tensor x, Tensor pos, Tensor prompt, Tensor promptBias) {
+    /**
+     * @param x          tokens {@code [T, d]}
+     * @param pos        positions added to the self-attention queries and keys, or null for none
+     * @param memoryKeys cross-attention keys {@code [M, d]} (the memory, plus its positions where used)
+     * @param memory     cross-attention values {@code [M, d]}
+     * @param memoryBias key-padding bias {@code [1, 1, 1, M]}, or null
+     */
+    Tensor forward(Tensor x, Tensor pos, Tensor memoryKeys, Tensor memory, Tensor memoryBias) {
         Tensor t = norm1.forward(x);
-        Tensor qk = g.add(t, pos);
+        Tensor qk = pos != null ? g.add(t, pos) : t;
         x = g.add(x, selfAttn.forward(qk, qk, t, null));
         t = norm2.forward(x);
-        x = g.add(x, crossAttnImage.forward(t, prompt, prompt, promptBias));
+        x = g.add(x, crossAttnImage.forward(t, memoryKeys, memory, memoryBias));
         t = norm3.forward(x);
         return g.add(x, linear2.forward(g.relu(linear1.forward(t))));
     }
