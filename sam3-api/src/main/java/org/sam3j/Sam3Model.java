@@ -81,8 +81,9 @@ public final class Sam3Model implements AutoCloseable {
         }
     }
 
-    private Sam3Model(Builder b, WeightStore weights, AutoCloseable ownedWeights, ClipTokenizer tokenizer) {
-        this.config = b.config;
+    private Sam3Model(Builder b, Sam3Config config, WeightStore weights, AutoCloseable ownedWeights,
+                      ClipTokenizer tokenizer) {
+        this.config = config;
         this.weights = weights;
         this.ownedWeights = ownedWeights;
         this.ownsBackend = b.backend == null;
@@ -180,7 +181,11 @@ public final class Sam3Model implements AutoCloseable {
         return concept;
     }
 
-    /** Tokenizes and encodes a phrase, from the cache when the same tokens were seen. */
+    /**
+     * Tokenizes and encodes a phrase, from the cache when the same tokens were seen.
+     *
+     * @throws IllegalArgumentException if the phrase does not fit the text encoder's context
+     */
     ConceptModel.TextFeatures textFeatures(String phrase) {
         checkOpen();
         if (tokenizer == null) {
@@ -188,7 +193,7 @@ public final class Sam3Model implements AutoCloseable {
                     + "(vocab.json + merges.txt or " + ClipTokenizer.BPE_FILE_NAME + "); set one with "
                     + "Sam3Model.Builder.tokenizer(path)");
         }
-        TokenizedText t = tokenizer.tokenize(phrase);
+        TokenizedText t = tokenizer.tokenizeWhole(phrase);
         TokenKey key = new TokenKey(t.ids());
         synchronized (this) {
             ConceptModel.TextFeatures f = textCache.get(key);
@@ -233,7 +238,7 @@ public final class Sam3Model implements AutoCloseable {
     public static final class Builder {
         private Path checkpoint;
         private boolean synthetic;
-        private Sam3Config config = Sam3Config.released();
+        private Sam3Config config; // null: the checkpoint's own (or the released architecture for synthetic weights)
         private Path tokenizerPath;
         private Backend backend;
         private int threads;
@@ -258,7 +263,11 @@ public final class Sam3Model implements AutoCloseable {
             return this;
         }
 
-        /** The architecture (default: the released SAM 3). */
+        /**
+         * The architecture. Default: inferred from the checkpoint's layer stacks (see
+         * {@link CheckpointWeights#inferConfig()}); the released SAM 3 for synthetic weights. When set for a
+         * checkpoint, its depths must match the file's.
+         */
         public Builder config(Sam3Config config) {
             this.config = Objects.requireNonNull(config, "config");
             return this;
@@ -313,12 +322,20 @@ public final class Sam3Model implements AutoCloseable {
                     : Files.isDirectory(tokenizerPath) ? ClipTokenizer.fromDirectory(tokenizerPath)
                     : ClipTokenizer.fromBpeFile(tokenizerPath);
             if (synthetic) {
-                return new Sam3Model(this, SyntheticWeights.of(parameterShapes(config)), null, tok);
+                Sam3Config c = config != null ? config : Sam3Config.released();
+                return new Sam3Model(this, c, SyntheticWeights.of(parameterShapes(c)), null, tok);
             }
             CheckpointWeights w = CheckpointWeights.open(checkpoint);
             try {
+                Sam3Config c = config;
+                if (c == null) {
+                    c = w.inferConfig();
+                    if (!c.isReleasedArchitecture()) LOG.info("architecture inferred from {}: {}", checkpoint, c);
+                } else {
+                    w.checkDepths(c);
+                }
                 if (tok == null) tok = findTokenizer(checkpoint);
-                return new Sam3Model(this, w, w, tok);
+                return new Sam3Model(this, c, w, w, tok);
             } catch (IOException | RuntimeException e) {
                 w.close();
                 throw e;

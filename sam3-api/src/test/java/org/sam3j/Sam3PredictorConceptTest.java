@@ -44,9 +44,17 @@ class Sam3PredictorConceptTest {
         if (truck != null) truck.close();
     }
 
-    /** The reference's kept scores, best first. */
+    /**
+     * The reference's kept scores, best first, of the instances with mask pixels (the API does not return a
+     * kept query whose mask is empty at the original size).
+     */
     private static float[] referenceScores(String key) throws Exception {
-        float[] s = truck.whole(key + ".final_scores").orElseThrow().toFloats();
+        float[] all = truck.whole(key + ".final_scores").orElseThrow().toFloats();
+        float[] area = truck.whole(key + ".final_mask_area").orElseThrow().toFloats();
+        float[] s = new float[all.length];
+        int n = 0;
+        for (int i = 0; i < all.length; i++) if (area[i] > 0) s[n++] = all[i];
+        s = Arrays.copyOf(s, n);
         Arrays.sort(s);
         float[] r = new float[s.length];
         for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i];

@@ -2,10 +2,8 @@ package org.sam3j.hub;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Paths in the on-disk cache. Per repository {@code owner/name}:
@@ -90,18 +88,9 @@ final class CacheLayout {
         Path tmp = Files.createTempFile(ref.getParent(), ".ref-", ".tmp");
         try {
             Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            moveAtomically(tmp, ref);
+            org.sam3j.io.AtomicFiles.move(tmp, ref);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** Moves {@code from} onto {@code to}, atomically where the file system allows it. */
-    static void moveAtomically(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -265,7 +265,7 @@ final class FileDownloader {
     }
 
     private void complete(String file, Path partial, Path target, long size) throws IOException {
-        CacheLayout.moveAtomically(partial, target);
+        org.sam3j.io.AtomicFiles.move(partial, target);
         LOG.info("Downloaded {} ({} bytes) to {}", file, size, target);
         new Progress(file, size).finish(size);
     }

@@ -32,7 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads image files (JPEG, PNG, BMP, GIF, WBMP: whatever {@link ImageIO} decodes) into {@link RgbImage}.
+ * Reads image files (JPEG, PNG, WebP, BMP, GIF, WBMP: whatever {@link ImageIO} decodes, WebP through
+ * TwelveMonkeys) into {@link RgbImage}.
  *
  * <h2>Decoding</h2>
  * JPEG goes through the JDK's IJG-libjpeg based reader: baseline and progressive, ISLOW inverse DCT and
@@ -238,12 +239,24 @@ public final class ImageLoader {
         return orientation == 1 ? rgb : ExifOrientation.apply(rgb, orientation);
     }
 
+    /** Formats named in messages, in this order, when a reader for them is installed. */
+    private static final List<String> KNOWN_FORMATS = List.of("JPEG", "PNG", "WebP", "BMP", "GIF", "TIFF", "WBMP");
+
+    /** The image formats that can be decoded here (those of {@link #KNOWN_FORMATS} with an installed reader). */
+    public static List<String> supportedFormats() {
+        List<String> out = new ArrayList<>();
+        for (String f : KNOWN_FORMATS) {
+            if (ImageIO.getImageReadersByFormatName(f).hasNext()) out.add(f);
+        }
+        return out;
+    }
+
     private static BufferedImage decodeWithImageIo(byte[] bytes, String source) throws ImageFormatException {
         try (ImageInputStream iis = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
             if (!readers.hasNext()) {
                 throw new ImageFormatException(source, "not an image in a supported format"
-                        + " (JPEG, PNG, BMP, GIF, WBMP); starts with " + hexPrefix(bytes));
+                        + " (" + String.join(", ", supportedFormats()) + "); starts with " + hexPrefix(bytes));
             }
             ImageReader reader = readers.next();
             String format = reader.getFormatName().toUpperCase(Locale.ROOT);

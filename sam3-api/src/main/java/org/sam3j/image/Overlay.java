@@ -5,18 +5,12 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import javax.imageio.ImageIO;
 import org.sam3j.Box;
 import org.sam3j.Instance;
@@ -27,7 +21,7 @@ import org.sam3j.MaskResult;
  * Draws segmentation results over an image for a quick look: each instance gets a colour from a fixed
  * palette (by its position in the list, so the best instance of a {@link MaskResult} is always the first
  * colour), its mask is alpha-blended in that colour, its box outlined, and its score written above the
- * box (two decimals, e.g. {@code 0.87}).
+ * box (two decimals, e.g. {@code 0.87}) where it does not cover a better instance's label (a label that would is left out).
  *
  * <p>The output depends only on the inputs: no system fonts or anti-aliasing are involved (the score is
  * drawn with a built-in bitmap font), so renderings are identical on every machine, headless included.
@@ -161,9 +155,10 @@ public final class Overlay {
             }
         }
         if (drawScores) {
+            List<int[]> labels = labelPlacements(w, h, instances);
             for (int k = 0; k < instances.size(); k++) {
-                Instance inst = instances.get(k);
-                drawLabel(px, w, h, inst.box(), String.format(Locale.ROOT, "%.2f", inst.score()), unit, color(k));
+                int[] at = labels.get(k);
+                if (at != null) drawLabel(px, w, h, at, label(instances.get(k)), unit, color(k));
             }
         }
         return out;
@@ -191,23 +186,7 @@ public final class Overlay {
         if (!ImageIO.write(image, "png", bytes)) {
             throw new IOException("no PNG writer in javax.imageio for image type " + image.getType());
         }
-        Path target = file.toAbsolutePath();
-        Path tmp = target.getParent().resolve("." + target.getFileName() + "."
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray());
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.sam3j.io.AtomicFiles.write(file, bytes.toByteArray());
     }
 
     private void blendMask(int[] px, int w, Mask mask, int color) {
@@ -242,15 +221,52 @@ public final class Overlay {
         fill(px, w, h, Math.max(x0, x1 - t), y0, x1, y1, color);
     }
 
-    private static void drawLabel(int[] px, int w, int h, Box box, String text, int unit, int color) {
+    private static String label(Instance inst) {
+        return String.format(Locale.ROOT, "%.2f", inst.score());
+    }
+
+    /**
+     * Where each instance's score label goes, as {@code {x0, y0, x1, y1}} (exclusive), or null when it is not
+     * drawn. Labels are placed best instance first, each at the first of these spots that overlaps no label
+     * placed before it: above the box's top-left corner, inside it, below the box, above its top-right
+     * corner; an instance with no free spot gets no label (overlapping labels are unreadable).
+     */
+    static List<int[]> labelPlacements(int w, int h, List<Instance> instances) {
+        int unit = Math.max(1, Math.min(w, h) / 400);
+        List<int[]> placed = new ArrayList<>();
+        List<int[]> out = new ArrayList<>();
+        for (Instance inst : instances) {
+            String text = label(inst);
+            int labelW = text.length() * (GLYPH_W + 1) * unit - unit + 2 * unit;
+            int labelH = GLYPH_H * unit + 2 * unit;
+            Box c = inst.box().clip(w, h);
+            int left = (int) Math.floor(c.x0());
+            int right = (int) Math.ceil(c.x1()) - labelW;
+            int top = (int) Math.floor(c.y0());
+            int bottom = (int) Math.ceil(c.y1());
+            int[][] spots = {{left, top - labelH}, {left, top}, {left, bottom}, {right, top - labelH}};
+            int[] chosen = null;
+            for (int[] spot : spots) {
+                int x = Math.max(0, Math.min(spot[0], w - labelW));
+                int y = Math.max(0, Math.min(spot[1], h - labelH));
+                int[] r = {x, y, x + labelW, y + labelH};
+                if (placed.stream().noneMatch(q -> r[0] < q[2] && q[0] < r[2] && r[1] < q[3] && q[1] < r[3])) {
+                    chosen = r;
+                    break;
+                }
+            }
+            if (chosen != null) placed.add(chosen);
+            out.add(chosen);
+        }
+        return out;
+    }
+
+    private static void drawLabel(int[] px, int w, int h, int[] at, String text, int unit, int color) {
         int pad = unit;
-        int textW = text.length() * (GLYPH_W + 1) * unit - unit;
-        int labelW = textW + 2 * pad;
-        int labelH = GLYPH_H * unit + 2 * pad;
-        Box c = box.clip(w, h);
-        int lx = Math.max(0, Math.min((int) Math.floor(c.x0()), w - labelW));
-        int top = (int) Math.floor(c.y0());
-        int ly = top - labelH >= 0 ? top - labelH : Math.max(0, Math.min(top, h - labelH));
+        int lx = at[0];
+        int ly = at[1];
+        int labelW = at[2] - at[0];
+        int labelH = at[3] - at[1];
         fill(px, w, h, lx, ly, lx + labelW, ly + labelH, color);
         int r = color >>> 16 & 0xFF;
         int g = color >>> 8 & 0xFF;

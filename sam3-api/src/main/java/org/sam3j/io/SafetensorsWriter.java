@@ -6,12 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -85,33 +80,15 @@ public final class SafetensorsWriter {
                 (Map.Entry<String, StoredTensor> e) -> e.getValue().dtype().byteSize()).reversed());
 
         byte[] header = header(order, metadata);
-        Path target = path.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                writeFully(ch, len);
-                writeFully(ch, ByteBuffer.wrap(header));
-                for (Map.Entry<String, StoredTensor> e : order) {
-                    writeFully(ch, e.getValue().bytes());
-                }
-                ch.force(true);
+        AtomicFiles.write(path, ch -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            AtomicFiles.writeFully(ch, len);
+            AtomicFiles.writeFully(ch, ByteBuffer.wrap(header));
+            for (Map.Entry<String, StoredTensor> e : order) {
+                AtomicFiles.writeFully(ch, e.getValue().bytes());
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                LOG.warn("{}: file system cannot replace files atomically; replacing non-atomically", target);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-            LOG.debug("wrote {} tensors to {}", order.size(), target);
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+        });
+        LOG.debug("wrote {} tensors to {}", order.size(), path);
     }
 
     /** The JSON header, space-padded to a multiple of 8 bytes. */
@@ -143,11 +120,5 @@ public final class SafetensorsWriter {
         System.arraycopy(json, 0, out, 0, json.length);
         for (int i = json.length; i < padded; i++) out[i] = ' ';
         return out;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 }

@@ -23,6 +23,10 @@ import org.sam3j.backend.HostTensor;
  *       {@link Mask#fromLogits(float[], int, int)}).</li>
  * </ol>
  *
+ * <p>Two differences from the reference, both for users of the instances (the raw outputs and
+ * {@link #box}/{@link #keptQueries} stay exactly the reference's): boxes are clipped to the image, and a
+ * kept query whose mask has no pixel at the original size is not returned as an instance.
+ *
  * <p>The reference returns the kept instances in query order; {@link MaskResult} sorts them by score.
  * {@link #keptQueries(float[])} gives the query order for comparisons with the reference.
  *
@@ -216,8 +220,9 @@ public final class ConceptPostprocessor {
             }
             BilinearResize.resize(low, 0, maskHeight, maskWidth, up, 0, imageHeight, imageWidth);
             Mask mask = Mask.fromLogits(up, imageWidth, imageHeight);
-            result.addInstance(Instance.of(q, scores[q], box(predBoxes, q, imageWidth, imageHeight), mask,
-                    LowResMask.of(low, maskWidth, maskHeight)));
+            if (mask.area() == 0) continue; // nothing to show: a score without a mask is not an instance
+            Box b = box(predBoxes, q, imageWidth, imageHeight).clip(imageWidth, imageHeight);
+            result.addInstance(Instance.of(q, scores[q], b, mask, LowResMask.of(low, maskWidth, maskHeight)));
         }
         return result.build();
     }

@@ -376,6 +376,24 @@ public final class ClipTokenizer {
     }
 
     /**
+     * Tokenizes a prompt that must fit SAM 3's context whole: unlike {@link #tokenize(String)}, which cuts a
+     * long prompt as the reference does, this refuses one, since a silently cut phrase asks the model about
+     * something else than the user wrote.
+     *
+     * @throws IllegalArgumentException if the text is empty once cleaned, or longer than
+     *                                  {@value #DEFAULT_CONTEXT_LENGTH} − 2 tokens
+     */
+    public TokenizedText tokenizeWhole(String text) {
+        TokenizedText t = tokenize(text, DEFAULT_CONTEXT_LENGTH);
+        if (t.truncated()) {
+            int n = encode(text).length;
+            throw new IllegalArgumentException("text prompt is too long: " + n + " tokens, the text encoder reads at most "
+                    + (DEFAULT_CONTEXT_LENGTH - 2) + "; use a short noun phrase such as \"red car\"");
+        }
+        return t;
+    }
+
+    /**
      * Tokenizes a prompt for SAM 3's text encoder, in a context of {@value #DEFAULT_CONTEXT_LENGTH}.
      *
      * @param text the prompt

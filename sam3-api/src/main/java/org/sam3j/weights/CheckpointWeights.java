@@ -16,6 +16,7 @@ import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsFile;
 import org.sam3j.io.TensorFile;
 import org.sam3j.io.TorchCheckpoint;
+import org.sam3j.model.Sam3Config;
 
 /**
  * Parameters from a released checkpoint, under the internal (official {@code sam3.pt}) names:
@@ -58,7 +59,13 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
             else throw new NoSuchFileException(path.toString(), null, "directory holds neither model.safetensors nor sam3.pt");
         }
         if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, "no such checkpoint file");
-        TensorFile f = isZip(p) ? TorchCheckpoint.open(p) : SafetensorsFile.open(p);
+        TensorFile f = switch (sniff(p)) {
+            case ZIP -> TorchCheckpoint.open(p);
+            case SAFETENSORS -> SafetensorsFile.open(p);
+            case UNKNOWN -> throw new CheckpointFormatException(p + ": not a SAM 3 checkpoint: neither a PyTorch"
+                    + " checkpoint (a zip archive such as sam3.pt) nor a safetensors file (model.safetensors); "
+                    + describeStart(p));
+        };
         try {
             boolean hf = HfKeyMapping.isHfLayout(f.names());
             List<String> known = hf ? HfKeyMapping.KNOWN_PREFIXES : OFFICIAL_PREFIXES;
@@ -85,12 +92,34 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
         }
     }
 
-    private static boolean isZip(Path p) throws IOException {
-        byte[] magic = new byte[4];
+    private enum Format { ZIP, SAFETENSORS, UNKNOWN }
+
+    /**
+     * The container format from the first bytes: a zip archive starts with {@code PK}; a safetensors file with
+     * an 8-byte little-endian header length followed by the JSON header's {@code '{'}. Anything else is
+     * neither (reported as such instead of as a broken file of one of them).
+     */
+    private static Format sniff(Path p) throws IOException {
+        byte[] head = new byte[9];
+        int n;
         try (InputStream in = Files.newInputStream(p)) {
-            int n = in.readNBytes(magic, 0, 4);
-            return n == 4 && magic[0] == 'P' && magic[1] == 'K';
+            n = in.readNBytes(head, 0, head.length);
         }
+        if (n >= 2 && head[0] == 'P' && head[1] == 'K') return Format.ZIP;
+        // a short or truncated safetensors file is still reported by the safetensors reader
+        if (n < 9 || head[8] == '{') return Format.SAFETENSORS;
+        return Format.UNKNOWN;
+    }
+
+    private static String describeStart(Path p) throws IOException {
+        byte[] head = new byte[8];
+        int n;
+        try (InputStream in = Files.newInputStream(p)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        StringBuilder s = new StringBuilder("it starts with");
+        for (int i = 0; i < n; i++) s.append(String.format(" %02x", head[i] & 0xff));
+        return s.toString();
     }
 
     /** Whether this is the Hugging Face layout. */
@@ -235,33 +264,121 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
         return s;
     }
 
-    private static final java.util.regex.Pattern OFFICIAL_VIT =
-            java.util.regex.Pattern.compile("detector\\.backbone\\.vision_backbone\\.trunk\\.blocks\\.(\\d+)\\..*");
-    private static final java.util.regex.Pattern HF_VIT =
-            java.util.regex.Pattern.compile("detector_model\\.vision_encoder\\.backbone\\.layers\\.(\\d+)\\..*");
-    private static final java.util.regex.Pattern OFFICIAL_TEXT = java.util.regex.Pattern.compile(
-            "detector\\.backbone\\.language_backbone\\.encoder\\.transformer\\.resblocks\\.(\\d+)\\..*");
-    private static final java.util.regex.Pattern HF_TEXT =
-            java.util.regex.Pattern.compile("detector_model\\.text_encoder\\.text_model\\.encoder\\.layers\\.(\\d+)\\..*");
+    /** A stack of numbered layers: its key pattern in the official and in the Hugging Face layout. */
+    private enum Stack {
+        VIT("detector\\.backbone\\.vision_backbone\\.trunk\\.blocks\\.(\\d+)\\..*",
+                "detector_model\\.vision_encoder\\.backbone\\.layers\\.(\\d+)\\..*"),
+        TEXT("detector\\.backbone\\.language_backbone\\.encoder\\.transformer\\.resblocks\\.(\\d+)\\..*",
+                "detector_model\\.text_encoder\\.text_model\\.encoder\\.layers\\.(\\d+)\\..*"),
+        FUSION("detector\\.transformer\\.encoder\\.layers\\.(\\d+)\\..*",
+                "detector_model\\.detr_encoder\\.layers\\.(\\d+)\\..*"),
+        DECODER("detector\\.transformer\\.decoder\\.layers\\.(\\d+)\\..*",
+                "detector_model\\.detr_decoder\\.layers\\.(\\d+)\\..*"),
+        GEOMETRY("detector\\.geometry_encoder\\.encode\\.(\\d+)\\..*",
+                "detector_model\\.geometry_encoder\\.layers\\.(\\d+)\\..*");
+
+        final java.util.regex.Pattern official;
+        final java.util.regex.Pattern hf;
+
+        Stack(String official, String hf) {
+            this.official = java.util.regex.Pattern.compile(official);
+            this.hf = java.util.regex.Pattern.compile(hf);
+        }
+    }
+
+    /** Number of layers of each stack found in the file (highest index + 1; 0 if none). */
+    private Map<Stack, Integer> depths() {
+        Map<Stack, Integer> d = new java.util.EnumMap<>(Stack.class);
+        for (Stack st : Stack.values()) d.put(st, 0);
+        for (String k : file.names()) {
+            for (Stack st : Stack.values()) {
+                int i = index(hf ? st.hf : st.official, k);
+                if (i >= 0) d.merge(st, i + 1, Math::max);
+            }
+        }
+        return d;
+    }
+
+    /**
+     * The architecture this checkpoint holds: the released widths with the depths of its layer stacks (ViT
+     * blocks, text, fusion-encoder, decoder and geometry-encoder layers). Which ViT blocks use global
+     * attention is not a parameter: it is read from the RoPE buffers ({@code attn.freqs_cis}) when the
+     * file has them (global blocks cover the whole grid), else taken as the released pattern (every
+     * {@code depth/4}-th block, i.e. 7, 15, 23, 31 for 32 blocks) or, for fewer than 4 blocks, the last one.
+     *
+     * @throws WeightLoadingException if a stack is missing altogether
+     */
+    public Sam3Config inferConfig() {
+        Map<Stack, Integer> d = depths();
+        List<String> missing = new ArrayList<>();
+        d.forEach((st, n) -> {
+            if (n == 0) missing.add("no " + st.name().toLowerCase(java.util.Locale.ROOT) + " layers found");
+        });
+        if (!missing.isEmpty()) throw new WeightLoadingException(path.toString(), missing);
+        int depth = d.get(Stack.VIT);
+        Sam3Config released = Sam3Config.released();
+        int grid = released.gridSize();
+        List<Integer> global = new ArrayList<>();
+        for (int b = 0; b < depth; b++) {
+            String rope = "detector.backbone.vision_backbone.trunk.blocks." + b + ".attn.freqs_cis";
+            if (!hf && file.names().contains(rope) && file.shape(rope).length > 0 && file.shape(rope)[0] == (long) grid * grid) {
+                global.add(b);
+            }
+        }
+        if (global.isEmpty()) {
+            if (depth >= 4 && depth % 4 == 0) {
+                for (int b = depth / 4 - 1; b < depth; b += depth / 4) global.add(b);
+            } else {
+                global.add(depth - 1);
+            }
+        }
+        return released.toBuilder().vitDepth(depth).vitGlobalBlocks(global.stream().mapToInt(Integer::intValue).toArray())
+                .textLayers(d.get(Stack.TEXT)).fusionEncoderLayers(d.get(Stack.FUSION)).decoderLayers(d.get(Stack.DECODER))
+                .geometryEncoderLayers(d.get(Stack.GEOMETRY)).build();
+    }
+
+    /**
+     * Checks that {@code config} has the depths of this checkpoint, so that a wrong configuration is one
+     * message naming the depths rather than hundreds of missing parameters.
+     *
+     * @throws WeightLoadingException naming each stack present in the file whose depth differs
+     */
+    public void checkDepths(Sam3Config config) {
+        Map<Stack, Integer> d = depths();
+        int[] want = {config.vitDepth(), config.textLayers(), config.fusionEncoderLayers(), config.decoderLayers(),
+                config.geometryEncoderLayers()};
+        List<String> problems = new ArrayList<>();
+        for (Stack st : Stack.values()) {
+            int has = d.get(st);
+            int expected = want[st.ordinal()];
+            // a stack absent altogether is reported as missing parameters when the graph is bound
+            if (has > 0 && has != expected) {
+                problems.add(st.name().toLowerCase(java.util.Locale.ROOT) + " layers: the configuration has " + expected
+                        + ", the checkpoint " + has);
+            }
+        }
+        if (!problems.isEmpty()) {
+            problems.add("leave the configuration out (--config) to use the checkpoint's own");
+            throw new WeightLoadingException(path + ": the configuration does not match the checkpoint", problems);
+        }
+    }
 
     /** A summary of the file from its header: sizes, element types, depths found. */
     public CheckpointSummary summary() throws IOException {
         Map<String, Integer> dtypes = new java.util.TreeMap<>();
         long params = 0;
-        int vit = 0;
-        int text = 0;
         boolean tracker = false;
         for (String k : file.names()) {
             long n = 1;
-            for (long d : file.shape(k)) n *= d;
+            for (long x : file.shape(k)) n *= x;
             params += n;
             dtypes.merge(file.dtype(k).name(), 1, Integer::sum);
-            vit = Math.max(vit, index(hf ? HF_VIT : OFFICIAL_VIT, k) + 1);
-            text = Math.max(text, index(hf ? HF_TEXT : OFFICIAL_TEXT, k) + 1);
             tracker |= k.startsWith(hf ? "tracker_model." : "tracker.");
         }
+        Map<Stack, Integer> d = depths();
         return new CheckpointSummary(path, file instanceof TorchCheckpoint ? "PyTorch checkpoint" : "safetensors", hf,
-                file.names().size(), params, Files.size(path), Collections.unmodifiableMap(dtypes), vit, text, tracker);
+                file.names().size(), params, Files.size(path), Collections.unmodifiableMap(dtypes), d.get(Stack.VIT),
+                d.get(Stack.TEXT), tracker);
     }
 
     private static int index(java.util.regex.Pattern p, String key) {

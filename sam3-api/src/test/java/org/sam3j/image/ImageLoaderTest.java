@@ -222,6 +222,9 @@ class ImageLoaderTest {
         ImageFormatException e = assertThrows(ImageFormatException.class, () -> ImageLoader.read(file));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("not an image"), e.getMessage());
+        // the message names the formats that decode here, WebP among them
+        assertTrue(e.getMessage().contains("(JPEG, PNG, WebP, BMP, GIF"), e.getMessage());
+        assertTrue(ImageLoader.supportedFormats().contains("WebP"));
 
         Path empty = tmp.resolve("empty.png");
         Files.write(empty, new byte[0]);

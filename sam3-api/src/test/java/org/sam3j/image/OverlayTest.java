@@ -133,6 +133,31 @@ class OverlayTest {
     }
 
     @Test
+    void labelsNeverOverlap() {
+        // many instances with nearly the same box, as a noisy detector gives: earlier placement put every label
+        // on the same spot
+        List<Instance> inst = new java.util.ArrayList<>();
+        for (int k = 0; k < 12; k++) inst.add(rect(k, 0.9f - k * 0.01f, 20 + k % 3, 30, 80, 70));
+        List<int[]> at = Overlay.labelPlacements(W, H, inst);
+        assertEquals(inst.size(), at.size());
+        int drawn = 0;
+        for (int i = 0; i < at.size(); i++) {
+            int[] a = at.get(i);
+            if (a == null) continue;
+            drawn++;
+            assertTrue(a[0] >= 0 && a[1] >= 0 && a[2] <= W && a[3] <= H, "inside the image");
+            for (int j = 0; j < i; j++) {
+                int[] b = at.get(j);
+                if (b == null) continue;
+                boolean overlap = a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+                assertTrue(!overlap, "labels " + j + " and " + i + " overlap");
+            }
+        }
+        assertTrue(at.get(0) != null, "the best instance is always labelled");
+        assertTrue(drawn >= 2 && drawn < inst.size(), "several spots used, the rest left out: " + drawn);
+    }
+
+    @Test
     void writesPngAtomically() throws Exception {
         Path file = tmp.resolve("overlay.png");
         Overlay.defaults().writePng(grey(), result(), file);

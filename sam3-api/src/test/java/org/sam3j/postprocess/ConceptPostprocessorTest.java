@@ -86,8 +86,10 @@ class ConceptPostprocessorTest {
                 System.arraycopy(top3Masks, t * LOW * LOW, m, 0, LOW * LOW);
                 lowRes.put((int) top3[t], m);
             }
-            float[] zeros = new float[LOW * LOW];
-            MaskResult result = pp.process(logits, boxes, presence, q -> lowRes.getOrDefault(q, zeros), LOW, LOW, w, h);
+            // queries without stored logits get a mask of the whole image (an empty one would not be an instance)
+            float[] whole = new float[LOW * LOW];
+            java.util.Arrays.fill(whole, 1f);
+            MaskResult result = pp.process(logits, boxes, presence, q -> lowRes.getOrDefault(q, whole), LOW, LOW, w, h);
             assertEquals(kept.length, result.size());
             assertEquals(ConceptPostprocessor.sigmoid(presence), result.presenceScore().orElseThrow(), 0.0);
             Map<Integer, Instance> byQuery = new HashMap<>();
@@ -107,7 +109,10 @@ class ConceptPostprocessorTest {
                 Instance inst = byQuery.get(kept[j]);
                 assertEquals(scores[kept[j]], inst.score());
                 float[] b = inst.box().toArray();
-                for (int k = 0; k < 4; k++) maxBoxErr = Math.max(maxBoxErr, Math.abs(b[k] - finalBoxes[4 * j + k]));
+                // instances carry the reference's box clipped to the image
+                float[] ref = new Box(finalBoxes[4 * j], finalBoxes[4 * j + 1], finalBoxes[4 * j + 2], finalBoxes[4 * j + 3])
+                        .clip(w, h).toArray();
+                for (int k = 0; k < 4; k++) maxBoxErr = Math.max(maxBoxErr, Math.abs(b[k] - ref[k]));
             }
             assertTrue(maxBoxErr <= 1e-3, "boxes differ by " + maxBoxErr + " px");
 
@@ -234,5 +239,25 @@ class ConceptPostprocessorTest {
         assertThrows(IllegalArgumentException.class, () -> pp.process(logits, boxes, Float.NaN, masks, mw, mh, 8, 4));
         assertThrows(IllegalArgumentException.class,
                 () -> pp.process(logits, boxes, 2f, q -> new float[3], mw, mh, 8, 4));
+    }
+
+    @Test
+    void instancesHaveClippedBoxesAndPixels() {
+        // query 0: a box reaching past the right and bottom edges, a mask of pixels; query 1: kept by its score
+        // but its mask has no pixel at the original size; query 2: below the threshold
+        float[] logits = {3f, 3f, -3f};
+        float[] boxes = {0.8f, 0.8f, 0.6f, 0.6f, 0.5f, 0.5f, 0.2f, 0.2f, 0.5f, 0.5f, 0.1f, 0.1f};
+        float[] full = new float[4];
+        java.util.Arrays.fill(full, 2f);
+        float[] none = new float[4];
+        java.util.Arrays.fill(none, -2f);
+        MaskResult r = ConceptPostprocessor.withDefaults().process(logits, boxes, 5f, q -> q == 0 ? full : none, 2, 2, 10, 20);
+        assertEquals(1, r.size(), "the query without mask pixels is not an instance");
+        Instance inst = r.instances().get(0);
+        assertEquals(0, inst.index());
+        assertEquals(new Box(5f, 10f, 10f, 20f), inst.box(), "clipped to the 10x20 image");
+        assertEquals(200, inst.area());
+        // the reference's unclipped box stays available for comparisons
+        assertEquals(11f, ConceptPostprocessor.box(boxes, 0, 10, 20).x1(), 1e-5f);
     }
 }

@@ -4,12 +4,15 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import org.sam3j.backend.BackendProvider;
+import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
 import org.sam3j.hub.ProgressBar;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.CheckpointSummary;
 import org.sam3j.weights.CheckpointWeights;
+import org.sam3j.weights.WeightLoadingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,9 +54,39 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("architecture  ViT %d blocks, text encoder %d layers, tracker heads %s%s%n", s.vitDepth(),
                     s.textLayers(), s.hasTracker() ? "present" : "absent",
                     isReleased ? " (the released SAM 3 architecture)" : "");
-            out.printf("backends      cpu (pure Java, %d threads)%n", Runtime.getRuntime().availableProcessors());
+            String cfg;
+            try {
+                Sam3Config c = w.inferConfig();
+                cfg = c.isReleasedArchitecture() ? "the released SAM 3" : c.toString();
+            } catch (WeightLoadingException e) {
+                cfg = "incomplete (" + String.join("; ", e.problems()) + ")";
+            }
+            out.printf("config        %s (read from the checkpoint; no --config needed)%n", cfg);
+            printBackends(out);
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * The backend that runs by default (as {@code segment} and {@code Sam3Model} pick it: {@code -Dsam3j.backend},
+     * {@code SAM3J_BACKEND}, else the best available), then the others with why they cannot run.
+     */
+    static void printBackends(PrintWriter out) {
+        String chosen = Backends.defaultName();
+        String label = "backend       ";
+        for (BackendProvider p : Backends.providers()) {
+            if (!p.name().equals(chosen)) continue;
+            out.printf("%s%s: %s (%s)%n", label, p.name(), p.description(),
+                    p.isAvailable() ? "runs by default, " + Runtime.getRuntime().availableProcessors() + " CPU threads"
+                            : "selected but cannot run: " + p.unavailableReason());
+            label = "              ";
+        }
+        for (BackendProvider p : Backends.providers()) {
+            if (p.name().equals(chosen)) continue;
+            out.printf("%s%s: %s (%s)%n", label, p.name(), p.description(),
+                    p.isAvailable() ? "available" : "unavailable: " + p.unavailableReason());
+            label = "              ";
+        }
     }
 }

@@ -87,6 +87,11 @@ final class PromptArgs {
     }
 
     /** Whether this is a text (concept) prompt. */
+    /** The phrase of a text prompt, or null. */
+    String text() {
+        return text;
+    }
+
     boolean isText() {
         return text != null;
     }
@@ -100,7 +105,7 @@ final class PromptArgs {
      * The prompt for an image of {@code width × height} pixels (as read), scaled by {@code sx, sy} to the
      * image that is segmented.
      *
-     * @throws UserException if a box or point lies outside the image or a box is empty
+     * @throws UserException if a box or point lies outside the image or an exemplar box is empty
      */
     Prompt toPrompt(int width, int height, double sx, double sy) {
         for (BoxArg b : boxes) checkInside(b, width, height);
@@ -132,8 +137,10 @@ final class PromptArgs {
         if (x.x0() < 0 || x.y0() < 0 || x.x1() > w || x.y1() > h) {
             throw new UserException("--box " + b.text() + " lies outside the " + w + "x" + h + " image");
         }
-        if (x.width() <= 0 || x.height() <= 0) {
-            throw new UserException("--box " + b.text() + " is empty (zero width or height)");
+        // as the API: an exemplar box needs an area (it is pooled over), an interactive box is two corner
+        // clicks and may be a line or a point
+        if (text != null && (x.width() <= 0 || x.height() <= 0)) {
+            throw new UserException("--box " + b.text() + " is empty (zero width or height): an exemplar box needs an area");
         }
     }
 

@@ -2,6 +2,9 @@ package org.sam3j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +21,7 @@ import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.hub.HubClient;
+import org.sam3j.io.AtomicFiles;
 import org.sam3j.hub.ModelSource;
 import org.sam3j.hub.ProgressBar;
 import org.sam3j.model.Sam3Config;
@@ -41,8 +45,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "segment", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Segment an image (or a folder of images) with a text or interactive prompt.",
-                "Writes mask_<k>.png per instance (best first), overlay.png and result.json (written last) into"
-                        + " --out (default ./sam3-out/<image-stem>/; with --input-dir, <out>/<image-stem>/)."})
+                "Writes overlay.png and result.json (instances best first with score, box, area and COCO RLE;"
+                        + " written last) into --out (default ./sam3-out/<image-stem>/; with --input-dir,"
+                        + " <out>/<image-stem>/); --mask-png adds mask_<k>.png per instance."})
 final class SegmentCommand implements Callable<Integer> {
     /** Time limit for downloading an {@code --image} URL. */
     static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(60);
@@ -60,9 +65,10 @@ final class SegmentCommand implements Callable<Integer> {
     String weights;
 
     @Option(names = "--config", paramLabel = "tiny|full|FILE", order = 3,
-            description = "Architecture: tiny, full (the released SAM 3, default), or a JSON file of overrides"
+            description = "Architecture: tiny, full (the released SAM 3), or a JSON file of overrides"
                     + " (vit_depth, vit_global_blocks, text_layers, fusion_encoder_layers, decoder_layers,"
-                    + " geometry_encoder_layers; a fixtures index.json works too)")
+                    + " geometry_encoder_layers; a fixtures index.json works too). Default: with --model the"
+                    + " checkpoint's own (read from its layers), with --weights synthetic full")
     String config;
 
     @Option(names = "--image", paramLabel = "FILE|URL", order = 4, description = "The image: a file or an http(s) URL")
@@ -101,6 +107,15 @@ final class SegmentCommand implements Callable<Integer> {
             description = "Also write the raw model outputs as safetensors (with --input-dir: this file name in each"
                     + " image's output directory)")
     Path dump;
+
+    @Option(names = "--mask-png", order = 12,
+            description = "Also write each instance's mask as mask_<k>.png (k = rank, best first); result.json has"
+                    + " the masks as COCO RLE anyway (unless --no-rle)")
+    boolean maskPngs;
+
+    @Option(names = "--rle", negatable = true, defaultValue = "true", fallbackValue = "true", order = 12,
+            description = "COCO RLE of each mask in result.json (default; --no-rle leaves it out for small files)")
+    boolean rle = true;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", order = 13,
             description = "CLIP vocabulary: bpe_simple_vocab_16e6.txt.gz or a directory with vocab.json + merges.txt"
@@ -159,7 +174,10 @@ final class SegmentCommand implements Callable<Integer> {
         }
         Sam3Config cfg;
         String cfgName;
-        if (config == null || config.equals("full") || config.equals("released")) {
+        if (config == null && model != null) {
+            cfg = null; // the checkpoint's own architecture, inferred from its layer stacks
+            cfgName = "from the checkpoint";
+        } else if (config == null || config.equals("full") || config.equals("released")) {
             cfg = Sam3Config.released();
             cfgName = "full";
         } else if (config.equals("tiny")) {
@@ -184,7 +202,19 @@ final class SegmentCommand implements Callable<Integer> {
                     + "); with --weights synthetic it is looked up at $SAM3_SHARED/" + TOKENIZER_RELATIVE
                     + " and ../shared/" + TOKENIZER_RELATIVE);
         }
+        if (prompt.isText() && tok != null) checkTextFits(tok, prompt.text());
         return new ModelPlan(source, cfg, cfgName, tok);
+    }
+
+    /** Refuses, before any model work, a phrase longer than the text encoder's context (it would be cut). */
+    static void checkTextFits(Path tokenizerPath, String text) throws IOException {
+        ClipTokenizer t = Files.isDirectory(tokenizerPath) ? ClipTokenizer.fromDirectory(tokenizerPath)
+                : ClipTokenizer.fromBpeFile(tokenizerPath);
+        try {
+            t.tokenizeWhole(text);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--text: " + e.getMessage());
+        }
     }
 
     /**
@@ -233,7 +263,8 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     private Sam3Model loadModel(ModelPlan plan, PromptArgs prompt) throws IOException {
-        Sam3Model.Builder b = Sam3Model.builder().config(plan.config()).interactive(!prompt.isText());
+        Sam3Model.Builder b = Sam3Model.builder().interactive(!prompt.isText());
+        if (plan.config() != null) b.config(plan.config());
         if (threads != null) b.threads(threads);
         if (plan.tokenizer() != null) b.tokenizer(plan.tokenizer());
         Path local = null;
@@ -246,6 +277,10 @@ final class SegmentCommand implements Callable<Integer> {
             if (prompt.isText() && plan.tokenizer() == null && !hasTokenizerBeside(local)) {
                 throw new UserException("--text needs the CLIP tokenizer: none beside the checkpoint " + local
                         + " (vocab.json + merges.txt, or " + ClipTokenizer.BPE_FILE_NAME + "); pass --tokenizer PATH");
+            }
+            if (prompt.isText() && plan.tokenizer() == null) {
+                Path dir = Files.isDirectory(local) ? local : local.toAbsolutePath().getParent();
+                checkTextFits(dir, prompt.text()); // the tokenizer the model will find there
             }
             b.checkpoint(local);
         }
@@ -300,9 +335,31 @@ final class SegmentCommand implements Callable<Integer> {
         }
     }
 
-    private static void checkOutDir(Path dir) {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+    /**
+     * Checks, before any model work, that the output directory can be created and written: it is a
+     * directory or can become one, and a file can be created in it (or in its nearest existing ancestor).
+     * A probe file is created and removed; nothing else is left behind.
+     */
+    static void checkOutDir(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new UserException("--out " + dir + ": exists and is not a directory");
+        }
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null || !Files.isDirectory(existing)) {
+            throw new UserException("--out " + dir + ": cannot be created (" + existing + " is not a directory)");
+        }
+        try {
+            Path probe = existing.resolve(AtomicFiles.temporaryName("sam3-write-check"));
+            Files.newByteChannel(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            Files.delete(probe);
+        } catch (IOException e) {
+            String why = e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : "files cannot be created there";
+            throw new UserException("--out " + dir + ": not writable (" + (existing.equals(abs) ? "" : "in " + existing + ": ")
+                    + why + ")");
         }
     }
 
@@ -332,7 +389,7 @@ final class SegmentCommand implements Callable<Integer> {
         long w0 = System.nanoTime();
         String dumpName = job.dumpFile() == null ? null : job.dumpFile().getFileName().toString();
         SegmentOutput.prepare(job.outDir(), dumpName);
-        SegmentOutput.writeImages(job.outDir(), job.image().image(), r);
+        SegmentOutput.writeImages(job.outDir(), job.image().image(), r, maskPngs);
         Map<String, Object> modelJson = modelJson(m, plan);
         Map<String, Object> imageJson = imageJson(job);
         if (job.dumpFile() != null) {
@@ -340,7 +397,7 @@ final class SegmentCommand implements Callable<Integer> {
             meta.put("image", job.jsonPath());
             meta.put("prompt", prompt.describe());
             meta.put("model", String.valueOf(modelJson.get("weights")));
-            meta.put("config", plan.config().toString());
+            meta.put("config", m.config().toString());
             SegmentOutput.writeDump(job.dumpFile(), r, meta);
         }
         long writeNanos = System.nanoTime() - w0;
@@ -351,7 +408,7 @@ final class SegmentCommand implements Callable<Integer> {
         json.put("model", modelJson);
         json.put("threshold", prompt.threshold());
         json.put("presence_score", r.presenceScore().isPresent() ? r.presenceScore().getAsDouble() : null);
-        json.put("instances", SegmentOutput.instancesJson(r));
+        json.put("instances", SegmentOutput.instancesJson(r, maskPngs, rle));
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("model_load", ms(loadNanos));
         if (job.downloadNanos() > 0) t.put("download", ms(job.downloadNanos()));
@@ -380,7 +437,7 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> modelJson(Sam3Model m, ModelPlan plan) {
-        Sam3Config c = plan.config();
+        Sam3Config c = m.config();
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("vit_depth", c.vitDepth());
         cfg.put("vit_global_blocks", c.vitGlobalBlocks());

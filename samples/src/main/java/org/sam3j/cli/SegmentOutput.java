@@ -3,19 +3,13 @@ package org.sam3j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sam3j.Instance;
@@ -23,12 +17,13 @@ import org.sam3j.MaskResult;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.image.Overlay;
 import org.sam3j.image.RgbImage;
+import org.sam3j.io.AtomicFiles;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
 
 /**
- * Writes the outputs of one segmented image into its directory: {@code mask_<k>.png} per instance (k in
- * result order, best first), {@code overlay.png}, optionally the raw outputs as safetensors, and
+ * Writes the outputs of one segmented image into its directory: {@code overlay.png}, optionally
+ * {@code mask_<k>.png} per instance (k in result order, best first) and the raw outputs as safetensors, and
  * {@code result.json} <em>last</em>, so that its presence marks a complete output (what {@code --resume}
  * looks for).
  *
@@ -81,17 +76,21 @@ final class SegmentOutput {
         return m.matches();
     }
 
-    /** Writes the masks, removes masks of an earlier run beyond the new count, and writes the overlay. */
-    static void writeImages(Path dir, RgbImage image, MaskResult result) throws IOException {
+    /**
+     * Writes the masks as PNGs when asked ({@code maskPngs}), removes masks of an earlier run beyond the new
+     * count (all of them when no PNGs are written), and writes the overlay.
+     */
+    static void writeImages(Path dir, RgbImage image, MaskResult result, boolean maskPngs) throws IOException {
         List<Instance> inst = result.instances();
-        for (int k = 0; k < inst.size(); k++) {
+        int written = maskPngs ? inst.size() : 0;
+        for (int k = 0; k < written; k++) {
             inst.get(k).mask().writePng(dir.resolve(maskName(k)));
         }
         List<Path> stale = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "mask_*.png")) {
             for (Path p : s) {
                 Matcher m = MASK.matcher(p.getFileName().toString());
-                if (m.matches() && (m.group(1).length() > 9 || Integer.parseInt(m.group(1)) >= inst.size())) stale.add(p);
+                if (m.matches() && (m.group(1).length() > 9 || Integer.parseInt(m.group(1)) >= written)) stale.add(p);
             }
         }
         for (Path p : stale) Files.deleteIfExists(p);
@@ -112,19 +111,26 @@ final class SegmentOutput {
         SafetensorsWriter.write(file, tensors, metadata);
     }
 
-    /** The instances for {@code result.json}. */
-    static List<Object> instancesJson(MaskResult result) {
+    /**
+     * The instances for {@code result.json}, best first: {@code rank} (0 = best, the order of the list),
+     * {@code query} (for a concept prompt: the detector query that found it) or {@code candidate} (for an
+     * interactive prompt: the mask decoder's output), {@code score}, {@code box} (pixels, clipped to the
+     * image), {@code area}, and when asked the mask file and the COCO RLE.
+     */
+    static List<Object> instancesJson(MaskResult result, boolean maskPngs, boolean rle) {
         List<Object> out = new ArrayList<>();
         List<Instance> inst = result.instances();
+        boolean concept = result.presenceScore().isPresent();
         for (int k = 0; k < inst.size(); k++) {
             Instance i = inst.get(k);
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("mask", maskName(k));
-            m.put("index", i.index());
+            m.put("rank", k);
+            m.put(concept ? "query" : "candidate", i.index());
+            if (maskPngs) m.put("mask", maskName(k));
             m.put("score", i.score());
             m.put("box", PromptArgs.boxJson(i.box()));
             m.put("area", i.area());
-            m.put("rle", i.mask().toRle().toMap());
+            if (rle) m.put("rle", i.mask().toRle().toMap());
             out.add(m);
         }
         return out;
@@ -132,28 +138,7 @@ final class SegmentOutput {
 
     /** Writes {@code result.json} atomically. */
     static void writeResult(Path dir, Map<String, Object> json) throws IOException {
-        writeAtomically(JSON.writeValueAsBytes(json), dir.resolve(RESULT));
-    }
-
-    /** Writes bytes to a temporary file beside {@code file}, flushes it, and renames it over {@code file}. */
-    static void writeAtomically(byte[] bytes, Path file) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path tmp = target.getParent().resolve("." + target.getFileName() + "."
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(dir.resolve(RESULT), JSON.writeValueAsBytes(json));
     }
 
     /** Parses a JSON file into a map (for {@code --config FILE}). */

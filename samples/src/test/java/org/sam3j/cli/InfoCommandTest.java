@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.backend.Backends;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
 import org.sam3j.testing.SharedData;
@@ -35,7 +36,11 @@ class InfoCommandTest {
         assertTrue(r.out().contains("F32 x3"), r.out());
         assertTrue(r.out().contains("ViT 3 blocks"), r.out());
         assertTrue(r.out().contains("tracker heads present"), r.out());
-        assertTrue(r.out().contains("backends      cpu"), r.out());
+        // the backend that segment would run, not always "cpu": OpenBLAS is on this class path
+        assertTrue(r.out().contains("backend       " + Backends.defaultName() + ": "), r.out());
+        assertTrue(r.out().contains("runs by default"), r.out());
+        assertTrue(r.out().contains("openblas: "), r.out());
+        assertTrue(r.out().contains("cpu: CPU, pure Java"), r.out());
     }
 
     @Test

@@ -44,6 +44,10 @@ class SegmentBadInputTest {
         Files.write(dir.resolve("photo.webp"), "RIFF\u0010\0\0\0WEBPVP8 \0\0\0\0\0\0\0\0".getBytes("ISO-8859-1"));
         Files.writeString(dir.resolve("drawing.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
         Files.write(dir.resolve("corrupt.safetensors"), new byte[] {1, 2, 3});
+        byte[] random = new byte[100_000];
+        new java.util.Random(3).nextBytes(random);
+        random[8] = 'z';
+        Files.write(dir.resolve("random.pt"), random);
         String pos = "detector.backbone.vision_backbone.trunk.pos_embed";
         // a SAM 3 key with the wrong shape (and nothing else)
         Path wrong = Files.createDirectories(dir.resolve("wrong"));
@@ -157,7 +161,10 @@ class SegmentBadInputTest {
         expect("--box 1700,100,1900,300 lies outside the 1800x1200 image",
                 synthetic("--image", truck, "--text", "truck", "--box", "1700,100,1900,300"));
         expect("--point 900,1201 lies outside the 1800x1200 image", synthetic("--image", truck, "--point", "900,1201"));
-        expect("--box 10,10,10,50 is empty", synthetic("--image", truck, "--box", "10,10,10,50"));
+        expect("--box 10,10,10,50 is empty", synthetic("--image", truck, "--text", "truck", "--box", "10,10,10,50"));
+        // a phrase longer than the text encoder's context was cut silently; refused before the model loads
+        expect("--text: text prompt is too long: 2000 tokens, the text encoder reads at most 30",
+                synthetic("--image", truck, "--text", "car ".repeat(2000)));
     }
 
     @Test
@@ -184,6 +191,19 @@ class SegmentBadInputTest {
         expect("exists and is not a directory", "segment", "--weights", "synthetic", "--config", "tiny", "--tokenizer",
                 tokenizer, "--out", p("text.png"), "--image", truck, "--text", "truck");
         expect("no such directory", synthetic("--input-dir", p("nowhere"), "--text", "truck"));
+        // an --out that cannot be written is found before the model runs, and not called missing
+        for (String where : List.of("/proc/sam3j-out", "/proc/self/sam3j-out/deeper")) {
+            CliRun r = CliRun.of("segment", "--weights", "synthetic", "--config", "tiny", "--tokenizer", tokenizer,
+                    "--out", where, "--image", truck, "--text", "truck");
+            assertEquals(2, r.status(), r.err());
+            assertTrue(r.err().startsWith("sam3: --out " + where + ": not writable"), r.err());
+            assertFalse(r.err().contains("no such file"), r.err());
+            assertEquals("", r.out(), "nothing ran: " + r.out());
+        }
+        CliRun batch = CliRun.of("segment", "--weights", "synthetic", "--config", "tiny", "--tokenizer", tokenizer,
+                "--out", "/proc/sam3j-out", "--input-dir", SharedData.resolve("images").toString(), "--text", "truck");
+        assertEquals(2, batch.status(), batch.err());
+        assertEquals(1, batch.err().strip().lines().count(), "one line for the whole batch: " + batch.err());
         expect("no images (jpg, jpeg, png, webp, bmp)", synthetic("--input-dir", p("no-images"), "--text", "truck"));
     }
 
@@ -193,6 +213,8 @@ class SegmentBadInputTest {
         expect("malformed model spec", withModel("hf:not a repo", "--image", truck, "--text", "truck"));
         expect("not a safetensors file", withModel(p("corrupt.safetensors"), "--image", truck, "--text", "truck",
                 "--tokenizer", tokenizer));
+        expect("not a SAM 3 checkpoint: neither a PyTorch checkpoint", withModel(p("random.pt"), "--image", truck,
+                "--text", "truck", "--tokenizer", tokenizer));
         expect("truncated", withModel(p("truncated.safetensors"), "--image", truck, "--text", "truck",
                 "--tokenizer", tokenizer));
         expect("unexpected key 'test.", withModel(SharedData.resolve("fixtures/checkpoints/reader_test.pt").toString(),

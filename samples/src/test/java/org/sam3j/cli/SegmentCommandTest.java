@@ -102,13 +102,20 @@ class SegmentCommandTest {
         return l.toArray(String[]::new);
     }
 
-    /** The reference fixture keeps 47 instances of "truck" at 0.25 on the tiny configuration. */
+    /**
+     * The reference fixture keeps 47 queries of "truck" at 0.25 on the tiny configuration; 46 have mask
+     * pixels and are instances.
+     */
     @Test
     void libraryReferenceMatchesTheFixture() throws Exception {
         try (FixtureCase c = FixtureSet.open(SharedData.resolve("fixtures/sam3/tiny")).openCase("truck")) {
             float[] kept = c.whole("text0.final_scores").orElseThrow().toFloats();
-            assertEquals(kept.length, reference.size());
-            assertEquals(47, reference.size());
+            float[] area = c.whole("text0.final_mask_area").orElseThrow().toFloats();
+            assertEquals(47, kept.length);
+            long withPixels = 0;
+            for (float a : area) if (a > 0) withPixels++;
+            assertEquals(withPixels, reference.size());
+            assertEquals(46, reference.size());
         }
     }
 
@@ -122,10 +129,10 @@ class SegmentCommandTest {
             server.serve("/photos/truck.jpg", 200, Files.readAllBytes(truck));
             url = server.uri("/photos/truck.jpg").toString();
             r = CliRun.of(args("--image", url, "--text", "truck", "--threshold", "0.25", "--out", out.toString(),
-                    "--dump", dump.toString()));
+                    "--dump", dump.toString(), "--mask-png"));
         }
         assertEquals(0, r.status(), r.out() + r.err());
-        assertTrue(r.out().contains("47 instances"), r.out());
+        assertTrue(r.out().contains("46 instances"), r.out());
         assertTrue(r.out().contains("timings: model load"), r.out());
         assertEquals("", r.err(), "nothing on stderr for a normal run");
 
@@ -160,7 +167,9 @@ class SegmentCommandTest {
             Instance want = reference.instances().get(k);
             Map<String, Object> got = inst.get(k);
             assertEquals("mask_" + k + ".png", got.get("mask"));
-            assertEquals(want.index(), got.get("index"));
+            assertEquals(k, got.get("rank"));
+            assertEquals(want.index(), got.get("query"), "the detector query, not the rank");
+            assertFalse(got.containsKey("index"));
             assertEquals(want.score(), f(got.get("score")), "score of instance " + k);
             @SuppressWarnings("unchecked")
             List<Number> box = (List<Number>) got.get("box");
@@ -227,7 +236,7 @@ class SegmentCommandTest {
         assertEquals(1, r.status(), both);
         assertTrue(r.out().contains("segment: 5 images in " + in), r.out());
         assertTrue(r.out().contains("skipped c_done.jpg"), r.out());
-        assertTrue(r.out().contains("ok a_truck.jpg: 47 instances"), r.out());
+        assertTrue(r.out().contains("ok a_truck.jpg: 46 instances"), r.out());
         assertTrue(r.out().contains("ok b_wide.PNG: "), r.out());
         assertTrue(r.out().indexOf("ok a_truck.jpg") < r.out().indexOf("ok b_wide.PNG"), "name order");
         assertTrue(r.out().matches("(?s).*segment: 2 ok, 2 failed, 1 skipped in [0-9.]+ s.*"), r.out());
@@ -244,6 +253,11 @@ class SegmentCommandTest {
         assertEquals(reference.size(), instances(aResult).size());
         assertEquals(reference.instances().get(0).score(), f(instances(aResult).get(0).get("score")));
         assertFalse(Files.exists(a.resolve("mask_999.png")), "masks of an earlier run beyond the new count are removed");
+        try (Stream<Path> files = Files.list(a)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("mask_")).toList(),
+                    "no mask PNGs without --mask-png (the masks are in result.json as RLE)");
+        }
+        assertTrue(instances(aResult).stream().allMatch(i -> i.containsKey("rle") && !i.containsKey("mask")));
         assertTrue(Files.exists(a.resolve("notes.md")), "other files are left alone");
         assertEquals(1800, ImageIO.read(a.resolve("overlay.png").toFile()).getWidth());
 
@@ -293,7 +307,8 @@ class SegmentCommandTest {
                 + " interactive prompts in this build");
         Path out = tmp.resolve("out");
         CliRun r = CliRun.of(args("--image", truck.toString(), "--point", "500,375", "--point", "1125,625:neg",
-                "--box", "75,275,1725,850", "--out", out.toString(), "--dump", out.resolve("raw.safetensors").toString()));
+                "--box", "75,275,1725,850", "--out", out.toString(), "--dump", out.resolve("raw.safetensors").toString(),
+                "--mask-png"));
         assertEquals(0, r.status(), r.out() + r.err());
         Map<String, Object> result = json(out.resolve("result.json"));
         @SuppressWarnings("unchecked")
@@ -309,6 +324,7 @@ class SegmentCommandTest {
         assertEquals(interactiveReference.size(), inst.size());
         for (int k = 0; k < inst.size(); k++) {
             assertEquals(interactiveReference.instances().get(k).score(), f(inst.get(k).get("score")));
+            assertEquals(interactiveReference.instances().get(k).index(), inst.get(k).get("candidate"));
             Mask png = Mask.readPng(out.resolve("mask_" + k + ".png"));
             assertEquals(interactiveReference.instances().get(k).mask(), png);
             assertEquals(png, Mask.fromRle(Rle.fromMap((Map<String, ?>) inst.get(k).get("rle"))));

@@ -78,6 +78,16 @@ class SegmentPartsTest {
     }
 
     @Test
+    void aDegenerateInteractiveBoxIsAcceptedAsByTheApi() {
+        // Prompt.box(new Box(10, 10, 10, 10)) is a valid interactive prompt (two corner clicks on one pixel);
+        // --box 10,10,10,10 used to be refused as empty
+        PromptArgs.BoxArg point = new PromptArgs.BoxConverter().convert("10,10,10,10");
+        Prompt p = PromptArgs.of(null, List.of(point), null, null).toPrompt(100, 100, 1, 1);
+        assertEquals(Prompt.box(new Box(10, 10, 10, 10)).boxOrNull(), p.boxOrNull());
+        assertEquals(Prompt.Kind.INTERACTIVE, p.kind());
+    }
+
+    @Test
     void promptCombinationsAreChecked() {
         PromptArgs.PointArg pt = new PromptArgs.PointConverter().convert("1,1");
         PromptArgs.BoxArg box = new PromptArgs.BoxConverter().convert("0,0,2,2");

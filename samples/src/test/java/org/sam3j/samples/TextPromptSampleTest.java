@@ -19,12 +19,16 @@ class TextPromptSampleTest {
         Path out = dir.resolve("overlay.png");
         MaskResult r = TextPromptSample.run("synthetic:tiny", SharedData.resolve("images/truck.jpg"), "truck", 0.25f, out,
                 SharedData.resolve("tokenizer/bpe_simple_vocab_16e6.txt.gz"));
+        long kept = 0;
         long expected = 0;
         try (FixtureCase c = FixtureSet.open(SharedData.resolve("fixtures/sam3/tiny")).openCase("truck")) {
-            for (float s : c.whole("text0.scores").orElseThrow().toFloats()) if (s > 0.25f) expected++;
+            for (float s : c.whole("text0.scores").orElseThrow().toFloats()) if (s > 0.25f) kept++;
+            // instances are the kept queries with mask pixels
+            for (float a : c.whole("text0.final_mask_area").orElseThrow().toFloats()) if (a > 0) expected++;
         }
-        assertEquals(47, expected, "the reference keeps 47 instances at 0.25");
-        assertEquals(expected, r.size(), "instances above 0.25");
+        assertEquals(47, kept, "the reference keeps 47 queries at 0.25");
+        assertEquals(46, expected, "one of them has an empty mask");
+        assertEquals(expected, r.size(), "instances above 0.25 with pixels");
         BufferedImage png = ImageIO.read(out.toFile());
         assertEquals(1800, png.getWidth());
         assertEquals(1200, png.getHeight());
