@@ -1,0 +1,135 @@
+package org.sam3j.spark;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.sam3j.Sam3Model;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.text.ClipTokenizer;
+
+/**
+ * Which model the executors load: a checkpoint on storage every executor sees (or synthetic weights, for
+ * tests), the architecture, the tokenizer and the backend's thread count. A value (equal specs load one
+ * shared model per JVM, see {@link ExecutorModels}) that travels with the job, hence plain strings rather
+ * than {@link Path}s.
+ *
+ * @param checkpoint a {@code sam3.pt}, a {@code model.safetensors} or a directory holding one, as a local
+ *                   path on every executor (e.g. a shared mount); {@code null} for synthetic weights
+ * @param config     the architecture: {@code "full"} (the released SAM 3) or {@code "tiny"}
+ * @param tokenizer  the CLIP vocabulary ({@code bpe_simple_vocab_16e6.txt.gz} or a directory with
+ *                   {@code vocab.json} + {@code merges.txt}); {@code null} to look beside the checkpoint
+ * @param threads    threads of the model's CPU backend; 0 for all processors of the executor
+ */
+public record ModelSpec(String checkpoint, String config, String tokenizer, int threads) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The released architecture. */
+    public static final String FULL = "full";
+    /** The small test architecture of the project's fixtures. */
+    public static final String TINY = "tiny";
+
+    /**
+     * Checks the fields.
+     *
+     * @throws IllegalArgumentException if the config is not {@code full} or {@code tiny}, a path is blank,
+     *                                  threads is negative, or synthetic weights have no tokenizer
+     */
+    public ModelSpec {
+        Objects.requireNonNull(config, "config");
+        if (!config.equals(FULL) && !config.equals(TINY)) {
+            throw new IllegalArgumentException("config must be '" + FULL + "' or '" + TINY + "', got '" + config + "'");
+        }
+        if (checkpoint != null && checkpoint.isBlank()) throw new IllegalArgumentException("checkpoint path is blank");
+        if (tokenizer != null && tokenizer.isBlank()) throw new IllegalArgumentException("tokenizer path is blank");
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        if (checkpoint == null && tokenizer == null) {
+            throw new IllegalArgumentException("synthetic weights need a tokenizer path (text prompts)");
+        }
+    }
+
+    /** A checkpoint with the released architecture, its tokenizer beside it, all processors. */
+    public static ModelSpec checkpoint(String path) {
+        return new ModelSpec(Objects.requireNonNull(path, "path"), FULL, null, 0);
+    }
+
+    /** Synthetic weights (meaningless masks, the real arithmetic) of an architecture, for tests. */
+    public static ModelSpec synthetic(String config, String tokenizer) {
+        return new ModelSpec(null, config, Objects.requireNonNull(tokenizer, "tokenizer"), 0);
+    }
+
+    /** This spec with another architecture. */
+    public ModelSpec withConfig(String newConfig) {
+        return new ModelSpec(checkpoint, newConfig, tokenizer, threads);
+    }
+
+    /** This spec with an explicit tokenizer. */
+    public ModelSpec withTokenizer(String path) {
+        return new ModelSpec(checkpoint, config, Objects.requireNonNull(path, "path"), threads);
+    }
+
+    /** This spec with a thread count for the backend (0: all processors). */
+    public ModelSpec withThreads(int n) {
+        return new ModelSpec(checkpoint, config, tokenizer, n);
+    }
+
+    /** Whether the weights are synthetic. */
+    public boolean synthetic() {
+        return checkpoint == null;
+    }
+
+    /**
+     * Checks on this machine that the checkpoint and tokenizer exist and that text prompts will find a
+     * tokenizer, so that a typo fails the job at once instead of in every task.
+     *
+     * @throws IllegalArgumentException naming the missing file
+     */
+    public void checkFiles() {
+        if (checkpoint != null && !Files.exists(Path.of(checkpoint))) {
+            throw new IllegalArgumentException("model " + checkpoint + ": no such file or directory");
+        }
+        if (tokenizer != null && !Files.exists(Path.of(tokenizer))) {
+            throw new IllegalArgumentException("tokenizer " + tokenizer + ": no such file or directory");
+        }
+        if (tokenizer == null && !hasTokenizerBeside(Path.of(checkpoint))) {
+            throw new IllegalArgumentException("text prompts need the CLIP tokenizer: none beside " + checkpoint
+                    + " (vocab.json + merges.txt, or " + ClipTokenizer.BPE_FILE_NAME + "); give a tokenizer path");
+        }
+    }
+
+    private static boolean hasTokenizerBeside(Path checkpoint) {
+        Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
+        if (dir == null) return false;
+        return Files.isRegularFile(dir.resolve(ClipTokenizer.BPE_FILE_NAME))
+                || Files.isRegularFile(dir.resolve(ClipTokenizer.VOCAB_FILE_NAME))
+                && Files.isRegularFile(dir.resolve(ClipTokenizer.MERGES_FILE_NAME));
+    }
+
+    /**
+     * Loads the model (text prompts only: the interactive tracker features are not computed).
+     *
+     * @throws IOException if the checkpoint or tokenizer cannot be read
+     */
+    public Sam3Model load() throws IOException {
+        Sam3Model.Builder b = Sam3Model.builder()
+                .config(config.equals(TINY) ? Sam3Config.tiny() : Sam3Config.released())
+                .interactive(false);
+        if (threads > 0) b.threads(threads);
+        if (tokenizer != null) b.tokenizer(Path.of(tokenizer));
+        if (checkpoint == null) b.syntheticWeights();
+        else b.checkpoint(Path.of(checkpoint));
+        Sam3Model m = b.build();
+        if (!m.hasTokenizer()) {
+            m.close();
+            throw new IOException("text prompts need the CLIP tokenizer: none found for " + this);
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return (checkpoint == null ? "synthetic" : checkpoint) + " (" + config + (tokenizer == null ? "" : ", tokenizer "
+                + tokenizer) + (threads == 0 ? "" : ", " + threads + " threads") + ")";
+    }
+}
