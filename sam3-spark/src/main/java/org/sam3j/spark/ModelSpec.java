@@ -17,7 +17,8 @@ import org.sam3j.text.ClipTokenizer;
  *
  * @param checkpoint a {@code sam3.pt}, a {@code model.safetensors} or a directory holding one, as a local
  *                   path on every executor (e.g. a shared mount); {@code null} for synthetic weights
- * @param config     the architecture: {@code "full"} (the released SAM 3) or {@code "tiny"}
+ * @param config     the architecture: {@code "full"} (the released SAM 3) or {@code "tiny"}; {@code null} for a
+ *                   checkpoint's own (read from its layers)
  * @param tokenizer  the CLIP vocabulary ({@code bpe_simple_vocab_16e6.txt.gz} or a directory with
  *                   {@code vocab.json} + {@code merges.txt}); {@code null} to look beside the checkpoint
  * @param threads    threads of the model's CPU backend; 0 for all processors of the executor
@@ -33,12 +34,15 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
     /**
      * Checks the fields.
      *
-     * @throws IllegalArgumentException if the config is not {@code full} or {@code tiny}, a path is blank,
-     *                                  threads is negative, or synthetic weights have no tokenizer
+     * @throws IllegalArgumentException if the config is not {@code full}, {@code tiny} or (with a checkpoint)
+     *                                  null, a path is blank, threads is negative, or synthetic weights have
+     *                                  no tokenizer
      */
     public ModelSpec {
-        Objects.requireNonNull(config, "config");
-        if (!config.equals(FULL) && !config.equals(TINY)) {
+        if (config == null && checkpoint == null) {
+            throw new IllegalArgumentException("synthetic weights need a config ('" + FULL + "' or '" + TINY + "')");
+        }
+        if (config != null && !config.equals(FULL) && !config.equals(TINY)) {
             throw new IllegalArgumentException("config must be '" + FULL + "' or '" + TINY + "', got '" + config + "'");
         }
         if (checkpoint != null && checkpoint.isBlank()) throw new IllegalArgumentException("checkpoint path is blank");
@@ -49,9 +53,9 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
         }
     }
 
-    /** A checkpoint with the released architecture, its tokenizer beside it, all processors. */
+    /** A checkpoint with its own architecture, its tokenizer beside it, all processors. */
     public static ModelSpec checkpoint(String path) {
-        return new ModelSpec(Objects.requireNonNull(path, "path"), FULL, null, 0);
+        return new ModelSpec(Objects.requireNonNull(path, "path"), null, null, 0);
     }
 
     /** Synthetic weights (meaningless masks, the real arithmetic) of an architecture, for tests. */
@@ -112,9 +116,8 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
      * @throws IOException if the checkpoint or tokenizer cannot be read
      */
     public Sam3Model load() throws IOException {
-        Sam3Model.Builder b = Sam3Model.builder()
-                .config(config.equals(TINY) ? Sam3Config.tiny() : Sam3Config.released())
-                .interactive(false);
+        Sam3Model.Builder b = Sam3Model.builder().interactive(false);
+        if (config != null) b.config(config.equals(TINY) ? Sam3Config.tiny() : Sam3Config.released());
         if (threads > 0) b.threads(threads);
         if (tokenizer != null) b.tokenizer(Path.of(tokenizer));
         if (checkpoint == null) b.syntheticWeights();
@@ -129,7 +132,8 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
 
     @Override
     public String toString() {
-        return (checkpoint == null ? "synthetic" : checkpoint) + " (" + config + (tokenizer == null ? "" : ", tokenizer "
+        return (checkpoint == null ? "synthetic" : checkpoint) + " (" + (config == null ? "its own architecture" : config)
+                + (tokenizer == null ? "" : ", tokenizer "
                 + tokenizer) + (threads == 0 ? "" : ", " + threads + " threads") + ")";
     }
 }

@@ -174,8 +174,9 @@ public final class Sam3SparkJob {
             throw new UsageException("--model " + model + ": give a local path every executor can read (download it first"
                     + " with 'sam3 info --model " + model + "')");
         }
-        String config = v.getOrDefault("--config", ModelSpec.FULL);
-        if (!config.equals(ModelSpec.FULL) && !config.equals(ModelSpec.TINY)) {
+        // a checkpoint's architecture is read from its layers unless --config names one
+        String config = v.getOrDefault("--config", model == null ? ModelSpec.FULL : null);
+        if (config != null && !config.equals(ModelSpec.FULL) && !config.equals(ModelSpec.TINY)) {
             throw new UsageException("--config must be 'full' or 'tiny', got '" + config + "'");
         }
         String tokenizer = v.get("--tokenizer");

@@ -123,6 +123,8 @@ class Sam3SparkJobArgsTest {
         assertThrows(IllegalArgumentException.class, () -> new ModelSpec(null, "tiny", null, 0));
         assertThrows(IllegalArgumentException.class, () -> new ModelSpec("m.pt", "full", null, -1));
         assertEquals(ModelSpec.checkpoint("m.pt").withConfig("tiny").withThreads(4), new ModelSpec("m.pt", "tiny", null, 4));
+        assertEquals(null, ModelSpec.checkpoint("m.pt").config(), "a checkpoint's own architecture by default");
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec(null, null, "tok.gz", 0));
         assertThrows(IllegalArgumentException.class, () -> SegmentJobOptions.builder(ModelSpec.checkpoint("m"), "t")
                 .threshold(Float.NaN));
     }
