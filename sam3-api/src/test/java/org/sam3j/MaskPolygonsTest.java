@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sam3j.Mask.Connectivity;
 import org.sam3j.postprocess.BilinearResize;
+import org.sam3j.testing.PolygonRaster;
 
 /**
  * {@link Mask#toPolygons}: exact outlines (checked by filling pixel centres with an independent scanline
@@ -34,42 +35,8 @@ class MaskPolygonsTest {
         return Mask.of(v, w, h);
     }
 
-    /** Fills the pixel centres covered by the polygons: even-odd or non-zero winding, scanline by scanline. */
-    static Mask rasterise(List<Polygon> polygons, int w, int h, boolean nonZero) {
-        List<int[]> rings = new ArrayList<>();
-        for (Polygon p : polygons) {
-            rings.add(p.exterior());
-            rings.addAll(p.holes());
-        }
-        boolean[] out = new boolean[w * h];
-        for (int y = 0; y < h; y++) {
-            double yc = y + 0.5;
-            List<double[]> cross = new ArrayList<>(); // {x, direction}
-            for (int[] r : rings) {
-                int n = r.length / 2;
-                for (int i = 0; i < n; i++) {
-                    int j = (i + 1) % n;
-                    double x1 = r[2 * i], y1 = r[2 * i + 1], x2 = r[2 * j], y2 = r[2 * j + 1];
-                    if ((y1 <= yc && yc < y2) || (y2 <= yc && yc < y1)) {
-                        cross.add(new double[] {x1 + (yc - y1) * (x2 - x1) / (y2 - y1), y2 > y1 ? 1 : -1});
-                    }
-                }
-            }
-            cross.sort((a, b) -> Double.compare(a[0], b[0]));
-            int k = 0;
-            int winding = 0;
-            int count = 0;
-            for (int x = 0; x < w; x++) {
-                double xc = x + 0.5;
-                while (k < cross.size() && cross.get(k)[0] < xc) {
-                    winding += (int) cross.get(k)[1];
-                    count++;
-                    k++;
-                }
-                out[y * w + x] = nonZero ? winding != 0 : (count & 1) == 1;
-            }
-        }
-        return Mask.of(out, w, h);
+    private static Mask rasterise(List<Polygon> polygons, int w, int h, boolean nonZero) {
+        return PolygonRaster.fill(polygons, w, h, nonZero);
     }
 
     /** Connected components of pixels equal to {@code value}; returns {count, count touching the border}. */
