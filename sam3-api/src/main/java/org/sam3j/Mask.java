@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.imageio.ImageIO;
@@ -316,6 +317,61 @@ public final class Mask {
             out[i] = (bits[i >>> 6] >>> i & 1L) != 0;
         }
         return out;
+    }
+
+    /**
+     * How set pixels that touch only at a corner (diagonally) are grouped by {@link #toPolygons(double,
+     * Connectivity)}.
+     */
+    public enum Connectivity {
+        /**
+         * Edge neighbours only: diagonal pixels are separate objects whose polygons share a vertex; a hole
+         * may then open diagonally onto the outside or another hole (the background is 8-connected).
+         */
+        FOUR,
+        /**
+         * Edge and corner neighbours (COCO's and OpenCV's convention for objects): diagonal pixels are one
+         * object whose outline touches itself at the shared vertex; holes are 4-connected background.
+         */
+        EIGHT
+    }
+
+    /**
+     * The outlines of the set pixels as polygons, grouping diagonal neighbours with
+     * {@link Connectivity#EIGHT}: {@code toPolygons(tolerance, Connectivity.EIGHT)}.
+     *
+     * @throws IllegalArgumentException if the tolerance is negative or not finite
+     */
+    public List<Polygon> toPolygons(double tolerance) {
+        return toPolygons(tolerance, Connectivity.EIGHT);
+    }
+
+    /**
+     * The outlines of the set pixels as polygons with holes, one per connected component (in raster order
+     * of each component's first pixel), in pixel-corner coordinates (see {@link Polygon} for the ring form
+     * and orientation).
+     *
+     * <p>Outlines are traced along pixel edges, so with {@code tolerance = 0} they enclose exactly the set
+     * pixels: pixel {@code (x, y)} is set if and only if its centre {@code (x + 0.5, y + 0.5)} lies inside
+     * (even-odd or non-zero rule, the same here); only corner vertices are kept. Pixels on the image border
+     * are closed along the border. A hole's own islands are separate polygons. With {@code tolerance > 0}
+     * every ring is simplified with Douglas–Peucker (each dropped vertex lies within {@code tolerance}
+     * pixels of the simplified ring; like OpenCV's {@code approxPolyDP} this is per ring, so a simplified
+     * ring may cross itself or another ring). A ring that simplification collapses (fewer than three
+     * vertices, or no area of its orientation) is dropped, an exterior together with its holes.
+     *
+     * @param tolerance    simplification tolerance in pixels, {@code >= 0} (0: exact outlines)
+     * @param connectivity how diagonal neighbours are grouped
+     * @return the polygons, empty for an empty mask
+     * @throws IllegalArgumentException if the tolerance is negative or not finite
+     */
+    public List<Polygon> toPolygons(double tolerance, Connectivity connectivity) {
+        Objects.requireNonNull(connectivity, "connectivity");
+        if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
+            throw new IllegalArgumentException("polygon tolerance must be a finite number >= 0, got " + tolerance);
+        }
+        if (area == 0) return List.of();
+        return List.copyOf(MaskOutlines.polygons(toBooleanArray(), width, height, tolerance, connectivity));
     }
 
     /** The COCO run-length encoding (column-major runs starting with 0s), as pycocotools {@code encode}. */

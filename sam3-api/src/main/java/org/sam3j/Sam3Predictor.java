@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.RgbImage;
@@ -20,11 +21,19 @@ import org.sam3j.postprocess.ConceptPostprocessor;
  * and keeps the embedding; every {@link #predict(Prompt)} reuses it, so asking ten phrases about one
  * image encodes it once. Text embeddings are cached by the model.
  *
+ * <p>Images come as {@link RgbImage}, files, {@link BufferedImage}s, or OpenCV frames through
+ * {@code setImage(org.sam3j.image.MatImages.toRgbImage(mat))} (the OpenCV dependency is optional, so the
+ * predictor has no method naming {@code Mat}). Encoding takes seconds to over a minute on a CPU:
+ * {@link #setImage(RgbImage, CallOptions)} reports progress and can be cancelled.
+ *
  * <p>Thread-safe: calls are serialised on the predictor (use one predictor per thread for parallelism;
  * they share the model's weights). Holds only heap memory (the embedding, about 100 MB); {@link #close()}
  * drops it.
  */
 public final class Sam3Predictor implements AutoCloseable {
+    /** The stage name {@link #setImage(RgbImage, CallOptions)} reports progress under. */
+    public static final String STAGE_IMAGE_ENCODER = "image encoder";
+
     private final Sam3Model model;
     private ImageEmbedding embedding;
     private long imageEncodings;
@@ -36,12 +45,47 @@ public final class Sam3Predictor implements AutoCloseable {
         this.model = model;
     }
 
-    /** Encodes {@code image} and keeps its embedding for the following prompts. */
-    public synchronized void setImage(RgbImage image) {
+    /**
+     * Encodes {@code image} and keeps its embedding for the following prompts:
+     * {@code setImage(image, CallOptions.none())}.
+     *
+     * @throws CancellationException if the calling thread is interrupted during the encode (the predictor
+     *                               then has no image)
+     */
+    public void setImage(RgbImage image) {
+        setImage(image, CallOptions.none());
+    }
+
+    /**
+     * Encodes {@code image} and keeps its embedding for the following prompts, reporting progress (stage
+     * {@value #STAGE_IMAGE_ENCODER}, fraction of the encoder's arithmetic done) and checking for
+     * cancellation between the encoder's operations. An interrupt of the calling thread counts as a
+     * cancellation (its interrupt status stays set).
+     *
+     * <p>The current embedding is dropped before encoding starts (which also frees its memory for the new
+     * one): when this call fails or is cancelled the predictor has <b>no image</b> ({@link #hasImage()} is
+     * false, {@link #predict} refuses to run rather than silently use the previous image), never a partly
+     * computed one, and the next {@code setImage} works normally. Work already done is discarded; an
+     * encode whose operations all ran completes even if cancelled at the very end. Backends that run the
+     * encoder as one asynchronous submission (CUDA) report only 0 and 1 and can be stopped only before
+     * the encoder starts.
+     *
+     * @throws CancellationException    if the token was cancelled (before or during the call) or the thread
+     *                                  interrupted; the message names the stage and the progress reached
+     * @throws IllegalStateException    if the predictor or model is closed
+     * @throws RuntimeException         whatever the progress listener throws (the call is then abandoned
+     *                                  the same way)
+     */
+    public synchronized void setImage(RgbImage image, CallOptions options) {
         checkOpen();
         Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(options, "options");
+        embedding = null;
+        CallMonitor monitor = new CallMonitor("setImage", STAGE_IMAGE_ENCODER, options);
+        monitor.check(0);
         long t0 = System.nanoTime();
-        embedding = model.imageEncoder().encode(image);
+        ImageEmbedding e = model.imageEncoder().encode(image, monitor);
+        embedding = e;
         lastEncodeTime = Duration.ofNanos(System.nanoTime() - t0);
         imageEncodings++;
     }
@@ -49,13 +93,26 @@ public final class Sam3Predictor implements AutoCloseable {
     /**
      * Reads (EXIF orientation applied) and encodes an image file.
      *
-     * @throws IOException if the file cannot be read or decoded
+     * @throws IOException if the file cannot be read or decoded (the current image is then kept)
      */
     public void setImage(Path file) throws IOException {
         setImage(ImageLoader.read(file));
     }
 
-    /** Encodes a {@link BufferedImage}. */
+    /**
+     * Reads (EXIF orientation applied) and encodes an image file with progress and cancellation, as
+     * {@link #setImage(RgbImage, CallOptions)}.
+     *
+     * @throws IOException if the file cannot be read or decoded (the current image is then kept)
+     */
+    public void setImage(Path file, CallOptions options) throws IOException {
+        setImage(ImageLoader.read(file), options);
+    }
+
+    /**
+     * Encodes a {@link BufferedImage} of any type, converted as {@link ImageLoader#fromBufferedImage}
+     * does (samples as stored, alpha dropped, grey replicated, palettes looked up).
+     */
     public void setImage(BufferedImage image) {
         setImage(ImageLoader.fromBufferedImage(image));
     }

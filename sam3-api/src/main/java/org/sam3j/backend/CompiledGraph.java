@@ -17,6 +17,23 @@ public interface CompiledGraph extends AutoCloseable {
     Map<String, HostTensor> run(Map<String, float[]> inputs);
 
     /**
+     * Runs the graph, reporting progress to {@code monitor}, which may stop the run by throwing (see
+     * {@link RunMonitor}). The CPU backends report after every operation and stop before the next one.
+     * This default, used by backends that run a graph as one asynchronous submission (CUDA), only reports
+     * {@code 0} before and {@code 1} after {@link #run(Map)}: a run can then be stopped before it starts,
+     * not in the middle.
+     *
+     * @throws IllegalArgumentException if an input is missing or has the wrong length
+     * @throws RuntimeException         whatever {@code monitor} throws, the run abandoned
+     */
+    default Map<String, HostTensor> run(Map<String, float[]> inputs, RunMonitor monitor) {
+        monitor.progress(0);
+        Map<String, HostTensor> out = run(inputs);
+        monitor.progress(1);
+        return out;
+    }
+
+    /**
      * Wall time of the last run per operation kind ({@code LINEAR}, {@code ATTENTION}, ...), in
      * nanoseconds, largest first; empty before the first run or where the backend does not measure.
      */

@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
+import org.sam3j.graph.OpCost;
 import org.sam3j.graph.Tensor;
 
 /**
@@ -30,37 +31,8 @@ public final class GraphFlops {
         return byOp(g).values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** The flops of one node (0 for operations that are not products). */
+    /** The flops of one node (0 for operations that are not products): {@link OpCost#flops(Tensor)}. */
     public static long flops(Tensor t) {
-        switch (t.op()) {
-            case LINEAR: {
-                Tensor w = t.input(1);
-                long n = w.dim(0);
-                long k = w.dim(1);
-                return 2L * (t.numel() / n) * n * k;
-            }
-            case MATMUL: {
-                Tensor a = t.input(0);
-                long k = a.dim(-1);
-                return 2L * t.numel() * k;
-            }
-            case CONV2D: {
-                Tensor w = t.input(1);
-                long k = (long) w.dim(1) * w.dim(2) * w.dim(3);
-                return 2L * t.numel() * k;
-            }
-            case CONV_TRANSPOSE2D: {
-                Tensor x = t.input(0);
-                return 2L * x.numel() * t.dim(3) * 4;
-            }
-            case ATTENTION: {
-                Tensor q = t.input(0);
-                Tensor k = t.input(1);
-                Tensor v = t.input(2);
-                return 2L * q.dim(0) * q.dim(2) * q.dim(1) * k.dim(1) * (q.dim(3) + (long) v.dim(3));
-            }
-            default:
-                return 0;
-        }
+        return OpCost.flops(t);
     }
 }

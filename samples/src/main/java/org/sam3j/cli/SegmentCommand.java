@@ -132,6 +132,12 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", order = 16, description = "Model cache (default: $SAM3J_CACHE or ~/.cache/sam3j)")
     Path cache;
 
+    @Option(names = "--polygons", paramLabel = PolygonsOption.FORM, order = 17, arity = "0..1", fallbackValue = "0",
+            converter = PolygonsOption.Converter.class,
+            description = "Also write each instance's outline polygons (COCO flat lists, exterior then holes) into"
+                    + " result.json, simplified within TOLERANCE pixels (default 0: exact)")
+    Double polygons;
+
     /** Environment lookup (tests replace it). */
     Function<String, String> env = System::getenv;
 
@@ -409,6 +415,7 @@ final class SegmentCommand implements Callable<Integer> {
         json.put("threshold", prompt.threshold());
         json.put("presence_score", r.presenceScore().isPresent() ? r.presenceScore().getAsDouble() : null);
         json.put("instances", SegmentOutput.instancesJson(r, maskPngs, rle));
+        if (polygons != null) PolygonsOption.addTo(json, r, polygons);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("model_load", ms(loadNanos));
         if (job.downloadNanos() > 0) t.put("download", ms(job.downloadNanos()));

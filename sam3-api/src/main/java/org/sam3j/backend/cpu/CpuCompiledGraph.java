@@ -7,13 +7,19 @@ import java.util.Map;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.MemoryPlan;
+import org.sam3j.backend.RunMonitor;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
+import org.sam3j.graph.OpCost;
 import org.sam3j.graph.Tensor;
 import org.sam3j.weights.WeightStore;
 
-/** A graph compiled for the CPU backend: one float arena laid out by the memory plan. */
+/**
+ * A graph compiled for the CPU backend: one float arena laid out by the memory plan. Runs report progress
+ * after every operation (fraction of {@link OpCost#work}) and can be stopped between operations; a stopped
+ * run leaves nothing behind that the next run depends on (the arena is rewritten, outputs are fresh).
+ */
 final class CpuCompiledGraph implements CompiledGraph {
     private final CpuBackend backend;
     private final MemoryPlan plan;
@@ -24,6 +30,8 @@ final class CpuCompiledGraph implements CompiledGraph {
     private Map<String, Long> lastProfile = Map.of();
     private final float[][] scratch;
     private final CpuAttention.Scratch[] attentionScratch;
+    /** Fraction of the graph's work done after each scheduled operation (the last is exactly 1). */
+    private final double[] doneAfter;
 
     CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights) {
         this.backend = backend;
@@ -38,6 +46,16 @@ final class CpuCompiledGraph implements CompiledGraph {
             throw new IllegalStateException("graph needs " + plan.arenaBytes() + " bytes of activations, more than one"
                     + " Java array can hold");
         }
+        List<Tensor> schedule = plan.schedule();
+        double[] cumulative = new double[schedule.size()];
+        double total = 0;
+        for (int i = 0; i < cumulative.length; i++) {
+            total += OpCost.work(schedule.get(i));
+            cumulative[i] = total;
+        }
+        for (int i = 0; i < cumulative.length; i++) cumulative[i] /= total;
+        if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1.0;
+        this.doneAfter = cumulative;
     }
 
     @Override
@@ -58,6 +76,12 @@ final class CpuCompiledGraph implements CompiledGraph {
 
     @Override
     public Map<String, HostTensor> run(Map<String, float[]> inputs) {
+        return run(inputs, RunMonitor.NONE);
+    }
+
+    @Override
+    public Map<String, HostTensor> run(Map<String, float[]> inputs, RunMonitor monitor) {
+        java.util.Objects.requireNonNull(monitor, "monitor");
         Graph g = plan.graph();
         if (arena == null) arena = new float[(int) (plan.arenaBytes() / 4)];
         List<Tensor> nodes = g.nodes();
@@ -93,11 +117,16 @@ final class CpuCompiledGraph implements CompiledGraph {
             }
         }
         long[] nanos = new long[Op.values().length];
-        for (Tensor t : plan.schedule()) {
+        List<Tensor> schedule = plan.schedule();
+        monitor.progress(0);
+        for (int i = 0; i < schedule.size(); i++) {
+            Tensor t = schedule.get(i);
             long t0 = System.nanoTime();
             execute(t, bufs);
             nanos[t.op().ordinal()] += System.nanoTime() - t0;
+            monitor.progress(doneAfter[i]); // may throw to stop the run before the next operation
         }
+        if (schedule.isEmpty()) monitor.progress(1);
         Map<String, Long> profile = new LinkedHashMap<>();
         java.util.stream.IntStream.range(0, nanos.length).boxed()
                 .filter(i -> nanos[i] > 0)

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fixed set of worker threads for data-parallel kernels. One instance per backend; the calling
- * thread takes part in the work, so {@code threads = 1} runs everything on the caller.
+ * thread takes part in the work, so {@code threads = 1} runs everything on the caller. A loop always
+ * completes every chunk: interrupting the caller does not abandon running chunks, it only leaves the
+ * thread's interrupt status set when the loop returns.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a parallel loop over the half-open range {@code [from, to)}. */
@@ -80,19 +82,27 @@ public final class Parallel implements AutoCloseable {
         } catch (RuntimeException e) {
             failure = e;
         }
+        // Wait for every chunk even when interrupted: a chunk left running would go on writing into buffers
+        // that the caller's next operation (or next run) reuses. The interrupt status is restored for the
+        // caller to act on between operations.
+        boolean interrupted = false;
         for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    Throwable c = e.getCause();
-                    failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        Throwable c = e.getCause();
+                        failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+                    }
+                    break;
                 }
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         if (failure != null) throw failure;
     }
 

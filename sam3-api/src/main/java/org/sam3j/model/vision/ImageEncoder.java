@@ -6,6 +6,7 @@ import java.util.Map;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.RunMonitor;
 import org.sam3j.graph.Graph;
 import org.sam3j.image.ImagePreprocessor;
 import org.sam3j.image.RgbImage;
@@ -54,10 +55,18 @@ public final class ImageEncoder implements AutoCloseable {
 
     /** Preprocesses and encodes {@code image}. */
     public ImageEmbedding encode(RgbImage image) {
+        return encode(image, RunMonitor.NONE);
+    }
+
+    /**
+     * Preprocesses and encodes {@code image}, reporting the graph run's progress to {@code monitor}, which
+     * may stop it by throwing (see {@link RunMonitor}); the exception then propagates and nothing is kept.
+     */
+    public ImageEmbedding encode(RgbImage image, RunMonitor monitor) {
         float[] input = ImagePreprocessor.toModelInput(image, config.imageSize());
         Map<String, HostTensor> out;
         synchronized (graph) {
-            out = graph.run(Map.of("image", input));
+            out = graph.run(Map.of("image", input), monitor);
         }
         List<HostTensor> fpn = new ArrayList<>();
         List<HostTensor> sam2 = trackerNeck ? new ArrayList<>() : null;

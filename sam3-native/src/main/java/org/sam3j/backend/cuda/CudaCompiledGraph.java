@@ -55,6 +55,10 @@ import org.sam3j.weights.WeightStore;
  * (RoPE tables, ROI boxes, gather indices). Each op computes what {@code CpuCompiledGraph} computes;
  * the kernels are documented in {@code native/include/sam3cuda.h}.
  *
+ * <p>Progress and cancellation ({@code run(inputs, RunMonitor)}) use {@link CompiledGraph}'s default: 0
+ * before and 1 after the run, so a run can be stopped before it starts but not in the middle (the steps are
+ * queued on the stream, or replayed as one CUDA Graph, and a GPU encode is short).
+ *
  * <p>Not thread-safe: one run at a time.
  */
 final class CudaCompiledGraph implements CompiledGraph {
