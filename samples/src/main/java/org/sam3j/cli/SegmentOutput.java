@@ -25,6 +25,7 @@ import org.sam3j.image.Overlay;
 import org.sam3j.image.RgbImage;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
+import org.sam3j.server.ResultJson;
 
 /**
  * Writes the outputs of one segmented image into its directory: {@code mask_<k>.png} per instance (k in
@@ -120,11 +121,7 @@ final class SegmentOutput {
             Instance i = inst.get(k);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("mask", maskName(k));
-            m.put("index", i.index());
-            m.put("score", i.score());
-            m.put("box", PromptArgs.boxJson(i.box()));
-            m.put("area", i.area());
-            m.put("rle", i.mask().toRle().toMap());
+            m.putAll(ResultJson.instance(i));
             out.add(m);
         }
         return out;
