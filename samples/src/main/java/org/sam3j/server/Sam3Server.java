@@ -16,6 +16,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,7 +93,7 @@ public final class Sam3Server implements AutoCloseable {
     private Sam3Server(Sam3Model model, ServerLimits limits, Map<String, Object> modelInfo) throws IOException {
         this.model = model;
         this.limits = limits;
-        this.modelInfo = Map.copyOf(modelInfo);
+        this.modelInfo = Collections.unmodifiableMap(new LinkedHashMap<>(modelInfo)); // in the given order
         this.images = new ImageStore(limits.cachedImages());
         this.permits = new Semaphore(limits.maxConcurrent());
         this.workers = Executors.newFixedThreadPool(limits.maxConcurrent(), workerThreads());
