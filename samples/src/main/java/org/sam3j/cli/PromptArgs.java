@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.sam3j.Box;
 import org.sam3j.Prompt;
+import org.sam3j.server.ResultJson;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -180,7 +181,7 @@ final class PromptArgs {
     }
 
     static List<Float> boxJson(Box b) {
-        return List.of(b.x0(), b.y0(), b.x1(), b.y1());
+        return ResultJson.box(b);
     }
 
     /** Short description for messages, e.g. {@code "truck" + 1 exemplar}. */

@@ -14,21 +14,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
-import org.sam3j.backend.cpu.CpuBackend;
-import org.sam3j.hub.HubClient;
 import org.sam3j.io.AtomicFiles;
-import org.sam3j.hub.ModelSource;
-import org.sam3j.hub.ProgressBar;
-import org.sam3j.model.Sam3Config;
-import org.sam3j.text.ClipTokenizer;
 import org.sam3j.text.TokenizerFormatException;
 import org.sam3j.weights.WeightLoadingException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -51,25 +45,12 @@ import picocli.CommandLine.Spec;
 final class SegmentCommand implements Callable<Integer> {
     /** Time limit for downloading an {@code --image} URL. */
     static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(60);
-    static final String TOKENIZER_RELATIVE = "tokenizer/" + ClipTokenizer.BPE_FILE_NAME;
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "M", order = 1,
-            description = "sam3.pt, a .safetensors file, a model directory, or hf:owner/name[@revision] (e.g. hf:facebook/sam3)")
-    String model;
-
-    @Option(names = "--weights", paramLabel = "synthetic", order = 2,
-            description = "'synthetic': no checkpoint, the specification's synthetic weights (meaningless masks, real arithmetic)")
-    String weights;
-
-    @Option(names = "--config", paramLabel = "tiny|full|FILE", order = 3,
-            description = "Architecture: tiny, full (the released SAM 3), or a JSON file of overrides"
-                    + " (vit_depth, vit_global_blocks, text_layers, fusion_encoder_layers, decoder_layers,"
-                    + " geometry_encoder_layers; a fixtures index.json works too). Default: with --model the"
-                    + " checkpoint's own (read from its layers), with --weights synthetic full")
-    String config;
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--image", paramLabel = "FILE|URL", order = 4, description = "The image: a file or an http(s) URL")
     String image;
@@ -117,39 +98,14 @@ final class SegmentCommand implements Callable<Integer> {
             description = "COCO RLE of each mask in result.json (default; --no-rle leaves it out for small files)")
     boolean rle = true;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", order = 13,
-            description = "CLIP vocabulary: bpe_simple_vocab_16e6.txt.gz or a directory with vocab.json + merges.txt"
-                    + " (default: beside the checkpoint; with --weights synthetic $SAM3_SHARED/" + TOKENIZER_RELATIVE
-                    + " or ../shared/" + TOKENIZER_RELATIVE + ")")
-    Path tokenizer;
-
-    @Option(names = "--threads", paramLabel = "N", order = 14, description = "CPU threads (default: all processors)")
-    Integer threads;
-
-    @Option(names = "--offline", order = 15, description = "Never use the network for hf: models (cache only)")
-    boolean offline;
-
-    @Option(names = "--cache", paramLabel = "DIR", order = 16, description = "Model cache (default: $SAM3J_CACHE or ~/.cache/sam3j)")
-    Path cache;
-
     @Option(names = "--polygons", paramLabel = PolygonsOption.FORM, order = 17, arity = "0..1", fallbackValue = "0",
             converter = PolygonsOption.Converter.class,
             description = "Also write each instance's outline polygons (COCO flat lists, exterior then holes) into"
                     + " result.json, simplified within TOLERANCE pixels (default 0: exact)")
     Double polygons;
 
-    /** Environment lookup (tests replace it). */
-    Function<String, String> env = System::getenv;
-
     private PrintWriter stdout;
     private PrintWriter stderr;
-
-    /** What the checks before loading decided about the model. */
-    private record ModelPlan(ModelSource source, Sam3Config config, String configName, Path tokenizer) {
-        boolean synthetic() {
-            return source == null;
-        }
-    }
 
     /** One image to segment. */
     private record Job(String name, String jsonPath, ImageInput.Loaded image, Path outDir, Path dumpFile,
@@ -165,142 +121,18 @@ final class SegmentCommand implements Callable<Integer> {
                     : "--image and --input-dir are alternatives: give one");
         }
         PromptArgs prompt = PromptArgs.of(text, boxes, points, threshold);
-        if (threads != null && threads < 1) throw new UserException("--threads must be at least 1, got " + threads);
-        ModelPlan plan = planModel(prompt);
+        ModelOptions.Plan plan = modelOptions.plan(prompt.isText());
+        if (prompt.isText()) modelOptions.checkTextFits(plan, prompt.text());
         return inputDir != null ? runBatch(prompt, plan) : runSingle(prompt, plan);
     }
 
-    private ModelPlan planModel(PromptArgs prompt) throws IOException {
-        if (weights != null && !weights.equals("synthetic")) {
-            throw new UserException("--weights accepts only 'synthetic' (for a checkpoint use --model M), got '" + weights + "'");
-        }
-        if ((model == null) == (weights == null)) {
-            throw new UserException(model == null ? "give --model M (a checkpoint, a directory or hf:facebook/sam3) or"
-                    + " --weights synthetic" : "--model and --weights synthetic are alternatives: give one");
-        }
-        Sam3Config cfg;
-        String cfgName;
-        if (config == null && model != null) {
-            cfg = null; // the checkpoint's own architecture, inferred from its layer stacks
-            cfgName = "from the checkpoint";
-        } else if (config == null || config.equals("full") || config.equals("released")) {
-            cfg = Sam3Config.released();
-            cfgName = "full";
-        } else if (config.equals("tiny")) {
-            cfg = Sam3Config.tiny();
-            cfgName = "tiny";
-        } else {
-            cfg = readConfig(Path.of(config));
-            cfgName = config;
-        }
-        ModelSource source = null;
-        if (model != null) {
-            source = ModelSource.parse(model);
-            if (!(source instanceof ModelSource.HubRepo)) source.toLocalPath(null); // missing files: now, not later
-        }
-        Path tok = tokenizer;
-        if (tok != null && !Files.exists(tok)) {
-            throw new UserException("--tokenizer " + tok + ": no such file or directory");
-        }
-        if (tok == null && source == null) tok = defaultTokenizer(env, Path.of(""));
-        if (prompt.isText() && source == null && tok == null) {
-            throw new UserException("--text needs the CLIP tokenizer: pass --tokenizer PATH (" + ClipTokenizer.BPE_FILE_NAME
-                    + "); with --weights synthetic it is looked up at $SAM3_SHARED/" + TOKENIZER_RELATIVE
-                    + " and ../shared/" + TOKENIZER_RELATIVE);
-        }
-        if (prompt.isText() && tok != null) checkTextFits(tok, prompt.text());
-        return new ModelPlan(source, cfg, cfgName, tok);
-    }
-
-    /** Refuses, before any model work, a phrase longer than the text encoder's context (it would be cut). */
-    static void checkTextFits(Path tokenizerPath, String text) throws IOException {
-        ClipTokenizer t = Files.isDirectory(tokenizerPath) ? ClipTokenizer.fromDirectory(tokenizerPath)
-                : ClipTokenizer.fromBpeFile(tokenizerPath);
-        try {
-            t.tokenizeWhole(text);
-        } catch (IllegalArgumentException e) {
-            throw new UserException("--text: " + e.getMessage());
-        }
-    }
-
-    /**
-     * The tokenizer used with synthetic weights when {@code --tokenizer} is not given:
-     * {@code $SAM3_SHARED/tokenizer/bpe_simple_vocab_16e6.txt.gz}, else
-     * {@code ../shared/tokenizer/bpe_simple_vocab_16e6.txt.gz} relative to the working directory, if present.
-     */
-    static Path defaultTokenizer(Function<String, String> env, Path workingDir) {
-        String shared = env.apply("SAM3_SHARED");
-        if (shared != null && !shared.isBlank()) {
-            Path p = Path.of(shared).resolve(TOKENIZER_RELATIVE);
-            if (Files.isRegularFile(p)) return p;
-        }
-        Path p = workingDir.toAbsolutePath().resolve("..").resolve("shared").resolve(TOKENIZER_RELATIVE).normalize();
-        return Files.isRegularFile(p) ? p : null;
-    }
-
-    /** Whether {@link Sam3Model} will find tokenizer files beside a checkpoint (as its builder looks for them). */
-    static boolean hasTokenizerBeside(Path checkpoint) {
-        Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
-        if (dir == null) return false;
-        return Files.isRegularFile(dir.resolve(ClipTokenizer.BPE_FILE_NAME))
-                || Files.isRegularFile(dir.resolve(ClipTokenizer.VOCAB_FILE_NAME))
-                && Files.isRegularFile(dir.resolve(ClipTokenizer.MERGES_FILE_NAME));
-    }
-
-    private static Sam3Config readConfig(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new UserException("--config " + file + ": not 'tiny' or 'full', and no such file");
-        }
-        Map<String, Object> json;
-        try {
-            json = SegmentOutput.readJsonObject(file);
-        } catch (IOException e) {
-            String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new UserException("--config " + file + ": not a JSON object of overrides (" + m + ")");
-        }
-        Object nested = json.get("config");
-        @SuppressWarnings("unchecked")
-        Map<String, ?> overrides = nested instanceof Map ? (Map<String, ?>) nested : json;
-        try {
-            return Sam3Config.released().withOverrides(overrides);
-        } catch (IllegalArgumentException e) {
-            throw new UserException("--config " + file + ": " + e.getMessage());
-        }
-    }
-
-    private Sam3Model loadModel(ModelPlan plan, PromptArgs prompt) throws IOException {
-        Sam3Model.Builder b = Sam3Model.builder().interactive(!prompt.isText());
-        if (plan.config() != null) b.config(plan.config());
-        if (threads != null) b.threads(threads);
-        if (plan.tokenizer() != null) b.tokenizer(plan.tokenizer());
-        Path local = null;
-        if (plan.synthetic()) {
-            b.syntheticWeights();
-        } else {
-            HubClient.Builder hub = HubClient.builder().offline(offline).progressListener(ProgressBar.printingTo(System.err));
-            if (cache != null) hub.cacheRoot(cache);
-            local = plan.source().toLocalPath(hub.build());
-            if (prompt.isText() && plan.tokenizer() == null && !hasTokenizerBeside(local)) {
-                throw new UserException("--text needs the CLIP tokenizer: none beside the checkpoint " + local
-                        + " (vocab.json + merges.txt, or " + ClipTokenizer.BPE_FILE_NAME + "); pass --tokenizer PATH");
-            }
-            if (prompt.isText() && plan.tokenizer() == null) {
-                Path dir = Files.isDirectory(local) ? local : local.toAbsolutePath().getParent();
-                checkTextFits(dir, prompt.text()); // the tokenizer the model will find there
-            }
-            b.checkpoint(local);
-        }
-        Sam3Model m = b.build();
-        if (prompt.isText() && !m.hasTokenizer()) {
-            m.close();
-            throw new UserException("--text needs the CLIP tokenizer: none found for " + local + "; pass --tokenizer PATH");
-        }
-        return m;
+    private Sam3Model loadModel(ModelOptions.Plan plan, PromptArgs prompt) throws IOException {
+        return modelOptions.load(plan, !prompt.isText(), prompt.isText());
     }
 
     // ---------------------------------------------------------------------------------------------- single
 
-    private int runSingle(PromptArgs prompt, ModelPlan plan) throws Exception {
+    private int runSingle(PromptArgs prompt, ModelOptions.Plan plan) throws Exception {
         ImageInput.Source src = ImageInput.parse(image);
         Path outDir = out != null ? out : Path.of("sam3-out", src.stem());
         checkOutDir(outDir);
@@ -388,7 +220,7 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     /** Encodes, predicts and writes the outputs of one image; returns the result. */
-    private MaskResult segment(Sam3Model m, Sam3Predictor predictor, ModelPlan plan, PromptArgs prompt, Prompt p, Job job,
+    private MaskResult segment(Sam3Model m, Sam3Predictor predictor, ModelOptions.Plan plan, PromptArgs prompt, Prompt p, Job job,
                                long loadNanos) throws IOException {
         predictor.setImage(job.image().image());
         MaskResult r = predictor.predict(p);
@@ -396,7 +228,7 @@ final class SegmentCommand implements Callable<Integer> {
         String dumpName = job.dumpFile() == null ? null : job.dumpFile().getFileName().toString();
         SegmentOutput.prepare(job.outDir(), dumpName);
         SegmentOutput.writeImages(job.outDir(), job.image().image(), r, maskPngs);
-        Map<String, Object> modelJson = modelJson(m, plan);
+        Map<String, Object> modelJson = ModelOptions.json(m, plan);
         Map<String, Object> imageJson = imageJson(job);
         if (job.dumpFile() != null) {
             Map<String, String> meta = new LinkedHashMap<>();
@@ -443,28 +275,9 @@ final class SegmentCommand implements Callable<Integer> {
         return m;
     }
 
-    private Map<String, Object> modelJson(Sam3Model m, ModelPlan plan) {
-        Sam3Config c = m.config();
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("vit_depth", c.vitDepth());
-        cfg.put("vit_global_blocks", c.vitGlobalBlocks());
-        cfg.put("text_layers", c.textLayers());
-        cfg.put("fusion_encoder_layers", c.fusionEncoderLayers());
-        cfg.put("decoder_layers", c.decoderLayers());
-        cfg.put("geometry_encoder_layers", c.geometryEncoderLayers());
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("source", plan.synthetic() ? "synthetic" : plan.source().toString());
-        j.put("weights", m.weightsDescription());
-        j.put("architecture", c.isReleasedArchitecture() ? "released SAM 3" : plan.configName());
-        j.put("config", cfg);
-        j.put("backend", m.backend().name());
-        if (m.backend() instanceof CpuBackend cpu) j.put("threads", cpu.threads());
-        return j;
-    }
-
     // ----------------------------------------------------------------------------------------------- batch
 
-    private int runBatch(PromptArgs prompt, ModelPlan plan) throws Exception {
+    private int runBatch(PromptArgs prompt, ModelOptions.Plan plan) throws Exception {
         long start = System.nanoTime();
         List<Path> images = ImageInput.list(inputDir);
         Path root = out != null ? out : Path.of("sam3-out");

@@ -20,6 +20,7 @@ import org.sam3j.image.RgbImage;
 import org.sam3j.io.AtomicFiles;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
+import org.sam3j.server.ResultJson;
 
 /**
  * Writes the outputs of one segmented image into its directory: {@code overlay.png}, optionally
@@ -112,25 +113,20 @@ final class SegmentOutput {
     }
 
     /**
-     * The instances for {@code result.json}, best first: {@code rank} (0 = best, the order of the list),
-     * {@code query} (for a concept prompt: the detector query that found it) or {@code candidate} (for an
-     * interactive prompt: the mask decoder's output), {@code score}, {@code box} (pixels, clipped to the
-     * image), {@code area}, and when asked the mask file and the COCO RLE.
+     * The instances for {@code result.json} (see {@link ResultJson#instances}), with the mask file of each when
+     * the masks are written as PNGs.
      */
     static List<Object> instancesJson(MaskResult result, boolean maskPngs, boolean rle) {
         List<Object> out = new ArrayList<>();
-        List<Instance> inst = result.instances();
-        boolean concept = result.presenceScore().isPresent();
+        List<Map<String, Object>> inst = ResultJson.instances(result, rle);
         for (int k = 0; k < inst.size(); k++) {
-            Instance i = inst.get(k);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("rank", k);
-            m.put(concept ? "query" : "candidate", i.index());
-            if (maskPngs) m.put("mask", maskName(k));
-            m.put("score", i.score());
-            m.put("box", PromptArgs.boxJson(i.box()));
-            m.put("area", i.area());
-            if (rle) m.put("rle", i.mask().toRle().toMap());
+            Map<String, Object> m = inst.get(k);
+            if (maskPngs) {
+                Map<String, Object> withMask = new LinkedHashMap<>();
+                withMask.put("mask", maskName(k));
+                withMask.putAll(m);
+                m = withMask;
+            }
             out.add(m);
         }
         return out;

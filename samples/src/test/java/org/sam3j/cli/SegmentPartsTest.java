@@ -187,11 +187,11 @@ class SegmentPartsTest {
         Files.createDirectories(tok.getParent());
         Files.write(tok, new byte[] {1});
         Path project = Files.createDirectories(dir.resolve("project"));
-        assertEquals(tok, SegmentCommand.defaultTokenizer(k -> null, project));
-        assertEquals(tok, SegmentCommand.defaultTokenizer(k -> k.equals("SAM3_SHARED") ? dir.resolve("shared").toString() : null,
+        assertEquals(tok, ModelOptions.defaultTokenizer(k -> null, project));
+        assertEquals(tok, ModelOptions.defaultTokenizer(k -> k.equals("SAM3_SHARED") ? dir.resolve("shared").toString() : null,
                 dir.resolve("elsewhere")));
-        assertNull(SegmentCommand.defaultTokenizer(k -> null, dir.resolve("a/b")));
-        assertNull(SegmentCommand.defaultTokenizer(k -> dir.resolve("nothing").toString(), dir.resolve("a/b")));
+        assertNull(ModelOptions.defaultTokenizer(k -> null, dir.resolve("a/b")));
+        assertNull(ModelOptions.defaultTokenizer(k -> dir.resolve("nothing").toString(), dir.resolve("a/b")));
     }
 
     @Test
