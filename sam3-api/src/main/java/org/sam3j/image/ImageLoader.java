@@ -28,8 +28,8 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads image files (JPEG, PNG, BMP, GIF, WBMP: whatever {@link ImageIO} decodes) into {@link RgbImage}.
@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * {@link ImageFormatException}, whose message names the source and the problem.
  */
 public final class ImageLoader {
-    private static final Logger LOG = LoggerFactory.getLogger(ImageLoader.class);
+    private static final Logger LOG = Log.get(ImageLoader.class);
 
     private ImageLoader() {}
 

@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import org.sam3j.backend.BackendStatus;
+import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
 import org.sam3j.hub.ProgressBar;
@@ -51,7 +53,13 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("architecture  ViT %d blocks, text encoder %d layers, tracker heads %s%s%n", s.vitDepth(),
                     s.textLayers(), s.hasTracker() ? "present" : "absent",
                     isReleased ? " (the released SAM 3 architecture)" : "");
-            out.printf("backends      cpu (pure Java, %d threads)%n", Runtime.getRuntime().availableProcessors());
+            String prefix = "backends      ";
+            String best = Backends.best().name();
+            for (BackendStatus b : Backends.statuses()) {
+                out.printf("%s%s%s: %s%n", prefix, b.name(), b.name().equals(best) ? " (default)" : "",
+                        b.available() ? b.description() : "unavailable: " + b.unavailableReason());
+                prefix = "              ";
+            }
             out.flush();
         }
         return 0;

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.backend.BackendStatus;
+import org.sam3j.backend.Backends;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
 import org.sam3j.testing.SharedData;
@@ -35,7 +37,15 @@ class InfoCommandTest {
         assertTrue(r.out().contains("F32 x3"), r.out());
         assertTrue(r.out().contains("ViT 3 blocks"), r.out());
         assertTrue(r.out().contains("tracker heads present"), r.out());
-        assertTrue(r.out().contains("backends      cpu"), r.out());
+        // every backend of the CLI's class path, highest priority first, with the default marked or why it cannot run
+        assertEquals(List.of("cuda", "openblas", "cpu"), Backends.names());
+        assertTrue(r.out().contains("backends      cuda"), r.out());
+        String best = Backends.best().name();
+        for (BackendStatus b : Backends.statuses()) {
+            String line = b.name() + (b.name().equals(best) ? " (default)" : "") + ": "
+                    + (b.available() ? b.description() : "unavailable: " + b.unavailableReason());
+            assertTrue(r.out().contains(line), line + " in\n" + r.out());
+        }
     }
 
     @Test
