@@ -4,8 +4,8 @@
 #
 # The bundle tree (native/target/gpu-bundle/sam3j/):
 #     jre/               a jlink'd Java 17 runtime (only the modules sam3j needs)
-#     lib/               sam3-api, sam3-native (with libsam3cuda.so and its JNI glue), dependencies
-#     test/              the sam3-native test classes, sam3-api's test jar, JUnit's console launcher
+#     lib/               sam3-api, sam3-cuda (with libsam3cuda.so and its JNI glue), dependencies
+#     test/              the sam3-cuda test classes, sam3-api's test jar, JUnit's console launcher
 #     shared/            the tiny fixtures (and the full ones with --with-full), tokenizer, images
 #     env.sh             finds libcudart / libcublas / libcublasLt .so.13 and the driver, sets the paths
 #     sam3               `sam3 verify --backend cuda --precision fp32|fp16|bf16|all [--fixtures DIR]`
@@ -45,13 +45,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 cd "$root"
 if [ "$build" = 1 ]; then
-  echo "gpu-bundle: building native, sam3-api, sam3-native"
-  ./mvnw -B -q package dependency:build-classpath -DskipTests -pl native,sam3-api,sam3-native \
-    -Dmdep.outputFile="$tmp/cp.txt" -Dmdep.includeScope=test
+  echo "gpu-bundle: building native, sam3-api, sam3-cuda (profile cuda: nvcc and the JNI glue)"
+  ./mvnw -B -q -Pcuda package dependency:build-classpath -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
+    -pl native,sam3-api,sam3-native/cuda -Dmdep.outputFile="$tmp/cp.txt" -Dmdep.includeScope=test
 else
-  ./mvnw -B -q dependency:build-classpath -pl sam3-native -Dmdep.outputFile="$tmp/cp.txt" -Dmdep.includeScope=test
+  ./mvnw -B -q dependency:build-classpath -pl sam3-native/cuda -Dmdep.outputFile="$tmp/cp.txt" -Dmdep.includeScope=test
 fi
-native_jar=$(ls sam3-native/target/sam3-native-*.jar | grep -v -- '-tests\|-sources' | head -1)
+native_jar=$(ls sam3-native/cuda/target/sam3-cuda-*.jar | grep -v -- '-tests\|-sources\|-javadoc' | head -1)
 if ! unzip -l "$native_jar" | grep -q 'org/sam3j/backend/cuda/linux-x86_64/libsam3cuda.so'; then
   echo "gpu-bundle: $native_jar has no libsam3cuda.so (was nvcc missing? see native/target/native/SKIPPED)" >&2
   exit 1
@@ -70,7 +70,7 @@ tr ':' '\n' <"$tmp/cp.txt" | while read -r jar; do
     *) cp "$jar" "$out/lib/" ;;
   esac
 done
-cp -r sam3-native/target/test-classes "$out/test/classes"
+cp -r sam3-native/cuda/target/test-classes "$out/test/classes"
 ./mvnw -B -q dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/test" >/dev/null
 
 echo "gpu-bundle: jlink ($modules)"

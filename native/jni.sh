@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the JNI glue of the CUDA backend's bindings and puts it, with libsam3cuda.so, where JavaCPP's
-# Loader looks for them; run by sam3-native's build (process-classes phase, profile cuda-jni).
+# Loader looks for them; run by sam3-native/cuda's build (artifact sam3-cuda; process-classes phase, profile
+# cuda: -Pcuda, or automatic where an NVIDIA driver is loaded).
 #
 #   jni.sh JAVA_HOME CLASSES_DIR CLASSPATH
 #
 # JavaCPP's Builder reads the annotations of org.sam3j.backend.cuda.CudaKernels (compiled in
 # CLASSES_DIR), generates jniCudaKernels.cpp and compiles it with g++ against include/sam3cuda.h,
 # linked to target/native/lib/libsam3cuda.so. Both libraries land in
-# CLASSES_DIR/org/sam3j/backend/cuda/linux-x86_64/ and so in the sam3-native jar. When libsam3cuda.so
+# CLASSES_DIR/org/sam3j/backend/cuda/linux-x86_64/ and so in the sam3-cuda jar. When libsam3cuda.so
 # was not built (no nvcc; see build.sh) this prints a warning and does nothing: the Java code still
 # compiles and the CUDA backend reports itself unavailable at run time.
 set -euo pipefail

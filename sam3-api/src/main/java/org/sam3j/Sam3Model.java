@@ -13,6 +13,7 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.Backends;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.internal.Log;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.model.detector.ConceptDetector;
 import org.sam3j.model.detector.ConceptModel;
@@ -25,7 +26,6 @@ import org.sam3j.weights.CheckpointWeights;
 import org.sam3j.weights.SyntheticWeights;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A loaded SAM 3 model: weights, tokenizer, backend and the compiled graphs, shared by any number of
@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * afterwards.
  */
 public final class Sam3Model implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Sam3Model.class);
+    private static final Logger LOG = Log.get(Sam3Model.class);
     /** Text embeddings kept per model. */
     static final int TEXT_CACHE_SIZE = 256;
 
@@ -285,8 +285,9 @@ public final class Sam3Model implements AutoCloseable {
         /**
          * Runs on this backend (the caller keeps ownership); default: a new backend from
          * {@link Backends#createDefault(int)}, i.e. the one named by {@code -Dsam3j.backend} or {@code SAM3J_BACKEND},
-         * else the best available (OpenBLAS when {@code sam3-native} is on the class path and its natives load,
-         * otherwise the pure-Java CPU backend).
+         * else the best available (CUDA when {@code sam3-cuda} is on the class path and a GPU is usable, OpenBLAS
+         * when {@code sam3-openblas} is and its natives load, otherwise the pure-Java CPU backend, which is logged
+         * with the artifact to add).
          */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");

@@ -6,7 +6,7 @@ import org.sam3j.weights.WeightStore;
 /**
  * Runs model graphs. A backend compiles a {@link Graph} once (binding and converting its weights,
  * planning its memory) and then runs it many times. Implementations: the pure-Java CPU backend here,
- * native CPU and CUDA backends in {@code sam3-native}, TensorRT in {@code sam3-tensorrt}.
+ * the OpenBLAS CPU backend in {@code sam3-openblas}, the CUDA backend in {@code sam3-cuda}, TensorRT in {@code sam3-tensorrt}.
  *
  * <p>Backends are thread-safe for compiling; a compiled graph runs one call at a time.
  */

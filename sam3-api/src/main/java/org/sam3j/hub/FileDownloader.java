@@ -25,8 +25,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Resumable download of one repository file into the cache: data goes to {@code <file>.incomplete} under
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * (when the Hub gives one) the SHA-256 are verified before the file is moved atomically into the snapshot.
  */
 final class FileDownloader {
-    private static final Logger LOG = LoggerFactory.getLogger(FileDownloader.class);
+    private static final Logger LOG = Log.get(FileDownloader.class);
     static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)", Pattern.CASE_INSENSITIVE);
     private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes\\s+\\*/(\\d+)", Pattern.CASE_INSENSITIVE);

@@ -22,8 +22,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Resolves Hugging Face Hub model repositories (such as the gated {@code facebook/sam3}) to local directories,
@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * processes, are serialised by a lock file.
  */
 public final class HubClient {
-    private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
+    private static final Logger LOG = Log.get(HubClient.class);
 
     /** The public Hugging Face Hub. */
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";

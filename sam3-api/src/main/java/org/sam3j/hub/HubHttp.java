@@ -15,15 +15,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * GET requests to the Hub with redirects followed by hand, so that the token goes to the endpoint's origin
  * (scheme, host and port) only and never to a CDN or any other host a redirect points to.
  */
 final class HubHttp {
-    private static final Logger LOG = LoggerFactory.getLogger(HubHttp.class);
+    private static final Logger LOG = Log.get(HubHttp.class);
     static final int MAX_REDIRECTS = 5;
     /** Headers remembered from every hop (the Hub sets them on its redirect to the CDN). */
     private static final String[] META_HEADERS = {"x-repo-commit", "x-linked-etag", "x-linked-size", "etag"};

@@ -28,8 +28,8 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads image files (JPEG, PNG, WebP, BMP, GIF, WBMP: whatever {@link ImageIO} decodes, WebP through
@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * {@link ImageFormatException}, whose message names the source and the problem.
  */
 public final class ImageLoader {
-    private static final Logger LOG = LoggerFactory.getLogger(ImageLoader.class);
+    private static final Logger LOG = Log.get(ImageLoader.class);
 
     private ImageLoader() {}
 

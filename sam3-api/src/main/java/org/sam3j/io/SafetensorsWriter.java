@@ -14,8 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes <a href="https://github.com/huggingface/safetensors">safetensors</a> files.
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * under the target name.
  */
 public final class SafetensorsWriter {
-    private static final Logger LOG = LoggerFactory.getLogger(SafetensorsWriter.class);
+    private static final Logger LOG = Log.get(SafetensorsWriter.class);
     private static final String METADATA_KEY = "__metadata__";
 
     private SafetensorsWriter() {}

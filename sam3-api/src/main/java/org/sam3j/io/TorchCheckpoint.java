@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.sam3j.internal.Log;
 import org.sam3j.io.TorchUnpickler.StorageRef;
 import org.sam3j.io.TorchUnpickler.TensorRef;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A PyTorch checkpoint written by {@code torch.save} in the zip format (PyTorch 1.6 and later), read
@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * from it must not be used afterwards.
  */
 public final class TorchCheckpoint implements TensorFile {
-    private static final Logger LOG = LoggerFactory.getLogger(TorchCheckpoint.class);
+    private static final Logger LOG = Log.get(TorchCheckpoint.class);
     /** The pickle of a checkpoint with thousands of tensors is well under a MiB; larger is corrupt. */
     private static final long MAX_PICKLE_BYTES = 256L * 1024 * 1024;
     /** Nesting limit for the extras converted to Java values. */

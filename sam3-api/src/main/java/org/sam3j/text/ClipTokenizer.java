@@ -26,8 +26,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.sam3j.internal.Log;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI CLIP byte-level BPE tokenizer, as SAM 3's text encoder uses it
@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * bounded concurrent cache.
  */
 public final class ClipTokenizer {
-    private static final Logger LOG = LoggerFactory.getLogger(ClipTokenizer.class);
+    private static final Logger LOG = Log.get(ClipTokenizer.class);
 
     /** SAM 3's context length ({@code text_encoder_ve.py}): start, up to 30 tokens, end. */
     public static final int DEFAULT_CONTEXT_LENGTH = 32;

@@ -1,14 +1,21 @@
 package org.sam3j.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.cpu.CpuBackend;
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
 
-/** Backend selection without sam3-native: the pure-Java backend, names, and the fallback when a backend cannot run. */
+/** Backend selection without a native backend: the pure-Java backend, names, and the fallback when a backend cannot run. */
 class BackendsTest {
     /** A provider whose natives "did not load". */
     private static final class Broken implements BackendProvider {
@@ -43,6 +50,83 @@ class BackendsTest {
         }
     }
 
+    /** A native backend that runs (a pure-Java backend under another name). */
+    private static final class Fast implements BackendProvider {
+        @Override
+        public String name() {
+            return "fast";
+        }
+
+        @Override
+        public String description() {
+            return "runs";
+        }
+
+        @Override
+        public int priority() {
+            return 5;
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return true;
+        }
+
+        @Override
+        public String unavailableReason() {
+            return null;
+        }
+
+        @Override
+        public Backend create(int threads) {
+            return new CpuBackend("fast", 1, org.sam3j.backend.cpu.JavaGemm.INSTANCE);
+        }
+    }
+
+    /** An SLF4J logger that keeps what it is given. */
+    private static final class Recording extends LegacyAbstractLogger {
+        final List<String> lines = new ArrayList<>();
+
+        Recording() {
+            this.name = "recording";
+        }
+
+        @Override
+        protected String getFullyQualifiedCallerName() {
+            return null;
+        }
+
+        @Override
+        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable t) {
+            lines.add(level + " " + MessageFormatter.basicArrayFormat(pattern, args));
+        }
+
+        @Override
+        public boolean isTraceEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
+    }
+
     @Test
     void pureJavaBackendIsAlwaysThere() {
         assertTrue(Backends.names().contains("cpu"), Backends.names().toString());
@@ -69,5 +153,53 @@ class BackendsTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.create(new Broken(), 1));
         assertTrue(e.getMessage().contains("libbroken.so did not load") && e.getMessage().contains("'cpu' runs everywhere"),
                 e.getMessage());
+    }
+
+    @Test
+    void pickingPureJavaForWantOfANativeBackendSaysWhichArtifactToAdd() {
+        Recording log = new Recording();
+        try (Backend b = Backends.createBest(List.of(Backends.provider("cpu")), 1, log)) {
+            assertEquals("cpu", b.name());
+        }
+        assertEquals(1, log.lines.size(), log.lines.toString());
+        String line = log.lines.get(0);
+        assertTrue(line.startsWith("INFO ") && line.contains("no native backend on the class path")
+                && line.contains("org.sam3j:sam3-openblas") && line.contains("org.sam3j:sam3-cuda")
+                && line.contains("-Dsam3j.backend=cpu"), line);
+    }
+
+    @Test
+    void aNativeBackendThatCannotRunIsAWarningWithItsReason() {
+        Recording log = new Recording();
+        try (Backend b = Backends.createBest(List.of(new Broken(), Backends.provider("cpu")), 1, log)) {
+            assertEquals("cpu", b.name());
+        }
+        assertEquals(1, log.lines.size(), log.lines.toString());
+        String line = log.lines.get(0);
+        assertTrue(line.startsWith("WARN ") && line.contains("backend 'broken' cannot run here: libbroken.so did not load")
+                && line.contains("org.sam3j:sam3-openblas"), line);
+    }
+
+    @Test
+    void noNoticeWhenANativeBackendIsPicked() {
+        Recording log = new Recording();
+        try (Backend b = Backends.createBest(List.of(new Fast(), Backends.provider("cpu")), 1, log)) {
+            assertEquals("fast", b.name());
+        }
+        assertEquals(List.of(), log.lines);
+    }
+
+    @Test
+    void statusesReportEveryProviderAndWhyItCannotRun() {
+        List<BackendStatus> all = Backends.statuses();
+        assertEquals(Backends.names(), all.stream().map(BackendStatus::name).toList());
+        BackendStatus cpu = all.stream().filter(s -> s.name().equals("cpu")).findFirst().orElseThrow();
+        assertTrue(cpu.available());
+        assertNull(cpu.unavailableReason());
+        assertEquals(0, cpu.priority());
+        BackendStatus broken = BackendStatus.of(new Broken());
+        assertFalse(broken.available());
+        assertEquals("libbroken.so did not load", broken.unavailableReason());
+        assertEquals(10, broken.priority());
     }
 }

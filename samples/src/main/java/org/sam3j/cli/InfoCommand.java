@@ -2,9 +2,12 @@ package org.sam3j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
-import org.sam3j.backend.BackendProvider;
+import org.sam3j.backend.BackendStatus;
 import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
@@ -75,17 +78,14 @@ final class InfoCommand implements Callable<Integer> {
     static void printBackends(PrintWriter out) {
         String chosen = Backends.defaultName();
         String label = "backend       ";
-        for (BackendProvider p : Backends.providers()) {
-            if (!p.name().equals(chosen)) continue;
-            out.printf("%s%s: %s (%s)%n", label, p.name(), p.description(),
-                    p.isAvailable() ? "runs by default, " + Runtime.getRuntime().availableProcessors() + " CPU threads"
-                            : "selected but cannot run: " + p.unavailableReason());
-            label = "              ";
-        }
-        for (BackendProvider p : Backends.providers()) {
-            if (p.name().equals(chosen)) continue;
-            out.printf("%s%s: %s (%s)%n", label, p.name(), p.description(),
-                    p.isAvailable() ? "available" : "unavailable: " + p.unavailableReason());
+        List<BackendStatus> all = new ArrayList<>(Backends.statuses());
+        all.sort(Comparator.comparing((BackendStatus b) -> !b.name().equals(chosen))); // the one that runs first
+        for (BackendStatus b : all) {
+            String state = b.name().equals(chosen)
+                    ? (b.available() ? "runs by default, " + Runtime.getRuntime().availableProcessors() + " CPU threads"
+                            : "selected but cannot run: " + b.unavailableReason())
+                    : b.available() ? "available" : "unavailable: " + b.unavailableReason();
+            out.printf("%s%s: %s (%s)%n", label, b.name(), b.description(), state);
             label = "              ";
         }
     }

@@ -32,8 +32,8 @@ final class VerifyCommand implements Callable<Integer> {
     List<String> only = new ArrayList<>();
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
-            description = "Backend: auto (the best available: openblas if its natives load, else cpu), cpu (pure Java)"
-                    + " or openblas (default: ${DEFAULT-VALUE})")
+            description = "Backend: auto (the best available: cuda if a GPU is usable, else openblas if its natives load,"
+                    + " else cpu), cpu (pure Java), openblas or cuda (default: ${DEFAULT-VALUE})")
     String backend;
 
     @Option(names = "--threads", description = "CPU threads (default: all processors)")

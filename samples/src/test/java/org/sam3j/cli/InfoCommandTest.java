@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.backend.BackendStatus;
 import org.sam3j.backend.Backends;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
@@ -36,11 +37,16 @@ class InfoCommandTest {
         assertTrue(r.out().contains("F32 x3"), r.out());
         assertTrue(r.out().contains("ViT 3 blocks"), r.out());
         assertTrue(r.out().contains("tracker heads present"), r.out());
-        // the backend that segment would run, not always "cpu": OpenBLAS is on this class path
+        // the backend that segment would run first (not always "cpu"), then every other with why it cannot run
+        assertEquals(List.of("cuda", "openblas", "cpu"), Backends.names());
         assertTrue(r.out().contains("backend       " + Backends.defaultName() + ": "), r.out());
         assertTrue(r.out().contains("runs by default"), r.out());
-        assertTrue(r.out().contains("openblas: "), r.out());
-        assertTrue(r.out().contains("cpu: CPU, pure Java"), r.out());
+        for (BackendStatus b : Backends.statuses()) {
+            String line = b.name() + ": " + b.description() + " (";
+            assertTrue(r.out().contains(line), line + " in\n" + r.out());
+            if (!b.available()) assertTrue(r.out().contains("unavailable: " + b.unavailableReason()), r.out());
+        }
+        assertTrue(r.out().contains("config        incomplete"), "a checkpoint of 3 tensors lacks stacks: " + r.out());
     }
 
     @Test

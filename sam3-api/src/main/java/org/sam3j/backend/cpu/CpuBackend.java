@@ -15,10 +15,10 @@ import org.sam3j.backend.MemoryPlanner;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.internal.Log;
 import org.sam3j.weights.WeightLoadingException;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The portable backend: float32 on the CPU in plain Java, multithreaded, no native code.
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * prefers) for every graph this backend compiles; {@link #close()} drops them and stops the threads.
  */
 public final class CpuBackend implements Backend {
-    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
+    private static final Logger LOG = Log.get(CpuBackend.class);
 
     private final String name;
     private final Parallel parallel;

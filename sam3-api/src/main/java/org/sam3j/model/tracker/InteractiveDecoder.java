@@ -9,11 +9,11 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.graph.Graph;
+import org.sam3j.internal.Log;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Interactive segmentation on a cached image embedding: points, a box and/or a previous mask → masks of
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * serialised. {@link #close()} frees the compiled graphs (not the backend, which the caller owns).
  */
 public final class InteractiveDecoder implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(InteractiveDecoder.class);
+    private static final Logger LOG = Log.get(InteractiveDecoder.class);
 
     private final Backend backend;
     private final WeightStore weights;

@@ -43,6 +43,11 @@ import org.sam3j.weights.WeightStore;
  * {@link CudaRuntime#available()}.
  */
 public final class CudaBackend implements Backend {
+    /** The backend's name. */
+    public static final String NAME = "cuda";
+    /** System property: storage precision of backends made by {@link Provider} ({@code fp32} (default), {@code fp16}, {@code bf16}). */
+    public static final String PRECISION_PROPERTY = "sam3j.cuda.precision";
+
     private final int device;
     private final Precision precision;
     private final boolean profile;
@@ -103,7 +108,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda";
+        return NAME;
     }
 
     /** The device index. */
@@ -236,5 +241,42 @@ public final class CudaBackend implements Backend {
     @Override
     public String toString() {
         return "CudaBackend[device " + device + ", " + precision + "]";
+    }
+
+    /**
+     * Makes the backend known to {@link org.sam3j.backend.Backends} (registered as a service): device 0, the
+     * precision of {@value #PRECISION_PROPERTY}. Preferred over the CPU backends whenever a GPU is usable.
+     */
+    public static final class Provider implements org.sam3j.backend.BackendProvider {
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public String description() {
+            return "NVIDIA GPU (device 0 of " + CudaRuntime.deviceCount() + "), sam3j's CUDA kernels and cuBLASLt";
+        }
+
+        @Override
+        public int priority() {
+            return 20;
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return CudaRuntime.available();
+        }
+
+        @Override
+        public String unavailableReason() {
+            return CudaRuntime.unavailableReason();
+        }
+
+        /** A backend on device 0; {@code threads} does not apply (the host side runs on the caller's thread). */
+        @Override
+        public Backend create(int threads) {
+            return CudaBackend.create(0, Precision.parse(System.getProperty(PRECISION_PROPERTY, "fp32")));
+        }
     }
 }

@@ -9,7 +9,7 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.Backends;
 import org.sam3j.backend.cpu.CpuBackend;
 
-/** Backend selection with sam3-native on the class path. */
+/** Backend selection with sam3-openblas on the class path (and no sam3-cuda). */
 class BackendsTest {
     @Test
     void openBlasLoadsHereAndIsTheDefault() {

@@ -48,8 +48,8 @@ public final class CudaRuntime {
                 int v = CudaKernels.s3c_version();
                 if (v != 1) kernelsReason = "libsam3cuda.so has API version " + v + ", the bindings expect 1";
             } catch (Throwable t) {
-                kernelsReason = "CUDA kernels not loadable (libsam3cuda.so is built only where nvcc was present at"
-                        + " build time): " + message(t);
+                kernelsReason = "CUDA kernels not loadable (libsam3cuda.so is built only by the Maven profile cuda,"
+                        + " -Pcuda or automatic where an NVIDIA driver is loaded, with nvcc present): " + message(t);
             }
         }
         return kernelsReason;

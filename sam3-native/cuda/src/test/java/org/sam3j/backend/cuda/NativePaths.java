@@ -52,9 +52,9 @@ final class NativePaths {
         }
     }
 
-    /** Skips the calling test, with the reason, when libsam3cuda.so was not built (no nvcc at build time). */
+    /** Skips the calling test, with the reason, when libsam3cuda.so was not built (no -Pcuda, or no nvcc). */
     static void assumeLibraryBuilt() {
-        String why = "libsam3cuda.so not built";
+        String why = "libsam3cuda.so not built (the Maven profile cuda builds it: -Pcuda)";
         String skipped = skippedReason();
         assumeTrue(Files.isRegularFile(library()), skipped != null ? why + ": " + skipped : why);
     }
