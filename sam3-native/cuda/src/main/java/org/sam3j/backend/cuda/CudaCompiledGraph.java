@@ -734,6 +734,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         backend.makeCurrent();
         try {
             Map<String, HostTensor> out = runOnDevice(in);
+            replay.runSucceeded();
             if (fp32Ops != null) fp32Ops.runSucceeded();
             return out;
         } catch (RuntimeException e) {

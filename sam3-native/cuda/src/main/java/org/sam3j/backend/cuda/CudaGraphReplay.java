@@ -114,12 +114,21 @@ final class CudaGraphReplay implements AutoCloseable {
     }
 
     /**
-     * The run failed after its steps were launched (e.g. the synchronisation reported a fault): a graph
-     * that this run launched is discarded, so the fault is not replayed. Release failures are added to
+     * The run failed (e.g. the synchronisation after the steps reported a fault): a graph that this run
+     * launched is discarded, so the fault is not replayed; a failure before {@link #run} discards nothing. Release failures are added to
      * {@code failure} as suppressed.
      */
     void runFailed(RuntimeException failure) {
-        if (executable != null && last != Action.EAGER) discard(failure);
+        if (executable != null && (last == Action.CAPTURE || last == Action.REPLAY)) discard(failure);
+        last = null;
+    }
+
+    /**
+     * The run completed: a failure of a later run before its {@link #run} (an upload) is then not taken
+     * for a failed replay.
+     */
+    void runSucceeded() {
+        last = null;
     }
 
     private void discard(RuntimeException cause) {

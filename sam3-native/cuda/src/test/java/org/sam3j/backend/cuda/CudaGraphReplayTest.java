@@ -108,6 +108,21 @@ class CudaGraphReplayTest {
     }
 
     @Test
+    void aFailureBeforeTheLaunchKeepsTheGraph() {
+        CudaGraphReplay r = new CudaGraphReplay(true, 2);
+        run(r);
+        r.runSucceeded();
+        run(r);
+        r.runSucceeded();
+        // the next run fails in its input upload, before its steps
+        r.runFailed(new CudaException("upload of input x failed (1)", 1));
+        assertTrue(r.replaying(), "a good graph is not discarded for an upload error");
+        assertEquals(0, r.discards());
+        run(r);
+        assertEquals(List.of("eager", "capture 1", "launch 1", "launch 1"), log);
+    }
+
+    @Test
     void aFailedEagerRunKeepsNoGraphAndDestroysNothing() {
         CudaGraphReplay r = new CudaGraphReplay(true, 2);
         run(r);
