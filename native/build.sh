@@ -6,7 +6,8 @@
 #                             a warning and native/target/native/SKIPPED (the build goes on; the CUDA
 #                             backend then reports itself unavailable)
 #   native/build.sh test      the host-side C++ tests (g++ only, run even without nvcc) and, when the
-#                             library was built, the check of its exported symbols
+#                             library was built, the checks of its exported symbols and that it uses the
+#                             shared CUDA runtime libcudart.so.13 (test/check_runtime.sh)
 #
 # Environment: NVCC (compiler, default: nvcc on the PATH, else $CUDA_HOME/bin/nvcc, else
 # /usr/local/cuda/bin/nvcc), S3C_ARCHS (default "80 90"), S3C_PTX (default 90), S3C_JOBS (parallel
@@ -50,8 +51,10 @@ case "${1:-compile}" in
     if [ -f "$build/lib/libsam3cuda.so" ]; then
       if command -v nm >/dev/null; then
         sh test/check_symbols.sh "$build/lib/libsam3cuda.so" include/sam3cuda.h
+        # one CUDA runtime in the process: the shared libcudart.so.13 that JavaCPP's cuda preset loads too
+        sh test/check_runtime.sh "$build/lib/libsam3cuda.so"
       else
-        echo "[WARNING] sam3j native: nm not found, exported symbols not checked" >&2
+        echo "[WARNING] sam3j native: nm not found, exported symbols and CUDA runtime linkage not checked" >&2
       fi
     fi
     ;;

@@ -7,7 +7,10 @@
 #
 # JavaCPP's Builder reads the annotations of org.sam3j.backend.cuda.CudaKernels (compiled in
 # CLASSES_DIR), generates jniCudaKernels.cpp and compiles it with g++ against include/sam3cuda.h,
-# linked to target/native/lib/libsam3cuda.so. Both libraries land in
+# linked to target/native/lib/libsam3cuda.so. The glue calls only s3c_* functions and links no CUDA
+# runtime: libsam3cuda.so NEEDs the shared libcudart.so.13, the same soname JavaCPP's cuda preset
+# (libjnicudart.so) NEEDs, so the process loads one CUDA runtime (checked below and by
+# test/check_runtime.sh; see README, "One CUDA runtime"). Both libraries land in
 # CLASSES_DIR/org/sam3j/backend/cuda/linux-x86_64/ and so in the sam3-cuda jar. When libsam3cuda.so
 # was not built (no nvcc; see build.sh) this prints a warning and does nothing: the Java code still
 # compiles and the CUDA backend reports itself unavailable at run time.
@@ -52,5 +55,15 @@ if ! "$java_home/bin/java" -cp "$classpath" org.bytedeco.javacpp.tools.Builder \
   cat "$log" >&2
   echo "[ERROR] sam3j cuda: JavaCPP's Builder failed (log above, also in $log)" >&2
   exit 1
+fi
+# one CUDA runtime: the glue must not carry one of its own, and reaches cudart only through libsam3cuda.so
+if command -v readelf >/dev/null && command -v nm >/dev/null; then
+  readelf -d "$jni" | grep -q '(NEEDED).*\[libsam3cuda.so\]' \
+    || { echo "[ERROR] sam3j cuda: $jni does not NEED libsam3cuda.so" >&2; exit 1; }
+  own=$(nm "$jni" 2>/dev/null | awk '$2 ~ /^[TtWw]$/ && $3 ~ /^cuda[A-Z]/ {print $3}' | head -3)
+  if [ -n "$own" ]; then
+    echo "[ERROR] sam3j cuda: $jni defines CUDA runtime functions ($own): a second runtime" >&2
+    exit 1
+  fi
 fi
 cp -p "$lib" "$dest/libsam3cuda.so"

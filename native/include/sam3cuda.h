@@ -3,8 +3,11 @@
  *
  * This header is all that the Java bindings (JavaCPP, org.sam3j.backend.cuda.CudaKernels) see: it
  * includes no CUDA header, device pointers and streams are untyped (void*), and every function is
- * extern "C" with a stable name (prefix s3c_). The library links the CUDA runtime statically, so it
- * loads on a machine without a GPU or driver; the runtime looks for the driver on first use and the
+ * extern "C" with a stable name (prefix s3c_). The library links the *shared* CUDA runtime
+ * (libcudart.so.13), the same one JavaCPP's cuda preset loads, so that the process has one runtime:
+ * one context per device, one allocator, device pointers and streams valid on both sides (the dynamic
+ * linker loads a soname once). It loads on a machine without a GPU or driver as long as
+ * libcudart.so.13 is on the library path; the runtime looks for the driver on first use and the
  * functions then return an error code (see s3c_device_count).
  *
  * Conventions
@@ -56,8 +59,14 @@ const char* s3c_last_message(void);
  * cudaErrorNoDevice (100) where there is no driver or GPU: the clean way to ask "is there a GPU".
  */
 int s3c_device_count(int* count);
-/** Makes `device` current for this thread in this library's (static) runtime. */
+/** Makes `device` current for this thread (cudaSetDevice of the process's one CUDA runtime). */
 int s3c_set_device(int device);
+/**
+ * Path of the shared object that provides this library's CUDA runtime (dladdr of cudaGetDeviceCount),
+ * e.g. "/usr/local/cuda/lib64/libcudart.so.13"; the path of libsam3cuda.so itself would mean a
+ * statically linked, second runtime. Host only, needs no driver (static string, "" if unknown).
+ */
+const char* s3c_cudart_library(void);
 /** Waits for all work on `stream`. */
 int s3c_stream_synchronize(void* stream);
 

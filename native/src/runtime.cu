@@ -1,6 +1,8 @@
 // Runtime queries of sam3cuda.h: version, compiled architectures, error text, devices, streams.
 #include "common.cuh"
 
+#include <dlfcn.h>
+
 #ifndef S3C_ARCHS
 #define S3C_ARCHS "unknown"
 #endif
@@ -30,6 +32,14 @@ int s3c_device_count(int* count) {
 }
 
 int s3c_set_device(int device) { return (int)cudaSetDevice(device); }
+
+const char* s3c_cudart_library(void) {
+    // With -cudart shared the address of a runtime function (taken through the GOT in -fPIC code) lies
+    // in libcudart.so; with a static runtime it would lie in this library.
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void*>(&cudaGetDeviceCount), &info) == 0 || info.dli_fname == nullptr) return "";
+    return info.dli_fname;
+}
 
 int s3c_stream_synchronize(void* stream) { return (int)cudaStreamSynchronize(s3c::as_stream(stream)); }
 

@@ -137,7 +137,7 @@ public final class CudaBackend implements Backend {
         return lt;
     }
 
-    /** Makes this backend's device current for the calling thread (both CUDA runtimes in the process). */
+    /** Makes this backend's device current for the calling thread (one shared CUDA runtime: see CudaRuntime). */
     void makeCurrent() {
         CudaRuntime.check(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
         CudaRuntime.check(CudaKernels.s3c_set_device(device), "s3c_set_device(" + device + ")");
@@ -225,17 +225,24 @@ public final class CudaBackend implements Backend {
         return memory.stats();
     }
 
+    /**
+     * Closes every graph not yet closed, frees the weights and destroys the cuBLASLt handle. Each release
+     * is attempted even after a device error: the first failure is thrown, the others suppressed.
+     * Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        makeCurrent();
-        for (CudaCompiledGraph g : new ArrayList<>(graphs)) g.close();
+        ReleaseStack release = new ReleaseStack(); // released newest first: device, graphs, weights, handle
+        release.push("cuBLASLt handle", () -> CudaRuntime.checkBlas(cublasLtDestroy(lt), "cublasLtDestroy"));
+        for (DeviceMemory.Buffer b : weightBuffers) release.push(b.what, () -> memory.free(b));
+        for (CudaCompiledGraph g : new ArrayList<>(graphs)) release.push("compiled graph", g::close);
+        release.push("device selection", this::makeCurrent);
         graphs.clear();
-        for (DeviceMemory.Buffer b : weightBuffers) memory.free(b);
         weightBuffers.clear();
         weights.clear();
-        cublasLtDestroy(lt);
+        release.close();
     }
 
     @Override

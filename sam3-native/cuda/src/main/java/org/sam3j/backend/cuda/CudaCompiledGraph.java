@@ -52,8 +52,17 @@ import org.sam3j.weights.WeightStore;
  * one step per scheduled node on the graph's stream, downloads the outputs and synchronises once.
  *
  * <p>Storage is in the backend's precision, with float32 copies of the operands that must stay exact
- * (RoPE tables, ROI boxes, gather indices). Each op computes what {@code CpuCompiledGraph} computes;
- * the kernels are documented in {@code native/include/sam3cuda.h}.
+ * (RoPE tables, ROI boxes, gather indices): one per tensor, converted once where the values cannot
+ * change ({@link Fp32Operands}). Each op computes what {@code CpuCompiledGraph} computes; the kernels are
+ * documented in {@code native/include/sam3cuda.h}.
+ *
+ * <p>Every native resource (device buffers, the stream, events, pinned staging, cuBLASLt plans, the CUDA
+ * Graph) is registered in a {@link ReleaseStack} as soon as it exists: a compile that fails midway and
+ * {@link #close()} release all of it, each release attempted even after a device error. A failure while
+ * running names the operation ({@link CudaException#op()}); with {@value CudaRuntime#DEBUG_PROPERTY}
+ * the stream is synchronised after every operation so that kernel faults are named too. A CUDA Graph
+ * whose replay fails is discarded ({@link CudaGraphReplay}). These paths are compiled and their host
+ * logic tested; they have not run on a GPU.
  *
  * <p>Progress and cancellation ({@code run(inputs, RunMonitor)}) use {@link CompiledGraph}'s default: 0
  * before and 1 after the run, so a run can be stopped before it starts but not in the middle (the steps are
@@ -74,14 +83,16 @@ final class CudaCompiledGraph implements CompiledGraph {
     private final int dtype;
     private final int esz;
     private final DeviceMemory mem;
-    private final List<DeviceMemory.Buffer> owned = new ArrayList<>();
-    private final List<AutoCloseable> natives = new ArrayList<>();
+    /** Everything native this graph made, released newest first by {@link #close()}. */
+    private final ReleaseStack resources = new ReleaseStack();
     private final CUstream_st stream = new CUstream_st();
     private final long streamAddress;
+    private final CublasLt lt;
+    private final Fp32Operands fp32Ops;
+    private final boolean debug;
+    private final CudaGraphReplay replay;
 
     private final long[] address;
-    private final long[] fp32;
-    private final boolean[] needsFp32;
     private final Map<Integer, Long> outputRoots = new HashMap<>();
     private final Map<String, Long> weightForms = new HashMap<>();
     private final Map<String, LtGemm> gemms = new HashMap<>();
@@ -92,10 +103,7 @@ final class CudaCompiledGraph implements CompiledGraph {
     private long errorFlag;
     private long ltWorkspace;
 
-    /** One scheduled operation. */
-    private record Step(Op op, Runnable body) {}
-
-    private final List<Step> steps = new ArrayList<>();
+    private final StepLauncher steps = new StepLauncher();
 
     /** A graph input: where its float32 values go. */
     private record InputSlot(String name, Tensor t, long hostOffset, long deviceFp32) {}
@@ -110,11 +118,6 @@ final class CudaCompiledGraph implements CompiledGraph {
     private CUevent_st[] events;
     private Map<String, Long> lastProfile = Map.of();
     private boolean closed;
-    private int runs;
-    private CUgraph_st cudaGraph;
-    private CUgraphExec_st cudaGraphExec;
-    private boolean captureFailed;
-    private String captureFailure;
 
     CudaCompiledGraph(CudaBackend backend, MemoryPlan plan, WeightStore store) {
         this.backend = backend;
@@ -126,23 +129,35 @@ final class CudaCompiledGraph implements CompiledGraph {
         this.mem = backend.memory();
         List<Tensor> nodes = plan.graph().nodes();
         this.address = new long[nodes.size()];
-        this.fp32 = new long[nodes.size()];
-        this.needsFp32 = new boolean[nodes.size()];
+        this.fp32Ops = p == Precision.FP32 ? null : new Fp32Operands(plan);
+        this.debug = CudaRuntime.debugRequested();
+        // synchronising after every op cannot be captured; per-op events are not kept in a CUDA Graph
+        this.replay = new CudaGraphReplay(backend.cudaGraphs() && !debug, 2);
         try {
             CudaRuntime.check(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreate");
             streamAddress = stream.address();
+            resources.push("stream", () -> CudaRuntime.check(cudaStreamDestroy(stream), "cudaStreamDestroy"));
+            resources.push("CUDA Graph", replay::close);
+            lt = new CublasLt(backend.lt());
+            resources.push("cuBLASLt scalars", lt::close);
             allocate(nodes);
-            for (Tensor t : plan.schedule()) steps.add(new Step(t.op(), build(t)));
+            for (Tensor t : plan.schedule()) steps.add(StepLauncher.Step.of(t, build(t)));
             stage();
             if (backend.profiling()) {
                 events = new CUevent_st[steps.size() + 1];
                 for (int i = 0; i < events.length; i++) {
-                    events[i] = new CUevent_st();
-                    CudaRuntime.check(cudaEventCreate(events[i]), "cudaEventCreate");
+                    CUevent_st e = new CUevent_st();
+                    CudaRuntime.check(cudaEventCreate(e), "cudaEventCreate");
+                    resources.push("event", () -> CudaRuntime.check(cudaEventDestroy(e), "cudaEventDestroy"));
+                    events[i] = e;
                 }
             }
         } catch (RuntimeException e) {
-            close();
+            try {
+                close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
             throw e;
         }
     }
@@ -155,29 +170,18 @@ final class CudaCompiledGraph implements CompiledGraph {
     // ================================================================== allocation
 
     private long alloc(long bytes, DeviceMemory.Kind kind, String what) {
-        DeviceMemory.Buffer b = mem.allocate(bytes, kind, what);
-        owned.add(b);
-        return b.address;
+        return hold(mem.allocate(bytes, kind, what));
     }
 
-    /** Operand slots read as float32 (exact values): RoPE tables, ROI boxes, gather indices. */
-    private static boolean fp32Operand(Tensor consumer, int i) {
-        switch (consumer.op()) {
-            case ROPE: return i == 1 || i == 2;
-            case ROI_ALIGN:
-            case GATHER: return i == 1;
-            default: return false;
-        }
+    /** Registers a buffer for release; its address. */
+    private long hold(DeviceMemory.Buffer b) {
+        resources.push(b.what, () -> mem.free(b));
+        return b.address;
     }
 
     private void allocate(List<Tensor> nodes) {
         long arenaBytes = plan.arenaBytes() / 4 * esz;
         if (arenaBytes > 0) arena = alloc(arenaBytes, DeviceMemory.Kind.ACTIVATIONS, "activation arena");
-        for (Tensor t : plan.schedule()) {
-            for (int i = 0; i < t.inputCount(); i++) {
-                if (fp32Operand(t, i)) needsFp32[t.input(i).id()] = true;
-            }
-        }
         long maxConv = 0;
         long maxStats = 0;
         boolean gather = false;
@@ -219,9 +223,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                     if (t.op() == Op.RESHAPE) {
                         Tensor leaf = nodes.get(plan.storageRoot(t));
                         address[id] = address[leaf.id()];
-                        fp32[id] = fp32[leaf.id()];
                         if (address[id] == 0 && leaf.op() == Op.WEIGHT) address[id] = weightAddress(leaf, "plain", null);
-                        if (needsFp32[id] && fp32[id] == 0) fp32[id] = leafFp32(leaf);
                     } else {
                         leaf(t);
                     }
@@ -241,27 +243,20 @@ final class CudaCompiledGraph implements CompiledGraph {
                 break;
             case CONSTANT: {
                 float[] v = ((Attrs.Constant) t.attrs()).values();
-                DeviceMemory.Buffer b = backend.upload(v, DeviceMemory.Kind.ACTIVATIONS, "constant " + t.label());
-                owned.add(b);
-                address[id] = b.address;
-                if (needsFp32[id]) fp32[id] = leafFp32(t);
+                address[id] = hold(backend.upload(v, DeviceMemory.Kind.ACTIVATIONS, "constant " + t.label()));
                 break;
             }
             case WEIGHT:
-                // bound on first use, in the layout the consumer wants (see weightAddress)
-                if (needsFp32[id]) fp32[id] = leafFp32(t);
+                // bound on first use, in the layout the consumer wants (see weightAddress); float32 copies on
+                // first use as an exact operand (fp32Of)
                 break;
             default:
                 throw new IllegalStateException(t.toString());
         }
     }
 
-    /**
-     * A float32 copy of a constant or weight leaf in reduced precision (0 in FP32, where the stored copy
-     * is float32, and for inputs, whose float32 staging {@link #inputFp32} provides).
-     */
+    /** A new float32 copy of a constant or weight leaf (reduced precision only), uploaded now. */
     private long leafFp32(Tensor leaf) {
-        if (p == Precision.FP32 || leaf.op() == Op.INPUT) return 0;
         float[] v = leaf.op() == Op.CONSTANT ? ((Attrs.Constant) leaf.attrs()).values()
                 : store.floats(((Attrs.Named) leaf.attrs()).name());
         long a = alloc((long) v.length * 4, DeviceMemory.Kind.ACTIVATIONS, "float32 copy of " + leaf);
@@ -287,25 +282,28 @@ final class CudaCompiledGraph implements CompiledGraph {
     }
 
     /**
-     * Device address of a float32 copy of operand {@code t} at the time {@code steps} runs; when the
-     * operand is computed in reduced precision, a conversion step is added to {@code pre}.
+     * Device address of a float32 copy of operand {@code t} at the time the steps run (see
+     * {@link Fp32Operands}): the input's float32 staging, a copy of a constant or weight made now, or,
+     * for a computed operand, one copy whose conversion step is added to {@code pre} of its first consumer
+     * and runs in every run or, when the value cannot change, in the first successful one.
      */
     private long fp32Of(Tensor t, List<Runnable> pre) {
         if (p == Precision.FP32) return addr(t);
-        if (fp32[t.id()] != 0) return fp32[t.id()];
-        MemoryPlan.Kind kind = plan.kind(t);
-        if (kind == MemoryPlan.Kind.EXTERNAL) {
-            Tensor leaf = plan.graph().nodes().get(plan.storageRoot(t));
-            if (leaf.op() == Op.INPUT) return inputFp32(leaf);
-            long a = fp32[leaf.id()] != 0 ? fp32[leaf.id()] : leafFp32(leaf);
-            fp32[leaf.id()] = a;
-            return a;
+        Fp32Operands.Binding b = fp32Ops.bind(t, this::inputFp32, this::leafFp32,
+                src -> alloc(src.numel() * 4, DeviceMemory.Kind.ACTIVATIONS, "float32 copy of " + src));
+        if (b.convertHere()) {
+            Tensor source = b.source();
+            long src = addr(source);
+            long dst = b.address();
+            long n = source.numel();
+            String what = "float32 copy of " + source;
+            pre.add(() -> {
+                if (fp32Ops.convertNow(source)) {
+                    check(CudaKernels.s3c_convert(src, dtype, dst, CudaKernels.S3C_F32, n, streamAddress), what);
+                }
+            });
         }
-        long a = alloc(t.numel() * 4, DeviceMemory.Kind.ACTIVATIONS, "float32 copy of " + t);
-        long src = addr(t);
-        long n = t.numel();
-        pre.add(() -> check(CudaKernels.s3c_convert(src, dtype, a, CudaKernels.S3C_F32, n, streamAddress), "convert"));
-        return a;
+        return b.address();
     }
 
     private final Map<Integer, Long> inputFp32 = new HashMap<>();
@@ -334,8 +332,10 @@ final class CudaCompiledGraph implements CompiledGraph {
             hostFloats += t.numel();
         }
         if (hostFloats > 0) {
-            pinned = new Pointer();
-            CudaRuntime.check(cudaMallocHost(pinned, hostFloats * 4), "cudaMallocHost of " + hostFloats * 4 + " bytes");
+            Pointer host = new Pointer();
+            CudaRuntime.check(cudaMallocHost(host, hostFloats * 4), "cudaMallocHost of " + hostFloats * 4 + " bytes");
+            resources.push("pinned staging", () -> CudaRuntime.check(cudaFreeHost(host), "cudaFreeHost"));
+            pinned = host;
             pinnedFloats = new FloatPointer(pinned).capacity(hostFloats);
         }
     }
@@ -431,7 +431,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                 long wa = addr(w);
                 long bias = t.inputCount() > 2 ? addr(t.input(2)) : 0;
                 LtGemm g = gemm(new LtGemm.Shape(m, nOut, k, true, 1, 0, 0, 0), x, wa, y, bias);
-                return () -> g.run(x, wa, y, stream);
+                return () -> g.run(x, wa, y, streamAddress);
             }
             case MATMUL: {
                 boolean tb = ((Attrs.MatMul) t.attrs()).transposeB();
@@ -445,7 +445,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                 long xa = addr(a);
                 long xb = addr(b);
                 LtGemm g = gemm(new LtGemm.Shape(m, nn, k, tb, batches, (long) m * k, bSize, (long) m * nn), xa, xb, y, 0);
-                return () -> g.run(xa, xb, y, stream);
+                return () -> g.run(xa, xb, y, streamAddress);
             }
             case ADD:
             case MUL: {
@@ -605,9 +605,9 @@ final class CudaCompiledGraph implements CompiledGraph {
         String key = shape + Arrays.toString(align) + bias;
         LtGemm g = gemms.get(key);
         if (g == null) {
-            g = new LtGemm(backend.lt(), p, shape, align, bias, ltWorkspace, LT_WORKSPACE);
+            g = new LtGemm(lt, p, shape, align, bias, ltWorkspace, LT_WORKSPACE);
             gemms.put(key, g);
-            natives.add(g);
+            resources.push("cuBLASLt plan " + key, g::close);
         }
         return g;
     }
@@ -638,7 +638,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         int m = nb * ho * wo;
         if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
             LtGemm g = gemm(new LtGemm.Shape(m, cout, cin, true, 1, 0, 0, 0), x, w, y, bias);
-            return () -> g.run(x, w, y, stream);
+            return () -> g.run(x, w, y, streamAddress);
         }
         int chunk = (int) convChunk(m, kk);
         List<Runnable> parts = new ArrayList<>();
@@ -651,7 +651,7 @@ final class CudaCompiledGraph implements CompiledGraph {
             parts.add(() -> {
                 check(CudaKernels.s3c_im2col(x, scratch, nb, h, wd, cin, kh, kw, stride, pad, ho, wo, base, rows, dtype,
                         streamAddress), what);
-                g.run(scratch, w, yc, stream);
+                g.run(scratch, w, yc, streamAddress);
             });
         }
         return () -> parts.forEach(Runnable::run);
@@ -687,7 +687,7 @@ final class CudaCompiledGraph implements CompiledGraph {
             LtGemm g = gemm(new LtGemm.Shape(rows, n4, cin, false, 1, 0, 0, 0), xc, w, scratch, 0);
             String what = t + " rows " + r0;
             parts.add(() -> {
-                g.run(xc, w, scratch, stream);
+                g.run(xc, w, scratch, streamAddress);
                 check(CudaKernels.s3c_conv_transpose2x2_scatter(scratch, bias, y, nb, h, wd, cout, base, rows, dtype,
                         streamAddress), what);
             });
@@ -702,7 +702,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         Tensor v = t.input(2);
         Tensor bias = t.inputCount() > 3 ? t.input(3) : null;
         CudaKernels.AttentionArgs a = new CudaKernels.AttentionArgs();
-        natives.add(a);
+        resources.push("attention arguments", a::close);
         CudaKernels.s3c_attention_defaults(a, q.dim(0), q.dim(1), k.dim(1), q.dim(2), q.dim(3), v.dim(3),
                 ((Attrs.Attention) t.attrs()).scale(), dtype);
         a.q(addr(q)).k(addr(k)).v(addr(v)).y(addr(t));
@@ -732,6 +732,18 @@ final class CudaCompiledGraph implements CompiledGraph {
             }
         }
         backend.makeCurrent();
+        try {
+            Map<String, HostTensor> out = runOnDevice(in);
+            replay.runSucceeded();
+            if (fp32Ops != null) fp32Ops.runSucceeded();
+            return out;
+        } catch (RuntimeException e) {
+            replay.runFailed(e); // a CUDA Graph that faulted is destroyed, not replayed
+            throw e;
+        }
+    }
+
+    private Map<String, HostTensor> runOnDevice(Map<String, float[]> in) {
         for (InputSlot s : inputs) {
             float[] v = in.get(s.name());
             pinnedFloats.position(s.hostOffset()).put(v, 0, v.length);
@@ -744,14 +756,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         }
         pinnedFloats.position(0);
         if (errorFlag != 0) check(cudaMemsetAsync(DeviceMemory.address(errorFlag), 0, 4, stream), "clear gather flag");
-        if (cudaGraphExec != null) {
-            check(cudaGraphLaunch(cudaGraphExec, stream), "cudaGraphLaunch");
-        } else if (backend.cudaGraphs() && runs >= 1 && !captureFailed) {
-            capture();
-        } else {
-            launchSteps();
-        }
-        runs++;
+        replay.run(this::launchSteps, this::capture);
         for (OutputSlot s : outputs) {
             long n = s.t().numel();
             if (p != Precision.FP32) {
@@ -762,7 +767,8 @@ final class CudaCompiledGraph implements CompiledGraph {
                     cudaMemcpyDeviceToHost, stream), "download of output " + s.name());
         }
         pinnedFloats.position(0);
-        check(cudaStreamSynchronize(stream), "running the graph");
+        check(cudaStreamSynchronize(stream), debug ? "running the graph"
+                : "running the graph (a kernel fault is named by its op with -D" + CudaRuntime.DEBUG_PROPERTY + "=true)");
         if (errorFlag != 0) {
             try (IntPointer flag = new IntPointer(1)) {
                 check(org.bytedeco.cuda.global.cudart.cudaMemcpy(flag, DeviceMemory.address(errorFlag), 4,
@@ -781,51 +787,74 @@ final class CudaCompiledGraph implements CompiledGraph {
         return out;
     }
 
-    /** Launches every step on the stream (with profiling events when enabled). */
+    /**
+     * Launches every step on the stream, with profiling events when enabled; in debug mode synchronises
+     * after each, so that a fault names its op.
+     */
     private void launchSteps() {
         if (events != null) check(cudaEventRecord(events[0], stream), "cudaEventRecord");
-        for (int i = 0; i < steps.size(); i++) {
-            steps.get(i).body().run();
-            if (events != null) check(cudaEventRecord(events[i + 1], stream), "cudaEventRecord");
-        }
+        steps.launch(debug, () -> check(cudaStreamSynchronize(stream), "synchronize after the op (debug mode)"),
+                events == null ? null : i -> check(cudaEventRecord(events[i + 1], stream), "cudaEventRecord"));
     }
 
     /**
-     * Captures the steps as a CUDA Graph and launches it; every kernel has been loaded by the first
-     * (plain) run. On failure the graph runs plainly from then on ({@link #captureFailure()} says why).
+     * Captures the steps as a CUDA Graph and instantiates it (every kernel has been loaded by an eager
+     * run before); on failure ends the capture and destroys what it made, then throws.
      */
-    private void capture() {
+    private CudaGraphReplay.Executable capture() {
         CUgraph_st graph = new CUgraph_st();
+        ReleaseStack made = new ReleaseStack();
         boolean capturing = false;
         try {
             check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
             capturing = true;
-            for (Step st : steps) st.body().run();
+            steps.record();
             capturing = false;
             check(cudaStreamEndCapture(stream, graph), "cudaStreamEndCapture");
+            made.push("CUDA graph", () -> check(cudaGraphDestroy(graph), "cudaGraphDestroy"));
             CUgraphExec_st exec = new CUgraphExec_st();
             check(cudaGraphInstantiate(exec, graph, 0L), "cudaGraphInstantiate");
-            cudaGraph = graph;
-            cudaGraphExec = exec;
-            check(cudaGraphLaunch(exec, stream), "cudaGraphLaunch");
+            made.push("CUDA graph exec", () -> check(cudaGraphExecDestroy(exec), "cudaGraphExecDestroy"));
+            return new CudaGraphReplay.Executable() {
+                @Override
+                public void launch() {
+                    check(cudaGraphLaunch(exec, stream), "cudaGraphLaunch");
+                }
+
+                @Override
+                public void destroy() {
+                    made.close();
+                }
+            };
         } catch (RuntimeException e) {
-            if (capturing) cudaStreamEndCapture(stream, graph);
-            if (graph.address() != 0 && cudaGraph == null) cudaGraphDestroy(graph);
-            captureFailed = true;
-            captureFailure = e.getMessage();
+            if (capturing) {
+                // ends the (invalidated) capture; the partial graph it returns is destroyed
+                CUgraph_st partial = new CUgraph_st();
+                if (cudaStreamEndCapture(stream, partial) == 0 && !partial.isNull()) cudaGraphDestroy(partial);
+            }
             CudaKernels.s3c_stream_synchronize(streamAddress);
-            launchSteps();
+            throw made.releaseAfter(e);
         }
     }
 
-    /** Why capturing a CUDA Graph failed, or null (not tried, or captured). */
+    /** Why CUDA Graphs are off for this graph (capture failed, replays discarded), or null. */
     String captureFailure() {
-        return captureFailure;
+        return replay.disabledReason();
     }
 
     /** Whether runs replay a captured CUDA Graph. */
     boolean replaysCudaGraph() {
-        return cudaGraphExec != null;
+        return replay.replaying();
+    }
+
+    /** The CUDA Graph state of this compiled graph (tests). */
+    CudaGraphReplay cudaGraphReplay() {
+        return replay;
+    }
+
+    /** The float32 operand copies and their conversions, or null in FP32 (tests). */
+    Fp32Operands fp32Operands() {
+        return fp32Ops;
     }
 
     private void profile() {
@@ -833,7 +862,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         float[] ms = new float[1];
         for (int i = 0; i < steps.size(); i++) {
             check(cudaEventElapsedTime(ms, events[i], events[i + 1]), "cudaEventElapsedTime");
-            nanos[steps.get(i).op().ordinal()] += (long) (ms[0] * 1e6);
+            nanos[steps.op(i).ordinal()] += (long) (ms[0] * 1e6);
         }
         Map<String, Long> prof = new LinkedHashMap<>();
         java.util.stream.IntStream.range(0, nanos.length).boxed()
@@ -848,29 +877,34 @@ final class CudaCompiledGraph implements CompiledGraph {
         return lastProfile;
     }
 
+    /**
+     * Frees everything this graph holds (arena, staging, scratch, float32 copies, plans, events, the CUDA
+     * Graph, the stream), newest first. Every release is attempted even when the device reported an error
+     * (a faulted run leaves a sticky error that every later CUDA call returns): the first failure is thrown,
+     * the others suppressed. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        backend.makeCurrent();
-        if (stream.address() != 0) cudaStreamSynchronize(stream);
-        for (AutoCloseable c : natives) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // best effort: keep freeing the rest
+        RuntimeException first = null;
+        try {
+            backend.makeCurrent();
+            if (stream.address() != 0) check(cudaStreamSynchronize(stream), "synchronize before close");
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        try {
+            resources.close();
+        } catch (RuntimeException e) {
+            if (first == null) {
+                first = e;
+            } else {
+                first.addSuppressed(e);
             }
+        } finally {
+            backend.forget(this);
         }
-        natives.clear();
-        if (events != null) {
-            for (CUevent_st e : events) if (e != null && e.address() != 0) cudaEventDestroy(e);
-        }
-        if (cudaGraphExec != null) cudaGraphExecDestroy(cudaGraphExec);
-        if (cudaGraph != null) cudaGraphDestroy(cudaGraph);
-        if (pinned != null) cudaFreeHost(pinned);
-        for (DeviceMemory.Buffer b : owned) mem.free(b);
-        owned.clear();
-        if (stream.address() != 0) cudaStreamDestroy(stream);
-        backend.forget(this);
+        if (first != null) throw first;
     }
 }

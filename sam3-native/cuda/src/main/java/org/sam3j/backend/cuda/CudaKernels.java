@@ -60,6 +60,9 @@ public final class CudaKernels {
 
     public static native int s3c_stream_synchronize(@Cast("void*") long stream);
 
+    /** Path of the shared object providing the kernels' CUDA runtime (libcudart.so.13; host only). */
+    public static native @Cast("const char*") BytePointer s3c_cudart_library();
+
     // ------------------------------------------------------------------ element-wise
 
     public static native int s3c_convert(@Cast("const void*") long x, int xtype, @Cast("void*") long y, int ytype,

@@ -1,5 +1,11 @@
 package org.sam3j.backend.cuda;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Set;
+import java.util.TreeSet;
 import org.bytedeco.javacpp.Loader;
 
 /**
@@ -7,15 +13,24 @@ import org.bytedeco.javacpp.Loader;
  * and remembered for the life of the JVM:
  * <ol>
  *   <li>the kernels are built and load ({@code libsam3cuda.so} and its JNI glue, built when nvcc was
- *       present at build time; they load on any Linux x86-64 machine since the CUDA runtime is linked
- *       statically);</li>
+ *       present at build time; they load on any Linux x86-64 machine where the CUDA 13 runtime
+ *       {@code libcudart.so.13} is on the library path, driver or not), and use that shared runtime;</li>
  *   <li>a driver and at least one GPU are present ({@code s3c_device_count});</li>
  *   <li>the JavaCPP {@code cuda} preset loads its JNI libraries against the system's
- *       {@code libcudart.so.13}, {@code libcublas.so.13} and {@code libcublasLt.so.13}.</li>
+ *       {@code libcudart.so.13}, {@code libcublas.so.13} and {@code libcublasLt.so.13}, and the process
+ *       then holds one CUDA runtime (the dynamic linker loads the soname {@code libcudart.so.13} once,
+ *       for the kernels and the preset alike: one context per device, one allocator).</li>
  * </ol>
  * Tests use {@link #unavailableReason()} as the reason of a skipped test.
  */
 public final class CudaRuntime {
+    /**
+     * System property: {@code true} runs compiled graphs in debug mode (a stream synchronisation after
+     * every operation, so that a kernel fault is reported as a {@link CudaException} naming the operation;
+     * no CUDA Graph capture). Slow; for finding faults. Read when a graph is compiled.
+     */
+    public static final String DEBUG_PROPERTY = "sam3j.cuda.debug";
+
     /**
      * What was found.
      *
@@ -46,10 +61,17 @@ public final class CudaRuntime {
             try {
                 Loader.load(CudaKernels.class);
                 int v = CudaKernels.s3c_version();
-                if (v != 1) kernelsReason = "libsam3cuda.so has API version " + v + ", the bindings expect 1";
+                if (v != 1) {
+                    kernelsReason = "libsam3cuda.so has API version " + v + ", the bindings expect 1";
+                } else if (!isSharedCudart(CudaKernels.s3c_cudart_library().getString())) {
+                    kernelsReason = "libsam3cuda.so carries its own CUDA runtime ("
+                            + CudaKernels.s3c_cudart_library().getString() + "), a second one beside the JavaCPP"
+                            + " preset's; rebuild it with native/build.sh (links the shared libcudart.so.13)";
+                }
             } catch (Throwable t) {
                 kernelsReason = "CUDA kernels not loadable (libsam3cuda.so is built only by the Maven profile cuda,"
-                        + " -Pcuda or automatic where an NVIDIA driver is loaded, with nvcc present): " + message(t);
+                        + " -Pcuda or automatic where an NVIDIA driver is loaded, with nvcc present; it needs the CUDA 13"
+                        + " runtime libcudart.so.13 on the library path): " + message(t);
             }
         }
         return kernelsReason;
@@ -75,6 +97,11 @@ public final class CudaRuntime {
             return status = new Status(true, n[0], n[0] + " CUDA device(s), but the JavaCPP cuda preset cannot load"
                     + " libcudart.so.13 / libcublas.so.13 / libcublasLt.so.13 (put their folder on LD_LIBRARY_PATH): "
                     + message(t));
+        }
+        Set<String> runtimes = cudartMappings(procSelfMaps());
+        if (runtimes.size() > 1) {
+            return status = new Status(true, n[0], "two CUDA runtimes are loaded (" + runtimes + "): device pointers and"
+                    + " streams of the kernels and of the JavaCPP preset would not interoperate");
         }
         return status = new Status(true, n[0], null);
     }
@@ -107,7 +134,49 @@ public final class CudaRuntime {
         if (k != null) return k;
         int rt = CudaKernels.s3c_runtime_version();
         return "libsam3cuda v" + CudaKernels.s3c_version() + " (" + CudaKernels.s3c_architectures().getString()
-                + "; CUDA runtime " + rt / 1000 + "." + rt % 1000 / 10 + ", static)";
+                + "; built for CUDA runtime " + rt / 1000 + "." + rt % 1000 / 10 + ", using "
+                + CudaKernels.s3c_cudart_library().getString() + ")";
+    }
+
+    /** Whether {@code path} (of the kernels' runtime, see {@code s3c_cudart_library}) is a shared libcudart. */
+    static boolean isSharedCudart(String path) {
+        if (path == null || path.isEmpty()) return false;
+        return Paths.get(path).getFileName().toString().startsWith("libcudart.so");
+    }
+
+    /**
+     * The distinct files named {@code libcudart.so*} mapped into a process, from the text of its
+     * {@code /proc/<pid>/maps} (real paths, so that links to one file count once).
+     */
+    static Set<String> cudartMappings(String maps) {
+        Set<String> files = new TreeSet<>();
+        for (String line : maps.split("\n")) {
+            int slash = line.indexOf('/');
+            if (slash < 0) continue;
+            String file = line.substring(slash).trim();
+            if (!Paths.get(file).getFileName().toString().startsWith("libcudart.so")) continue;
+            try {
+                files.add(Paths.get(file).toRealPath().toString());
+            } catch (IOException | RuntimeException e) {
+                files.add(file);
+            }
+        }
+        return files;
+    }
+
+    /** This process's memory map, or "" where there is none (not Linux). */
+    static String procSelfMaps() {
+        Path maps = Paths.get("/proc/self/maps");
+        try {
+            return Files.isReadable(maps) ? Files.readString(maps) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Whether {@value #DEBUG_PROPERTY} asks for debug mode. */
+    static boolean debugRequested() {
+        return Boolean.parseBoolean(System.getProperty(DEBUG_PROPERTY, "false"));
     }
 
     // ------------------------------------------------------------------ error checks

@@ -13,32 +13,8 @@ import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT
 import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES;
 import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT;
 import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET;
-import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmul;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulAlgoGetHeuristic;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescCreate;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescDestroy;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescSetAttribute;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceCreate;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceDestroy;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceSetAttribute;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutCreate;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutDestroy;
-import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutSetAttribute;
-
-import org.bytedeco.cuda.cublas.cublasLtContext;
-import org.bytedeco.cuda.cublas.cublasLtMatmulDescOpaque_t;
-import org.bytedeco.cuda.cublas.cublasLtMatmulHeuristicResult_t;
-import org.bytedeco.cuda.cublas.cublasLtMatmulPreferenceOpaque_t;
-import org.bytedeco.cuda.cublas.cublasLtMatrixLayoutOpaque_t;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * One planned cuBLASLt matrix product in row-major terms:
@@ -52,87 +28,87 @@ import org.bytedeco.javacpp.PointerPointer;
  * The bias epilogue adds {@code bias} per row of the column-major {@code Cᵀ}, i.e. per output feature.
  * Descriptors and the algorithm are chosen once (heuristic, given the operands' actual alignment);
  * {@link #run} only launches.
+ *
+ * <p>Every handle is registered for release as soon as it exists, so a plan that fails midway (a
+ * descriptor, layout or preference that cannot be made, no algorithm) frees what it had made, newest
+ * first, before the error reaches the caller; the bindings' only use of constants of the preset is as
+ * compile-time values, so {@code LtGemmTest} records the calls through a fake {@link LtApi} without a
+ * GPU. Compiled, not run on a GPU here.
  */
 final class LtGemm implements AutoCloseable {
     /** Shape of a product. */
     record Shape(int m, int n, int k, boolean transB, int batch, long strideA, long strideB, long strideC) {}
 
-    private final cublasLtContext lt;
-    private final cublasLtMatmulDescOpaque_t desc;
-    private final cublasLtMatrixLayoutOpaque_t layoutA; // cuBLAS A = our B
-    private final cublasLtMatrixLayoutOpaque_t layoutB; // cuBLAS B = our A
-    private final cublasLtMatrixLayoutOpaque_t layoutC;
-    private final cublasLtMatmulHeuristicResult_t heuristic;
-    private final FloatPointer alpha = new FloatPointer(1f);
-    private final FloatPointer beta = new FloatPointer(0f);
+    private final LtApi api;
+    private final ReleaseStack handles = new ReleaseStack();
+    private final long desc;
+    private final long layoutA; // cuBLAS A = our B
+    private final long layoutB; // cuBLAS B = our A
+    private final long layoutC;
+    private final long algorithm;
     private final long workspace;
     private final long workspaceBytes;
 
     /**
-     * Plans a product.
+     * Plans a product; on failure every handle made so far is destroyed and the error thrown (with any
+     * failure of those releases suppressed).
      *
+     * @param api      the cuBLASLt calls
      * @param align    byte alignment of {@code [A, B, C]} (addresses and batch strides), for the heuristic
      * @param bias     device address of the bias (precision's type, {@code N} values), or 0
      */
-    LtGemm(cublasLtContext lt, Precision p, Shape s, long[] align, long bias, long workspace, long workspaceBytes) {
-        this.lt = lt;
+    LtGemm(LtApi api, Precision p, Shape s, long[] align, long bias, long workspace, long workspaceBytes) {
+        this.api = api;
         this.workspace = workspace;
         this.workspaceBytes = workspaceBytes;
         int type = p.cudaDataType();
-        PointerPointer<?> pp = new PointerPointer<>(1);
-        CudaRuntime.checkBlas(cublasLtMatmulDescCreate(pp, CUBLAS_COMPUTE_32F, 0 /* CUDA_R_32F scale */),
-                "cublasLtMatmulDescCreate");
-        desc = new cublasLtMatmulDescOpaque_t(pp.get(0));
-        setDesc(CUBLASLT_MATMUL_DESC_TRANSA, intValue(s.transB() ? CUBLAS_OP_T : CUBLAS_OP_N), 4);
-        setDesc(CUBLASLT_MATMUL_DESC_TRANSB, intValue(CUBLAS_OP_N), 4);
-        if (bias != 0) {
-            setDesc(CUBLASLT_MATMUL_DESC_EPILOGUE, intValue(CUBLASLT_EPILOGUE_BIAS), 4);
-            setDesc(CUBLASLT_MATMUL_DESC_BIAS_POINTER, new LongPointer(1).put(bias), 8);
-            setDesc(CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, intValue(type), 4);
-        }
-        // our B: [N, K] row-major is K×N column-major (ld K, transposed); [K, N] is N×K (ld N)
-        layoutA = s.transB() ? layout(type, s.k(), s.n(), s.k(), s.batch(), s.strideB())
-                : layout(type, s.n(), s.k(), s.n(), s.batch(), s.strideB());
-        layoutB = layout(type, s.k(), s.m(), s.k(), s.batch(), s.strideA());
-        layoutC = layout(type, s.n(), s.m(), s.n(), s.batch(), s.strideC());
-
-        PointerPointer<?> pref = new PointerPointer<>(1);
-        CudaRuntime.checkBlas(cublasLtMatmulPreferenceCreate(pref), "cublasLtMatmulPreferenceCreate");
-        cublasLtMatmulPreferenceOpaque_t preference = new cublasLtMatmulPreferenceOpaque_t(pref.get(0));
+        ReleaseStack search = new ReleaseStack(); // the preference: only needed to find the algorithm
         try {
-            setPref(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, new LongPointer(1).put(workspaceBytes), 8);
-            setPref(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, intValue((int) align[1]), 4);
-            setPref(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, intValue((int) align[0]), 4);
-            setPref(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, intValue((int) align[2]), 4);
-            setPref(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, intValue((int) align[2]), 4);
-            heuristic = new cublasLtMatmulHeuristicResult_t(1);
-            int[] found = new int[1];
-            CudaRuntime.checkBlas(cublasLtMatmulAlgoGetHeuristic(lt, desc, layoutA, layoutB, layoutC, layoutC,
-                    preference, 1, heuristic, found), "cublasLtMatmulAlgoGetHeuristic for " + s);
-            if (found[0] == 0) throw new CudaException("cuBLASLt has no algorithm for " + s + " in " + p, 0);
-        } finally {
-            cublasLtMatmulPreferenceDestroy(preference);
+            long d = api.createMatmulDesc();
+            handles.push("matmul descriptor", () -> api.destroyMatmulDesc(d));
+            api.setMatmulDescInt(d, CUBLASLT_MATMUL_DESC_TRANSA, s.transB() ? CUBLAS_OP_T : CUBLAS_OP_N);
+            api.setMatmulDescInt(d, CUBLASLT_MATMUL_DESC_TRANSB, CUBLAS_OP_N);
+            if (bias != 0) {
+                api.setMatmulDescInt(d, CUBLASLT_MATMUL_DESC_EPILOGUE, CUBLASLT_EPILOGUE_BIAS);
+                api.setMatmulDescLong(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, bias);
+                api.setMatmulDescInt(d, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, type);
+            }
+            // our B: [N, K] row-major is K×N column-major (ld K, transposed); [K, N] is N×K (ld N)
+            long la = s.transB() ? layout(type, s.k(), s.n(), s.k(), s.batch(), s.strideB())
+                    : layout(type, s.n(), s.k(), s.n(), s.batch(), s.strideB());
+            long lb = layout(type, s.k(), s.m(), s.k(), s.batch(), s.strideA());
+            long lc = layout(type, s.n(), s.m(), s.n(), s.batch(), s.strideC());
+
+            long pref = api.createPreference();
+            search.push("matmul preference", () -> api.destroyPreference(pref));
+            api.setPreferenceLong(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, workspaceBytes);
+            api.setPreferenceInt(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, (int) align[1]);
+            api.setPreferenceInt(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, (int) align[0]);
+            api.setPreferenceInt(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, (int) align[2]);
+            api.setPreferenceInt(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, (int) align[2]);
+            long algo = api.findAlgorithm(d, la, lb, lc, pref, s + " in " + p);
+            handles.push("matmul algorithm", () -> api.freeAlgorithm(algo));
+            search.close();
+            desc = d;
+            layoutA = la;
+            layoutB = lb;
+            layoutC = lc;
+            algorithm = algo;
+        } catch (RuntimeException e) {
+            throw handles.releaseAfter(search.releaseAfter(e));
         }
     }
 
     /** Launches {@code c = a · op(b) (+ bias)} on {@code stream} (device addresses). */
-    void run(long a, long b, long c, CUstream_st stream) {
-        Pointer pa = DeviceMemory.address(b); // cuBLAS A = our B
-        Pointer pb = DeviceMemory.address(a);
-        Pointer pc = DeviceMemory.address(c);
-        CudaRuntime.checkBlas(cublasLtMatmul(lt, desc, alpha, pa, layoutA, pb, layoutB, beta, pc, layoutC, pc, layoutC,
-                heuristic.algo(), DeviceMemory.address(workspace), workspaceBytes, stream), "cublasLtMatmul");
+    void run(long a, long b, long c, long stream) {
+        // cuBLAS A = our B
+        api.matmul(desc, algorithm, b, layoutA, a, layoutB, c, layoutC, workspace, workspaceBytes, stream);
     }
 
+    /** Destroys the descriptors and frees the algorithm (each attempted; the first failure thrown). */
     @Override
     public void close() {
-        cublasLtMatrixLayoutDestroy(layoutA);
-        cublasLtMatrixLayoutDestroy(layoutB);
-        cublasLtMatrixLayoutDestroy(layoutC);
-        cublasLtMatmulDescDestroy(desc);
-        heuristic.close();
-        alpha.close();
-        beta.close();
+        handles.close();
     }
 
     /** Largest power of two (at most 256) dividing every value: the alignment cuBLASLt may assume. */
@@ -145,28 +121,12 @@ final class LtGemm implements AutoCloseable {
         return a;
     }
 
-    private void setDesc(int attr, Pointer value, long bytes) {
-        CudaRuntime.checkBlas(cublasLtMatmulDescSetAttribute(desc, attr, value, bytes), "cublasLtMatmulDescSetAttribute " + attr);
-    }
-
-    private static void setPref(cublasLtMatmulPreferenceOpaque_t p, int attr, Pointer value, long bytes) {
-        CudaRuntime.checkBlas(cublasLtMatmulPreferenceSetAttribute(p, attr, value, bytes),
-                "cublasLtMatmulPreferenceSetAttribute " + attr);
-    }
-
-    private static IntPointer intValue(int v) {
-        return new IntPointer(1).put(v);
-    }
-
-    private static cublasLtMatrixLayoutOpaque_t layout(int type, int rows, int cols, int ld, int batch, long stride) {
-        PointerPointer<?> pp = new PointerPointer<>(1);
-        CudaRuntime.checkBlas(cublasLtMatrixLayoutCreate(pp, type, rows, cols, ld), "cublasLtMatrixLayoutCreate");
-        cublasLtMatrixLayoutOpaque_t l = new cublasLtMatrixLayoutOpaque_t(pp.get(0));
+    private long layout(int type, int rows, int cols, int ld, int batch, long stride) {
+        long l = api.createLayout(type, rows, cols, ld);
+        handles.push("matrix layout", () -> api.destroyLayout(l));
         if (batch > 1) {
-            CudaRuntime.checkBlas(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
-                    new IntPointer(1).put(batch), 4), "batch count");
-            CudaRuntime.checkBlas(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
-                    new LongPointer(1).put(stride), 8), "batch stride");
+            api.setLayoutInt(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, batch);
+            api.setLayoutLong(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, stride);
         }
         return l;
     }

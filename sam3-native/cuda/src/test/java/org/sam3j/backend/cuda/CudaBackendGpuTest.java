@@ -282,6 +282,54 @@ class CudaBackendGpuTest {
         }
     }
 
+    /**
+     * BF16: float32 copies of computed RoPE tables are converted once per run for the input-dependent
+     * table and only in the first run for the constant-only one; debug mode (a synchronisation after every
+     * op) gives the same results.
+     */
+    @Test
+    void fp32CopiesAreConvertedOnlyWhereValuesChangeAndDebugModeMatches() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 1, 4, 2, 8);
+        Tensor cosIn = g.input("cos", 4, 4);
+        float[] sin0 = new float[16];
+        Random rnd = new Random(7);
+        for (int i = 0; i < sin0.length; i++) sin0[i] = rnd.nextFloat() - 0.5f;
+        Tensor cos = g.scale(cosIn, 1f); // input-dependent: converted every run
+        Tensor sin = g.scale(g.constant("sin0", sin0, 4, 4), 1f); // constants only: converted once
+        g.output("q", g.rope(x, cos, sin));
+        g.output("k", g.rope(g.scale(x, 2f), cos, sin));
+        Map<String, float[]> in = new HashMap<>();
+        float[] xv = new float[64];
+        float[] cv = new float[16];
+        for (int i = 0; i < xv.length; i++) xv[i] = rnd.nextFloat() - 0.5f;
+        for (int i = 0; i < cv.length; i++) cv[i] = rnd.nextFloat() - 0.5f;
+        in.put("x", xv);
+        in.put("cos", cv);
+        InMemoryWeights none = new InMemoryWeights();
+        try (CudaBackend gpu = CudaBackend.create(0, Precision.BF16); CompiledGraph cg = gpu.compile(g, none)) {
+            Fp32Operands ops = ((CudaCompiledGraph) cg).fp32Operands();
+            assertEquals(2, ops.copies());
+            Map<String, HostTensor> first = cg.run(in);
+            assertEquals(2, ops.conversions());
+            cg.run(in);
+            cg.run(in);
+            assertEquals(4, ops.conversions(), "runs 2 and 3 convert only the input-dependent table");
+            String before = System.getProperty(CudaRuntime.DEBUG_PROPERTY);
+            System.setProperty(CudaRuntime.DEBUG_PROPERTY, "true");
+            try (CompiledGraph debug = gpu.compile(g, none)) {
+                Map<String, HostTensor> d = debug.run(in);
+                for (String k : first.keySet()) same(first.get(k), d.get(k), "debug mode " + k);
+            } finally {
+                if (before == null) {
+                    System.clearProperty(CudaRuntime.DEBUG_PROPERTY);
+                } else {
+                    System.setProperty(CudaRuntime.DEBUG_PROPERTY, before);
+                }
+            }
+        }
+    }
+
     /** Equal up to float rounding (the two backends may pick different cuBLASLt algorithms). */
     private static void same(HostTensor expected, HostTensor actual, String what) {
         double[] ref = new double[expected.numel()];

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,37 @@ class NativeBuildTest {
         assertTrue(archs.contains("sm_80") && archs.contains("sm_90") && archs.contains("compute_90"), archs);
         assertTrue(CudaKernels.s3c_runtime_version() >= 13000, "CUDA 13 runtime");
         assertTrue(CudaRuntime.describeKernels().startsWith("libsam3cuda v1"), CudaRuntime.describeKernels());
+    }
+
+    /**
+     * One CUDA runtime: the kernels' cudart functions come from the shared libcudart.so.13 (the soname the
+     * JavaCPP preset's libjnicudart.so needs too), and the process maps exactly one libcudart file. Needs
+     * the library, not a GPU.
+     */
+    @Test
+    void kernelsUseTheSharedCudaRuntime() throws IOException {
+        NativePaths.assumeKernelsLoad();
+        String cudart = CudaKernels.s3c_cudart_library().getString();
+        assertTrue(CudaRuntime.isSharedCudart(cudart), "the kernels' CUDA runtime comes from " + cudart);
+        assertTrue(Path.of(cudart).getFileName().toString().startsWith("libcudart.so.13"), "CUDA 13 runtime: " + cudart);
+        Set<String> mapped = CudaRuntime.cudartMappings(CudaRuntime.procSelfMaps());
+        assertEquals(Set.of(Path.of(cudart).toRealPath().toString()), mapped,
+                "exactly the kernels' libcudart is mapped into the process");
+        assertTrue(CudaRuntime.describeKernels().contains(cudart), CudaRuntime.describeKernels());
+    }
+
+    @Test
+    void twoMappedRuntimesAreCounted() {
+        String maps = "7f00-7f01 r-xp 00000000 08:01 1 /opt/a/libcudart.so.13.0.88\n"
+                + "7f01-7f02 r--p 00001000 08:01 1 /opt/a/libcudart.so.13.0.88\n"
+                + "7f02-7f03 r-xp 00000000 08:01 2 /tmp/x/libsam3cuda.so\n"
+                + "7f03-7f04 rw-p 00000000 00:00 0 \n"
+                + "7f04-7f05 r-xp 00000000 08:01 3 /usr/local/cuda-13.1/lib64/libcudart.so.13\n";
+        assertEquals(Set.of("/opt/a/libcudart.so.13.0.88", "/usr/local/cuda-13.1/lib64/libcudart.so.13"),
+                CudaRuntime.cudartMappings(maps));
+        assertTrue(CudaRuntime.isSharedCudart("/usr/local/cuda/lib64/libcudart.so.13"));
+        assertTrue(!CudaRuntime.isSharedCudart("/tmp/javacpp/libsam3cuda.so"), "a static runtime is inside libsam3cuda.so");
+        assertTrue(!CudaRuntime.isSharedCudart(""));
     }
 
     @Test
