@@ -262,7 +262,7 @@ public final class CudaBackend implements Backend {
 
     /**
      * Makes the backend known to {@link org.sam3j.backend.Backends} (registered as a service): any device, fp32, fp16
-     * or bf16, extras {@value #PROFILE_OPTION} and {@value #CUDA_GRAPHS_OPTION} ({@code true}/{@code false}).
+     * or bf16, extras {@value CudaBackend#PROFILE_OPTION} and {@value CudaBackend#CUDA_GRAPHS_OPTION} ({@code true}/{@code false}).
      * Preferred over the CPU backends whenever a GPU is usable.
      */
     public static final class Provider implements org.sam3j.backend.BackendProvider {

@@ -109,7 +109,7 @@ public final class OpenBlasBackend {
             return Set.of(THREADING_EXTRA);
         }
 
-        /** Also refuses a bad {@value #THREADING_OPTION}. */
+        /** Also refuses a bad {@value OpenBlasBackend#THREADING_OPTION}. */
         @Override
         public void check(BackendOptions options) {
             org.sam3j.backend.BackendProvider.super.check(options);
