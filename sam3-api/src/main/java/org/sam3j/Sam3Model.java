@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.Backends;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
@@ -81,13 +82,13 @@ public final class Sam3Model implements AutoCloseable {
         }
     }
 
-    private Sam3Model(Builder b, Sam3Config config, WeightStore weights, AutoCloseable ownedWeights,
-                      ClipTokenizer tokenizer) {
+    private Sam3Model(Builder b, Backends.Selection selection, Sam3Config config, WeightStore weights,
+                      AutoCloseable ownedWeights, ClipTokenizer tokenizer) {
         this.config = config;
         this.weights = weights;
         this.ownedWeights = ownedWeights;
         this.ownsBackend = b.backend == null;
-        this.backend = b.backend != null ? b.backend : Backends.createDefault(b.threads);
+        this.backend = b.backend != null ? b.backend : selection.create();
         this.tokenizer = tokenizer;
         this.interactive = b.interactive;
         this.description = weights.describe();
@@ -131,6 +132,14 @@ public final class Sam3Model implements AutoCloseable {
     /** The backend running the graphs. */
     public Backend backend() {
         return backend;
+    }
+
+    /**
+     * The backend that runs the graphs, in one line: its name and {@link Backend#options() options}, e.g.
+     * {@code cpu (device 0, fp32, 4 threads)}.
+     */
+    public String backendDescription() {
+        return backend.name() + " (" + backend.options() + ")";
     }
 
     /** Where the weights come from (file, or "synthetic"). */
@@ -241,7 +250,9 @@ public final class Sam3Model implements AutoCloseable {
         private Sam3Config config; // null: the checkpoint's own (or the released architecture for synthetic weights)
         private Path tokenizerPath;
         private Backend backend;
-        private int threads;
+        private String backendSpec;
+        private BackendOptions.Builder options = BackendOptions.builder();
+        private boolean optionsSet;
         private boolean interactive = true;
 
         private Builder() {}
@@ -283,21 +294,51 @@ public final class Sam3Model implements AutoCloseable {
         }
 
         /**
-         * Runs on this backend (the caller keeps ownership); default: a new backend from
-         * {@link Backends#createDefault(int)}, i.e. the one named by {@code -Dsam3j.backend} or {@code SAM3J_BACKEND},
-         * else the best available (CUDA when {@code sam3-cuda} is on the class path and a GPU is usable, OpenBLAS
-         * when {@code sam3-openblas} is and its natives load, otherwise the pure-Java CPU backend, which is logged
-         * with the artifact to add).
+         * Runs on this backend (the caller keeps ownership), instead of one the model creates and closes; the
+         * backend name, precision, threads and options of this builder then do not apply (asking both is an error).
          */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** Threads of the default backend (default: available processors). */
+        /**
+         * Creates and owns the backend named {@code spec}: {@code NAME} or {@code NAME:DEVICE} ({@code cpu},
+         * {@code openblas}, {@code cuda}, {@code cuda:1}) or {@code auto} (the best available). Default: the one
+         * named by {@code -Dsam3j.backend} or {@code SAM3J_BACKEND}, else the best available (CUDA when
+         * {@code sam3-cuda} is on the class path and a GPU is usable, OpenBLAS when {@code sam3-openblas} is and its
+         * natives load, otherwise the pure-Java CPU backend, which is logged with the artifact to add). The backend
+         * and its options are checked first in {@link #build()}, before any weight is read.
+         *
+         * @throws IllegalArgumentException if {@code spec} is not of that form
+         */
+        public Builder backend(String spec) {
+            Backends.parse(spec);
+            this.backendSpec = spec;
+            return this;
+        }
+
+        /** Storage precision of the backend the model creates (default {@link Precision#FP32}; CPU backends run only that). */
+        public Builder precision(Precision precision) {
+            options.precision(precision);
+            return this;
+        }
+
+        /** Threads of the backend the model creates (default: available processors). */
         public Builder threads(int threads) {
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
-            this.threads = threads;
+            options.threads(threads);
+            return this;
+        }
+
+        /**
+         * Every option of the backend the model creates (device, precision, threads, cache directory, extras);
+         * replaces what {@link #precision} and {@link #threads} set before; a device in the
+         * {@link #backend(String) name} wins over its device.
+         */
+        public Builder backendOptions(BackendOptions options) {
+            this.options = options.toBuilder();
+            this.optionsSet = true;
             return this;
         }
 
@@ -319,12 +360,20 @@ public final class Sam3Model implements AutoCloseable {
             if (checkpoint == null && !synthetic) {
                 throw new IllegalStateException("give a checkpoint or syntheticWeights()");
             }
+            BackendOptions opts = options.build();
+            Backends.Selection selection = null;
+            if (backend == null) {
+                selection = Backends.select(backendSpec, opts); // a wrong backend fails here, before the weights
+            } else if (backendSpec != null || optionsSet || !opts.equals(BackendOptions.defaults())) {
+                throw new IllegalStateException("backend(Backend) runs the caller's own backend: a backend name,"
+                        + " precision, threads or backend options do not apply to it");
+            }
             ClipTokenizer tok = tokenizerPath == null ? null
                     : Files.isDirectory(tokenizerPath) ? ClipTokenizer.fromDirectory(tokenizerPath)
                     : ClipTokenizer.fromBpeFile(tokenizerPath);
             if (synthetic) {
                 Sam3Config c = config != null ? config : Sam3Config.released();
-                return new Sam3Model(this, c, SyntheticWeights.of(parameterShapes(c)), null, tok);
+                return new Sam3Model(this, selection, c, SyntheticWeights.of(parameterShapes(c)), null, tok);
             }
             CheckpointWeights w = CheckpointWeights.open(checkpoint);
             try {
@@ -336,7 +385,7 @@ public final class Sam3Model implements AutoCloseable {
                     w.checkDepths(c);
                 }
                 if (tok == null) tok = findTokenizer(checkpoint);
-                return new Sam3Model(this, c, w, w, tok);
+                return new Sam3Model(this, selection, c, w, w, tok);
             } catch (IOException | RuntimeException e) {
                 w.close();
                 throw e;

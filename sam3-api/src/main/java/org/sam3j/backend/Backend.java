@@ -15,6 +15,12 @@ public interface Backend extends AutoCloseable {
     String name();
 
     /**
+     * What this backend runs with: its device, storage precision and CPU threads (resolved: never 0), the cache
+     * directory and extras it was given. Reported by {@code sam3 info} and in {@code result.json}.
+     */
+    BackendOptions options();
+
+    /**
      * Compiles a graph: checks every weight the graph needs against {@code weights} (all missing names
      * and shape mismatches are reported together) and plans memory.
      *

@@ -17,6 +17,8 @@ import org.slf4j.helpers.MessageFormatter;
 
 /** Backend selection without a native backend: the pure-Java backend, names, and the fallback when a backend cannot run. */
 class BackendsTest {
+    private static final BackendOptions ONE_THREAD = BackendOptions.builder().threads(1).build();
+
     /** A provider whose natives "did not load". */
     private static final class Broken implements BackendProvider {
         @Override
@@ -45,7 +47,7 @@ class BackendsTest {
         }
 
         @Override
-        public Backend create(int threads) {
+        public Backend create(BackendOptions options) {
             throw new AssertionError("not available");
         }
     }
@@ -78,8 +80,8 @@ class BackendsTest {
         }
 
         @Override
-        public Backend create(int threads) {
-            return new CpuBackend("fast", 1, org.sam3j.backend.cpu.JavaGemm.INSTANCE);
+        public Backend create(BackendOptions options) {
+            return new CpuBackend("fast", options, org.sam3j.backend.cpu.JavaGemm.INSTANCE);
         }
     }
 
@@ -150,7 +152,7 @@ class BackendsTest {
     void anUnavailableBackendFallsBackToPureJavaOrSaysWhy() {
         List<BackendProvider> candidates = List.of(new Broken(), Backends.provider("cpu"));
         assertEquals("cpu", Backends.best(candidates).name());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.create(new Broken(), 1));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.select(new Broken(), ONE_THREAD));
         assertTrue(e.getMessage().contains("libbroken.so did not load") && e.getMessage().contains("'cpu' runs everywhere"),
                 e.getMessage());
     }
@@ -158,7 +160,7 @@ class BackendsTest {
     @Test
     void pickingPureJavaForWantOfANativeBackendSaysWhichArtifactToAdd() {
         Recording log = new Recording();
-        try (Backend b = Backends.createBest(List.of(Backends.provider("cpu")), 1, log)) {
+        try (Backend b = Backends.selectBest(List.of(Backends.provider("cpu")), ONE_THREAD).create(log)) {
             assertEquals("cpu", b.name());
         }
         assertEquals(1, log.lines.size(), log.lines.toString());
@@ -171,7 +173,7 @@ class BackendsTest {
     @Test
     void aNativeBackendThatCannotRunIsAWarningWithItsReason() {
         Recording log = new Recording();
-        try (Backend b = Backends.createBest(List.of(new Broken(), Backends.provider("cpu")), 1, log)) {
+        try (Backend b = Backends.selectBest(List.of(new Broken(), Backends.provider("cpu")), ONE_THREAD).create(log)) {
             assertEquals("cpu", b.name());
         }
         assertEquals(1, log.lines.size(), log.lines.toString());
@@ -183,7 +185,7 @@ class BackendsTest {
     @Test
     void noNoticeWhenANativeBackendIsPicked() {
         Recording log = new Recording();
-        try (Backend b = Backends.createBest(List.of(new Fast(), Backends.provider("cpu")), 1, log)) {
+        try (Backend b = Backends.selectBest(List.of(new Fast(), Backends.provider("cpu")), ONE_THREAD).create(log)) {
             assertEquals("fast", b.name());
         }
         assertEquals(List.of(), log.lines);

@@ -5,13 +5,15 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.sam3j.Precision;
 import org.sam3j.Sam3Model;
+import org.sam3j.backend.Backends;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.text.ClipTokenizer;
 
 /**
  * Which model the executors load: a checkpoint on storage every executor sees (or synthetic weights, for
- * tests), the architecture, the tokenizer and the backend's thread count. A value (equal specs load one
+ * tests), the architecture, the tokenizer and the backend (name, precision, threads). A value (equal specs load one
  * shared model per JVM, see {@link ExecutorModels}) that travels with the job, hence plain strings rather
  * than {@link Path}s.
  *
@@ -22,8 +24,12 @@ import org.sam3j.text.ClipTokenizer;
  * @param tokenizer  the CLIP vocabulary ({@code bpe_simple_vocab_16e6.txt.gz} or a directory with
  *                   {@code vocab.json} + {@code merges.txt}); {@code null} to look beside the checkpoint
  * @param threads    threads of the model's CPU backend; 0 for all processors of the executor
+ * @param backend    the backend, {@code NAME[:DEVICE]} ({@code cpu}, {@code openblas}, {@code cuda:0}, {@code auto});
+ *                   {@code null} for the executor's default ({@code -Dsam3j.backend}, else the best available)
+ * @param precision  storage precision of the backend ({@link Precision#FP32} unless it is a GPU backend)
  */
-public record ModelSpec(String checkpoint, String config, String tokenizer, int threads) implements Serializable {
+public record ModelSpec(String checkpoint, String config, String tokenizer, int threads, String backend,
+                        Precision precision) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The released architecture. */
@@ -35,10 +41,13 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
      * Checks the fields.
      *
      * @throws IllegalArgumentException if the config is not {@code full}, {@code tiny} or (with a checkpoint)
-     *                                  null, a path is blank, threads is negative, or synthetic weights have
-     *                                  no tokenizer
+     *                                  null, a path is blank, threads is negative, synthetic weights have
+     *                                  no tokenizer, or the backend is not of the form {@code NAME[:DEVICE]} (whether
+     *                                  it can run is known on the executors only)
      */
     public ModelSpec {
+        Objects.requireNonNull(precision, "precision");
+        if (backend != null) Backends.parse(backend);
         if (config == null && checkpoint == null) {
             throw new IllegalArgumentException("synthetic weights need a config ('" + FULL + "' or '" + TINY + "')");
         }
@@ -53,6 +62,11 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
         }
     }
 
+    /** A spec on the default backend in {@link Precision#FP32}. */
+    public ModelSpec(String checkpoint, String config, String tokenizer, int threads) {
+        this(checkpoint, config, tokenizer, threads, null, Precision.FP32);
+    }
+
     /** A checkpoint with its own architecture, its tokenizer beside it, all processors. */
     public static ModelSpec checkpoint(String path) {
         return new ModelSpec(Objects.requireNonNull(path, "path"), null, null, 0);
@@ -65,17 +79,27 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
 
     /** This spec with another architecture. */
     public ModelSpec withConfig(String newConfig) {
-        return new ModelSpec(checkpoint, newConfig, tokenizer, threads);
+        return new ModelSpec(checkpoint, newConfig, tokenizer, threads, backend, precision);
     }
 
     /** This spec with an explicit tokenizer. */
     public ModelSpec withTokenizer(String path) {
-        return new ModelSpec(checkpoint, config, Objects.requireNonNull(path, "path"), threads);
+        return new ModelSpec(checkpoint, config, Objects.requireNonNull(path, "path"), threads, backend, precision);
     }
 
     /** This spec with a thread count for the backend (0: all processors). */
     public ModelSpec withThreads(int n) {
-        return new ModelSpec(checkpoint, config, tokenizer, n);
+        return new ModelSpec(checkpoint, config, tokenizer, n, backend, precision);
+    }
+
+    /** This spec on a backend, {@code NAME[:DEVICE]} (null: the executor's default). */
+    public ModelSpec withBackend(String spec) {
+        return new ModelSpec(checkpoint, config, tokenizer, threads, spec, precision);
+    }
+
+    /** This spec with a storage precision. */
+    public ModelSpec withPrecision(Precision p) {
+        return new ModelSpec(checkpoint, config, tokenizer, threads, backend, p);
     }
 
     /** Whether the weights are synthetic. */
@@ -119,6 +143,8 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
         Sam3Model.Builder b = Sam3Model.builder().interactive(false);
         if (config != null) b.config(config.equals(TINY) ? Sam3Config.tiny() : Sam3Config.released());
         if (threads > 0) b.threads(threads);
+        if (backend != null) b.backend(backend);
+        b.precision(precision);
         if (tokenizer != null) b.tokenizer(Path.of(tokenizer));
         if (checkpoint == null) b.syntheticWeights();
         else b.checkpoint(Path.of(checkpoint));
@@ -134,6 +160,7 @@ public record ModelSpec(String checkpoint, String config, String tokenizer, int 
     public String toString() {
         return (checkpoint == null ? "synthetic" : checkpoint) + " (" + (config == null ? "its own architecture" : config)
                 + (tokenizer == null ? "" : ", tokenizer "
-                + tokenizer) + (threads == 0 ? "" : ", " + threads + " threads") + ")";
+                + tokenizer) + (threads == 0 ? "" : ", " + threads + " threads") + (backend == null ? "" : ", " + backend)
+                + (precision == Precision.FP32 ? "" : ", " + precision.label()) + ")";
     }
 }

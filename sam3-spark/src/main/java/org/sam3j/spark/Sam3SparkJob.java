@@ -21,6 +21,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.sam3j.Precision;
+import org.sam3j.backend.Backends;
 import org.sam3j.text.ClipTokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *     --input DIR|TABLE.parquet|PATHS.txt --text PHRASE --out DIR
  *     (--model M | --weights synthetic [--config tiny|full]) [--tokenizer PATH]
  *     [--threshold T] [--partitions N] [--column NAME] [--threads N] [--overwrite]
+ *     [--backend NAME[:DEVICE]] [--precision fp32|fp16|bf16]
  * </pre>
  *
  * <p>Arguments, the model files and the input are checked before any model work; a mistake is one line
@@ -46,9 +49,10 @@ public final class Sam3SparkJob {
     static final String TOKENIZER_RELATIVE = "tokenizer/" + ClipTokenizer.BPE_FILE_NAME;
     static final String USAGE = "usage: sam3-spark --input DIR|TABLE.parquet|PATHS.txt --text PHRASE --out DIR"
             + " (--model M | --weights synthetic [--config tiny|full]) [--tokenizer PATH] [--threshold T]"
-            + " [--partitions N] [--column NAME] [--threads N] [--overwrite]";
+            + " [--partitions N] [--column NAME] [--threads N] [--overwrite] [--backend NAME[:DEVICE]]"
+            + " [--precision fp32|fp16|bf16]";
     private static final Set<String> VALUED = Set.of("--input", "--text", "--out", "--model", "--weights", "--config",
-            "--tokenizer", "--threshold", "--partitions", "--column", "--threads");
+            "--tokenizer", "--threshold", "--partitions", "--column", "--threads", "--backend", "--precision");
 
     private Sam3SparkJob() {}
 
@@ -190,12 +194,27 @@ public final class Sam3SparkJob {
             tokenizer = t.toString();
         }
         int threads = v.containsKey("--threads") ? positiveInt("--threads", v.get("--threads")) : 0;
+        if (v.containsKey("--backend")) {
+            try {
+                Backends.parse(v.get("--backend")); // the syntax here; whether it runs, on the executors
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--backend: " + e.getMessage());
+            }
+        }
         ModelSpec spec;
         try {
             spec = new ModelSpec(model == null ? null : Path.of(model).toAbsolutePath().normalize().toString(), config,
-                    tokenizer == null ? null : Path.of(tokenizer).toAbsolutePath().normalize().toString(), threads);
+                    tokenizer == null ? null : Path.of(tokenizer).toAbsolutePath().normalize().toString(), threads,
+                    v.get("--backend"), Precision.FP32);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
+        }
+        if (v.containsKey("--precision")) {
+            try {
+                spec = spec.withPrecision(Precision.parse(v.get("--precision")));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--precision: " + e.getMessage());
+            }
         }
         SegmentJobOptions.Builder b;
         try {

@@ -72,6 +72,8 @@ class Sam3SparkJobArgsTest {
         assertRefused("--config must be 'full' or 'tiny'", "--input", "x", "--text", "t", "--out", "o", "--weights", "synthetic",
                 "--tokenizer", tokenizer(), "--config", "huge");
         assertTrue(refused(synthetic("--frobnicate")).contains("unknown argument '--frobnicate'"));
+        assertTrue(refused(synthetic("--backend", "cuda:x")).contains("--backend: bad backend 'cuda:x'"));
+        assertTrue(refused(synthetic("--precision", "fp8")).contains("--precision: unknown precision 'fp8'"));
         assertTrue(refused(synthetic("--out")).contains("--out needs a value"));
         assertTrue(refused(synthetic("--text", "car")).contains("--text given twice"));
         assertTrue(refused("--input", "x", "--text", " ", "--out", "o", "--weights", "synthetic", "--tokenizer", tokenizer())
@@ -114,6 +116,11 @@ class Sam3SparkJobArgsTest {
         assertEquals(0.25f, o.threshold());
         assertEquals(3, o.partitions());
         assertEquals(new ModelSpec(null, "tiny", Path.of(tokenizer()).toAbsolutePath().normalize().toString(), 2), o.model());
+        SegmentJobOptions gpu = Sam3SparkJob.parse(new String[] {"--input", "in.txt", "--text", "car", "--out", "o",
+                "--weights", "synthetic", "--config", "tiny", "--backend", "cuda:1", "--precision", "bf16"},
+                k -> k.equals("SAM3_SHARED") ? SharedData.dir().toString() : null).options();
+        assertEquals("cuda:1", gpu.model().backend());
+        assertEquals(org.sam3j.Precision.BF16, gpu.model().precision());
         assertNull(Sam3SparkJob.parse(new String[] {"--text", "x", "--help"}, NO_ENV));
     }
 
@@ -125,6 +132,9 @@ class Sam3SparkJobArgsTest {
         assertEquals(ModelSpec.checkpoint("m.pt").withConfig("tiny").withThreads(4), new ModelSpec("m.pt", "tiny", null, 4));
         assertEquals(null, ModelSpec.checkpoint("m.pt").config(), "a checkpoint's own architecture by default");
         assertThrows(IllegalArgumentException.class, () -> new ModelSpec(null, null, "tok.gz", 0));
+        assertEquals(new ModelSpec("m.pt", null, null, 0, "cuda:1", org.sam3j.Precision.BF16),
+                ModelSpec.checkpoint("m.pt").withBackend("cuda:1").withPrecision(org.sam3j.Precision.BF16));
+        assertThrows(IllegalArgumentException.class, () -> ModelSpec.checkpoint("m.pt").withBackend("cuda:gpu"));
         assertThrows(IllegalArgumentException.class, () -> SegmentJobOptions.builder(ModelSpec.checkpoint("m"), "t")
                 .threshold(Float.NaN));
     }

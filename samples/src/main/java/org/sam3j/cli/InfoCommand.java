@@ -2,11 +2,12 @@ package org.sam3j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.sam3j.Precision;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.BackendStatus;
 import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
@@ -17,18 +18,24 @@ import org.sam3j.weights.CheckpointSummary;
 import org.sam3j.weights.CheckpointWeights;
 import org.sam3j.weights.WeightLoadingException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code sam3 info}: what a checkpoint holds and which backends can run it. */
+/**
+ * {@code sam3 info}: what a checkpoint holds, the backend that would run it with the given backend options (its
+ * name, device, precision and threads), and every backend found with why it cannot run here.
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Describe a model: file, format, parameters, element types, architecture, backends.")
+        description = {"Describe a model: file, format, parameters, element types, architecture; then the backend that"
+                + " would run with the given --backend/--precision/--threads (name, device, precision, threads) and every"
+                + " backend found.", "Without --model: the backends only."})
 final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "M",
+    @Option(names = "--model", paramLabel = "M",
             description = "sam3.pt, a .safetensors file, a model directory, or hf:owner/name[@revision] (e.g. hf:facebook/sam3)")
     String model;
 
@@ -38,9 +45,18 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Model cache (default: $SAM3J_CACHE or ~/.cache/sam3j)")
     Path cache;
 
+    @Mixin
+    BackendArgs backendArgs = new BackendArgs();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Backends.Selection selection = backendArgs.select(); // a backend that cannot run is the one error, at once
+        if (model == null) {
+            printBackends(out, selection, backendArgs.spec() != null);
+            out.flush();
+            return 0;
+        }
         HubClient.Builder hub = HubClient.builder().offline(offline).progressListener(ProgressBar.printingTo(System.err));
         if (cache != null) hub.cacheRoot(cache);
         Path local = ModelSource.parse(model).toLocalPath(hub.build());
@@ -65,27 +81,34 @@ final class InfoCommand implements Callable<Integer> {
                 cfg = "incomplete (" + String.join("; ", e.problems()) + ")";
             }
             out.printf("config        %s (read from the checkpoint; no --config needed)%n", cfg);
-            printBackends(out);
+            printBackends(out, selection, backendArgs.spec() != null);
             out.flush();
         }
         return 0;
     }
 
     /**
-     * The backend that runs by default (as {@code segment} and {@code Sam3Model} pick it: {@code -Dsam3j.backend},
-     * {@code SAM3J_BACKEND}, else the best available), then the others with why they cannot run.
+     * The backend that would run (created and closed again, so that it reports what it really runs: device,
+     * precision, threads), whether it was named or chosen as the best available, then every backend found, highest
+     * priority first, with the precisions it runs or why it cannot run here.
+     *
+     * @param named whether {@code --backend} named it (else {@code -Dsam3j.backend}, {@code SAM3J_BACKEND} or the best)
      */
-    static void printBackends(PrintWriter out) {
-        String chosen = Backends.defaultName();
-        String label = "backend       ";
-        List<BackendStatus> all = new ArrayList<>(Backends.statuses());
-        all.sort(Comparator.comparing((BackendStatus b) -> !b.name().equals(chosen))); // the one that runs first
-        for (BackendStatus b : all) {
-            String state = b.name().equals(chosen)
-                    ? (b.available() ? "runs by default, " + Runtime.getRuntime().availableProcessors() + " CPU threads"
-                            : "selected but cannot run: " + b.unavailableReason())
-                    : b.available() ? "available" : "unavailable: " + b.unavailableReason();
-            out.printf("%s%s: %s (%s)%n", label, b.name(), b.description(), state);
+    static void printBackends(PrintWriter out, Backends.Selection selection, boolean named) {
+        String how = named ? "named by --backend" : selection.automatic() ? "the best available here"
+                : "named by -D" + Backends.PROPERTY + " or " + Backends.ENV;
+        try (Backend b = selection.create()) {
+            BackendOptions o = b.options();
+            out.printf("backend       %s: device %d, %s, %d %s (%s)%n", b.name(), o.device(), o.precision().label(),
+                    o.threads(), o.threads() == 1 ? "thread" : "threads", how);
+        }
+        String label = "backends      ";
+        for (BackendStatus s : Backends.statuses()) {
+            String state = s.available()
+                    ? "available: " + s.precisions().stream().map(Precision::label).collect(Collectors.joining(", "))
+                            + (s.devices() > 1 ? ", " + s.devices() + " devices" : "")
+                    : "unavailable: " + s.unavailableReason();
+            out.printf("%s%s: %s (%s)%n", label, s.name(), s.description(), state);
             label = "              ";
         }
     }

@@ -7,20 +7,25 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import org.sam3j.Sam3Model;
-import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
+import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
 import org.sam3j.hub.ProgressBar;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.text.ClipTokenizer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The model options shared by the commands that load a model ({@code sam3 segment}, {@code sam3 serve}):
- * {@code --model M} or {@code --weights synthetic}, {@code --config}, {@code --tokenizer}, {@code --threads},
- * {@code --offline} and {@code --cache}. A picocli mixin.
+ * {@code --model M} or {@code --weights synthetic}, {@code --config}, {@code --tokenizer}, {@code --offline},
+ * {@code --cache}, and the backend's ({@link BackendArgs}: {@code --backend}, {@code --precision}, {@code --threads}).
+ * A picocli mixin.
  *
- * <p>{@link #plan} checks the options alone (in a moment, before any model work); {@link #load} then builds
+ * <p>{@link #plan} checks the options alone and the backend they choose (in a moment, before any model work);
+ * {@link #load} then builds
  * the model, downloading an {@code hf:} checkpoint when needed.
  */
 final class ModelOptions {
@@ -47,8 +52,8 @@ final class ModelOptions {
                     + " or ../shared/" + TOKENIZER_RELATIVE + ")")
     Path tokenizer;
 
-    @Option(names = "--threads", paramLabel = "N", order = 14, description = "CPU threads (default: all processors)")
-    Integer threads;
+    @Mixin
+    BackendArgs backendArgs = new BackendArgs();
 
     @Option(names = "--offline", order = 15, description = "Never use the network for hf: models (cache only)")
     boolean offline;
@@ -59,8 +64,11 @@ final class ModelOptions {
     /** Environment lookup (tests replace it). */
     Function<String, String> env = System::getenv;
 
-    /** What the checks before loading decided about the model (config null: the checkpoint's own). */
-    record Plan(ModelSource source, Sam3Config config, String configName, Path tokenizer) {
+    /**
+     * What the checks before loading decided about the model (config null: the checkpoint's own) and the backend
+     * that will run it.
+     */
+    record Plan(ModelSource source, Sam3Config config, String configName, Path tokenizer, Backends.Selection backend) {
         boolean synthetic() {
             return source == null;
         }
@@ -73,7 +81,7 @@ final class ModelOptions {
      * @throws UserException if the options do not name a usable model
      */
     Plan plan(boolean textNeeded) throws IOException {
-        if (threads != null && threads < 1) throw new UserException("--threads must be at least 1, got " + threads);
+        Backends.Selection backend = backendArgs.select(); // first: "--backend cuda" without a GPU is the one error
         if (weights != null && !weights.equals("synthetic")) {
             throw new UserException("--weights accepts only 'synthetic' (for a checkpoint use --model M), got '" + weights + "'");
         }
@@ -111,7 +119,7 @@ final class ModelOptions {
                     + "); with --weights synthetic it is looked up at $SAM3_SHARED/" + TOKENIZER_RELATIVE
                     + " and ../shared/" + TOKENIZER_RELATIVE);
         }
-        return new Plan(source, cfg, cfgName, tok);
+        return new Plan(source, cfg, cfgName, tok, backend);
     }
 
     /**
@@ -189,7 +197,8 @@ final class ModelOptions {
     Sam3Model load(Plan plan, boolean interactive, boolean textNeeded) throws IOException {
         Sam3Model.Builder b = Sam3Model.builder().interactive(interactive);
         if (plan.config() != null) b.config(plan.config());
-        if (threads != null) b.threads(threads);
+        if (backendArgs.spec() != null) b.backend(backendArgs.spec());
+        b.backendOptions(backendArgs.options());
         if (plan.tokenizer() != null) b.tokenizer(plan.tokenizer());
         Path local = null;
         if (plan.synthetic()) {
@@ -227,8 +236,18 @@ final class ModelOptions {
         j.put("weights", m.weightsDescription());
         j.put("architecture", c.isReleasedArchitecture() ? "released SAM 3" : plan.configName());
         j.put("config", cfg);
-        j.put("backend", m.backend().name());
-        if (m.backend() instanceof CpuBackend cpu) j.put("threads", cpu.threads());
+        j.put("backend", backendJson(m.backend()));
+        return j;
+    }
+
+    /** The backend that runs, as every backend reports itself: name, device, precision and CPU threads. */
+    static Map<String, Object> backendJson(Backend b) {
+        BackendOptions o = b.options();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("name", b.name());
+        j.put("device", o.device());
+        j.put("precision", o.precision().label());
+        j.put("threads", o.threads());
         return j;
     }
 }

@@ -11,6 +11,7 @@ import org.sam3j.verify.FixtureSet;
 import org.sam3j.verify.Verifier;
 import org.sam3j.verify.VerifySummary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,13 +32,8 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Only keys starting with these prefixes (after a leading 'hook.'): input, image, backbone, text, inter")
     List<String> only = new ArrayList<>();
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
-            description = "Backend: auto (the best available: cuda if a GPU is usable, else openblas if its natives load,"
-                    + " else cpu), cpu (pure Java), openblas or cuda (default: ${DEFAULT-VALUE})")
-    String backend;
-
-    @Option(names = "--threads", description = "CPU threads (default: all processors)")
-    Integer threads;
+    @Mixin
+    BackendArgs backendArgs = new BackendArgs();
 
     /** Sum of the peak usage of every heap memory pool since the JVM started. */
     static long peakHeapBytes() {
@@ -51,19 +47,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        Backends.Selection selection = backendArgs.select(); // before anything else: a wrong backend is one line
         if (!Files.isRegularFile(fixtures.resolve("index.json"))) {
             throw new UserException("not a fixture directory (no index.json): " + fixtures);
         }
         FixtureSet set = FixtureSet.open(fixtures);
         out.println("fixtures " + fixtures + ": " + Verifier.configOf(set) + ", cases " + set.caseNames());
         out.flush();
-        Backend created;
-        try {
-            created = Backends.create(backend, threads == null ? 0 : threads);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new UserException(e.getMessage());
-        }
-        out.println("backend " + created.name());
+        Backend created = selection.create();
+        out.println("backend " + created.name() + " (" + created.options() + ")");
         out.flush();
         try (Backend b = created) {
             Verifier v = new Verifier(b, r -> {

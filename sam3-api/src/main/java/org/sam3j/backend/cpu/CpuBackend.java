@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.sam3j.Precision;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.MemoryPlanner;
@@ -30,6 +32,7 @@ public final class CpuBackend implements Backend {
     private static final Logger LOG = Log.get(CpuBackend.class);
 
     private final String name;
+    private final BackendOptions options;
     private final Parallel parallel;
     private final GemmEngine gemm;
     /** Per weight store (weakly held): name or name#form to values. */
@@ -56,14 +59,38 @@ public final class CpuBackend implements Backend {
      * @param gemm    the matrix-product engine
      */
     public CpuBackend(String name, int threads, GemmEngine gemm) {
+        this(name, BackendOptions.builder().threads(threads).build(), gemm);
+    }
+
+    /**
+     * Like {@link #CpuBackend(String, int, GemmEngine)} with the threads of {@code options} (0: every available
+     * processor); its device must be 0 and its precision {@link Precision#FP32}, the only ones a CPU backend has.
+     *
+     * @throws IllegalArgumentException if the options ask for another device or precision
+     */
+    public CpuBackend(String name, BackendOptions options, GemmEngine gemm) {
         this.name = java.util.Objects.requireNonNull(name, "name");
         this.gemm = java.util.Objects.requireNonNull(gemm, "gemm");
+        if (options.precision() != Precision.FP32) {
+            throw new IllegalArgumentException("backend '" + name + "' runs fp32 only, not " + options.precision().label());
+        }
+        if (options.device() != 0) {
+            throw new IllegalArgumentException("backend '" + name + "' has no device " + options.device() + " (one device, 0)");
+        }
+        int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+        this.options = options.toBuilder().threads(threads).build();
         this.parallel = new Parallel(threads);
     }
 
     @Override
     public String name() {
         return name;
+    }
+
+    /** Device 0, {@link Precision#FP32}, the number of worker threads, and the cache directory and extras given. */
+    @Override
+    public BackendOptions options() {
+        return options;
     }
 
     /** The engine of the matrix products. */

@@ -8,6 +8,7 @@ import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.cuda.cublas.cublasLtContext;
 import org.bytedeco.javacpp.FloatPointer;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.MemoryPlanner;
@@ -45,8 +47,10 @@ import org.sam3j.weights.WeightStore;
 public final class CudaBackend implements Backend {
     /** The backend's name. */
     public static final String NAME = "cuda";
-    /** System property: storage precision of backends made by {@link Provider} ({@code fp32} (default), {@code fp16}, {@code bf16}). */
-    public static final String PRECISION_PROPERTY = "sam3j.cuda.precision";
+    /** Extra of {@link BackendOptions} for {@link Provider}: {@code true} records device time per op (see {@link Options}). */
+    public static final String PROFILE_OPTION = "cuda.profile";
+    /** Extra of {@link BackendOptions} for {@link Provider}: {@code true} replays CUDA Graphs (see {@link Options}). */
+    public static final String CUDA_GRAPHS_OPTION = "cuda.graphs";
 
     private final int device;
     private final Precision precision;
@@ -119,6 +123,19 @@ public final class CudaBackend implements Backend {
     /** The storage precision. */
     public Precision precision() {
         return precision;
+    }
+
+    /**
+     * The device, the precision, one host thread (the caller's: the host side runs on it), and the
+     * {@value #PROFILE_OPTION} and {@value #CUDA_GRAPHS_OPTION} extras when on.
+     */
+    @Override
+    public BackendOptions options() {
+        BackendOptions.Builder b = BackendOptions.builder().device(device)
+                .precision(org.sam3j.Precision.valueOf(precision.name())).threads(1);
+        if (profile) b.extra(PROFILE_OPTION, "true");
+        if (cudaGraphs) b.extra(CUDA_GRAPHS_OPTION, "true");
+        return b.build();
     }
 
     boolean profiling() {
@@ -251,8 +268,9 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Makes the backend known to {@link org.sam3j.backend.Backends} (registered as a service): device 0, the
-     * precision of {@value #PRECISION_PROPERTY}. Preferred over the CPU backends whenever a GPU is usable.
+     * Makes the backend known to {@link org.sam3j.backend.Backends} (registered as a service): any device, fp32, fp16
+     * or bf16, extras {@value CudaBackend#PROFILE_OPTION} and {@value CudaBackend#CUDA_GRAPHS_OPTION} ({@code true}/{@code false}).
+     * Preferred over the CPU backends whenever a GPU is usable.
      */
     public static final class Provider implements org.sam3j.backend.BackendProvider {
         @Override
@@ -262,7 +280,8 @@ public final class CudaBackend implements Backend {
 
         @Override
         public String description() {
-            return "NVIDIA GPU (device 0 of " + CudaRuntime.deviceCount() + "), sam3j's CUDA kernels and cuBLASLt";
+            int n = CudaRuntime.deviceCount();
+            return "NVIDIA GPU (" + n + (n == 1 ? " device" : " devices") + "), sam3j's CUDA kernels and cuBLASLt";
         }
 
         @Override
@@ -280,10 +299,51 @@ public final class CudaBackend implements Backend {
             return CudaRuntime.unavailableReason();
         }
 
-        /** A backend on device 0; {@code threads} does not apply (the host side runs on the caller's thread). */
         @Override
-        public Backend create(int threads) {
-            return CudaBackend.create(0, Precision.parse(System.getProperty(PRECISION_PROPERTY, "fp32")));
+        public Set<org.sam3j.Precision> precisions() {
+            return EnumSet.allOf(org.sam3j.Precision.class);
+        }
+
+        @Override
+        public int devices() {
+            return CudaRuntime.deviceCount();
+        }
+
+        /** {@code profile} and {@code graphs}: see {@link CudaBackend#PROFILE_OPTION}, {@link CudaBackend#CUDA_GRAPHS_OPTION}. */
+        @Override
+        public Set<String> extraKeys() {
+            return Set.of("profile", "graphs");
+        }
+
+        /** Also refuses extra values other than {@code true}/{@code false}. */
+        @Override
+        public void check(BackendOptions options) {
+            org.sam3j.backend.BackendProvider.super.check(options);
+            cudaOptions(options);
+        }
+
+        private Options cudaOptions(BackendOptions options) {
+            Map<String, String> x = options.extras(NAME);
+            return new Options(options.device(), Precision.valueOf(options.precision().name()),
+                    flag(PROFILE_OPTION, x.get("profile")), flag(CUDA_GRAPHS_OPTION, x.get("graphs")));
+        }
+
+        private static boolean flag(String key, String v) {
+            if (v == null || v.equalsIgnoreCase("false")) return false;
+            if (v.equalsIgnoreCase("true")) return true;
+            throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
+        }
+
+        /**
+         * A backend on the options' device and precision; {@code threads} does not apply (the host side runs on the
+         * caller's thread).
+         *
+         * @throws IllegalStateException if no GPU is usable here (the message says why)
+         */
+        @Override
+        public Backend create(BackendOptions options) {
+            check(options);
+            return CudaBackend.create(cudaOptions(options));
         }
     }
 }

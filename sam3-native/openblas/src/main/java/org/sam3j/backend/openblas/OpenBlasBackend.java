@@ -1,6 +1,8 @@
 package org.sam3j.backend.openblas;
 
+import java.util.Set;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.cpu.CpuBackend;
 
 /**
@@ -14,6 +16,9 @@ public final class OpenBlasBackend {
     public static final String NAME = "openblas";
     /** System property choosing the threading of products: {@code workers} (default) or {@code openblas}. */
     public static final String THREADING_PROPERTY = "sam3j.openblas.threading";
+    /** Extra of {@link BackendOptions} choosing the threading of products (wins over {@value #THREADING_PROPERTY}). */
+    public static final String THREADING_OPTION = "openblas.threading";
+    private static final String THREADING_EXTRA = "threading";
 
     private OpenBlasBackend() {}
 
@@ -39,18 +44,36 @@ public final class OpenBlasBackend {
      * @throws IllegalStateException if OpenBLAS does not load (the message says why)
      */
     public static CpuBackend create(int threads) {
-        String t = System.getProperty(THREADING_PROPERTY, "workers");
-        return create(threads, OpenBlasGemm.Threading.parse(t));
+        return create(BackendOptions.builder().threads(threads).build());
     }
 
     /** A backend with {@code threads} threads (0: all) and the given threading of products. */
     public static CpuBackend create(int threads, OpenBlasGemm.Threading threading) {
+        return create(BackendOptions.builder().threads(threads).build(), threading);
+    }
+
+    /**
+     * A backend with the threads of {@code options} (0: all) and the threading of products of its extra
+     * {@value #THREADING_OPTION} ({@code workers} or {@code openblas}), else of {@value #THREADING_PROPERTY}, else
+     * {@code workers}.
+     *
+     * @throws IllegalArgumentException if the options ask for another precision than fp32, a device other than 0,
+     *                                  or carry an unknown {@code openblas.*} extra
+     * @throws IllegalStateException    if OpenBLAS does not load (the message says why)
+     */
+    public static CpuBackend create(BackendOptions options) {
+        Provider p = new Provider();
+        p.check(options);
+        return create(options, p.threading(options));
+    }
+
+    private static CpuBackend create(BackendOptions options, OpenBlasGemm.Threading threading) {
         if (!OpenBlas.isAvailable()) {
             throw new IllegalStateException("OpenBLAS backend unavailable: " + OpenBlas.failure()
                     + " (the pure-Java backend 'cpu' runs everywhere)");
         }
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        return new CpuBackend(NAME, n, new OpenBlasGemm(n, threading));
+        int n = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+        return new CpuBackend(NAME, options.toBuilder().threads(n).build(), new OpenBlasGemm(n, threading));
     }
 
     /** Makes the backend known to {@link org.sam3j.backend.Backends} (registered as a service). */
@@ -80,9 +103,37 @@ public final class OpenBlasBackend {
             return OpenBlas.failure();
         }
 
+        /** {@code threading}: see {@link OpenBlasBackend#THREADING_OPTION}. */
         @Override
-        public Backend create(int threads) {
-            return OpenBlasBackend.create(threads);
+        public Set<String> extraKeys() {
+            return Set.of(THREADING_EXTRA);
+        }
+
+        /** Also refuses a bad {@value OpenBlasBackend#THREADING_OPTION}. */
+        @Override
+        public void check(BackendOptions options) {
+            org.sam3j.backend.BackendProvider.super.check(options);
+            threading(options);
+        }
+
+        OpenBlasGemm.Threading threading(BackendOptions options) {
+            String t = options.extras(NAME).get(THREADING_EXTRA);
+            String from = THREADING_OPTION;
+            if (t == null) {
+                t = System.getProperty(THREADING_PROPERTY, "workers");
+                from = "-D" + THREADING_PROPERTY;
+            }
+            try {
+                return OpenBlasGemm.Threading.parse(t);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(from + " must be workers or openblas, got '" + t + "'");
+            }
+        }
+
+        /** See {@link OpenBlasBackend#create(BackendOptions)}. */
+        @Override
+        public Backend create(BackendOptions options) {
+            return OpenBlasBackend.create(options);
         }
     }
 }

@@ -1,0 +1,93 @@
+package org.sam3j.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumSet;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.sam3j.Precision;
+import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.backend.cpu.JavaGemm;
+
+/** Backend names with a device ({@code cuda:1}), and options checked against the provider before creating anything. */
+class BackendSelectionTest {
+    private static BackendOptions precision(Precision p) {
+        return BackendOptions.builder().precision(p).build();
+    }
+
+    @Test
+    void namesMayCarryADevice() {
+        assertEquals(new Backends.Spec("cuda", OptionalInt.of(1)), Backends.parse("cuda:1"));
+        assertEquals(new Backends.Spec("cuda", OptionalInt.empty()), Backends.parse(" CUDA "));
+        assertEquals(new Backends.Spec("openblas", OptionalInt.of(0)), Backends.parse("openblas:0"));
+        assertEquals("cuda:1", Backends.parse("cuda:1").toString());
+    }
+
+    @Test
+    void aMalformedNameIsOneClearError() {
+        for (String bad : new String[] {"", "cuda:", "cuda:x", ":1", "cu da", "cuda:-1", "cuda:1:2", "auto:0"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.parse(bad), bad);
+            assertTrue(e.getMessage().startsWith("bad backend '" + bad + "'"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.select("cuda:x", BackendOptions.defaults()));
+        assertTrue(e.getMessage().contains("expected NAME or NAME:DEVICE"), e.getMessage());
+    }
+
+    @Test
+    void cpuRefusesReducedPrecisionsAndOtherDevices() {
+        for (Precision p : EnumSet.of(Precision.FP16, Precision.BF16)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.select("cpu", precision(p)));
+            assertEquals("backend 'cpu' runs fp32 only, not " + p.label(), e.getMessage());
+            // also when built directly, not through a provider
+            assertThrows(IllegalArgumentException.class, () -> new CpuBackend("cpu", precision(p), JavaGemm.INSTANCE));
+        }
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> Backends.select("cpu:1", BackendOptions.defaults()));
+        assertEquals("backend 'cpu' has no device 1 (one device, 0)", d.getMessage());
+    }
+
+    @Test
+    void theBestBackendRefusingAPrecisionSaysItWasChosenAutomatically() {
+        Backends.Selection best = Backends.select("auto", BackendOptions.defaults());
+        assertTrue(best.automatic());
+        if (!best.provider().precisions().contains(Precision.BF16)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.select("auto", precision(Precision.BF16)));
+            assertTrue(e.getMessage().contains("runs fp32 only, not bf16") && e.getMessage().contains("best backend available"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void extrasOfTheProviderAreCheckedThoseOfOthersIgnored() {
+        BackendOptions forCuda = BackendOptions.builder().threads(1).extra("cuda.profile", "true").build();
+        try (Backend b = Backends.create("cpu", forCuda)) {
+            assertEquals("cpu", b.name());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Backends.select("cpu", BackendOptions.builder().extra("cpu.fast", "yes").build()));
+        assertEquals("unknown option 'cpu.fast' for backend 'cpu' (it takes none)", e.getMessage());
+    }
+
+    @Test
+    void aCreatedBackendReportsTheOptionsItRunsWith() {
+        Backends.Selection s = Backends.select("cpu:0", BackendOptions.builder().threads(3).build());
+        assertFalse(s.automatic());
+        assertEquals("cpu (device 0, fp32, 3 threads)", s.toString());
+        try (Backend b = s.create()) {
+            assertEquals(BackendOptions.builder().threads(3).build(), b.options());
+        }
+        try (Backend b = Backends.create("cpu", 0)) { // 0: every processor, resolved
+            assertEquals(Runtime.getRuntime().availableProcessors(), b.options().threads());
+            assertEquals(((CpuBackend) b).threads(), b.options().threads());
+        }
+    }
+
+    @Test
+    void statusesSayWhichPrecisionsAndDevices() {
+        BackendStatus cpu = Backends.statuses().stream().filter(s -> s.name().equals("cpu")).findFirst().orElseThrow();
+        assertEquals(EnumSet.of(Precision.FP32), cpu.precisions());
+        assertEquals(1, cpu.devices());
+    }
+}

@@ -1,0 +1,41 @@
+package org.sam3j.backend.openblas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.sam3j.Precision;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.BackendOptions;
+import org.sam3j.backend.Backends;
+import org.sam3j.backend.cpu.CpuBackend;
+
+/** The OpenBLAS provider under {@link BackendOptions}: threads, the threading extra, fp32 only. */
+class OpenBlasOptionsTest {
+    @Test
+    void threadingComesFromItsExtra() {
+        BackendOptions o = BackendOptions.builder().threads(2).extra(OpenBlasBackend.THREADING_OPTION, "openblas").build();
+        try (Backend b = Backends.create("openblas", o)) {
+            assertEquals(OpenBlasGemm.Threading.OPENBLAS, ((OpenBlasGemm) ((CpuBackend) b).gemm()).threading());
+            assertEquals(o, b.options());
+        }
+        try (Backend b = Backends.create("openblas", BackendOptions.builder().threads(1).build())) {
+            assertEquals(OpenBlasGemm.Threading.WORKERS, ((OpenBlasGemm) ((CpuBackend) b).gemm()).threading());
+        }
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeCreating() {
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> Backends.select("openblas",
+                BackendOptions.builder().extra(OpenBlasBackend.THREADING_OPTION, "many").build()));
+        assertEquals("openblas.threading must be workers or openblas, got 'many'", t.getMessage());
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Backends.select("openblas",
+                BackendOptions.builder().extra("openblas.thread", "workers").build()));
+        assertEquals("unknown option 'openblas.thread' for backend 'openblas' (it knows openblas.threading)", x.getMessage());
+        IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> Backends.select("openblas",
+                BackendOptions.builder().precision(Precision.FP16).build()));
+        assertEquals("backend 'openblas' runs fp32 only, not fp16", p.getMessage());
+        assertEquals(Set.of(Precision.FP32), Backends.provider("openblas").precisions());
+    }
+}
