@@ -14,6 +14,28 @@ import java.util.Set;
  * (fan-in). Values are generated on demand and not cached.
  */
 public final class SyntheticWeights implements WeightStore {
+    /** Where the reference material keeps the CLIP vocabulary, relative to the shared folder. */
+    public static final String SHARED_TOKENIZER = "tokenizer/" + org.sam3j.text.ClipTokenizer.BPE_FILE_NAME;
+
+    /**
+     * The CLIP vocabulary used with synthetic weights when none is given (they come without a checkpoint
+     * folder to find one in): {@code $SAM3_SHARED/tokenizer/bpe_simple_vocab_16e6.txt.gz}, else
+     * {@code ../shared/tokenizer/bpe_simple_vocab_16e6.txt.gz} relative to {@code workingDir}, if present.
+     *
+     * @param env environment lookup ({@code System::getenv}; tests pass their own)
+     * @return the file, or null when neither exists
+     */
+    public static java.nio.file.Path defaultTokenizer(java.util.function.Function<String, String> env,
+                                                      java.nio.file.Path workingDir) {
+        String shared = env.apply("SAM3_SHARED");
+        if (shared != null && !shared.isBlank()) {
+            java.nio.file.Path p = java.nio.file.Path.of(shared).resolve(SHARED_TOKENIZER);
+            if (java.nio.file.Files.isRegularFile(p)) return p;
+        }
+        java.nio.file.Path p = workingDir.toAbsolutePath().resolve("..").resolve("shared").resolve(SHARED_TOKENIZER).normalize();
+        return java.nio.file.Files.isRegularFile(p) ? p : null;
+    }
+
     private static final long FNV_OFFSET = 0xCBF29CE484222325L;
     private static final long FNV_PRIME = 0x100000001B3L;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;

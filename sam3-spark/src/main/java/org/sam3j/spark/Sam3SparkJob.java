@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.countDistinct;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +23,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sam3j.Precision;
 import org.sam3j.backend.Backends;
 import org.sam3j.text.ClipTokenizer;
+import org.sam3j.weights.SyntheticWeights;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sam3SparkJob {
     private static final Logger LOG = LoggerFactory.getLogger(Sam3SparkJob.class);
-    static final String TOKENIZER_RELATIVE = "tokenizer/" + ClipTokenizer.BPE_FILE_NAME;
+    static final String TOKENIZER_RELATIVE = SyntheticWeights.SHARED_TOKENIZER;
     static final String USAGE = "usage: sam3-spark --input DIR|TABLE.parquet|PATHS.txt --text PHRASE --out DIR"
             + " (--model M | --weights synthetic [--config tiny|full]) [--tokenizer PATH] [--threshold T]"
             + " [--partitions N] [--column NAME] [--threads N] [--overwrite] [--backend NAME[:DEVICE]]"
@@ -248,17 +248,8 @@ public final class Sam3SparkJob {
         throw new UsageException(name + " must be a positive integer, got '" + s + "'");
     }
 
-    /**
-     * The tokenizer for synthetic weights when none is given: {@code $SAM3_SHARED/tokenizer/...}, else
-     * {@code ../shared/tokenizer/...} relative to the working directory, if present.
-     */
+    /** See {@link SyntheticWeights#defaultTokenizer}. */
     static Path defaultTokenizer(Function<String, String> env, Path workingDir) {
-        String shared = env.apply("SAM3_SHARED");
-        if (shared != null && !shared.isBlank()) {
-            Path p = Path.of(shared).resolve(TOKENIZER_RELATIVE);
-            if (Files.isRegularFile(p)) return p;
-        }
-        Path p = workingDir.toAbsolutePath().resolve("..").resolve("shared").resolve(TOKENIZER_RELATIVE).normalize();
-        return Files.isRegularFile(p) ? p : null;
+        return SyntheticWeights.defaultTokenizer(env, workingDir);
     }
 }

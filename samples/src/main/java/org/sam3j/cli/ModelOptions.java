@@ -15,6 +15,7 @@ import org.sam3j.hub.ModelSource;
 import org.sam3j.hub.ProgressBar;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.text.ClipTokenizer;
+import org.sam3j.weights.SyntheticWeights;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,7 @@ import picocli.CommandLine.Option;
  * the model, downloading an {@code hf:} checkpoint when needed.
  */
 final class ModelOptions {
-    static final String TOKENIZER_RELATIVE = "tokenizer/" + ClipTokenizer.BPE_FILE_NAME;
+    static final String TOKENIZER_RELATIVE = SyntheticWeights.SHARED_TOKENIZER;
 
     @Option(names = "--model", paramLabel = "M", order = 1,
             description = "sam3.pt, a .safetensors file, a model directory, or hf:owner/name[@revision] (e.g. hf:facebook/sam3)")
@@ -142,19 +143,9 @@ final class ModelOptions {
         }
     }
 
-    /**
-     * The tokenizer used with synthetic weights when {@code --tokenizer} is not given:
-     * {@code $SAM3_SHARED/tokenizer/bpe_simple_vocab_16e6.txt.gz}, else
-     * {@code ../shared/tokenizer/bpe_simple_vocab_16e6.txt.gz} relative to the working directory, if present.
-     */
+    /** See {@link SyntheticWeights#defaultTokenizer}. */
     static Path defaultTokenizer(Function<String, String> env, Path workingDir) {
-        String shared = env.apply("SAM3_SHARED");
-        if (shared != null && !shared.isBlank()) {
-            Path p = Path.of(shared).resolve(TOKENIZER_RELATIVE);
-            if (Files.isRegularFile(p)) return p;
-        }
-        Path p = workingDir.toAbsolutePath().resolve("..").resolve("shared").resolve(TOKENIZER_RELATIVE).normalize();
-        return Files.isRegularFile(p) ? p : null;
+        return SyntheticWeights.defaultTokenizer(env, workingDir);
     }
 
     /** Whether {@link Sam3Model} will find tokenizer files beside a checkpoint (as its builder looks for them). */
