@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import org.sam3j.model.detector.ConceptDetector;
+import org.sam3j.model.tracker.InteractivePrompt;
 
 /**
  * What to segment in the image set on a {@link Sam3Predictor}. Immutable and thread-safe.
@@ -21,7 +23,10 @@ import java.util.OptionalDouble;
  *       predicted IoU (three with {@link Builder#multimask(boolean) multimask}, the default when the
  *       prompt is a single click; else one).</li>
  * </ul>
- * Mixing the two kinds in one prompt is refused. Coordinates are pixels of the original image.
+ * Mixing the two kinds in one prompt is refused, and so are more than
+ * {@value org.sam3j.model.tracker.InteractivePrompt#MAX_POINTS} clicks or
+ * {@value org.sam3j.model.detector.ConceptDetector#MAX_BOXES} exemplar boxes. Coordinates are pixels of the
+ * original image.
  */
 public final class Prompt {
     /** Whether a prompt finds all instances of a concept or selects one object. */
@@ -84,6 +89,15 @@ public final class Prompt {
                     + "(points, box, mask), not both");
         }
         if (!concept && !interactive) throw new IllegalArgumentException("empty prompt: give a text, boxes or points");
+        // one compiled graph per prompt family has this many slots (see InteractivePrompt, ConceptDetector)
+        if (points.size() > InteractivePrompt.MAX_POINTS) {
+            throw new IllegalArgumentException("too many clicks: " + points.size() + ", a prompt has at most "
+                    + InteractivePrompt.MAX_POINTS + " points");
+        }
+        if (exemplars.size() > ConceptDetector.MAX_BOXES) {
+            throw new IllegalArgumentException("too many exemplar boxes: " + exemplars.size() + ", a prompt has at most "
+                    + ConceptDetector.MAX_BOXES);
+        }
         if (concept && multimask != null) throw new IllegalArgumentException("multimask applies to interactive prompts");
         if (interactive && threshold != null) {
             throw new IllegalArgumentException("the score threshold applies to concept prompts");

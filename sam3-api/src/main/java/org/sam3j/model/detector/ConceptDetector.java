@@ -10,12 +10,20 @@ import org.sam3j.model.vision.PositionEmbeddingSine;
 /**
  * The concept (PCS) half of SAM 3 that runs per prompt on a cached image embedding: geometry encoder,
  * prompt assembly (text tokens then geometry tokens), fusion encoder, DETR decoder, dot-product
- * scoring and segmentation head. One graph per number of exemplar boxes.
+ * scoring and segmentation head.
+ *
+ * <p>One graph serves every prompt of up to {@code boxSlots} exemplar boxes ({@link #MAX_BOXES} in
+ * {@link ConceptModel}): the prompt is laid out as text tokens, box slots, CLS token, and unused box
+ * slots, like padded text tokens, are masked out of every attention over the prompt and out of the
+ * scorer's mean by the key-padding inputs. So the valid tokens, in order, are the reference's prompt
+ * {@code [text, boxes, CLS]} — for a text-only prompt just the CLS token after the text, as in the
+ * reference — and the padding changes no result.
  *
  * <p>Graph inputs: {@value #LANGUAGE} {@code [32, d]}, {@value #PROMPT_BIAS} {@code [1, 1, 1, P]} (0 for
- * valid prompt tokens, a large negative value for padded text tokens), {@value #POOL_WEIGHTS}
- * {@code [1, P]} (1/valid count at valid tokens), {@value #BOXES} {@code [n, 4]} normalised (cx, cy, w, h)
- * and {@value #LABELS} {@code [n]} (1 positive, 0 negative) when n > 0, and the detector neck levels
+ * valid prompt tokens, a large negative value for padded text tokens and unused box slots),
+ * {@value #POOL_WEIGHTS} {@code [1, P]} (1/valid count at valid tokens), {@value #BOXES}
+ * {@code [boxSlots, 4]} normalised (cx, cy, w, h) and {@value #LABELS} {@code [boxSlots]} (1 positive,
+ * 0 negative) when boxSlots > 0 (unused slots hold any box inside the image), and the detector neck levels
  * {@code fpn.0..2} ({@code [1, 288, 288, d]}, {@code [1, 144, 144, d]}, {@code [1, 72, 72, d]}).
  */
 public final class ConceptDetector {
@@ -31,11 +39,16 @@ public final class ConceptDetector {
     public static final String LABELS = "box_labels";
     /** Input prefix of the neck levels ({@code fpn.0}, {@code fpn.1}, {@code fpn.2}). */
     public static final String FPN = "fpn.";
+    /**
+     * Most exemplar boxes in one concept prompt: the box slots of the graph {@link ConceptModel}
+     * compiles (unused slots are padding that changes nothing).
+     */
+    public static final int MAX_BOXES = 16;
 
     /**
      * Graph nodes of one prompt.
      *
-     * @param geometry  geometry tokens {@code [n + 1, d]}
+     * @param geometry  geometry tokens {@code [boxSlots + 1, d]}
      * @param prompt    the assembled prompt {@code [P, d]}
      * @param memory    fused image memory {@code [HW, d]}
      * @param pos       the 72² sine positions {@code [HW, d]}
@@ -48,7 +61,7 @@ public final class ConceptDetector {
 
     private final Graph g;
     private final Sam3Config config;
-    private final int numBoxes;
+    private final int boxSlots;
     private final int textTokens;
     private final GeometryEncoder geometryEncoder;
     private final FusionEncoder encoder;
@@ -56,12 +69,15 @@ public final class ConceptDetector {
     private final DotProductScoring scoring;
     private final SegmentationHead segmentationHead;
 
-    /** Declares the parameters for prompts with {@code numBoxes} exemplar boxes and {@code textTokens} text tokens. */
-    public ConceptDetector(Graph g, Sam3Config config, int textTokens, int numBoxes) {
-        if (numBoxes < 0) throw new IllegalArgumentException("negative box count " + numBoxes);
+    /**
+     * Declares the parameters for prompts of {@code textTokens} text tokens and up to {@code boxSlots}
+     * exemplar boxes (box slots).
+     */
+    public ConceptDetector(Graph g, Sam3Config config, int textTokens, int boxSlots) {
+        if (boxSlots < 0) throw new IllegalArgumentException("negative number of box slots " + boxSlots);
         this.g = g;
         this.config = config;
-        this.numBoxes = numBoxes;
+        this.boxSlots = boxSlots;
         this.textTokens = textTokens;
         this.geometryEncoder = new GeometryEncoder(g, config);
         this.encoder = new FusionEncoder(g, config);
@@ -70,9 +86,9 @@ public final class ConceptDetector {
         this.segmentationHead = new SegmentationHead(g, config);
     }
 
-    /** Number of prompt tokens: text tokens, boxes, CLS. */
+    /** Number of prompt tokens: text tokens, box slots, CLS. */
     public int promptLength() {
-        return textTokens + numBoxes + 1;
+        return textTokens + boxSlots + 1;
     }
 
     /** Declares the inputs and builds the graph. */
@@ -87,12 +103,14 @@ public final class ConceptDetector {
         Tensor language = g.input(LANGUAGE, textTokens, d);
         Tensor promptBias = g.input(PROMPT_BIAS, 1, 1, 1, promptLength());
         Tensor poolWeights = g.input(POOL_WEIGHTS, 1, promptLength());
-        Tensor boxes = numBoxes > 0 ? g.input(BOXES, numBoxes, 4) : null;
-        Tensor labels = numBoxes > 0 ? g.input(LABELS, numBoxes) : null;
+        Tensor boxes = boxSlots > 0 ? g.input(BOXES, boxSlots, 4) : null;
+        Tensor labels = boxSlots > 0 ? g.input(LABELS, boxSlots) : null;
 
         Tensor image = g.reshape(fpn.get(2), side * side, d);
         Tensor pos = g.constant("pos.72", PositionEmbeddingSine.encode(side, side, d), side * side, d);
-        Tensor geometry = geometryEncoder.forward(boxes, labels, image, pos, side);
+        // the geometry tokens' own key padding: the box slots' and the CLS token's part of the prompt's
+        Tensor geometryBias = boxSlots > 0 ? g.slice(promptBias, 3, textTokens, promptLength()) : null;
+        Tensor geometry = geometryEncoder.forward(boxes, labels, image, pos, side, geometryBias);
         Tensor prompt = g.concat(0, language, geometry);
         Tensor memory = encoder.forward(image, pos, prompt, promptBias);
         DetrDecoder.Output dec = decoder.forward(memory, pos, side, prompt, promptBias);

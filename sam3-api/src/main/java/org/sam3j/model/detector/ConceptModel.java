@@ -18,8 +18,9 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * Runs concept prompts on a backend: the text encoder (one compiled graph) and the
- * {@link ConceptDetector} (one compiled graph per number of exemplar boxes, compiled on first use and
- * kept). Thread-safe: calls that share a compiled graph are serialised on it. Closing releases the
+ * {@link ConceptDetector} (one compiled graph for every prompt of up to {@link ConceptDetector#MAX_BOXES}
+ * exemplar boxes — unused box slots are masked padding —, compiled on first use and kept; a second one
+ * only when intermediate hooks are asked for). Thread-safe: calls that share a compiled graph are serialised on it. Closing releases the
  * compiled graphs (not the backend or the weights, which the caller owns).
  */
 public final class ConceptModel implements AutoCloseable {
@@ -48,7 +49,7 @@ public final class ConceptModel implements AutoCloseable {
     public record Detection(float[] predLogits, float[] predBoxes, float presenceLogit, float[] masks, int maskSize,
                             Map<String, HostTensor> hooks) {}
 
-    private record Key(int numBoxes, boolean hooks) {}
+    private record Key(int boxSlots, boolean hooks) {}
 
     private final Backend backend;
     private final WeightStore weights;
@@ -106,10 +107,10 @@ public final class ConceptModel implements AutoCloseable {
         return new TextFeatures(features, padding, hooks ? h : Map.of());
     }
 
-    private CompiledGraph detectorGraph(int numBoxes, boolean hooks) {
-        return detectors.computeIfAbsent(new Key(numBoxes, hooks), k -> {
+    private CompiledGraph detectorGraph(int boxSlots, boolean hooks) {
+        return detectors.computeIfAbsent(new Key(boxSlots, hooks), k -> {
             Graph g = new Graph();
-            ConceptDetector det = new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, numBoxes);
+            ConceptDetector det = new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, boxSlots);
             ConceptDetector.Output o = det.forward();
             DetrDecoder.Output dec = o.decoder();
             int layers = dec.queries().size();
@@ -145,36 +146,29 @@ public final class ConceptModel implements AutoCloseable {
      * @param text   the encoded text (use the text "visual" for box-only prompts, as the reference does)
      * @param boxes  exemplar boxes, normalised (cx, cy, w, h), 4 values each; empty for none
      * @param labels one per box, true = positive
-     * @param hooks  also return intermediate states
+     * @param hooks  also return intermediate states (the prompt and geometry tokens without the unused
+     *               box slots, as the reference has them)
+     * @throws IllegalArgumentException if boxes and labels disagree or there are more than
+     *                                  {@link ConceptDetector#MAX_BOXES} boxes
      */
     public Detection detect(ImageEmbedding embedding, TextFeatures text, float[] boxes, boolean[] labels, boolean hooks) {
         int n = labels.length;
         if (boxes.length != 4 * n) {
             throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
         }
-        int t = text.padding().length;
-        int p = t + n + 1;
-        float[] bias = new float[p];
-        float[] pool = new float[p];
-        int valid = 0;
-        for (int i = 0; i < p; i++) {
-            boolean pad = i < t && text.padding()[i];
-            bias[i] = pad ? MASKED : 0f;
-            if (!pad) valid++;
+        int slots = ConceptDetector.MAX_BOXES;
+        if (n > slots) {
+            throw new IllegalArgumentException("too many exemplar boxes: " + n + ", a prompt has at most " + slots);
         }
-        for (int i = 0; i < p; i++) pool[i] = bias[i] == 0f ? 1f / valid : 0f;
+        Packed packed = pack(text.padding(), boxes, labels, slots);
         Map<String, float[]> in = new HashMap<>();
         in.put(ConceptDetector.LANGUAGE, text.features());
-        in.put(ConceptDetector.PROMPT_BIAS, bias);
-        in.put(ConceptDetector.POOL_WEIGHTS, pool);
+        in.put(ConceptDetector.PROMPT_BIAS, packed.bias());
+        in.put(ConceptDetector.POOL_WEIGHTS, packed.pool());
         for (int i = 0; i < 3; i++) in.put(ConceptDetector.FPN + i, embedding.fpn().get(i).data());
-        if (n > 0) {
-            float[] l = new float[n];
-            for (int i = 0; i < n; i++) l[i] = labels[i] ? 1f : 0f;
-            in.put(ConceptDetector.BOXES, boxes.clone());
-            in.put(ConceptDetector.LABELS, l);
-        }
-        CompiledGraph cg = detectorGraph(n, hooks);
+        in.put(ConceptDetector.BOXES, packed.boxes());
+        in.put(ConceptDetector.LABELS, packed.labels());
+        CompiledGraph cg = detectorGraph(slots, hooks);
         Map<String, HostTensor> out;
         synchronized (cg) {
             out = cg.run(in);
@@ -185,10 +179,60 @@ public final class ConceptModel implements AutoCloseable {
         float presence = h.remove("presence_logit").data()[0];
         HostTensor masks = h.remove("pred_masks");
         int size = (int) Math.round(Math.sqrt(masks.shape()[1]));
+        if (hooks) {   // the reference's sequences: the used box slots and the CLS token
+            int t = text.padding().length;
+            h.put("geometry", rows(h.get("geometry"), n, slots));
+            h.put("prompt", rows(h.get("prompt"), t + n, t + slots));
+        }
         return new Detection(logits, predBoxes, presence, masks.data(), size, hooks ? h : Map.of());
     }
 
-    /** Number of compiled detector graphs (one per box count and hook setting). */
+    /**
+     * A concept prompt packed into the detector's padded inputs.
+     *
+     * @param bias   {@link ConceptDetector#PROMPT_BIAS}: 0 at valid tokens, {@link #MASKED} at padded text
+     *               tokens and unused box slots
+     * @param pool   {@link ConceptDetector#POOL_WEIGHTS}: 1/valid count at valid tokens, 0 elsewhere
+     * @param boxes  {@link ConceptDetector#BOXES}, unused slots holding the whole image
+     * @param labels {@link ConceptDetector#LABELS}, unused slots 0
+     */
+    record Packed(float[] bias, float[] pool, float[] boxes, float[] labels) {}
+
+    /** Lays out text tokens, {@code slots} box slots (the first {@code labels.length} used) and the CLS token. */
+    static Packed pack(boolean[] textPadding, float[] boxes, boolean[] labels, int slots) {
+        int t = textPadding.length;
+        int n = labels.length;
+        int p = t + slots + 1;
+        float[] bias = new float[p];
+        for (int i = 0; i < t; i++) if (textPadding[i]) bias[i] = MASKED;
+        for (int i = n; i < slots; i++) bias[t + i] = MASKED;
+        int valid = 0;
+        for (float b : bias) if (b == 0f) valid++;
+        float[] pool = new float[p];
+        for (int i = 0; i < p; i++) pool[i] = bias[i] == 0f ? 1f / valid : 0f;
+        float[] b = new float[4 * slots];
+        float[] l = new float[slots];
+        System.arraycopy(boxes, 0, b, 0, 4 * n);
+        for (int i = 0; i < n; i++) l[i] = labels[i] ? 1f : 0f;
+        for (int i = n; i < slots; i++) {   // any finite box will do: its token is masked everywhere
+            b[4 * i] = 0.5f;
+            b[4 * i + 1] = 0.5f;
+            b[4 * i + 2] = 1f;
+            b[4 * i + 3] = 1f;
+        }
+        return new Packed(bias, pool, b, l);
+    }
+
+    /** Rows {@code [0, used)} and row {@code last} of {@code x [R, d]}. */
+    private static HostTensor rows(HostTensor x, int used, int last) {
+        int d = x.shape()[1];
+        float[] v = new float[(used + 1) * d];
+        System.arraycopy(x.data(), 0, v, 0, used * d);
+        System.arraycopy(x.data(), last * d, v, used * d, d);
+        return new HostTensor(new int[] {used + 1, d}, v);
+    }
+
+    /** Number of compiled detector graphs (one, or two when hooks were also asked for). */
     public int compiledDetectorGraphs() {
         return detectors.size();
     }

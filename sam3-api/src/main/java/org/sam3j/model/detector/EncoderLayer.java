@@ -40,9 +40,20 @@ final class EncoderLayer {
      * @param memoryBias key-padding bias {@code [1, 1, 1, M]}, or null
      */
     Tensor forward(Tensor x, Tensor pos, Tensor memoryKeys, Tensor memory, Tensor memoryBias) {
+        return forward(x, null, pos, memoryKeys, memory, memoryBias);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor)} with a key-padding bias on the
+     * self-attention.
+     *
+     * @param selfBias key-padding bias over the tokens {@code [1, 1, 1, T]} (0 valid, large negative
+     *                 padding), or null
+     */
+    Tensor forward(Tensor x, Tensor selfBias, Tensor pos, Tensor memoryKeys, Tensor memory, Tensor memoryBias) {
         Tensor t = norm1.forward(x);
         Tensor qk = pos != null ? g.add(t, pos) : t;
-        x = g.add(x, selfAttn.forward(qk, qk, t, null));
+        x = g.add(x, selfAttn.forward(qk, qk, t, selfBias));
         t = norm2.forward(x);
         x = g.add(x, crossAttnImage.forward(t, memoryKeys, memory, memoryBias));
         t = norm3.forward(x);

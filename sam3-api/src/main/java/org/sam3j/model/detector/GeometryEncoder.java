@@ -15,6 +15,10 @@ import org.sam3j.model.nn.Linear;
  * image features, a projection of its sine position encoding, and its label embedding; a learned CLS
  * token is appended (always, even with no boxes); then {@code final_proj} → {@code norm} → pre-norm
  * layers that attend to the image → {@code encode_norm}.
+ *
+ * <p>Box slots may be padding: with a key-padding bias that masks them, the valid boxes and the CLS
+ * token get the results of the sequence without them (the reference's key-padding mask), and the
+ * padding tokens' own outputs are to be ignored (masked again wherever the prompt is attended to).
  */
 public final class GeometryEncoder {
     /** Prefix in the official checkpoint. */
@@ -60,16 +64,18 @@ public final class GeometryEncoder {
      * @param image  the 72² neck level as a sequence {@code [H·W, d]} (row-major)
      * @param pos    its sine position encoding {@code [H·W, d]}
      * @param side   the level's side (72)
+     * @param tokenBias key-padding bias over the output tokens {@code [1, 1, 1, n + 1]} (0 valid, large
+     *               negative for padding box slots), or null when all are valid
      * @return prompt tokens {@code [n + 1, d]}: the boxes, then the CLS token
      */
-    public Tensor forward(Tensor boxes, Tensor labels, Tensor image, Tensor pos, int side) {
+    public Tensor forward(Tensor boxes, Tensor labels, Tensor image, Tensor pos, int side, Tensor tokenBias) {
         Tensor tokens = clsEmbed;
         if (boxes != null) {
             tokens = g.concat(0, encodeBoxes(boxes, labels, image, side), clsEmbed);
         }
         Tensor x = norm.forward(finalProj.forward(tokens));
         Tensor keys = g.add(image, pos);
-        for (EncoderLayer layer : encode) x = layer.forward(x, null, keys, image, null);
+        for (EncoderLayer layer : encode) x = layer.forward(x, tokenBias, null, keys, image, null);
         return encodeNorm.forward(x);
     }
 

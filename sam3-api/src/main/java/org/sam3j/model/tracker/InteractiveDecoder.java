@@ -20,13 +20,12 @@ import org.slf4j.Logger;
  * one object, as SAM 3's {@code predict_inst} computes them (the SAM 2-style prompt encoder and mask
  * decoder of the checkpoint's {@code tracker.*} weights).
  *
- * <p>One graph is compiled per prompt <em>shape</em> (number of clicks, box or not, mask or not) and
- * cached, so every later prompt of that shape only runs it; point coordinates and labels are inputs.
- * Multimask output does not change the graph (all four masks are always computed; the choice between
- * them is made afterwards).
+ * <p>One graph is compiled, on first use, and serves every prompt: clicks (up to
+ * {@link InteractivePrompt#MAX_POINTS}), the box and the mask are inputs padded to fixed slots whose unused
+ * parts change nothing (see {@link InteractiveGraph}). Multimask output does not change the graph either
+ * (all four masks are always computed; the choice between them is made afterwards).
  *
- * <p>Thread-safe: concurrent calls with different prompt shapes run in parallel, calls sharing a shape are
- * serialised. {@link #close()} frees the compiled graphs (not the backend, which the caller owns).
+ * <p>Thread-safe: concurrent calls are serialised on the compiled graph. {@link #close()} frees the compiled graphs (not the backend, which the caller owns).
  */
 public final class InteractiveDecoder implements AutoCloseable {
     private static final Logger LOG = Log.get(InteractiveDecoder.class);
@@ -34,9 +33,10 @@ public final class InteractiveDecoder implements AutoCloseable {
     private final Backend backend;
     private final WeightStore weights;
     private final Sam3Config config;
-    private final Map<InteractiveGraph.Shape, CompiledGraph> graphs = new ConcurrentHashMap<>();
+    private final Map<InteractiveGraph.Layout, CompiledGraph> graphs = new ConcurrentHashMap<>();
     private volatile float[] imagePe;
     private volatile float[] noMaskEmbed;
+    private volatile float[] zeroMask;
     private volatile boolean closed;
 
     /**
@@ -56,9 +56,7 @@ public final class InteractiveDecoder implements AutoCloseable {
      * mask decoder, {@code no_mem_embed}) in graphs, for listing shapes.
      */
     public static java.util.List<Graph> parameterGraphs(Sam3Config config) {
-        return java.util.List.of(InteractiveGraph.densePe(config),
-                InteractiveGraph.decoder(config, new InteractiveGraph.Shape(2, true)),
-                InteractiveGraph.decoder(config, new InteractiveGraph.Shape(2, false)));
+        return java.util.List.of(InteractiveGraph.densePe(config), InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT));
     }
 
     /** Predicts with multimask output (three masks), the reference's default. */
@@ -93,46 +91,34 @@ public final class InteractiveDecoder implements AutoCloseable {
                     + side + " x " + side + " = " + side * side + " low-resolution logits");
         }
 
-        // box corners (labels 2, 3) first, then the clicks
-        int boxPoints = prompt.hasBox() ? 2 : 0;
-        int points = boxPoints + prompt.pointCount();
-        float[] coords = new float[2 * points];
-        float[] labels = new float[points];
-        int s = config.imageSize();
-        if (prompt.hasBox()) {
-            float[] b = prompt.box();
-            coords[0] = SamPromptEncoder.normalizeCoordinate(b[0], w, s);
-            coords[1] = SamPromptEncoder.normalizeCoordinate(b[1], h, s);
-            coords[2] = SamPromptEncoder.normalizeCoordinate(b[2], w, s);
-            coords[3] = SamPromptEncoder.normalizeCoordinate(b[3], h, s);
-            labels[0] = 2;
-            labels[1] = 3;
-        }
-        for (int i = 0; i < prompt.pointCount(); i++) {
-            int k = boxPoints + i;
-            coords[2 * k] = SamPromptEncoder.normalizeCoordinate(prompt.pointX(i), w, s);
-            coords[2 * k + 1] = SamPromptEncoder.normalizeCoordinate(prompt.pointY(i), h, s);
-            labels[k] = prompt.label(i);
-        }
+        InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
+        InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
 
         Map<String, float[]> inputs = new LinkedHashMap<>();
         inputs.put(InteractiveGraph.FEAT_S0, levels.get(0).data());
         inputs.put(InteractiveGraph.FEAT_S1, levels.get(1).data());
         inputs.put(InteractiveGraph.IMAGE_EMBED, levels.get(2).data());
         inputs.put(InteractiveGraph.IMAGE_PE, imagePe());
-        if (points > 0) {
-            inputs.put(InteractiveGraph.POINT_COORDS, coords);
-            inputs.put(InteractiveGraph.POINT_LABELS, labels);
-        }
-        if (prompt.hasMask()) inputs.put(InteractiveGraph.MASK_INPUT, prompt.maskNoCopy());
+        inputs.put(InteractiveGraph.POINT_COORDS, packed.coords());
+        inputs.put(InteractiveGraph.POINT_LABELS, packed.labels());
+        inputs.put(InteractiveGraph.POINT_VALID, packed.valid());
+        inputs.put(InteractiveGraph.MASK_INPUT, prompt.hasMask() ? prompt.maskNoCopy() : noMask(side));
+        inputs.put(InteractiveGraph.MASK_PRESENT, packed.maskPresent());
 
-        CompiledGraph cg = graph(new InteractiveGraph.Shape(points, prompt.hasMask()));
+        CompiledGraph cg = graph(layout);
         Map<String, HostTensor> out;
         synchronized (cg) {
             if (closed) throw new IllegalStateException("interactive decoder is closed");
             out = cg.run(inputs);
         }
         Map<String, HostTensor> hooks = new LinkedHashMap<>(out);
+        // the hooks show the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
+        int[] validSlots = packed.validSlots();
+        if (validSlots.length == 0) {
+            hooks.remove(InteractiveGraph.SPARSE);
+        } else {
+            hooks.put(InteractiveGraph.SPARSE, rows(out.get(InteractiveGraph.SPARSE), validSlots, c));
+        }
         if (!prompt.hasMask()) hooks.put(InteractiveGraph.DENSE, new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()));
         float[] masks = out.get(InteractiveGraph.MASKS).data();
         float[] iou = out.get(InteractiveGraph.IOU).data();
@@ -140,7 +126,7 @@ public final class InteractiveDecoder implements AutoCloseable {
         return new InteractiveOutput(w, h, side, tokens, masks, iou, out.get(InteractiveGraph.OBJECT_SCORE).data()[0], hooks);
     }
 
-    /** Number of graphs compiled so far (one per prompt shape seen). */
+    /** Number of graphs compiled so far (one, after the first prompt). */
     public int compiledGraphCount() {
         return graphs.size();
     }
@@ -157,7 +143,7 @@ public final class InteractiveDecoder implements AutoCloseable {
         graphs.clear();
     }
 
-    private CompiledGraph graph(InteractiveGraph.Shape shape) {
+    private CompiledGraph graph(InteractiveGraph.Layout shape) {
         CompiledGraph cg = graphs.computeIfAbsent(shape, sh -> {
             long t0 = System.nanoTime();
             CompiledGraph compiled = backend.compile(InteractiveGraph.decoder(config, sh), weights);
@@ -188,6 +174,24 @@ public final class InteractiveDecoder implements AutoCloseable {
             }
         }
         return pe;
+    }
+
+    /** The zero mask input of prompts without a mask (never written: backends only read inputs). */
+    private float[] noMask(int side) {
+        float[] z = zeroMask;
+        if (z == null) {
+            z = new float[side * side];
+            zeroMask = z;
+        }
+        return z;
+    }
+
+    /** Rows {@code slots} of {@code t [1, S, c]} → {@code [1, slots.length, c]}. */
+    private static HostTensor rows(HostTensor t, int[] slots, int c) {
+        float[] all = t.data();
+        float[] v = new float[slots.length * c];
+        for (int i = 0; i < slots.length; i++) System.arraycopy(all, slots[i] * c, v, i * c, c);
+        return new HostTensor(new int[] {1, slots.length, c}, v);
     }
 
     private float[] noMaskEmbed() {

@@ -5,9 +5,16 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.model.Sam3Config;
 
 /**
- * Builds the graphs of the interactive path: the image grid's position encoding (once per decoder) and,
- * per {@link Shape} of prompt, the prompt encoder and mask decoder on the tracker image features with
- * {@code no_mem_embed} added to the 72² level (as {@code Sam3Image.predict_inst} does).
+ * Builds the graphs of the interactive path: the image grid's position encoding (once per decoder) and
+ * the prompt encoder and mask decoder on the tracker image features with {@code no_mem_embed} added to
+ * the 72² level (as {@code Sam3Image.predict_inst} does).
+ *
+ * <p>One decoder graph serves every prompt: the points the prompt encoder sees are laid out in fixed
+ * slots ({@link Layout}) — two box corners, {@link Layout#clicks()} clicks, and the padding point the
+ * reference always appends — each with a validity flag; unused slots are label −1 ("not a point") and
+ * are kept out of every attention by a key-padding bias, so the valid slots, in slot order, are exactly
+ * the reference's token sequence {@code [corners?] clicks [padding point]}. The mask prompt is an input
+ * with a presence flag ({@code no_mask_embed} when absent).
  */
 final class InteractiveGraph {
     /** Input: tracker level 72², {@code [1, h, w, C]}. */
@@ -18,16 +25,20 @@ final class InteractiveGraph {
     static final String FEAT_S1 = "feat_s1";
     /** Input: dense position encoding {@code [1, h·w, C]} (output of {@link #densePe}, flattened). */
     static final String IMAGE_PE = "image_pe";
-    /** Input: normalised point coordinates {@code [1, P, 2]}. */
+    /** Input: normalised point coordinates {@code [1, S, 2]} (S = {@link Layout#slots()}). */
     static final String POINT_COORDS = "point_coords";
-    /** Input: point labels {@code [1, P]}. */
+    /** Input: point labels {@code [1, S]} (−1 in unused slots and the padding point's slot). */
     static final String POINT_LABELS = "point_labels";
-    /** Input: mask prompt logits {@code [1, 4h, 4w, 1]}. */
+    /** Input: point slot validity {@code [1, S]} (1 = a token of the prompt, 0 = unused slot). */
+    static final String POINT_VALID = "point_valid";
+    /** Input: mask prompt logits {@code [1, 4h, 4w, 1]} (zeros without a mask prompt). */
     static final String MASK_INPUT = "mask_input";
+    /** Input: mask prompt presence {@code [1, 1, 1, 1]} (1 or 0). */
+    static final String MASK_PRESENT = "mask_present";
 
-    /** Output: sparse embeddings {@code [1, P + 1, C]} (with points). */
+    /** Output: sparse embeddings of every slot {@code [1, S, C]} (see {@link Packed#validSlots()}). */
     static final String SPARSE = "sparse_embeddings";
-    /** Output: dense embeddings {@code [1, h, w, C]} (with a mask prompt). */
+    /** Output: dense embeddings {@code [1, h, w, C]}. */
     static final String DENSE = "dense_embeddings";
     /** Output: all four low-resolution masks {@code [1, 4, 4h, 4w]}. */
     static final String MASKS = "low_res_masks";
@@ -41,17 +52,91 @@ final class InteractiveGraph {
     /** Name of the learned embedding added to the 72² level when there is no memory. */
     static final String NO_MEM_EMBED = "tracker.no_mem_embed";
 
+    /** Label of "not a point": the reference's padding point and unused slots. */
+    static final float NOT_A_POINT = -1f;
+
     /**
-     * What makes one compiled graph: the number of points the prompt encoder sees (box corners included,
-     * padding excluded) and whether a mask prompt is given.
+     * The point slots of one decoder graph: slots 0 and 1 hold the box corners (labels 2, 3), slots
+     * {@code 2 … 1 + clicks} the clicks, the last slot the padding point.
+     *
+     * @param clicks number of click slots
      */
-    record Shape(int points, boolean mask) {
-        Shape {
-            if (points < 0) throw new IllegalArgumentException("points " + points);
+    record Layout(int clicks) {
+        /** The layout every {@link InteractiveDecoder} compiles: {@link InteractivePrompt#MAX_POINTS} clicks. */
+        static final Layout DEFAULT = new Layout(InteractivePrompt.MAX_POINTS);
+
+        Layout {
+            if (clicks < 1) throw new IllegalArgumentException("click slots " + clicks);
+        }
+
+        /** Number of point slots: two corners, the clicks, the padding point. */
+        int slots() {
+            return clicks + 3;
         }
     }
 
+    /**
+     * A prompt packed into the decoder's inputs.
+     *
+     * @param coords      {@link #POINT_COORDS}
+     * @param labels      {@link #POINT_LABELS}
+     * @param valid       {@link #POINT_VALID}
+     * @param maskPresent {@link #MASK_PRESENT}
+     * @param validSlots  the valid slots in order: the reference's sparse token sequence
+     */
+    record Packed(float[] coords, float[] labels, float[] valid, float[] maskPresent, int[] validSlots) {}
+
     private InteractiveGraph() {}
+
+    /**
+     * Packs a prompt's points into the layout's slots, with coordinates normalised as the prompt encoder
+     * expects them (see {@link SamPromptEncoder#normalizeCoordinate}).
+     *
+     * @param width     width of the original image
+     * @param height    height of the original image
+     * @param imageSize side of the square model input
+     * @throws IllegalArgumentException if the prompt has more clicks than the layout has slots
+     */
+    static Packed pack(InteractivePrompt prompt, Layout layout, int width, int height, int imageSize) {
+        int n = prompt.pointCount();
+        if (n > layout.clicks()) {
+            throw new IllegalArgumentException("too many clicks: " + n + ", the interactive graph has " + layout.clicks());
+        }
+        int slots = layout.slots();
+        float[] coords = new float[2 * slots];
+        float[] labels = new float[slots];
+        float[] valid = new float[slots];
+        java.util.Arrays.fill(labels, NOT_A_POINT);
+        int[] order = new int[slots];
+        int count = 0;
+        if (prompt.hasBox()) {
+            float[] b = prompt.box();
+            coords[0] = SamPromptEncoder.normalizeCoordinate(b[0], width, imageSize);
+            coords[1] = SamPromptEncoder.normalizeCoordinate(b[1], height, imageSize);
+            coords[2] = SamPromptEncoder.normalizeCoordinate(b[2], width, imageSize);
+            coords[3] = SamPromptEncoder.normalizeCoordinate(b[3], height, imageSize);
+            labels[0] = 2;
+            labels[1] = 3;
+            valid[0] = 1;
+            valid[1] = 1;
+            order[count++] = 0;
+            order[count++] = 1;
+        }
+        for (int i = 0; i < n; i++) {
+            int k = 2 + i;
+            coords[2 * k] = SamPromptEncoder.normalizeCoordinate(prompt.pointX(i), width, imageSize);
+            coords[2 * k + 1] = SamPromptEncoder.normalizeCoordinate(prompt.pointY(i), height, imageSize);
+            labels[k] = prompt.label(i);
+            valid[k] = 1;
+            order[count++] = k;
+        }
+        if (count > 0) {   // the reference appends its padding point whenever there are points (a box is points)
+            valid[slots - 1] = 1;
+            order[count++] = slots - 1;
+        }
+        return new Packed(coords, labels, valid, new float[] {prompt.hasMask() ? 1f : 0f},
+                java.util.Arrays.copyOf(order, count));
+    }
 
     /** The graph computing the grid's position encoding, output {@link #IMAGE_PE}. */
     static Graph densePe(Sam3Config config) {
@@ -61,33 +146,33 @@ final class InteractiveGraph {
         return g;
     }
 
-    /** The prompt encoder and mask decoder for prompts of one shape. */
-    static Graph decoder(Sam3Config config, Shape shape) {
+    /** The prompt encoder and mask decoder for every prompt that fits {@code layout}. */
+    static Graph decoder(Sam3Config config, Layout layout) {
         Graph g = new Graph();
         int c = config.dModel();
         int grid = config.gridSize();
+        int slots = layout.slots();
         Tensor image = g.input(IMAGE_EMBED, 1, grid, grid, c);
         Tensor featS0 = g.input(FEAT_S0, 1, 4 * grid, 4 * grid, c / 8);
         Tensor featS1 = g.input(FEAT_S1, 1, 2 * grid, 2 * grid, c / 4);
         Tensor imagePe = g.input(IMAGE_PE, 1, grid * grid, c);
-        Tensor coords = null;
-        Tensor labels = null;
-        if (shape.points() > 0) {
-            coords = g.input(POINT_COORDS, 1, shape.points(), 2);
-            labels = g.input(POINT_LABELS, 1, shape.points());
-        }
-        Tensor mask = shape.mask() ? g.input(MASK_INPUT, 1, 4 * grid, 4 * grid, 1) : null;
+        Tensor coords = g.input(POINT_COORDS, 1, slots, 2);
+        Tensor labels = g.input(POINT_LABELS, 1, slots);
+        Tensor valid = g.input(POINT_VALID, 1, slots);
+        Tensor mask = g.input(MASK_INPUT, 1, 4 * grid, 4 * grid, 1);
+        Tensor maskPresent = g.input(MASK_PRESENT, 1, 1, 1, 1);
 
         SamPromptEncoder promptEncoder = new SamPromptEncoder(g, c, grid);
         SamMaskDecoder maskDecoder = new SamMaskDecoder(g, c);
         Tensor noMemEmbed = g.weight(NO_MEM_EMBED, 1, 1, c);
 
-        SamPromptEncoder.Output prompts = promptEncoder.forward(coords, labels, mask);
+        SamPromptEncoder.Output prompts = promptEncoder.forward(coords, labels, mask, maskPresent);
         Tensor imageEmbed = g.add(image, noMemEmbed);   // [1, 1, C] broadcast over the grid
-        SamMaskDecoder.Output out = maskDecoder.forward(imageEmbed, imagePe, prompts.sparse(), prompts.dense(), featS0, featS1);
+        SamMaskDecoder.Output out = maskDecoder.forward(imageEmbed, imagePe, prompts.sparse(), valid, prompts.dense(),
+                featS0, featS1);
 
-        if (prompts.sparse() != null) g.output(SPARSE, prompts.sparse());
-        if (shape.mask()) g.output(DENSE, prompts.dense());
+        g.output(SPARSE, prompts.sparse());
+        g.output(DENSE, prompts.dense());
         g.output(MASKS, out.masks());
         g.output(IOU, out.iouPredictions());
         g.output(MASK_TOKENS, out.maskTokens());

@@ -17,13 +17,20 @@ import java.util.List;
  *         .mask(previous.lowResLogits(0))
  *         .build();
  * }</pre>
- * A prompt needs at least one point, a box or a mask (a mask alone is accepted, as by the reference).
+ * A prompt needs at least one point, a box or a mask (a mask alone is accepted, as by the reference),
+ * and has at most {@link #MAX_POINTS} clicks.
  */
 public final class InteractivePrompt {
     /** Label of a positive click (the point is on the object). */
     public static final int POSITIVE = 1;
     /** Label of a negative click (the point is not on the object). */
     public static final int NEGATIVE = 0;
+    /**
+     * Most clicks in one prompt. The interactive graph has this many click slots (unused ones are padding
+     * that changes nothing), so one compiled graph serves every prompt; far more than interactive
+     * refinement needs.
+     */
+    public static final int MAX_POINTS = 16;
 
     private final float[] points;   // x0, y0, x1, y1, ...
     private final int[] labels;
@@ -153,9 +160,13 @@ public final class InteractivePrompt {
          * Adds a click.
          *
          * @param label {@link #POSITIVE} (1) or {@link #NEGATIVE} (0)
-         * @throws IllegalArgumentException for another label or a non-finite coordinate
+         * @throws IllegalArgumentException for another label, a non-finite coordinate, or more than
+         *                                  {@link #MAX_POINTS} clicks
          */
         public Builder point(float x, float y, int label) {
+            if (labels.size() == MAX_POINTS) {
+                throw new IllegalArgumentException("too many clicks: a prompt has at most " + MAX_POINTS + " points");
+            }
             if (label != POSITIVE && label != NEGATIVE) {
                 throw new IllegalArgumentException("point label " + label + " is neither 1 (positive) nor 0 (negative)");
             }

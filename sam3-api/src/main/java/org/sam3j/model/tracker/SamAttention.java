@@ -31,12 +31,22 @@ public final class SamAttention {
 
     /** {@code q[B, Tq, C]}, {@code k[B, Tk, C]}, {@code v[B, Tk, C]} → {@code [B, Tq, C]}. */
     public Tensor forward(Tensor q, Tensor k, Tensor v) {
+        return forward(q, k, v, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor)} with an additive logit bias.
+     *
+     * @param keyBias {@code [1, 1, 1, Tk]}: 0 for keys to attend to, a large negative value for padding
+     *                keys (see {@link Graph#attention}), or null
+     */
+    public Tensor forward(Tensor q, Tensor k, Tensor v, Tensor keyBias) {
         Graph g = q.graph();
         int headDim = internalDim / heads;
         Tensor qh = separateHeads(qProj.forward(q));
         Tensor kh = separateHeads(kProj.forward(k));
         Tensor vh = separateHeads(vProj.forward(v));
-        Tensor out = g.attention(qh, kh, vh, null, (float) (1.0 / Math.sqrt(headDim)));
+        Tensor out = g.attention(qh, kh, vh, keyBias, (float) (1.0 / Math.sqrt(headDim)));
         return outProj.forward(g.reshape(out, q.dim(0), q.dim(1), internalDim));
     }
 

@@ -10,7 +10,8 @@ import org.sam3j.model.nn.Mlp;
  * SAM's mask decoder as SAM 2 / SAM 3 configure it ({@code tracker.sam_mask_decoder}).
  *
  * <p>The output tokens {@code [obj_score, iou, mask₀…mask₃]} are followed by the sparse prompt tokens;
- * the image tokens are {@code image + dense}. After the {@link TwoWayTransformer} the image is upscaled
+ * the image tokens are {@code image + dense}. Prompt tokens may be padding slots, marked invalid: a
+ * key-padding bias keeps them out of every attention, so they change no output. After the {@link TwoWayTransformer} the image is upscaled
  * 72² → 144² → 288² by two 2×2 transposed convolutions, each joined by the image encoder's
  * high-resolution feature of that size ({@code GELU(LN2d(dc1(x) + feat_s1))}, then
  * {@code GELU(dc2(·) + feat_s0)}). Each mask token goes through its hypernetwork MLP (256 → 256 → 256 → 32)
@@ -25,6 +26,8 @@ public final class SamMaskDecoder {
     public static final String PREFIX = "tracker.sam_mask_decoder";
     /** Number of mask tokens: one single-mask output and three multimask outputs. */
     public static final int NUM_MASK_TOKENS = 4;
+    /** Logit bias of padding tokens: far below any real logit, yet finite (exp underflows to exactly 0). */
+    static final float MASKED = -1e9f;
 
     /**
      * What the decoder predicts for one prompt.
@@ -69,22 +72,39 @@ public final class SamMaskDecoder {
      * @param image   image embedding {@code [1, h, w, C]} (SAM 3 adds {@code no_mem_embed} before)
      * @param imagePe its position encoding, flattened in row-major grid order {@code [1, h·w, C]}
      * @param sparse  sparse prompt tokens {@code [1, N, C]}, or null for none
+     * @param sparseValid {@code [1, N]}: 1 for a prompt token, 0 for a padding slot that attention must
+     *                ignore (so padded prompts give the unpadded sequence's results), or null if all are valid
      * @param dense   dense prompt embedding {@code [1, h, w, C]}, or {@code [1, C]} broadcast over the grid
      * @param featS0  high-resolution feature {@code [1, 4h, 4w, C/8]} (after {@code conv_s0})
      * @param featS1  high-resolution feature {@code [1, 2h, 2w, C/4]} (after {@code conv_s1})
      */
-    public Output forward(Tensor image, Tensor imagePe, Tensor sparse, Tensor dense, Tensor featS0, Tensor featS1) {
+    public Output forward(Tensor image, Tensor imagePe, Tensor sparse, Tensor sparseValid, Tensor dense,
+                          Tensor featS0, Tensor featS1) {
         Graph g = image.graph();
         int h = image.dim(1);
         int w = image.dim(2);
-        Tensor tokens = g.reshape(outputTokens, 1, 2 + NUM_MASK_TOKENS, dim);
-        if (sparse != null) tokens = g.concat(1, tokens, sparse);
+        int outTokens = 2 + NUM_MASK_TOKENS;
+        Tensor tokens = g.reshape(outputTokens, 1, outTokens, dim);
+        Tensor tokenBias = null;
+        if (sparse != null) {
+            tokens = g.concat(1, tokens, sparse);
+            if (sparseValid != null) {
+                int n = sparse.dim(1);
+                if (sparseValid.rank() != 2 || sparseValid.dim(1) != n) {
+                    throw new IllegalArgumentException("validity " + sparseValid + " for sparse tokens " + sparse);
+                }
+                // valid → 0 (exactly), padding → MASKED; the output tokens are always valid
+                Tensor promptBias = g.affine(sparseValid, -MASKED, MASKED);
+                tokenBias = g.reshape(g.concat(1, g.constant("output_token_bias", new float[outTokens], 1, outTokens),
+                        promptBias), 1, 1, 1, outTokens + n);
+            }
+        }
 
         Tensor src = g.add(image, dense);
         if (imagePe.rank() != 3 || imagePe.dim(1) != h * w) {
             throw new IllegalArgumentException("position encoding " + imagePe + " for an image of " + h + "x" + w);
         }
-        TwoWayAttentionBlock.Output t = transformer.forward(g.reshape(src, 1, h * w, dim), imagePe, tokens);
+        TwoWayAttentionBlock.Output t = transformer.forward(g.reshape(src, 1, h * w, dim), imagePe, tokens, tokenBias);
         Tensor hs = t.queries();
         Tensor objScoreToken = g.reshape(g.slice(hs, 1, 0, 1), 1, dim);
         Tensor iouTokenOut = g.reshape(g.slice(hs, 1, 1, 2), 1, dim);

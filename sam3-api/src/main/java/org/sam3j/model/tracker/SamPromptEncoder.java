@@ -11,15 +11,18 @@ import org.sam3j.model.nn.LayerNorm;
  *
  * <ul>
  *   <li>Point {@code p} with label {@code l ∈ {0, 1, 2, 3}} (negative, positive, box top-left, box
- *       bottom-right) → {@code PE(p) + point_embeddings[l]}. As in SAM 2 / SAM 3, boxes reach the encoder
- *       as two such points, so the encoder always appends one padding point (label −1), whose token is
- *       {@code not_a_point_embed} alone.</li>
+ *       bottom-right) → {@code PE(p) + point_embeddings[l]}; label −1 ("not a point") →
+ *       {@code not_a_point_embed} alone, its position encoding discarded ({@code _embed_points}). As in
+ *       SAM 2 / SAM 3, boxes reach the encoder as two points and the reference always appends one such
+ *       padding point; the caller passes it as a slot of its own (see {@link InteractiveGraph}).</li>
  *   <li>Mask logits {@code [1, 4h, 4w]} → conv 2×2/2 → LayerNorm2d → GELU → conv 2×2/2 → LayerNorm2d →
  *       GELU → conv 1×1 → {@code [1, h, w, C]}; without a mask the dense embedding is {@code no_mask_embed}
- *       broadcast over the grid.</li>
+ *       broadcast over the grid. With a presence flag the choice is made in the graph
+ *       ({@code flag · masks + (1 − flag) · no_mask_embed}), so one graph serves prompts with and without.</li>
  * </ul>
- * Coordinates enter the graph already normalised (see {@link #normalizeCoordinate}), so one compiled
- * graph serves every prompt with the same number of points.
+ * Coordinates enter the graph already normalised (see {@link #normalizeCoordinate}); with a fixed
+ * number of point slots (unused ones labelled −1 and masked by the decoder) one compiled graph serves
+ * every prompt.
  */
 public final class SamPromptEncoder {
     /** Checkpoint prefix. */
@@ -32,17 +35,17 @@ public final class SamPromptEncoder {
     /**
      * Prompt embeddings.
      *
-     * @param sparse {@code [1, N, C]} point tokens (padding token included), or null without points
-     * @param dense  {@code [1, h, w, C]} mask embedding, or {@code [1, C]} ({@code no_mask_embed}, to be
-     *               broadcast over the grid) without a mask prompt
+     * @param sparse {@code [1, N, C]} point tokens (one per point slot), or null without points
+     * @param dense  {@code [1, h, w, C]} mask embedding (or {@code no_mask_embed} broadcast, when the
+     *               presence flag is 0), or {@code [1, C]} ({@code no_mask_embed}, to be broadcast over the
+     *               grid) without a mask input
      */
     public record Output(Tensor sparse, Tensor dense) {}
 
     private final int embedDim;
     private final int gridSize;
     private final PositionEmbeddingRandom peLayer;
-    private final Tensor pointEmbeddings;   // [4, C]: rows for labels 0..3
-    private final Tensor notAPointEmbed;    // [1, C]
+    private final Tensor labelEmbeddings;   // [5, C]: not_a_point_embed, then point_embeddings 0..3 (row = label + 1)
     private final Tensor noMaskEmbed;       // [1, C]
     private final Conv2d down0;
     private final LayerNorm down1;
@@ -60,10 +63,10 @@ public final class SamPromptEncoder {
         this.embedDim = embedDim;
         this.gridSize = gridSize;
         this.peLayer = new PositionEmbeddingRandom(g, PREFIX + ".pe_layer", embedDim / 2);
-        Tensor[] rows = new Tensor[4];
-        for (int i = 0; i < 4; i++) rows[i] = g.weight(PREFIX + ".point_embeddings." + i + ".weight", 1, embedDim);
-        this.pointEmbeddings = g.concat(0, rows);
-        this.notAPointEmbed = g.weight(PREFIX + ".not_a_point_embed.weight", 1, embedDim);
+        Tensor[] rows = new Tensor[5];
+        rows[0] = g.weight(PREFIX + ".not_a_point_embed.weight", 1, embedDim);
+        for (int i = 0; i < 4; i++) rows[i + 1] = g.weight(PREFIX + ".point_embeddings." + i + ".weight", 1, embedDim);
+        this.labelEmbeddings = g.concat(0, rows);
         this.noMaskEmbed = g.weight(NO_MASK_EMBED, 1, embedDim);
         int c4 = MASK_IN_CHANS / 4;
         this.down0 = new Conv2d(g, PREFIX + ".mask_downscaling.0", 1, c4, 2, 2, 0, true);
@@ -91,20 +94,28 @@ public final class SamPromptEncoder {
     /**
      * Embeds the prompts.
      *
-     * @param coords normalised point coordinates {@code [1, P, 2]} (x, y; box corners first), or null
-     * @param labels point labels {@code [1, P]} (0, 1, 2 or 3, as float values), or null
-     * @param mask   mask logits {@code [1, 4h, 4w, 1]}, or null
+     * @param coords      normalised point coordinates {@code [1, P, 2]} (x, y; box corners first), or null
+     * @param labels      point labels {@code [1, P]} as float values: 0, 1, 2, 3, or −1 for "not a point"
+     *                    (the reference's padding point, and unused slots), or null
+     * @param mask        mask logits {@code [1, 4h, 4w, 1]}, or null
+     * @param maskPresent {@code [1, 1, 1, 1]}: 1 to use {@code mask}, 0 for {@code no_mask_embed}; or null
+     *                    to always use {@code mask} (ignored without a mask)
      */
-    public Output forward(Tensor coords, Tensor labels, Tensor mask) {
+    public Output forward(Tensor coords, Tensor labels, Tensor mask, Tensor maskPresent) {
         if ((coords == null) != (labels == null)) throw new IllegalArgumentException("coordinates and labels go together");
         Tensor sparse = null;
         if (coords != null) {
             Graph g = coords.graph();
             int p = coords.dim(1);
+            if (labels.rank() != 2 || labels.dim(1) != p) {
+                throw new IllegalArgumentException("labels " + labels + " for coordinates " + coords);
+            }
             Tensor pe = peLayer.encode(coords);                                  // [1, P, C]
-            Tensor points = g.add(pe, g.gather(pointEmbeddings, labels));        // + point_embeddings[label]
-            // the padding point (label −1) is its embedding alone: its position encoding is discarded
-            sparse = g.reshape(g.concat(0, g.reshape(points, p, embedDim), notAPointEmbed), 1, p + 1, embedDim);
+            // 1 for a point, 0 for "not a point" (label −1), whose position encoding is discarded:
+            // pe·1 and pe·0 are exact, so real points get exactly PE + point_embeddings[label]
+            Tensor isPoint = g.reshape(g.clamp(g.affine(labels, 1f, 1f), 0f, 1f), 1, p, 1);
+            Tensor embed = g.gather(labelEmbeddings, g.affine(labels, 1f, 1f));  // row label + 1
+            sparse = g.add(g.mul(pe, isPoint), embed);
         }
         Tensor dense;
         if (mask != null) {
@@ -116,6 +127,13 @@ public final class SamPromptEncoder {
             Tensor x = g.gelu(down1.forward(down0.forward(mask)));
             x = g.gelu(down4.forward(down3.forward(x)));
             dense = down6.forward(x);
+            if (maskPresent != null) {
+                if (maskPresent.rank() != 4 || maskPresent.numel() != 1) {
+                    throw new IllegalArgumentException("mask presence flag " + maskPresent + ", expected [1, 1, 1, 1]");
+                }
+                // flag 1: masks·1 + no_mask·0; flag 0: masks·0 + no_mask·1 — both exact for finite values
+                dense = g.add(g.mul(dense, maskPresent), g.mul(noMaskEmbed, g.affine(maskPresent, -1f, 1f)));
+            }
         } else {
             dense = noMaskEmbed;
         }

@@ -9,7 +9,8 @@ import org.sam3j.model.nn.Linear;
  * One block of the two-way transformer (post-norm): (1) token self-attention, (2) tokens attend to the
  * image, (3) ReLU MLP on the tokens, (4) the image attends to the tokens. Position encodings are added
  * to queries and keys, never to values; the first block's self-attention uses no position encoding and
- * replaces the tokens instead of adding to them ({@code skip_first_layer_pe}).
+ * replaces the tokens instead of adding to them ({@code skip_first_layer_pe}). Padding tokens are kept out
+ * of both attentions whose keys are tokens by a key-padding bias; only their own rows see them.
  */
 public final class TwoWayAttentionBlock {
     private static final float EPS = 1e-5f;
@@ -48,14 +49,16 @@ public final class TwoWayAttentionBlock {
      * @param keys     image tokens {@code [1, HW, C]}
      * @param queryPe  the tokens' original embeddings {@code [1, T, C]}
      * @param keyPe    the image's position encoding {@code [1, HW, C]}
+     * @param tokenBias key-padding bias over the tokens {@code [1, 1, 1, T]} (0 valid, large negative for
+     *                  padding tokens, which then influence neither the tokens nor the image), or null
      */
-    public Output forward(Tensor queries, Tensor keys, Tensor queryPe, Tensor keyPe) {
+    public Output forward(Tensor queries, Tensor keys, Tensor queryPe, Tensor keyPe, Tensor tokenBias) {
         Graph g = queries.graph();
         if (skipFirstLayerPe) {
-            queries = selfAttn.forward(queries, queries, queries);
+            queries = selfAttn.forward(queries, queries, queries, tokenBias);
         } else {
             Tensor q = g.add(queries, queryPe);
-            queries = g.add(queries, selfAttn.forward(q, q, queries));
+            queries = g.add(queries, selfAttn.forward(q, q, queries, tokenBias));
         }
         queries = norm1.forward(queries);
 
@@ -66,7 +69,7 @@ public final class TwoWayAttentionBlock {
         queries = norm3.forward(g.add(queries, lin2.forward(g.relu(lin1.forward(queries)))));
 
         q = g.add(queries, queryPe);
-        keys = norm4.forward(g.add(keys, crossAttnImageToToken.forward(k, q, queries)));
+        keys = norm4.forward(g.add(keys, crossAttnImageToToken.forward(k, q, queries, tokenBias)));
         return new Output(queries, keys);
     }
 }

@@ -28,14 +28,15 @@ public final class TwoWayTransformer {
      * @param image      image tokens {@code [1, HW, C]} (row-major grid order)
      * @param imagePe    their position encoding {@code [1, HW, C]}
      * @param tokens     output and prompt tokens {@code [1, T, C]}
+     * @param tokenBias  key-padding bias over the tokens {@code [1, 1, 1, T]}, or null when all are valid
      * @return the processed tokens {@code [1, T, C]} and image {@code [1, HW, C]}
      */
-    public TwoWayAttentionBlock.Output forward(Tensor image, Tensor imagePe, Tensor tokens) {
+    public TwoWayAttentionBlock.Output forward(Tensor image, Tensor imagePe, Tensor tokens, Tensor tokenBias) {
         Graph g = image.graph();
         Tensor queries = tokens;
         Tensor keys = image;
         for (TwoWayAttentionBlock layer : layers) {
-            TwoWayAttentionBlock.Output o = layer.forward(queries, keys, tokens, imagePe);
+            TwoWayAttentionBlock.Output o = layer.forward(queries, keys, tokens, imagePe, tokenBias);
             queries = o.queries();
             keys = o.keys();
         }

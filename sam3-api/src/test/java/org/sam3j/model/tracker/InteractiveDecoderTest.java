@@ -103,7 +103,7 @@ class InteractiveDecoderTest {
     }
 
     @Test
-    void oneCompiledGraphPerPromptShape() {
+    void oneCompiledGraphForEveryPrompt() {
         try (InteractiveDecoder d = decoder()) {
             InteractiveOutput a = d.predict(embedding, InteractivePrompt.point(100, 100));
             InteractiveOutput b = d.predict(embedding, InteractivePrompt.point(500, 400));
@@ -113,13 +113,9 @@ class InteractiveDecoderTest {
             assertFalse(java.util.Arrays.equals(b.hooks().get("low_res_masks").data(),
                     c.hooks().get("low_res_masks").data()), "labels are inputs");
             d.predict(embedding, InteractivePrompt.builder().positive(1, 1).box(0, 0, 9, 9).build());
-            d.predict(embedding, InteractivePrompt.builder().negative(5, 5).box(2, 3, 90, 80).build());
-            assertEquals(2, d.compiledGraphCount());
             d.predict(embedding, InteractivePrompt.builder().positive(1, 1).positive(2, 2).build());
-            assertEquals(3, d.compiledGraphCount());
-            // three points, or one point and a box, are the same graph (box corners are points)
-            d.predict(embedding, InteractivePrompt.builder().positive(1, 1).positive(2, 2).positive(3, 3).build());
-            assertEquals(3, d.compiledGraphCount());
+            d.predict(embedding, InteractivePrompt.builder().mask(a.lowResLogits(0)).build());
+            assertEquals(1, d.compiledGraphCount(), "boxes, more clicks and masks are inputs too");
         }
     }
 

@@ -13,7 +13,7 @@ final class TrackerFixtures {
 
     /** Synthetic values for every parameter the interactive graphs declare. */
     static SyntheticWeights weights(Sam3Config config) {
-        return SyntheticWeights.forGraph(InteractiveGraph.decoder(config, new InteractiveGraph.Shape(1, true)));
+        return SyntheticWeights.forGraph(InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT));
     }
 
     /** An embedding with tracker levels of uniform random values in [-1, 1). */

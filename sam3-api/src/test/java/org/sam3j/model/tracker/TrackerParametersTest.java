@@ -29,10 +29,7 @@ class TrackerParametersTest {
         FixtureSet fixtures = FixtureSet.open(SharedData.resolve("fixtures/sam3/" + set));
         Sam3Config config = Verifier.configOf(fixtures);
         Map<String, Tensor> declared = new java.util.LinkedHashMap<>();
-        for (InteractiveGraph.Shape shape : new InteractiveGraph.Shape[] {new InteractiveGraph.Shape(3, true),
-            new InteractiveGraph.Shape(0, true), new InteractiveGraph.Shape(1, false)}) {
-            declared.putAll(InteractiveGraph.decoder(config, shape).weights());
-        }
+        declared.putAll(InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT).weights());
         declared.putAll(InteractiveGraph.densePe(config).weights());
 
         Set<String> expected = new TreeSet<>();
@@ -46,8 +43,8 @@ class TrackerParametersTest {
             assertArrayEquals(fixtures.paramShapes().get(e.getKey()),
                     Arrays.stream(e.getValue().shape()).asLongStream().toArray(), e.getKey());
         }
-        // every graph shape declares the same parameters, used or not
-        Graph one = InteractiveGraph.decoder(config, new InteractiveGraph.Shape(1, false));
+        // the graph declares the same parameters whatever its number of click slots
+        Graph one = InteractiveGraph.decoder(config, new InteractiveGraph.Layout(1));
         assertEquals(expected, new TreeSet<>(one.weights().keySet()));
     }
 }

@@ -1,0 +1,137 @@
+package org.sam3j.model.detector;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.graph.Graph;
+import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Config;
+import org.sam3j.model.text.TextEncoder;
+import org.sam3j.weights.SyntheticWeights;
+
+/**
+ * One padded detector graph serves 0, 1 and 3 exemplar boxes with the results of a graph built for the
+ * prompt's exact sequence {@code [text, boxes, CLS]} (as the detector worked before padding: one graph
+ * per number of boxes, no unused slots), on synthetic weights and a random embedding.
+ */
+class ExemplarPaddingTest {
+    private static final Sam3Config CONFIG = Sam3Config.tiny();
+    private static final int T = TextEncoder.CONTEXT_LENGTH;
+
+    private static CpuBackend cpu;
+    private static SyntheticWeights weights;
+    private static ImageEmbedding embedding;
+    private static ConceptModel.TextFeatures text;
+
+    @BeforeAll
+    static void setUp() {
+        cpu = new CpuBackend();
+        Graph g = new Graph();
+        new ConceptDetector(g, CONFIG, T, 1).forward();
+        weights = SyntheticWeights.forGraph(g);
+        SplittableRandom r = new SplittableRandom(3);
+        int d = CONFIG.dModel();
+        int side = CONFIG.gridSize();
+        List<HostTensor> fpn = new ArrayList<>();
+        for (int i = 0; i < 3; i++) fpn.add(random(r, 1, 4 * side >> i, 4 * side >> i, d));
+        embedding = new ImageEmbedding(fpn, null, 640, 480);
+        boolean[] padding = new boolean[T];
+        for (int i = 5; i < T; i++) padding[i] = true;   // 5 tokens of text, 27 of padding
+        text = new ConceptModel.TextFeatures(random(r, T, d).data(), padding, Map.of());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        cpu.close();
+    }
+
+    @Test
+    void oneGraphServesZeroOneAndThreeExemplarBoxes() {
+        float[] allBoxes = {0.3f, 0.6f, 0.15f, 0.2f, 0.5f, 0.3f, 0.2f, 0.2f, 0.7f, 0.7f, 0.4f, 0.5f};
+        boolean[] allLabels = {true, false, true};
+        try (ConceptModel model = new ConceptModel(cpu, weights, CONFIG)) {
+            for (int n : new int[] {0, 1, 3}) {
+                float[] boxes = java.util.Arrays.copyOf(allBoxes, 4 * n);
+                boolean[] labels = java.util.Arrays.copyOf(allLabels, n);
+                ConceptModel.Detection padded = model.detect(embedding, text, boxes, labels, true);
+                Map<String, HostTensor> exact = unpadded(boxes, labels);
+                assertClose(exact.get("pred_logits").data(), padded.predLogits(), n + " boxes: logits");
+                assertClose(exact.get("pred_boxes").data(), padded.predBoxes(), n + " boxes: boxes");
+                assertClose(exact.get("presence_logit").data(), new float[] {padded.presenceLogit()}, n + " boxes: presence");
+                assertClose(exact.get("pred_masks").data(), padded.masks(), n + " boxes: masks");
+                for (String hook : new String[] {"geometry", "prompt"}) {
+                    assertArrayEquals(exact.get(hook).shape(), padded.hooks().get(hook).shape(), hook + ": unused slots left out");
+                    assertClose(exact.get(hook).data(), padded.hooks().get(hook).data(), n + " boxes: " + hook);
+                }
+            }
+            assertEquals(1, model.compiledDetectorGraphs(), "one graph for 0, 1 and 3 boxes");
+            float[] tooMany = new float[4 * (ConceptDetector.MAX_BOXES + 1)];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.detect(embedding, text, tooMany, new boolean[ConceptDetector.MAX_BOXES + 1], false));
+            assertTrue(e.getMessage().contains("too many exemplar boxes"), e.getMessage());
+        }
+    }
+
+    /** The prompt through a graph with exactly {@code n} box slots, all valid. */
+    private static Map<String, HostTensor> unpadded(float[] boxes, boolean[] labels) {
+        int n = labels.length;
+        Graph g = new Graph();
+        ConceptDetector det = new ConceptDetector(g, CONFIG, T, n);
+        ConceptDetector.Output o = det.forward();
+        int layers = o.decoder().queries().size();
+        int q = DetrDecoder.NUM_QUERIES;
+        g.output("pred_logits", g.slice(o.scores(), 0, (layers - 1) * q, layers * q));
+        g.output("pred_boxes", o.decoder().boxes());
+        g.output("presence_logit", o.decoder().presenceLogits().get(layers - 1));
+        g.output("pred_masks", o.seg().masks());
+        g.output("geometry", o.geometry());
+        g.output("prompt", o.prompt());
+        ConceptModel.Packed p = ConceptModel.pack(text.padding(), boxes, labels, n);
+        for (float b : p.bias()) assertTrue(b == 0f || b == ConceptModel.MASKED);
+        Map<String, float[]> in = new HashMap<>();
+        in.put(ConceptDetector.LANGUAGE, text.features());
+        in.put(ConceptDetector.PROMPT_BIAS, p.bias());
+        in.put(ConceptDetector.POOL_WEIGHTS, p.pool());
+        for (int i = 0; i < 3; i++) in.put(ConceptDetector.FPN + i, embedding.fpn().get(i).data());
+        if (n > 0) {
+            in.put(ConceptDetector.BOXES, p.boxes());
+            in.put(ConceptDetector.LABELS, p.labels());
+        }
+        try (CompiledGraph cg = cpu.compile(g, weights)) {
+            return cg.run(in);
+        }
+    }
+
+    /** Equal up to float summation order: max |a − b| ≤ 1e-4 · max(1, max |a|). */
+    private static void assertClose(float[] a, float[] b, String what) {
+        assertEquals(a.length, b.length, what);
+        double scale = 1;
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            scale = Math.max(scale, Math.abs(a[i]));
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        }
+        assertTrue(diff <= 1e-4 * scale, what + ": max difference " + diff + " (scale " + scale + ")");
+    }
+
+    private static HostTensor random(SplittableRandom r, int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (2 * r.nextDouble() - 1);
+        return new HostTensor(shape, v);
+    }
+}
