@@ -238,6 +238,17 @@ class ClipTokenizerTest {
     }
 
     @Test
+    void tokenizeWholeRefusesWhatWouldBeCut() {
+        // what the model reads for a prompt: refused rather than cut silently (a 10,000-character phrase ran before)
+        assertEquals(tokenizer.tokenize("truck ".repeat(30)), tokenizer.tokenizeWhole("truck ".repeat(30)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> tokenizer.tokenizeWhole("truck ".repeat(31)));
+        assertEquals("text prompt is too long: 31 tokens, the text encoder reads at most 30; use a short noun phrase"
+                + " such as \"red car\"", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> tokenizer.tokenizeWhole("x".repeat(10_000)));
+    }
+
+    @Test
     void configurableContextLength() {
         TokenizedText tt = tokenizer.tokenize("a red wheel", 77);
         assertEquals(77, tt.contextLength());
