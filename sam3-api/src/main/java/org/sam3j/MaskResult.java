@@ -12,10 +12,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.TransferBytes;
 
 /**
  * The answer to one prompt on one image: the segmented {@linkplain Instance instances}, best first, plus
- * the presence score (concept prompts), per-stage timings and, on request, the raw model outputs.
+ * the presence score (concept prompts), per-stage timings and bytes moved across the backend's boundary,
+ * and, on request, the raw model outputs.
  *
  * <p><b>Ownership:</b> a result is made of plain heap objects (masks, boxes, arrays); it holds no native
  * memory, file or device resource, needs no {@code close()}, and stays valid after the model or the image
@@ -33,6 +35,7 @@ public final class MaskResult {
     private final List<Instance> instances;
     private final double presenceScore;
     private final Map<String, Duration> timings;
+    private final Map<String, TransferBytes> transferBytes;
     private final Map<String, HostTensor> rawOutputs;
 
     private MaskResult(Builder b) {
@@ -43,6 +46,7 @@ public final class MaskResult {
         this.instances = Collections.unmodifiableList(sorted);
         this.presenceScore = b.presenceScore;
         this.timings = Collections.unmodifiableMap(new LinkedHashMap<>(b.timings));
+        this.transferBytes = Collections.unmodifiableMap(new LinkedHashMap<>(b.transferBytes));
         this.rawOutputs = Collections.unmodifiableMap(new LinkedHashMap<>(b.rawOutputs));
     }
 
@@ -66,6 +70,7 @@ public final class MaskResult {
         b.instances.addAll(instances);
         b.presenceScore = presenceScore;
         b.timings.putAll(timings);
+        b.transferBytes.putAll(transferBytes);
         b.rawOutputs.putAll(rawOutputs);
         return b;
     }
@@ -114,6 +119,17 @@ public final class MaskResult {
     }
 
     /**
+     * Bytes that crossed the backend's boundary per stage (the same stage names as {@link #timings()}):
+     * host arrays uploaded as graph inputs, outputs and resident values downloaded. The image encoder's
+     * entry is that of the {@code setImage} the result builds on; a prompt on an image already set moves no
+     * image-level data, and a concept prompt downloads the masks of the kept instances only. Unmodifiable;
+     * empty for results not made by a predictor.
+     */
+    public Map<String, TransferBytes> transferBytes() {
+        return transferBytes;
+    }
+
+    /**
      * Raw model outputs by name, for debugging and dumps (empty unless requested); unmodifiable. The
      * tensors' arrays are shared with whoever produced them: do not modify them.
      */
@@ -138,6 +154,7 @@ public final class MaskResult {
         private final List<Instance> instances = new ArrayList<>();
         private double presenceScore = Double.NaN;
         private final Map<String, Duration> timings = new LinkedHashMap<>();
+        private final Map<String, TransferBytes> transferBytes = new LinkedHashMap<>();
         private final Map<String, HostTensor> rawOutputs = new LinkedHashMap<>();
 
         private Builder(int imageWidth, int imageHeight) {
@@ -194,6 +211,20 @@ public final class MaskResult {
             if (stage.isBlank()) throw new IllegalArgumentException("timing stage name is blank");
             if (time.isNegative()) throw new IllegalArgumentException("timing of " + stage + " is negative: " + time);
             timings.put(stage, time);
+            return this;
+        }
+
+        /**
+         * Records the bytes a stage moved across the backend's boundary; a name recorded again replaces the
+         * earlier count but keeps its place.
+         *
+         * @throws IllegalArgumentException if the name is blank
+         */
+        public Builder transferBytes(String stage, TransferBytes bytes) {
+            Objects.requireNonNull(stage, "stage");
+            Objects.requireNonNull(bytes, "bytes");
+            if (stage.isBlank()) throw new IllegalArgumentException("transfer stage name is blank");
+            transferBytes.put(stage, bytes);
             return this;
         }
 

@@ -152,7 +152,10 @@ public final class Sam3Model implements AutoCloseable {
         return tokenizer != null;
     }
 
-    /** A new predictor on this model (cheap: predictors hold an image embedding, not weights). */
+    /**
+     * A new predictor on this model (cheap: predictors hold an image embedding and their own execution
+     * contexts, not weights; the compiled graphs and weights are shared, so predictors run in parallel).
+     */
     public Sam3Predictor newPredictor() {
         checkOpen();
         return new Sam3Predictor(this);
@@ -191,11 +194,12 @@ public final class Sam3Model implements AutoCloseable {
     }
 
     /**
-     * Tokenizes and encodes a phrase, from the cache when the same tokens were seen.
+     * Tokenizes and encodes a phrase in the caller's {@code session}, from the cache when the same tokens
+     * were seen.
      *
      * @throws IllegalArgumentException if the phrase does not fit the text encoder's context
      */
-    ConceptModel.TextFeatures textFeatures(String phrase) {
+    ConceptModel.TextFeatures textFeatures(org.sam3j.backend.RunSession session, String phrase) {
         checkOpen();
         if (tokenizer == null) {
             throw new IllegalStateException("text prompts need a tokenizer: none was found beside the checkpoint "
@@ -208,7 +212,7 @@ public final class Sam3Model implements AutoCloseable {
             ConceptModel.TextFeatures f = textCache.get(key);
             if (f != null) return f;
         }
-        ConceptModel.TextFeatures f = concept.encodeText(t.ids(), false);
+        ConceptModel.TextFeatures f = concept.encodeText(session, t.ids(), false);
         synchronized (this) {
             textEncodings++;
             textCache.put(key, f);

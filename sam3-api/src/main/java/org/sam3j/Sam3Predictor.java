@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.RunSession;
+import org.sam3j.backend.TransferBytes;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.RgbImage;
 import org.sam3j.model.ImageEmbedding;
@@ -26,18 +29,33 @@ import org.sam3j.postprocess.ConceptPostprocessor;
  * predictor has no method naming {@code Mat}). Encoding takes seconds to over a minute on a CPU:
  * {@link #setImage(RgbImage, CallOptions)} reports progress and can be cancelled.
  *
- * <p>Thread-safe: calls are serialised on the predictor (use one predictor per thread for parallelism;
- * they share the model's weights). Holds only heap memory (the embedding, about 100 MB); {@link #close()}
- * drops it.
+ * <p>Thread-safe: calls are serialised on the predictor. For parallelism use one predictor per thread:
+ * they share the model's compiled graphs and weights, and each runs in execution contexts of its own
+ * (activation memory per graph it has run, created on first use), so they run at the same time with the
+ * same results as one after another. The embedding stays in the backend (about 100 MB for the released
+ * model); prompts bind it without copying. {@link #close()} frees the embedding and the contexts.
+ *
+ * <p>Every result reports the bytes each stage moved across the backend's boundary
+ * ({@link MaskResult#transferBytes()}).
  */
 public final class Sam3Predictor implements AutoCloseable {
     /** The stage name {@link #setImage(RgbImage, CallOptions)} reports progress under. */
     public static final String STAGE_IMAGE_ENCODER = "image encoder";
+    /** Stage names of {@link MaskResult#timings()} and {@link MaskResult#transferBytes()}. */
+    static final String STAGE_TEXT = "text encoder";
+    static final String STAGE_DETECTOR = "detector";
+    static final String STAGE_MASK_DECODER = "mask decoder";
+    static final String STAGE_POST = "post-processing";
 
     private final Sam3Model model;
+    /** This predictor's execution contexts (one per graph it runs) and transfer counter. */
+    private final RunSession session = new RunSession();
+    /** Owns the embedding's resident levels. */
+    private ResidentScope embeddingScope;
     private ImageEmbedding embedding;
     private long imageEncodings;
     private Duration lastEncodeTime = Duration.ZERO;
+    private TransferBytes lastEncodeTransfer = TransferBytes.ZERO;
     private float defaultThreshold = ConceptPostprocessor.DEFAULT_THRESHOLD;
     private boolean closed;
 
@@ -80,13 +98,21 @@ public final class Sam3Predictor implements AutoCloseable {
         checkOpen();
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(options, "options");
-        embedding = null;
+        dropEmbedding();
         CallMonitor monitor = new CallMonitor("setImage", STAGE_IMAGE_ENCODER, options);
         monitor.check(0);
         long t0 = System.nanoTime();
-        ImageEmbedding e = model.imageEncoder().encode(image, monitor);
-        embedding = e;
+        TransferBytes x0 = session.transferred();
+        ResidentScope scope = session.newScope(model.backend());
+        try {
+            embedding = model.imageEncoder().encode(session, scope, image, monitor);
+        } catch (RuntimeException | Error e) {
+            scope.close();
+            throw e;
+        }
+        embeddingScope = scope;
         lastEncodeTime = Duration.ofNanos(System.nanoTime() - t0);
+        lastEncodeTransfer = session.transferred().since(x0);
         imageEncodings++;
     }
 
@@ -122,9 +148,17 @@ public final class Sam3Predictor implements AutoCloseable {
         return embedding != null;
     }
 
-    /** Drops the current embedding. */
+    /** Drops the current embedding (freeing it in the backend). */
     public synchronized void clearImage() {
+        dropEmbedding();
+    }
+
+    private void dropEmbedding() {
         embedding = null;
+        if (embeddingScope != null) {
+            embeddingScope.close();
+            embeddingScope = null;
+        }
     }
 
     /** How many times this predictor ran the image encoder. */
@@ -141,18 +175,35 @@ public final class Sam3Predictor implements AutoCloseable {
     }
 
     /**
-     * Segments the current image.
+     * Segments the current image: {@code predict(prompt, CallOptions.none())}.
      *
      * @return for a concept prompt every instance above the threshold, best first; for an interactive
      *         prompt the candidate masks, highest predicted IoU first
      * @throws IllegalStateException    if no image is set or the model is closed
      * @throws IllegalArgumentException if the prompt lies outside the image or cannot be used
      */
-    public synchronized MaskResult predict(Prompt prompt) {
+    public MaskResult predict(Prompt prompt) {
+        return predict(prompt, CallOptions.none());
+    }
+
+    /**
+     * Segments the current image; with {@link CallOptions#withRawOutputs()} the result also carries the raw
+     * model outputs (for a concept prompt: all queries' logits, boxes and masks). A cancelled token or an
+     * interrupted thread stops the call before it starts.
+     *
+     * @throws CancellationException    if cancelled before the prompt ran
+     * @throws IllegalStateException    if no image is set or the model is closed
+     * @throws IllegalArgumentException if the prompt lies outside the image or cannot be used
+     */
+    public synchronized MaskResult predict(Prompt prompt, CallOptions options) {
         checkOpen();
         Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
         if (embedding == null) throw new IllegalStateException("no image set: call setImage first");
-        return prompt.kind() == Prompt.Kind.CONCEPT ? predictConcept(prompt) : predictInteractive(prompt);
+        new CallMonitor("predict", prompt.kind() == Prompt.Kind.CONCEPT ? STAGE_DETECTOR : STAGE_MASK_DECODER, options)
+                .check(0);
+        return prompt.kind() == Prompt.Kind.CONCEPT ? predictConcept(prompt, options.rawOutputs())
+                : predictInteractive(prompt, options.rawOutputs());
     }
 
     private void checkInside(Box b, String what) {
@@ -164,7 +215,7 @@ public final class Sam3Predictor implements AutoCloseable {
         if (b.width() <= 0 || b.height() <= 0) throw new IllegalArgumentException(what + " " + b + " is empty");
     }
 
-    private MaskResult predictConcept(Prompt prompt) {
+    private MaskResult predictConcept(Prompt prompt, boolean rawOutputs) {
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
         int n = prompt.exemplars().size();
@@ -181,32 +232,49 @@ public final class Sam3Predictor implements AutoCloseable {
             labels[i] = e.positive();
         }
         long t0 = System.nanoTime();
+        TransferBytes x0 = session.transferred();
         // box-only prompts use the text "visual", as the reference does
-        ConceptModel.TextFeatures text = model.textFeatures(prompt.text() != null ? prompt.text() : "visual");
+        ConceptModel.TextFeatures text = model.textFeatures(session, prompt.text() != null ? prompt.text() : "visual");
         long t1 = System.nanoTime();
-        ConceptModel.Detection det = model.concept().detect(embedding, text, boxes, labels, false);
-        long t2 = System.nanoTime();
-        float threshold = prompt.threshold().isPresent() ? (float) prompt.threshold().getAsDouble() : defaultThreshold;
-        int size = det.maskSize();
-        int hw = size * size;
-        MaskResult r = ConceptPostprocessor.withThreshold(threshold).process(det.predLogits(), det.predBoxes(),
-                det.presenceLogit(), q -> java.util.Arrays.copyOfRange(det.masks(), q * hw, (q + 1) * hw), size, size,
-                w, h);
-        long t3 = System.nanoTime();
-        int q = DetrDecoder.NUM_QUERIES;
-        return r.toBuilder()
-                .timing("image encoder", lastEncodeTime)
-                .timing("text encoder", Duration.ofNanos(t1 - t0))
-                .timing("detector", Duration.ofNanos(t2 - t1))
-                .timing("post-processing", Duration.ofNanos(t3 - t2))
-                .rawOutput("pred_logits", new HostTensor(new int[] {1, q, 1}, det.predLogits()))
-                .rawOutput("pred_boxes", new HostTensor(new int[] {1, q, 4}, det.predBoxes()))
-                .rawOutput("presence_logit", new HostTensor(new int[] {1, 1}, new float[] {det.presenceLogit()}))
-                .rawOutput("pred_masks", new HostTensor(new int[] {1, q, size, size}, det.masks()))
-                .build();
+        TransferBytes x1 = session.transferred();
+        // pred_masks stays in the backend, in a scope of this call: only the kept queries' masks come back
+        try (ResidentScope masks = session.newScope(model.backend())) {
+            ConceptModel.Detection det = model.concept().detect(session, masks, embedding, text, boxes, labels, false);
+            long t2 = System.nanoTime();
+            TransferBytes x2 = session.transferred();
+            float threshold = prompt.threshold().isPresent() ? (float) prompt.threshold().getAsDouble() : defaultThreshold;
+            ConceptPostprocessor pp = ConceptPostprocessor.withThreshold(threshold);
+            int size = det.maskSize();
+            int hw = size * size;
+            int[] kept = pp.keptQueries(ConceptPostprocessor.scores(det.predLogits(), det.presenceLogit()));
+            float[] keptMasks = det.maskRows(kept).data();
+            int[] row = new int[det.predLogits().length];
+            for (int i = 0; i < kept.length; i++) row[kept[i]] = i;
+            MaskResult r = pp.process(det.predLogits(), det.predBoxes(), det.presenceLogit(),
+                    q -> java.util.Arrays.copyOfRange(keptMasks, row[q] * hw, (row[q] + 1) * hw), size, size, w, h);
+            int q = DetrDecoder.NUM_QUERIES;
+            MaskResult.Builder b = r.toBuilder();
+            if (rawOutputs) {
+                b.rawOutput("pred_logits", new HostTensor(new int[] {1, q, 1}, det.predLogits()))
+                        .rawOutput("pred_boxes", new HostTensor(new int[] {1, q, 4}, det.predBoxes()))
+                        .rawOutput("presence_logit", new HostTensor(new int[] {1, 1}, new float[] {det.presenceLogit()}))
+                        .rawOutput("pred_masks", new HostTensor(new int[] {1, q, size, size}, det.allMasks()));
+            }
+            long t3 = System.nanoTime();
+            TransferBytes x3 = session.transferred();
+            return b.timing(STAGE_IMAGE_ENCODER, lastEncodeTime)
+                    .timing(STAGE_TEXT, Duration.ofNanos(t1 - t0))
+                    .timing(STAGE_DETECTOR, Duration.ofNanos(t2 - t1))
+                    .timing(STAGE_POST, Duration.ofNanos(t3 - t2))
+                    .transferBytes(STAGE_IMAGE_ENCODER, lastEncodeTransfer)
+                    .transferBytes(STAGE_TEXT, x1.since(x0))
+                    .transferBytes(STAGE_DETECTOR, x2.since(x1))
+                    .transferBytes(STAGE_POST, x3.since(x2))
+                    .build();
+        }
     }
 
-    private MaskResult predictInteractive(Prompt prompt) {
+    private MaskResult predictInteractive(Prompt prompt, boolean rawOutputs) {
         if (!embedding.hasTrackerFeatures()) {
             throw new IllegalStateException("point, box and mask prompts need the tracker features: build the model"
                     + " with interactive(true) (the default)");
@@ -231,8 +299,10 @@ public final class Sam3Predictor implements AutoCloseable {
         InteractivePrompt ip = ib.build();
         ip.checkInside(w, h);
         long t0 = System.nanoTime();
-        InteractiveOutput out = model.interactiveDecoder().predict(embedding, ip, prompt.multimask());
+        TransferBytes x0 = session.transferred();
+        InteractiveOutput out = model.interactiveDecoder().predict(session, embedding, ip, prompt.multimask(), false);
         long t1 = System.nanoTime();
+        TransferBytes x1 = session.transferred();
         MaskResult.Builder r = MaskResult.builder(w, h);
         int side = out.lowResSize();
         for (int i = 0; i < out.count(); i++) {
@@ -240,13 +310,18 @@ public final class Sam3Predictor implements AutoCloseable {
             Box bounds = mask.boundingBox().orElse(new Box(0, 0, 0, 0));
             r.addInstance(Instance.of(i, out.iou(i), bounds, mask, LowResMask.of(out.lowResLogits(i), side, side)));
         }
+        if (rawOutputs) {
+            r.rawOutput("low_res_logits", out.lowResLogits())
+                    .rawOutput("iou", new HostTensor(new int[] {out.count()}, out.iou()))
+                    .rawOutput("object_score_logit", new HostTensor(new int[] {1, 1}, new float[] {out.objectScoreLogit()}));
+        }
         long t2 = System.nanoTime();
-        return r.timing("image encoder", lastEncodeTime)
-                .timing("mask decoder", Duration.ofNanos(t1 - t0))
-                .timing("post-processing", Duration.ofNanos(t2 - t1))
-                .rawOutput("low_res_logits", out.lowResLogits())
-                .rawOutput("iou", new HostTensor(new int[] {out.count()}, out.iou()))
-                .rawOutput("object_score_logit", new HostTensor(new int[] {1, 1}, new float[] {out.objectScoreLogit()}))
+        return r.timing(STAGE_IMAGE_ENCODER, lastEncodeTime)
+                .timing(STAGE_MASK_DECODER, Duration.ofNanos(t1 - t0))
+                .timing(STAGE_POST, Duration.ofNanos(t2 - t1))
+                .transferBytes(STAGE_IMAGE_ENCODER, lastEncodeTransfer)
+                .transferBytes(STAGE_MASK_DECODER, x1.since(x0))
+                .transferBytes(STAGE_POST, TransferBytes.ZERO)
                 .build();
     }
 
@@ -257,6 +332,7 @@ public final class Sam3Predictor implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        embedding = null;
+        dropEmbedding();
+        session.close();
     }
 }

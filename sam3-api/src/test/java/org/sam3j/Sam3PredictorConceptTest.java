@@ -78,7 +78,11 @@ class Sam3PredictorConceptTest {
         assertEquals(1200, best.mask().height());
         assertTrue(r.presenceScore().isPresent());
         assertTrue(r.timings().containsKey("detector"));
-        assertEquals(4, r.rawOutputs().get("pred_masks").shape().length);
+        assertTrue(r.rawOutputs().isEmpty(), "raw outputs only on request");
+        MaskResult raw = predictor.predict(Prompt.builder().text("truck").threshold(0.25f).build(),
+                CallOptions.none().withRawOutputs());
+        assertEquals(4, raw.rawOutputs().get("pred_masks").shape().length);
+        assertArrayEquals(scores(r), scores(raw));
         // boxes of the best instance equal the reference's box of that query
         float[] refBoxes = truck.whole("text0.final_boxes_xyxy").orElseThrow().toFloats();
         float[] keptScores = truck.whole("text0.final_scores").orElseThrow().toFloats();
@@ -145,7 +149,7 @@ class Sam3PredictorConceptTest {
     void textWithoutTokenizerFailsClearly() throws Exception {
         try (Sam3Model m = Sam3Model.builder().syntheticWeights().config(model.config()).build()) {
             assertTrue(!m.hasTokenizer());
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.textFeatures("truck"));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.textFeatures(new org.sam3j.backend.RunSession(), "truck"));
             assertTrue(e.getMessage().contains("tokenizer"), e.getMessage());
         }
     }

@@ -8,7 +8,10 @@ import org.sam3j.weights.WeightStore;
  * planning its memory) and then runs it many times. Implementations: the pure-Java CPU backend here,
  * the OpenBLAS CPU backend in {@code sam3-openblas}, the CUDA backend in {@code sam3-cuda}, TensorRT in {@code sam3-tensorrt}.
  *
- * <p>Backends are thread-safe for compiling; a compiled graph runs one call at a time.
+ * <p>Backends are thread-safe: graphs compile concurrently, and a {@link CompiledGraph} is immutable and
+ * shared, each caller running it in an {@link ExecutionContext} of its own (contexts run in parallel; one
+ * context runs one call at a time). Values can stay in the backend between runs as
+ * {@link ResidentTensor}s owned by a {@link ResidentScope}.
  */
 public interface Backend extends AutoCloseable {
     /** Short name ({@code cpu}, {@code cuda}, ...). */
@@ -27,6 +30,16 @@ public interface Backend extends AutoCloseable {
      * @throws org.sam3j.weights.WeightLoadingException if weights are missing or of the wrong shape
      */
     CompiledGraph compile(Graph graph, WeightStore weights);
+
+    /**
+     * Copies a host tensor into this backend's memory as a tensor of {@code scope} (use
+     * {@link ResidentScope#upload}, which counts the bytes). The default keeps a copy on the JVM heap
+     * ({@link HeapResidentTensor}), the resident form of host-memory backends.
+     */
+    default ResidentTensor upload(ResidentScope scope, HostTensor t) {
+        if (scope.backend() != this) throw new IllegalArgumentException("scope belongs to backend " + scope.backend().name());
+        return HeapResidentTensor.adopt(scope, t.shape(), t.data().clone());
+    }
 
     /** Releases worker threads and cached weights. */
     @Override

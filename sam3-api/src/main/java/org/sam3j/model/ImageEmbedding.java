@@ -2,11 +2,13 @@ package org.sam3j.model;
 
 import java.util.List;
 import java.util.Objects;
-import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentTensor;
 
 /**
- * What the image encoder computes once per image and every prompt reuses, in host memory,
- * channels-last ({@code [1, H, W, C]}).
+ * What the image encoder computes once per image and every prompt reuses, channels-last
+ * ({@code [1, H, W, C]}), resident in the backend that computed it: prompts bind the levels as graph
+ * inputs without copying them. The levels belong to the {@link org.sam3j.backend.ResidentScope} they were
+ * created in (a predictor's, freed when its image changes); the embedding must not be used after that.
  *
  * @param fpn           detector neck levels 288², 144², 72² ({@code d_model} channels)
  * @param sam2Fpn       tracker levels for interactive prompts: 288² after {@code conv_s0} (32 channels),
@@ -14,7 +16,7 @@ import org.sam3j.backend.HostTensor;
  * @param originalWidth width of the image before resizing, in pixels
  * @param originalHeight height of the image before resizing, in pixels
  */
-public record ImageEmbedding(List<HostTensor> fpn, List<HostTensor> sam2Fpn, int originalWidth, int originalHeight) {
+public record ImageEmbedding(List<ResidentTensor> fpn, List<ResidentTensor> sam2Fpn, int originalWidth, int originalHeight) {
     /** Checks the levels. */
     public ImageEmbedding {
         Objects.requireNonNull(fpn, "fpn");
@@ -34,11 +36,11 @@ public record ImageEmbedding(List<HostTensor> fpn, List<HostTensor> sam2Fpn, int
         return sam2Fpn != null;
     }
 
-    /** Bytes held by the feature maps. */
+    /** Bytes held by the feature maps (in the backend). */
     public long bytes() {
         long n = 0;
-        for (HostTensor t : fpn) n += 4L * t.numel();
-        if (sam2Fpn != null) for (HostTensor t : sam2Fpn) n += 4L * t.numel();
+        for (ResidentTensor t : fpn) n += t.bytes();
+        if (sam2Fpn != null) for (ResidentTensor t : sam2Fpn) n += t.bytes();
         return n;
     }
 }

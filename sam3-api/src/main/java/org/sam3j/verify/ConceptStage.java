@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.RunSession;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.io.StoredTensor;
 import org.sam3j.model.ImageEmbedding;
@@ -41,7 +42,8 @@ final class ConceptStage implements StageVerifier {
     }
 
     @Override
-    public void verify(FixtureCase c, Sam3Config config, Backend backend, WeightStore weights, ImageEmbedding embedding,
+    public void verify(FixtureCase c, Sam3Config config, Backend backend, WeightStore weights, RunSession session,
+                       ImageEmbedding embedding,
                        double tol, List<String> wanted, Map<String, ProbeResult> done, List<String> timings)
             throws IOException {
         double scoreTol = config.isReleasedArchitecture() ? 1e-3 : 1e-4;
@@ -68,7 +70,7 @@ final class ConceptStage implements StageVerifier {
                     ids = tokenIds(c, key);
                     timings.add(c.name() + ": " + key + " uses the fixture's token ids (no tokenizer file beside the fixtures)");
                 }
-                ConceptModel.TextFeatures text = model.encodeText(ids, true);
+                ConceptModel.TextFeatures text = model.encodeText(session, ids, true);
                 long t1 = System.nanoTime();
                 List<Float> boxList = new ArrayList<>();
                 List<Boolean> labelList = new ArrayList<>();
@@ -81,7 +83,7 @@ final class ConceptStage implements StageVerifier {
                 for (int i = 0; i < b.length; i++) b[i] = boxList.get(i);
                 boolean[] l = new boolean[labelList.size()];
                 for (int i = 0; i < l.length; i++) l[i] = labelList.get(i);
-                ConceptModel.Detection det = model.detect(embedding, text, b, l, true);
+                ConceptModel.Detection det = model.detect(session, null, embedding, text, b, l, true);
                 long t2 = System.nanoTime();
                 timings.add(String.format("%s: %s text encoder %.2f s, detector %.2f s", c.name(), key, (t1 - t0) / 1e9,
                         (t2 - t1) / 1e9));

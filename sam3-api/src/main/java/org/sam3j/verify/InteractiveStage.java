@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.RunSession;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.io.StoredTensor;
 import org.sam3j.model.ImageEmbedding;
@@ -50,7 +51,8 @@ final class InteractiveStage implements StageVerifier {
     }
 
     @Override
-    public void verify(FixtureCase c, Sam3Config config, Backend backend, WeightStore weights, ImageEmbedding embedding,
+    public void verify(FixtureCase c, Sam3Config config, Backend backend, WeightStore weights, RunSession session,
+                       ImageEmbedding embedding,
                        double tol, List<String> wanted, Map<String, ProbeResult> done, List<String> timings)
             throws IOException {
         if (embedding == null || !embedding.hasTrackerFeatures()) return;
@@ -67,7 +69,7 @@ final class InteractiveStage implements StageVerifier {
                 InteractivePrompt prompt = prompt(p);
                 boolean multimask = p.path("multimask").asBoolean(true);
                 long t0 = System.nanoTime();
-                InteractiveOutput out = decoder.predict(embedding, prompt, multimask);
+                InteractiveOutput out = decoder.predict(session, embedding, prompt, multimask, true);
                 int[] tokens = new int[out.count()];
                 for (int i = 0; i < tokens.length; i++) tokens[i] = out.maskToken(i);
                 timings.add(String.format("%s: %s (%s, %s, mask tokens %s) on %s %.3f s", c.name(), name, prompt,

@@ -8,7 +8,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
+import org.sam3j.backend.RunRequest;
+import org.sam3j.backend.RunResult;
+import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImageLoader;
@@ -81,7 +87,8 @@ public final class Verifier {
             listener.accept(r);
         };
         for (String caseName : set.caseNames()) {
-            try (FixtureCase c = set.openCase(caseName)) {
+            // the scope holding the case's embedding in the backend
+            try (FixtureCase c = set.openCase(caseName); ResidentScope scope = new ResidentScope(backend)) {
                 List<String> wanted = new ArrayList<>();
                 for (String key : c.keys()) {
                     if (prefixes.isEmpty() || prefixes.stream().anyMatch(p -> bare(key).startsWith(p))) wanted.add(key);
@@ -98,10 +105,13 @@ public final class Verifier {
                     }
                 }
                 boolean tracker = stageKeys.keySet().stream().anyMatch(StageVerifier::needsTrackerFeatures);
-                ImageEmbedding embedding = verifyImage(c, config, weights, tol, wanted, !stageKeys.isEmpty(), tracker,
-                        done, timings);
+                ImageEmbedding embedding = verifyImage(c, config, weights, scope, tol, wanted,
+                        !stageKeys.isEmpty(), tracker, done, timings);
                 for (Map.Entry<StageVerifier, List<String>> e : stageKeys.entrySet()) {
-                    e.getKey().verify(c, config, backend, weights, embedding, tol, e.getValue(), done, timings);
+                    // each stage's execution contexts are freed when it is done
+                    try (RunSession session = new RunSession()) {
+                        e.getKey().verify(c, config, backend, weights, session, embedding, tol, e.getValue(), done, timings);
+                    }
                 }
                 for (String key : wanted) {
                     ProbeResult r = done.get(key);
@@ -117,9 +127,10 @@ public final class Verifier {
 
     /**
      * Runs the image encoder for the wanted encoder keys and, when {@code embed} is set, returns the
-     * embedding that prompt stages use (else null).
+     * embedding that prompt stages use (else null), its levels resident in {@code scope}.
      */
-    private ImageEmbedding verifyImage(FixtureCase c, Sam3Config config, WeightStore weights, double tol,
+    private ImageEmbedding verifyImage(FixtureCase c, Sam3Config config, WeightStore weights, ResidentScope scope,
+                                       double tol,
                                        List<String> wanted, boolean embed, boolean tracker,
                                        Map<String, ProbeResult> done, List<String> timings) throws IOException {
         boolean wantInput = wanted.contains("input.normalized");
@@ -157,24 +168,27 @@ public final class Verifier {
             }
         }
         long t1 = System.nanoTime();
-        try (CompiledGraph cg = backend.compile(g, weights)) {
-            Map<String, HostTensor> outs = cg.run(Map.of("image", input));
+        try (CompiledGraph cg = backend.compile(g, weights); ExecutionContext ctx = cg.newContext()) {
+            RunRequest request = RunRequest.create().withHost("image", input);
+            if (embed) {
+                for (String name : g.outputs().keySet()) if (name.startsWith(EMB)) request = request.keepResident(scope, name);
+            }
+            RunResult run = ctx.run(request);
             StringBuilder ops = new StringBuilder();
-            cg.lastRunNanosByOp().forEach((op, ns) -> ops.append(String.format(" %s %.1fs", op, ns / 1e9)));
+            ctx.lastRunNanosByOp().forEach((op, ns) -> ops.append(String.format(" %s %.1fs", op, ns / 1e9)));
             timings.add(String.format("%s: image encoder on %s %.2f s (%s;%s)", c.name(), backend.name(),
                     (System.nanoTime() - t1) / 1e9, cg.plan(), ops));
-            for (Map.Entry<String, HostTensor> e : outs.entrySet()) {
+            for (Map.Entry<String, HostTensor> e : run.host().entrySet()) {
                 String key = e.getKey();
-                if (key.startsWith(EMB)) continue;
                 done.put(key, ProbeComparison.compare(key, e.getValue().shape(), e.getValue().data(), c.stats().get(key),
                         c.probe(key), tol));
             }
             if (!embed) return null;
-            List<HostTensor> fpn = new ArrayList<>();
-            List<HostTensor> sam2Fpn = sam2 ? new ArrayList<>() : null;
+            List<ResidentTensor> fpn = new ArrayList<>();
+            List<ResidentTensor> sam2Fpn = sam2 ? new ArrayList<>() : null;
             for (int i = 0; i < 3; i++) {
-                fpn.add(outs.get(EMB + "fpn." + i));
-                if (sam2) sam2Fpn.add(outs.get(EMB + "sam2_fpn." + i));
+                fpn.add(run.resident(EMB + "fpn." + i));
+                if (sam2) sam2Fpn.add(run.resident(EMB + "sam2_fpn." + i));
             }
             return new ImageEmbedding(fpn, sam2Fpn, c.width(), c.height());
         }

@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.sam3j.CallOptions;
 import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
 import org.sam3j.io.AtomicFiles;
 import org.sam3j.text.TokenizerFormatException;
+import org.sam3j.server.ResultJson;
 import org.sam3j.weights.WeightLoadingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -223,7 +225,8 @@ final class SegmentCommand implements Callable<Integer> {
     private MaskResult segment(Sam3Model m, Sam3Predictor predictor, ModelOptions.Plan plan, PromptArgs prompt, Prompt p, Job job,
                                long loadNanos) throws IOException {
         predictor.setImage(job.image().image());
-        MaskResult r = predictor.predict(p);
+        // the dump holds the raw outputs, which the predictor only downloads on request
+        MaskResult r = predictor.predict(p, job.dumpFile() != null ? CallOptions.none().withRawOutputs() : CallOptions.none());
         long w0 = System.nanoTime();
         String dumpName = job.dumpFile() == null ? null : job.dumpFile().getFileName().toString();
         SegmentOutput.prepare(job.outDir(), dumpName);
@@ -257,6 +260,7 @@ final class SegmentCommand implements Callable<Integer> {
         }
         t.put("write_outputs", ms(writeNanos));
         json.put("timings_ms", t);
+        json.put("transfer_bytes", ResultJson.transferBytes(r));
         if (job.dumpFile() != null) json.put("dump", job.dumpFile().toAbsolutePath().normalize().toString());
         SegmentOutput.writeResult(job.outDir(), json);
         return r;

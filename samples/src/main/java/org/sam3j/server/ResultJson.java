@@ -37,6 +37,27 @@ public final class ResultJson {
         return out;
     }
 
+    /**
+     * The bytes each stage moved across the backend's boundary ({@link MaskResult#transferBytes()}), keyed as
+     * {@code timings_ms} is ({@code image_encoder}, {@code text_encoder}, {@code detector}, {@code mask_decoder},
+     * {@code post_processing}), each {@code {"uploaded": n, "downloaded": n}}.
+     */
+    public static Map<String, Object> transferBytes(MaskResult result) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        result.transferBytes().forEach((stage, b) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("uploaded", b.uploaded());
+            m.put("downloaded", b.downloaded());
+            out.put(stageKey(stage), m);
+        });
+        return out;
+    }
+
+    /** A stage name as a JSON key: lower case, runs of other characters as one underscore. */
+    public static String stageKey(String stage) {
+        return stage.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+    }
+
     /** A box as {@code [x0, y0, x1, y1]}. */
     public static List<Float> box(Box b) {
         return List.of(b.x0(), b.y0(), b.x1(), b.y1());

@@ -294,6 +294,7 @@ public final class Sam3Server implements AutoCloseable {
         r.timings().forEach((k, v) -> t.put(k.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"),
                 Math.round(v.toNanos() / 1e5) / 10.0));
         m.put("timings_ms", t);
+        m.put("transfer_bytes", ResultJson.transferBytes(r));
         sendJson(ctx, 200, m);
     }
 

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.Box;
+import org.sam3j.CallOptions;
 import org.sam3j.Instance;
 import org.sam3j.Mask;
 import org.sam3j.MaskResult;
@@ -60,14 +61,21 @@ class SegmentCommandTest {
         try (Sam3Model model = Sam3Model.builder().syntheticWeights().config(Sam3Config.tiny()).tokenizer(Path.of(tokenizer))
                 .build(); Sam3Predictor predictor = model.newPredictor()) {
             predictor.setImage(truck);
-            reference = predictor.predict(Prompt.builder().text("truck").threshold(0.25f).build());
+            reference = predictor.predict(Prompt.builder().text("truck").threshold(0.25f).build(),
+                    CallOptions.none().withRawOutputs());
             try {
                 interactiveReference = predictor.predict(Prompt.builder().point(500, 375, true).point(1125, 625, false)
-                        .box(new Box(75, 275, 1725, 850)).build());
+                        .box(new Box(75, 275, 1725, 850)).build(), CallOptions.none().withRawOutputs());
             } catch (UnsupportedOperationException e) {
                 interactiveReference = null; // lands in a parallel change; the interactive test waits for it
             }
         }
+    }
+
+    private static Map<String, Long> longs(Map<String, Number> m) {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v.longValue()));
+        return out;
     }
 
     @AfterAll
@@ -160,6 +168,15 @@ class SegmentCommandTest {
                 "post_processing", "write_outputs")) {
             assertTrue(timings.get(k) instanceof Number, k + " in " + timings);
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Number>> transfers = (Map<String, Map<String, Number>>) result.get("transfer_bytes");
+        assertEquals(List.of("image_encoder", "text_encoder", "detector", "post_processing"), List.copyOf(transfers.keySet()));
+        int side = Sam3Config.tiny().imageSize();
+        assertEquals(Map.of("uploaded", 3L * side * side * 4, "downloaded", 0L), longs(transfers.get("image_encoder")),
+                "setImage uploads the image and downloads nothing");
+        assertTrue(transfers.get("detector").get("uploaded").longValue() < 1 << 20, transfers.toString());
+        // with --dump the raw outputs come back: every query's 288x288 mask
+        assertTrue(transfers.get("post_processing").get("downloaded").longValue() >= 200L * 288 * 288 * 4, transfers.toString());
 
         List<Map<String, Object>> inst = instances(result);
         assertEquals(reference.size(), inst.size());

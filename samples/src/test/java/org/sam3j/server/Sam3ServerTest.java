@@ -137,8 +137,15 @@ class Sam3ServerTest {
         ApiClient.Answer a = api.segment(idA, TEXT);
         assertEquals(200, a.status(), a.body());
         Map<String, Object> r = a.json();
-        assertEquals(List.of("image", "prompt", "threshold", "presence_score", "instances", "timings_ms"),
-                List.copyOf(r.keySet()));
+        assertEquals(List.of("image", "prompt", "threshold", "presence_score", "instances", "timings_ms",
+                "transfer_bytes"), List.copyOf(r.keySet()));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Number>> x = (Map<String, Map<String, Number>>) r.get("transfer_bytes");
+        long perMask = 288L * 288 * 4;
+        long masks = x.get("post_processing").get("downloaded").longValue();
+        // only the kept queries' masks leave the backend (47 here), not all 200
+        assertEquals(0, masks % perMask, x.toString());
+        assertTrue(masks / perMask >= instances(r).size() && masks / perMask < 200, x.toString());
         assertEquals(Map.of("id", idA, "width", 1800, "height", 1200), r.get("image"));
         assertEquals(Map.of("kind", "concept", "text", "truck", "exemplars", List.of()), r.get("prompt"));
         assertEquals(0.25, ((Number) r.get("threshold")).doubleValue());

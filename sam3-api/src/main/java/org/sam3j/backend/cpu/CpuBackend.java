@@ -153,13 +153,12 @@ public final class CpuBackend implements Backend {
     @SuppressWarnings("unchecked")
     <T> T derived(WeightStore store, String name, String form, Function<float[], T> make) {
         Map<String, Object> c = cache(store);
-        Object v = c.get(name + "#" + form);
-        if (v == null) {
+        // atomic: contexts running in parallel pack each weight once (a racing second copy of a native form
+        // would never be freed); the function only reads the map
+        return (T) c.computeIfAbsent(name + "#" + form, k -> {
             Object plain = c.get(name);
-            v = make.apply(plain != null ? (float[]) plain : store.floats(name));
-            c.put(name + "#" + form, v);
-        }
-        return (T) v;
+            return make.apply(plain != null ? (float[]) plain : store.floats(name));
+        });
     }
 
     @Override

@@ -14,6 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread takes part in the work, so {@code threads = 1} runs everything on the caller. A loop always
  * completes every chunk: interrupting the caller does not abandon running chunks, it only leaves the
  * thread's interrupt status set when the loop returns.
+ *
+ * <p>Several threads may run loops at once (execution contexts of one backend running in parallel): their
+ * chunks queue on the same workers, each caller runs its first chunk itself and waits only for its own, so
+ * every loop completes and no caller can starve another (chunk bodies never start nested loops). How a
+ * loop is split depends only on {@code n}, the grain and {@link #threads()}, so results do not depend on
+ * what else runs; the cores are shared.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a parallel loop over the half-open range {@code [from, to)}. */
@@ -60,7 +66,8 @@ public final class Parallel implements AutoCloseable {
 
     /**
      * Splits {@code [0, n)} into contiguous chunks of at least {@code grain} items (one per worker at
-     * most) and runs them in parallel; the worker index is unique among concurrently running chunks.
+     * most) and runs them in parallel; the worker index is unique among the chunks of this loop (loops of
+     * other callers running at the same time reuse the same indices: per-worker scratch belongs to the caller).
      */
     public void forRange(int n, int grain, WorkerRangeBody body) {
         if (n <= 0) return;

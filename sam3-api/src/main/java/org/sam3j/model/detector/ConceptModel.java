@@ -1,7 +1,6 @@
 package org.sam3j.model.detector;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
+import org.sam3j.backend.RunRequest;
+import org.sam3j.backend.RunResult;
+import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.ImageEmbedding;
@@ -20,8 +24,9 @@ import org.sam3j.weights.WeightStore;
  * Runs concept prompts on a backend: the text encoder (one compiled graph) and the
  * {@link ConceptDetector} (one compiled graph for every prompt of up to {@link ConceptDetector#MAX_BOXES}
  * exemplar boxes — unused box slots are masked padding —, compiled on first use and kept; a second one
- * only when intermediate hooks are asked for). Thread-safe: calls that share a compiled graph are serialised on it. Closing releases the
- * compiled graphs (not the backend or the weights, which the caller owns).
+ * only when intermediate hooks are asked for). The compiled graphs are shared; every call runs in the
+ * caller's {@link RunSession} (its own execution contexts), so callers run in parallel. Thread-safe.
+ * Closing releases the compiled graphs (not the backend or the weights, which the caller owns).
  */
 public final class ConceptModel implements AutoCloseable {
     /** Value added to the attention logits of padded prompt tokens. */
@@ -37,17 +42,44 @@ public final class ConceptModel implements AutoCloseable {
     public record TextFeatures(float[] features, boolean[] padding, Map<String, HostTensor> hooks) {}
 
     /**
-     * The raw outputs of one concept prompt (batch 1).
+     * The raw outputs of one concept prompt (batch 1). The per-query masks are either downloaded
+     * ({@code masks}) or resident in the backend ({@code residentMasks}, {@code [Q, H·W]}), exactly one of them
+     * non-null; {@link #maskRows} reads the masks of chosen queries from either.
      *
      * @param predLogits    per-query logits of the last decoder layer {@code [Q]}
      * @param predBoxes     per-query boxes (cx, cy, w, h) normalised {@code [Q·4]}
      * @param presenceLogit the presence logit of the last layer
-     * @param masks         per-query mask logits {@code [Q·H·W]} ({@code maskSize²} each)
+     * @param masks         per-query mask logits {@code [Q·H·W]} ({@code maskSize²} each), or null when resident
+     * @param residentMasks the same, kept in the backend, or null when downloaded
      * @param maskSize      side of the low-resolution masks (288)
      * @param hooks         intermediate tensors when requested (else empty)
      */
-    public record Detection(float[] predLogits, float[] predBoxes, float presenceLogit, float[] masks, int maskSize,
-                            Map<String, HostTensor> hooks) {}
+    public record Detection(float[] predLogits, float[] predBoxes, float presenceLogit, float[] masks,
+                            ResidentTensor residentMasks, int maskSize, Map<String, HostTensor> hooks) {
+        /** Checks that the masks are in exactly one place. */
+        public Detection {
+            if ((masks == null) == (residentMasks == null)) {
+                throw new IllegalArgumentException("masks must be either downloaded or resident");
+            }
+        }
+
+        /**
+         * The low-resolution mask logits of {@code queries}, in that order, {@code [n, maskSize²]}: gathered
+         * in the backend and downloaded alone when the masks are resident (only those rows cross).
+         */
+        public HostTensor maskRows(int[] queries) {
+            if (residentMasks != null) return residentMasks.downloadRows(queries);
+            int per = maskSize * maskSize;
+            float[] out = new float[queries.length * per];
+            for (int i = 0; i < queries.length; i++) System.arraycopy(masks, queries[i] * per, out, i * per, per);
+            return new HostTensor(new int[] {queries.length, per}, out);
+        }
+
+        /** Every query's mask logits {@code [Q·H·W]} (downloading them all when resident). */
+        public float[] allMasks() {
+            return masks != null ? masks : residentMasks.download().data();
+        }
+    }
 
     private record Key(int boxSlots, boolean hooks) {}
 
@@ -79,12 +111,12 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     /**
-     * Encodes 32 token ids (start, BPE ids, end, zero padding).
+     * Encodes 32 token ids (start, BPE ids, end, zero padding) in {@code session}'s context.
      *
      * @param hooks also return intermediate states ({@code text.token_embeddings}, {@code text.projected},
      *              {@code text.tokens})
      */
-    public TextFeatures encodeText(int[] tokenIds, boolean hooks) {
+    public TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks) {
         if (tokenIds.length != TextEncoder.CONTEXT_LENGTH) {
             throw new IllegalArgumentException("expected " + TextEncoder.CONTEXT_LENGTH + " token ids, got " + tokenIds.length);
         }
@@ -97,11 +129,7 @@ public final class ConceptModel implements AutoCloseable {
             ids[i] = tokenIds[i];
             padding[i] = tokenIds[i] == 0;
         }
-        CompiledGraph cg = textGraph(hooks);
-        Map<String, HostTensor> out;
-        synchronized (cg) {
-            out = cg.run(Map.of("token_ids", ids));
-        }
+        Map<String, HostTensor> out = session.context(textGraph(hooks)).run(Map.of("token_ids", ids));
         Map<String, HostTensor> h = new LinkedHashMap<>(out);
         float[] features = h.remove("language_features").data();
         return new TextFeatures(features, padding, hooks ? h : Map.of());
@@ -141,17 +169,23 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     /**
-     * Runs the detector for one prompt on an embedding.
+     * Runs the detector for one prompt on an embedding, in {@code session}'s context. The image levels are
+     * bound where they reside (no copy); the text features, attention bias, pooling weights and boxes are
+     * uploaded; logits, boxes and the presence logit are downloaded.
      *
-     * @param text   the encoded text (use the text "visual" for box-only prompts, as the reference does)
-     * @param boxes  exemplar boxes, normalised (cx, cy, w, h), 4 values each; empty for none
-     * @param labels one per box, true = positive
-     * @param hooks  also return intermediate states (the prompt and geometry tokens without the unused
-     *               box slots, as the reference has them)
+     * @param session    the caller's run state
+     * @param maskScope  where to keep {@code pred_masks} resident (a scope of this model's backend), or null to
+     *                   download them (all {@code Q} queries)
+     * @param text       the encoded text (use the text "visual" for box-only prompts, as the reference does)
+     * @param boxes      exemplar boxes, normalised (cx, cy, w, h), 4 values each; empty for none
+     * @param labels     one per box, true = positive
+     * @param hooks      also return intermediate states (downloaded; the prompt and geometry tokens without
+     *                   the unused box slots, as the reference has them)
      * @throws IllegalArgumentException if boxes and labels disagree or there are more than
      *                                  {@link ConceptDetector#MAX_BOXES} boxes
      */
-    public Detection detect(ImageEmbedding embedding, TextFeatures text, float[] boxes, boolean[] labels, boolean hooks) {
+    public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
+                            float[] boxes, boolean[] labels, boolean hooks) {
         int n = labels.length;
         if (boxes.length != 4 * n) {
             throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
@@ -161,30 +195,30 @@ public final class ConceptModel implements AutoCloseable {
             throw new IllegalArgumentException("too many exemplar boxes: " + n + ", a prompt has at most " + slots);
         }
         Packed packed = pack(text.padding(), boxes, labels, slots);
-        Map<String, float[]> in = new HashMap<>();
-        in.put(ConceptDetector.LANGUAGE, text.features());
-        in.put(ConceptDetector.PROMPT_BIAS, packed.bias());
-        in.put(ConceptDetector.POOL_WEIGHTS, packed.pool());
-        for (int i = 0; i < 3; i++) in.put(ConceptDetector.FPN + i, embedding.fpn().get(i).data());
-        in.put(ConceptDetector.BOXES, packed.boxes());
-        in.put(ConceptDetector.LABELS, packed.labels());
-        CompiledGraph cg = detectorGraph(slots, hooks);
-        Map<String, HostTensor> out;
-        synchronized (cg) {
-            out = cg.run(in);
-        }
-        Map<String, HostTensor> h = new LinkedHashMap<>(out);
+        RunRequest in = RunRequest.create()
+                .withHost(ConceptDetector.LANGUAGE, text.features())
+                .withHost(ConceptDetector.PROMPT_BIAS, packed.bias())
+                .withHost(ConceptDetector.POOL_WEIGHTS, packed.pool())
+                .withHost(ConceptDetector.BOXES, packed.boxes())
+                .withHost(ConceptDetector.LABELS, packed.labels());
+        for (int i = 0; i < 3; i++) in = in.withResident(ConceptDetector.FPN + i, embedding.fpn().get(i));
+        if (maskScope != null) in = in.keepResident(maskScope, "pred_masks");
+        RunResult out = session.context(detectorGraph(slots, hooks)).run(in);
+        Map<String, HostTensor> h = new LinkedHashMap<>(out.host());
         float[] logits = h.remove("pred_logits").data();
         float[] predBoxes = h.remove("pred_boxes").data();
         float presence = h.remove("presence_logit").data()[0];
         HostTensor masks = h.remove("pred_masks");
-        int size = (int) Math.round(Math.sqrt(masks.shape()[1]));
+        ResidentTensor resident = maskScope != null ? out.resident("pred_masks") : null;
+        int[] maskShape = masks != null ? masks.shape() : resident.shape();
+        int size = (int) Math.round(Math.sqrt(maskShape[1]));
         if (hooks) {   // the reference's sequences: the used box slots and the CLS token
             int t = text.padding().length;
             h.put("geometry", rows(h.get("geometry"), n, slots));
             h.put("prompt", rows(h.get("prompt"), t + n, t + slots));
         }
-        return new Detection(logits, predBoxes, presence, masks.data(), size, hooks ? h : Map.of());
+        return new Detection(logits, predBoxes, presence, masks != null ? masks.data() : null, resident, size,
+                hooks ? h : Map.of());
     }
 
     /**

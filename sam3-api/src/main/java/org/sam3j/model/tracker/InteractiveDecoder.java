@@ -8,6 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
+import org.sam3j.backend.RunRequest;
+import org.sam3j.backend.RunResult;
+import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.internal.Log;
 import org.sam3j.model.ImageEmbedding;
@@ -25,7 +30,13 @@ import org.slf4j.Logger;
  * parts change nothing (see {@link InteractiveGraph}). Multimask output does not change the graph either
  * (all four masks are always computed; the choice between them is made afterwards).
  *
- * <p>Thread-safe: concurrent calls are serialised on the compiled graph. {@link #close()} frees the compiled graphs (not the backend, which the caller owns).
+ * <p>The image's tracker levels and the dense positional encoding (computed once per decoder and kept in
+ * the backend) are bound where they reside: a prompt uploads only its padded clicks, labels, validity flags
+ * and mask prompt, and downloads the four candidate masks and their scores.
+ *
+ * <p>Thread-safe: the compiled graphs are shared and every call runs in the caller's {@link RunSession}
+ * (its own execution contexts), so callers run in parallel. {@link #close()} frees the compiled graphs
+ * and the positional encoding (not the backend, which the caller owns).
  */
 public final class InteractiveDecoder implements AutoCloseable {
     private static final Logger LOG = Log.get(InteractiveDecoder.class);
@@ -34,7 +45,9 @@ public final class InteractiveDecoder implements AutoCloseable {
     private final WeightStore weights;
     private final Sam3Config config;
     private final Map<InteractiveGraph.Layout, CompiledGraph> graphs = new ConcurrentHashMap<>();
-    private volatile float[] imagePe;
+    /** Holds the dense positional encoding, computed once and kept in the backend. */
+    private final ResidentScope peScope;
+    private volatile ResidentTensor imagePe;
     private volatile float[] noMaskEmbed;
     private volatile float[] zeroMask;
     private volatile boolean closed;
@@ -49,6 +62,7 @@ public final class InteractiveDecoder implements AutoCloseable {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.weights = Objects.requireNonNull(weights, "weights");
         this.config = Objects.requireNonNull(config, "config");
+        this.peScope = new ResidentScope(backend);
     }
 
     /**
@@ -59,30 +73,45 @@ public final class InteractiveDecoder implements AutoCloseable {
         return java.util.List.of(InteractiveGraph.densePe(config), InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT));
     }
 
-    /** Predicts with multimask output (three masks), the reference's default. */
+    /** Predicts with multimask output (three masks), the reference's default, in a run session of its own. */
     public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt) {
         return predict(embedding, prompt, true);
     }
 
     /**
-     * Predicts the masks of one object.
+     * Predicts in a run session of its own (execution memory allocated and freed by this call), every graph
+     * output among the hooks; for single calls and tests. Repeated calls should keep a session.
+     */
+    public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt, boolean multimask) {
+        try (RunSession session = new RunSession()) {
+            return predict(session, embedding, prompt, multimask, true);
+        }
+    }
+
+    /**
+     * Predicts the masks of one object in {@code session}'s context.
      *
+     * @param session   the caller's run state
      * @param embedding the image's embedding, with its tracker levels
      * @param prompt    clicks, box and/or mask, in the image's pixels
      * @param multimask three masks (ambiguous prompts such as one click) or one
+     * @param hooks     also download the prompt embeddings and mask tokens into {@link InteractiveOutput#hooks()}
+     *                  (else only the masks, IoU predictions and object score leave the backend)
      * @throws IllegalArgumentException if the embedding lacks tracker features or does not fit the
      *                                  configuration, a coordinate lies outside the image, or the mask prompt
      *                                  has the wrong size
      * @throws IllegalStateException    after {@link #close()}
      */
-    public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt, boolean multimask) {
+    public InteractiveOutput predict(RunSession session, ImageEmbedding embedding, InteractivePrompt prompt,
+                                     boolean multimask, boolean hooks) {
+        Objects.requireNonNull(session, "session");
         Objects.requireNonNull(embedding, "embedding");
         Objects.requireNonNull(prompt, "prompt");
         if (closed) throw new IllegalStateException("interactive decoder is closed");
         int grid = config.gridSize();
         int side = 4 * grid;
         int c = config.dModel();
-        List<HostTensor> levels = checkedLevels(embedding, grid, c);
+        List<ResidentTensor> levels = checkedLevels(embedding, grid, c);
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
         prompt.checkInside(w, h);
@@ -94,36 +123,49 @@ public final class InteractiveDecoder implements AutoCloseable {
         InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
 
-        Map<String, float[]> inputs = new LinkedHashMap<>();
-        inputs.put(InteractiveGraph.FEAT_S0, levels.get(0).data());
-        inputs.put(InteractiveGraph.FEAT_S1, levels.get(1).data());
-        inputs.put(InteractiveGraph.IMAGE_EMBED, levels.get(2).data());
-        inputs.put(InteractiveGraph.IMAGE_PE, imagePe());
-        inputs.put(InteractiveGraph.POINT_COORDS, packed.coords());
-        inputs.put(InteractiveGraph.POINT_LABELS, packed.labels());
-        inputs.put(InteractiveGraph.POINT_VALID, packed.valid());
-        inputs.put(InteractiveGraph.MASK_INPUT, prompt.hasMask() ? prompt.maskNoCopy() : noMask(side));
-        inputs.put(InteractiveGraph.MASK_PRESENT, packed.maskPresent());
+        RunRequest inputs = RunRequest.create()
+                .withResident(InteractiveGraph.FEAT_S0, levels.get(0))
+                .withResident(InteractiveGraph.FEAT_S1, levels.get(1))
+                .withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2))
+                .withResident(InteractiveGraph.IMAGE_PE, imagePe())
+                .withHost(InteractiveGraph.POINT_COORDS, packed.coords())
+                .withHost(InteractiveGraph.POINT_LABELS, packed.labels())
+                .withHost(InteractiveGraph.POINT_VALID, packed.valid())
+                .withHost(InteractiveGraph.MASK_INPUT, prompt.hasMask() ? prompt.maskNoCopy() : noMask(side))
+                .withHost(InteractiveGraph.MASK_PRESENT, packed.maskPresent());
 
         CompiledGraph cg = graph(layout);
         Map<String, HostTensor> out;
-        synchronized (cg) {
-            if (closed) throw new IllegalStateException("interactive decoder is closed");
-            out = cg.run(inputs);
+        // without hooks the intermediate outputs stay in the backend and are freed at once
+        try (ResidentScope discard = new ResidentScope(backend, session.counter())) {
+            if (!hooks) {
+                for (String name : cg.plan().graph().outputs().keySet()) {
+                    if (!name.equals(InteractiveGraph.MASKS) && !name.equals(InteractiveGraph.IOU)
+                            && !name.equals(InteractiveGraph.OBJECT_SCORE)) {
+                        inputs = inputs.keepResident(discard, name);
+                    }
+                }
+            }
+            RunResult result = session.context(cg).run(inputs);
+            out = result.host();
         }
-        Map<String, HostTensor> hooks = new LinkedHashMap<>(out);
-        // the hooks show the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
-        int[] validSlots = packed.validSlots();
-        if (validSlots.length == 0) {
-            hooks.remove(InteractiveGraph.SPARSE);
-        } else {
-            hooks.put(InteractiveGraph.SPARSE, rows(out.get(InteractiveGraph.SPARSE), validSlots, c));
+        Map<String, HostTensor> hookMap = new LinkedHashMap<>(out);
+        if (hooks) {
+            // the hooks show the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
+            int[] validSlots = packed.validSlots();
+            if (validSlots.length == 0) {
+                hookMap.remove(InteractiveGraph.SPARSE);
+            } else {
+                hookMap.put(InteractiveGraph.SPARSE, rows(out.get(InteractiveGraph.SPARSE), validSlots, c));
+            }
+            if (!prompt.hasMask()) {
+                hookMap.put(InteractiveGraph.DENSE, new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()));
+            }
         }
-        if (!prompt.hasMask()) hooks.put(InteractiveGraph.DENSE, new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()));
         float[] masks = out.get(InteractiveGraph.MASKS).data();
         float[] iou = out.get(InteractiveGraph.IOU).data();
         int[] tokens = MaskSelection.select(masks, iou, side, multimask);
-        return new InteractiveOutput(w, h, side, tokens, masks, iou, out.get(InteractiveGraph.OBJECT_SCORE).data()[0], hooks);
+        return new InteractiveOutput(w, h, side, tokens, masks, iou, out.get(InteractiveGraph.OBJECT_SCORE).data()[0], hookMap);
     }
 
     /** Number of graphs compiled so far (one, after the first prompt). */
@@ -131,16 +173,13 @@ public final class InteractiveDecoder implements AutoCloseable {
         return graphs.size();
     }
 
-    /** Frees the compiled graphs; later calls to {@code predict} fail. Idempotent. */
+    /** Frees the compiled graphs and the positional encoding; later calls to {@code predict} fail. Idempotent. */
     @Override
     public void close() {
         closed = true;
-        for (CompiledGraph cg : graphs.values()) {
-            synchronized (cg) {
-                cg.close();
-            }
-        }
+        graphs.values().forEach(CompiledGraph::close);
         graphs.clear();
+        peScope.close();
     }
 
     private CompiledGraph graph(InteractiveGraph.Layout shape) {
@@ -152,22 +191,23 @@ public final class InteractiveDecoder implements AutoCloseable {
         });
         if (closed) {   // compiled while close() ran: do not keep it
             graphs.remove(shape, cg);
-            synchronized (cg) {
-                cg.close();
-            }
+            cg.close();
             throw new IllegalStateException("interactive decoder is closed");
         }
         return cg;
     }
 
-    private float[] imagePe() {
-        float[] pe = imagePe;
+    /** The dense positional encoding, computed on first use and kept in the backend (no transfer). */
+    private ResidentTensor imagePe() {
+        ResidentTensor pe = imagePe;
         if (pe == null) {
             synchronized (this) {
                 pe = imagePe;
                 if (pe == null) {
-                    try (CompiledGraph cg = backend.compile(InteractiveGraph.densePe(config), weights)) {
-                        pe = cg.run(Map.of()).get(InteractiveGraph.IMAGE_PE).data();
+                    try (CompiledGraph cg = backend.compile(InteractiveGraph.densePe(config), weights);
+                         RunSession once = new RunSession()) {
+                        pe = once.context(cg).run(RunRequest.create().keepResident(peScope, InteractiveGraph.IMAGE_PE))
+                                .resident(InteractiveGraph.IMAGE_PE);
                     }
                     imagePe = pe;
                 }
@@ -203,12 +243,12 @@ public final class InteractiveDecoder implements AutoCloseable {
         return v.clone();
     }
 
-    private static List<HostTensor> checkedLevels(ImageEmbedding e, int grid, int c) {
+    private static List<ResidentTensor> checkedLevels(ImageEmbedding e, int grid, int c) {
         if (!e.hasTrackerFeatures()) {
             throw new IllegalArgumentException("the image embedding has no tracker features (sam2Fpn); interactive "
                     + "prompts need the embedding computed with the tracker neck");
         }
-        List<HostTensor> levels = e.sam2Fpn();
+        List<ResidentTensor> levels = e.sam2Fpn();
         int[][] expected = {{1, 4 * grid, 4 * grid, c / 8}, {1, 2 * grid, 2 * grid, c / 4}, {1, grid, grid, c}};
         for (int i = 0; i < 3; i++) {
             if (!java.util.Arrays.equals(levels.get(i).shape(), expected[i])) {

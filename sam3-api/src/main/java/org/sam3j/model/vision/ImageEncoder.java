@@ -2,11 +2,14 @@ package org.sam3j.model.vision;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
-import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.RunMonitor;
+import org.sam3j.backend.RunRequest;
+import org.sam3j.backend.RunResult;
+import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.image.ImagePreprocessor;
 import org.sam3j.image.RgbImage;
@@ -16,7 +19,8 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * Runs the {@link VisionBackbone} on a backend: preprocessing, one compiled graph (the input shape is
- * fixed), and the levels copied out as an {@link ImageEmbedding}. Thread-safe (runs are serialised);
+ * fixed, the graph is shared), and the levels kept in the backend as an {@link ImageEmbedding}. Thread-safe:
+ * each caller runs in the execution context of its own {@link RunSession}, so callers run in parallel;
  * closing releases the compiled graph.
  */
 public final class ImageEncoder implements AutoCloseable {
@@ -53,26 +57,29 @@ public final class ImageEncoder implements AutoCloseable {
         return trackerNeck;
     }
 
-    /** Preprocesses and encodes {@code image}. */
-    public ImageEmbedding encode(RgbImage image) {
-        return encode(image, RunMonitor.NONE);
-    }
-
     /**
-     * Preprocesses and encodes {@code image}, reporting the graph run's progress to {@code monitor}, which
-     * may stop it by throwing (see {@link RunMonitor}); the exception then propagates and nothing is kept.
+     * Preprocesses and encodes {@code image} in {@code session}'s context, reporting the graph run's progress
+     * to {@code monitor}, which may stop it by throwing (see {@link RunMonitor}); the exception then
+     * propagates and nothing is kept. Uploads the image and nothing else: every level stays resident, owned
+     * by {@code scope} (a scope of this encoder's backend). The encoder runs once per image and needs the
+     * most activation memory of all graphs (about 235 MB at 1008²), so its context is freed after the run
+     * rather than kept in the session: an idle predictor holds its embedding, not the encoder's arena.
      */
-    public ImageEmbedding encode(RgbImage image, RunMonitor monitor) {
+    public ImageEmbedding encode(RunSession session, ResidentScope scope, RgbImage image, RunMonitor monitor) {
         float[] input = ImagePreprocessor.toModelInput(image, config.imageSize());
-        Map<String, HostTensor> out;
-        synchronized (graph) {
-            out = graph.run(Map.of("image", input), monitor);
+        RunRequest request = RunRequest.create().withHost("image", input).withMonitor(monitor)
+                .keepResident(scope, graph.plan().graph().outputs().keySet().toArray(new String[0]));
+        RunResult out;
+        try {
+            out = session.context(graph).run(request);
+        } finally {
+            session.release(graph);
         }
-        List<HostTensor> fpn = new ArrayList<>();
-        List<HostTensor> sam2 = trackerNeck ? new ArrayList<>() : null;
+        List<ResidentTensor> fpn = new ArrayList<>();
+        List<ResidentTensor> sam2 = trackerNeck ? new ArrayList<>() : null;
         for (int i = 0; i < 3; i++) {
-            fpn.add(out.get("fpn." + i));
-            if (trackerNeck) sam2.add(out.get("sam2_fpn." + i));
+            fpn.add(out.resident("fpn." + i));
+            if (trackerNeck) sam2.add(out.resident("sam2_fpn." + i));
         }
         return new ImageEmbedding(fpn, sam2, image.width(), image.height());
     }

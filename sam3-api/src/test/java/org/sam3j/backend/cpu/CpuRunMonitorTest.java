@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.ExecutionContext;
+import org.sam3j.backend.HostStagedContext;
+import org.sam3j.backend.TransferCounter;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.testing.RunMonitorChecks;
@@ -24,9 +27,15 @@ class CpuRunMonitorTest {
         }
     }
 
-    /** A backend that only implements the plain run (as the CUDA one does). */
+    /** A graph that only implements the plain run and adapts it to contexts (as the CUDA one does). */
     private static final class PlainGraph implements CompiledGraph {
+        final CpuBackend backend = new CpuBackend(1);
         int runs;
+
+        @Override
+        public ExecutionContext newContext(TransferCounter counter) {
+            return new HostStagedContext(this, backend, this::run, Map::of, counter);
+        }
 
         @Override
         public MemoryPlan plan() {
@@ -40,7 +49,9 @@ class CpuRunMonitorTest {
         }
 
         @Override
-        public void close() {}
+        public void close() {
+            backend.close();
+        }
     }
 
     @Test

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
+import org.sam3j.backend.RunSession;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
 import org.sam3j.model.ImageEmbedding;
@@ -34,6 +37,8 @@ class ExemplarPaddingTest {
     private static CpuBackend cpu;
     private static SyntheticWeights weights;
     private static ImageEmbedding embedding;
+    private static List<HostTensor> fpnHost;
+    private static ResidentScope scope;
     private static ConceptModel.TextFeatures text;
 
     @BeforeAll
@@ -45,8 +50,11 @@ class ExemplarPaddingTest {
         SplittableRandom r = new SplittableRandom(3);
         int d = CONFIG.dModel();
         int side = CONFIG.gridSize();
-        List<HostTensor> fpn = new ArrayList<>();
-        for (int i = 0; i < 3; i++) fpn.add(random(r, 1, 4 * side >> i, 4 * side >> i, d));
+        fpnHost = new ArrayList<>();
+        for (int i = 0; i < 3; i++) fpnHost.add(random(r, 1, 4 * side >> i, 4 * side >> i, d));
+        scope = new ResidentScope(cpu);
+        List<ResidentTensor> fpn = new ArrayList<>();
+        for (HostTensor t : fpnHost) fpn.add(scope.upload(t));
         embedding = new ImageEmbedding(fpn, null, 640, 480);
         boolean[] padding = new boolean[T];
         for (int i = 5; i < T; i++) padding[i] = true;   // 5 tokens of text, 27 of padding
@@ -55,6 +63,7 @@ class ExemplarPaddingTest {
 
     @AfterAll
     static void tearDown() {
+        scope.close();
         cpu.close();
     }
 
@@ -62,11 +71,11 @@ class ExemplarPaddingTest {
     void oneGraphServesZeroOneAndThreeExemplarBoxes() {
         float[] allBoxes = {0.3f, 0.6f, 0.15f, 0.2f, 0.5f, 0.3f, 0.2f, 0.2f, 0.7f, 0.7f, 0.4f, 0.5f};
         boolean[] allLabels = {true, false, true};
-        try (ConceptModel model = new ConceptModel(cpu, weights, CONFIG)) {
+        try (ConceptModel model = new ConceptModel(cpu, weights, CONFIG); RunSession session = new RunSession()) {
             for (int n : new int[] {0, 1, 3}) {
                 float[] boxes = java.util.Arrays.copyOf(allBoxes, 4 * n);
                 boolean[] labels = java.util.Arrays.copyOf(allLabels, n);
-                ConceptModel.Detection padded = model.detect(embedding, text, boxes, labels, true);
+                ConceptModel.Detection padded = model.detect(session, null, embedding, text, boxes, labels, true);
                 Map<String, HostTensor> exact = unpadded(boxes, labels);
                 assertClose(exact.get("pred_logits").data(), padded.predLogits(), n + " boxes: logits");
                 assertClose(exact.get("pred_boxes").data(), padded.predBoxes(), n + " boxes: boxes");
@@ -80,7 +89,8 @@ class ExemplarPaddingTest {
             assertEquals(1, model.compiledDetectorGraphs(), "one graph for 0, 1 and 3 boxes");
             float[] tooMany = new float[4 * (ConceptDetector.MAX_BOXES + 1)];
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> model.detect(embedding, text, tooMany, new boolean[ConceptDetector.MAX_BOXES + 1], false));
+                    () -> model.detect(session, null, embedding, text, tooMany, new boolean[ConceptDetector.MAX_BOXES + 1],
+                            false));
             assertTrue(e.getMessage().contains("too many exemplar boxes"), e.getMessage());
         }
     }
@@ -105,7 +115,7 @@ class ExemplarPaddingTest {
         in.put(ConceptDetector.LANGUAGE, text.features());
         in.put(ConceptDetector.PROMPT_BIAS, p.bias());
         in.put(ConceptDetector.POOL_WEIGHTS, p.pool());
-        for (int i = 0; i < 3; i++) in.put(ConceptDetector.FPN + i, embedding.fpn().get(i).data());
+        for (int i = 0; i < 3; i++) in.put(ConceptDetector.FPN + i, fpnHost.get(i).data());
         if (n > 0) {
             in.put(ConceptDetector.BOXES, p.boxes());
             in.put(ConceptDetector.LABELS, p.labels());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
@@ -39,7 +40,7 @@ class InteractiveDecoderTest {
     static void setUp() {
         cpu = new CpuBackend();
         weights = TrackerFixtures.weights(CONFIG);
-        embedding = TrackerFixtures.embedding(CONFIG, W, H, 42);
+        embedding = TrackerFixtures.embedding(new ResidentScope(cpu), CONFIG, W, H, 42);
     }
 
     @AfterAll

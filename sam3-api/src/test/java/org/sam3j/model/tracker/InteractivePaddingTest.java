@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
@@ -36,16 +38,19 @@ class InteractivePaddingTest {
     private static CpuBackend cpu;
     private static SyntheticWeights weights;
     private static ImageEmbedding embedding;
+    private static ResidentScope scope;
 
     @BeforeAll
     static void setUp() {
         cpu = new CpuBackend();
+        scope = new ResidentScope(cpu);
         weights = TrackerFixtures.weights(CONFIG);
-        embedding = TrackerFixtures.embedding(CONFIG, W, H, 11);
+        embedding = TrackerFixtures.embedding(scope, CONFIG, W, H, 11);
     }
 
     @AfterAll
     static void tearDown() {
+        scope.close();
         cpu.close();
     }
 
@@ -156,11 +161,11 @@ class InteractivePaddingTest {
         g.output(InteractiveGraph.MASK_TOKENS, out.maskTokens());
         g.output(InteractiveGraph.OBJECT_SCORE, out.objectScoreLogits());
 
-        List<HostTensor> levels = embedding.sam2Fpn();
+        List<ResidentTensor> levels = embedding.sam2Fpn();
         Map<String, float[]> in = new HashMap<>();
-        in.put(InteractiveGraph.FEAT_S0, levels.get(0).data());
-        in.put(InteractiveGraph.FEAT_S1, levels.get(1).data());
-        in.put(InteractiveGraph.IMAGE_EMBED, levels.get(2).data());
+        in.put(InteractiveGraph.FEAT_S0, levels.get(0).download().data());
+        in.put(InteractiveGraph.FEAT_S1, levels.get(1).download().data());
+        in.put(InteractiveGraph.IMAGE_EMBED, levels.get(2).download().data());
         if (n > 0) {
             in.put(InteractiveGraph.POINT_COORDS, coords);
             in.put(InteractiveGraph.POINT_LABELS, labels);

@@ -3,6 +3,7 @@ package org.sam3j.model.tracker;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.ResidentScope;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.SyntheticWeights;
@@ -16,8 +17,8 @@ final class TrackerFixtures {
         return SyntheticWeights.forGraph(InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT));
     }
 
-    /** An embedding with tracker levels of uniform random values in [-1, 1). */
-    static ImageEmbedding embedding(Sam3Config config, int width, int height, long seed) {
+    /** An embedding with tracker levels of uniform random values in [-1, 1), uploaded into {@code scope}. */
+    static ImageEmbedding embedding(ResidentScope scope, Sam3Config config, int width, int height, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int g = config.gridSize();
         int c = config.dModel();
@@ -25,7 +26,8 @@ final class TrackerFixtures {
         HostTensor s1 = random(r, 1, 2 * g, 2 * g, c / 4);
         HostTensor s2 = random(r, 1, g, g, c);
         HostTensor tiny = new HostTensor(new int[] {1, 1, 1, 1}, new float[1]);
-        return new ImageEmbedding(List.of(tiny, tiny, tiny), List.of(s0, s1, s2), width, height);
+        return new ImageEmbedding(List.of(scope.upload(tiny), scope.upload(tiny), scope.upload(tiny)),
+                List.of(scope.upload(s0), scope.upload(s1), scope.upload(s2)), width, height);
     }
 
     static HostTensor random(SplittableRandom r, int... shape) {

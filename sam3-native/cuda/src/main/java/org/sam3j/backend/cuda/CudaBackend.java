@@ -70,7 +70,7 @@ public final class CudaBackend implements Backend {
      *
      * @param device     CUDA device index
      * @param precision  storage precision of weights and activations
-     * @param profile    record a CUDA event per operation so that {@link CompiledGraph#lastRunNanosByOp()}
+     * @param profile    record a CUDA event per operation so that {@link org.sam3j.backend.ExecutionContext#lastRunNanosByOp()}
      *                   reports device time per op kind (costs a little per op)
      * @param cudaGraphs capture each compiled graph's launches as a CUDA Graph on its second run and replay
      *                   it from then on (falls back to plain launches if capture fails; off with profiling)
@@ -104,7 +104,7 @@ public final class CudaBackend implements Backend {
 
     /**
      * Like {@link #create(int, Precision)}; with {@code profile}, every run records a CUDA event per
-     * operation so that {@link CompiledGraph#lastRunNanosByOp()} reports device time per op kind.
+     * operation so that {@link org.sam3j.backend.ExecutionContext#lastRunNanosByOp()} reports device time per op kind.
      */
     public static CudaBackend create(int device, Precision precision, boolean profile) {
         return new CudaBackend(device, precision, profile, false);

@@ -38,6 +38,9 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.ExecutionContext;
+import org.sam3j.backend.HostStagedContext;
+import org.sam3j.backend.TransferCounter;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.graph.Attrs;
@@ -68,7 +71,8 @@ import org.sam3j.weights.WeightStore;
  * before and 1 after the run, so a run can be stopped before it starts but not in the middle (the steps are
  * queued on the stream, or replayed as one CUDA Graph, and a GPU encode is short).
  *
- * <p>Not thread-safe: one run at a time.
+ * <p>Not yet split into program and execution context: the graph holds its run state, and its
+ * {@link #newContext contexts} are host-staged adapters whose runs are serialised on the graph.
  */
 final class CudaCompiledGraph implements CompiledGraph {
     /** cuBLASLt workspace per graph. */
@@ -872,9 +876,20 @@ final class CudaCompiledGraph implements CompiledGraph {
         lastProfile = java.util.Collections.unmodifiableMap(prof);
     }
 
-    @Override
-    public Map<String, Long> lastRunNanosByOp() {
+    /** Per-op wall time of the last run (read by the execution contexts after each run). */
+    Map<String, Long> lastRunNanosByOp() {
         return lastProfile;
+    }
+
+    /**
+     * A context over this graph's own run state: the CUDA graph still holds its arena and stream, so its
+     * contexts are {@link HostStagedContext}s that serialise runs on the graph and stage resident values
+     * through host arrays (counted as transfers). Device-resident values and per-context arenas and streams
+     * are not implemented yet.
+     */
+    @Override
+    public ExecutionContext newContext(TransferCounter counter) {
+        return new HostStagedContext(this, backend, this::run, this::lastRunNanosByOp, counter);
     }
 
     /**

@@ -1,0 +1,102 @@
+package org.sam3j.backend;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A {@link ResidentTensor} whose values stay in a float array on the JVM heap: the resident form of the CPU
+ * backends (binding it as a graph input hands the array to the kernels, no copy) and of backends that move
+ * data through host arrays. Created by backends with {@link #adopt}; the array is owned by the tensor and
+ * never written after creation.
+ */
+public final class HeapResidentTensor implements ResidentTensor {
+    private final ResidentScope scope;
+    private final int[] shape;
+    private volatile float[] data;
+
+    private HeapResidentTensor(ResidentScope scope, int[] shape, float[] data) {
+        this.scope = scope;
+        this.shape = shape.clone();
+        this.data = data;
+    }
+
+    /**
+     * Makes {@code data} (not copied; the caller must not write it afterwards) a resident tensor of
+     * {@code scope}.
+     *
+     * @throws IllegalArgumentException if the shape and length disagree
+     * @throws IllegalStateException    if the scope is closed
+     */
+    public static HeapResidentTensor adopt(ResidentScope scope, int[] shape, float[] data) {
+        Objects.requireNonNull(scope, "scope");
+        new HostTensor(shape, data); // checks the length against the shape
+        return scope.adopt(new HeapResidentTensor(scope, shape, data));
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public Backend backend() {
+        return scope.backend();
+    }
+
+    /** The scope that owns the tensor. */
+    public ResidentScope scope() {
+        return scope;
+    }
+
+    /**
+     * The values themselves, for a host-memory backend binding the tensor as a graph input; read only.
+     *
+     * @throws IllegalStateException if the tensor was freed
+     */
+    public float[] array() {
+        float[] d = data;
+        if (d == null) throw new IllegalStateException("resident tensor " + Arrays.toString(shape) + " was freed");
+        return d;
+    }
+
+    @Override
+    public HostTensor download() {
+        float[] d = array();
+        scope.counter().addDownloaded(4L * d.length);
+        return new HostTensor(shape.clone(), d.clone());
+    }
+
+    @Override
+    public HostTensor downloadRows(int[] indices) {
+        Objects.requireNonNull(indices, "indices");
+        float[] d = array();
+        if (shape.length == 0) throw new IllegalArgumentException("a scalar has no rows");
+        int rows = shape[0];
+        int per = rows == 0 ? 0 : d.length / rows;
+        float[] out = new float[indices.length * per];
+        for (int i = 0; i < indices.length; i++) {
+            int r = indices[i];
+            if (r < 0 || r >= rows) throw new IllegalArgumentException("row " + r + " outside 0.." + (rows - 1));
+            System.arraycopy(d, r * per, out, i * per, per);
+        }
+        scope.counter().addDownloaded(4L * out.length);
+        int[] s = shape.clone();
+        s[0] = indices.length;
+        return new HostTensor(s, out);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return data == null;
+    }
+
+    @Override
+    public void close() {
+        data = null;
+    }
+
+    @Override
+    public String toString() {
+        return "HeapResidentTensor" + Arrays.toString(shape) + (isClosed() ? " (freed)" : "");
+    }
+}

@@ -1,0 +1,549 @@
+package org.sam3j.backend.cpu;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.ExecutionContext;
+import org.sam3j.backend.HeapResidentTensor;
+import org.sam3j.backend.HostStagedContext;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.MemoryPlan;
+import org.sam3j.backend.ResidentTensor;
+import org.sam3j.backend.RunMonitor;
+import org.sam3j.backend.RunRequest;
+import org.sam3j.backend.RunResult;
+import org.sam3j.backend.TransferCounter;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.WeightStore;
+
+/**
+ * The run state of one caller on a {@link CpuCompiledGraph}: one float arena laid out by the graph's memory
+ * plan (allocated on the first run), per-worker scratch, and the profile of the last run. Runs report
+ * progress after every operation and can be stopped between operations; a stopped run leaves nothing
+ * behind that the next run depends on (the arena is rewritten, outputs are fresh).
+ *
+ * <p>Contexts of one backend share its {@link Parallel} workers: concurrent runs submit their chunks to
+ * the same pool and each waits for its own, so they share the cores (throughput is divided) and compute
+ * exactly what they would alone (chunking depends only on the sizes and the thread count, and all mutable
+ * scratch is per context or per thread).
+ *
+ * <p>Resident values are {@link HeapResidentTensor}s: a resident input hands its array to the kernels, and
+ * a resident output is the run's fresh output array; neither is copied or counted.
+ */
+final class CpuExecutionContext implements ExecutionContext {
+    private final CpuCompiledGraph graph;
+    private final CpuBackend backend;
+    private final MemoryPlan plan;
+    private final WeightStore weights;
+    private final Parallel par;
+    private final GemmEngine gemm;
+    private final TransferCounter counter;
+    private float[] arena;
+    private Map<String, Long> lastProfile = Map.of();
+    private final float[][] scratch;
+    private final CpuAttention.Scratch[] attentionScratch;
+    private boolean running;
+    private boolean closed;
+
+    CpuExecutionContext(CpuCompiledGraph graph, TransferCounter counter) {
+        this.graph = graph;
+        this.backend = graph.backend();
+        this.plan = graph.plan();
+        this.weights = graph.weights();
+        this.par = backend.parallel();
+        this.gemm = backend.gemm();
+        this.counter = java.util.Objects.requireNonNull(counter, "counter");
+        this.scratch = new float[par.threads()][];
+        this.attentionScratch = new CpuAttention.Scratch[par.threads()];
+    }
+
+    @Override
+    public CompiledGraph graph() {
+        return graph;
+    }
+
+    @Override
+    public TransferCounter counter() {
+        return counter;
+    }
+
+    /** Where a node's values live during a run. */
+    private static final class Buf {
+        final float[] a;
+        final int off;
+
+        Buf(float[] a, int off) {
+            this.a = a;
+            this.off = off;
+        }
+    }
+
+    @Override
+    public RunResult run(RunRequest request) {
+        java.util.Objects.requireNonNull(request, "request");
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("execution context is closed");
+            if (running) throw new IllegalStateException("execution context is already running (one run at a time)");
+            running = true;
+        }
+        try {
+            return runOnce(request);
+        } finally {
+            synchronized (this) {
+                running = false;
+            }
+        }
+    }
+
+    private RunResult runOnce(RunRequest request) {
+        RunMonitor monitor = request.monitor();
+        Graph g = plan.graph();
+        for (String name : request.residentOutputs()) {
+            if (!g.outputs().containsKey(name)) throw new IllegalArgumentException("'" + name + "' is not an output of the graph");
+        }
+        if (request.scope() != null && request.scope().backend() != backend) {
+            throw new IllegalArgumentException("resident outputs must go to a scope of backend " + backend.name()
+                    + ", not " + request.scope().backend().name());
+        }
+        Map<String, float[]> inputs = new HashMap<>(request.hostInputs());
+        for (Map.Entry<String, ResidentTensor> e : request.residentInputs().entrySet()) {
+            inputs.put(e.getKey(), HostStagedContext.heapArray(e.getKey(), e.getValue(), backend));
+        }
+        if (arena == null) arena = new float[(int) (plan.arenaBytes() / 4)];
+        List<Tensor> nodes = g.nodes();
+        Buf[] bufs = new Buf[nodes.size()];
+        Map<Integer, float[]> outputStorage = new HashMap<>();
+        for (Tensor t : nodes) {
+            MemoryPlan.Kind kind = plan.kind(t);
+            switch (kind) {
+                case UNUSED:
+                    break;
+                case EXTERNAL:
+                    if (t.op() == Op.RESHAPE) {
+                        // a view of an input, weight or constant: share the leaf's values
+                        Tensor leafNode = nodes.get(plan.storageRoot(t));
+                        Buf b = bufs[leafNode.id()];
+                        bufs[t.id()] = b != null ? b : new Buf(leaf(leafNode, inputs), 0);
+                    } else if (t.op() != Op.WEIGHT) {
+                        // weights are bound lazily: kernels that pre-pack a weight never need its plain copy
+                        bufs[t.id()] = new Buf(leaf(t, inputs), 0);
+                    }
+                    break;
+                case ARENA:
+                    bufs[t.id()] = new Buf(arena, (int) (plan.arenaOffset(t) / 4));
+                    break;
+                case OUTPUT: {
+                    int root = plan.storageRoot(t);
+                    float[] storage = outputStorage.computeIfAbsent(root, r -> new float[(int) nodes.get(r).numel()]);
+                    bufs[t.id()] = new Buf(storage, 0);
+                    break;
+                }
+                default:
+                    throw new IllegalStateException(kind.toString());
+            }
+        }
+        long uploaded = 0;
+        for (Map.Entry<String, Tensor> e : g.inputs().entrySet()) {
+            if (plan.kind(e.getValue()) != MemoryPlan.Kind.UNUSED && request.hostInputs().containsKey(e.getKey())) {
+                uploaded += 4L * e.getValue().numel();
+            }
+        }
+        long[] nanos = new long[Op.values().length];
+        List<Tensor> schedule = plan.schedule();
+        double[] doneAfter = graph.doneAfter();
+        monitor.progress(0);
+        for (int i = 0; i < schedule.size(); i++) {
+            Tensor t = schedule.get(i);
+            long t0 = System.nanoTime();
+            execute(t, bufs);
+            nanos[t.op().ordinal()] += System.nanoTime() - t0;
+            monitor.progress(doneAfter[i]); // may throw to stop the run before the next operation
+        }
+        if (schedule.isEmpty()) monitor.progress(1);
+        Map<String, Long> profile = new LinkedHashMap<>();
+        java.util.stream.IntStream.range(0, nanos.length).boxed()
+                .filter(i -> nanos[i] > 0)
+                .sorted((a, b) -> Long.compare(nanos[b], nanos[a]))
+                .forEach(i -> profile.put(Op.values()[i].name(), nanos[i]));
+        lastProfile = java.util.Collections.unmodifiableMap(profile);
+        Map<String, HostTensor> host = new LinkedHashMap<>();
+        Map<String, ResidentTensor> resident = new LinkedHashMap<>();
+        long downloaded = 0;
+        for (Map.Entry<String, Tensor> e : g.outputs().entrySet()) {
+            Tensor t = e.getValue();
+            Buf b = bufs[t.id()];
+            float[] data = b.a;
+            if (b.off != 0 || data.length != t.numel()) {
+                data = java.util.Arrays.copyOfRange(b.a, b.off, b.off + (int) t.numel());
+            }
+            if (request.residentOutputs().contains(e.getKey())) {
+                resident.put(e.getKey(), HeapResidentTensor.adopt(request.scope(), t.shape(), data));
+            } else {
+                host.put(e.getKey(), new HostTensor(t.shape(), data));
+                downloaded += 4L * t.numel();
+            }
+        }
+        counter.addUploaded(uploaded);
+        counter.addDownloaded(downloaded);
+        return new RunResult(host, resident);
+    }
+
+    /** Whether operand {@code i} of {@code t} is read from a pre-packed weight form. */
+    private static boolean usesPackedWeight(Tensor t, int i) {
+        return i == 1 && t.input(1).op() == Op.WEIGHT
+                && (t.op() == Op.LINEAR || t.op() == Op.CONV2D || t.op() == Op.CONV_TRANSPOSE2D);
+    }
+
+    private float[] leaf(Tensor t, Map<String, float[]> inputs) {
+        switch (t.op()) {
+            case INPUT: {
+                String name = ((Attrs.Named) t.attrs()).name();
+                float[] v = inputs.get(name);
+                if (v == null) throw new IllegalArgumentException("missing input '" + name + "'");
+                if (v.length != t.numel()) {
+                    throw new IllegalArgumentException("input '" + name + "' has " + v.length + " values, expected "
+                            + t.numel() + " for shape " + java.util.Arrays.toString(t.shape()));
+                }
+                return v;
+            }
+            case WEIGHT:
+                return backend.weight(weights, ((Attrs.Named) t.attrs()).name());
+            case CONSTANT:
+                return ((Attrs.Constant) t.attrs()).values();
+            default:
+                throw new IllegalStateException(t.toString());
+        }
+    }
+
+    private float[] scratch(int worker, int size) {
+        float[] s = scratch[worker];
+        if (s == null || s.length < size) {
+            s = new float[size];
+            scratch[worker] = s;
+        }
+        return s;
+    }
+
+    private void execute(Tensor t, Buf[] bufs) {
+        for (int i = 0; i < t.inputCount(); i++) {
+            Tensor in = t.input(i);
+            if (bufs[in.id()] == null && in.op() == Op.WEIGHT && !usesPackedWeight(t, i)) {
+                bufs[in.id()] = new Buf(backend.weight(weights, ((Attrs.Named) in.attrs()).name()), 0);
+            }
+        }
+        Buf y = bufs[t.id()];
+        Buf x = t.inputCount() > 0 ? bufs[t.input(0).id()] : null;
+        int n = (int) t.numel();
+        switch (t.op()) {
+            case PERMUTE:
+                CpuKernels.permute(par, x.a, x.off, t.input(0).shape(), ((Attrs.Permute) t.attrs()).perm(), y.a, y.off);
+                break;
+            case SLICE: {
+                Attrs.Slice s = (Attrs.Slice) t.attrs();
+                int[] xs = t.input(0).shape();
+                int outer = 1;
+                for (int i = 0; i < s.axis(); i++) outer *= xs[i];
+                int inner = 1;
+                for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
+                CpuKernels.slice(x.a, x.off, outer, xs[s.axis()], s.start(), s.end() - s.start(), inner, y.a, y.off);
+                break;
+            }
+            case CONCAT: {
+                int axis = ((Attrs.Concat) t.attrs()).axis();
+                int[] ys = t.shape();
+                int outer = 1;
+                for (int i = 0; i < axis; i++) outer *= ys[i];
+                int inner = 1;
+                for (int i = axis + 1; i < ys.length; i++) inner *= ys[i];
+                int pos = 0;
+                for (int j = 0; j < t.inputCount(); j++) {
+                    Buf b = bufs[t.input(j).id()];
+                    int len = t.input(j).dim(axis);
+                    for (int o = 0; o < outer; o++) {
+                        System.arraycopy(b.a, b.off + o * len * inner, y.a, y.off + (o * ys[axis] + pos) * inner, len * inner);
+                    }
+                    pos += len;
+                }
+                break;
+            }
+            case LINEAR: {
+                Tensor w = t.input(1);
+                int k = w.dim(1);
+                int nOut = w.dim(0);
+                int m = n / nOut;
+                float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
+                if (w.op() == Op.WEIGHT) {
+                    GemmEngine.Prepared packed = backend.derived(weights, weightName(w), "packed-t",
+                            v -> gemm.prepare(par, v, 0, k, true, k, nOut));
+                    gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias);
+                } else {
+                    Buf wb = bufs[w.id()];
+                    gemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias);
+                }
+                break;
+            }
+            case MATMUL: {
+                boolean tb = ((Attrs.MatMul) t.attrs()).transposeB();
+                Tensor a = t.input(0);
+                Tensor b = t.input(1);
+                Buf bb = bufs[b.id()];
+                int m = a.dim(-2);
+                int k = a.dim(-1);
+                int nn = t.dim(-1);
+                int batches = (int) (a.numel() / ((long) m * k));
+                int bSize = (int) (b.numel() / batches);
+                gemm.gemmBatched(par, batches, m, nn, k, x.a, x.off, k, m * k, bb.a, bb.off, tb ? k : nn, bSize, tb,
+                        y.a, y.off, nn, m * nn);
+                break;
+            }
+            case ADD:
+            case MUL: {
+                Buf b = bufs[t.input(1).id()];
+                CpuKernels.binary(par, t.op() == Op.MUL, x.a, x.off, t.input(0).shape(), b.a, b.off, t.input(1).shape(),
+                        y.a, y.off, t.shape());
+                break;
+            }
+            case SCALE:
+                CpuKernels.scale(par, x.a, x.off, y.a, y.off, n, ((Attrs.Scale) t.attrs()).factor());
+                break;
+            case GELU:
+                CpuKernels.gelu(par, x.a, x.off, y.a, y.off, n);
+                break;
+            case RELU:
+                CpuKernels.relu(par, x.a, x.off, y.a, y.off, n);
+                break;
+            case SIGMOID:
+                CpuKernels.sigmoid(par, x.a, x.off, y.a, y.off, n);
+                break;
+            case LAYER_NORM: {
+                int c = t.dim(-1);
+                Buf g = bufs[t.input(1).id()];
+                Buf b = bufs[t.input(2).id()];
+                CpuKernels.layerNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, n / c, c,
+                        ((Attrs.Norm) t.attrs()).eps());
+                break;
+            }
+            case CONV2D:
+                conv2d(t, bufs);
+                break;
+            case CONV_TRANSPOSE2D:
+                convTranspose2x2(t, bufs);
+                break;
+            case MAX_POOL2D: {
+                int[] xs = t.input(0).shape();
+                CpuKernels.maxPool2x2(par, x.a, x.off, xs[0], xs[1], xs[2], xs[3], y.a, y.off);
+                break;
+            }
+            case ROPE: {
+                Buf c = bufs[t.input(1).id()];
+                Buf s = bufs[t.input(2).id()];
+                CpuKernels.rope(par, x.a, x.off, c.a, c.off, s.a, s.off, y.a, y.off, t.dim(0), t.dim(1), t.dim(2), t.dim(3));
+                break;
+            }
+            case ATTENTION:
+                attention(t, bufs);
+                break;
+            case UNARY:
+                CpuKernels.unary(par, (Attrs.Unary) t.attrs(), x.a, x.off, y.a, y.off, n);
+                break;
+            case GROUP_NORM: {
+                Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+                Buf g = bufs[t.input(1).id()];
+                Buf b = bufs[t.input(2).id()];
+                int c = t.dim(3);
+                CpuKernels.groupNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, t.dim(0), t.dim(1) * t.dim(2), c,
+                        gn.groups(), gn.eps());
+                break;
+            }
+            case UPSAMPLE_NEAREST: {
+                int[] xs = t.input(0).shape();
+                CpuKernels.upsampleNearest(par, x.a, x.off, xs[0], xs[1], xs[2], xs[3],
+                        ((Attrs.Upsample) t.attrs()).factor(), y.a, y.off);
+                break;
+            }
+            case ROI_ALIGN: {
+                Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                int[] xs = t.input(0).shape();
+                Buf bx = bufs[t.input(1).id()];
+                CpuKernels.roiAlign(x.a, x.off, xs[1], xs[2], xs[3], bx.a, bx.off, t.dim(0), ra.outputSize(),
+                        ra.spatialScale(), ra.samplingRatio(), y.a, y.off);
+                break;
+            }
+            case GATHER: {
+                Tensor table = t.input(0);
+                Buf idx = bufs[t.input(1).id()];
+                CpuKernels.gather(x.a, x.off, table.dim(0), table.dim(1), idx.a, idx.off, (int) t.input(1).numel(),
+                        y.a, y.off);
+                break;
+            }
+            default:
+                throw new IllegalStateException("CPU backend cannot execute " + t);
+        }
+    }
+
+    private static float[] biasArray(Buf b, int n) {
+        if (b.off == 0 && b.a.length == n) return b.a;
+        return java.util.Arrays.copyOfRange(b.a, b.off, b.off + n);
+    }
+
+    private String weightName(Tensor w) {
+        if (w.op() != Op.WEIGHT) throw new IllegalStateException("CPU convolutions need a weight operand, got " + w);
+        return ((Attrs.Named) w.attrs()).name();
+    }
+
+    /** Convolution as a GEMM over im2col rows (1×1 convolutions need no im2col). */
+    private void conv2d(Tensor t, Buf[] bufs) {
+        Tensor xt = t.input(0);
+        Tensor wt = t.input(1);
+        Buf x = bufs[xt.id()];
+        Buf y = bufs[t.id()];
+        Attrs.Conv attrs = (Attrs.Conv) t.attrs();
+        int nb = xt.dim(0);
+        int h = xt.dim(1);
+        int wd = xt.dim(2);
+        int cin = xt.dim(3);
+        int cout = wt.dim(0);
+        int kh = wt.dim(2);
+        int kw = wt.dim(3);
+        int ho = t.dim(1);
+        int wo = t.dim(2);
+        int stride = attrs.stride();
+        int pad = attrs.padding();
+        float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
+        // weight as [Cout, kh, kw, Cin] so that im2col rows copy contiguous channel runs
+        int kk = kh * kw * cin;
+        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed", w -> {
+            float[] p = new float[w.length];
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
+                            p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
+            return gemm.prepare(par, p, 0, kk, true, kk, cout);
+        });
+        int m = nb * ho * wo;
+        if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+            gemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
+            return;
+        }
+        int chunk = Math.max(1, Math.min(m, (1 << 22) / kk));
+        float[] cols = scratch(0, chunk * kk);
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            final int base = r0;
+            par.forRange(rows, 16, (w, lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int p = base + r;
+                    int b = p / (ho * wo);
+                    int oy = (p / wo) % ho;
+                    int ox = p % wo;
+                    int dst = r * kk;
+                    for (int i = 0; i < kh; i++) {
+                        int iy = oy * stride - pad + i;
+                        for (int j = 0; j < kw; j++) {
+                            int ix = ox * stride - pad + j;
+                            int d = dst + (i * kw + j) * cin;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+                                java.util.Arrays.fill(cols, d, d + cin, 0f);
+                            } else {
+                                System.arraycopy(x.a, x.off + ((b * h + iy) * wd + ix) * cin, cols, d, cin);
+                            }
+                        }
+                    }
+                }
+            });
+            gemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias);
+        }
+    }
+
+    /** Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter. */
+    private void convTranspose2x2(Tensor t, Buf[] bufs) {
+        Tensor xt = t.input(0);
+        Tensor wt = t.input(1);
+        Buf x = bufs[xt.id()];
+        Buf y = bufs[t.id()];
+        int nb = xt.dim(0);
+        int h = xt.dim(1);
+        int wd = xt.dim(2);
+        int cin = xt.dim(3);
+        int cout = wt.dim(1);
+        float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
+        // weight [Cin, Cout, 2, 2] as [Cin, (i, j, Cout)]
+        int n4 = 4 * cout;
+        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "i-ijo-packed", w -> {
+            float[] p = new float[w.length];
+            for (int c = 0; c < cin; c++)
+                for (int o = 0; o < cout; o++)
+                    for (int ij = 0; ij < 4; ij++)
+                        p[c * 4 * cout + ij * cout + o] = w[(c * cout + o) * 4 + ij];
+            return gemm.prepare(par, p, 0, n4, false, cin, n4);
+        });
+        int m = nb * h * wd;
+        int chunk = Math.max(1, Math.min(m, (1 << 22) / n4));
+        float[] tmp = scratch(0, chunk * n4);
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            gemm.gemm(par, rows, x.a, x.off + r0 * cin, cin, wp, tmp, 0, n4, null);
+            final int base = r0;
+            par.forRange(rows, 16, (w, lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int p = base + r;
+                    int b = p / (h * wd);
+                    int iy = (p / wd) % h;
+                    int ix = p % wd;
+                    for (int i = 0; i < 2; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            int dst = y.off + ((b * 2 * h + 2 * iy + i) * 2 * wd + 2 * ix + j) * cout;
+                            int src = r * n4 + (i * 2 + j) * cout;
+                            if (bias != null) {
+                                for (int o = 0; o < cout; o++) y.a[dst + o] = tmp[src + o] + bias[o];
+                            } else {
+                                System.arraycopy(tmp, src, y.a, dst, cout);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /** Attention by {@link CpuAttention}, with per-worker scratch kept across runs. */
+    private void attention(Tensor t, Buf[] bufs) {
+        Tensor qt = t.input(0);
+        Tensor kt = t.input(1);
+        Tensor vt = t.input(2);
+        Buf q = bufs[qt.id()];
+        Buf k = bufs[kt.id()];
+        Buf v = bufs[vt.id()];
+        Buf y = bufs[t.id()];
+        Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
+        Buf bias = biasT != null ? bufs[biasT.id()] : null;
+        AttentionProblem p = new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
+                bias != null ? bias.a : null, bias != null ? bias.off : 0,
+                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
+                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
+                ((Attrs.Attention) t.attrs()).scale());
+        if (gemm.attention(par, p)) return;
+        CpuAttention.attention(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off,
+                bias != null ? bias.a : null, bias != null ? bias.off : 0,
+                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
+                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
+                ((Attrs.Attention) t.attrs()).scale());
+    }
+
+    @Override
+    public Map<String, Long> lastRunNanosByOp() {
+        return lastProfile;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (!running) arena = null; // a running call still uses it; it is dropped with the context
+    }
+}
