@@ -70,9 +70,12 @@ class Sam3PredictorRuntimeTest {
         int tokens = TextEncoder.CONTEXT_LENGTH;
         assertEquals(new TransferBytes(4L * tokens, 4L * tokens * d), stage(text, "text encoder"),
                 "token ids up, language features down");
-        int promptTokens = tokens + 1;   // text tokens + the geometry encoder's CLS token (no boxes)
-        assertEquals(new TransferBytes(4L * (tokens * d + 2 * promptTokens), 4L * (q + 4 * q + 1)), stage(text, "detector"),
-                "language features, attention bias and pooling weights up; logits, boxes and presence down");
+        // text tokens, the padded exemplar-box slots (unused, masked) and the geometry encoder's CLS token
+        int slots = org.sam3j.model.detector.ConceptDetector.MAX_BOXES;
+        int promptTokens = tokens + slots + 1;
+        assertEquals(new TransferBytes(4L * (tokens * d + 2 * promptTokens + 5 * slots), 4L * (q + 4 * q + 1)),
+                stage(text, "detector"), "language features, attention bias, pooling weights and the padded boxes and"
+                        + " labels up; logits, boxes and presence down");
         assertTrue(stage(text, "detector").uploaded() < fpnLevel / 100, "no image level uploaded");
         TransferBytes post = stage(text, "post-processing");
         assertEquals(0, post.uploaded());
@@ -84,8 +87,12 @@ class Sam3PredictorRuntimeTest {
 
         MaskResult click = predictor.predict(Prompt.point(500, 375));
         assertEquals(3, click.size());
-        // one click: (x, y) and its label; out: the four candidate masks, their IoUs and the object score
-        assertEquals(new TransferBytes(4L * 3, 4L * (4 * side * side + 4 + 1)), stage(click, "mask decoder"));
+        // a click fills the fixed point slots (2 box corners, the clicks, the padding point): coordinates, labels
+        // and validity, plus the mask-present flag (the zero mask stays in the backend); out: the four candidate
+        // masks, their IoUs and the object score
+        int pointSlots = org.sam3j.model.tracker.InteractivePrompt.MAX_POINTS + 3;
+        assertEquals(new TransferBytes(4L * (2 * pointSlots + pointSlots + pointSlots + 1),
+                4L * (4 * side * side + 4 + 1)), stage(click, "mask decoder"));
         assertTrue(stage(click, "mask decoder").uploaded() < fpnLevel / 100, "no tracker level uploaded");
         assertEquals(TransferBytes.ZERO, stage(click, "post-processing"));
     }

@@ -49,7 +49,7 @@ public final class InteractiveDecoder implements AutoCloseable {
     private final ResidentScope peScope;
     private volatile ResidentTensor imagePe;
     private volatile float[] noMaskEmbed;
-    private volatile float[] zeroMask;
+    private volatile ResidentTensor zeroMask;
     private volatile boolean closed;
 
     /**
@@ -131,8 +131,10 @@ public final class InteractiveDecoder implements AutoCloseable {
                 .withHost(InteractiveGraph.POINT_COORDS, packed.coords())
                 .withHost(InteractiveGraph.POINT_LABELS, packed.labels())
                 .withHost(InteractiveGraph.POINT_VALID, packed.valid())
-                .withHost(InteractiveGraph.MASK_INPUT, prompt.hasMask() ? prompt.maskNoCopy() : noMask(side))
                 .withHost(InteractiveGraph.MASK_PRESENT, packed.maskPresent());
+        // without a mask prompt the (ignored) mask input is a zero map kept in the backend, not uploaded per click
+        inputs = prompt.hasMask() ? inputs.withHost(InteractiveGraph.MASK_INPUT, prompt.maskNoCopy())
+                : inputs.withResident(InteractiveGraph.MASK_INPUT, noMask(side));
 
         CompiledGraph cg = graph(layout);
         Map<String, HostTensor> out;
@@ -217,11 +219,17 @@ public final class InteractiveDecoder implements AutoCloseable {
     }
 
     /** The zero mask input of prompts without a mask (never written: backends only read inputs). */
-    private float[] noMask(int side) {
-        float[] z = zeroMask;
+    /** The zero mask input of prompts without a mask, uploaded once into the backend. */
+    private ResidentTensor noMask(int side) {
+        ResidentTensor z = zeroMask;
         if (z == null) {
-            z = new float[side * side];
-            zeroMask = z;
+            synchronized (this) {
+                z = zeroMask;
+                if (z == null) {
+                    z = peScope.upload(new HostTensor(new int[] {1, side, side, 1}, new float[side * side]));
+                    zeroMask = z;
+                }
+            }
         }
         return z;
     }
