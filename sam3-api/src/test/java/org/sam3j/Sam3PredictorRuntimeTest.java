@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.TransferBytes;
 import org.sam3j.image.ImageLoader;
@@ -142,7 +143,9 @@ class Sam3PredictorRuntimeTest {
         return sb.toString();
     }
 
+    /** Four image encodes and twelve prompts (about two minutes on two cores): with the slow tests. */
     @Test
+    @Tag("slow")
     void fourPredictorsOnOneModelRunInParallelWithTheResultsOfOneThread() throws Exception {
         List<Prompt> prompts = prompts();
         List<String> expected = new ArrayList<>();
