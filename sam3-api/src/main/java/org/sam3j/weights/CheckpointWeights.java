@@ -59,12 +59,13 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
             else throw new NoSuchFileException(path.toString(), null, "directory holds neither model.safetensors nor sam3.pt");
         }
         if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, "no such checkpoint file");
-        TensorFile f = switch (sniff(p)) {
+        byte[] head = head(p);
+        TensorFile f = switch (format(head)) {
             case ZIP -> TorchCheckpoint.open(p);
             case SAFETENSORS -> SafetensorsFile.open(p);
             case UNKNOWN -> throw new CheckpointFormatException(p + ": not a SAM 3 checkpoint: neither a PyTorch"
                     + " checkpoint (a zip archive such as sam3.pt) nor a safetensors file (model.safetensors); "
-                    + describeStart(p));
+                    + describeStart(head));
         };
         try {
             boolean hf = HfKeyMapping.isHfLayout(f.names());
@@ -94,31 +95,28 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
 
     private enum Format { ZIP, SAFETENSORS, UNKNOWN }
 
+    /** The first bytes of a file (at most 9), read once for {@link #format} and the error message. */
+    private static byte[] head(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            return in.readNBytes(9);
+        }
+    }
+
     /**
      * The container format from the first bytes: a zip archive starts with {@code PK}; a safetensors file with
      * an 8-byte little-endian header length followed by the JSON header's {@code '{'}. Anything else is
      * neither (reported as such instead of as a broken file of one of them).
      */
-    private static Format sniff(Path p) throws IOException {
-        byte[] head = new byte[9];
-        int n;
-        try (InputStream in = Files.newInputStream(p)) {
-            n = in.readNBytes(head, 0, head.length);
-        }
-        if (n >= 2 && head[0] == 'P' && head[1] == 'K') return Format.ZIP;
+    private static Format format(byte[] head) {
+        if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') return Format.ZIP;
         // a short or truncated safetensors file is still reported by the safetensors reader
-        if (n < 9 || head[8] == '{') return Format.SAFETENSORS;
+        if (head.length < 9 || head[8] == '{') return Format.SAFETENSORS;
         return Format.UNKNOWN;
     }
 
-    private static String describeStart(Path p) throws IOException {
-        byte[] head = new byte[8];
-        int n;
-        try (InputStream in = Files.newInputStream(p)) {
-            n = in.readNBytes(head, 0, head.length);
-        }
+    private static String describeStart(byte[] head) {
         StringBuilder s = new StringBuilder("it starts with");
-        for (int i = 0; i < n; i++) s.append(String.format(" %02x", head[i] & 0xff));
+        for (int i = 0; i < Math.min(8, head.length); i++) s.append(String.format(" %02x", head[i] & 0xff));
         return s.toString();
     }
 
