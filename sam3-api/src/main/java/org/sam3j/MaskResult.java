@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import org.sam3j.backend.HostTensor;
-import org.sam3j.backend.TransferBytes;
 
 /**
  * The answer to one prompt on one image: the segmented {@linkplain Instance instances}, best first, plus
@@ -21,9 +19,8 @@ import org.sam3j.backend.TransferBytes;
  *
  * <p><b>Ownership:</b> a result is made of plain heap objects (masks, boxes, arrays); it holds no native
  * memory, file or device resource, needs no {@code close()}, and stays valid after the model or the image
- * session that produced it is closed. It is immutable and therefore thread-safe. The one exception to
- * deep immutability is {@link #rawOutputs()}: its {@link HostTensor}s are handed over, not copied, and
- * their arrays must be treated as read-only.
+ * session that produced it is closed. It is immutable and therefore thread-safe. Raw outputs
+ * ({@link #rawOutputs()}) are read-only views of the model's arrays.
  */
 public final class MaskResult {
     /** Best first: score descending, then index ascending for equal scores. */
@@ -36,7 +33,7 @@ public final class MaskResult {
     private final double presenceScore;
     private final Map<String, Duration> timings;
     private final Map<String, TransferBytes> transferBytes;
-    private final Map<String, HostTensor> rawOutputs;
+    private final Map<String, RawTensor> rawOutputs;
 
     private MaskResult(Builder b) {
         this.imageWidth = b.imageWidth;
@@ -130,10 +127,10 @@ public final class MaskResult {
     }
 
     /**
-     * Raw model outputs by name, for debugging and dumps (empty unless requested); unmodifiable. The
-     * tensors' arrays are shared with whoever produced them: do not modify them.
+     * Raw model outputs by name, for debugging and dumps (empty unless requested with
+     * {@link CallOptions#withRawOutputs()}); unmodifiable, each a read-only view.
      */
-    public Map<String, HostTensor> rawOutputs() {
+    public Map<String, RawTensor> rawOutputs() {
         return rawOutputs;
     }
 
@@ -155,7 +152,7 @@ public final class MaskResult {
         private double presenceScore = Double.NaN;
         private final Map<String, Duration> timings = new LinkedHashMap<>();
         private final Map<String, TransferBytes> transferBytes = new LinkedHashMap<>();
-        private final Map<String, HostTensor> rawOutputs = new LinkedHashMap<>();
+        private final Map<String, RawTensor> rawOutputs = new LinkedHashMap<>();
 
         private Builder(int imageWidth, int imageHeight) {
             if (imageWidth <= 0 || imageHeight <= 0) {
@@ -234,7 +231,7 @@ public final class MaskResult {
          *
          * @throws IllegalArgumentException if the name is blank
          */
-        public Builder rawOutput(String name, HostTensor tensor) {
+        public Builder rawOutput(String name, RawTensor tensor) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(tensor, "tensor");
             if (name.isBlank()) throw new IllegalArgumentException("raw output name is blank");

@@ -6,7 +6,7 @@ import java.util.Locale;
  * Storage precision of a backend's weights and activations. Every backend runs {@link #FP32}; the CPU backends
  * run nothing else, the CUDA backend also {@link #FP16} and {@link #BF16} (float32 arithmetic and accumulation
  * throughout, only storage is reduced). Ask for one with {@link Sam3Model.Builder#precision(Precision)} or
- * {@link org.sam3j.backend.BackendOptions.Builder#precision(Precision)}; a backend that cannot run it refuses.
+ * {@link org.sam3j.BackendOptions.Builder#precision(Precision)}; a backend that cannot run it refuses.
  */
 public enum Precision {
     /** float32: the parity mode, identical to the reference within the fixtures' tolerances. */

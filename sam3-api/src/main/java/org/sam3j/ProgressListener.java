@@ -1,7 +1,7 @@
 package org.sam3j;
 
 /**
- * Receives the progress of a long call, such as {@link Sam3Predictor#setImage(org.sam3j.image.RgbImage,
+ * Receives the progress of a long call, such as {@link Sam3Predictor#setImage(org.sam3j.RgbImage,
  * CallOptions)}. Called on the thread running the call, between units of work, so it should return
  * quickly (hand the value to a UI thread rather than drawing there). It may cancel the call through the
  * {@link CancellationToken} of the same {@link CallOptions}; an exception it throws aborts the call

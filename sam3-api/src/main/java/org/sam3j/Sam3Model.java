@@ -5,17 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.Backends;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.internal.Log;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.detector.ConceptDetector;
 import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.model.text.TextEncoder;
@@ -54,7 +52,6 @@ public final class Sam3Model implements AutoCloseable {
     private final WeightStore weights;
     private final AutoCloseable ownedWeights;
     private final Backend backend;
-    private final boolean ownsBackend;
     private final ClipTokenizer tokenizer;
     private final boolean interactive;
     private final String description;
@@ -87,8 +84,7 @@ public final class Sam3Model implements AutoCloseable {
         this.config = config;
         this.weights = weights;
         this.ownedWeights = ownedWeights;
-        this.ownsBackend = b.backend == null;
-        this.backend = b.backend != null ? b.backend : selection.create();
+        this.backend = selection.create();
         this.tokenizer = tokenizer;
         this.interactive = b.interactive;
         this.description = weights.describe();
@@ -129,13 +125,23 @@ public final class Sam3Model implements AutoCloseable {
         return config;
     }
 
-    /** The backend running the graphs. */
-    public Backend backend() {
+    /** The backend running the graphs (for the predictors it opens). */
+    Backend backend() {
         return backend;
     }
 
+    /** The name of the backend that runs the graphs ({@code cpu}, {@code openblas}, {@code cuda}, ...). */
+    public String backendName() {
+        return backend.name();
+    }
+
+    /** What the backend runs with: its device, precision and threads (resolved: never 0), cache directory and extras. */
+    public BackendOptions backendOptions() {
+        return backend.options();
+    }
+
     /**
-     * The backend that runs the graphs, in one line: its name and {@link Backend#options() options}, e.g.
+     * The backend that runs the graphs, in one line: its name and {@link #backendOptions() options}, e.g.
      * {@code cpu (device 0, fp32, 4 threads)}.
      */
     public String backendDescription() {
@@ -232,7 +238,7 @@ public final class Sam3Model implements AutoCloseable {
         if (e != null) e.close();
         concept.close();
         interactiveDecoder.close();
-        if (ownsBackend) backend.close();
+        backend.close();
         if (ownedWeights != null) {
             try {
                 ownedWeights.close();
@@ -253,10 +259,8 @@ public final class Sam3Model implements AutoCloseable {
         private boolean synthetic;
         private Sam3Config config; // null: the checkpoint's own (or the released architecture for synthetic weights)
         private Path tokenizerPath;
-        private Backend backend;
         private String backendSpec;
         private BackendOptions.Builder options = BackendOptions.builder();
-        private boolean optionsSet;
         private boolean interactive = true;
 
         private Builder() {}
@@ -298,15 +302,6 @@ public final class Sam3Model implements AutoCloseable {
         }
 
         /**
-         * Runs on this backend (the caller keeps ownership), instead of one the model creates and closes; the
-         * backend name, precision, threads and options of this builder then do not apply (asking both is an error).
-         */
-        public Builder backend(Backend backend) {
-            this.backend = Objects.requireNonNull(backend, "backend");
-            return this;
-        }
-
-        /**
          * Creates and owns the backend named {@code spec}: {@code NAME} or {@code NAME:DEVICE} ({@code cpu},
          * {@code openblas}, {@code cuda}, {@code cuda:1}) or {@code auto} (the best available). Default: the one
          * named by {@code -Dsam3j.backend} or {@code SAM3J_BACKEND}, else the best available (CUDA when
@@ -342,7 +337,6 @@ public final class Sam3Model implements AutoCloseable {
          */
         public Builder backendOptions(BackendOptions options) {
             this.options = options.toBuilder();
-            this.optionsSet = true;
             return this;
         }
 
@@ -365,13 +359,7 @@ public final class Sam3Model implements AutoCloseable {
                 throw new IllegalStateException("give a checkpoint or syntheticWeights()");
             }
             BackendOptions opts = options.build();
-            Backends.Selection selection = null;
-            if (backend == null) {
-                selection = Backends.select(backendSpec, opts); // a wrong backend fails here, before the weights
-            } else if (backendSpec != null || optionsSet || !opts.equals(BackendOptions.defaults())) {
-                throw new IllegalStateException("backend(Backend) runs the caller's own backend: a backend name,"
-                        + " precision, threads or backend options do not apply to it");
-            }
+            Backends.Selection selection = Backends.select(backendSpec, opts); // a wrong backend fails here, before the weights
             ClipTokenizer tok = tokenizerPath == null ? null
                     : Files.isDirectory(tokenizerPath) ? ClipTokenizer.fromDirectory(tokenizerPath)
                     : ClipTokenizer.fromBpeFile(tokenizerPath);

@@ -6,12 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.RunSession;
-import org.sam3j.backend.TransferBytes;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.image.RgbImage;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.model.detector.DetrDecoder;
@@ -25,7 +22,7 @@ import org.sam3j.postprocess.ConceptPostprocessor;
  * image encodes it once. Text embeddings are cached by the model.
  *
  * <p>Images come as {@link RgbImage}, files, {@link BufferedImage}s, or OpenCV frames through
- * {@code setImage(org.sam3j.image.MatImages.toRgbImage(mat))} (the OpenCV dependency is optional, so the
+ * {@code setImage(org.sam3j.MatImages.toRgbImage(mat))} (the OpenCV dependency is optional, so the
  * predictor has no method naming {@code Mat}). Encoding takes seconds to over a minute on a CPU:
  * {@link #setImage(RgbImage, CallOptions)} reports progress and can be cancelled.
  *
@@ -255,10 +252,10 @@ public final class Sam3Predictor implements AutoCloseable {
             int q = DetrDecoder.NUM_QUERIES;
             MaskResult.Builder b = r.toBuilder();
             if (rawOutputs) {
-                b.rawOutput("pred_logits", new HostTensor(new int[] {1, q, 1}, det.predLogits()))
-                        .rawOutput("pred_boxes", new HostTensor(new int[] {1, q, 4}, det.predBoxes()))
-                        .rawOutput("presence_logit", new HostTensor(new int[] {1, 1}, new float[] {det.presenceLogit()}))
-                        .rawOutput("pred_masks", new HostTensor(new int[] {1, q, size, size}, det.allMasks()));
+                b.rawOutput("pred_logits", RawTensor.wrap(new int[] {1, q, 1}, det.predLogits()))
+                        .rawOutput("pred_boxes", RawTensor.wrap(new int[] {1, q, 4}, det.predBoxes()))
+                        .rawOutput("presence_logit", RawTensor.wrap(new int[] {1, 1}, new float[] {det.presenceLogit()}))
+                        .rawOutput("pred_masks", RawTensor.wrap(new int[] {1, q, size, size}, det.allMasks()));
             }
             long t3 = System.nanoTime();
             TransferBytes x3 = session.transferred();
@@ -311,9 +308,9 @@ public final class Sam3Predictor implements AutoCloseable {
             r.addInstance(Instance.of(i, out.iou(i), bounds, mask, LowResMask.of(out.lowResLogits(i), side, side)));
         }
         if (rawOutputs) {
-            r.rawOutput("low_res_logits", out.lowResLogits())
-                    .rawOutput("iou", new HostTensor(new int[] {out.count()}, out.iou()))
-                    .rawOutput("object_score_logit", new HostTensor(new int[] {1, 1}, new float[] {out.objectScoreLogit()}));
+            r.rawOutput("low_res_logits", RawTensor.wrap(out.lowResLogits().shape(), out.lowResLogits().data()))
+                    .rawOutput("iou", RawTensor.wrap(new int[] {out.count()}, out.iou()))
+                    .rawOutput("object_score_logit", RawTensor.wrap(new int[] {1, 1}, new float[] {out.objectScoreLogit()}));
         }
         long t2 = System.nanoTime();
         return r.timing(STAGE_IMAGE_ENCODER, lastEncodeTime)

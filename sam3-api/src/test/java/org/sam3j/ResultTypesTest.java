@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
-import org.sam3j.backend.HostTensor;
 
 /** {@link LowResMask}, {@link Instance} and {@link MaskResult}. */
 class ResultTypesTest {
@@ -63,7 +62,7 @@ class ResultTypesTest {
                 .timing("encode", Duration.ofMillis(30))
                 .timing("decode", Duration.ofMillis(5))
                 .timing("encode", Duration.ofMillis(31))
-                .rawOutput("pred_logits", new HostTensor(new int[] {2}, new float[] {1, 2}))
+                .rawOutput("pred_logits", RawTensor.of(new int[] {2}, new float[] {1, 2}))
                 .build();
         assertEquals(List.of(9, 7, 1, 2, 5), r.instances().stream().map(Instance::index).toList());
         assertEquals(5, r.size());
@@ -106,6 +105,6 @@ class ResultTypesTest {
         assertThrows(IllegalArgumentException.class, () -> b.presenceScore(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> b.timing(" ", Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> b.timing("x", Duration.ofMillis(-1)));
-        assertThrows(IllegalArgumentException.class, () -> b.rawOutput("", new HostTensor(new int[] {0}, new float[0])));
+        assertThrows(IllegalArgumentException.class, () -> b.rawOutput("", RawTensor.of(new int[] {0}, new float[0])));
     }
 }

@@ -1,25 +1,21 @@
 package org.sam3j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sam3j.backend.Backend;
-import org.sam3j.backend.Backends;
-import org.sam3j.model.Sam3Config;
 
 /** {@link Sam3Model.Builder}'s backend by name, precision and threads, checked before any weight is read. */
 class Sam3ModelBackendTest {
     @Test
     void aNamedBackendWithThreadsRunsAndDescribesItself() throws Exception {
         try (Sam3Model m = Sam3Model.builder().syntheticWeights().config(Sam3Config.tiny()).backend("cpu").threads(1).build()) {
-            assertEquals("cpu", m.backend().name());
-            assertEquals(1, m.backend().options().threads());
-            assertEquals(Precision.FP32, m.backend().options().precision());
+            assertEquals("cpu", m.backendName());
+            assertEquals(1, m.backendOptions().threads());
+            assertEquals(Precision.FP32, m.backendOptions().precision());
             assertEquals("cpu (device 0, fp32, 1 thread)", m.backendDescription());
         }
     }
@@ -35,17 +31,5 @@ class Sam3ModelBackendTest {
     void aMalformedNameFailsAtOnce() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sam3Model.builder().backend("cuda:zero"));
         assertTrue(e.getMessage().startsWith("bad backend 'cuda:zero'"), e.getMessage());
-    }
-
-    @Test
-    void theCallersBackendTakesNoOptions() throws Exception {
-        try (Backend own = Backends.create("cpu", 1)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> Sam3Model.builder().syntheticWeights().config(Sam3Config.tiny()).backend(own).threads(2).build());
-            assertTrue(e.getMessage().contains("caller's own backend"), e.getMessage());
-            try (Sam3Model m = Sam3Model.builder().syntheticWeights().config(Sam3Config.tiny()).backend(own).build()) {
-                assertSame(own, m.backend());
-            }
-        }
     }
 }

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureSet;
 import org.sam3j.verify.Verifier;

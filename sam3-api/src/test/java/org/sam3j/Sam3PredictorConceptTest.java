@@ -9,7 +9,6 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;

@@ -16,10 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.sam3j.backend.TransferBytes;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.image.RgbImage;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.detector.DetrDecoder;
 import org.sam3j.model.text.TextEncoder;
 import org.sam3j.postprocess.ConceptPostprocessor;
@@ -102,8 +99,8 @@ class Sam3PredictorRuntimeTest {
     void conceptPromptsDownloadTheMasksOfTheKeptQueriesOnly() {
         MaskResult raw = predictor.predict(Prompt.builder().text("truck").threshold(0.25f).build(),
                 CallOptions.none().withRawOutputs());
-        float[] scores = ConceptPostprocessor.scores(raw.rawOutputs().get("pred_logits").data(),
-                raw.rawOutputs().get("presence_logit").data()[0]);
+        float[] scores = ConceptPostprocessor.scores(raw.rawOutputs().get("pred_logits").toArray(),
+                raw.rawOutputs().get("presence_logit").buffer().get(0));
         long perMask = 288L * 288 * 4;
         int keptLow = ConceptPostprocessor.withThreshold(0.25f).keptQueries(scores).length;
         int keptHigh = ConceptPostprocessor.withThreshold(0.5f).keptQueries(scores).length;

@@ -1,5 +1,6 @@
 package org.sam3j.backend;
 
+import org.sam3j.BackendOptions;
 import org.sam3j.graph.Graph;
 import org.sam3j.weights.WeightStore;
 

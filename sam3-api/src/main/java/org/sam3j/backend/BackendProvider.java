@@ -2,6 +2,7 @@ package org.sam3j.backend;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.sam3j.BackendOptions;
 import org.sam3j.Precision;
 
 /**

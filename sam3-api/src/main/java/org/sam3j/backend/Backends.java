@@ -12,6 +12,7 @@ import java.util.ServiceLoader;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.sam3j.BackendOptions;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.JavaGemm;
 import org.sam3j.internal.Log;

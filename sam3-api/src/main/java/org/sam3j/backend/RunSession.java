@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.sam3j.TransferBytes;
 
 /**
  * The run state of one caller (a predictor, a verify run) across graphs: one {@link ExecutionContext} per

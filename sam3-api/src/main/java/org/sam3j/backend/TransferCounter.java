@@ -1,6 +1,7 @@
 package org.sam3j.backend;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.sam3j.TransferBytes;
 
 /**
  * Counts the bytes crossing a backend's boundary for one caller (a predictor, a verify run): its

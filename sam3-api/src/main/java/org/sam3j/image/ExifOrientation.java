@@ -1,5 +1,7 @@
 package org.sam3j.image;
 
+import org.sam3j.RgbImage;
+
 /**
  * The eight EXIF orientations as pixel transforms, matching PIL's {@code ImageOps.exif_transpose}:
  * 2 = mirror left-right, 3 = rotate 180°, 4 = mirror top-bottom, 5 = transpose (mirror across the
@@ -27,7 +29,7 @@ public final class ExifOrientation {
         boolean swap = orientation >= 5;
         int ow = swap ? h : w;
         int oh = swap ? w : h;
-        byte[] src = image.rgbUnsafe();
+        byte[] src = image.rgb();
         byte[] dst = new byte[src.length];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -49,6 +51,6 @@ public final class ExifOrientation {
                 dst[d + 2] = src[s + 2];
             }
         }
-        return RgbImage.wrap(ow, oh, dst);
+        return RgbImage.of(ow, oh, dst);
     }
 }

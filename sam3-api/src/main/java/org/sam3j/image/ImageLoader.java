@@ -1,5 +1,7 @@
 package org.sam3j.image;
 
+import org.sam3j.RgbImage;
+
 import com.drew.imaging.ImageMetadataReader;
 import com.drew.imaging.ImageProcessingException;
 import com.drew.metadata.Metadata;
@@ -152,7 +154,7 @@ public final class ImageLoader {
         Objects.requireNonNull(image, "image");
         int w = image.getWidth();
         int h = image.getHeight();
-        RgbImage.checkSize(w, h);
+        ImageSizes.check(w, h);
         byte[] out = new byte[w * h * 3];
         ColorModel cm = image.getColorModel();
         Raster raster = image.getRaster();
@@ -211,7 +213,7 @@ public final class ImageLoader {
                 }
             }
         }
-        return RgbImage.wrap(w, h, out);
+        return RgbImage.of(w, h, out);
     }
 
     private static int to8Bit(int v, int bits) {

@@ -1,5 +1,7 @@
 package org.sam3j.image;
 
+import org.sam3j.RgbImage;
+
 import java.util.Objects;
 
 /**
@@ -72,7 +74,7 @@ public final class ImagePreprocessor {
         if (size <= 0) {
             throw new IllegalArgumentException("size must be positive, got " + size);
         }
-        byte[] resized = resizeBilinearAntialias(image.rgbUnsafe(), image.width(), image.height(), size, size,
+        byte[] resized = resizeBilinearAntialias(image.rgb(), image.width(), image.height(), size, size,
                 kernel);
         return normalize(resized, size, size);
     }
@@ -105,7 +107,7 @@ public final class ImagePreprocessor {
      */
     public static RgbImage resizeBilinearAntialias(RgbImage image, int outW, int outH) {
         Objects.requireNonNull(image, "image");
-        return RgbImage.wrap(outW, outH, resizeBilinearAntialias(image.rgbUnsafe(), image.width(), image.height(),
+        return RgbImage.of(outW, outH, resizeBilinearAntialias(image.rgb(), image.width(), image.height(),
                 outW, outH, ResizeKernel.FLOAT32));
     }
 

@@ -1,5 +1,7 @@
 package org.sam3j.image;
 
+import org.sam3j.RgbImage;
+
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
@@ -141,7 +143,7 @@ public final class Overlay {
         }
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int[] px = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
-        byte[] rgb = image.rgbUnsafe();
+        byte[] rgb = image.rgb();
         for (int i = 0, j = 0; i < px.length; i++, j += 3) {
             px[i] = (rgb[j] & 0xFF) << 16 | (rgb[j + 1] & 0xFF) << 8 | (rgb[j + 2] & 0xFF);
         }

@@ -12,11 +12,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sam3j.Sam3Config;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsFile;
 import org.sam3j.io.TensorFile;
 import org.sam3j.io.TorchCheckpoint;
-import org.sam3j.model.Sam3Config;
 
 /**
  * Parameters from a released checkpoint, under the internal (official {@code sam3.pt}) names:

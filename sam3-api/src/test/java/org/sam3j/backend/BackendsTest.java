@@ -1,5 +1,6 @@
 package org.sam3j.backend;
 
+import org.sam3j.BackendOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,8 @@
 package org.sam3j.image;
 
+import org.sam3j.MatImages;
+
+import org.sam3j.RgbImage;
 import static org.bytedeco.opencv.global.opencv_core.CV_16UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_32FC3;
 import static org.bytedeco.opencv.global.opencv_core.CV_8SC3;

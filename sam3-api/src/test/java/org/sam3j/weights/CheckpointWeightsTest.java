@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.Sam3Config;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.vision.VisionBackbone;
-import org.sam3j.graph.Graph;
-import org.sam3j.graph.Tensor;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureSet;
 

@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
-import org.sam3j.model.Sam3Config;
 
 /**
  * The architecture is read from a checkpoint's layer stacks (no {@code --config} needed), a configuration

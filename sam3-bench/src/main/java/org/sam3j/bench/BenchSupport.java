@@ -14,14 +14,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sam3j.BackendOptions;
+import org.sam3j.RgbImage;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.Backends;
 import org.sam3j.backend.openblas.OpenBlasBackend;
-import org.sam3j.image.RgbImage;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.SyntheticWeights;
 
 /** What the benchmarks share: configurations, backends, inputs, and the side-channel of measurements for {@link Report}. */
@@ -41,6 +42,11 @@ public final class BenchSupport {
             default:
                 throw new IllegalArgumentException("config must be tiny or full, got " + name);
         }
+    }
+
+    /** Backend options with {@code threads} (0 = every processor). */
+    public static BackendOptions options(int threads) {
+        return BackendOptions.builder().threads(threads).build();
     }
 
     /** A backend by name ({@code cpu}, {@code openblas}, {@code auto}); threads 0 = every processor. */

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
@@ -24,7 +25,6 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.vision.VisionBackbone;
 import org.sam3j.weights.SyntheticWeights;
 

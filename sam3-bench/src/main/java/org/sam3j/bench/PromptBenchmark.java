@@ -46,7 +46,6 @@ public class PromptBenchmark {
     @Param({"0"})
     public int threads;
 
-    private Backend be;
     private Sam3Model model;
     private Sam3Predictor predictor;
     private Prompt text;
@@ -56,9 +55,8 @@ public class PromptBenchmark {
     /** Loads the model, encodes an image and warms the graphs and the text cache. */
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        be = BenchSupport.backend(backend, threads);
         model = Sam3Model.builder().syntheticWeights().config(BenchSupport.config(config))
-                .tokenizer(BenchSupport.tokenizer()).backend(be).build();
+                .tokenizer(BenchSupport.tokenizer()).backend(backend).backendOptions(BenchSupport.options(threads)).build();
         predictor = model.newPredictor();
         predictor.setImage(BenchSupport.image()); // compiles the encoder, packs its weights
         long t0 = System.nanoTime();
@@ -89,6 +87,5 @@ public class PromptBenchmark {
                 Map.of("setImageNanos", setImageNanos));
         predictor.close();
         model.close();
-        be.close();
     }
 }

@@ -68,9 +68,8 @@ public class StartupBenchmark {
     @Benchmark
     public MaskResult buildToFirstMask() throws IOException {
         long t0 = System.nanoTime();
-        Backend be = BenchSupport.backend(backend, threads);
         try (Sam3Model model = Sam3Model.builder().checkpoint(file).config(BenchSupport.config(config))
-                .tokenizer(BenchSupport.tokenizer()).backend(be).build();
+                .tokenizer(BenchSupport.tokenizer()).backend(backend).backendOptions(BenchSupport.options(threads)).build();
              Sam3Predictor p = model.newPredictor()) {
             long t1 = System.nanoTime();
             p.setImage(BenchSupport.image());
@@ -82,8 +81,6 @@ public class StartupBenchmark {
             split.put("firstPromptNanos", t3 - t2);
             split.put("toFirstMaskNanos", t3 - t0);
             return r;
-        } finally {
-            be.close();
         }
     }
 

@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.sam3j.Precision;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
 import org.sam3j.backend.Backends;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.text.ClipTokenizer;
 
 /**

@@ -1,7 +1,7 @@
 package org.sam3j.cli;
 
+import org.sam3j.BackendOptions;
 import org.sam3j.Precision;
-import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.Backends;
 import picocli.CommandLine.Option;
 

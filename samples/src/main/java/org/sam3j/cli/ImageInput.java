@@ -28,10 +28,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.sam3j.RgbImage;
 import org.sam3j.image.ImageFormatException;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.image.RgbImage;
 
 /**
  * Images for {@code sam3 segment}: a file or an http(s) URL ({@link #parse}), downloaded to a temporary file

@@ -6,14 +6,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import org.sam3j.BackendOptions;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
-import org.sam3j.backend.Backend;
-import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
 import org.sam3j.hub.ProgressBar;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.weights.SyntheticWeights;
 import picocli.CommandLine.Mixin;
@@ -227,15 +226,14 @@ final class ModelOptions {
         j.put("weights", m.weightsDescription());
         j.put("architecture", c.isReleasedArchitecture() ? "released SAM 3" : plan.configName());
         j.put("config", cfg);
-        j.put("backend", backendJson(m.backend()));
+        j.put("backend", backendJson(m.backendName(), m.backendOptions()));
         return j;
     }
 
     /** The backend that runs, as every backend reports itself: name, device, precision and CPU threads. */
-    static Map<String, Object> backendJson(Backend b) {
-        BackendOptions o = b.options();
+    static Map<String, Object> backendJson(String name, BackendOptions o) {
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("name", b.name());
+        j.put("name", name);
         j.put("device", o.device());
         j.put("precision", o.precision().label());
         j.put("threads", o.threads());

@@ -14,9 +14,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sam3j.Instance;
 import org.sam3j.MaskResult;
-import org.sam3j.backend.HostTensor;
+import org.sam3j.RawTensor;
+import org.sam3j.RgbImage;
 import org.sam3j.image.Overlay;
-import org.sam3j.image.RgbImage;
 import org.sam3j.io.AtomicFiles;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
@@ -101,11 +101,11 @@ final class SegmentOutput {
     /** Writes {@link MaskResult#rawOutputs()} as float32 safetensors (atomically), with string metadata. */
     static void writeDump(Path file, MaskResult result, Map<String, String> metadata) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, HostTensor> e : result.rawOutputs().entrySet()) {
+        for (Map.Entry<String, RawTensor> e : result.rawOutputs().entrySet()) {
             int[] s = e.getValue().shape();
             long[] shape = new long[s.length];
             for (int i = 0; i < s.length; i++) shape[i] = s[i];
-            tensors.put(e.getKey(), StoredTensor.ofFloats(e.getKey(), shape, e.getValue().data()));
+            tensors.put(e.getKey(), StoredTensor.ofFloats(e.getKey(), shape, e.getValue().toArray()));
         }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);

@@ -5,12 +5,12 @@ import java.nio.file.Path;
 import org.sam3j.Instance;
 import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
+import org.sam3j.RgbImage;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.Overlay;
-import org.sam3j.image.RgbImage;
-import org.sam3j.model.Sam3Config;
 
 /**
  * Segments every instance of a phrase in an image and writes an overlay PNG.

@@ -6,9 +6,9 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.sam3j.RgbImage;
 import org.sam3j.image.ImageFormatException;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.image.RgbImage;
 
 /**
  * Decodes an uploaded image held in memory, after reading its size from the header so that an image with too

@@ -130,7 +130,7 @@ class BackendOptionsCliTest {
         try (Sam3Model m = o.load(plan, false, false)) {
             Map<String, Object> json = ModelOptions.json(m, plan);
             assertEquals(Map.of("name", "openblas", "device", 0, "precision", "fp32", "threads", 2), json.get("backend"));
-            assertEquals(m.backend().options().threads(), ((Map<String, Object>) json.get("backend")).get("threads"));
+            assertEquals(m.backendOptions().threads(), ((Map<String, Object>) json.get("backend")).get("threads"));
         }
         o.backendArgs.backend = "cpu";
         o.backendArgs.threads = null; // every processor, resolved by the backend

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.Box;
 import org.sam3j.Prompt;
-import org.sam3j.image.RgbImage;
+import org.sam3j.RgbImage;
 import org.sam3j.testing.SharedData;
 import picocli.CommandLine.TypeConversionException;
 

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.sam3j.Prompt;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
-import org.sam3j.model.Sam3Config;
 
 /** The bounded cache of images: least recently used dropped first, its predictor closed, its id then 404. */
 class ImageStoreTest {

@@ -28,9 +28,9 @@ import org.sam3j.Box;
 import org.sam3j.Instance;
 import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.testing.SharedData;
 
 /**

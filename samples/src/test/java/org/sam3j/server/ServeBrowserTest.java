@@ -27,8 +27,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.sam3j.Mask;
 import org.sam3j.Rle;
+import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.testing.SharedData;
 
 /**

@@ -1,8 +1,8 @@
 package org.sam3j.model.detector;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.nn.Linear;
 import org.sam3j.model.nn.Mlp;
 

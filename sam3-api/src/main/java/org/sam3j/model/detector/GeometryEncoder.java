@@ -2,9 +2,9 @@ package org.sam3j.model.detector;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
@@ -16,7 +17,6 @@ import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.internal.Log;
 import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
 

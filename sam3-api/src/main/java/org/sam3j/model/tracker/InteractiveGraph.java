@@ -1,8 +1,8 @@
 package org.sam3j.model.tracker;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.Sam3Config;
 
 /**
  * Builds the graphs of the interactive path: the image grid's position encoding (once per decoder) and

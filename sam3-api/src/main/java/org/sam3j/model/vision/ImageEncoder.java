@@ -2,6 +2,8 @@ package org.sam3j.model.vision;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sam3j.RgbImage;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ResidentScope;
@@ -12,9 +14,7 @@ import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.image.RgbImage;
 import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.WeightStore;
 
 /**

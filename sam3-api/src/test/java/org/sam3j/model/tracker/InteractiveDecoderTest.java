@@ -14,11 +14,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.SyntheticWeights;
 
 /**

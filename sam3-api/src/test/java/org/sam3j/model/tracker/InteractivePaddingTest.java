@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
@@ -20,7 +21,6 @@ import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.SyntheticWeights;
 
 /**

@@ -25,7 +25,7 @@ import org.sam3j.Sam3Model;
  * }</pre>
  */
 public final class CudaPredictorPool implements AutoCloseable {
-    private record Replica(int device, CudaBackend backend, Sam3Model model) {}
+    private record Replica(int device, Sam3Model model) {}
 
     private final LeastLoadedPool<Replica> pool;
 
@@ -50,21 +50,12 @@ public final class CudaPredictorPool implements AutoCloseable {
         List<Replica> replicas = new ArrayList<>();
         try {
             for (int d : devices) {
-                CudaBackend backend = CudaBackend.create(d, precision);
-                try {
-                    Sam3Model.Builder b = Sam3Model.builder();
-                    configure.accept(b);
-                    replicas.add(new Replica(d, backend, b.backend(backend).build()));
-                } catch (IOException | RuntimeException e) {
-                    backend.close();
-                    throw e;
-                }
+                Sam3Model.Builder b = Sam3Model.builder();
+                configure.accept(b);
+                replicas.add(new Replica(d, b.backend("cuda:" + d).precision(org.sam3j.Precision.valueOf(precision.name())).build()));
             }
         } catch (IOException | RuntimeException e) {
-            for (Replica r : replicas) {
-                r.model().close();
-                r.backend().close();
-            }
+            for (Replica r : replicas) r.model().close();
             throw e;
         }
         return new CudaPredictorPool(replicas);
@@ -80,18 +71,12 @@ public final class CudaPredictorPool implements AutoCloseable {
         return pool.queueLengths();
     }
 
-    /** Device memory of each replica, in device-list order. */
-    public List<CudaMemoryStats> memoryStats() {
-        return pool.replicas().stream().map(r -> r.backend().memoryStats()).toList();
-    }
-
     /** Waits for running requests, then closes every model and backend. */
     @Override
     public void close() {
         pool.close();
         for (Replica r : pool.replicas()) {
             r.model().close();
-            r.backend().close();
         }
     }
 }

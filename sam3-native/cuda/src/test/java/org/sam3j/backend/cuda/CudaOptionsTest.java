@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
+import org.sam3j.BackendOptions;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.BackendProvider;
 import org.sam3j.backend.Backends;
 
-/** The CUDA provider under {@link org.sam3j.backend.BackendOptions}: every precision, devices, its extras. */
+/** The CUDA provider under {@link org.sam3j.BackendOptions}: every precision, devices, its extras. */
 class CudaOptionsTest {
     private final BackendProvider cuda = Backends.provider("cuda");
 

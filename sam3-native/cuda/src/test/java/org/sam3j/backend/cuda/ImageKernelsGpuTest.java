@@ -9,9 +9,9 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.sam3j.RgbImage;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.image.RgbImage;
 import org.sam3j.postprocess.BilinearResize;
 import org.sam3j.testing.SharedData;
 

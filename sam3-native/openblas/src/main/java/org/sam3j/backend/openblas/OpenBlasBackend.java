@@ -1,8 +1,8 @@
 package org.sam3j.backend.openblas;
 
 import java.util.Set;
+import org.sam3j.BackendOptions;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.cpu.CpuBackend;
 
 /**

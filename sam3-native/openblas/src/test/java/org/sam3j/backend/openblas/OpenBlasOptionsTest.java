@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.sam3j.BackendOptions;
 import org.sam3j.Precision;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.BackendOptions;
 import org.sam3j.backend.Backends;
 import org.sam3j.backend.cpu.CpuBackend;
 

@@ -1,4 +1,4 @@
-package org.sam3j.model;
+package org.sam3j;
 
 import java.util.Arrays;
 import java.util.Map;

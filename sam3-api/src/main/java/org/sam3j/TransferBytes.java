@@ -1,9 +1,9 @@
-package org.sam3j.backend;
+package org.sam3j;
 
 /**
  * Bytes that crossed a backend's boundary: {@code uploaded} from host arrays into the backend (graph inputs
- * given as host arrays, {@link ResidentScope#upload uploads}), {@code downloaded} from the backend into host
- * arrays (host outputs of a run, {@link ResidentTensor} downloads). Values bound as resident tensors and
+ * given as host arrays, uploads), {@code downloaded} from the backend into host
+ * arrays (host outputs of a run, resident tensor downloads). Values bound as resident tensors and
  * outputs kept resident cross nothing.
  *
  * @param uploaded   bytes moved from the host into the backend

@@ -1,4 +1,4 @@
-package org.sam3j.backend;
+package org.sam3j;
 
 import java.nio.file.Path;
 import java.util.Map;

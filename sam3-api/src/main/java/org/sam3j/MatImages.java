@@ -1,8 +1,9 @@
-package org.sam3j.image;
+package org.sam3j;
 
 import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.sam3j.image.ImageSizes;
 
 /**
  * Converts OpenCV frames (the JavaCPP presets' {@link Mat}, e.g. from {@code opencv_imgcodecs.imread} or a
@@ -48,7 +49,7 @@ public final class MatImages {
         }
         int w = mat.cols();
         int h = mat.rows();
-        RgbImage.checkSize(w, h);
+        ImageSizes.check(w, h);
         byte[] out = new byte[w * h * 3];
         byte[] row = new byte[w * channels];
         for (int y = 0; y < h; y++) {
@@ -72,7 +73,7 @@ public final class MatImages {
                 }
             }
         }
-        return RgbImage.wrap(w, h, out);
+        return RgbImage.of(w, h, out);
     }
 
     /** OpenCV's name of a Mat type, e.g. {@code CV_32FC3}. */

@@ -1,15 +1,17 @@
-package org.sam3j.image;
+package org.sam3j;
 
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.Objects;
+import org.sam3j.image.ImageLoader;
+import org.sam3j.image.ImageSizes;
 
 /**
  * An immutable 8-bit RGB image: {@code width × height} pixels stored row by row, three interleaved
  * bytes (R, G, B) per pixel. This is the decoded form the SAM 3 preprocessing starts from (what PIL's
  * {@code Image.convert("RGB")} yields).
  *
- * <p>The pixel array is copied on the way in and on the way out; use {@link #get(int, int, int)} for
+ * <p>The pixel array is copied on the way in and on the way out (a few milliseconds even for large images, against seconds of model work); use {@link #get(int, int, int)} for
  * single samples without copying.
  */
 public final class RgbImage {
@@ -33,7 +35,7 @@ public final class RgbImage {
      */
     public static RgbImage of(int width, int height, byte[] rgb) {
         Objects.requireNonNull(rgb, "rgb");
-        checkSize(width, height);
+        ImageSizes.check(width, height);
         if ((long) width * height * 3 != rgb.length) {
             throw new IllegalArgumentException("expected " + ((long) width * height * 3) + " bytes for "
                     + width + "x" + height + " RGB, got " + rgb.length);
@@ -41,14 +43,6 @@ public final class RgbImage {
         return new RgbImage(width, height, rgb.clone());
     }
 
-    /** Wraps an array the caller hands over and will not touch again (no copy). */
-    static RgbImage wrap(int width, int height, byte[] rgb) {
-        checkSize(width, height);
-        if ((long) width * height * 3 != rgb.length) {
-            throw new IllegalArgumentException("pixel array length does not match " + width + "x" + height);
-        }
-        return new RgbImage(width, height, rgb);
-    }
 
     /**
      * Converts a {@link BufferedImage} to plain RGB, as {@link ImageLoader#fromBufferedImage} does
@@ -58,15 +52,6 @@ public final class RgbImage {
      */
     public static RgbImage from(BufferedImage image) {
         return ImageLoader.fromBufferedImage(image);
-    }
-
-    static void checkSize(int width, int height) {
-        if (width <= 0 || height <= 0) {
-            throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
-        }
-        if ((long) width * height * 3 > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("image too large: " + width + "x" + height);
-        }
     }
 
     /** Width in pixels. */
@@ -82,11 +67,6 @@ public final class RgbImage {
     /** A copy of the pixels: {@code width * height * 3} bytes, row-major, R G B per pixel. */
     public byte[] rgb() {
         return rgb.clone();
-    }
-
-    /** The internal array, for package code that promises not to modify it. */
-    byte[] rgbUnsafe() {
-        return rgb;
     }
 
     /**
