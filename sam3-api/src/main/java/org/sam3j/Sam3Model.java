@@ -317,7 +317,7 @@ public final class Sam3Model implements AutoCloseable {
             return this;
         }
 
-        /** Storage precision of the backend the model creates (default {@link Precision#FP32}; CPU backends run only that). */
+        /** Storage precision of the backend the model creates (default {@link Precision#FP32}; CPU backends emulate FP16/BF16). */
         public Builder precision(Precision precision) {
             options.precision(precision);
             return this;

@@ -21,10 +21,10 @@ class Sam3ModelBackendTest {
     }
 
     @Test
-    void aPrecisionTheBackendCannotRunFailsBeforeTheWeights(@TempDir Path dir) {
-        Sam3Model.Builder b = Sam3Model.builder().checkpoint(dir.resolve("missing.pt")).backend("cpu").precision(Precision.BF16);
+    void aDeviceTheBackendDoesNotHaveFailsBeforeTheWeights(@TempDir Path dir) {
+        Sam3Model.Builder b = Sam3Model.builder().checkpoint(dir.resolve("missing.pt")).backend("cpu:2").precision(Precision.BF16);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
-        assertEquals("backend 'cpu' runs fp32 only, not bf16", e.getMessage()); // not "no such file"
+        assertEquals("backend 'cpu' has no device 2 (one device, 0)", e.getMessage()); // not "no such file"
     }
 
     @Test

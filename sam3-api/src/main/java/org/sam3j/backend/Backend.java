@@ -1,7 +1,9 @@
 package org.sam3j.backend;
 
 import org.sam3j.BackendOptions;
+import org.sam3j.Precision;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.PrecisionPolicy;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -31,6 +33,22 @@ public interface Backend extends AutoCloseable {
      * @throws org.sam3j.weights.WeightLoadingException if weights are missing or of the wrong shape
      */
     CompiledGraph compile(Graph graph, WeightStore weights);
+
+    /**
+     * The precision model graphs are built in for this backend (default: its options' precision). A backend
+     * that converts precision inside its own kernels returns FP32 and receives FP32 graphs.
+     */
+    default Precision graphPrecision() {
+        return options().precision();
+    }
+
+    /**
+     * Compiles a model graph built in FP32 at {@link #graphPrecision()}: rewritten by {@link PrecisionPolicy}
+     * (explicit casts, products in FP16/BF16, the rest FP32), then {@link #compile}d. Inputs and outputs stay FP32.
+     */
+    default CompiledGraph compileModel(Graph fp32Graph, WeightStore weights) {
+        return compile(PrecisionPolicy.apply(fp32Graph, graphPrecision()), weights);
+    }
 
     /**
      * Copies a host tensor into this backend's memory as a tensor of {@code scope} (use

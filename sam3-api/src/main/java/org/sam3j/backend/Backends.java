@@ -2,6 +2,7 @@ package org.sam3j.backend;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -9,10 +10,12 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.sam3j.BackendOptions;
+import org.sam3j.Precision;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.JavaGemm;
 import org.sam3j.internal.Log;
@@ -75,6 +78,12 @@ public final class Backends {
         @Override
         public String unavailableReason() {
             return null;
+        }
+
+        /** FP32, and FP16/BF16 emulated (the numerics of a reduced-precision device, for accuracy checks). */
+        @Override
+        public Set<Precision> precisions() {
+            return EnumSet.allOf(Precision.class);
         }
 
         @Override

@@ -2,9 +2,11 @@ package org.sam3j.backend;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
+import org.sam3j.io.DType;
 
 /**
  * Liveness-based buffer planning over a {@link Graph} (as ggml's graph allocator): walks the nodes in
@@ -17,31 +19,16 @@ public final class MemoryPlanner {
 
     private MemoryPlanner() {}
 
-    /** Ops whose output may overwrite their first operand when that operand dies with them. */
-    private static boolean canRunInPlace(Op op) {
-        switch (op) {
-            case ADD:
-            case MUL:
-            case SCALE:
-            case GELU:
-            case RELU:
-            case SIGMOID:
-            case LAYER_NORM:
-            case ROPE:
-            case UNARY:
-            case GROUP_NORM:
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private static boolean isLeaf(Op op) {
-        return op == Op.INPUT || op == Op.WEIGHT || op == Op.CONSTANT;
-    }
-
-    /** Plans the graph's memory. */
+    /** Plans the graph's memory with each node stored in its own element type. */
     public static MemoryPlan plan(Graph graph) {
+        return plan(graph, DType::byteSize);
+    }
+
+    /**
+     * Plans the graph's memory with {@code elementBytes} per element of each type (a backend that keeps every
+     * float type in FP32 arrays, as the CPU backends do, plans with 4 for all of them).
+     */
+    public static MemoryPlan plan(Graph graph, ToIntFunction<DType> elementBytes) {
         List<Tensor> nodes = graph.nodes();
         int n = nodes.size();
 
@@ -90,7 +77,7 @@ public final class MemoryPlanner {
                 kinds[i] = MemoryPlan.Kind.UNUSED;
                 continue;
             }
-            if (isLeaf(t.op())) {
+            if (t.op().isLeaf()) {
                 kinds[i] = MemoryPlan.Kind.EXTERNAL;
                 continue;
             }
@@ -98,7 +85,7 @@ public final class MemoryPlanner {
                 continue; // resolved below, after every takeover is known
             }
             schedule.add(t);
-            long bytes = align(t.numel() * t.dtype().byteSize());
+            long bytes = align(t.numel() * elementBytes.applyAsInt(t.dtype()));
             if (pinned[i]) {
                 kinds[i] = MemoryPlan.Kind.OUTPUT;
                 outputBytes += bytes;
@@ -106,8 +93,9 @@ public final class MemoryPlanner {
                 unplanned += bytes;
                 int src = find(owner, root[t.input(0).id()]);
                 kinds[i] = MemoryPlan.Kind.ARENA;
-                if (canRunInPlace(t.op()) && kinds[src] == MemoryPlan.Kind.ARENA && liveUntil[src] == i
-                        && !pinned[src] && t.input(0).numel() == t.numel()) {
+                if (t.op().inPlace() && kinds[src] == MemoryPlan.Kind.ARENA && liveUntil[src] == i
+                        && !pinned[src] && t.input(0).numel() == t.numel()
+                        && elementBytes.applyAsInt(t.input(0).dtype()) == elementBytes.applyAsInt(t.dtype())) {
                     owner[i] = src;                 // overwrite the dying operand
                     offsets[i] = offsets[src];
                     liveUntil[src] = lastUse[i];
@@ -121,7 +109,7 @@ public final class MemoryPlanner {
             for (int j = 0; j < t.inputCount(); j++) {
                 int o = find(owner, root[t.input(j).id()]);
                 if (o != self && liveUntil[o] == i && kinds[o] == MemoryPlan.Kind.ARENA && !pinned[o]) {
-                    arena.release(offsets[o], align(nodes.get(o).numel() * nodes.get(o).dtype().byteSize()));
+                    arena.release(offsets[o], align(nodes.get(o).numel() * elementBytes.applyAsInt(nodes.get(o).dtype())));
                     liveUntil[o] = -1;
                 }
             }

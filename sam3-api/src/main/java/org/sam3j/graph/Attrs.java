@@ -1,8 +1,13 @@
 package org.sam3j.graph;
 
+import org.sam3j.io.DType;
+
 /** Attribute records of the operations that take parameters beyond their operands. */
 public final class Attrs {
     private Attrs() {}
+
+    /** Target type of a {@link Op#CAST}. */
+    public record Cast(DType to) {}
 
     /** Name of an input or weight. */
     public record Named(String name) {}

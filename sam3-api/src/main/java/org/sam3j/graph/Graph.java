@@ -20,13 +20,17 @@ import org.sam3j.io.DType;
  *
  * <p>Layout conventions: row-major, images channels-last ({@code [N, H, W, C]}), attention operands
  * with interleaved heads ({@code [B, T, H, D]}). Not thread-safe while building.
+ *
+ * <p>Element types: inputs and constants are FP32, weights FP32 unless created with a type, and a node has
+ * the type of its operands, which must agree (except the operand slots {@link Op#isFp32Operand} keeps FP32):
+ * changing type takes an explicit {@link #cast}. Model code builds FP32 graphs; {@link PrecisionPolicy} turns
+ * one into its FP16/BF16 form.
  */
 public final class Graph {
     private final List<Tensor> nodes = new ArrayList<>();
     private final Map<String, Tensor> inputs = new LinkedHashMap<>();
     private final Map<String, Tensor> weights = new LinkedHashMap<>();
     private final Map<String, Tensor> outputs = new LinkedHashMap<>();
-    private final DType dtype = DType.F32;
 
     /** All nodes in topological order (unmodifiable). */
     public List<Tensor> nodes() {
@@ -49,15 +53,39 @@ public final class Graph {
     }
 
     private Tensor add(Op op, Tensor[] in, int[] shape, Object attrs, String label) {
-        for (Tensor t : in) {
+        DType type = op == Op.CAST ? ((Attrs.Cast) attrs).to() : DType.F32;
+        for (int i = 0; i < in.length; i++) {
+            Tensor t = in[i];
             if (t.graph() != this) throw new IllegalArgumentException("operand " + t + " belongs to another graph");
+            if (i == 0 || op == Op.CAST) continue;
+            if (op.isFp32Operand(i)) {
+                if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + ": operand " + i + " must be F32, got " + t);
+            } else if (t.dtype() != in[0].dtype()) {
+                throw new IllegalArgumentException(op + ": operands of types " + in[0].dtype() + " and " + t.dtype()
+                        + " (" + in[0] + ", " + t + "); cast one explicitly");
+            }
         }
+        if (op != Op.CAST && in.length > 0) type = in[0].dtype();
+        return add(op, in, shape, type, attrs, label);
+    }
+
+    private Tensor add(Op op, Tensor[] in, int[] shape, DType type, Object attrs, String label) {
         for (int d : shape) {
             if (d <= 0) throw new IllegalArgumentException(op + ": non-positive dimension in " + Arrays.toString(shape));
         }
-        Tensor t = new Tensor(this, nodes.size(), op, in, shape, dtype, attrs, label);
+        Tensor t = new Tensor(this, nodes.size(), op, in, shape, type, attrs, label);
         nodes.add(t);
         return t;
+    }
+
+    /**
+     * A node like {@code original} (of another graph) over new operands: same operation, shape, attributes and
+     * label, the operands' type. For graph rewrites ({@link PrecisionPolicy}); leaves are made with their own
+     * methods.
+     */
+    Tensor copyOf(Tensor original, Tensor[] operands) {
+        if (original.op().isLeaf()) throw new IllegalArgumentException("copyOf: leaf " + original);
+        return add(original.op(), operands, original.shape(), original.attrs(), original.label());
     }
 
     // ---------------------------------------------------------------- leaves
@@ -75,15 +103,26 @@ public final class Graph {
      * returns the same node (the shapes must agree).
      */
     public Tensor weight(String name, int... shape) {
+        return weight(name, DType.F32, shape);
+    }
+
+    /**
+     * A named parameter stored as {@code type} (F32, F16 or BF16): the backend converts the stored values once,
+     * rounding to nearest even. A name has one type in a graph.
+     */
+    public Tensor weight(String name, DType type, int... shape) {
+        if (type != DType.F32 && type != DType.F16 && type != DType.BF16) {
+            throw new IllegalArgumentException("weight '" + name + "': type " + type + " is not a float storage type");
+        }
         Tensor t = weights.get(name);
         if (t != null) {
-            if (!Arrays.equals(t.shape(), shape)) {
-                throw new IllegalArgumentException("weight '" + name + "' requested with shapes "
-                        + Arrays.toString(t.shape()) + " and " + Arrays.toString(shape));
+            if (!Arrays.equals(t.shape(), shape) || t.dtype() != type) {
+                throw new IllegalArgumentException("weight '" + name + "' requested as " + t.dtype() + " "
+                        + Arrays.toString(t.shape()) + " and " + type + " " + Arrays.toString(shape));
             }
             return t;
         }
-        t = add(Op.WEIGHT, new Tensor[0], shape.clone(), new Attrs.Named(name), name);
+        t = add(Op.WEIGHT, new Tensor[0], shape.clone(), type, new Attrs.Named(name), name);
         weights.put(name, t);
         return t;
     }
@@ -443,6 +482,17 @@ public final class Graph {
         int[] s = java.util.Arrays.copyOf(indices.shape(), indices.rank() + 1);
         s[s.length - 1] = table.dim(1);
         return add(Op.GATHER, new Tensor[] {table, indices}, s, null, null);
+    }
+
+    /**
+     * {@code x} converted to {@code type} (F32, F16 or BF16), rounding to nearest even; values beyond FP16's
+     * range become infinite, as on every FP16 device.
+     */
+    public Tensor cast(Tensor x, DType type) {
+        if (type != DType.F32 && type != DType.F16 && type != DType.BF16) {
+            throw new IllegalArgumentException("cast: " + type + " is not a float type");
+        }
+        return add(Op.CAST, new Tensor[] {x}, x.shape(), new Attrs.Cast(type), null);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -168,7 +168,7 @@ public final class Verifier {
             }
         }
         long t1 = System.nanoTime();
-        try (CompiledGraph cg = backend.compile(g, weights); ExecutionContext ctx = cg.newContext()) {
+        try (CompiledGraph cg = backend.compileModel(g, weights); ExecutionContext ctx = cg.newContext()) {
             RunRequest request = RunRequest.create().withHost("image", input);
             if (embed) {
                 for (String name : g.outputs().keySet()) if (name.startsWith(EMB)) request = request.keepResident(scope, name);

@@ -38,15 +38,29 @@ class BackendSelectionTest {
     }
 
     @Test
-    void cpuRefusesReducedPrecisionsAndOtherDevices() {
+    void cpuEmulatesReducedPrecisionsAndRefusesOtherDevices() {
         for (Precision p : EnumSet.of(Precision.FP16, Precision.BF16)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.select("cpu", precision(p)));
-            assertEquals("backend 'cpu' runs fp32 only, not " + p.label(), e.getMessage());
-            // also when built directly, not through a provider
-            assertThrows(IllegalArgumentException.class, () -> new CpuBackend("cpu", precision(p), JavaGemm.INSTANCE));
+            try (Backend b = Backends.create("cpu", precision(p))) {
+                assertEquals(p, b.options().precision());
+                assertEquals(p, b.graphPrecision(), "the model builds its graphs in that precision");
+            }
         }
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> Backends.select("cpu:1", BackendOptions.defaults()));
         assertEquals("backend 'cpu' has no device 1 (one device, 0)", d.getMessage());
+    }
+
+    @Test
+    void aProviderRefusesAPrecisionItDoesNotList() {
+        BackendProvider fp32Only = new BackendProvider() {
+            @Override public String name() { return "plain"; }
+            @Override public String description() { return "test"; }
+            @Override public int priority() { return -1; }
+            @Override public boolean isAvailable() { return true; }
+            @Override public String unavailableReason() { return null; }
+            @Override public Backend create(BackendOptions options) { throw new AssertionError(); }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fp32Only.check(precision(Precision.BF16)));
+        assertEquals("backend 'plain' runs fp32 only, not bf16", e.getMessage());
     }
 
     @Test
@@ -88,7 +102,7 @@ class BackendSelectionTest {
     @Test
     void statusesSayWhichPrecisionsAndDevices() {
         BackendStatus cpu = Backends.statuses().stream().filter(s -> s.name().equals("cpu")).findFirst().orElseThrow();
-        assertEquals(EnumSet.of(Precision.FP32), cpu.precisions());
+        assertEquals(EnumSet.allOf(Precision.class), cpu.precisions(), "FP16 and BF16 emulated");
         assertEquals(1, cpu.devices());
     }
 }

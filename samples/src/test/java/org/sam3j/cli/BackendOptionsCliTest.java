@@ -90,8 +90,8 @@ class BackendOptionsCliTest {
         expectOneLine("bad backend 'cuda:x': expected NAME or NAME:DEVICE", segment("--backend", "cuda:x"));
         expectOneLine("bad backend 'cpu:': expected NAME or NAME:DEVICE", verify("--backend", "cpu:"));
         expectOneLine("--precision: unknown precision 'fp8': use fp32, fp16 or bf16", segment("--precision", "fp8"));
-        expectOneLine("backend 'cpu' runs fp32 only, not bf16", segment("--backend", "cpu", "--precision", "bf16"));
-        expectOneLine("backend 'openblas' runs fp32 only, not fp16", verify("--backend", "openblas", "--precision", "FP16"));
+        expectOneLine("backend 'cpu' has no device 3 (one device, 0)", segment("--backend", "cpu:3", "--precision", "bf16"));
+        expectOneLine("backend 'openblas' has no device 2 (one device, 0)", verify("--backend", "openblas:2", "--precision", "FP16"));
         expectOneLine("backend 'cpu' has no device 1 (one device, 0)", info("--backend", "cpu:1"));
         expectOneLine("--threads must be at least 1, got 0", info("--threads", "0"));
     }

@@ -3,6 +3,7 @@ package org.sam3j.backend.cpu;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -18,6 +19,7 @@ import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.internal.Log;
+import org.sam3j.io.DType;
 import org.sam3j.weights.WeightLoadingException;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
@@ -64,16 +66,15 @@ public final class CpuBackend implements Backend {
 
     /**
      * Like {@link #CpuBackend(String, int, GemmEngine)} with the threads of {@code options} (0: every available
-     * processor); its device must be 0 and its precision {@link Precision#FP32}, the only ones a CPU backend has.
+     * processor); its device must be 0, the only one a CPU backend has. FP16 and BF16 are emulated: the graphs
+     * the model compiles for them (see {@link org.sam3j.graph.PrecisionPolicy}) run with every reduced-precision
+     * value rounded as a device would store it: the numerics of a GPU run, at FP32 speed or a little slower.
      *
-     * @throws IllegalArgumentException if the options ask for another device or precision
+     * @throws IllegalArgumentException if the options ask for another device
      */
     public CpuBackend(String name, BackendOptions options, GemmEngine gemm) {
         this.name = java.util.Objects.requireNonNull(name, "name");
         this.gemm = java.util.Objects.requireNonNull(gemm, "gemm");
-        if (options.precision() != Precision.FP32) {
-            throw new IllegalArgumentException("backend '" + name + "' runs fp32 only, not " + options.precision().label());
-        }
         if (options.device() != 0) {
             throw new IllegalArgumentException("backend '" + name + "' has no device " + options.device() + " (one device, 0)");
         }
@@ -87,7 +88,7 @@ public final class CpuBackend implements Backend {
         return name;
     }
 
-    /** Device 0, {@link Precision#FP32}, the number of worker threads, and the cache directory and extras given. */
+    /** Device 0, the precision (FP16/BF16 emulated), the number of worker threads, and the cache directory and extras given. */
     @Override
     public BackendOptions options() {
         return options;
@@ -109,7 +110,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public CompiledGraph compile(Graph graph, WeightStore weights) {
-        MemoryPlan plan = MemoryPlanner.plan(graph);
+        MemoryPlan plan = MemoryPlanner.plan(graph, type -> Float.BYTES); // every float type lives in float[]
         List<String> problems = new ArrayList<>();
         for (Tensor w : graph.weights().values()) {
             if (plan.kind(w) == MemoryPlan.Kind.UNUSED) continue;
@@ -128,7 +129,11 @@ public final class CpuBackend implements Backend {
             throw new WeightLoadingException(weights.describe(), problems);
         }
         LOG.debug("compiled graph: {}", plan);
-        return new CpuCompiledGraph(this, plan, weights);
+        Map<String, DType> reduced = new HashMap<>();
+        for (Tensor w : graph.weights().values()) {
+            if (w.dtype() != DType.F32) reduced.put(((Attrs.Named) w.attrs()).name(), w.dtype());
+        }
+        return new CpuCompiledGraph(this, plan, reduced.isEmpty() ? weights : new ReducedWeights(weights, reduced));
     }
 
     private static boolean sameShape(long[] a, int[] b) {

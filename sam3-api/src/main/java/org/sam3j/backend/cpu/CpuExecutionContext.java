@@ -19,6 +19,7 @@ import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
+import org.sam3j.io.DType;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -161,6 +162,11 @@ final class CpuExecutionContext implements ExecutionContext {
             Tensor t = schedule.get(i);
             long t0 = System.nanoTime();
             execute(t, bufs);
+            if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE) {
+                // a reduced-precision node holds what an FP16/BF16 device would store
+                Buf out = bufs[t.id()];
+                ReducedFloats.round(par, out.a, out.off, (int) t.numel(), t.dtype());
+            }
             nanos[t.op().ordinal()] += System.nanoTime() - t0;
             monitor.progress(doneAfter[i]); // may throw to stop the run before the next operation
         }
@@ -240,6 +246,9 @@ final class CpuExecutionContext implements ExecutionContext {
         Buf x = t.inputCount() > 0 ? bufs[t.input(0).id()] : null;
         int n = (int) t.numel();
         switch (t.op()) {
+            case CAST:
+                if (y.a != x.a || y.off != x.off) System.arraycopy(x.a, x.off, y.a, y.off, n); // rounded below
+                break;
             case PERMUTE:
                 CpuKernels.permute(par, x.a, x.off, t.input(0).shape(), ((Attrs.Permute) t.attrs()).perm(), y.a, y.off);
                 break;

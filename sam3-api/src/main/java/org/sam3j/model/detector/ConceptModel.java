@@ -106,7 +106,7 @@ public final class ConceptModel implements AutoCloseable {
                 g.output("text.projected", o.projected());
                 g.output("text.tokens", o.tokens());
             }
-            return backend.compile(g, weights);
+            return backend.compileModel(g, weights);
         });
     }
 
@@ -160,7 +160,7 @@ public final class ConceptModel implements AutoCloseable {
                 g.output("scores", scores);
                 g.output("semantic_seg", o.seg().semantic());
             }
-            return backend.compile(g, weights);
+            return backend.compileModel(g, weights);
         });
     }
 

@@ -187,7 +187,7 @@ public final class InteractiveDecoder implements AutoCloseable {
     private CompiledGraph graph(InteractiveGraph.Layout shape) {
         CompiledGraph cg = graphs.computeIfAbsent(shape, sh -> {
             long t0 = System.nanoTime();
-            CompiledGraph compiled = backend.compile(InteractiveGraph.decoder(config, sh), weights);
+            CompiledGraph compiled = backend.compileModel(InteractiveGraph.decoder(config, sh), weights);
             LOG.debug("compiled interactive graph for {} in {} ms", sh, (System.nanoTime() - t0) / 1_000_000);
             return compiled;
         });
@@ -206,7 +206,7 @@ public final class InteractiveDecoder implements AutoCloseable {
             synchronized (this) {
                 pe = imagePe;
                 if (pe == null) {
-                    try (CompiledGraph cg = backend.compile(InteractiveGraph.densePe(config), weights);
+                    try (CompiledGraph cg = backend.compileModel(InteractiveGraph.densePe(config), weights);
                          RunSession once = new RunSession()) {
                         pe = once.context(cg).run(RunRequest.create().keepResident(peScope, InteractiveGraph.IMAGE_PE))
                                 .resident(InteractiveGraph.IMAGE_PE);

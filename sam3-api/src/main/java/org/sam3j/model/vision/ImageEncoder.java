@@ -43,7 +43,7 @@ public final class ImageEncoder implements AutoCloseable {
             g.output("fpn." + i, f.fpn().get(i));
             if (trackerNeck) g.output("sam2_fpn." + i, f.sam2Fpn().get(i));
         }
-        this.graph = backend.compile(g, weights);
+        this.graph = backend.compileModel(g, weights);
     }
 
     /** Declares the encoder's parameters in {@code g} (for listing shapes). */

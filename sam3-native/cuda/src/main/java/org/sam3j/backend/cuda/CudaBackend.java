@@ -126,6 +126,15 @@ public final class CudaBackend implements Backend {
     }
 
     /**
+     * FP32: this backend still converts storage precision inside its own kernels (per-op FP32 operand rules in
+     * {@link Fp32Operands}) instead of running the casts of {@link org.sam3j.graph.PrecisionPolicy}'s graphs.
+     */
+    @Override
+    public org.sam3j.Precision graphPrecision() {
+        return org.sam3j.Precision.FP32;
+    }
+
+    /**
      * The device, the precision, one host thread (the caller's: the host side runs on it), and the
      * {@value #PROFILE_OPTION} and {@value #CUDA_GRAPHS_OPTION} extras when on.
      */

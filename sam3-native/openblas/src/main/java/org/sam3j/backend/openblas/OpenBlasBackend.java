@@ -103,6 +103,12 @@ public final class OpenBlasBackend {
             return OpenBlas.failure();
         }
 
+        /** FP32, and FP16/BF16 emulated (the numerics of a reduced-precision device, for accuracy checks). */
+        @Override
+        public Set<org.sam3j.Precision> precisions() {
+            return java.util.EnumSet.allOf(org.sam3j.Precision.class);
+        }
+
         /** {@code threading}: see {@link OpenBlasBackend#THREADING_OPTION}. */
         @Override
         public Set<String> extraKeys() {

@@ -11,7 +11,7 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.Backends;
 import org.sam3j.backend.cpu.CpuBackend;
 
-/** The OpenBLAS provider under {@link BackendOptions}: threads, the threading extra, fp32 only. */
+/** The OpenBLAS provider under {@link BackendOptions}: threads, the threading extra, FP16/BF16 emulated. */
 class OpenBlasOptionsTest {
     @Test
     void threadingComesFromItsExtra() {
@@ -33,9 +33,9 @@ class OpenBlasOptionsTest {
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Backends.select("openblas",
                 BackendOptions.builder().extra("openblas.thread", "workers").build()));
         assertEquals("unknown option 'openblas.thread' for backend 'openblas' (it knows openblas.threading)", x.getMessage());
-        IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> Backends.select("openblas",
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> Backends.select("openblas:1",
                 BackendOptions.builder().precision(Precision.FP16).build()));
-        assertEquals("backend 'openblas' runs fp32 only, not fp16", p.getMessage());
-        assertEquals(Set.of(Precision.FP32), Backends.provider("openblas").precisions());
+        assertEquals("backend 'openblas' has no device 1 (one device, 0)", d.getMessage());
+        assertEquals(Set.of(Precision.values()), Backends.provider("openblas").precisions(), "FP16 and BF16 emulated");
     }
 }
