@@ -11,7 +11,6 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.sam3j.Precision;
 import org.sam3j.backend.cpu.CpuBackend;
-import org.sam3j.backend.cpu.JavaGemm;
 
 /** Backend names with a device ({@code cuda:1}), and options checked against the provider before creating anything. */
 class BackendSelectionTest {

@@ -10,7 +10,6 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.sam3j.BackendOptions;
-import org.sam3j.Precision;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
