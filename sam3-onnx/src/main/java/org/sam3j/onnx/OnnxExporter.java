@@ -43,8 +43,8 @@ import org.sam3j.weights.WeightStore;
  *       {@code Transpose}s from interleaved heads (the model code builds windowed attention from reshapes and permutes
  *       before the op, so windows export as the same {@code Reshape}/{@code Transpose}s);
  *   <li>{@code ROPE}: element-wise {@code Mul}/{@code Sub}/{@code Add} on the channel pairs;
- *   <li>{@code LAYER_NORM}: {@code LayerNormalization}; {@code GROUP_NORM}: {@code ReduceMean} statistics
- *       (GroupNormalization only exists from opset 18); {@code GELU}: the exact {@code Erf} form;
+ *   <li>{@code LAYER_NORM}: {@code LayerNormalization}; {@code GROUP_NORM}: {@code ReduceMean} statistics in short
+ *       stages (GroupNormalization only exists from opset 18, and one long float32 sum is not accurate enough); {@code GELU}: the exact {@code Erf} form;
  *   <li>channels-last convolutions and pooling: {@code Transpose} to NCHW, {@code Conv}/{@code ConvTranspose}/
  *       {@code MaxPool}/{@code RoiAlign}, {@code Transpose} back; nearest upsampling as {@code Reshape}/{@code Expand};
  *   <li>{@code ROI_ALIGN}: {@code RoiAlign} (opset 16) with {@code coordinate_transformation_mode=output_half_pixel},
@@ -493,20 +493,30 @@ public final class OnnxExporter {
             }
         }
 
-        /** Statistics over all positions and the channels of each group, then the per-channel affine. */
+        /**
+         * Statistics over all positions and the channels of each group, then the per-channel affine. The means are
+         * taken in three short stages (channels of the group, columns, rows: equal counts, so the mean of means is the
+         * mean) because runtimes accumulate a reduction in float32, and one sum over a 288² map's group loses about
+         * 1e-3 of the result.
+         */
         private String groupNorm(Tensor t, String x) {
             Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
-            int n = t.dim(0);
             int c = t.dim(3);
             int groups = gn.groups();
-            String xg = reshape(x, n, t.dim(1) * t.dim(2), groups, c / groups);
-            String mean = node("ReduceMean", new String[] {xg}, ints("axes", 1, 3), intAttr("keepdims", 1));
+            String xg = reshape(x, t.dim(0), t.dim(1), t.dim(2), groups, c / groups);
+            String mean = stagedMean(xg);
             String d = node("Sub", new String[] {xg, mean});
-            String var = node("ReduceMean", new String[] {node("Mul", new String[] {d, d})}, ints("axes", 1, 3),
-                    intAttr("keepdims", 1));
+            String var = stagedMean(node("Mul", new String[] {d, d}));
             String std = node("Sqrt", new String[] {node("Add", new String[] {var, scalar(gn.eps())})});
             String norm = reshape(node("Div", new String[] {d, std}), t.shape());
             return node("Add", new String[] {node("Mul", new String[] {norm, in(t, 1)}), in(t, 2)});
+        }
+
+        /** Mean of {@code [N, H, W, G, Cg]} over axes 4, 2, 1 in turn, kept as {@code [N, 1, 1, G, 1]}. */
+        private String stagedMean(String x) {
+            String m = x;
+            for (int axis : new int[] {4, 2, 1}) m = node("ReduceMean", new String[] {m}, ints("axes", axis), intAttr("keepdims", 1));
+            return m;
         }
     }
 
