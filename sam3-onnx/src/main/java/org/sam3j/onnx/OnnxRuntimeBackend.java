@@ -275,19 +275,19 @@ public final class OnnxRuntimeBackend implements Backend {
         }
 
         @Override
-        public int devices() {
-            return isAvailable() ? Integer.MAX_VALUE : 0; // a GPU provider checks the device index itself
-        }
-
-        @Override
         public Set<String> extraKeys() {
             return Set.of("provider");
         }
 
-        /** Also refuses an unknown provider, or one this ONNX Runtime build lacks, in one line. */
+        /**
+         * Also refuses an unknown execution provider, one this ONNX Runtime build lacks, or a device other than 0 on
+         * the CPU provider, in one line.
+         */
         @Override
         public void check(BackendOptions options) {
-            BackendProvider.super.check(options);
+            // precision and extras as every provider; the device depends on the execution provider: the CPU has one,
+            // and a GPU provider's device index is checked by ONNX Runtime when the first session is created
+            BackendProvider.super.check(options.toBuilder().device(0).build());
             ExecutionProvider p = providerOf(options);
             if (p == ExecutionProvider.CPU && options.device() != 0) {
                 throw new IllegalArgumentException("backend '" + NAME + "' on the CPU provider has no device "
