@@ -76,6 +76,8 @@ class OnnxExporterTest {
         assertNull(written.data());
         assertEquals(p, ModelProto.parseFrom(Files.readAllBytes(written.model())));
         assertEquals(64, written.sha256().length());
+        assertEquals(written.sha256(), new OnnxExporter().export("demo", graph(), weights()).write(dir.resolve("again"))
+                .sha256(), "the export is deterministic");
     }
 
     @Test

@@ -142,8 +142,12 @@ final class ExportCommand implements Callable<Integer> {
             manifest.put("precision", "fp32");
             manifest.put("precision_note", "fp32 only: the graph has no per-node dtypes yet; fp16/bf16 exports are not yet"
                     + " supported");
-            manifest.put("model", Map.of("source", source == null ? "synthetic" : source.toString(),
-                    "weights", store.describe(), "config", cfgName, "config_values", configJson(cfg)));
+            Map<String, Object> modelJson = new LinkedHashMap<>();
+            modelJson.put("source", source == null ? "synthetic" : source.toString());
+            modelJson.put("weights", store.describe());
+            modelJson.put("config", cfgName);
+            modelJson.put("config_values", configJson(cfg));
+            manifest.put("model", modelJson);
             manifest.put("model_hash", HexFormat.of().formatHex(modelHash.digest()));
             manifest.put("stages", stages);
             SegmentOutput.writeJson(out.resolve(MANIFEST), manifest);
