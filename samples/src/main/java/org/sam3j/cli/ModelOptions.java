@@ -156,7 +156,7 @@ final class ModelOptions {
                 && Files.isRegularFile(dir.resolve(ClipTokenizer.MERGES_FILE_NAME));
     }
 
-    private static Sam3Config readConfig(Path file) throws IOException {
+    static Sam3Config readConfig(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new UserException("--config " + file + ": not 'tiny' or 'full', and no such file");
         }

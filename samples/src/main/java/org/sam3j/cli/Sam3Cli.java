@@ -8,13 +8,14 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import org.sam3j.weights.WeightLoadingException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code sam3} command-line tool. */
 @Command(name = "sam3", mixinStandardHelpOptions = true, version = "sam3j 0.1.0-SNAPSHOT",
         description = "Segment Anything Model 3 on the JVM.",
-        subcommands = {SegmentCommand.class, ServeCommand.class, InfoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SegmentCommand.class, ServeCommand.class, InfoCommand.class, VerifyCommand.class, ExportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Sam3Cli {
     /** Entry point. */
     public static void main(String[] args) {

@@ -137,6 +137,11 @@ final class SegmentOutput {
         AtomicFiles.write(dir.resolve(RESULT), JSON.writeValueAsBytes(json));
     }
 
+    /** Writes {@code json} to {@code file} atomically, indented. */
+    static void writeJson(Path file, Map<String, Object> json) throws IOException {
+        AtomicFiles.write(file, JSON.writeValueAsBytes(json));
+    }
+
     /** Parses a JSON file into a map (for {@code --config FILE}). */
     @SuppressWarnings("unchecked")
     static Map<String, Object> readJsonObject(Path file) throws IOException {

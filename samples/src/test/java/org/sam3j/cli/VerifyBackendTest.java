@@ -6,15 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.sam3j.testing.SharedData;
 
-/** {@code sam3 verify --backend}: every CPU backend passes, an unknown name is a one-line error. */
+/**
+ * {@code sam3 verify --backend}: every CPU backend (and ONNX Runtime, from sam3-onnx) passes, an unknown name is a
+ * one-line error.
+ */
 class VerifyBackendTest {
     private static String tiny() {
         return SharedData.resolve("fixtures/sam3/tiny").toString();
     }
 
     @Test
-    void openBlasAndPureJavaBackendsPass() {
-        for (String name : new String[] {"openblas", "cpu"}) {
+    void cpuBackendsPass() {
+        for (String name : new String[] {"openblas", "cpu", "onnxruntime"}) {
             CliRun r = CliRun.of("verify", "--fixtures", tiny(), "--only", "input,backbone.vision_pos_enc", "--backend", name);
             assertEquals(0, r.status(), r.out() + r.err());
             assertTrue(r.out().contains("backend " + name), r.out());

@@ -97,17 +97,23 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     private CompiledGraph textGraph(boolean hooks) {
-        return textEncoders.computeIfAbsent(hooks, h -> {
-            Graph g = new Graph();
-            TextEncoder.Output o = new TextEncoder(g, config).forward(g.input("token_ids", TextEncoder.CONTEXT_LENGTH));
-            g.output("language_features", o.languageFeatures());
-            if (h) {
-                g.output("text.token_embeddings", o.tokenEmbeddings());
-                g.output("text.projected", o.projected());
-                g.output("text.tokens", o.tokens());
-            }
-            return backend.compileModel(g, weights);
-        });
+        return textEncoders.computeIfAbsent(hooks, h -> backend.compileModel(textGraph(config, h), weights));
+    }
+
+    /**
+     * The text encoder's graph as this class compiles it: input {@code token_ids [32]}, output
+     * {@code language_features}, and with {@code hooks} the intermediate states.
+     */
+    public static Graph textGraph(Sam3Config config, boolean hooks) {
+        Graph g = new Graph();
+        TextEncoder.Output o = new TextEncoder(g, config).forward(g.input("token_ids", TextEncoder.CONTEXT_LENGTH));
+        g.output("language_features", o.languageFeatures());
+        if (hooks) {
+            g.output("text.token_embeddings", o.tokenEmbeddings());
+            g.output("text.projected", o.projected());
+            g.output("text.tokens", o.tokens());
+        }
+        return g;
     }
 
     /**
@@ -135,33 +141,41 @@ public final class ConceptModel implements AutoCloseable {
         return new TextFeatures(features, padding, hooks ? h : Map.of());
     }
 
-    private CompiledGraph detectorGraph(int boxSlots, boolean hooks) {
-        return detectors.computeIfAbsent(new Key(boxSlots, hooks), k -> {
-            Graph g = new Graph();
-            ConceptDetector det = new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, boxSlots);
-            ConceptDetector.Output o = det.forward();
-            DetrDecoder.Output dec = o.decoder();
-            int layers = dec.queries().size();
-            int q = DetrDecoder.NUM_QUERIES;
-            Tensor scores = o.scores();
-            g.output("pred_logits", g.slice(scores, 0, (layers - 1) * q, layers * q));
-            g.output("pred_boxes", dec.boxes());
-            g.output("presence_logit", dec.presenceLogits().get(layers - 1));
-            g.output("pred_masks", o.seg().masks());
-            if (hooks) {
-                g.output("geometry", o.geometry());
-                g.output("prompt", o.prompt());
-                g.output("memory", o.memory());
-                g.output("pos", o.pos());
-                g.output("decoder.queries", concat(g, dec.queries()));
-                g.output("decoder.reference_boxes", concat(g, dec.referenceBoxes()));
-                g.output("decoder.presence_logits", concat(g, dec.presenceLogits()));
-                g.output("decoder.presence_state", dec.presenceState());
-                g.output("scores", scores);
-                g.output("semantic_seg", o.seg().semantic());
-            }
-            return backend.compileModel(g, weights);
-        });
+    private CompiledGraph compiledDetector(int boxSlots, boolean hooks) {
+        return detectors.computeIfAbsent(new Key(boxSlots, hooks),
+                k -> backend.compileModel(detectorGraph(config, boxSlots, hooks), weights));
+    }
+
+    /**
+     * The detector's graph as this class compiles it for {@code boxSlots} exemplar-box slots ({@link ConceptDetector#MAX_BOXES}
+     * in use): outputs {@code pred_logits}, {@code pred_boxes}, {@code presence_logit}, {@code pred_masks}, and with
+     * {@code hooks} the intermediate states.
+     */
+    public static Graph detectorGraph(Sam3Config config, int boxSlots, boolean hooks) {
+        Graph g = new Graph();
+        ConceptDetector det = new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, boxSlots);
+        ConceptDetector.Output o = det.forward();
+        DetrDecoder.Output dec = o.decoder();
+        int layers = dec.queries().size();
+        int q = DetrDecoder.NUM_QUERIES;
+        Tensor scores = o.scores();
+        g.output("pred_logits", g.slice(scores, 0, (layers - 1) * q, layers * q));
+        g.output("pred_boxes", dec.boxes());
+        g.output("presence_logit", dec.presenceLogits().get(layers - 1));
+        g.output("pred_masks", o.seg().masks());
+        if (hooks) {
+            g.output("geometry", o.geometry());
+            g.output("prompt", o.prompt());
+            g.output("memory", o.memory());
+            g.output("pos", o.pos());
+            g.output("decoder.queries", concat(g, dec.queries()));
+            g.output("decoder.reference_boxes", concat(g, dec.referenceBoxes()));
+            g.output("decoder.presence_logits", concat(g, dec.presenceLogits()));
+            g.output("decoder.presence_state", dec.presenceState());
+            g.output("scores", scores);
+            g.output("semantic_seg", o.seg().semantic());
+        }
+        return g;
     }
 
     private static Tensor concat(Graph g, List<Tensor> ts) {
@@ -203,7 +217,7 @@ public final class ConceptModel implements AutoCloseable {
                 .withHost(ConceptDetector.LABELS, packed.labels());
         for (int i = 0; i < 3; i++) in = in.withResident(ConceptDetector.FPN + i, embedding.fpn().get(i));
         if (maskScope != null) in = in.keepResident(maskScope, "pred_masks");
-        RunResult out = session.context(detectorGraph(slots, hooks)).run(in);
+        RunResult out = session.context(compiledDetector(slots, hooks)).run(in);
         Map<String, HostTensor> h = new LinkedHashMap<>(out.host());
         float[] logits = h.remove("pred_logits").data();
         float[] predBoxes = h.remove("pred_boxes").data();

@@ -184,6 +184,19 @@ public final class InteractiveDecoder implements AutoCloseable {
         peScope.close();
     }
 
+    /**
+     * The prompt encoder and mask decoder graph as this class compiles it for every prompt (the default
+     * slots: {@link InteractivePrompt#MAX_POINTS} clicks, a box, an optional mask), for exporters and tools.
+     */
+    public static Graph decoderGraph(Sam3Config config) {
+        return InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT);
+    }
+
+    /** The graph of the grid's dense position encoding (input of {@link #decoderGraph}), computed once per model. */
+    public static Graph densePeGraph(Sam3Config config) {
+        return InteractiveGraph.densePe(config);
+    }
+
     private CompiledGraph graph(InteractiveGraph.Layout shape) {
         CompiledGraph cg = graphs.computeIfAbsent(shape, sh -> {
             long t0 = System.nanoTime();

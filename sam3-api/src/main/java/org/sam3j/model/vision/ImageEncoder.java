@@ -36,6 +36,14 @@ public final class ImageEncoder implements AutoCloseable {
     public ImageEncoder(Backend backend, WeightStore weights, Sam3Config config, boolean trackerNeck) {
         this.config = config;
         this.trackerNeck = trackerNeck;
+        this.graph = backend.compileModel(graph(config, trackerNeck), weights);
+    }
+
+    /**
+     * The encoder's graph as this class compiles it: input {@code image [1, 3, S, S]}, outputs {@code fpn.0..2}
+     * and, with the tracker neck, {@code sam2_fpn.0..2} (for exporters and tools that run it elsewhere).
+     */
+    public static Graph graph(Sam3Config config, boolean trackerNeck) {
         int s = config.imageSize();
         Graph g = new Graph();
         VisionBackbone.Features f = new VisionBackbone(g, config, trackerNeck).forward(g.input("image", 1, 3, s, s));
@@ -43,7 +51,7 @@ public final class ImageEncoder implements AutoCloseable {
             g.output("fpn." + i, f.fpn().get(i));
             if (trackerNeck) g.output("sam2_fpn." + i, f.sam2Fpn().get(i));
         }
-        this.graph = backend.compileModel(g, weights);
+        return g;
     }
 
     /** Declares the encoder's parameters in {@code g} (for listing shapes). */

@@ -1,0 +1,576 @@
+package org.sam3j.onnx;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.Tensor;
+import org.sam3j.io.DType;
+import org.sam3j.onnx.proto.Onnx.AttributeProto;
+import org.sam3j.onnx.proto.Onnx.GraphProto;
+import org.sam3j.onnx.proto.Onnx.ModelProto;
+import org.sam3j.onnx.proto.Onnx.NodeProto;
+import org.sam3j.onnx.proto.Onnx.OperatorSetIdProto;
+import org.sam3j.onnx.proto.Onnx.StringStringEntryProto;
+import org.sam3j.onnx.proto.Onnx.TensorProto;
+import org.sam3j.onnx.proto.Onnx.TensorShapeProto;
+import org.sam3j.onnx.proto.Onnx.TypeProto;
+import org.sam3j.onnx.proto.Onnx.ValueInfoProto;
+import org.sam3j.weights.WeightLoadingException;
+import org.sam3j.weights.WeightStore;
+
+/**
+ * Translates a model {@link Graph} into an ONNX model (opset {@value #OPSET}, IR version {@value #IR_VERSION}):
+ * graph inputs and outputs keep the graph's names and shapes (float32), weights become initializers under their
+ * checkpoint names, constants become initializers too, and only the nodes some output needs are exported (inputs
+ * no output reads are left out, as the Java backends do not read them either).
+ *
+ * <p>Every {@link Op} is lowered to standard operators only, so that every runtime computes the same function:
+ * <ul>
+ *   <li>{@code LINEAR}: {@code MatMul} with {@code Transpose(W)} (folded into a constant by the runtime) and {@code Add};
+ *   <li>{@code ATTENTION}: explicit {@code MatMul}, scale, bias {@code Add}, {@code Softmax}, {@code MatMul} between
+ *       {@code Transpose}s from interleaved heads (the model code builds windowed attention from reshapes and permutes
+ *       before the op, so windows export as the same {@code Reshape}/{@code Transpose}s);
+ *   <li>{@code ROPE}: element-wise {@code Mul}/{@code Sub}/{@code Add} on the channel pairs;
+ *   <li>{@code LAYER_NORM}: {@code LayerNormalization}; {@code GROUP_NORM}: {@code ReduceMean} statistics in short
+ *       stages (GroupNormalization only exists from opset 18, and one long float32 sum is not accurate enough); {@code GELU}: the exact {@code Erf} form;
+ *   <li>channels-last convolutions and pooling: {@code Transpose} to NCHW, {@code Conv}/{@code ConvTranspose}/
+ *       {@code MaxPool}/{@code RoiAlign}, {@code Transpose} back; nearest upsampling as {@code Reshape}/{@code Expand};
+ *   <li>{@code ROI_ALIGN}: {@code RoiAlign} (opset 16) with {@code coordinate_transformation_mode=output_half_pixel},
+ *       which is torchvision's {@code aligned=False} (boxes at least one pixel, adaptive sampling for ratio 0);
+ *   <li>{@code GATHER}: {@code Cast} of the float indices to int64 and {@code Gather} on axis 0.
+ * </ul>
+ *
+ * <p>Precision: the graph IR has no per-node dtypes yet, so only float32 is exported; {@link #export} refuses any
+ * other element type. Initializers are stored inline until the model's initializers exceed the external-data
+ * threshold (default {@link #PROTOBUF_LIMIT}, just under protobuf's 2 GiB message limit); beyond it every weight
+ * is written to a separate data file ({@code <stage>.onnx.data}) referenced by offset, as the ONNX external-data
+ * convention describes. Immutable and thread-safe.
+ */
+public final class OnnxExporter {
+    /** The operator set exported. */
+    public static final int OPSET = 17;
+    /** The ONNX IR version of opset 17. */
+    public static final long IR_VERSION = 8;
+    /** Initializer bytes above which weights go to an external data file: a margin under protobuf's 2 GiB. */
+    public static final long PROTOBUF_LIMIT = 2_000_000_000L;
+    /** Alignment of tensors in an external data file (lets runtimes memory-map them). */
+    static final int EXTERNAL_ALIGNMENT = 4096;
+    private static final String PRODUCER = "sam3j";
+
+    private final long externalDataThreshold;
+
+    /** An exporter with the default external-data threshold ({@link #PROTOBUF_LIMIT}). */
+    public OnnxExporter() {
+        this(PROTOBUF_LIMIT);
+    }
+
+    /**
+     * An exporter that moves weights to an external data file once the initializers exceed {@code externalDataThreshold}
+     * bytes (tests use a small value to exercise that path).
+     *
+     * @throws IllegalArgumentException if the threshold is negative or beyond {@link #PROTOBUF_LIMIT}
+     */
+    public OnnxExporter(long externalDataThreshold) {
+        if (externalDataThreshold < 0 || externalDataThreshold > PROTOBUF_LIMIT) {
+            throw new IllegalArgumentException("external-data threshold must be in 0.." + PROTOBUF_LIMIT + " bytes, got "
+                    + externalDataThreshold);
+        }
+        this.externalDataThreshold = externalDataThreshold;
+    }
+
+    /** The initializer size beyond which weights are written to an external data file. */
+    public long externalDataThreshold() {
+        return externalDataThreshold;
+    }
+
+    /**
+     * Exports one stage.
+     *
+     * @param stage   the stage's name (the ONNX graph's name and the base of the external data file's name): letters,
+     *                digits, {@code _}, {@code -} and {@code .}
+     * @param graph   the graph; it must have at least one output
+     * @param weights where the graph's weights are read
+     * @throws IllegalArgumentException if the stage name is unusable, the graph has no output, a node is not float32,
+     *                                  or output names collide with input or weight names
+     * @throws WeightLoadingException   if weights are missing or of the wrong shape (all problems in one message)
+     */
+    public OnnxModel export(String stage, Graph graph, WeightStore weights) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(weights, "weights");
+        if (stage == null || !stage.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("stage name must be letters, digits, '_', '-' or '.', got '" + stage + "'");
+        }
+        if (graph.outputs().isEmpty()) throw new IllegalArgumentException("graph of stage '" + stage + "' has no output");
+        boolean[] needed = needed(graph);
+        checkWeights(graph, needed, weights);
+        return new Lowering(stage, graph, weights, needed).run();
+    }
+
+    /** Nodes some output depends on. */
+    static boolean[] needed(Graph graph) {
+        List<Tensor> nodes = graph.nodes();
+        boolean[] needed = new boolean[nodes.size()];
+        for (Tensor t : graph.outputs().values()) needed[t.id()] = true;
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            if (!needed[i]) continue;
+            Tensor t = nodes.get(i);
+            for (int j = 0; j < t.inputCount(); j++) needed[t.input(j).id()] = true;
+        }
+        return needed;
+    }
+
+    private static void checkWeights(Graph graph, boolean[] needed, WeightStore weights) {
+        List<String> problems = new ArrayList<>();
+        for (Tensor w : graph.weights().values()) {
+            if (!needed[w.id()]) continue;
+            String name = ((Attrs.Named) w.attrs()).name();
+            if (!weights.contains(name)) {
+                problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
+                continue;
+            }
+            long[] have = weights.shape(name);
+            if (!Arrays.equals(have, Arrays.stream(w.shape()).asLongStream().toArray())) {
+                problems.add("shape mismatch for '" + name + "': checkpoint has " + Arrays.toString(have)
+                        + ", the model needs " + Arrays.toString(w.shape()));
+            }
+        }
+        if (!problems.isEmpty()) throw new WeightLoadingException(weights.describe(), problems);
+    }
+
+    /** Little-endian float32 bytes of {@code values}. */
+    static ByteString floatBytes(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return ByteString.copyFrom(b.array());
+    }
+
+    /** The state of one export: value names, emitted nodes and initializers. */
+    private final class Lowering {
+        private final String stage;
+        private final Graph graph;
+        private final WeightStore weights;
+        private final boolean[] needed;
+        private final GraphProto.Builder g = GraphProto.newBuilder();
+        private final String[] names;
+        private final Set<String> reserved = new HashSet<>();
+        private final Map<String, String> int64Constants = new HashMap<>();
+        private final Map<Float, String> scalarConstants = new HashMap<>();
+        private final Map<String, OnnxModel.ExternalTensor> external = new LinkedHashMap<>();
+        private int counter;
+
+        Lowering(String stage, Graph graph, WeightStore weights, boolean[] needed) {
+            this.stage = stage;
+            this.graph = graph;
+            this.weights = weights;
+            this.needed = needed;
+            this.names = new String[graph.nodes().size()];
+        }
+
+        OnnxModel run() {
+            g.setName(stage);
+            long initializerBytes = 0;
+            for (Tensor t : graph.nodes()) {
+                if (!needed[t.id()]) continue;
+                if (t.dtype() != DType.F32) {
+                    throw new IllegalArgumentException("ONNX export: node " + t + " is " + t.dtype()
+                            + "; only float32 graphs are exported (reduced precision is not yet supported)");
+                }
+                if (t.op() == Op.WEIGHT || t.op() == Op.CONSTANT) initializerBytes += 4 * t.numel();
+            }
+            boolean externalData = initializerBytes > externalDataThreshold;
+            for (Map.Entry<String, Tensor> e : graph.inputs().entrySet()) reserve(e.getKey());
+            for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
+                if (needed[e.getValue().id()]) reserve(e.getKey());
+            }
+            for (String out : graph.outputs().keySet()) {
+                if (!reserved.add(out)) {
+                    throw new IllegalArgumentException("ONNX export: output '" + out + "' has the name of an input or weight");
+                }
+            }
+            Map<String, int[]> inputShapes = new LinkedHashMap<>();
+            long dataOffset = 0;
+            String dataFile = stage + ".onnx.data";
+            for (Tensor t : graph.nodes()) {
+                if (!needed[t.id()]) continue;
+                switch (t.op()) {
+                    case INPUT: {
+                        String name = ((Attrs.Named) t.attrs()).name();
+                        names[t.id()] = name;
+                        g.addInput(valueInfo(name, t.shape()));
+                        inputShapes.put(name, t.shape());
+                        break;
+                    }
+                    case WEIGHT: {
+                        String name = ((Attrs.Named) t.attrs()).name();
+                        names[t.id()] = name;
+                        TensorProto.Builder tp = TensorProto.newBuilder().setName(name)
+                                .setDataType(TensorProto.DataType.FLOAT_VALUE);
+                        for (int d : t.shape()) tp.addDims(d);
+                        if (externalData) {
+                            long length = 4 * t.numel();
+                            tp.setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                                    .addExternalData(entry("location", dataFile))
+                                    .addExternalData(entry("offset", Long.toString(dataOffset)))
+                                    .addExternalData(entry("length", Long.toString(length)));
+                            external.put(name, new OnnxModel.ExternalTensor(name, dataOffset, length));
+                            dataOffset = align(dataOffset + length);
+                        } else {
+                            tp.setRawData(floatBytes(weights.floats(name)));
+                        }
+                        g.addInitializer(tp);
+                        break;
+                    }
+                    case CONSTANT: {
+                        String name = fresh("const" + (t.label() != null ? "_" + sanitize(t.label()) : ""));
+                        names[t.id()] = name;
+                        g.addInitializer(floatTensor(name, t.shape(), ((Attrs.Constant) t.attrs()).values()));
+                        break;
+                    }
+                    default:
+                        names[t.id()] = lower(t);
+                }
+            }
+            Map<String, int[]> outputShapes = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> e : graph.outputs().entrySet()) {
+                // an Identity per output: two outputs may be one node, and an output may be an input or a weight
+                node("Identity", new String[] {names[e.getValue().id()]}, new String[] {e.getKey()});
+                g.addOutput(valueInfo(e.getKey(), e.getValue().shape()));
+                outputShapes.put(e.getKey(), e.getValue().shape());
+            }
+            ModelProto model = ModelProto.newBuilder()
+                    .setIrVersion(IR_VERSION)
+                    .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                    .setProducerName(PRODUCER)
+                    .setProducerVersion(OnnxModel.producerVersion())
+                    .setDocString("sam3j stage '" + stage + "', float32")
+                    .addMetadataProps(entry("sam3j.stage", stage))
+                    .addMetadataProps(entry("sam3j.precision", "fp32"))
+                    .setGraph(g)
+                    .build();
+            return new OnnxModel(stage, model, inputShapes, outputShapes, externalData ? dataFile : null,
+                    List.copyOf(external.values()), weights, initializerBytes);
+        }
+
+        private void reserve(String name) {
+            if (!reserved.add(name)) throw new IllegalArgumentException("ONNX export: name '" + name + "' used twice");
+        }
+
+        private String fresh(String hint) {
+            String n;
+            do {
+                n = "/" + hint + "_" + counter++;
+            } while (reserved.contains(n));
+            reserved.add(n);
+            return n;
+        }
+
+        private String in(Tensor t, int i) {
+            return names[t.input(i).id()];
+        }
+
+        /** Emits one node with a fresh output; returns the output's name. */
+        private String node(String op, String[] inputs, AttributeProto... attrs) {
+            String out = fresh(op);
+            node(op, inputs, new String[] {out}, attrs);
+            return out;
+        }
+
+        private void node(String op, String[] inputs, String[] outputs, AttributeProto... attrs) {
+            NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(outputs[0] + "_node");
+            for (String i : inputs) n.addInput(i);
+            for (String o : outputs) n.addOutput(o);
+            for (AttributeProto a : attrs) n.addAttribute(a);
+            g.addNode(n);
+        }
+
+        /** An int64 vector initializer (shared by equal values). */
+        private String int64s(long... values) {
+            String key = Arrays.toString(values);
+            String name = int64Constants.get(key);
+            if (name == null) {
+                name = fresh("i64");
+                TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
+                        .addDims(values.length);
+                for (long v : values) tp.addInt64Data(v);
+                g.addInitializer(tp);
+                int64Constants.put(key, name);
+            }
+            return name;
+        }
+
+        private String shape(int[] s) {
+            return int64s(Arrays.stream(s).asLongStream().toArray());
+        }
+
+        /** A float32 scalar initializer (shared by equal values). */
+        private String scalar(float v) {
+            String name = scalarConstants.get(v);
+            if (name == null) {
+                name = fresh("f32");
+                g.addInitializer(floatTensor(name, new int[0], new float[] {v}));
+                scalarConstants.put(v, name);
+            }
+            return name;
+        }
+
+        private String transpose(String x, long... perm) {
+            return node("Transpose", new String[] {x}, ints("perm", perm));
+        }
+
+        private String reshape(String x, int... shape) {
+            return node("Reshape", new String[] {x, shape(shape)});
+        }
+
+        private String lower(Tensor t) {
+            String x = t.inputCount() > 0 ? in(t, 0) : null;
+            switch (t.op()) {
+                case RESHAPE:
+                    return reshape(x, t.shape());
+                case PERMUTE:
+                    return transpose(x, Arrays.stream(((Attrs.Permute) t.attrs()).perm()).asLongStream().toArray());
+                case SLICE: {
+                    Attrs.Slice s = (Attrs.Slice) t.attrs();
+                    return node("Slice", new String[] {x, int64s(s.start()), int64s(s.end()), int64s(s.axis())});
+                }
+                case CONCAT: {
+                    String[] ins = new String[t.inputCount()];
+                    for (int i = 0; i < ins.length; i++) ins[i] = in(t, i);
+                    return node("Concat", ins, intAttr("axis", ((Attrs.Concat) t.attrs()).axis()));
+                }
+                case LINEAR: {
+                    String y = node("MatMul", new String[] {x, transpose(in(t, 1), 1, 0)});
+                    return t.inputCount() > 2 ? node("Add", new String[] {y, in(t, 2)}) : y;
+                }
+                case MATMUL: {
+                    String b = in(t, 1);
+                    if (((Attrs.MatMul) t.attrs()).transposeB()) b = transpose(b, swapLast(t.input(1).rank()));
+                    return node("MatMul", new String[] {x, b});
+                }
+                case ADD:
+                    return node("Add", new String[] {x, in(t, 1)});
+                case MUL:
+                    return node("Mul", new String[] {x, in(t, 1)});
+                case SCALE:
+                    return node("Mul", new String[] {x, scalar(((Attrs.Scale) t.attrs()).factor())});
+                case LAYER_NORM:
+                    return node("LayerNormalization", new String[] {x, in(t, 1), in(t, 2)}, intAttr("axis", -1),
+                            floatAttr("epsilon", ((Attrs.Norm) t.attrs()).eps()));
+                case GELU: {
+                    // 0.5·x·(1 + erf(x/√2)), the exact form (Gelu itself is opset 20)
+                    String e = node("Erf", new String[] {node("Mul", new String[] {x, scalar((float) (1 / Math.sqrt(2)))})});
+                    String onePlus = node("Add", new String[] {e, scalar(1f)});
+                    return node("Mul", new String[] {node("Mul", new String[] {x, scalar(0.5f)}), onePlus});
+                }
+                case RELU:
+                    return node("Relu", new String[] {x});
+                case SIGMOID:
+                    return node("Sigmoid", new String[] {x});
+                case CONV2D: {
+                    Attrs.Conv c = (Attrs.Conv) t.attrs();
+                    Tensor w = t.input(1);
+                    String[] ins = t.inputCount() > 2
+                            ? new String[] {transpose(x, 0, 3, 1, 2), in(t, 1), in(t, 2)}
+                            : new String[] {transpose(x, 0, 3, 1, 2), in(t, 1)};
+                    String y = node("Conv", ins, ints("kernel_shape", w.dim(2), w.dim(3)),
+                            ints("strides", c.stride(), c.stride()),
+                            ints("pads", c.padding(), c.padding(), c.padding(), c.padding()));
+                    return transpose(y, 0, 2, 3, 1);
+                }
+                case CONV_TRANSPOSE2D: {
+                    String[] ins = t.inputCount() > 2
+                            ? new String[] {transpose(x, 0, 3, 1, 2), in(t, 1), in(t, 2)}
+                            : new String[] {transpose(x, 0, 3, 1, 2), in(t, 1)};
+                    String y = node("ConvTranspose", ins, ints("kernel_shape", 2, 2), ints("strides", 2, 2));
+                    return transpose(y, 0, 2, 3, 1);
+                }
+                case MAX_POOL2D: {
+                    String y = node("MaxPool", new String[] {transpose(x, 0, 3, 1, 2)}, ints("kernel_shape", 2, 2),
+                            ints("strides", 2, 2));
+                    return transpose(y, 0, 2, 3, 1);
+                }
+                case ROPE:
+                    return rope(t, x);
+                case ATTENTION:
+                    return attention(t);
+                case UNARY:
+                    return unary((Attrs.Unary) t.attrs(), x);
+                case GROUP_NORM:
+                    return groupNorm(t, x);
+                case UPSAMPLE_NEAREST: {
+                    int f = ((Attrs.Upsample) t.attrs()).factor();
+                    int[] s = t.input(0).shape();
+                    String r = reshape(x, s[0], s[1], 1, s[2], 1, s[3]);
+                    String e = node("Expand", new String[] {r, shape(new int[] {s[0], s[1], f, s[2], f, s[3]})});
+                    return reshape(e, t.shape());
+                }
+                case ROI_ALIGN: {
+                    Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                    int k = t.input(1).dim(0);
+                    String batch = int64s(new long[k]); // every box on image 0
+                    String y = node("RoiAlign", new String[] {transpose(x, 0, 3, 1, 2), in(t, 1), batch},
+                            stringAttr("coordinate_transformation_mode", "output_half_pixel"), stringAttr("mode", "avg"),
+                            intAttr("output_height", ra.outputSize()), intAttr("output_width", ra.outputSize()),
+                            intAttr("sampling_ratio", Math.max(ra.samplingRatio(), 0)),
+                            floatAttr("spatial_scale", ra.spatialScale()));
+                    return transpose(y, 0, 2, 3, 1);
+                }
+                case GATHER: {
+                    String idx = node("Cast", new String[] {in(t, 1)}, intAttr("to", TensorProto.DataType.INT64_VALUE));
+                    return node("Gather", new String[] {x, idx}, intAttr("axis", 0));
+                }
+                default:
+                    throw new IllegalStateException("ONNX export: no lowering for " + t);
+            }
+        }
+
+        /** Pairs (2i, 2i+1) of every head rotated by the angle of position t: x0·c − x1·s, x0·s + x1·c. */
+        private String rope(Tensor t, String x) {
+            int b = t.dim(0);
+            int len = t.dim(1);
+            int h = t.dim(2);
+            int half = t.dim(3) / 2;
+            String pairs = reshape(x, b, len, h, half, 2);
+            String x0 = node("Slice", new String[] {pairs, int64s(0), int64s(1), int64s(4)});
+            String x1 = node("Slice", new String[] {pairs, int64s(1), int64s(2), int64s(4)});
+            String c = reshape(in(t, 1), 1, len, 1, half, 1);
+            String s = reshape(in(t, 2), 1, len, 1, half, 1);
+            String y0 = node("Sub", new String[] {node("Mul", new String[] {x0, c}), node("Mul", new String[] {x1, s})});
+            String y1 = node("Add", new String[] {node("Mul", new String[] {x0, s}), node("Mul", new String[] {x1, c})});
+            return reshape(node("Concat", new String[] {y0, y1}, intAttr("axis", 4)), t.shape());
+        }
+
+        /** softmax(scale·q·kᵀ + bias)·v per head, heads moved out of the interleaved layout and back. */
+        private String attention(Tensor t) {
+            float scale = ((Attrs.Attention) t.attrs()).scale();
+            String q = transpose(in(t, 0), 0, 2, 1, 3);   // [B, H, Tq, D]
+            String kT = transpose(in(t, 1), 0, 2, 3, 1);  // [B, H, D, Tk]
+            String v = transpose(in(t, 2), 0, 2, 1, 3);   // [B, H, Tk, Dv]
+            String logits = node("Mul", new String[] {node("MatMul", new String[] {q, kT}), scalar(scale)});
+            if (t.inputCount() > 3) logits = node("Add", new String[] {logits, in(t, 3)});
+            String p = node("Softmax", new String[] {logits}, intAttr("axis", -1));
+            return transpose(node("MatMul", new String[] {p, v}), 0, 2, 1, 3);
+        }
+
+        private String unary(Attrs.Unary u, String x) {
+            switch (u.kind()) {
+                case SIN:
+                    return node("Sin", new String[] {x});
+                case COS:
+                    return node("Cos", new String[] {x});
+                case EXP:
+                    return node("Exp", new String[] {x});
+                case LOG:
+                    return node("Log", new String[] {x});
+                case LOG2:
+                    return node("Div", new String[] {node("Log", new String[] {x}), scalar((float) Math.log(2.0))});
+                case ABS:
+                    return node("Abs", new String[] {x});
+                case SIGN:
+                    return node("Sign", new String[] {x});
+                case CLAMP: {
+                    String lo = Float.isInfinite(u.a()) ? "" : scalar(u.a());
+                    String hi = Float.isInfinite(u.b()) ? "" : scalar(u.b());
+                    return node("Clip", hi.isEmpty() ? new String[] {x, lo} : new String[] {x, lo, hi});
+                }
+                case AFFINE: {
+                    String y = u.a() == 1f ? x : node("Mul", new String[] {x, scalar(u.a())});
+                    return u.b() == 0f && !y.equals(x) ? y : node("Add", new String[] {y, scalar(u.b())});
+                }
+                default:
+                    throw new IllegalStateException("ONNX export: no lowering for " + u);
+            }
+        }
+
+        /**
+         * Statistics over all positions and the channels of each group, then the per-channel affine. The means are
+         * taken in three short stages (channels of the group, columns, rows: equal counts, so the mean of means is the
+         * mean) because runtimes accumulate a reduction in float32, and one sum over a 288² map's group loses about
+         * 1e-3 of the result.
+         */
+        private String groupNorm(Tensor t, String x) {
+            Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+            int c = t.dim(3);
+            int groups = gn.groups();
+            String xg = reshape(x, t.dim(0), t.dim(1), t.dim(2), groups, c / groups);
+            String mean = stagedMean(xg);
+            String d = node("Sub", new String[] {xg, mean});
+            String var = stagedMean(node("Mul", new String[] {d, d}));
+            String std = node("Sqrt", new String[] {node("Add", new String[] {var, scalar(gn.eps())})});
+            String norm = reshape(node("Div", new String[] {d, std}), t.shape());
+            return node("Add", new String[] {node("Mul", new String[] {norm, in(t, 1)}), in(t, 2)});
+        }
+
+        /** Mean of {@code [N, H, W, G, Cg]} over axes 4, 2, 1 in turn, kept as {@code [N, 1, 1, G, 1]}. */
+        private String stagedMean(String x) {
+            String m = x;
+            for (int axis : new int[] {4, 2, 1}) m = node("ReduceMean", new String[] {m}, ints("axes", axis), intAttr("keepdims", 1));
+            return m;
+        }
+    }
+
+    private static long[] swapLast(int rank) {
+        long[] p = new long[rank];
+        for (int i = 0; i < rank; i++) p[i] = i;
+        p[rank - 2] = rank - 1;
+        p[rank - 1] = rank - 2;
+        return p;
+    }
+
+    private static long align(long offset) {
+        return (offset + EXTERNAL_ALIGNMENT - 1) / EXTERNAL_ALIGNMENT * EXTERNAL_ALIGNMENT;
+    }
+
+    private static String sanitize(String label) {
+        return label.replaceAll("[^A-Za-z0-9_.]", "_");
+    }
+
+    static StringStringEntryProto entry(String key, String value) {
+        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static TensorProto floatTensor(String name, int[] shape, float[] values) {
+        TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+        for (int d : shape) tp.addDims(d);
+        return tp.setRawData(floatBytes(values)).build();
+    }
+
+    private static ValueInfoProto valueInfo(String name, int[] shape) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (int d : shape) s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        return ValueInfoProto.newBuilder().setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s)))
+                .build();
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
+    private static AttributeProto stringAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    private static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) a.addInts(x);
+        return a.build();
+    }
+}

@@ -1,0 +1,191 @@
+package org.sam3j.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.sam3j.Precision;
+import org.sam3j.Sam3Config;
+import org.sam3j.Sam3Model;
+import org.sam3j.graph.Graph;
+import org.sam3j.hub.HubClient;
+import org.sam3j.hub.ModelSource;
+import org.sam3j.onnx.OnnxExporter;
+import org.sam3j.onnx.OnnxModel;
+import org.sam3j.onnx.OnnxStages;
+import org.sam3j.weights.CheckpointWeights;
+import org.sam3j.weights.SyntheticWeights;
+import org.sam3j.weights.WeightStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sam3 export --format onnx}: writes every stage of the model as an ONNX model (opset 17) plus
+ * {@code manifest.json} (stages, their inputs and outputs with shapes and dtypes, hashes, precision).
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Export the model's stages (image encoder, text encoder, detector, dense position encoding,"
+                + " interactive decoder) as ONNX, one .onnx per stage, plus manifest.json.",
+                "Weights above 2 GB per stage go to a <stage>.onnx.data file beside the model."})
+final class ExportCommand implements Callable<Integer> {
+    static final String MANIFEST = "manifest.json";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--format", required = true, paramLabel = "onnx", description = "Export format: onnx")
+    String format;
+
+    @Option(names = "--model", paramLabel = "M",
+            description = "sam3.pt, a .safetensors file, a model directory, or hf:owner/name[@revision]")
+    String model;
+
+    @Option(names = "--weights", paramLabel = "synthetic", description = "'synthetic': the specification's synthetic weights")
+    String weights;
+
+    @Option(names = "--config", paramLabel = "tiny|full|FILE",
+            description = "Architecture: tiny, full, or a JSON file of overrides (default: with --model the checkpoint's"
+                    + " own, with --weights synthetic full)")
+    String config;
+
+    @Option(names = "--precision", paramLabel = "fp32", description = "Precision of the exported models (only fp32 so far)")
+    String precision = "fp32";
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into (created)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        var o = spec.commandLine().getOut();
+        // every option is checked before any weight is read
+        if (!format.equals("onnx")) {
+            throw new UserException("--format " + format + ": only 'onnx' is written (TensorRT engines are not built yet)");
+        }
+        Precision p;
+        try {
+            p = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--precision: " + e.getMessage());
+        }
+        if (p != Precision.FP32) {
+            throw new UserException("--precision " + p.label() + ": not yet; the graph has no per-node dtypes, so only fp32"
+                    + " is exported");
+        }
+        if (weights != null && !weights.equals("synthetic")) {
+            throw new UserException("--weights accepts only 'synthetic' (for a checkpoint use --model M), got '" + weights + "'");
+        }
+        if ((model == null) == (weights == null)) {
+            throw new UserException(model == null ? "give --model M or --weights synthetic"
+                    : "--model and --weights synthetic are alternatives: give one");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserException("--out " + out + ": not a directory");
+        Sam3Config cfg = null;
+        String cfgName = "from the checkpoint";
+        if (config != null || model == null) {
+            cfgName = config == null ? "full" : config;
+            cfg = config == null || config.equals("full") ? Sam3Config.released()
+                    : config.equals("tiny") ? Sam3Config.tiny() : ModelOptions.readConfig(Path.of(config));
+        }
+        ModelSource source = model != null ? ModelSource.parse(model) : null;
+        if (source != null && !(source instanceof ModelSource.HubRepo)) source.toLocalPath(null); // a missing file: now
+
+        CheckpointWeights checkpoint = null;
+        try {
+            WeightStore store;
+            if (source == null) {
+                store = SyntheticWeights.of(Sam3Model.parameterShapes(cfg));
+            } else {
+                checkpoint = CheckpointWeights.open(source.toLocalPath(HubClient.builder().build()));
+                if (cfg == null) {
+                    cfg = checkpoint.inferConfig();
+                } else {
+                    checkpoint.checkDepths(cfg);
+                }
+                store = checkpoint;
+            }
+            Files.createDirectories(out);
+            OnnxExporter exporter = new OnnxExporter();
+            List<Map<String, Object>> stages = new ArrayList<>();
+            MessageDigest modelHash = sha256();
+            for (Map.Entry<String, Graph> e : OnnxStages.of(cfg).entrySet()) {
+                long t0 = System.nanoTime();
+                OnnxModel m = exporter.export(e.getKey(), e.getValue(), store);
+                OnnxModel.Written w = m.write(out);
+                modelHash.update(w.sha256().getBytes(StandardCharsets.US_ASCII));
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("stage", e.getKey());
+                s.put("file", w.model().getFileName().toString());
+                s.put("external_data", w.data() == null ? null : w.data().getFileName().toString());
+                s.put("sha256", w.sha256());
+                s.put("initializer_bytes", m.initializerBytes());
+                s.put("inputs", values(m.inputs()));
+                s.put("outputs", values(m.outputs()));
+                stages.add(s);
+                o.printf("%-20s %s (%.1f MB, %d ms)%n", e.getKey(), w.model(), Files.size(w.model()) / 1e6
+                        + (w.data() == null ? 0 : Files.size(w.data()) / 1e6), (System.nanoTime() - t0) / 1_000_000);
+                o.flush();
+            }
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("format", "onnx");
+            manifest.put("opset", OnnxExporter.OPSET);
+            manifest.put("ir_version", OnnxExporter.IR_VERSION);
+            manifest.put("precision", "fp32");
+            manifest.put("precision_note", "fp32 only: the graph has no per-node dtypes yet; fp16/bf16 exports are not yet"
+                    + " supported");
+            Map<String, Object> modelJson = new LinkedHashMap<>();
+            modelJson.put("source", source == null ? "synthetic" : source.toString());
+            modelJson.put("weights", store.describe());
+            modelJson.put("config", cfgName);
+            modelJson.put("config_values", configJson(cfg));
+            manifest.put("model", modelJson);
+            manifest.put("model_hash", HexFormat.of().formatHex(modelHash.digest()));
+            manifest.put("stages", stages);
+            SegmentOutput.writeJson(out.resolve(MANIFEST), manifest);
+            o.println("wrote " + stages.size() + " stages and " + out.resolve(MANIFEST));
+            return 0;
+        } finally {
+            if (checkpoint != null) checkpoint.close();
+        }
+    }
+
+    private static List<Map<String, Object>> values(Map<String, int[]> shapes) {
+        List<Map<String, Object>> l = new ArrayList<>();
+        shapes.forEach((name, shape) -> {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("name", name);
+            v.put("shape", shape);
+            v.put("dtype", "float32");
+            l.add(v);
+        });
+        return l;
+    }
+
+    private static Map<String, Object> configJson(Sam3Config c) {
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("vit_depth", c.vitDepth());
+        cfg.put("vit_global_blocks", c.vitGlobalBlocks());
+        cfg.put("text_layers", c.textLayers());
+        cfg.put("fusion_encoder_layers", c.fusionEncoderLayers());
+        cfg.put("decoder_layers", c.decoderLayers());
+        cfg.put("geometry_encoder_layers", c.geometryEncoderLayers());
+        return cfg;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

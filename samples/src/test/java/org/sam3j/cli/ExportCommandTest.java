@@ -1,0 +1,77 @@
+package org.sam3j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.onnx.proto.Onnx.ModelProto;
+import org.sam3j.onnx.proto.Onnx.ValueInfoProto;
+
+/** {@code sam3 export --format onnx}: one model per stage and a manifest that describes them; bad options fail first. */
+class ExportCommandTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void writesEveryStageAndTheManifest(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("onnx");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<String, Object> manifest = SegmentOutput.readJsonObject(out.resolve(ExportCommand.MANIFEST));
+        assertEquals("fp32", manifest.get("precision"));
+        assertEquals(17, manifest.get("opset"));
+        assertEquals(64, ((String) manifest.get("model_hash")).length());
+        List<Map<String, Object>> stages = (List<Map<String, Object>>) manifest.get("stages");
+        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder"),
+                stages.stream().map(s -> s.get("stage")).toList());
+        for (Map<String, Object> s : stages) {
+            Path file = out.resolve((String) s.get("file"));
+            ModelProto m;
+            try (var in = Files.newInputStream(file)) {
+                m = ModelProto.parseFrom(in);
+            }
+            assertEquals(s.get("stage"), m.getGraph().getName());
+            List<Map<String, Object>> inputs = (List<Map<String, Object>>) s.get("inputs");
+            assertEquals(inputs.stream().map(v -> v.get("name")).toList(),
+                    m.getGraph().getInputList().stream().map(ValueInfoProto::getName).toList());
+            for (Map<String, Object> v : inputs) assertEquals("float32", v.get("dtype"));
+            List<Map<String, Object>> outputs = (List<Map<String, Object>>) s.get("outputs");
+            assertEquals(outputs.stream().map(v -> v.get("name")).toList(),
+                    m.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList());
+            assertTrue(m.getGraph().getInitializerCount() > 0, s.get("stage") + " has weights");
+        }
+        Map<String, Object> image = stages.get(0);
+        assertEquals(List.of(1, 3, 1008, 1008), ((List<Map<String, Object>>) image.get("inputs")).get(0).get("shape"));
+        assertTrue(r.out().contains("wrote 5 stages"), r.out());
+    }
+
+    @Test
+    void badOptionsAreOneLineWithStatusTwo(@TempDir Path dir) {
+        String o = dir.resolve("x").toString();
+        String[][] cases = {
+            {"--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--precision", "fp16", "--out", o},
+            {"--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--precision", "int3", "--out", o},
+            {"--format", "pdf", "--weights", "synthetic", "--out", o},
+            {"--format", "onnx", "--weights", "real", "--out", o},
+            {"--format", "onnx", "--out", o},
+            {"--format", "onnx", "--weights", "synthetic", "--config", "tiny"},
+            {"--format", "onnx", "--model", dir.resolve("nope.pt").toString(), "--out", o},
+        };
+        String[] expected = {"--precision fp16: not yet", "unknown precision 'int3'", "--format pdf: only 'onnx'",
+            "--weights accepts only 'synthetic'", "give --model M or --weights synthetic", "--out", "nope.pt"};
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = new String[cases[i].length + 1];
+            args[0] = "export";
+            System.arraycopy(cases[i], 0, args, 1, cases[i].length);
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.status(), String.join(" ", args) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("sam3: ") && r.err().contains(expected[i]), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written");
+    }
+}
