@@ -60,7 +60,7 @@ public final class PrecisionPolicy {
 
         Graph run() {
             List<Tensor> nodes = src.nodes();
-            boolean[] lowWeight = weightsReadOnlyByProducts(nodes);
+            boolean[] lowWeight = reducedWeights(nodes);
             for (Tensor t : nodes) {
                 if (t.dtype() != DType.F32) throw new IllegalArgumentException("not an FP32 graph: " + t);
                 mapped[t.id()] = switch (t.op()) {
@@ -109,20 +109,19 @@ public final class PrecisionPolicy {
             return asLow.computeIfAbsent(x, v -> dst.cast(v, low));
         }
 
-        /** Weights every consumer of which reads them as a reduced-precision operand: stored reduced. */
-        private static boolean[] weightsReadOnlyByProducts(List<Tensor> nodes) {
-            boolean[] onlyProducts = new boolean[nodes.size()];
-            boolean[] seen = new boolean[nodes.size()];
+        /**
+         * Weights some product reads as a reduced-precision operand: stored reduced (products bind them directly,
+         * as devices do); an FP32 consumer of the same weight reads it widened from that one stored copy.
+         */
+        private boolean[] reducedWeights(List<Tensor> nodes) {
+            boolean[] reduced = new boolean[nodes.size()];
             for (Tensor t : nodes) {
+                if (!t.op().runsInStoragePrecision()) continue;
                 for (int i = 0; i < t.inputCount(); i++) {
-                    Tensor w = t.input(i);
-                    if (w.op() != Op.WEIGHT) continue;
-                    boolean reduced = t.op().runsInStoragePrecision() && !t.op().isFp32Operand(i);
-                    onlyProducts[w.id()] = (seen[w.id()] ? onlyProducts[w.id()] : true) && reduced;
-                    seen[w.id()] = true;
+                    if (t.input(i).op() == Op.WEIGHT && !t.op().isFp32Operand(i)) reduced[t.input(i).id()] = true;
                 }
             }
-            return onlyProducts;
+            return reduced;
         }
     }
 }
