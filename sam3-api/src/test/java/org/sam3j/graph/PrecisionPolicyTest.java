@@ -62,6 +62,20 @@ class PrecisionPolicyTest {
     }
 
     @Test
+    void aWeightAProductReadsIsStoredReducedAndWidenedForFp32Readers() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 4, 4);
+        Tensor w = g.weight("w", 4, 4);
+        g.output("y", g.add(g.linear(x, w, null), g.reshape(w, 4, 4)));
+        Graph r = PrecisionPolicy.apply(g, Precision.FP16);
+        assertEquals(DType.F16, r.weights().get("w").dtype());
+        Tensor linear = r.nodes().stream().filter(t -> t.op() == Op.LINEAR).findFirst().orElseThrow();
+        assertSame(r.weights().get("w"), linear.input(1), "the product binds the stored weight itself");
+        Tensor add = r.nodes().stream().filter(t -> t.op() == Op.ADD).findFirst().orElseThrow();
+        assertEquals(Op.CAST, add.input(1).op(), "the FP32 reader widens it: " + add.input(1));
+    }
+
+    @Test
     void operandsOfDifferentTypesNeedAnExplicitCast() {
         Graph g = new Graph();
         Tensor a = g.input("a", 2, 3);
