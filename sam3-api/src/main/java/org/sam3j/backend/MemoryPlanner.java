@@ -33,13 +33,7 @@ public final class MemoryPlanner {
         int n = nodes.size();
 
         // 1. which nodes any output depends on
-        boolean[] needed = new boolean[n];
-        for (Tensor out : graph.outputs().values()) needed[out.id()] = true;
-        for (int i = n - 1; i >= 0; i--) {
-            if (!needed[i]) continue;
-            Tensor t = nodes.get(i);
-            for (int j = 0; j < t.inputCount(); j++) needed[t.input(j).id()] = true;
-        }
+        boolean[] needed = graph.neededByOutputs();
 
         // 2. storage roots of views, and pinned (output) roots
         int[] root = new int[n];

@@ -37,6 +37,18 @@ public final class Graph {
         return Collections.unmodifiableList(nodes);
     }
 
+    /** Which nodes some marked output depends on, by node id: the rest is never computed. */
+    public boolean[] neededByOutputs() {
+        boolean[] needed = new boolean[nodes.size()];
+        for (Tensor out : outputs.values()) needed[out.id()] = true;
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            if (!needed[i]) continue;
+            Tensor t = nodes.get(i);
+            for (int j = 0; j < t.inputCount(); j++) needed[t.input(j).id()] = true;
+        }
+        return needed;
+    }
+
     /** Named inputs, in creation order. */
     public Map<String, Tensor> inputs() {
         return Collections.unmodifiableMap(inputs);

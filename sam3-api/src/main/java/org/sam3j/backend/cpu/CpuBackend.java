@@ -1,7 +1,6 @@
 package org.sam3j.backend.cpu;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -14,12 +13,12 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.MemoryPlanner;
+import org.sam3j.backend.WeightChecks;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.internal.Log;
 import org.sam3j.io.DType;
-import org.sam3j.weights.WeightLoadingException;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
 
@@ -110,35 +109,13 @@ public final class CpuBackend implements Backend {
     @Override
     public CompiledGraph compile(Graph graph, WeightStore weights) {
         MemoryPlan plan = MemoryPlanner.plan(graph, type -> Float.BYTES); // every float type lives in float[]
-        List<String> problems = new ArrayList<>();
-        for (Tensor w : graph.weights().values()) {
-            if (plan.kind(w) == MemoryPlan.Kind.UNUSED) continue;
-            String name = ((Attrs.Named) w.attrs()).name();
-            if (!weights.contains(name)) {
-                problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
-                continue;
-            }
-            long[] have = weights.shape(name);
-            if (!sameShape(have, w.shape())) {
-                problems.add("shape mismatch for '" + name + "': checkpoint has " + Arrays.toString(have)
-                        + ", the model needs " + Arrays.toString(w.shape()));
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new WeightLoadingException(weights.describe(), problems);
-        }
+        WeightChecks.requireWeights(graph, weights);
         LOG.debug("compiled graph: {}", plan);
         Map<String, DType> reduced = new HashMap<>();
         for (Tensor w : graph.weights().values()) {
             if (w.dtype() != DType.F32) reduced.put(((Attrs.Named) w.attrs()).name(), w.dtype());
         }
         return new CpuCompiledGraph(this, plan, reduced.isEmpty() ? weights : new ReducedWeights(weights, reduced));
-    }
-
-    private static boolean sameShape(long[] a, int[] b) {
-        if (a.length != b.length) return false;
-        for (int i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
-        return true;
     }
 
     /** The float32 values of a weight, read once. */

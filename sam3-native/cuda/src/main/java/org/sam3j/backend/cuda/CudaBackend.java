@@ -7,7 +7,6 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
@@ -24,10 +23,8 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.MemoryPlanner;
-import org.sam3j.graph.Attrs;
+import org.sam3j.backend.WeightChecks;
 import org.sam3j.graph.Graph;
-import org.sam3j.graph.Tensor;
-import org.sam3j.weights.WeightLoadingException;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -172,18 +169,7 @@ public final class CudaBackend implements Backend {
     @Override
     public CompiledGraph compile(Graph graph, WeightStore store) {
         MemoryPlan plan = MemoryPlanner.plan(graph);
-        List<String> problems = new ArrayList<>();
-        for (Tensor w : graph.weights().values()) {
-            if (plan.kind(w) == MemoryPlan.Kind.UNUSED) continue;
-            String name = ((Attrs.Named) w.attrs()).name();
-            if (!store.contains(name)) {
-                problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
-            } else if (!Arrays.equals(store.shape(name), Arrays.stream(w.shape()).asLongStream().toArray())) {
-                problems.add("shape mismatch for '" + name + "': checkpoint has " + Arrays.toString(store.shape(name))
-                        + ", the model needs " + Arrays.toString(w.shape()));
-            }
-        }
-        if (!problems.isEmpty()) throw new WeightLoadingException(store.describe(), problems);
+        WeightChecks.requireWeights(graph, store);
         synchronized (this) {
             if (closed) throw new IllegalStateException("backend closed");
             makeCurrent();
