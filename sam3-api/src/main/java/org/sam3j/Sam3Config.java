@@ -24,6 +24,8 @@ public final class Sam3Config {
     private final int fusionEncoderLayers;
     private final int decoderLayers;
     private final int geometryEncoderLayers;
+    private final int transformerHeads;
+    private final int transformerFfnDim;
 
     private Sam3Config(Builder b) {
         this.imageSize = b.imageSize;
@@ -41,6 +43,8 @@ public final class Sam3Config {
         this.fusionEncoderLayers = b.fusionEncoderLayers;
         this.decoderLayers = b.decoderLayers;
         this.geometryEncoderLayers = b.geometryEncoderLayers;
+        this.transformerHeads = b.transformerHeads;
+        this.transformerFfnDim = b.transformerFfnDim;
         validate();
     }
 
@@ -189,6 +193,12 @@ public final class Sam3Config {
     /** Geometry encoder layers (3). */
     public int geometryEncoderLayers() { return geometryEncoderLayers; }
 
+    /** Attention heads of the detector's transformers (fusion encoder, geometry encoder, decoder, segmentation head). */
+    public int transformerHeads() { return transformerHeads; }
+
+    /** Feed-forward width of the detector's transformer layers and of the scoring prompt MLP. */
+    public int transformerFfnDim() { return transformerFfnDim; }
+
     /** Whether ViT block {@code i} uses global attention. */
     public boolean isGlobalBlock(int i) {
         for (int g : vitGlobalBlocks) if (g == i) return true;
@@ -204,7 +214,8 @@ public final class Sam3Config {
                 && Arrays.equals(vitGlobalBlocks, c.vitGlobalBlocks) && pretrainImageSize == c.pretrainImageSize
                 && ropeTheta == c.ropeTheta && dModel == c.dModel && textLayers == c.textLayers
                 && fusionEncoderLayers == c.fusionEncoderLayers && decoderLayers == c.decoderLayers
-                && geometryEncoderLayers == c.geometryEncoderLayers;
+                && geometryEncoderLayers == c.geometryEncoderLayers && transformerHeads == c.transformerHeads
+                && transformerFfnDim == c.transformerFfnDim;
     }
 
     @Override
@@ -237,6 +248,8 @@ public final class Sam3Config {
         private int fusionEncoderLayers = 6;
         private int decoderLayers = 6;
         private int geometryEncoderLayers = 3;
+        private final int transformerHeads = 8;
+        private final int transformerFfnDim = 2048;
 
         private Builder() {}
 

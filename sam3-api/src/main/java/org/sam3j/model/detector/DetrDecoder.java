@@ -20,7 +20,6 @@ public final class DetrDecoder {
     public static final String PREFIX = "detector.transformer.decoder";
     /** Number of object queries. */
     public static final int NUM_QUERIES = 200;
-    private static final int HEADS = 8;
 
     /**
      * Per-layer results, all lists with one entry per layer.
@@ -36,6 +35,7 @@ public final class DetrDecoder {
 
     private final Graph g;
     private final int d;
+    private final int heads;
     private final Tensor queryEmbed;
     private final Tensor referencePoints;
     private final Tensor presenceToken;
@@ -51,13 +51,14 @@ public final class DetrDecoder {
     public DetrDecoder(Graph g, Sam3Config config) {
         this.g = g;
         this.d = config.dModel();
+        this.heads = config.transformerHeads();
         this.queryEmbed = g.weight(PREFIX + ".query_embed.weight", NUM_QUERIES, d);
         this.referencePoints = g.weight(PREFIX + ".reference_points.weight", NUM_QUERIES, 4);
         this.presenceToken = g.weight(PREFIX + ".presence_token.weight", 1, d);
         this.refPointHead = new Mlp(g, PREFIX + ".ref_point_head", 2 * d, d, d, 2);
-        this.boxRpb = new BoxRelativePositionBias(g, PREFIX, d, HEADS);
+        this.boxRpb = new BoxRelativePositionBias(g, PREFIX, d, heads);
         for (int i = 0; i < config.decoderLayers(); i++) {
-            layers.add(new DetrDecoderLayer(g, PREFIX + ".layers." + i, d));
+            layers.add(new DetrDecoderLayer(g, PREFIX + ".layers." + i, config));
         }
         this.norm = new LayerNorm(g, PREFIX + ".norm", d, 1e-5f);
         this.bboxEmbed = new Mlp(g, PREFIX + ".bbox_embed", d, d, 4, 3);
@@ -84,7 +85,7 @@ public final class DetrDecoder {
         Tensor presence = presenceToken;
         Tensor ref = g.sigmoid(referencePoints);
         Tensor zeroPos = g.constant("decoder.presence_pos", new float[d], 1, d);
-        Tensor zeroBias = g.constant("decoder.presence_bias", new float[HEADS * side * side], 1, HEADS, 1, side * side);
+        Tensor zeroBias = g.constant("decoder.presence_bias", new float[heads * side * side], 1, heads, 1, side * side);
         List<Tensor> queries = new ArrayList<>();
         List<Tensor> refs = new ArrayList<>();
         List<Tensor> presenceLogits = new ArrayList<>();

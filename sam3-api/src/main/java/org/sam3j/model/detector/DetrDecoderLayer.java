@@ -1,5 +1,6 @@
 package org.sam3j.model.detector;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
@@ -24,16 +25,19 @@ final class DetrDecoderLayer {
     private final Linear linear2;
     private final LayerNorm norm3;
 
-    DetrDecoderLayer(Graph g, String prefix, int d) {
+    DetrDecoderLayer(Graph g, String prefix, Sam3Config config) {
         this.g = g;
-        this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, 8);
+        int d = config.dModel();
+        int heads = config.transformerHeads();
+        int ffn = config.transformerFfnDim();
+        this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, heads);
         this.norm2 = new LayerNorm(g, prefix + ".norm2", d, 1e-5f);
-        this.caText = new MultiheadAttention(g, prefix + ".ca_text", d, 8);
+        this.caText = new MultiheadAttention(g, prefix + ".ca_text", d, heads);
         this.catextNorm = new LayerNorm(g, prefix + ".catext_norm", d, 1e-5f);
-        this.crossAttn = new MultiheadAttention(g, prefix + ".cross_attn", d, 8);
+        this.crossAttn = new MultiheadAttention(g, prefix + ".cross_attn", d, heads);
         this.norm1 = new LayerNorm(g, prefix + ".norm1", d, 1e-5f);
-        this.linear1 = new Linear(g, prefix + ".linear1", d, 2048, true);
-        this.linear2 = new Linear(g, prefix + ".linear2", 2048, d, true);
+        this.linear1 = new Linear(g, prefix + ".linear1", d, ffn, true);
+        this.linear2 = new Linear(g, prefix + ".linear2", ffn, d, true);
         this.norm3 = new LayerNorm(g, prefix + ".norm3", d, 1e-5f);
     }
 

@@ -26,7 +26,7 @@ public final class DotProductScoring {
     public DotProductScoring(Graph g, Sam3Config config) {
         int d = config.dModel();
         this.g = g;
-        this.promptMlp = new Mlp(g, PREFIX + ".prompt_mlp", d, 2048, d, 2, true, true);
+        this.promptMlp = new Mlp(g, PREFIX + ".prompt_mlp", d, config.transformerFfnDim(), d, 2, true, true);
         this.promptProj = new Linear(g, PREFIX + ".prompt_proj", d, d, true);
         this.hsProj = new Linear(g, PREFIX + ".hs_proj", d, d, true);
         this.scale = (float) (1.0 / Math.sqrt(d));

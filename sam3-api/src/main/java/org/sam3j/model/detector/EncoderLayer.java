@@ -1,5 +1,6 @@
 package org.sam3j.model.detector;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
@@ -21,15 +22,18 @@ final class EncoderLayer {
     private final Linear linear1;
     private final Linear linear2;
 
-    EncoderLayer(Graph g, String prefix, int d) {
+    EncoderLayer(Graph g, String prefix, Sam3Config config) {
         this.g = g;
+        int d = config.dModel();
+        int heads = config.transformerHeads();
+        int ffn = config.transformerFfnDim();
         this.norm1 = new LayerNorm(g, prefix + ".norm1", d, 1e-5f);
-        this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, 8);
+        this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, heads);
         this.norm2 = new LayerNorm(g, prefix + ".norm2", d, 1e-5f);
-        this.crossAttnImage = new MultiheadAttention(g, prefix + ".cross_attn_image", d, 8);
+        this.crossAttnImage = new MultiheadAttention(g, prefix + ".cross_attn_image", d, heads);
         this.norm3 = new LayerNorm(g, prefix + ".norm3", d, 1e-5f);
-        this.linear1 = new Linear(g, prefix + ".linear1", d, 2048, true);
-        this.linear2 = new Linear(g, prefix + ".linear2", 2048, d, true);
+        this.linear1 = new Linear(g, prefix + ".linear1", d, ffn, true);
+        this.linear2 = new Linear(g, prefix + ".linear2", ffn, d, true);
     }
 
     /**

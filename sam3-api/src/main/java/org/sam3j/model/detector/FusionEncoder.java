@@ -19,7 +19,7 @@ public final class FusionEncoder {
     /** Declares the parameters. */
     public FusionEncoder(Graph g, Sam3Config config) {
         for (int i = 0; i < config.fusionEncoderLayers(); i++) {
-            layers.add(new EncoderLayer(g, PREFIX + ".layers." + i, config.dModel()));
+            layers.add(new EncoderLayer(g, PREFIX + ".layers." + i, config));
         }
     }
 

@@ -51,7 +51,7 @@ public final class GeometryEncoder {
         this.finalProj = new Linear(g, PREFIX + ".final_proj", d, d, true);
         this.norm = new LayerNorm(g, PREFIX + ".norm", d, 1e-5f);
         for (int i = 0; i < config.geometryEncoderLayers(); i++) {
-            encode.add(new EncoderLayer(g, PREFIX + ".encode." + i, d));
+            encode.add(new EncoderLayer(g, PREFIX + ".encode." + i, config));
         }
         this.encodeNorm = new LayerNorm(g, PREFIX + ".encode_norm", d, 1e-5f);
     }

@@ -38,7 +38,7 @@ public final class SegmentationHead {
         this.g = g;
         this.d = config.dModel();
         this.crossAttnNorm = new LayerNorm(g, PREFIX + ".cross_attn_norm", d, 1e-5f);
-        this.crossAttendPrompt = new MultiheadAttention(g, PREFIX + ".cross_attend_prompt", d, 8);
+        this.crossAttendPrompt = new MultiheadAttention(g, PREFIX + ".cross_attend_prompt", d, config.transformerHeads());
         this.pixelDecoder = new PixelDecoder(g, PREFIX + ".pixel_decoder", d);
         this.instanceSegHead = new Conv2d(g, PREFIX + ".instance_seg_head", d, d, 1, 1, 0, true);
         this.semanticSegHead = new Conv2d(g, PREFIX + ".semantic_seg_head", d, 1, 1, 1, 0, true);
