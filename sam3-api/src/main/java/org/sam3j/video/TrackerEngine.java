@@ -56,6 +56,7 @@ final class TrackerEngine implements AutoCloseable {
     private final float[][] maskmemTpos;
     private final float[] noObjEmbedSpatial;
     private final float[] noObjPtr;
+    private final float[] noMemEmbed;
     private final float[][] ptrW = new float[3][];
     private final float[][] ptrB = new float[3][];
     private final float[] tposW;
@@ -83,6 +84,7 @@ final class TrackerEngine implements AutoCloseable {
         }
         this.noObjEmbedSpatial = weights.floats("tracker.no_obj_embed_spatial");
         this.noObjPtr = weights.floats("tracker.no_obj_ptr");
+        this.noMemEmbed = weights.floats("tracker.no_mem_embed");
         for (int i = 0; i < 3; i++) {
             ptrW[i] = weights.floats("tracker.obj_ptr_proj.layers." + i + ".weight");
             ptrB[i] = weights.floats("tracker.obj_ptr_proj.layers." + i + ".bias");
@@ -385,6 +387,13 @@ final class TrackerEngine implements AutoCloseable {
                     .withHost(MemoryAttention.MEMORY, memory).withHost(MemoryAttention.MEMORY_POS, memoryPos)).host();
         }
         return new float[][] {out.get(MemoryAttention.LAYER0).data(), out.get(MemoryAttention.OUT).data()};
+    }
+
+    /** A prompted frame's SAM-head input without memory, {@code feat + no_mem_embed}, as {@code [1, C, h, w]} (hooks). */
+    HostTensor withoutMemory(Frame frame) {
+        float[] x = frame.pixFeat().clone();
+        for (int p = 0; p < grid * grid; p++) for (int c = 0; c < dim; c++) x[p * dim + c] += noMemEmbed[c];
+        return Layouts.nhwcToNchw(x, 1, grid, grid, dim);
     }
 
     /** The sine position encoding of the 72² level {@code [n, C]}. */

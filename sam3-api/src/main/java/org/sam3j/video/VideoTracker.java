@@ -138,6 +138,7 @@ final class VideoTracker implements AutoCloseable {
             emitHeads(pre, new TrackerEngine.Heads[] {h}, new float[][] {low});
             float eff = effIouScore(new TrackerEngine.Heads[] {h});
             hooks.accept(pre + "eff_iou_score", new HostTensor(new int[] {1}, new float[] {eff}));
+            hooks.accept(pre + "pix_feat_with_mem", engine.withoutMemory(f));
             if (maskInput != null) {
                 hooks.accept(pre + "sam.mask_inputs", new HostTensor(new int[] {1, 1, engine.lowResSize(), engine.lowResSize()}, maskInput));
             }

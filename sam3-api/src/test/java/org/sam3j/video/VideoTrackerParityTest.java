@@ -202,8 +202,9 @@ class VideoTrackerParityTest {
                 missing.add(key);
                 continue;
             }
-            ProbeResult r = isAbsolute(key) ? absolute(key, t, e.getValue()) : ProbeComparison.compare(key, t.shape(), t.data(),
-                    e.getValue(), fx.probe(key), TOL);
+            ProbeResult r = isAbsolute(key) ? absolute(key, t, e.getValue())
+                    : downstreamOfBinarisation(key) ? awayFromFlips(key, t, e.getValue(), ours)
+                    : ProbeComparison.compare(key, t.shape(), t.data(), e.getValue(), fx.probe(key), TOL);
             checked++;
             System.out.println(r.line());
             if (r.status() != ProbeResult.Status.PASS) failures.add(r.line());
@@ -263,6 +264,77 @@ class VideoTrackerParityTest {
             }
         }
         return false;
+    }
+
+    /**
+     * The prompted frame's memory is encoded from binarised masks ({@code logit > 0}), which has no margin (spec
+     * §6): a pixel whose logit is within rounding of 0 may flip and change every memory value in its receptive
+     * field by a large amount. These keys are compared away from such pixels.
+     */
+    private static boolean downstreamOfBinarisation(String key) {
+        return key.equals("inter0.f0.mem_enc.mask_down") || key.equals("inter0.f0.mem_enc.raw_features")
+                || key.equals("inter0.f0.mem_enc.features") || key.matches("inter0\\.f\\d+\\.mem_attn\\.prompt");
+    }
+
+    /** |logit| below this counts as a possible flip (our logits differ from the reference's by ~1e-5). */
+    private static final float NEAR_ZERO = 1e-3f;
+
+    /**
+     * Relative error over the probes whose 72² cell lies farther than the receptive field from every near-zero
+     * logit of the prompted frame's masks (mask downsampler: 2 cells, + two 7×7 depthwise convs: 8 cells; one more
+     * for the resize); the excluded share is reported and must stay small.
+     */
+    private static ProbeResult awayFromFlips(String key, HostTensor t, TensorStats stats, Map<String, HostTensor> ours)
+            throws IOException {
+        HostTensor high = ours.get("inter0.f0.mem_enc.pred_masks_high_res");
+        int b = high.shape()[0];
+        int side = high.shape()[2];
+        int g = 72;
+        int cell = side / g;
+        int radius = key.endsWith("mask_down") ? 3 : 9;
+        boolean[][] unsafe = new boolean[b][g * g];
+        int nearZero = 0;
+        for (int o = 0; o < b; o++) {
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) {
+                    if (Math.abs(high.data()[(o * side + y) * side + x]) >= NEAR_ZERO) continue;
+                    nearZero++;
+                    int cy = y / cell;
+                    int cx = x / cell;
+                    for (int yy = Math.max(0, cy - radius); yy <= Math.min(g - 1, cy + radius); yy++) {
+                        for (int xx = Math.max(0, cx - radius); xx <= Math.min(g - 1, cx + radius); xx++) unsafe[o][yy * g + xx] = true;
+                    }
+                }
+            }
+        }
+        float[] probe = fx.probe(key);
+        long[] idx = org.sam3j.verify.Probe.indices(stats.numel());
+        boolean prompt = key.endsWith("mem_attn.prompt");
+        int channels = (int) stats.shape()[1];
+        double max = 0;
+        int excluded = 0;
+        for (int k = 0; k < idx.length; k++) {
+            long i = idx[k];
+            int o;
+            int p;
+            if (prompt) {   // [L, B, 64]: the prompted frame's tokens come first
+                long token = i / (b * 64L);
+                o = (int) ((i / 64) % b);
+                p = token < g * g ? (int) token : -1;
+            } else {        // [B, C, 72, 72]
+                o = (int) (i / ((long) channels * g * g));
+                p = (int) (i % (g * g));
+            }
+            if (p >= 0 && unsafe[o][p]) {
+                excluded++;
+                continue;
+            }
+            max = Math.max(max, Math.abs(t.data()[(int) i] - probe[k]));
+        }
+        double rel = max / stats.rms();
+        boolean ok = rel <= TOL && excluded <= idx.length / 10;
+        return new ProbeResult(key, ok ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, rel, TOL,
+                String.format("away from %d near-zero logits: %d of %d probes excluded", nearZero, excluded, idx.length));
     }
 
     private static boolean isAbsolute(String key) {
