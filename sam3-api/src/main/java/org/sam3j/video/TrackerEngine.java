@@ -97,6 +97,14 @@ final class TrackerEngine implements AutoCloseable {
         return grid;
     }
 
+    Backend backend() {
+        return backend;
+    }
+
+    int imageSize() {
+        return imageSize;
+    }
+
     int lowResSize() {
         return lowRes;
     }

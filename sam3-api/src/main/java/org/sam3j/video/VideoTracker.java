@@ -25,6 +25,7 @@ import org.sam3j.model.tracker.InteractivePrompt;
  * caller's consumer and are not kept. Frames are obtained from a {@link FrameProvider} one at a time.
  */
 final class VideoTracker implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.sam3j.internal.Log.get(VideoTracker.class);
     /** Supplies a frame's features when the tracker needs them and takes them back after. */
     interface FrameProvider {
         TrackerEngine.Frame acquire(int index);
@@ -288,7 +289,9 @@ final class VideoTracker implements AutoCloseable {
                 }
             }
         }
+        long t0 = System.nanoTime();
         float[][] attn = engine.attend(f, b, memory, memoryPos, spatial.size(), ptrTokens);
+        long t1 = System.nanoTime();
         if (hooks.enabled()) {
             hooks.meta(pre + "obj_ptr_tpos.rel_pos", Arrays.stream(relPos).boxed().toList());
             hooks.meta(pre + "obj_ptr_tpos.max_abs_pos", maxPtrs);
@@ -325,12 +328,16 @@ final class VideoTracker implements AutoCloseable {
             pointers[o] = heads[o].objPtr();
         }
         float eff = effIouScore(heads);
+        long t2 = System.nanoTime();
         if (hooks.enabled()) {
             hooks.meta(pre + "sam.multimask_output", true);
             emitHeads(pre, heads, high);
             hooks.accept(pre + "eff_iou_score", new HostTensor(new int[] {1}, new float[] {eff}));
         }
+        long t3 = System.nanoTime();
         TrackerEngine.Memory mem = engine.encodeMemory(session, f, high, scores, false, hooks.enabled());
+        LOG.debug("frame {}: memory attention over {} frames + {} pointer tokens {} ms, heads {} ms, memory encoder {} ms",
+                t, spatial.size(), ptrTokens, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
         emit(pre, mem.hooks());
         bank.addTracked(new MemoryBank.Entry(t, mem.features(), pointers, eff));
         emitOutputs(pre, low, scores);
