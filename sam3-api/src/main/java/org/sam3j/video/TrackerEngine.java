@@ -97,6 +97,10 @@ final class TrackerEngine implements AutoCloseable {
         return grid;
     }
 
+    int dim() {
+        return dim;
+    }
+
     Backend backend() {
         return backend;
     }

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.RunSession;
 import org.sam3j.model.tracker.InteractivePrompt;
+import org.sam3j.model.tracker.MemoryEncoder;
 
 /**
  * One video's SAM 2-style tracking state, as {@code Sam3TrackerPredictor} runs it for clicked / boxed objects
@@ -211,8 +212,8 @@ final class VideoTracker implements AutoCloseable {
         int t = f.index();
         int b = ids.length;
         int n = engine.grid() * engine.grid();
-        int c = 256;
-        int memDim = 64;
+        int c = engine.dim();
+        int memDim = MemoryEncoder.MEM_DIM;
         String pre = "f" + t + ".";
         TrackerSettings s = engine.settings();
         Map<Integer, MemoryBank.Entry> selected = bank.selectedConditioning(t);
@@ -374,6 +375,7 @@ final class VideoTracker implements AutoCloseable {
 
     private void emitHeads(String pre, TrackerEngine.Heads[] heads, float[][] highSelected) {
         int b = heads.length;
+        int c = engine.dim();
         int side = engine.lowResSize();
         int m = heads[0].count();
         int n = side * side;
@@ -381,10 +383,10 @@ final class VideoTracker implements AutoCloseable {
         float[] gated = new float[b * m * n];
         float[] ious = new float[b * m];
         float[] lowSel = new float[b * n];
-        float[] ptr = new float[b * 256];
+        float[] ptr = new float[b * c];
         float[] score = new float[b];
-        int tokenCount = heads[0].tokens().length / 256;
-        float[] tokens = new float[b * tokenCount * 256];
+        int tokenCount = heads[0].tokens().length / c;
+        float[] tokens = new float[b * tokenCount * c];
         float[] stability = new float[b];
         for (int o = 0; o < b; o++) {
             TrackerEngine.Heads h = heads[o];
@@ -392,19 +394,19 @@ final class VideoTracker implements AutoCloseable {
             System.arraycopy(h.lowResMulti(), 0, gated, o * m * n, m * n);
             System.arraycopy(h.ious(), 0, ious, o * m, m);
             System.arraycopy(h.lowResSelected(side), 0, lowSel, o * n, n);
-            System.arraycopy(h.objPtr(), 0, ptr, o * 256, 256);
-            System.arraycopy(h.tokens(), 0, tokens, o * tokenCount * 256, tokenCount * 256);
+            System.arraycopy(h.objPtr(), 0, ptr, o * c, c);
+            System.arraycopy(h.tokens(), 0, tokens, o * tokenCount * c, tokenCount * c);
             score[o] = h.objScore();
             stability[o] = h.stability();
         }
         hooks.accept(pre + "sam.mask_dec.0", new HostTensor(new int[] {b, m, side, side}, dec));
         hooks.accept(pre + "sam.mask_dec.1", new HostTensor(new int[] {b, m}, ious.clone()));
-        hooks.accept(pre + "sam.mask_dec.2", new HostTensor(new int[] {b, tokenCount, 256}, tokens));
+        hooks.accept(pre + "sam.mask_dec.2", new HostTensor(new int[] {b, tokenCount, c}, tokens));
         hooks.accept(pre + "sam.mask_dec.3", new HostTensor(new int[] {b, 1}, score.clone()));
         hooks.accept(pre + "sam.low_res_multimasks", new HostTensor(new int[] {b, m, side, side}, gated));
         hooks.accept(pre + "sam.ious", new HostTensor(new int[] {b, m}, ious));
         hooks.accept(pre + "sam.low_res_masks", new HostTensor(new int[] {b, 1, side, side}, lowSel));
-        int hs = (int) Math.round(Math.sqrt(engine.highRes(new float[n]).length));
+        int hs = engine.imageSize();
         float[] high = new float[b * hs * hs];
         float[] highMulti = new float[b * m * hs * hs];
         for (int o = 0; o < b; o++) {
@@ -417,26 +419,26 @@ final class VideoTracker implements AutoCloseable {
         }
         hooks.accept(pre + "sam.high_res_masks", new HostTensor(new int[] {b, 1, hs, hs}, high));
         hooks.accept(pre + "sam.high_res_multimasks", new HostTensor(new int[] {b, m, hs, hs}, highMulti));
-        hooks.accept(pre + "sam.obj_ptr", new HostTensor(new int[] {b, 256}, ptr));
+        hooks.accept(pre + "sam.obj_ptr", new HostTensor(new int[] {b, c}, ptr));
         hooks.accept(pre + "sam.object_score_logits", new HostTensor(new int[] {b, 1}, score));
         if (!Float.isNaN(stability[0])) hooks.accept(pre + "sam.stability_scores", new HostTensor(new int[] {b, 1}, stability));
         HostTensor sparse0 = heads[0].sparse().get("sparse");
         if (sparse0 != null) {
             int tok = sparse0.shape()[1];
-            float[] sp = new float[b * tok * 256];
-            for (int o = 0; o < b; o++) System.arraycopy(heads[o].sparse().get("sparse").data(), 0, sp, o * tok * 256, tok * 256);
-            hooks.accept(pre + "sam.prompt_enc.0", new HostTensor(new int[] {b, tok, 256}, sp));
+            float[] sp = new float[b * tok * c];
+            for (int o = 0; o < b; o++) System.arraycopy(heads[o].sparse().get("sparse").data(), 0, sp, o * tok * c, tok * c);
+            hooks.accept(pre + "sam.prompt_enc.0", new HostTensor(new int[] {b, tok, c}, sp));
         }
         int g = engine.grid();
-        float[] dense = new float[b * g * g * 256];
+        float[] dense = new float[b * g * g * c];
         for (int o = 0; o < b; o++) {
             HostTensor d = heads[o].sparse().get("dense");
             boolean broadcast = d.shape()[1] == 1;
             for (int p = 0; p < g * g; p++) {
-                System.arraycopy(d.data(), broadcast ? 0 : p * 256, dense, (o * g * g + p) * 256, 256);
+                System.arraycopy(d.data(), broadcast ? 0 : p * c, dense, (o * g * g + p) * c, c);
             }
         }
-        hooks.accept(pre + "sam.prompt_enc.1", Layouts.nhwcToNchw(dense, b, g, g, 256));
+        hooks.accept(pre + "sam.prompt_enc.1", Layouts.nhwcToNchw(dense, b, g, g, c));
     }
 
     private static float[] cat(float[][] parts) {
