@@ -8,7 +8,7 @@ import org.sam3j.backend.HostTensor;
  * for parity checks. Producing them costs downloads and copies, so the tracker only does it when a hook is set.
  */
 @FunctionalInterface
-public interface TrackerHooks {
+interface TrackerHooks {
     /** Hooks that receive nothing. */
     TrackerHooks NONE = (key, value) -> { };
 

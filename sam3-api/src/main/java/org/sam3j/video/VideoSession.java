@@ -82,6 +82,16 @@ public final class VideoSession implements AutoCloseable {
         if (frame < 0 || frame >= count) {
             throw new IllegalArgumentException("frame " + frame + " is outside the video's " + count + " frames");
         }
+        if (width < 0) {   // the frame's size, to check the prompt before the backbone runs
+            try {
+                RgbImage img = frames.read(frame);
+                width = img.width();
+                height = img.height();
+            } catch (IOException e) {
+                throw new UncheckedIOException("frame " + frame + ": " + e.getMessage(), e);
+            }
+        }
+        prompt.checkInside(width, height);
         float[] low = tracker.addPrompt(frame, objectId, prompt);
         return toMask(low);
     }

@@ -31,6 +31,20 @@ class VideoSessionTest {
         };
     }
 
+    private static FrameSource small(int n) {
+        return new FrameSource() {
+            @Override
+            public int frameCount() {
+                return n;
+            }
+
+            @Override
+            public RgbImage read(int index) {
+                return RgbImage.of(64, 48, new byte[64 * 48 * 3]);
+            }
+        };
+    }
+
     @Test
     void badInputIsRejectedBeforeAnyWork() throws IOException {
         try (VideoFixture fx = VideoFixture.open(); CpuBackend cpu = new CpuBackend();
@@ -48,6 +62,14 @@ class VideoSessionTest {
             assertThrows(IllegalArgumentException.class, () -> s.addBox(0, 1, 10, 10, 5, 5));
             IllegalStateException noPrompt = assertThrows(IllegalStateException.class, () -> s.propagate(r -> { }));
             assertTrue(noPrompt.getMessage().contains("no object"), noPrompt.getMessage());
+        }
+        // a click outside the frame is refused once the frame's size is known, before its backbone runs
+        try (VideoFixture fx = VideoFixture.open(); CpuBackend cpu = new CpuBackend();
+             VideoTracking tracking = new VideoTracking(cpu, fx.weights, fx.config, TrackerSettings.released());
+             VideoSession s = tracking.open(small(2))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> s.addPoints(0, 1, new float[] {100, 10}, new int[] {1}));
+            assertTrue(e.getMessage().contains("outside the image [0, 64] x [0, 48]"), e.getMessage());
         }
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> blankFolder());
         assertTrue(empty.getMessage().contains("no .jpg"), empty.getMessage());

@@ -113,6 +113,51 @@ class VideoTrackerParityTest {
         runAndCheck(fx.numFrames() - 1);
     }
 
+    /**
+     * A stream longer than the memory budget (the clip's frames repeated, backbone features reused, one object):
+     * the retained state grows while the memory fills, then stays flat: at most one conditioning frame, the
+     * latest frame and {@code max_obj_ptrs_in_encoder − 1} valid frames, of these the latest and
+     * {@code num_maskmem − 1} valid frames with features.
+     */
+    @Test
+    @Tag("slow")
+    void longStreamKeepsBoundedState() {
+        int length = 18;
+        TrackerSettings s = TrackerSettings.released();
+        VideoTracker.FrameProvider repeated = new VideoTracker.FrameProvider() {
+            @Override
+            public TrackerEngine.Frame acquire(int index) {
+                TrackerEngine.Frame f = frame(index % fx.numFrames());
+                return new TrackerEngine.Frame(index, f.embedding(), f.pixFeat());
+            }
+
+            @Override
+            public void release(TrackerEngine.Frame f) {}
+        };
+        List<long[]> sizes = new ArrayList<>();
+        try (VideoTracker tracker = new VideoTracker(engine, repeated, length, TrackerHooks.NONE)) {
+            tracker.addPrompt(0, 2, InteractivePrompt.builder().box(995, 95, 1275, 668).build());
+            tracker.propagate(f -> {
+                sizes.add(new long[] {f.frame(), tracker.retainedEntries(), tracker.retainedFeatureEntries(),
+                        tracker.retainedBytes()});
+                System.out.printf("frame %d: %d entries, %d with features, %d bytes%n", f.frame(),
+                        tracker.retainedEntries(), tracker.retainedFeatureEntries(), tracker.retainedBytes());
+            });
+        }
+        assertEquals(length, sizes.size());
+        long maxEntries = 1 + 1 + s.maxObjPtrsInEncoder() - 1;
+        long maxFeatures = 1 + 1 + s.numMaskmem() - 1;
+        for (long[] z : sizes) {
+            assertTrue(z[1] <= maxEntries, "entries at frame " + z[0] + ": " + z[1]);
+            assertTrue(z[2] <= maxFeatures, "entries with features at frame " + z[0] + ": " + z[2]);
+        }
+        long[] last = sizes.get(length - 1);
+        long[] before = sizes.get(length - 2);
+        assertEquals(before[1], last[1], "retained entries keep growing");
+        assertEquals(before[3], last[3], "retained bytes keep growing");
+        assertTrue(last[0] >= maxEntries, "the stream outlasts the pointer budget");
+    }
+
     /** The recorded prompt calls: points / box in video pixels, from the coordinates the reference encoded. */
     static List<int[]> callsAndPrompts(List<InteractivePrompt> prompts) throws IOException {
         List<int[]> objIds = new ArrayList<>();
