@@ -7,8 +7,9 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * The SAM 2-style video tracker of a model (compiled graphs and constants, shared by the sessions it opens).
- * Sessions run one at a time per instance (the compiled graphs' caches are not synchronised). Obtain it from
- * {@link org.sam3j.Sam3Model#newVideoPredictor()} or build it on a backend and weights.
+ * Sessions run one at a time per instance (the compiled graphs' caches are not synchronised).
+ * {@link org.sam3j.Sam3Model#newVideoPredictor()} wraps one on the model's backend and weights; build one
+ * directly for other weights (e.g. a fixture's synthetic weights with overrides).
  */
 public final class VideoTracking implements AutoCloseable {
     private final TrackerEngine engine;
