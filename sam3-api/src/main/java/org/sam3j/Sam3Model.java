@@ -167,6 +167,19 @@ public final class Sam3Model implements AutoCloseable {
         return new Sam3Predictor(this);
     }
 
+    /**
+     * A new video predictor on this model: SAM 3's SAM 2-style tracker for clicked / boxed objects, with the
+     * released tracker settings. It compiles its own graphs; close it when done.
+     */
+    public Sam3VideoPredictor newVideoPredictor() {
+        checkOpen();
+        return new Sam3VideoPredictor(this, org.sam3j.video.TrackerSettings.released());
+    }
+
+    WeightStore weightStore() {
+        return weights;
+    }
+
     /** How many times the text encoder ran (cache misses). */
     public synchronized long textEncodings() {
         return textEncodings;

@@ -53,6 +53,7 @@ public final class Verifier {
     public static Sam3Config configOf(FixtureSet set) {
         Map<String, Object> overrides = new LinkedHashMap<>();
         set.config().fields().forEachRemaining(e -> {
+            if (e.getValue().isObject()) return;   // video sets: model kwargs and weight overrides, not architecture
             if (e.getValue().isArray()) {
                 List<Integer> l = new ArrayList<>();
                 e.getValue().forEach(v -> l.add(v.asInt()));

@@ -122,18 +122,78 @@ public final class InteractiveDecoder implements AutoCloseable {
 
         InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
+        RunRequest inputs = RunRequest.create().withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2));
+        return run(session, inputs, levels, layout, packed, prompt.hasMask() ? prompt.maskNoCopy() : null, w, h,
+                multimask, hooks);
+    }
 
-        RunRequest inputs = RunRequest.create()
+    /**
+     * The SAM heads of one object on a video frame, as the tracker's {@code _forward_sam_heads} runs them.
+     *
+     * @param session     the caller's run state
+     * @param embedding   the frame's tracker levels
+     * @param conditioned the memory-conditioned 72² level {@code [1, h, w, C]} of a tracked frame, or null on a
+     *                    prompted frame without memory (then {@code no_mem_embed} is added to the frame's level)
+     * @param prompt      clicks, box and/or mask prompt in the frame's pixels, or null for none (a tracked frame:
+     *                    the reference's two "not a point" tokens)
+     * @param multimask   three masks or one (with the stability fall-back)
+     * @throws IllegalArgumentException as {@link #predict(RunSession, ImageEmbedding, InteractivePrompt, boolean, boolean)}
+     */
+    public InteractiveOutput predictVideoFrame(RunSession session, ImageEmbedding embedding, HostTensor conditioned,
+                                               InteractivePrompt prompt, boolean multimask) {
+        Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(embedding, "embedding");
+        if (closed) throw new IllegalStateException("interactive decoder is closed");
+        int grid = config.gridSize();
+        int side = 4 * grid;
+        int c = config.dModel();
+        List<ResidentTensor> levels = checkedLevels(embedding, grid, c);
+        int w = embedding.originalWidth();
+        int h = embedding.originalHeight();
+        if (prompt != null) {
+            prompt.checkInside(w, h);
+            if (prompt.hasMask() && prompt.maskNoCopy().length != side * side) {
+                throw new IllegalArgumentException("mask prompt has " + prompt.maskNoCopy().length + " values, expected "
+                        + side * side);
+            }
+        }
+        InteractiveGraph.Layout layout = conditioned == null ? InteractiveGraph.Layout.DEFAULT
+                : InteractiveGraph.Layout.TRACKING;
+        InteractiveGraph.Packed packed = prompt == null || (prompt.pointCount() == 0 && !prompt.hasBox())
+                ? withMask(InteractiveGraph.packNoPoints(layout), prompt != null && prompt.hasMask())
+                : InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
+        RunRequest inputs = RunRequest.create();
+        if (conditioned == null) {
+            inputs = inputs.withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2));
+        } else {
+            if (!java.util.Arrays.equals(conditioned.shape(), new int[] {1, grid, grid, c})) {
+                throw new IllegalArgumentException("conditioned level has shape " + java.util.Arrays.toString(conditioned.shape()));
+            }
+            inputs = inputs.withHost(InteractiveGraph.IMAGE_EMBED, conditioned.data());
+        }
+        return run(session, inputs, levels, layout, packed, prompt != null && prompt.hasMask() ? prompt.maskNoCopy() : null,
+                w, h, multimask, true);
+    }
+
+    private static InteractiveGraph.Packed withMask(InteractiveGraph.Packed p, boolean mask) {
+        return new InteractiveGraph.Packed(p.coords(), p.labels(), p.valid(), new float[] {mask ? 1f : 0f}, p.validSlots());
+    }
+
+    private InteractiveOutput run(RunSession session, RunRequest inputs, List<ResidentTensor> levels,
+                                  InteractiveGraph.Layout layout, InteractiveGraph.Packed packed, float[] maskPrompt,
+                                  int w, int h, boolean multimask, boolean hooks) {
+        int side = 4 * config.gridSize();
+        int c = config.dModel();
+        inputs = inputs
                 .withResident(InteractiveGraph.FEAT_S0, levels.get(0))
                 .withResident(InteractiveGraph.FEAT_S1, levels.get(1))
-                .withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2))
                 .withResident(InteractiveGraph.IMAGE_PE, imagePe())
                 .withHost(InteractiveGraph.POINT_COORDS, packed.coords())
                 .withHost(InteractiveGraph.POINT_LABELS, packed.labels())
                 .withHost(InteractiveGraph.POINT_VALID, packed.valid())
                 .withHost(InteractiveGraph.MASK_PRESENT, packed.maskPresent());
         // without a mask prompt the (ignored) mask input is a zero map kept in the backend, not uploaded per click
-        inputs = prompt.hasMask() ? inputs.withHost(InteractiveGraph.MASK_INPUT, prompt.maskNoCopy())
+        inputs = maskPrompt != null ? inputs.withHost(InteractiveGraph.MASK_INPUT, maskPrompt)
                 : inputs.withResident(InteractiveGraph.MASK_INPUT, noMask(side));
 
         CompiledGraph cg = graph(layout);
@@ -160,7 +220,7 @@ public final class InteractiveDecoder implements AutoCloseable {
             } else {
                 hookMap.put(InteractiveGraph.SPARSE, rows(out.get(InteractiveGraph.SPARSE), validSlots, c));
             }
-            if (!prompt.hasMask()) {
+            if (maskPrompt == null) {
                 hookMap.put(InteractiveGraph.DENSE, new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()));
             }
         }

@@ -59,14 +59,23 @@ final class InteractiveGraph {
      * The point slots of one decoder graph: slots 0 and 1 hold the box corners (labels 2, 3), slots
      * {@code 2 … 1 + clicks} the clicks, the last slot the padding point.
      *
-     * @param clicks number of click slots
+     * @param clicks     number of click slots
+     * @param noMemEmbed add {@code no_mem_embed} to the 72² level (images and a video's prompted frames); false
+     *                   when the level is already memory-conditioned (a video's tracked frames)
      */
-    record Layout(int clicks) {
+    record Layout(int clicks, boolean noMemEmbed) {
         /** The layout every {@link InteractiveDecoder} compiles: {@link InteractivePrompt#MAX_POINTS} clicks. */
         static final Layout DEFAULT = new Layout(InteractivePrompt.MAX_POINTS);
+        /** The layout of tracked video frames: the image level is the memory-attention output. */
+        static final Layout TRACKING = new Layout(InteractivePrompt.MAX_POINTS, false);
 
         Layout {
             if (clicks < 1) throw new IllegalArgumentException("click slots " + clicks);
+        }
+
+        /** A layout for images ({@code no_mem_embed} added). */
+        Layout(int clicks) {
+            this(clicks, true);
         }
 
         /** Number of point slots: two corners, the clicks, the padding point. */
@@ -138,6 +147,21 @@ final class InteractiveGraph {
                 java.util.Arrays.copyOf(order, count));
     }
 
+    /**
+     * The packing of "no prompt" on a tracked frame: the reference pads the missing points with one point of
+     * label −1 and its prompt encoder appends its own padding point, so two "not a point" tokens (whose
+     * embedding does not depend on the coordinates).
+     */
+    static Packed packNoPoints(Layout layout) {
+        int slots = layout.slots();
+        float[] labels = new float[slots];
+        java.util.Arrays.fill(labels, NOT_A_POINT);
+        float[] valid = new float[slots];
+        valid[2] = 1;
+        valid[slots - 1] = 1;
+        return new Packed(new float[2 * slots], labels, valid, new float[] {0f}, new int[] {2, slots - 1});
+    }
+
     /** The graph computing the grid's position encoding, output {@link #IMAGE_PE}. */
     static Graph densePe(Sam3Config config) {
         Graph g = new Graph();
@@ -164,10 +188,10 @@ final class InteractiveGraph {
 
         SamPromptEncoder promptEncoder = new SamPromptEncoder(g, c, grid);
         SamMaskDecoder maskDecoder = new SamMaskDecoder(g, c);
-        Tensor noMemEmbed = g.weight(NO_MEM_EMBED, 1, 1, c);
+        Tensor noMemEmbed = layout.noMemEmbed() ? g.weight(NO_MEM_EMBED, 1, 1, c) : null;
 
         SamPromptEncoder.Output prompts = promptEncoder.forward(coords, labels, mask, maskPresent);
-        Tensor imageEmbed = g.add(image, noMemEmbed);   // [1, 1, C] broadcast over the grid
+        Tensor imageEmbed = layout.noMemEmbed() ? g.add(image, noMemEmbed) : image;   // [1, 1, C] broadcast over the grid
         SamMaskDecoder.Output out = maskDecoder.forward(imageEmbed, imagePe, prompts.sparse(), valid, prompts.dense(),
                 featS0, featS1);
 

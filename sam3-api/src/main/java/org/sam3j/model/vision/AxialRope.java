@@ -9,11 +9,24 @@ import org.sam3j.graph.Tensor;
  * {@code x·f_i}, pair {@code d/4 + i} by {@code y·f_i}, with {@code f_i = 1 / θ^(4i/d)} and positions
  * scaled by {@code scale} (1 in windowed blocks, pre-training grid / grid in global blocks).
  */
-final class AxialRope {
+public final class AxialRope {
     private AxialRope() {}
 
     /** {@code [cos, sin]} tables of shape {@code [side·side, d/2]} as graph constants. */
     static Tensor[] tables(Graph g, String label, int side, int headDim, float theta, float scale) {
+        float[][] v = values(side, headDim, theta, scale);
+        int n = side * side;
+        return new Tensor[] {
+            g.constant(label + ".cos", v[0], n, headDim / 2),
+            g.constant(label + ".sin", v[1], n, headDim / 2)
+        };
+    }
+
+    /**
+     * The {@code [cos, sin]} tables, each {@code [side·side, d/2]} row-major (the same RoPE serves the SAM 2-style
+     * memory attention of the tracker, there with scale 1).
+     */
+    public static float[][] values(int side, int headDim, float theta, float scale) {
         int quarter = headDim / 4;
         int half = headDim / 2;
         float[] freqs = new float[quarter];
@@ -36,9 +49,6 @@ final class AxialRope {
                 sin[t * half + quarter + i] = (float) Math.sin(ay);
             }
         }
-        return new Tensor[] {
-            g.constant(label + ".cos", cos, n, half),
-            g.constant(label + ".sin", sin, n, half)
-        };
+        return new float[][] {cos, sin};
     }
 }

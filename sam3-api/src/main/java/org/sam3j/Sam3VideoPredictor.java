@@ -1,0 +1,52 @@
+package org.sam3j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.sam3j.video.FrameSource;
+import org.sam3j.video.TrackerSettings;
+import org.sam3j.video.VideoSession;
+import org.sam3j.video.VideoTracking;
+
+/**
+ * Tracks objects prompted by clicks or boxes through a video with SAM 3's SAM 2-style tracker (the official
+ * {@code Sam3TrackerPredictor} path). Obtained from {@link Sam3Model#newVideoPredictor()}; it holds the
+ * tracker's compiled graphs, each {@link VideoSession} one video's bounded state.
+ *
+ * <pre>{@code
+ * try (Sam3VideoPredictor p = model.newVideoPredictor();
+ *      VideoSession s = p.open(Path.of("frames/"))) {
+ *     s.addPoints(0, 1, new float[] {770, 500}, new int[] {1});
+ *     s.addBox(0, 2, 995, 95, 1275, 668);
+ *     s.propagate(r -> System.out.println(r.frame() + ": " + r.objects()));
+ * }
+ * }</pre>
+ *
+ * Sessions of one predictor run one at a time; use one predictor per thread.
+ */
+public final class Sam3VideoPredictor implements AutoCloseable {
+    private final VideoTracking tracking;
+
+    Sam3VideoPredictor(Sam3Model model, TrackerSettings settings) {
+        this.tracking = new VideoTracking(model.backend(), model.weightStore(), model.config(), settings);
+    }
+
+    /**
+     * Opens a session on the image files of a folder ({@link FrameSource#folder(Path)}).
+     *
+     * @throws IllegalArgumentException if the folder holds no frame
+     */
+    public VideoSession open(Path folder) throws IOException {
+        return tracking.open(FrameSource.folder(folder));
+    }
+
+    /** Opens a session on a frame source. */
+    public VideoSession open(FrameSource frames) {
+        return tracking.open(frames);
+    }
+
+    /** Frees the tracker's compiled graphs (not the model). */
+    @Override
+    public void close() {
+        tracking.close();
+    }
+}

@@ -1,0 +1,136 @@
+package org.sam3j.model.tracker;
+
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Linear;
+import org.sam3j.model.vision.AxialRope;
+
+/**
+ * The tracker's memory attention ({@code tracker.transformer.encoder}): {@value #LAYERS} pre-norm layers that
+ * condition the current frame's 72² features on the memory bank, then a final LayerNorm.
+ *
+ * <p>Input {@code x = src + 0.1 · src_pos}. Each layer: self-attention (one head of 256, RoPE on queries and
+ * keys, no additive position), cross-attention to the memories (queries without position; keys
+ * {@code memory + memory_pos} projected from 64 to 256 channels, values {@code memory}; RoPE on the queries and
+ * on the spatial memory keys, the 72² table repeated once per memory frame, but not on the trailing
+ * object-pointer tokens), and a ReLU MLP (256 → 2048 → 256), each residual. A key without RoPE is rotated by
+ * angle 0 (cos 1, sin 0), which is the identity, so one RoPE node serves the whole key sequence.
+ */
+public final class MemoryAttention {
+    /** Checkpoint prefix. */
+    public static final String PREFIX = "tracker.transformer.encoder";
+    /** Number of layers. */
+    public static final int LAYERS = 4;
+    /** Graph input: current features {@code [B, h·w, C]}. */
+    public static final String SRC = "src";
+    /** Graph input: their sine position encoding {@code [B, h·w, C]}. */
+    public static final String SRC_POS = "src_pos";
+    /** Graph input: the concatenated memories {@code [B, L, 64]}. */
+    public static final String MEMORY = "memory";
+    /** Graph input: their position encoding {@code [B, L, 64]}. */
+    public static final String MEMORY_POS = "memory_pos";
+    /** Graph output: layer 0's output {@code [B, h·w, C]}. */
+    public static final String LAYER0 = "layer0";
+    /** Graph output: the conditioned features after the final norm {@code [B, h·w, C]}. */
+    public static final String OUT = "out";
+
+    private static final float THETA = 10000f;
+
+    private final Layer[] layers = new Layer[LAYERS];
+    private final LayerNorm norm;
+    private final int dim;
+
+    private record Layer(Linear saQ, Linear saK, Linear saV, Linear saOut, Linear caQ, Linear caK, Linear caV,
+                         Linear caOut, Linear linear1, Linear linear2, LayerNorm norm1, LayerNorm norm2, LayerNorm norm3) {}
+
+    /** Declares the parameters ({@code dim} = 256, memory channels {@code memDim} = 64). */
+    public MemoryAttention(Graph g, int dim, int memDim) {
+        this.dim = dim;
+        for (int i = 0; i < LAYERS; i++) {
+            String p = PREFIX + ".layers." + i;
+            layers[i] = new Layer(
+                    new Linear(g, p + ".self_attn.q_proj", dim, dim, true),
+                    new Linear(g, p + ".self_attn.k_proj", dim, dim, true),
+                    new Linear(g, p + ".self_attn.v_proj", dim, dim, true),
+                    new Linear(g, p + ".self_attn.out_proj", dim, dim, true),
+                    new Linear(g, p + ".cross_attn_image.q_proj", dim, dim, true),
+                    new Linear(g, p + ".cross_attn_image.k_proj", memDim, dim, true),
+                    new Linear(g, p + ".cross_attn_image.v_proj", memDim, dim, true),
+                    new Linear(g, p + ".cross_attn_image.out_proj", dim, dim, true),
+                    new Linear(g, p + ".linear1", dim, 2048, true),
+                    new Linear(g, p + ".linear2", 2048, dim, true),
+                    new LayerNorm(g, p + ".norm1", dim, 1e-5f),
+                    new LayerNorm(g, p + ".norm2", dim, 1e-5f),
+                    new LayerNorm(g, p + ".norm3", dim, 1e-5f));
+        }
+        this.norm = new LayerNorm(g, PREFIX + ".norm", dim, 1e-5f);
+    }
+
+    /**
+     * The graph for one memory layout.
+     *
+     * @param batch         objects processed together
+     * @param grid          side of the feature map (72)
+     * @param memoryFrames  spatial memories (each {@code grid²} tokens, RoPE)
+     * @param pointerTokens object-pointer tokens after them (no RoPE)
+     */
+    public static Graph graph(int batch, int dim, int memDim, int grid, int memoryFrames, int pointerTokens) {
+        if (memoryFrames < 0 || pointerTokens < 0 || memoryFrames + pointerTokens == 0) {
+            throw new IllegalArgumentException("memory of " + memoryFrames + " frames and " + pointerTokens + " pointer tokens");
+        }
+        Graph g = new Graph();
+        MemoryAttention attn = new MemoryAttention(g, dim, memDim);
+        int n = grid * grid;
+        int len = memoryFrames * n + pointerTokens;
+        Tensor src = g.input(SRC, batch, n, dim);
+        Tensor srcPos = g.input(SRC_POS, batch, n, dim);
+        Tensor memory = g.input(MEMORY, batch, len, memDim);
+        Tensor memoryPos = g.input(MEMORY_POS, batch, len, memDim);
+        float[][] q = AxialRope.values(grid, dim, THETA, 1f);
+        int half = dim / 2;
+        float[] kCos = new float[len * half];
+        float[] kSin = new float[len * half];
+        for (int f = 0; f < memoryFrames; f++) {
+            System.arraycopy(q[0], 0, kCos, f * n * half, n * half);
+            System.arraycopy(q[1], 0, kSin, f * n * half, n * half);
+        }
+        java.util.Arrays.fill(kCos, memoryFrames * n * half, len * half, 1f);   // pointer tokens: identity rotation
+        Tensor[] qRope = {g.constant("rope_q.cos", q[0], n, half), g.constant("rope_q.sin", q[1], n, half)};
+        Tensor[] kRope = {g.constant("rope_k.cos", kCos, len, half), g.constant("rope_k.sin", kSin, len, half)};
+        Tensor[] out = attn.forward(src, srcPos, memory, memoryPos, qRope, kRope);
+        g.output(LAYER0, out[0]);
+        g.output(OUT, out[1]);
+        return g;
+    }
+
+    /** {@code [layer 0 output, final output]}. */
+    public Tensor[] forward(Tensor src, Tensor srcPos, Tensor memory, Tensor memoryPos, Tensor[] qRope, Tensor[] kRope) {
+        Graph g = src.graph();
+        Tensor x = g.add(src, g.scale(srcPos, 0.1f));
+        Tensor keysIn = g.add(memory, memoryPos);
+        Tensor layer0 = null;
+        for (int i = 0; i < LAYERS; i++) {
+            Layer l = layers[i];
+            Tensor t = l.norm1().forward(x);
+            x = g.add(x, attend(l.saQ().forward(t), l.saK().forward(t), l.saV().forward(t), l.saOut(), qRope, qRope));
+            t = l.norm2().forward(x);
+            x = g.add(x, attend(l.caQ().forward(t), l.caK().forward(keysIn), l.caV().forward(memory), l.caOut(), qRope, kRope));
+            t = l.norm3().forward(x);
+            x = g.add(x, l.linear2().forward(g.relu(l.linear1().forward(t))));
+            if (i == 0) layer0 = x;
+        }
+        return new Tensor[] {layer0, norm.forward(x)};
+    }
+
+    /** Single-head attention with RoPE on projected {@code q [B, T, C]}, {@code k, v [B, L, C]}. */
+    private Tensor attend(Tensor q, Tensor k, Tensor v, Linear outProj, Tensor[] qRope, Tensor[] kRope) {
+        Graph g = q.graph();
+        int b = q.dim(0);
+        Tensor q4 = g.rope(g.reshape(q, b, q.dim(1), 1, dim), qRope[0], qRope[1]);
+        Tensor k4 = g.rope(g.reshape(k, b, k.dim(1), 1, dim), kRope[0], kRope[1]);
+        Tensor v4 = g.reshape(v, b, v.dim(1), 1, dim);
+        Tensor o = g.attention(q4, k4, v4, null, (float) (1.0 / Math.sqrt(dim)));
+        return outProj.forward(g.reshape(o, b, q.dim(1), dim));
+    }
+}

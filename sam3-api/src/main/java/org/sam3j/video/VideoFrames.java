@@ -1,0 +1,33 @@
+package org.sam3j.video;
+
+import org.sam3j.image.PillowBicubic;
+import org.sam3j.image.RgbImage;
+
+/**
+ * Frame preprocessing of SAM 3's SAM 2-style tracker ({@code init_state} → {@code load_video_frames}): the RGB
+ * frame resized to a square with Pillow's bicubic filter (aspect ratio not kept), divided by 255 in double and
+ * rounded to float, then {@code (x − 0.5) / 0.5}. (The detector family resizes bilinearly instead; the two
+ * loaders differ by up to 0.2 in normalised units.)
+ */
+public final class VideoFrames {
+    private static final float[] LEVELS = new float[256];
+
+    static {
+        for (int v = 0; v < 256; v++) LEVELS[v] = ((float) (v / 255.0) - 0.5f) / 0.5f;
+    }
+
+    private VideoFrames() {}
+
+    /** The model input {@code [3, size, size]} (channel planes R, G, B) of one frame. */
+    public static float[] interactiveInput(RgbImage frame, int size) {
+        byte[] rgb = PillowBicubic.resize(frame, size, size).rgb();
+        int n = size * size;
+        float[] out = new float[3 * n];
+        for (int p = 0, i = 0; p < n; p++, i += 3) {
+            out[p] = LEVELS[rgb[i] & 0xFF];
+            out[n + p] = LEVELS[rgb[i + 1] & 0xFF];
+            out[2 * n + p] = LEVELS[rgb[i + 2] & 0xFF];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,167 @@
+package org.sam3j.video;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.sam3j.Mask;
+import org.sam3j.backend.ResidentScope;
+import org.sam3j.image.RgbImage;
+import org.sam3j.model.tracker.InteractivePrompt;
+import org.sam3j.postprocess.BilinearResize;
+
+/**
+ * One video being tracked: objects are prompted by clicks and / or a box on one frame, then
+ * {@link #propagate(Consumer)} tracks them forward to the last frame, handing each frame's result to the
+ * listener as soon as it is computed. As the official {@code Sam3TrackerPredictor}: a call on an object replaces
+ * its previous clicks but feeds its previous mask back as a mask prompt.
+ *
+ * <p>Memory: frames are decoded and encoded one at a time and dropped after use; the tracker keeps per object
+ * only what the memory selection can still read (the prompted frame, the latest and the last valid frames, object
+ * pointers up to the budget), so the state does not grow with the video's length. Results are not retained.
+ *
+ * <p>Not thread-safe. Close it to free the prompted frame's features if it is not propagated.
+ */
+public final class VideoSession implements AutoCloseable {
+    private final TrackerEngine engine;
+    private final FrameSource frames;
+    private final int count;
+    private final VideoTracker tracker;
+    private int width = -1;
+    private int height = -1;
+
+    VideoSession(TrackerEngine engine, FrameSource frames) {
+        this.engine = engine;
+        this.frames = Objects.requireNonNull(frames, "frames");
+        this.count = frames.frameCount();
+        if (count < 1) throw new IllegalArgumentException("the video has no frame");
+        this.tracker = new VideoTracker(engine, new Provider(), count, TrackerHooks.NONE);
+    }
+
+    /** Number of frames. */
+    public int frameCount() {
+        return count;
+    }
+
+    /**
+     * Clicks on an object.
+     *
+     * @param frame    the prompted frame (all prompts of a session are on one frame)
+     * @param objectId the caller's id for the object
+     * @param xy       click coordinates in the frame's pixels, {@code [x0, y0, x1, y1, …]}
+     * @param labels   per click 1 (positive) or 0 (negative)
+     * @return the object's mask on the prompted frame
+     * @throws IllegalArgumentException for a frame outside the video, a frame other than the one already prompted,
+     *                                  no click, mismatched lengths, a label other than 0/1, or a point outside the frame
+     */
+    public Mask addPoints(int frame, int objectId, float[] xy, int[] labels) {
+        Objects.requireNonNull(xy, "xy");
+        Objects.requireNonNull(labels, "labels");
+        if (xy.length != 2 * labels.length || labels.length == 0) {
+            throw new IllegalArgumentException("expected one (x, y) pair per label, got " + xy.length + " coordinates for "
+                    + labels.length + " labels");
+        }
+        InteractivePrompt.Builder b = InteractivePrompt.builder();
+        for (int i = 0; i < labels.length; i++) b.point(xy[2 * i], xy[2 * i + 1], labels[i]);
+        return add(frame, objectId, b.build());
+    }
+
+    /**
+     * A box around an object ({@code x0 < x1}, {@code y0 < y1}, in the frame's pixels).
+     *
+     * @return the object's mask on the prompted frame
+     * @throws IllegalArgumentException as {@link #addPoints}, or for an empty or inverted box
+     */
+    public Mask addBox(int frame, int objectId, float x0, float y0, float x1, float y1) {
+        return add(frame, objectId, InteractivePrompt.builder().box(x0, y0, x1, y1).build());
+    }
+
+    private Mask add(int frame, int objectId, InteractivePrompt prompt) {
+        if (frame < 0 || frame >= count) {
+            throw new IllegalArgumentException("frame " + frame + " is outside the video's " + count + " frames");
+        }
+        if (width < 0) {   // the frame's size, to check the prompt before the backbone runs
+            try {
+                RgbImage img = frames.read(frame);
+                width = img.width();
+                height = img.height();
+            } catch (IOException e) {
+                throw new UncheckedIOException("frame " + frame + ": " + e.getMessage(), e);
+            }
+        }
+        prompt.checkInside(width, height);
+        float[] low = tracker.addPrompt(frame, objectId, prompt);
+        return toMask(low);
+    }
+
+    /**
+     * Tracks every prompted object from the prompted frame to the last frame.
+     *
+     * @param listener receives each frame's result, in frame order
+     * @throws IllegalStateException if no object was prompted, or the session was already propagated
+     * @throws UncheckedIOException  if a frame cannot be read
+     */
+    public void propagate(Consumer<VideoFrameResult> listener) {
+        Objects.requireNonNull(listener, "listener");
+        tracker.propagate(f -> {
+            List<VideoFrameResult.TrackedObject> objects = new ArrayList<>();
+            for (int o = 0; o < f.objectIds().length; o++) {
+                Mask m = toMask(f.lowRes()[o]);
+                objects.add(new VideoFrameResult.TrackedObject(f.objectIds()[o], f.scores()[o], m,
+                        m.boundingBox().orElse(null)));
+            }
+            listener.accept(new VideoFrameResult(f.frame(), objects));
+        });
+    }
+
+    /** Bytes of memory features and object pointers the session keeps (bounded, see the class comment). */
+    public long retainedMemoryBytes() {
+        return tracker.retainedBytes();
+    }
+
+    private Mask toMask(float[] low) {
+        int side = engine.lowResSize();
+        float[] video = new float[width * height];
+        BilinearResize.resize(low, 0, side, side, video, 0, height, width);
+        return Mask.fromLogits(video, width, height);
+    }
+
+    @Override
+    public void close() {
+        tracker.close();
+    }
+
+    /** Decodes, preprocesses and encodes one frame; its backbone features are freed on release. */
+    private final class Provider implements VideoTracker.FrameProvider {
+        private final java.util.Map<TrackerEngine.Frame, ResidentScope> scopes = new java.util.IdentityHashMap<>();
+
+        @Override
+        public TrackerEngine.Frame acquire(int index) {
+            RgbImage img;
+            try {
+                img = frames.read(index);
+            } catch (IOException e) {
+                throw new UncheckedIOException("frame " + index + ": " + e.getMessage(), e);
+            }
+            if (width < 0) {
+                width = img.width();
+                height = img.height();
+            } else if (img.width() != width || img.height() != height) {
+                throw new IllegalArgumentException("frame " + index + " is " + img.width() + "x" + img.height()
+                        + ", the video is " + width + "x" + height);
+            }
+            ResidentScope scope = new ResidentScope(engine.backend());
+            TrackerEngine.Frame f = engine.encode(index, VideoFrames.interactiveInput(img, engine.imageSize()), width, height, scope);
+            scopes.put(f, scope);
+            return f;
+        }
+
+        @Override
+        public void release(TrackerEngine.Frame frame) {
+            ResidentScope s = scopes.remove(frame);
+            if (s != null) s.close();
+        }
+    }
+}
