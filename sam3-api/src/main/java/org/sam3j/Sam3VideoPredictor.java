@@ -2,9 +2,7 @@ package org.sam3j;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.sam3j.video.FrameSource;
 import org.sam3j.video.TrackerSettings;
-import org.sam3j.video.VideoSession;
 import org.sam3j.video.VideoTracking;
 
 /**
@@ -36,12 +34,12 @@ public final class Sam3VideoPredictor implements AutoCloseable {
      * @throws IllegalArgumentException if the folder holds no frame
      */
     public VideoSession open(Path folder) throws IOException {
-        return tracking.open(FrameSource.folder(folder));
+        return new VideoSession(tracking.open(FrameSource.folder(folder)));
     }
 
     /** Opens a session on a frame source. */
     public VideoSession open(FrameSource frames) {
-        return tracking.open(frames);
+        return new VideoSession(tracking.open(frames));
     }
 
     /** Frees the tracker's compiled graphs (not the model). */

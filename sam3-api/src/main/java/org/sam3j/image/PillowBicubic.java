@@ -1,5 +1,7 @@
 package org.sam3j.image;
 
+import org.sam3j.RgbImage;
+
 /**
  * Pillow's {@code Image.resize(size)} of an 8-bit RGB image with its default filter, bicubic ({@code a = −0.5},
  * support 2, widened by the scale when downscaling: antialiased), in Pillow's own fixed-point arithmetic: per
@@ -16,7 +18,7 @@ public final class PillowBicubic {
 
     /** Resizes an RGB image ({@code Image.resize((outW, outH))}). */
     public static RgbImage resize(RgbImage image, int outW, int outH) {
-        return RgbImage.wrap(outW, outH, resize(image.rgbUnsafe(), image.width(), image.height(), 3, outW, outH));
+        return RgbImage.of(outW, outH, resize(image.rgb(), image.width(), image.height(), 3, outW, outH));
     }
 
     /**

@@ -1,7 +1,7 @@
 package org.sam3j.video;
 
+import org.sam3j.RgbImage;
 import org.sam3j.image.PillowBicubic;
-import org.sam3j.image.RgbImage;
 
 /**
  * Frame preprocessing of SAM 3's SAM 2-style tracker ({@code init_state} → {@code load_video_frames}): the RGB

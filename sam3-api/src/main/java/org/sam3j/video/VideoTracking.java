@@ -1,8 +1,9 @@
 package org.sam3j.video;
 
 import java.util.Objects;
+import org.sam3j.FrameSource;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -31,9 +32,9 @@ public final class VideoTracking implements AutoCloseable {
      *
      * @throws IllegalStateException after {@link #close()}
      */
-    public synchronized VideoSession open(FrameSource frames) {
+    public synchronized TrackingSession open(FrameSource frames) {
         if (closed) throw new IllegalStateException("video tracking is closed");
-        return new VideoSession(engine, frames);
+        return new TrackingSession(engine, frames);
     }
 
     /** Frees the compiled graphs (not the backend). Idempotent. */

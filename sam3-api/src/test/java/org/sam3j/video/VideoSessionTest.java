@@ -12,8 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.FrameSource;
+import org.sam3j.RgbImage;
+import org.sam3j.VideoFrameResult;
 import org.sam3j.backend.cpu.CpuBackend;
-import org.sam3j.image.RgbImage;
 
 /** The public video session: bad input gets one clear error before any frame is encoded; a tracked clip. */
 class VideoSessionTest {
@@ -49,7 +51,7 @@ class VideoSessionTest {
     void badInputIsRejectedBeforeAnyWork() throws IOException {
         try (VideoFixture fx = VideoFixture.open(); CpuBackend cpu = new CpuBackend();
              VideoTracking tracking = new VideoTracking(cpu, fx.weights, fx.config, TrackerSettings.released());
-             VideoSession s = tracking.open(blank(3))) {
+             TrackingSession s = tracking.open(blank(3))) {
             assertEquals(3, s.frameCount());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> s.addPoints(3, 1, new float[] {1, 1}, new int[] {1}));
@@ -66,7 +68,7 @@ class VideoSessionTest {
         // a click outside the frame is refused once the frame's size is known, before its backbone runs
         try (VideoFixture fx = VideoFixture.open(); CpuBackend cpu = new CpuBackend();
              VideoTracking tracking = new VideoTracking(cpu, fx.weights, fx.config, TrackerSettings.released());
-             VideoSession s = tracking.open(small(2))) {
+             TrackingSession s = tracking.open(small(2))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> s.addPoints(0, 1, new float[] {100, 10}, new int[] {1}));
             assertTrue(e.getMessage().contains("outside the image [0, 64] x [0, 48]"), e.getMessage());
@@ -88,7 +90,7 @@ class VideoSessionTest {
     void sessionTracksTheFixtureClip() throws IOException {
         try (VideoFixture fx = VideoFixture.open(); CpuBackend cpu = new CpuBackend();
              VideoTracking tracking = new VideoTracking(cpu, fx.weights, fx.config, TrackerSettings.released());
-             VideoSession s = tracking.open(FrameSource.files(List.of(fx.frame(0), fx.frame(1))))) {
+             TrackingSession s = tracking.open(FrameSource.files(List.of(fx.frame(0), fx.frame(1))))) {
             s.addPoints(0, 1, new float[] {770, 500}, new int[] {1});
             s.addPoints(0, 1, new float[] {770, 500, 780, 660}, new int[] {1, 0});
             s.addBox(0, 2, 995, 95, 1275, 668);

@@ -1,4 +1,4 @@
-package org.sam3j.video;
+package org.sam3j;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.sam3j.RgbImage;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.image.RgbImage;
 
 /**
  * The frames of a video, decoded on demand one at a time (a session never holds more than the frame it works on).

@@ -1,4 +1,4 @@
-package org.sam3j.video;
+package org.sam3j;
 
 import java.util.List;
 import org.sam3j.Box;

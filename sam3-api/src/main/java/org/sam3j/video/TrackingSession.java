@@ -6,25 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.sam3j.FrameSource;
 import org.sam3j.Mask;
+import org.sam3j.RgbImage;
+import org.sam3j.VideoFrameResult;
 import org.sam3j.backend.ResidentScope;
-import org.sam3j.image.RgbImage;
 import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.postprocess.BilinearResize;
 
-/**
- * One video being tracked: objects are prompted by clicks and / or a box on one frame, then
- * {@link #propagate(Consumer)} tracks them forward to the last frame, handing each frame's result to the
- * listener as soon as it is computed. As the official {@code Sam3TrackerPredictor}: a call on an object replaces
- * its previous clicks but feeds its previous mask back as a mask prompt.
- *
- * <p>Memory: frames are decoded and encoded one at a time and dropped after use; the tracker keeps per object
- * only what the memory selection can still read (the prompted frame, the latest and the last valid frames, object
- * pointers up to the budget), so the state does not grow with the video's length. Results are not retained.
- *
- * <p>Not thread-safe. Close it to free the prompted frame's features if it is not propagated.
- */
-public final class VideoSession implements AutoCloseable {
+/** The state of one tracked video behind {@link org.sam3j.VideoSession} (see there). Not thread-safe. */
+public final class TrackingSession implements AutoCloseable {
     private final TrackerEngine engine;
     private final FrameSource frames;
     private final int count;
@@ -32,7 +23,7 @@ public final class VideoSession implements AutoCloseable {
     private int width = -1;
     private int height = -1;
 
-    VideoSession(TrackerEngine engine, FrameSource frames) {
+    TrackingSession(TrackerEngine engine, FrameSource frames) {
         this.engine = engine;
         this.frames = Objects.requireNonNull(frames, "frames");
         this.count = frames.frameCount();
