@@ -14,7 +14,7 @@ import picocli.CommandLine;
 /** The {@code sam3} command-line tool. */
 @Command(name = "sam3", mixinStandardHelpOptions = true, version = "sam3j 0.1.0-SNAPSHOT",
         description = "Segment Anything Model 3 on the JVM.",
-        subcommands = {SegmentCommand.class, ServeCommand.class, InfoCommand.class, VerifyCommand.class, ExportCommand.class,
+        subcommands = {SegmentCommand.class, TrackCommand.class, ServeCommand.class, InfoCommand.class, VerifyCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Sam3Cli {
     /** Entry point. */
