@@ -10,7 +10,8 @@ import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.global.nvonnxparser;
 
 /**
- * Whether TensorRT engines can be built here, and why not: the CUDA runtime ({@code libcudart.so.13}), TensorRT 10
+ * Whether TensorRT engines can be built here, and why not: the NVIDIA driver and CUDA runtime ({@code libcuda.so.1},
+ * {@code libcudart.so.13}, which the CUDA and TensorRT bindings link), TensorRT 10
  * ({@code libnvinfer.so.10}, {@code libnvonnxparser.so.10}: not bundled, the user's install) and at least one CUDA
  * device. Every missing piece that can be checked on its own is named in one line; nothing throws. The result is
  * remembered for the life of the JVM ({@link #status()}).
@@ -69,7 +70,7 @@ public final class TensorRtRuntime {
 
     /** The native look-ups, apart so that the composition of the reason is testable without them. */
     interface Probe {
-        /** Loads the CUDA runtime bindings (and {@code libcudart.so.13}). */
+        /** Loads the CUDA runtime bindings (and {@code libcudart.so.13}, {@code libcuda.so.1}). */
         void loadCudaRuntime() throws Throwable;
 
         /** Loads the nvinfer bindings (and {@code libnvinfer.so.10}). */
@@ -107,8 +108,9 @@ public final class TensorRtRuntime {
         List<Gpu> gpus = List.of();
         String cuda = load(p::loadCudaRuntime);
         if (cuda != null) {
-            missing.add("the CUDA 13 runtime libcudart.so.13 is not loadable (TensorRT 10 and the GPU query need it; put"
-                    + " its folder on LD_LIBRARY_PATH): " + cuda);
+            missing.add("no NVIDIA driver or CUDA runtime: the CUDA bindings do not load (they need the driver's"
+                    + " libcuda.so.1 and the CUDA 13 runtime libcudart.so.13; TensorRT's libnvinfer.so.10 was not checked,"
+                    + " its bindings need them too): " + cuda);
         } else {
             String trt = load(p::loadTensorRt);
             if (trt != null) {
