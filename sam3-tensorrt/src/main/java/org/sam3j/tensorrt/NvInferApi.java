@@ -126,6 +126,7 @@ final class NvInferApi implements TensorRtApi {
             config.clearFlag(map(flag));
         }
 
+        @SuppressWarnings("deprecation") // the FLAGS route's flags: deprecated since TensorRT 10.12, see BuildSettings.Typing
         private static BuilderFlag map(BuildSettings.Flag flag) {
             return switch (flag) {
                 case FP16 -> BuilderFlag.kFP16;
@@ -136,6 +137,7 @@ final class NvInferApi implements TensorRtApi {
         }
 
         @Override
+        @SuppressWarnings("deprecation") // per-layer precisions: the weakly typed FLAGS route only
         public int pinToFp32(Set<BuildSettings.PinnedLayer> kinds) {
             int n = 0;
             for (int i = 0; i < network.getNbLayers(); i++) {
