@@ -21,6 +21,7 @@ import org.sam3j.model.tracker.InteractiveDecoder;
 import org.sam3j.model.vision.ImageEncoder;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.text.TokenizedText;
+import org.sam3j.video.VideoTracking;
 import org.sam3j.weights.CheckpointWeights;
 import org.sam3j.weights.SyntheticWeights;
 import org.sam3j.weights.WeightStore;
@@ -108,6 +109,7 @@ public final class Sam3Model implements AutoCloseable {
         new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, 1).forward();
         List<Graph> graphs = new ArrayList<>(List.of(g));
         graphs.addAll(InteractiveDecoder.parameterGraphs(config));
+        graphs.addAll(VideoTracking.parameterGraphs(config));
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Graph graph : graphs) {
             for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {

@@ -38,10 +38,11 @@ class Sam3ModelParametersTest {
         }
     }
 
-    /** Tracker parts that only video tracking uses (memory encoder/attention, object pointers, temporal codes). */
+    /**
+     * Tracker parts the SAM 2-style video path does not read: the mask prompt's downsampler (detector-born
+     * objects, the text family) and the no-memory position encoding (unused by the official tracker too).
+     */
     private static boolean isVideoOnly(String k) {
-        if (!k.startsWith("tracker.")) return false;
-        return !k.startsWith("tracker.sam_prompt_encoder.") && !k.startsWith("tracker.sam_mask_decoder.")
-                && !k.equals("tracker.no_mem_embed");
+        return k.startsWith("tracker.mask_downsample.") || k.equals("tracker.no_mem_pos_enc");
     }
 }

@@ -316,7 +316,10 @@ public final class Backends {
     /** Selects the best of {@code candidates} (sorted highest priority first) for {@code options}. */
     static Selection selectBest(List<BackendProvider> candidates, BackendOptions options) {
         BackendProvider p = best(candidates);
-        List<BackendProvider> natives = candidates.stream().filter(c -> !c.name().equals(CPU)).collect(Collectors.toList());
+        // the backends chosen automatically over the pure-Java one: those only run by name (negative priority,
+        // such as onnxruntime and tensorrt) say nothing about why the pure-Java backend was picked
+        List<BackendProvider> natives = candidates.stream().filter(c -> !c.name().equals(CPU) && c.priority() > 0)
+                .collect(Collectors.toList());
         String why = p.name().equals(CPU) ? fallbackNotice(natives) : null;
         try {
             p.check(options);

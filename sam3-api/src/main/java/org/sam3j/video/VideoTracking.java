@@ -1,9 +1,13 @@
 package org.sam3j.video;
 
+import java.util.List;
 import java.util.Objects;
 import org.sam3j.FrameSource;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
+import org.sam3j.graph.Graph;
+import org.sam3j.model.tracker.MemoryAttention;
+import org.sam3j.model.tracker.MemoryEncoder;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -25,6 +29,28 @@ public final class VideoTracking implements AutoCloseable {
     public VideoTracking(Backend backend, WeightStore weights, Sam3Config config, TrackerSettings settings) {
         this.engine = new TrackerEngine(Objects.requireNonNull(backend, "backend"), Objects.requireNonNull(weights, "weights"),
                 Objects.requireNonNull(config, "config"), Objects.requireNonNull(settings, "settings"));
+    }
+
+    /**
+     * Graphs declaring every parameter the video tracker reads beyond the image model's (memory encoder, memory
+     * attention, object pointers and their temporal encodings), for {@link org.sam3j.Sam3Model#parameterShapes}.
+     */
+    public static List<Graph> parameterGraphs(Sam3Config config) {
+        int dim = config.dModel();
+        int memDim = MemoryEncoder.MEM_DIM;
+        Graph direct = new Graph(); // read as plain arrays by TrackerEngine
+        direct.weight("tracker.maskmem_tpos_enc", TrackerSettings.released().numMaskmem(), 1, 1, memDim);
+        direct.weight("tracker.no_obj_embed_spatial", 1, memDim);
+        direct.weight("tracker.no_obj_ptr", 1, dim);
+        direct.weight("tracker.no_mem_embed", 1, 1, dim);
+        for (int i = 0; i < 3; i++) {
+            direct.weight("tracker.obj_ptr_proj.layers." + i + ".weight", dim, dim);
+            direct.weight("tracker.obj_ptr_proj.layers." + i + ".bias", dim);
+        }
+        direct.weight("tracker.obj_ptr_tpos_proj.weight", memDim, dim);
+        direct.weight("tracker.obj_ptr_tpos_proj.bias", memDim);
+        return List.of(direct, MemoryEncoder.graph(1, dim, config.gridSize()),
+                MemoryAttention.graph(1, dim, memDim, config.gridSize(), 1, 4));
     }
 
     /**

@@ -21,7 +21,7 @@ class BackendsTest {
     private static final BackendOptions ONE_THREAD = BackendOptions.builder().threads(1).build();
 
     /** A provider whose natives "did not load". */
-    private static final class Broken implements BackendProvider {
+    private static class Broken implements BackendProvider {
         @Override
         public String name() {
             return "broken";
@@ -181,6 +181,23 @@ class BackendsTest {
         String line = log.lines.get(0);
         assertTrue(line.startsWith("WARN ") && line.contains("backend 'broken' cannot run here: libbroken.so did not load")
                 && line.contains("org.sam3j:sam3-openblas"), line);
+    }
+
+    @Test
+    void backendsRunOnlyByNameDoNotExplainTheFallback() {
+        BackendProvider byName = new Broken() {
+            @Override
+            public int priority() {
+                return -10; // like onnxruntime and tensorrt: never chosen automatically
+            }
+        };
+        Recording log = new Recording();
+        try (Backend b = Backends.selectBest(List.of(Backends.provider("cpu"), byName), ONE_THREAD).create(log)) {
+            assertEquals("cpu", b.name());
+        }
+        String line = log.lines.get(0);
+        assertTrue(line.startsWith("INFO ") && line.contains("no native backend on the class path")
+                && !line.contains("broken"), line);
     }
 
     @Test
