@@ -69,6 +69,11 @@ public final class OpenBlasGemm implements GemmEngine {
     private final Threading threading;
     private final boolean blasAttention;
     private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
+    /**
+     * The staged operands of attention calls (q, k and v of a whole call), kept apart from {@link #pool} so that
+     * those large buffers are reused by the next call instead of growing every task's stage to their size.
+     */
+    private final ConcurrentLinkedQueue<Stage> operands = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     /**
@@ -176,16 +181,24 @@ public final class OpenBlasGemm implements GemmEngine {
     }
 
     private Stage take() {
-        if (closed) throw new IllegalStateException("OpenBLAS engine is closed");
-        Stage s = pool.poll();
-        return s != null ? s : new Stage();
+        return take(pool);
     }
 
     private void give(Stage s) {
+        give(pool, s);
+    }
+
+    private Stage take(ConcurrentLinkedQueue<Stage> from) {
+        if (closed) throw new IllegalStateException("OpenBLAS engine is closed");
+        Stage s = from.poll();
+        return s != null ? s : new Stage();
+    }
+
+    private void give(ConcurrentLinkedQueue<Stage> to, Stage s) {
         if (closed) {
             s.release();
         } else {
-            pool.offer(s);
+            to.offer(s);
         }
     }
 
@@ -403,7 +416,7 @@ public final class OpenBlasGemm implements GemmEngine {
         final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
         final int ldq = h * d, ldv = h * dv;
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
-        Stage ops = take();
+        Stage ops = take(operands);
         try {
             final long nq = (long) b * tq * ldq, nk = (long) b * tk * ldq, nv = (long) b * tk * ldv;
             ops.a.ensure(Math.max(1, nq));
@@ -449,7 +462,7 @@ public final class OpenBlasGemm implements GemmEngine {
                 par.forRange(Math.min(workers, tasks), 1, body);
             }
         } finally {
-            give(ops);
+            give(operands, ops);
         }
     }
 
@@ -528,6 +541,7 @@ public final class OpenBlasGemm implements GemmEngine {
     public void close() {
         closed = true;
         for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
+        for (Stage s = operands.poll(); s != null; s = operands.poll()) s.release();
     }
 
     @Override
