@@ -58,10 +58,12 @@ public final class OpenBlasGemm implements GemmEngine {
     static final int MIN_ROWS = 32;
 
     /**
-     * System property: {@code openblas} computes attention as two OpenBLAS products per head around a Java softmax
-     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel, which was
-     * measured faster on this project's 2-core AVX-512 machine (the softmax between the products, and copying the
-     * scores between native and heap memory, cost more than the products save).
+     * System property: {@code openblas} computes attention as blocked OpenBLAS products around a Java online softmax
+     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel. On this
+     * project's 2-core AVX-512 machine both run at about 53 % of the OpenBLAS SGEMM rate
+     * ({@code sam3-bench/results/attention-flash.md}): the products themselves reach about 85 % of it, but the
+     * softmax and copying every block of scores from native memory to the heap and back add about 60 % to their
+     * time. With no gain, the default stays with the Java kernel, which needs no native copy of q, k and v.
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
 
