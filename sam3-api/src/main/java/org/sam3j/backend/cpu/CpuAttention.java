@@ -37,33 +37,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Exponential</h2>
  * C2 on JDK 17 vectorises neither int/float conversions nor bit reinterpretation, so {@code 2^-n} cannot be
- * built from exponent bits as in {@link CpuMath#exp}. Here {@code e^x} (for {@code x ≤ 0}) is
- * {@code 2^-n · e^r} with {@code n = round(-x·log₂e)}, {@code |r| ≤ ln2/2}, {@code e^r} the same Cephes polynomial
- * as {@link CpuMath#exp}, and {@code 2^-n} the exact product of one power-of-two factor per bit of {@code n},
- * the bits extracted with the round-to-integer trick ({@code (y + 1.5·2²³) - 1.5·2²³}); relative error below
- * 2e-7. Arguments below {@value #EXP_FLOOR} are clamped to it ({@code e^x ≈ 3.4e-10} instead of less): such a term
- * is already below the rounding of the float sums it enters, a bound of {@code Tk · 3.4e-10} relative to the
- * largest weight even if every other key were that far below the maximum. (The rescaling factor is set to exactly
- * 0 below the floor, so that a maximum that jumps, e.g. past masked keys, leaves nothing of them.) The
- * computation is split into five short loops, because C2 does not vectorise a loop body of its size.
+ * built from exponent bits as in {@link CpuMath#exp}. Here {@code e^x} (for {@code x ≤ 0}) is {@code p(x)^32}:
+ * {@code p} is a degree-6 polynomial fitted to {@code e^(x/32)} on {@code [EXP_FLOOR, 0]} (its own relative error
+ * 2e-9, the 1/32 folded into its coefficients), squared five times: 14 vector operations in one loop that C2
+ * vectorises, three times faster than the exact power-of-two construction (five passes) it replaced. The squarings
+ * multiply the rounding error of {@code p} by 32: the relative error of a weight is below 6e-6 (8e-7 on average),
+ * which moves an attention output by at most that fraction of the spread of the values. Arguments below
+ * {@value #EXP_FLOOR} are clamped to it ({@code e^x ≈ 3.4e-10} instead of less): such a term is already below the
+ * rounding of the float sums it enters, a bound of {@code Tk · 3.4e-10} relative to the largest weight even if every
+ * other key were that far below the maximum. (The rescaling factor is set to exactly 0 below the floor, so that a
+ * maximum that jumps, e.g. past masked keys, leaves nothing of them.)
  *
  * <p>Accumulation is in float with fused multiply-adds, like {@link Sgemm}; results match the GEMM formulation
- * it replaces to within float rounding (both within about 1e-6 of a double-precision reference on unit-variance
- * inputs).
+ * it replaces to within float rounding and the exponential's error (within 1e-5 of a double-precision reference on
+ * unit-variance inputs).
  */
 final class CpuAttention {
     /** Most queries per task (the width of the vectorised rows); a multiple of 16. */
     static final int MAX_BLOCK = 576;
     /** Keys per chunk of the online softmax; a multiple of 3. */
     static final int KC = 48;
-    /** Lower clamp of the exponent: {@code n = round(-x·log₂e) ≤ 31}, so five bits of {@code n}. */
+    /** Lower clamp of the exponent (the interval the exponential's polynomial was fitted on). */
     static final float EXP_FLOOR = -21.8f;
-
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    /** 1.5 · 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
-    private static final float ROUND = 12582912f;
 
     private CpuAttention() {}
 
@@ -81,10 +76,10 @@ final class CpuAttention {
         float[][] sT;
         /** the unnormalised output {@code Oᵀ}: {@code dv} rows */
         float[][] oT;
-        /** running maximum, its next value, running sum, sum over the chunk, rescaling factor */
-        float[] m, mNew, l, cs, alpha;
-        /** temporary of the exponential */
-        float[] tn;
+        /** the softmax statistics of the block's queries */
+        final OnlineSoftmax softmax = new OnlineSoftmax();
+        /** the final divisors' inverses */
+        float[] inv;
 
         /** Makes room for a block of {@code width} queries with the given head dims. */
         void ensure(int d, int dv, int width) {
@@ -93,12 +88,7 @@ final class CpuAttention {
             qT = new float[d][w];
             sT = new float[KC][w];
             oT = new float[dv][w];
-            m = new float[w];
-            mNew = new float[w];
-            l = new float[w];
-            cs = new float[w];
-            alpha = new float[w];
-            tn = new float[w];
+            inv = new float[w];
             this.d = d;
             this.dv = dv;
             this.width = w;
@@ -176,16 +166,14 @@ final class CpuAttention {
         }
         final int w = roundUp(rows, 16);
         final float[][] qT = s.qT, sT = s.sT, oT = s.oT;
-        float[] m = s.m, mNew = s.mNew;
-        final float[] l = s.l, cs = s.cs, alpha = s.alpha, tn = s.tn;
+        final OnlineSoftmax softmax = s.softmax;
         // Qᵀ, scaled; padding columns zeroed so that they stay finite.
         for (int i = 0; i < rows; i++) {
             int src = qOff + i * ldq;
             for (int p = 0; p < d; p++) qT[p][i] = q[src + p] * scale;
         }
         for (int p = 0; p < d; p++) Arrays.fill(qT[p], rows, w, 0f);
-        Arrays.fill(m, 0, w, -Float.MAX_VALUE);
-        Arrays.fill(l, 0, w, 0f);
+        softmax.reset(w);
         for (int c = 0; c < dv; c++) Arrays.fill(oT[c], 0, w, 0f);
 
         for (int j0 = 0; j0 < tk; j0 += KC) {
@@ -201,36 +189,22 @@ final class CpuAttention {
                     for (int j = 0; j < kc; j++) sT[j][i] += bias[br + j];
                 }
             }
-            // New running maximum, and alpha = exp(m_old - m_new) to rescale what has been accumulated so far
-            // (exactly 0 where the maximum grew beyond the exponential's floor, e.g. on the first chunk).
-            System.arraycopy(m, 0, mNew, 0, w);
-            call(MAX_ROWS, sT, kc, mNew, null, null, null, w);
-            call(EXP, null, 0, m, mNew, alpha, tn, w);
-            for (int i = 0; i < w; i++) {
-                if (m[i] - mNew[i] < EXP_FLOOR) alpha[i] = 0f;
-            }
-            float[] tmp = m;
-            m = mNew;
-            mNew = tmp;
-            // P = exp(Sᵀ - m) in place, l = l·alpha + column sums of P
-            Arrays.fill(cs, 0, w, 0f);
-            call(EXP_ROWS, sT, kc, m, cs, tn, null, w);
-            call(RESCALE_SUM, null, 0, l, alpha, cs, null, w);
+            // P = exp(Sᵀ - m) in place, with the new running maxima and sums
+            softmax.step(sT, kc);
             // Oᵀ = Oᵀ·alpha + Vᵀ·P
-            call(SCALE_ROWS, oT, dv, alpha, null, null, null, w);
+            softmax.rescale(oT, dv);
             final int dv3 = dv / 3 * 3;
             final int vc = vOff + j0 * ldv;
             for (int c = 0; c < dv3; c += 3) rank3(v, vc + c, 1, ldv, kc, sT, 0, oT, c, w);
             for (int c = dv3; c < dv; c++) rank1(v, vc + c, ldv, kc, sT, 0, oT[c], w);
         }
-        s.m = m;
-        s.mNew = mNew;
         // y = (Oᵀ / l)ᵀ
-        for (int i = 0; i < rows; i++) cs[i] = 1f / l[i];
+        final float[] l = softmax.sums(), inv = s.inv;
+        for (int i = 0; i < rows; i++) inv[i] = 1f / l[i];
         for (int i = 0; i < rows; i++) {
             int dst = yOff + i * ldy;
-            float inv = cs[i];
-            for (int c = 0; c < dv; c++) y[dst + c] = oT[c][i] * inv;
+            float r = inv[i];
+            for (int c = 0; c < dv; c++) y[dst + c] = oT[c][i] * r;
         }
     }
 
@@ -244,8 +218,9 @@ final class CpuAttention {
     // Every array in a vectorised loop is indexed at plain [i] (see Sgemm), and every array written is
     // also read (C2 was measured to leave some loops with write-only arrays scalar). Three rows by three
     // rank-1 terms is the largest block measured to vectorise on JDK 17 (2 × 3, 3 × 4, 4 × 3, 4 × 4 fall
-    // back to scalar code); it runs about 25 % faster than Sgemm's 4 × 2. The exponential is split into
-    // five loops because one loop with all of it is too large for C2 to unroll, and so to vectorise.
+    // back to scalar code); it runs about 25 % faster than Sgemm's 4 × 2. The exponential is one short
+    // function inlined into its loops (an exact power-of-two construction in one loop was too large for C2 to unroll,
+    // and so to vectorise).
     //
     // JDK 17's C2 decides once per loop, early during unrolling, whether to vectorise it, and that decision
     // was measured to fail depending on the code compiled around the loop: inlined into the loop nest of a
@@ -291,13 +266,28 @@ final class CpuAttention {
         call(MAX_ROWS, s, count, m, null, null, null, n);
     }
 
+    /** {@code alpha[i] = exp(m[i] - mNew[i])} for {@code i < n}, with {@code m ≤ mNew}. */
+    static void expDiff(float[] m, float[] mNew, float[] alpha, int n) {
+        call(EXP, null, 0, m, mNew, alpha, null, n);
+    }
+
+    /** {@code l[i] = l[i]·alpha[i] + cs[i]} for {@code i < n}. */
+    static void rescaleSum(float[] l, float[] alpha, float[] cs, int n) {
+        call(RESCALE_SUM, null, 0, l, alpha, cs, null, n);
+    }
+
+    /** {@code c[j][i] *= alpha[i]} for {@code j < count}, {@code i < n}. */
+    static void scaleRows(float[][] c, int count, float[] alpha, int n) {
+        call(SCALE_ROWS, c, count, alpha, null, null, null, n);
+    }
+
     /**
      * {@code s[j][i] = exp(s[j][i] - m[i])} in place and {@code sum[i] += s[j][i]} for {@code j < count},
-     * {@code i < n}, with {@code s[j][i] ≤ m[i]}; {@code tn} is a temporary of length {@code n}. Arguments below
+     * {@code i < n}, with {@code s[j][i] ≤ m[i]}. Arguments below
      * {@value #EXP_FLOOR} are clamped to it (see the class comment).
      */
-    static void expRows(float[][] s, int count, float[] m, float[] sum, float[] tn, int n) {
-        call(EXP_ROWS, s, count, m, sum, tn, null, n);
+    static void expRows(float[][] s, int count, float[] m, float[] sum, int n) {
+        call(EXP_ROWS, s, count, m, sum, null, null, n);
     }
 
     /** {@code c[cj + r] += Σ_{p < terms} a[ai + r·rs + p·cs] · b[bj + p]} for the three rows r. */
@@ -411,78 +401,42 @@ final class CpuAttention {
         }
     }
 
-    /** {@code out = exp(x - m)} for {@code x ≤ m}; {@code tn} is a temporary ({@code unused*} are ignored). */
-    private static void expLoop(float[][] unused1, int unused2, float[] x, float[] m, float[] out, float[] tn, int n) {
-        for (int i = 0; i < n; i++) {
-            float z = Math.max(x[i] - m[i], EXP_FLOOR);
-            float e = Math.fma(z, -LOG2E, ROUND) - ROUND;
-            tn[i] = e;
-            out[i] = Math.fma(e, LN2_LO, Math.fma(e, LN2_HI, z));
-        }
-        for (int i = 0; i < n; i++) out[i] = expPoly(out[i]);
-        for (int i = 0; i < n; i++) {
-            float e = tn[i];
-            float b4 = (Math.fma(e, 0x1p-4f, -0.46875f) + ROUND) - ROUND;
-            e = Math.fma(b4, -16f, e);
-            float b3 = (Math.fma(e, 0x1p-3f, -0.4375f) + ROUND) - ROUND;
-            tn[i] = Math.fma(b3, -8f, e);
-            out[i] *= Math.fma(b4, 0x1p-16f - 1f, 1f) * Math.fma(b3, 0x1p-8f - 1f, 1f);
-        }
-        for (int i = 0; i < n; i++) {
-            float e = tn[i];
-            float b2 = (Math.fma(e, 0.25f, -0.375f) + ROUND) - ROUND;
-            e = Math.fma(b2, -4f, e);
-            float b1 = (Math.fma(e, 0.5f, -0.25f) + ROUND) - ROUND;
-            tn[i] = Math.fma(b1, -2f, e);
-            out[i] *= Math.fma(b2, -0.9375f, 1f) * Math.fma(b1, -0.75f, 1f);
-        }
-        for (int i = 0; i < n; i++) out[i] *= Math.fma(tn[i], -0.5f, 1f);
+    /** {@code out = exp(x - m)} for {@code x ≤ m} ({@code unused*} are ignored). */
+    private static void expLoop(float[][] unused1, int unused2, float[] x, float[] m, float[] out, float[] unused3, int n) {
+        for (int i = 0; i < n; i++) out[i] = exp(x[i] - m[i]);
     }
 
     /**
-     * {@code s[j] = exp(s[j] - m)} in place for {@code j < count} (with {@code s[j] ≤ m}), and {@code sum += s[j]};
-     * {@code tn} is a temporary ({@code unused} is ignored). Five passes per row, as described in the class comment:
-     * reduction {@code s - m = r - e·ln2}, {@code e^r}, then the factors of bits 4 and 3, 2 and 1, and 0 of e.
+     * {@code s[j] = exp(s[j] - m)} in place for {@code j < count} (with {@code s[j] ≤ m}), and {@code sum += s[j]}
+     * ({@code unused*} are ignored).
      */
-    private static void expRowsLoop(float[][] s, int count, float[] m, float[] sum, float[] tn, float[] unused, int n) {
+    private static void expRowsLoop(float[][] s, int count, float[] m, float[] sum, float[] unused1, float[] unused2,
+                                    int n) {
         for (int j = 0; j < count; j++) {
             final float[] x = s[j];
             for (int i = 0; i < n; i++) {
-                float z = Math.max(x[i] - m[i], EXP_FLOOR);
-                float e = Math.fma(z, -LOG2E, ROUND) - ROUND;
-                tn[i] = e;
-                x[i] = Math.fma(e, LN2_LO, Math.fma(e, LN2_HI, z));
-            }
-            for (int i = 0; i < n; i++) x[i] = expPoly(x[i]);
-            for (int i = 0; i < n; i++) {
-                float e = tn[i];
-                float b4 = (Math.fma(e, 0x1p-4f, -0.46875f) + ROUND) - ROUND;
-                e = Math.fma(b4, -16f, e);
-                float b3 = (Math.fma(e, 0x1p-3f, -0.4375f) + ROUND) - ROUND;
-                tn[i] = Math.fma(b3, -8f, e);
-                x[i] *= Math.fma(b4, 0x1p-16f - 1f, 1f) * Math.fma(b3, 0x1p-8f - 1f, 1f);
-            }
-            for (int i = 0; i < n; i++) {
-                float e = tn[i];
-                float b2 = (Math.fma(e, 0.25f, -0.375f) + ROUND) - ROUND;
-                e = Math.fma(b2, -4f, e);
-                float b1 = (Math.fma(e, 0.5f, -0.25f) + ROUND) - ROUND;
-                tn[i] = Math.fma(b1, -2f, e);
-                x[i] *= Math.fma(b2, -0.9375f, 1f) * Math.fma(b1, -0.75f, 1f);
-            }
-            for (int i = 0; i < n; i++) {
-                float p = x[i] * Math.fma(tn[i], -0.5f, 1f);
+                float p = exp(x[i] - m[i]);
                 x[i] = p;
                 sum[i] += p;
             }
         }
     }
 
-    /** {@code e^r} for {@code |r| ≤ ln2/2}: the Cephes expf polynomial, as in {@link CpuMath#exp}. */
-    private static float expPoly(float r) {
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.9875691500E-4f, r, 1.3981999507E-3f), r,
-                8.3334519073E-3f), r, 4.1665795894E-2f), r, 1.6666665459E-1f), r, 5.0000001201E-1f);
-        return Math.fma(p, r * r, r + 1f);
+    /**
+     * {@code e^x} for {@code x ≤ 0}, clamped below at {@value #EXP_FLOOR}: {@code p(x)^32} with {@code p} the
+     * degree-6 polynomial closest in relative error to {@code e^(x/32)} on {@code [EXP_FLOOR, 0]} (a weighted
+     * least-squares fit; its own error is 2e-9, the 1/32 folded into the coefficients), squared five times.
+     */
+    private static float exp(float x) {
+        float z = Math.max(x, EXP_FLOOR);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(9.167706741322612e-13f, z,
+                2.374660468262846e-10f), z, 3.957460492642895e-08f), z, 5.085003522253828e-06f), z,
+                0.00048827650607563555f), z, 0.031249992549419403f), z, 1f);
+        p *= p;
+        p *= p;
+        p *= p;
+        p *= p;
+        return p * p;
     }
 
     /** {@code l = l·alpha + cs} ({@code unused*} are ignored). */

@@ -39,8 +39,14 @@ class CpuAttentionTest {
         return a;
     }
 
-    /** softmax(scale·q·kᵀ + bias)·v in double. */
+    /** softmax(scale·q·kᵀ + bias)·v in double, bias {@code [biasB, biasH, tq, tk]}. */
     static double[] reference(float[] q, float[] k, float[] v, float[] bias, int biasB, int biasH,
+                              int b, int tq, int tk, int h, int d, int dv, float scale) {
+        return reference(q, k, v, bias, biasB, biasH, tq, b, tq, tk, h, d, dv, scale);
+    }
+
+    /** softmax(scale·q·kᵀ + bias)·v in double, bias {@code [biasB, biasH, biasTq, tk]} ({@code biasTq} 1 or tq). */
+    static double[] reference(float[] q, float[] k, float[] v, float[] bias, int biasB, int biasH, int biasTq,
                               int b, int tq, int tk, int h, int d, int dv, float scale) {
         double[] e = new double[b * tq * h * dv];
         double[] s = new double[tk];
@@ -53,7 +59,8 @@ class CpuAttentionTest {
                         for (int c = 0; c < d; c++) dot += (double) q[((bi * tq + i) * h + hi) * d + c] * k[((bi * tk + j) * h + hi) * d + c];
                         s[j] = dot * scale;
                         if (bias != null) {
-                            s[j] += bias[(((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * tq + i) * tk + j];
+                            s[j] += bias[(((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * biasTq
+                                    + (biasTq == 1 ? 0 : i)) * tk + j];
                         }
                         max = Math.max(max, s[j]);
                     }
@@ -70,10 +77,15 @@ class CpuAttentionTest {
 
     private static float[] run(Parallel par, float[] q, float[] k, float[] v, float[] bias, int biasB, int biasH,
                                int b, int tq, int tk, int h, int d, int dv, float scale) {
+        return run(par, q, k, v, bias, biasB, biasH, tq, b, tq, tk, h, d, dv, scale);
+    }
+
+    private static float[] run(Parallel par, float[] q, float[] k, float[] v, float[] bias, int biasB, int biasH,
+                               int biasTq, int b, int tq, int tk, int h, int d, int dv, float scale) {
         // Operands embedded at offsets in larger arrays, to exercise the offsets.
         float[] qq = embed(q, 3), kk = embed(k, 5), vv = embed(v, 7), bb = bias == null ? null : embed(bias, 11);
         float[] y = new float[b * tq * h * dv + 13];
-        CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], qq, 3, kk, 5, vv, 7, bb, 11, biasB, biasH, tq,
+        CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], qq, 3, kk, 5, vv, 7, bb, 11, biasB, biasH, biasTq,
                 y, 13, b, tq, tk, h, d, dv, scale);
         return java.util.Arrays.copyOfRange(y, 13, y.length);
     }
@@ -186,5 +198,21 @@ class CpuAttentionTest {
             e[3 * dv + c] = mean / tk;
         }
         close(e, run(par1, q, k, v, bias, 1, 1, b, tq, tk, h, d, dv, 1f), 1e-5);
+    }
+
+    /**
+     * A key-padding bias {@code [1, 1, 1, Tk]} (the interactive decoder's): one row for every query, the padded keys
+     * masked.
+     */
+    @Test
+    void keyPaddingBiasIsBroadcastOverQueries() {
+        int b = 2, tq = 70, tk = 130, h = 4, d = 16, dv = 16;
+        float[] q = rand(b * tq * h * d, 1), k = rand(b * tk * h * d, 1), v = rand(b * tk * h * dv, 1);
+        float[] bias = new float[tk];
+        for (int j = 100; j < tk; j++) bias[j] = -1e9f;
+        double[] e = reference(q, k, v, bias, 1, 1, 1, b, tq, tk, h, d, dv, 0.25f);
+        for (Parallel par : new Parallel[] {par1, par2}) {
+            close(e, run(par, q, k, v, bias, 1, 1, 1, b, tq, tk, h, d, dv, 0.25f), 1e-5);
+        }
     }
 }

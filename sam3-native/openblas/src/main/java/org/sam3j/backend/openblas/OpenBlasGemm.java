@@ -8,7 +8,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
-import org.sam3j.backend.cpu.SoftmaxColumns;
+import org.sam3j.backend.cpu.OnlineSoftmax;
 
 /**
  * A {@link GemmEngine} on OpenBLAS's {@code cblas_sgemm}.
@@ -58,10 +58,12 @@ public final class OpenBlasGemm implements GemmEngine {
     static final int MIN_ROWS = 32;
 
     /**
-     * System property: {@code openblas} computes attention as two OpenBLAS products per head around a Java softmax
-     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel, which was
-     * measured faster on this project's 2-core AVX-512 machine (the softmax between the products, and copying the
-     * scores between native and heap memory, cost more than the products save).
+     * System property: {@code openblas} computes attention as blocked OpenBLAS products around a Java online softmax
+     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel. On this
+     * project's 2-core AVX-512 machine both run at about 53 % of the OpenBLAS SGEMM rate
+     * ({@code sam3-bench/results/attention-flash.md}): the products themselves reach about 85 % of it, but the
+     * softmax and copying every block of scores from native memory to the heap and back add about 60 % to their
+     * time. With no gain, the default stays with the Java kernel, which needs no native copy of q, k and v.
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
 
@@ -69,6 +71,11 @@ public final class OpenBlasGemm implements GemmEngine {
     private final Threading threading;
     private final boolean blasAttention;
     private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
+    /**
+     * The staged operands of attention calls (q, k and v of a whole call), kept apart from {@link #pool} so that
+     * those large buffers are reused by the next call instead of growing every task's stage to their size.
+     */
+    private final ConcurrentLinkedQueue<Stage> operands = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     /**
@@ -137,7 +144,7 @@ public final class OpenBlasGemm implements GemmEngine {
 
     /**
      * The buffers one task uses: native rows of A, op(B) when it is not prepared, rows of C; and, for attention,
-     * heap rows of the transposed scores and per-query scratch.
+     * heap rows of the transposed scores, of the accumulated output and the softmax statistics.
      */
     static final class Stage {
         final NativeBuffer a = new NativeBuffer();
@@ -145,12 +152,12 @@ public final class OpenBlasGemm implements GemmEngine {
         final NativeBuffer c = new NativeBuffer();
         float[][] scores = new float[0][];
         int scoresWidth;
-        float[] max = new float[0];
-        float[] sum = new float[0];
-        float[] tmp = new float[0];
-        float[] row = new float[0];
+        /** the accumulated output {@code Oᵀ} of an attention block: one row per value channel */
+        float[][] out = new float[0][];
+        int outWidth;
+        final OnlineSoftmax softmax = new OnlineSoftmax();
 
-        /** Room for {@code keys} score rows of {@code width} queries, and rows of {@code dv} outputs. */
+        /** Room for {@code keys} score rows and {@code dv} output rows of {@code width} queries. */
         void ensureScores(int keys, int width, int dv) {
             if (scores.length < keys || scoresWidth < width) {
                 int w = Math.max(width, scoresWidth);
@@ -159,12 +166,13 @@ public final class OpenBlasGemm implements GemmEngine {
                 scores = rows;
                 scoresWidth = w;
             }
-            if (max.length < width) {
-                max = new float[width];
-                sum = new float[width];
-                tmp = new float[width];
+            if (out.length < dv || outWidth < width) {
+                int w = Math.max(width, outWidth);
+                float[][] rows = new float[Math.max(dv, out.length)][];
+                for (int j = 0; j < rows.length; j++) rows[j] = new float[w];
+                out = rows;
+                outWidth = w;
             }
-            if (row.length < dv) row = new float[dv];
         }
 
         void release() {
@@ -175,16 +183,24 @@ public final class OpenBlasGemm implements GemmEngine {
     }
 
     private Stage take() {
-        if (closed) throw new IllegalStateException("OpenBLAS engine is closed");
-        Stage s = pool.poll();
-        return s != null ? s : new Stage();
+        return take(pool);
     }
 
     private void give(Stage s) {
+        give(pool, s);
+    }
+
+    private Stage take(ConcurrentLinkedQueue<Stage> from) {
+        if (closed) throw new IllegalStateException("OpenBLAS engine is closed");
+        Stage s = from.poll();
+        return s != null ? s : new Stage();
+    }
+
+    private void give(ConcurrentLinkedQueue<Stage> to, Stage s) {
         if (closed) {
             s.release();
         } else {
-            pool.offer(s);
+            to.offer(s);
         }
     }
 
@@ -366,48 +382,66 @@ public final class OpenBlasGemm implements GemmEngine {
 
     /** Attention with fewer flops than this runs on the Java kernel. */
     static final long ATTENTION_MIN_FLOPS = 4L << 20;
-    /** Most queries per attention task. */
-    static final int ATTENTION_BLOCK = 256;
+    /** Most queries per attention task (the columns of both products). */
+    static final int ATTENTION_QUERIES = 256;
+    /** Keys per step of the online softmax (the rows of the scores, the inner dimension of {@code P·V}). */
+    static final int ATTENTION_KEYS = 512;
 
     /**
-     * Attention as two products per (batch, head, block of queries), softmax in Java in between:
+     * Flash attention as blocked OpenBLAS products, for every (batch, head, block of up to
+     * {@value #ATTENTION_QUERIES} queries), the blocks handed out dynamically to the Java workers:
      * <ol>
-     *   <li>q, k and v are copied once into native memory (heads stay interleaved: a head is a column block
-     *       with row stride {@code H·D});</li>
-     *   <li>{@code Sᵀ = scale · K_h · Q_blockᵀ} ({@code Tk × rows}) by OpenBLAS;</li>
-     *   <li>its rows are copied to the heap, the bias added, and {@link SoftmaxColumns#exp} computes the weights
-     *       with the vectorised column loops of the pure-Java attention (two passes: maxima, then exponentials
-     *       and sums), and the rows go back;</li>
-     *   <li>{@code O = (Pᵀ)ᵀ · V_h} ({@code rows × Dv}) by OpenBLAS, divided by the sums into y.</li>
+     *   <li>q, k and v are copied once into native memory, in parallel (the heap arrays cannot be handed to
+     *       OpenBLAS, see the class comment), heads still interleaved: a head is a column block with row stride
+     *       {@code H·D}, read in place by the products;</li>
+     *   <li>for each block of {@value #ATTENTION_KEYS} keys: {@code Sᵀ = scale · K_blk · Qᵀ} (keys × queries) by
+     *       OpenBLAS into a native buffer (512 KiB: it stays in L2); its rows are copied to the heap, the bias added,
+     *       and {@link OnlineSoftmax} turns them into weights {@code P} against the running maxima with the
+     *       vectorised column loops of the Java kernel; the weights go back;</li>
+     *   <li>{@code Oᵀ = alpha · Oᵀ + V_blkᵀ · P} by OpenBLAS ({@code beta = 1} on the rescaled accumulator,
+     *       {@code Dv} rows);</li>
+     *   <li>finally {@code Oᵀ / l}, transposed, into y.</li>
      * </ol>
-     * Small problems (the prompt decoders' few queries) stay on the Java kernel, which is faster there.
+     * Both products have the block's queries as their columns and at least 64 for their inner dimension, so that
+     * OpenBLAS runs its micro-kernels on full panels. Small problems (the prompt decoders' few queries) stay on
+     * the Java kernel, which is faster there.
      */
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
         if (!blasAttention || p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
+        attention(par, p, ATTENTION_QUERIES, ATTENTION_KEYS);
+        return true;
+    }
+
+    /** {@link #attention(Parallel, AttentionProblem)} with the given block sizes (for measurements). */
+    void attention(Parallel par, AttentionProblem p, int queryBlock, int keyBlock) {
         final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
         final int ldq = h * d, ldv = h * dv;
-        Stage ops = take();
+        final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        Stage ops = take(operands);
         try {
-            ops.a.ensure((long) b * tq * ldq);
-            ops.b.ensure((long) b * tk * ldq);
-            ops.c.ensure((long) b * tk * ldv);
-            ops.a.buf.put(0, p.q(), p.qOff(), b * tq * ldq);
-            ops.b.buf.put(0, p.k(), p.kOff(), b * tk * ldq);
-            ops.c.buf.put(0, p.v(), p.vOff(), b * tk * ldv);
-            final int workers = par == null ? 1 : Math.min(par.threads(), threads);
-            int blocks = (tq + ATTENTION_BLOCK - 1) / ATTENTION_BLOCK;
+            final long nq = (long) b * tq * ldq, nk = (long) b * tk * ldq, nv = (long) b * tk * ldv;
+            ops.a.ensure(Math.max(1, nq));
+            ops.b.ensure(Math.max(1, nk));
+            ops.c.ensure(Math.max(1, nv));
+            stage(par, workers, ops.a.buf, p.q(), p.qOff(), nq);
+            stage(par, workers, ops.b.buf, p.k(), p.kOff(), nk);
+            stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
+            int blocks = (tq + queryBlock - 1) / queryBlock;
             while ((long) b * h * blocks < 2L * workers && (tq + blocks) / (blocks + 1) >= 64) blocks++;
             final int nBlocks = blocks;
             final int block = (tq + nBlocks - 1) / nBlocks;
+            // key blocks of about keyBlock, evenly split (no short tail block)
+            final int keySteps = Math.max(1, Math.round((float) tk / keyBlock));
+            final int kb = (tk + keySteps - 1) / keySteps;
             final int tasks = b * h * nBlocks;
             final AtomicInteger next = new AtomicInteger();
             Parallel.WorkerRangeBody body = (w, from, to) -> {
                 Stage s = take();
                 try {
-                    s.ensureScores(tk, block, dv);
-                    s.a.ensure((long) tk * block);
-                    s.c.ensure((long) block * dv);
+                    s.ensureScores(kb, block, dv);
+                    s.a.ensure((long) kb * block);
+                    s.c.ensure((long) dv * block);
                     FloatPointer qv = new FloatPointer(ops.a.ptr);
                     FloatPointer kv = new FloatPointer(ops.b.ptr);
                     FloatPointer vv = new FloatPointer(ops.c.ptr);
@@ -418,9 +452,7 @@ public final class OpenBlasGemm implements GemmEngine {
                         int rows = Math.min(block, tq - q0);
                         if (rows <= 0) continue;
                         qv.position((long) (bi * tq + q0) * ldq + (long) hi * d);
-                        kv.position((long) bi * tk * ldq + (long) hi * d);
-                        vv.position((long) bi * tk * ldv + (long) hi * dv);
-                        attentionBlock(s, p, qv, kv, vv, bi, hi, q0, rows);
+                        attentionBlock(s, p, qv, kv, vv, bi, hi, q0, rows, kb);
                     }
                 } finally {
                     give(s);
@@ -432,48 +464,78 @@ public final class OpenBlasGemm implements GemmEngine {
                 par.forRange(Math.min(workers, tasks), 1, body);
             }
         } finally {
-            give(ops);
+            give(operands, ops);
         }
-        return true;
     }
 
-    /** One (batch, head, block of queries); see {@link #attention}. */
+    /** Copies {@code n} floats of {@code src} at {@code off} to the start of {@code dst}, split over the workers. */
+    private static void stage(Parallel par, int workers, FloatBuffer dst, float[] src, int off, long n) {
+        final int chunk = 1 << 18;
+        int chunks = (int) ((n + chunk - 1) / chunk);
+        if (workers <= 1 || chunks <= 1) {
+            dst.put(0, src, off, (int) n);
+            return;
+        }
+        par.forRange(chunks, 1, (w, from, to) -> {
+            int lo = from * chunk;
+            int hi = (int) Math.min(n, (long) to * chunk);
+            dst.put(lo, src, off + lo, hi - lo);
+        });
+    }
+
+    /**
+     * One (batch, head, block of {@code rows} queries at {@code q0}), keys in blocks of {@code kb}; {@code q} points
+     * at the block's first query, {@code k} and {@code v} at the staged operands (positions are set here).
+     */
     private static void attentionBlock(Stage s, AttentionProblem p, FloatPointer q, FloatPointer k, FloatPointer v,
-                                       int bi, int hi, int q0, int rows) {
+                                       int bi, int hi, int q0, int rows, int kb) {
         final int tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
-        final float[][] sT = s.scores;
-        final FloatBuffer st = s.a.buf;
-        // Sᵀ = scale · K · Qᵀ
-        OpenBlas.sgemm(false, true, tk, rows, d, p.scale(), k, h * d, q, h * d, 0f, s.a.ptr, rows);
-        for (int j = 0; j < tk; j++) st.get(j * rows, sT[j], 0, rows);
-        float[] bias = p.bias();
+        final float[][] sT = s.scores, oT = s.out;
+        final FloatBuffer st = s.a.buf, ot = s.c.buf;
+        final OnlineSoftmax softmax = s.softmax;
+        final float[] bias = p.bias();
+        int biasBase = 0;
         if (bias != null) {
-            int base = p.biasOff() + ((p.biasB() == 1 ? 0 : bi) * p.biasH() + (p.biasH() == 1 ? 0 : hi)) * p.biasTq() * tk;
-            if (p.biasTq() == 1) {
-                for (int j = 0; j < tk; j++) {
-                    float bj = bias[base + j];
-                    float[] r = sT[j];
-                    for (int i = 0; i < rows; i++) r[i] += bj;
-                }
-            } else {
-                for (int i = 0; i < rows; i++) {
-                    int br = base + (q0 + i) * tk;
-                    for (int j = 0; j < tk; j++) sT[j][i] += bias[br + j];
+            biasBase = p.biasOff() + ((p.biasB() == 1 ? 0 : bi) * p.biasH() + (p.biasH() == 1 ? 0 : hi)) * p.biasTq() * tk;
+            if (p.biasTq() != 1) biasBase += q0 * tk;
+        }
+        softmax.reset(rows);
+        for (int c = 0; c < dv; c++) java.util.Arrays.fill(oT[c], 0, rows, 0f);
+        for (int j0 = 0; j0 < tk; j0 += kb) {
+            final int kc = Math.min(kb, tk - j0);
+            // Sᵀ = scale · K_blk · Qᵀ
+            k.position(((long) bi * tk + j0) * h * d + (long) hi * d);
+            OpenBlas.sgemm(false, true, kc, rows, d, p.scale(), k, h * d, q, h * d, 0f, s.a.ptr, rows);
+            for (int j = 0; j < kc; j++) st.get(j * rows, sT[j], 0, rows);
+            if (bias != null) {
+                if (p.biasTq() == 1) {
+                    for (int j = 0; j < kc; j++) {
+                        float bj = bias[biasBase + j0 + j];
+                        float[] r = sT[j];
+                        for (int i = 0; i < rows; i++) r[i] += bj;
+                    }
+                } else {
+                    for (int i = 0; i < rows; i++) {
+                        int br = biasBase + i * tk + j0;
+                        for (int j = 0; j < kc; j++) sT[j][i] += bias[br + j];
+                    }
                 }
             }
+            softmax.step(sT, kc);
+            for (int j = 0; j < kc; j++) st.put(j * rows, sT[j], 0, rows);
+            // Oᵀ = alpha · Oᵀ + V_blkᵀ · P
+            softmax.rescale(oT, dv);
+            for (int c = 0; c < dv; c++) ot.put(c * rows, oT[c], 0, rows);
+            v.position(((long) bi * tk + j0) * h * dv + (long) hi * dv);
+            OpenBlas.sgemm(true, false, dv, rows, kc, 1f, v, h * dv, s.a.ptr, rows, 1f, s.c.ptr, rows);
+            for (int c = 0; c < dv; c++) ot.get(c * rows, oT[c], 0, rows);
         }
-        SoftmaxColumns.exp(sT, tk, rows, s.max, s.sum, s.tmp);
-        for (int j = 0; j < tk; j++) st.put(j * rows, sT[j], 0, rows);
-        // O = P · V with P = (Pᵀ)ᵀ
-        OpenBlas.sgemm(true, false, rows, dv, tk, 1f, s.a.ptr, rows, v, h * dv, 0f, s.c.ptr, dv);
         final float[] y = p.y();
-        final float[] row = s.row;
-        final float[] sum = s.sum;
+        final float[] l = softmax.sums();
         for (int i = 0; i < rows; i++) {
-            s.c.buf.get(i * dv, row, 0, dv);
-            float inv = 1f / sum[i];
+            float inv = 1f / l[i];
             int dst = p.yOff() + ((bi * tq + q0 + i) * h + hi) * dv;
-            for (int c = 0; c < dv; c++) y[dst + c] = row[c] * inv;
+            for (int c = 0; c < dv; c++) y[dst + c] = oT[c][i] * inv;
         }
     }
 
@@ -481,6 +543,7 @@ public final class OpenBlasGemm implements GemmEngine {
     public void close() {
         closed = true;
         for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
+        for (Stage s = operands.poll(); s != null; s = operands.poll()) s.release();
     }
 
     @Override
