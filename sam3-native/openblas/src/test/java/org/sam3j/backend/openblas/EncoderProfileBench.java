@@ -3,6 +3,7 @@ package org.sam3j.backend.openblas;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
@@ -12,7 +13,6 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.OpCost;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.Sam3Config;
 import org.sam3j.model.vision.VisionBackbone;
 import org.sam3j.weights.SyntheticWeights;
 
