@@ -78,6 +78,10 @@ public final class OnnxExporter {
     private static final Set<Op> NATIVE_REDUCED = EnumSet.of(Op.RESHAPE, Op.PERMUTE, Op.SLICE, Op.CONCAT, Op.LINEAR,
             Op.MATMUL, Op.CONV2D, Op.CONV_TRANSPOSE2D, Op.ADD, Op.MUL, Op.RELU, Op.MAX_POOL2D, Op.UPSAMPLE_NEAREST,
             Op.GATHER);
+    /** Of those, the ones whose opset-17 operator also takes {@code bfloat16} ({@code Conv}, {@code ConvTranspose} and
+     * {@code MaxPool} only gain it in opset 22). */
+    private static final Set<Op> NATIVE_BF16 = EnumSet.complementOf(EnumSet.of(Op.CONV2D, Op.CONV_TRANSPOSE2D,
+            Op.MAX_POOL2D));
 
     private final long externalDataThreshold;
 
@@ -406,7 +410,10 @@ public final class OnnxExporter {
             if (t.op() == Op.CAST) {
                 return node("Cast", ins, intAttr("to", onnxType(((Attrs.Cast) t.attrs()).to())));
             }
-            if (t.dtype() == DType.F32 || NATIVE_REDUCED.contains(t.op())) return lower(t, ins);
+            if (t.dtype() == DType.F32
+                    || NATIVE_REDUCED.contains(t.op()) && (t.dtype() != DType.BF16 || NATIVE_BF16.contains(t.op()))) {
+                return lower(t, ins);
+            }
             for (int i = 0; i < ins.length; i++) {
                 if (t.input(i).dtype() != DType.F32) ins[i] = widened.computeIfAbsent(ins[i],
                         n -> node("Cast", new String[] {n}, intAttr("to", TensorProto.DataType.FLOAT_VALUE)));
