@@ -34,13 +34,14 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * Translates a model {@link Graph} into an ONNX model (opset {@value #OPSET}, IR version {@value #IR_VERSION}):
- * graph inputs and outputs keep the graph's names and shapes (float32), weights become initializers under their
- * checkpoint names, constants become initializers too, and only the nodes some output needs are exported (inputs
- * no output reads are left out, as the Java backends do not read them either).
+ * graph inputs and outputs keep the graph's names, shapes and element types, weights become initializers under their
+ * checkpoint names in their graph type, constants become float32 initializers, every computed value is declared
+ * ({@code value_info}) with its type and shape, and only the nodes some output needs are exported (inputs no output
+ * reads are left out, as the Java backends do not read them either).
  *
  * <p>Every {@link Op} is lowered to standard operators only, so that every runtime computes the same function:
  * <ul>
- *   <li>{@code LINEAR}: {@code MatMul} with {@code Transpose(W)} (folded into a constant by the runtime) and {@code Add};
+ *   <li>{@code LINEAR}: one {@code Gemm} ({@code transB=1}) over the rows of x: one rounding of x·Wᵀ + b;
  *   <li>{@code ATTENTION}: explicit {@code MatMul}, scale, bias {@code Add}, {@code Softmax}, {@code MatMul} between
  *       {@code Transpose}s from interleaved heads (the model code builds windowed attention from reshapes and permutes
  *       before the op, so windows export as the same {@code Reshape}/{@code Transpose}s);
@@ -51,11 +52,16 @@ import org.sam3j.weights.WeightStore;
  *       {@code MaxPool}/{@code RoiAlign}, {@code Transpose} back; nearest upsampling as {@code Reshape}/{@code Expand};
  *   <li>{@code ROI_ALIGN}: {@code RoiAlign} (opset 16) with {@code coordinate_transformation_mode=output_half_pixel},
  *       which is torchvision's {@code aligned=False} (boxes at least one pixel, adaptive sampling for ratio 0);
- *   <li>{@code GATHER}: {@code Cast} of the float indices to int64 and {@code Gather} on axis 0.
+ *   <li>{@code GATHER}: {@code Cast} of the float indices to int64 and {@code Gather} on axis 0;
+ *   <li>{@code CAST}: {@code Cast} to {@code FLOAT}, {@code FLOAT16} or {@code BFLOAT16}.
  * </ul>
  *
- * <p>Precision: the graph IR has no per-node dtypes yet, so only float32 is exported; {@link #export} refuses any
- * other element type. Initializers are stored inline until the model's initializers exceed the external-data
+ * <p>Precision: values are FLOAT, FLOAT16 or BFLOAT16 as the graph types them (a
+ * {@link org.sam3j.graph.PrecisionPolicy} graph: products reduced, the rest FP32). Reduced weights are stored as the
+ * 16-bit patterns of {@link ReducedFloats}' rounding, the values the CPU backends emulate with. Reduced nodes whose
+ * operator means the same in the reduced type are exported in it; the others are computed in FP32 between
+ * {@code Cast}s, exactly as the CPU backends compute them (see {@code lowerNode}); attention keeps its logits and
+ * softmax in FP32 as {@link Op#ATTENTION} defines. Initializers are stored inline until the model's initializers exceed the external-data
  * threshold (default {@link #PROTOBUF_LIMIT}, just under protobuf's 2 GiB message limit); beyond it every weight
  * is written to a separate data file ({@code <stage>.onnx.data}) referenced by offset, as the ONNX external-data
  * convention describes. Immutable and thread-safe.
