@@ -61,10 +61,12 @@ import org.sam3j.weights.WeightStore;
  * 16-bit patterns of {@link ReducedFloats}' rounding, the values the CPU backends emulate with. Reduced nodes whose
  * operator means the same in the reduced type are exported in it; the others are computed in FP32 between
  * {@code Cast}s, exactly as the CPU backends compute them (see {@code lowerNode}); attention keeps its logits and
- * softmax in FP32 as {@link Op#ATTENTION} defines. Initializers are stored inline until the model's initializers exceed the external-data
- * threshold (default {@link #PROTOBUF_LIMIT}, just under protobuf's 2 GiB message limit); beyond it every weight
- * is written to a separate data file ({@code <stage>.onnx.data}) referenced by offset, as the ONNX external-data
- * convention describes. Immutable and thread-safe.
+ * softmax in FP32 as {@link Op#ATTENTION} defines.
+ *
+ * <p>Initializers are stored inline until the model's initializers exceed the external-data threshold (default
+ * {@link #PROTOBUF_LIMIT}, just under protobuf's 2 GiB message limit); beyond it every weight is written to a
+ * separate data file ({@code <stage>.onnx.data}) referenced by offset, as the ONNX external-data convention
+ * describes. Immutable and thread-safe.
  */
 public final class OnnxExporter {
     /** The operator set exported. */
@@ -84,8 +86,10 @@ public final class OnnxExporter {
     private static final Set<Op> NATIVE_REDUCED = EnumSet.of(Op.RESHAPE, Op.PERMUTE, Op.SLICE, Op.CONCAT, Op.LINEAR,
             Op.MATMUL, Op.CONV2D, Op.CONV_TRANSPOSE2D, Op.ADD, Op.MUL, Op.RELU, Op.MAX_POOL2D, Op.UPSAMPLE_NEAREST,
             Op.GATHER);
-    /** Of those, the ones whose opset-17 operator also takes {@code bfloat16} ({@code Conv}, {@code ConvTranspose} and
-     * {@code MaxPool} only gain it in opset 22). */
+    /**
+     * Of those, the ones whose opset-17 operator also takes {@code bfloat16} ({@code Conv}, {@code ConvTranspose} and
+     * {@code MaxPool} only gain it in opset 22).
+     */
     private static final Set<Op> NATIVE_BF16 = EnumSet.complementOf(EnumSet.of(Op.CONV2D, Op.CONV_TRANSPOSE2D,
             Op.MAX_POOL2D));
 
@@ -122,7 +126,7 @@ public final class OnnxExporter {
      *                digits, {@code _}, {@code -} and {@code .}
      * @param graph   the graph; it must have at least one output
      * @param weights where the graph's weights are read
-     * @throws IllegalArgumentException if the stage name is unusable, the graph has no output, a node is not float32,
+     * @throws IllegalArgumentException if the stage name is unusable, the graph has no output,
      *                                  or output names collide with input or weight names
      * @throws WeightLoadingException   if weights are missing or of the wrong shape (all problems in one message)
      */
