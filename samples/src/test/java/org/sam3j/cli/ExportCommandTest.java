@@ -66,8 +66,7 @@ class ExportCommandTest {
         assertTrue(((String) manifest.get("precision_note")).contains(reduced), manifest.toString());
         int type = precision.equals("fp16") ? TensorProto.DataType.FLOAT16_VALUE : TensorProto.DataType.BFLOAT16_VALUE;
         for (Map<String, Object> s : (List<Map<String, Object>>) manifest.get("stages")) {
-            boolean dense = s.get("stage").equals("dense_pe"); // one small table: may hold no product
-            assertTrue(precision.equals(s.get("precision")) || dense && "fp32".equals(s.get("precision")), s.toString());
+            assertEquals(precision, s.get("precision"), s.toString()); // every stage holds products
             for (String side : List.of("inputs", "outputs")) {
                 for (Map<String, Object> v : (List<Map<String, Object>>) s.get(side)) assertEquals("float32", v.get("dtype"));
             }
@@ -76,7 +75,7 @@ class ExportCommandTest {
                 m = ModelProto.parseFrom(in);
             }
             boolean reducedWeights = m.getGraph().getInitializerList().stream().anyMatch(t -> t.getDataType() == type);
-            assertTrue(reducedWeights || dense, s.get("stage") + ": weights stored " + reduced);
+            assertTrue(reducedWeights, s.get("stage") + ": weights stored " + reduced);
         }
         Map<String, Object> fp32 = SegmentOutput.readJsonObject(writeFp32(dir).resolve(ExportCommand.MANIFEST));
         assertFalse(fp32.get("model_hash").equals(manifest.get("model_hash")), "the hash tells precisions apart");
