@@ -3,7 +3,6 @@ package org.sam3j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.FloatBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -11,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sam3j.testing.SharedData;
+import org.sam3j.testing.Similarity;
 import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;
-import org.sam3j.verify.Probe;
 import org.sam3j.verify.Verifier;
 
 /**
@@ -102,38 +101,14 @@ class ReducedPrecisionFixtureTest {
     }
 
     private static double iou(Mask a, Mask b) {
-        long inter = 0;
-        long union = 0;
-        for (int y = 0; y < a.height(); y++) {
-            for (int x = 0; x < a.width(); x++) {
-                boolean p = a.get(x, y);
-                boolean q = b.get(x, y);
-                if (p && q) inter++;
-                if (p || q) union++;
-            }
-        }
-        return union == 0 ? 1 : (double) inter / union;
+        return Similarity.iou(a, b);
     }
 
     private static double cosineAtProbes(RawTensor ours, String key) throws Exception {
-        float[] ref = truck.probe(key);
-        long[] idx = Probe.indices(ours.numel());
-        FloatBuffer v = ours.buffer();
-        float[] at = new float[idx.length];
-        for (int k = 0; k < idx.length; k++) at[k] = v.get((int) idx[k]);
-        return cosine(at, ref);
+        return Similarity.cosineAtProbes(ours, truck, key);
     }
 
     private static double cosine(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
+        return Similarity.cosine(a, b);
     }
 }

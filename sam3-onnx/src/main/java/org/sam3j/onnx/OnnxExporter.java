@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
 import org.sam3j.io.DType;
+import org.sam3j.io.ReducedFloats;
 import org.sam3j.onnx.proto.Onnx.AttributeProto;
 import org.sam3j.onnx.proto.Onnx.GraphProto;
 import org.sam3j.onnx.proto.Onnx.ModelProto;
@@ -32,13 +34,14 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * Translates a model {@link Graph} into an ONNX model (opset {@value #OPSET}, IR version {@value #IR_VERSION}):
- * graph inputs and outputs keep the graph's names and shapes (float32), weights become initializers under their
- * checkpoint names, constants become initializers too, and only the nodes some output needs are exported (inputs
- * no output reads are left out, as the Java backends do not read them either).
+ * graph inputs and outputs keep the graph's names, shapes and element types, weights become initializers under their
+ * checkpoint names in their graph type, constants become float32 initializers, every computed value is declared
+ * ({@code value_info}) with its type and shape, and only the nodes some output needs are exported (inputs no output
+ * reads are left out, as the Java backends do not read them either).
  *
  * <p>Every {@link Op} is lowered to standard operators only, so that every runtime computes the same function:
  * <ul>
- *   <li>{@code LINEAR}: {@code MatMul} with {@code Transpose(W)} (folded into a constant by the runtime) and {@code Add};
+ *   <li>{@code LINEAR}: one {@code Gemm} ({@code transB=1}) over the rows of x: one rounding of x·Wᵀ + b;
  *   <li>{@code ATTENTION}: explicit {@code MatMul}, scale, bias {@code Add}, {@code Softmax}, {@code MatMul} between
  *       {@code Transpose}s from interleaved heads (the model code builds windowed attention from reshapes and permutes
  *       before the op, so windows export as the same {@code Reshape}/{@code Transpose}s);
@@ -49,14 +52,21 @@ import org.sam3j.weights.WeightStore;
  *       {@code MaxPool}/{@code RoiAlign}, {@code Transpose} back; nearest upsampling as {@code Reshape}/{@code Expand};
  *   <li>{@code ROI_ALIGN}: {@code RoiAlign} (opset 16) with {@code coordinate_transformation_mode=output_half_pixel},
  *       which is torchvision's {@code aligned=False} (boxes at least one pixel, adaptive sampling for ratio 0);
- *   <li>{@code GATHER}: {@code Cast} of the float indices to int64 and {@code Gather} on axis 0.
+ *   <li>{@code GATHER}: {@code Cast} of the float indices to int64 and {@code Gather} on axis 0;
+ *   <li>{@code CAST}: {@code Cast} to {@code FLOAT}, {@code FLOAT16} or {@code BFLOAT16}.
  * </ul>
  *
- * <p>Precision: the graph IR has no per-node dtypes yet, so only float32 is exported; {@link #export} refuses any
- * other element type. Initializers are stored inline until the model's initializers exceed the external-data
- * threshold (default {@link #PROTOBUF_LIMIT}, just under protobuf's 2 GiB message limit); beyond it every weight
- * is written to a separate data file ({@code <stage>.onnx.data}) referenced by offset, as the ONNX external-data
- * convention describes. Immutable and thread-safe.
+ * <p>Precision: values are FLOAT, FLOAT16 or BFLOAT16 as the graph types them (a
+ * {@link org.sam3j.graph.PrecisionPolicy} graph: products reduced, the rest FP32). Reduced weights are stored as the
+ * 16-bit patterns of {@link ReducedFloats}' rounding, the values the CPU backends emulate with. Reduced nodes whose
+ * operator means the same in the reduced type are exported in it; the others are computed in FP32 between
+ * {@code Cast}s, exactly as the CPU backends compute them (see {@code lowerNode}); attention keeps its logits and
+ * softmax in FP32 as {@link Op#ATTENTION} defines.
+ *
+ * <p>Initializers are stored inline until the model's initializers exceed the external-data threshold (default
+ * {@link #PROTOBUF_LIMIT}, just under protobuf's 2 GiB message limit); beyond it every weight is written to a
+ * separate data file ({@code <stage>.onnx.data}) referenced by offset, as the ONNX external-data convention
+ * describes. Immutable and thread-safe.
  */
 public final class OnnxExporter {
     /** The operator set exported. */
@@ -68,6 +78,20 @@ public final class OnnxExporter {
     /** Alignment of tensors in an external data file (lets runtimes memory-map them). */
     static final int EXTERNAL_ALIGNMENT = 4096;
     private static final String PRODUCER = "sam3j";
+    /**
+     * Operations whose ONNX lowering computes, in FP16/BF16, what the CPU backends compute on rounded operands:
+     * moves, products that accumulate in FP32 and round once (Gemm, MatMul, Conv, ConvTranspose), and element-wise
+     * Add, Mul, Relu, MaxPool, nearest upsampling and Gather (exact in FP32, or rounded once).
+     */
+    private static final Set<Op> NATIVE_REDUCED = EnumSet.of(Op.RESHAPE, Op.PERMUTE, Op.SLICE, Op.CONCAT, Op.LINEAR,
+            Op.MATMUL, Op.CONV2D, Op.CONV_TRANSPOSE2D, Op.ADD, Op.MUL, Op.RELU, Op.MAX_POOL2D, Op.UPSAMPLE_NEAREST,
+            Op.GATHER);
+    /**
+     * Of those, the ones whose opset-17 operator also takes {@code bfloat16} ({@code Conv}, {@code ConvTranspose} and
+     * {@code MaxPool} only gain it in opset 22).
+     */
+    private static final Set<Op> NATIVE_BF16 = EnumSet.complementOf(EnumSet.of(Op.CONV2D, Op.CONV_TRANSPOSE2D,
+            Op.MAX_POOL2D));
 
     private final long externalDataThreshold;
 
@@ -102,7 +126,7 @@ public final class OnnxExporter {
      *                digits, {@code _}, {@code -} and {@code .}
      * @param graph   the graph; it must have at least one output
      * @param weights where the graph's weights are read
-     * @throws IllegalArgumentException if the stage name is unusable, the graph has no output, a node is not float32,
+     * @throws IllegalArgumentException if the stage name is unusable, the graph has no output,
      *                                  or output names collide with input or weight names
      * @throws WeightLoadingException   if weights are missing or of the wrong shape (all problems in one message)
      */
@@ -151,9 +175,48 @@ public final class OnnxExporter {
 
     /** Little-endian float32 bytes of {@code values}. */
     static ByteString floatBytes(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return ByteString.copyFrom(b.array());
+        return ByteString.copyFrom(tensorBytes(values, DType.F32));
+    }
+
+    /**
+     * The little-endian bytes of {@code values} stored as {@code type}: float32, or the 16-bit patterns of the values
+     * rounded to nearest even by {@link ReducedFloats} (the rounding the CPU backends emulate).
+     */
+    static byte[] tensorBytes(float[] values, DType type) {
+        ByteBuffer b = ByteBuffer.allocate(type.byteSize() * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case F32:
+                b.asFloatBuffer().put(values);
+                break;
+            case F16:
+                for (float v : values) b.putShort(ReducedFloats.f16Bits(v));
+                break;
+            case BF16:
+                for (float v : values) b.putShort(ReducedFloats.bf16Bits(v));
+                break;
+            default:
+                throw new IllegalArgumentException("not a float storage type: " + type);
+        }
+        return b.array();
+    }
+
+    /** The ONNX element type of a graph type: FLOAT, FLOAT16 or BFLOAT16. */
+    static int onnxType(DType type) {
+        switch (type) {
+            case F32:
+                return TensorProto.DataType.FLOAT_VALUE;
+            case F16:
+                return TensorProto.DataType.FLOAT16_VALUE;
+            case BF16:
+                return TensorProto.DataType.BFLOAT16_VALUE;
+            default:
+                throw new IllegalArgumentException("ONNX export: no float element type for " + type);
+        }
+    }
+
+    /** {@code fp32}, {@code fp16}, {@code bf16}, or {@code mixed} when a graph holds both reduced types. */
+    private static String precisionLabel(boolean f16, boolean bf16) {
+        return f16 && bf16 ? "mixed" : f16 ? "fp16" : bf16 ? "bf16" : "fp32";
     }
 
     /** The state of one export: value names, emitted nodes and initializers. */
@@ -168,6 +231,10 @@ public final class OnnxExporter {
         private final Map<String, String> int64Constants = new HashMap<>();
         private final Map<Float, String> scalarConstants = new HashMap<>();
         private final Map<String, OnnxModel.ExternalTensor> external = new LinkedHashMap<>();
+        /** FLOAT copies of reduced-precision values, made once each */
+        private final Map<String, String> widened = new HashMap<>();
+        private boolean hasF16;
+        private boolean hasBf16;
         private int counter;
 
         Lowering(String stage, Graph graph, WeightStore weights, boolean[] needed) {
@@ -183,12 +250,12 @@ public final class OnnxExporter {
             long initializerBytes = 0;
             for (Tensor t : graph.nodes()) {
                 if (!needed[t.id()]) continue;
-                if (t.dtype() != DType.F32) {
-                    throw new IllegalArgumentException("ONNX export: node " + t + " is " + t.dtype()
-                            + "; only float32 graphs are exported (reduced precision is not yet supported)");
-                }
-                if (t.op() == Op.WEIGHT || t.op() == Op.CONSTANT) initializerBytes += 4 * t.numel();
+                onnxType(t.dtype()); // F32, F16 or BF16, as the graph allows
+                if (t.dtype() == DType.F16) hasF16 = true;
+                if (t.dtype() == DType.BF16) hasBf16 = true;
+                if (t.op() == Op.WEIGHT || t.op() == Op.CONSTANT) initializerBytes += (long) t.dtype().byteSize() * t.numel();
             }
+            String precision = precisionLabel(hasF16, hasBf16);
             boolean externalData = initializerBytes > externalDataThreshold;
             for (Map.Entry<String, Tensor> e : graph.inputs().entrySet()) reserve(e.getKey());
             for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
@@ -200,6 +267,7 @@ public final class OnnxExporter {
                 }
             }
             Map<String, int[]> inputShapes = new LinkedHashMap<>();
+            Map<String, DType> inputTypes = new LinkedHashMap<>();
             long dataOffset = 0;
             String dataFile = stage + ".onnx.data";
             for (Tensor t : graph.nodes()) {
@@ -208,26 +276,26 @@ public final class OnnxExporter {
                     case INPUT: {
                         String name = ((Attrs.Named) t.attrs()).name();
                         names[t.id()] = name;
-                        g.addInput(valueInfo(name, t.shape()));
+                        g.addInput(valueInfo(name, t.shape(), t.dtype()));
                         inputShapes.put(name, t.shape());
+                        inputTypes.put(name, t.dtype());
                         break;
                     }
                     case WEIGHT: {
                         String name = ((Attrs.Named) t.attrs()).name();
                         names[t.id()] = name;
-                        TensorProto.Builder tp = TensorProto.newBuilder().setName(name)
-                                .setDataType(TensorProto.DataType.FLOAT_VALUE);
+                        TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(onnxType(t.dtype()));
                         for (int d : t.shape()) tp.addDims(d);
                         if (externalData) {
-                            long length = 4 * t.numel();
+                            long length = (long) t.dtype().byteSize() * t.numel();
                             tp.setDataLocation(TensorProto.DataLocation.EXTERNAL)
                                     .addExternalData(entry("location", dataFile))
                                     .addExternalData(entry("offset", Long.toString(dataOffset)))
                                     .addExternalData(entry("length", Long.toString(length)));
-                            external.put(name, new OnnxModel.ExternalTensor(name, dataOffset, length));
+                            external.put(name, new OnnxModel.ExternalTensor(name, t.dtype(), dataOffset, length));
                             dataOffset = align(dataOffset + length);
                         } else {
-                            tp.setRawData(floatBytes(weights.floats(name)));
+                            tp.setRawData(ByteString.copyFrom(tensorBytes(weights.floats(name), t.dtype())));
                         }
                         g.addInitializer(tp);
                         break;
@@ -239,28 +307,32 @@ public final class OnnxExporter {
                         break;
                     }
                     default:
-                        names[t.id()] = lower(t);
+                        names[t.id()] = lowerNode(t);
+                        // every value's type and shape, so that the runtime checks the lowering against the graph
+                        g.addValueInfo(valueInfo(names[t.id()], t.shape(), t.dtype()));
                 }
             }
             Map<String, int[]> outputShapes = new LinkedHashMap<>();
+            Map<String, DType> outputTypes = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : graph.outputs().entrySet()) {
                 // an Identity per output: two outputs may be one node, and an output may be an input or a weight
                 node("Identity", new String[] {names[e.getValue().id()]}, new String[] {e.getKey()});
-                g.addOutput(valueInfo(e.getKey(), e.getValue().shape()));
+                g.addOutput(valueInfo(e.getKey(), e.getValue().shape(), e.getValue().dtype()));
                 outputShapes.put(e.getKey(), e.getValue().shape());
+                outputTypes.put(e.getKey(), e.getValue().dtype());
             }
             ModelProto model = ModelProto.newBuilder()
                     .setIrVersion(IR_VERSION)
                     .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                     .setProducerName(PRODUCER)
                     .setProducerVersion(OnnxModel.producerVersion())
-                    .setDocString("sam3j stage '" + stage + "', float32")
+                    .setDocString("sam3j stage '" + stage + "', " + precision)
                     .addMetadataProps(entry("sam3j.stage", stage))
-                    .addMetadataProps(entry("sam3j.precision", "fp32"))
+                    .addMetadataProps(entry("sam3j.precision", precision))
                     .setGraph(g)
                     .build();
-            return new OnnxModel(stage, model, inputShapes, outputShapes, externalData ? dataFile : null,
-                    List.copyOf(external.values()), weights, initializerBytes);
+            return new OnnxModel(stage, model, precision, inputShapes, inputTypes, outputShapes, outputTypes,
+                    externalData ? dataFile : null, List.copyOf(external.values()), weights, initializerBytes);
         }
 
         private void reserve(String name) {
@@ -333,8 +405,34 @@ public final class OnnxExporter {
             return node("Reshape", new String[] {x, shape(shape)});
         }
 
-        private String lower(Tensor t) {
-            String x = t.inputCount() > 0 ? in(t, 0) : null;
+        /**
+         * Lowers one node. FP32 nodes and the reduced-precision nodes whose ONNX operator means the same in FP16/BF16
+         * ({@link #NATIVE_REDUCED}: products with FP32 accumulation and one rounding of the result, moves, and
+         * element-wise operations whose FP32 result rounds to the correctly rounded one) are lowered as they are. Any
+         * other reduced-precision node (scale, activations, normalisations, RoPE, ROI align, attention) is computed in
+         * FP32 between {@code Cast}s, as the CPU backends compute it on rounded operands: helper constants stay FP32,
+         * the FP32 operands (attention bias, RoPE tables, boxes) need no cast, and attention keeps its logits and
+         * softmax in FP32 as {@link Op#ATTENTION} specifies.
+         */
+        private String lowerNode(Tensor t) {
+            String[] ins = new String[t.inputCount()];
+            for (int i = 0; i < ins.length; i++) ins[i] = in(t, i);
+            if (t.op() == Op.CAST) {
+                return node("Cast", ins, intAttr("to", onnxType(((Attrs.Cast) t.attrs()).to())));
+            }
+            if (t.dtype() == DType.F32
+                    || NATIVE_REDUCED.contains(t.op()) && (t.dtype() != DType.BF16 || NATIVE_BF16.contains(t.op()))) {
+                return lower(t, ins);
+            }
+            for (int i = 0; i < ins.length; i++) {
+                if (t.input(i).dtype() != DType.F32) ins[i] = widened.computeIfAbsent(ins[i],
+                        n -> node("Cast", new String[] {n}, intAttr("to", TensorProto.DataType.FLOAT_VALUE)));
+            }
+            return node("Cast", new String[] {lower(t, ins)}, intAttr("to", onnxType(t.dtype())));
+        }
+
+        private String lower(Tensor t, String[] ins) {
+            String x = ins.length > 0 ? ins[0] : null;
             switch (t.op()) {
                 case RESHAPE:
                     return reshape(x, t.shape());
@@ -344,28 +442,31 @@ public final class OnnxExporter {
                     Attrs.Slice s = (Attrs.Slice) t.attrs();
                     return node("Slice", new String[] {x, int64s(s.start()), int64s(s.end()), int64s(s.axis())});
                 }
-                case CONCAT: {
-                    String[] ins = new String[t.inputCount()];
-                    for (int i = 0; i < ins.length; i++) ins[i] = in(t, i);
+                case CONCAT:
                     return node("Concat", ins, intAttr("axis", ((Attrs.Concat) t.attrs()).axis()));
-                }
                 case LINEAR: {
-                    String y = node("MatMul", new String[] {x, transpose(in(t, 1), 1, 0)});
-                    return t.inputCount() > 2 ? node("Add", new String[] {y, in(t, 2)}) : y;
+                    // one Gemm over the rows of x: x·Wᵀ + b with a single rounding of the result in FP16/BF16, as the
+                    // CPU backends compute it (MatMul then Add would round twice)
+                    int features = t.input(1).dim(1);
+                    int rows = (int) (t.input(0).numel() / features);
+                    String x2 = t.input(0).rank() == 2 ? x : reshape(x, rows, features);
+                    String y = node("Gemm", ins.length > 2 ? new String[] {x2, ins[1], ins[2]} : new String[] {x2, ins[1]},
+                            intAttr("transB", 1));
+                    return t.rank() == 2 ? y : reshape(y, t.shape());
                 }
                 case MATMUL: {
-                    String b = in(t, 1);
+                    String b = ins[1];
                     if (((Attrs.MatMul) t.attrs()).transposeB()) b = transpose(b, swapLast(t.input(1).rank()));
                     return node("MatMul", new String[] {x, b});
                 }
                 case ADD:
-                    return node("Add", new String[] {x, in(t, 1)});
+                    return node("Add", new String[] {x, ins[1]});
                 case MUL:
-                    return node("Mul", new String[] {x, in(t, 1)});
+                    return node("Mul", new String[] {x, ins[1]});
                 case SCALE:
                     return node("Mul", new String[] {x, scalar(((Attrs.Scale) t.attrs()).factor())});
                 case LAYER_NORM:
-                    return node("LayerNormalization", new String[] {x, in(t, 1), in(t, 2)}, intAttr("axis", -1),
+                    return node("LayerNormalization", new String[] {x, ins[1], ins[2]}, intAttr("axis", -1),
                             floatAttr("epsilon", ((Attrs.Norm) t.attrs()).eps()));
                 case GELU: {
                     // 0.5·x·(1 + erf(x/√2)), the exact form (Gelu itself is opset 20)
@@ -380,19 +481,19 @@ public final class OnnxExporter {
                 case CONV2D: {
                     Attrs.Conv c = (Attrs.Conv) t.attrs();
                     Tensor w = t.input(1);
-                    String[] ins = t.inputCount() > 2
-                            ? new String[] {transpose(x, 0, 3, 1, 2), in(t, 1), in(t, 2)}
-                            : new String[] {transpose(x, 0, 3, 1, 2), in(t, 1)};
-                    String y = node("Conv", ins, ints("kernel_shape", w.dim(2), w.dim(3)),
+                    String[] convIns = t.inputCount() > 2
+                            ? new String[] {transpose(x, 0, 3, 1, 2), ins[1], ins[2]}
+                            : new String[] {transpose(x, 0, 3, 1, 2), ins[1]};
+                    String y = node("Conv", convIns, ints("kernel_shape", w.dim(2), w.dim(3)),
                             ints("strides", c.stride(), c.stride()),
                             ints("pads", c.padding(), c.padding(), c.padding(), c.padding()));
                     return transpose(y, 0, 2, 3, 1);
                 }
                 case CONV_TRANSPOSE2D: {
-                    String[] ins = t.inputCount() > 2
-                            ? new String[] {transpose(x, 0, 3, 1, 2), in(t, 1), in(t, 2)}
-                            : new String[] {transpose(x, 0, 3, 1, 2), in(t, 1)};
-                    String y = node("ConvTranspose", ins, ints("kernel_shape", 2, 2), ints("strides", 2, 2));
+                    String[] convIns = t.inputCount() > 2
+                            ? new String[] {transpose(x, 0, 3, 1, 2), ins[1], ins[2]}
+                            : new String[] {transpose(x, 0, 3, 1, 2), ins[1]};
+                    String y = node("ConvTranspose", convIns, ints("kernel_shape", 2, 2), ints("strides", 2, 2));
                     return transpose(y, 0, 2, 3, 1);
                 }
                 case MAX_POOL2D: {
@@ -401,13 +502,13 @@ public final class OnnxExporter {
                     return transpose(y, 0, 2, 3, 1);
                 }
                 case ROPE:
-                    return rope(t, x);
+                    return rope(t, ins);
                 case ATTENTION:
-                    return attention(t);
+                    return attention(t, ins);
                 case UNARY:
                     return unary((Attrs.Unary) t.attrs(), x);
                 case GROUP_NORM:
-                    return groupNorm(t, x);
+                    return groupNorm(t, ins);
                 case UPSAMPLE_NEAREST: {
                     int f = ((Attrs.Upsample) t.attrs()).factor();
                     int[] s = t.input(0).shape();
@@ -419,7 +520,7 @@ public final class OnnxExporter {
                     Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
                     int k = t.input(1).dim(0);
                     String batch = int64s(new long[k]); // every box on image 0
-                    String y = node("RoiAlign", new String[] {transpose(x, 0, 3, 1, 2), in(t, 1), batch},
+                    String y = node("RoiAlign", new String[] {transpose(x, 0, 3, 1, 2), ins[1], batch},
                             stringAttr("coordinate_transformation_mode", "output_half_pixel"), stringAttr("mode", "avg"),
                             intAttr("output_height", ra.outputSize()), intAttr("output_width", ra.outputSize()),
                             intAttr("sampling_ratio", Math.max(ra.samplingRatio(), 0)),
@@ -427,7 +528,7 @@ public final class OnnxExporter {
                     return transpose(y, 0, 2, 3, 1);
                 }
                 case GATHER: {
-                    String idx = node("Cast", new String[] {in(t, 1)}, intAttr("to", TensorProto.DataType.INT64_VALUE));
+                    String idx = node("Cast", new String[] {ins[1]}, intAttr("to", TensorProto.DataType.INT64_VALUE));
                     return node("Gather", new String[] {x, idx}, intAttr("axis", 0));
                 }
                 default:
@@ -436,7 +537,8 @@ public final class OnnxExporter {
         }
 
         /** Pairs (2i, 2i+1) of every head rotated by the angle of position t: x0·c − x1·s, x0·s + x1·c. */
-        private String rope(Tensor t, String x) {
+        private String rope(Tensor t, String[] ins) {
+            String x = ins[0];
             int b = t.dim(0);
             int len = t.dim(1);
             int h = t.dim(2);
@@ -444,21 +546,21 @@ public final class OnnxExporter {
             String pairs = reshape(x, b, len, h, half, 2);
             String x0 = node("Slice", new String[] {pairs, int64s(0), int64s(1), int64s(4)});
             String x1 = node("Slice", new String[] {pairs, int64s(1), int64s(2), int64s(4)});
-            String c = reshape(in(t, 1), 1, len, 1, half, 1);
-            String s = reshape(in(t, 2), 1, len, 1, half, 1);
+            String c = reshape(ins[1], 1, len, 1, half, 1);
+            String s = reshape(ins[2], 1, len, 1, half, 1);
             String y0 = node("Sub", new String[] {node("Mul", new String[] {x0, c}), node("Mul", new String[] {x1, s})});
             String y1 = node("Add", new String[] {node("Mul", new String[] {x0, s}), node("Mul", new String[] {x1, c})});
             return reshape(node("Concat", new String[] {y0, y1}, intAttr("axis", 4)), t.shape());
         }
 
         /** softmax(scale·q·kᵀ + bias)·v per head, heads moved out of the interleaved layout and back. */
-        private String attention(Tensor t) {
+        private String attention(Tensor t, String[] ins) {
             float scale = ((Attrs.Attention) t.attrs()).scale();
-            String q = transpose(in(t, 0), 0, 2, 1, 3);   // [B, H, Tq, D]
-            String kT = transpose(in(t, 1), 0, 2, 3, 1);  // [B, H, D, Tk]
-            String v = transpose(in(t, 2), 0, 2, 1, 3);   // [B, H, Tk, Dv]
+            String q = transpose(ins[0], 0, 2, 1, 3);   // [B, H, Tq, D]
+            String kT = transpose(ins[1], 0, 2, 3, 1);  // [B, H, D, Tk]
+            String v = transpose(ins[2], 0, 2, 1, 3);   // [B, H, Tk, Dv]
             String logits = node("Mul", new String[] {node("MatMul", new String[] {q, kT}), scalar(scale)});
-            if (t.inputCount() > 3) logits = node("Add", new String[] {logits, in(t, 3)});
+            if (t.inputCount() > 3) logits = node("Add", new String[] {logits, ins[3]});
             String p = node("Softmax", new String[] {logits}, intAttr("axis", -1));
             return transpose(node("MatMul", new String[] {p, v}), 0, 2, 1, 3);
         }
@@ -499,7 +601,8 @@ public final class OnnxExporter {
          * mean) because runtimes accumulate a reduction in float32, and one sum over a 288² map's group loses about
          * 1e-3 of the result.
          */
-        private String groupNorm(Tensor t, String x) {
+        private String groupNorm(Tensor t, String[] ins) {
+            String x = ins[0];
             Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
             int c = t.dim(3);
             int groups = gn.groups();
@@ -509,7 +612,7 @@ public final class OnnxExporter {
             String var = stagedMean(node("Mul", new String[] {d, d}));
             String std = node("Sqrt", new String[] {node("Add", new String[] {var, scalar(gn.eps())})});
             String norm = reshape(node("Div", new String[] {d, std}), t.shape());
-            return node("Add", new String[] {node("Mul", new String[] {norm, in(t, 1)}), in(t, 2)});
+            return node("Add", new String[] {node("Mul", new String[] {norm, ins[1]}), ins[2]});
         }
 
         /** Mean of {@code [N, H, W, G, Cg]} over axes 4, 2, 1 in turn, kept as {@code [N, 1, 1, G, 1]}. */
@@ -546,12 +649,12 @@ public final class OnnxExporter {
         return tp.setRawData(floatBytes(values)).build();
     }
 
-    private static ValueInfoProto valueInfo(String name, int[] shape) {
+    private static ValueInfoProto valueInfo(String name, int[] shape, DType type) {
         TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
         for (int d : shape) s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         return ValueInfoProto.newBuilder().setName(name)
                 .setType(TypeProto.newBuilder().setTensorType(
-                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s)))
+                        TypeProto.Tensor.newBuilder().setElemType(onnxType(type)).setShape(s)))
                 .build();
     }
 

@@ -3,8 +3,6 @@ package org.sam3j.onnx;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
@@ -17,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sam3j.io.AtomicFiles;
+import org.sam3j.io.DType;
 import org.sam3j.onnx.proto.Onnx.ModelProto;
 import org.sam3j.weights.WeightStore;
 
@@ -26,27 +25,34 @@ import org.sam3j.weights.WeightStore;
  * again when the files are written. Serialise it with {@link #toByteArray()} (inline weights only) or {@link #write}.
  */
 public final class OnnxModel {
-    /** A weight in the external data file: its name, byte offset and byte length. */
-    public record ExternalTensor(String name, long offset, long length) {}
+    /** A weight in the external data file: its name, element type (F32, F16 or BF16), byte offset and byte length. */
+    public record ExternalTensor(String name, DType type, long offset, long length) {}
 
     /** What {@link #write} wrote: the model file, the data file (or null) and the SHA-256 of both together. */
     public record Written(Path model, Path data, String sha256) {}
 
     private final String stage;
     private final ModelProto proto;
+    private final String precision;
     private final Map<String, int[]> inputs;
+    private final Map<String, DType> inputTypes;
     private final Map<String, int[]> outputs;
+    private final Map<String, DType> outputTypes;
     private final String dataFileName;
     private final List<ExternalTensor> external;
     private final WeightStore weights;
     private final long initializerBytes;
 
-    OnnxModel(String stage, ModelProto proto, Map<String, int[]> inputs, Map<String, int[]> outputs, String dataFileName,
-              List<ExternalTensor> external, WeightStore weights, long initializerBytes) {
+    OnnxModel(String stage, ModelProto proto, String precision, Map<String, int[]> inputs, Map<String, DType> inputTypes,
+              Map<String, int[]> outputs, Map<String, DType> outputTypes, String dataFileName, List<ExternalTensor> external,
+              WeightStore weights, long initializerBytes) {
         this.stage = stage;
         this.proto = proto;
+        this.precision = precision;
         this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        this.inputTypes = Collections.unmodifiableMap(new LinkedHashMap<>(inputTypes));
         this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+        this.outputTypes = Collections.unmodifiableMap(new LinkedHashMap<>(outputTypes));
         this.dataFileName = dataFileName;
         this.external = external;
         this.weights = weights;
@@ -69,14 +75,32 @@ public final class OnnxModel {
         return proto;
     }
 
-    /** The graph inputs the model reads, by name, with their shapes (float32). Shapes must not be modified. */
+    /**
+     * The precision of the exported graph's values: {@code fp32}, {@code fp16} or {@code bf16} (the reduced type of a
+     * {@link org.sam3j.graph.PrecisionPolicy} graph, whose other values are FP32), {@code mixed} if both appear.
+     */
+    public String precision() {
+        return precision;
+    }
+
+    /** The graph inputs the model reads, by name, with their shapes. Shapes must not be modified. */
     public Map<String, int[]> inputs() {
         return inputs;
     }
 
-    /** The graph outputs, by name, with their shapes (float32). Shapes must not be modified. */
+    /** The element types of {@link #inputs()}, by name. */
+    public Map<String, DType> inputTypes() {
+        return inputTypes;
+    }
+
+    /** The graph outputs, by name, with their shapes. Shapes must not be modified. */
     public Map<String, int[]> outputs() {
         return outputs;
+    }
+
+    /** The element types of {@link #outputs()}, by name (FP32 for every graph {@code PrecisionPolicy} made). */
+    public Map<String, DType> outputTypes() {
+        return outputTypes;
     }
 
     /** Whether the weights live in an external data file. */
@@ -136,11 +160,9 @@ public final class OnnxModel {
                 o.write(0);
                 pos++;
             }
-            float[] v = weights.floats(t.name());
-            ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.asFloatBuffer().put(v);
-            o.write(b.array());
-            pos += b.capacity();
+            byte[] b = OnnxExporter.tensorBytes(weights.floats(t.name()), t.type());
+            o.write(b);
+            pos += b.length;
         }
     }
 

@@ -38,7 +38,14 @@ import org.slf4j.Logger;
  * {@code com.microsoft.onnxruntime:onnxruntime} by {@code com.microsoft.onnxruntime:onnxruntime_gpu} of the same
  * version (exclude the first from {@code org.sam3j:sam3-onnx}), with CUDA 12 and cuDNN 9 (and TensorRT 10 for
  * {@code tensorrt}) on the library path. Asking for a provider the loaded ONNX Runtime lacks is refused when the
- * backend is created, naming the providers it has. Only {@link Precision#FP32} (the graph IR has no dtypes yet).
+ * backend is created, naming the providers it has.
+ *
+ * <p>Precision: graphs are compiled at {@link #graphPrecision()} by {@link org.sam3j.graph.PrecisionPolicy} and
+ * exported with their types. {@link Precision#FP16} runs on every provider; on the CPU, ONNX Runtime runs the
+ * operators it has no float16 kernel for in FP32 between inserted casts, and drops FP32→FP16→FP32 cast pairs it
+ * considers lossless, so a CPU run is close to, not bit-equal with, the rounded function the Java backends emulate.
+ * {@link Precision#BF16} needs the {@code cuda} or {@code tensorrt} provider: the CPU provider has no bfloat16
+ * {@code MatMul}, {@code Gemm} or {@code Add} kernel, and that is refused when the backend is created.
  */
 public final class OnnxRuntimeBackend implements Backend {
     private static final Logger LOG = Log.get(OnnxRuntimeBackend.class);
@@ -269,9 +276,10 @@ public final class OnnxRuntimeBackend implements Backend {
             probed = true;
         }
 
+        /** FP32 and FP16 everywhere; BF16 on the GPU providers only (checked in {@link #check}). */
         @Override
         public Set<Precision> precisions() {
-            return EnumSet.of(Precision.FP32);
+            return EnumSet.of(Precision.FP32, Precision.FP16, Precision.BF16);
         }
 
         @Override
@@ -280,8 +288,8 @@ public final class OnnxRuntimeBackend implements Backend {
         }
 
         /**
-         * Also refuses an unknown execution provider, one this ONNX Runtime build lacks, or a device other than 0 on
-         * the CPU provider, in one line.
+         * Also refuses an unknown execution provider, one this ONNX Runtime build lacks, a device other than 0 on
+         * the CPU provider, or BF16 on the CPU provider (it has no bfloat16 kernels for products), in one line.
          */
         @Override
         public void check(BackendOptions options) {
@@ -292,6 +300,11 @@ public final class OnnxRuntimeBackend implements Backend {
             if (p == ExecutionProvider.CPU && options.device() != 0) {
                 throw new IllegalArgumentException("backend '" + NAME + "' on the CPU provider has no device "
                         + options.device() + " (one device, 0)");
+            }
+            if (p == ExecutionProvider.CPU && options.precision() == Precision.BF16) {
+                throw new IllegalArgumentException("backend '" + NAME + "' cannot run bf16 on the CPU provider: ONNX"
+                        + " Runtime's CPU kernels for MatMul, Gemm and Add have no bfloat16 version; use fp16 or fp32,"
+                        + " or " + PROVIDER_OPTION + "=cuda|tensorrt with the onnxruntime_gpu artifact");
             }
             if (isAvailable() && !OrtEnvironment.getAvailableProviders().contains(p.ort)) {
                 throw new IllegalArgumentException("execution provider '" + p.label() + "' is not in this ONNX Runtime"

@@ -2,8 +2,10 @@ package org.sam3j.onnx;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sam3j.Precision;
 import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.PrecisionPolicy;
 import org.sam3j.model.detector.ConceptDetector;
 import org.sam3j.model.detector.ConceptModel;
 import org.sam3j.model.tracker.InteractiveDecoder;
@@ -19,7 +21,18 @@ import org.sam3j.model.vision.ImageEncoder;
 public final class OnnxStages {
     private OnnxStages() {}
 
-    /** Every stage's graph for {@code config}, in pipeline order. */
+    /**
+     * Every stage's graph for {@code config} at {@code precision}, in pipeline order: the FP32 graphs rewritten by
+     * {@link PrecisionPolicy} (products in FP16/BF16 with their weights stored so, the rest FP32, explicit casts;
+     * inputs and outputs FP32).
+     */
+    public static Map<String, Graph> of(Sam3Config config, Precision precision) {
+        Map<String, Graph> m = new LinkedHashMap<>();
+        of(config).forEach((name, g) -> m.put(name, PrecisionPolicy.apply(g, precision)));
+        return m;
+    }
+
+    /** Every stage's FP32 graph for {@code config}, in pipeline order. */
     public static Map<String, Graph> of(Sam3Config config) {
         Map<String, Graph> m = new LinkedHashMap<>();
         m.put("image_encoder", ImageEncoder.graph(config, true));

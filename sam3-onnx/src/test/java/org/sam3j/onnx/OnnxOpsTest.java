@@ -2,21 +2,29 @@ package org.sam3j.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.sam3j.BackendOptions;
+import org.sam3j.Precision;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
+import org.sam3j.graph.PrecisionPolicy;
 import org.sam3j.graph.Tensor;
+import org.sam3j.io.DType;
+import org.sam3j.io.ReducedFloats;
 import org.sam3j.weights.InMemoryWeights;
 
 /**
@@ -66,26 +74,101 @@ class OnnxOpsTest {
         }
 
         Tensor weight(String name, int... shape) {
+            return weight(name, DType.F32, shape);
+        }
+
+        Tensor weight(String name, DType type, int... shape) {
             int n = 1;
             for (int d : shape) n *= d;
             long[] s = new long[shape.length];
             for (int i = 0; i < s.length; i++) s[i] = shape[i];
             w.put(name, rand(n), s);
-            return g.weight(name, shape);
+            return g.weight(name, type, shape);
         }
     }
 
-    private static Map<String, HostTensor> run(CompiledGraph cg, Case c) {
+    private static Map<String, HostTensor> run(CompiledGraph cg, Map<String, float[]> inputs) {
         try (cg) {
-            return cg.run(c.inputs);
+            return cg.run(inputs);
         }
     }
 
-    /** Max |ort − cpu| over rms(cpu) (at least 1) for every output, on the default and the external-data export. */
+    /**
+     * The graph as built, and its FP16 and BF16 forms ({@link PrecisionPolicy}), on ONNX Runtime against the CPU
+     * backend (which emulates the reduced types by rounding: the same function) within {@code tol}; reduced values may
+     * also differ by one step of their type, where a different summation order rounds the other way. ONNX Runtime's
+     * CPU provider has no bfloat16 MatMul or Gemm kernel: a BF16 graph with products must fail at kernel lookup only,
+     * after ONNX Runtime has checked the types of the whole model.
+     */
     private void compare(Case c, double tol) {
-        Map<String, HostTensor> want = run(cpu.compile(c.g, c.w), c);
+        compare(c, c.g, tol, DType.F32);
+        compare(c, PrecisionPolicy.apply(c.g, Precision.FP16), tol, DType.F16);
+        compareWhereOrtRuns(c, PrecisionPolicy.apply(c.g, Precision.BF16), tol, DType.BF16);
+    }
+
+    private void compareWhereOrtRuns(Case c, Graph graph, double tol, DType low) {
+        try {
+            compare(c, graph, tol, low);
+        } catch (IllegalStateException e) {
+            assertTrue(e.getCause() instanceof OrtException, e::toString);
+            assertEquals(OrtException.OrtErrorCode.ORT_NOT_IMPLEMENTED, ((OrtException) e.getCause()).getCode(), e::toString);
+            // the model passed ONNX Runtime's type and shape inference; only a kernel is missing
+            assertTrue(e.getMessage().contains("Could not find an implementation for"), e::getMessage);
+        }
+    }
+
+    /**
+     * The error allowed beyond {@link #step} in a reduced graph, relative to the output's rms: one step of the type.
+     * ONNX Runtime's CPU provider has FP16 kernels for few operators; around the others it inserts casts to FP32 and
+     * then removes FP32→FP16→FP32 cast pairs as if they were lossless (its {@code RemoveDuplicateCastTransformer}
+     * groups both as "float"), so some roundings the graph asks for are skipped there: its FP16 run is close to, not
+     * equal to, the rounded function the CPU backend emulates.
+     */
+    static double reducedTolerance(DType type) {
+        return type == DType.F16 ? 0x1p-10 : type == DType.BF16 ? 0x1p-7 : 0;
+    }
+
+    /** One step of {@code type} at {@code v}'s magnitude (0 for F32). */
+    static double step(float v, DType type) {
+        switch (type) {
+            case F16:
+                return Math.max(0x1p-24, Math.ulp(Math.abs(v)) * 0x1p13);
+            case BF16:
+                return Math.ulp(Math.abs(v)) * 0x1p16;
+            default:
+                return 0;
+        }
+    }
+
+    /**
+     * Inputs read only through casts to {@code low}, already rounded to it: ONNX Runtime may skip such a cast (see
+     * {@link #reducedTolerance}), which then makes no difference.
+     */
+    private static Map<String, float[]> roundedInputs(Case c, Graph graph, DType low) {
+        if (low == DType.F32) return c.inputs;
+        Map<Tensor, Boolean> onlyCast = new HashMap<>();
+        for (Tensor t : graph.nodes()) {
+            for (int i = 0; i < t.inputCount(); i++) {
+                Tensor x = t.input(i);
+                if (x.op() == Op.INPUT) onlyCast.merge(x, t.op() == Op.CAST && t.dtype() == low, Boolean::logicalAnd);
+            }
+        }
+        Map<String, float[]> r = new HashMap<>(c.inputs);
+        graph.inputs().forEach((name, t) -> {
+            if (onlyCast.getOrDefault(t, false)) {
+                float[] v = c.inputs.get(name).clone();
+                for (int i = 0; i < v.length; i++) v[i] = ReducedFloats.round(v[i], low);
+                r.put(name, v);
+            }
+        });
+        return r;
+    }
+
+    private void compare(Case c, Graph graph, double tol, DType low) {
+        Map<String, float[]> inputs = roundedInputs(c, graph, low);
+        Map<String, HostTensor> want = run(cpu.compile(graph, c.w), inputs);
         for (OnnxExporter exporter : new OnnxExporter[] {new OnnxExporter(), new OnnxExporter(0)}) {
-            Map<String, HostTensor> got = run(ort.compile(c.g, c.w, exporter), c);
+            Map<String, HostTensor> got = run(ort.compile(graph, c.w, exporter), inputs);
             assertEquals(want.keySet(), got.keySet());
             for (String k : want.keySet()) {
                 float[] e = want.get(k).data();
@@ -94,19 +177,20 @@ class OnnxOpsTest {
                 double rms = 0;
                 for (float v : e) rms += (double) v * v;
                 rms = Math.sqrt(rms / Math.max(1, e.length));
+                double scale = Math.max(1, rms);
                 double worst = 0;
                 int at = -1;
                 for (int i = 0; i < e.length; i++) {
-                    double d = Math.abs((double) e[i] - a[i]);
+                    double d = (Math.abs((double) e[i] - a[i]) - step(e[i], low)) / scale;
                     if (!(d <= worst)) {
                         worst = d;
                         at = i;
                     }
                 }
-                double scale = Math.max(1, rms);
-                if (!(worst <= tol * scale)) {
-                    throw new AssertionError(k + "[" + at + "]: cpu " + e[at] + " onnxruntime " + a[at]
-                            + " (max error " + (float) (worst / scale) + " of rms, tolerance " + tol + ")");
+                if (!(worst <= Math.max(tol, reducedTolerance(low)))) {
+                    throw new AssertionError(low + " " + k + "[" + at + "]: cpu " + e[at] + " onnxruntime " + a[at]
+                            + " (error beyond one " + low + " step " + (float) worst + " of rms, tolerance "
+                            + Math.max(tol, reducedTolerance(low)) + ")");
                 }
             }
         }
@@ -262,5 +346,50 @@ class OnnxOpsTest {
         c.g.output("constant", c.g.add(c.g.constant("k", new float[] {1, 2, 3, 4, 5}, 5), c.g.gather(table,
                 c.in("one", new float[] {2}, 1))));
         compare(c, 2e-5);
+    }
+
+    /**
+     * Every operation on reduced-precision operands, as a hand-built graph can have them (the policy keeps most of
+     * them FP32): moves, products and exact element-wise operations in the reduced type, the others computed in FP32
+     * between casts, as the CPU backend computes them; FP32 operands (RoPE tables, boxes, indices, attention bias)
+     * stay FP32.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void everyOpOnReducedOperands(DType low) {
+        Case c = new Case();
+        Graph g = c.g;
+        Tensor x = g.cast(c.in("x", 2, 6, 5, 8), low);
+        Tensor s = g.cast(c.in("s", 8), low);
+        g.output("add", g.add(x, s));
+        g.output("mul", g.mul(x, s));
+        g.output("scale", g.scale(x, 0.3f));
+        g.output("gelu", g.gelu(x));
+        g.output("relu", g.relu(x));
+        g.output("sigmoid", g.sigmoid(x));
+        g.output("sin", g.sin(x));
+        g.output("affine", g.affine(x, 3f, -1f));
+        g.output("clamp", g.clamp(x, -0.5f, 0.75f));
+        g.output("ln", g.layerNorm(x, c.weight("g", low, 8), c.weight("b", low, 8), 1e-5f));
+        g.output("gn", g.groupNorm(x, 2, c.weight("gg", low, 8), c.weight("gb", low, 8), 1e-5f));
+        g.output("pool", g.maxPool2x2(x));
+        g.output("up", g.upsampleNearest(x, 2));
+        g.output("conv", g.conv2d(x, c.weight("w3", low, 4, 8, 3, 3), c.weight("b3", low, 4), 1, 1));
+        g.output("ct", g.convTranspose2x2(x, c.weight("wt", low, 8, 3, 2, 2), c.weight("bt", low, 3)));
+        float[] boxes = {4, 8, 20, 16, -4, -2, 12, 30};
+        g.output("roi", g.roiAlign(g.slice(x, 0, 1, 2), c.in("boxes", boxes, 2, 4), 3, 0.5f, 0));
+        g.output("gather", g.gather(c.weight("table", low, 11, 5), c.in("idx", new float[] {3, 0, 10, 7}, 4)));
+        Tensor q = g.reshape(x, 2, 30, 2, 4);
+        Tensor rq = g.rope(q, g.cos(c.in("a1", 30, 2)), g.sin(c.g.input("a2", 30, 2)));
+        c.inputs.put("a2", c.inputs.get("a1"));
+        g.output("rope", rq);
+        g.output("attn", g.attention(rq, q, q, c.in("bias", 1, 2, 30, 30), 0.5f));
+        g.output("lin", g.linear(x, c.weight("wl", low, 3, 8), c.weight("bl", low, 3)));
+        g.output("raw", x); // a reduced output as it is
+        if (low == DType.F16) {
+            compare(c, g, 2e-6, low);
+        } else {
+            compareWhereOrtRuns(c, g, 2e-6, low);
+        }
     }
 }

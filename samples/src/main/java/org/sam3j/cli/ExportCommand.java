@@ -18,6 +18,7 @@ import org.sam3j.Sam3Model;
 import org.sam3j.graph.Graph;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
+import org.sam3j.io.DType;
 import org.sam3j.onnx.OnnxExporter;
 import org.sam3j.onnx.OnnxModel;
 import org.sam3j.onnx.OnnxStages;
@@ -58,7 +59,9 @@ final class ExportCommand implements Callable<Integer> {
                     + " own, with --weights synthetic full)")
     String config;
 
-    @Option(names = "--precision", paramLabel = "fp32", description = "Precision of the exported models (only fp32 so far)")
+    @Option(names = "--precision", paramLabel = "fp32|fp16|bf16",
+            description = "Precision of the exported models: fp16/bf16 run products (linear, matmul, convolutions,"
+                    + " attention q/k/v) in that type with their weights stored so, the rest fp32 (default fp32)")
     String precision = "fp32";
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into (created)")
@@ -76,10 +79,6 @@ final class ExportCommand implements Callable<Integer> {
             p = Precision.parse(precision);
         } catch (IllegalArgumentException e) {
             throw new UserException("--precision: " + e.getMessage());
-        }
-        if (p != Precision.FP32) {
-            throw new UserException("--precision " + p.label() + ": not yet; the graph has no per-node dtypes, so only fp32"
-                    + " is exported");
         }
         if (weights != null && !weights.equals("synthetic")) {
             throw new UserException("--weights accepts only 'synthetic' (for a checkpoint use --model M), got '" + weights + "'");
@@ -117,7 +116,7 @@ final class ExportCommand implements Callable<Integer> {
             OnnxExporter exporter = new OnnxExporter();
             List<Map<String, Object>> stages = new ArrayList<>();
             MessageDigest modelHash = sha256();
-            for (Map.Entry<String, Graph> e : OnnxStages.of(cfg).entrySet()) {
+            for (Map.Entry<String, Graph> e : OnnxStages.of(cfg, p).entrySet()) {
                 long t0 = System.nanoTime();
                 OnnxModel m = exporter.export(e.getKey(), e.getValue(), store);
                 OnnxModel.Written w = m.write(out);
@@ -128,8 +127,9 @@ final class ExportCommand implements Callable<Integer> {
                 s.put("external_data", w.data() == null ? null : w.data().getFileName().toString());
                 s.put("sha256", w.sha256());
                 s.put("initializer_bytes", m.initializerBytes());
-                s.put("inputs", values(m.inputs()));
-                s.put("outputs", values(m.outputs()));
+                s.put("precision", m.precision());
+                s.put("inputs", values(m.inputs(), m.inputTypes()));
+                s.put("outputs", values(m.outputs(), m.outputTypes()));
                 stages.add(s);
                 o.printf("%-20s %s (%.1f MB, %d ms)%n", e.getKey(), w.model(), Files.size(w.model()) / 1e6
                         + (w.data() == null ? 0 : Files.size(w.data()) / 1e6), (System.nanoTime() - t0) / 1_000_000);
@@ -139,9 +139,11 @@ final class ExportCommand implements Callable<Integer> {
             manifest.put("format", "onnx");
             manifest.put("opset", OnnxExporter.OPSET);
             manifest.put("ir_version", OnnxExporter.IR_VERSION);
-            manifest.put("precision", "fp32");
-            manifest.put("precision_note", "fp32 only: the graph has no per-node dtypes yet; fp16/bf16 exports are not yet"
-                    + " supported");
+            manifest.put("precision", p.label());
+            manifest.put("precision_note", p == Precision.FP32 ? "every value float32"
+                    : "products (linear, matmul, convolutions, attention q/k/v and output) in " + onnxName(p) + " with"
+                    + " their weights stored so; attention logits and softmax, normalisation, activations, the residual"
+                    + " stream, position encodings, inputs and outputs float32; every change of type an explicit Cast");
             Map<String, Object> modelJson = new LinkedHashMap<>();
             modelJson.put("source", source == null ? "synthetic" : source.toString());
             modelJson.put("weights", store.describe());
@@ -158,16 +160,34 @@ final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Map<String, Object>> values(Map<String, int[]> shapes) {
+    private static List<Map<String, Object>> values(Map<String, int[]> shapes, Map<String, DType> types) {
         List<Map<String, Object>> l = new ArrayList<>();
         shapes.forEach((name, shape) -> {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("name", name);
             v.put("shape", shape);
-            v.put("dtype", "float32");
+            v.put("dtype", onnxName(types.get(name)));
             l.add(v);
         });
         return l;
+    }
+
+    /** ONNX's name of an element type: float32, float16, bfloat16. */
+    private static String onnxName(DType t) {
+        switch (t) {
+            case F32:
+                return "float32";
+            case F16:
+                return "float16";
+            case BF16:
+                return "bfloat16";
+            default:
+                throw new IllegalArgumentException("not an exported type: " + t);
+        }
+    }
+
+    private static String onnxName(Precision p) {
+        return p == Precision.FP16 ? "float16" : p == Precision.BF16 ? "bfloat16" : "float32";
     }
 
     private static Map<String, Object> configJson(Sam3Config c) {

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sam3j.onnx.proto.Onnx.ModelProto;
+import org.sam3j.onnx.proto.Onnx.TensorProto;
 import org.sam3j.onnx.proto.Onnx.ValueInfoProto;
 
 /** {@code sam3 export --format onnx}: one model per stage and a manifest that describes them; bad options fail first. */
@@ -49,11 +52,47 @@ class ExportCommandTest {
         assertTrue(r.out().contains("wrote 5 stages"), r.out());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"fp16", "bf16"})
+    @SuppressWarnings("unchecked")
+    void reducedPrecisionExportsRecordTheirTypes(String precision, @TempDir Path dir) throws Exception {
+        Path out = dir.resolve("onnx");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--precision",
+                precision, "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<String, Object> manifest = SegmentOutput.readJsonObject(out.resolve(ExportCommand.MANIFEST));
+        assertEquals(precision, manifest.get("precision"));
+        String reduced = precision.equals("fp16") ? "float16" : "bfloat16";
+        assertTrue(((String) manifest.get("precision_note")).contains(reduced), manifest.toString());
+        int type = precision.equals("fp16") ? TensorProto.DataType.FLOAT16_VALUE : TensorProto.DataType.BFLOAT16_VALUE;
+        for (Map<String, Object> s : (List<Map<String, Object>>) manifest.get("stages")) {
+            assertEquals(precision, s.get("precision"), s.toString()); // every stage holds products
+            for (String side : List.of("inputs", "outputs")) {
+                for (Map<String, Object> v : (List<Map<String, Object>>) s.get(side)) assertEquals("float32", v.get("dtype"));
+            }
+            ModelProto m;
+            try (var in = Files.newInputStream(out.resolve((String) s.get("file")))) {
+                m = ModelProto.parseFrom(in);
+            }
+            boolean reducedWeights = m.getGraph().getInitializerList().stream().anyMatch(t -> t.getDataType() == type);
+            assertTrue(reducedWeights, s.get("stage") + ": weights stored " + reduced);
+        }
+        Map<String, Object> fp32 = SegmentOutput.readJsonObject(writeFp32(dir).resolve(ExportCommand.MANIFEST));
+        assertFalse(fp32.get("model_hash").equals(manifest.get("model_hash")), "the hash tells precisions apart");
+    }
+
+    private static Path writeFp32(Path dir) {
+        Path out = dir.resolve("fp32");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--out",
+                out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        return out;
+    }
+
     @Test
     void badOptionsAreOneLineWithStatusTwo(@TempDir Path dir) {
         String o = dir.resolve("x").toString();
         String[][] cases = {
-            {"--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--precision", "fp16", "--out", o},
             {"--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--precision", "int3", "--out", o},
             {"--format", "pdf", "--weights", "synthetic", "--out", o},
             {"--format", "onnx", "--weights", "real", "--out", o},
@@ -61,7 +100,7 @@ class ExportCommandTest {
             {"--format", "onnx", "--weights", "synthetic", "--config", "tiny"},
             {"--format", "onnx", "--model", dir.resolve("nope.pt").toString(), "--out", o},
         };
-        String[] expected = {"--precision fp16: not yet", "unknown precision 'int3'", "--format pdf: only 'onnx'",
+        String[] expected = {"unknown precision 'int3'", "--format pdf: only 'onnx'",
             "--weights accepts only 'synthetic'", "give --model M or --weights synthetic", "--out", "nope.pt"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 1];
