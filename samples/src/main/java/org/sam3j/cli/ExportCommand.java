@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.sam3j.BackendOptions;
 import org.sam3j.Precision;
 import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
@@ -22,6 +23,7 @@ import org.sam3j.io.DType;
 import org.sam3j.onnx.OnnxExporter;
 import org.sam3j.onnx.OnnxModel;
 import org.sam3j.onnx.OnnxStages;
+import org.sam3j.tensorrt.TensorRtEngines;
 import org.sam3j.weights.CheckpointWeights;
 import org.sam3j.weights.SyntheticWeights;
 import org.sam3j.weights.WeightStore;
@@ -31,8 +33,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sam3 export --format onnx}: writes every stage of the model as an ONNX model (opset 17) plus
- * {@code manifest.json} (stages, their inputs and outputs with shapes and dtypes, hashes, precision).
+ * {@code sam3 export --format onnx|tensorrt}: writes every stage of the model as an ONNX model (opset 17) plus
+ * {@code manifest.json} (stages, their inputs and outputs with shapes and dtypes, hashes, precision); with
+ * {@code tensorrt} also builds (or finds in the cache) each stage's TensorRT engine, refusing in one line before any
+ * work where no GPU or TensorRT is present.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export the model's stages (image encoder, text encoder, detector, dense position encoding,"
@@ -44,7 +48,9 @@ final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--format", required = true, paramLabel = "onnx", description = "Export format: onnx")
+    @Option(names = "--format", required = true, paramLabel = "onnx|tensorrt",
+            description = "onnx: one .onnx per stage; tensorrt: also a TensorRT engine per stage, built on this GPU and"
+                    + " cached (needs an NVIDIA GPU and TensorRT 10's libnvinfer)")
     String format;
 
     @Option(names = "--model", paramLabel = "M",
@@ -71,8 +77,13 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var o = spec.commandLine().getOut();
         // every option is checked before any weight is read
-        if (!format.equals("onnx")) {
-            throw new UserException("--format " + format + ": only 'onnx' is written (TensorRT engines are not built yet)");
+        if (!format.equals("onnx") && !format.equals("tensorrt")) {
+            throw new UserException("--format " + format + ": use onnx or tensorrt");
+        }
+        boolean engines = format.equals("tensorrt");
+        if (engines) {
+            String why = TensorRtEngines.unavailableReason();
+            if (why != null) throw new UserException("--format tensorrt: cannot build TensorRT engines here: " + why);
         }
         Precision p;
         try {
@@ -135,8 +146,25 @@ final class ExportCommand implements Callable<Integer> {
                         + (w.data() == null ? 0 : Files.size(w.data()) / 1e6), (System.nanoTime() - t0) / 1_000_000);
                 o.flush();
             }
+            String hash = HexFormat.of().formatHex(modelHash.digest());
+            if (engines) {
+                BackendOptions options = BackendOptions.builder().precision(p).build();
+                for (Map<String, Object> st : stages) {
+                    Path file = out.resolve((String) st.get("file"));
+                    TensorRtEngines.Built b = TensorRtEngines.build((String) st.get("stage"), Files.readAllBytes(file),
+                            st.get("external_data") == null ? null : file, hash, options);
+                    Map<String, Object> engine = new LinkedHashMap<>();
+                    engine.put("file", b.engineFile().toString());
+                    engine.put("bytes", b.engineSize());
+                    engine.put("outcome", b.outcome().name().toLowerCase(java.util.Locale.ROOT));
+                    engine.put("build_ms", b.buildTime().toMillis());
+                    st.put("tensorrt_engine", engine);
+                    o.printf("%-20s engine %s (%s)%n", st.get("stage"), b.engineFile(), engine.get("outcome"));
+                    o.flush();
+                }
+            }
             Map<String, Object> manifest = new LinkedHashMap<>();
-            manifest.put("format", "onnx");
+            manifest.put("format", format);
             manifest.put("opset", OnnxExporter.OPSET);
             manifest.put("ir_version", OnnxExporter.IR_VERSION);
             manifest.put("precision", p.label());
@@ -150,7 +178,7 @@ final class ExportCommand implements Callable<Integer> {
             modelJson.put("config", cfgName);
             modelJson.put("config_values", configJson(cfg));
             manifest.put("model", modelJson);
-            manifest.put("model_hash", HexFormat.of().formatHex(modelHash.digest()));
+            manifest.put("model_hash", hash);
             manifest.put("stages", stages);
             SegmentOutput.writeJson(out.resolve(MANIFEST), manifest);
             o.println("wrote " + stages.size() + " stages and " + out.resolve(MANIFEST));

@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.sam3j.onnx.proto.Onnx.ModelProto;
 import org.sam3j.onnx.proto.Onnx.TensorProto;
 import org.sam3j.onnx.proto.Onnx.ValueInfoProto;
+import org.sam3j.tensorrt.TensorRtEngines;
 
-/** {@code sam3 export --format onnx}: one model per stage and a manifest that describes them; bad options fail first. */
+/** {@code sam3 export --format onnx|tensorrt}: one model per stage and a manifest that describes them; bad options fail first. */
 class ExportCommandTest {
     @Test
     @SuppressWarnings("unchecked")
@@ -99,9 +100,12 @@ class ExportCommandTest {
             {"--format", "onnx", "--out", o},
             {"--format", "onnx", "--weights", "synthetic", "--config", "tiny"},
             {"--format", "onnx", "--model", dir.resolve("nope.pt").toString(), "--out", o},
+            {"--format", "tensorrt", "--weights", "synthetic", "--config", "tiny", "--out", o},
         };
-        String[] expected = {"unknown precision 'int3'", "--format pdf: only 'onnx'",
-            "--weights accepts only 'synthetic'", "give --model M or --weights synthetic", "--out", "nope.pt"};
+        String[] expected = {"unknown precision 'int3'", "--format pdf: use onnx or tensorrt",
+            "--weights accepts only 'synthetic'", "give --model M or --weights synthetic", "--out", "nope.pt",
+            // no GPU or TensorRT here: refused before any weight is read or file written
+            "--format tensorrt: cannot build TensorRT engines here: " + TensorRtEngines.unavailableReason()};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 1];
             args[0] = "export";

@@ -38,7 +38,7 @@ class InfoCommandTest {
         assertTrue(r.out().contains("ViT 3 blocks"), r.out());
         assertTrue(r.out().contains("tracker heads present"), r.out());
         // the backend that segment would run first (not always "cpu"), then every backend with why it cannot run
-        assertEquals(List.of("cuda", "openblas", "cpu", "onnxruntime"), Backends.names());
+        assertEquals(List.of("cuda", "openblas", "cpu", "onnxruntime", "tensorrt"), Backends.names());
         assertTrue(r.out().contains("backend       " + Backends.defaultName() + ": device 0, "), r.out());
         for (BackendStatus b : Backends.statuses()) {
             String line = b.name() + ": " + b.description() + " (";
