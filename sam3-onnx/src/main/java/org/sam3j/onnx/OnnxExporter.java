@@ -3,7 +3,6 @@ package org.sam3j.onnx;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.sam3j.backend.WeightChecks;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
@@ -137,40 +137,9 @@ public final class OnnxExporter {
             throw new IllegalArgumentException("stage name must be letters, digits, '_', '-' or '.', got '" + stage + "'");
         }
         if (graph.outputs().isEmpty()) throw new IllegalArgumentException("graph of stage '" + stage + "' has no output");
-        boolean[] needed = needed(graph);
-        checkWeights(graph, needed, weights);
+        boolean[] needed = graph.neededByOutputs();
+        WeightChecks.requireWeights(graph, weights);
         return new Lowering(stage, graph, weights, needed).run();
-    }
-
-    /** Nodes some output depends on. */
-    static boolean[] needed(Graph graph) {
-        List<Tensor> nodes = graph.nodes();
-        boolean[] needed = new boolean[nodes.size()];
-        for (Tensor t : graph.outputs().values()) needed[t.id()] = true;
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            if (!needed[i]) continue;
-            Tensor t = nodes.get(i);
-            for (int j = 0; j < t.inputCount(); j++) needed[t.input(j).id()] = true;
-        }
-        return needed;
-    }
-
-    private static void checkWeights(Graph graph, boolean[] needed, WeightStore weights) {
-        List<String> problems = new ArrayList<>();
-        for (Tensor w : graph.weights().values()) {
-            if (!needed[w.id()]) continue;
-            String name = ((Attrs.Named) w.attrs()).name();
-            if (!weights.contains(name)) {
-                problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
-                continue;
-            }
-            long[] have = weights.shape(name);
-            if (!Arrays.equals(have, Arrays.stream(w.shape()).asLongStream().toArray())) {
-                problems.add("shape mismatch for '" + name + "': checkpoint has " + Arrays.toString(have)
-                        + ", the model needs " + Arrays.toString(w.shape()));
-            }
-        }
-        if (!problems.isEmpty()) throw new WeightLoadingException(weights.describe(), problems);
     }
 
     /** Little-endian float32 bytes of {@code values}. */
