@@ -89,12 +89,19 @@ public final class ImagePreprocessor {
      * @return a new array of {@code 3 * w * h} floats, channel planes R, G, B
      */
     public static float[] normalize(byte[] rgb, int w, int h) {
-        int n = checkLength(rgb, w, h, 3);
+        return planes(rgb, checkLength(rgb, w, h, 3), LEVELS);
+    }
+
+    /**
+     * Interleaved RGB bytes of {@code n} pixels as three channel planes (R, G, B), each byte mapped through
+     * {@code levels} (its 256 model-input values: loaders differ in how they divide by 255).
+     */
+    public static float[] planes(byte[] rgb, int n, float[] levels) {
         float[] out = new float[3 * n];
         for (int p = 0, i = 0; p < n; p++, i += 3) {
-            out[p] = LEVELS[rgb[i] & 0xFF];
-            out[n + p] = LEVELS[rgb[i + 1] & 0xFF];
-            out[2 * n + p] = LEVELS[rgb[i + 2] & 0xFF];
+            out[p] = levels[rgb[i] & 0xFF];
+            out[n + p] = levels[rgb[i + 1] & 0xFF];
+            out[2 * n + p] = levels[rgb[i + 2] & 0xFF];
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package org.sam3j.video;
 
 import org.sam3j.RgbImage;
+import org.sam3j.image.ImagePreprocessor;
 import org.sam3j.image.PillowBicubic;
 
 /**
@@ -20,14 +21,6 @@ public final class VideoFrames {
 
     /** The model input {@code [3, size, size]} (channel planes R, G, B) of one frame. */
     public static float[] interactiveInput(RgbImage frame, int size) {
-        byte[] rgb = PillowBicubic.resize(frame, size, size).rgb();
-        int n = size * size;
-        float[] out = new float[3 * n];
-        for (int p = 0, i = 0; p < n; p++, i += 3) {
-            out[p] = LEVELS[rgb[i] & 0xFF];
-            out[n + p] = LEVELS[rgb[i + 1] & 0xFF];
-            out[2 * n + p] = LEVELS[rgb[i + 2] & 0xFF];
-        }
-        return out;
+        return ImagePreprocessor.planes(PillowBicubic.resize(frame, size, size).rgb(), size * size, LEVELS);
     }
 }

@@ -10,7 +10,7 @@ import java.util.Objects;
  * from an underlying store. This is how a fixture's {@code config.weight_overrides} (checkpoint name →
  * constant, applied after the synthetic rule) is reproduced; it is configuration, not a special case.
  */
-public final class ConstantOverrides implements WeightStore {
+public final class ConstantOverrides implements ForwardingWeightStore {
     private final WeightStore base;
     private final Map<String, Float> constants;
 
@@ -38,13 +38,8 @@ public final class ConstantOverrides implements WeightStore {
     }
 
     @Override
-    public boolean contains(String name) {
-        return base.contains(name);
-    }
-
-    @Override
-    public long[] shape(String name) {
-        return base.shape(name);
+    public WeightStore base() {
+        return base;
     }
 
     @Override

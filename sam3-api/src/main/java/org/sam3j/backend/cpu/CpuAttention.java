@@ -36,17 +36,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link Scratch}) and reused; nothing is allocated per task.
  *
  * <h2>Exponential</h2>
- * C2 on JDK 17 vectorises neither int/float conversions nor bit reinterpretation, so {@code 2^-n} cannot be
- * built from exponent bits as in {@link CpuMath#exp}. Here {@code e^x} (for {@code x ≤ 0}) is {@code p(x)^32}:
- * {@code p} is a degree-6 polynomial fitted to {@code e^(x/32)} on {@code [EXP_FLOOR, 0]} (its own relative error
- * 2e-9, the 1/32 folded into its coefficients), squared five times: 14 vector operations in one loop that C2
- * vectorises, three times faster than the exact power-of-two construction (five passes) it replaced. The squarings
- * multiply the rounding error of {@code p} by 32: the relative error of a weight is below 6e-6 (8e-7 on average),
- * which moves an attention output by at most that fraction of the spread of the values. Arguments below
- * {@value #EXP_FLOOR} are clamped to it ({@code e^x ≈ 3.4e-10} instead of less): such a term is already below the
- * rounding of the float sums it enters, a bound of {@code Tk · 3.4e-10} relative to the largest weight even if every
- * other key were that far below the maximum. (The rescaling factor is set to exactly 0 below the floor, so that a
- * maximum that jumps, e.g. past masked keys, leaves nothing of them.)
+ * {@link CpuMath#exp} (range reduction to {@code 2^n · e^r}, relative error about 1e-7). A faster one-loop
+ * approximation ({@code p(x/32)^32}, relative error up to 6e-6 per weight) was tried and dropped: over the video
+ * tracker's memory attention (tens of thousands of keys per query, four layers, frame after frame) it moved the
+ * outputs by 2.7e-3 of their spread, beyond the fixtures' 1e-3. {@value #EXP_FLOOR} is where the running
+ * rescaling factor is set to exactly 0, so that a maximum that jumps (e.g. past masked keys) leaves nothing of the
+ * keys before it.
  *
  * <p>Accumulation is in float with fused multiply-adds, like {@link Sgemm}; results match the GEMM formulation
  * it replaces to within float rounding and the exponential's error (within 1e-5 of a double-precision reference on
@@ -57,7 +52,7 @@ final class CpuAttention {
     static final int MAX_BLOCK = 576;
     /** Keys per chunk of the online softmax; a multiple of 3. */
     static final int KC = 48;
-    /** Lower clamp of the exponent (the interval the exponential's polynomial was fitted on). */
+    /** Below this exponent the running rescaling factor is exactly 0 ({@code e^-21.8 ≈ 3.4e-10}). */
     static final float EXP_FLOOR = -21.8f;
 
     private CpuAttention() {}
@@ -283,8 +278,7 @@ final class CpuAttention {
 
     /**
      * {@code s[j][i] = exp(s[j][i] - m[i])} in place and {@code sum[i] += s[j][i]} for {@code j < count},
-     * {@code i < n}, with {@code s[j][i] ≤ m[i]}. Arguments below
-     * {@value #EXP_FLOOR} are clamped to it (see the class comment).
+     * {@code i < n}, with {@code s[j][i] ≤ m[i]} (see the class comment).
      */
     static void expRows(float[][] s, int count, float[] m, float[] sum, int n) {
         call(EXP_ROWS, s, count, m, sum, null, null, n);
@@ -422,21 +416,9 @@ final class CpuAttention {
         }
     }
 
-    /**
-     * {@code e^x} for {@code x ≤ 0}, clamped below at {@value #EXP_FLOOR}: {@code p(x)^32} with {@code p} the
-     * degree-6 polynomial closest in relative error to {@code e^(x/32)} on {@code [EXP_FLOOR, 0]} (a weighted
-     * least-squares fit; its own error is 2e-9, the 1/32 folded into the coefficients), squared five times.
-     */
+    /** {@code e^x} for {@code x ≤ 0} (see the class comment). */
     private static float exp(float x) {
-        float z = Math.max(x, EXP_FLOOR);
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(9.167706741322612e-13f, z,
-                2.374660468262846e-10f), z, 3.957460492642895e-08f), z, 5.085003522253828e-06f), z,
-                0.00048827650607563555f), z, 0.031249992549419403f), z, 1f);
-        p *= p;
-        p *= p;
-        p *= p;
-        p *= p;
-        return p * p;
+        return CpuMath.exp(x);
     }
 
     /** {@code l = l·alpha + cs} ({@code unused*} are ignored). */

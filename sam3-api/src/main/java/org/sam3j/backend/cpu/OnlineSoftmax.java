@@ -10,9 +10,8 @@ import java.util.Arrays;
  * factor {@code exp(m_old - m_new)} by which the output accumulated over the earlier blocks must
  * be rescaled ({@link #rescale}); {@link #sums()} holds the running sums to divide the final output by. All statistics are float.
  *
- * <p>Exponents below about -21.8 are clamped (a weight of 3.4e-10 relative to the largest instead of less), and the
- * rescaling factor is exactly 0 below that floor, so that a maximum which jumps (e.g. past masked keys) leaves
- * nothing of the earlier blocks; see {@link CpuAttention} for the exponential. Not thread-safe: one instance per
+ * <p>The rescaling factor is exactly 0 below an exponent of about -21.8, so that a maximum which jumps (e.g. past
+ * masked keys) leaves nothing of the earlier blocks; see {@link CpuAttention} for the exponential. Not thread-safe: one instance per
  * worker, reused across blocks and tasks.
  */
 public final class OnlineSoftmax {

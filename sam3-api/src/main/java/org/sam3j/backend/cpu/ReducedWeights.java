@@ -2,6 +2,7 @@ package org.sam3j.backend.cpu;
 
 import java.util.Map;
 import org.sam3j.io.DType;
+import org.sam3j.weights.ForwardingWeightStore;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -12,28 +13,13 @@ import org.sam3j.weights.WeightStore;
  * @param base  the stored FP32 parameters
  * @param types the reduced type of each parameter that has one
  */
-record ReducedWeights(WeightStore base, Map<String, DType> types) implements WeightStore {
+record ReducedWeights(WeightStore base, Map<String, DType> types) implements ForwardingWeightStore {
     ReducedWeights {
         types = Map.copyOf(types);
     }
 
     @Override
-    public boolean contains(String name) {
-        return base.contains(name);
-    }
-
-    @Override
-    public long[] shape(String name) {
-        return base.shape(name);
-    }
-
-    @Override
     public float[] floats(String name) {
         return ReducedFloats.rounded(base.floats(name), types.getOrDefault(name, DType.F32));
-    }
-
-    @Override
-    public String describe() {
-        return base.describe();
     }
 }

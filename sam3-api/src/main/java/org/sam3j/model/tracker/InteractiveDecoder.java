@@ -104,22 +104,10 @@ public final class InteractiveDecoder implements AutoCloseable {
      */
     public InteractiveOutput predict(RunSession session, ImageEmbedding embedding, InteractivePrompt prompt,
                                      boolean multimask, boolean hooks) {
-        Objects.requireNonNull(session, "session");
-        Objects.requireNonNull(embedding, "embedding");
         Objects.requireNonNull(prompt, "prompt");
-        if (closed) throw new IllegalStateException("interactive decoder is closed");
-        int grid = config.gridSize();
-        int side = 4 * grid;
-        int c = config.dModel();
-        List<ResidentTensor> levels = checkedLevels(embedding, grid, c);
+        List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
-        prompt.checkInside(w, h);
-        if (prompt.hasMask() && prompt.maskNoCopy().length != side * side) {
-            throw new IllegalArgumentException("mask prompt has " + prompt.maskNoCopy().length + " values, expected "
-                    + side + " x " + side + " = " + side * side + " low-resolution logits");
-        }
-
         InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
         RunRequest inputs = RunRequest.create().withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2));
@@ -141,22 +129,11 @@ public final class InteractiveDecoder implements AutoCloseable {
      */
     public InteractiveOutput predictVideoFrame(RunSession session, ImageEmbedding embedding, HostTensor conditioned,
                                                InteractivePrompt prompt, boolean multimask) {
-        Objects.requireNonNull(session, "session");
-        Objects.requireNonNull(embedding, "embedding");
-        if (closed) throw new IllegalStateException("interactive decoder is closed");
+        List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
         int grid = config.gridSize();
-        int side = 4 * grid;
         int c = config.dModel();
-        List<ResidentTensor> levels = checkedLevels(embedding, grid, c);
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
-        if (prompt != null) {
-            prompt.checkInside(w, h);
-            if (prompt.hasMask() && prompt.maskNoCopy().length != side * side) {
-                throw new IllegalArgumentException("mask prompt has " + prompt.maskNoCopy().length + " values, expected "
-                        + side * side);
-            }
-        }
         InteractiveGraph.Layout layout = conditioned == null ? InteractiveGraph.Layout.DEFAULT
                 : InteractiveGraph.Layout.TRACKING;
         InteractiveGraph.Packed packed = prompt == null || (prompt.pointCount() == 0 && !prompt.hasBox())
@@ -173,6 +150,23 @@ public final class InteractiveDecoder implements AutoCloseable {
         }
         return run(session, inputs, levels, layout, packed, prompt != null && prompt.hasMask() ? prompt.maskNoCopy() : null,
                 w, h, multimask, true);
+    }
+
+    /** The checks both entry points make first: open, the embedding's levels fit, the prompt (if any) fits the image. */
+    private List<ResidentTensor> checkedInputs(RunSession session, ImageEmbedding embedding, InteractivePrompt prompt) {
+        Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(embedding, "embedding");
+        if (closed) throw new IllegalStateException("interactive decoder is closed");
+        int side = 4 * config.gridSize();
+        List<ResidentTensor> levels = checkedLevels(embedding, config.gridSize(), config.dModel());
+        if (prompt != null) {
+            prompt.checkInside(embedding.originalWidth(), embedding.originalHeight());
+            if (prompt.hasMask() && prompt.maskNoCopy().length != side * side) {
+                throw new IllegalArgumentException("mask prompt has " + prompt.maskNoCopy().length + " values, expected "
+                        + side + " x " + side + " = " + side * side + " low-resolution logits");
+            }
+        }
+        return levels;
     }
 
     private static InteractiveGraph.Packed withMask(InteractiveGraph.Packed p, boolean mask) {
