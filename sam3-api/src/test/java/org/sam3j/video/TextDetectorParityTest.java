@@ -169,6 +169,7 @@ class TextDetectorParityTest {
             if (after[i] < -1e3f) suppressed++;
         }
         System.out.printf("%s: %d candidates, %d lowered by 1e4%n", p + "nms", d.nms().candidates().length, suppressed);
+        if (t == 0) checkNewObjectOutput(d);
         // det_out: the steps of frame t (frame 0 also as add_prompt's a0)
         for (String step : t == 0 ? List.of("a0", "f0") : List.of("f" + t)) {
             String o = "text0." + step + ".det_out.";
@@ -187,6 +188,30 @@ class TextDetectorParityTest {
             System.out.printf("%s: kept queries %s, scores %s%n", step, java.util.Arrays.toString(d.kept()),
                     java.util.Arrays.toString(d.keptScores()));
         }
+    }
+
+    /**
+     * An object born on frame 0 (add_prompt's object 0) is output as its detection's mask, hole-filled at 288²,
+     * upsampled bilinearly to the video size, {@code > 0}: its pixel count ({@code build_outputs.mask_area}, also
+     * object 1 of step f0, born from the same detection) and box ({@code out.boxes_xywh}, alone on that step).
+     */
+    private static void checkNewObjectOutput(VideoDetector.FrameDetections d) throws IOException {
+        int s = d.maskSize();
+        float[] det = java.util.Arrays.copyOfRange(d.masks(), d.kept()[0] * s * s, (d.kept()[0] + 1) * s * s);
+        float[] filled = HoleFilling.fill(det, s, s, settings.fillHoleArea());
+        int h = fx.height;
+        int w = fx.width;
+        boolean[] out = MaskOps.binarize(org.sam3j.postprocess.BilinearResize.resize(filled, s, s, h, w), 0, h * w);
+        boolean[] unfilled = MaskOps.binarize(org.sam3j.postprocess.BilinearResize.resize(det, s, s, h, w), 0, h * w);
+        int changed = 0;
+        for (int i = 0; i < det.length; i++) if (det[i] != filled[i]) changed++;
+        long refA0 = fx.whole("text0.a0.build_outputs.mask_area").orElseThrow().toLongs()[0];
+        long refF0 = fx.whole("text0.f0.build_outputs.mask_area").orElseThrow().toLongs()[1];
+        int area = MaskOps.area(out);
+        System.out.printf("new object: %d low-res pixels changed by hole filling; video-size area %d (unfilled %d), "
+                + "reference %d / %d%n", changed, area, MaskOps.area(unfilled), refA0, refF0);
+        assertTrue(Math.abs(area - refA0) <= 3 && Math.abs(area - refF0) <= 3, "area " + area + " vs " + refA0);
+        assertClose("text0.a0.out.boxes_xywh", MaskOps.boxXywh(out, h, w), 1e-6);
     }
 
     /**
