@@ -212,6 +212,23 @@ class TextDetectorParityTest {
                 + "reference %d / %d%n", changed, area, MaskOps.area(unfilled), refA0, refF0);
         assertTrue(Math.abs(area - refA0) <= 3 && Math.abs(area - refF0) <= 3, "area " + area + " vs " + refA0);
         assertClose("text0.a0.out.boxes_xywh", MaskOps.boxXywh(out, h, w), 1e-6);
+
+        // Its stored mask as the tracker reads it back on frame 0 (trk_prop of step f0): the detection upsampled to
+        // 1152² and binarised, given to add_new_mask, which keeps it at video size (antialiased bilinear, > 0.5,
+        // ±1024); the preflight resizes that to 288² (antialiased bilinear), the propagation fills holes.
+        int big = 1152;
+        float[] up = org.sam3j.postprocess.BilinearResize.resize(det, s, s, big, big);
+        for (int i = 0; i < up.length; i++) up[i] = up[i] > 0f ? 1f : 0f;
+        float[] video = org.sam3j.image.ImagePreprocessor.resizeMapBilinearAntialias(up, big, big, w, h);
+        for (int i = 0; i < video.length; i++) video[i] = video[i] > 0.5f ? 1024f : -1024f;
+        float[] low = org.sam3j.image.ImagePreprocessor.resizeMapBilinearAntialias(video, w, h, s, s);
+        float[] stored = HoleFilling.fill(low, s, s, settings.fillHoleArea());
+        assertProbe("text0.f0.trk_prop.masks", new int[] {1, s, s}, stored);
+        boolean[] ref = maskBits("text0.f0.trk_prop.mask_bits", s * s)[0];
+        float iou = MaskOps.iou(ref, MaskOps.binarize(stored, 0, s * s));
+        System.out.printf("text0.f0.trk_prop.mask_bits IoU %.5f (area %d, reference %d)%n", iou,
+                MaskOps.area(MaskOps.binarize(stored, 0, s * s)), MaskOps.area(ref));
+        assertTrue(iou >= 0.99, "trk_prop mask IoU " + iou);
     }
 
     /**
