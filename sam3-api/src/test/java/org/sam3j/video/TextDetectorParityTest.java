@@ -47,12 +47,15 @@ class TextDetectorParityTest {
     private static VideoDetector detector;
     private static RunSession session;
     private static ConceptModel.TextFeatures text;
+    private static int inputMaskSize;
 
     @BeforeAll
     static void open() throws IOException {
         backend = new CpuBackend();
         fx = VideoFixture.open();
-        settings = settingsOf(new ObjectMapper().readTree(fx.dir.resolve("index.json").toFile()).get("video_settings"));
+        JsonNode index = new ObjectMapper().readTree(fx.dir.resolve("index.json").toFile());
+        settings = settingsOf(index.get("video_settings"));
+        inputMaskSize = index.get("tracker_settings").get("input_mask_size").asInt();
         engine = new TrackerEngine(backend, fx.weights, fx.config, TrackerSettings.released());
         detector = new VideoDetector(backend, fx.weights, fx.config, settings);
         session = new RunSession();
@@ -198,36 +201,27 @@ class TextDetectorParityTest {
     private static void checkNewObjectOutput(VideoDetector.FrameDetections d) throws IOException {
         int s = d.maskSize();
         float[] det = java.util.Arrays.copyOfRange(d.masks(), d.kept()[0] * s * s, (d.kept()[0] + 1) * s * s);
-        float[] filled = HoleFilling.fill(det, s, s, settings.fillHoleArea());
         int h = fx.height;
         int w = fx.width;
-        boolean[] out = MaskOps.binarize(org.sam3j.postprocess.BilinearResize.resize(filled, s, s, h, w), 0, h * w);
-        boolean[] unfilled = MaskOps.binarize(org.sam3j.postprocess.BilinearResize.resize(det, s, s, h, w), 0, h * w);
-        int changed = 0;
-        for (int i = 0; i < det.length; i++) if (det[i] != filled[i]) changed++;
+        boolean[] out = NewObjectMasks.output(det, s, settings.fillHoleArea(), h, w);
+        boolean[] unfilled = NewObjectMasks.output(det, s, 0, h, w);
         long refA0 = fx.whole("text0.a0.build_outputs.mask_area").orElseThrow().toLongs()[0];
         long refF0 = fx.whole("text0.f0.build_outputs.mask_area").orElseThrow().toLongs()[1];
         int area = MaskOps.area(out);
-        System.out.printf("new object: %d low-res pixels changed by hole filling; video-size area %d (unfilled %d), "
-                + "reference %d / %d%n", changed, area, MaskOps.area(unfilled), refA0, refF0);
+        System.out.printf("new object: video-size area %d (without hole filling %d), reference %d / %d%n", area,
+                MaskOps.area(unfilled), refA0, refF0);
         assertTrue(Math.abs(area - refA0) <= 3 && Math.abs(area - refF0) <= 3, "area " + area + " vs " + refA0);
         assertClose("text0.a0.out.boxes_xywh", MaskOps.boxXywh(out, h, w), 1e-6);
 
-        // Its stored mask as the tracker reads it back on frame 0 (trk_prop of step f0): the detection upsampled to
-        // 1152² and binarised, given to add_new_mask, which keeps it at video size (antialiased bilinear, > 0.5,
-        // ±1024); the preflight resizes that to 288² (antialiased bilinear), the propagation fills holes.
-        int big = 1152;
-        float[] up = org.sam3j.postprocess.BilinearResize.resize(det, s, s, big, big);
-        for (int i = 0; i < up.length; i++) up[i] = up[i] > 0f ? 1f : 0f;
-        float[] video = org.sam3j.image.ImagePreprocessor.resizeMapBilinearAntialias(up, big, big, w, h);
-        for (int i = 0; i < video.length; i++) video[i] = video[i] > 0.5f ? 1024f : -1024f;
-        float[] low = org.sam3j.image.ImagePreprocessor.resizeMapBilinearAntialias(video, w, h, s, s);
-        float[] stored = HoleFilling.fill(low, s, s, settings.fillHoleArea());
+        // Its stored mask as the tracker reads it back on frame 0 (trk_prop of step f0), hole-filled by the
+        // propagation step.
+        boolean[] prompt = NewObjectMasks.promptMask(det, s, inputMaskSize, h, w);
+        float[] stored = HoleFilling.fill(NewObjectMasks.storedLowRes(prompt, h, w, s), s, s, settings.fillHoleArea());
         assertProbe("text0.f0.trk_prop.masks", new int[] {1, s, s}, stored);
         boolean[] ref = maskBits("text0.f0.trk_prop.mask_bits", s * s)[0];
         float iou = MaskOps.iou(ref, MaskOps.binarize(stored, 0, s * s));
-        System.out.printf("text0.f0.trk_prop.mask_bits IoU %.5f (area %d, reference %d)%n", iou,
-                MaskOps.area(MaskOps.binarize(stored, 0, s * s)), MaskOps.area(ref));
+        System.out.printf("text0.f0.trk_prop.mask_bits IoU %.5f (area %d, reference %d); prompt mask area %d%n", iou,
+                MaskOps.area(MaskOps.binarize(stored, 0, s * s)), MaskOps.area(ref), MaskOps.area(prompt));
         assertTrue(iou >= 0.99, "trk_prop mask IoU " + iou);
     }
 
