@@ -3,6 +3,7 @@ package org.sam3j.video;
 import java.util.Objects;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.RunSession;
 import org.sam3j.model.ImageEmbedding;
 import org.sam3j.model.detector.ConceptModel;
@@ -15,10 +16,12 @@ import org.sam3j.weights.WeightStore;
  * {@code score_threshold_detection} ({@code det_out}).
  */
 final class VideoDetector implements AutoCloseable {
+    private final Backend backend;
     private final ConceptModel model;
     private final TextTrackingSettings settings;
 
     VideoDetector(Backend backend, WeightStore weights, Sam3Config config, TextTrackingSettings settings) {
+        this.backend = Objects.requireNonNull(backend, "backend");
         this.model = new ConceptModel(backend, weights, config);
         this.settings = Objects.requireNonNull(settings, "settings");
     }
@@ -35,13 +38,21 @@ final class VideoDetector implements AutoCloseable {
      * @param presenceLogit the last layer's presence logit
      * @param jointLogits   {@code pred_logits} of the video detector {@code [Q]}
      * @param boxes         normalised (cx, cy, w, h) {@code [Q·4]}
-     * @param masks         mask logits {@code [Q·S·S]}
+     * @param masks         mask logits {@code [n·S·S]} of the queries in {@code maskQueries}
+     * @param maskQueries   the queries whose masks are held, in row order (every query, or the NMS candidates)
      * @param maskSize      S (288)
      * @param nms           the NMS step
      * @param kept          {@code det_out}: kept query indices, in query order
      */
     record FrameDetections(float[] classLogits, float presenceLogit, float[] jointLogits, float[] boxes, float[] masks,
-                           int maskSize, DetectionNms.Result nms, int[] kept) {
+                           int[] maskQueries, int maskSize, DetectionNms.Result nms, int[] kept) {
+        /** The row of {@code query}'s mask in {@code masks}. */
+        int rowOf(int query) {
+            int r = java.util.Arrays.binarySearch(maskQueries, query);
+            if (r < 0) throw new IllegalArgumentException("query " + query + " has no mask here");
+            return r;
+        }
+
         /** Normalised (x0, y0, x1, y1) of every query {@code [Q·4]}. */
         float[] boxesXyxy() {
             return cxcywhToXyxy(boxes);
@@ -58,21 +69,40 @@ final class VideoDetector implements AutoCloseable {
         float[] keptMasks() {
             int hw = maskSize * maskSize;
             float[] out = new float[kept.length * hw];
-            for (int i = 0; i < kept.length; i++) System.arraycopy(masks, kept[i] * hw, out, i * hw, hw);
+            for (int i = 0; i < kept.length; i++) System.arraycopy(masks, rowOf(kept[i]) * hw, out, i * hw, hw);
             return out;
         }
     }
 
-    /** Runs the detector on a frame's backbone features. */
-    FrameDetections detect(RunSession session, ImageEmbedding embedding, ConceptModel.TextFeatures text) {
-        ConceptModel.Detection d = model.detect(session, null, embedding, text, new float[0], new boolean[0], false);
-        float[] joint = DetectorScores.jointLogits(d.predLogits(), d.presenceLogit());
-        int hw = d.maskSize() * d.maskSize();
-        float[] masks = d.allMasks();
-        DetectionNms.Result nms = DetectionNms.apply(joint, masks, hw, q -> q, settings.scoreThresholdDetection(),
-                settings.detNmsThresh());
-        return new FrameDetections(d.predLogits(), d.presenceLogit(), joint, d.predBoxes(), masks, d.maskSize(), nms,
-                nms.kept(settings.scoreThresholdDetection()));
+    /**
+     * Runs the detector on a frame's backbone features.
+     *
+     * @param allMasks download every query's mask (to inspect them); otherwise the masks stay in the backend and
+     *                 only the NMS candidates' rows are downloaded
+     */
+    FrameDetections detect(RunSession session, ImageEmbedding embedding, ConceptModel.TextFeatures text,
+                           boolean allMasks) {
+        try (ResidentScope scope = allMasks ? null : session.newScope(backend)) {
+            ConceptModel.Detection d = model.detect(session, scope, embedding, text, new float[0], new boolean[0], false);
+            float[] joint = DetectorScores.jointLogits(d.predLogits(), d.presenceLogit());
+            int q = joint.length;
+            int[] rows;
+            if (allMasks) {
+                rows = java.util.stream.IntStream.range(0, q).toArray();
+            } else {
+                float t = settings.scoreThresholdDetection();
+                rows = java.util.stream.IntStream.range(0, q).filter(i -> DetectorScores.sigmoid(joint[i]) > t).toArray();
+            }
+            float[] masks = allMasks ? d.allMasks() : d.maskRows(rows).data();
+            int hw = d.maskSize() * d.maskSize();
+            int[] rowOfQuery = new int[q];
+            java.util.Arrays.fill(rowOfQuery, -1);
+            for (int i = 0; i < rows.length; i++) rowOfQuery[rows[i]] = i;
+            DetectionNms.Result nms = DetectionNms.apply(joint, masks, hw, i -> rowOfQuery[i],
+                    settings.scoreThresholdDetection(), settings.detNmsThresh());
+            return new FrameDetections(d.predLogits(), d.presenceLogit(), joint, d.predBoxes(), masks, rows,
+                    d.maskSize(), nms, nms.kept(settings.scoreThresholdDetection()));
+        }
     }
 
     /** {@code box_cxcywh_to_xyxy} in float32. */
