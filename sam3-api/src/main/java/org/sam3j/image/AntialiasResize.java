@@ -32,6 +32,18 @@ final class AntialiasResize {
         for (int i = 0; i < cur.length; i++) {
             cur[i] = pixels[i] & 0xFF;
         }
+        cur = resizeFloats(cur, w, h, ch, outW, outH);
+        byte[] result = new byte[cur.length];
+        for (int i = 0; i < cur.length; i++) {
+            // torch.round_ (half to even), then the cast to uint8
+            double r = Math.rint(cur[i]);
+            result[i] = (byte) (r <= 0 ? 0 : r >= 255 ? 255 : (int) r);
+        }
+        return result;
+    }
+
+    /** The float32 path on float samples (a float tensor's antialiased interpolation), without rounding. */
+    static float[] resizeFloats(float[] cur, int w, int h, int ch, int outW, int outH) {
         if (w != outW) {
             FloatFilter fx = FloatFilter.of(w, outW);
             float[] tmp = new float[outW * h * ch];
@@ -46,13 +58,7 @@ final class AntialiasResize {
             forRows(outH, (long) outW * ch, (y0, y1) -> verticalFloat(in, outW * ch, fy, out, y0, y1));
             cur = out;
         }
-        byte[] result = new byte[cur.length];
-        for (int i = 0; i < cur.length; i++) {
-            // torch.round_ (half to even), then the cast to uint8
-            double r = Math.rint(cur[i]);
-            result[i] = (byte) (r <= 0 ? 0 : r >= 255 ? 255 : (int) r);
-        }
-        return result;
+        return cur;
     }
 
     private static void horizontalFloat(float[] in, int w, int ch, FloatFilter f, float[] out, int y0, int y1) {

@@ -1,8 +1,7 @@
 package org.sam3j.image;
 
-import org.sam3j.RgbImage;
-
 import java.util.Objects;
+import org.sam3j.RgbImage;
 
 /**
  * The SAM 3 image preprocessing, reproducing the official image processor ({@code Sam3Processor}:
@@ -126,6 +125,24 @@ public final class ImagePreprocessor {
      */
     public static byte[] resizeBilinearAntialias(byte[] rgb, int w, int h, int outW, int outH) {
         return resizeBilinearAntialias(rgb, w, h, 3, outW, outH, ResizeKernel.FLOAT32);
+    }
+
+    /**
+     * Antialiased bilinear resize of a single-channel float map, PyTorch's
+     * {@code interpolate(mode="bilinear", antialias=True, align_corners=False)} of a float32 tensor (the filter
+     * and arithmetic of {@link ResizeKernel#FLOAT32}, without rounding to 8 bits); used for mask logits.
+     *
+     * @param map  {@code h · w} values, row-major
+     * @return a new array of {@code outH · outW} values
+     * @throws IllegalArgumentException if a size is not positive or the array has the wrong length
+     */
+    public static float[] resizeMapBilinearAntialias(float[] map, int w, int h, int outW, int outH) {
+        Objects.requireNonNull(map, "map");
+        if (w <= 0 || h <= 0 || outW <= 0 || outH <= 0) {
+            throw new IllegalArgumentException("sizes " + w + "x" + h + " -> " + outW + "x" + outH);
+        }
+        if (map.length != (long) w * h) throw new IllegalArgumentException(map.length + " values for " + w + "x" + h);
+        return AntialiasResize.resizeFloats(map.clone(), w, h, 1, outW, outH);
     }
 
     /**

@@ -3,22 +3,41 @@ package org.sam3j.image;
 import org.sam3j.RgbImage;
 
 /**
- * Pillow's {@code Image.resize(size)} of an 8-bit RGB image with its default filter, bicubic ({@code a = −0.5},
- * support 2, widened by the scale when downscaling: antialiased), in Pillow's own fixed-point arithmetic: per
- * output sample the filter weights are computed in double, normalised, quantised to 22 fractional bits; the
- * horizontal pass runs first and is rounded and clamped to uint8, then the vertical pass. This is how the
- * official SAM 3 tracker loads video frames ({@code sam2_utils.load_video_frames} → {@code PIL resize}), so
- * the results equal the reference bit for bit on the same decoded pixels.
+ * Pillow's {@code Image.resize(size, filter)} of an 8-bit image with its convolution filters (support widened by
+ * the scale when downscaling: antialiased), in Pillow's own fixed-point arithmetic: per output sample the filter
+ * weights are computed in double, normalised, quantised to 22 fractional bits; the horizontal pass runs first and
+ * is rounded and clamped to uint8, then the vertical pass. The official SAM 3 video code loads frames this way
+ * (the tracker with Pillow's default RGB filter, bicubic; the detector+tracker path through torchvision's
+ * {@code resize} of a PIL image, bilinear), so the results equal the reference bit for bit on the same decoded
+ * pixels.
  */
-public final class PillowBicubic {
+public final class PillowResize {
+    /** Pillow's resampling filters used by the reference. */
+    public enum Filter {
+        /** {@code Image.BILINEAR}: triangle, support 1. */
+        BILINEAR(1.0),
+        /** {@code Image.BICUBIC}: cubic convolution with {@code a = −0.5}, support 2 (Pillow's RGB default). */
+        BICUBIC(2.0);
+
+        final double support;
+
+        Filter(double support) {
+            this.support = support;
+        }
+
+        double weight(double x) {
+            return this == BILINEAR ? bilinear(x) : bicubic(x);
+        }
+    }
+
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final double BICUBIC_A = -0.5;
 
-    private PillowBicubic() {}
+    private PillowResize() {}
 
-    /** Resizes an RGB image ({@code Image.resize((outW, outH))}). */
-    public static RgbImage resize(RgbImage image, int outW, int outH) {
-        return RgbImage.of(outW, outH, resize(image.rgb(), image.width(), image.height(), 3, outW, outH));
+    /** Resizes an RGB image ({@code Image.resize((outW, outH), filter)}). */
+    public static RgbImage resize(RgbImage image, int outW, int outH, Filter filter) {
+        return RgbImage.of(outW, outH, resize(image.rgb(), image.width(), image.height(), 3, outW, outH, filter));
     }
 
     /**
@@ -26,18 +45,19 @@ public final class PillowBicubic {
      *
      * @param pixels   {@code h · w · channels} samples, row-major, channels interleaved
      * @param channels samples per pixel
+     * @param filter   the resampling filter
      * @return {@code outH · outW · channels} samples
      * @throws IllegalArgumentException if a size is not positive or the array has the wrong length
      */
-    public static byte[] resize(byte[] pixels, int w, int h, int channels, int outW, int outH) {
+    public static byte[] resize(byte[] pixels, int w, int h, int channels, int outW, int outH, Filter filter) {
         if (w <= 0 || h <= 0 || outW <= 0 || outH <= 0 || channels <= 0) {
             throw new IllegalArgumentException("sizes " + w + "x" + h + " -> " + outW + "x" + outH);
         }
         if (pixels.length != (long) w * h * channels) {
             throw new IllegalArgumentException(pixels.length + " samples for " + w + "x" + h + "x" + channels);
         }
-        Coeffs cx = Coeffs.of(w, outW);
-        Coeffs cy = Coeffs.of(h, outH);
+        Coeffs cx = Coeffs.of(w, outW, filter);
+        Coeffs cy = Coeffs.of(h, outH, filter);
         // horizontal pass over the rows the vertical pass reads (all of them for a full-image resize)
         byte[] tmp = new byte[h * outW * channels];
         for (int y = 0; y < h; y++) {
@@ -76,6 +96,11 @@ public final class PillowBicubic {
         return (byte) (v < 0 ? 0 : Math.min(v, 255));
     }
 
+    private static double bilinear(double x) {
+        x = Math.abs(x);
+        return x < 1.0 ? 1.0 - x : 0.0;
+    }
+
     private static double bicubic(double x) {
         x = Math.abs(x);
         if (x < 1.0) return ((BICUBIC_A + 2.0) * x - (BICUBIC_A + 3.0)) * x * x + 1;
@@ -97,10 +122,10 @@ public final class PillowBicubic {
             this.stride = stride;
         }
 
-        static Coeffs of(int inSize, int outSize) {
+        static Coeffs of(int inSize, int outSize, Filter filter) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
-            double support = 2.0 * filterScale;
+            double support = filter.support * filterScale;
             int ksize = (int) Math.ceil(support) * 2 + 1;
             int[] min = new int[outSize];
             int[] size = new int[outSize];
@@ -116,7 +141,7 @@ public final class PillowBicubic {
                 xmax -= xmin;
                 double ww = 0.0;
                 for (int x = 0; x < xmax; x++) {
-                    double wv = bicubic((x + xmin - center + 0.5) * ss);
+                    double wv = filter.weight((x + xmin - center + 0.5) * ss);
                     pre[x] = wv;
                     ww += wv;
                 }
