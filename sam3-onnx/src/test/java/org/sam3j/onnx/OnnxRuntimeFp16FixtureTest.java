@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * the FP16 models are valid, typed and run end to end; the rounding itself is proven by the CPU backend's emulation
  * ({@code ReducedPrecisionFixtureTest}) and per operation in {@link OnnxOpsTest}.
  */
+@Tag("slow") // an fp16 encode on ONNX Runtime; OnnxOpsTest checks every op in fp16/bf16 in the default run
 class OnnxRuntimeFp16FixtureTest {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxRuntimeFp16FixtureTest.class);
     private static final String CLICK_LOGITS = "hook.inter0.inst_interactive_predictor.model.sam_mask_decoder.0";

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
@@ -21,6 +22,7 @@ import org.sam3j.verify.Verifier;
  * {@code Sam3Model.builder().backend("onnxruntime")} through the public API (tiny configuration, synthetic weights,
  * one image encoding): a click's candidate IoUs and a text prompt's kept scores equal the reference's.
  */
+@Tag("slow") // one more tiny encode on ONNX Runtime; OnnxRuntimeParityTest covers every stage in the default run
 class Sam3ModelOnOnnxRuntimeTest {
     private static Sam3Model model;
     private static Sam3Predictor predictor;

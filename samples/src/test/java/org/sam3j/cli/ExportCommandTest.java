@@ -54,7 +54,7 @@ class ExportCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fp16", "bf16"})
+    @ValueSource(strings = {"bf16"}) // fp16 writes the same structure with another type (OnnxReducedExportTest has both)
     @SuppressWarnings("unchecked")
     void reducedPrecisionExportsRecordTheirTypes(String precision, @TempDir Path dir) throws Exception {
         Path out = dir.resolve("onnx");
