@@ -72,6 +72,7 @@ class ReducedPrecisionFixtureTest {
     }
 
     @Test
+    @Tag("slow") // a bf16 encode; PrecisionPolicyTest and ReducedFloatsTest cover the policy in the default run
     void bf16LogitsMatchTheFp32Fixtures() throws Exception {
         logitsMatchTheFixtures(Precision.BF16, run(Precision.BF16));
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.MatImages;
 import org.sam3j.image.ImageLoader;
@@ -35,6 +36,7 @@ import org.sam3j.verify.Verifier;
  * interrupt) leaving a predictor without an image that encodes normally afterwards. Two full encodes and
  * two partial ones.
  */
+@Tag("slow") // several tiny encodes (cancelled and complete); run by .ci/run after the default tests
 class Sam3PredictorProgressTest {
     private static Sam3Model model;
     private static FixtureCase truck;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.MaskResult;
@@ -13,6 +14,7 @@ import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;
 
 /** The text-prompt sample on the tiny synthetic model: instances as the reference, an overlay of the image's size. */
+@Tag("slow") // a model load and encode in the sample program; run by .ci/run after the default tests
 class TextPromptSampleTest {
     @Test
     void segmentsTheTruckAndWritesAnOverlay(@TempDir Path dir) throws Exception {
