@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.Mask;
@@ -25,6 +26,7 @@ import picocli.CommandLine;
  * (COCO flat rings, exterior then holes) that, unsimplified, fill exactly the instance's RLE mask; bad
  * tolerances are refused before the model loads. One tiny-model run (a click, no text encoder).
  */
+@Tag("slow") // CLI runs with model loads; Mask/Polygon tests in sam3-api cover the outlines in the default run
 class SegmentPolygonsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
