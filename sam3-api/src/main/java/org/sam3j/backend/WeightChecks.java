@@ -23,7 +23,7 @@ public final class WeightChecks {
         List<String> problems = new ArrayList<>();
         for (Tensor w : graph.weights().values()) {
             if (!needed[w.id()]) continue;
-            String name = ((Attrs.Named) w.attrs()).name();
+            String name = w.attrs(Attrs.Named.class).name();
             if (!store.contains(name)) {
                 problems.add("missing parameter '" + name + "' " + Arrays.toString(w.shape()));
                 continue;

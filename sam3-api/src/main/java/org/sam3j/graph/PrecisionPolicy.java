@@ -64,10 +64,10 @@ public final class PrecisionPolicy {
             for (Tensor t : nodes) {
                 if (t.dtype() != DType.F32) throw new IllegalArgumentException("not an FP32 graph: " + t);
                 mapped[t.id()] = switch (t.op()) {
-                    case INPUT -> dst.input(((Attrs.Named) t.attrs()).name(), t.shape());
-                    case WEIGHT -> dst.weight(((Attrs.Named) t.attrs()).name(), lowWeight[t.id()] ? low : DType.F32,
+                    case INPUT -> dst.input(t.attrs(Attrs.Named.class).name(), t.shape());
+                    case WEIGHT -> dst.weight(t.attrs(Attrs.Named.class).name(), lowWeight[t.id()] ? low : DType.F32,
                             t.shape());
-                    case CONSTANT -> dst.constant(t.label(), ((Attrs.Constant) t.attrs()).values(), t.shape());
+                    case CONSTANT -> dst.constant(t.label(), t.attrs(Attrs.Constant.class).values(), t.shape());
                     default -> rewrite(t);
                 };
             }

@@ -80,9 +80,21 @@ public final class Tensor {
         return dtype;
     }
 
-    /** Operation-specific attributes (see {@link Attrs}), or null. */
+    /** Operation-specific attributes (see {@link Attrs}), or null: for copying a node whatever its operation. */
     public Object attrs() {
         return attrs;
+    }
+
+    /**
+     * The attributes of this node's operation as their record type ({@link Attrs.Slice} of a {@link Op#SLICE}, ...).
+     *
+     * @throws IllegalStateException if this node's operation has no attributes of that type
+     */
+    public <A extends Record> A attrs(Class<A> type) {
+        if (!type.isInstance(attrs)) {
+            throw new IllegalStateException(op + " node " + this + " has no " + type.getSimpleName() + " attributes");
+        }
+        return type.cast(attrs);
     }
 
     /** A readable name: the input or weight name, or a label set with {@link #named}. */

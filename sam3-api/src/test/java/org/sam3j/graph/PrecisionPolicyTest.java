@@ -76,6 +76,15 @@ class PrecisionPolicyTest {
     }
 
     @Test
+    void attributesAreReadAsTheirRecordType() {
+        Graph g = new Graph();
+        Tensor c = g.cast(g.input("x", 2, 3), DType.F16);
+        assertEquals(DType.F16, c.attrs(Attrs.Cast.class).to());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.attrs(Attrs.Slice.class));
+        assertTrue(e.getMessage().contains("has no Slice attributes"), e.getMessage());
+    }
+
+    @Test
     void operandsOfDifferentTypesNeedAnExplicitCast() {
         Graph g = new Graph();
         Tensor a = g.input("a", 2, 3);

@@ -243,7 +243,7 @@ public final class OnnxExporter {
                 if (!needed[t.id()]) continue;
                 switch (t.op()) {
                     case INPUT: {
-                        String name = ((Attrs.Named) t.attrs()).name();
+                        String name = t.attrs(Attrs.Named.class).name();
                         names[t.id()] = name;
                         g.addInput(valueInfo(name, t.shape(), t.dtype()));
                         inputShapes.put(name, t.shape());
@@ -251,7 +251,7 @@ public final class OnnxExporter {
                         break;
                     }
                     case WEIGHT: {
-                        String name = ((Attrs.Named) t.attrs()).name();
+                        String name = t.attrs(Attrs.Named.class).name();
                         names[t.id()] = name;
                         TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(onnxType(t.dtype()));
                         for (int d : t.shape()) tp.addDims(d);
@@ -272,7 +272,7 @@ public final class OnnxExporter {
                     case CONSTANT: {
                         String name = fresh("const" + (t.label() != null ? "_" + sanitize(t.label()) : ""));
                         names[t.id()] = name;
-                        g.addInitializer(floatTensor(name, t.shape(), ((Attrs.Constant) t.attrs()).values()));
+                        g.addInitializer(floatTensor(name, t.shape(), t.attrs(Attrs.Constant.class).values()));
                         break;
                     }
                     default:
@@ -387,7 +387,7 @@ public final class OnnxExporter {
             String[] ins = new String[t.inputCount()];
             for (int i = 0; i < ins.length; i++) ins[i] = in(t, i);
             if (t.op() == Op.CAST) {
-                return node("Cast", ins, intAttr("to", onnxType(((Attrs.Cast) t.attrs()).to())));
+                return node("Cast", ins, intAttr("to", onnxType(t.attrs(Attrs.Cast.class).to())));
             }
             if (t.dtype() == DType.F32
                     || NATIVE_REDUCED.contains(t.op()) && (t.dtype() != DType.BF16 || NATIVE_BF16.contains(t.op()))) {
@@ -406,13 +406,13 @@ public final class OnnxExporter {
                 case RESHAPE:
                     return reshape(x, t.shape());
                 case PERMUTE:
-                    return transpose(x, Arrays.stream(((Attrs.Permute) t.attrs()).perm()).asLongStream().toArray());
+                    return transpose(x, Arrays.stream(t.attrs(Attrs.Permute.class).perm()).asLongStream().toArray());
                 case SLICE: {
-                    Attrs.Slice s = (Attrs.Slice) t.attrs();
+                    Attrs.Slice s = t.attrs(Attrs.Slice.class);
                     return node("Slice", new String[] {x, int64s(s.start()), int64s(s.end()), int64s(s.axis())});
                 }
                 case CONCAT:
-                    return node("Concat", ins, intAttr("axis", ((Attrs.Concat) t.attrs()).axis()));
+                    return node("Concat", ins, intAttr("axis", t.attrs(Attrs.Concat.class).axis()));
                 case LINEAR: {
                     // one Gemm over the rows of x: x·Wᵀ + b with a single rounding of the result in FP16/BF16, as the
                     // CPU backends compute it (MatMul then Add would round twice)
@@ -425,7 +425,7 @@ public final class OnnxExporter {
                 }
                 case MATMUL: {
                     String b = ins[1];
-                    if (((Attrs.MatMul) t.attrs()).transposeB()) b = transpose(b, swapLast(t.input(1).rank()));
+                    if (t.attrs(Attrs.MatMul.class).transposeB()) b = transpose(b, swapLast(t.input(1).rank()));
                     return node("MatMul", new String[] {x, b});
                 }
                 case ADD:
@@ -433,10 +433,10 @@ public final class OnnxExporter {
                 case MUL:
                     return node("Mul", new String[] {x, ins[1]});
                 case SCALE:
-                    return node("Mul", new String[] {x, scalar(((Attrs.Scale) t.attrs()).factor())});
+                    return node("Mul", new String[] {x, scalar(t.attrs(Attrs.Scale.class).factor())});
                 case LAYER_NORM:
                     return node("LayerNormalization", new String[] {x, ins[1], ins[2]}, intAttr("axis", -1),
-                            floatAttr("epsilon", ((Attrs.Norm) t.attrs()).eps()));
+                            floatAttr("epsilon", t.attrs(Attrs.Norm.class).eps()));
                 case GELU: {
                     // 0.5·x·(1 + erf(x/√2)), the exact form (Gelu itself is opset 20)
                     String e = node("Erf", new String[] {node("Mul", new String[] {x, scalar((float) (1 / Math.sqrt(2)))})});
@@ -448,7 +448,7 @@ public final class OnnxExporter {
                 case SIGMOID:
                     return node("Sigmoid", new String[] {x});
                 case CONV2D: {
-                    Attrs.Conv c = (Attrs.Conv) t.attrs();
+                    Attrs.Conv c = t.attrs(Attrs.Conv.class);
                     Tensor w = t.input(1);
                     String[] convIns = t.inputCount() > 2
                             ? new String[] {transpose(x, 0, 3, 1, 2), ins[1], ins[2]}
@@ -475,18 +475,18 @@ public final class OnnxExporter {
                 case ATTENTION:
                     return attention(t, ins);
                 case UNARY:
-                    return unary((Attrs.Unary) t.attrs(), x);
+                    return unary(t.attrs(Attrs.Unary.class), x);
                 case GROUP_NORM:
                     return groupNorm(t, ins);
                 case UPSAMPLE_NEAREST: {
-                    int f = ((Attrs.Upsample) t.attrs()).factor();
+                    int f = t.attrs(Attrs.Upsample.class).factor();
                     int[] s = t.input(0).shape();
                     String r = reshape(x, s[0], s[1], 1, s[2], 1, s[3]);
                     String e = node("Expand", new String[] {r, shape(new int[] {s[0], s[1], f, s[2], f, s[3]})});
                     return reshape(e, t.shape());
                 }
                 case ROI_ALIGN: {
-                    Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                    Attrs.RoiAlign ra = t.attrs(Attrs.RoiAlign.class);
                     int k = t.input(1).dim(0);
                     String batch = int64s(new long[k]); // every box on image 0
                     String y = node("RoiAlign", new String[] {transpose(x, 0, 3, 1, 2), ins[1], batch},
@@ -524,7 +524,7 @@ public final class OnnxExporter {
 
         /** softmax(scale·q·kᵀ + bias)·v per head, heads moved out of the interleaved layout and back. */
         private String attention(Tensor t, String[] ins) {
-            float scale = ((Attrs.Attention) t.attrs()).scale();
+            float scale = t.attrs(Attrs.Attention.class).scale();
             String q = transpose(ins[0], 0, 2, 1, 3);   // [B, H, Tq, D]
             String kT = transpose(ins[1], 0, 2, 3, 1);  // [B, H, D, Tk]
             String v = transpose(ins[2], 0, 2, 1, 3);   // [B, H, Tk, Dv]
@@ -572,7 +572,7 @@ public final class OnnxExporter {
          */
         private String groupNorm(Tensor t, String[] ins) {
             String x = ins[0];
-            Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+            Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
             int c = t.dim(3);
             int groups = gn.groups();
             String xg = reshape(x, t.dim(0), t.dim(1), t.dim(2), groups, c / groups);

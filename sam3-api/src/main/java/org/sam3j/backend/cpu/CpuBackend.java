@@ -113,7 +113,7 @@ public final class CpuBackend implements Backend {
         LOG.debug("compiled graph: {}", plan);
         Map<String, DType> reduced = new HashMap<>();
         for (Tensor w : graph.weights().values()) {
-            if (w.dtype() != DType.F32) reduced.put(((Attrs.Named) w.attrs()).name(), w.dtype());
+            if (w.dtype() != DType.F32) reduced.put(w.attrs(Attrs.Named.class).name(), w.dtype());
         }
         return new CpuCompiledGraph(this, plan, reduced.isEmpty() ? weights : new ReducedWeights(weights, reduced));
     }

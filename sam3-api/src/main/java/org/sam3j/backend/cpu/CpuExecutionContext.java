@@ -208,7 +208,7 @@ final class CpuExecutionContext implements ExecutionContext {
     private float[] leaf(Tensor t, Map<String, float[]> inputs) {
         switch (t.op()) {
             case INPUT: {
-                String name = ((Attrs.Named) t.attrs()).name();
+                String name = t.attrs(Attrs.Named.class).name();
                 float[] v = inputs.get(name);
                 if (v == null) throw new IllegalArgumentException("missing input '" + name + "'");
                 if (v.length != t.numel()) {
@@ -218,9 +218,9 @@ final class CpuExecutionContext implements ExecutionContext {
                 return v;
             }
             case WEIGHT:
-                return backend.weight(weights, ((Attrs.Named) t.attrs()).name());
+                return backend.weight(weights, t.attrs(Attrs.Named.class).name());
             case CONSTANT:
-                return ((Attrs.Constant) t.attrs()).values();
+                return t.attrs(Attrs.Constant.class).values();
             default:
                 throw new IllegalStateException(t.toString());
         }
@@ -239,7 +239,7 @@ final class CpuExecutionContext implements ExecutionContext {
         for (int i = 0; i < t.inputCount(); i++) {
             Tensor in = t.input(i);
             if (bufs[in.id()] == null && in.op() == Op.WEIGHT && !usesPackedWeight(t, i)) {
-                bufs[in.id()] = new Buf(backend.weight(weights, ((Attrs.Named) in.attrs()).name()), 0);
+                bufs[in.id()] = new Buf(backend.weight(weights, in.attrs(Attrs.Named.class).name()), 0);
             }
         }
         Buf y = bufs[t.id()];
@@ -250,10 +250,10 @@ final class CpuExecutionContext implements ExecutionContext {
                 if (y.a != x.a || y.off != x.off) System.arraycopy(x.a, x.off, y.a, y.off, n); // rounded below
                 break;
             case PERMUTE:
-                CpuKernels.permute(par, x.a, x.off, t.input(0).shape(), ((Attrs.Permute) t.attrs()).perm(), y.a, y.off);
+                CpuKernels.permute(par, x.a, x.off, t.input(0).shape(), t.attrs(Attrs.Permute.class).perm(), y.a, y.off);
                 break;
             case SLICE: {
-                Attrs.Slice s = (Attrs.Slice) t.attrs();
+                Attrs.Slice s = t.attrs(Attrs.Slice.class);
                 int[] xs = t.input(0).shape();
                 int outer = 1;
                 for (int i = 0; i < s.axis(); i++) outer *= xs[i];
@@ -263,7 +263,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 break;
             }
             case CONCAT: {
-                int axis = ((Attrs.Concat) t.attrs()).axis();
+                int axis = t.attrs(Attrs.Concat.class).axis();
                 int[] ys = t.shape();
                 int outer = 1;
                 for (int i = 0; i < axis; i++) outer *= ys[i];
@@ -297,7 +297,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 break;
             }
             case MATMUL: {
-                boolean tb = ((Attrs.MatMul) t.attrs()).transposeB();
+                boolean tb = t.attrs(Attrs.MatMul.class).transposeB();
                 Tensor a = t.input(0);
                 Tensor b = t.input(1);
                 Buf bb = bufs[b.id()];
@@ -318,7 +318,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 break;
             }
             case SCALE:
-                CpuKernels.scale(par, x.a, x.off, y.a, y.off, n, ((Attrs.Scale) t.attrs()).factor());
+                CpuKernels.scale(par, x.a, x.off, y.a, y.off, n, t.attrs(Attrs.Scale.class).factor());
                 break;
             case GELU:
                 CpuKernels.gelu(par, x.a, x.off, y.a, y.off, n);
@@ -334,7 +334,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 Buf g = bufs[t.input(1).id()];
                 Buf b = bufs[t.input(2).id()];
                 CpuKernels.layerNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, n / c, c,
-                        ((Attrs.Norm) t.attrs()).eps());
+                        t.attrs(Attrs.Norm.class).eps());
                 break;
             }
             case CONV2D:
@@ -358,10 +358,10 @@ final class CpuExecutionContext implements ExecutionContext {
                 attention(t, bufs);
                 break;
             case UNARY:
-                CpuKernels.unary(par, (Attrs.Unary) t.attrs(), x.a, x.off, y.a, y.off, n);
+                CpuKernels.unary(par, t.attrs(Attrs.Unary.class), x.a, x.off, y.a, y.off, n);
                 break;
             case GROUP_NORM: {
-                Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+                Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
                 Buf g = bufs[t.input(1).id()];
                 Buf b = bufs[t.input(2).id()];
                 int c = t.dim(3);
@@ -372,11 +372,11 @@ final class CpuExecutionContext implements ExecutionContext {
             case UPSAMPLE_NEAREST: {
                 int[] xs = t.input(0).shape();
                 CpuKernels.upsampleNearest(par, x.a, x.off, xs[0], xs[1], xs[2], xs[3],
-                        ((Attrs.Upsample) t.attrs()).factor(), y.a, y.off);
+                        t.attrs(Attrs.Upsample.class).factor(), y.a, y.off);
                 break;
             }
             case ROI_ALIGN: {
-                Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                Attrs.RoiAlign ra = t.attrs(Attrs.RoiAlign.class);
                 int[] xs = t.input(0).shape();
                 Buf bx = bufs[t.input(1).id()];
                 CpuKernels.roiAlign(x.a, x.off, xs[1], xs[2], xs[3], bx.a, bx.off, t.dim(0), ra.outputSize(),
@@ -402,7 +402,7 @@ final class CpuExecutionContext implements ExecutionContext {
 
     private String weightName(Tensor w) {
         if (w.op() != Op.WEIGHT) throw new IllegalStateException("CPU convolutions need a weight operand, got " + w);
-        return ((Attrs.Named) w.attrs()).name();
+        return w.attrs(Attrs.Named.class).name();
     }
 
     /** Convolution as a GEMM over im2col rows (1×1 convolutions need no im2col). */
@@ -411,7 +411,7 @@ final class CpuExecutionContext implements ExecutionContext {
         Tensor wt = t.input(1);
         Buf x = bufs[xt.id()];
         Buf y = bufs[t.id()];
-        Attrs.Conv attrs = (Attrs.Conv) t.attrs();
+        Attrs.Conv attrs = t.attrs(Attrs.Conv.class);
         int nb = xt.dim(0);
         int h = xt.dim(1);
         int wd = xt.dim(2);
@@ -536,13 +536,13 @@ final class CpuExecutionContext implements ExecutionContext {
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
                 biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
                 y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
-                ((Attrs.Attention) t.attrs()).scale());
+                t.attrs(Attrs.Attention.class).scale());
         if (gemm.attention(par, p)) return;
         CpuAttention.attention(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off,
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
                 biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
                 y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
-                ((Attrs.Attention) t.attrs()).scale());
+                t.attrs(Attrs.Attention.class).scale());
     }
 
     @Override

@@ -192,7 +192,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         for (Tensor t : plan.schedule()) {
             if (t.op() == Op.CONV2D || t.op() == Op.CONV_TRANSPOSE2D) maxConv = Math.max(maxConv, convScratchBytes(t));
             if (t.op() == Op.GROUP_NORM) {
-                maxStats = Math.max(maxStats, 2L * t.dim(0) * ((Attrs.GroupNorm) t.attrs()).groups() * 4);
+                maxStats = Math.max(maxStats, 2L * t.dim(0) * t.attrs(Attrs.GroupNorm.class).groups() * 4);
             }
             if (t.op() == Op.GATHER) gather = true;
         }
@@ -246,7 +246,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                 address[id] = alloc(t.numel() * esz, DeviceMemory.Kind.ACTIVATIONS, "input " + t.label());
                 break;
             case CONSTANT: {
-                float[] v = ((Attrs.Constant) t.attrs()).values();
+                float[] v = t.attrs(Attrs.Constant.class).values();
                 address[id] = hold(backend.upload(v, DeviceMemory.Kind.ACTIVATIONS, "constant " + t.label()));
                 break;
             }
@@ -261,8 +261,8 @@ final class CudaCompiledGraph implements CompiledGraph {
 
     /** A new float32 copy of a constant or weight leaf (reduced precision only), uploaded now. */
     private long leafFp32(Tensor leaf) {
-        float[] v = leaf.op() == Op.CONSTANT ? ((Attrs.Constant) leaf.attrs()).values()
-                : store.floats(((Attrs.Named) leaf.attrs()).name());
+        float[] v = leaf.op() == Op.CONSTANT ? leaf.attrs(Attrs.Constant.class).values()
+                : store.floats(leaf.attrs(Attrs.Named.class).name());
         long a = alloc((long) v.length * 4, DeviceMemory.Kind.ACTIVATIONS, "float32 copy of " + leaf);
         backend.makeCurrent();
         CudaBackend.copyIn(v, a);
@@ -270,7 +270,7 @@ final class CudaCompiledGraph implements CompiledGraph {
     }
 
     private long weightAddress(Tensor w, String form, java.util.function.UnaryOperator<float[]> relayout) {
-        String name = ((Attrs.Named) w.attrs()).name();
+        String name = w.attrs(Attrs.Named.class).name();
         return weightForms.computeIfAbsent(name + "#" + form, k -> backend.weight(store, name, form, relayout));
     }
 
@@ -325,7 +325,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         for (Tensor t : plan.graph().inputs().values()) {
             if (plan.kind(t) == MemoryPlan.Kind.UNUSED) continue;
             long dev = p == Precision.FP32 ? addr(t) : inputFp32(t);
-            inputs.add(new InputSlot(((Attrs.Named) t.attrs()).name(), t, hostFloats, dev));
+            inputs.add(new InputSlot(t.attrs(Attrs.Named.class).name(), t, hostFloats, dev));
             hostFloats += t.numel();
         }
         for (Map.Entry<String, Tensor> e : plan.graph().outputs().entrySet()) {
@@ -347,7 +347,7 @@ final class CudaCompiledGraph implements CompiledGraph {
     private long convScratchBytes(Tensor t) {
         if (t.op() == Op.CONV2D) {
             Tensor w = t.input(1);
-            Attrs.Conv c = (Attrs.Conv) t.attrs();
+            Attrs.Conv c = t.attrs(Attrs.Conv.class);
             if (w.dim(2) == 1 && w.dim(3) == 1 && c.stride() == 1 && c.padding() == 0) return 0;
             long kk = (long) w.dim(1) * w.dim(2) * w.dim(3);
             return convChunk(t.dim(0) * (long) t.dim(1) * t.dim(2), kk) * kk * esz;
@@ -388,12 +388,12 @@ final class CudaCompiledGraph implements CompiledGraph {
             case PERMUTE: {
                 long x = addr(t.input(0));
                 int[] shape = t.input(0).shape();
-                int[] perm = ((Attrs.Permute) t.attrs()).perm();
+                int[] perm = t.attrs(Attrs.Permute.class).perm();
                 rankCheck(shape.length, t);
                 return () -> check(CudaKernels.s3c_permute(x, y, shape.length, shape, perm, dtype, s), what);
             }
             case SLICE: {
-                Attrs.Slice sl = (Attrs.Slice) t.attrs();
+                Attrs.Slice sl = t.attrs(Attrs.Slice.class);
                 int[] xs = t.input(0).shape();
                 long outer = 1;
                 for (int i = 0; i < sl.axis(); i++) outer *= xs[i];
@@ -406,7 +406,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                 return () -> copy2d(y, width, src, pitch, width, rows, what);
             }
             case CONCAT: {
-                int axis = ((Attrs.Concat) t.attrs()).axis();
+                int axis = t.attrs(Attrs.Concat.class).axis();
                 int[] ys = t.shape();
                 long outer = 1;
                 for (int i = 0; i < axis; i++) outer *= ys[i];
@@ -438,7 +438,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                 return () -> g.run(x, wa, y, streamAddress);
             }
             case MATMUL: {
-                boolean tb = ((Attrs.MatMul) t.attrs()).transposeB();
+                boolean tb = t.attrs(Attrs.MatMul.class).transposeB();
                 Tensor a = t.input(0);
                 Tensor b = t.input(1);
                 int m = a.dim(-2);
@@ -463,7 +463,7 @@ final class CudaCompiledGraph implements CompiledGraph {
                 return () -> check(CudaKernels.s3c_binary(a, b, y, op, ys.length, ys, sa, sb, dtype, s), what);
             }
             case SCALE:
-                return unary(t, CudaKernels.S3C_UNARY_SCALE, ((Attrs.Scale) t.attrs()).factor(), 0);
+                return unary(t, CudaKernels.S3C_UNARY_SCALE, t.attrs(Attrs.Scale.class).factor(), 0);
             case GELU:
                 return unary(t, CudaKernels.S3C_UNARY_GELU, 0, 0);
             case RELU:
@@ -471,7 +471,7 @@ final class CudaCompiledGraph implements CompiledGraph {
             case SIGMOID:
                 return unary(t, CudaKernels.S3C_UNARY_SIGMOID, 0, 0);
             case UNARY: {
-                Attrs.Unary u = (Attrs.Unary) t.attrs();
+                Attrs.Unary u = t.attrs(Attrs.Unary.class);
                 return unary(t, unaryCode(u.kind()), u.a(), u.b());
             }
             case LAYER_NORM: {
@@ -480,11 +480,11 @@ final class CudaCompiledGraph implements CompiledGraph {
                 long x = addr(t.input(0));
                 long g = addr(t.input(1));
                 long b = addr(t.input(2));
-                float eps = ((Attrs.Norm) t.attrs()).eps();
+                float eps = t.attrs(Attrs.Norm.class).eps();
                 return () -> check(CudaKernels.s3c_layer_norm(x, g, b, y, rows, c, eps, dtype, s), what);
             }
             case GROUP_NORM: {
-                Attrs.GroupNorm gn = (Attrs.GroupNorm) t.attrs();
+                Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
                 long x = addr(t.input(0));
                 long g = addr(t.input(1));
                 long b = addr(t.input(2));
@@ -506,7 +506,7 @@ final class CudaCompiledGraph implements CompiledGraph {
             }
             case UPSAMPLE_NEAREST: {
                 int[] xs = t.input(0).shape();
-                int f = ((Attrs.Upsample) t.attrs()).factor();
+                int f = t.attrs(Attrs.Upsample.class).factor();
                 long x = addr(t.input(0));
                 return () -> check(CudaKernels.s3c_upsample_nearest(x, y, xs[0], xs[1], xs[2], xs[3], f, dtype, s), what);
             }
@@ -520,7 +520,7 @@ final class CudaCompiledGraph implements CompiledGraph {
             case ATTENTION:
                 return attention(t);
             case ROI_ALIGN: {
-                Attrs.RoiAlign ra = (Attrs.RoiAlign) t.attrs();
+                Attrs.RoiAlign ra = t.attrs(Attrs.RoiAlign.class);
                 int[] xs = t.input(0).shape();
                 long x = addr(t.input(0));
                 long boxes = fp32Of(t.input(1), pre);
@@ -620,7 +620,7 @@ final class CudaCompiledGraph implements CompiledGraph {
     private Runnable conv2d(Tensor t) {
         Tensor xt = t.input(0);
         Tensor wt = t.input(1);
-        Attrs.Conv attrs = (Attrs.Conv) t.attrs();
+        Attrs.Conv attrs = t.attrs(Attrs.Conv.class);
         int nb = xt.dim(0), h = xt.dim(1), wd = xt.dim(2), cin = xt.dim(3);
         int cout = wt.dim(0), kh = wt.dim(2), kw = wt.dim(3);
         int ho = t.dim(1), wo = t.dim(2);
@@ -708,7 +708,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         CudaKernels.AttentionArgs a = new CudaKernels.AttentionArgs();
         resources.push("attention arguments", a::close);
         CudaKernels.s3c_attention_defaults(a, q.dim(0), q.dim(1), k.dim(1), q.dim(2), q.dim(3), v.dim(3),
-                ((Attrs.Attention) t.attrs()).scale(), dtype);
+                t.attrs(Attrs.Attention.class).scale(), dtype);
         a.q(addr(q)).k(addr(k)).v(addr(v)).y(addr(t));
         if (bias != null) {
             int bb = bias.dim(0), bh = bias.dim(1), bq = bias.dim(2), tk = bias.dim(3);
