@@ -24,26 +24,28 @@ final class ReducedFloats {
     /** Rounds {@code a[off, off + n)} in place to {@code type} (nothing for F32). */
     static void round(Parallel par, float[] a, int off, int n, DType type) {
         if (type == DType.F32) return;
-        boolean half = type == DType.F16;
-        if (type != DType.BF16 && !half) throw new IllegalArgumentException("not a float storage type: " + type);
-        par.forRange(n, 1 << 15, (w, lo, hi) -> {
-            if (half) {
-                for (int i = off + lo; i < off + hi; i++) a[i] = f16(a[i]);
-            } else {
-                for (int i = off + lo; i < off + hi; i++) a[i] = bf16(a[i]);
-            }
-        });
+        boolean half = isHalf(type);
+        par.forRange(n, 1 << 15, (w, lo, hi) -> roundRange(a, off + lo, off + hi, half));
     }
 
     /** A rounded copy of {@code v} (the array itself for F32). */
     static float[] rounded(float[] v, DType type) {
         if (type == DType.F32) return v;
-        float[] r = new float[v.length];
-        if (type == DType.F16) {
-            for (int i = 0; i < v.length; i++) r[i] = f16(v[i]);
-        } else {
-            for (int i = 0; i < v.length; i++) r[i] = bf16(v[i]);
-        }
+        float[] r = v.clone();
+        roundRange(r, 0, r.length, isHalf(type));
         return r;
+    }
+
+    private static boolean isHalf(DType type) {
+        if (type != DType.F16 && type != DType.BF16) throw new IllegalArgumentException("not a float storage type: " + type);
+        return type == DType.F16;
+    }
+
+    private static void roundRange(float[] a, int from, int to, boolean half) {
+        if (half) {
+            for (int i = from; i < to; i++) a[i] = f16(a[i]);
+        } else {
+            for (int i = from; i < to; i++) a[i] = bf16(a[i]);
+        }
     }
 }
