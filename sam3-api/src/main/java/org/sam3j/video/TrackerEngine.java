@@ -311,9 +311,18 @@ final class TrackerEngine implements AutoCloseable {
      */
     Memory encodeMemory(RunSession session, Frame frame, float[][] highRes, float[] objScores, boolean binarize,
                         boolean hooks) {
+        return encodeMemory(session, frame, highRes, imageSize, objScores, binarize, hooks);
+    }
+
+    /**
+     * As {@link #encodeMemory(RunSession, Frame, float[][], float[], boolean, boolean)} for masks of side
+     * {@code side} (the detector+tracker path encodes its propagated masks at the mask encoder's own 1152²).
+     */
+    Memory encodeMemory(RunSession session, Frame frame, float[][] highRes, int side, float[] objScores,
+                        boolean binarize, boolean hooks) {
         int b = highRes.length;
         int s = MemoryEncoder.MASK_SIZE;
-        int hr = imageSize * imageSize;
+        int hr = side * side;
         float[] maskIn = hooks ? new float[b * hr] : null;
         float[] mask = new float[b * s * s];
         float[] scaled = new float[hr];
@@ -324,8 +333,9 @@ final class TrackerEngine implements AutoCloseable {
                 scaled[p] = v * settings.sigmoidScaleForMemEnc() + settings.sigmoidBiasForMemEnc();
             }
             if (maskIn != null) System.arraycopy(scaled, 0, maskIn, o * hr, hr);
-            // antialiased bilinear resize; when upsampling it is the plain bilinear interpolation
-            BilinearResize.resize(scaled, 0, imageSize, imageSize, mask, o * s * s, s, s);
+            // antialiased bilinear resize; when upsampling it is the plain bilinear interpolation, at the same size a copy
+            if (side == s) System.arraycopy(scaled, 0, mask, o * s * s, s * s);
+            else BilinearResize.resize(scaled, 0, side, side, mask, o * s * s, s, s);
         }
         int n = grid * grid;
         float[] pix = new float[b * n * dim];
@@ -350,9 +360,9 @@ final class TrackerEngine implements AutoCloseable {
         if (hooks) {
             float[] hrAll = new float[b * hr];
             for (int o = 0; o < b; o++) System.arraycopy(highRes[o], 0, hrAll, o * hr, hr);
-            h.put("mem_enc.pred_masks_high_res", new HostTensor(new int[] {b, 1, imageSize, imageSize}, hrAll));
+            h.put("mem_enc.pred_masks_high_res", new HostTensor(new int[] {b, 1, side, side}, hrAll));
             h.put("mem_enc.object_score_logits", new HostTensor(new int[] {b, 1}, objScores.clone()));
-            h.put("mem_enc.mask_in", new HostTensor(new int[] {b, 1, imageSize, imageSize}, maskIn));
+            h.put("mem_enc.mask_in", new HostTensor(new int[] {b, 1, side, side}, maskIn));
             h.put("mem_enc.mask_down", Layouts.nhwcToNchw(out.get(MemoryEncoder.MASK_DOWN).data(), b, grid, grid, dim));
             h.put("mem_enc.raw_features", Layouts.nhwcToNchw(raw, b, grid, grid, memDim));
             h.put("mem_enc.features", Layouts.nhwcToNchw(all, b, grid, grid, memDim));
@@ -361,6 +371,11 @@ final class TrackerEngine implements AutoCloseable {
             h.put("mem_enc.pos", Layouts.nhwcToNchw(pos, b, grid, grid, memDim));
         }
         return new Memory(features, h);
+    }
+
+    /** {@code no_obj_ptr}, the pointer of an absent object {@code [C]} (a copy). */
+    float[] noObjPtr() {
+        return noObjPtr.clone();
     }
 
     /** The memory tokens' spatial position encoding {@code [n, 64]} (the same for every frame). */

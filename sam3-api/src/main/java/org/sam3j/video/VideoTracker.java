@@ -137,7 +137,7 @@ final class VideoTracker implements AutoCloseable {
         if (hooks.enabled()) {
             String pre = "p" + calls + ".";
             hooks.meta(pre + "sam.multimask_output", multimask);
-            emitHeads(pre, new TrackerEngine.Heads[] {h}, new float[][] {low});
+            emitHeads(engine, hooks, pre, new TrackerEngine.Heads[] {h}, new float[][] {low});
             float eff = effIouScore(new TrackerEngine.Heads[] {h});
             hooks.accept(pre + "eff_iou_score", new HostTensor(new int[] {1}, new float[] {eff}));
             hooks.accept(pre + "pix_feat_with_mem", engine.withoutMemory(f));
@@ -332,7 +332,7 @@ final class VideoTracker implements AutoCloseable {
         long t2 = System.nanoTime();
         if (hooks.enabled()) {
             hooks.meta(pre + "sam.multimask_output", true);
-            emitHeads(pre, heads, high);
+            emitHeads(engine, hooks, pre, heads, high);
             hooks.accept(pre + "eff_iou_score", new HostTensor(new int[] {1}, new float[] {eff}));
         }
         long t3 = System.nanoTime();
@@ -373,7 +373,9 @@ final class VideoTracker implements AutoCloseable {
         hooks.accept(pre + "out.obj_scores", new HostTensor(new int[] {s.length, 1}, s));
     }
 
-    private void emitHeads(String pre, TrackerEngine.Heads[] heads, float[][] highSelected) {
+    /** Hands the SAM heads' outputs of a batch to {@code hooks} under the reference's names ({@code pre + "sam."}). */
+    static void emitHeads(TrackerEngine engine, TrackerHooks hooks, String pre, TrackerEngine.Heads[] heads,
+                          float[][] highSelected) {
         int b = heads.length;
         int c = engine.dim();
         int side = engine.lowResSize();
