@@ -2,12 +2,17 @@ package org.sam3j;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.sam3j.backend.RunSession;
+import org.sam3j.video.TextTrackingHeuristics;
+import org.sam3j.video.TextTrackingSession;
+import org.sam3j.video.TextTrackingSettings;
 import org.sam3j.video.TrackerSettings;
 import org.sam3j.video.VideoTracking;
 
 /**
  * Tracks objects prompted by clicks or boxes through a video with SAM 3's SAM 2-style tracker (the official
- * {@code Sam3TrackerPredictor} path). Obtained from {@link Sam3Model#newVideoPredictor()}; it holds the
+ * {@code Sam3TrackerPredictor} path), or the objects a text names with its detector and tracker
+ * ({@link VideoSession#addText}, the official {@code Sam3VideoInference} path). Obtained from {@link Sam3Model#newVideoPredictor()}; it holds the
  * tracker's compiled graphs, each {@link VideoSession} one video's bounded state.
  *
  * <pre>{@code
@@ -23,8 +28,10 @@ import org.sam3j.video.VideoTracking;
  */
 public final class Sam3VideoPredictor implements AutoCloseable {
     private final VideoTracking tracking;
+    private final Sam3Model model;
 
     Sam3VideoPredictor(Sam3Model model, TrackerSettings settings) {
+        this.model = model;
         this.tracking = new VideoTracking(model.backend(), model.weightStore(), model.config(), settings);
     }
 
@@ -34,12 +41,20 @@ public final class Sam3VideoPredictor implements AutoCloseable {
      * @throws IllegalArgumentException if the folder holds no frame
      */
     public VideoSession open(Path folder) throws IOException {
-        return new VideoSession(tracking.open(FrameSource.folder(folder)));
+        return open(FrameSource.folder(folder));
     }
 
     /** Opens a session on a frame source. */
     public VideoSession open(FrameSource frames) {
-        return new VideoSession(tracking.open(frames));
+        return new VideoSession(tracking.open(frames), phrase -> openText(frames, phrase));
+    }
+
+    /** A text session on the video with the released detection thresholds and heuristics. */
+    private TextTrackingSession openText(FrameSource frames, String phrase) {
+        try (RunSession s = new RunSession()) {
+            return tracking.openText(frames, model.textFeatures(s, phrase), TextTrackingSettings.released(),
+                    TextTrackingHeuristics.released());
+        }
     }
 
     /** Frees the tracker's compiled graphs (not the model). */

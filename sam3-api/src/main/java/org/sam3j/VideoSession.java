@@ -3,6 +3,8 @@ package org.sam3j;
 import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.sam3j.video.TextTrackingSession;
 import org.sam3j.video.TrackingSession;
 
 /**
@@ -15,13 +17,25 @@ import org.sam3j.video.TrackingSession;
  * only what the memory selection can still read (the prompted frame, the latest and the last valid frames, object
  * pointers up to the budget), so the state does not grow with the video's length. Results are not retained.
  *
+ * <p>Alternatively a session is prompted by a text ({@link #addText}): SAM 3's detector finds the phrase's
+ * objects on every frame and its tracker follows them (the official {@code Sam3VideoInference} path); a session
+ * holds either clicked objects or one text prompt.
+ *
  * <p>Not thread-safe. Close it to free the prompted frame's features if it is not propagated.
  */
 public final class VideoSession implements AutoCloseable {
     private final TrackingSession session;
+    private final Function<String, TextTrackingSession> textSessions;
+    private TextTrackingSession text;
+    private boolean clicked;
 
     VideoSession(TrackingSession session) {
+        this(session, null);
+    }
+
+    VideoSession(TrackingSession session, Function<String, TextTrackingSession> textSessions) {
         this.session = Objects.requireNonNull(session, "session");
+        this.textSessions = textSessions;
     }
 
     /** Number of frames. */
@@ -41,7 +55,10 @@ public final class VideoSession implements AutoCloseable {
      *                                  no click, mismatched lengths, a label other than 0/1, or a point outside the frame
      */
     public Mask addPoints(int frame, int objectId, float[] xy, int[] labels) {
-        return session.addPoints(frame, objectId, xy, labels);
+        checkNoText();
+        Mask m = session.addPoints(frame, objectId, xy, labels);
+        clicked = true;
+        return m;
     }
 
     /**
@@ -51,7 +68,48 @@ public final class VideoSession implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #addPoints}, or for an empty or inverted box
      */
     public Mask addBox(int frame, int objectId, float x0, float y0, float x1, float y1) {
-        return session.addBox(frame, objectId, x0, y0, x1, y1);
+        checkNoText();
+        Mask m = session.addBox(frame, objectId, x0, y0, x1, y1);
+        clicked = true;
+        return m;
+    }
+
+    private void checkNoText() {
+        if (text != null) throw new IllegalStateException("this session is prompted by a text; open another for clicks");
+    }
+
+    /**
+     * Prompts the session with a text: the detector finds the phrase's objects on {@code frame}, each becomes a
+     * tracked object (ids 0, 1, … in order of appearance); {@link #propagate} then tracks them from this frame on,
+     * detecting new ones on every frame and dropping those that turn out to be spurious within the first 15 frames
+     * (results of a frame are therefore handed over up to 15 frames after it was processed, all at the end for
+     * shorter videos). In the results, {@code objectScoreLogit} is the logit of the detection score at the
+     * object's birth and the box is the mask's before overlapping pixels are given to the object with the higher
+     * tracker score.
+     *
+     * @return the objects found on {@code frame}
+     * @throws IllegalArgumentException for a blank phrase or a frame outside the video
+     * @throws IllegalStateException    if objects were clicked or a text was already given
+     * @throws UnsupportedOperationException if the session cannot take text prompts
+     */
+    public VideoFrameResult addText(int frame, String phrase) {
+        Objects.requireNonNull(phrase, "phrase");
+        if (phrase.isBlank()) throw new IllegalArgumentException("the text prompt is blank");
+        if (clicked) throw new IllegalStateException("this session has clicked objects; open another for a text");
+        if (text != null) throw new IllegalStateException("this session already has a text prompt");
+        if (textSessions == null) throw new UnsupportedOperationException("this session takes no text prompts");
+        if (frame < 0 || frame >= session.frameCount()) {
+            throw new IllegalArgumentException("frame " + frame + " is outside the video's " + session.frameCount() + " frames");
+        }
+        TextTrackingSession t = textSessions.apply(phrase);
+        try {
+            VideoFrameResult r = t.prompt(frame);
+            text = t;
+            return r;
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
     }
 
     /**
@@ -62,17 +120,19 @@ public final class VideoSession implements AutoCloseable {
      * @throws UncheckedIOException  if a frame cannot be read
      */
     public void propagate(Consumer<VideoFrameResult> listener) {
-        session.propagate(listener);
+        if (text != null) text.propagate(listener);
+        else session.propagate(listener);
     }
 
     /** Bytes of memory features and object pointers the session keeps (bounded, see the class comment). */
     public long retainedMemoryBytes() {
-        return session.retainedMemoryBytes();
+        return text != null ? text.retainedMemoryBytes() : session.retainedMemoryBytes();
     }
 
     /** Frees the prompted frame's features and the tracker state. Idempotent. */
     @Override
     public void close() {
         session.close();
+        if (text != null) text.close();
     }
 }

@@ -74,12 +74,13 @@ final class TextTracker implements AutoCloseable {
      * @param objectIds    object ids, ascending
      * @param probs        per object its detection score at birth ({@code out_probs})
      * @param boxesXywh    per object the normalised box of its mask before the object-wise non-overlap
+     * @param boxes        the same boxes in pixel-edge coordinates
      * @param masks        per object the mask at video size ({@code H·W}, row-major), after the non-overlap
      * @param width        video width
      * @param height       video height
      */
-    record FrameOutput(int frame, long[] objectIds, float[] probs, float[][] boxesXywh, boolean[][] masks, int width,
-                       int height) {}
+    record FrameOutput(int frame, long[] objectIds, float[] probs, float[][] boxesXywh, org.sam3j.Box[] boxes,
+                       boolean[][] masks, int width, int height) {}
 
     /** What a step leaves for its (possibly delayed) output. */
     private record RawOutput(int frame, Map<Long, boolean[]> masks, Map<Long, Float> scores,
@@ -964,6 +965,7 @@ final class TextTracker implements AutoCloseable {
         float[] probs = new float[n];
         float[] tprobs = new float[n];
         float[][] boxes = new float[n][];
+        org.sam3j.Box[] pixelBoxes = new org.sam3j.Box[n];
         boolean[][] masks = new boolean[n][];
         for (int i = 0; i < n; i++) {
             long id = kept.get(i);
@@ -972,6 +974,7 @@ final class TextTracker implements AutoCloseable {
             tprobs[i] = raw.trackerScores().getOrDefault(id, 0f);
             masks[i] = raw.masks().get(id).clone();
             boxes[i] = MaskOps.boxXywh(masks[i], height, width);
+            pixelBoxes[i] = org.sam3j.Mask.of(masks[i], width, height).boundingBox().orElseThrow();
         }
         if (n > 1) {
             int px = masks[0].length;
@@ -1000,7 +1003,7 @@ final class TextTracker implements AutoCloseable {
             hooks.accept(pre + "out.boxes_xywh", new HostTensor(new int[] {n, 4}, flat));
             hooks.meta(pre + "out.mask_area", area);
         }
-        return new FrameOutput(raw.frame(), out, probs, boxes, masks, width, height);
+        return new FrameOutput(raw.frame(), out, probs, boxes, pixelBoxes, masks, width, height);
     }
 
     private void emitAssociation(String pre, Association.Result a, int n, int m) {

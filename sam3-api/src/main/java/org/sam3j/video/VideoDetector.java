@@ -26,6 +26,10 @@ final class VideoDetector implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
+    TextTrackingSettings settings() {
+        return settings;
+    }
+
     /** Encodes the prompt's 32 token ids once per session. */
     ConceptModel.TextFeatures encodeText(RunSession session, int[] tokenIds) {
         return model.encodeText(session, tokenIds, false);

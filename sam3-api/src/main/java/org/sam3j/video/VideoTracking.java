@@ -18,6 +18,10 @@ import org.sam3j.weights.WeightStore;
  */
 public final class VideoTracking implements AutoCloseable {
     private final TrackerEngine engine;
+    private final Backend backend;
+    private final WeightStore weights;
+    private final Sam3Config config;
+    private VideoDetector detector;   // compiled on the first text session
     private boolean closed;
 
     /**
@@ -29,11 +33,14 @@ public final class VideoTracking implements AutoCloseable {
     public VideoTracking(Backend backend, WeightStore weights, Sam3Config config, TrackerSettings settings) {
         this.engine = new TrackerEngine(Objects.requireNonNull(backend, "backend"), Objects.requireNonNull(weights, "weights"),
                 Objects.requireNonNull(config, "config"), Objects.requireNonNull(settings, "settings"));
+        this.backend = backend;
+        this.weights = weights;
+        this.config = config;
     }
 
     /**
      * Graphs declaring every parameter the video tracker reads beyond the image model's (memory encoder, memory
-     * attention, object pointers and their temporal encodings), for {@link org.sam3j.Sam3Model#parameterShapes}.
+     * attention, object pointers and their temporal encodings, the mask-prompt downsampler of the text family), for {@link org.sam3j.Sam3Model#parameterShapes}.
      */
     public static List<Graph> parameterGraphs(Sam3Config config) {
         int dim = config.dModel();
@@ -49,6 +56,8 @@ public final class VideoTracking implements AutoCloseable {
         }
         direct.weight("tracker.obj_ptr_tpos_proj.weight", memDim, dim);
         direct.weight("tracker.obj_ptr_tpos_proj.bias", memDim);
+        direct.weight("tracker.mask_downsample.weight", 1, 1, 4, 4);   // mask prompts of detector-born objects
+        direct.weight("tracker.mask_downsample.bias", 1);
         return List.of(direct, MemoryEncoder.graph(1, dim, config.gridSize()),
                 MemoryAttention.graph(1, dim, memDim, config.gridSize(), 1, 4));
     }
@@ -63,11 +72,34 @@ public final class VideoTracking implements AutoCloseable {
         return new TrackingSession(engine, frames);
     }
 
+    /**
+     * Opens a detector+tracker session on a video for a text prompt (the official {@code Sam3VideoInference}
+     * path), sharing this instance's tracker graphs; the detector is compiled on first use.
+     *
+     * @param text       the encoded phrase
+     * @param settings   detection and association thresholds ({@link TextTrackingSettings#released()})
+     * @param heuristics masklet heuristics ({@link TextTrackingHeuristics#released()})
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public synchronized TextTrackingSession openText(FrameSource frames, org.sam3j.model.detector.ConceptModel.TextFeatures text,
+                                                     TextTrackingSettings settings, TextTrackingHeuristics heuristics) {
+        if (closed) throw new IllegalStateException("video tracking is closed");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(heuristics, "heuristics");
+        if (detector == null || !detector.settings().equals(settings)) {
+            if (detector != null) detector.close();
+            detector = new VideoDetector(backend, weights, config, settings);
+        }
+        return new TextTrackingSession(engine, detector, weights, frames, text, settings, heuristics);
+    }
+
     /** Frees the compiled graphs (not the backend). Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
         engine.close();
+        if (detector != null) detector.close();
     }
 }
