@@ -49,8 +49,7 @@ public final class VideoTracking implements AutoCloseable {
         }
         direct.weight("tracker.obj_ptr_tpos_proj.weight", memDim, dim);
         direct.weight("tracker.obj_ptr_tpos_proj.bias", memDim);
-        return List.of(direct, MemoryEncoder.graph(1, dim, config.gridSize()),
-                MemoryAttention.graph(1, dim, memDim, config.gridSize(), 1, 4));
+        return List.of(direct, MemoryEncoder.graph(config, 1), MemoryAttention.graph(config, 1, 1, 4));
     }
 
     /**
