@@ -36,9 +36,7 @@ module org.sam3j {
     exports org.sam3j.text to org.sam3j.bench, org.sam3j.samples, org.sam3j.spark;
     exports org.sam3j.postprocess to org.sam3j.samples, org.sam3j.spark;
     exports org.sam3j.hub to org.sam3j.samples;
-    exports org.sam3j.model.vision to org.sam3j.onnx, org.sam3j.bench;
-    exports org.sam3j.model.detector to org.sam3j.onnx;
-    exports org.sam3j.model.tracker to org.sam3j.onnx;
+    exports org.sam3j.runner to org.sam3j.onnx, org.sam3j.bench;
     exports org.sam3j.internal to org.sam3j.onnx;
 
     uses org.sam3j.backend.BackendProvider;

@@ -5,8 +5,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
-import org.sam3j.model.detector.ConceptDetector;
-import org.sam3j.model.tracker.InteractivePrompt;
 
 /**
  * What to segment in the image set on a {@link Sam3Predictor}. Immutable and thread-safe.
@@ -24,11 +22,19 @@ import org.sam3j.model.tracker.InteractivePrompt;
  *       prompt is a single click; else one).</li>
  * </ul>
  * Mixing the two kinds in one prompt is refused, and so are more than
- * {@value org.sam3j.model.tracker.InteractivePrompt#MAX_POINTS} clicks or
- * {@value org.sam3j.model.detector.ConceptDetector#MAX_BOXES} exemplar boxes. Coordinates are pixels of the
+ * {@value #MAX_POINTS} clicks or {@value #MAX_EXEMPLARS} exemplar boxes. Coordinates are pixels of the
  * original image.
  */
 public final class Prompt {
+    /**
+     * Most clicks in one interactive prompt. The interactive graph has this many click slots (unused ones are
+     * padding that changes nothing), so one compiled graph serves every prompt; far more than interactive
+     * refinement needs.
+     */
+    public static final int MAX_POINTS = 16;
+    /** Most exemplar boxes in one concept prompt (the box slots of the one compiled detector graph). */
+    public static final int MAX_EXEMPLARS = 16;
+
     /** Whether a prompt finds all instances of a concept or selects one object. */
     public enum Kind {
         /** Text and/or exemplar boxes: every matching instance. */
@@ -89,14 +95,14 @@ public final class Prompt {
                     + "(points, box, mask), not both");
         }
         if (!concept && !interactive) throw new IllegalArgumentException("empty prompt: give a text, boxes or points");
-        // one compiled graph per prompt family has this many slots (see InteractivePrompt, ConceptDetector)
-        if (points.size() > InteractivePrompt.MAX_POINTS) {
+        // one compiled graph per prompt family has this many slots
+        if (points.size() > MAX_POINTS) {
             throw new IllegalArgumentException("too many clicks: " + points.size() + ", a prompt has at most "
-                    + InteractivePrompt.MAX_POINTS + " points");
+                    + MAX_POINTS + " points");
         }
-        if (exemplars.size() > ConceptDetector.MAX_BOXES) {
+        if (exemplars.size() > MAX_EXEMPLARS) {
             throw new IllegalArgumentException("too many exemplar boxes: " + exemplars.size() + ", a prompt has at most "
-                    + ConceptDetector.MAX_BOXES);
+                    + MAX_EXEMPLARS);
         }
         if (concept && multimask != null) throw new IllegalArgumentException("multimask applies to interactive prompts");
         if (interactive && threshold != null) {

@@ -26,6 +26,17 @@ public final class Sam3Config {
     private final int geometryEncoderLayers;
     private final int transformerHeads;
     private final int transformerFfnDim;
+    private final int textWidth;
+    private final int textHeads;
+    private final int textContextLength;
+    private final int textVocabSize;
+    private final int textProjectionDim;
+    private final int numQueries;
+    private final int maskDecoderHeads;
+    private final int maskDecoderMlpDim;
+    private final int memoryAttentionLayers;
+    private final int memoryAttentionFfnDim;
+    private final int memoryDim;
 
     private Sam3Config(Builder b) {
         this.imageSize = b.imageSize;
@@ -45,6 +56,17 @@ public final class Sam3Config {
         this.geometryEncoderLayers = b.geometryEncoderLayers;
         this.transformerHeads = b.transformerHeads;
         this.transformerFfnDim = b.transformerFfnDim;
+        this.textWidth = b.textWidth;
+        this.textHeads = b.textHeads;
+        this.textContextLength = b.textContextLength;
+        this.textVocabSize = b.textVocabSize;
+        this.textProjectionDim = b.textProjectionDim;
+        this.numQueries = b.numQueries;
+        this.maskDecoderHeads = b.maskDecoderHeads;
+        this.maskDecoderMlpDim = b.maskDecoderMlpDim;
+        this.memoryAttentionLayers = b.memoryAttentionLayers;
+        this.memoryAttentionFfnDim = b.memoryAttentionFfnDim;
+        this.memoryDim = b.memoryDim;
         validate();
     }
 
@@ -199,6 +221,39 @@ public final class Sam3Config {
     /** Feed-forward width of the detector's transformer layers and of the scoring prompt MLP. */
     public int transformerFfnDim() { return transformerFfnDim; }
 
+    /** Width of the text transformer. */
+    public int textWidth() { return textWidth; }
+
+    /** Attention heads of the text transformer. */
+    public int textHeads() { return textHeads; }
+
+    /** Tokens per text prompt (padded with id 0). */
+    public int textContextLength() { return textContextLength; }
+
+    /** Vocabulary size of the text encoder. */
+    public int textVocabSize() { return textVocabSize; }
+
+    /** Output width of the text encoder's CLIP projection (unused by SAM 3). */
+    public int textProjectionDim() { return textProjectionDim; }
+
+    /** Object queries of the DETR decoder. */
+    public int numQueries() { return numQueries; }
+
+    /** Attention heads of the tracker's two-way transformer (SAM mask decoder). */
+    public int maskDecoderHeads() { return maskDecoderHeads; }
+
+    /** MLP width of the tracker's two-way transformer. */
+    public int maskDecoderMlpDim() { return maskDecoderMlpDim; }
+
+    /** Layers of the tracker's memory attention. */
+    public int memoryAttentionLayers() { return memoryAttentionLayers; }
+
+    /** Feed-forward width of the tracker's memory attention. */
+    public int memoryAttentionFfnDim() { return memoryAttentionFfnDim; }
+
+    /** Channels of a tracker memory ({@code mem_dim}). */
+    public int memoryDim() { return memoryDim; }
+
     /** Whether ViT block {@code i} uses global attention. */
     public boolean isGlobalBlock(int i) {
         for (int g : vitGlobalBlocks) if (g == i) return true;
@@ -250,6 +305,17 @@ public final class Sam3Config {
         private int geometryEncoderLayers = 3;
         private final int transformerHeads = 8;
         private final int transformerFfnDim = 2048;
+        private final int textWidth = 1024;
+        private final int textHeads = 16;
+        private final int textContextLength = 32;
+        private final int textVocabSize = 49408;
+        private final int textProjectionDim = 512;
+        private final int numQueries = 200;
+        private final int maskDecoderHeads = 8;
+        private final int maskDecoderMlpDim = 2048;
+        private final int memoryAttentionLayers = 4;
+        private final int memoryAttentionFfnDim = 2048;
+        private final int memoryDim = 64;
 
         private Builder() {}
 

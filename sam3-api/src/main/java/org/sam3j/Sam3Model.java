@@ -14,11 +14,9 @@ import org.sam3j.backend.Backends;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.internal.Log;
-import org.sam3j.model.detector.ConceptDetector;
-import org.sam3j.model.detector.ConceptModel;
-import org.sam3j.model.text.TextEncoder;
-import org.sam3j.model.tracker.InteractiveDecoder;
-import org.sam3j.model.vision.ImageEncoder;
+import org.sam3j.runner.ConceptModel;
+import org.sam3j.runner.InteractiveDecoder;
+import org.sam3j.runner.ImageEncoder;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.text.TokenizedText;
 import org.sam3j.video.VideoTracking;
@@ -104,10 +102,9 @@ public final class Sam3Model implements AutoCloseable {
      */
     public static Map<String, long[]> parameterShapes(Sam3Config config) {
         Graph g = new Graph();
-        ImageEncoder.declare(g, config, true);
-        new TextEncoder(g, config).forward(g.input("token_ids", TextEncoder.CONTEXT_LENGTH));
-        new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, 1).forward();
-        List<Graph> graphs = new ArrayList<>(List.of(g));
+        ImageEncoder.forward(g, config, true);
+        List<Graph> graphs = new ArrayList<>(List.of(g, ConceptModel.textGraph(config, false),
+                ConceptModel.detectorGraph(config, 1, false)));
         graphs.addAll(InteractiveDecoder.parameterGraphs(config));
         graphs.addAll(VideoTracking.parameterGraphs(config));
         Map<String, long[]> shapes = new LinkedHashMap<>();

@@ -9,12 +9,10 @@ import java.util.concurrent.CancellationException;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.RunSession;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.detector.ConceptModel;
-import org.sam3j.model.detector.DetrDecoder;
-import org.sam3j.model.tracker.InteractiveOutput;
-import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.postprocess.ConceptPostprocessor;
+import org.sam3j.runner.ConceptModel;
+import org.sam3j.runner.ImageEmbedding;
+import org.sam3j.runner.MaskDecoding;
 
 /**
  * Segments one image at a time with a {@link Sam3Model}: {@link #setImage} runs the image encoder once
@@ -249,7 +247,7 @@ public final class Sam3Predictor implements AutoCloseable {
             for (int i = 0; i < kept.length; i++) row[kept[i]] = i;
             MaskResult r = pp.process(det.predLogits(), det.predBoxes(), det.presenceLogit(),
                     q -> java.util.Arrays.copyOfRange(keptMasks, row[q] * hw, (row[q] + 1) * hw), size, size, w, h);
-            int q = DetrDecoder.NUM_QUERIES;
+            int q = model.config().numQueries();
             MaskResult.Builder b = r.toBuilder();
             if (rawOutputs) {
                 b.rawOutput("pred_logits", RawTensor.wrap(new int[] {1, q, 1}, det.predLogits()))
@@ -276,42 +274,12 @@ public final class Sam3Predictor implements AutoCloseable {
             throw new IllegalStateException("point, box and mask prompts need the tracker features: build the model"
                     + " with interactive(true) (the default)");
         }
-        int w = embedding.originalWidth();
-        int h = embedding.originalHeight();
-        InteractivePrompt.Builder ib = InteractivePrompt.builder();
-        for (Prompt.Point p : prompt.points()) {
-            ib.point(p.x(), p.y(), p.positive() ? InteractivePrompt.POSITIVE : InteractivePrompt.NEGATIVE);
-        }
-        Box box = prompt.boxOrNull();
-        if (box != null) ib.box(box.x0(), box.y0(), box.x1(), box.y1());
-        LowResMask previous = prompt.maskOrNull();
-        if (previous != null) {
-            int side = model.config().gridSize() * 4;
-            if (previous.width() != side || previous.height() != side) {
-                throw new IllegalArgumentException("mask prompt must be the " + side + "x" + side
-                        + " low-resolution logits of a previous result, got " + previous.width() + "x" + previous.height());
-            }
-            ib.mask(previous.logits());
-        }
-        InteractivePrompt ip = ib.build();
-        ip.checkInside(w, h);
         long t0 = System.nanoTime();
         TransferBytes x0 = session.transferred();
-        InteractiveOutput out = model.interactiveDecoder().predict(session, embedding, ip, prompt.multimask(), false);
+        MaskDecoding out = model.interactiveDecoder().predict(session, embedding, prompt, false);
         long t1 = System.nanoTime();
         TransferBytes x1 = session.transferred();
-        MaskResult.Builder r = MaskResult.builder(w, h);
-        int side = out.lowResSize();
-        for (int i = 0; i < out.count(); i++) {
-            Mask mask = Mask.fromThreshold(out.maskLogitsAtOriginalSize(i), w, h, 0f);
-            Box bounds = mask.boundingBox().orElse(new Box(0, 0, 0, 0));
-            r.addInstance(Instance.of(i, out.iou(i), bounds, mask, LowResMask.of(out.lowResLogits(i), side, side)));
-        }
-        if (rawOutputs) {
-            r.rawOutput("low_res_logits", RawTensor.wrap(out.lowResLogits().shape(), out.lowResLogits().data()))
-                    .rawOutput("iou", RawTensor.wrap(new int[] {out.count()}, out.iou()))
-                    .rawOutput("object_score_logit", RawTensor.wrap(new int[] {1, 1}, new float[] {out.objectScoreLogit()}));
-        }
+        MaskResult.Builder r = out.toResult(rawOutputs);
         long t2 = System.nanoTime();
         return r.timing(STAGE_IMAGE_ENCODER, lastEncodeTime)
                 .timing(STAGE_MASK_DECODER, Duration.ofNanos(t1 - t0))

@@ -17,8 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.model.detector.DetrDecoder;
-import org.sam3j.model.text.TextEncoder;
 import org.sam3j.postprocess.ConceptPostprocessor;
 import org.sam3j.testing.SharedData;
 
@@ -59,17 +57,17 @@ class Sam3PredictorRuntimeTest {
         int s = c.imageSize();
         int d = c.dModel();
         int side = 4 * c.gridSize();
-        int q = DetrDecoder.NUM_QUERIES;
+        int q = c.numQueries();
         long fpnLevel = 4L * d * side * side;   // the largest detector level, 288² x d floats
 
         MaskResult text = predictor.predict(Prompt.builder().text("a wheel").threshold(0.3f).build());
         assertEquals(new TransferBytes(3L * s * s * 4, 0), stage(text, "image encoder"),
                 "setImage uploaded the preprocessed image and kept every level in the backend");
-        int tokens = TextEncoder.CONTEXT_LENGTH;
+        int tokens = c.textContextLength();
         assertEquals(new TransferBytes(4L * tokens, 4L * tokens * d), stage(text, "text encoder"),
                 "token ids up, language features down");
         // text tokens, the padded exemplar-box slots (unused, masked) and the geometry encoder's CLS token
-        int slots = org.sam3j.model.detector.ConceptDetector.MAX_BOXES;
+        int slots = Prompt.MAX_EXEMPLARS;
         int promptTokens = tokens + slots + 1;
         assertEquals(new TransferBytes(4L * (tokens * d + 2 * promptTokens + 5 * slots), 4L * (q + 4 * q + 1)),
                 stage(text, "detector"), "language features, attention bias, pooling weights and the padded boxes and"
@@ -88,7 +86,7 @@ class Sam3PredictorRuntimeTest {
         // a click fills the fixed point slots (2 box corners, the clicks, the padding point): coordinates, labels
         // and validity, plus the mask-present flag (the zero mask stays in the backend); out: the four candidate
         // masks, their IoUs and the object score
-        int pointSlots = org.sam3j.model.tracker.InteractivePrompt.MAX_POINTS + 3;
+        int pointSlots = Prompt.MAX_POINTS + 3;
         assertEquals(new TransferBytes(4L * (2 * pointSlots + pointSlots + pointSlots + 1),
                 4L * (4 * side * side + 4 + 1)), stage(click, "mask decoder"));
         assertTrue(stage(click, "mask decoder").uploaded() < fpnLevel / 100, "no tracker level uploaded");

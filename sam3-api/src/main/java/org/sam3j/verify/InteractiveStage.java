@@ -8,15 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sam3j.Box;
+import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.RunSession;
 import org.sam3j.io.StoredTensor;
-import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.tracker.InteractiveDecoder;
-import org.sam3j.model.tracker.InteractiveOutput;
-import org.sam3j.model.tracker.InteractivePrompt;
+import org.sam3j.runner.ImageEmbedding;
+import org.sam3j.runner.InteractiveDecoder;
+import org.sam3j.runner.MaskDecoding;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -66,12 +67,12 @@ final class InteractiveStage implements StageVerifier {
                     if (Verifier.bare(key).startsWith(name + ".")) keys.add(key);
                 }
                 if (keys.isEmpty()) continue;
-                InteractivePrompt prompt = prompt(p);
                 boolean multimask = p.path("multimask").asBoolean(true);
+                Prompt prompt = prompt(p, multimask);
                 long t0 = System.nanoTime();
-                InteractiveOutput out = decoder.predict(session, embedding, prompt, multimask, true);
+                MaskDecoding out = decoder.predict(session, embedding, prompt, true);
                 int[] tokens = new int[out.count()];
-                for (int i = 0; i < tokens.length; i++) tokens[i] = out.maskToken(i);
+                for (int i = 0; i < tokens.length; i++) tokens[i] = out.token(i);
                 timings.add(String.format("%s: %s (%s, %s, mask tokens %s) on %s %.3f s", c.name(), name, prompt,
                         multimask ? "multimask" : "single mask", Arrays.toString(tokens), backend.name(),
                         (System.nanoTime() - t0) / 1e9));
@@ -92,18 +93,18 @@ final class InteractiveStage implements StageVerifier {
         }
     }
 
-    /** The prompt as recorded: {@code points} [[x, y], …] with {@code labels}, and/or {@code box}. */
-    static InteractivePrompt prompt(JsonNode p) {
-        InteractivePrompt.Builder b = InteractivePrompt.builder();
+    /** The prompt as recorded: {@code points} [[x, y], …] with {@code labels} (1 positive, 0 negative), and/or {@code box}. */
+    static Prompt prompt(JsonNode p, boolean multimask) {
+        Prompt.Builder b = Prompt.builder().multimask(multimask);
         JsonNode points = p.path("points");
         JsonNode labels = p.path("labels");
         for (int i = 0; i < points.size(); i++) {
-            b.point((float) points.get(i).get(0).asDouble(), (float) points.get(i).get(1).asDouble(), labels.get(i).asInt());
+            b.point((float) points.get(i).get(0).asDouble(), (float) points.get(i).get(1).asDouble(), labels.get(i).asInt() == 1);
         }
         JsonNode box = p.path("box");
         if (box.isArray()) {
-            b.box((float) box.get(0).asDouble(), (float) box.get(1).asDouble(), (float) box.get(2).asDouble(),
-                    (float) box.get(3).asDouble());
+            b.box(new Box((float) box.get(0).asDouble(), (float) box.get(1).asDouble(), (float) box.get(2).asDouble(),
+                    (float) box.get(3).asDouble()));
         }
         return b.build();
     }
@@ -113,11 +114,11 @@ final class InteractiveStage implements StageVerifier {
     }
 
     /** Our tensor for a key (the part after {@code inter<i>.}), or null if this build does not produce it. */
-    private static HostTensor ours(String rest, Map<String, HostTensor> ours, InteractiveOutput out) {
+    private static HostTensor ours(String rest, Map<String, HostTensor> ours, MaskDecoding out) {
         if (rest.equals("mask_logits")) {
             int n = out.width() * out.height();
             float[] all = new float[out.count() * n];
-            for (int i = 0; i < out.count(); i++) System.arraycopy(out.maskLogitsAtOriginalSize(i), 0, all, i * n, n);
+            for (int i = 0; i < out.count(); i++) System.arraycopy(out.logitsAtOriginalSize(i), 0, all, i * n, n);
             return new HostTensor(new int[] {out.count(), out.height(), out.width()}, all);
         }
         for (Map.Entry<String, HostTensor> e : ours.entrySet()) {
@@ -127,14 +128,13 @@ final class InteractiveStage implements StageVerifier {
     }
 
     /** The reference module outputs, from our channels-last hooks and the selection. */
-    private static Map<String, HostTensor> referenceLayout(InteractiveOutput out, boolean multimask) {
-        Map<String, HostTensor> hooks = out.hooks();
+    private static Map<String, HostTensor> referenceLayout(MaskDecoding out, boolean multimask) {
         Map<String, HostTensor> ref = new LinkedHashMap<>();
-        HostTensor sparse = hooks.get("sparse_embeddings");
+        HostTensor sparse = out.sparse();
         if (sparse != null) ref.put(PROMPT_ENCODER + "0", sparse);
-        HostTensor masks = hooks.get("low_res_masks");
+        HostTensor masks = out.lowResMasks();
         int side = masks.shape()[2];
-        HostTensor dense = hooks.get("dense_embeddings");
+        HostTensor dense = out.dense();
         int ch = dense.shape()[3];
         ref.put(PROMPT_ENCODER + "1", denseNchw(dense, masks.shape()[2] / 4));
 
@@ -142,19 +142,19 @@ final class InteractiveStage implements StageVerifier {
         int n = side * side;
         float[] sel = new float[m * n];
         float[] iou = new float[m];
-        float[] allIou = hooks.get("iou_predictions").data();
+        float[] allIou = out.iouPredictions().data();
         for (int i = 0; i < m; i++) {
-            System.arraycopy(masks.data(), out.maskToken(i) * n, sel, i * n, n);
-            iou[i] = allIou[out.maskToken(i)];
+            System.arraycopy(masks.data(), out.token(i) * n, sel, i * n, n);
+            iou[i] = allIou[out.token(i)];
         }
         ref.put(MASK_DECODER + "0", new HostTensor(new int[] {1, m, side, side}, sel));
         ref.put(MASK_DECODER + "1", new HostTensor(new int[] {1, m}, iou));
         // the reference returns the multimask tokens, or always token 0 for a single mask
-        float[] tokens = hooks.get("mask_tokens").data();
+        float[] tokens = out.maskTokens().data();
         int first = multimask ? 1 : 0;
         ref.put(MASK_DECODER + "2", new HostTensor(new int[] {1, m, ch},
                 Arrays.copyOfRange(tokens, first * ch, (first + m) * ch)));
-        ref.put(MASK_DECODER + "3", hooks.get("object_score_logits"));
+        ref.put(MASK_DECODER + "3", new HostTensor(new int[] {1, 1}, new float[] {out.objectScoreLogit()}));
         return ref;
     }
 
@@ -199,7 +199,7 @@ final class InteractiveStage implements StageVerifier {
      * {@code inter<i>.iou} (absolute) and {@code inter<i>.low_res_logits} (relative to the reference RMS),
      * stored whole without statistics, when wanted.
      */
-    private static void wholeTensors(FixtureCase c, String name, InteractiveOutput out, double tol, double absTol,
+    private static void wholeTensors(FixtureCase c, String name, MaskDecoding out, double tol, double absTol,
                                      List<String> wanted, Map<String, ProbeResult> done) throws IOException {
         String iouKey = name + ".iou";
         Optional<StoredTensor> iou = c.whole(iouKey);
@@ -220,7 +220,10 @@ final class InteractiveStage implements StageVerifier {
         String lowKey = name + ".low_res_logits";
         Optional<StoredTensor> low = c.whole(lowKey);
         if (wanted.contains(lowKey) && low.isPresent()) {
-            HostTensor ours = out.lowResLogits();
+            int side = out.side();
+            float[] lowRes = new float[out.count() * side * side];
+            for (int i = 0; i < out.count(); i++) System.arraycopy(out.lowResLogits(i), 0, lowRes, i * side * side, side * side);
+            HostTensor ours = new HostTensor(new int[] {out.count(), side, side}, lowRes);
             ProbeResult r;
             if (!sameShape(low.get().shape(), ours.shape())) {
                 r = new ProbeResult(lowKey, ProbeResult.Status.FAIL, Double.NaN, tol,

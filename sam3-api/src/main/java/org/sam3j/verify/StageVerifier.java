@@ -6,7 +6,7 @@ import java.util.Map;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.RunSession;
-import org.sam3j.model.ImageEmbedding;
+import org.sam3j.runner.ImageEmbedding;
 import org.sam3j.weights.WeightStore;
 
 /** Checks the fixture keys of one prompt family against a cached image embedding. */

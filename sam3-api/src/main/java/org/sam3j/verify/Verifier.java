@@ -21,9 +21,10 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Tree;
 import org.sam3j.model.vision.PositionEmbeddingSine;
 import org.sam3j.model.vision.VisionBackbone;
+import org.sam3j.runner.ImageEmbedding;
 import org.sam3j.weights.SyntheticWeights;
 import org.sam3j.weights.WeightStore;
 
@@ -156,7 +157,7 @@ public final class Verifier {
         boolean sam2 = tracker || encoderKeys.stream().anyMatch(k -> k.startsWith("backbone.sam2_fpn"));
         Graph g = new Graph();
         Tensor image = g.input("image", 1, 3, s, s);
-        VisionBackbone backbone = new VisionBackbone(g, config, sam2);
+        VisionBackbone backbone = Sam3Tree.of(g, config).visionBackbone(sam2);
         VisionBackbone.Features f = backbone.forward(image);
         for (String key : encoderKeys) {
             Tensor out = encoderOutput(g, f, bare(key));

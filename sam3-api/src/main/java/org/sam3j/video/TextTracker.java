@@ -14,13 +14,14 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.sam3j.LowResMask;
+import org.sam3j.Prompt;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.RunSession;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.model.detector.ConceptModel;
-import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.model.tracker.MemoryEncoder;
 import org.sam3j.postprocess.BilinearResize;
+import org.sam3j.runner.ConceptModel;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -776,7 +777,7 @@ final class TextTracker implements AutoCloseable {
                 prompt[y * side + x] = acc + maskDownB;
             }
         }
-        TrackerEngine.Heads h = engine.heads(session, f, f.pixFeat(), InteractivePrompt.builder().mask(prompt).build(), false);
+        TrackerEngine.Heads h = engine.heads(session, f, f.pixFeat(), Prompt.builder().mask(LowResMask.of(prompt, side, side)).build(), false);
         float score = any ? -MASK_OUT_BIAS : MASK_OUT_BIAS;
         float[] ptr = any ? h.objPtr() : engine.noObjPtr();
         float[] videoF = ImagePreprocessor.resizeMapBilinearAntialias(bin, big, big, width, height);

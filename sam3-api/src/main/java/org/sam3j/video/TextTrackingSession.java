@@ -13,7 +13,7 @@ import org.sam3j.Mask;
 import org.sam3j.RgbImage;
 import org.sam3j.VideoFrameResult;
 import org.sam3j.backend.ResidentScope;
-import org.sam3j.model.detector.ConceptModel;
+import org.sam3j.runner.ConceptModel;
 
 /**
  * The state of one video tracked by a text prompt behind {@link org.sam3j.VideoSession#addText} (see there and

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
@@ -17,15 +18,15 @@ import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.tracker.InteractiveDecoder;
-import org.sam3j.model.tracker.InteractiveOutput;
-import org.sam3j.model.tracker.InteractivePrompt;
+import org.sam3j.model.Sam3Tree;
 import org.sam3j.model.tracker.MemoryAttention;
 import org.sam3j.model.tracker.MemoryEncoder;
 import org.sam3j.model.vision.PositionEmbeddingSine;
 import org.sam3j.model.vision.VisionBackbone;
 import org.sam3j.postprocess.BilinearResize;
+import org.sam3j.runner.ImageEmbedding;
+import org.sam3j.runner.InteractiveDecoder;
+import org.sam3j.runner.MaskDecoding;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -128,7 +129,7 @@ final class TrackerEngine implements AutoCloseable {
         if (backboneGraph == null) {
             Graph g = new Graph();
             Tensor in = g.input("image", 1, 3, imageSize, imageSize);
-            VisionBackbone.Features f = new VisionBackbone(g, config, true).forward(in);
+            VisionBackbone.Features f = Sam3Tree.of(g, config).visionBackbone(true).forward(in);
             for (int i = 0; i < 3; i++) {
                 g.output(EMB + "fpn." + i, f.fpn().get(i));
                 g.output(EMB + "sam2_fpn." + i, f.sam2Fpn().get(i));
@@ -188,21 +189,20 @@ final class TrackerEngine implements AutoCloseable {
      *                    prompted frame without memory ({@code no_mem_embed} is added)
      * @param prompt      the object's prompt, or null on a tracked frame
      */
-    Heads heads(RunSession session, Frame frame, float[] conditioned, InteractivePrompt prompt, boolean multimask) {
+    Heads heads(RunSession session, Frame frame, float[] conditioned, Prompt prompt, boolean multimask) {
         HostTensor cond = conditioned == null ? null : new HostTensor(new int[] {1, grid, grid, dim}, conditioned);
-        InteractiveOutput out = decoder.predictVideoFrame(session, frame.embedding(), cond, prompt, multimask);
-        Map<String, HostTensor> hooks = out.hooks();
-        float[] all = hooks.get("low_res_masks").data();
-        float[] allIou = hooks.get("iou_predictions").data();
-        float[] maskTokens = hooks.get("mask_tokens").data();
-        float score = hooks.get("object_score_logits").data()[0];
+        MaskDecoding out = decoder.predictVideoFrame(session, frame.embedding(), cond, prompt, multimask);
+        float[] all = out.lowResMasks().data();
+        float[] allIou = out.iouPredictions().data();
+        float[] maskTokens = out.maskTokens().data();
+        float score = out.objectScoreLogit();
         int n = lowRes * lowRes;
         int m = out.count();
         float[] decoderMasks = new float[m * n];
         float[] ious = new float[m];
         for (int i = 0; i < m; i++) {
-            System.arraycopy(all, out.maskToken(i) * n, decoderMasks, i * n, n);
-            ious[i] = allIou[out.maskToken(i)];
+            System.arraycopy(all, out.token(i) * n, decoderMasks, i * n, n);
+            ious[i] = allIou[out.token(i)];
         }
         boolean present = score > 0;
         float[] gated = present ? decoderMasks.clone() : filled(m * n, NO_OBJ_SCORE);
@@ -218,8 +218,8 @@ final class TrackerEngine implements AutoCloseable {
                 : noObjPtr.clone();
         float stability = multimask ? Float.NaN : stabilityScore(all, 0, n);
         Map<String, HostTensor> prompts = new LinkedHashMap<>();
-        if (hooks.containsKey("sparse_embeddings")) prompts.put("sparse", hooks.get("sparse_embeddings"));
-        prompts.put("dense", hooks.get("dense_embeddings"));
+        if (out.sparse() != null) prompts.put("sparse", out.sparse());
+        prompts.put("dense", out.dense());
         return new Heads(gated, ious, best, score, ptr, tokens, decoderMasks, stability, prompts);
     }
 
@@ -340,7 +340,7 @@ final class TrackerEngine implements AutoCloseable {
         int n = grid * grid;
         float[] pix = new float[b * n * dim];
         for (int o = 0; o < b; o++) System.arraycopy(frame.pixFeat(), 0, pix, o * n * dim, n * dim);
-        CompiledGraph cg = memoryEncoders.computeIfAbsent(b, k -> backend.compile(MemoryEncoder.graph(k, dim, grid), weights));
+        CompiledGraph cg = memoryEncoders.computeIfAbsent(b, k -> backend.compile(MemoryEncoder.graph(config, k), weights));
         Map<String, HostTensor> out;
         try (ExecutionContext ctx = cg.newContext()) {
             out = ctx.run(RunRequest.create().withHost(MemoryEncoder.MASK, mask).withHost(MemoryEncoder.PIX_FEAT, pix)).host();
@@ -395,7 +395,7 @@ final class TrackerEngine implements AutoCloseable {
     float[][] attend(Frame frame, int b, float[] memory, float[] memoryPos, int frames, int pointerTokens) {
         String key = b + "/" + frames + "/" + pointerTokens;
         CompiledGraph cg = memoryAttention.remove(key);
-        if (cg == null) cg = backend.compile(MemoryAttention.graph(b, dim, memDim, grid, frames, pointerTokens), weights);
+        if (cg == null) cg = backend.compile(MemoryAttention.graph(config, b, frames, pointerTokens), weights);
         memoryAttention.put(key, cg);
         while (memoryAttention.size() > MEMORY_ATTENTION_GRAPHS_KEPT) {
             String eldest = memoryAttention.keySet().iterator().next();

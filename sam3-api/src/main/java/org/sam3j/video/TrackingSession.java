@@ -6,13 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.sam3j.Box;
 import org.sam3j.FrameSource;
 import org.sam3j.Mask;
+import org.sam3j.Prompt;
 import org.sam3j.RgbImage;
 import org.sam3j.VideoFrameResult;
 import org.sam3j.backend.ResidentScope;
-import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.postprocess.BilinearResize;
+import org.sam3j.runner.InteractiveDecoder;
 
 /** The state of one tracked video behind {@link org.sam3j.VideoSession} (see there). Not thread-safe. */
 public final class TrackingSession implements AutoCloseable {
@@ -54,8 +56,13 @@ public final class TrackingSession implements AutoCloseable {
             throw new IllegalArgumentException("expected one (x, y) pair per label, got " + xy.length + " coordinates for "
                     + labels.length + " labels");
         }
-        InteractivePrompt.Builder b = InteractivePrompt.builder();
-        for (int i = 0; i < labels.length; i++) b.point(xy[2 * i], xy[2 * i + 1], labels[i]);
+        Prompt.Builder b = Prompt.builder();
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] != 0 && labels[i] != 1) {
+                throw new IllegalArgumentException("point label " + labels[i] + " is neither 1 (positive) nor 0 (negative)");
+            }
+            b.point(xy[2 * i], xy[2 * i + 1], labels[i] == 1);
+        }
         return add(frame, objectId, b.build());
     }
 
@@ -66,10 +73,10 @@ public final class TrackingSession implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #addPoints}, or for an empty or inverted box
      */
     public Mask addBox(int frame, int objectId, float x0, float y0, float x1, float y1) {
-        return add(frame, objectId, InteractivePrompt.builder().box(x0, y0, x1, y1).build());
+        return add(frame, objectId, Prompt.box(new Box(x0, y0, x1, y1)));
     }
 
-    private Mask add(int frame, int objectId, InteractivePrompt prompt) {
+    private Mask add(int frame, int objectId, Prompt prompt) {
         if (frame < 0 || frame >= count) {
             throw new IllegalArgumentException("frame " + frame + " is outside the video's " + count + " frames");
         }
@@ -82,7 +89,7 @@ public final class TrackingSession implements AutoCloseable {
                 throw new UncheckedIOException("frame " + frame + ": " + e.getMessage(), e);
             }
         }
-        prompt.checkInside(width, height);
+        InteractiveDecoder.checkInside(prompt, width, height);
         float[] low = tracker.addPrompt(frame, objectId, prompt);
         return toMask(low);
     }

@@ -5,8 +5,8 @@ import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.RunSession;
-import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.detector.ConceptModel;
+import org.sam3j.runner.ImageEmbedding;
+import org.sam3j.runner.ConceptModel;
 import org.sam3j.weights.WeightStore;
 
 /**

@@ -5,9 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.sam3j.LowResMask;
+import org.sam3j.Prompt;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.RunSession;
-import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.model.tracker.MemoryEncoder;
 
 /**
@@ -98,7 +99,7 @@ final class VideoTracker implements AutoCloseable {
      * @param prompt points / box in video pixels (no mask)
      * @return the object's new low-resolution logits {@code [288²]}
      */
-    float[] addPrompt(int frame, int objectId, InteractivePrompt prompt) {
+    float[] addPrompt(int frame, int objectId, Prompt prompt) {
         if (propagated) throw new IllegalStateException("prompts after propagation are not supported");
         if (frame < 0 || frame >= numFrames) {
             throw new IllegalArgumentException("frame " + frame + " is outside the video's " + numFrames + " frames");
@@ -107,20 +108,20 @@ final class VideoTracker implements AutoCloseable {
             throw new IllegalArgumentException("all prompts must be on one frame (frame " + promptFrame
                     + " has prompts, frame " + frame + " was given)");
         }
-        if (prompt.pointCount() == 0 && !prompt.hasBox()) throw new IllegalArgumentException("a prompt needs clicks or a box");
+        if (prompt.points().isEmpty() && prompt.boxOrNull() == null) throw new IllegalArgumentException("a prompt needs clicks or a box");
         promptFrame = frame;
         if (cachedPromptFrame == null) cachedPromptFrame = frames.acquire(frame);
         TrackerEngine.Frame f = cachedPromptFrame;
         int obj = objectIds.indexOf(objectId);
         float[] previous = obj >= 0 ? promptLowRes.get(obj) : null;
-        InteractivePrompt p = prompt;
+        Prompt p = prompt;
         float[] maskInput = null;
         if (previous != null) {
             maskInput = new float[previous.length];
             for (int i = 0; i < previous.length; i++) maskInput[i] = Math.max(-32f, Math.min(32f, previous[i]));
-            p = withMask(prompt, maskInput);
+            p = withMask(prompt, maskInput, engine.lowResSize());
         }
-        int points = prompt.pointCount() + (prompt.hasBox() ? 2 : 0);
+        int points = prompt.points().size() + (prompt.boxOrNull() != null ? 2 : 0);
         boolean multimask = points <= 1;
         TrackerEngine.Heads h = engine.heads(session, f, null, p, multimask);
         float[] low = h.lowResSelected(engine.lowResSize());
@@ -149,14 +150,11 @@ final class VideoTracker implements AutoCloseable {
         return low.clone();
     }
 
-    private static InteractivePrompt withMask(InteractivePrompt prompt, float[] mask) {
-        InteractivePrompt.Builder b = InteractivePrompt.builder();
-        if (prompt.hasBox()) {
-            float[] box = prompt.box();
-            b.box(box[0], box[1], box[2], box[3]);
-        }
-        for (int i = 0; i < prompt.pointCount(); i++) b.point(prompt.pointX(i), prompt.pointY(i), prompt.label(i));
-        return b.mask(mask).build();
+    private static Prompt withMask(Prompt prompt, float[] mask, int side) {
+        Prompt.Builder b = Prompt.builder();
+        if (prompt.boxOrNull() != null) b.box(prompt.boxOrNull());
+        for (Prompt.Point pt : prompt.points()) b.point(pt.x(), pt.y(), pt.positive());
+        return b.mask(LowResMask.of(mask, side, side)).build();
     }
 
     /**

@@ -58,8 +58,7 @@ public final class VideoTracking implements AutoCloseable {
         direct.weight("tracker.obj_ptr_tpos_proj.bias", memDim);
         direct.weight("tracker.mask_downsample.weight", 1, 1, 4, 4);   // mask prompts of detector-born objects
         direct.weight("tracker.mask_downsample.bias", 1);
-        return List.of(direct, MemoryEncoder.graph(1, dim, config.gridSize()),
-                MemoryAttention.graph(1, dim, memDim, config.gridSize(), 1, 4));
+        return List.of(direct, MemoryEncoder.graph(config, 1), MemoryAttention.graph(config, 1, 1, 4));
     }
 
     /**
@@ -81,7 +80,7 @@ public final class VideoTracking implements AutoCloseable {
      * @param heuristics masklet heuristics ({@link TextTrackingHeuristics#released()})
      * @throws IllegalStateException after {@link #close()}
      */
-    public synchronized TextTrackingSession openText(FrameSource frames, org.sam3j.model.detector.ConceptModel.TextFeatures text,
+    public synchronized TextTrackingSession openText(FrameSource frames, org.sam3j.runner.ConceptModel.TextFeatures text,
                                                      TextTrackingSettings settings, TextTrackingHeuristics heuristics) {
         if (closed) throw new IllegalStateException("video tracking is closed");
         Objects.requireNonNull(text, "text");

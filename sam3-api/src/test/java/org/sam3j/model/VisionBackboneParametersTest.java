@@ -1,6 +1,5 @@
 package org.sam3j.model;
 
-import org.sam3j.Sam3Config;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,9 +12,10 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.vision.VisionBackbone;
+import org.sam3j.model.Sam3Tree;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureSet;
 import org.sam3j.verify.Verifier;
@@ -29,10 +29,10 @@ class VisionBackboneParametersTest {
         FixtureSet fixtures = FixtureSet.open(SharedData.resolve("fixtures/sam3/" + set));
         Sam3Config config = Verifier.configOf(fixtures);
         Graph g = new Graph();
-        new VisionBackbone(g, config, true).forward(g.input("image", 1, 3, 1008, 1008));
+        Sam3Tree.of(g, config).visionBackbone(true).forward(g.input("image", 1, 3, 1008, 1008));
         Set<String> expected = new TreeSet<>();
         for (String name : fixtures.paramShapes().keySet()) {
-            if (name.startsWith(VisionBackbone.PREFIX + ".") || name.startsWith("tracker.sam_mask_decoder.conv_s")) {
+            if (name.startsWith("detector.backbone.vision_backbone.") || name.startsWith("tracker.sam_mask_decoder.conv_s")) {
                 // blocks after the last global block do not contribute to the trunk output
                 expected.add(name);
             }

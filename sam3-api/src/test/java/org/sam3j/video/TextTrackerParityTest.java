@@ -23,7 +23,7 @@ import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.RunSession;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.model.detector.ConceptModel;
+import org.sam3j.runner.ConceptModel;
 import org.sam3j.testing.SharedData;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.verify.ProbeComparison;

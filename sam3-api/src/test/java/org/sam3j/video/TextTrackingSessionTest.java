@@ -15,7 +15,7 @@ import org.sam3j.FrameSource;
 import org.sam3j.VideoFrameResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.backend.cpu.CpuBackend;
-import org.sam3j.model.detector.ConceptModel;
+import org.sam3j.runner.ConceptModel;
 import org.sam3j.testing.SharedData;
 import org.sam3j.text.ClipTokenizer;
 

@@ -15,11 +15,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.sam3j.Box;
+import org.sam3j.Prompt;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.image.ImageLoader;
-import org.sam3j.model.tracker.InteractivePrompt;
 import org.sam3j.postprocess.BilinearResize;
 import org.sam3j.verify.ProbeComparison;
 import org.sam3j.verify.ProbeResult;
@@ -136,7 +137,7 @@ class VideoTrackerParityTest {
         };
         List<long[]> sizes = new ArrayList<>();
         try (VideoTracker tracker = new VideoTracker(engine, repeated, length, TrackerHooks.NONE)) {
-            tracker.addPrompt(0, 2, InteractivePrompt.builder().box(995, 95, 1275, 668).build());
+            tracker.addPrompt(0, 2, Prompt.box(new Box(995, 95, 1275, 668)));
             tracker.propagate(f -> {
                 sizes.add(new long[] {f.frame(), tracker.retainedEntries(), tracker.retainedFeatureEntries(),
                         tracker.retainedBytes()});
@@ -159,7 +160,7 @@ class VideoTrackerParityTest {
     }
 
     /** The recorded prompt calls: points / box in video pixels, from the coordinates the reference encoded. */
-    static List<int[]> callsAndPrompts(List<InteractivePrompt> prompts) throws IOException {
+    static List<int[]> callsAndPrompts(List<Prompt> prompts) throws IOException {
         List<int[]> objIds = new ArrayList<>();
         JsonNode calls = null;
         for (JsonNode p : fx.json.get("prompts")) if ("inter0".equals(p.path("key").asText())) calls = p.get("calls");
@@ -169,7 +170,7 @@ class VideoTrackerParityTest {
             for (int i = 0; i < ids.length; i++) ids[i] = c.get("obj_ids").get(i).asInt();
             float[] coords = fx.whole("inter0.p" + k + ".sam.point_coords").orElseThrow().toFloats();
             long[] labels = fx.whole("inter0.p" + k + ".sam.point_labels").orElseThrow().toLongs();
-            InteractivePrompt.Builder b = InteractivePrompt.builder();
+            Prompt.Builder b = Prompt.builder();
             for (int i = 0; i < labels.length; i++) {
                 // the reference scaled relative coordinates by 1008; back to the video's pixels (exact here)
                 float x = Math.round(coords[2 * i] / 1008f * fx.width * 1000f) / 1000f;
@@ -177,10 +178,10 @@ class VideoTrackerParityTest {
                 if (labels[i] == 2) {
                     float x1 = Math.round(coords[2 * i + 2] / 1008f * fx.width * 1000f) / 1000f;
                     float y1 = Math.round(coords[2 * i + 3] / 1008f * fx.height * 1000f) / 1000f;
-                    b.box(x, y, x1, y1);
+                    b.box(new Box(x, y, x1, y1));
                     i++;
                 } else {
-                    b.point(x, y, (int) labels[i]);
+                    b.point(x, y, labels[i] == 1);
                 }
             }
             prompts.add(b.build());
@@ -203,7 +204,7 @@ class VideoTrackerParityTest {
                 meta.put("inter0." + key, value);
             }
         };
-        List<InteractivePrompt> prompts = new ArrayList<>();
+        List<Prompt> prompts = new ArrayList<>();
         List<int[]> calls = callsAndPrompts(prompts);
         List<VideoTracker.TrackedFrame> outputs = new ArrayList<>();
         long t0 = System.nanoTime();

@@ -22,7 +22,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
-import org.sam3j.model.vision.VisionBackbone;
+import org.sam3j.model.Sam3Tree;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureSet;
 
@@ -36,7 +36,7 @@ class CheckpointWeightsTest {
         FixtureSet set = FixtureSet.open(SharedData.resolve("fixtures/sam3/tiny"));
         Graph g = new Graph();
         Tensor img = g.input("image", 1, 3, 1008, 1008);
-        new VisionBackbone(g, org.sam3j.verify.Verifier.configOf(set), true).forward(img);
+        Sam3Tree.of(g, org.sam3j.verify.Verifier.configOf(set)).visionBackbone(true).forward(img);
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : g.weights().entrySet()) {
             long[] s = set.paramShapes().get(e.getKey());

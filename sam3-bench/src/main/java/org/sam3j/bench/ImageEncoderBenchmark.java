@@ -23,9 +23,8 @@ import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
-import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.model.vision.VisionBackbone;
+import org.sam3j.runner.ImageEncoder;
 import org.sam3j.weights.SyntheticWeights;
 
 /**
@@ -67,13 +66,7 @@ public class ImageEncoderBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Sam3Config c = BenchSupport.config(config);
-        Graph g = new Graph();
-        Tensor image = g.input("image", 1, 3, c.imageSize(), c.imageSize());
-        VisionBackbone.Features f = new VisionBackbone(g, c, true).forward(image);
-        for (int i = 0; i < 3; i++) {
-            g.output("fpn" + i, f.fpn().get(i));
-            g.output("sam2_fpn" + i, f.sam2Fpn().get(i));
-        }
+        Graph g = ImageEncoder.graph(c, true);   // input "image", both necks' levels as outputs
         flops = GraphFlops.byOp(g);
         be = BenchSupport.backend(backend, threads, threading);
         encoder = be.compile(g, SyntheticWeights.forGraph(g));

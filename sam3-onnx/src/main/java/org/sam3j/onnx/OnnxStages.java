@@ -6,15 +6,14 @@ import org.sam3j.Precision;
 import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.PrecisionPolicy;
-import org.sam3j.model.detector.ConceptDetector;
-import org.sam3j.model.detector.ConceptModel;
-import org.sam3j.model.tracker.InteractiveDecoder;
-import org.sam3j.model.vision.ImageEncoder;
+import org.sam3j.runner.ConceptModel;
+import org.sam3j.runner.ImageEncoder;
+import org.sam3j.runner.InteractiveDecoder;
 
 /**
  * The stages of the model, as the model compiles them, by export name: {@code image_encoder} (ViT and both necks,
  * input {@code image}), {@code text_encoder} ({@code token_ids} → {@code language_features}), {@code detector}
- * (geometry, fusion encoder, decoder, scoring and segmentation head; {@link ConceptDetector#MAX_BOXES} exemplar-box
+ * (geometry, fusion encoder, decoder, scoring and segmentation head; {@link ConceptModel#MAX_BOXES} exemplar-box
  * slots), {@code dense_pe} (the interactive decoder's grid encoding, computed once) and {@code interactive_decoder}
  * (prompt encoder and mask decoder; padded click slots, a box, an optional mask). There is no video tracker step yet.
  */
@@ -37,7 +36,7 @@ public final class OnnxStages {
         Map<String, Graph> m = new LinkedHashMap<>();
         m.put("image_encoder", ImageEncoder.graph(config, true));
         m.put("text_encoder", ConceptModel.textGraph(config, false));
-        m.put("detector", ConceptModel.detectorGraph(config, ConceptDetector.MAX_BOXES, false));
+        m.put("detector", ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES, false));
         m.put("dense_pe", InteractiveDecoder.densePeGraph(config));
         m.put("interactive_decoder", InteractiveDecoder.decoderGraph(config));
         return m;

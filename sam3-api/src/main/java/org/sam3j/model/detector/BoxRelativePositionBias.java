@@ -3,6 +3,7 @@ package org.sam3j.model.detector;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Mlp;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The decoder's box relative-position bias ({@code boxRPB="log"}): for every query box and every
@@ -16,10 +17,10 @@ final class BoxRelativePositionBias {
     private final Mlp embedY;
     private final int heads;
 
-    BoxRelativePositionBias(Graph g, String prefix, int d, int heads) {
-        this.g = g;
-        this.embedX = new Mlp(g, prefix + ".boxRPB_embed_x", 2, d, heads, 2);
-        this.embedY = new Mlp(g, prefix + ".boxRPB_embed_y", 2, d, heads, 2);
+    BoxRelativePositionBias(Scope decoder, int d, int heads) {
+        this.g = decoder.graph();
+        this.embedX = new Mlp(decoder.child("boxRPB_embed_x"), 2, d, heads, 2);
+        this.embedY = new Mlp(decoder.child("boxRPB_embed_y"), 2, d, heads, 2);
         this.heads = heads;
     }
 

@@ -1,49 +1,37 @@
 package org.sam3j.model.detector;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.Scope;
 import org.sam3j.model.vision.PositionEmbeddingSine;
 
 /**
  * The concept (PCS) half of SAM 3 that runs per prompt on a cached image embedding: geometry encoder,
  * prompt assembly (text tokens then geometry tokens), fusion encoder, DETR decoder, dot-product
- * scoring and segmentation head.
+ * scoring and segmentation head (the checkpoint's {@code detector.*} modules other than the backbone).
  *
- * <p>One graph serves every prompt of up to {@code boxSlots} exemplar boxes ({@link #MAX_BOXES} in
- * {@link ConceptModel}): the prompt is laid out as text tokens, box slots, CLS token, and unused box
- * slots, like padded text tokens, are masked out of every attention over the prompt and out of the
- * scorer's mean by the key-padding inputs. So the valid tokens, in order, are the reference's prompt
- * {@code [text, boxes, CLS]} — for a text-only prompt just the CLS token after the text, as in the
- * reference — and the padding changes no result.
- *
- * <p>Graph inputs: {@value #LANGUAGE} {@code [32, d]}, {@value #PROMPT_BIAS} {@code [1, 1, 1, P]} (0 for
- * valid prompt tokens, a large negative value for padded text tokens and unused box slots),
- * {@value #POOL_WEIGHTS} {@code [1, P]} (1/valid count at valid tokens), {@value #BOXES}
- * {@code [boxSlots, 4]} normalised (cx, cy, w, h) and {@value #LABELS} {@code [boxSlots]} (1 positive,
- * 0 negative) when boxSlots > 0 (unused slots hold any box inside the image), and the detector neck levels
- * {@code fpn.0..2} ({@code [1, 288, 288, d]}, {@code [1, 144, 144, d]}, {@code [1, 72, 72, d]}).
+ * <p>One graph serves every prompt of up to {@code boxSlots} exemplar boxes: the prompt is laid out as
+ * text tokens, box slots, CLS token, and unused box slots, like padded text tokens, are masked out of every
+ * attention over the prompt and out of the scorer's mean by the key-padding inputs. So the valid tokens, in
+ * order, are the reference's prompt {@code [text, boxes, CLS]} — for a text-only prompt just the CLS token
+ * after the text, as in the reference — and the padding changes no result.
  */
 public final class ConceptDetector {
-    /** Input: resized language features. */
-    public static final String LANGUAGE = "language_features";
-    /** Input: key-padding bias over the prompt. */
-    public static final String PROMPT_BIAS = "prompt_bias";
-    /** Input: mean-pooling weights over the prompt. */
-    public static final String POOL_WEIGHTS = "pool_weights";
-    /** Input: exemplar boxes. */
-    public static final String BOXES = "boxes";
-    /** Input: exemplar box labels. */
-    public static final String LABELS = "box_labels";
-    /** Input prefix of the neck levels ({@code fpn.0}, {@code fpn.1}, {@code fpn.2}). */
-    public static final String FPN = "fpn.";
     /**
-     * Most exemplar boxes in one concept prompt: the box slots of the graph {@link ConceptModel}
-     * compiles (unused slots are padding that changes nothing).
+     * The detector's inputs.
+     *
+     * @param fpn         the detector neck levels ({@code [1, 4s, 4s, d]}, {@code [1, 2s, 2s, d]}, {@code [1, s, s, d]})
+     * @param language    resized language features {@code [T, d]}
+     * @param promptBias  key-padding bias over the prompt {@code [1, 1, 1, P]} (0 for valid prompt tokens, a large
+     *                    negative value for padded text tokens and unused box slots)
+     * @param poolWeights mean-pooling weights over the prompt {@code [1, P]} (1/valid count at valid tokens)
+     * @param boxes       exemplar boxes {@code [boxSlots, 4]} normalised (cx, cy, w, h), or null without box slots
+     * @param labels      their labels {@code [boxSlots]} (1 positive, 0 negative), or null without box slots
      */
-    public static final int MAX_BOXES = 16;
+    public record Inputs(List<Tensor> fpn, Tensor language, Tensor promptBias, Tensor poolWeights, Tensor boxes,
+                         Tensor labels) {}
 
     /**
      * Graph nodes of one prompt.
@@ -70,20 +58,20 @@ public final class ConceptDetector {
     private final SegmentationHead segmentationHead;
 
     /**
-     * Declares the parameters for prompts of {@code textTokens} text tokens and up to {@code boxSlots}
-     * exemplar boxes (box slots).
+     * Declares the parameters in {@code s} ({@code detector} in the checkpoint) for prompts of {@code textTokens}
+     * text tokens and up to {@code boxSlots} exemplar boxes (box slots).
      */
-    public ConceptDetector(Graph g, Sam3Config config, int textTokens, int boxSlots) {
+    public ConceptDetector(Scope s, Sam3Config config, int textTokens, int boxSlots) {
         if (boxSlots < 0) throw new IllegalArgumentException("negative number of box slots " + boxSlots);
-        this.g = g;
+        this.g = s.graph();
         this.config = config;
         this.boxSlots = boxSlots;
         this.textTokens = textTokens;
-        this.geometryEncoder = new GeometryEncoder(g, config);
-        this.encoder = new FusionEncoder(g, config);
-        this.decoder = new DetrDecoder(g, config);
-        this.scoring = new DotProductScoring(g, config);
-        this.segmentationHead = new SegmentationHead(g, config);
+        this.geometryEncoder = new GeometryEncoder(s.child("geometry_encoder"), config);
+        this.encoder = new FusionEncoder(s.child("transformer.encoder"), config);
+        this.decoder = new DetrDecoder(s.child("transformer.decoder"), config);
+        this.scoring = new DotProductScoring(s.child("dot_prod_scoring"), config);
+        this.segmentationHead = new SegmentationHead(s.child("segmentation_head"), config);
     }
 
     /** Number of prompt tokens: text tokens, box slots, CLS. */
@@ -91,20 +79,29 @@ public final class ConceptDetector {
         return textTokens + boxSlots + 1;
     }
 
-    /** Declares the inputs and builds the graph. */
-    public Output forward() {
+    /** Box slots of the prompt layout. */
+    public int boxSlots() {
+        return boxSlots;
+    }
+
+    /** Text tokens of the prompt layout. */
+    public int textTokens() {
+        return textTokens;
+    }
+
+    /** Builds the detector on {@code in} (shapes as {@link Inputs} documents them). */
+    public Output forward(Inputs in) {
         int d = config.dModel();
         int side = config.gridSize();
-        List<Tensor> fpn = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            int s = side * 4 >> i;
-            fpn.add(g.input(FPN + i, 1, s, s, d));
+        List<Tensor> fpn = in.fpn();
+        Tensor language = in.language();
+        Tensor promptBias = in.promptBias();
+        Tensor poolWeights = in.poolWeights();
+        Tensor boxes = in.boxes();
+        Tensor labels = in.labels();
+        if ((boxes == null) != (boxSlots == 0) || (labels == null) != (boxSlots == 0)) {
+            throw new IllegalArgumentException("boxes and labels are needed exactly when there are box slots (" + boxSlots + ")");
         }
-        Tensor language = g.input(LANGUAGE, textTokens, d);
-        Tensor promptBias = g.input(PROMPT_BIAS, 1, 1, 1, promptLength());
-        Tensor poolWeights = g.input(POOL_WEIGHTS, 1, promptLength());
-        Tensor boxes = boxSlots > 0 ? g.input(BOXES, boxSlots, 4) : null;
-        Tensor labels = boxSlots > 0 ? g.input(LABELS, boxSlots) : null;
 
         Tensor image = g.reshape(fpn.get(2), side * side, d);
         Tensor pos = g.constant("pos.72", PositionEmbeddingSine.encode(side, side, d), side * side, d);

@@ -7,19 +7,16 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Mlp;
+import org.sam3j.model.nn.Scope;
 
 /**
- * The DETR-like decoder ({@code transformer.decoder}): 200 learned queries with reference boxes and a
+ * The DETR-like decoder ({@code transformer.decoder}): learned queries with reference boxes and a
  * presence token. Each layer derives query positions from the current boxes (sine embedding →
  * {@code ref_point_head}) and a box relative-position bias for the image cross-attention, runs a
  * {@link DetrDecoderLayer}, then refines the boxes ({@code sigmoid(inverse_sigmoid(ref) + bbox_embed(norm(q)))})
  * and reads the presence logit ({@code presence_token_head(presence_token_out_norm(p))}, unclamped).
  */
 public final class DetrDecoder {
-    /** Prefix in the official checkpoint. */
-    public static final String PREFIX = "detector.transformer.decoder";
-    /** Number of object queries. */
-    public static final int NUM_QUERIES = 200;
 
     /**
      * Per-layer results, all lists with one entry per layer.
@@ -36,6 +33,7 @@ public final class DetrDecoder {
     private final Graph g;
     private final int d;
     private final int heads;
+    private final int numQueries;
     private final Tensor queryEmbed;
     private final Tensor referencePoints;
     private final Tensor presenceToken;
@@ -47,23 +45,24 @@ public final class DetrDecoder {
     private final LayerNorm presenceTokenOutNorm;
     private final Mlp presenceTokenHead;
 
-    /** Declares the parameters. */
-    public DetrDecoder(Graph g, Sam3Config config) {
-        this.g = g;
+    /** Declares the parameters in {@code s} ({@code detector.transformer.decoder} in the checkpoint). */
+    public DetrDecoder(Scope s, Sam3Config config) {
+        this.g = s.graph();
         this.d = config.dModel();
         this.heads = config.transformerHeads();
-        this.queryEmbed = g.weight(PREFIX + ".query_embed.weight", NUM_QUERIES, d);
-        this.referencePoints = g.weight(PREFIX + ".reference_points.weight", NUM_QUERIES, 4);
-        this.presenceToken = g.weight(PREFIX + ".presence_token.weight", 1, d);
-        this.refPointHead = new Mlp(g, PREFIX + ".ref_point_head", 2 * d, d, d, 2);
-        this.boxRpb = new BoxRelativePositionBias(g, PREFIX, d, heads);
+        this.numQueries = config.numQueries();
+        this.queryEmbed = s.weight("query_embed.weight", numQueries, d);
+        this.referencePoints = s.weight("reference_points.weight", numQueries, 4);
+        this.presenceToken = s.weight("presence_token.weight", 1, d);
+        this.refPointHead = new Mlp(s.child("ref_point_head"), 2 * d, d, d, 2);
+        this.boxRpb = new BoxRelativePositionBias(s, d, heads);
         for (int i = 0; i < config.decoderLayers(); i++) {
-            layers.add(new DetrDecoderLayer(g, PREFIX + ".layers." + i, config));
+            layers.add(new DetrDecoderLayer(s.child("layers").child(i), config));
         }
-        this.norm = new LayerNorm(g, PREFIX + ".norm", d, 1e-5f);
-        this.bboxEmbed = new Mlp(g, PREFIX + ".bbox_embed", d, d, 4, 3);
-        this.presenceTokenOutNorm = new LayerNorm(g, PREFIX + ".presence_token_out_norm", d, 1e-5f);
-        this.presenceTokenHead = new Mlp(g, PREFIX + ".presence_token_head", d, d, 1, 3);
+        this.norm = new LayerNorm(s.child("norm"), d, 1e-5f);
+        this.bboxEmbed = new Mlp(s.child("bbox_embed"), d, d, 4, 3);
+        this.presenceTokenOutNorm = new LayerNorm(s.child("presence_token_out_norm"), d, 1e-5f);
+        this.presenceTokenHead = new Mlp(s.child("presence_token_head"), d, d, 1, 3);
     }
 
     /** Sine embedding of boxes {@code [Q, 4]} → {@code [Q, 2d]}: (cy, cx, w, h) each {@code d/2} wide. */
@@ -95,7 +94,7 @@ public final class DetrDecoder {
             Tensor out = layer.forward(g.concat(0, presence, tgt), g.concat(0, zeroPos, queryPos), prompt, promptBias,
                     memory, memoryPlusPos, bias);
             presence = g.slice(out, 0, 0, 1);
-            tgt = g.slice(out, 0, 1, 1 + NUM_QUERIES);
+            tgt = g.slice(out, 0, 1, 1 + numQueries);
             Tensor normed = norm.forward(tgt);
             refs.add(ref);
             ref = g.sigmoid(g.add(g.inverseSigmoid(ref, 1e-3f), bboxEmbed.forward(normed)));

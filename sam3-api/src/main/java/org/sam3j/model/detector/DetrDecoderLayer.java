@@ -6,6 +6,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
 import org.sam3j.model.nn.MultiheadAttention;
+import org.sam3j.model.nn.Scope;
 
 /**
  * A post-norm layer of the DETR decoder, over the presence token followed by the object queries:
@@ -25,20 +26,20 @@ final class DetrDecoderLayer {
     private final Linear linear2;
     private final LayerNorm norm3;
 
-    DetrDecoderLayer(Graph g, String prefix, Sam3Config config) {
-        this.g = g;
+    DetrDecoderLayer(Scope s, Sam3Config config) {
+        this.g = s.graph();
         int d = config.dModel();
         int heads = config.transformerHeads();
         int ffn = config.transformerFfnDim();
-        this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, heads);
-        this.norm2 = new LayerNorm(g, prefix + ".norm2", d, 1e-5f);
-        this.caText = new MultiheadAttention(g, prefix + ".ca_text", d, heads);
-        this.catextNorm = new LayerNorm(g, prefix + ".catext_norm", d, 1e-5f);
-        this.crossAttn = new MultiheadAttention(g, prefix + ".cross_attn", d, heads);
-        this.norm1 = new LayerNorm(g, prefix + ".norm1", d, 1e-5f);
-        this.linear1 = new Linear(g, prefix + ".linear1", d, ffn, true);
-        this.linear2 = new Linear(g, prefix + ".linear2", ffn, d, true);
-        this.norm3 = new LayerNorm(g, prefix + ".norm3", d, 1e-5f);
+        this.selfAttn = new MultiheadAttention(s.child("self_attn"), d, heads);
+        this.norm2 = new LayerNorm(s.child("norm2"), d, 1e-5f);
+        this.caText = new MultiheadAttention(s.child("ca_text"), d, heads);
+        this.catextNorm = new LayerNorm(s.child("catext_norm"), d, 1e-5f);
+        this.crossAttn = new MultiheadAttention(s.child("cross_attn"), d, heads);
+        this.norm1 = new LayerNorm(s.child("norm1"), d, 1e-5f);
+        this.linear1 = new Linear(s.child("linear1"), d, ffn, true);
+        this.linear2 = new Linear(s.child("linear2"), ffn, d, true);
+        this.norm3 = new LayerNorm(s.child("norm3"), d, 1e-5f);
     }
 
     /**

@@ -5,6 +5,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Linear;
 import org.sam3j.model.nn.Mlp;
+import org.sam3j.model.nn.Scope;
 
 /**
  * Query scores ({@code DotProductScoring}): the prompt passes a residual MLP with output norm, is
@@ -12,8 +13,6 @@ import org.sam3j.model.nn.Mlp;
  * dot product / √d, clamped to ±12.
  */
 public final class DotProductScoring {
-    /** Prefix in the official checkpoint. */
-    public static final String PREFIX = "detector.dot_prod_scoring";
     private static final float CLAMP = 12f;
 
     private final Graph g;
@@ -22,13 +21,13 @@ public final class DotProductScoring {
     private final Linear hsProj;
     private final float scale;
 
-    /** Declares the parameters. */
-    public DotProductScoring(Graph g, Sam3Config config) {
+    /** Declares the parameters in {@code s} ({@code detector.dot_prod_scoring} in the checkpoint). */
+    public DotProductScoring(Scope s, Sam3Config config) {
         int d = config.dModel();
-        this.g = g;
-        this.promptMlp = new Mlp(g, PREFIX + ".prompt_mlp", d, config.transformerFfnDim(), d, 2, true, true);
-        this.promptProj = new Linear(g, PREFIX + ".prompt_proj", d, d, true);
-        this.hsProj = new Linear(g, PREFIX + ".hs_proj", d, d, true);
+        this.g = s.graph();
+        this.promptMlp = new Mlp(s.child("prompt_mlp"), d, config.transformerFfnDim(), d, 2, true, true);
+        this.promptProj = new Linear(s.child("prompt_proj"), d, d, true);
+        this.hsProj = new Linear(s.child("hs_proj"), d, d, true);
         this.scale = (float) (1.0 / Math.sqrt(d));
     }
 

@@ -6,6 +6,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
 import org.sam3j.model.nn.MultiheadAttention;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The reference's pre-norm {@code TransformerEncoderLayer} as the fusion and geometry encoders use it:
@@ -22,18 +23,18 @@ final class EncoderLayer {
     private final Linear linear1;
     private final Linear linear2;
 
-    EncoderLayer(Graph g, String prefix, Sam3Config config) {
-        this.g = g;
+    EncoderLayer(Scope s, Sam3Config config) {
+        this.g = s.graph();
         int d = config.dModel();
         int heads = config.transformerHeads();
         int ffn = config.transformerFfnDim();
-        this.norm1 = new LayerNorm(g, prefix + ".norm1", d, 1e-5f);
-        this.selfAttn = new MultiheadAttention(g, prefix + ".self_attn", d, heads);
-        this.norm2 = new LayerNorm(g, prefix + ".norm2", d, 1e-5f);
-        this.crossAttnImage = new MultiheadAttention(g, prefix + ".cross_attn_image", d, heads);
-        this.norm3 = new LayerNorm(g, prefix + ".norm3", d, 1e-5f);
-        this.linear1 = new Linear(g, prefix + ".linear1", d, ffn, true);
-        this.linear2 = new Linear(g, prefix + ".linear2", ffn, d, true);
+        this.norm1 = new LayerNorm(s.child("norm1"), d, 1e-5f);
+        this.selfAttn = new MultiheadAttention(s.child("self_attn"), d, heads);
+        this.norm2 = new LayerNorm(s.child("norm2"), d, 1e-5f);
+        this.crossAttnImage = new MultiheadAttention(s.child("cross_attn_image"), d, heads);
+        this.norm3 = new LayerNorm(s.child("norm3"), d, 1e-5f);
+        this.linear1 = new Linear(s.child("linear1"), d, ffn, true);
+        this.linear2 = new Linear(s.child("linear2"), ffn, d, true);
     }
 
     /**

@@ -3,23 +3,20 @@ package org.sam3j.model.detector;
 import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.Sam3Config;
-import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The fusion encoder ({@code transformer.encoder}): pre-norm layers over the 72² image tokens that
  * attend to each other (sine positions on queries and keys) and to the prompt (no positions, padding masked). The prompt itself is not changed. No final norm.
  */
 public final class FusionEncoder {
-    /** Prefix in the official checkpoint. */
-    public static final String PREFIX = "detector.transformer.encoder";
-
     private final List<EncoderLayer> layers = new ArrayList<>();
 
-    /** Declares the parameters. */
-    public FusionEncoder(Graph g, Sam3Config config) {
+    /** Declares the parameters in {@code s} ({@code detector.transformer.encoder} in the checkpoint). */
+    public FusionEncoder(Scope s, Sam3Config config) {
         for (int i = 0; i < config.fusionEncoderLayers(); i++) {
-            layers.add(new EncoderLayer(g, PREFIX + ".layers." + i, config));
+            layers.add(new EncoderLayer(s.child("layers").child(i), config));
         }
     }
 

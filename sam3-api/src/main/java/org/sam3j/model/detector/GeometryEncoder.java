@@ -8,6 +8,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The exemplar (geometry) prompt encoder ({@code SequenceGeometryEncoder}): each box becomes the sum
@@ -21,8 +22,6 @@ import org.sam3j.model.nn.Linear;
  * padding tokens' own outputs are to be ignored (masked again wherever the prompt is attended to).
  */
 public final class GeometryEncoder {
-    /** Prefix in the official checkpoint. */
-    public static final String PREFIX = "detector.geometry_encoder";
     private static final int ROI = 7;
 
     private final Graph g;
@@ -38,22 +37,22 @@ public final class GeometryEncoder {
     private final List<EncoderLayer> encode = new ArrayList<>();
     private final LayerNorm encodeNorm;
 
-    /** Declares the parameters. */
-    public GeometryEncoder(Graph g, Sam3Config config) {
-        this.g = g;
+    /** Declares the parameters in {@code s} ({@code detector.geometry_encoder} in the checkpoint). */
+    public GeometryEncoder(Scope s, Sam3Config config) {
+        this.g = s.graph();
         this.d = config.dModel();
-        this.labelEmbed = g.weight(PREFIX + ".label_embed.weight", 2, d);
-        this.clsEmbed = g.weight(PREFIX + ".cls_embed.weight", 1, d);
-        this.boxesDirectProject = new Linear(g, PREFIX + ".boxes_direct_project", 4, d, true);
-        this.boxesPoolProject = new Conv2d(g, PREFIX + ".boxes_pool_project", d, d, ROI, 1, 0, true);
-        this.boxesPosEncProject = new Linear(g, PREFIX + ".boxes_pos_enc_project", d + 2, d, true);
-        this.imgPreNorm = new LayerNorm(g, PREFIX + ".img_pre_norm", d, 1e-5f);
-        this.finalProj = new Linear(g, PREFIX + ".final_proj", d, d, true);
-        this.norm = new LayerNorm(g, PREFIX + ".norm", d, 1e-5f);
+        this.labelEmbed = s.weight("label_embed.weight", 2, d);
+        this.clsEmbed = s.weight("cls_embed.weight", 1, d);
+        this.boxesDirectProject = new Linear(s.child("boxes_direct_project"), 4, d, true);
+        this.boxesPoolProject = new Conv2d(s.child("boxes_pool_project"), d, d, ROI, 1, 0, true);
+        this.boxesPosEncProject = new Linear(s.child("boxes_pos_enc_project"), d + 2, d, true);
+        this.imgPreNorm = new LayerNorm(s.child("img_pre_norm"), d, 1e-5f);
+        this.finalProj = new Linear(s.child("final_proj"), d, d, true);
+        this.norm = new LayerNorm(s.child("norm"), d, 1e-5f);
         for (int i = 0; i < config.geometryEncoderLayers(); i++) {
-            encode.add(new EncoderLayer(g, PREFIX + ".encode." + i, config));
+            encode.add(new EncoderLayer(s.child("encode").child(i), config));
         }
-        this.encodeNorm = new LayerNorm(g, PREFIX + ".encode_norm", d, 1e-5f);
+        this.encodeNorm = new LayerNorm(s.child("encode_norm"), d, 1e-5f);
     }
 
     /**

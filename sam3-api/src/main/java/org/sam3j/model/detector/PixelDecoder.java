@@ -3,23 +3,27 @@ package org.sam3j.model.detector;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The segmentation head's pixel decoder: starting from the coarsest map, each finer neck level is
  * added to the nearest-upsampled previous map, then Conv 3×3 → GroupNorm(8) → ReLU.
  */
 final class PixelDecoder {
+    /** Groups of the GroupNorms. */
+    private static final int GROUPS = 8;
+
     private final Graph g;
     private final Conv2d[] convs = new Conv2d[2];
     private final Tensor[] normWeights = new Tensor[2];
     private final Tensor[] normBiases = new Tensor[2];
 
-    PixelDecoder(Graph g, String prefix, int d) {
-        this.g = g;
+    PixelDecoder(Scope s, int d) {
+        this.g = s.graph();
         for (int i = 0; i < 2; i++) {
-            convs[i] = new Conv2d(g, prefix + ".conv_layers." + i, d, d, 3, 1, 1, true);
-            normWeights[i] = g.weight(prefix + ".norms." + i + ".weight", d);
-            normBiases[i] = g.weight(prefix + ".norms." + i + ".bias", d);
+            convs[i] = new Conv2d(s.child("conv_layers").child(i), d, d, 3, 1, 1, true);
+            normWeights[i] = s.child("norms").child(i).weight("weight", d);
+            normBiases[i] = s.child("norms").child(i).weight("bias", d);
         }
     }
 
@@ -29,7 +33,7 @@ final class PixelDecoder {
         Tensor[] levels = {mid, fine};
         for (int i = 0; i < 2; i++) {
             Tensor x = convs[i].forward(g.add(levels[i], g.upsampleNearest(prev, 2)));
-            prev = g.relu(g.groupNorm(x, 8, normWeights[i], normBiases[i], 1e-5f));
+            prev = g.relu(g.groupNorm(x, GROUPS, normWeights[i], normBiases[i], 1e-5f));
         }
         return prev;
     }

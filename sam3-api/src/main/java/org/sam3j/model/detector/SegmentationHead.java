@@ -7,6 +7,7 @@ import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Mlp;
 import org.sam3j.model.nn.MultiheadAttention;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The segmentation head ({@code UniversalSegmentationHead}): the fused image memory attends once more
@@ -15,9 +16,6 @@ import org.sam3j.model.nn.MultiheadAttention;
  * {@code mask_embed} with them.
  */
 public final class SegmentationHead {
-    /** Prefix in the official checkpoint. */
-    public static final String PREFIX = "detector.segmentation_head";
-
     /**
      * @param masks    per-query mask logits {@code [Q, H·W]} at the finest level (288²)
      * @param semantic the semantic map {@code [1, H, W, 1]} (not used by post-processing)
@@ -33,16 +31,16 @@ public final class SegmentationHead {
     private final Conv2d semanticSegHead;
     private final Mlp maskEmbed;
 
-    /** Declares the parameters. */
-    public SegmentationHead(Graph g, Sam3Config config) {
-        this.g = g;
+    /** Declares the parameters in {@code s} ({@code detector.segmentation_head} in the checkpoint). */
+    public SegmentationHead(Scope s, Sam3Config config) {
+        this.g = s.graph();
         this.d = config.dModel();
-        this.crossAttnNorm = new LayerNorm(g, PREFIX + ".cross_attn_norm", d, 1e-5f);
-        this.crossAttendPrompt = new MultiheadAttention(g, PREFIX + ".cross_attend_prompt", d, config.transformerHeads());
-        this.pixelDecoder = new PixelDecoder(g, PREFIX + ".pixel_decoder", d);
-        this.instanceSegHead = new Conv2d(g, PREFIX + ".instance_seg_head", d, d, 1, 1, 0, true);
-        this.semanticSegHead = new Conv2d(g, PREFIX + ".semantic_seg_head", d, 1, 1, 1, 0, true);
-        this.maskEmbed = new Mlp(g, PREFIX + ".mask_predictor.mask_embed", d, d, d, 3);
+        this.crossAttnNorm = new LayerNorm(s.child("cross_attn_norm"), d, 1e-5f);
+        this.crossAttendPrompt = new MultiheadAttention(s.child("cross_attend_prompt"), d, config.transformerHeads());
+        this.pixelDecoder = new PixelDecoder(s.child("pixel_decoder"), d);
+        this.instanceSegHead = new Conv2d(s.child("instance_seg_head"), d, d, 1, 1, 0, true);
+        this.semanticSegHead = new Conv2d(s.child("semantic_seg_head"), d, 1, 1, 1, 0, true);
+        this.maskEmbed = new Mlp(s.child("mask_predictor.mask_embed"), d, d, d, 3);
     }
 
     /**

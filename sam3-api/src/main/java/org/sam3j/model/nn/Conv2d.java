@@ -1,6 +1,5 @@
 package org.sam3j.model.nn;
 
-import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 
 /** {@code torch.nn.Conv2d} applied to channels-last tensors; parameters in PyTorch layout. */
@@ -10,10 +9,10 @@ public final class Conv2d {
     private final int stride;
     private final int padding;
 
-    /** Declares {@code <prefix>.weight [out, in, k, k]} and optionally {@code <prefix>.bias [out]}. */
-    public Conv2d(Graph g, String prefix, int in, int out, int kernel, int stride, int padding, boolean bias) {
-        this.weight = g.weight(prefix + ".weight", out, in, kernel, kernel);
-        this.bias = bias ? g.weight(prefix + ".bias", out) : null;
+    /** Declares {@code weight [out, in, k, k]} and optionally {@code bias [out]} in {@code s}. */
+    public Conv2d(Scope s, int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this.weight = s.weight("weight", out, in, kernel, kernel);
+        this.bias = bias ? s.weight("bias", out) : null;
         this.stride = stride;
         this.padding = padding;
     }

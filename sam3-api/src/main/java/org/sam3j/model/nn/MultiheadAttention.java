@@ -5,8 +5,8 @@ import org.sam3j.graph.Tensor;
 
 /**
  * {@code torch.nn.MultiheadAttention} (batch 1, sequences as {@code [T, dim]}): packed input projection
- * {@code <prefix>.in_proj_weight [3·dim, dim]} / {@code in_proj_bias} (rows q, k, v), output projection
- * {@code <prefix>.out_proj}, logit scale {@code 1/√(dim/heads)}.
+ * {@code in_proj_weight [3·dim, dim]} / {@code in_proj_bias} (rows q, k, v), output projection
+ * {@code out_proj}, logit scale {@code 1/√(dim/heads)}.
  */
 public final class MultiheadAttention {
     private final Graph g;
@@ -17,12 +17,12 @@ public final class MultiheadAttention {
     private final int heads;
 
     /** Declares the parameters. */
-    public MultiheadAttention(Graph g, String prefix, int dim, int heads) {
+    public MultiheadAttention(Scope s, int dim, int heads) {
         if (dim % heads != 0) throw new IllegalArgumentException(dim + " channels do not split into " + heads + " heads");
-        this.g = g;
-        this.inWeight = g.weight(prefix + ".in_proj_weight", 3 * dim, dim);
-        this.inBias = g.weight(prefix + ".in_proj_bias", 3 * dim);
-        this.outProj = new Linear(g, prefix + ".out_proj", dim, dim, true);
+        this.g = s.graph();
+        this.inWeight = s.weight("in_proj_weight", 3 * dim, dim);
+        this.inBias = s.weight("in_proj_bias", 3 * dim);
+        this.outProj = new Linear(s.child("out_proj"), dim, dim, true);
         this.dim = dim;
         this.heads = heads;
     }

@@ -5,6 +5,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
 import org.sam3j.model.nn.MultiheadAttention;
+import org.sam3j.model.nn.Scope;
 
 /**
  * One residual block of the text transformer ({@code ResidualAttentionBlock}):
@@ -18,13 +19,13 @@ final class TextBlock {
     private final Linear cFc;
     private final Linear cProj;
 
-    TextBlock(Graph g, String prefix, int width, int heads) {
-        this.g = g;
-        this.ln1 = new LayerNorm(g, prefix + ".ln_1", width, 1e-5f);
-        this.attn = new MultiheadAttention(g, prefix + ".attn", width, heads);
-        this.ln2 = new LayerNorm(g, prefix + ".ln_2", width, 1e-5f);
-        this.cFc = new Linear(g, prefix + ".mlp.c_fc", width, 4 * width, true);
-        this.cProj = new Linear(g, prefix + ".mlp.c_proj", 4 * width, width, true);
+    TextBlock(Scope s, int width, int heads) {
+        this.g = s.graph();
+        this.ln1 = new LayerNorm(s.child("ln_1"), width, 1e-5f);
+        this.attn = new MultiheadAttention(s.child("attn"), width, heads);
+        this.ln2 = new LayerNorm(s.child("ln_2"), width, 1e-5f);
+        this.cFc = new Linear(s.child("mlp.c_fc"), width, 4 * width, true);
+        this.cProj = new Linear(s.child("mlp.c_proj"), 4 * width, width, true);
     }
 
     Tensor forward(Tensor x, Tensor causalMask) {

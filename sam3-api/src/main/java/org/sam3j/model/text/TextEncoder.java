@@ -7,6 +7,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * SAM 3's text encoder ({@code VETextEncoder}): a causal CLIP-style transformer over the 32 token ids
@@ -15,25 +16,12 @@ import org.sam3j.model.nn.Linear;
  * All 32 token states are used; padding is masked downstream, never inside this encoder.
  */
 public final class TextEncoder {
-    /** Prefix of the text encoder in the official checkpoint. */
-    public static final String PREFIX = "detector.backbone.language_backbone";
-    /** Context length (tokens per prompt, padded with id 0). */
-    public static final int CONTEXT_LENGTH = 32;
-    /** Vocabulary size. */
-    public static final int VOCAB_SIZE = 49408;
-    /** Width of the text transformer. */
-    public static final int WIDTH = 1024;
-    /** Attention heads of the text transformer. */
-    public static final int HEADS = 16;
-    /** Output width of the unused CLIP projection. */
-    public static final int PROJECTION_DIM = 512;
-
     /**
      * The encoder's states.
      *
-     * @param tokenEmbeddings  token embeddings before positions {@code [T, 1024]}
-     * @param projected        the CLIP projection of every token {@code [T, 512]} (unused by SAM 3)
-     * @param tokens           per-token states after {@code ln_final} {@code [T, 1024]}
+     * @param tokenEmbeddings  token embeddings before positions {@code [T, width]}
+     * @param projected        the CLIP projection of every token {@code [T, projection]} (unused by SAM 3)
+     * @param tokens           per-token states after {@code ln_final} {@code [T, width]}
      * @param languageFeatures resized features {@code [T, d_model]}
      */
     public record Output(Tensor tokenEmbeddings, Tensor projected, Tensor tokens, Tensor languageFeatures) {}
@@ -46,18 +34,23 @@ public final class TextEncoder {
     private final Tensor textProjection;
     private final Linear resizer;
 
-    /** Declares the parameters. */
-    public TextEncoder(Graph g, Sam3Config config) {
-        this.g = g;
-        String enc = PREFIX + ".encoder";
-        this.tokenEmbedding = g.weight(enc + ".token_embedding.weight", VOCAB_SIZE, WIDTH);
-        this.positionalEmbedding = g.weight(enc + ".positional_embedding", CONTEXT_LENGTH, WIDTH);
+    private final int contextLength;
+
+    /** Declares the parameters in {@code s} ({@code detector.backbone.language_backbone} in the checkpoint). */
+    public TextEncoder(Scope s, Sam3Config config) {
+        this.g = s.graph();
+        this.contextLength = config.textContextLength();
+        int width = config.textWidth();
+        Scope enc = s.child("encoder");
+        this.tokenEmbedding = enc.weight("token_embedding.weight", config.textVocabSize(), width);
+        this.positionalEmbedding = enc.weight("positional_embedding", contextLength, width);
+        Scope resblocks = enc.child("transformer.resblocks");
         for (int i = 0; i < config.textLayers(); i++) {
-            blocks.add(new TextBlock(g, enc + ".transformer.resblocks." + i, WIDTH, HEADS));
+            blocks.add(new TextBlock(resblocks.child(i), width, config.textHeads()));
         }
-        this.lnFinal = new LayerNorm(g, enc + ".ln_final", WIDTH, 1e-5f);
-        this.textProjection = g.weight(enc + ".text_projection", WIDTH, PROJECTION_DIM);
-        this.resizer = new Linear(g, PREFIX + ".resizer", WIDTH, config.dModel(), true);
+        this.lnFinal = new LayerNorm(enc.child("ln_final"), width, 1e-5f);
+        this.textProjection = enc.weight("text_projection", width, config.textProjectionDim());
+        this.resizer = new Linear(s.child("resizer"), width, config.dModel(), true);
     }
 
     /** The additive causal mask {@code [1, 1, T, T]}: query i sees keys 0..i. */
@@ -72,11 +65,11 @@ public final class TextEncoder {
     /** {@code tokenIds[T]} (integer ids as floats, T = 32) → states. */
     public Output forward(Tensor tokenIds) {
         int t = tokenIds.dim(0);
-        if (tokenIds.rank() != 1 || t > CONTEXT_LENGTH) {
-            throw new IllegalArgumentException("token ids must be [T <= " + CONTEXT_LENGTH + "], got " + tokenIds);
+        if (tokenIds.rank() != 1 || t > contextLength) {
+            throw new IllegalArgumentException("token ids must be [T <= " + contextLength + "], got " + tokenIds);
         }
         Tensor embeddings = g.gather(tokenEmbedding, tokenIds);
-        Tensor positions = t == CONTEXT_LENGTH ? positionalEmbedding : g.slice(positionalEmbedding, 0, 0, t);
+        Tensor positions = t == contextLength ? positionalEmbedding : g.slice(positionalEmbedding, 0, 0, t);
         Tensor x = g.add(embeddings, positions);
         Tensor mask = g.constant("text.causal_mask", causalMask(t), 1, 1, t, t);
         for (TextBlock b : blocks) x = b.forward(x, mask);

@@ -1,27 +1,26 @@
 package org.sam3j.model.tracker;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.model.Sam3Tree;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 import org.sam3j.model.vision.AxialRope;
 
 /**
- * The tracker's memory attention ({@code tracker.transformer.encoder}): {@value #LAYERS} pre-norm layers that
+ * The tracker's memory attention ({@code tracker.transformer.encoder}): {@link Sam3Config#memoryAttentionLayers()} pre-norm layers that
  * condition the current frame's 72² features on the memory bank, then a final LayerNorm.
  *
  * <p>Input {@code x = src + 0.1 · src_pos}. Each layer: self-attention (one head of 256, RoPE on queries and
  * keys, no additive position), cross-attention to the memories (queries without position; keys
  * {@code memory + memory_pos} projected from 64 to 256 channels, values {@code memory}; RoPE on the queries and
  * on the spatial memory keys, the 72² table repeated once per memory frame, but not on the trailing
- * object-pointer tokens), and a ReLU MLP (256 → 2048 → 256), each residual. A key without RoPE is rotated by
+ * object-pointer tokens), and a ReLU MLP (256 → {@link Sam3Config#memoryAttentionFfnDim()} → 256), each residual. A key without RoPE is rotated by
  * angle 0 (cos 1, sin 0), which is the identity, so one RoPE node serves the whole key sequence.
  */
 public final class MemoryAttention {
-    /** Checkpoint prefix. */
-    public static final String PREFIX = "tracker.transformer.encoder";
-    /** Number of layers. */
-    public static final int LAYERS = 4;
     /** Graph input: current features {@code [B, h·w, C]}. */
     public static final String SRC = "src";
     /** Graph input: their sine position encoding {@code [B, h·w, C]}. */
@@ -37,50 +36,62 @@ public final class MemoryAttention {
 
     private static final float THETA = 10000f;
 
-    private final Layer[] layers = new Layer[LAYERS];
+    private final Layer[] layers;
     private final LayerNorm norm;
     private final int dim;
 
     private record Layer(Linear saQ, Linear saK, Linear saV, Linear saOut, Linear caQ, Linear caK, Linear caV,
                          Linear caOut, Linear linear1, Linear linear2, LayerNorm norm1, LayerNorm norm2, LayerNorm norm3) {}
 
-    /** Declares the parameters ({@code dim} = 256, memory channels {@code memDim} = 64). */
-    public MemoryAttention(Graph g, int dim, int memDim) {
+    /**
+     * Declares the parameters in {@code s} ({@code tracker.transformer.encoder} in the checkpoint): width
+     * {@link Sam3Config#dModel()}, memory channels {@link Sam3Config#memoryDim()}.
+     */
+    public MemoryAttention(Scope s, Sam3Config config) {
+        int dim = config.dModel();
+        int memDim = config.memoryDim();
+        int ffn = config.memoryAttentionFfnDim();
         this.dim = dim;
-        for (int i = 0; i < LAYERS; i++) {
-            String p = PREFIX + ".layers." + i;
+        this.layers = new Layer[config.memoryAttentionLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            Scope p = s.child("layers").child(i);
+            Scope sa = p.child("self_attn");
+            Scope ca = p.child("cross_attn_image");
             layers[i] = new Layer(
-                    new Linear(g, p + ".self_attn.q_proj", dim, dim, true),
-                    new Linear(g, p + ".self_attn.k_proj", dim, dim, true),
-                    new Linear(g, p + ".self_attn.v_proj", dim, dim, true),
-                    new Linear(g, p + ".self_attn.out_proj", dim, dim, true),
-                    new Linear(g, p + ".cross_attn_image.q_proj", dim, dim, true),
-                    new Linear(g, p + ".cross_attn_image.k_proj", memDim, dim, true),
-                    new Linear(g, p + ".cross_attn_image.v_proj", memDim, dim, true),
-                    new Linear(g, p + ".cross_attn_image.out_proj", dim, dim, true),
-                    new Linear(g, p + ".linear1", dim, 2048, true),
-                    new Linear(g, p + ".linear2", 2048, dim, true),
-                    new LayerNorm(g, p + ".norm1", dim, 1e-5f),
-                    new LayerNorm(g, p + ".norm2", dim, 1e-5f),
-                    new LayerNorm(g, p + ".norm3", dim, 1e-5f));
+                    new Linear(sa.child("q_proj"), dim, dim, true),
+                    new Linear(sa.child("k_proj"), dim, dim, true),
+                    new Linear(sa.child("v_proj"), dim, dim, true),
+                    new Linear(sa.child("out_proj"), dim, dim, true),
+                    new Linear(ca.child("q_proj"), dim, dim, true),
+                    new Linear(ca.child("k_proj"), memDim, dim, true),
+                    new Linear(ca.child("v_proj"), memDim, dim, true),
+                    new Linear(ca.child("out_proj"), dim, dim, true),
+                    new Linear(p.child("linear1"), dim, ffn, true),
+                    new Linear(p.child("linear2"), ffn, dim, true),
+                    new LayerNorm(p.child("norm1"), dim, 1e-5f),
+                    new LayerNorm(p.child("norm2"), dim, 1e-5f),
+                    new LayerNorm(p.child("norm3"), dim, 1e-5f));
         }
-        this.norm = new LayerNorm(g, PREFIX + ".norm", dim, 1e-5f);
+        this.norm = new LayerNorm(s.child("norm"), dim, 1e-5f);
     }
 
     /**
-     * The graph for one memory layout.
+     * The graph for one memory layout (the module at its checkpoint place, {@link Sam3Tree#memoryAttention()}).
      *
+     * @param config        the architecture (widths, grid side)
      * @param batch         objects processed together
-     * @param grid          side of the feature map (72)
      * @param memoryFrames  spatial memories (each {@code grid²} tokens, RoPE)
      * @param pointerTokens object-pointer tokens after them (no RoPE)
      */
-    public static Graph graph(int batch, int dim, int memDim, int grid, int memoryFrames, int pointerTokens) {
+    public static Graph graph(Sam3Config config, int batch, int memoryFrames, int pointerTokens) {
         if (memoryFrames < 0 || pointerTokens < 0 || memoryFrames + pointerTokens == 0) {
             throw new IllegalArgumentException("memory of " + memoryFrames + " frames and " + pointerTokens + " pointer tokens");
         }
         Graph g = new Graph();
-        MemoryAttention attn = new MemoryAttention(g, dim, memDim);
+        int dim = config.dModel();
+        int memDim = config.memoryDim();
+        int grid = config.gridSize();
+        MemoryAttention attn = Sam3Tree.of(g, config).memoryAttention();
         int n = grid * grid;
         int len = memoryFrames * n + pointerTokens;
         Tensor src = g.input(SRC, batch, n, dim);
@@ -110,7 +121,7 @@ public final class MemoryAttention {
         Tensor x = g.add(src, g.scale(srcPos, 0.1f));
         Tensor keysIn = g.add(memory, memoryPos);
         Tensor layer0 = null;
-        for (int i = 0; i < LAYERS; i++) {
+        for (int i = 0; i < layers.length; i++) {
             Layer l = layers[i];
             Tensor t = l.norm1().forward(x);
             x = g.add(x, attend(l.saQ().forward(t), l.saK().forward(t), l.saV().forward(t), l.saOut(), qRope, qRope));

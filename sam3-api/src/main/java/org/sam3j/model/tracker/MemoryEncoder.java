@@ -1,10 +1,13 @@
 package org.sam3j.model.tracker;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.Sam3Tree;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The tracker's memory encoder ({@code tracker.maskmem_backbone}, SAM 3's {@code SimpleMaskEncoder}), on
@@ -18,11 +21,9 @@ import org.sam3j.model.nn.Linear;
  * zero-padded map, each scaled per channel by its tap (the same products, summed in another order).
  */
 public final class MemoryEncoder {
-    /** Checkpoint prefix. */
-    public static final String PREFIX = "tracker.maskmem_backbone";
     /** Side of the mask the downsampler reads ({@code interpol_size}). */
     public static final int MASK_SIZE = 1152;
-    /** Channels of a memory ({@code mem_dim}). */
+    /** Channels of a memory ({@code mem_dim}; {@link Sam3Config#memoryDim()}, for code without a configuration at hand). */
     public static final int MEM_DIM = 64;
     /** Graph input: scaled masks {@code [B, 1152, 1152, 1]}. */
     public static final String MASK = "mask";
@@ -48,36 +49,46 @@ public final class MemoryEncoder {
     private final Conv2d outProj;
     private final int dim;
 
-    /** Declares the parameters ({@code dim} = 256 in SAM 3). */
-    public MemoryEncoder(Graph g, int dim) {
+    /**
+     * Declares the parameters in {@code s} ({@code tracker.maskmem_backbone} in the checkpoint): width
+     * {@link Sam3Config#dModel()}, memory channels {@link Sam3Config#memoryDim()}.
+     */
+    public MemoryEncoder(Scope s, Sam3Config config) {
+        Graph g = s.graph();
+        int dim = config.dModel();
         this.dim = dim;
-        String ds = PREFIX + ".mask_downsampler.encoder.";
+        Scope ds = s.child("mask_downsampler.encoder");
         int in = 1;
         for (int i = 0; i < 4; i++) {
             int out = in * 4;
-            downConvs[i] = new Conv2d(g, ds + (3 * i), in, out, 3, 2, 1, true);
-            downNorms[i] = new LayerNorm(g, ds + (3 * i + 1), out, 1e-6f);
+            downConvs[i] = new Conv2d(ds.child(3 * i), in, out, 3, 2, 1, true);
+            downNorms[i] = new LayerNorm(ds.child(3 * i + 1), out, 1e-6f);
             in = out;
         }
-        this.downOut = new Conv2d(g, ds + 12, in, dim, 1, 1, 0, true);
-        this.pixFeatProj = new Conv2d(g, PREFIX + ".pix_feat_proj", dim, dim, 1, 1, 0, true);
+        this.downOut = new Conv2d(ds.child(12), in, dim, 1, 1, 0, true);
+        this.pixFeatProj = new Conv2d(s.child("pix_feat_proj"), dim, dim, 1, 1, 0, true);
         for (int i = 0; i < 2; i++) {
-            String p = PREFIX + ".fuser.layers." + i;
-            Tensor w = g.weight(p + ".dwconv.weight", dim, 1, KERNEL, KERNEL);
+            Scope p = s.child("fuser.layers").child(i);
+            Tensor w = p.weight("dwconv.weight", dim, 1, KERNEL, KERNEL);
             dwWeight[i] = g.permute(g.reshape(w, dim, KERNEL * KERNEL), 1, 0);   // [49, C]: one row per tap
-            dwBias[i] = g.reshape(g.weight(p + ".dwconv.bias", dim), 1, 1, 1, dim);
-            cxNorm[i] = new LayerNorm(g, p + ".norm", dim, 1e-6f);
-            pw1[i] = new Linear(g, p + ".pwconv1", dim, 4 * dim, true);
-            pw2[i] = new Linear(g, p + ".pwconv2", 4 * dim, dim, true);
-            gamma[i] = g.reshape(g.weight(p + ".gamma", dim), 1, 1, 1, dim);
+            dwBias[i] = g.reshape(p.weight("dwconv.bias", dim), 1, 1, 1, dim);
+            cxNorm[i] = new LayerNorm(p.child("norm"), dim, 1e-6f);
+            pw1[i] = new Linear(p.child("pwconv1"), dim, 4 * dim, true);
+            pw2[i] = new Linear(p.child("pwconv2"), 4 * dim, dim, true);
+            gamma[i] = g.reshape(p.weight("gamma", dim), 1, 1, 1, dim);
         }
-        this.outProj = new Conv2d(g, PREFIX + ".out_proj", dim, MEM_DIM, 1, 1, 0, true);
+        this.outProj = new Conv2d(s.child("out_proj"), dim, config.memoryDim(), 1, 1, 0, true);
     }
 
-    /** The graph of one batch size: inputs {@link #MASK}, {@link #PIX_FEAT}; outputs {@link #MASK_DOWN}, {@link #FEATURES}. */
-    public static Graph graph(int batch, int dim, int grid) {
+    /**
+     * The graph of one batch size (the module at its checkpoint place, {@link Sam3Tree#memoryEncoder()}): inputs
+     * {@link #MASK}, {@link #PIX_FEAT}; outputs {@link #MASK_DOWN}, {@link #FEATURES}.
+     */
+    public static Graph graph(Sam3Config config, int batch) {
         Graph g = new Graph();
-        MemoryEncoder enc = new MemoryEncoder(g, dim);
+        int dim = config.dModel();
+        int grid = config.gridSize();
+        MemoryEncoder enc = Sam3Tree.of(g, config).memoryEncoder();
         Tensor mask = g.input(MASK, batch, MASK_SIZE, MASK_SIZE, 1);
         Tensor pix = g.input(PIX_FEAT, batch, grid, grid, dim);
         Tensor[] out = enc.forward(mask, pix);

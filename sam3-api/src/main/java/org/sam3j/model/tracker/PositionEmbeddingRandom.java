@@ -2,6 +2,7 @@ package org.sam3j.model.tracker;
 
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.model.nn.Scope;
 
 /**
  * SAM's random-Fourier position encoding ({@code pe_layer}): a point {@code c} normalised to
@@ -15,9 +16,9 @@ public final class PositionEmbeddingRandom {
     private final Tensor gaussian;
     private final int features;
 
-    /** Declares {@code <prefix>.positional_encoding_gaussian_matrix [2, features]}. */
-    public PositionEmbeddingRandom(Graph g, String prefix, int features) {
-        this.gaussian = g.weight(prefix + ".positional_encoding_gaussian_matrix", 2, features);
+    /** Declares {@code positional_encoding_gaussian_matrix [2, features]} in {@code s}. */
+    public PositionEmbeddingRandom(Scope s, int features) {
+        this.gaussian = s.weight("positional_encoding_gaussian_matrix", 2, features);
         this.features = features;
     }
 

@@ -3,6 +3,7 @@ package org.sam3j.model.tracker;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * SAM's attention layer ({@code Attention} in the reference): separate {@code q/k/v_proj} that may shrink
@@ -18,15 +19,15 @@ public final class SamAttention {
     private final int heads;
     private final int internalDim;
 
-    /** Declares {@code <prefix>.{q,k,v,out}_proj}. */
-    public SamAttention(Graph g, String prefix, int embeddingDim, int heads, int downsampleRate) {
+    /** Declares {@code {q,k,v,out}_proj} in {@code s}. */
+    public SamAttention(Scope s, int embeddingDim, int heads, int downsampleRate) {
         this.internalDim = embeddingDim / downsampleRate;
         if (internalDim % heads != 0) throw new IllegalArgumentException(heads + " heads do not divide " + internalDim);
         this.heads = heads;
-        this.qProj = new Linear(g, prefix + ".q_proj", embeddingDim, internalDim, true);
-        this.kProj = new Linear(g, prefix + ".k_proj", embeddingDim, internalDim, true);
-        this.vProj = new Linear(g, prefix + ".v_proj", embeddingDim, internalDim, true);
-        this.outProj = new Linear(g, prefix + ".out_proj", internalDim, embeddingDim, true);
+        this.qProj = new Linear(s.child("q_proj"), embeddingDim, internalDim, true);
+        this.kProj = new Linear(s.child("k_proj"), embeddingDim, internalDim, true);
+        this.vProj = new Linear(s.child("v_proj"), embeddingDim, internalDim, true);
+        this.outProj = new Linear(s.child("out_proj"), internalDim, embeddingDim, true);
     }
 
     /** {@code q[B, Tq, C]}, {@code k[B, Tk, C]}, {@code v[B, Tk, C]} → {@code [B, Tq, C]}. */

@@ -1,10 +1,12 @@
 package org.sam3j.model.tracker;
 
+import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.ConvTranspose2x2;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Mlp;
+import org.sam3j.model.nn.Scope;
 
 /**
  * SAM's mask decoder as SAM 2 / SAM 3 configure it ({@code tracker.sam_mask_decoder}).
@@ -22,12 +24,14 @@ import org.sam3j.model.nn.Mlp;
  * stability fall-back) is left to the caller ({@link InteractiveDecoder}).
  */
 public final class SamMaskDecoder {
-    /** Checkpoint prefix. */
-    public static final String PREFIX = "tracker.sam_mask_decoder";
     /** Number of mask tokens: one single-mask output and three multimask outputs. */
     public static final int NUM_MASK_TOKENS = 4;
     /** Logit bias of padding tokens: far below any real logit, yet finite (exp underflows to exactly 0). */
     static final float MASKED = -1e9f;
+    /** Blocks of the two-way transformer. */
+    private static final int TRANSFORMER_DEPTH = 2;
+    /** Width reduction of the two-way transformer's cross-attentions (256 → 128). */
+    private static final int ATTENTION_DOWNSAMPLE = 2;
 
     /**
      * What the decoder predicts for one prompt.
@@ -49,21 +53,27 @@ public final class SamMaskDecoder {
     private final Mlp iouPredictionHead;
     private final Mlp predObjScoreHead;
 
-    /** Declares the parameters (transformer width {@code dim}, 256 in SAM 3). */
-    public SamMaskDecoder(Graph g, int dim) {
+    /**
+     * Declares the parameters in {@code s} ({@code tracker.sam_mask_decoder} in the checkpoint): transformer width
+     * {@link Sam3Config#dModel()}, heads {@link Sam3Config#maskDecoderHeads()}, MLP {@link Sam3Config#maskDecoderMlpDim()}.
+     */
+    public SamMaskDecoder(Scope s, Sam3Config config) {
+        Graph g = s.graph();
+        int dim = config.dModel();
         this.dim = dim;
-        this.transformer = new TwoWayTransformer(g, PREFIX + ".transformer", 2, dim, 8, 2048, 2);
-        this.outputTokens = g.concat(0, g.weight(PREFIX + ".obj_score_token.weight", 1, dim),
-                g.weight(PREFIX + ".iou_token.weight", 1, dim),
-                g.weight(PREFIX + ".mask_tokens.weight", NUM_MASK_TOKENS, dim));
-        this.upscaling0 = new ConvTranspose2x2(g, PREFIX + ".output_upscaling.0", dim, dim / 4);
-        this.upscaling1 = new LayerNorm(g, PREFIX + ".output_upscaling.1", dim / 4, 1e-6f);
-        this.upscaling3 = new ConvTranspose2x2(g, PREFIX + ".output_upscaling.3", dim / 4, dim / 8);
+        this.transformer = new TwoWayTransformer(s.child("transformer"), TRANSFORMER_DEPTH, dim, config.maskDecoderHeads(),
+                config.maskDecoderMlpDim(), ATTENTION_DOWNSAMPLE);
+        this.outputTokens = g.concat(0, s.weight("obj_score_token.weight", 1, dim),
+                s.weight("iou_token.weight", 1, dim),
+                s.weight("mask_tokens.weight", NUM_MASK_TOKENS, dim));
+        this.upscaling0 = new ConvTranspose2x2(s.child("output_upscaling.0"), dim, dim / 4);
+        this.upscaling1 = new LayerNorm(s.child("output_upscaling.1"), dim / 4, 1e-6f);
+        this.upscaling3 = new ConvTranspose2x2(s.child("output_upscaling.3"), dim / 4, dim / 8);
         for (int i = 0; i < NUM_MASK_TOKENS; i++) {
-            hypernetworks[i] = new Mlp(g, PREFIX + ".output_hypernetworks_mlps." + i, dim, dim, dim / 8, 3);
+            hypernetworks[i] = new Mlp(s.child("output_hypernetworks_mlps").child(i), dim, dim, dim / 8, 3);
         }
-        this.iouPredictionHead = new Mlp(g, PREFIX + ".iou_prediction_head", dim, 256, NUM_MASK_TOKENS, 3);
-        this.predObjScoreHead = new Mlp(g, PREFIX + ".pred_obj_score_head", dim, dim, 1, 3);
+        this.iouPredictionHead = new Mlp(s.child("iou_prediction_head"), dim, dim, NUM_MASK_TOKENS, 3);
+        this.predObjScoreHead = new Mlp(s.child("pred_obj_score_head"), dim, dim, 1, 3);
     }
 
     /**

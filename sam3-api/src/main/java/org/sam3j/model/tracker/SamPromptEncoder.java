@@ -4,6 +4,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Scope;
 
 /**
  * SAM's prompt encoder ({@code tracker.sam_prompt_encoder}): turns points (box corners included) into
@@ -25,10 +26,8 @@ import org.sam3j.model.nn.LayerNorm;
  * every prompt.
  */
 public final class SamPromptEncoder {
-    /** Checkpoint prefix. */
-    public static final String PREFIX = "tracker.sam_prompt_encoder";
-    /** Name of the no-mask dense embedding {@code [1, C]}. */
-    public static final String NO_MASK_EMBED = PREFIX + ".no_mask_embed.weight";
+    /** Name of the no-mask dense embedding {@code [1, C]}, relative to the module. */
+    public static final String NO_MASK_EMBED = "no_mask_embed.weight";
     private static final float LN2D_EPS = 1e-6f;
     private static final int MASK_IN_CHANS = 16;
 
@@ -56,24 +55,26 @@ public final class SamPromptEncoder {
     /**
      * Declares the parameters.
      *
+     * @param s        this module ({@code tracker.sam_prompt_encoder} in the checkpoint)
      * @param embedDim token width (256)
      * @param gridSize side of the image embedding grid (72); mask prompts are {@code 4 · gridSize} square
      */
-    public SamPromptEncoder(Graph g, int embedDim, int gridSize) {
+    public SamPromptEncoder(Scope s, int embedDim, int gridSize) {
+        Graph g = s.graph();
         this.embedDim = embedDim;
         this.gridSize = gridSize;
-        this.peLayer = new PositionEmbeddingRandom(g, PREFIX + ".pe_layer", embedDim / 2);
+        this.peLayer = new PositionEmbeddingRandom(s.child("pe_layer"), embedDim / 2);
         Tensor[] rows = new Tensor[5];
-        rows[0] = g.weight(PREFIX + ".not_a_point_embed.weight", 1, embedDim);
-        for (int i = 0; i < 4; i++) rows[i + 1] = g.weight(PREFIX + ".point_embeddings." + i + ".weight", 1, embedDim);
+        rows[0] = s.weight("not_a_point_embed.weight", 1, embedDim);
+        for (int i = 0; i < 4; i++) rows[i + 1] = s.child("point_embeddings").child(i).weight("weight", 1, embedDim);
         this.labelEmbeddings = g.concat(0, rows);
-        this.noMaskEmbed = g.weight(NO_MASK_EMBED, 1, embedDim);
+        this.noMaskEmbed = s.weight(NO_MASK_EMBED, 1, embedDim);
         int c4 = MASK_IN_CHANS / 4;
-        this.down0 = new Conv2d(g, PREFIX + ".mask_downscaling.0", 1, c4, 2, 2, 0, true);
-        this.down1 = new LayerNorm(g, PREFIX + ".mask_downscaling.1", c4, LN2D_EPS);
-        this.down3 = new Conv2d(g, PREFIX + ".mask_downscaling.3", c4, MASK_IN_CHANS, 2, 2, 0, true);
-        this.down4 = new LayerNorm(g, PREFIX + ".mask_downscaling.4", MASK_IN_CHANS, LN2D_EPS);
-        this.down6 = new Conv2d(g, PREFIX + ".mask_downscaling.6", MASK_IN_CHANS, embedDim, 1, 1, 0, true);
+        this.down0 = new Conv2d(s.child("mask_downscaling.0"), 1, c4, 2, 2, 0, true);
+        this.down1 = new LayerNorm(s.child("mask_downscaling.1"), c4, LN2D_EPS);
+        this.down3 = new Conv2d(s.child("mask_downscaling.3"), c4, MASK_IN_CHANS, 2, 2, 0, true);
+        this.down4 = new LayerNorm(s.child("mask_downscaling.4"), MASK_IN_CHANS, LN2D_EPS);
+        this.down6 = new Conv2d(s.child("mask_downscaling.6"), MASK_IN_CHANS, embedDim, 1, 1, 0, true);
     }
 
     /** Side of a mask prompt: {@code 4 · gridSize} (288). */

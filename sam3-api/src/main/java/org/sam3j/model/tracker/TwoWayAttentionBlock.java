@@ -4,6 +4,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * One block of the two-way transformer (post-norm): (1) token self-attention, (2) tokens attend to the
@@ -29,18 +30,18 @@ public final class TwoWayAttentionBlock {
     /** Tokens and image after one block. */
     public record Output(Tensor queries, Tensor keys) {}
 
-    /** Declares the block's parameters under {@code prefix}. */
-    public TwoWayAttentionBlock(Graph g, String prefix, int dim, int heads, int mlpDim, int downsampleRate,
+    /** Declares the block's parameters in {@code s}. */
+    public TwoWayAttentionBlock(Scope s, int dim, int heads, int mlpDim, int downsampleRate,
                                 boolean skipFirstLayerPe) {
-        this.selfAttn = new SamAttention(g, prefix + ".self_attn", dim, heads, 1);
-        this.norm1 = new LayerNorm(g, prefix + ".norm1", dim, EPS);
-        this.crossAttnTokenToImage = new SamAttention(g, prefix + ".cross_attn_token_to_image", dim, heads, downsampleRate);
-        this.norm2 = new LayerNorm(g, prefix + ".norm2", dim, EPS);
-        this.lin1 = new Linear(g, prefix + ".mlp.lin1", dim, mlpDim, true);
-        this.lin2 = new Linear(g, prefix + ".mlp.lin2", mlpDim, dim, true);
-        this.norm3 = new LayerNorm(g, prefix + ".norm3", dim, EPS);
-        this.norm4 = new LayerNorm(g, prefix + ".norm4", dim, EPS);
-        this.crossAttnImageToToken = new SamAttention(g, prefix + ".cross_attn_image_to_token", dim, heads, downsampleRate);
+        this.selfAttn = new SamAttention(s.child("self_attn"), dim, heads, 1);
+        this.norm1 = new LayerNorm(s.child("norm1"), dim, EPS);
+        this.crossAttnTokenToImage = new SamAttention(s.child("cross_attn_token_to_image"), dim, heads, downsampleRate);
+        this.norm2 = new LayerNorm(s.child("norm2"), dim, EPS);
+        this.lin1 = new Linear(s.child("mlp.lin1"), dim, mlpDim, true);
+        this.lin2 = new Linear(s.child("mlp.lin2"), mlpDim, dim, true);
+        this.norm3 = new LayerNorm(s.child("norm3"), dim, EPS);
+        this.norm4 = new LayerNorm(s.child("norm4"), dim, EPS);
+        this.crossAttnImageToToken = new SamAttention(s.child("cross_attn_image_to_token"), dim, heads, downsampleRate);
         this.skipFirstLayerPe = skipFirstLayerPe;
     }
 

@@ -3,6 +3,7 @@ package org.sam3j.model.tracker;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Scope;
 
 /**
  * SAM's two-way transformer ({@code tracker.sam_mask_decoder.transformer}): {@code depth}
@@ -14,14 +15,14 @@ public final class TwoWayTransformer {
     private final SamAttention finalAttnTokenToImage;
     private final LayerNorm normFinalAttn;
 
-    /** Declares the parameters (depth 2, 8 heads, MLP 2048 and downsample 2 in SAM 3). */
-    public TwoWayTransformer(Graph g, String prefix, int depth, int dim, int heads, int mlpDim, int downsampleRate) {
+    /** Declares the parameters in {@code s} (depth 2, 8 heads, MLP 2048 and downsample 2 in SAM 3). */
+    public TwoWayTransformer(Scope s, int depth, int dim, int heads, int mlpDim, int downsampleRate) {
         this.layers = new TwoWayAttentionBlock[depth];
         for (int i = 0; i < depth; i++) {
-            layers[i] = new TwoWayAttentionBlock(g, prefix + ".layers." + i, dim, heads, mlpDim, downsampleRate, i == 0);
+            layers[i] = new TwoWayAttentionBlock(s.child("layers").child(i), dim, heads, mlpDim, downsampleRate, i == 0);
         }
-        this.finalAttnTokenToImage = new SamAttention(g, prefix + ".final_attn_token_to_image", dim, heads, downsampleRate);
-        this.normFinalAttn = new LayerNorm(g, prefix + ".norm_final_attn", dim, 1e-5f);
+        this.finalAttnTokenToImage = new SamAttention(s.child("final_attn_token_to_image"), dim, heads, downsampleRate);
+        this.normFinalAttn = new LayerNorm(s.child("norm_final_attn"), dim, 1e-5f);
     }
 
     /**

@@ -5,6 +5,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.ConvTranspose2x2;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The SimpleFPN neck ({@code convs} for the detector, {@code sam2_convs} for the tracker): four
@@ -18,17 +19,17 @@ public final class SimpleFpnNeck {
     private final Conv2d[] conv1x1 = new Conv2d[4];
     private final Conv2d[] conv3x3 = new Conv2d[4];
 
-    /** Declares the neck's parameters under {@code prefix} (e.g. {@code ...vision_backbone.convs}). */
-    public SimpleFpnNeck(Graph g, String prefix, int inDim, int dModel) {
+    /** Declares the neck's parameters in {@code s} (e.g. {@code ...vision_backbone.convs}). */
+    public SimpleFpnNeck(Scope s, int inDim, int dModel) {
         int half = inDim / 2;
         int quarter = inDim / 4;
-        up4a = new ConvTranspose2x2(g, prefix + ".0.dconv_2x2_0", inDim, half);
-        up4b = new ConvTranspose2x2(g, prefix + ".0.dconv_2x2_1", half, quarter);
-        up2 = new ConvTranspose2x2(g, prefix + ".1.dconv_2x2", inDim, half);
+        up4a = new ConvTranspose2x2(s.child("0.dconv_2x2_0"), inDim, half);
+        up4b = new ConvTranspose2x2(s.child("0.dconv_2x2_1"), half, quarter);
+        up2 = new ConvTranspose2x2(s.child("1.dconv_2x2"), inDim, half);
         int[] in = {quarter, half, inDim, inDim};
         for (int i = 0; i < 4; i++) {
-            conv1x1[i] = new Conv2d(g, prefix + "." + i + ".conv_1x1", in[i], dModel, 1, 1, 0, true);
-            conv3x3[i] = new Conv2d(g, prefix + "." + i + ".conv_3x3", dModel, dModel, 3, 1, 1, true);
+            conv1x1[i] = new Conv2d(s.child(i).child("conv_1x1"), in[i], dModel, 1, 1, 0, true);
+            conv3x3[i] = new Conv2d(s.child(i).child("conv_3x3"), dModel, dModel, 3, 1, 1, true);
         }
     }
 

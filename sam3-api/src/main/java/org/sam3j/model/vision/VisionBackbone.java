@@ -2,9 +2,9 @@ package org.sam3j.model.vision;
 
 import java.util.List;
 import org.sam3j.Sam3Config;
-import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The image half of SAM 3 that every prompt reuses: the PE ViT trunk, the detector neck
@@ -13,9 +13,6 @@ import org.sam3j.model.nn.Conv2d;
  * when an image is set. The 36² neck level is declared (its weights exist) but dropped.
  */
 public final class VisionBackbone {
-    /** Prefix of the trunk and necks in the official checkpoint. */
-    public static final String PREFIX = "detector.backbone.vision_backbone";
-
     /**
      * The image embedding, channels-last.
      *
@@ -35,15 +32,18 @@ public final class VisionBackbone {
     /**
      * Declares the parameters.
      *
+     * @param s               this module ({@code detector.backbone.vision_backbone} in the checkpoint)
+     * @param maskDecoder     the tracker's mask decoder ({@code tracker.sam_mask_decoder}), whose high-resolution
+     *                        projections {@code conv_s0}/{@code conv_s1} run here, once per image
      * @param withTrackerNeck also build {@code sam2_convs} and the mask decoder's high-res projections
      */
-    public VisionBackbone(Graph g, Sam3Config config, boolean withTrackerNeck) {
-        this.trunk = new VisionTransformer(g, PREFIX + ".trunk", config);
-        this.convs = new SimpleFpnNeck(g, PREFIX + ".convs", config.vitDim(), config.dModel());
+    public VisionBackbone(Scope s, Scope maskDecoder, Sam3Config config, boolean withTrackerNeck) {
+        this.trunk = new VisionTransformer(s.child("trunk"), config);
+        this.convs = new SimpleFpnNeck(s.child("convs"), config.vitDim(), config.dModel());
         if (withTrackerNeck) {
-            this.sam2Convs = new SimpleFpnNeck(g, PREFIX + ".sam2_convs", config.vitDim(), config.dModel());
-            this.convS0 = new Conv2d(g, "tracker.sam_mask_decoder.conv_s0", config.dModel(), config.dModel() / 8, 1, 1, 0, true);
-            this.convS1 = new Conv2d(g, "tracker.sam_mask_decoder.conv_s1", config.dModel(), config.dModel() / 4, 1, 1, 0, true);
+            this.sam2Convs = new SimpleFpnNeck(s.child("sam2_convs"), config.vitDim(), config.dModel());
+            this.convS0 = new Conv2d(maskDecoder.child("conv_s0"), config.dModel(), config.dModel() / 8, 1, 1, 0, true);
+            this.convS1 = new Conv2d(maskDecoder.child("conv_s1"), config.dModel(), config.dModel() / 4, 1, 1, 0, true);
         } else {
             this.sam2Convs = null;
             this.convS0 = null;

@@ -7,6 +7,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
+import org.sam3j.model.nn.Scope;
 
 /**
  * The Perception-Encoder ViT trunk ({@code detector.backbone.vision_backbone.trunk}): patch embedding
@@ -24,8 +25,8 @@ public final class VisionTransformer {
     private final List<VitBlock> blocks = new ArrayList<>();
     private final int lastGlobal;
 
-    /** Declares the trunk's parameters under {@code prefix}. */
-    public VisionTransformer(Graph g, String prefix, Sam3Config config) {
+    /** Declares the trunk's parameters in {@code s}. */
+    public VisionTransformer(Scope s, Sam3Config config) {
         this.config = config;
         int dim = config.vitDim();
         int p = config.patchSize();
@@ -34,20 +35,20 @@ public final class VisionTransformer {
             throw new IllegalArgumentException("token grid " + config.gridSize()
                     + " is not a multiple of the position-embedding grid " + pretrainGrid);
         }
-        this.patchEmbed = new Conv2d(g, prefix + ".patch_embed.proj", 3, dim, p, p, 0, false);
-        this.posEmbed = g.weight(prefix + ".pos_embed", 1, 1 + pretrainGrid * pretrainGrid, dim);
-        this.lnPre = new LayerNorm(g, prefix + ".ln_pre", dim, 1e-5f);
+        this.patchEmbed = new Conv2d(s.child("patch_embed.proj"), 3, dim, p, p, 0, false);
+        this.posEmbed = s.weight("pos_embed", 1, 1 + pretrainGrid * pretrainGrid, dim);
+        this.lnPre = new LayerNorm(s.child("ln_pre"), dim, 1e-5f);
         int headDim = dim / config.vitHeads();
         int grid = config.gridSize();
         int win = config.vitWindowSize();
-        Tensor[] windowRope = AxialRope.tables(g, prefix + ".rope.window", win, headDim, config.ropeTheta(), 1f);
-        Tensor[] globalRope = AxialRope.tables(g, prefix + ".rope.global", grid, headDim, config.ropeTheta(),
+        Tensor[] windowRope = AxialRope.tables(s.graph(), s.qualify("rope.window"), win, headDim, config.ropeTheta(), 1f);
+        Tensor[] globalRope = AxialRope.tables(s.graph(), s.qualify("rope.global"), grid, headDim, config.ropeTheta(),
                 (float) ((double) win / grid));
         int[] globals = config.vitGlobalBlocks();
         this.lastGlobal = globals[globals.length - 1];
         for (int i = 0; i <= lastGlobal; i++) {
             boolean global = config.isGlobalBlock(i);
-            blocks.add(new VitBlock(g, prefix + ".blocks." + i, dim, config.vitHeads(), config.vitMlpDim(),
+            blocks.add(new VitBlock(s.child("blocks").child(i), dim, config.vitHeads(), config.vitMlpDim(),
                     global ? 0 : win, global ? globalRope : windowRope));
         }
     }

@@ -3,6 +3,7 @@ package org.sam3j.model.vision;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * Multi-head self-attention of a PE ViT block with 2-D RoPE on queries and keys ({@code attn.qkv},
@@ -16,9 +17,9 @@ final class VitAttention {
     private final Tensor ropeCos;
     private final Tensor ropeSin;
 
-    VitAttention(Graph g, String prefix, int dim, int heads, Tensor[] rope) {
-        this.qkv = new Linear(g, prefix + ".qkv", dim, 3 * dim, true);
-        this.proj = new Linear(g, prefix + ".proj", dim, dim, true);
+    VitAttention(Scope s, int dim, int heads, Tensor[] rope) {
+        this.qkv = new Linear(s.child("qkv"), dim, 3 * dim, true);
+        this.proj = new Linear(s.child("proj"), dim, dim, true);
         this.heads = heads;
         this.headDim = dim / heads;
         this.ropeCos = rope[0];

@@ -4,6 +4,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Linear;
+import org.sam3j.model.nn.Scope;
 
 /**
  * One pre-norm PE ViT block: {@code x + attn(norm1(x))} (attention inside 24×24 windows, or over the
@@ -17,12 +18,12 @@ final class VitBlock {
     private final Linear fc2;
     private final int window; // 0 for global attention
 
-    VitBlock(Graph g, String prefix, int dim, int heads, int mlpDim, int window, Tensor[] rope) {
-        this.norm1 = new LayerNorm(g, prefix + ".norm1", dim, 1e-5f);
-        this.attn = new VitAttention(g, prefix + ".attn", dim, heads, rope);
-        this.norm2 = new LayerNorm(g, prefix + ".norm2", dim, 1e-5f);
-        this.fc1 = new Linear(g, prefix + ".mlp.fc1", dim, mlpDim, true);
-        this.fc2 = new Linear(g, prefix + ".mlp.fc2", mlpDim, dim, true);
+    VitBlock(Scope s, int dim, int heads, int mlpDim, int window, Tensor[] rope) {
+        this.norm1 = new LayerNorm(s.child("norm1"), dim, 1e-5f);
+        this.attn = new VitAttention(s.child("attn"), dim, heads, rope);
+        this.norm2 = new LayerNorm(s.child("norm2"), dim, 1e-5f);
+        this.fc1 = new Linear(s.child("mlp.fc1"), dim, mlpDim, true);
+        this.fc2 = new Linear(s.child("mlp.fc2"), mlpDim, dim, true);
         this.window = window;
     }
 

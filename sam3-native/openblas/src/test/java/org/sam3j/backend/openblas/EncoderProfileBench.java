@@ -13,7 +13,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.OpCost;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.vision.VisionBackbone;
+import org.sam3j.runner.ImageEncoder;
 import org.sam3j.weights.SyntheticWeights;
 
 /**
@@ -36,13 +36,7 @@ public final class EncoderProfileBench {
         Sam3Config c = args[0].equals("full") ? Sam3Config.released() : Sam3Config.tiny();
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int threads = Runtime.getRuntime().availableProcessors();
-        Graph g = new Graph();
-        Tensor image = g.input("image", 1, 3, c.imageSize(), c.imageSize());
-        VisionBackbone.Features f = new VisionBackbone(g, c, true).forward(image);
-        for (int i = 0; i < 3; i++) {
-            g.output("fpn" + i, f.fpn().get(i));
-            g.output("sam2_fpn" + i, f.sam2Fpn().get(i));
-        }
+        Graph g = ImageEncoder.graph(c, true);   // input "image", both necks' levels as outputs
         Map<Op, Long> flops = new EnumMap<>(Op.class);
         for (Tensor t : g.nodes()) {
             long x = OpCost.flops(t);

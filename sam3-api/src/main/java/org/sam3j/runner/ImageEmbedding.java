@@ -1,4 +1,4 @@
-package org.sam3j.model;
+package org.sam3j.runner;
 
 import java.util.List;
 import java.util.Objects;

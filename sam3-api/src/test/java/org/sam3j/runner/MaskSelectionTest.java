@@ -1,4 +1,4 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,9 +34,9 @@ class TrackerParametersTest {
 
         Set<String> expected = new TreeSet<>();
         for (String name : fixtures.paramShapes().keySet()) {
-            boolean heads = name.startsWith(SamPromptEncoder.PREFIX + ".") || name.startsWith(SamMaskDecoder.PREFIX + ".");
-            boolean imageStage = name.startsWith(SamMaskDecoder.PREFIX + ".conv_s");
-            if ((heads && !imageStage) || name.equals(InteractiveGraph.NO_MEM_EMBED)) expected.add(name);
+            boolean heads = name.startsWith("tracker.sam_prompt_encoder.") || name.startsWith("tracker.sam_mask_decoder.");
+            boolean imageStage = name.startsWith("tracker.sam_mask_decoder.conv_s");
+            if ((heads && !imageStage) || name.equals("tracker.no_mem_embed")) expected.add(name);
         }
         assertEquals(expected, new TreeSet<>(declared.keySet()));
         for (Map.Entry<String, Tensor> e : declared.entrySet()) {

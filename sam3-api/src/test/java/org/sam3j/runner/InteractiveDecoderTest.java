@@ -1,4 +1,4 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,18 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sam3j.Box;
+import org.sam3j.Instance;
+import org.sam3j.LowResMask;
+import org.sam3j.MaskResult;
+import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
-import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.cpu.CpuBackend;
-import org.sam3j.model.ImageEmbedding;
 import org.sam3j.weights.SyntheticWeights;
 
 /**
@@ -52,70 +53,80 @@ class InteractiveDecoderTest {
         return new InteractiveDecoder(cpu, weights, CONFIG);
     }
 
+    private static Prompt click(float x, float y) {
+        return Prompt.point(x, y);
+    }
+
+    private static LowResMask low(float[] logits) {
+        return LowResMask.of(logits, SIDE, SIDE);
+    }
+
     @Test
     void multimaskPointPromptGivesThreeMasks() {
         try (InteractiveDecoder d = decoder()) {
-            InteractiveOutput out = d.predict(embedding, InteractivePrompt.point(320, 200));
+            MaskDecoding out = d.predict(embedding, click(320, 200));
             assertEquals(3, out.count());
             assertEquals(W, out.width());
             assertEquals(H, out.height());
-            assertEquals(SIDE, out.lowResSize());
-            HostTensor low = out.lowResLogits();
-            assertArrayEquals(new int[] {3, SIDE, SIDE}, low.shape());
-            for (float v : low.data()) assertTrue(v >= -32 && v <= 32);
+            assertEquals(SIDE, out.side());
             for (int i = 0; i < 3; i++) {
-                assertEquals(i + 1, out.maskToken(i));
+                for (float v : out.lowResLogits(i)) assertTrue(v >= -32 && v <= 32);
+                assertEquals(i + 1, out.token(i));
                 assertTrue(out.iou(i) >= 0 && out.iou(i) <= 1, "IoU through a sigmoid");
-                float[] logits = out.maskLogitsAtOriginalSize(i);
-                assertEquals(W * H, logits.length);
-                BitSet mask = out.mask(i);
-                for (int k = 0; k < logits.length; k++) assertEquals(logits[k] > 0, mask.get(k));
+                assertEquals(W * H, out.logitsAtOriginalSize(i).length);
             }
-            assertEquals(3, out.iou().length);
-            Map<String, HostTensor> hooks = out.hooks();
-            assertArrayEquals(new int[] {1, 2, 256}, hooks.get("sparse_embeddings").shape(), "click + padding point");
-            assertArrayEquals(new int[] {1, 1, 1, 256}, hooks.get("dense_embeddings").shape());
-            assertArrayEquals(new int[] {1, 4, SIDE, SIDE}, hooks.get("low_res_masks").shape());
-            assertArrayEquals(new int[] {1, 4}, hooks.get("iou_predictions").shape());
-            assertArrayEquals(new int[] {1, 4, 256}, hooks.get("mask_tokens").shape());
-            assertArrayEquals(new int[] {1, 1}, hooks.get("object_score_logits").shape());
-            assertEquals(hooks.get("object_score_logits").data()[0], out.objectScoreLogit());
-            hooks.get("iou_predictions").data()[1] = 7;
-            assertEquals(out.iou(0), out.hooks().get("iou_predictions").data()[1], "hooks are copies");
+            assertArrayEquals(new int[] {1, 2, 256}, out.sparse().shape(), "click + padding point");
+            assertArrayEquals(new int[] {1, 1, 1, 256}, out.dense().shape());
+            assertArrayEquals(new int[] {1, 4, SIDE, SIDE}, out.lowResMasks().shape());
+            assertArrayEquals(new int[] {1, 4}, out.iouPredictions().shape());
+            assertArrayEquals(new int[] {1, 4, 256}, out.maskTokens().shape());
+
+            MaskResult result = out.toResult(true).build();
+            assertEquals(3, result.size());
+            for (Instance inst : result.instances()) {   // best IoU first; index = output order
+                int i = inst.index();
+                assertEquals(out.iou(i), inst.score());
+                float[] logits = out.logitsAtOriginalSize(i);
+                for (int k = 0; k < logits.length; k++) {
+                    assertEquals(logits[k] > 0, inst.mask().get(k % W, k / W), "mask = logits above 0");
+                }
+                assertEquals(low(out.lowResLogits(i)), inst.lowResLogits());
+            }
+            assertArrayEquals(new int[] {3, SIDE, SIDE}, result.rawOutputs().get("low_res_logits").shape());
+            assertEquals(out.objectScoreLogit(), result.rawOutputs().get("object_score_logit").toArray()[0]);
         }
     }
 
     @Test
     void singleMaskIsTokenZeroOrTheStabilityFallBack() {
         try (InteractiveDecoder d = decoder()) {
-            InteractiveOutput out = d.predict(embedding, InteractivePrompt.box(100, 100, 400, 300), false);
-            assertEquals(1, out.count());
-            float[] all = out.hooks().get("low_res_masks").data();
-            float[] iou = out.hooks().get("iou_predictions").data();
+            MaskDecoding out = d.predict(embedding, Prompt.box(new Box(100, 100, 400, 300)));
+            assertEquals(1, out.count(), "a box is not ambiguous: one mask by default");
+            float[] all = out.lowResMasks().data();
+            float[] iou = out.iouPredictions().data();
             int expected = MaskSelection.isStable(all, 0, SIDE * SIDE) ? 0 : MaskSelection.bestMultimaskToken(iou);
-            assertEquals(expected, out.maskToken(0));
+            assertEquals(expected, out.token(0));
             assertEquals(iou[expected], out.iou(0));
             float[] low = out.lowResLogits(0);
             for (int k = 0; k < low.length; k++) {
                 assertEquals(Math.max(-32f, Math.min(32f, all[expected * SIDE * SIDE + k])), low[k]);
             }
-            assertArrayEquals(new int[] {1, 3, 256}, out.hooks().get("sparse_embeddings").shape(), "two corners + padding");
+            assertArrayEquals(new int[] {1, 3, 256}, out.sparse().shape(), "two corners + padding");
         }
     }
 
     @Test
     void oneCompiledGraphForEveryPrompt() {
         try (InteractiveDecoder d = decoder()) {
-            InteractiveOutput a = d.predict(embedding, InteractivePrompt.point(100, 100));
-            InteractiveOutput b = d.predict(embedding, InteractivePrompt.point(500, 400));
-            InteractiveOutput c = d.predict(embedding, InteractivePrompt.builder().negative(500, 400).build(), false);
+            MaskDecoding a = d.predict(embedding, click(100, 100));
+            MaskDecoding b = d.predict(embedding, click(500, 400));
+            MaskDecoding c = d.predict(embedding, Prompt.builder().point(500, 400, false).multimask(false).build());
             assertEquals(1, d.compiledGraphCount(), "coordinates, labels and multimask do not change the graph");
             assertFalse(java.util.Arrays.equals(a.lowResLogits(0), b.lowResLogits(0)), "coordinates are inputs");
-            assertFalse(java.util.Arrays.equals(b.hooks().get("low_res_masks").data(),
-                    c.hooks().get("low_res_masks").data()), "labels are inputs");
-            d.predict(embedding, InteractivePrompt.builder().positive(1, 1).box(0, 0, 9, 9).build());
-            d.predict(embedding, InteractivePrompt.builder().positive(1, 1).positive(2, 2).build());
-            d.predict(embedding, InteractivePrompt.builder().mask(a.lowResLogits(0)).build());
+            assertFalse(java.util.Arrays.equals(b.lowResMasks().data(), c.lowResMasks().data()), "labels are inputs");
+            d.predict(embedding, Prompt.builder().point(1, 1, true).box(new Box(0, 0, 9, 9)).build());
+            d.predict(embedding, Prompt.builder().point(1, 1, true).point(2, 2, true).build());
+            d.predict(embedding, Prompt.builder().mask(low(a.lowResLogits(0))).build());
             assertEquals(1, d.compiledGraphCount(), "boxes, more clicks and masks are inputs too");
         }
     }
@@ -123,25 +134,24 @@ class InteractiveDecoderTest {
     @Test
     void iterativeRefinementWithThePreviousLowResLogits() {
         try (InteractiveDecoder d = decoder()) {
-            InteractiveOutput first = d.predict(embedding, InteractivePrompt.point(320, 200));
+            MaskDecoding first = d.predict(embedding, click(320, 200));
             int best = 0;
             for (int i = 1; i < first.count(); i++) if (first.iou(i) > first.iou(best)) best = i;
-            InteractivePrompt refine = InteractivePrompt.builder().positive(320, 200).negative(50, 60)
-                    .mask(first.lowResLogits(best)).build();
-            InteractiveOutput second = d.predict(embedding, refine, false);
+            Prompt refine = Prompt.builder().point(320, 200, true).point(50, 60, false)
+                    .mask(low(first.lowResLogits(best))).build();
+            MaskDecoding second = d.predict(embedding, refine);
             assertEquals(1, second.count());
-            assertArrayEquals(new int[] {1, SIDE, SIDE}, second.lowResLogits().shape());
-            assertArrayEquals(new int[] {1, 72, 72, 256}, second.hooks().get("dense_embeddings").shape());
-            assertEquals(W * H, second.maskLogitsAtOriginalSize(0).length);
+            assertArrayEquals(new int[] {1, 72, 72, 256}, second.dense().shape());
+            assertEquals(W * H, second.logitsAtOriginalSize(0).length);
 
-            InteractivePrompt noMask = InteractivePrompt.builder().positive(320, 200).negative(50, 60).build();
-            InteractiveOutput without = d.predict(embedding, noMask, false);
-            double diff = maxAbsDiff(second.hooks().get("low_res_masks").data(), without.hooks().get("low_res_masks").data());
+            Prompt noMask = Prompt.builder().point(320, 200, true).point(50, 60, false).build();
+            MaskDecoding without = d.predict(embedding, noMask);
+            double diff = maxAbsDiff(second.lowResMasks().data(), without.lowResMasks().data());
             assertTrue(diff > 1e-3, "the mask prompt changes the prediction (max difference " + diff + ")");
 
-            InteractiveOutput again = d.predict(embedding, InteractivePrompt.builder().mask(second.lowResLogits(0)).build());
+            MaskDecoding again = d.predict(embedding, Prompt.builder().mask(low(second.lowResLogits(0))).multimask(true).build());
             assertEquals(3, again.count());
-            assertNull(again.hooks().get("sparse_embeddings"), "a mask alone has no sparse tokens");
+            assertNull(again.sparse(), "a mask alone has no sparse tokens");
         }
     }
 
@@ -151,8 +161,8 @@ class InteractiveDecoderTest {
         float[] mask = new float[SIDE * SIDE];
         for (int i = 0; i < mask.length; i++) mask[i] = (float) (8 * r.nextDouble() - 4);
         try (InteractiveDecoder d = decoder()) {
-            InteractiveOutput out = d.predict(embedding, InteractivePrompt.builder().mask(mask).build());
-            float[] ours = out.hooks().get("dense_embeddings").data();
+            MaskDecoding out = d.predict(embedding, Prompt.builder().mask(low(mask)).build());
+            float[] ours = out.dense().data();
             double[] ref = naiveMaskDownscaling(mask);
             double maxAbs = 0;
             double sumsq = 0;
@@ -169,31 +179,34 @@ class InteractiveDecoderTest {
     void promptsAreCheckedAgainstTheImageAndTheModel() {
         try (InteractiveDecoder d = decoder()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> d.predict(embedding, InteractivePrompt.point(W + 0.5f, 10)));
-            assertTrue(e.getMessage().contains("outside the image [0, 640] x [0, 480]"), e.getMessage());
+                    () -> d.predict(embedding, click(W + 0.5f, 10)));
+            assertTrue(e.getMessage().contains("point 0 (640.5, 10.0) is outside the image [0, 640] x [0, 480]"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,
-                    () -> d.predict(embedding, InteractivePrompt.box(0, 0, 10, H + 1)));
+                    () -> d.predict(embedding, Prompt.box(new Box(0, 0, 10, H + 1))));
             assertTrue(e.getMessage().contains("box corner (x1, y1)"), e.getMessage());
-            d.predict(embedding, InteractivePrompt.box(0, 0, W, H));   // the closed range is inside
-            e = assertThrows(IllegalArgumentException.class,
-                    () -> d.predict(embedding, InteractivePrompt.builder().positive(1, 1).mask(new float[256 * 256]).build()));
-            assertTrue(e.getMessage().contains("mask prompt has 65536 values, expected 288 x 288"), e.getMessage());
+            d.predict(embedding, Prompt.box(new Box(0, 0, W, H)));   // the closed range is inside
+            d.predict(embedding, Prompt.box(new Box(10, 10, 10, 10)));   // a degenerate box, as the reference accepts
+            e = assertThrows(IllegalArgumentException.class, () -> d.predict(embedding,
+                    Prompt.builder().point(1, 1, true).mask(LowResMask.of(new float[256 * 256], 256, 256)).build()));
+            assertTrue(e.getMessage().contains("mask prompt must be the 288x288 low-resolution logits"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> d.predict(embedding, Prompt.text("a car")));
+            assertTrue(e.getMessage().contains("not an interactive prompt"), e.getMessage());
             ImageEmbedding detectorOnly = new ImageEmbedding(embedding.fpn(), null, W, H);
-            e = assertThrows(IllegalArgumentException.class, () -> d.predict(detectorOnly, InteractivePrompt.point(1, 1)));
+            e = assertThrows(IllegalArgumentException.class, () -> d.predict(detectorOnly, click(1, 1)));
             assertTrue(e.getMessage().contains("no tracker features"), e.getMessage());
             ImageEmbedding wrong = new ImageEmbedding(embedding.fpn(), List.of(embedding.sam2Fpn().get(1),
                     embedding.sam2Fpn().get(0), embedding.sam2Fpn().get(2)), W, H);
-            e = assertThrows(IllegalArgumentException.class, () -> d.predict(wrong, InteractivePrompt.point(1, 1)));
+            e = assertThrows(IllegalArgumentException.class, () -> d.predict(wrong, click(1, 1)));
             assertTrue(e.getMessage().contains("tracker level 0 has shape"), e.getMessage());
         }
         InteractiveDecoder closed = decoder();
         closed.close();
-        assertThrows(IllegalStateException.class, () -> closed.predict(embedding, InteractivePrompt.point(1, 1)));
+        assertThrows(IllegalStateException.class, () -> closed.predict(embedding, click(1, 1)));
     }
 
     /** conv 2×2/2 → LayerNorm2d → GELU → conv 2×2/2 → LayerNorm2d → GELU → conv 1×1, in double, channels-last. */
     private static double[] naiveMaskDownscaling(float[] mask) {
-        String p = SamPromptEncoder.PREFIX + ".mask_downscaling.";
+        String p = "tracker.sam_prompt_encoder.mask_downscaling.";
         double[] x = new double[mask.length];
         for (int i = 0; i < x.length; i++) x[i] = mask[i];
         x = conv(x, SIDE, 1, weights.floats(p + "0.weight"), weights.floats(p + "0.bias"), 4, 2);

@@ -1,4 +1,4 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sam3j.Box;
+import org.sam3j.LowResMask;
+import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
@@ -20,7 +23,9 @@ import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Tree;
+import org.sam3j.model.tracker.SamMaskDecoder;
+import org.sam3j.model.tracker.SamPromptEncoder;
 import org.sam3j.weights.SyntheticWeights;
 
 /**
@@ -32,8 +37,12 @@ class InteractivePaddingTest {
     private static final int W = 640;
     private static final int H = 480;
     private static final Sam3Config CONFIG = Sam3Config.tiny();
-    private static final String[] COMPARED = {InteractiveGraph.MASKS, InteractiveGraph.IOU, InteractiveGraph.MASK_TOKENS,
-        InteractiveGraph.OBJECT_SCORE};
+
+    private static final String SPARSE = "sparse";
+    private static final String MASKS = "masks";
+    private static final String IOU = "iou";
+    private static final String MASK_TOKENS = "mask_tokens";
+    private static final String OBJECT_SCORE = "object_score";
 
     private static CpuBackend cpu;
     private static SyntheticWeights weights;
@@ -66,22 +75,26 @@ class InteractivePaddingTest {
                 for (boolean box : new boolean[] {false, true}) {
                     for (boolean withMask : new boolean[] {false, true}) {
                         if (clicks == 0 && !box && !withMask) continue;
-                        InteractivePrompt.Builder b = InteractivePrompt.builder();
+                        Prompt.Builder b = Prompt.builder();
                         for (int i = 0; i < clicks; i++) {
-                            b.point((float) (W * r.nextDouble()), (float) (H * r.nextDouble()), i % 3 == 2 ? 0 : 1);
+                            b.point((float) (W * r.nextDouble()), (float) (H * r.nextDouble()), i % 3 != 2);
                         }
-                        if (box) b.box(60, 40, 420, 330);
-                        if (withMask) b.mask(mask);
-                        InteractivePrompt prompt = b.build();
-                        Map<String, HostTensor> padded = d.predict(embedding, prompt).hooks();
+                        if (box) b.box(new Box(60, 40, 420, 330));
+                        if (withMask) b.mask(LowResMask.of(mask, side, side));
+                        Prompt prompt = b.build();
+                        MaskDecoding padded = d.predict(embedding, prompt);
                         Map<String, HostTensor> exact = unpadded(prompt);
-                        for (String k : COMPARED) assertClose(exact.get(k), padded.get(k), prompt + " " + k);
-                        HostTensor sparse = padded.get(InteractiveGraph.SPARSE);
+                        assertClose(exact.get(MASKS), padded.lowResMasks(), prompt + " masks");
+                        assertClose(exact.get(IOU), padded.iouPredictions(), prompt + " iou");
+                        assertClose(exact.get(MASK_TOKENS), padded.maskTokens(), prompt + " mask tokens");
+                        assertEquals(exact.get(OBJECT_SCORE).data()[0], padded.objectScoreLogit(),
+                                1e-5 * Math.max(1, Math.abs(padded.objectScoreLogit())), prompt + " object score");
+                        HostTensor sparse = padded.sparse();
                         if (clicks == 0 && !box) {
                             assertEquals(null, sparse, "a mask alone has no sparse tokens");
                         } else {
-                            assertArrayEquals(exact.get(InteractiveGraph.SPARSE).shape(), sparse.shape(), "valid slots only");
-                            assertClose(exact.get(InteractiveGraph.SPARSE), sparse, prompt + " sparse");
+                            assertArrayEquals(exact.get(SPARSE).shape(), sparse.shape(), "valid slots only");
+                            assertClose(exact.get(SPARSE), sparse, prompt + " sparse");
                         }
                         cases++;
                     }
@@ -93,11 +106,12 @@ class InteractivePaddingTest {
 
     @Test
     void moreClicksThanSlotsIsOneClearError() {
-        InteractivePrompt.Builder b = InteractivePrompt.builder();
-        for (int i = 0; i < InteractivePrompt.MAX_POINTS; i++) b.positive(i, i);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.positive(1, 1));
-        assertTrue(e.getMessage().contains("at most " + InteractivePrompt.MAX_POINTS + " points"), e.getMessage());
-        InteractivePrompt full = b.build();
+        Prompt.Builder b = Prompt.builder();
+        for (int i = 0; i < Prompt.MAX_POINTS; i++) b.point(i, i, true);
+        Prompt full = b.build();
+        b.point(1, 1, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertTrue(e.getMessage().contains("at most " + Prompt.MAX_POINTS + " points"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> InteractiveGraph.pack(full, new InteractiveGraph.Layout(2), W, H, CONFIG.imageSize()));
         assertTrue(e.getMessage().contains("too many clicks"), e.getMessage());
@@ -106,13 +120,14 @@ class InteractivePaddingTest {
     @Test
     void packingPutsCornersClicksAndThePaddingPointInTheirSlots() {
         InteractiveGraph.Layout layout = new InteractiveGraph.Layout(3);
-        InteractivePrompt p = InteractivePrompt.builder().negative(10, 20).box(1, 2, 30, 40).build();
+        Prompt p = Prompt.builder().point(10, 20, false).box(new Box(1, 2, 30, 40)).build();
         InteractiveGraph.Packed k = InteractiveGraph.pack(p, layout, W, H, CONFIG.imageSize());
         assertArrayEquals(new float[] {2, 3, 0, -1, -1, -1}, k.labels());
         assertArrayEquals(new float[] {1, 1, 1, 0, 0, 1}, k.valid());
         assertArrayEquals(new int[] {0, 1, 2, 5}, k.validSlots(), "the reference's order: corners, clicks, padding point");
         assertArrayEquals(new float[] {0}, k.maskPresent());
-        k = InteractiveGraph.pack(InteractivePrompt.builder().mask(new float[4]).build(), layout, W, H, CONFIG.imageSize());
+        k = InteractiveGraph.pack(Prompt.builder().mask(LowResMask.of(new float[4], 2, 2)).build(), layout, W, H,
+                CONFIG.imageSize());
         assertArrayEquals(new float[6], k.valid(), "a mask alone: no token, not even the padding point");
         assertArrayEquals(new float[] {1}, k.maskPresent());
     }
@@ -121,56 +136,59 @@ class InteractivePaddingTest {
      * The prompt through a graph built for its exact token sequence: the points and the padding point
      * only, every token attended to, and the mask branch only when there is a mask.
      */
-    private static Map<String, HostTensor> unpadded(InteractivePrompt prompt) {
+    private static Map<String, HostTensor> unpadded(Prompt prompt) {
         int grid = CONFIG.gridSize();
         int c = CONFIG.dModel();
         int s = CONFIG.imageSize();
-        int n = (prompt.hasBox() ? 2 : 0) + prompt.pointCount();
+        boolean hasBox = prompt.boxOrNull() != null;
+        int n = (hasBox ? 2 : 0) + prompt.points().size();
         float[] coords = new float[2 * (n + 1)];
         float[] labels = new float[n + 1];
         int k = 0;
-        if (prompt.hasBox()) {
-            float[] b = prompt.box();
+        if (hasBox) {
+            float[] b = prompt.boxOrNull().toArray();
             for (int i = 0; i < 4; i++) coords[i] = SamPromptEncoder.normalizeCoordinate(b[i], i % 2 == 0 ? W : H, s);
             labels[k++] = 2;
             labels[k++] = 3;
         }
-        for (int i = 0; i < prompt.pointCount(); i++, k++) {
-            coords[2 * k] = SamPromptEncoder.normalizeCoordinate(prompt.pointX(i), W, s);
-            coords[2 * k + 1] = SamPromptEncoder.normalizeCoordinate(prompt.pointY(i), H, s);
-            labels[k] = prompt.label(i);
+        for (int i = 0; i < prompt.points().size(); i++, k++) {
+            Prompt.Point p = prompt.points().get(i);
+            coords[2 * k] = SamPromptEncoder.normalizeCoordinate(p.x(), W, s);
+            coords[2 * k + 1] = SamPromptEncoder.normalizeCoordinate(p.y(), H, s);
+            labels[k] = p.positive() ? 1 : 0;
         }
         labels[n] = -1;   // the padding point the reference appends
 
         Graph g = new Graph();
-        Tensor image = g.input(InteractiveGraph.IMAGE_EMBED, 1, grid, grid, c);
-        Tensor featS0 = g.input(InteractiveGraph.FEAT_S0, 1, 4 * grid, 4 * grid, c / 8);
-        Tensor featS1 = g.input(InteractiveGraph.FEAT_S1, 1, 2 * grid, 2 * grid, c / 4);
-        SamPromptEncoder encoder = new SamPromptEncoder(g, c, grid);
+        Sam3Tree tree = Sam3Tree.of(g, CONFIG);
+        Tensor image = g.input("image", 1, grid, grid, c);
+        Tensor featS0 = g.input("s0", 1, 4 * grid, 4 * grid, c / 8);
+        Tensor featS1 = g.input("s1", 1, 2 * grid, 2 * grid, c / 4);
+        SamPromptEncoder encoder = tree.promptEncoder();
         Tensor pe = g.reshape(encoder.denseEncoding(g), 1, grid * grid, c);
-        Tensor pc = n > 0 ? g.input(InteractiveGraph.POINT_COORDS, 1, n + 1, 2) : null;
-        Tensor pl = n > 0 ? g.input(InteractiveGraph.POINT_LABELS, 1, n + 1) : null;
-        Tensor mask = prompt.hasMask() ? g.input(InteractiveGraph.MASK_INPUT, 1, 4 * grid, 4 * grid, 1) : null;
+        Tensor pc = n > 0 ? g.input("coords", 1, n + 1, 2) : null;
+        Tensor pl = n > 0 ? g.input("labels", 1, n + 1) : null;
+        boolean hasMask = prompt.maskOrNull() != null;
+        Tensor mask = hasMask ? g.input("mask", 1, 4 * grid, 4 * grid, 1) : null;
         SamPromptEncoder.Output prompts = encoder.forward(pc, pl, mask, null);
-        SamMaskDecoder.Output out = new SamMaskDecoder(g, c).forward(
-                g.add(image, g.weight(InteractiveGraph.NO_MEM_EMBED, 1, 1, c)), pe, prompts.sparse(), null,
+        SamMaskDecoder.Output out = tree.maskDecoder().forward(g.add(image, tree.noMemEmbed()), pe, prompts.sparse(), null,
                 prompts.dense(), featS0, featS1);
-        if (prompts.sparse() != null) g.output(InteractiveGraph.SPARSE, prompts.sparse());
-        g.output(InteractiveGraph.MASKS, out.masks());
-        g.output(InteractiveGraph.IOU, out.iouPredictions());
-        g.output(InteractiveGraph.MASK_TOKENS, out.maskTokens());
-        g.output(InteractiveGraph.OBJECT_SCORE, out.objectScoreLogits());
+        if (prompts.sparse() != null) g.output(SPARSE, prompts.sparse());
+        g.output(MASKS, out.masks());
+        g.output(IOU, out.iouPredictions());
+        g.output(MASK_TOKENS, out.maskTokens());
+        g.output(OBJECT_SCORE, out.objectScoreLogits());
 
         List<ResidentTensor> levels = embedding.sam2Fpn();
         Map<String, float[]> in = new HashMap<>();
-        in.put(InteractiveGraph.FEAT_S0, levels.get(0).download().data());
-        in.put(InteractiveGraph.FEAT_S1, levels.get(1).download().data());
-        in.put(InteractiveGraph.IMAGE_EMBED, levels.get(2).download().data());
+        in.put("s0", levels.get(0).download().data());
+        in.put("s1", levels.get(1).download().data());
+        in.put("image", levels.get(2).download().data());
         if (n > 0) {
-            in.put(InteractiveGraph.POINT_COORDS, coords);
-            in.put(InteractiveGraph.POINT_LABELS, labels);
+            in.put("coords", coords);
+            in.put("labels", labels);
         }
-        if (prompt.hasMask()) in.put(InteractiveGraph.MASK_INPUT, prompt.mask());
+        if (hasMask) in.put("mask", prompt.maskOrNull().logits());
         try (CompiledGraph cg = cpu.compile(g, weights)) {
             return cg.run(in);
         }

@@ -1,4 +1,4 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
 /**
  * Which of the decoder's four masks a prediction returns (as {@code MaskDecoder.forward} chooses in SAM 2

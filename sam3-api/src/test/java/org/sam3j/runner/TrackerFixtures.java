@@ -1,11 +1,10 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
 import java.util.List;
 import java.util.SplittableRandom;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
-import org.sam3j.model.ImageEmbedding;
 import org.sam3j.weights.SyntheticWeights;
 
 /** Synthetic weights and random image embeddings for tests that need no reference fixture. */

@@ -1,10 +1,13 @@
-package org.sam3j.model.tracker;
+package org.sam3j.runner;
 
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.sam3j.Box;
+import org.sam3j.LowResMask;
+import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
@@ -12,11 +15,11 @@ import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.RunRequest;
-import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.internal.Log;
-import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Tree;
+import org.sam3j.model.tracker.SamPromptEncoder;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
 
@@ -26,7 +29,7 @@ import org.slf4j.Logger;
  * decoder of the checkpoint's {@code tracker.*} weights).
  *
  * <p>One graph is compiled, on first use, and serves every prompt: clicks (up to
- * {@link InteractivePrompt#MAX_POINTS}), the box and the mask are inputs padded to fixed slots whose unused
+ * {@link Prompt#MAX_POINTS}), the box and the mask are inputs padded to fixed slots whose unused
  * parts change nothing (see {@link InteractiveGraph}). Multimask output does not change the graph either
  * (all four masks are always computed; the choice between them is made afterwards).
  *
@@ -69,22 +72,17 @@ public final class InteractiveDecoder implements AutoCloseable {
      * Declares every parameter the interactive path uses (prompt encoder incl. mask downscaling,
      * mask decoder, {@code no_mem_embed}) in graphs, for listing shapes.
      */
-    public static java.util.List<Graph> parameterGraphs(Sam3Config config) {
-        return java.util.List.of(InteractiveGraph.densePe(config), InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT));
-    }
-
-    /** Predicts with multimask output (three masks), the reference's default, in a run session of its own. */
-    public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt) {
-        return predict(embedding, prompt, true);
+    public static List<Graph> parameterGraphs(Sam3Config config) {
+        return List.of(InteractiveGraph.densePe(config), InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT));
     }
 
     /**
      * Predicts in a run session of its own (execution memory allocated and freed by this call), every graph
-     * output among the hooks; for single calls and tests. Repeated calls should keep a session.
+     * output downloaded; for single calls and tests. Repeated calls should keep a session.
      */
-    public InteractiveOutput predict(ImageEmbedding embedding, InteractivePrompt prompt, boolean multimask) {
+    public MaskDecoding predict(ImageEmbedding embedding, Prompt prompt) {
         try (RunSession session = new RunSession()) {
-            return predict(session, embedding, prompt, multimask, true);
+            return predict(session, embedding, prompt, true);
         }
     }
 
@@ -93,26 +91,27 @@ public final class InteractiveDecoder implements AutoCloseable {
      *
      * @param session   the caller's run state
      * @param embedding the image's embedding, with its tracker levels
-     * @param prompt    clicks, box and/or mask, in the image's pixels
-     * @param multimask three masks (ambiguous prompts such as one click) or one
-     * @param hooks     also download the prompt embeddings and mask tokens into {@link InteractiveOutput#hooks()}
-     *                  (else only the masks, IoU predictions and object score leave the backend)
-     * @throws IllegalArgumentException if the embedding lacks tracker features or does not fit the
-     *                                  configuration, a coordinate lies outside the image, or the mask prompt
-     *                                  has the wrong size
+     * @param prompt    an interactive prompt (clicks, box and/or mask, in the image's pixels); its
+     *                  {@link Prompt#multimask()} chooses three masks or one
+     * @param hooks     also download the prompt embeddings and mask tokens (else only the masks, IoU predictions
+     *                  and object score leave the backend)
+     * @throws IllegalArgumentException if the prompt is not interactive, the embedding lacks tracker features or does
+     *                                  not fit the configuration, a coordinate lies outside the image, or the mask
+     *                                  prompt has the wrong size
      * @throws IllegalStateException    after {@link #close()}
      */
-    public InteractiveOutput predict(RunSession session, ImageEmbedding embedding, InteractivePrompt prompt,
-                                     boolean multimask, boolean hooks) {
+    public MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, boolean hooks) {
         Objects.requireNonNull(prompt, "prompt");
+        if (prompt.kind() != Prompt.Kind.INTERACTIVE) {
+            throw new IllegalArgumentException("not an interactive prompt: " + prompt);
+        }
         List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
         InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
-        RunRequest inputs = RunRequest.create().withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2));
-        return run(session, inputs, levels, layout, packed, prompt.hasMask() ? prompt.maskNoCopy() : null, w, h,
-                multimask, hooks);
+        return run(session, RunRequest.create(), levels.get(2), levels, layout, packed, maskValues(prompt), w, h,
+                prompt.multimask(), hooks);
     }
 
     /**
@@ -123,12 +122,12 @@ public final class InteractiveDecoder implements AutoCloseable {
      * @param conditioned the memory-conditioned 72² level {@code [1, h, w, C]} of a tracked frame, or null on a
      *                    prompted frame without memory (then {@code no_mem_embed} is added to the frame's level)
      * @param prompt      clicks, box and/or mask prompt in the frame's pixels, or null for none (a tracked frame:
-     *                    the reference's two "not a point" tokens)
+     *                    the reference's two "not a point" tokens); its multimask setting is not read
      * @param multimask   three masks or one (with the stability fall-back)
-     * @throws IllegalArgumentException as {@link #predict(RunSession, ImageEmbedding, InteractivePrompt, boolean, boolean)}
+     * @throws IllegalArgumentException as {@link #predict(RunSession, ImageEmbedding, Prompt, boolean)}
      */
-    public InteractiveOutput predictVideoFrame(RunSession session, ImageEmbedding embedding, HostTensor conditioned,
-                                               InteractivePrompt prompt, boolean multimask) {
+    public MaskDecoding predictVideoFrame(RunSession session, ImageEmbedding embedding, HostTensor conditioned,
+                                          Prompt prompt, boolean multimask) {
         List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
         int grid = config.gridSize();
         int c = config.dModel();
@@ -136,92 +135,105 @@ public final class InteractiveDecoder implements AutoCloseable {
         int h = embedding.originalHeight();
         InteractiveGraph.Layout layout = conditioned == null ? InteractiveGraph.Layout.DEFAULT
                 : InteractiveGraph.Layout.TRACKING;
-        InteractiveGraph.Packed packed = prompt == null || (prompt.pointCount() == 0 && !prompt.hasBox())
-                ? withMask(InteractiveGraph.packNoPoints(layout), prompt != null && prompt.hasMask())
-                : InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
+        boolean points = prompt != null && (!prompt.points().isEmpty() || prompt.boxOrNull() != null);
+        InteractiveGraph.Packed packed = points ? InteractiveGraph.pack(prompt, layout, w, h, config.imageSize())
+                : withMask(InteractiveGraph.packNoPoints(layout), prompt != null && prompt.maskOrNull() != null);
         RunRequest inputs = RunRequest.create();
+        ResidentTensor image = null;
         if (conditioned == null) {
-            inputs = inputs.withResident(InteractiveGraph.IMAGE_EMBED, levels.get(2));
+            image = levels.get(2);
         } else {
-            if (!java.util.Arrays.equals(conditioned.shape(), new int[] {1, grid, grid, c})) {
-                throw new IllegalArgumentException("conditioned level has shape " + java.util.Arrays.toString(conditioned.shape()));
+            if (!Arrays.equals(conditioned.shape(), new int[] {1, grid, grid, c})) {
+                throw new IllegalArgumentException("conditioned level has shape " + Arrays.toString(conditioned.shape()));
             }
-            inputs = inputs.withHost(InteractiveGraph.IMAGE_EMBED, conditioned.data());
+            inputs = InteractiveGraph.bindHostImage(inputs, conditioned.data());
         }
-        return run(session, inputs, levels, layout, packed, prompt != null && prompt.hasMask() ? prompt.maskNoCopy() : null,
-                w, h, multimask, true);
+        return run(session, inputs, image, levels, layout, packed, prompt == null ? null : maskValues(prompt), w, h,
+                multimask, true);
     }
 
     /** The checks both entry points make first: open, the embedding's levels fit, the prompt (if any) fits the image. */
-    private List<ResidentTensor> checkedInputs(RunSession session, ImageEmbedding embedding, InteractivePrompt prompt) {
+    private List<ResidentTensor> checkedInputs(RunSession session, ImageEmbedding embedding, Prompt prompt) {
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(embedding, "embedding");
         if (closed) throw new IllegalStateException("interactive decoder is closed");
         int side = 4 * config.gridSize();
         List<ResidentTensor> levels = checkedLevels(embedding, config.gridSize(), config.dModel());
         if (prompt != null) {
-            prompt.checkInside(embedding.originalWidth(), embedding.originalHeight());
-            if (prompt.hasMask() && prompt.maskNoCopy().length != side * side) {
-                throw new IllegalArgumentException("mask prompt has " + prompt.maskNoCopy().length + " values, expected "
-                        + side + " x " + side + " = " + side * side + " low-resolution logits");
+            checkInside(prompt, embedding.originalWidth(), embedding.originalHeight());
+            LowResMask mask = prompt.maskOrNull();
+            if (mask != null && (mask.width() != side || mask.height() != side)) {
+                throw new IllegalArgumentException("mask prompt must be the " + side + "x" + side
+                        + " low-resolution logits of a previous result, got " + mask.width() + "x" + mask.height());
             }
         }
         return levels;
+    }
+
+    /**
+     * Checks that every click and box corner lies in {@code [0, width] × [0, height]} (a degenerate box is
+     * accepted, as by the reference).
+     *
+     * @throws IllegalArgumentException naming the first coordinate outside the image
+     */
+    public static void checkInside(Prompt prompt, int width, int height) {
+        List<Prompt.Point> points = prompt.points();
+        for (int i = 0; i < points.size(); i++) {
+            checkInside("point " + i, points.get(i).x(), points.get(i).y(), width, height);
+        }
+        Box box = prompt.boxOrNull();
+        if (box != null) {
+            checkInside("box corner (x0, y0)", box.x0(), box.y0(), width, height);
+            checkInside("box corner (x1, y1)", box.x1(), box.y1(), width, height);
+        }
+    }
+
+    private static void checkInside(String what, float x, float y, int width, int height) {
+        if (!(x >= 0 && x <= width && y >= 0 && y <= height)) {
+            throw new IllegalArgumentException(what + " (" + x + ", " + y + ") is outside the image [0, " + width
+                    + "] x [0, " + height + "]");
+        }
+    }
+
+    private static float[] maskValues(Prompt prompt) {
+        LowResMask mask = prompt.maskOrNull();
+        return mask == null ? null : mask.logits();
     }
 
     private static InteractiveGraph.Packed withMask(InteractiveGraph.Packed p, boolean mask) {
         return new InteractiveGraph.Packed(p.coords(), p.labels(), p.valid(), new float[] {mask ? 1f : 0f}, p.validSlots());
     }
 
-    private InteractiveOutput run(RunSession session, RunRequest inputs, List<ResidentTensor> levels,
-                                  InteractiveGraph.Layout layout, InteractiveGraph.Packed packed, float[] maskPrompt,
-                                  int w, int h, boolean multimask, boolean hooks) {
+    private MaskDecoding run(RunSession session, RunRequest inputs, ResidentTensor image, List<ResidentTensor> levels,
+                             InteractiveGraph.Layout layout, InteractiveGraph.Packed packed, float[] maskPrompt,
+                             int w, int h, boolean multimask, boolean hooks) {
         int side = 4 * config.gridSize();
         int c = config.dModel();
-        inputs = inputs
-                .withResident(InteractiveGraph.FEAT_S0, levels.get(0))
-                .withResident(InteractiveGraph.FEAT_S1, levels.get(1))
-                .withResident(InteractiveGraph.IMAGE_PE, imagePe())
-                .withHost(InteractiveGraph.POINT_COORDS, packed.coords())
-                .withHost(InteractiveGraph.POINT_LABELS, packed.labels())
-                .withHost(InteractiveGraph.POINT_VALID, packed.valid())
-                .withHost(InteractiveGraph.MASK_PRESENT, packed.maskPresent());
+        inputs = InteractiveGraph.bind(inputs, image, levels.get(0), levels.get(1), imagePe(), packed);
         // without a mask prompt the (ignored) mask input is a zero map kept in the backend, not uploaded per click
-        inputs = maskPrompt != null ? inputs.withHost(InteractiveGraph.MASK_INPUT, maskPrompt)
-                : inputs.withResident(InteractiveGraph.MASK_INPUT, noMask(side));
+        inputs = maskPrompt != null ? InteractiveGraph.bindMask(inputs, maskPrompt)
+                : InteractiveGraph.bindMask(inputs, noMask(side));
 
         CompiledGraph cg = graph(layout);
-        Map<String, HostTensor> out;
+        Map<String, HostTensor> host;
         // without hooks the intermediate outputs stay in the backend and are freed at once
         try (ResidentScope discard = new ResidentScope(backend, session.counter())) {
-            if (!hooks) {
-                for (String name : cg.plan().graph().outputs().keySet()) {
-                    if (!name.equals(InteractiveGraph.MASKS) && !name.equals(InteractiveGraph.IOU)
-                            && !name.equals(InteractiveGraph.OBJECT_SCORE)) {
-                        inputs = inputs.keepResident(discard, name);
-                    }
-                }
-            }
-            RunResult result = session.context(cg).run(inputs);
-            out = result.host();
+            if (!hooks) inputs = inputs.keepResident(discard, InteractiveGraph.Outputs.hookNames().toArray(new String[0]));
+            host = session.context(cg).run(inputs).host();
         }
-        Map<String, HostTensor> hookMap = new LinkedHashMap<>(out);
+        InteractiveGraph.Outputs<HostTensor> out = InteractiveGraph.Outputs.read(host);
+        HostTensor sparse = null;
+        HostTensor dense = null;
         if (hooks) {
-            // the hooks show the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
+            // the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
             int[] validSlots = packed.validSlots();
-            if (validSlots.length == 0) {
-                hookMap.remove(InteractiveGraph.SPARSE);
-            } else {
-                hookMap.put(InteractiveGraph.SPARSE, rows(out.get(InteractiveGraph.SPARSE), validSlots, c));
-            }
-            if (maskPrompt == null) {
-                hookMap.put(InteractiveGraph.DENSE, new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()));
-            }
+            sparse = validSlots.length == 0 ? null : rows(out.sparse(), validSlots, c);
+            dense = maskPrompt == null ? new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()) : out.dense();
         }
-        float[] masks = out.get(InteractiveGraph.MASKS).data();
-        float[] iou = out.get(InteractiveGraph.IOU).data();
-        int[] tokens = MaskSelection.select(masks, iou, side, multimask);
-        return new InteractiveOutput(w, h, side, tokens, masks, iou, out.get(InteractiveGraph.OBJECT_SCORE).data()[0], hookMap);
+        float[] masks = out.lowResMasks().data();
+        int[] tokens = MaskSelection.select(masks, out.iou().data(), side, multimask);
+        return new MaskDecoding(w, h, tokens, out.lowResMasks(), out.iou(), out.objectScore().data()[0], sparse, dense,
+                hooks ? out.maskTokens() : null);
     }
 
     /** Number of graphs compiled so far (one, after the first prompt). */
@@ -240,7 +252,7 @@ public final class InteractiveDecoder implements AutoCloseable {
 
     /**
      * The prompt encoder and mask decoder graph as this class compiles it for every prompt (the default
-     * slots: {@link InteractivePrompt#MAX_POINTS} clicks, a box, an optional mask), for exporters and tools.
+     * slots: {@link Prompt#MAX_POINTS} clicks, a box, an optional mask), for exporters and tools.
      */
     public static Graph decoderGraph(Sam3Config config) {
         return InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT);
@@ -275,8 +287,7 @@ public final class InteractiveDecoder implements AutoCloseable {
                 if (pe == null) {
                     try (CompiledGraph cg = backend.compileModel(InteractiveGraph.densePe(config), weights);
                          RunSession once = new RunSession()) {
-                        pe = once.context(cg).run(RunRequest.create().keepResident(peScope, InteractiveGraph.IMAGE_PE))
-                                .resident(InteractiveGraph.IMAGE_PE);
+                        pe = InteractiveGraph.imagePe(once.context(cg).run(InteractiveGraph.keepImagePe(RunRequest.create(), peScope)));
                     }
                     imagePe = pe;
                 }
@@ -285,7 +296,6 @@ public final class InteractiveDecoder implements AutoCloseable {
         return pe;
     }
 
-    /** The zero mask input of prompts without a mask (never written: backends only read inputs). */
     /** The zero mask input of prompts without a mask, uploaded once into the backend. */
     private ResidentTensor noMask(int side) {
         ResidentTensor z = zeroMask;
@@ -312,7 +322,7 @@ public final class InteractiveDecoder implements AutoCloseable {
     private float[] noMaskEmbed() {
         float[] v = noMaskEmbed;
         if (v == null) {
-            v = weights.floats(SamPromptEncoder.NO_MASK_EMBED);
+            v = weights.floats(Sam3Tree.of(new Graph(), config).promptEncoderScope().qualify(SamPromptEncoder.NO_MASK_EMBED));
             noMaskEmbed = v;
         }
         return v.clone();
@@ -326,9 +336,9 @@ public final class InteractiveDecoder implements AutoCloseable {
         List<ResidentTensor> levels = e.sam2Fpn();
         int[][] expected = {{1, 4 * grid, 4 * grid, c / 8}, {1, 2 * grid, 2 * grid, c / 4}, {1, grid, grid, c}};
         for (int i = 0; i < 3; i++) {
-            if (!java.util.Arrays.equals(levels.get(i).shape(), expected[i])) {
+            if (!Arrays.equals(levels.get(i).shape(), expected[i])) {
                 throw new IllegalArgumentException("tracker level " + i + " has shape "
-                        + java.util.Arrays.toString(levels.get(i).shape()) + ", expected " + java.util.Arrays.toString(expected[i]));
+                        + Arrays.toString(levels.get(i).shape()) + ", expected " + Arrays.toString(expected[i]));
             }
         }
         return levels;

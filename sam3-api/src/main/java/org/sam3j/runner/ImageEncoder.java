@@ -1,4 +1,4 @@
-package org.sam3j.model.vision;
+package org.sam3j.runner;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +13,10 @@ import org.sam3j.backend.RunRequest;
 import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImagePreprocessor;
-import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Tree;
+import org.sam3j.model.vision.VisionBackbone;
 import org.sam3j.weights.WeightStore;
 
 /**
@@ -39,25 +41,61 @@ public final class ImageEncoder implements AutoCloseable {
         this.graph = backend.compileModel(graph(config, trackerNeck), weights);
     }
 
+    /** Graph input: the preprocessed image {@code [1, 3, S, S]}. */
+    private static final String IMAGE = "image";
+
+    /**
+     * The encoder graph's outputs, typed: the detector levels and, with the tracker neck, the tracker levels. The
+     * graph names them {@code fpn.<i>} and {@code sam2_fpn.<i>} (here only).
+     *
+     * @param <T>     {@link Tensor} while building, {@link ResidentTensor} after a run
+     * @param fpn     detector levels 288², 144², 72²
+     * @param sam2Fpn tracker levels, or null without the tracker neck
+     */
+    record Levels<T>(List<T> fpn, List<T> sam2Fpn) {
+        private static String fpnName(int i) {
+            return "fpn." + i;
+        }
+
+        private static String sam2Name(int i) {
+            return "sam2_fpn." + i;
+        }
+
+        /** Marks these nodes as the graph's outputs. */
+        static void mark(Graph g, Levels<Tensor> levels) {
+            for (int i = 0; i < levels.fpn().size(); i++) {
+                g.output(fpnName(i), levels.fpn().get(i));
+                if (levels.sam2Fpn() != null) g.output(sam2Name(i), levels.sam2Fpn().get(i));
+            }
+        }
+
+        /** The resident outputs of a run. */
+        static Levels<ResidentTensor> read(RunResult out, boolean trackerNeck) {
+            List<ResidentTensor> fpn = new ArrayList<>();
+            List<ResidentTensor> sam2 = trackerNeck ? new ArrayList<>() : null;
+            for (int i = 0; i < 3; i++) {
+                fpn.add(out.resident(fpnName(i)));
+                if (trackerNeck) sam2.add(out.resident(sam2Name(i)));
+            }
+            return new Levels<>(fpn, sam2);
+        }
+    }
+
     /**
      * The encoder's graph as this class compiles it: input {@code image [1, 3, S, S]}, outputs {@code fpn.0..2}
      * and, with the tracker neck, {@code sam2_fpn.0..2} (for exporters and tools that run it elsewhere).
      */
     public static Graph graph(Sam3Config config, boolean trackerNeck) {
-        int s = config.imageSize();
         Graph g = new Graph();
-        VisionBackbone.Features f = new VisionBackbone(g, config, trackerNeck).forward(g.input("image", 1, 3, s, s));
-        for (int i = 0; i < 3; i++) {
-            g.output("fpn." + i, f.fpn().get(i));
-            if (trackerNeck) g.output("sam2_fpn." + i, f.sam2Fpn().get(i));
-        }
+        VisionBackbone.Features f = forward(g, config, trackerNeck);
+        Levels.mark(g, new Levels<>(f.fpn(), f.sam2Fpn()));
         return g;
     }
 
-    /** Declares the encoder's parameters in {@code g} (for listing shapes). */
-    public static void declare(Graph g, Sam3Config config, boolean trackerNeck) {
+    /** Declares the encoder's input and builds the backbone in {@code g} (also for listing parameter shapes). */
+    public static VisionBackbone.Features forward(Graph g, Sam3Config config, boolean trackerNeck) {
         int s = config.imageSize();
-        new VisionBackbone(g, config, trackerNeck).forward(g.input("image", 1, 3, s, s));
+        return Sam3Tree.of(g, config).visionBackbone(trackerNeck).forward(g.input(IMAGE, 1, 3, s, s));
     }
 
     /** Whether the tracker levels are computed. */
@@ -75,7 +113,7 @@ public final class ImageEncoder implements AutoCloseable {
      */
     public ImageEmbedding encode(RunSession session, ResidentScope scope, RgbImage image, RunMonitor monitor) {
         float[] input = ImagePreprocessor.toModelInput(image, config.imageSize());
-        RunRequest request = RunRequest.create().withHost("image", input).withMonitor(monitor)
+        RunRequest request = RunRequest.create().withHost(IMAGE, input).withMonitor(monitor)
                 .keepResident(scope, graph.plan().graph().outputs().keySet().toArray(new String[0]));
         RunResult out;
         try {
@@ -83,13 +121,8 @@ public final class ImageEncoder implements AutoCloseable {
         } finally {
             session.release(graph);
         }
-        List<ResidentTensor> fpn = new ArrayList<>();
-        List<ResidentTensor> sam2 = trackerNeck ? new ArrayList<>() : null;
-        for (int i = 0; i < 3; i++) {
-            fpn.add(out.resident("fpn." + i));
-            if (trackerNeck) sam2.add(out.resident("sam2_fpn." + i));
-        }
-        return new ImageEmbedding(fpn, sam2, image.width(), image.height());
+        Levels<ResidentTensor> levels = Levels.read(out, trackerNeck);
+        return new ImageEmbedding(levels.fpn(), levels.sam2Fpn(), image.width(), image.height());
     }
 
     /** Planned activation memory of the encoder graph, for reports. */

@@ -1,10 +1,11 @@
-package org.sam3j.model.detector;
+package org.sam3j.runner;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
@@ -16,19 +17,31 @@ import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
-import org.sam3j.model.ImageEmbedding;
+import org.sam3j.model.Sam3Tree;
+import org.sam3j.model.detector.ConceptDetector;
+import org.sam3j.model.detector.DetrDecoder;
 import org.sam3j.model.text.TextEncoder;
 import org.sam3j.weights.WeightStore;
 
 /**
  * Runs concept prompts on a backend: the text encoder (one compiled graph) and the
- * {@link ConceptDetector} (one compiled graph for every prompt of up to {@link ConceptDetector#MAX_BOXES}
+ * {@link ConceptDetector} (one compiled graph for every prompt of up to {@link #MAX_BOXES}
  * exemplar boxes — unused box slots are masked padding —, compiled on first use and kept; a second one
  * only when intermediate hooks are asked for). The compiled graphs are shared; every call runs in the
  * caller's {@link RunSession} (its own execution contexts), so callers run in parallel. Thread-safe.
  * Closing releases the compiled graphs (not the backend or the weights, which the caller owns).
  */
 public final class ConceptModel implements AutoCloseable {
+    /**
+     * Most exemplar boxes in one concept prompt: the box slots of the detector graph this class compiles (unused
+     * slots are padding that changes nothing); {@link Prompt#MAX_EXEMPLARS}.
+     */
+    public static final int MAX_BOXES = Prompt.MAX_EXEMPLARS;
+    /** Text graph input: token ids {@code [T]}. */
+    private static final String TOKEN_IDS = "token_ids";
+    /** Text graph output: resized language features {@code [T, d]}. */
+    private static final String LANGUAGE_FEATURES = "language_features";
+
     /** Value added to the attention logits of padded prompt tokens. */
     static final float MASKED = -1e9f;
 
@@ -106,8 +119,8 @@ public final class ConceptModel implements AutoCloseable {
      */
     public static Graph textGraph(Sam3Config config, boolean hooks) {
         Graph g = new Graph();
-        TextEncoder.Output o = new TextEncoder(g, config).forward(g.input("token_ids", TextEncoder.CONTEXT_LENGTH));
-        g.output("language_features", o.languageFeatures());
+        TextEncoder.Output o = Sam3Tree.of(g, config).textEncoder().forward(g.input(TOKEN_IDS, config.textContextLength()));
+        g.output(LANGUAGE_FEATURES, o.languageFeatures());
         if (hooks) {
             g.output("text.token_embeddings", o.tokenEmbeddings());
             g.output("text.projected", o.projected());
@@ -123,21 +136,21 @@ public final class ConceptModel implements AutoCloseable {
      *              {@code text.tokens})
      */
     public TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks) {
-        if (tokenIds.length != TextEncoder.CONTEXT_LENGTH) {
-            throw new IllegalArgumentException("expected " + TextEncoder.CONTEXT_LENGTH + " token ids, got " + tokenIds.length);
+        if (tokenIds.length != config.textContextLength()) {
+            throw new IllegalArgumentException("expected " + config.textContextLength() + " token ids, got " + tokenIds.length);
         }
         float[] ids = new float[tokenIds.length];
         boolean[] padding = new boolean[tokenIds.length];
         for (int i = 0; i < ids.length; i++) {
-            if (tokenIds[i] < 0 || tokenIds[i] >= TextEncoder.VOCAB_SIZE) {
+            if (tokenIds[i] < 0 || tokenIds[i] >= config.textVocabSize()) {
                 throw new IllegalArgumentException("token id " + tokenIds[i] + " outside the vocabulary");
             }
             ids[i] = tokenIds[i];
             padding[i] = tokenIds[i] == 0;
         }
-        Map<String, HostTensor> out = session.context(textGraph(hooks)).run(Map.of("token_ids", ids));
+        Map<String, HostTensor> out = session.context(textGraph(hooks)).run(Map.of(TOKEN_IDS, ids));
         Map<String, HostTensor> h = new LinkedHashMap<>(out);
-        float[] features = h.remove("language_features").data();
+        float[] features = h.remove(LANGUAGE_FEATURES).data();
         return new TextFeatures(features, padding, hooks ? h : Map.of());
     }
 
@@ -147,22 +160,21 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     /**
-     * The detector's graph as this class compiles it for {@code boxSlots} exemplar-box slots ({@link ConceptDetector#MAX_BOXES}
+     * The detector's graph as this class compiles it for {@code boxSlots} exemplar-box slots ({@link #MAX_BOXES}
      * in use): outputs {@code pred_logits}, {@code pred_boxes}, {@code presence_logit}, {@code pred_masks}, and with
      * {@code hooks} the intermediate states.
      */
     public static Graph detectorGraph(Sam3Config config, int boxSlots, boolean hooks) {
         Graph g = new Graph();
-        ConceptDetector det = new ConceptDetector(g, config, TextEncoder.CONTEXT_LENGTH, boxSlots);
-        ConceptDetector.Output o = det.forward();
+        int textTokens = config.textContextLength();
+        ConceptDetector det = Sam3Tree.of(g, config).conceptDetector(textTokens, boxSlots);
+        ConceptDetector.Output o = det.forward(DetectorPorts.declare(g, config, textTokens, boxSlots, det.promptLength()));
         DetrDecoder.Output dec = o.decoder();
         int layers = dec.queries().size();
-        int q = DetrDecoder.NUM_QUERIES;
+        int q = config.numQueries();
         Tensor scores = o.scores();
-        g.output("pred_logits", g.slice(scores, 0, (layers - 1) * q, layers * q));
-        g.output("pred_boxes", dec.boxes());
-        g.output("presence_logit", dec.presenceLogits().get(layers - 1));
-        g.output("pred_masks", o.seg().masks());
+        DetectorPorts.mark(g, new DetectorPorts.Outputs<>(g.slice(scores, 0, (layers - 1) * q, layers * q), dec.boxes(),
+                dec.presenceLogits().get(layers - 1), o.seg().masks()));
         if (hooks) {
             g.output("geometry", o.geometry());
             g.output("prompt", o.prompt());
@@ -196,7 +208,7 @@ public final class ConceptModel implements AutoCloseable {
      * @param hooks      also return intermediate states (downloaded; the prompt and geometry tokens without
      *                   the unused box slots, as the reference has them)
      * @throws IllegalArgumentException if boxes and labels disagree or there are more than
-     *                                  {@link ConceptDetector#MAX_BOXES} boxes
+     *                                  {@link #MAX_BOXES} boxes
      */
     public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
                             float[] boxes, boolean[] labels, boolean hooks) {
@@ -204,26 +216,21 @@ public final class ConceptModel implements AutoCloseable {
         if (boxes.length != 4 * n) {
             throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
         }
-        int slots = ConceptDetector.MAX_BOXES;
+        int slots = MAX_BOXES;
         if (n > slots) {
             throw new IllegalArgumentException("too many exemplar boxes: " + n + ", a prompt has at most " + slots);
         }
         Packed packed = pack(text.padding(), boxes, labels, slots);
-        RunRequest in = RunRequest.create()
-                .withHost(ConceptDetector.LANGUAGE, text.features())
-                .withHost(ConceptDetector.PROMPT_BIAS, packed.bias())
-                .withHost(ConceptDetector.POOL_WEIGHTS, packed.pool())
-                .withHost(ConceptDetector.BOXES, packed.boxes())
-                .withHost(ConceptDetector.LABELS, packed.labels());
-        for (int i = 0; i < 3; i++) in = in.withResident(ConceptDetector.FPN + i, embedding.fpn().get(i));
-        if (maskScope != null) in = in.keepResident(maskScope, "pred_masks");
+        RunRequest in = DetectorPorts.bind(RunRequest.create(), embedding, text.features(), packed);
+        if (maskScope != null) in = DetectorPorts.keepMasks(in, maskScope);
         RunResult out = session.context(compiledDetector(slots, hooks)).run(in);
         Map<String, HostTensor> h = new LinkedHashMap<>(out.host());
-        float[] logits = h.remove("pred_logits").data();
-        float[] predBoxes = h.remove("pred_boxes").data();
-        float presence = h.remove("presence_logit").data()[0];
-        HostTensor masks = h.remove("pred_masks");
-        ResidentTensor resident = maskScope != null ? out.resident("pred_masks") : null;
+        DetectorPorts.Outputs<HostTensor> o = DetectorPorts.take(h);
+        float[] logits = o.predLogits().data();
+        float[] predBoxes = o.predBoxes().data();
+        float presence = o.presenceLogit().data()[0];
+        HostTensor masks = o.predMasks();
+        ResidentTensor resident = maskScope != null ? DetectorPorts.residentMasks(out) : null;
         int[] maskShape = masks != null ? masks.shape() : resident.shape();
         int size = (int) Math.round(Math.sqrt(maskShape[1]));
         if (hooks) {   // the reference's sequences: the used box slots and the CLS token
@@ -238,11 +245,11 @@ public final class ConceptModel implements AutoCloseable {
     /**
      * A concept prompt packed into the detector's padded inputs.
      *
-     * @param bias   {@link ConceptDetector#PROMPT_BIAS}: 0 at valid tokens, {@link #MASKED} at padded text
+     * @param bias   {@link ConceptDetector.Inputs#promptBias()}: 0 at valid tokens, {@link #MASKED} at padded text
      *               tokens and unused box slots
-     * @param pool   {@link ConceptDetector#POOL_WEIGHTS}: 1/valid count at valid tokens, 0 elsewhere
-     * @param boxes  {@link ConceptDetector#BOXES}, unused slots holding the whole image
-     * @param labels {@link ConceptDetector#LABELS}, unused slots 0
+     * @param pool   {@link ConceptDetector.Inputs#poolWeights()}: 1/valid count at valid tokens, 0 elsewhere
+     * @param boxes  {@link ConceptDetector.Inputs#boxes()}, unused slots holding the whole image
+     * @param labels {@link ConceptDetector.Inputs#labels()}, unused slots 0
      */
     record Packed(float[] bias, float[] pool, float[] boxes, float[] labels) {}
 

@@ -1,4 +1,4 @@
-package org.sam3j.model.detector;
+package org.sam3j.runner;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,11 +18,12 @@ import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.ResidentTensor;
+import org.sam3j.backend.RunRequest;
 import org.sam3j.backend.RunSession;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
-import org.sam3j.model.ImageEmbedding;
-import org.sam3j.model.text.TextEncoder;
+import org.sam3j.model.Sam3Tree;
+import org.sam3j.model.detector.ConceptDetector;
 import org.sam3j.weights.SyntheticWeights;
 
 /**
@@ -32,7 +33,7 @@ import org.sam3j.weights.SyntheticWeights;
  */
 class ExemplarPaddingTest {
     private static final Sam3Config CONFIG = Sam3Config.tiny();
-    private static final int T = TextEncoder.CONTEXT_LENGTH;
+    private static final int T = CONFIG.textContextLength();
 
     private static CpuBackend cpu;
     private static SyntheticWeights weights;
@@ -44,9 +45,7 @@ class ExemplarPaddingTest {
     @BeforeAll
     static void setUp() {
         cpu = new CpuBackend();
-        Graph g = new Graph();
-        new ConceptDetector(g, CONFIG, T, 1).forward();
-        weights = SyntheticWeights.forGraph(g);
+        weights = SyntheticWeights.forGraph(ConceptModel.detectorGraph(CONFIG, 1, false));
         SplittableRandom r = new SplittableRandom(3);
         int d = CONFIG.dModel();
         int side = CONFIG.gridSize();
@@ -87,9 +86,9 @@ class ExemplarPaddingTest {
                 }
             }
             assertEquals(1, model.compiledDetectorGraphs(), "one graph for 0, 1 and 3 boxes");
-            float[] tooMany = new float[4 * (ConceptDetector.MAX_BOXES + 1)];
+            float[] tooMany = new float[4 * (ConceptModel.MAX_BOXES + 1)];
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> model.detect(session, null, embedding, text, tooMany, new boolean[ConceptDetector.MAX_BOXES + 1],
+                    () -> model.detect(session, null, embedding, text, tooMany, new boolean[ConceptModel.MAX_BOXES + 1],
                             false));
             assertTrue(e.getMessage().contains("too many exemplar boxes"), e.getMessage());
         }
@@ -99,29 +98,25 @@ class ExemplarPaddingTest {
     private static Map<String, HostTensor> unpadded(float[] boxes, boolean[] labels) {
         int n = labels.length;
         Graph g = new Graph();
-        ConceptDetector det = new ConceptDetector(g, CONFIG, T, n);
-        ConceptDetector.Output o = det.forward();
+        ConceptDetector det = Sam3Tree.of(g, CONFIG).conceptDetector(T, n);
+        ConceptDetector.Output o = det.forward(DetectorPorts.declare(g, CONFIG, T, n, det.promptLength()));
         int layers = o.decoder().queries().size();
-        int q = DetrDecoder.NUM_QUERIES;
-        g.output("pred_logits", g.slice(o.scores(), 0, (layers - 1) * q, layers * q));
-        g.output("pred_boxes", o.decoder().boxes());
-        g.output("presence_logit", o.decoder().presenceLogits().get(layers - 1));
-        g.output("pred_masks", o.seg().masks());
+        int q = CONFIG.numQueries();
+        DetectorPorts.mark(g, new DetectorPorts.Outputs<>(g.slice(o.scores(), 0, (layers - 1) * q, layers * q),
+                o.decoder().boxes(), o.decoder().presenceLogits().get(layers - 1), o.seg().masks()));
         g.output("geometry", o.geometry());
         g.output("prompt", o.prompt());
         ConceptModel.Packed p = ConceptModel.pack(text.padding(), boxes, labels, n);
         for (float b : p.bias()) assertTrue(b == 0f || b == ConceptModel.MASKED);
-        Map<String, float[]> in = new HashMap<>();
-        in.put(ConceptDetector.LANGUAGE, text.features());
-        in.put(ConceptDetector.PROMPT_BIAS, p.bias());
-        in.put(ConceptDetector.POOL_WEIGHTS, p.pool());
-        for (int i = 0; i < 3; i++) in.put(ConceptDetector.FPN + i, fpnHost.get(i).data());
-        if (n > 0) {
-            in.put(ConceptDetector.BOXES, p.boxes());
-            in.put(ConceptDetector.LABELS, p.labels());
-        }
-        try (CompiledGraph cg = cpu.compile(g, weights)) {
-            return cg.run(in);
+        try (CompiledGraph cg = cpu.compile(g, weights); RunSession session = new RunSession()) {
+            Map<String, HostTensor> out = new HashMap<>(session.context(cg)
+                    .run(DetectorPorts.bind(RunRequest.create(), embedding, text.features(), p)).host());
+            DetectorPorts.Outputs<HostTensor> d = DetectorPorts.take(out);
+            out.put("pred_logits", d.predLogits());
+            out.put("pred_boxes", d.predBoxes());
+            out.put("presence_logit", d.presenceLogit());
+            out.put("pred_masks", d.predMasks());
+            return out;
         }
     }
 
