@@ -36,10 +36,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link Scratch}) and reused; nothing is allocated per task.
  *
  * <h2>Exponential</h2>
- * {@link CpuMath#exp} (range reduction to {@code 2^n · e^r}, relative error about 1e-7). A faster one-loop
- * approximation ({@code p(x/32)^32}, relative error up to 6e-6 per weight) was tried and dropped: over the video
- * tracker's memory attention (tens of thousands of keys per query, four layers, frame after frame) it moved the
- * outputs by 2.7e-3 of their spread, beyond the fixtures' 1e-3. {@value #EXP_FLOOR} is where the running
+ * {@link CpuMath#exp} (range reduction to {@code 2^n · e^r}, relative error about 1e-7), bit for bit, but in the
+ * vectorisable form of {@link CpuMath#expReduced} and friends (float arithmetic only; calling {@code CpuMath.exp}
+ * in the loop ran scalar, about as long as one of the two products). A faster approximation ({@code p(x/32)^32},
+ * relative error up to 6e-6 per weight) was tried and dropped: over the video tracker's memory attention (tens of
+ * thousands of keys per query, four layers, frame after frame) it moved the outputs by 2.7e-3 of their spread,
+ * beyond the fixtures' 1e-3. {@value #EXP_FLOOR} is where the running
  * rescaling factor is set to exactly 0, so that a maximum that jumps (e.g. past masked keys) leaves nothing of the
  * keys before it.
  *
@@ -213,9 +215,8 @@ final class CpuAttention {
     // Every array in a vectorised loop is indexed at plain [i] (see Sgemm), and every array written is
     // also read (C2 was measured to leave some loops with write-only arrays scalar). Three rows by three
     // rank-1 terms is the largest block measured to vectorise on JDK 17 (2 × 3, 3 × 4, 4 × 3, 4 × 4 fall
-    // back to scalar code); it runs about 25 % faster than Sgemm's 4 × 2. The exponential is one short
-    // function inlined into its loops (an exact power-of-two construction in one loop was too large for C2 to unroll,
-    // and so to vectorise).
+    // back to scalar code); it runs about 25 % faster than Sgemm's 4 × 2. The exponential is split into two loops
+    // per row (one loop with all of it is too large for C2 to unroll, and so to vectorise).
     //
     // JDK 17's C2 decides once per loop, early during unrolling, whether to vectorise it, and that decision
     // was measured to fail depending on the code compiled around the loop: inlined into the loop nest of a
@@ -261,9 +262,9 @@ final class CpuAttention {
         call(MAX_ROWS, s, count, m, null, null, null, n);
     }
 
-    /** {@code alpha[i] = exp(m[i] - mNew[i])} for {@code i < n}, with {@code m ≤ mNew}. */
-    static void expDiff(float[] m, float[] mNew, float[] alpha, int n) {
-        call(EXP, null, 0, m, mNew, alpha, null, n);
+    /** {@code alpha[i] = exp(m[i] - mNew[i])} for {@code i < n}, with {@code m ≤ mNew}; {@code t} is scratch. */
+    static void expDiff(float[] m, float[] mNew, float[] alpha, float[] t, int n) {
+        call(EXP, null, 0, m, mNew, alpha, t, n);
     }
 
     /** {@code l[i] = l[i]·alpha[i] + cs[i]} for {@code i < n}. */
@@ -278,10 +279,10 @@ final class CpuAttention {
 
     /**
      * {@code s[j][i] = exp(s[j][i] - m[i])} in place and {@code sum[i] += s[j][i]} for {@code j < count},
-     * {@code i < n}, with {@code s[j][i] ≤ m[i]} (see the class comment).
+     * {@code i < n}, with {@code s[j][i] ≤ m[i]} (see the class comment); {@code t} is scratch.
      */
-    static void expRows(float[][] s, int count, float[] m, float[] sum, int n) {
-        call(EXP_ROWS, s, count, m, sum, null, null, n);
+    static void expRows(float[][] s, int count, float[] m, float[] sum, float[] t, int n) {
+        call(EXP_ROWS, s, count, m, sum, t, null, n);
     }
 
     /** {@code c[cj + r] += Σ_{p < terms} a[ai + r·rs + p·cs] · b[bj + p]} for the three rows r. */
@@ -395,30 +396,38 @@ final class CpuAttention {
         }
     }
 
-    /** {@code out = exp(x - m)} for {@code x ≤ m} ({@code unused*} are ignored). */
-    private static void expLoop(float[][] unused1, int unused2, float[] x, float[] m, float[] out, float[] unused3, int n) {
-        for (int i = 0; i < n; i++) out[i] = exp(x[i] - m[i]);
+    /**
+     * {@code out = exp(x - m)} for {@code x ≤ m}, equal to {@link CpuMath#exp} bit for bit, in two vectorised loops
+     * (see {@link CpuMath#expReduced}); {@code t} is scratch ({@code unused*} are ignored).
+     */
+    private static void expLoop(float[][] unused1, int unused2, float[] x, float[] m, float[] out, float[] t, int n) {
+        for (int i = 0; i < n; i++) {
+            float z = x[i] - m[i];
+            out[i] = CpuMath.expReduced(z);
+            t[i] = CpuMath.expExponent(z);
+        }
+        for (int i = 0; i < n; i++) out[i] = CpuMath.expScale(CpuMath.expPoly(out[i]), t[i]);
     }
 
     /**
-     * {@code s[j] = exp(s[j] - m)} in place for {@code j < count} (with {@code s[j] ≤ m}), and {@code sum += s[j]}
-     * ({@code unused*} are ignored).
+     * {@code s[j] = exp(s[j] - m)} in place for {@code j < count} (with {@code s[j] ≤ m}), and {@code sum += s[j]};
+     * as {@link #expLoop}, {@code t} is scratch ({@code unused} is ignored).
      */
-    private static void expRowsLoop(float[][] s, int count, float[] m, float[] sum, float[] unused1, float[] unused2,
+    private static void expRowsLoop(float[][] s, int count, float[] m, float[] sum, float[] t, float[] unused,
                                     int n) {
         for (int j = 0; j < count; j++) {
             final float[] x = s[j];
             for (int i = 0; i < n; i++) {
-                float p = exp(x[i] - m[i]);
+                float z = x[i] - m[i];
+                x[i] = CpuMath.expReduced(z);
+                t[i] = CpuMath.expExponent(z);
+            }
+            for (int i = 0; i < n; i++) {
+                float p = CpuMath.expScale(CpuMath.expPoly(x[i]), t[i]);
                 x[i] = p;
                 sum[i] += p;
             }
         }
-    }
-
-    /** {@code e^x} for {@code x ≤ 0} (see the class comment). */
-    private static float exp(float x) {
-        return CpuMath.exp(x);
     }
 
     /** {@code l = l·alpha + cs} ({@code unused*} are ignored). */

@@ -20,6 +20,8 @@ public final class OnlineSoftmax {
     private float[] l = new float[0];
     private float[] cs = new float[0];
     private float[] alpha = new float[0];
+    /** scratch of the exponential */
+    private float[] t = new float[0];
     private int n;
 
     /** Starts a new set of {@code queries} columns (running maxima at the lowest float, sums at 0). */
@@ -30,6 +32,7 @@ public final class OnlineSoftmax {
             l = new float[queries];
             cs = new float[queries];
             alpha = new float[queries];
+            t = new float[queries];
         }
         n = queries;
         Arrays.fill(m, 0, queries, -Float.MAX_VALUE);
@@ -45,15 +48,15 @@ public final class OnlineSoftmax {
         final int w = n;
         System.arraycopy(m, 0, mNew, 0, w);
         CpuAttention.maxRows(s, keys, mNew, w);
-        CpuAttention.expDiff(m, mNew, alpha, w);
+        CpuAttention.expDiff(m, mNew, alpha, t, w);
         for (int i = 0; i < w; i++) {
             if (m[i] - mNew[i] < CpuAttention.EXP_FLOOR) alpha[i] = 0f;
         }
-        float[] t = m;
+        float[] swap = m;
         m = mNew;
-        mNew = t;
+        mNew = swap;
         Arrays.fill(cs, 0, w, 0f);
-        CpuAttention.expRows(s, keys, m, cs, w);
+        CpuAttention.expRows(s, keys, m, cs, t, w);
         CpuAttention.rescaleSum(l, alpha, cs, w);
     }
 

@@ -58,18 +58,33 @@ public final class OpenBlasGemm implements GemmEngine {
     static final int MIN_ROWS = 32;
 
     /**
-     * System property: {@code openblas} computes attention as blocked OpenBLAS products around a Java online softmax
-     * ({@link #attention}); the default, {@code java}, leaves it to the pure-Java single-pass kernel. On this
-     * project's 2-core AVX-512 machine both run at about 53 % of the OpenBLAS SGEMM rate
-     * ({@code sam3-bench/results/attention-flash.md}): the products themselves reach about 85 % of it, but the
-     * softmax and copying every block of scores from native memory to the heap and back add about 60 % to their
-     * time. With no gain, the default stays with the Java kernel, which needs no native copy of q, k and v.
+     * System property choosing who computes attention: {@code openblas} (blocked OpenBLAS products around a Java
+     * online softmax, {@link #attention}), {@code java} (the pure-Java single-pass kernel) or {@code auto}, the
+     * default: OpenBLAS for heads of at least {@value #BLAS_MIN_HEAD_DIM} channels, Java below. Measured on this
+     * project's 2-core AVX-512 machine ({@code sam3-bench/results/attention-gemm-speed.md}): with heads of 64 (the
+     * image encoder) both run level, the exponential costing about as much as one of the two products; with the
+     * video tracker's single 256-channel head the products dominate and OpenBLAS is faster.
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
+    /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
+    static final int BLAS_MIN_HEAD_DIM = 128;
+
+    /** Who computes attention (see {@link #ATTENTION_PROPERTY}). */
+    enum AttentionEngine {
+        JAVA, OPENBLAS, AUTO;
+
+        static AttentionEngine parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + s + ": expected java, openblas or auto", e);
+            }
+        }
+    }
 
     private final int threads;
     private final Threading threading;
-    private final boolean blasAttention;
+    private final AttentionEngine attentionEngine;
     private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
     /**
      * The staged operands of attention calls (q, k and v of a whole call), kept apart from {@link #pool} so that
@@ -84,19 +99,23 @@ public final class OpenBlasGemm implements GemmEngine {
      * @throws IllegalStateException if OpenBLAS does not load
      */
     public OpenBlasGemm(int threads, Threading threading) {
-        this(threads, threading, "openblas".equalsIgnoreCase(System.getProperty(ATTENTION_PROPERTY, "java")));
+        this(threads, threading, AttentionEngine.parse(System.getProperty(ATTENTION_PROPERTY, "auto")));
     }
 
     /**
      * An engine for a backend with {@code threads} threads.
      *
-     * @param blasAttention compute attention with OpenBLAS products ({@link #attention}) instead of leaving it to
-     *                      the Java kernel
+     * @param blasAttention compute all attention with OpenBLAS products ({@link #attention}) instead of leaving it
+     *                      to the Java kernel
      * @throws IllegalStateException if OpenBLAS does not load
      */
     public OpenBlasGemm(int threads, Threading threading, boolean blasAttention) {
+        this(threads, threading, blasAttention ? AttentionEngine.OPENBLAS : AttentionEngine.JAVA);
+    }
+
+    private OpenBlasGemm(int threads, Threading threading, AttentionEngine attentionEngine) {
         OpenBlas.requireLoaded();
-        this.blasAttention = blasAttention;
+        this.attentionEngine = attentionEngine;
         this.threads = Math.max(1, threads);
         this.threading = threading;
         OpenBlas.setThreads(threading == Threading.OPENBLAS ? this.threads : 1);
@@ -384,7 +403,11 @@ public final class OpenBlasGemm implements GemmEngine {
     static final long ATTENTION_MIN_FLOPS = 4L << 20;
     /** Most queries per attention task (the columns of both products). */
     static final int ATTENTION_QUERIES = 256;
-    /** Keys per step of the online softmax (the rows of the scores, the inner dimension of {@code P·V}). */
+    /**
+     * Keys per step of the online softmax (the rows of the scores, the inner dimension of {@code P·V}) for heads of
+     * up to 64 channels; wider heads take twice as many (measured: 10 % faster with 256 channels, where the products
+     * dominate and a deeper {@code P·V} runs closer to the SGEMM rate).
+     */
     static final int ATTENTION_KEYS = 512;
 
     /**
@@ -408,8 +431,12 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
-        if (!blasAttention || p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
-        attention(par, p, ATTENTION_QUERIES, ATTENTION_KEYS);
+        if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
+        if (attentionEngine == AttentionEngine.JAVA
+                || (attentionEngine == AttentionEngine.AUTO && Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM)) {
+            return false;
+        }
+        attention(par, p, ATTENTION_QUERIES, Math.max(p.d(), p.dv()) > 64 ? 2 * ATTENTION_KEYS : ATTENTION_KEYS);
         return true;
     }
 

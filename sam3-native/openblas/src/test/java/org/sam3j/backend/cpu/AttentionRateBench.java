@@ -28,15 +28,17 @@ public final class AttentionRateBench {
     private AttentionRateBench() {}
 
     /** One benchmarked shape. */
-    private record Shape(String name, int b, int t, int h, int d) {
+    private record Shape(String name, int b, int t, int tk, int h, int d) {
         double flops() {
-            return 4.0 * b * h * (double) t * t * d;
+            return 4.0 * b * h * (double) t * tk * d;
         }
     }
 
     private static final Shape[] SHAPES = {
-        new Shape("windowed B=9 T=576 H=16 D=64", 9, 576, 16, 64),
-        new Shape("global B=1 T=5184 H=16 D=64", 1, 5184, 16, 64),
+        new Shape("windowed B=9 T=576 H=16 D=64", 9, 576, 576, 16, 64),
+        new Shape("global B=1 T=5184 H=16 D=64", 1, 5184, 5184, 16, 64),
+        // the video tracker's memory cross-attention with two memory frames (up to seven in a session)
+        new Shape("memory B=1 Tq=5184 Tk=10368 H=1 D=256", 1, 5184, 10368, 1, 256),
     };
 
     /**
@@ -76,13 +78,14 @@ public final class AttentionRateBench {
             for (Shape s : SHAPES) {
                 if (filter != null && !s.name.contains(filter)) continue;
                 int n = s.b * s.t * s.h * s.d;
-                float[] q = random(r, n), k = random(r, n), v = random(r, n), y = new float[n];
+                int nk = s.b * s.tk * s.h * s.d;
+                float[] q = random(r, n), k = random(r, nk), v = random(r, nk), y = new float[n];
                 float scale = (float) (1 / Math.sqrt(s.d));
                 CpuAttention.Scratch[] scratch = new CpuAttention.Scratch[threads];
                 AttentionProblem p = new AttentionProblem(q, 0, k, 0, v, 0, null, 0, 0, 0, 0, y, 0,
-                        s.b, s.t, s.t, s.h, s.d, s.d, scale);
+                        s.b, s.t, s.tk, s.h, s.d, s.d, scale);
                 calls.put(s.name + " java", () -> CpuAttention.attention(par, scratch, q, 0, k, 0, v, 0, null, 0, 0, 0, 0,
-                        y, 0, s.b, s.t, s.t, s.h, s.d, s.d, scale));
+                        y, 0, s.b, s.t, s.tk, s.h, s.d, s.d, scale));
                 flops.put(s.name + " java", s.flops());
                 calls.put(s.name + " blas", () -> {
                     if (!blas.attention(par, p)) throw new IllegalStateException("OpenBLAS attention declined " + s.name);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.openblas.OpenBlasGemm;
@@ -19,9 +20,9 @@ import org.sam3j.backend.openblas.OpenBlasGemm;
  */
 class OpenBlasAttentionTest {
     /**
-     * Bound on the error relative to the reference: the exponential's relative error (below 6e-6, see
-     * {@link CpuAttention}) times the spread of the values it weights (unit normal: a few units), over a thousand
-     * keys or more.
+     * Bound on the error relative to the reference: float rounding of the products and the exponential's relative
+     * error (about 1e-7, see {@link CpuAttention}) times the spread of the values weighted (unit normal: a few
+     * units), over a thousand keys or more.
      */
     private static final double TOLERANCE = 3e-5;
 
@@ -95,6 +96,28 @@ class OpenBlasAttentionTest {
     void globalSelfAttentionOverSeveralKeyBlocks() {
         int t = 1300, h = 2, d = 64;
         check(rand(t * h * d), rand(t * h * d), rand(t * h * d), null, 0, 0, 0, 1, t, t, h, d, d, 0.125f);
+    }
+
+    /** The video tracker's memory attention: one head of 256 channels (key blocks of 1024), several key blocks. */
+    @Test
+    void oneWideHeadOverSeveralKeyBlocks() {
+        int tq = 300, tk = 2500, h = 1, d = 256;
+        check(rand(tq * h * d), rand(tk * h * d), rand(tk * h * d), null, 0, 0, 0, 1, tq, tk, h, d, d, 0.0625f);
+    }
+
+    /** By default ({@code auto}) the engine takes heads of 128 channels or more and leaves heads of 64 to Java. */
+    @Test
+    void theDefaultEngineTakesOnlyWideHeads() {
+        Assumptions.assumeTrue(System.getProperty(OpenBlasGemm.ATTENTION_PROPERTY) == null, "engine chosen by property");
+        try (OpenBlasGemm auto = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS)) {
+            int tq = 300, tk = 700;
+            for (int d : new int[] {64, 256}) {
+                float[] y = new float[tq * d];
+                AttentionProblem p = new AttentionProblem(rand(tq * d), 0, rand(tk * d), 0, rand(tk * d), 0, null, 0,
+                        0, 0, 0, y, 0, 1, tq, tk, 1, d, d, 0.1f);
+                assertEquals(d >= 128, auto.attention(par2, p), "head dim " + d);
+            }
+        }
     }
 
     /** The interactive decoder's key-padding bias {@code [1, 1, 1, Tk]}, with the padded keys' values huge. */

@@ -1,0 +1,112 @@
+package org.sam3j.bench;
+
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.sam3j.backend.Backend;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.openblas.OpenBlasGemm;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.InMemoryWeights;
+
+/**
+ * One attention operation of a CPU backend, as the model graphs run it (a graph holding a single {@code attention}
+ * node, so that the backend picks its kernel as it does in a model), on the shapes of SAM 3:
+ * <ul>
+ *   <li>{@code windowed}: the ViT's windowed blocks, 9 windows of 24 × 24 tokens, 16 heads of 64;</li>
+ *   <li>{@code global}: the ViT's global blocks, 5184 tokens, 16 heads of 64;</li>
+ *   <li>{@code memory}: the video tracker's memory cross-attention, 5184 queries against two memory frames
+ *       (10 368 keys; a session holds up to seven), one head of 256;</li>
+ *   <li>{@code cross}: the detector decoder's cross-attention, 200 queries against 5184 image tokens, 8 heads of 32.</li>
+ * </ul>
+ * Flops are those of the two products, {@code 2·B·H·Tq·Tk·(D + Dv)}; run beside {@link SgemmBenchmark} for the rate
+ * they are compared with. The time includes copying q, k and v into the graph's arena (under 2 % here).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+public class AttentionBenchmark {
+    /** The backend: {@code openblas} or {@code cpu}. */
+    @Param({"openblas", "cpu"})
+    public String backend;
+
+    /** {@code windowed}, {@code global}, {@code memory} or {@code cross} (see the class comment). */
+    @Param({"windowed", "global", "memory", "cross"})
+    public String shape;
+
+    /** OpenBLAS backend only: its attention kernel ({@code auto}, {@code java}, {@code openblas}), or {@code default}. */
+    @Param({"default"})
+    public String attention;
+
+    /** Threads (0 = the backend's default). */
+    @Param({"0"})
+    public int threads;
+
+    private Backend be;
+    private CompiledGraph graph;
+    private Map<String, float[]> inputs;
+    private long flops;
+
+    /** Random q, k, v; the graph compiled once. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        if (!"default".equals(attention)) System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, attention);
+        int[] s = switch (shape) {
+            case "windowed" -> new int[] {9, 576, 576, 16, 64};
+            case "global" -> new int[] {1, 5184, 5184, 16, 64};
+            case "memory" -> new int[] {1, 5184, 10368, 1, 256};
+            case "cross" -> new int[] {1, 200, 5184, 8, 32};
+            default -> throw new IllegalArgumentException("unknown shape " + shape);
+        };
+        int b = s[0], tq = s[1], tk = s[2], h = s[3], d = s[4];
+        flops = 2L * b * h * tq * tk * (2L * d);
+        Graph g = new Graph();
+        Tensor y = g.attention(g.input("q", b, tq, h, d), g.input("k", b, tk, h, d), g.input("v", b, tk, h, d), null,
+                (float) (1 / Math.sqrt(d)));
+        g.output("y", y);
+        be = BenchSupport.backend(backend, threads);
+        graph = be.compile(g, new InMemoryWeights());
+        Random r = new Random(1);
+        inputs = Map.of("q", random(r, b * tq * h * d), "k", random(r, b * tk * h * d), "v", random(r, b * tk * h * d));
+    }
+
+    /** {@code y = softmax(q·kᵀ/√d)·v}. */
+    @Benchmark
+    public HostTensor attention() {
+        return graph.run(inputs).get("y");
+    }
+
+    /** Releases the graph and the backend. */
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        BenchSupport.record("AttentionBenchmark.attention",
+                Map.of("backend", backend, "shape", shape, "attention", attention, "threads", threads),
+                Map.of("flops", flops));
+        graph.close();
+        be.close();
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+}
