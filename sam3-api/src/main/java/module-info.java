@@ -40,6 +40,7 @@ module org.sam3j {
     exports org.sam3j.model.detector to org.sam3j.onnx;
     exports org.sam3j.model.tracker to org.sam3j.onnx;
     exports org.sam3j.internal to org.sam3j.onnx;
+    exports org.sam3j.video to org.sam3j.onnx; // the tracker's settings size the exported memory attention
 
     uses org.sam3j.backend.BackendProvider;
 }
