@@ -30,8 +30,8 @@ class ExportCommandTest {
         assertEquals(17, manifest.get("opset"));
         assertEquals(64, ((String) manifest.get("model_hash")).length());
         List<Map<String, Object>> stages = (List<Map<String, Object>>) manifest.get("stages");
-        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder"),
-                stages.stream().map(s -> s.get("stage")).toList());
+        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder",
+                "memory_attention", "tracker_decoder", "memory_encoder"), stages.stream().map(s -> s.get("stage")).toList());
         for (Map<String, Object> s : stages) {
             Path file = out.resolve((String) s.get("file"));
             ModelProto m;
@@ -50,7 +50,31 @@ class ExportCommandTest {
         }
         Map<String, Object> image = stages.get(0);
         assertEquals(List.of(1, 3, 1008, 1008), ((List<Map<String, Object>>) image.get("inputs")).get(0).get("shape"));
-        assertTrue(r.out().contains("wrote 5 stages"), r.out());
+        assertTrue(r.out().contains("wrote 8 stages"), r.out());
+        Map<String, Object> tracker = (Map<String, Object>) manifest.get("tracker");
+        assertEquals(10, tracker.get("memory_frames"));
+        assertEquals(76, tracker.get("pointer_tokens"));
+        Map<String, Object> attention = stages.get(5);
+        Map<String, Object> memory = ((List<Map<String, Object>>) attention.get("inputs")).stream()
+                .filter(v -> v.get("name").equals("memory")).findFirst().orElseThrow();
+        assertEquals(List.of(1, 10 * 72 * 72 + 76, 64), memory.get("shape"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void writesTheTrackerStagesAlone(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("tracker");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--stages",
+                "tracker", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<String, Object> manifest = SegmentOutput.readJsonObject(out.resolve(ExportCommand.MANIFEST));
+        List<Map<String, Object>> stages = (List<Map<String, Object>>) manifest.get("stages");
+        assertEquals(List.of("memory_attention", "tracker_decoder", "memory_encoder"),
+                stages.stream().map(s -> s.get("stage")).toList());
+        for (Map<String, Object> s : stages) assertTrue(Files.size(out.resolve((String) s.get("file"))) > 0, s.toString());
+        List<String> inputs = ((List<Map<String, Object>>) stages.get(0).get("inputs")).stream()
+                .map(v -> (String) v.get("name")).toList();
+        assertEquals(List.of("src", "src_pos", "memory", "memory_pos", "memory_valid"), inputs);
     }
 
     @ParameterizedTest
@@ -101,11 +125,13 @@ class ExportCommandTest {
             {"--format", "onnx", "--weights", "synthetic", "--config", "tiny"},
             {"--format", "onnx", "--model", dir.resolve("nope.pt").toString(), "--out", o},
             {"--format", "tensorrt", "--weights", "synthetic", "--config", "tiny", "--out", o},
+            {"--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--stages", "video", "--out", o},
         };
         String[] expected = {"unknown precision 'int3'", "--format pdf: use onnx or tensorrt",
             "--weights accepts only 'synthetic'", "give --model M or --weights synthetic", "--out", "nope.pt",
             // no GPU or TensorRT here: refused before any weight is read or file written
-            "--format tensorrt: cannot build TensorRT engines here: " + TensorRtEngines.unavailableReason()};
+            "--format tensorrt: cannot build TensorRT engines here: " + TensorRtEngines.unavailableReason(),
+            "--stages video: use all, image or tracker"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 1];
             args[0] = "export";
