@@ -34,7 +34,8 @@ import org.slf4j.Logger;
  *
  * <p>Options: {@link BackendOptions#threads()} sets ONNX Runtime's intra-op threads (0: every processor), and the
  * extra {@value #PROVIDER_OPTION} chooses the execution provider: {@code cpu} (default), {@code cuda} or
- * {@code tensorrt} (both on {@link BackendOptions#device()}). Those two need the GPU artifact: replace
+ * {@code tensorrt} (both on {@link BackendOptions#device()}); {@value #ARENA_OPTION} keeps ONNX Runtime's CPU memory
+ * arena (off by default). Those two need the GPU artifact: replace
  * {@code com.microsoft.onnxruntime:onnxruntime} by {@code com.microsoft.onnxruntime:onnxruntime_gpu} of the same
  * version (exclude the first from {@code org.sam3j:sam3-onnx}), with CUDA 12 and cuDNN 9 (and TensorRT 10 for
  * {@code tensorrt}) on the library path. Asking for a provider the loaded ONNX Runtime lacks is refused when the
@@ -55,6 +56,13 @@ public final class OnnxRuntimeBackend implements Backend {
     public static final String NAME = "onnxruntime";
     /** The extra option choosing the execution provider ({@code cpu}, {@code cuda}, {@code tensorrt}). */
     public static final String PROVIDER_OPTION = NAME + ".provider";
+    /**
+     * The extra option ({@code true} or {@code false}, default {@code false}) keeping ONNX Runtime's CPU memory arena
+     * and memory patterns: they keep each session's peak activation memory after a run (several GB for the ViT's
+     * global attention and the tracker's memory attention, per session), so by default a run's activations are
+     * freed when it ends.
+     */
+    public static final String ARENA_OPTION = NAME + ".arena";
 
     /** The execution providers this backend can ask ONNX Runtime for. */
     public enum ExecutionProvider {
@@ -92,10 +100,12 @@ public final class OnnxRuntimeBackend implements Backend {
     private final ExecutionProvider provider;
     private final OrtEnvironment env;
     private final OnnxExporter exporter;
+    private final boolean arena;
 
     private OnnxRuntimeBackend(BackendOptions options, ExecutionProvider provider) {
         this.env = OrtEnvironment.getEnvironment();
         this.provider = provider;
+        this.arena = arenaOf(options);
         // the CPU provider has no bfloat16 products: BF16 values travel as float32 rounded to bfloat16
         this.exporter = new OnnxExporter(OnnxExporter.PROTOBUF_LIMIT, bf16FormOf(provider));
         int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
@@ -123,6 +133,13 @@ public final class OnnxRuntimeBackend implements Backend {
     /** The form BF16 values are exported in for {@code provider}: native bfloat16 on the GPU providers. */
     static OnnxExporter.Bf16Form bf16FormOf(ExecutionProvider provider) {
         return provider == ExecutionProvider.CPU ? OnnxExporter.Bf16Form.FLOAT_CARRIED : OnnxExporter.Bf16Form.NATIVE;
+    }
+
+    static boolean arenaOf(BackendOptions options) {
+        String v = options.extras(NAME).get("arena");
+        if (v == null || v.equals("false")) return false;
+        if (v.equals("true")) return true;
+        throw new IllegalArgumentException(ARENA_OPTION + " must be true or false, got '" + v + "'");
     }
 
     static ExecutionProvider providerOf(BackendOptions options) {
@@ -192,6 +209,8 @@ public final class OnnxRuntimeBackend implements Backend {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         so.setIntraOpNumThreads(options.threads());
         so.setInterOpNumThreads(1);
+        so.setCPUArenaAllocator(arena);
+        so.setMemoryPatternOptimization(arena);
         switch (provider) {
             case CUDA:
                 so.addCUDA(options.device());
@@ -293,7 +312,7 @@ public final class OnnxRuntimeBackend implements Backend {
 
         @Override
         public Set<String> extraKeys() {
-            return Set.of("provider");
+            return Set.of("provider", "arena");
         }
 
         /**
@@ -306,6 +325,7 @@ public final class OnnxRuntimeBackend implements Backend {
             // and a GPU provider's device index is checked by ONNX Runtime when the first session is created
             BackendProvider.super.check(options.toBuilder().device(0).build());
             ExecutionProvider p = providerOf(options);
+            arenaOf(options);
             if (p == ExecutionProvider.CPU && options.device() != 0) {
                 throw new IllegalArgumentException("backend '" + NAME + "' on the CPU provider has no device "
                         + options.device() + " (one device, 0)");

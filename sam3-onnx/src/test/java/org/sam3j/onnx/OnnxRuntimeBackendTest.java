@@ -57,6 +57,9 @@ class OnnxRuntimeBackendTest {
         e = assertThrows(IllegalArgumentException.class, () -> Backends.select("onnxruntime",
                 BackendOptions.builder().extra("onnxruntime.threads", "2").build()));
         assertTrue(e.getMessage().contains("onnxruntime.provider"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Backends.select("onnxruntime",
+                BackendOptions.builder().extra(OnnxRuntimeBackend.ARENA_OPTION, "yes").build()));
+        assertTrue(e.getMessage().contains("onnxruntime.arena must be true or false, got 'yes'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> OnnxRuntimeBackend.create(
                 BackendOptions.builder().device(1).build()));
         assertTrue(e.getMessage().contains("no device 1"), e.getMessage());
