@@ -73,6 +73,12 @@ final class ExportCommand implements Callable<Integer> {
                     + " attention q/k/v) in that type with their weights stored so, the rest fp32 (default fp32)")
     String precision = "fp32";
 
+    @Option(names = "--bf16-form", paramLabel = "native|float-carried",
+            description = "With --precision bf16: native bfloat16 tensors (GPU runtimes, TensorRT; default), or float32"
+                    + " tensors holding bfloat16 values, rounded by casts wherever the graph rounds (runs on ONNX"
+                    + " Runtime's CPU provider, which has no bfloat16 products)")
+    String bf16Form = "native";
+
     @Option(names = "--stages", paramLabel = "all|image|tracker",
             description = "Which stages: image (encoders, detector, interactive decoder), tracker (the video tracker's"
                     + " step: memory attention with fixed memory slots, tracked-frame decoder, memory encoder), or all"
@@ -99,6 +105,17 @@ final class ExportCommand implements Callable<Integer> {
             p = Precision.parse(precision);
         } catch (IllegalArgumentException e) {
             throw new UserException("--precision: " + e.getMessage());
+        }
+        OnnxExporter.Bf16Form form;
+        switch (bf16Form) {
+            case "native":
+                form = OnnxExporter.Bf16Form.NATIVE;
+                break;
+            case "float-carried":
+                form = OnnxExporter.Bf16Form.FLOAT_CARRIED;
+                break;
+            default:
+                throw new UserException("--bf16-form " + bf16Form + ": use native or float-carried");
         }
         Set<OnnxStages.Group> groups;
         switch (stageGroups) {
@@ -147,7 +164,7 @@ final class ExportCommand implements Callable<Integer> {
                 store = checkpoint;
             }
             Files.createDirectories(out);
-            OnnxExporter exporter = new OnnxExporter();
+            OnnxExporter exporter = new OnnxExporter(OnnxExporter.PROTOBUF_LIMIT, form);
             List<Map<String, Object>> stages = new ArrayList<>();
             MessageDigest modelHash = sha256();
             for (Map.Entry<String, Graph> e : OnnxStages.of(cfg, p, groups).entrySet()) {
@@ -191,6 +208,7 @@ final class ExportCommand implements Callable<Integer> {
             manifest.put("opset", OnnxExporter.OPSET);
             manifest.put("ir_version", OnnxExporter.IR_VERSION);
             manifest.put("precision", p.label());
+            if (p == Precision.BF16) manifest.put("bf16_form", bf16Form);
             manifest.put("precision_note", p == Precision.FP32 ? "every value float32"
                     : "products (linear, matmul, convolutions, attention q/k/v and output) in " + onnxName(p) + " with"
                     + " their weights stored so; attention logits and softmax, normalisation, activations, the residual"

@@ -77,6 +77,36 @@ class ExportCommandTest {
         assertEquals(List.of("src", "src_pos", "memory", "memory_pos", "memory_valid"), inputs);
     }
 
+    /** {@code --bf16-form float-carried}: only float32 values (bfloat16 weights widened), loadable by ONNX Runtime's CPU provider. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void bf16CanBeWrittenForTheCpuProvider(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("carried");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--stages",
+                "tracker", "--precision", "bf16", "--bf16-form", "float-carried", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<String, Object> manifest = SegmentOutput.readJsonObject(out.resolve(ExportCommand.MANIFEST));
+        assertEquals("float-carried", manifest.get("bf16_form"));
+        for (Map<String, Object> s : (List<Map<String, Object>>) manifest.get("stages")) {
+            Path file = out.resolve((String) s.get("file"));
+            ModelProto m;
+            try (var in = Files.newInputStream(file)) {
+                m = ModelProto.parseFrom(in);
+            }
+            for (ValueInfoProto v : m.getGraph().getValueInfoList()) {
+                assertEquals(TensorProto.DataType.FLOAT_VALUE, v.getType().getTensorType().getElemType(), v.getName());
+            }
+            ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+            try (ai.onnxruntime.OrtSession.SessionOptions so = new ai.onnxruntime.OrtSession.SessionOptions()) {
+                env.createSession(file.toString(), so).close();
+            }
+        }
+        CliRun bad = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--bf16-form", "fp8", "--out",
+                dir.resolve("x").toString());
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--bf16-form fp8: use native or float-carried"), bad.err());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"bf16"}) // fp16 writes the same structure with another type (OnnxReducedExportTest has both)
     @SuppressWarnings("unchecked")
