@@ -258,6 +258,15 @@ public final class InteractiveDecoder implements AutoCloseable {
         return InteractiveGraph.decoder(config, InteractiveGraph.Layout.DEFAULT);
     }
 
+    /**
+     * The SAM heads of a tracked video frame as {@link #predictVideoFrame} compiles them: the same prompt encoder and
+     * mask decoder, but the 72² level input is already memory-conditioned ({@code no_mem_embed} is not added), for
+     * exporters and tools.
+     */
+    public static Graph trackingDecoderGraph(Sam3Config config) {
+        return InteractiveGraph.decoder(config, InteractiveGraph.Layout.TRACKING);
+    }
+
     /** The graph of the grid's dense position encoding (input of {@link #decoderGraph}), computed once per model. */
     public static Graph densePeGraph(Sam3Config config) {
         return InteractiveGraph.densePe(config);

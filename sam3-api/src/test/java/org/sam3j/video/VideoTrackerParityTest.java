@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.Box;
 import org.sam3j.Prompt;
+import org.sam3j.backend.Backend;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.cpu.CpuBackend;
@@ -38,7 +39,7 @@ class VideoTrackerParityTest {
     private static final double TOL = 1e-3;
     private static final double ABS_TOL = 1e-4;
 
-    private static CpuBackend backend;
+    private static Backend backend;
     private static VideoFixture fx;
     private static TrackerEngine engine;
     private static ResidentScope frameScope;
@@ -46,7 +47,12 @@ class VideoTrackerParityTest {
 
     @BeforeAll
     static void open() throws IOException {
-        backend = new CpuBackend();
+        open(new CpuBackend());
+    }
+
+    /** Opens the fixture with the tracker on {@code b} (closed by {@link #close()}): other backends' parity tests. */
+    static void open(Backend b) throws IOException {
+        backend = b;
         fx = VideoFixture.open();
         engine = new TrackerEngine(backend, fx.weights, fx.config, TrackerSettings.released());
         frameScope = new ResidentScope(backend);
@@ -56,6 +62,7 @@ class VideoTrackerParityTest {
     static void close() throws IOException {
         if (engine != null) engine.close();
         if (frameScope != null) frameScope.close();
+        FRAMES.clear();
         if (fx != null) fx.close();
         if (backend != null) backend.close();
     }
@@ -190,7 +197,11 @@ class VideoTrackerParityTest {
         return objIds;
     }
 
-    private void runAndCheck(int lastFrame) throws IOException {
+    /**
+     * Runs {@code inter0} up to {@code lastFrame}, checks every recorded key in scope and returns what was compared
+     * (the tracker's tensors in the reference's names and layouts).
+     */
+    Map<String, HostTensor> runAndCheck(int lastFrame) throws IOException {
         Map<String, HostTensor> ours = new LinkedHashMap<>();
         Map<String, Object> meta = new LinkedHashMap<>();
         TrackerHooks hooks = new TrackerHooks() {
@@ -291,6 +302,7 @@ class VideoTrackerParityTest {
         System.out.printf("checked %d, missing %d %s%n", checked, missing.size(), missing);
         assertTrue(failures.isEmpty(), String.join("\n", failures));
         assertTrue(missing.isEmpty(), "not produced: " + missing);
+        return ours;
     }
 
     /**

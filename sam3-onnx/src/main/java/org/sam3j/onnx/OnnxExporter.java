@@ -93,7 +93,32 @@ public final class OnnxExporter {
     private static final Set<Op> NATIVE_BF16 = EnumSet.complementOf(EnumSet.of(Op.CONV2D, Op.CONV_TRANSPOSE2D,
             Op.MAX_POOL2D));
 
+    /**
+     * Operations whose output is exactly representable in its operands' type, so a BF16 value carried in FLOAT needs no
+     * rounding after them: moves, ReLU, max pooling, nearest upsampling, row gathering.
+     */
+    private static final Set<Op> EXACT = EnumSet.of(Op.RESHAPE, Op.PERMUTE, Op.SLICE, Op.CONCAT, Op.RELU,
+            Op.MAX_POOL2D, Op.UPSAMPLE_NEAREST, Op.GATHER);
+
+    /** How the values a graph types BF16 are written. */
+    public enum Bf16Form {
+        /**
+         * {@code BFLOAT16} tensors and operators on them: for runtimes with bfloat16 kernels (ONNX Runtime's CUDA
+         * and TensorRT providers, TensorRT's parser).
+         */
+        NATIVE,
+        /**
+         * {@code FLOAT} tensors that hold bfloat16 values: weights stored as {@code BFLOAT16} initializers and widened
+         * by a {@code Cast}; every value the graph produces in BF16 is computed in FLOAT on those (exact) operands and
+         * rounded to nearest even by {@code Cast} to {@code BFLOAT16} and back, the function the CPU backends emulate.
+         * Every operator is then a FLOAT operator, so it runs on ONNX Runtime's CPU provider, which has no bfloat16
+         * {@code MatMul}, {@code Gemm} or {@code Add} but does cast to and from bfloat16.
+         */
+        FLOAT_CARRIED
+    }
+
     private final long externalDataThreshold;
+    private final Bf16Form bf16Form;
 
     /** An exporter with the default external-data threshold ({@link #PROTOBUF_LIMIT}). */
     public OnnxExporter() {
@@ -107,11 +132,31 @@ public final class OnnxExporter {
      * @throws IllegalArgumentException if the threshold is negative or beyond {@link #PROTOBUF_LIMIT}
      */
     public OnnxExporter(long externalDataThreshold) {
+        this(externalDataThreshold, Bf16Form.NATIVE);
+    }
+
+    /**
+     * An exporter with an external-data threshold (as {@link #OnnxExporter(long)}) and a form for BF16 values.
+     *
+     * @throws IllegalArgumentException if the threshold is negative or beyond {@link #PROTOBUF_LIMIT}
+     */
+    public OnnxExporter(long externalDataThreshold, Bf16Form bf16Form) {
         if (externalDataThreshold < 0 || externalDataThreshold > PROTOBUF_LIMIT) {
             throw new IllegalArgumentException("external-data threshold must be in 0.." + PROTOBUF_LIMIT + " bytes, got "
                     + externalDataThreshold);
         }
         this.externalDataThreshold = externalDataThreshold;
+        this.bf16Form = Objects.requireNonNull(bf16Form, "bf16Form");
+    }
+
+    /** The same exporter writing BF16 values in {@code form}. */
+    public OnnxExporter withBf16Form(Bf16Form form) {
+        return new OnnxExporter(externalDataThreshold, form);
+    }
+
+    /** How BF16 values are written. */
+    public Bf16Form bf16Form() {
+        return bf16Form;
     }
 
     /** The initializer size beyond which weights are written to an external data file. */
@@ -205,6 +250,8 @@ public final class OnnxExporter {
         private boolean hasF16;
         private boolean hasBf16;
         private int counter;
+        /** BF16 values are FLOAT tensors holding bfloat16 values ({@link Bf16Form#FLOAT_CARRIED}) */
+        private final boolean carried = bf16Form == Bf16Form.FLOAT_CARRIED;
 
         Lowering(String stage, Graph graph, WeightStore weights, boolean[] needed) {
             this.stage = stage;
@@ -244,10 +291,11 @@ public final class OnnxExporter {
                 switch (t.op()) {
                     case INPUT: {
                         String name = t.attrs(Attrs.Named.class).name();
-                        names[t.id()] = name;
-                        g.addInput(valueInfo(name, t.shape(), t.dtype()));
+                        // a carried BF16 input is fed as float32 and rounded on entry
+                        names[t.id()] = isCarried(t) ? roundToBf16(name) : name;
+                        g.addInput(valueInfo(name, t.shape(), declared(t.dtype())));
                         inputShapes.put(name, t.shape());
-                        inputTypes.put(name, t.dtype());
+                        inputTypes.put(name, declared(t.dtype()));
                         break;
                     }
                     case WEIGHT: {
@@ -267,6 +315,7 @@ public final class OnnxExporter {
                             tp.setRawData(ByteString.copyFrom(tensorBytes(weights.floats(name), t.dtype())));
                         }
                         g.addInitializer(tp);
+                        if (isCarried(t)) names[t.id()] = toFloat(name);   // folded by runtimes: a float copy of bf16 values
                         break;
                     }
                     case CONSTANT: {
@@ -278,7 +327,7 @@ public final class OnnxExporter {
                     default:
                         names[t.id()] = lowerNode(t);
                         // every value's type and shape, so that the runtime checks the lowering against the graph
-                        g.addValueInfo(valueInfo(names[t.id()], t.shape(), t.dtype()));
+                        g.addValueInfo(valueInfo(names[t.id()], t.shape(), declared(t.dtype())));
                 }
             }
             Map<String, int[]> outputShapes = new LinkedHashMap<>();
@@ -286,9 +335,9 @@ public final class OnnxExporter {
             for (Map.Entry<String, Tensor> e : graph.outputs().entrySet()) {
                 // an Identity per output: two outputs may be one node, and an output may be an input or a weight
                 node("Identity", new String[] {names[e.getValue().id()]}, new String[] {e.getKey()});
-                g.addOutput(valueInfo(e.getKey(), e.getValue().shape(), e.getValue().dtype()));
+                g.addOutput(valueInfo(e.getKey(), e.getValue().shape(), declared(e.getValue().dtype())));
                 outputShapes.put(e.getKey(), e.getValue().shape());
-                outputTypes.put(e.getKey(), e.getValue().dtype());
+                outputTypes.put(e.getKey(), declared(e.getValue().dtype()));
             }
             ModelProto model = ModelProto.newBuilder()
                     .setIrVersion(IR_VERSION)
@@ -298,6 +347,7 @@ public final class OnnxExporter {
                     .setDocString("sam3j stage '" + stage + "', " + precision)
                     .addMetadataProps(entry("sam3j.stage", stage))
                     .addMetadataProps(entry("sam3j.precision", precision))
+                    .addMetadataProps(entry("sam3j.bf16_form", hasBf16 ? bf16Form.name().toLowerCase(java.util.Locale.ROOT) : "none"))
                     .setGraph(g)
                     .build();
             return new OnnxModel(stage, model, precision, inputShapes, inputTypes, outputShapes, outputTypes,
@@ -386,6 +436,9 @@ public final class OnnxExporter {
         private String lowerNode(Tensor t) {
             String[] ins = new String[t.inputCount()];
             for (int i = 0; i < ins.length; i++) ins[i] = in(t, i);
+            if (carried && (t.dtype() == DType.BF16 || t.op() == Op.CAST && t.input(0).dtype() == DType.BF16)) {
+                return lowerCarried(t, ins);
+            }
             if (t.op() == Op.CAST) {
                 return node("Cast", ins, intAttr("to", onnxType(t.attrs(Attrs.Cast.class).to())));
             }
@@ -398,6 +451,46 @@ public final class OnnxExporter {
                         n -> node("Cast", new String[] {n}, intAttr("to", TensorProto.DataType.FLOAT_VALUE)));
             }
             return node("Cast", new String[] {lower(t, ins)}, intAttr("to", onnxType(t.dtype())));
+        }
+
+        /**
+         * A node that makes or reads BF16 values in the {@link Bf16Form#FLOAT_CARRIED} form: BF16 operands are already
+         * FLOAT tensors of bfloat16 values, FP16 operands are widened, the operation runs in FLOAT, and its result is
+         * rounded to bfloat16 unless the operation cannot leave the operands' values ({@link #EXACT}). A cast from BF16
+         * is the carried value itself.
+         */
+        private String lowerCarried(Tensor t, String[] ins) {
+            if (t.op() == Op.CAST) {
+                DType to = t.attrs(Attrs.Cast.class).to();
+                if (to == DType.BF16) return roundToBf16(t.input(0).dtype() == DType.F16 ? toFloat(ins[0]) : ins[0]);
+                String wide = node("Identity", new String[] {ins[0]});
+                return to == DType.F32 ? wide : node("Cast", new String[] {wide}, intAttr("to", onnxType(to)));
+            }
+            for (int i = 0; i < ins.length; i++) {
+                if (t.input(i).dtype() == DType.F16) ins[i] = widened.computeIfAbsent(ins[i], this::toFloat);
+            }
+            String y = lower(t, ins);
+            return EXACT.contains(t.op()) ? y : roundToBf16(y);
+        }
+
+        /** Whether {@code t}'s value is written as FLOAT holding bfloat16 values. */
+        private boolean isCarried(Tensor t) {
+            return carried && t.dtype() == DType.BF16;
+        }
+
+        /** The element type {@code type} is declared with in this export. */
+        private DType declared(DType type) {
+            return carried && type == DType.BF16 ? DType.F32 : type;
+        }
+
+        /** FLOAT {@code x} rounded to the nearest bfloat16 (ties to even), kept FLOAT: {@code Cast} there and back. */
+        private String roundToBf16(String x) {
+            String b = node("Cast", new String[] {x}, intAttr("to", TensorProto.DataType.BFLOAT16_VALUE));
+            return toFloat(b);
+        }
+
+        private String toFloat(String x) {
+            return node("Cast", new String[] {x}, intAttr("to", TensorProto.DataType.FLOAT_VALUE));
         }
 
         private String lower(Tensor t, String[] ins) {

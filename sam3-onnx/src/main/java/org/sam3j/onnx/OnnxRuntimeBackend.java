@@ -34,7 +34,8 @@ import org.slf4j.Logger;
  *
  * <p>Options: {@link BackendOptions#threads()} sets ONNX Runtime's intra-op threads (0: every processor), and the
  * extra {@value #PROVIDER_OPTION} chooses the execution provider: {@code cpu} (default), {@code cuda} or
- * {@code tensorrt} (both on {@link BackendOptions#device()}). Those two need the GPU artifact: replace
+ * {@code tensorrt} (both on {@link BackendOptions#device()}); {@value #ARENA_OPTION} keeps ONNX Runtime's CPU memory
+ * arena (off by default). Those two need the GPU artifact: replace
  * {@code com.microsoft.onnxruntime:onnxruntime} by {@code com.microsoft.onnxruntime:onnxruntime_gpu} of the same
  * version (exclude the first from {@code org.sam3j:sam3-onnx}), with CUDA 12 and cuDNN 9 (and TensorRT 10 for
  * {@code tensorrt}) on the library path. Asking for a provider the loaded ONNX Runtime lacks is refused when the
@@ -44,8 +45,10 @@ import org.slf4j.Logger;
  * exported with their types. {@link Precision#FP16} runs on every provider; on the CPU, ONNX Runtime runs the
  * operators it has no float16 kernel for in FP32 between inserted casts, and drops FP32→FP16→FP32 cast pairs it
  * considers lossless, so a CPU run is close to, not bit-equal with, the rounded function the Java backends emulate.
- * {@link Precision#BF16} needs the {@code cuda} or {@code tensorrt} provider: the CPU provider has no bfloat16
- * {@code MatMul}, {@code Gemm} or {@code Add} kernel, and that is refused when the backend is created.
+ * {@link Precision#BF16} is exported natively (bfloat16 tensors) for the {@code cuda} and {@code tensorrt} providers;
+ * the CPU provider has no bfloat16 {@code MatMul}, {@code Gemm} or {@code Add} kernel, so for it BF16 values are
+ * float32 tensors rounded to bfloat16 wherever the graph rounds ({@link OnnxExporter.Bf16Form#FLOAT_CARRIED}): the
+ * products run in float32 on bfloat16 operands and round once, the function the CPU backends emulate.
  */
 public final class OnnxRuntimeBackend implements Backend {
     private static final Logger LOG = Log.get(OnnxRuntimeBackend.class);
@@ -53,6 +56,13 @@ public final class OnnxRuntimeBackend implements Backend {
     public static final String NAME = "onnxruntime";
     /** The extra option choosing the execution provider ({@code cpu}, {@code cuda}, {@code tensorrt}). */
     public static final String PROVIDER_OPTION = NAME + ".provider";
+    /**
+     * The extra option ({@code true} or {@code false}, default {@code false}) keeping ONNX Runtime's CPU memory arena
+     * and memory patterns: they keep each session's peak activation memory after a run (several GB for the ViT's
+     * global attention and the tracker's memory attention, per session), so by default a run's activations are
+     * freed when it ends.
+     */
+    public static final String ARENA_OPTION = NAME + ".arena";
 
     /** The execution providers this backend can ask ONNX Runtime for. */
     public enum ExecutionProvider {
@@ -89,11 +99,15 @@ public final class OnnxRuntimeBackend implements Backend {
     private final BackendOptions options;
     private final ExecutionProvider provider;
     private final OrtEnvironment env;
-    private final OnnxExporter exporter = new OnnxExporter();
+    private final OnnxExporter exporter;
+    private final boolean arena;
 
     private OnnxRuntimeBackend(BackendOptions options, ExecutionProvider provider) {
         this.env = OrtEnvironment.getEnvironment();
         this.provider = provider;
+        this.arena = arenaOf(options);
+        // the CPU provider has no bfloat16 products: BF16 values travel as float32 rounded to bfloat16
+        this.exporter = new OnnxExporter(OnnxExporter.PROTOBUF_LIMIT, bf16FormOf(provider));
         int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         this.options = options.toBuilder().threads(threads).build();
     }
@@ -114,6 +128,18 @@ public final class OnnxRuntimeBackend implements Backend {
         p.check(options);
         if (!p.isAvailable()) throw new IllegalStateException("backend '" + NAME + "' cannot run here: " + p.unavailableReason());
         return new OnnxRuntimeBackend(options, providerOf(options));
+    }
+
+    /** The form BF16 values are exported in for {@code provider}: native bfloat16 on the GPU providers. */
+    static OnnxExporter.Bf16Form bf16FormOf(ExecutionProvider provider) {
+        return provider == ExecutionProvider.CPU ? OnnxExporter.Bf16Form.FLOAT_CARRIED : OnnxExporter.Bf16Form.NATIVE;
+    }
+
+    static boolean arenaOf(BackendOptions options) {
+        String v = options.extras(NAME).get("arena");
+        if (v == null || v.equals("false")) return false;
+        if (v.equals("true")) return true;
+        throw new IllegalArgumentException(ARENA_OPTION + " must be true or false, got '" + v + "'");
     }
 
     static ExecutionProvider providerOf(BackendOptions options) {
@@ -183,6 +209,8 @@ public final class OnnxRuntimeBackend implements Backend {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         so.setIntraOpNumThreads(options.threads());
         so.setInterOpNumThreads(1);
+        so.setCPUArenaAllocator(arena);
+        so.setMemoryPatternOptimization(arena);
         switch (provider) {
             case CUDA:
                 so.addCUDA(options.device());
@@ -276,7 +304,7 @@ public final class OnnxRuntimeBackend implements Backend {
             probed = true;
         }
 
-        /** FP32 and FP16 everywhere; BF16 on the GPU providers only (checked in {@link #check}). */
+        /** FP32, FP16 and BF16 on every provider (BF16 on the CPU as float32 values rounded to bfloat16). */
         @Override
         public Set<Precision> precisions() {
             return EnumSet.of(Precision.FP32, Precision.FP16, Precision.BF16);
@@ -284,12 +312,12 @@ public final class OnnxRuntimeBackend implements Backend {
 
         @Override
         public Set<String> extraKeys() {
-            return Set.of("provider");
+            return Set.of("provider", "arena");
         }
 
         /**
-         * Also refuses an unknown execution provider, one this ONNX Runtime build lacks, a device other than 0 on
-         * the CPU provider, or BF16 on the CPU provider (it has no bfloat16 kernels for products), in one line.
+         * Also refuses an unknown execution provider, one this ONNX Runtime build lacks, or a device other than 0 on
+         * the CPU provider, in one line.
          */
         @Override
         public void check(BackendOptions options) {
@@ -297,14 +325,10 @@ public final class OnnxRuntimeBackend implements Backend {
             // and a GPU provider's device index is checked by ONNX Runtime when the first session is created
             BackendProvider.super.check(options.toBuilder().device(0).build());
             ExecutionProvider p = providerOf(options);
+            arenaOf(options);
             if (p == ExecutionProvider.CPU && options.device() != 0) {
                 throw new IllegalArgumentException("backend '" + NAME + "' on the CPU provider has no device "
                         + options.device() + " (one device, 0)");
-            }
-            if (p == ExecutionProvider.CPU && options.precision() == Precision.BF16) {
-                throw new IllegalArgumentException("backend '" + NAME + "' cannot run bf16 on the CPU provider: ONNX"
-                        + " Runtime's CPU kernels for MatMul, Gemm and Add have no bfloat16 version; use fp16 or fp32,"
-                        + " or " + PROVIDER_OPTION + "=cuda|tensorrt with the onnxruntime_gpu artifact");
             }
             if (isAvailable() && !OrtEnvironment.getAvailableProviders().contains(p.ort)) {
                 throw new IllegalArgumentException("execution provider '" + p.label() + "' is not in this ONNX Runtime"

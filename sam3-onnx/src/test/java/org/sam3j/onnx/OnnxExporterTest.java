@@ -124,8 +124,11 @@ class OnnxExporterTest {
     @Test
     void everyStageOfTheModelIsNamed() {
         Map<String, Graph> stages = OnnxStages.of(Sam3Config.tiny());
-        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder"),
-                List.copyOf(stages.keySet()));
+        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder",
+                "memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(stages.keySet()));
+        assertEquals(List.of("memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(OnnxStages.of(
+                Sam3Config.tiny(), java.util.EnumSet.of(OnnxStages.Group.TRACKER), OnnxStages.TrackerLimits.released(
+                        Sam3Config.tiny())).keySet()));
         assertEquals(List.of("image"), List.copyOf(stages.get("image_encoder").inputs().keySet()));
         assertTrue(stages.get("detector").outputs().keySet().containsAll(List.of("pred_logits", "pred_boxes",
                 "presence_logit", "pred_masks")));

@@ -37,7 +37,8 @@ import org.sam3j.weights.SyntheticWeights;
  * schema allows that type; softmax and normalisation run in FP32; weights are stored reduced, exactly as
  * {@link ReducedFloats} rounds them. ONNX Runtime then checks the same models with its own type and shape
  * inference: FP16 stages load, BF16 stages fail only at kernel lookup (its CPU provider has no bfloat16 kernels
- * for products), which it does after the whole graph has been resolved.
+ * for products), which it does after the whole graph has been resolved; their
+ * {@link OnnxExporter.Bf16Form#FLOAT_CARRIED} form loads.
  */
 class OnnxReducedExportTest {
     /** Operators whose opset-17 type constraints include bfloat16, as the BF16 export uses them. */
@@ -75,6 +76,7 @@ class OnnxReducedExportTest {
             exported.outputTypes().forEach((name, t) -> assertEquals(DType.F32, t, where + ": output " + name));
             exported.inputTypes().forEach((name, t) -> assertEquals(DType.F32, t, where + ": input " + name));
             checkWithOnnxRuntime(m, low, where);
+            if (precision == Precision.BF16) checkCarried(stage.getKey(), graph, where);
         }
         assertTrue(reducedProducts > 0, "products run in " + low);
     }
@@ -156,6 +158,43 @@ class OnnxReducedExportTest {
             short bits = (short) ((raw[2 * i] & 0xff) | raw[2 * i + 1] << 8);
             float got = low == DType.F16 ? StoredTensor.halfToFloat(bits) : Float.intBitsToFloat((bits & 0xffff) << 16);
             assertEquals(ReducedFloats.round(want[i], low), got, where + ": " + name + "[" + i + "]");
+        }
+    }
+
+    /**
+     * The {@link OnnxExporter.Bf16Form#FLOAT_CARRIED} form of a BF16 stage: every value is FLOAT, bfloat16 appears
+     * only in weights (each widened by one {@code Cast}) and between the two {@code Cast}s of a rounding, and ONNX
+     * Runtime's CPU provider creates a session for it.
+     */
+    private static void checkCarried(String stage, Graph graph, String where) throws Exception {
+        OnnxModel carried = new OnnxExporter(OnnxExporter.PROTOBUF_LIMIT, OnnxExporter.Bf16Form.FLOAT_CARRIED)
+                .export(stage, graph, weights);
+        ModelProto m = ModelProto.parseFrom(carried.toByteArray());
+        int f32 = TensorProto.DataType.FLOAT_VALUE;
+        int bf16 = TensorProto.DataType.BFLOAT16_VALUE;
+        for (ValueInfoProto v : m.getGraph().getValueInfoList()) {
+            assertEquals(f32, v.getType().getTensorType().getElemType(), where + " carried: " + v.getName());
+        }
+        Set<String> bf16Values = new java.util.HashSet<>();
+        for (TensorProto t : m.getGraph().getInitializerList()) if (t.getDataType() == bf16) bf16Values.add(t.getName());
+        int roundings = 0;
+        for (NodeProto n : m.getGraph().getNodeList()) {
+            boolean castToBf16 = n.getOpType().equals("Cast") && attr(n, "to").getI() == bf16;
+            if (castToBf16) {
+                bf16Values.add(n.getOutput(0));
+                roundings++;
+            }
+            for (String in : n.getInputList()) {
+                if (bf16Values.contains(in)) {
+                    assertTrue(n.getOpType().equals("Cast") && attr(n, "to").getI() == f32,
+                            where + " carried: bfloat16 " + in + " read by " + n.getOpType());
+                }
+            }
+        }
+        assertTrue(roundings > 0, where + " carried: no rounding");
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(1);
+            OrtEnvironment.getEnvironment().createSession(carried.toByteArray(), so).close();
         }
     }
 

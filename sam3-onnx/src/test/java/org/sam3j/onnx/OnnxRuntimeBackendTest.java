@@ -58,8 +58,8 @@ class OnnxRuntimeBackendTest {
                 BackendOptions.builder().extra("onnxruntime.threads", "2").build()));
         assertTrue(e.getMessage().contains("onnxruntime.provider"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Backends.select("onnxruntime",
-                BackendOptions.builder().precision(Precision.BF16).build()));
-        assertTrue(e.getMessage().contains("cannot run bf16 on the CPU provider"), e.getMessage());
+                BackendOptions.builder().extra(OnnxRuntimeBackend.ARENA_OPTION, "yes").build()));
+        assertTrue(e.getMessage().contains("onnxruntime.arena must be true or false, got 'yes'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> OnnxRuntimeBackend.create(
                 BackendOptions.builder().device(1).build()));
         assertTrue(e.getMessage().contains("no device 1"), e.getMessage());

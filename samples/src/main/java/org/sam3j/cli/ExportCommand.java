@@ -7,10 +7,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.sam3j.BackendOptions;
 import org.sam3j.Precision;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export the model's stages (image encoder, text encoder, detector, dense position encoding,"
-                + " interactive decoder) as ONNX, one .onnx per stage, plus manifest.json.",
+                + " interactive decoder; the video tracker's memory attention, tracked-frame decoder and memory encoder)"
+                + " as ONNX, one .onnx per stage, plus manifest.json.",
                 "Weights above 2 GB per stage go to a <stage>.onnx.data file beside the model."})
 final class ExportCommand implements Callable<Integer> {
     static final String MANIFEST = "manifest.json";
@@ -70,6 +73,18 @@ final class ExportCommand implements Callable<Integer> {
                     + " attention q/k/v) in that type with their weights stored so, the rest fp32 (default fp32)")
     String precision = "fp32";
 
+    @Option(names = "--bf16-form", paramLabel = "native|float-carried",
+            description = "With --precision bf16: native bfloat16 tensors (GPU runtimes, TensorRT; default), or float32"
+                    + " tensors holding bfloat16 values, rounded by casts wherever the graph rounds (runs on ONNX"
+                    + " Runtime's CPU provider, which has no bfloat16 products)")
+    String bf16Form = "native";
+
+    @Option(names = "--stages", paramLabel = "all|image|tracker",
+            description = "Which stages: image (encoders, detector, interactive decoder), tracker (the video tracker's"
+                    + " step: memory attention with fixed memory slots, tracked-frame decoder, memory encoder), or all"
+                    + " (default)")
+    String stageGroups = "all";
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into (created)")
     Path out;
 
@@ -90,6 +105,31 @@ final class ExportCommand implements Callable<Integer> {
             p = Precision.parse(precision);
         } catch (IllegalArgumentException e) {
             throw new UserException("--precision: " + e.getMessage());
+        }
+        OnnxExporter.Bf16Form form;
+        switch (bf16Form) {
+            case "native":
+                form = OnnxExporter.Bf16Form.NATIVE;
+                break;
+            case "float-carried":
+                form = OnnxExporter.Bf16Form.FLOAT_CARRIED;
+                break;
+            default:
+                throw new UserException("--bf16-form " + bf16Form + ": use native or float-carried");
+        }
+        Set<OnnxStages.Group> groups;
+        switch (stageGroups) {
+            case "all":
+                groups = EnumSet.allOf(OnnxStages.Group.class);
+                break;
+            case "image":
+                groups = EnumSet.of(OnnxStages.Group.IMAGE);
+                break;
+            case "tracker":
+                groups = EnumSet.of(OnnxStages.Group.TRACKER);
+                break;
+            default:
+                throw new UserException("--stages " + stageGroups + ": use all, image or tracker");
         }
         if (weights != null && !weights.equals("synthetic")) {
             throw new UserException("--weights accepts only 'synthetic' (for a checkpoint use --model M), got '" + weights + "'");
@@ -124,10 +164,10 @@ final class ExportCommand implements Callable<Integer> {
                 store = checkpoint;
             }
             Files.createDirectories(out);
-            OnnxExporter exporter = new OnnxExporter();
+            OnnxExporter exporter = new OnnxExporter(OnnxExporter.PROTOBUF_LIMIT, form);
             List<Map<String, Object>> stages = new ArrayList<>();
             MessageDigest modelHash = sha256();
-            for (Map.Entry<String, Graph> e : OnnxStages.of(cfg, p).entrySet()) {
+            for (Map.Entry<String, Graph> e : OnnxStages.of(cfg, p, groups).entrySet()) {
                 long t0 = System.nanoTime();
                 OnnxModel m = exporter.export(e.getKey(), e.getValue(), store);
                 OnnxModel.Written w = m.write(out);
@@ -168,6 +208,7 @@ final class ExportCommand implements Callable<Integer> {
             manifest.put("opset", OnnxExporter.OPSET);
             manifest.put("ir_version", OnnxExporter.IR_VERSION);
             manifest.put("precision", p.label());
+            if (p == Precision.BF16) manifest.put("bf16_form", bf16Form);
             manifest.put("precision_note", p == Precision.FP32 ? "every value float32"
                     : "products (linear, matmul, convolutions, attention q/k/v and output) in " + onnxName(p) + " with"
                     + " their weights stored so; attention logits and softmax, normalisation, activations, the residual"
@@ -179,6 +220,16 @@ final class ExportCommand implements Callable<Integer> {
             modelJson.put("config_values", configJson(cfg));
             manifest.put("model", modelJson);
             manifest.put("model_hash", hash);
+            if (groups.contains(OnnxStages.Group.TRACKER)) {
+                OnnxStages.TrackerLimits limits = OnnxStages.TrackerLimits.released(cfg);
+                Map<String, Object> tracker = new LinkedHashMap<>();
+                tracker.put("memory_frames", limits.memoryFrames());
+                tracker.put("pointer_tokens", limits.pointerTokens());
+                tracker.put("note", "memory_attention holds memory_frames slots of grid² tokens then pointer_tokens"
+                        + " slots; fill the first of each and mark them 1 in memory_valid (0: padding, no attention"
+                        + " weight); batch 1: one object per run");
+                manifest.put("tracker", tracker);
+            }
             manifest.put("stages", stages);
             SegmentOutput.writeJson(out.resolve(MANIFEST), manifest);
             o.println("wrote " + stages.size() + " stages and " + out.resolve(MANIFEST));

@@ -30,8 +30,8 @@ class ExportCommandTest {
         assertEquals(17, manifest.get("opset"));
         assertEquals(64, ((String) manifest.get("model_hash")).length());
         List<Map<String, Object>> stages = (List<Map<String, Object>>) manifest.get("stages");
-        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder"),
-                stages.stream().map(s -> s.get("stage")).toList());
+        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder",
+                "memory_attention", "tracker_decoder", "memory_encoder"), stages.stream().map(s -> s.get("stage")).toList());
         for (Map<String, Object> s : stages) {
             Path file = out.resolve((String) s.get("file"));
             ModelProto m;
@@ -50,7 +50,61 @@ class ExportCommandTest {
         }
         Map<String, Object> image = stages.get(0);
         assertEquals(List.of(1, 3, 1008, 1008), ((List<Map<String, Object>>) image.get("inputs")).get(0).get("shape"));
-        assertTrue(r.out().contains("wrote 5 stages"), r.out());
+        assertTrue(r.out().contains("wrote 8 stages"), r.out());
+        Map<String, Object> tracker = (Map<String, Object>) manifest.get("tracker");
+        assertEquals(10, tracker.get("memory_frames"));
+        assertEquals(76, tracker.get("pointer_tokens"));
+        Map<String, Object> attention = stages.get(5);
+        Map<String, Object> memory = ((List<Map<String, Object>>) attention.get("inputs")).stream()
+                .filter(v -> v.get("name").equals("memory")).findFirst().orElseThrow();
+        assertEquals(List.of(1, 10 * 72 * 72 + 76, 64), memory.get("shape"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void writesTheTrackerStagesAlone(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("tracker");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--stages",
+                "tracker", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<String, Object> manifest = SegmentOutput.readJsonObject(out.resolve(ExportCommand.MANIFEST));
+        List<Map<String, Object>> stages = (List<Map<String, Object>>) manifest.get("stages");
+        assertEquals(List.of("memory_attention", "tracker_decoder", "memory_encoder"),
+                stages.stream().map(s -> s.get("stage")).toList());
+        for (Map<String, Object> s : stages) assertTrue(Files.size(out.resolve((String) s.get("file"))) > 0, s.toString());
+        List<String> inputs = ((List<Map<String, Object>>) stages.get(0).get("inputs")).stream()
+                .map(v -> (String) v.get("name")).toList();
+        assertEquals(List.of("src", "src_pos", "memory", "memory_pos", "memory_valid"), inputs);
+    }
+
+    /** {@code --bf16-form float-carried}: only float32 values (bfloat16 weights widened), loadable by ONNX Runtime's CPU provider. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void bf16CanBeWrittenForTheCpuProvider(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("carried");
+        CliRun r = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--stages",
+                "tracker", "--precision", "bf16", "--bf16-form", "float-carried", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<String, Object> manifest = SegmentOutput.readJsonObject(out.resolve(ExportCommand.MANIFEST));
+        assertEquals("float-carried", manifest.get("bf16_form"));
+        for (Map<String, Object> s : (List<Map<String, Object>>) manifest.get("stages")) {
+            Path file = out.resolve((String) s.get("file"));
+            ModelProto m;
+            try (var in = Files.newInputStream(file)) {
+                m = ModelProto.parseFrom(in);
+            }
+            for (ValueInfoProto v : m.getGraph().getValueInfoList()) {
+                assertEquals(TensorProto.DataType.FLOAT_VALUE, v.getType().getTensorType().getElemType(), v.getName());
+            }
+            ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+            try (ai.onnxruntime.OrtSession.SessionOptions so = new ai.onnxruntime.OrtSession.SessionOptions()) {
+                env.createSession(file.toString(), so).close();
+            }
+        }
+        CliRun bad = CliRun.of("export", "--format", "onnx", "--weights", "synthetic", "--bf16-form", "fp8", "--out",
+                dir.resolve("x").toString());
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--bf16-form fp8: use native or float-carried"), bad.err());
     }
 
     @ParameterizedTest
@@ -101,11 +155,13 @@ class ExportCommandTest {
             {"--format", "onnx", "--weights", "synthetic", "--config", "tiny"},
             {"--format", "onnx", "--model", dir.resolve("nope.pt").toString(), "--out", o},
             {"--format", "tensorrt", "--weights", "synthetic", "--config", "tiny", "--out", o},
+            {"--format", "onnx", "--weights", "synthetic", "--config", "tiny", "--stages", "video", "--out", o},
         };
         String[] expected = {"unknown precision 'int3'", "--format pdf: use onnx or tensorrt",
             "--weights accepts only 'synthetic'", "give --model M or --weights synthetic", "--out", "nope.pt",
             // no GPU or TensorRT here: refused before any weight is read or file written
-            "--format tensorrt: cannot build TensorRT engines here: " + TensorRtEngines.unavailableReason()};
+            "--format tensorrt: cannot build TensorRT engines here: " + TensorRtEngines.unavailableReason(),
+            "--stages video: use all, image or tracker"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 1];
             args[0] = "export";
