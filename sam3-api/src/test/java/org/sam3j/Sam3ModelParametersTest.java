@@ -39,10 +39,9 @@ class Sam3ModelParametersTest {
     }
 
     /**
-     * Tracker parts the SAM 2-style video path does not read: the mask prompt's downsampler (detector-born
-     * objects, the text family) and the no-memory position encoding (unused by the official tracker too).
+     * Tracker parts no path reads: the no-memory position encoding (unused by the official tracker too).
      */
     private static boolean isVideoOnly(String k) {
-        return k.startsWith("tracker.mask_downsample.") || k.equals("tracker.no_mem_pos_enc");
+        return k.equals("tracker.no_mem_pos_enc");
     }
 }

@@ -49,6 +49,8 @@ public final class VideoTracking implements AutoCloseable {
         }
         direct.weight("tracker.obj_ptr_tpos_proj.weight", memDim, dim);
         direct.weight("tracker.obj_ptr_tpos_proj.bias", memDim);
+        direct.weight("tracker.mask_downsample.weight", 1, 1, 4, 4);   // mask prompts (addMask)
+        direct.weight("tracker.mask_downsample.bias", 1);
         return List.of(direct, MemoryEncoder.graph(1, dim, config.gridSize()),
                 MemoryAttention.graph(1, dim, memDim, config.gridSize(), 1, 4));
     }
