@@ -10,10 +10,12 @@ import org.sam3j.video.TrackerSettings;
 import org.sam3j.video.VideoTracking;
 
 /**
- * Tracks objects prompted by clicks or boxes through a video with SAM 3's SAM 2-style tracker (the official
- * {@code Sam3TrackerPredictor} path), or the objects a text names with its detector and tracker
- * ({@link VideoSession#addText}, the official {@code Sam3VideoInference} path). Obtained from {@link Sam3Model#newVideoPredictor()}; it holds the
- * tracker's compiled graphs, each {@link VideoSession} one video's bounded state.
+ * Tracks objects prompted by clicks, boxes or masks through a video with SAM 3's SAM 2-style tracker (the
+ * official {@code Sam3TrackerPredictor} path), or the objects a text names with its detector and tracker
+ * ({@link VideoSession#addText}, the official {@code Sam3VideoInference} path). Obtained from
+ * {@link Sam3Model#newVideoPredictor()}; it holds the tracker's compiled graphs, each {@link VideoSession} one
+ * video's bounded state. Videos come from a folder of frames, a video file ({@link VideoFileSource}) or a stream
+ * of pushed frames ({@link PushFrameSource}).
  *
  * <pre>{@code
  * try (Sam3VideoPredictor p = model.newVideoPredictor();
@@ -21,6 +23,7 @@ import org.sam3j.video.VideoTracking;
  *     s.addPoints(0, 1, new float[] {770, 500}, new int[] {1});
  *     s.addBox(0, 2, 995, 95, 1275, 668);
  *     s.propagate(r -> System.out.println(r.frame() + ": " + r.objects()));
+ *     s.propagate(PropagationDirection.BACKWARD, r -> { });
  * }
  * }</pre>
  *

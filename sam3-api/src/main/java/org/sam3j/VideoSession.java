@@ -8,20 +8,26 @@ import org.sam3j.video.TextTrackingSession;
 import org.sam3j.video.TrackingSession;
 
 /**
- * One video being tracked: objects are prompted by clicks and / or a box on one frame, then
- * {@link #propagate(Consumer)} tracks them forward to the last frame, handing each frame's result to the
- * listener as soon as it is computed. As the official {@code Sam3TrackerPredictor}: a call on an object replaces
- * its previous clicks but feeds its previous mask back as a mask prompt.
+ * One video being tracked, as the official {@code Sam3TrackerPredictor}: objects are prompted by clicks, a box or
+ * a mask on any frames, then {@link #propagate} tracks them forward or backward, handing each frame's result to
+ * the listener as soon as it is computed. A call on an object replaces its previous clicks on that frame but feeds
+ * its previous mask back as a mask prompt. Prompts on a frame already tracked refine it: the heads run on the
+ * frame's memory-conditioned features and the frame becomes a conditioning frame for the next pass. New objects
+ * can be added until the first propagation; {@link #removeObject} drops one at any time.
  *
- * <p>Memory: frames are decoded and encoded one at a time and dropped after use; the tracker keeps per object
- * only what the memory selection can still read (the prompted frame, the latest and the last valid frames, object
- * pointers up to the budget), so the state does not grow with the video's length. Results are not retained.
+ * <p>Memory: frames are decoded and encoded one at a time and dropped after use (the last one is cached for
+ * repeated prompts). The tracker keeps only what the memory selection can still read: the prompted frames, a
+ * window behind the latest tracked frame and a window on both sides of each prompted frame (object pointers up to
+ * the budget, memory features for the last {@code num_maskmem − 1}), so the state does not grow with the video's
+ * length. Results are not retained. The reference keeps every frame's memory instead; where a later call would
+ * read memories this session dropped (a pass started on an arbitrary already-tracked frame, a refinement on a
+ * frame far behind the latest one), it throws {@link IllegalStateException} rather than differ.
  *
  * <p>Alternatively a session is prompted by a text ({@link #addText}): SAM 3's detector finds the phrase's
  * objects on every frame and its tracker follows them (the official {@code Sam3VideoInference} path); a session
  * holds either clicked objects or one text prompt.
  *
- * <p>Not thread-safe. Close it to free the prompted frame's features if it is not propagated.
+ * <p>Not thread-safe. Close it to free the cached frame's features.
  */
 public final class VideoSession implements AutoCloseable {
     private final TrackingSession session;
@@ -46,13 +52,14 @@ public final class VideoSession implements AutoCloseable {
     /**
      * Clicks on an object.
      *
-     * @param frame    the prompted frame (all prompts of a session are on one frame)
+     * @param frame    the prompted frame
      * @param objectId the caller's id for the object
      * @param xy       click coordinates in the frame's pixels, {@code [x0, y0, x1, y1, …]}
      * @param labels   per click 1 (positive) or 0 (negative)
      * @return the object's mask on the prompted frame
-     * @throws IllegalArgumentException for a frame outside the video, a frame other than the one already prompted,
-     *                                  no click, mismatched lengths, a label other than 0/1, or a point outside the frame
+     * @throws IllegalArgumentException for a frame outside the video, no click, mismatched lengths, a label other
+     *                                  than 0/1, or a point outside the frame
+     * @throws IllegalStateException    for a new object id after the first propagation
      */
     public Mask addPoints(int frame, int objectId, float[] xy, int[] labels) {
         checkNoText();
@@ -113,10 +120,41 @@ public final class VideoSession implements AutoCloseable {
     }
 
     /**
-     * Tracks every prompted object from the prompted frame to the last frame.
+     * A mask of an object on a frame (at the video's size): it becomes the object's output there.
+     *
+     * @return the object's mask on the frame
+     * @throws IllegalArgumentException for a frame outside the video or a mask of another size
+     */
+    public Mask addMask(int frame, int objectId, Mask mask) {
+        checkNoText();
+        Mask m = session.addMask(frame, objectId, mask);
+        clicked = true;
+        return m;
+    }
+
+    /**
+     * Removes an object with its prompts and memories (removing the last one resets the session). As the
+     * reference: a prompted frame left without prompts becomes an ordinary tracked frame, and when no prompted
+     * frame remains every result and prompt is reset (e.g. removing, before the first propagation, the only object
+     * prompted on its frame clears the other objects' prompts too).
+     *
+     * @throws IllegalArgumentException for an id that is not tracked
+     */
+    public void removeObject(int objectId) {
+        checkNoText();
+        session.removeObject(objectId);
+    }
+
+    /** The tracked objects' ids, in the order of their first prompt. */
+    public java.util.List<Integer> objectIds() {
+        return session.objectIds();
+    }
+
+    /**
+     * Tracks every prompted object forward from the first prompted frame to the last frame.
      *
      * @param listener receives each frame's result, in frame order
-     * @throws IllegalStateException if no object was prompted, or the session was already propagated
+     * @throws IllegalStateException if no object was prompted
      * @throws UncheckedIOException  if a frame cannot be read
      */
     public void propagate(Consumer<VideoFrameResult> listener) {
@@ -124,12 +162,46 @@ public final class VideoSession implements AutoCloseable {
         else session.propagate(listener);
     }
 
-    /** Bytes of memory features and object pointers the session keeps (bounded, see the class comment). */
+    /**
+     * Tracks every prompted object from the first prompted frame in one direction (backward: down to frame 0).
+     *
+     * @param listener receives each frame's result, in processing order
+     */
+    public void propagate(PropagationDirection direction, Consumer<VideoFrameResult> listener) {
+        propagate(direction, null, null, listener);
+    }
+
+    /**
+     * Tracks every prompted object from {@code start} in one direction, for at most {@code maxFrames} frames after
+     * it (null: to the end). Passes that start at a prompted frame or continue from the last tracked frame are
+     * always possible; others only while the memories they read are still held.
+     *
+     * @throws IllegalArgumentException for a start outside the video or a negative count
+     * @throws IllegalStateException    if no object was prompted, or for a pass whose memories were dropped
+     */
+    public void propagate(PropagationDirection direction, Integer start, Integer maxFrames,
+                          Consumer<VideoFrameResult> listener) {
+        if (text != null) {
+            if (direction != PropagationDirection.FORWARD || start != null || maxFrames != null) {
+                throw new UnsupportedOperationException("a text-prompted session tracks forward from its prompted frame only");
+            }
+            text.propagate(listener);
+            return;
+        }
+        session.propagate(direction, start, maxFrames, listener);
+    }
+
+    /** Memory entries (frames) the clicked objects' tracker keeps (bounded, see the class comment). */
+    public int retainedEntries() {
+        return session.retainedEntries();
+    }
+
+    /** Bytes of memory features, masks and object pointers the session keeps (bounded, see the class comment). */
     public long retainedMemoryBytes() {
         return text != null ? text.retainedMemoryBytes() : session.retainedMemoryBytes();
     }
 
-    /** Frees the prompted frame's features and the tracker state. Idempotent. */
+    /** Frees the cached frame's features and the tracker state. Idempotent. */
     @Override
     public void close() {
         session.close();

@@ -21,9 +21,11 @@ public final class FixtureSet {
     private final JsonNode config;
     private final Map<String, long[]> paramShapes;
     private final List<String> caseNames;
+    private final String format;
 
-    private FixtureSet(Path dir, JsonNode config, Map<String, long[]> paramShapes, List<String> caseNames) {
+    private FixtureSet(Path dir, JsonNode config, Map<String, long[]> paramShapes, List<String> caseNames, String format) {
         this.dir = dir;
+        this.format = format;
         this.config = config;
         this.paramShapes = paramShapes;
         this.caseNames = caseNames;
@@ -49,7 +51,12 @@ public final class FixtureSet {
         List<String> cases = new ArrayList<>();
         root.get("cases").forEach(c -> cases.add(c.get("name").asText()));
         return new FixtureSet(dir, root.get("config"), Collections.unmodifiableMap(shapes),
-                Collections.unmodifiableList(cases));
+                Collections.unmodifiableList(cases), root.path("format").asText(""));
+    }
+
+    /** The index's {@code format} (e.g. {@code video-v1}), empty for the image sets that do not name one. */
+    public String format() {
+        return format;
     }
 
     /** The fixture directory. */

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.sam3j.LowResMask;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
@@ -62,6 +63,8 @@ final class TrackerEngine implements AutoCloseable {
     private final float[][] ptrB = new float[3][];
     private final float[] tposW;
     private final float[] tposB;
+    private float[] maskDownW;
+    private float maskDownB;
     private CompiledGraph backboneGraph;
     private final Map<Integer, CompiledGraph> memoryEncoders = new LinkedHashMap<>();
     private final LinkedHashMap<String, CompiledGraph> memoryAttention = new LinkedHashMap<>();
@@ -231,6 +234,55 @@ final class TrackerEngine implements AutoCloseable {
             if (masks[i] > -0.05f) outer++;
         }
         return outer > 0 ? (float) inner / outer : 1f;
+    }
+
+    /** The tracker's input mask size ({@code input_mask_size} = 4 × the low-resolution side, 1152). */
+    int inputMaskSize() {
+        return 4 * lowRes;
+    }
+
+    /** {@code no_obj_ptr}, the pointer of an absent object (a copy). */
+    float[] noObjectPointer() {
+        return noObjPtr.clone();
+    }
+
+    /**
+     * What a mask prompt gives ({@code _use_mask_as_output}): the mask is taken as the output; the object pointer
+     * comes from the SAM heads run on the frame's features without memory (and without {@code no_mem_embed}) with
+     * the mask, through {@code mask_downsample} (a 4×4 stride-4 convolution), as mask prompt; the object counts as
+     * present when the mask has a pixel (score ±10 instead of the heads' score).
+     *
+     * @param mask the mask at the input mask size {@code [1152²]}, values in [0, 1]
+     * @return {@code [pointer[C], {score}]}
+     */
+    float[][] maskAsOutput(RunSession session, Frame frame, float[] mask) {
+        int s = inputMaskSize();
+        if (mask.length != s * s) throw new IllegalArgumentException("mask has " + mask.length + " values, expected " + s * s);
+        if (maskDownW == null) {
+            maskDownW = weights.floats("tracker.mask_downsample.weight");
+            maskDownB = weights.floats("tracker.mask_downsample.bias")[0];
+        }
+        float[] prompt = new float[lowRes * lowRes];
+        for (int y = 0; y < lowRes; y++) {
+            for (int x = 0; x < lowRes; x++) {
+                float acc = 0f;
+                for (int ky = 0; ky < 4; ky++) {
+                    int row = (4 * y + ky) * s + 4 * x;
+                    for (int kx = 0; kx < 4; kx++) acc += mask[row + kx] * maskDownW[ky * 4 + kx];
+                }
+                prompt[y * lowRes + x] = acc + maskDownB;
+            }
+        }
+        boolean appearing = false;
+        for (float v : mask) {
+            if (v > 0f) {
+                appearing = true;
+                break;
+            }
+        }
+        Heads h = heads(session, frame, frame.pixFeat(), Prompt.builder().mask(LowResMask.of(prompt, lowRes, lowRes)).build(), false);
+        float[] ptr = appearing ? h.objPtr() : noObjPtr.clone();
+        return new float[][] {ptr, {appearing ? 10f : -10f}};
     }
 
     /** {@code obj_ptr_proj}: a three-layer MLP (ReLU between layers) on the pointer token. */

@@ -10,6 +10,7 @@ import org.sam3j.Box;
 import org.sam3j.FrameSource;
 import org.sam3j.Mask;
 import org.sam3j.Prompt;
+import org.sam3j.PropagationDirection;
 import org.sam3j.RgbImage;
 import org.sam3j.VideoFrameResult;
 import org.sam3j.backend.ResidentScope;
@@ -41,13 +42,14 @@ public final class TrackingSession implements AutoCloseable {
     /**
      * Clicks on an object.
      *
-     * @param frame    the prompted frame (all prompts of a session are on one frame)
+     * @param frame    the prompted frame
      * @param objectId the caller's id for the object
      * @param xy       click coordinates in the frame's pixels, {@code [x0, y0, x1, y1, …]}
      * @param labels   per click 1 (positive) or 0 (negative)
      * @return the object's mask on the prompted frame
-     * @throws IllegalArgumentException for a frame outside the video, a frame other than the one already prompted,
-     *                                  no click, mismatched lengths, a label other than 0/1, or a point outside the frame
+     * @throws IllegalArgumentException for a frame outside the video, no click, mismatched lengths, a label other
+     *                                  than 0/1, or a point outside the frame
+     * @throws IllegalStateException    for a new object id after tracking has started
      */
     public Mask addPoints(int frame, int objectId, float[] xy, int[] labels) {
         Objects.requireNonNull(xy, "xy");
@@ -77,10 +79,57 @@ public final class TrackingSession implements AutoCloseable {
     }
 
     private Mask add(int frame, int objectId, Prompt prompt) {
+        checkFrameAndSize(frame);
+        InteractiveDecoder.checkInside(prompt, width, height);
+        float[] low = tracker.addPrompt(frame, objectId, prompt);
+        return toMask(low);
+    }
+
+    /**
+     * A mask of an object on a frame: it becomes the object's output there (the frame a conditioning frame), and
+     * other objects' masks given on that frame lose the pixels it covers.
+     *
+     * @param mask at the video's size
+     * @return the object's mask on the frame (the given mask)
+     * @throws IllegalArgumentException for a frame outside the video or a mask of another size
+     */
+    public Mask addMask(int frame, int objectId, Mask mask) {
+        Objects.requireNonNull(mask, "mask");
+        checkFrameAndSize(frame);
+        if (mask.width() != width || mask.height() != height) {
+            throw new IllegalArgumentException("mask is " + mask.width() + "x" + mask.height() + ", the video is "
+                    + width + "x" + height);
+        }
+        tracker.addMask(frame, objectId, mask.toBooleanArray(), width, height);
+        return mask;
+    }
+
+    /**
+     * Removes an object: its prompts, its memories and its results; the other objects' memory selection is
+     * recomputed without it. Removing the last object resets the session.
+     *
+     * @throws IllegalArgumentException for an id that is not tracked
+     */
+    public void removeObject(int objectId) {
+        tracker.removeObject(objectId);
+    }
+
+    /** The ids of the tracked objects, in the order of their first prompt. */
+    public List<Integer> objectIds() {
+        return tracker.objectIds();
+    }
+
+    /** The conditioning (prompted) frames consolidated so far, ascending. */
+    public List<Integer> conditioningFrames() {
+        return tracker.conditioningFrames();
+    }
+
+    /** Checks the frame index, then learns the video's size from it (before any backbone runs). */
+    private void checkFrameAndSize(int frame) {
         if (frame < 0 || frame >= count) {
             throw new IllegalArgumentException("frame " + frame + " is outside the video's " + count + " frames");
         }
-        if (width < 0) {   // the frame's size, to check the prompt before the backbone runs
+        if (width < 0) {
             try {
                 RgbImage img = frames.read(frame);
                 width = img.width();
@@ -89,20 +138,44 @@ public final class TrackingSession implements AutoCloseable {
                 throw new UncheckedIOException("frame " + frame + ": " + e.getMessage(), e);
             }
         }
-        InteractiveDecoder.checkInside(prompt, width, height);
-        float[] low = tracker.addPrompt(frame, objectId, prompt);
-        return toMask(low);
     }
 
     /**
-     * Tracks every prompted object from the prompted frame to the last frame.
+     * Tracks every prompted object forward from the first prompted frame to the last frame.
      *
      * @param listener receives each frame's result, in frame order
-     * @throws IllegalStateException if no object was prompted, or the session was already propagated
+     * @throws IllegalStateException if no object was prompted
      * @throws UncheckedIOException  if a frame cannot be read
      */
     public void propagate(Consumer<VideoFrameResult> listener) {
+        propagate(PropagationDirection.FORWARD, null, null, listener);
+    }
+
+    /**
+     * Tracks every prompted object from a start frame in one direction ({@code propagate_in_video}). Prompts given
+     * since the last call are consolidated first; prompted frames met on the way are yielded as stored.
+     *
+     * @param start     the first frame, or null for the first prompted frame (in both directions, as the reference)
+     * @param maxFrames frames to track after the start, or null for all up to the video's end (or frame 0)
+     * @param listener  receives each frame's result, in processing order
+     * @throws IllegalArgumentException for a start outside the video or a negative count
+     * @throws IllegalStateException    if no object was prompted, or the pass would read memories the bounded
+     *                                  session no longer holds (a pass started away from a prompted frame and from
+     *                                  the last tracked frame)
+     */
+    public void propagate(PropagationDirection direction, Integer start, Integer maxFrames,
+                          Consumer<VideoFrameResult> listener) {
+        Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(listener, "listener");
+        try {
+            propagateUntilEnd(direction, start, maxFrames, listener);
+        } catch (EndOfStream e) {
+            // an open-ended source (a pushed stream) has ended: the pass is complete
+        }
+    }
+
+    private void propagateUntilEnd(PropagationDirection direction, Integer start, Integer maxFrames,
+                                   Consumer<VideoFrameResult> listener) {
         tracker.propagate(f -> {
             List<VideoFrameResult.TrackedObject> objects = new ArrayList<>();
             for (int o = 0; o < f.objectIds().length; o++) {
@@ -111,10 +184,15 @@ public final class TrackingSession implements AutoCloseable {
                         m.boundingBox().orElse(null)));
             }
             listener.accept(new VideoFrameResult(f.frame(), objects));
-        });
+        }, direction == PropagationDirection.BACKWARD, start, maxFrames);
     }
 
-    /** Bytes of memory features and object pointers the session keeps (bounded, see the class comment). */
+    /** Memory entries (frames) the session keeps (bounded). */
+    public int retainedEntries() {
+        return tracker.retainedEntries();
+    }
+
+    /** Bytes of memory features, masks and object pointers the session keeps (bounded, see the class comment). */
     public long retainedMemoryBytes() {
         return tracker.retainedBytes();
     }
@@ -131,6 +209,13 @@ public final class TrackingSession implements AutoCloseable {
         tracker.close();
     }
 
+    /** The end of an open-ended source, ending a pass. */
+    private static final class EndOfStream extends RuntimeException {
+        EndOfStream() {
+            super("end of stream", null, false, false);
+        }
+    }
+
     /** Decodes, preprocesses and encodes one frame; its backbone features are freed on release. */
     private final class Provider implements VideoTracker.FrameProvider {
         private final java.util.Map<TrackerEngine.Frame, ResidentScope> scopes = new java.util.IdentityHashMap<>();
@@ -140,6 +225,9 @@ public final class TrackingSession implements AutoCloseable {
             RgbImage img;
             try {
                 img = frames.read(index);
+            } catch (java.io.EOFException e) {
+                if (count == Integer.MAX_VALUE) throw new EndOfStream();
+                throw new UncheckedIOException("frame " + index + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new UncheckedIOException("frame " + index + ": " + e.getMessage(), e);
             }

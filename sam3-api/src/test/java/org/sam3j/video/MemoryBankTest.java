@@ -2,6 +2,7 @@ package org.sam3j.video;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ class MemoryBankTest {
     void selectionEqualsTheUnboundedReferenceAndStateStaysBounded() {
         int frames = 3000;
         for (int numFrames : new int[] {8, frames}) {
-            MemoryBank bank = new MemoryBank(S);
+            MemoryBank bank = new MemoryBank(S, numFrames);
             bank.putConditioning(new MemoryBank.Entry(0, new float[][] {new float[64]}, new float[][] {new float[256]}, 0f));
             Map<Integer, Float> all = new LinkedHashMap<>();
             Random rnd = new Random(7);
@@ -74,5 +75,63 @@ class MemoryBankTest {
             System.out.printf("numFrames %d: at most %d entries, %d with features, %d bytes over %d frames%n",
                     numFrames, maxEntries, maxFeatures, maxBytes, frames);
         }
+    }
+
+    /** {@code frame_filter} over every output ever produced, either direction (the reference). */
+    private static List<Integer> referenceFilter(Map<Integer, Float> all, int t, int numFrames, boolean reverse) {
+        if (!reverse) return t == 0 ? new ArrayList<>() : referenceFilter(all, t, numFrames);
+        List<Integer> v = new ArrayList<>();
+        if (t == numFrames - 1) return v;
+        int maxNum = Math.min(numFrames, S.maxObjPtrsInEncoder());
+        for (int i = t + 1; i < numFrames; i++) {
+            Float score = all.get(i);
+            if (score == null) continue;
+            if (score > S.mfThreshold()) v.add(0, i);
+            if (v.size() >= maxNum - 1) break;
+        }
+        if (!v.contains(t + 1)) v.add(t + 1);
+        return v;
+    }
+
+    /**
+     * Passes in both directions from two conditioning frames, repeated (forward from the first, backward from it,
+     * forward again, backward from the second): every read equals the unbounded reference's, the reads a pass
+     * makes never hit a dropped memory, the state stays bounded, and a pass started on an arbitrary old frame is
+     * refused rather than answered differently.
+     */
+    @Test
+    void passesInBothDirectionsFromConditioningFramesReadWhatTheReferenceReads() {
+        int n = 1200;
+        MemoryBank bank = new MemoryBank(S, n);
+        Map<Integer, Float> all = new LinkedHashMap<>();
+        Random rnd = new Random(11);
+        int c0 = 300;
+        int c1 = 800;
+        for (int c : new int[] {c0, c1}) {
+            bank.putConditioning(new MemoryBank.Entry(c, new float[][] {new float[64]}, new float[][] {new float[256]}, 0f));
+        }
+        int[][] passes = {{c0, 1}, {c0, -1}, {c0, 1}, {c1, -1}};
+        int maxEntries = 0;
+        for (int[] pass : passes) {
+            boolean reverse = pass[1] < 0;
+            for (int t = pass[0]; reverse ? t >= 0 : t < n; t += pass[1]) {
+                if (t == c0 || t == c1) continue;   // yielded from storage
+                assertEquals(referenceFilter(all, t, n, reverse), bank.frameFilter(t, reverse),
+                        "frame_filter at " + t + (reverse ? " backward" : " forward"));
+                boolean occluded = (t / 100) % 4 == 2;
+                float score = occluded ? 0f : (rnd.nextInt(5) == 0 ? 0.004f : 0.2f);
+                all.put(t, score);
+                bank.addTracked(new MemoryBank.Entry(t, new float[][] {new float[64]}, new float[][] {new float[256]}, score), reverse);
+                maxEntries = Math.max(maxEntries, bank.entries());
+            }
+        }
+        // two conditioning frames, a window on each side of each, the head's window
+        int window = 1 + S.maxObjPtrsInEncoder() - 1;
+        assertTrue(maxEntries <= 2 + 5 * window, "entries " + maxEntries);
+        assertTrue(bank.bookkeepingIntervals() < 60, "intervals " + bank.bookkeepingIntervals());
+        // forward from an old non-conditioning frame far from the head and the prompts: refused
+        assertThrows(MemoryBank.IncompleteMemoryException.class, () -> bank.frameFilter(551, false));
+        System.out.printf("both directions: at most %d entries, %d bookkeeping intervals%n", maxEntries,
+                bank.bookkeepingIntervals());
     }
 }

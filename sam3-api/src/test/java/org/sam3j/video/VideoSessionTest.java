@@ -110,4 +110,37 @@ class VideoSessionTest {
             assertTrue(s.retainedMemoryBytes() > 0);
         }
     }
+
+    /**
+     * A pushed stream (a producer thread, e.g. a camera) is tracked as frames arrive; the pass ends when the
+     * producer closes the stream, and the session's state stays bounded.
+     */
+    @Test
+    @Tag("slow")
+    void aPushedStreamIsTrackedUntilItEnds() throws Exception {
+        org.sam3j.PushFrameSource stream = new org.sam3j.PushFrameSource();
+        Thread camera = new Thread(() -> {
+            try {
+                for (int i = 0; i < 3; i++) {
+                    byte[] rgb = new byte[64 * 48 * 3];
+                    for (int p = 0; p < 64 * 48; p++) rgb[3 * p] = (byte) (p % 64 < 32 + i ? 200 : 20);
+                    stream.push(RgbImage.of(64, 48, rgb));
+                }
+                stream.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        camera.start();
+        List<Integer> frames = new ArrayList<>();
+        try (VideoFixture fx = VideoFixture.open(); CpuBackend cpu = new CpuBackend();
+             VideoTracking tracking = new VideoTracking(cpu, fx.weights, fx.config, TrackerSettings.released());
+             TrackingSession s = tracking.open(stream)) {
+            s.addBox(0, 1, 4, 4, 30, 40);
+            s.propagate(r -> frames.add(r.frame()));
+            assertTrue(s.retainedMemoryBytes() > 0);
+        }
+        camera.join(10_000);
+        assertEquals(List.of(0, 1, 2), frames);
+    }
 }

@@ -20,6 +20,9 @@ final class BatchProgress {
     private static final char FULL = '█';
 
     private final PrintWriter err;
+    private final String name;
+    private final String unit;
+    private final String rateUnit;
     private final boolean terminal;
     private final int total;
     private final LongSupplier clock;
@@ -36,7 +39,18 @@ final class BatchProgress {
      * @param toProcess images that will actually be processed
      */
     BatchProgress(PrintWriter err, boolean terminal, int total, int toProcess, LongSupplier clock) {
+        this(err, "segment", "images", "img/s", terminal, total, toProcess, clock);
+    }
+
+    /**
+     * A progress line for other work: e.g. {@code ("track", "frames", "frames/s")}.
+     */
+    BatchProgress(PrintWriter err, String name, String unit, String rateUnit, boolean terminal, int total, int toProcess,
+                  LongSupplier clock) {
         this.err = err;
+        this.name = name;
+        this.unit = unit;
+        this.rateUnit = rateUnit;
         this.terminal = terminal;
         this.total = total;
         this.toProcess = toProcess;
@@ -55,17 +69,24 @@ final class BatchProgress {
      * @param elapsed   time since the batch started
      */
     static String format(int done, int total, int processed, int remaining, Duration elapsed) {
-        StringBuilder sb = new StringBuilder("segment");
+        return format("segment", "images", "img/s", done, total, processed, remaining, elapsed);
+    }
+
+    /** {@link #format(int, int, int, int, Duration)} with another name, unit and rate unit. */
+    static String format(String name, String unit, String rateUnit, int done, int total, int processed, int remaining,
+                         Duration elapsed) {
+        StringBuilder sb = new StringBuilder(name);
         int percent = total == 0 ? 100 : (int) (done * 100L / total);
         sb.append(String.format(Locale.ROOT, " %3d%% |", percent));
         long eighths = total == 0 ? BAR_WIDTH * 8L : (long) done * BAR_WIDTH * 8 / total;
         int full = (int) (eighths / 8);
         int part = (int) (eighths % 8);
         for (int i = 0; i < BAR_WIDTH; i++) sb.append(i < full ? FULL : i == full ? EIGHTHS[part] : ' ');
-        sb.append("| ").append(done).append('/').append(total).append(" images  ");
+        sb.append("| ").append(done).append('/').append(total).append(' ').append(unit).append("  ");
         double seconds = elapsed.toNanos() / 1e9;
         double rate = processed > 0 && seconds > 0 ? processed / seconds : Double.NaN;
-        sb.append(Double.isNaN(rate) ? "-- img/s" : String.format(Locale.ROOT, rate >= 10 ? "%.0f img/s" : "%.2f img/s", rate));
+        sb.append(Double.isNaN(rate) ? "-- " + rateUnit
+                : String.format(Locale.ROOT, rate >= 10 ? "%.0f %s" : "%.2f %s", rate, rateUnit));
         sb.append("  ETA ");
         if (remaining == 0) sb.append(clock(0));
         else if (Double.isNaN(rate)) sb.append("--:--");
@@ -116,7 +137,7 @@ final class BatchProgress {
     }
 
     private void draw() {
-        String line = format(done, total, processed, toProcess, Duration.ofNanos(clock.getAsLong() - start));
+        String line = format(name, unit, rateUnit, done, total, processed, toProcess, Duration.ofNanos(clock.getAsLong() - start));
         if (terminal) {
             StringBuilder sb = new StringBuilder("\r").append(line);
             for (int i = line.length(); i < lastLength; i++) sb.append(' ');

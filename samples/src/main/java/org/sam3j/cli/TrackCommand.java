@@ -1,45 +1,64 @@
 package org.sam3j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.Stack;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.sam3j.FrameSource;
+import org.sam3j.Mask;
+import org.sam3j.PropagationDirection;
+import org.sam3j.RgbImage;
+import org.sam3j.Rle;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3VideoPredictor;
+import org.sam3j.VideoFileSource;
 import org.sam3j.VideoFrameResult;
 import org.sam3j.VideoSession;
-import org.sam3j.io.AtomicFiles;
 import org.sam3j.server.ResultJson;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.IParameterConsumer;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code sam3 track}: tracks objects clicked or boxed on one frame through a folder of frames, writing one JSON
- * line per frame as it is computed ({@code tracks.jsonl}, moved into place when the video is done) and, on
- * request, each object's mask per frame. Options, frames and the output directory are checked before the model
- * loads; memory stays bounded whatever the number of frames.
+ * {@code sam3 track}: tracks objects clicked or boxed on any frames through a video file or a folder of frames,
+ * writing one JSON line per frame as soon as it is computed ({@code tracks.jsonl}) and, on request, each object's
+ * mask per frame and an overlay video. Options, the video, frame indices and the output directory are checked
+ * before the model loads; memory stays bounded whatever the number of frames.
+ *
+ * <p>{@code --resume} continues a run that stopped: the complete lines of {@code tracks.jsonl} are kept (a torn
+ * last line is cut off) and tracking restarts on the last written frame with each object's written mask as a mask
+ * prompt. The tracker's memory is not saved, so the frames after the restart are tracked from that one frame's
+ * masks (plus the prompts on later frames), not from the full history: they can differ from an uninterrupted run.
  */
 @Command(name = "track", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Track objects clicked or boxed on one frame through a folder of frames (0.jpg, 1.jpg, ...).",
-                "Writes tracks.jsonl (one line per frame: objects with id, object score, box, area and COCO RLE)"
-                        + " into --out; --mask-png adds masks/<frame>_<object>.png."})
+        description = {"Track objects clicked or boxed on any frames through a video file or a folder of frames.",
+                "Writes tracks.jsonl (one line per frame as it completes: frame, time, objects with id, object score,"
+                        + " box, area and COCO RLE) into --out; --mask-png adds masks/<frame>_<object>.png,"
+                        + " --overlay a video of the masks over the frames. Prompts belong to the --object before them"
+                        + " (object 1 if none)."})
 final class TrackCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,167 +66,329 @@ final class TrackCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--frames", paramLabel = "DIR", required = true, order = 4,
-            description = "The video as image files (.jpg/.jpeg/.png), in numeric name order")
-    Path frames;
+    @Option(names = {"--video", "--frames"}, paramLabel = "FILE|DIR", required = true, order = 4,
+            description = "The video: a file OpenCV decodes (Motion-JPEG .avi with the bundled OpenCV) or a folder of"
+                    + " image files (.jpg/.jpeg/.png, numeric name order)")
+    Path video;
 
-    @Option(names = "--frame", paramLabel = "N", order = 5, description = "The frame the prompts are on (default 0)")
-    int frame;
+    @Option(names = "--fps", paramLabel = "N", order = 5,
+            description = "Frames per second to sample from a video file (default: every frame)")
+    Double fps;
 
-    @Option(names = "--point", paramLabel = ObjectPointConverter.FORM, order = 6, converter = ObjectPointConverter.class,
-            description = "A click on object ID (repeatable; clicks of one ID form its prompt; ':neg' = not this)")
-    List<ObjectPoint> points = new ArrayList<>();
+    @Option(names = "--object", paramLabel = "ID", order = 6, parameterConsumer = PromptTokens.class,
+            description = "The object the following --point/--box belong to (repeatable)")
+    List<String> objectTokens = new ArrayList<>();
 
-    @Option(names = "--box", paramLabel = ObjectBoxConverter.FORM, order = 7, converter = ObjectBoxConverter.class,
-            description = "The box around object ID (one per ID, not with its clicks)")
-    List<ObjectBox> boxes = new ArrayList<>();
+    @Option(names = "--point", paramLabel = "f:x,y[:neg]", order = 7, parameterConsumer = PromptTokens.class,
+            description = "A click on frame f (repeatable; the clicks of one object on one frame form its prompt;"
+                    + " ':neg' = not this object)")
+    List<String> pointTokens = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "DIR", order = 8, description = "Output directory (default ./sam3-track/<frames-dir-name>)")
+    @Option(names = "--box", paramLabel = "f:x0,y0,x1,y1", order = 8, parameterConsumer = PromptTokens.class,
+            description = "The box around the object on frame f (one per object and frame, not with clicks there)")
+    List<String> boxTokens = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", order = 9, description = "Output directory (default ./sam3-track/<video name>)")
     Path out;
 
-    @Option(names = "--mask-png", order = 9, description = "Also write each object's mask per frame as masks/<frame>_<id>.png")
+    @Option(names = "--mask-png", order = 10, description = "Also write each object's mask per frame as masks/<frame>_<id>.png")
     boolean maskPngs;
 
-    @Option(names = "--rle", negatable = true, defaultValue = "true", fallbackValue = "true", order = 10,
-            description = "COCO RLE of each mask in tracks.jsonl (default; --no-rle leaves it out)")
+    @Option(names = "--rle", negatable = true, defaultValue = "true", fallbackValue = "true", order = 11,
+            description = "COCO RLE of each mask in tracks.jsonl (default; --no-rle leaves it out, and --resume then cannot restart)")
     boolean rle = true;
 
-    /** A click on an object: {@code ID:x,y[:neg]}. */
-    record ObjectPoint(int id, float x, float y, boolean positive) {}
+    @Option(names = "--overlay", paramLabel = "FILE.avi", order = 12,
+            description = "Also write the frames with the masks drawn over them as a Motion-JPEG .avi")
+    Path overlay;
 
-    /** A box around an object: {@code ID:x0,y0,x1,y1}. */
-    record ObjectBox(int id, float x0, float y0, float x1, float y1) {}
+    @Option(names = "--resume", order = 13,
+            description = "Continue a stopped run in --out from its last complete line (see the manual: later frames"
+                    + " restart from the last written masks, not from the full tracker memory)")
+    boolean resume;
 
-    static final class ObjectPointConverter implements ITypeConverter<ObjectPoint> {
-        static final String FORM = "ID:x,y[:neg]";
+    /** The prompt options in command-line order (the object of a prompt is the last {@code --object} before it). */
+    final List<String[]> promptTokens = new ArrayList<>();
 
+    /** Records {@code --object / --point / --box} values in order into the command's token list. */
+    static final class PromptTokens implements IParameterConsumer {
         @Override
-        public ObjectPoint convert(String value) {
-            String[] parts = value.split(":", -1);
-            if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !parts[2].equals("neg"))) {
-                throw new TypeConversionException("'" + value + "' is not " + FORM);
-            }
-            float[] v = numbers(value, parts[1], 2, FORM);
-            return new ObjectPoint(id(value, parts[0], FORM), v[0], v[1], parts.length == 2);
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            String name = ((OptionSpec) argSpec).longestName();
+            if (args.isEmpty()) throw new ParameterException(commandSpec.commandLine(), "Missing value for " + name);
+            String value = args.pop();
+            ((TrackCommand) commandSpec.userObject()).promptTokens.add(new String[] {name, value});
         }
     }
 
-    static final class ObjectBoxConverter implements ITypeConverter<ObjectBox> {
-        static final String FORM = "ID:x0,y0,x1,y1";
+    /** One prompt call: clicks or a box for an object on a frame. */
+    record Prompt(int object, int frame, List<float[]> clicks, float[] box, String first) {}
 
-        @Override
-        public ObjectBox convert(String value) {
-            String[] parts = value.split(":", -1);
-            if (parts.length != 2) throw new TypeConversionException("'" + value + "' is not " + FORM);
-            float[] v = numbers(value, parts[1], 4, FORM);
-            if (!(v[2] > v[0] && v[3] > v[1])) {
-                throw new TypeConversionException("'" + value + "': a box needs x1 > x0 and y1 > y0");
+    static final String POINT_FORM = "f:x,y[:neg]";
+    static final String BOX_FORM = "f:x0,y0,x1,y1";
+
+    /** Parses the prompt options into one prompt per (object, frame), in order of first appearance. */
+    static List<Prompt> prompts(List<String[]> tokens) {
+        Map<String, Prompt> calls = new LinkedHashMap<>();
+        int object = 1;
+        for (String[] t : tokens) {
+            String name = t[0];
+            String value = t[1];
+            if (name.equals("--object")) {
+                object = nonNegative(value, "--object " + value + ": the object ID must be a number >= 0");
+                continue;
             }
-            return new ObjectBox(id(value, parts[0], FORM), v[0], v[1], v[2], v[3]);
+            String[] parts = value.split(":", -1);
+            boolean point = name.equals("--point");
+            String form = point ? POINT_FORM : BOX_FORM;
+            if (parts.length < 2 || parts.length > (point ? 3 : 2) || (parts.length == 3 && !parts[2].equals("neg"))) {
+                throw new UserException(name + " " + value + ": expected " + form);
+            }
+            int frame = nonNegative(parts[0], name + " " + value + ": the frame must be a number >= 0 (" + form + ")");
+            float[] v = numbers(name, value, parts[1], point ? 2 : 4, form);
+            String key = object + "@" + frame;
+            Prompt p = calls.computeIfAbsent(key, k -> new Prompt(0, 0, null, null, null));
+            List<float[]> clicks = p.clicks() == null ? new ArrayList<>() : p.clicks();
+            float[] box = p.box();
+            if (point) {
+                clicks.add(new float[] {v[0], v[1], parts.length == 2 ? 1 : 0});
+            } else {
+                if (!(v[2] > v[0] && v[3] > v[1])) throw new UserException(name + " " + value + ": a box needs x1 > x0 and y1 > y0");
+                if (box != null) throw new UserException("object " + object + " has two --box on frame " + frame);
+                box = v;
+            }
+            if (box != null && !clicks.isEmpty()) {
+                throw new UserException("object " + object + " has both clicks and a box on frame " + frame + ": give one");
+            }
+            calls.put(key, new Prompt(object, frame, clicks, box, p.first() == null ? name + " " + value : p.first()));
         }
+        return List.copyOf(calls.values());
     }
 
-    private static int id(String value, String s, String form) {
+    private static int nonNegative(String s, String message) {
         try {
-            int id = Integer.parseInt(s.trim());
-            if (id < 0) throw new NumberFormatException();
-            return id;
+            int v = Integer.parseInt(s.trim());
+            if (v < 0) throw new NumberFormatException();
+            return v;
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + value + "': the object ID must be a number >= 0 (" + form + ")");
+            throw new UserException(message);
         }
     }
 
-    private static float[] numbers(String value, String s, int n, String form) {
+    private static float[] numbers(String name, String value, String s, int n, String form) {
         String[] p = s.split(",", -1);
-        if (p.length != n) throw new TypeConversionException("'" + value + "' is not " + form);
+        if (p.length != n) throw new UserException(name + " " + value + ": expected " + form);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             try {
                 v[i] = Float.parseFloat(p[i].trim());
             } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not " + form);
+                throw new UserException(name + " " + value + ": expected " + form);
             }
-            if (!Float.isFinite(v[i])) throw new TypeConversionException("'" + value + "': coordinates must be finite");
+            if (!Float.isFinite(v[i])) throw new UserException(name + " " + value + ": coordinates must be finite");
         }
         return v;
     }
 
+    /** What {@code --resume} found: the last complete frame and its masks per object. */
+    record Resumed(int frame, Map<Integer, Mask> masks, long keepBytes) {}
+
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
         // 1. the options alone
-        if (points.isEmpty() && boxes.isEmpty()) throw new UserException("give at least one --point or --box");
-        Map<Integer, List<ObjectPoint>> clicks = new TreeMap<>();
-        for (ObjectPoint p : points) clicks.computeIfAbsent(p.id(), k -> new ArrayList<>()).add(p);
-        Map<Integer, ObjectBox> boxOf = new TreeMap<>();
-        for (ObjectBox b : boxes) {
-            if (boxOf.put(b.id(), b) != null) throw new UserException("object " + b.id() + " has two --box");
-            if (clicks.containsKey(b.id())) throw new UserException("object " + b.id() + " has both clicks and a box: give one");
+        List<Prompt> prompts = prompts(promptTokens);
+        if (prompts.isEmpty()) throw new UserException("give at least one --point or --box");
+        if (fps != null && !(fps > 0)) throw new UserException("--fps must be > 0, got " + fps);
+        if (overlay != null && !overlay.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".avi")) {
+            throw new UserException("--overlay " + overlay + ": the bundled OpenCV writes Motion-JPEG .avi only; name it .avi");
         }
-        if (frame < 0) throw new UserException("--frame must be >= 0, got " + frame);
-        // 2. the frames and the output directory
-        if (!Files.isDirectory(frames)) throw new UserException("--frames " + frames + ": not a directory");
-        FrameSource source = FrameSource.folder(frames);
-        if (frame >= source.frameCount()) {
-            throw new UserException("--frame " + frame + ": the video has " + source.frameCount() + " frames (0 to "
-                    + (source.frameCount() - 1) + ")");
+        // 2. the video, the prompts against it and the output directory
+        FrameSource source;
+        VideoFileSource file = null;
+        if (Files.isDirectory(video)) {
+            if (fps != null) throw new UserException("--fps needs a video file (a folder of frames has no frame rate)");
+            source = FrameSource.folder(video);
+        } else if (Files.exists(video)) {
+            file = VideoFileSource.open(video, fps == null ? 0 : fps);
+            source = file;
+        } else {
+            throw new UserException("--video " + video + ": no such file or directory");
         }
-        Path outDir = out != null ? out : Path.of("sam3-track", frames.toAbsolutePath().normalize().getFileName().toString());
+        try {
+            return run(prompts, source, file, stdout, stderr);
+        } finally {
+            if (file != null) file.close();
+        }
+    }
+
+    private int run(List<Prompt> prompts, FrameSource source, VideoFileSource file, PrintWriter stdout, PrintWriter stderr)
+            throws Exception {
+        int n = source.frameCount();
+        for (Prompt p : prompts) {
+            if (p.frame() >= n) {
+                throw new UserException(p.first() + ": frame " + p.frame() + " is outside the video's " + n + " frames (0 to "
+                        + (n - 1) + ")");
+            }
+        }
+        RgbImage firstFrame = source.read(prompts.get(0).frame());
+        int width = firstFrame.width();
+        int height = firstFrame.height();
+        for (Prompt p : prompts) {
+            List<float[]> xy = new ArrayList<>(p.clicks());
+            if (p.box() != null) {
+                xy.add(new float[] {p.box()[0], p.box()[1]});
+                xy.add(new float[] {p.box()[2], p.box()[3]});
+            }
+            for (float[] c : xy) {
+                if (c[0] < 0 || c[0] > width || c[1] < 0 || c[1] > height) {
+                    throw new UserException(p.first() + ": (" + c[0] + ", " + c[1] + ") is outside the frame [0, " + width
+                            + "] x [0, " + height + "]");
+                }
+            }
+        }
+        String name = video.toAbsolutePath().normalize().getFileName().toString();
+        Path outDir = out != null ? out : Path.of("sam3-track", name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name);
         SegmentCommand.checkOutDir(outDir);
+        Path tracks = outDir.resolve("tracks.jsonl");
+        Resumed resumed = resume ? readResume(tracks, width, height) : null;
+        if (resumed != null && resumed.frame() >= n - 1) {
+            stdout.printf(Locale.ROOT, "%s: already complete (%d frames in %s)%n", video, n, tracks);
+            stdout.flush();
+            return 0;
+        }
+        if (!resume && Files.exists(tracks)) {
+            throw new UserException(tracks + " exists: pass --resume to continue it, or choose another --out");
+        }
         ModelOptions.Plan plan = modelOptions.plan(false);
         // 3. the model
         long t0 = System.nanoTime();
         try (Sam3Model model = modelOptions.load(plan, true, false);
-             Sam3VideoPredictor video = model.newVideoPredictor();
-             VideoSession session = video.open(source)) {
+             Sam3VideoPredictor predictor = model.newVideoPredictor();
+             VideoSession session = predictor.open(source)) {
             long loaded = System.nanoTime();
-            for (Map.Entry<Integer, List<ObjectPoint>> e : clicks.entrySet()) {
-                float[] xy = new float[2 * e.getValue().size()];
-                int[] labels = new int[e.getValue().size()];
-                for (int i = 0; i < labels.length; i++) {
-                    ObjectPoint p = e.getValue().get(i);
-                    xy[2 * i] = p.x();
-                    xy[2 * i + 1] = p.y();
-                    labels[i] = p.positive() ? 1 : 0;
-                }
-                session.addPoints(frame, e.getKey(), xy, labels);
+            int start;
+            if (resumed != null) {
+                start = resumed.frame();
+                for (Map.Entry<Integer, Mask> e : resumed.masks().entrySet()) session.addMask(start, e.getKey(), e.getValue());
+            } else {
+                start = Integer.MAX_VALUE;
+                for (Prompt p : prompts) start = Math.min(start, p.frame());
             }
-            for (ObjectBox b : boxOf.values()) session.addBox(frame, b.id(), b.x0(), b.y0(), b.x1(), b.y1());
+            Set<Integer> ids = new TreeSet<>();
+            for (Prompt p : prompts) {
+                if (resumed != null && p.frame() <= start) continue;   // consumed before the restart frame
+                if (resumed != null && !resumed.masks().containsKey(p.object())) {
+                    throw new UserException("--resume: object " + p.object() + " is not in the last line of " + tracks);
+                }
+                ids.add(p.object());
+                if (p.box() != null) {
+                    session.addBox(p.frame(), p.object(), p.box()[0], p.box()[1], p.box()[2], p.box()[3]);
+                } else {
+                    float[] xy = new float[2 * p.clicks().size()];
+                    int[] labels = new int[p.clicks().size()];
+                    for (int i = 0; i < labels.length; i++) {
+                        xy[2 * i] = p.clicks().get(i)[0];
+                        xy[2 * i + 1] = p.clicks().get(i)[1];
+                        labels[i] = (int) p.clicks().get(i)[2];
+                    }
+                    session.addPoints(p.frame(), p.object(), xy, labels);
+                }
+            }
+            int objects = resumed != null ? Math.max(resumed.masks().size(), ids.size()) : ids.size();
             Files.createDirectories(outDir);
             if (maskPngs) Files.createDirectories(outDir.resolve("masks"));
-            ObjectMapper json = new ObjectMapper();
-            int[] written = {0};
-            AtomicFiles.write(outDir.resolve("tracks.jsonl"), ch -> {
-                try {
-                    session.propagate(r -> {
-                        try {
-                            ch.write(ByteBuffer.wrap((json.writeValueAsString(line(r)) + "\n").getBytes(StandardCharsets.UTF_8)));
-                            if (maskPngs) {
-                                for (VideoFrameResult.TrackedObject o : r.objects()) {
-                                    o.mask().writePng(outDir.resolve("masks").resolve(r.frame() + "_" + o.objectId() + ".png"));
-                                }
-                            }
-                            written[0]++;
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
+            if (resumed != null) {
+                try (FileChannel ch = FileChannel.open(tracks, StandardOpenOption.WRITE)) {
+                    ch.truncate(resumed.keepBytes());   // a torn last line is cut off
                 }
-            });
+            }
+            ObjectMapper json = new ObjectMapper();
+            int skip = resumed != null ? 1 : 0;   // the restart frame is already written
+            int todo = n - start - skip;
+            BatchProgress progress = new BatchProgress(stderr, "track", "frames", "frames/s", System.console() != null,
+                    todo, todo, System::nanoTime);
+            progress.show();
+            int[] written = {0};
+            try (Writer w = Files.newBufferedWriter(tracks, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+                 OverlayWriter ov = overlay == null ? null
+                         : new OverlayWriter(overlay, file != null && file.fps() > 0 ? file.fps() : 10, width, height)) {
+                session.propagate(PropagationDirection.FORWARD, start, null, r -> {
+                    if (resumed != null && r.frame() == resumed.frame()) return;
+                    try {
+                        w.write(json.writeValueAsString(line(r, file)));
+                        w.write('\n');
+                        w.flush();   // a line per frame as it completes (what --resume reads back)
+                        if (maskPngs) {
+                            for (VideoFrameResult.TrackedObject o : r.objects()) {
+                                o.mask().writePng(outDir.resolve("masks").resolve(r.frame() + "_" + o.objectId() + ".png"));
+                            }
+                        }
+                        if (ov != null) ov.write(source.read(r.frame()), r);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    written[0]++;
+                    progress.imageDone();
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            progress.finish();
             long done = System.nanoTime();
             stdout.printf(Locale.ROOT, "%s: %d objects through %d frames -> %s (model %.1f s, tracking %.1f s,"
-                            + " %.1f MB of memory kept)%n", frames, clicks.size() + boxOf.size(), written[0], outDir,
+                            + " %.1f MB of memory kept)%n", video, objects, written[0], outDir,
                     (loaded - t0) / 1e9, (done - loaded) / 1e9, session.retainedMemoryBytes() / 1e6);
             stdout.flush();
         }
         return 0;
     }
 
-    private Map<String, Object> line(VideoFrameResult r) {
+    /** Reads back a stopped run: the last complete line and where the file's complete part ends. */
+    private Resumed readResume(Path tracks, int width, int height) throws IOException {
+        if (!Files.exists(tracks)) return null;
+        byte[] bytes = Files.readAllBytes(tracks);
+        ObjectMapper json = new ObjectMapper();
+        long keep = 0;
+        JsonNode last = null;
+        int from = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] != '\n') continue;
+            try {
+                JsonNode line = json.readTree(new String(bytes, from, i - from, StandardCharsets.UTF_8));
+                if (line == null || !line.has("frame")) break;
+                last = line;
+                keep = i + 1;
+            } catch (IOException e) {
+                break;
+            }
+            from = i + 1;
+        }
+        if (last == null) return null;
+        Map<Integer, Mask> masks = new TreeMap<>();
+        for (JsonNode o : last.get("objects")) {
+            if (!o.has("rle")) {
+                throw new UserException("--resume: " + tracks + " has no RLE (written with --no-rle); cannot restart from its masks");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = json.convertValue(o.get("rle"), Map.class);
+            Mask mask = Mask.fromRle(Rle.fromMap(m));
+            if (mask.width() != width || mask.height() != height) {
+                throw new UserException("--resume: the masks in " + tracks + " are " + mask.width() + "x" + mask.height()
+                        + ", the video is " + width + "x" + height);
+            }
+            masks.put(o.get("id").asInt(), mask);
+        }
+        return new Resumed(last.get("frame").asInt(), masks, keep);
+    }
+
+    private Map<String, Object> line(VideoFrameResult r, VideoFileSource file) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("frame", r.frame());
+        double time = file == null ? Double.NaN : file.timeOf(r.frame());
+        j.put("time", Double.isNaN(time) ? null : Math.round(time * 1e6) / 1e6);
         List<Map<String, Object>> objects = new ArrayList<>();
         for (VideoFrameResult.TrackedObject o : r.objects()) {
             Map<String, Object> m = new LinkedHashMap<>();

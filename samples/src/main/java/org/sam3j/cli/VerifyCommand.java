@@ -10,6 +10,7 @@ import org.sam3j.backend.Backends;
 import org.sam3j.verify.FixtureSet;
 import org.sam3j.verify.Verifier;
 import org.sam3j.verify.VerifySummary;
+import org.sam3j.video.VideoVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,7 +26,7 @@ final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--fixtures", required = true, paramLabel = "DIR",
-            description = "Fixture directory (index.json + cases), e.g. ../shared/fixtures/sam3/tiny")
+            description = "Fixture directory (index.json + cases), e.g. ../shared/fixtures/sam3/tiny or .../video-tiny")
     Path fixtures;
 
     @Option(names = "--only", split = ",", paramLabel = "PREFIX",
@@ -62,7 +63,17 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println(r.line());
                 out.flush();
             });
-            VerifySummary s = v.verify(set, only);
+            VerifySummary s;
+            if (VideoVerifier.FORMAT.equals(set.format())) {   // video fixtures: the tracker families
+                try (VideoVerifier video = VideoVerifier.open(set)) {
+                    s = video.verify(b, only, r -> {
+                        out.println(r.line());
+                        out.flush();
+                    });
+                }
+            } else {
+                s = v.verify(set, only);
+            }
             s.timings().forEach(t -> out.println("# " + t));
             out.println(String.format("# peak heap %.0f MiB (max %.0f MiB)", peakHeapBytes() / 1048576.0,
                     Runtime.getRuntime().maxMemory() / 1048576.0));

@@ -6,16 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.bytedeco.opencv.opencv_videoio.VideoCapture;
+import org.bytedeco.opencv.opencv_videoio.VideoWriter;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.Mask;
 import org.sam3j.Rle;
 import org.sam3j.testing.SharedData;
 
-/** {@code sam3 track}: bad input is one line before the model loads; a run writes one JSON line per frame. */
+/**
+ * {@code sam3 track}: bad input is one line before the model loads; a run writes one JSON line per frame as it
+ * completes, progress on stderr, masks and an overlay video; {@code --resume} continues a torn file.
+ */
 class TrackCommandTest {
     @TempDir
     Path dir;
@@ -27,7 +38,7 @@ class TrackCommandTest {
         assertFalse(r.err().contains("\tat "), r.err());
     }
 
-    /** A video of the first {@code n} frames of the official clip (copied: a video is a folder of frames). */
+    /** A folder of the first {@code n} frames of the official clip. */
     private Path clip(int n) throws Exception {
         Path frames = Files.createDirectories(dir.resolve("clip"));
         for (int i = 0; i < n; i++) {
@@ -36,43 +47,77 @@ class TrackCommandTest {
         return frames;
     }
 
+    /** The first {@code n} frames of the official clip as a Motion-JPEG AVI at 10 frames/s. */
+    private Path avi(int n) {
+        Path file = dir.resolve("clip" + n + ".avi");
+        Path src = SharedData.resolve("fixtures/sam3/video-tiny");
+        try (VideoWriter w = new VideoWriter(file.toString(), VideoWriter.fourcc((byte) 'M', (byte) 'J', (byte) 'P', (byte) 'G'),
+                10, new Size(1280, 720), true)) {
+            for (int i = 0; i < n; i++) {
+                try (Mat m = opencv_imgcodecs.imread(src.resolve(i + ".jpg").toString())) {
+                    w.write(m);
+                }
+            }
+            w.release();
+        }
+        return file;
+    }
+
     @Test
     void badInputIsOneLineBeforeTheModel() throws Exception {
         Path frames = clip(2);
         String f = frames.toString();
-        expectOneLine("give at least one --point or --box", "track", "--weights", "synthetic", "--frames", f);
-        expectOneLine("object 1 has both clicks and a box: give one", "track", "--weights", "synthetic", "--frames", f,
-                "--point", "1:10,10", "--box", "1:0,0,20,20");
-        expectOneLine("object 2 has two --box", "track", "--weights", "synthetic", "--frames", f,
-                "--box", "2:0,0,20,20", "--box", "2:5,5,30,30");
-        expectOneLine("--frame 5: the video has 2 frames (0 to 1)", "track", "--weights", "synthetic", "--frames", f,
-                "--point", "1:10,10", "--frame", "5");
-        expectOneLine("--frames " + dir.resolve("none") + ": not a directory", "track", "--weights", "synthetic",
-                "--frames", dir.resolve("none").toString(), "--point", "1:10,10");
+        expectOneLine("give at least one --point or --box", "track", "--weights", "synthetic", "--video", f);
+        expectOneLine("object 1 has both clicks and a box on frame 0: give one", "track", "--weights", "synthetic",
+                "--video", f, "--point", "0:10,10", "--box", "0:0,0,20,20");
+        expectOneLine("object 2 has two --box on frame 1", "track", "--weights", "synthetic", "--frames", f,
+                "--object", "2", "--box", "1:0,0,20,20", "--box", "1:5,5,30,30");
+        expectOneLine("--point 5:10,10: frame 5 is outside the video's 2 frames (0 to 1)", "track", "--weights",
+                "synthetic", "--video", f, "--point", "5:10,10");
+        expectOneLine("--point 0:5000,10: (5000.0, 10.0) is outside the frame [0, 1280] x [0, 720]", "track",
+                "--weights", "synthetic", "--video", f, "--point", "0:5000,10");
+        expectOneLine("--video " + dir.resolve("none") + ": no such file or directory", "track", "--weights", "synthetic",
+                "--video", dir.resolve("none").toString(), "--point", "0:10,10");
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        expectOneLine("no .jpg/.jpeg/.png frame in " + empty, "track", "--weights", "synthetic", "--frames",
-                empty.toString(), "--point", "1:10,10");
-        CliRun bad = CliRun.of("track", "--weights", "synthetic", "--frames", f, "--point", "x:10,10");
-        assertEquals(2, bad.status());
-        assertTrue(bad.err().contains("the object ID must be a number"), bad.err());
-        CliRun flat = CliRun.of("track", "--weights", "synthetic", "--frames", f, "--box", "1:10,10,10,40");
-        assertEquals(2, flat.status());
-        assertTrue(flat.err().contains("x1 > x0 and y1 > y0"), flat.err());
+        expectOneLine("no .jpg/.jpeg/.png frame in " + empty, "track", "--weights", "synthetic", "--video",
+                empty.toString(), "--point", "0:10,10");
+        expectOneLine("--object x: the object ID must be a number >= 0", "track", "--weights", "synthetic", "--video", f,
+                "--object", "x", "--point", "0:10,10");
+        expectOneLine("--point 1:10: expected f:x,y[:neg]", "track", "--weights", "synthetic", "--video", f,
+                "--point", "1:10");
+        expectOneLine("--box 0:10,10,10,40: a box needs x1 > x0 and y1 > y0", "track", "--weights", "synthetic",
+                "--video", f, "--box", "0:10,10,10,40");
+        expectOneLine("--fps needs a video file (a folder of frames has no frame rate)", "track", "--weights",
+                "synthetic", "--video", f, "--fps", "5", "--point", "0:10,10");
+        expectOneLine("--overlay o.mp4: the bundled OpenCV writes Motion-JPEG .avi only; name it .avi", "track",
+                "--weights", "synthetic", "--video", f, "--overlay", "o.mp4", "--point", "0:10,10");
+        Path junk = Files.write(dir.resolve("junk.mp4"), new byte[] {0, 0, 0, 24, 'f', 't', 'y', 'p'});
+        CliRun bad = CliRun.of("track", "--weights", "synthetic", "--video", junk.toString(), "--point", "0:10,10");
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().strip().startsWith("sam3: cannot decode video " + junk), bad.err());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        Path avi = avi(2);
+        expectOneLine("--point 2:10,10: frame 2 is outside the video's 2 frames (0 to 1)", "track", "--weights",
+                "synthetic", "--video", avi.toString(), "--point", "2:10,10");
         assertFalse(Files.exists(Path.of("sam3-track")), "nothing written");
     }
 
     @Test
-    void aClipIsTrackedIntoOneJsonLinePerFrame() throws Exception {
-        Path frames = clip(1);
+    void aVideoFileIsTrackedIntoOneJsonLinePerFrameWithProgressAndOverlay() throws Exception {
+        Path video = avi(1);
         Path out = dir.resolve("out");
-        CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--frames",
-                frames.toString(), "--point", "1:770,500", "--box", "2:995,95,1275,668", "--out", out.toString(), "--mask-png");
+        Path overlay = dir.resolve("overlay.avi");
+        CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--video",
+                video.toString(), "--point", "0:770,500", "--object", "2", "--box", "0:995,95,1275,668",
+                "--out", out.toString(), "--mask-png", "--overlay", overlay.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("2 objects through 1 frames"), r.out());
+        assertTrue(r.err().contains("1/1 frames") && r.err().contains("frames/s") && r.err().contains("ETA"), r.err());
         List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
         assertEquals(1, lines.size());
         JsonNode frame0 = new ObjectMapper().readTree(lines.get(0));
         assertEquals(0, frame0.get("frame").asInt());
+        assertEquals(0.0, frame0.get("time").asDouble());
         assertEquals(2, frame0.get("objects").size());
         for (JsonNode o : frame0.get("objects")) {
             int id = o.get("id").asInt();
@@ -81,12 +126,46 @@ class TrackCommandTest {
             assertEquals(1280, png.width());
             assertEquals(720, png.height());
             assertEquals(png.area(), o.get("area").asLong(), "the PNG and the line describe the same mask");
-            Mask fromRle = Mask.fromRle(Rle.fromMap(new ObjectMapper().convertValue(o.get("rle"), java.util.Map.class)));
+            Mask fromRle = Mask.fromRle(Rle.fromMap(new ObjectMapper().convertValue(o.get("rle"), Map.class)));
             assertEquals(png, fromRle);
         }
-        try (var s = Files.list(out)) {
-            assertEquals(List.of("masks", "tracks.jsonl"), s.map(p -> p.getFileName().toString()).sorted().toList(),
-                    "no temporary file left");
+        try (VideoCapture cap = new VideoCapture(overlay.toString()); Mat m = new Mat()) {
+            assertTrue(cap.isOpened() && cap.read(m), "the overlay video decodes");
+            assertEquals(1280, m.cols());
         }
+        CliRun again = CliRun.of("track", "--weights", "synthetic", "--video", video.toString(), "--point", "0:770,500",
+                "--out", out.toString());
+        assertEquals(2, again.status());
+        assertTrue(again.err().contains("tracks.jsonl exists: pass --resume"), again.err());
+    }
+
+    /**
+     * {@code --resume} keeps the complete lines, cuts a torn one and continues after the last written frame from
+     * its masks (a hand-written line here: object 3's mask on frame 0).
+     */
+    @Test
+    @Tag("slow")
+    void resumeContinuesAfterTheLastCompleteLine() throws Exception {
+        Path video = avi(2);
+        Path out = Files.createDirectories(dir.resolve("resumed"));
+        boolean[] m = new boolean[1280 * 720];
+        for (int y = 100; y < 400; y++) for (int x = 200; x < 600; x++) m[y * 1280 + x] = true;
+        Mask mask = Mask.of(m, 1280, 720);
+        String line0 = new ObjectMapper().writeValueAsString(Map.of("frame", 0, "objects",
+                List.of(Map.of("id", 3, "rle", mask.toRle().toMap()))));
+        Files.writeString(out.resolve("tracks.jsonl"), line0 + "\n{\"frame\": 1, \"obj", StandardCharsets.UTF_8);
+        CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--video",
+                video.toString(), "--object", "3", "--point", "0:770,500", "--out", out.toString(), "--resume");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals(line0, lines.get(0));
+        JsonNode frame1 = new ObjectMapper().readTree(lines.get(1));
+        assertEquals(1, frame1.get("frame").asInt());
+        assertEquals(3, frame1.get("objects").get(0).get("id").asInt());
+        CliRun done = CliRun.of("track", "--weights", "synthetic", "--video", video.toString(), "--object", "3",
+                "--point", "0:770,500", "--out", out.toString(), "--resume");
+        assertEquals(0, done.status(), done.err());
+        assertTrue(done.out().contains("already complete"), done.out());
     }
 }
