@@ -19,7 +19,7 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final CpuBackend backend;
     private final MemoryPlan plan;
     private final WeightStore weights;
-    /** Fraction of the graph's work done after each step (the last is exactly 1). */
+    /** Fraction of the graph's work done after each scheduled operation (the last is exactly 1). */
     private final double[] doneAfter;
     /** The schedule as run: single operations and fused groups ({@link CpuFusion}). */
     private final List<CpuFusion.Step> steps;
@@ -42,9 +42,8 @@ final class CpuCompiledGraph implements CompiledGraph {
         }
         for (int i = 0; i < cumulative.length; i++) cumulative[i] /= total;
         if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1.0;
+        this.doneAfter = cumulative;
         this.steps = CpuFusion.steps(plan, fuse);
-        this.doneAfter = new double[steps.size()];
-        for (int i = 0; i < doneAfter.length; i++) doneAfter[i] = cumulative[steps.get(i).last()];
     }
 
     /** The steps of a run, in order. */
@@ -65,7 +64,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         return weights;
     }
 
-    /** Progress fractions per step (shared, read only). */
+    /** Progress fractions per scheduled operation (shared, read only). */
     double[] doneAfter() {
         return doneAfter;
     }

@@ -158,6 +158,7 @@ final class CpuExecutionContext implements ExecutionContext {
         List<CpuFusion.Step> steps = graph.steps();
         double[] doneAfter = graph.doneAfter();
         monitor.progress(0);
+        int reported = -1; // the last scheduled operation reported done
         for (int i = 0; i < steps.size(); i++) {
             CpuFusion.Step step = steps.get(i);
             Tensor t = step.first();
@@ -173,9 +174,11 @@ final class CpuExecutionContext implements ExecutionContext {
                 executeFused(step, bufs); // FP32 only
             }
             nanos.merge(step.label(), System.nanoTime() - t0, Long::sum);
-            monitor.progress(doneAfter[i]); // may throw to stop the run before the next operation
+            // one report per scheduled operation, fused or not; may throw to stop the run before the next step
+            for (; reported < step.last(); reported++) monitor.progress(doneAfter[reported + 1]);
         }
-        if (steps.isEmpty()) monitor.progress(1);
+        for (; reported < doneAfter.length - 1; reported++) monitor.progress(doneAfter[reported + 1]);
+        if (doneAfter.length == 0) monitor.progress(1);
         Map<String, Long> profile = new LinkedHashMap<>();
         nanos.entrySet().stream()
                 .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
@@ -350,7 +353,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 conv2d(t, bufs);
                 break;
             case CONV_TRANSPOSE2D:
-                convTranspose2x2(t, bufs);
+                convTranspose2x2(t, bufs, null);
                 break;
             case MAX_POOL2D: {
                 int[] xs = t.input(0).shape();
@@ -425,6 +428,9 @@ final class CpuExecutionContext implements ExecutionContext {
                 gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, GELU_EPILOGUE);
                 break;
             }
+            case CONV_TRANSPOSE_GELU:
+                convTranspose2x2(t, bufs, GELU_EPILOGUE); // GELU in place on the convolution's output
+                break;
             case ADD_LAYER_NORM: {
                 Buf a = bufs[t.input(0).id()];
                 Buf b = bufs[t.input(1).id()];
@@ -530,8 +536,11 @@ final class CpuExecutionContext implements ExecutionContext {
         }
     }
 
-    /** Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter. */
-    private void convTranspose2x2(Tensor t, Buf[] bufs) {
+    /**
+     * Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter (applying the
+     * epilogue, if any, to each scattered run of channels).
+     */
+    private void convTranspose2x2(Tensor t, Buf[] bufs, GemmEngine.Epilogue epilogue) {
         Tensor xt = t.input(0);
         Tensor wt = t.input(1);
         Buf x = bufs[xt.id()];
@@ -574,6 +583,7 @@ final class CpuExecutionContext implements ExecutionContext {
                             } else {
                                 System.arraycopy(tmp, src, y.a, dst, cout);
                             }
+                            if (epilogue != null) epilogue.apply(y.a, dst, cout);
                         }
                     }
                 }

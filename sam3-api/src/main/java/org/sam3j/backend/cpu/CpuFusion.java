@@ -18,6 +18,8 @@ import org.sam3j.io.DType;
  *   <li>{@link Kind#LINEAR_GELU}: a {@code LINEAR} whose only consumer is the next operation, a {@code GELU} the
  *       plan runs in place on it: GELU is applied by the product's epilogue while each block of the output is in
  *       the cache;</li>
+ *   <li>{@link Kind#CONV_TRANSPOSE_GELU}: the same for a transposed convolution (the FPN necks), GELU applied to each
+ *       run of channels as the convolution scatters it;</li>
  *   <li>{@link Kind#ADD_LAYER_NORM}: an {@code ADD} of two operands of its own shape followed by a
  *       {@code LAYER_NORM} of the sum (a residual connection and the next pre-norm): one pass per row writes the
  *       sum and its normalisation, where the norm's buffer does not partly overlap an operand of the sum;</li>
@@ -34,6 +36,8 @@ final class CpuFusion {
         SINGLE,
         /** {@code GELU(LINEAR(x))}. */
         LINEAR_GELU,
+        /** {@code GELU(CONV_TRANSPOSE2D(x))}. */
+        CONV_TRANSPOSE_GELU,
         /** {@code s = a + b; LAYER_NORM(s)}. */
         ADD_LAYER_NORM,
         /** {@code ROPE(SLICE(x))}. */
@@ -80,6 +84,12 @@ final class CpuFusion {
                 i++;
                 continue;
             }
+            if (fuse && next != null && convTransposeGelu(plan, t, next)) {
+                done = Math.max(done, i + 1);
+                steps.add(new Step(Kind.CONV_TRANSPOSE_GELU, t, next, done, "CONV_TRANSPOSE2D+GELU"));
+                i++;
+                continue;
+            }
             if (fuse && next != null && addLayerNorm(plan, t, next)) {
                 done = Math.max(done, i + 1);
                 steps.add(new Step(Kind.ADD_LAYER_NORM, t, next, done, "ADD+LAYER_NORM"));
@@ -120,6 +130,11 @@ final class CpuFusion {
     private static boolean linearGelu(MemoryPlan plan, Tensor lin, Tensor gelu) {
         return lin.op() == Op.LINEAR && gelu.op() == Op.GELU && gelu.input(0) == lin
                 && lin.input(1).op() == Op.WEIGHT && f32(lin, gelu) && inPlace(plan, lin, gelu);
+    }
+
+    private static boolean convTransposeGelu(MemoryPlan plan, Tensor conv, Tensor gelu) {
+        return conv.op() == Op.CONV_TRANSPOSE2D && gelu.op() == Op.GELU && gelu.input(0) == conv
+                && f32(conv, gelu) && inPlace(plan, conv, gelu);
     }
 
     private static boolean addLayerNorm(MemoryPlan plan, Tensor add, Tensor ln) {
