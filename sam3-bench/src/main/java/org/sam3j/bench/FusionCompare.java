@@ -65,6 +65,8 @@ public final class FusionCompare {
             List<Double> fusedS = new ArrayList<>();
             List<Double> plainS = new ArrayList<>();
             List<Double> sgemm = new ArrayList<>();
+            List<Double> fusedCpu = new ArrayList<>();
+            List<Double> plainCpu = new ArrayList<>();
             Map<String, List<Long>> fusedOps = new TreeMap<>();
             Map<String, List<Long>> plainOps = new TreeMap<>();
             for (int r = 0; r < rounds; r++) {
@@ -73,19 +75,25 @@ public final class FusionCompare {
                 sgemm.add(rate);
                 boolean fusedFirst = r % 2 == 0;
                 double a = time(fusedFirst ? fc : pc, input);
+                double aCpu = lastCpu;
                 Map<String, Long> pa = (fusedFirst ? fc : pc).lastRunNanosByOp();
                 double b = time(fusedFirst ? pc : fc, input);
+                double bCpu = lastCpu;
                 Map<String, Long> pb = (fusedFirst ? pc : fc).lastRunNanosByOp();
                 double f = fusedFirst ? a : b;
                 double p = fusedFirst ? b : a;
                 fusedS.add(f);
                 plainS.add(p);
+                fusedCpu.add(fusedFirst ? aCpu : bCpu);
+                plainCpu.add(fusedFirst ? bCpu : aCpu);
                 (fusedFirst ? pa : pb).forEach((k, v) -> fusedOps.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                 (fusedFirst ? pb : pa).forEach((k, v) -> plainOps.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                 System.out.printf(Locale.ROOT, "round %d (%s first): SGEMM %.1f GFLOP/s; fused %.2f s (%.0f %% of SGEMM), "
-                                + "unfused %.2f s (%.0f %%); load %s -> %s%n  fused   %s%n  unfused %s%n",
+                                + "unfused %.2f s (%.0f %%); CPU time fused %.2f s, unfused %.2f s; load %s -> %s%n"
+                                + "  fused   %s%n  unfused %s%n",
                         r, fusedFirst ? "fused" : "unfused", rate, f, 100 * flops / f / 1e9 / rate, p,
-                        100 * flops / p / 1e9 / rate, load0, loadAverage(), seconds(fusedFirst ? pa : pb),
+                        100 * flops / p / 1e9 / rate, fusedCpu.get(r), plainCpu.get(r), load0, loadAverage(),
+                        seconds(fusedFirst ? pa : pb),
                         seconds(fusedFirst ? pb : pa));
             }
             double f = median(fusedS);
@@ -94,6 +102,8 @@ public final class FusionCompare {
                             + "median of the per-round ratios %.3f; best SGEMM %.1f GFLOP/s, median %.1f%n",
                     args[0], backend, rounds, flops / 1e9, f, p, f / p, medianRatio(fusedS, plainS),
                     sgemm.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(sgemm));
+            System.out.printf(Locale.ROOT, "  CPU time: median fused %.2f s, unfused %.2f s (%.3f), per-round ratios' median %.3f%n",
+                    median(fusedCpu), median(plainCpu), median(fusedCpu) / median(plainCpu), medianRatio(fusedCpu, plainCpu));
             System.out.println("  median per op, fused:   " + medians(fusedOps));
             System.out.println("  median per op, unfused: " + medians(plainOps));
         }
@@ -110,10 +120,22 @@ public final class FusionCompare {
         }
     }
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    /** Process CPU time of the last {@link #time} call, in seconds. */
+    private static double lastCpu;
+
+    /**
+     * Wall time of one encode, in seconds; its process CPU time goes to {@link #lastCpu} (on a machine whose cores
+     * other processes share, CPU time varies far less than wall time: the workers block, they do not spin).
+     */
     private static double time(ExecutionContext ctx, float[] input) {
+        long c0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         ctx.run(Map.of("image", input));
-        return (System.nanoTime() - t0) / 1e9;
+        double wall = (System.nanoTime() - t0) / 1e9;
+        lastCpu = (OS.getProcessCpuTime() - c0) / 1e9;
+        return wall;
     }
 
     /** The best of two {@code 5184 × 4736 × 1024} products, in GFLOP/s. */

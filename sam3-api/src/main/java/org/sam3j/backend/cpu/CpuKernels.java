@@ -138,9 +138,26 @@ final class CpuKernels {
                              float[] g, int go, float[] bta, int bto, float[] y, int yo, int rows, int c, float eps) {
         par.forRange(rows, Math.max(1, GRAIN / c), (w, lo, hi) -> {
             for (int r = lo; r < hi; r++) {
-                int base = r * c;
-                for (int j = 0; j < c; j++) s[so + base + j] = a[ao + base + j] + b[bo + base + j];
-                normRow(s, so + base, g, go, bta, bto, y, yo + base, c, eps);
+                int sb = so + r * c;
+                int ab = ao + r * c;
+                int bb = bo + r * c;
+                int yb = yo + r * c;
+                // the sum rides along the (serial, double) reduction of the mean: same values, same order
+                double sum = 0;
+                for (int j = 0; j < c; j++) {
+                    float v = a[ab + j] + b[bb + j];
+                    s[sb + j] = v;
+                    sum += v;
+                }
+                double mean = sum / c;
+                double var = 0;
+                for (int j = 0; j < c; j++) {
+                    double d = s[sb + j] - mean;
+                    var += d * d;
+                }
+                float rstd = (float) (1.0 / Math.sqrt(var / c + eps));
+                float m = (float) mean;
+                for (int j = 0; j < c; j++) y[yb + j] = (s[sb + j] - m) * rstd * g[go + j] + bta[bto + j];
             }
         });
     }
