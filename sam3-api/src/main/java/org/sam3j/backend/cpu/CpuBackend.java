@@ -30,11 +30,18 @@ import org.slf4j.Logger;
  */
 public final class CpuBackend implements Backend {
     private static final Logger LOG = Log.get(CpuBackend.class);
+    /**
+     * System property, read when a backend is created: {@code false} runs every operation on its own instead of
+     * fusing neighbours (same values; for measurements and for checking the fusion).
+     */
+    public static final String FUSION_PROPERTY = "sam3j.cpu.fusion";
 
     private final String name;
     private final BackendOptions options;
     private final Parallel parallel;
     private final GemmEngine gemm;
+    /** Whether compiled graphs fuse neighbouring operations ({@link CpuFusion}). */
+    private final boolean fuse;
     /** Per weight store (weakly held): name or name#form to values. */
     private final Map<WeightStore, Map<String, Object>> weightCache =
             Collections.synchronizedMap(new WeakHashMap<>());
@@ -79,6 +86,7 @@ public final class CpuBackend implements Backend {
         int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         this.options = options.toBuilder().threads(threads).build();
         this.parallel = new Parallel(threads);
+        this.fuse = !"false".equalsIgnoreCase(System.getProperty(FUSION_PROPERTY, "true").trim());
     }
 
     @Override
@@ -115,7 +123,7 @@ public final class CpuBackend implements Backend {
         for (Tensor w : graph.weights().values()) {
             if (w.dtype() != DType.F32) reduced.put(w.attrs(Attrs.Named.class).name(), w.dtype());
         }
-        return new CpuCompiledGraph(this, plan, reduced.isEmpty() ? weights : new ReducedWeights(weights, reduced));
+        return new CpuCompiledGraph(this, plan, reduced.isEmpty() ? weights : new ReducedWeights(weights, reduced), fuse);
     }
 
     /** The float32 values of a weight, read once. */

@@ -10,7 +10,8 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.weights.WeightStore;
 
 /**
- * A graph compiled for the CPU backend: the memory plan, the schedule with its progress fractions, and the
+ * A graph compiled for the CPU backend: the memory plan, the schedule as steps (operations fused where the plan
+ * allows, see {@link CpuFusion}) with their progress fractions, and the
  * weights it reads (held by the backend, read and packed once, shared by every graph and context).
  * Immutable: runs happen in {@link CpuExecutionContext}s, one per caller.
  */
@@ -20,8 +21,10 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final WeightStore weights;
     /** Fraction of the graph's work done after each scheduled operation (the last is exactly 1). */
     private final double[] doneAfter;
+    /** The schedule as run: single operations and fused groups ({@link CpuFusion}). */
+    private final List<CpuFusion.Step> steps;
 
-    CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights) {
+    CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights, boolean fuse) {
         this.backend = backend;
         this.plan = plan;
         this.weights = weights;
@@ -40,6 +43,12 @@ final class CpuCompiledGraph implements CompiledGraph {
         for (int i = 0; i < cumulative.length; i++) cumulative[i] /= total;
         if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1.0;
         this.doneAfter = cumulative;
+        this.steps = CpuFusion.steps(plan, fuse);
+    }
+
+    /** The steps of a run, in order. */
+    List<CpuFusion.Step> steps() {
+        return steps;
     }
 
     @Override

@@ -154,28 +154,35 @@ final class CpuExecutionContext implements ExecutionContext {
                 uploaded += 4L * e.getValue().numel();
             }
         }
-        long[] nanos = new long[Op.values().length];
-        List<Tensor> schedule = plan.schedule();
+        Map<String, Long> nanos = new HashMap<>();
+        List<CpuFusion.Step> steps = graph.steps();
         double[] doneAfter = graph.doneAfter();
         monitor.progress(0);
-        for (int i = 0; i < schedule.size(); i++) {
-            Tensor t = schedule.get(i);
+        int reported = -1; // the last scheduled operation reported done
+        for (int i = 0; i < steps.size(); i++) {
+            CpuFusion.Step step = steps.get(i);
+            Tensor t = step.first();
             long t0 = System.nanoTime();
-            execute(t, bufs);
-            if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE) {
-                // a reduced-precision node holds what an FP16/BF16 device would store
-                Buf out = bufs[t.id()];
-                ReducedFloats.round(par, out.a, out.off, (int) t.numel(), t.dtype());
+            if (step.kind() == CpuFusion.Kind.SINGLE) {
+                execute(t, bufs);
+                if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE) {
+                    // a reduced-precision node holds what an FP16/BF16 device would store
+                    Buf out = bufs[t.id()];
+                    ReducedFloats.round(par, out.a, out.off, (int) t.numel(), t.dtype());
+                }
+            } else {
+                executeFused(step, bufs); // FP32 only
             }
-            nanos[t.op().ordinal()] += System.nanoTime() - t0;
-            monitor.progress(doneAfter[i]); // may throw to stop the run before the next operation
+            nanos.merge(step.label(), System.nanoTime() - t0, Long::sum);
+            // one report per scheduled operation, fused or not; may throw to stop the run before the next step
+            for (; reported < step.last(); reported++) monitor.progress(doneAfter[reported + 1]);
         }
-        if (schedule.isEmpty()) monitor.progress(1);
+        for (; reported < doneAfter.length - 1; reported++) monitor.progress(doneAfter[reported + 1]);
+        if (doneAfter.length == 0) monitor.progress(1);
         Map<String, Long> profile = new LinkedHashMap<>();
-        java.util.stream.IntStream.range(0, nanos.length).boxed()
-                .filter(i -> nanos[i] > 0)
-                .sorted((a, b) -> Long.compare(nanos[b], nanos[a]))
-                .forEach(i -> profile.put(Op.values()[i].name(), nanos[i]));
+        nanos.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(e -> profile.put(e.getKey(), e.getValue()));
         lastProfile = java.util.Collections.unmodifiableMap(profile);
         Map<String, HostTensor> host = new LinkedHashMap<>();
         Map<String, ResidentTensor> resident = new LinkedHashMap<>();
@@ -235,13 +242,18 @@ final class CpuExecutionContext implements ExecutionContext {
         return s;
     }
 
-    private void execute(Tensor t, Buf[] bufs) {
+    /** Binds the plain values of {@code t}'s weight operands (those not read in a packed form). */
+    private void bindWeights(Tensor t, Buf[] bufs) {
         for (int i = 0; i < t.inputCount(); i++) {
             Tensor in = t.input(i);
             if (bufs[in.id()] == null && in.op() == Op.WEIGHT && !usesPackedWeight(t, i)) {
                 bufs[in.id()] = new Buf(backend.weight(weights, in.attrs(Attrs.Named.class).name()), 0);
             }
         }
+    }
+
+    private void execute(Tensor t, Buf[] bufs) {
+        bindWeights(t, bufs);
         Buf y = bufs[t.id()];
         Buf x = t.inputCount() > 0 ? bufs[t.input(0).id()] : null;
         int n = (int) t.numel();
@@ -341,7 +353,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 conv2d(t, bufs);
                 break;
             case CONV_TRANSPOSE2D:
-                convTranspose2x2(t, bufs);
+                convTranspose2x2(t, bufs, null);
                 break;
             case MAX_POOL2D: {
                 int[] xs = t.input(0).shape();
@@ -394,6 +406,60 @@ final class CpuExecutionContext implements ExecutionContext {
                 throw new IllegalStateException("CPU backend cannot execute " + t);
         }
     }
+
+    /** A fused step of {@link CpuFusion} (see there for what each kind computes and why it is safe). */
+    private void executeFused(CpuFusion.Step step, Buf[] bufs) {
+        Tensor t = step.first();
+        Tensor u = step.second();
+        bindWeights(t, bufs);
+        bindWeights(u, bufs);
+        switch (step.kind()) {
+            case LINEAR_GELU: {
+                // GELU runs in place on the product's output (the plan's in-place buffer of both)
+                Tensor w = t.input(1);
+                Buf x = bufs[t.input(0).id()];
+                Buf y = bufs[t.id()];
+                int k = w.dim(1);
+                int nOut = w.dim(0);
+                int m = (int) (t.numel() / nOut);
+                float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
+                GemmEngine.Prepared packed = backend.derived(weights, weightName(w), "packed-t",
+                        v -> gemm.prepare(par, v, 0, k, true, k, nOut));
+                gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, GELU_EPILOGUE);
+                break;
+            }
+            case CONV_TRANSPOSE_GELU:
+                convTranspose2x2(t, bufs, GELU_EPILOGUE); // GELU in place on the convolution's output
+                break;
+            case ADD_LAYER_NORM: {
+                Buf a = bufs[t.input(0).id()];
+                Buf b = bufs[t.input(1).id()];
+                Buf s = bufs[t.id()];
+                Buf g = bufs[u.input(1).id()];
+                Buf beta = bufs[u.input(2).id()];
+                Buf y = bufs[u.id()];
+                int c = u.dim(-1);
+                CpuKernels.addLayerNorm(par, a.a, a.off, b.a, b.off, s.a, s.off, g.a, g.off, beta.a, beta.off, y.a, y.off,
+                        (int) (u.numel() / c), c, u.attrs(Attrs.Norm.class).eps());
+                break;
+            }
+            case SLICE_ROPE: {
+                // the rotation reads the slice's rows in its operand and writes the slice's (= the rope's) buffer
+                CpuFusion.SliceRows rows = CpuFusion.SliceRows.of(t);
+                Buf x = bufs[t.input(0).id()];
+                Buf c = bufs[u.input(1).id()];
+                Buf s = bufs[u.input(2).id()];
+                Buf y = bufs[u.id()];
+                CpuKernels.rope(par, x.a, x.off + rows.start(), rows.stride(), c.a, c.off, s.a, s.off, y.a, y.off,
+                        u.dim(0), u.dim(1), u.dim(2), u.dim(3));
+                break;
+            }
+            default:
+                throw new IllegalStateException(step.toString());
+        }
+    }
+
+    private static final GemmEngine.Epilogue GELU_EPILOGUE = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);
 
     private static float[] biasArray(Buf b, int n) {
         if (b.off == 0 && b.a.length == n) return b.a;
@@ -470,8 +536,11 @@ final class CpuExecutionContext implements ExecutionContext {
         }
     }
 
-    /** Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter. */
-    private void convTranspose2x2(Tensor t, Buf[] bufs) {
+    /**
+     * Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter (applying the
+     * epilogue, if any, to each scattered run of channels).
+     */
+    private void convTranspose2x2(Tensor t, Buf[] bufs, GemmEngine.Epilogue epilogue) {
         Tensor xt = t.input(0);
         Tensor wt = t.input(1);
         Buf x = bufs[xt.id()];
@@ -514,6 +583,7 @@ final class CpuExecutionContext implements ExecutionContext {
                             } else {
                                 System.arraycopy(tmp, src, y.a, dst, cout);
                             }
+                            if (epilogue != null) epilogue.apply(y.a, dst, cout);
                         }
                     }
                 }

@@ -125,23 +125,59 @@ final class CpuKernels {
     static void layerNorm(Parallel par, float[] x, int xo, float[] g, int go, float[] bta, int bo,
                           float[] y, int yo, int rows, int c, float eps) {
         par.forRange(rows, Math.max(1, GRAIN / c), (w, lo, hi) -> {
+            for (int r = lo; r < hi; r++) normRow(x, xo + r * c, g, go, bta, bo, y, yo + r * c, c, eps);
+        });
+    }
+
+    /**
+     * {@code s = a + b} and {@code y = layerNorm(s)} over rows of {@code c}, one pass per row: the values of
+     * {@link #binary} followed by {@link #layerNorm}. {@code s} may coincide with {@code a} or {@code b}, and
+     * {@code y} with {@code a} or {@code b} (same offset): each row is read before it is written.
+     */
+    static void addLayerNorm(Parallel par, float[] a, int ao, float[] b, int bo, float[] s, int so,
+                             float[] g, int go, float[] bta, int bto, float[] y, int yo, int rows, int c, float eps) {
+        par.forRange(rows, Math.max(1, GRAIN / c), (w, lo, hi) -> {
             for (int r = lo; r < hi; r++) {
-                int base = r * c;
-                double s = 0;
-                for (int j = 0; j < c; j++) s += x[xo + base + j];
-                double mean = s / c;
-                double v = 0;
+                int sb = so + r * c;
+                int ab = ao + r * c;
+                int bb = bo + r * c;
+                int yb = yo + r * c;
+                // the sum rides along the (serial, double) reduction of the mean: same values, same order
+                double sum = 0;
                 for (int j = 0; j < c; j++) {
-                    double d = x[xo + base + j] - mean;
-                    v += d * d;
+                    float v = a[ab + j] + b[bb + j];
+                    s[sb + j] = v;
+                    sum += v;
                 }
-                float rstd = (float) (1.0 / Math.sqrt(v / c + eps));
+                double mean = sum / c;
+                double var = 0;
+                for (int j = 0; j < c; j++) {
+                    double d = s[sb + j] - mean;
+                    var += d * d;
+                }
+                float rstd = (float) (1.0 / Math.sqrt(var / c + eps));
                 float m = (float) mean;
-                for (int j = 0; j < c; j++) {
-                    y[yo + base + j] = (x[xo + base + j] - m) * rstd * g[go + j] + bta[bo + j];
-                }
+                for (int j = 0; j < c; j++) y[yb + j] = (s[sb + j] - m) * rstd * g[go + j] + bta[bto + j];
             }
         });
+    }
+
+    /** Layer norm of one row of {@code c} values (statistics in double). */
+    private static void normRow(float[] x, int xb, float[] g, int go, float[] bta, int bo, float[] y, int yb, int c,
+                                float eps) {
+        double s = 0;
+        for (int j = 0; j < c; j++) s += x[xb + j];
+        double mean = s / c;
+        double v = 0;
+        for (int j = 0; j < c; j++) {
+            double d = x[xb + j] - mean;
+            v += d * d;
+        }
+        float rstd = (float) (1.0 / Math.sqrt(v / c + eps));
+        float m = (float) mean;
+        for (int j = 0; j < c; j++) {
+            y[yb + j] = (x[xb + j] - m) * rstd * g[go + j] + bta[bo + j];
+        }
     }
 
     // ------------------------------------------------------------------ layout
@@ -216,16 +252,27 @@ final class CpuKernels {
 
     static void rope(Parallel par, float[] x, int xo, float[] cos, int co, float[] sin, int so,
                      float[] y, int yo, int b, int t, int h, int d) {
+        rope(par, x, xo, h * d, cos, co, sin, so, y, yo, b, t, h, d);
+    }
+
+    /**
+     * RoPE of {@code y[b, t, h, d]} from {@code x} whose {@code (b, t)} rows of {@code h·d} values lie {@code xRow}
+     * apart (a slice of a wider tensor, e.g. the q third of a qkv projection, read where it is).
+     */
+    static void rope(Parallel par, float[] x, int xo, int xRow, float[] cos, int co, float[] sin, int so,
+                     float[] y, int yo, int b, int t, int h, int d) {
         int half = d / 2;
         par.forRange(b * t, Math.max(1, GRAIN / (h * d)), (w, lo, hi) -> {
             for (int bt = lo; bt < hi; bt++) {
                 int tt = bt % t;
                 int tab = tt * half;
+                int xb = xo + bt * xRow;
                 for (int hh = 0; hh < h; hh++) {
                     int base = (bt * h + hh) * d;
+                    int xi = xb + hh * d;
                     for (int i = 0; i < half; i++) {
-                        float x0 = x[xo + base + 2 * i];
-                        float x1 = x[xo + base + 2 * i + 1];
+                        float x0 = x[xi + 2 * i];
+                        float x1 = x[xi + 2 * i + 1];
                         float c = cos[co + tab + i];
                         float s = sin[so + tab + i];
                         y[yo + base + 2 * i] = x0 * c - x1 * s;

@@ -22,6 +22,16 @@ public interface GemmEngine extends AutoCloseable {
         int n();
     }
 
+    /**
+     * An element-wise function applied in place to final values of C (a fused activation such as GELU): the
+     * engine calls it on runs of C while they are still in the cache, instead of a separate pass over C.
+     */
+    @FunctionalInterface
+    interface Epilogue {
+        /** Replaces {@code c[off, off + len)} by the function's values. */
+        void apply(float[] c, int off, int len);
+    }
+
     /** Short name ({@code java}, {@code openblas}). */
     String name();
 
@@ -40,6 +50,21 @@ public interface GemmEngine extends AutoCloseable {
     /** {@code C = A · B (+ bias)} with a prepared B; {@code K = b.k()}, {@code N = b.n()}. */
     void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
               float[] bias);
+
+    /**
+     * {@code C = f(A · B (+ bias))} with a prepared B and an element-wise {@code f} applied in place to the final
+     * values of C. The default multiplies, then applies {@code f} row by row in a second pass; engines override it
+     * to apply {@code f} while each block of C is in the cache. The values are those of the two-pass form.
+     */
+    default void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
+                      float[] bias, Epilogue epilogue) {
+        gemm(par, m, a, aOff, lda, b, c, cOff, ldc, bias);
+        if (epilogue == null) return;
+        int n = b.n();
+        par.forRange(m, Math.max(1, (1 << 14) / Math.max(1, n)), (w, lo, hi) -> {
+            for (int r = lo; r < hi; r++) epilogue.apply(c, cOff + r * ldc, n);
+        });
+    }
 
     /** {@code C = A · op(B) (+ bias)} with B read from an array (an activation). */
     void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

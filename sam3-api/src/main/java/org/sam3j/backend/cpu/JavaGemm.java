@@ -24,6 +24,12 @@ public final class JavaGemm implements GemmEngine {
     }
 
     @Override
+    public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
+                     float[] bias, Epilogue epilogue) {
+        Sgemm.gemm(par, m, a, aOff, lda, (Sgemm.PackedMatrix) b, c, cOff, ldc, bias, false, epilogue);
+    }
+
+    @Override
     public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      boolean transB, float[] c, int cOff, int ldc, float[] bias) {
         Sgemm.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias, false);

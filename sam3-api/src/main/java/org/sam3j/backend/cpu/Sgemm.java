@@ -163,12 +163,28 @@ public final class Sgemm {
                             PackedMatrix b,
                             float[] c, int cOff, int ldc,
                             float[] bias, boolean accumulate) {
+        gemm(par, m, a, aOff, lda, b, c, cOff, ldc, bias, accumulate, null);
+    }
+
+    /**
+     * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)} followed by
+     * {@code epilogue} on the final values of C, applied by each task to its block of C (at most {@value #MC} rows
+     * of one panel) right after the block's last K step, while it is in the cache.
+     */
+    public static void gemm(Parallel par, int m,
+                            float[] a, int aOff, int lda,
+                            PackedMatrix b,
+                            float[] c, int cOff, int ldc,
+                            float[] bias, boolean accumulate, GemmEngine.Epilogue epilogue) {
         if (m <= 0 || b.n <= 0) return;
         if (b.k <= 0) {
             fillBias(m, b.n, c, cOff, ldc, bias, accumulate);
+            if (epilogue != null) {
+                for (int r = 0; r < m; r++) epilogue.apply(c, cOff + r * ldc, b.n);
+            }
             return;
         }
-        multiply(par, new Problem(m, a, aOff, lda, 1, b, c, cOff, ldc, 1, bias, false, accumulate));
+        multiply(par, new Problem(m, a, aOff, lda, 1, b, c, cOff, ldc, 1, bias, false, accumulate, epilogue));
     }
 
     /**
@@ -353,9 +369,19 @@ public final class Sgemm {
         final int cOff, cRs, cCs;
         final float[] bias;
         final boolean biasPerRow, accumulate;
+        /** Applied to the final values of each task's block of C (only with {@code cCs == 1}), or null. */
+        final GemmEngine.Epilogue epilogue;
 
         Problem(int m, float[] a, int aOff, int aRs, int aCs, PackedMatrix pb,
                 float[] c, int cOff, int cRs, int cCs, float[] bias, boolean biasPerRow, boolean accumulate) {
+            this(m, a, aOff, aRs, aCs, pb, c, cOff, cRs, cCs, bias, biasPerRow, accumulate, null);
+        }
+
+        Problem(int m, float[] a, int aOff, int aRs, int aCs, PackedMatrix pb,
+                float[] c, int cOff, int cRs, int cCs, float[] bias, boolean biasPerRow, boolean accumulate,
+                GemmEngine.Epilogue epilogue) {
+            if (epilogue != null && cCs != 1) throw new IllegalArgumentException("an epilogue needs C's rows contiguous");
+            this.epilogue = epilogue;
             this.m = m;
             this.a = a;
             this.aOff = aOff;
@@ -446,6 +472,9 @@ public final class Sgemm {
                 if (mr > 2) store(pr, i + 2, j0, acc2, nc);
                 if (mr > 3) store(pr, i + 3, j0, acc3, nc);
             }
+        }
+        if (pr.epilogue != null) {
+            for (int i = i0; i < i1; i++) pr.epilogue.apply(pr.c, pr.cOff + i * pr.cRs + j0, nc);
         }
     }
 

@@ -317,7 +317,21 @@ public final class OpenBlasGemm implements GemmEngine {
         int k = b.k;
         if (m <= 0 || n <= 0) return;
         FloatPointer bp = b.ptr();
-        run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias));
+        run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias,
+                null));
+    }
+
+    /** The epilogue runs on each row of C as it is copied back from native memory (while the row is in the cache). */
+    @Override
+    public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared pb, float[] c, int cOff, int ldc,
+                     float[] bias, Epilogue epilogue) {
+        Matrix b = (Matrix) pb;
+        int n = b.n;
+        int k = b.k;
+        if (m <= 0 || n <= 0) return;
+        FloatPointer bp = b.ptr();
+        run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias,
+                epilogue));
     }
 
     @Override
@@ -334,15 +348,20 @@ public final class OpenBlasGemm implements GemmEngine {
                 load(sb.b.buf, 0, b, bOff, ldb, k, n);
             }
             FloatPointer bp = sb.b.ptr;
-            run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, ld, transB, c, cOff, ldc, bias));
+            run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, ld, transB, c, cOff, ldc, bias,
+                    null));
         } finally {
             give(sb);
         }
     }
 
-    /** Rows {@code [r0, r0 + rows)} of C: stage A, pre-fill C with the bias, multiply, copy C back. */
+    /**
+     * Rows {@code [r0, r0 + rows)} of C: stage A, pre-fill C with the bias, multiply, copy C back (applying the
+     * epilogue, if any, to each row right after its copy).
+     */
     private static void rowBlock(Stage s, int r0, int rows, int n, int k, float[] a, int aOff, int lda,
-                                 FloatPointer b, int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+                                 FloatPointer b, int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias,
+                                 Epilogue epilogue) {
         s.c.ensure((long) rows * n);
         if (k == 0) {
             // OpenBLAS returns early for K = 0 without applying beta; C is the bias (or zero)
@@ -353,6 +372,7 @@ public final class OpenBlasGemm implements GemmEngine {
                 } else {
                     java.util.Arrays.fill(c, dst, dst + n, 0f);
                 }
+                if (epilogue != null) epilogue.apply(c, dst, n);
             }
             return;
         }
@@ -362,7 +382,15 @@ public final class OpenBlasGemm implements GemmEngine {
             for (int r = 0; r < rows; r++) s.c.buf.put(r * n, bias, 0, n);
         }
         OpenBlas.sgemm(false, transB, rows, n, k, 1f, s.a.ptr, k, b, ldb, bias != null ? 1f : 0f, s.c.ptr, n);
-        store(s.c.buf, 0, c, cOff + r0 * ldc, ldc, rows, n);
+        if (epilogue == null) {
+            store(s.c.buf, 0, c, cOff + r0 * ldc, ldc, rows, n);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int dst = cOff + (r0 + r) * ldc;
+                s.c.buf.get(r * n, c, dst, n);
+                epilogue.apply(c, dst, n);
+            }
+        }
     }
 
     /** Splits the rows of a product into tasks and runs them (see the class comment). */

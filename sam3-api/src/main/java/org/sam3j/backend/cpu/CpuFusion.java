@@ -1,0 +1,203 @@
+package org.sam3j.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.sam3j.backend.MemoryPlan;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.Tensor;
+import org.sam3j.io.DType;
+
+/**
+ * The CPU backends' fusion pass, part of their compilation: groups neighbouring operations of the planned
+ * schedule into one step that makes fewer passes over memory. The graph and its memory plan are not changed (the
+ * graph is what every backend and the ONNX exporter see); a fused step writes exactly the buffers the plan gives
+ * the nodes it covers, and only where the plan makes that safe, so a fused run computes the same values, bit for
+ * bit, as the unfused one:
+ * <ul>
+ *   <li>{@link Kind#LINEAR_GELU}: a {@code LINEAR} whose only consumer is the next operation, a {@code GELU} the
+ *       plan runs in place on it: GELU is applied by the product's epilogue while each block of the output is in
+ *       the cache;</li>
+ *   <li>{@link Kind#CONV_TRANSPOSE_GELU}: the same for a transposed convolution (the FPN necks), GELU applied to each
+ *       run of channels as the convolution scatters it;</li>
+ *   <li>{@link Kind#ADD_LAYER_NORM}: an {@code ADD} of two operands of its own shape followed by a
+ *       {@code LAYER_NORM} of the sum (a residual connection and the next pre-norm): one pass per row writes the
+ *       sum and its normalisation, where the norm's buffer does not partly overlap an operand of the sum;</li>
+ *   <li>{@link Kind#SLICE_ROPE}: a {@code SLICE} of rows (the q or k third of a fused qkv projection) read only by
+ *       a {@code ROPE} the plan runs in place on it: the rotation reads the sliced rows where they are, at the
+ *       slice's place in the schedule, and the later {@code ROPE} step is dropped.</li>
+ * </ul>
+ * Only FP32 nodes are fused (reduced-precision nodes are rounded after each operation).
+ */
+final class CpuFusion {
+    /** What a step computes. */
+    enum Kind {
+        /** One node, by its own kernel. */
+        SINGLE,
+        /** {@code GELU(LINEAR(x))}. */
+        LINEAR_GELU,
+        /** {@code GELU(CONV_TRANSPOSE2D(x))}. */
+        CONV_TRANSPOSE_GELU,
+        /** {@code s = a + b; LAYER_NORM(s)}. */
+        ADD_LAYER_NORM,
+        /** {@code ROPE(SLICE(x))}. */
+        SLICE_ROPE
+    }
+
+    /**
+     * One step of a compiled schedule.
+     *
+     * @param kind   what it computes
+     * @param first  the (first) node it computes
+     * @param second the node fused into it, or null
+     * @param last   index in the plan's schedule of the last node done once this step has run (for progress)
+     * @param label  the profile's name of the step ({@code LINEAR+GELU}, or the op's name)
+     */
+    record Step(Kind kind, Tensor first, Tensor second, int last, String label) {}
+
+    private CpuFusion() {}
+
+    /** The plan's schedule as steps, each node on its own ({@code fuse = false}) or fused where possible. */
+    static List<Step> steps(MemoryPlan plan, boolean fuse) {
+        List<Tensor> schedule = plan.schedule();
+        int n = schedule.size();
+        List<Tensor> nodes = plan.graph().nodes();
+        // readers of each computed value, through views (scheduled nodes and the graph's outputs)
+        int[] readers = new int[nodes.size()];
+        for (Tensor t : schedule) {
+            for (int i = 0; i < t.inputCount(); i++) readers[value(t.input(i)).id()]++;
+        }
+        for (Tensor out : plan.graph().outputs().values()) readers[value(out).id()]++;
+        boolean[] dropped = new boolean[nodes.size()];
+        List<Step> steps = new ArrayList<>(n);
+        int done = -1;
+        for (int i = 0; i < n; i++) {
+            Tensor t = schedule.get(i);
+            if (dropped[t.id()]) {
+                done = Math.max(done, i);
+                continue;
+            }
+            Tensor next = i + 1 < n ? schedule.get(i + 1) : null;
+            if (fuse && next != null && linearGelu(plan, t, next)) {
+                done = Math.max(done, i + 1);
+                steps.add(new Step(Kind.LINEAR_GELU, t, next, done, "LINEAR+GELU"));
+                i++;
+                continue;
+            }
+            if (fuse && next != null && convTransposeGelu(plan, t, next)) {
+                done = Math.max(done, i + 1);
+                steps.add(new Step(Kind.CONV_TRANSPOSE_GELU, t, next, done, "CONV_TRANSPOSE2D+GELU"));
+                i++;
+                continue;
+            }
+            if (fuse && next != null && addLayerNorm(plan, t, next)) {
+                done = Math.max(done, i + 1);
+                steps.add(new Step(Kind.ADD_LAYER_NORM, t, next, done, "ADD+LAYER_NORM"));
+                i++;
+                continue;
+            }
+            Tensor rope = fuse ? sliceRope(plan, t, schedule, i, readers) : null;
+            if (rope != null) {
+                dropped[rope.id()] = true;
+                done = Math.max(done, i);
+                steps.add(new Step(Kind.SLICE_ROPE, t, rope, done, "SLICE+ROPE"));
+                continue;
+            }
+            done = Math.max(done, i);
+            steps.add(new Step(Kind.SINGLE, t, null, done, t.op().name()));
+        }
+        return Collections.unmodifiableList(steps);
+    }
+
+    /** The node that computed {@code t}'s values ({@code t} itself unless it is a view). */
+    private static Tensor value(Tensor t) {
+        while (t.op() == Op.RESHAPE) t = t.input(0);
+        return t;
+    }
+
+    private static boolean f32(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t.dtype() != DType.F32) return false;
+        }
+        return true;
+    }
+
+    private static boolean inPlace(MemoryPlan plan, Tensor a, Tensor b) {
+        return plan.kind(a) == MemoryPlan.Kind.ARENA && plan.kind(b) == MemoryPlan.Kind.ARENA
+                && plan.storageRoot(a) == plan.storageRoot(b) && plan.arenaOffset(a) == plan.arenaOffset(b);
+    }
+
+    private static boolean linearGelu(MemoryPlan plan, Tensor lin, Tensor gelu) {
+        return lin.op() == Op.LINEAR && gelu.op() == Op.GELU && gelu.input(0) == lin
+                && lin.input(1).op() == Op.WEIGHT && f32(lin, gelu) && inPlace(plan, lin, gelu);
+    }
+
+    private static boolean convTransposeGelu(MemoryPlan plan, Tensor conv, Tensor gelu) {
+        return conv.op() == Op.CONV_TRANSPOSE2D && gelu.op() == Op.GELU && gelu.input(0) == conv
+                && f32(conv, gelu) && inPlace(plan, conv, gelu);
+    }
+
+    private static boolean addLayerNorm(MemoryPlan plan, Tensor add, Tensor ln) {
+        if (add.op() != Op.ADD || ln.op() != Op.LAYER_NORM || ln.input(0) != add) return false;
+        Tensor a = add.input(0);
+        Tensor b = add.input(1);
+        if (!f32(add, ln, a, b) || a.numel() != add.numel() || b.numel() != add.numel()) return false;
+        if (!java.util.Arrays.equals(a.shape(), add.shape()) || !java.util.Arrays.equals(b.shape(), add.shape())) return false;
+        // rows are processed in parallel: the norm may overwrite an operand of the sum only row for row
+        return safeOverlap(plan, ln, a) && safeOverlap(plan, ln, b) && !overlaps(plan, ln, add)
+                && safeOverlap(plan, add, a) && safeOverlap(plan, add, b);
+    }
+
+    /** Whether {@code w}'s values can be written row by row while {@code r}'s same rows are read. */
+    private static boolean safeOverlap(MemoryPlan plan, Tensor w, Tensor r) {
+        return !overlaps(plan, w, r) || plan.arenaOffset(w) == plan.arenaOffset(r);
+    }
+
+    private static boolean overlaps(MemoryPlan plan, Tensor x, Tensor y) {
+        if (plan.kind(x) != MemoryPlan.Kind.ARENA || plan.kind(y) != MemoryPlan.Kind.ARENA) {
+            // outputs have arrays of their own, per storage root; leaves are not written
+            return plan.kind(x) == MemoryPlan.Kind.OUTPUT && plan.storageRoot(x) == plan.storageRoot(y);
+        }
+        long x0 = plan.arenaOffset(x);
+        long y0 = plan.arenaOffset(y);
+        return x0 < y0 + 4 * y.numel() && y0 < x0 + 4 * x.numel();
+    }
+
+    /** The {@code ROPE} that {@code slice} can be fused into, or null. */
+    private static Tensor sliceRope(MemoryPlan plan, Tensor slice, List<Tensor> schedule, int at, int[] readers) {
+        if (slice.op() != Op.SLICE || readers[slice.id()] != 1) return null;
+        Tensor rope = null;
+        for (int j = at + 1; j < schedule.size(); j++) {
+            Tensor t = schedule.get(j);
+            boolean reads = false;
+            for (int k = 0; k < t.inputCount(); k++) reads |= value(t.input(k)) == slice;
+            if (reads) {
+                rope = t.op() == Op.ROPE && value(t.input(0)) == slice ? t : null;
+                break;
+            }
+        }
+        if (rope == null || rope.shape().length != 4 || !f32(slice, rope) || !inPlace(plan, slice, rope)) return null;
+        if (plan.kind(rope.input(1)) != MemoryPlan.Kind.EXTERNAL || plan.kind(rope.input(2)) != MemoryPlan.Kind.EXTERNAL) {
+            return null; // the tables must exist at the slice's place in the schedule
+        }
+        SliceRows s = SliceRows.of(slice);
+        return s.outer() == rope.dim(0) * rope.dim(1) && s.rowLength() == rope.dim(2) * rope.dim(3) ? rope : null;
+    }
+
+    /**
+     * A slice as rows: {@code outer} rows of {@code rowLength} values, row {@code r} read at
+     * {@code start + r · stride} of its operand.
+     */
+    record SliceRows(int outer, int rowLength, int start, int stride) {
+        static SliceRows of(Tensor slice) {
+            org.sam3j.graph.Attrs.Slice s = slice.attrs(org.sam3j.graph.Attrs.Slice.class);
+            int[] xs = slice.input(0).shape();
+            int outer = 1;
+            for (int i = 0; i < s.axis(); i++) outer *= xs[i];
+            int inner = 1;
+            for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
+            int len = s.end() - s.start();
+            return new SliceRows(outer, len * inner, s.start() * inner, xs[s.axis()] * inner);
+        }
+    }
+}

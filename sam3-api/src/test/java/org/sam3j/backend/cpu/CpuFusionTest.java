@@ -1,0 +1,139 @@
+package org.sam3j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.ExecutionContext;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.graph.Graph;
+import org.sam3j.graph.Tensor;
+import org.sam3j.weights.InMemoryWeights;
+
+/**
+ * The CPU compile step's fusions ({@link CpuFusion}) on a pre-norm ViT block with RoPE attention: the fused run
+ * gives the unfused run's values bit for bit, and the fusions do happen (and are off with the property). Public for
+ * the OpenBLAS backend's test of the same block.
+ */
+public class CpuFusionTest {
+    static final int T = 300;
+    static final int C = 48;
+    static final int HEADS = 3;
+    static final int MLP = 600; // more than one packed panel of Sgemm
+
+    /** Two ViT blocks on x[1, T, C] (RoPE tables for T tokens), outputs the final norm and the residual stream. */
+    public static Graph block() {
+        Graph g = new Graph();
+        int d = C / HEADS;
+        Tensor x = g.input("x", 1, T, C);
+        Tensor cos = g.input("cos", T, d / 2);
+        Tensor sin = g.input("sin", T, d / 2);
+        for (int blk = 0; blk < 2; blk++) {
+            String p = "b" + blk + ".";
+            Tensor y = g.layerNorm(x, g.weight(p + "n1.w", C), g.weight(p + "n1.b", C), 1e-5f);
+            Tensor qkv = g.reshape(g.linear(y, g.weight(p + "qkv.w", 3 * C, C), g.weight(p + "qkv.b", 3 * C)), 1, T, 3, C);
+            Tensor q = g.rope(g.reshape(g.slice(qkv, 2, 0, 1), 1, T, HEADS, d), cos, sin);
+            Tensor k = g.rope(g.reshape(g.slice(qkv, 2, 1, 2), 1, T, HEADS, d), cos, sin);
+            Tensor v = g.reshape(g.slice(qkv, 2, 2, 3), 1, T, HEADS, d);
+            Tensor o = g.reshape(g.attention(q, k, v, null, (float) (1 / Math.sqrt(d))), 1, T, C);
+            x = g.add(x, g.linear(o, g.weight(p + "proj.w", C, C), g.weight(p + "proj.b", C)));
+            Tensor h = g.gelu(g.linear(g.layerNorm(x, g.weight(p + "n2.w", C), g.weight(p + "n2.b", C), 1e-5f),
+                    g.weight(p + "fc1.w", MLP, C), g.weight(p + "fc1.b", MLP)));
+            x = g.add(x, g.linear(h, g.weight(p + "fc2.w", C, MLP), g.weight(p + "fc2.b", C)));
+        }
+        g.output("norm", g.layerNorm(x, g.weight("nf.w", C), g.weight("nf.b", C), 1e-5f));
+        g.output("x", x);
+        // an FPN neck's upsampling: transposed convolution then GELU, on the tokens as a 15×20 map
+        Tensor up = g.gelu(g.convTranspose2x2(g.reshape(x, 1, 15, 20, C), g.weight("up.w", C, 24, 2, 2), g.weight("up.b", 24)));
+        g.output("up", g.scale(up, 0.5f));
+        return g;
+    }
+
+    public static InMemoryWeights weights(Graph g, long seed) {
+        Random rnd = new Random(seed);
+        InMemoryWeights w = new InMemoryWeights();
+        for (Tensor t : g.weights().values()) {
+            float[] v = new float[(int) t.numel()];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() / Math.sqrt(t.dim(-1)));
+            w.put(t.attrs(org.sam3j.graph.Attrs.Named.class).name(), v, java.util.Arrays.stream(t.shape()).asLongStream().toArray());
+        }
+        return w;
+    }
+
+    public static Map<String, float[]> inputs(long seed) {
+        Random rnd = new Random(seed);
+        int half = C / HEADS / 2;
+        float[] x = new float[T * C];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] cos = new float[T * half];
+        float[] sin = new float[T * half];
+        for (int i = 0; i < cos.length; i++) {
+            double a = rnd.nextDouble() * 6.28;
+            cos[i] = (float) Math.cos(a);
+            sin[i] = (float) Math.sin(a);
+        }
+        return Map.of("x", x, "cos", cos, "sin", sin);
+    }
+
+    /** Runs the block on a backend made with fusion on or off; returns the outputs and the profile's step names. */
+    public static Map.Entry<Map<String, HostTensor>, Set<String>> run(java.util.function.Supplier<CpuBackend> make, boolean fuse) {
+        String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
+        CpuBackend be;
+        System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(fuse));
+        try {
+            be = make.get();
+        } finally {
+            if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
+            else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
+        }
+        Graph g = block();
+        try (be; CompiledGraph cg = be.compile(g, weights(g, 7)); ExecutionContext ctx = cg.newContext()) {
+            Map<String, HostTensor> out = ctx.run(inputs(11));
+            return Map.entry(out, ctx.lastRunNanosByOp().keySet());
+        }
+    }
+
+    @Test
+    void fusedBlockEqualsUnfusedBitForBit() {
+        var fused = run(() -> new CpuBackend(2), true);
+        var plain = run(() -> new CpuBackend(2), false);
+        assertTrue(fused.getValue().containsAll(List.of("LINEAR+GELU", "ADD+LAYER_NORM", "SLICE+ROPE", "CONV_TRANSPOSE2D+GELU")),
+                fused.getValue().toString());
+        assertFalse(fused.getValue().contains("GELU") || fused.getValue().contains("ROPE"), fused.getValue().toString());
+        assertTrue(plain.getValue().containsAll(List.of("LINEAR", "GELU", "ADD", "LAYER_NORM", "SLICE", "ROPE")),
+                plain.getValue().toString());
+        assertTrue(plain.getValue().stream().noneMatch(s -> s.contains("+")), plain.getValue().toString());
+        for (String name : List.of("norm", "x", "up")) {
+            assertArrayEquals(plain.getKey().get(name).data(), fused.getKey().get(name).data(), name);
+        }
+    }
+
+    @Test
+    void stepsCoverEveryScheduledNodeOnce() {
+        Graph g = block();
+        try (CpuBackend be = new CpuBackend(1); CompiledGraph cg = be.compile(g, weights(g, 7))) {
+            CpuCompiledGraph c = (CpuCompiledGraph) cg;
+            List<CpuFusion.Step> steps = c.steps();
+            Set<Tensor> covered = steps.stream()
+                    .flatMap(s -> s.second() == null ? java.util.stream.Stream.of(s.first()) : java.util.stream.Stream.of(s.first(), s.second()))
+                    .collect(Collectors.toSet());
+            assertEquals(Set.copyOf(c.plan().schedule()), covered);
+            assertEquals(c.plan().schedule().size(), steps.size() + steps.stream().filter(s -> s.second() != null).count());
+            // 2 blocks: fc1+GELU twice, residual+norm2 twice and residual+next norm once (+ final norm), q and k twice
+            assertEquals(2, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.LINEAR_GELU).count());
+            assertEquals(1, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.CONV_TRANSPOSE_GELU).count());
+            assertEquals(4, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.SLICE_ROPE).count());
+            assertTrue(steps.stream().filter(s -> s.kind() == CpuFusion.Kind.ADD_LAYER_NORM).count() >= 3);
+            for (int i = 1; i < steps.size(); i++) assertTrue(steps.get(i).last() > steps.get(i - 1).last());
+            assertEquals(c.plan().schedule().size() - 1, steps.get(steps.size() - 1).last());
+        }
+    }
+}
