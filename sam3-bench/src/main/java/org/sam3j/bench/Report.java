@@ -40,7 +40,7 @@ import org.sam3j.backend.openblas.OpenBlas;
  * </pre>
  * {@code --from DIR} only rebuilds the tables from {@code DIR/jmh-*.json} and {@code DIR/stats.jsonl}. Suite steps
  * (names for {@code --skip}): {@code sgemm}, {@code encode}, {@code prompt}, {@code startup}, {@code tokenizer},
- * {@code checkpoint}. Full-size steps run fewer iterations (and the pure-Java prompts only at tiny size and the
+ * {@code checkpoint}, {@code video}. Full-size steps run fewer iterations (and the pure-Java prompts only at tiny size and the
  * full-size start-up only on the best backend) to keep the suite near half an hour on two cores.
  */
 public final class Report {
@@ -140,6 +140,24 @@ public final class Report {
         if (!skip.contains("checkpoint")) {
             jmh(out, ++step + "-checkpoint", stats, "CheckpointLoadBenchmark", Map.of("config", configs), null, null);
         }
+        if (!skip.contains("video")) {
+            // retained memory over long streams (memory bank fed the tracker's entry sizes): fast
+            jmh(out, ++step + "-video-memory", stats, "VideoMemoryBenchmark", Map.of(), null, null);
+            for (String c : configs) {
+                boolean full = c.equals("full");
+                for (String b : full ? List.of(best) : backends) {
+                    for (String family : full ? List.of("clicked") : List.of("clicked", "text")) {
+                        // the clicked session on the best backend runs longest: its retained bytes per frame are
+                        // the real-session points of the memory table (16 frames: past num_maskmem and the
+                        // 16-pointer budget)
+                        boolean longRun = !full && b.equals(best) && family.equals("clicked");
+                        jmh(out, ++step + "-video-" + family + "-" + c + "-" + b, stats, "VideoBenchmark",
+                                Map.of("config", List.of(c), "backend", List.of(b), "family", List.of(family)), 1,
+                                longRun ? 14 : full ? 1 : 2);
+                    }
+                }
+            }
+        }
         if (!skip.contains("sgemm")) {
             jmh(out, ++step + "-sgemm-after", stats, "SgemmBenchmark", Map.of("backend", backends), null, null);
             if (backends.contains("openblas")) jmh(out, ++step + "-sgemm-native", stats, "NativeSgemmBenchmark", Map.of(), null, null);
@@ -156,7 +174,7 @@ public final class Report {
         System.out.println("== " + name + ": " + benchmark + " " + params);
         ChainedOptionsBuilder o = new OptionsBuilder()
                 .include("org\\.sam3j\\.bench\\." + benchmark + "\\.")
-                .jvmArgsAppend(stats)
+                .jvmArgsAppend(stats, "-D" + BenchSupport.STEP_PROPERTY + "=" + name)
                 .result(out.resolve(String.format(Locale.ROOT, "jmh-%s.json", name)).toString())
                 .resultFormat(ResultFormatType.JSON);
         params.forEach((k, v) -> o.param(k, v.toArray(new String[0])));
@@ -348,6 +366,8 @@ public final class Report {
         for (JsonNode s : stats) {
             String sb = s.path("benchmark").asText();
             if (!(sb.equals(bench) || (!sb.contains(".") && bench.startsWith(sb + ".")))) continue;
+            // stats recorded by a suite step belong to that step's file only (the same parameters may run twice)
+            if (s.has("step") && !file.equals("jmh-" + s.path("step").asText() + ".json")) continue;
             boolean same = true;
             var it = s.path("params").fields();
             while (it.hasNext()) {
