@@ -1,5 +1,6 @@
 package org.sam3j.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sam3j.BackendOptions;
+import org.sam3j.FrameSource;
 import org.sam3j.RgbImage;
 import org.sam3j.Sam3Config;
 import org.sam3j.Sam3Model;
@@ -23,12 +25,17 @@ import org.sam3j.backend.Backends;
 import org.sam3j.backend.openblas.OpenBlasBackend;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
+import org.sam3j.weights.ConstantOverrides;
 import org.sam3j.weights.SyntheticWeights;
+import org.sam3j.weights.WeightStore;
 
 /** What the benchmarks share: configurations, backends, inputs, and the side-channel of measurements for {@link Report}. */
 public final class BenchSupport {
     /** System property: a file to which each benchmark trial appends one JSON line of extra measurements. */
     public static final String STATS_PROPERTY = "sam3j.bench.stats";
+
+    /** System property: the suite step a fork runs for (recorded with its stats, so tables match them by step). */
+    public static final String STEP_PROPERTY = "sam3j.bench.step";
 
     private BenchSupport() {}
 
@@ -73,15 +80,63 @@ public final class BenchSupport {
         return RgbImage.of(1800, 1200, rgb);
     }
 
+    /** The shared reference data: {@code $SAM3_SHARED} or {@code ../shared}. */
+    public static Path shared() {
+        String env = System.getenv("SAM3_SHARED");
+        return env != null && !env.isBlank() ? Paths.get(env) : Paths.get("..", "shared");
+    }
+
     /** The CLIP vocabulary from {@code $SAM3_SHARED/tokenizer} or {@code ../shared/tokenizer}. */
     public static Path tokenizer() {
-        String env = System.getenv("SAM3_SHARED");
-        Path shared = env != null && !env.isBlank() ? Paths.get(env) : Paths.get("..", "shared");
-        Path bpe = shared.resolve("tokenizer").resolve("bpe_simple_vocab_16e6.txt.gz");
+        Path bpe = shared().resolve("tokenizer").resolve("bpe_simple_vocab_16e6.txt.gz");
         if (!Files.isRegularFile(bpe)) {
             throw new IllegalStateException("no CLIP vocabulary at " + bpe.toAbsolutePath() + " (set SAM3_SHARED)");
         }
         return bpe;
+    }
+
+    /** The video fixture set ({@code fixtures/sam3/video-tiny}: 8 frames of 1280×720 and {@code index.json}). */
+    public static Path videoFixture() {
+        Path dir = shared().resolve("fixtures").resolve("sam3").resolve("video-tiny");
+        if (!Files.isRegularFile(dir.resolve("index.json"))) {
+            throw new IllegalStateException("no video fixture at " + dir.toAbsolutePath() + " (set SAM3_SHARED)");
+        }
+        return dir;
+    }
+
+    /**
+     * A video of {@code count} frames that loops over the fixture's frames ({@code 0.jpg … 7.jpg}), each decoded
+     * from its file when read, as a frame folder is.
+     */
+    public static FrameSource loopedFrames(int count) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            Path f = videoFixture().resolve(i + ".jpg");
+            if (!Files.isRegularFile(f)) break;
+            files.add(f);
+        }
+        if (files.isEmpty()) throw new IllegalStateException("no frame in " + videoFixture());
+        List<Path> looped = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) looped.add(files.get(i % files.size()));
+        return FrameSource.files(looped);
+    }
+
+    /**
+     * Synthetic weights of {@code config} with the video fixture's weight overrides ({@code index.json → config →
+     * weight_overrides}: the tracker's object-score bias, so that tracked objects persist with synthetic weights
+     * and every frame is a valid memory, as in the fixture).
+     */
+    public static WeightStore videoWeights(Sam3Config config) throws IOException {
+        JsonNode index = new ObjectMapper().readTree(videoFixture().resolve("index.json").toFile());
+        Map<String, Float> overrides = new LinkedHashMap<>();
+        index.path("config").path("weight_overrides").fields()
+                .forEachRemaining(e -> overrides.put(e.getKey(), (float) e.getValue().asDouble()));
+        return ConstantOverrides.of(SyntheticWeights.of(Sam3Model.parameterShapes(config)), overrides);
+    }
+
+    /** The video fixture's {@code index.json → video_settings} (detection thresholds chosen for synthetic weights). */
+    public static JsonNode videoSettings() throws IOException {
+        return new ObjectMapper().readTree(videoFixture().resolve("index.json").toFile()).path("video_settings");
     }
 
     /**
@@ -145,6 +200,8 @@ public final class BenchSupport {
         if (file == null || file.isBlank()) return;
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("benchmark", benchmark);
+        String step = System.getProperty(STEP_PROPERTY);
+        if (step != null && !step.isBlank()) line.put("step", step);
         line.put("params", params);
         line.put("peakHeapBytes", peakHeapBytes());
         line.put("peakRssBytes", peakRssBytes());
