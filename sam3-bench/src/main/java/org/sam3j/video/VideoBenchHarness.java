@@ -7,14 +7,15 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import org.sam3j.Box;
 import org.sam3j.FrameSource;
+import org.sam3j.Prompt;
 import org.sam3j.RgbImage;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.RunSession;
-import org.sam3j.model.detector.ConceptModel;
-import org.sam3j.model.tracker.InteractivePrompt;
+import org.sam3j.runner.ConceptModel;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.weights.WeightStore;
 
@@ -155,15 +156,15 @@ public final class VideoBenchHarness implements AutoCloseable {
 
         /** Clicks on an object of a clicked session (as {@link TrackingSession#addPoints}). */
         public void addPoints(int frame, int objectId, float[] xy, int[] labels) {
-            InteractivePrompt.Builder b = InteractivePrompt.builder();
-            for (int i = 0; i < labels.length; i++) b.point(xy[2 * i], xy[2 * i + 1], labels[i]);
+            Prompt.Builder b = Prompt.builder();
+            for (int i = 0; i < labels.length; i++) b.point(xy[2 * i], xy[2 * i + 1], labels[i] == 1);
             clicked.addPrompt(frame, objectId, b.build());
             promptFrame = frame;
         }
 
         /** A box around an object of a clicked session. */
         public void addBox(int frame, int objectId, float x0, float y0, float x1, float y1) {
-            clicked.addPrompt(frame, objectId, InteractivePrompt.builder().box(x0, y0, x1, y1).build());
+            clicked.addPrompt(frame, objectId, Prompt.box(new Box(x0, y0, x1, y1)));
             promptFrame = frame;
         }
 
