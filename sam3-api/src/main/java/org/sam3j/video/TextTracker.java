@@ -249,7 +249,9 @@ final class TextTracker implements AutoCloseable {
         width = current.embedding().originalWidth();
         height = current.embedding().originalHeight();
         long t0 = System.nanoTime();
-        currentDetections = detector.detect(session, current.embedding(), text, false);
+        currentDetections = hooks.enabled()
+                ? detector.detect(session, current.embedding(), text, true, (k, v) -> hooks.accept("f" + t + ".det." + k, v))
+                : detector.detect(session, current.embedding(), text, false);
         LOG.debug("frame {}: detector {} ms", t, (System.nanoTime() - t0) / 1_000_000);
         return current;
     }
