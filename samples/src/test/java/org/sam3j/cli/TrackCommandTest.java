@@ -64,10 +64,27 @@ class TrackCommandTest {
     }
 
     @Test
+    void badTextInputIsOneLineBeforeTheModel() throws Exception {
+        String f = clip(2).toString();
+        String combined = "--text finds its own objects: it cannot be combined with --point, --box or --object";
+        expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--text", "person", "--point", "0:10,10");
+        expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--box", "0:0,0,20,20", "--text", "person");
+        expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--text", "person", "--object", "2");
+        expectOneLine("--text: the phrase is blank", "track", "--weights", "synthetic", "--video", f, "--text", " ");
+        expectOneLine("--text-frame needs --text", "track", "--weights", "synthetic", "--video", f, "--point", "0:10,10",
+                "--text-frame", "1");
+        expectOneLine("--text-frame 2: frame 2 is outside the video's 2 frames (0 to 1)", "track", "--weights",
+                "synthetic", "--video", f, "--text", "person", "--text-frame", "2");
+        expectOneLine("--resume restarts from masks, which a --text run cannot take", "track", "--weights", "synthetic",
+                "--video", f, "--text", "person", "--resume");
+        assertFalse(Files.exists(Path.of("sam3-track")), "nothing written");
+    }
+
+    @Test
     void badInputIsOneLineBeforeTheModel() throws Exception {
         Path frames = clip(2);
         String f = frames.toString();
-        expectOneLine("give at least one --point or --box", "track", "--weights", "synthetic", "--video", f);
+        expectOneLine("give --text, or at least one --point or --box", "track", "--weights", "synthetic", "--video", f);
         expectOneLine("object 1 has both clicks and a box on frame 0: give one", "track", "--weights", "synthetic",
                 "--video", f, "--point", "0:10,10", "--box", "0:0,0,20,20");
         expectOneLine("object 2 has two --box on frame 1", "track", "--weights", "synthetic", "--frames", f,
