@@ -241,7 +241,8 @@ public final class VideoVerifier implements AutoCloseable {
     /**
      * Runs the {@code text0} family — the phrase encoded (with the reference's second batch entry, the text
      * "visual"), {@code add_prompt} on frame 0 (step {@code a0}), propagation over frames 0..{@code
-     * max_frame_num_to_track} ({@code f<t>}, frame 0 again) — and reports every recorded {@code text0.*} key:
+     * max_frame_num_to_track} ({@code f<t>}, frame 0 again), the detector on the next frame (the reference's
+     * look-ahead) — and reports every recorded {@code text0.*} key:
      * tensors to a relative error of 1e-3 of their rms, scores, boxes and logits 1e-4 absolute, ids and decisions
      * exactly, binary masks to an IoU of 0.99, mask areas within {@code 5 + area/10⁴} pixels; keys not produced fail.
      * The CLIP vocabulary is read from the shared data the fixtures belong to ({@code shared/tokenizer/}).
@@ -300,10 +301,20 @@ public final class VideoVerifier implements AutoCloseable {
                     if (s != null) s.close();
                 }
             };
-            try (TextTracker tracker = new TextTracker(engine, detector, weights, settings, heuristicsOf(v), text, frames,
+            try (TextTracker tracker = new TextTracker(engine, detector, settings, heuristicsOf(v), text, frames,
                     numFrames(), hooks)) {
                 a0 = tracker.addPrompt(0);
                 tracker.propagate(0, last, outputs::add);
+            }
+            int ahead = last + 1;
+            if (ahead < numFrames() && stats.containsKey(fam + "f" + ahead + ".det.pred_logits")) {
+                // the reference's one-frame look-ahead also ran the detector on the frame after the last one
+                // tracked (outputs never used): the same detector on that frame
+                try (ResidentScope s = new ResidentScope(backend)) {
+                    float[] image = VideoFrames.detectorInput(ImageLoader.read(frame(ahead)), config.imageSize());
+                    TrackerEngine.Frame f = engine.encode(ahead, image, width, height, s);
+                    detector.detect(session, f.embedding(), text, true, (k, t) -> ours.put(fam + "f" + ahead + ".det." + k, t));
+                }
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
