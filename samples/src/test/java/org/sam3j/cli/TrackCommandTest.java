@@ -80,6 +80,34 @@ class TrackCommandTest {
         assertFalse(Files.exists(Path.of("sam3-track")), "nothing written");
     }
 
+    /**
+     * A text-prompted run on two frames (the tiny synthetic model, so whatever it detects): one line per frame in
+     * order, every object's RLE describing its area and box, the summary counting the objects written.
+     */
+    @Test
+    @Tag("slow")
+    void aTextIsTrackedIntoOneJsonLinePerFrame() throws Exception {
+        Path out = dir.resolve("text-out");
+        CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--tokenizer",
+                SharedData.resolve("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(), "--video", clip(2).toString(),
+                "--text", "person", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
+        assertEquals(2, lines.size());
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        for (int t = 0; t < 2; t++) {
+            JsonNode line = new ObjectMapper().readTree(lines.get(t));
+            assertEquals(t, line.get("frame").asInt());
+            for (JsonNode o : line.get("objects")) {
+                ids.add(o.get("id").asInt());
+                Mask m = Mask.fromRle(Rle.fromMap(new ObjectMapper().convertValue(o.get("rle"), Map.class)));
+                assertEquals(1280, m.width());
+                assertEquals(m.area(), o.get("area").asLong(), o.toString());
+            }
+        }
+        assertTrue(r.out().contains(ids.size() + " objects through 2 frames"), r.out());
+    }
+
     @Test
     void badInputIsOneLineBeforeTheModel() throws Exception {
         Path frames = clip(2);
