@@ -160,7 +160,8 @@ public final class VideoVerifier implements AutoCloseable {
         double inter = (System.nanoTime() - t0) / 1e9;
         checkFrameLoads(sink);
         List<String> timings = new ArrayList<>(List.of(String.format("video inter family: %.1f s", inter)));
-        if (only.isEmpty() || only.stream().anyMatch(p -> p.startsWith("text") || "text".startsWith(p))) {
+        boolean textRecorded = stats.keySet().stream().anyMatch(k -> k.startsWith("text0."));
+        if (textRecorded && (only.isEmpty() || only.stream().anyMatch(p -> p.startsWith("text") || "text".startsWith(p)))) {
             TextRun run = checkText(backend, sink);
             timings.add(String.format("video text family: %.1f s", run.seconds()));
         }
