@@ -344,7 +344,7 @@ final class TrackCommand implements Callable<Integer> {
                     StandardOpenOption.APPEND);
                  OverlayWriter ov = overlay == null ? null
                          : new OverlayWriter(overlay, file != null && file.fps() > 0 ? file.fps() : 10, width, height)) {
-                session.propagate(PropagationDirection.FORWARD, start, null, r -> {
+                java.util.function.Consumer<VideoFrameResult> each = r -> {
                     if (resumed != null && r.frame() == resumed.frame()) return;
                     for (VideoFrameResult.TrackedObject o : r.objects()) tracked.add(o.objectId());
                     try {
@@ -362,7 +362,10 @@ final class TrackCommand implements Callable<Integer> {
                     }
                     written[0]++;
                     progress.imageDone();
-                });
+                };
+                // a text session tracks forward from its prompted frame only
+                if (text != null) session.propagate(each);
+                else session.propagate(PropagationDirection.FORWARD, start, null, each);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
