@@ -92,6 +92,7 @@ class TrackCommandTest {
                 SharedData.resolve("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(), "--video", clip(2).toString(),
                 "--text", "person", "--out", out.toString());
         assertEquals(0, r.status(), r.out() + r.err());
+        System.out.print(r.out());
         List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
         assertEquals(2, lines.size());
         java.util.Set<Integer> ids = new java.util.TreeSet<>();
