@@ -14,15 +14,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.sam3j.LowResMask;
-import org.sam3j.Prompt;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.RunSession;
 import org.sam3j.image.ImagePreprocessor;
 import org.sam3j.model.tracker.MemoryEncoder;
 import org.sam3j.postprocess.BilinearResize;
 import org.sam3j.runner.ConceptModel;
-import org.sam3j.weights.WeightStore;
 
 /**
  * The detector+tracker ("text") path of SAM 3 on one video ({@code Sam3VideoInference}: {@code add_prompt} with a
@@ -124,8 +121,6 @@ final class TextTracker implements AutoCloseable {
     private final int numFrames;
     private final TrackerHooks hooks;
     private final RunSession session = new RunSession();
-    private final float[] maskDownW;
-    private final float maskDownB;
 
     private TrackerEngine.Frame current;
     private VideoDetector.FrameDetections currentDetections;
@@ -152,7 +147,7 @@ final class TextTracker implements AutoCloseable {
     private boolean prompted;
     private boolean propagated;
 
-    TextTracker(TrackerEngine engine, VideoDetector detector, WeightStore weights, TextTrackingSettings settings,
+    TextTracker(TrackerEngine engine, VideoDetector detector, TextTrackingSettings settings,
                 TextTrackingHeuristics heuristics, ConceptModel.TextFeatures text, VideoTracker.FrameProvider frames,
                 int numFrames, TrackerHooks hooks) {
         if (numFrames < 1) throw new IllegalArgumentException("a video needs at least one frame, got " + numFrames);
@@ -164,9 +159,6 @@ final class TextTracker implements AutoCloseable {
         this.frames = Objects.requireNonNull(frames, "frames");
         this.numFrames = numFrames;
         this.hooks = hooks == null ? TrackerHooks.NONE : hooks;
-        this.maskDownW = weights.floats("tracker.mask_downsample.weight");
-        this.maskDownB = weights.floats("tracker.mask_downsample.bias")[0];
-        if (maskDownW.length != 16) throw new IllegalArgumentException("tracker.mask_downsample.weight has " + maskDownW.length + " values, expected 4x4");
     }
 
     int numFrames() {
@@ -249,7 +241,9 @@ final class TextTracker implements AutoCloseable {
         width = current.embedding().originalWidth();
         height = current.embedding().originalHeight();
         long t0 = System.nanoTime();
-        currentDetections = detector.detect(session, current.embedding(), text, false);
+        currentDetections = hooks.enabled()
+                ? detector.detect(session, current.embedding(), text, true, (k, v) -> hooks.accept("f" + t + ".det." + k, v))
+                : detector.detect(session, current.embedding(), text, false);
         LOG.debug("frame {}: detector {} ms", t, (System.nanoTime() - t0) / 1_000_000);
         return current;
     }
@@ -761,25 +755,12 @@ final class TextTracker implements AutoCloseable {
         int big = side * 4;   // input_mask_size
         float[] up = BilinearResize.resize(detLogits, side, side, big, big);
         float[] bin = new float[up.length];
-        boolean any = false;
-        for (int i = 0; i < up.length; i++) {
-            bin[i] = up[i] > 0f ? 1f : 0f;
-            any |= up[i] > 0f;
-        }
-        float[] prompt = new float[side * side];
-        for (int y = 0; y < side; y++) {
-            for (int x = 0; x < side; x++) {
-                float acc = 0f;
-                for (int i = 0; i < 4; i++) {
-                    int row = (4 * y + i) * big + 4 * x;
-                    for (int j = 0; j < 4; j++) acc += maskDownW[i * 4 + j] * bin[row + j];
-                }
-                prompt[y * side + x] = acc + maskDownB;
-            }
-        }
-        TrackerEngine.Heads h = engine.heads(session, f, f.pixFeat(), Prompt.builder().mask(LowResMask.of(prompt, side, side)).build(), false);
-        float score = any ? -MASK_OUT_BIAS : MASK_OUT_BIAS;
-        float[] ptr = any ? h.objPtr() : engine.noObjPtr();
+        for (int i = 0; i < up.length; i++) bin[i] = up[i] > 0f ? 1f : 0f;
+        TrackerEngine.MaskOutput out = engine.maskAsOutput(session, f, bin);
+        TrackerEngine.Heads h = out.heads();
+        float[] prompt = out.prompt();
+        float score = out.score();
+        float[] ptr = out.pointer();
         float[] videoF = ImagePreprocessor.resizeMapBilinearAntialias(bin, big, big, width, height);
         boolean[] video = new boolean[videoF.length];
         for (int i = 0; i < video.length; i++) video[i] = videoF[i] > 0.5f;

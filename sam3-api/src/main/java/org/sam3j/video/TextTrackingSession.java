@@ -28,14 +28,14 @@ public final class TextTrackingSession implements AutoCloseable {
     private int width = -1;
     private int height = -1;
 
-    TextTrackingSession(TrackerEngine engine, VideoDetector detector, org.sam3j.weights.WeightStore weights,
+    TextTrackingSession(TrackerEngine engine, VideoDetector detector,
                         FrameSource frames, ConceptModel.TextFeatures text, TextTrackingSettings settings,
                         TextTrackingHeuristics heuristics) {
         this.engine = engine;
         this.frames = Objects.requireNonNull(frames, "frames");
         this.count = frames.frameCount();
         if (count < 1) throw new IllegalArgumentException("the video has no frame");
-        this.tracker = new TextTracker(engine, detector, weights, settings, heuristics, text, new Provider(), count,
+        this.tracker = new TextTracker(engine, detector, settings, heuristics, text, new Provider(), count,
                 TrackerHooks.NONE);
     }
 

@@ -247,20 +247,32 @@ final class TrackerEngine implements AutoCloseable {
     }
 
     /**
+     * What {@link #maskAsOutput} gives.
+     *
+     * @param prompt  the mask prompt the heads saw: {@code mask_downsample} of the mask {@code [lowRes²]}
+     * @param heads   the SAM heads' outputs on the frame's features without memory, with that prompt
+     * @param pointer the object pointer: the heads' when the mask has a pixel, else {@code no_obj_ptr}
+     * @param score   the object score logit: +10 when the mask has a pixel, else −10
+     */
+    record MaskOutput(float[] prompt, Heads heads, float[] pointer, float score) {}
+
+    /**
      * What a mask prompt gives ({@code _use_mask_as_output}): the mask is taken as the output; the object pointer
      * comes from the SAM heads run on the frame's features without memory (and without {@code no_mem_embed}) with
      * the mask, through {@code mask_downsample} (a 4×4 stride-4 convolution), as mask prompt; the object counts as
      * present when the mask has a pixel (score ±10 instead of the heads' score).
      *
      * @param mask the mask at the input mask size {@code [1152²]}, values in [0, 1]
-     * @return {@code [pointer[C], {score}]}
      */
-    float[][] maskAsOutput(RunSession session, Frame frame, float[] mask) {
+    MaskOutput maskAsOutput(RunSession session, Frame frame, float[] mask) {
         int s = inputMaskSize();
         if (mask.length != s * s) throw new IllegalArgumentException("mask has " + mask.length + " values, expected " + s * s);
         if (maskDownW == null) {
             maskDownW = weights.floats("tracker.mask_downsample.weight");
             maskDownB = weights.floats("tracker.mask_downsample.bias")[0];
+            if (maskDownW.length != 16) {
+                throw new IllegalArgumentException("tracker.mask_downsample.weight has " + maskDownW.length + " values, expected 4x4");
+            }
         }
         float[] prompt = new float[lowRes * lowRes];
         for (int y = 0; y < lowRes; y++) {
@@ -281,8 +293,7 @@ final class TrackerEngine implements AutoCloseable {
             }
         }
         Heads h = heads(session, frame, frame.pixFeat(), Prompt.builder().mask(LowResMask.of(prompt, lowRes, lowRes)).build(), false);
-        float[] ptr = appearing ? h.objPtr() : noObjPtr.clone();
-        return new float[][] {ptr, {appearing ? 10f : -10f}};
+        return new MaskOutput(prompt, h, appearing ? h.objPtr() : noObjPtr.clone(), appearing ? 10f : -10f);
     }
 
     /** {@code obj_ptr_proj}: a three-layer MLP (ReLU between layers) on the pointer token. */

@@ -1,6 +1,9 @@
 package org.sam3j.video;
 
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
+import org.sam3j.backend.HostTensor;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.ResidentScope;
@@ -32,7 +35,12 @@ final class VideoDetector implements AutoCloseable {
 
     /** Encodes the prompt's 32 token ids once per session. */
     ConceptModel.TextFeatures encodeText(RunSession session, int[] tokenIds) {
-        return model.encodeText(session, tokenIds, false);
+        return encodeText(session, tokenIds, false);
+    }
+
+    /** As {@link #encodeText(RunSession, int[])}, with the text encoder's intermediate states when {@code hooks}. */
+    ConceptModel.TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks) {
+        return model.encodeText(session, tokenIds, hooks);
     }
 
     /**
@@ -86,8 +94,20 @@ final class VideoDetector implements AutoCloseable {
      */
     FrameDetections detect(RunSession session, ImageEmbedding embedding, ConceptModel.TextFeatures text,
                            boolean allMasks) {
+        return detect(session, embedding, text, allMasks, null);
+    }
+
+    /**
+     * As {@link #detect(RunSession, ImageEmbedding, ConceptModel.TextFeatures, boolean)}; with {@code internals}
+     * (not null) every query's mask is downloaded and the detector's recorded tensors ({@code det.*} of the
+     * reference: encoder, decoder, scoring, outputs, NMS) go to it, keyed without the {@code det.} prefix.
+     */
+    FrameDetections detect(RunSession session, ImageEmbedding embedding, ConceptModel.TextFeatures text,
+                           boolean allMasks, BiConsumer<String, HostTensor> internals) {
+        boolean hooks = internals != null;
+        allMasks |= hooks;
         try (ResidentScope scope = allMasks ? null : session.newScope(backend)) {
-            ConceptModel.Detection d = model.detect(session, scope, embedding, text, new float[0], new boolean[0], false);
+            ConceptModel.Detection d = model.detect(session, scope, embedding, text, new float[0], new boolean[0], hooks);
             float[] joint = DetectorScores.jointLogits(d.predLogits(), d.presenceLogit());
             int q = joint.length;
             int[] rows;
@@ -104,9 +124,39 @@ final class VideoDetector implements AutoCloseable {
             for (int i = 0; i < rows.length; i++) rowOfQuery[rows[i]] = i;
             DetectionNms.Result nms = DetectionNms.apply(joint, masks, hw, i -> rowOfQuery[i],
                     settings.scoreThresholdDetection(), settings.detNmsThresh());
-            return new FrameDetections(d.predLogits(), d.presenceLogit(), joint, d.predBoxes(), masks, rows,
+            FrameDetections out = new FrameDetections(d.predLogits(), d.presenceLogit(), joint, d.predBoxes(), masks, rows,
                     d.maskSize(), nms, nms.kept(settings.scoreThresholdDetection()));
+            if (hooks) report(d.hooks(), out, internals);
+            return out;
         }
+    }
+
+    /** The reference's {@code det.*} tensors of one frame, in its layouts (flat where only the order matters). */
+    private static void report(Map<String, HostTensor> h, FrameDetections d, BiConsumer<String, HostTensor> sink) {
+        sink.accept("encoder.memory", h.get("memory"));
+        sink.accept("encoder.pos_embed", h.get("pos"));
+        sink.accept("encoder.memory_text", h.get("prompt"));
+        sink.accept("encoder.valid_ratios", new HostTensor(new int[] {1, 1, 2}, new float[] {1f, 1f}));
+        sink.accept("decoder.0", h.get("decoder.queries"));
+        sink.accept("decoder.1", h.get("decoder.reference_boxes"));
+        sink.accept("decoder.2", h.get("decoder.presence_logits"));
+        sink.accept("decoder.3", h.get("decoder.presence_state"));
+        sink.accept("dot_prod_scoring", h.get("scores"));
+        int q = d.jointLogits().length;
+        int s = d.maskSize();
+        float[] probs = new float[q];
+        for (int i = 0; i < q; i++) probs[i] = DetectorScores.sigmoid(d.jointLogits()[i]);
+        sink.accept("pred_logits", new HostTensor(new int[] {1, q, 1}, d.jointLogits().clone()));
+        sink.accept("presence_logit_dec", new HostTensor(new int[] {1, 1}, new float[] {d.presenceLogit()}));
+        sink.accept("probs", new HostTensor(new int[] {q}, probs));
+        sink.accept("pred_boxes", new HostTensor(new int[] {1, q, 4}, d.boxes().clone()));
+        sink.accept("pred_boxes_xyxy", new HostTensor(new int[] {1, q, 4}, d.boxesXyxy()));
+        sink.accept("pred_masks", new HostTensor(new int[] {1, q, s, s}, d.masks().clone()));
+        float[][] ious = d.nms().ious();
+        float[] flat = new float[ious.length * ious.length];
+        for (int i = 0; i < ious.length; i++) System.arraycopy(ious[i], 0, flat, i * ious.length, ious.length);
+        sink.accept("nms_ious", new HostTensor(new int[] {ious.length, ious.length}, flat));
+        sink.accept("pred_logits_after_nms", new HostTensor(new int[] {1, q, 1}, d.nms().logitsAfter().clone()));
     }
 
     /** {@code box_cxcywh_to_xyxy} in float32. */

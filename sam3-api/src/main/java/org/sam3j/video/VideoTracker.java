@@ -242,11 +242,11 @@ final class VideoTracker implements AutoCloseable {
         float[] m = new float[mask.length];
         for (int i = 0; i < m.length; i++) m[i] = mask[i] ? 1f : 0f;
         float[] input = width == s && height == s ? m : ImagePreprocessor.resizeMapBilinearAntialias(m, width, height, s, s);
-        float[][] out = engine.maskAsOutput(session, f, input);
+        TrackerEngine.MaskOutput out = engine.maskAsOutput(session, f, input);
         boolean[] video = mask.clone();
         inputFrames.get(obj).add(frame);
         TreeMap<Integer, Pending> onFrame = pending.computeIfAbsent(frame, k -> new TreeMap<>());
-        onFrame.put(obj, new Pending(null, video, out[0], out[1][0], 1f));
+        onFrame.put(obj, new Pending(null, video, out.pointer(), out.score(), 1f));
         for (Map.Entry<Integer, Pending> e : onFrame.entrySet()) {   // other mask prompts lose the overlap
             Pending other = e.getValue();
             if (e.getKey() == obj || other.videoMask() == null) continue;

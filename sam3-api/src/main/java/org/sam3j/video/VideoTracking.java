@@ -90,7 +90,7 @@ public final class VideoTracking implements AutoCloseable {
             if (detector != null) detector.close();
             detector = new VideoDetector(backend, weights, config, settings);
         }
-        return new TextTrackingSession(engine, detector, weights, frames, text, settings, heuristics);
+        return new TextTrackingSession(engine, detector, frames, text, settings, heuristics);
     }
 
     /** Frees the compiled graphs (not the backend). Idempotent. */

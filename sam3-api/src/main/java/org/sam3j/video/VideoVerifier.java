@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,10 +22,13 @@ import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.RunSession;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.io.SafetensorsFile;
 import org.sam3j.io.StoredTensor;
 import org.sam3j.postprocess.BilinearResize;
+import org.sam3j.runner.ConceptModel;
+import org.sam3j.text.ClipTokenizer;
 import org.sam3j.verify.FixtureSet;
 import org.sam3j.verify.Probe;
 import org.sam3j.verify.ProbeComparison;
@@ -111,8 +116,9 @@ public final class VideoVerifier implements AutoCloseable {
     }
 
     /**
-     * Runs the {@code inter} family on every frame and reports every recorded key, the {@code text} family's as
-     * skipped. Keys of the {@code inter} family our run does not produce fail.
+     * Runs the {@code inter} family on every frame, the frame loads of the text family and (when {@code only} asks
+     * for it) the {@code text0} family, and reports every recorded key; keys our runs do not produce fail, the ViT
+     * trunk's internal outputs are skipped.
      *
      * @param only key prefixes to report (empty: all)
      */
@@ -151,11 +157,15 @@ public final class VideoVerifier implements AutoCloseable {
             };
             checkInteractive(engine, frames, numFrames() - 1, sink);
         }
-        for (String key : stats.keySet()) {
-            if (key.startsWith("text")) sink.accept(new ProbeResult(key, ProbeResult.Status.SKIP, Double.NaN, TOL,
-                    "not yet verified (the text family: detector + tracker)"));
+        double inter = (System.nanoTime() - t0) / 1e9;
+        checkFrameLoads(sink);
+        List<String> timings = new ArrayList<>(List.of(String.format("video inter family: %.1f s", inter)));
+        boolean textRecorded = stats.keySet().stream().anyMatch(k -> k.startsWith("text0."));
+        if (textRecorded && (only.isEmpty() || only.stream().anyMatch(p -> p.startsWith("text") || "text".startsWith(p)))) {
+            TextRun run = checkText(backend, sink);
+            timings.add(String.format("video text family: %.1f s", run.seconds()));
         }
-        return new VerifySummary(results, List.of(String.format("video inter family: %.1f s", (System.nanoTime() - t0) / 1e9)));
+        return new VerifySummary(results, timings);
     }
 
     /** The per-frame keys ({@code frames.f<t>.*}) of a frame just encoded. */
@@ -176,13 +186,315 @@ public final class VideoVerifier implements AutoCloseable {
             if (st == null) continue;
             sink.accept(ProbeComparison.compare(e.getKey(), e.getValue().shape(), e.getValue().data(), st, probe(e.getKey()), TOL));
         }
-        for (String key : new String[] {pre + "trunk.0", pre + "image_vg"}) {
-            if (stats.containsKey(key)) {
-                sink.accept(new ProbeResult(key, ProbeResult.Status.SKIP, Double.NaN, TOL, key.endsWith("image_vg")
-                        ? "not yet verified (the text family's frame loader)" : "not compared (ViT trunk internal)"));
-            }
+        String trunk = pre + "trunk.0";
+        if (stats.containsKey(trunk)) {
+            sink.accept(new ProbeResult(trunk, ProbeResult.Status.SKIP, Double.NaN, TOL,
+                    "not compared (ViT trunk internal: the fused image encoder does not expose it)"));
         }
     }
+
+    /** {@code frames.f<t>.image_vg}: every frame as the text family loads it (a 1008² Pillow-style resize). */
+    private void checkFrameLoads(Consumer<ProbeResult> sink) throws IOException {
+        for (int t = 0; t < numFrames(); t++) {
+            String key = "frames.f" + t + ".image_vg";
+            TensorStats st = stats.get(key);
+            if (st == null) continue;
+            float[] img = VideoFrames.detectorInput(ImageLoader.read(frame(t)), config.imageSize());
+            sink.accept(ProbeComparison.compare(key, new int[] {3, config.imageSize(), config.imageSize()}, img, st,
+                    probe(key), TOL));
+        }
+    }
+
+    /**
+     * What {@link #checkText} ran: the {@code add_prompt} output, the frames propagated, and the seconds taken.
+     *
+     * @param addPrompt the prompted frame's output
+     * @param frames    the propagation's outputs, in frame order
+     * @param seconds   wall time of the text encoding, prompt and propagation
+     */
+    record TextRun(TextTracker.FrameOutput addPrompt, List<TextTracker.FrameOutput> frames, double seconds) {}
+
+    /** The thresholds of {@code index.json → video_settings}: configuration, read as the reference ran it. */
+    static TextTrackingSettings textSettingsOf(JsonNode v) {
+        return new TextTrackingSettings((float) v.get("score_threshold_detection").asDouble(),
+                (float) v.get("det_nms_thresh").asDouble(), (float) v.get("assoc_iou_thresh").asDouble(),
+                (float) v.get("trk_assoc_iou_thresh").asDouble(), (float) v.get("new_det_thresh").asDouble(),
+                v.get("fill_hole_area").asInt());
+    }
+
+    /** The heuristics of {@code index.json → video_settings}, read as the reference ran them. */
+    static TextTrackingHeuristics heuristicsOf(JsonNode v) {
+        return new TextTrackingHeuristics(v.get("hotstart_delay").asInt(), v.get("hotstart_unmatch_thresh").asInt(),
+                v.get("hotstart_dup_thresh").asInt(), v.get("suppress_unmatched_only_within_hotstart").asBoolean(),
+                v.get("init_trk_keep_alive").asInt(), v.get("max_trk_keep_alive").asInt(),
+                v.get("min_trk_keep_alive").asInt(),
+                (float) v.get("suppress_overlapping_based_on_recent_occlusion_threshold").asDouble(),
+                v.get("decrease_trk_keep_alive_for_empty_masklets").asBoolean(),
+                v.get("recondition_every_nth_frame").asInt(), v.get("max_num_objects").asInt());
+    }
+
+    /** The recorded {@code text0} prompt ({@code text}, {@code max_frame_num_to_track}). */
+    JsonNode textPrompt() {
+        for (JsonNode p : json.get("prompts")) if ("text0".equals(p.path("key").asText())) return p;
+        throw new IllegalStateException("the fixture has no text0 prompt");
+    }
+
+    /**
+     * Runs the {@code text0} family — the phrase encoded (with the reference's second batch entry, the text
+     * "visual"), {@code add_prompt} on frame 0 (step {@code a0}), propagation over frames 0..{@code
+     * max_frame_num_to_track} ({@code f<t>}, frame 0 again), the detector on the next frame (the reference's
+     * look-ahead) — and reports every recorded {@code text0.*} key:
+     * tensors to a relative error of 1e-3 of their rms, scores, boxes and logits 1e-4 absolute, ids and decisions
+     * exactly, binary masks to an IoU of 0.99, mask areas within {@code 5 + area/10⁴} pixels; keys not produced fail.
+     * The CLIP vocabulary is read from the shared data the fixtures belong to ({@code shared/tokenizer/}).
+     */
+    TextRun checkText(Backend backend, Consumer<ProbeResult> sink) throws IOException {
+        String fam = "text0.";
+        JsonNode prompt = textPrompt();
+        int last = prompt.get("max_frame_num_to_track").asInt();
+        JsonNode v = new ObjectMapper().readTree(dir.resolve("index.json").toFile()).get("video_settings");
+        TextTrackingSettings settings = textSettingsOf(v);
+        Path bpe = dir.toAbsolutePath().resolve("../../../tokenizer").resolve(ClipTokenizer.BPE_FILE_NAME).normalize();
+        if (!Files.isRegularFile(bpe)) throw new IOException("the text family needs the CLIP vocabulary " + bpe);
+        ClipTokenizer tokenizer = ClipTokenizer.fromBpeFile(bpe);
+        Map<String, HostTensor> ours = new LinkedHashMap<>();
+        Map<String, Object> meta = new LinkedHashMap<>();
+        TrackerHooks hooks = new TrackerHooks() {
+            @Override
+            public void accept(String key, HostTensor value) {
+                ours.put(fam + key, value);
+            }
+
+            @Override
+            public void meta(String key, Object value) {
+                meta.put(fam + key, value);
+            }
+        };
+        List<TextTracker.FrameOutput> outputs = new ArrayList<>();
+        long t0 = System.nanoTime();
+        TextTracker.FrameOutput a0;
+        try (TrackerEngine engine = new TrackerEngine(backend, weights, config, TrackerSettings.released());
+             VideoDetector detector = new VideoDetector(backend, weights, config, settings);
+             RunSession session = new RunSession()) {
+            ConceptModel.TextFeatures text = detector.encodeText(session,
+                    tokenizer.tokenizeWhole(prompt.get("text").asText()).ids(), true);
+            ConceptModel.TextFeatures visual = detector.encodeText(session, tokenizer.tokenizeWhole("visual").ids(), true);
+            putTextBatch(fam + "text.language_backbone.", text, visual, ours);
+            VideoTracker.FrameProvider frames = new VideoTracker.FrameProvider() {
+                private final Map<TrackerEngine.Frame, ResidentScope> scopes = new java.util.IdentityHashMap<>();
+
+                @Override
+                public TrackerEngine.Frame acquire(int t) {
+                    try {
+                        ResidentScope s = new ResidentScope(backend);
+                        float[] image = VideoFrames.detectorInput(ImageLoader.read(frame(t)), config.imageSize());
+                        TrackerEngine.Frame f = engine.encode(t, image, width, height, s);
+                        scopes.put(f, s);
+                        return f;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+
+                @Override
+                public void release(TrackerEngine.Frame f) {
+                    ResidentScope s = scopes.remove(f);
+                    if (s != null) s.close();
+                }
+            };
+            try (TextTracker tracker = new TextTracker(engine, detector, settings, heuristicsOf(v), text, frames,
+                    numFrames(), hooks)) {
+                a0 = tracker.addPrompt(0);
+                tracker.propagate(0, last, outputs::add);
+            }
+            int ahead = last + 1;
+            if (ahead < numFrames() && stats.containsKey(fam + "f" + ahead + ".det.pred_logits")) {
+                // the reference's one-frame look-ahead also ran the detector on the frame after the last one
+                // tracked (outputs never used): the same detector on that frame
+                try (ResidentScope s = new ResidentScope(backend)) {
+                    float[] image = VideoFrames.detectorInput(ImageLoader.read(frame(ahead)), config.imageSize());
+                    TrackerEngine.Frame f = engine.encode(ahead, image, width, height, s);
+                    detector.detect(session, f.embedding(), text, true, (k, t) -> ours.put(fam + "f" + ahead + ".det." + k, t));
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Set<String> seen = new LinkedHashSet<>();
+        for (Map.Entry<String, TensorStats> e : stats.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(fam)) continue;
+            HostTensor t = ours.get(key);
+            seen.add(key);
+            if (t == null) {
+                sink.accept(new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
+            } else {
+                sink.accept(compareText(key, t, e.getValue()));
+            }
+        }
+        List<String> steps = new ArrayList<>(List.of("a0"));
+        for (int t = 0; t <= last; t++) steps.add("f" + t);
+        for (String step : steps) {
+            for (String k : List.of("det_out", "trk_prop")) {
+                String key = fam + step + "." + k + ".mask_bits";
+                if (!tensors.contains(key)) continue;
+                seen.add(key);
+                sink.accept(maskBits(key, ours.get(fam + step + "." + k + (k.equals("det_out") ? ".mask" : ".masks"))));
+            }
+            for (String k : List.of("trk_prop.obj_ids", "add_new.obj_ids", "build_outputs.obj_ids", "out.obj_ids",
+                    "occlusion.to_suppress", "occlusion.last_occluded", "build_outputs.mask_area", "out.mask_area")) {
+                String key = fam + step + "." + k;
+                if (!tensors.contains(key)) continue;
+                seen.add(key);
+                sink.accept(integers(key, meta.remove(key), k.endsWith("mask_area")));
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = json.get("meta").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            if (!key.startsWith(fam) || seen.contains(key)) continue;
+            sink.accept(textMeta(key, e.getValue(), ours, meta));
+        }
+        return new TextRun(a0, List.copyOf(outputs), seconds);
+    }
+
+    /** {@code language_backbone.0..2}: the batch [phrase, "visual"], sequence-first like the reference's. */
+    private static void putTextBatch(String pre, ConceptModel.TextFeatures a, ConceptModel.TextFeatures b,
+                                     Map<String, HostTensor> ours) {
+        int n = a.padding().length;
+        float[] mask = new float[2 * n];
+        for (int i = 0; i < n; i++) {
+            mask[i] = a.padding()[i] ? 1f : 0f;
+            mask[n + i] = b.padding()[i] ? 1f : 0f;
+        }
+        ours.put(pre + "0", new HostTensor(new int[] {2, n}, mask));
+        ours.put(pre + "1", interleave(a.features(), b.features(), n));
+        ours.put(pre + "2", interleave(a.hooks().get("text.token_embeddings").data(),
+                b.hooks().get("text.token_embeddings").data(), n));
+    }
+
+    private static HostTensor interleave(float[] a, float[] b, int n) {
+        int c = a.length / n;
+        float[] out = new float[2 * a.length];
+        for (int s = 0; s < n; s++) {
+            System.arraycopy(a, s * c, out, 2 * s * c, c);
+            System.arraycopy(b, s * c, out, (2 * s + 1) * c, c);
+        }
+        return new HostTensor(new int[] {n, 2, c}, out);
+    }
+
+    private ProbeResult compareText(String key, HostTensor t, TensorStats st) {
+        try {
+            if (key.endsWith("pred_logits_after_nms")) return logitsAfterNms(key, t);
+            if (isTextAbsolute(key)) return absolute(key, t, st);
+            int[] shape = t.shape();
+            // the detector's and text encoder's internals are compared in the reference's element order
+            if ((key.contains(".det.") || key.contains(".language_backbone.")) && t.numel() == st.numel()) {
+                shape = new int[st.shape().length];
+                for (int i = 0; i < shape.length; i++) shape[i] = (int) st.shape()[i];
+            }
+            return ProbeComparison.compare(key, shape, t.data(), st, probe(key), TOL);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isTextAbsolute(String key) {
+        return isAbsolute(key) || key.endsWith("det_out.scores") || key.endsWith("bbox_xyxy") || key.endsWith("out.probs")
+                || key.endsWith("boxes_xywh") || key.endsWith("shrink_area_ratio") || key.endsWith(".det.pred_logits")
+                || key.endsWith(".det.presence_logit_dec") || key.endsWith(".det.probs") || key.endsWith(".det.pred_boxes")
+                || key.endsWith(".det.pred_boxes_xyxy") || key.endsWith(".det.nms_ious") || key.endsWith("assoc.ious");
+    }
+
+    /** NMS lowers suppressed logits by 10⁴, where one float32 step is 10⁻³: one step is allowed there. */
+    private ProbeResult logitsAfterNms(String key, HostTensor t) throws IOException {
+        float[] ref = whole(key).toFloats();
+        if (ref.length != t.numel()) {
+            return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, ABS_TOL, "numel " + t.numel() + " vs " + ref.length);
+        }
+        double worst = 0;
+        for (int i = 0; i < ref.length; i++) {
+            worst = Math.max(worst, Math.abs(t.data()[i] - ref[i]) - Math.ulp(ref[i]));
+        }
+        return new ProbeResult(key, worst <= ABS_TOL ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, Math.max(0, worst),
+                ABS_TOL, "absolute, beyond one float32 step");
+    }
+
+    /** Packed mask bits ({@code numpy.packbits}, big bit order) against ours binarised: the worst row IoU. */
+    private ProbeResult maskBits(String key, HostTensor mine) throws IOException {
+        if (mine == null) return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, 0.01, "not produced");
+        StoredTensor bits = whole(key);
+        int rows = (int) bits.dim(0);
+        int per = (int) bits.dim(1);
+        int hw = mine.numel() / Math.max(1, mine.shape()[0]);
+        if (mine.shape()[0] != rows) {
+            return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, 0.01, rows + " reference masks, ours " + mine.shape()[0]);
+        }
+        ByteBuffer b = bits.bytes();
+        float worst = 1;
+        for (int r = 0; r < rows; r++) {
+            boolean[] ref = new boolean[hw];
+            for (int i = 0; i < hw; i++) ref[i] = ((b.get(b.position() + r * per + i / 8) >> (7 - i % 8)) & 1) != 0;
+            worst = Math.min(worst, MaskOps.iou(ref, MaskOps.binarize(mine.data(), r * hw, hw)));
+        }
+        return new ProbeResult(key, worst >= 0.99 ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, 1 - worst, 0.01,
+                String.format("worst IoU %.5f of %d", worst, rows));
+    }
+
+    /** Ids and decisions exactly; mask areas within {@code 5 + area/10⁴} pixels. */
+    private ProbeResult integers(String key, Object mine, boolean area) throws IOException {
+        long[] ref = whole(key).toLongs();
+        if (!(mine instanceof long[] m)) return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, 0, "not produced");
+        String note = "ours " + Arrays.toString(m) + " ref " + Arrays.toString(ref);
+        if (m.length != ref.length) return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, 0, note);
+        long worst = 0;
+        boolean ok = true;
+        for (int i = 0; i < ref.length; i++) {
+            long diff = Math.abs(m[i] - ref[i]);
+            worst = Math.max(worst, diff);
+            ok &= diff <= (area ? 5 + ref[i] / 10_000 : 0);
+        }
+        return new ProbeResult(key, ok ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, worst, 0, note);
+    }
+
+    /**
+     * A recorded meta key of the text family: frame lists compared as counts (ours keeps counts), scores to 1e-4,
+     * the mask-bit shapes against our masks', {@code frame_stats.num_obj_tracked} against our object ids, the rest
+     * exactly.
+     */
+    private ProbeResult textMeta(String key, JsonNode ref, Map<String, HostTensor> ours, Map<String, Object> meta)
+            throws IOException {
+        ObjectMapper om = new ObjectMapper();
+        JsonNode mine;
+        if (key.endsWith(".mask_bits.shape")) {
+            String base = key.substring(0, key.length() - ".mask_bits.shape".length());
+            HostTensor t = ours.get(base + (base.endsWith("det_out") ? ".mask" : ".masks"));
+            mine = t == null ? null : om.valueToTree(t.shape());
+        } else if (key.endsWith("meta.frame_stats")) {
+            Object ids = meta.get(key.replace("frame_stats", "obj_ids_all"));
+            mine = ids == null ? null : om.valueToTree(((List<?>) ids).size());
+            ref = ref.get("num_obj_tracked");
+        } else {
+            String mineKey = key.replace("unmatched_frame_inds", "unmatched_frame_counts")
+                    .replace("overlap_pair_to_frame_inds", "overlap_pair_frame_counts");
+            Object m = meta.get(mineKey);
+            // through text, so that our longs compare equal to the reference's small ints
+            mine = m == null ? null : om.readTree(om.writeValueAsString(m));
+            if (!mineKey.equals(key)) ref = listSizes(ref);
+        }
+        if (mine == null) return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, 0, "not produced");
+        boolean scores = key.endsWith("eff_iou_scores_seen") || key.endsWith("obj_id_to_score")
+                || key.endsWith("obj_id_to_tracker_score");
+        boolean same = scores ? sameScores(mine, ref) : mine.equals(ref);
+        return new ProbeResult(key, same ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, 0, 0,
+                "meta ours " + mine + " ref " + ref + (key.endsWith("frame_stats") ? " (num_obj_tracked)" : ""));
+    }
+
+    private static JsonNode listSizes(JsonNode lists) {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        lists.fields().forEachRemaining(e -> sizes.put(e.getKey(), e.getValue().size()));
+        return new ObjectMapper().valueToTree(sizes);
+    }
+
 
     /**
      * Runs the recorded prompt calls of {@code inter0} and the propagation up to {@code lastFrame}, reporting every

@@ -80,10 +80,7 @@ class TextDetectorParityTest {
 
     /** The thresholds of {@code index.json → video_settings}: configuration, read as the reference ran it. */
     static TextTrackingSettings settingsOf(JsonNode v) {
-        return new TextTrackingSettings((float) v.get("score_threshold_detection").asDouble(),
-                (float) v.get("det_nms_thresh").asDouble(), (float) v.get("assoc_iou_thresh").asDouble(),
-                (float) v.get("trk_assoc_iou_thresh").asDouble(), (float) v.get("new_det_thresh").asDouble(),
-                v.get("fill_hole_area").asInt());
+        return VideoVerifier.textSettingsOf(v);
     }
 
     static float[] load(int t) throws IOException {

@@ -38,7 +38,7 @@ class TextTrackingSessionTest {
             ConceptModel.TextFeatures text = d.encodeText(rs, tok.tokenizeWhole("person").ids());
             d.close();
             try (TextTrackingSession s = tracking.openText(FrameSource.files(List.of(fx.frame(0))), text, settings,
-                    TextTrackerParityTest.heuristicsOf(v))) {
+                    VideoVerifier.heuristicsOf(v))) {
                 assertThrows(IllegalStateException.class, () -> s.propagate(r -> { }));
                 VideoFrameResult a0 = s.prompt(0);
                 check(fx, "a0", a0);

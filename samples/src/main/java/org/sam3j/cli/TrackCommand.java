@@ -43,7 +43,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sam3 track}: tracks objects clicked or boxed on any frames through a video file or a folder of frames,
+ * {@code sam3 track}: tracks objects clicked or boxed on any frames, or every object a text names ({@code --text},
+ * detected on one frame and, for new objects, on every later one), through a video file or a folder of frames,
  * writing one JSON line per frame as soon as it is computed ({@code tracks.jsonl}) and, on request, each object's
  * mask per frame and an overlay video. Options, the video, frame indices and the output directory are checked
  * before the model loads; memory stays bounded whatever the number of frames.
@@ -54,7 +55,8 @@ import picocli.CommandLine.Spec;
  * masks (plus the prompts on later frames), not from the full history: they can differ from an uninterrupted run.
  */
 @Command(name = "track", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Track objects clicked or boxed on any frames through a video file or a folder of frames.",
+        description = {"Track objects clicked or boxed on any frames, or every object a --text names, through a video"
+                + " file or a folder of frames.",
                 "Writes tracks.jsonl (one line per frame as it completes: frame, time, objects with id, object score,"
                         + " box, area and COCO RLE) into --out; --mask-png adds masks/<frame>_<object>.png,"
                         + " --overlay a video of the masks over the frames. Prompts belong to the --object before them"
@@ -74,6 +76,15 @@ final class TrackCommand implements Callable<Integer> {
     @Option(names = "--fps", paramLabel = "N", order = 5,
             description = "Frames per second to sample from a video file (default: every frame)")
     Double fps;
+
+    @Option(names = "--text", paramLabel = "PHRASE", order = 6,
+            description = "Track every object the phrase names (SAM 3's detector on --text-frame, then on each frame"
+                    + " for new ones); not with --point/--box/--object")
+    String text;
+
+    @Option(names = "--text-frame", paramLabel = "F", order = 6,
+            description = "The frame the --text is first detected on (default 0)")
+    Integer textFrame;
 
     @Option(names = "--object", paramLabel = "ID", order = 6, parameterConsumer = PromptTokens.class,
             description = "The object the following --point/--box belong to (repeatable)")
@@ -198,8 +209,18 @@ final class TrackCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         // 1. the options alone
+        if (text != null) {
+            if (!promptTokens.isEmpty()) {
+                throw new UserException("--text finds its own objects: it cannot be combined with --point, --box or --object");
+            }
+            if (text.isBlank()) throw new UserException("--text: the phrase is blank");
+            if (textFrame != null && textFrame < 0) throw new UserException("--text-frame must be >= 0, got " + textFrame);
+            if (resume) throw new UserException("--resume restarts from masks, which a --text run cannot take");
+        } else if (textFrame != null) {
+            throw new UserException("--text-frame needs --text");
+        }
         List<Prompt> prompts = prompts(promptTokens);
-        if (prompts.isEmpty()) throw new UserException("give at least one --point or --box");
+        if (prompts.isEmpty() && text == null) throw new UserException("give --text, or at least one --point or --box");
         if (fps != null && !(fps > 0)) throw new UserException("--fps must be > 0, got " + fps);
         if (overlay != null && !overlay.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".avi")) {
             throw new UserException("--overlay " + overlay + ": the bundled OpenCV writes Motion-JPEG .avi only; name it .avi");
@@ -232,7 +253,12 @@ final class TrackCommand implements Callable<Integer> {
                         + (n - 1) + ")");
             }
         }
-        RgbImage firstFrame = source.read(prompts.get(0).frame());
+        int textAt = textFrame == null ? 0 : textFrame;
+        if (text != null && textAt >= n) {
+            throw new UserException("--text-frame " + textAt + ": frame " + textAt + " is outside the video's " + n
+                    + " frames (0 to " + (n - 1) + ")");
+        }
+        RgbImage firstFrame = source.read(text != null ? textAt : prompts.get(0).frame());
         int width = firstFrame.width();
         int height = firstFrame.height();
         for (Prompt p : prompts) {
@@ -261,15 +287,17 @@ final class TrackCommand implements Callable<Integer> {
         if (!resume && Files.exists(tracks)) {
             throw new UserException(tracks + " exists: pass --resume to continue it, or choose another --out");
         }
-        ModelOptions.Plan plan = modelOptions.plan(false);
+        ModelOptions.Plan plan = modelOptions.plan(text != null);
         // 3. the model
         long t0 = System.nanoTime();
-        try (Sam3Model model = modelOptions.load(plan, true, false);
+        try (Sam3Model model = modelOptions.load(plan, true, text != null);
              Sam3VideoPredictor predictor = model.newVideoPredictor();
              VideoSession session = predictor.open(source)) {
             long loaded = System.nanoTime();
             int start;
-            if (resumed != null) {
+            if (text != null) {
+                start = textAt;
+            } else if (resumed != null) {
                 start = resumed.frame();
                 for (Map.Entry<Integer, Mask> e : resumed.masks().entrySet()) session.addMask(start, e.getKey(), e.getValue());
             } else {
@@ -296,7 +324,8 @@ final class TrackCommand implements Callable<Integer> {
                     session.addPoints(p.frame(), p.object(), xy, labels);
                 }
             }
-            int objects = resumed != null ? Math.max(resumed.masks().size(), ids.size()) : ids.size();
+            if (text != null) session.addText(textAt, text);   // the objects found there; later frames may add more
+            Set<Integer> tracked = new TreeSet<>(ids);
             Files.createDirectories(outDir);
             if (maskPngs) Files.createDirectories(outDir.resolve("masks"));
             if (resumed != null) {
@@ -315,8 +344,9 @@ final class TrackCommand implements Callable<Integer> {
                     StandardOpenOption.APPEND);
                  OverlayWriter ov = overlay == null ? null
                          : new OverlayWriter(overlay, file != null && file.fps() > 0 ? file.fps() : 10, width, height)) {
-                session.propagate(PropagationDirection.FORWARD, start, null, r -> {
+                java.util.function.Consumer<VideoFrameResult> each = r -> {
                     if (resumed != null && r.frame() == resumed.frame()) return;
+                    for (VideoFrameResult.TrackedObject o : r.objects()) tracked.add(o.objectId());
                     try {
                         w.write(json.writeValueAsString(line(r, file)));
                         w.write('\n');
@@ -332,12 +362,16 @@ final class TrackCommand implements Callable<Integer> {
                     }
                     written[0]++;
                     progress.imageDone();
-                });
+                };
+                // a text session tracks forward from its prompted frame only
+                if (text != null) session.propagate(each);
+                else session.propagate(PropagationDirection.FORWARD, start, null, each);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
             progress.finish();
             long done = System.nanoTime();
+            int objects = resumed != null ? Math.max(resumed.masks().size(), tracked.size()) : tracked.size();
             stdout.printf(Locale.ROOT, "%s: %d objects through %d frames -> %s (model %.1f s, tracking %.1f s,"
                             + " %.1f MB of memory kept)%n", video, objects, written[0], outDir,
                     (loaded - t0) / 1e9, (done - loaded) / 1e9, session.retainedMemoryBytes() / 1e6);

@@ -64,10 +64,56 @@ class TrackCommandTest {
     }
 
     @Test
+    void badTextInputIsOneLineBeforeTheModel() throws Exception {
+        String f = clip(2).toString();
+        String combined = "--text finds its own objects: it cannot be combined with --point, --box or --object";
+        expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--text", "person", "--point", "0:10,10");
+        expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--box", "0:0,0,20,20", "--text", "person");
+        expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--text", "person", "--object", "2");
+        expectOneLine("--text: the phrase is blank", "track", "--weights", "synthetic", "--video", f, "--text", " ");
+        expectOneLine("--text-frame needs --text", "track", "--weights", "synthetic", "--video", f, "--point", "0:10,10",
+                "--text-frame", "1");
+        expectOneLine("--text-frame 2: frame 2 is outside the video's 2 frames (0 to 1)", "track", "--weights",
+                "synthetic", "--video", f, "--text", "person", "--text-frame", "2");
+        expectOneLine("--resume restarts from masks, which a --text run cannot take", "track", "--weights", "synthetic",
+                "--video", f, "--text", "person", "--resume");
+        assertFalse(Files.exists(Path.of("sam3-track")), "nothing written");
+    }
+
+    /**
+     * A text-prompted run on two frames (the tiny synthetic model, so whatever it detects): one line per frame in
+     * order, every object's RLE describing its area and box, the summary counting the objects written.
+     */
+    @Test
+    @Tag("slow")
+    void aTextIsTrackedIntoOneJsonLinePerFrame() throws Exception {
+        Path out = dir.resolve("text-out");
+        CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--tokenizer",
+                SharedData.resolve("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(), "--video", clip(2).toString(),
+                "--text", "person", "--out", out.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        System.out.print(r.out());
+        List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
+        assertEquals(2, lines.size());
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        for (int t = 0; t < 2; t++) {
+            JsonNode line = new ObjectMapper().readTree(lines.get(t));
+            assertEquals(t, line.get("frame").asInt());
+            for (JsonNode o : line.get("objects")) {
+                ids.add(o.get("id").asInt());
+                Mask m = Mask.fromRle(Rle.fromMap(new ObjectMapper().convertValue(o.get("rle"), Map.class)));
+                assertEquals(1280, m.width());
+                assertEquals(m.area(), o.get("area").asLong(), o.toString());
+            }
+        }
+        assertTrue(r.out().contains(ids.size() + " objects through 2 frames"), r.out());
+    }
+
+    @Test
     void badInputIsOneLineBeforeTheModel() throws Exception {
         Path frames = clip(2);
         String f = frames.toString();
-        expectOneLine("give at least one --point or --box", "track", "--weights", "synthetic", "--video", f);
+        expectOneLine("give --text, or at least one --point or --box", "track", "--weights", "synthetic", "--video", f);
         expectOneLine("object 1 has both clicks and a box on frame 0: give one", "track", "--weights", "synthetic",
                 "--video", f, "--point", "0:10,10", "--box", "0:0,0,20,20");
         expectOneLine("object 2 has two --box on frame 1", "track", "--weights", "synthetic", "--frames", f,
