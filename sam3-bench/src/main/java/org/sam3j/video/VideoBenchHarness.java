@@ -85,7 +85,7 @@ public final class VideoBenchHarness implements AutoCloseable {
         try (RunSession rs = new RunSession()) {
             text = detector.encodeText(rs, tok.tokenizeWhole(phrase).ids());
         }
-        return new Stepper(frames, s -> new TextTracker(engine, detector, weights, settings, heuristics, text, s.provider,
+        return new Stepper(frames, s -> new TextTracker(engine, detector, settings, heuristics, text, s.provider,
                 frames.frameCount(), TrackerHooks.NONE));
     }
 
