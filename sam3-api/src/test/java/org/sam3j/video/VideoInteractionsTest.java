@@ -96,6 +96,7 @@ class VideoInteractionsTest {
      * features, so any asymmetry of the backward memory read (pointer positions, the frames scanned) shows.
      */
     @Test
+    @Tag("slow")   // a backbone pass and several tracker steps: run by .ci/run's slow stage
     void backwardFromTheLastFrameEqualsForward() {
         assertBackwardEqualsForwardOnReversed(new int[] {0, 0, 0}, BOX);
     }
@@ -147,6 +148,7 @@ class VideoInteractionsTest {
      * reached a memory yet (the preflight's non-overlap couples objects only once consolidated).
      */
     @Test
+    @Tag("slow")   // a backbone pass and several tracker steps: run by .ci/run's slow stage
     void removingAnObjectBeforePropagationEqualsNeverHavingIt() {
         List<VideoTracker.TrackedFrame> removed = new ArrayList<>();
         try (VideoTracker t = new VideoTracker(engine, clip(0, 0), 2, TrackerHooks.NONE)) {
