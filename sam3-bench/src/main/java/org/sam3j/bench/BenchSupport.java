@@ -137,6 +137,32 @@ public final class BenchSupport {
     }
 
     /**
+     * Resets this process's peak resident set size (VmHWM) to its current size ({@code /proc/self/clear_refs},
+     * Linux 4.0 and later), so that a later {@link #peakRssBytes()} covers only what runs after it (not, say, a
+     * checkpoint the benchmark wrote during its setup). Returns whether the reset happened.
+     */
+    public static boolean resetPeakRss() {
+        try {
+            Files.write(Paths.get("/proc/self/clear_refs"), "5".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // not Linux, or not allowed
+        }
+    }
+
+    /** CPU time of this whole process (every thread, JIT and GC included), in nanoseconds; -1 if unknown. */
+    public static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
+    }
+
+    /** The machine's load average over the last minute as the OS reports it (-1 if unknown). */
+    public static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    /**
      * Appends one JSON line to the file named by {@value #STATS_PROPERTY} (if set): the benchmark, its parameters,
      * the fork's peak heap and RSS, and {@code extra}. Called at the end of a trial.
      */
