@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Timeout;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
@@ -41,6 +42,7 @@ import org.sam3j.Sam3Predictor;
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
 @Fork(value = 3, jvmArgsAppend = {"-Xmx16g"})
+@Timeout(time = 1, timeUnit = TimeUnit.HOURS) // the trial runs two rounds: full size on a loaded 2-core machine passes JMH's 10 minutes
 public class StartupBenchmark {
     /** {@code tiny} or {@code full}. */
     @Param({"tiny"})
