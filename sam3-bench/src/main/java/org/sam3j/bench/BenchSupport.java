@@ -102,6 +102,27 @@ public final class BenchSupport {
         return file;
     }
 
+    /**
+     * Like {@link #writeSyntheticCheckpoint} but in a child JVM ({@link StartupProfile} on this class path), so that
+     * the caller's process does not keep the memory the writing took (the values on the heap, the I/O buffers):
+     * for benchmarks that measure a process's peak RSS after it.
+     */
+    public static Path writeSyntheticCheckpointInChild(String config, Path dir) throws IOException {
+        Path file = dir.resolve("sam3.safetensors");
+        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-Xmx12g", "-cp", System.getProperty("java.class.path"),
+                StartupProfile.class.getName(), config, "cpu", file.toString()).inheritIO().start();
+        try {
+            int rc = p.waitFor();
+            if (rc != 0 || !Files.isRegularFile(file)) throw new IOException("writing the checkpoint failed (exit " + rc + ")");
+        } catch (InterruptedException e) {
+            p.destroy();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing the checkpoint", e);
+        }
+        return file;
+    }
+
     /** Deletes a directory tree, quietly. */
     public static void deleteTree(Path dir) {
         if (dir == null) return;

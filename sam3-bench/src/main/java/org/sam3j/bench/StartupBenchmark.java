@@ -29,7 +29,7 @@ import org.sam3j.Sam3Predictor;
  * Start-up: the time from {@code Sam3Model.builder()...build()} on a checkpoint file to the first mask of a text
  * prompt, in a fresh JVM (one measurement per fork, no warm-up: the JIT, the native libraries and the weights are
  * all cold, as for a service's first request). The checkpoint is a synthetic one of the configuration, written
- * during setup and read from the page cache; the peak RSS is reset after writing it, so it covers the model only.
+ * during setup by a child JVM and read from the page cache; the peak RSS is reset after it, so it covers the model only.
  * The backend is created (its natives loaded) inside the measured time. The trial records the split (build, first
  * {@code setImage}: graph compile, weight binding, encode; first prompt: text encoder, detector compile and run),
  * each with the process's CPU time, and then, outside the measured time, a steady-state round in the same process
@@ -66,7 +66,7 @@ public class StartupBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("sam3j-bench-startup");
-        file = BenchSupport.writeSyntheticCheckpoint(BenchSupport.config(config), dir);
+        file = BenchSupport.writeSyntheticCheckpointInChild(config, dir); // keeps this fork's memory the model's
         System.gc();
         split.put("rssBeforeBuildBytes", BenchSupport.peakRssBytes());
         split.put("peakRssReset", BenchSupport.resetPeakRss());
