@@ -2,6 +2,9 @@ package org.sam3j.weights;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.sam3j.Sam3Config;
 import org.sam3j.io.CheckpointFormatException;
+import org.sam3j.io.DType;
 import org.sam3j.io.SafetensorsFile;
 import org.sam3j.io.TensorFile;
 import org.sam3j.io.TorchCheckpoint;
@@ -28,7 +32,8 @@ import org.sam3j.io.TorchCheckpoint;
  *   <li>a safetensors file that uses the official names,</li>
  *   <li>a directory holding {@code model.safetensors} or {@code sam3.pt}.</li>
  * </ul>
- * Tensors are read lazily (memory-mapped where the format allows) and converted to float32 on demand.
+ * Tensors are read lazily (memory-mapped where the format allows) and converted to float32 on demand;
+ * float32 parameters stored as they are used are also offered in place ({@link #mappedFloats}).
  * A file whose keys are not SAM 3's is refused on open with the unexpected keys listed.
  */
 public final class CheckpointWeights implements WeightStore, AutoCloseable {
@@ -243,6 +248,29 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
                 default:
                     throw new IllegalStateException(s.kind().toString());
             }
+        } catch (IOException e) {
+            throw new WeightLoadingException(path + ": cannot read parameter '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The parameter in place when the file stores it as it is used: float32, in the official layout or renamed
+     * unchanged from the Hugging Face one, contiguous in a memory-mapped file, on a little-endian machine.
+     */
+    @Override
+    public FloatBuffer mappedFloats(String name) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) return null;
+        String stored = name;
+        if (hf) {
+            HfKeyMapping.Source s = HfKeyMapping.source(name);
+            if (s == null || s.kind() != HfKeyMapping.Kind.RENAME) return null;
+            stored = s.hfNames().get(0);
+        }
+        if (!file.names().contains(stored) || file.dtype(stored) != DType.F32) return null;
+        try {
+            ByteBuffer b = file.tensor(stored).bytes();
+            if (!b.isDirect() || b.remaining() % Float.BYTES != 0) return null;
+            return b.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().asReadOnlyBuffer();
         } catch (IOException e) {
             throw new WeightLoadingException(path + ": cannot read parameter '" + name + "': " + e.getMessage(), e);
         }

@@ -19,6 +19,19 @@ public interface WeightStore {
      */
     float[] floats(String name);
 
+    /**
+     * The parameter's float32 values read in place, without a copy: a read-only direct buffer (native byte
+     * order) over the checkpoint's memory mapping, holding {@code numel(shape(name))} values from index 0, or
+     * {@code null} when the store cannot offer that (the values are computed, converted from another element
+     * type, re-laid out from a Hugging Face tensor, or changed by a wrapping store). A backend that can read
+     * weights in place uses it instead of {@link #floats}, so that a read-only weight is neither copied onto
+     * the heap nor into native memory; the buffer (and the mapping) stays valid while it is reachable, even
+     * after the store is closed. The default returns {@code null}.
+     */
+    default java.nio.FloatBuffer mappedFloats(String name) {
+        return null;
+    }
+
     /** A short human-readable description (file name, "synthetic weights", ...). */
     String describe();
 }

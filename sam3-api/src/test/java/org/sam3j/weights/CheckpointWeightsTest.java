@@ -97,6 +97,14 @@ class CheckpointWeightsTest {
                     Arrays.fill(expected, 0, (int) e.getValue()[2], 0f); // the CLS row is not in the HF file
                 }
                 assertArrayEquals(expected, w.floats(name), name);
+                java.nio.FloatBuffer inPlace = w.mappedFloats(name);
+                if (HfKeyMapping.source(name).kind() == HfKeyMapping.Kind.RENAME) {
+                    float[] mapped = new float[inPlace.capacity()];
+                    inPlace.get(0, mapped);
+                    assertArrayEquals(expected, mapped, name + " read in place");
+                } else {
+                    assertEquals(null, inPlace, name + " is re-laid out, so not offered in place");
+                }
             }
             assertFalse(w.contains(VIT + "blocks.5.norm1.weight"));
             WeightLoadingException missing = assertThrows(WeightLoadingException.class, () -> w.floats(VIT + "blocks.5.norm1.weight"));
@@ -113,6 +121,27 @@ class CheckpointWeightsTest {
             assertFalse(w.isHuggingFaceLayout());
             assertArrayEquals(v, w.floats(VIT + "ln_pre.weight"));
             assertArrayEquals(new long[] {4}, w.shape(VIT + "ln_pre.weight"));
+        }
+    }
+
+    @Test
+    void onlyFloat32ParametersAreOfferedInPlace(@TempDir Path dir) throws Exception {
+        float[] v = {1, 2, 3, 4};
+        java.nio.ByteBuffer half = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (short bits : new short[] {0x3C00, 0x4000, 0x4200, 0x4400}) half.putShort(bits); // 1, 2, 3, 4 in float16
+        half.flip();
+        Path file = dir.resolve("mixed.safetensors");
+        SafetensorsWriter.write(file, List.of(StoredTensor.ofFloats(VIT + "ln_pre.weight", new long[] {4}, v),
+                new StoredTensor(VIT + "ln_pre.bias", org.sam3j.io.DType.F16, new long[] {4}, half)), Map.of());
+        try (CheckpointWeights w = CheckpointWeights.open(file)) {
+            java.nio.FloatBuffer inPlace = w.mappedFloats(VIT + "ln_pre.weight");
+            assertTrue(inPlace.isDirect() && inPlace.isReadOnly(), "a read-only view of the mapping");
+            float[] got = new float[inPlace.capacity()];
+            inPlace.get(0, got);
+            assertArrayEquals(v, got);
+            assertEquals(null, w.mappedFloats(VIT + "ln_pre.bias"), "float16 must be converted, not read in place");
+            assertArrayEquals(v, w.floats(VIT + "ln_pre.bias"));
+            assertEquals(null, w.mappedFloats(VIT + "absent"));
         }
     }
 

@@ -157,6 +157,27 @@ public final class BenchSupport {
         return file;
     }
 
+    /**
+     * Like {@link #writeSyntheticCheckpoint} but in a child JVM ({@link StartupProfile} on this class path), so that
+     * the caller's process does not keep the memory the writing took (the values on the heap, the I/O buffers):
+     * for benchmarks that measure a process's peak RSS after it.
+     */
+    public static Path writeSyntheticCheckpointInChild(String config, Path dir) throws IOException {
+        Path file = dir.resolve("sam3.safetensors");
+        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-Xmx12g", "-cp", System.getProperty("java.class.path"),
+                StartupProfile.class.getName(), config, "cpu", file.toString()).inheritIO().start();
+        try {
+            int rc = p.waitFor();
+            if (rc != 0 || !Files.isRegularFile(file)) throw new IOException("writing the checkpoint failed (exit " + rc + ")");
+        } catch (InterruptedException e) {
+            p.destroy();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing the checkpoint", e);
+        }
+        return file;
+    }
+
     /** Deletes a directory tree, quietly. */
     public static void deleteTree(Path dir) {
         if (dir == null) return;
@@ -189,6 +210,32 @@ public final class BenchSupport {
             // not Linux
         }
         return -1;
+    }
+
+    /**
+     * Resets this process's peak resident set size (VmHWM) to its current size ({@code /proc/self/clear_refs},
+     * Linux 4.0 and later), so that a later {@link #peakRssBytes()} covers only what runs after it (not, say, a
+     * checkpoint the benchmark wrote during its setup). Returns whether the reset happened.
+     */
+    public static boolean resetPeakRss() {
+        try {
+            Files.write(Paths.get("/proc/self/clear_refs"), "5".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // not Linux, or not allowed
+        }
+    }
+
+    /** CPU time of this whole process (every thread, JIT and GC included), in nanoseconds; -1 if unknown. */
+    public static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
+    }
+
+    /** The machine's load average over the last minute as the OS reports it (-1 if unknown). */
+    public static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     /**

@@ -527,7 +527,21 @@ public final class Report {
                         .append(" (last fork): build ").append(t(r.path("buildNanos").asDouble() / 1e6))
                         .append(", first setImage ").append(t(r.path("firstSetImageNanos").asDouble() / 1e6))
                         .append(", first prompt ").append(t(r.path("firstPromptNanos").asDouble() / 1e6))
-                        .append(", total ").append(t(r.path("toFirstMaskNanos").asDouble() / 1e6)).append('\n');
+                        .append(", total ").append(t(r.path("toFirstMaskNanos").asDouble() / 1e6));
+                if (r.has("steadySetImageNanos")) {
+                    double first = r.path("firstSetImageNanos").asDouble() + r.path("firstPromptNanos").asDouble();
+                    double steady = r.path("steadySetImageNanos").asDouble() + r.path("steadyPromptNanos").asDouble();
+                    md.append("; then in the same process setImage ").append(t(r.path("steadySetImageNanos").asDouble() / 1e6))
+                            .append(", prompt ").append(t(r.path("steadyPromptNanos").asDouble() / 1e6))
+                            .append(": first mask = ").append(f(r.path("toFirstMaskNanos").asDouble() / steady, 2))
+                            .append(" × (setImage + prompt)");
+                    if (r.has("steadySetImageCpuNanos")) {
+                        double steadyCpu = r.path("steadySetImageCpuNanos").asDouble() + r.path("steadyPromptCpuNanos").asDouble();
+                        md.append(", in process CPU time ").append(f(r.path("toFirstMaskCpuNanos").asDouble() / steadyCpu, 2)).append(" ×");
+                    }
+                    md.append(" (first setImage + prompt alone ").append(f(first / steady, 2)).append(" ×)");
+                }
+                md.append('\n');
             }
             if (r.has("setImageNanos") && r.path("benchmark").asText().endsWith("textPrompt")) {
                 double enc = r.path("setImageNanos").asDouble() / 1e6;

@@ -150,6 +150,24 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /**
+     * The engine's form of a {@code Linear} weight {@code [n, k]} (used transposed), prepared once and shared like
+     * {@link #derived}: straight from the checkpoint when the store offers the values in place
+     * ({@link WeightStore#mappedFloats}; an engine such as OpenBLAS then reads the mapped file without any copy,
+     * and nothing passes through the heap), else from its float32 values.
+     */
+    GemmEngine.Prepared linearWeight(Parallel par, WeightStore store, String name, int k, int n) {
+        Map<String, Object> c = cache(store);
+        return (GemmEngine.Prepared) c.computeIfAbsent(name + "#packed-t", key -> {
+            Object plain = c.get(name);
+            if (plain == null) {
+                java.nio.FloatBuffer mapped = store.mappedFloats(name);
+                if (mapped != null && mapped.capacity() == (long) k * n) return gemm.prepare(par, mapped, true, k, n);
+            }
+            return gemm.prepare(par, plain != null ? (float[]) plain : store.floats(name), 0, k, true, k, n);
+        });
+    }
+
     @Override
     public void close() {
         List<Map<String, Object>> caches;

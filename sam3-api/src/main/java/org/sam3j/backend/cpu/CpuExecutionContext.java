@@ -299,8 +299,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 int m = n / nOut;
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 if (w.op() == Op.WEIGHT) {
-                    GemmEngine.Prepared packed = backend.derived(weights, weightName(w), "packed-t",
-                            v -> gemm.prepare(par, v, 0, k, true, k, nOut));
+                    GemmEngine.Prepared packed = backend.linearWeight(par, weights, weightName(w), k, nOut);
                     gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias);
                 } else {
                     Buf wb = bufs[w.id()];

@@ -47,6 +47,19 @@ public interface GemmEngine extends AutoCloseable {
      */
     Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n);
 
+    /**
+     * Converts a constant op(B) held in a buffer: {@code b} from index 0, row-major {@code [K, N]} (or
+     * {@code [N, K]} if {@code transB}), tightly packed, typically a weight read in place from the checkpoint's
+     * memory mapping ({@link org.sam3j.weights.WeightStore#mappedFloats}). An engine that can read such memory
+     * directly may keep {@code b} itself (no copy; the result then holds it, and {@code b} must not change);
+     * the default copies it to an array and calls {@link #prepare(Parallel, float[], int, int, boolean, int, int)}.
+     */
+    default Prepared prepare(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n) {
+        float[] a = new float[Math.multiplyExact(k, n)];
+        b.get(0, a, 0, a.length);
+        return prepare(par, a, 0, transB ? k : n, transB, k, n);
+    }
+
     /** {@code C = A · B (+ bias)} with a prepared B; {@code K = b.k()}, {@code N = b.n()}. */
     void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
               float[] bias);

@@ -1,5 +1,6 @@
 package org.sam3j.backend.openblas;
 
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -252,6 +253,9 @@ public final class OpenBlasGemm implements GemmEngine {
         final boolean trans;
         final int ld;
         private FloatPointer ptr;
+        /** The direct buffer {@link #ptr} points into when the matrix is read in place (kept reachable: a memory
+         * mapping lives as long as its buffer); null for memory this matrix allocated. */
+        private FloatBuffer inPlace;
 
         Matrix(int k, int n, boolean trans) {
             this.k = k;
@@ -260,6 +264,16 @@ public final class OpenBlasGemm implements GemmEngine {
             this.ld = trans ? Math.max(1, k) : Math.max(1, n);
             this.ptr = new FloatPointer(Math.max(1L, (long) k * n));
             if (ptr.isNull()) throw new OutOfMemoryError("cannot allocate " + 4L * k * n + " bytes of native memory");
+        }
+
+        /** A matrix read in place from a direct buffer (e.g. a memory-mapped checkpoint): nothing is copied. */
+        Matrix(int k, int n, boolean trans, FloatBuffer direct) {
+            this.k = k;
+            this.n = n;
+            this.trans = trans;
+            this.ld = trans ? Math.max(1, k) : Math.max(1, n);
+            this.inPlace = direct;
+            this.ptr = new FloatPointer(direct);
         }
 
         @Override
@@ -280,8 +294,9 @@ public final class OpenBlasGemm implements GemmEngine {
 
         @Override
         public synchronized void close() {
-            if (ptr != null) ptr.close();
+            if (ptr != null && inPlace == null) ptr.close(); // in-place memory belongs to its buffer
             ptr = null;
+            inPlace = null;
         }
     }
 
@@ -297,6 +312,19 @@ public final class OpenBlasGemm implements GemmEngine {
             }
         }
         return m;
+    }
+
+    /**
+     * Reads a direct buffer in place (a weight memory-mapped from the checkpoint): OpenBLAS multiplies from the
+     * mapped file, so the weight costs neither a copy nor anonymous memory, only page-cache pages the kernel can
+     * share and reclaim. A heap buffer is copied as the array form is.
+     */
+    @Override
+    public Prepared prepare(Parallel par, FloatBuffer b, boolean transB, int k, int n) {
+        if (!b.isDirect() || b.order() != ByteOrder.nativeOrder() || b.capacity() < (long) k * n || (long) k * n == 0) {
+            return GemmEngine.super.prepare(par, b, transB, k, n);
+        }
+        return new Matrix(k, n, transB, b.duplicate().position(0));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+package org.sam3j.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.sam3j.Prompt;
+import org.sam3j.Sam3Model;
+import org.sam3j.Sam3Predictor;
+
+/**
+ * Where a fresh process's time and memory go on the way to its first mask, phase by phase, for a machine whose
+ * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt it
+ * prints the wall time, the process's CPU time, the CPU time of the JIT compiler threads (C1, C2), the GC threads,
+ * the main thread and the backend's workers (from {@code /proc/self/task}), the peak and current resident set with
+ * its anonymous and file-backed parts, and the page faults. Round 0 is the cold one; later rounds (another image,
+ * another phrase) are the steady state of the same process, so their difference is the warm-up tax.
+ *
+ * <p>Usage: {@code StartupProfile CONFIG BACKEND CHECKPOINT [ROUNDS]} (CONFIG {@code tiny} or {@code full}); when
+ * CHECKPOINT does not exist a synthetic checkpoint of CONFIG is written there instead (and nothing else is run).
+ * Linux only (it reads {@code /proc}).
+ */
+public final class StartupProfile {
+    private final long start = System.nanoTime();
+    private long lastCpu;
+
+    private StartupProfile() {}
+
+    /** Runs the profile. */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: StartupProfile tiny|full BACKEND CHECKPOINT [ROUNDS]");
+            System.exit(2);
+        }
+        String config = args[0];
+        String backend = args[1];
+        Path file = Paths.get(args[2]);
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        StartupProfile p = new StartupProfile();
+        long t = System.nanoTime();
+        if (!Files.exists(file)) {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path written = BenchSupport.writeSyntheticCheckpoint(BenchSupport.config(config), dir);
+            if (!written.equals(file.toAbsolutePath())) Files.move(written, file);
+            p.mark("write checkpoint", t);
+            return;
+        }
+        try (Sam3Model model = Sam3Model.builder().checkpoint(file).config(BenchSupport.config(config))
+                .tokenizer(BenchSupport.tokenizer()).backend(backend).backendOptions(BenchSupport.options(0)).build();
+             Sam3Predictor predictor = model.newPredictor()) {
+            p.mark("build", t);
+            for (int r = 0; r < rounds; r++) {
+                t = System.nanoTime();
+                predictor.setImage(BenchSupport.image());
+                p.mark("setImage#" + r, t);
+                t = System.nanoTime();
+                predictor.predict(Prompt.text(r == 0 ? "truck" : r % 2 == 1 ? "car" : "wheel"));
+                p.mark("textPrompt#" + r, t);
+            }
+        }
+    }
+
+    private void mark(String phase, long since) throws IOException {
+        long now = System.nanoTime();
+        long cpu = BenchSupport.processCpuNanos();
+        System.out.printf("%-16s wall %8.2f s (at %8.2f s)  cpu %7.2f s (total %7.2f s)  threads %s  %s  load %.1f%n", phase,
+                (now - since) / 1e9, (now - start) / 1e9, (cpu - lastCpu) / 1e9, cpu / 1e9, threadCpu(), memory(),
+                BenchSupport.loadAverage());
+        lastCpu = cpu;
+    }
+
+    /** CPU seconds so far by thread group, from each thread's utime + stime in clock ticks (USER_HZ = 100). */
+    private static String threadCpu() throws IOException {
+        Map<String, Long> groups = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                String group = comm.startsWith("C2 ") ? "C2" : comm.startsWith("C1 ") ? "C1"
+                        : comm.startsWith("G1") || comm.startsWith("GC") ? "GC" : comm.equals("java") ? "main"
+                        : comm.startsWith("sam3j-cpu") ? "workers" : "other";
+                groups.merge(group, ticks, Long::sum);
+            }
+        }
+        return groups.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() / 100.0)
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** VmHWM, VmRSS = RssAnon + RssFile (MiB), minor and major page faults. */
+    private static String memory() throws IOException {
+        Map<String, Long> kb = new TreeMap<>();
+        for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.endsWith(" kB")) {
+                kb.put(line.substring(0, colon), Long.parseLong(line.substring(colon + 1, line.length() - 3).trim()));
+            }
+        }
+        String stat = Files.readString(Paths.get("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return String.format("peak RSS %d MiB, RSS %d = anon %d + file %d MiB, faults %s minor %s major",
+                kb.getOrDefault("VmHWM", -1024L) / 1024, kb.getOrDefault("VmRSS", -1024L) / 1024,
+                kb.getOrDefault("RssAnon", -1024L) / 1024, kb.getOrDefault("RssFile", -1024L) / 1024, f[7], f[9]);
+    }
+}
