@@ -37,6 +37,7 @@ module org.sam3j {
     exports org.sam3j.postprocess to org.sam3j.samples, org.sam3j.spark;
     exports org.sam3j.hub to org.sam3j.samples;
     exports org.sam3j.runner to org.sam3j.onnx, org.sam3j.bench;
+    exports org.sam3j.model.tracker to org.sam3j.onnx; // the tracker stages' graphs (memory attention, memory encoder)
     exports org.sam3j.internal to org.sam3j.onnx;
     exports org.sam3j.video to org.sam3j.onnx; // the tracker's settings size the exported memory attention
 
