@@ -433,31 +433,11 @@ final class TextTracker implements AutoCloseable {
         }
         int[] relPos = rel.stream().mapToInt(Integer::intValue).toArray();
         float[][] ptrPos = engine.pointerTpos(relPos, maxPtrs);
-        int split = c / memDim;
-        int ptrTokens = ptrs.size() * split;
+        TrackerEngine.MemoryPrompt prompt = engine.memoryPrompt(spatial, tpos, ptrs, ptrPos, java.util.stream.IntStream.range(0, b).toArray());
+        int ptrTokens = prompt.pointerTokens();
+        float[] memory = prompt.memory();
+        float[] memoryPos = prompt.position();
         int len = spatial.size() * n + ptrTokens;
-        float[] memory = new float[b * len * memDim];
-        float[] memoryPos = new float[b * len * memDim];
-        float[] pos = engine.memoryPosition();
-        for (int o = 0; o < b; o++) {
-            int base = o * len * memDim;
-            for (int q = 0; q < spatial.size(); q++) {
-                int off = base + q * n * memDim;
-                System.arraycopy(spatial.get(q).features[o], 0, memory, off, n * memDim);
-                float[] tp = engine.maskmemTpos(ts.numMaskmem() - tpos.get(q) - 1);
-                for (int px = 0; px < n; px++) {
-                    for (int ch = 0; ch < memDim; ch++) memoryPos[off + px * memDim + ch] = pos[px * memDim + ch] + tp[ch];
-                }
-            }
-            int off = base + spatial.size() * n * memDim;
-            for (int q = 0; q < ptrs.size(); q++) {
-                for (int j = 0; j < split; j++) {
-                    System.arraycopy(ptrs.get(q)[o], j * memDim, memory, off, memDim);
-                    System.arraycopy(ptrPos[q], 0, memoryPos, off, memDim);
-                    off += memDim;
-                }
-            }
-        }
         long t0 = System.nanoTime();
         float[][] attn = engine.attend(f, b, memory, memoryPos, spatial.size(), ptrTokens);
         LOG.debug("frame {} state {}: memory attention over {} frames + {} pointer tokens {} ms", t, s.key(),

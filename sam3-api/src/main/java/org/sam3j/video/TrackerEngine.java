@@ -486,6 +486,54 @@ final class TrackerEngine implements AutoCloseable {
         return Layouts.nhwcToNchw(x, 1, grid, grid, dim);
     }
 
+    /** The memory-attention prompt of a batch: memory tokens, their position encoding, and the layout. */
+    record MemoryPrompt(float[] memory, float[] position, int frames, int pointerTokens) {}
+
+    /**
+     * Lays out the selected memories of {@code objects} as memory attention reads them: per object the spatial
+     * memories in order (features, {@code maskmem_pos_enc + maskmem_tpos_enc[num_maskmem − t_pos − 1]}), then each
+     * object pointer split into {@code dim / 64} tokens with its temporal encoding.
+     *
+     * @param spatial the memory frames read, in order
+     * @param tpos    their temporal positions (0 for conditioning frames)
+     * @param ptrs    the object pointers read (per entry one pointer per object of the entry)
+     * @param ptrPos  the pointers' temporal encodings ({@link #pointerTpos})
+     * @param objects the entries' object indices, in batch order
+     */
+    MemoryPrompt memoryPrompt(List<MemoryBank.Entry> spatial, List<Integer> tpos, List<float[][]> ptrs, float[][] ptrPos,
+                              int[] objects) {
+        int n = grid * grid;
+        int memDim = MemoryEncoder.MEM_DIM;
+        int split = dim / memDim;
+        int b = objects.length;
+        int ptrTokens = ptrs.size() * split;
+        int len = spatial.size() * n + ptrTokens;
+        float[] memory = new float[b * len * memDim];
+        float[] memoryPos = new float[b * len * memDim];
+        float[] pos = memoryPosition();
+        for (int i = 0; i < b; i++) {
+            int o = objects[i];
+            int base = i * len * memDim;
+            for (int k = 0; k < spatial.size(); k++) {
+                int off = base + k * n * memDim;
+                System.arraycopy(spatial.get(k).features[o], 0, memory, off, n * memDim);
+                float[] tp = maskmemTpos(settings.numMaskmem() - tpos.get(k) - 1);
+                for (int p = 0; p < n; p++) {
+                    for (int ch = 0; ch < memDim; ch++) memoryPos[off + p * memDim + ch] = pos[p * memDim + ch] + tp[ch];
+                }
+            }
+            int off = base + spatial.size() * n * memDim;
+            for (int k = 0; k < ptrs.size(); k++) {
+                for (int j = 0; j < split; j++) {
+                    System.arraycopy(ptrs.get(k)[o], j * memDim, memory, off, memDim);
+                    System.arraycopy(ptrPos[k], 0, memoryPos, off, memDim);
+                    off += memDim;
+                }
+            }
+        }
+        return new MemoryPrompt(memory, memoryPos, spatial.size(), ptrTokens);
+    }
+
     /** The sine position encoding of the 72² level {@code [n, C]}. */
     float[] sourcePosition() {
         return srcPos;

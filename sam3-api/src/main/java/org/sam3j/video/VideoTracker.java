@@ -519,32 +519,11 @@ final class VideoTracker implements AutoCloseable {
         }
         int[] relPos = rel.stream().mapToInt(Integer::intValue).toArray();
         float[][] ptrPos = engine.pointerTpos(relPos, maxPtrs);
-        int split = c / memDim;
-        int ptrTokens = ptrs.size() * split;
+        TrackerEngine.MemoryPrompt prompt = engine.memoryPrompt(spatial, tpos, ptrs, ptrPos, objs);
+        int ptrTokens = prompt.pointerTokens();
+        float[] memory = prompt.memory();
+        float[] memoryPos = prompt.position();
         int len = spatial.size() * n + ptrTokens;
-        float[] memory = new float[b * len * memDim];
-        float[] memoryPos = new float[b * len * memDim];
-        float[] pos = engine.memoryPosition();
-        for (int i = 0; i < b; i++) {
-            int o = objs[i];
-            int base = i * len * memDim;
-            for (int k = 0; k < spatial.size(); k++) {
-                int off = base + k * n * memDim;
-                System.arraycopy(spatial.get(k).features[o], 0, memory, off, n * memDim);
-                float[] tp = engine.maskmemTpos(s.numMaskmem() - tpos.get(k) - 1);
-                for (int p = 0; p < n; p++) {
-                    for (int ch = 0; ch < memDim; ch++) memoryPos[off + p * memDim + ch] = pos[p * memDim + ch] + tp[ch];
-                }
-            }
-            int off = base + spatial.size() * n * memDim;
-            for (int k = 0; k < ptrs.size(); k++) {
-                for (int j = 0; j < split; j++) {
-                    System.arraycopy(ptrs.get(k)[o], j * memDim, memory, off, memDim);
-                    System.arraycopy(ptrPos[k], 0, memoryPos, off, memDim);
-                    off += memDim;
-                }
-            }
-        }
         long t0 = System.nanoTime();
         float[][] attn = engine.attend(f, b, memory, memoryPos, spatial.size(), ptrTokens);
         LOG.debug("frame {}: memory attention over {} frames + {} pointer tokens {} ms", t, spatial.size(), ptrTokens,
