@@ -15,8 +15,9 @@ import org.bytedeco.opencv.opencv_videoio.VideoCapture;
  *
  * <p><b>Formats.</b> Whatever the OpenCV natives on the class path can decode. The {@code org.bytedeco:opencv}
  * build sam3j uses has no FFmpeg or GStreamer backend: it reads Motion-JPEG {@code .avi} (OpenCV's own codec),
- * not H.264 {@code .mp4}; convert such files ({@code ffmpeg -i in.mp4 -c:v mjpeg -q:v 2 out.avi}) or extract
- * their frames to a folder ({@link FrameSource#folder}). A file OpenCV cannot open is reported by
+ * not H.264 {@code .mp4}. For MP4, MKV, WebM and the other formats FFmpeg reads, use
+ * {@code org.sam3j.ffmpeg.FFmpegVideoSource} from the artifact {@code org.sam3j:sam3-ffmpeg} (same contract), or
+ * extract the frames to a folder ({@link FrameSource#folder}). A file OpenCV cannot open is reported by
  * {@link #open} in one line.
  *
  * <p><b>Optional dependency</b> as {@link MatImages}: only code using this class needs {@code org.bytedeco:opencv}.
@@ -61,7 +62,7 @@ public final class VideoFileSource implements FrameSource, AutoCloseable {
         if (!cap.isOpened()) {
             cap.close();
             throw new IOException("cannot decode video " + file + " (this OpenCV build reads Motion-JPEG .avi; "
-                    + "convert with 'ffmpeg -i IN -c:v mjpeg -q:v 2 OUT.avi' or extract the frames to a folder)");
+                    + "read other formats with org.sam3j:sam3-ffmpeg's FFmpegVideoSource)");
         }
         double srcFps = cap.get(opencv_videoio.CAP_PROP_FPS);
         int n = (int) Math.round(cap.get(opencv_videoio.CAP_PROP_FRAME_COUNT));

@@ -2,16 +2,13 @@ package org.sam3j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
-import org.bytedeco.opencv.opencv_videoio.VideoWriter;
 import org.sam3j.RgbImage;
 import org.sam3j.VideoFrameResult;
+import org.sam3j.ffmpeg.FFmpegVideoWriter;
 
 /**
  * The overlay video of {@code sam3 track --overlay}: each frame with every object's mask blended in its colour
- * (half opacity), written as Motion-JPEG AVI with OpenCV's {@code VideoWriter} (the codec the bundled OpenCV has).
+ * (half opacity), written with FFmpeg ({@link FFmpegVideoWriter}: H.264 in .mp4/.mov/.mkv, Motion-JPEG in .avi).
  */
 final class OverlayWriter implements AutoCloseable {
     /** Object colours (RGB), by object id modulo their count. */
@@ -21,7 +18,7 @@ final class OverlayWriter implements AutoCloseable {
     };
 
     private final Path file;
-    private final VideoWriter writer;
+    private final FFmpegVideoWriter writer;
     private final int width;
     private final int height;
 
@@ -29,11 +26,10 @@ final class OverlayWriter implements AutoCloseable {
         this.file = file;
         this.width = width;
         this.height = height;
-        this.writer = new VideoWriter(file.toAbsolutePath().toString(),
-                VideoWriter.fourcc((byte) 'M', (byte) 'J', (byte) 'P', (byte) 'G'), fps, new Size(width, height), true);
-        if (!writer.isOpened()) {
-            writer.close();
-            throw new IOException("--overlay " + file + ": OpenCV cannot write it");
+        try {
+            this.writer = FFmpegVideoWriter.create(file, fps, width, height);
+        } catch (IOException e) {
+            throw new IOException("--overlay " + e.getMessage(), e);
         }
     }
 
@@ -62,21 +58,17 @@ final class OverlayWriter implements AutoCloseable {
                 b[i] = 0.5f * b[i] + 0.5f * c[2];
             }
         }
-        byte[] bgr = new byte[3 * n];
+        byte[] out = new byte[3 * n];
         for (int i = 0; i < n; i++) {
-            bgr[3 * i] = (byte) Math.round(b[i]);
-            bgr[3 * i + 1] = (byte) Math.round(g[i]);
-            bgr[3 * i + 2] = (byte) Math.round(r[i]);
+            out[3 * i] = (byte) Math.round(r[i]);
+            out[3 * i + 1] = (byte) Math.round(g[i]);
+            out[3 * i + 2] = (byte) Math.round(b[i]);
         }
-        try (Mat mat = new Mat(height, width, opencv_core.CV_8UC3)) {
-            mat.data().put(bgr);
-            writer.write(mat);
-        }
+        writer.write(RgbImage.of(width, height, out));
     }
 
     @Override
-    public void close() {
-        writer.release();
+    public void close() throws IOException {
         writer.close();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +22,7 @@ import java.util.Stack;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.bytedeco.ffmpeg.global.avutil;
 import org.sam3j.FrameSource;
 import org.sam3j.Mask;
 import org.sam3j.PropagationDirection;
@@ -28,9 +30,10 @@ import org.sam3j.RgbImage;
 import org.sam3j.Rle;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3VideoPredictor;
-import org.sam3j.VideoFileSource;
 import org.sam3j.VideoFrameResult;
 import org.sam3j.VideoSession;
+import org.sam3j.ffmpeg.FFmpegVideoSource;
+import org.sam3j.ffmpeg.FFmpegVideoWriter;
 import org.sam3j.server.ResultJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterConsumer;
@@ -69,8 +72,8 @@ final class TrackCommand implements Callable<Integer> {
     ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = {"--video", "--frames"}, paramLabel = "FILE|DIR", required = true, order = 4,
-            description = "The video: a file OpenCV decodes (Motion-JPEG .avi with the bundled OpenCV) or a folder of"
-                    + " image files (.jpg/.jpeg/.png, numeric name order)")
+            description = "The video: a file FFmpeg decodes (.mp4, .mov, .mkv, .webm, .avi: H.264, HEVC, VP9, AV1,"
+                    + " Motion-JPEG, ...) or a folder of image files (.jpg/.jpeg/.png, numeric name order)")
     Path video;
 
     @Option(names = "--fps", paramLabel = "N", order = 5,
@@ -87,7 +90,7 @@ final class TrackCommand implements Callable<Integer> {
     Integer textFrame;
 
     @Option(names = "--object", paramLabel = "ID", order = 6, parameterConsumer = PromptTokens.class,
-            description = "The object the following --point/--box belong to (repeatable)")
+            description = "The object the following --point/--box/--mask belong to (repeatable)")
     List<String> objectTokens = new ArrayList<>();
 
     @Option(names = "--point", paramLabel = "f:x,y[:neg]", order = 7, parameterConsumer = PromptTokens.class,
@@ -99,6 +102,16 @@ final class TrackCommand implements Callable<Integer> {
             description = "The box around the object on frame f (one per object and frame, not with clicks there)")
     List<String> boxTokens = new ArrayList<>();
 
+    @Option(names = "--mask", paramLabel = "f:FILE.png", order = 8, parameterConsumer = PromptTokens.class,
+            description = "The object's mask on frame f, an image of the video's size (set where grey/red >= half;"
+                    + " one per object and frame, not with clicks or a box there)")
+    List<String> maskTokens = new ArrayList<>();
+
+    @Option(names = "--direction", paramLabel = "forward|backward", order = 8,
+            description = "Track towards the last frame from the first prompted frame (forward, the default) or towards"
+                    + " frame 0 from the last prompted frame (backward: tracks.jsonl and the overlay in that order)")
+    String direction;
+
     @Option(names = "--out", paramLabel = "DIR", order = 9, description = "Output directory (default ./sam3-track/<video name>)")
     Path out;
 
@@ -109,8 +122,9 @@ final class TrackCommand implements Callable<Integer> {
             description = "COCO RLE of each mask in tracks.jsonl (default; --no-rle leaves it out, and --resume then cannot restart)")
     boolean rle = true;
 
-    @Option(names = "--overlay", paramLabel = "FILE.avi", order = 12,
-            description = "Also write the frames with the masks drawn over them as a Motion-JPEG .avi")
+    @Option(names = "--overlay", paramLabel = "FILE", order = 12,
+            description = "Also write the frames with the masks drawn over them: .mp4, .mov or .mkv (H.264) or .avi"
+                    + " (Motion-JPEG)")
     Path overlay;
 
     @Option(names = "--resume", order = 13,
@@ -121,7 +135,7 @@ final class TrackCommand implements Callable<Integer> {
     /** The prompt options in command-line order (the object of a prompt is the last {@code --object} before it). */
     final List<String[]> promptTokens = new ArrayList<>();
 
-    /** Records {@code --object / --point / --box} values in order into the command's token list. */
+    /** Records {@code --object / --point / --box / --mask} values in order into the command's token list. */
     static final class PromptTokens implements IParameterConsumer {
         @Override
         public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
@@ -132,11 +146,12 @@ final class TrackCommand implements Callable<Integer> {
         }
     }
 
-    /** One prompt call: clicks or a box for an object on a frame. */
-    record Prompt(int object, int frame, List<float[]> clicks, float[] box, String first) {}
+    /** One prompt call: clicks, a box or a mask file for an object on a frame. */
+    record Prompt(int object, int frame, List<float[]> clicks, float[] box, Path mask, String first) {}
 
     static final String POINT_FORM = "f:x,y[:neg]";
     static final String BOX_FORM = "f:x0,y0,x1,y1";
+    static final String MASK_FORM = "f:FILE.png";
 
     /** Parses the prompt options into one prompt per (object, frame), in order of first appearance. */
     static List<Prompt> prompts(List<String[]> tokens) {
@@ -149,6 +164,22 @@ final class TrackCommand implements Callable<Integer> {
                 object = nonNegative(value, "--object " + value + ": the object ID must be a number >= 0");
                 continue;
             }
+            if (name.equals("--mask")) {
+                int colon = value.indexOf(':');
+                if (colon < 0 || colon == value.length() - 1) throw new UserException(name + " " + value + ": expected " + MASK_FORM);
+                int frame = nonNegative(value.substring(0, colon),
+                        name + " " + value + ": the frame must be a number >= 0 (" + MASK_FORM + ")");
+                Path file = Path.of(value.substring(colon + 1));
+                if (!Files.isRegularFile(file)) throw new UserException(name + " " + value + ": no such file " + file);
+                String key = object + "@" + frame;
+                Prompt p = calls.get(key);
+                if (p != null) {
+                    throw new UserException("object " + object + " has " + (p.mask() != null ? "two --mask" : "a --mask and "
+                            + (p.box() != null ? "a box" : "clicks")) + " on frame " + frame + ": give one");
+                }
+                calls.put(key, new Prompt(object, frame, List.of(), null, file, name + " " + value));
+                continue;
+            }
             String[] parts = value.split(":", -1);
             boolean point = name.equals("--point");
             String form = point ? POINT_FORM : BOX_FORM;
@@ -158,7 +189,11 @@ final class TrackCommand implements Callable<Integer> {
             int frame = nonNegative(parts[0], name + " " + value + ": the frame must be a number >= 0 (" + form + ")");
             float[] v = numbers(name, value, parts[1], point ? 2 : 4, form);
             String key = object + "@" + frame;
-            Prompt p = calls.computeIfAbsent(key, k -> new Prompt(0, 0, null, null, null));
+            Prompt p = calls.computeIfAbsent(key, k -> new Prompt(0, 0, null, null, null, null));
+            if (p.mask() != null) {
+                throw new UserException("object " + object + " has a --mask and " + (point ? "clicks" : "a box") + " on frame "
+                        + frame + ": give one");
+            }
             List<float[]> clicks = p.clicks() == null ? new ArrayList<>() : p.clicks();
             float[] box = p.box();
             if (point) {
@@ -171,7 +206,7 @@ final class TrackCommand implements Callable<Integer> {
             if (box != null && !clicks.isEmpty()) {
                 throw new UserException("object " + object + " has both clicks and a box on frame " + frame + ": give one");
             }
-            calls.put(key, new Prompt(object, frame, clicks, box, p.first() == null ? name + " " + value : p.first()));
+            calls.put(key, new Prompt(object, frame, clicks, box, null, p.first() == null ? name + " " + value : p.first()));
         }
         return List.copyOf(calls.values());
     }
@@ -211,7 +246,7 @@ final class TrackCommand implements Callable<Integer> {
         // 1. the options alone
         if (text != null) {
             if (!promptTokens.isEmpty()) {
-                throw new UserException("--text finds its own objects: it cannot be combined with --point, --box or --object");
+                throw new UserException("--text finds its own objects: it cannot be combined with --point, --box, --mask or --object");
             }
             if (text.isBlank()) throw new UserException("--text: the phrase is blank");
             if (textFrame != null && textFrame < 0) throw new UserException("--text-frame must be >= 0, got " + textFrame);
@@ -220,32 +255,48 @@ final class TrackCommand implements Callable<Integer> {
             throw new UserException("--text-frame needs --text");
         }
         List<Prompt> prompts = prompts(promptTokens);
-        if (prompts.isEmpty() && text == null) throw new UserException("give --text, or at least one --point or --box");
+        if (prompts.isEmpty() && text == null) throw new UserException("give --text, or at least one --point, --box or --mask");
         if (fps != null && !(fps > 0)) throw new UserException("--fps must be > 0, got " + fps);
-        if (overlay != null && !overlay.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".avi")) {
-            throw new UserException("--overlay " + overlay + ": the bundled OpenCV writes Motion-JPEG .avi only; name it .avi");
+        if (overlay != null && !FFmpegVideoWriter.supports(overlay)) {
+            throw new UserException("--overlay " + overlay + ": name it .mp4, .mov or .mkv (H.264) or .avi (Motion-JPEG)");
         }
-        // 2. the video, the prompts against it and the output directory
+        PropagationDirection towards = direction(direction);
+        if (towards == PropagationDirection.BACKWARD && text != null) {
+            throw new UserException("--direction backward: a --text run tracks forward from --text-frame only");
+        }
+        if (towards == PropagationDirection.BACKWARD && resume) {
+            throw new UserException("--resume continues forward runs only, not --direction backward");
+        }
+        // 2. the video, the prompts against it and the output directory. FFmpeg's console log (stream dumps,
+        // warnings, its side of an error) is silenced: what fails is reported here, in one line.
+        avutil.av_log_set_level(avutil.AV_LOG_QUIET);
         FrameSource source;
-        VideoFileSource file = null;
+        FFmpegVideoSource file = null;
         if (Files.isDirectory(video)) {
             if (fps != null) throw new UserException("--fps needs a video file (a folder of frames has no frame rate)");
             source = FrameSource.folder(video);
         } else if (Files.exists(video)) {
-            file = VideoFileSource.open(video, fps == null ? 0 : fps);
+            file = FFmpegVideoSource.open(video, fps == null ? 0 : fps);
             source = file;
         } else {
             throw new UserException("--video " + video + ": no such file or directory");
         }
         try {
-            return run(prompts, source, file, stdout, stderr);
+            return run(prompts, towards, source, file, stdout, stderr);
         } finally {
             if (file != null) file.close();
         }
     }
 
-    private int run(List<Prompt> prompts, FrameSource source, VideoFileSource file, PrintWriter stdout, PrintWriter stderr)
-            throws Exception {
+    /** The {@code --direction} value (default forward). */
+    static PropagationDirection direction(String value) {
+        if (value == null || value.equals("forward")) return PropagationDirection.FORWARD;
+        if (value.equals("backward")) return PropagationDirection.BACKWARD;
+        throw new UserException("--direction " + value + ": expected forward or backward");
+    }
+
+    private int run(List<Prompt> prompts, PropagationDirection towards, FrameSource source, FFmpegVideoSource file,
+                    PrintWriter stdout, PrintWriter stderr) throws Exception {
         int n = source.frameCount();
         for (Prompt p : prompts) {
             if (p.frame() >= n) {
@@ -261,6 +312,21 @@ final class TrackCommand implements Callable<Integer> {
         RgbImage firstFrame = source.read(text != null ? textAt : prompts.get(0).frame());
         int width = firstFrame.width();
         int height = firstFrame.height();
+        Map<Prompt, Mask> masks = new IdentityHashMap<>();
+        for (Prompt p : prompts) {
+            if (p.mask() == null) continue;
+            Mask m;
+            try {
+                m = Mask.readPng(p.mask());
+            } catch (IllegalArgumentException e) {
+                throw new UserException(p.first() + ": not an image file");
+            }
+            if (m.width() != width || m.height() != height) {
+                throw new UserException(p.first() + ": the mask is " + m.width() + "x" + m.height() + ", the video "
+                        + width + "x" + height);
+            }
+            masks.put(p, m);
+        }
         for (Prompt p : prompts) {
             List<float[]> xy = new ArrayList<>(p.clicks());
             if (p.box() != null) {
@@ -300,6 +366,9 @@ final class TrackCommand implements Callable<Integer> {
             } else if (resumed != null) {
                 start = resumed.frame();
                 for (Map.Entry<Integer, Mask> e : resumed.masks().entrySet()) session.addMask(start, e.getKey(), e.getValue());
+            } else if (towards == PropagationDirection.BACKWARD) {
+                start = 0;   // from the last prompted frame down to frame 0
+                for (Prompt p : prompts) start = Math.max(start, p.frame());
             } else {
                 start = Integer.MAX_VALUE;
                 for (Prompt p : prompts) start = Math.min(start, p.frame());
@@ -311,7 +380,9 @@ final class TrackCommand implements Callable<Integer> {
                     throw new UserException("--resume: object " + p.object() + " is not in the last line of " + tracks);
                 }
                 ids.add(p.object());
-                if (p.box() != null) {
+                if (p.mask() != null) {
+                    session.addMask(p.frame(), p.object(), masks.get(p));
+                } else if (p.box() != null) {
                     session.addBox(p.frame(), p.object(), p.box()[0], p.box()[1], p.box()[2], p.box()[3]);
                 } else {
                     float[] xy = new float[2 * p.clicks().size()];
@@ -335,7 +406,7 @@ final class TrackCommand implements Callable<Integer> {
             }
             ObjectMapper json = new ObjectMapper();
             int skip = resumed != null ? 1 : 0;   // the restart frame is already written
-            int todo = n - start - skip;
+            int todo = (towards == PropagationDirection.BACKWARD ? start + 1 : n - start) - skip;
             BatchProgress progress = new BatchProgress(stderr, "track", "frames", "frames/s", System.console() != null,
                     todo, todo, System::nanoTime);
             progress.show();
@@ -365,7 +436,7 @@ final class TrackCommand implements Callable<Integer> {
                 };
                 // a text session tracks forward from its prompted frame only
                 if (text != null) session.propagate(each);
-                else session.propagate(PropagationDirection.FORWARD, start, null, each);
+                else session.propagate(towards, start, null, each);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -418,7 +489,7 @@ final class TrackCommand implements Callable<Integer> {
         return new Resumed(last.get("frame").asInt(), masks, keep);
     }
 
-    private Map<String, Object> line(VideoFrameResult r, VideoFileSource file) {
+    private Map<String, Object> line(VideoFrameResult r, FFmpegVideoSource file) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("frame", r.frame());
         double time = file == null ? Double.NaN : file.timeOf(r.frame());

@@ -11,16 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
-import org.bytedeco.opencv.opencv_videoio.VideoCapture;
-import org.bytedeco.opencv.opencv_videoio.VideoWriter;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sam3j.FrameSource;
 import org.sam3j.Mask;
+import org.sam3j.RgbImage;
 import org.sam3j.Rle;
+import org.sam3j.ffmpeg.FFmpegVideoSource;
+import org.sam3j.ffmpeg.FFmpegVideoWriter;
 import org.sam3j.testing.SharedData;
 
 /**
@@ -48,25 +47,33 @@ class TrackCommandTest {
     }
 
     /** The first {@code n} frames of the official clip as a Motion-JPEG AVI at 10 frames/s. */
-    private Path avi(int n) {
-        Path file = dir.resolve("clip" + n + ".avi");
-        Path src = SharedData.resolve("fixtures/sam3/video-tiny");
-        try (VideoWriter w = new VideoWriter(file.toString(), VideoWriter.fourcc((byte) 'M', (byte) 'J', (byte) 'P', (byte) 'G'),
-                10, new Size(1280, 720), true)) {
-            for (int i = 0; i < n; i++) {
-                try (Mat m = opencv_imgcodecs.imread(src.resolve(i + ".jpg").toString())) {
-                    w.write(m);
-                }
-            }
-            w.release();
+    private Path avi(int n) throws Exception {
+        return video(n, "avi");
+    }
+
+    /** The first {@code n} frames of the official clip as a video file at 10 frames/s (.avi: Motion-JPEG, .mp4: H.264). */
+    private Path video(int n, String extension) throws Exception {
+        Path file = dir.resolve("clip" + n + "." + extension);
+        FrameSource src = FrameSource.folder(SharedData.resolve("fixtures/sam3/video-tiny"));
+        try (FFmpegVideoWriter w = FFmpegVideoWriter.create(file, 10, 1280, 720)) {
+            for (int i = 0; i < n; i++) w.write(src.read(i));
         }
+        return file;
+    }
+
+    /** A 1280x720 mask PNG: the rectangle [x0, x1) x [y0, y1). */
+    private Path maskPng(String name, int x0, int y0, int x1, int y1) throws Exception {
+        boolean[] m = new boolean[1280 * 720];
+        for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) m[y * 1280 + x] = true;
+        Path file = dir.resolve(name);
+        Mask.of(m, 1280, 720).writePng(file);
         return file;
     }
 
     @Test
     void badTextInputIsOneLineBeforeTheModel() throws Exception {
         String f = clip(2).toString();
-        String combined = "--text finds its own objects: it cannot be combined with --point, --box or --object";
+        String combined = "--text finds its own objects: it cannot be combined with --point, --box, --mask or --object";
         expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--text", "person", "--point", "0:10,10");
         expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--box", "0:0,0,20,20", "--text", "person");
         expectOneLine(combined, "track", "--weights", "synthetic", "--video", f, "--text", "person", "--object", "2");
@@ -113,7 +120,7 @@ class TrackCommandTest {
     void badInputIsOneLineBeforeTheModel() throws Exception {
         Path frames = clip(2);
         String f = frames.toString();
-        expectOneLine("give --text, or at least one --point or --box", "track", "--weights", "synthetic", "--video", f);
+        expectOneLine("give --text, or at least one --point, --box or --mask", "track", "--weights", "synthetic", "--video", f);
         expectOneLine("object 1 has both clicks and a box on frame 0: give one", "track", "--weights", "synthetic",
                 "--video", f, "--point", "0:10,10", "--box", "0:0,0,20,20");
         expectOneLine("object 2 has two --box on frame 1", "track", "--weights", "synthetic", "--frames", f,
@@ -135,8 +142,8 @@ class TrackCommandTest {
                 "--video", f, "--box", "0:10,10,10,40");
         expectOneLine("--fps needs a video file (a folder of frames has no frame rate)", "track", "--weights",
                 "synthetic", "--video", f, "--fps", "5", "--point", "0:10,10");
-        expectOneLine("--overlay o.mp4: the bundled OpenCV writes Motion-JPEG .avi only; name it .avi", "track",
-                "--weights", "synthetic", "--video", f, "--overlay", "o.mp4", "--point", "0:10,10");
+        expectOneLine("--overlay o.gif: name it .mp4, .mov or .mkv (H.264) or .avi (Motion-JPEG)", "track",
+                "--weights", "synthetic", "--video", f, "--overlay", "o.gif", "--point", "0:10,10");
         Path junk = Files.write(dir.resolve("junk.mp4"), new byte[] {0, 0, 0, 24, 'f', 't', 'y', 'p'});
         CliRun bad = CliRun.of("track", "--weights", "synthetic", "--video", junk.toString(), "--point", "0:10,10");
         assertEquals(2, bad.status(), bad.err());
@@ -149,40 +156,130 @@ class TrackCommandTest {
     }
 
     @Test
+    void badDirectionAndMaskPromptsAreOneLineBeforeTheModel() throws Exception {
+        String f = clip(2).toString();
+        String mask = maskPng("m.png", 10, 10, 50, 50).toString();
+        expectOneLine("--direction sideways: expected forward or backward", "track", "--weights", "synthetic", "--video", f,
+                "--point", "0:10,10", "--direction", "sideways");
+        expectOneLine("--direction backward: a --text run tracks forward from --text-frame only", "track", "--weights",
+                "synthetic", "--video", f, "--text", "person", "--direction", "backward");
+        expectOneLine("--resume continues forward runs only, not --direction backward", "track", "--weights", "synthetic",
+                "--video", f, "--point", "1:10,10", "--direction", "backward", "--resume");
+        expectOneLine("--mask 0: expected f:FILE.png", "track", "--weights", "synthetic", "--video", f, "--mask", "0");
+        expectOneLine("--mask x:" + mask + ": the frame must be a number >= 0 (f:FILE.png)", "track", "--weights",
+                "synthetic", "--video", f, "--mask", "x:" + mask);
+        Path none = dir.resolve("none.png");
+        expectOneLine("--mask 0:" + none + ": no such file " + none, "track", "--weights", "synthetic", "--video", f,
+                "--mask", "0:" + none);
+        expectOneLine("object 1 has a --mask and clicks on frame 0: give one", "track", "--weights", "synthetic", "--video",
+                f, "--point", "0:10,10", "--mask", "0:" + mask);
+        expectOneLine("object 2 has a --mask and a box on frame 1: give one", "track", "--weights", "synthetic", "--video",
+                f, "--object", "2", "--mask", "1:" + mask, "--box", "1:0,0,20,20");
+        expectOneLine("object 1 has two --mask on frame 0: give one", "track", "--weights", "synthetic", "--video", f,
+                "--mask", "0:" + mask, "--mask", "0:" + mask);
+        expectOneLine("--mask 2:" + mask + ": frame 2 is outside the video's 2 frames (0 to 1)", "track", "--weights",
+                "synthetic", "--video", f, "--mask", "2:" + mask);
+        Path small = dir.resolve("small.png");
+        Mask.of(new boolean[100], 10, 10).writePng(small);
+        expectOneLine("--mask 0:" + small + ": the mask is 10x10, the video 1280x720", "track", "--weights", "synthetic",
+                "--video", f, "--mask", "0:" + small);
+        Path junk = Files.writeString(dir.resolve("junk.png"), "not an image");
+        expectOneLine("--mask 0:" + junk + ": not an image file", "track", "--weights", "synthetic", "--video", f,
+                "--mask", "0:" + junk);
+        assertFalse(Files.exists(Path.of("sam3-track")), "nothing written");
+    }
+
+    @Test
     void aVideoFileIsTrackedIntoOneJsonLinePerFrameWithProgressAndOverlay() throws Exception {
         Path video = avi(1);
         Path out = dir.resolve("out");
         Path overlay = dir.resolve("overlay.avi");
         CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--video",
                 video.toString(), "--point", "0:770,500", "--object", "2", "--box", "0:995,95,1275,668",
+                "--object", "3", "--mask", "0:" + maskPng("m3.png", 100, 200, 300, 400),
                 "--out", out.toString(), "--mask-png", "--overlay", overlay.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("2 objects through 1 frames"), r.out());
+        assertTrue(r.out().contains("3 objects through 1 frames"), r.out());
         assertTrue(r.err().contains("1/1 frames") && r.err().contains("frames/s") && r.err().contains("ETA"), r.err());
         List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
         assertEquals(1, lines.size());
         JsonNode frame0 = new ObjectMapper().readTree(lines.get(0));
         assertEquals(0, frame0.get("frame").asInt());
         assertEquals(0.0, frame0.get("time").asDouble());
-        assertEquals(2, frame0.get("objects").size());
+        assertEquals(3, frame0.get("objects").size());
         for (JsonNode o : frame0.get("objects")) {
             int id = o.get("id").asInt();
-            assertTrue(id == 1 || id == 2, o.toString());
+            assertTrue(id >= 1 && id <= 3, o.toString());
             Mask png = Mask.readPng(out.resolve("masks").resolve("0_" + id + ".png"));
             assertEquals(1280, png.width());
             assertEquals(720, png.height());
             assertEquals(png.area(), o.get("area").asLong(), "the PNG and the line describe the same mask");
             Mask fromRle = Mask.fromRle(Rle.fromMap(new ObjectMapper().convertValue(o.get("rle"), Map.class)));
             assertEquals(png, fromRle);
+            if (id == 3) {   // a mask prompt is the output on its frame (through the tracker's low-resolution mask)
+                double iou = Mask.readPng(dir.resolve("m3.png")).iou(png);
+                assertTrue(iou > 0.98, "object 3's mask prompt came out with IoU " + iou);
+            }
         }
-        try (VideoCapture cap = new VideoCapture(overlay.toString()); Mat m = new Mat()) {
-            assertTrue(cap.isOpened() && cap.read(m), "the overlay video decodes");
-            assertEquals(1280, m.cols());
+        try (FFmpegVideoSource ov = FFmpegVideoSource.open(overlay)) {
+            assertEquals(1, ov.frameCount(), "the overlay video decodes");
+            assertEquals(1280, ov.width());
         }
         CliRun again = CliRun.of("track", "--weights", "synthetic", "--video", video.toString(), "--point", "0:770,500",
                 "--out", out.toString());
         assertEquals(2, again.status());
         assertTrue(again.err().contains("tracks.jsonl exists: pass --resume"), again.err());
+    }
+
+    /**
+     * An H.264 MP4 tracked backward from a mask prompt on its last frame: one line per frame from frame 1 down to 0,
+     * and an MP4 overlay with both frames, the object tinted and the rest of the picture kept.
+     */
+    @Test
+    void anMp4IsTrackedBackwardIntoAnMp4Overlay() throws Exception {
+        Path video = video(2, "mp4");
+        Path out = dir.resolve("backward");
+        Path overlay = dir.resolve("overlay.mp4");
+        CliRun r = CliRun.of("track", "--weights", "synthetic", "--config", "tiny", "--threads", "2", "--video",
+                video.toString(), "--mask", "1:" + maskPng("m1.png", 200, 100, 600, 400), "--direction", "backward",
+                "--out", out.toString(),
+                "--overlay", overlay.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("1 objects through 2 frames"), r.out());
+        List<String> lines = Files.readAllLines(out.resolve("tracks.jsonl"));
+        assertEquals(2, lines.size());
+        JsonNode[] frames = {new ObjectMapper().readTree(lines.get(0)), new ObjectMapper().readTree(lines.get(1))};
+        assertEquals(1, frames[0].get("frame").asInt());
+        assertEquals(0.1, frames[0].get("time").asDouble(), 1e-9);
+        assertEquals(0, frames[1].get("frame").asInt());
+        try (FFmpegVideoSource ov = FFmpegVideoSource.open(overlay); FFmpegVideoSource in = FFmpegVideoSource.open(video)) {
+            assertEquals(2, ov.frameCount());
+            assertEquals(10.0, ov.fps(), 1e-9);
+            for (int k = 0; k < 2; k++) {   // the overlay runs in processing order: frame 1, then frame 0
+                RgbImage drawn = ov.read(k);
+                RgbImage plain = in.read(1 - k);
+                JsonNode o = frames[k].get("objects").get(0);
+                Mask m = Mask.fromRle(Rle.fromMap(new ObjectMapper().convertValue(o.get("rle"), Map.class)));
+                boolean[] inside = m.toBooleanArray();
+                double[] diff = new double[2];
+                long[] count = new long[2];
+                byte[] a = drawn.rgb();
+                byte[] b = plain.rgb();
+                for (int i = 0; i < inside.length; i++) {
+                    int c = inside[i] ? 1 : 0;
+                    for (int ch = 0; ch < 3; ch++) diff[c] += Math.abs((a[3 * i + ch] & 0xFF) - (b[3 * i + ch] & 0xFF));
+                    count[c] += 3;
+                }
+                // frame 1 has the prompted rectangle; frame 0 whatever the synthetic weights track (maybe nothing)
+                if (k == 0) assertTrue(m.iou(Mask.readPng(dir.resolve("m1.png"))) > 0.98, "the mask prompt is frame 1's mask");
+                double outsideDiff = count[0] == 0 ? 0 : diff[0] / count[0];
+                assertTrue(outsideDiff < 6, "outside the mask the overlay is the frame: " + outsideDiff);
+                if (count[1] > 0) {
+                    double insideDiff = diff[1] / count[1];
+                    assertTrue(insideDiff > 2 * outsideDiff + 10, "inside it is tinted: " + insideDiff + " vs " + outsideDiff);
+                }
+            }
+        }
     }
 
     /**
