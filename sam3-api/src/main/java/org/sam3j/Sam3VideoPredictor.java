@@ -14,8 +14,9 @@ import org.sam3j.video.VideoTracking;
  * official {@code Sam3TrackerPredictor} path), or the objects a text names with its detector and tracker
  * ({@link VideoSession#addText}, the official {@code Sam3VideoInference} path). Obtained from
  * {@link Sam3Model#newVideoPredictor()}; it holds the tracker's compiled graphs, each {@link VideoSession} one
- * video's bounded state. Videos come from a folder of frames, a video file ({@link VideoFileSource}) or a stream
- * of pushed frames ({@link PushFrameSource}).
+ * video's bounded state. Videos come from a folder of frames, a video file ({@code FFmpegVideoSource} of the
+ * artifact {@code org.sam3j:sam3-ffmpeg} for MP4 and the other formats FFmpeg reads, {@link VideoFileSource} for
+ * Motion-JPEG AVI through the optional OpenCV) or a stream of pushed frames ({@link PushFrameSource}).
  *
  * <pre>{@code
  * try (Sam3VideoPredictor p = model.newVideoPredictor();
