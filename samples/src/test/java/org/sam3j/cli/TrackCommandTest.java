@@ -236,6 +236,7 @@ class TrackCommandTest {
      * and an MP4 overlay with both frames, the object tinted and the rest of the picture kept.
      */
     @Test
+    @Tag("slow") // two image encodes
     void anMp4IsTrackedBackwardIntoAnMp4Overlay() throws Exception {
         Path video = video(2, "mp4");
         Path out = dir.resolve("backward");
