@@ -60,6 +60,17 @@ public interface Backend extends AutoCloseable {
         return HeapResidentTensor.adopt(scope, t.shape(), t.data().clone());
     }
 
+    /**
+     * Whether model code should give this backend graphs of one fixed shape where a shape would otherwise vary from
+     * call to call (default {@code false}). True for backends whose compiled graphs are costly to build and keep (an
+     * ONNX Runtime session, a TensorRT engine): the video tracker then pads its memory to fixed slots with a validity
+     * mask ({@code MemoryAttention.paddedGraph}), so one compiled graph serves every memory
+     * layout. Backends that compile cheaply keep the exact shapes, which do less work.
+     */
+    default boolean prefersFixedShapes() {
+        return false;
+    }
+
     /** Releases worker threads and cached weights. */
     @Override
     void close();

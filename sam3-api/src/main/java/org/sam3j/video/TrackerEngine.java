@@ -68,6 +68,9 @@ final class TrackerEngine implements AutoCloseable {
     private CompiledGraph backboneGraph;
     private final Map<Integer, CompiledGraph> memoryEncoders = new LinkedHashMap<>();
     private final LinkedHashMap<String, CompiledGraph> memoryAttention = new LinkedHashMap<>();
+    /** The fixed memory slots when the backend prefers fixed shapes, else null. */
+    private final TrackerLimits limits;
+    private int memoryAttentionCompilations;
 
     TrackerEngine(Backend backend, WeightStore weights, Sam3Config config, TrackerSettings settings) {
         this.backend = Objects.requireNonNull(backend, "backend");
@@ -75,6 +78,7 @@ final class TrackerEngine implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.decoder = new InteractiveDecoder(backend, weights, config);
+        this.limits = backend.prefersFixedShapes() ? TrackerLimits.of(settings, config) : null;
         this.grid = config.gridSize();
         this.dim = config.dModel();
         this.lowRes = 4 * grid;
@@ -456,13 +460,34 @@ final class TrackerEngine implements AutoCloseable {
      * {@code L = frames · n + pointerTokens}. Returns {@code [layer0, out]}, each {@code [B, n, C]}.
      */
     float[][] attend(Frame frame, int b, float[] memory, float[] memoryPos, int frames, int pointerTokens) {
-        String key = b + "/" + frames + "/" + pointerTokens;
+        // A backend that prefers fixed shapes gets one graph with every memory slot, the used ones marked valid;
+        // the others get the exact layout (less work, and a cheap compilation per layout).
+        boolean padded = limits != null && limits.fits(frames, pointerTokens);
+        String key = padded ? b + "/padded" : b + "/" + frames + "/" + pointerTokens;
         CompiledGraph cg = memoryAttention.remove(key);
-        if (cg == null) cg = backend.compile(MemoryAttention.graph(config, b, frames, pointerTokens), weights);
+        if (cg == null) {
+            memoryAttentionCompilations++;
+            cg = backend.compile(padded
+                    ? MemoryAttention.paddedGraph(config, b, limits.memoryFrames(), limits.pointerTokens())
+                    : MemoryAttention.graph(config, b, frames, pointerTokens), weights);
+        }
         memoryAttention.put(key, cg);
         while (memoryAttention.size() > MEMORY_ATTENTION_GRAPHS_KEPT) {
             String eldest = memoryAttention.keySet().iterator().next();
             memoryAttention.remove(eldest).close();
+        }
+        RunRequest request = RunRequest.create();
+        if (padded) {
+            int slots = limits.memoryFrames();
+            int ptrSlots = limits.pointerTokens();
+            request = request.withHost(MemoryAttention.MEMORY,
+                            MemoryAttention.pad(memory, b, memDim, grid, slots, ptrSlots, frames, pointerTokens))
+                    .withHost(MemoryAttention.MEMORY_POS,
+                            MemoryAttention.pad(memoryPos, b, memDim, grid, slots, ptrSlots, frames, pointerTokens))
+                    .withHost(MemoryAttention.MEMORY_VALID,
+                            MemoryAttention.validity(b, grid, slots, ptrSlots, frames, pointerTokens));
+        } else {
+            request = request.withHost(MemoryAttention.MEMORY, memory).withHost(MemoryAttention.MEMORY_POS, memoryPos);
         }
         int n = grid * grid;
         float[] src = new float[b * n * dim];
@@ -473,10 +498,14 @@ final class TrackerEngine implements AutoCloseable {
         }
         Map<String, HostTensor> out;
         try (ExecutionContext ctx = cg.newContext()) {
-            out = ctx.run(RunRequest.create().withHost(MemoryAttention.SRC, src).withHost(MemoryAttention.SRC_POS, pos)
-                    .withHost(MemoryAttention.MEMORY, memory).withHost(MemoryAttention.MEMORY_POS, memoryPos)).host();
+            out = ctx.run(request.withHost(MemoryAttention.SRC, src).withHost(MemoryAttention.SRC_POS, pos)).host();
         }
         return new float[][] {out.get(MemoryAttention.LAYER0).data(), out.get(MemoryAttention.OUT).data()};
+    }
+
+    /** How many memory-attention graphs this engine compiled (one per layout, or one when the backend prefers fixed shapes). */
+    int memoryAttentionCompilations() {
+        return memoryAttentionCompilations;
     }
 
     /** A prompted frame's SAM-head input without memory, {@code feat + no_mem_embed}, as {@code [1, C, h, w]} (hooks). */

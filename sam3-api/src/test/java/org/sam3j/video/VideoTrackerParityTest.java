@@ -62,6 +62,11 @@ class VideoTrackerParityTest {
         if (backend != null) backend.close();
     }
 
+    /** The engine the parity runs use. */
+    static TrackerEngine engine() {
+        return engine;
+    }
+
     static float[] load(int t) throws IOException {
         return VideoFrames.interactiveInput(ImageLoader.read(fx.frame(t)), fx.config.imageSize());
     }

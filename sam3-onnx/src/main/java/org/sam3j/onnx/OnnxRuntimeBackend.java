@@ -239,6 +239,12 @@ public final class OnnxRuntimeBackend implements Backend {
         }
     }
 
+    /** True: each compiled graph is an exported model and a session, so the tracker gives one memory layout. */
+    @Override
+    public boolean prefersFixedShapes() {
+        return true;
+    }
+
     /** Sessions belong to their compiled graphs; the shared ONNX Runtime environment stays loaded. */
     @Override
     public void close() {}

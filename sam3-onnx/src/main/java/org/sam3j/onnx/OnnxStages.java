@@ -13,7 +13,7 @@ import org.sam3j.model.tracker.MemoryEncoder;
 import org.sam3j.runner.ConceptModel;
 import org.sam3j.runner.ImageEncoder;
 import org.sam3j.runner.InteractiveDecoder;
-import org.sam3j.video.TrackerSettings;
+import org.sam3j.video.TrackerLimits;
 
 /**
  * The stages of the model, as the model compiles them, by export name.
@@ -43,38 +43,6 @@ public final class OnnxStages {
         IMAGE,
         /** The video tracker's step: memory attention, SAM heads of a tracked frame, memory encoder. */
         TRACKER
-    }
-
-    /**
-     * The memory the exported memory attention holds.
-     *
-     * @param memoryFrames  spatial memory slots ({@code grid²} tokens each)
-     * @param pointerTokens object-pointer token slots
-     */
-    public record TrackerLimits(int memoryFrames, int pointerTokens) {
-        /** Checks the values. */
-        public TrackerLimits {
-            if (memoryFrames < 1 || pointerTokens < 0) {
-                throw new IllegalArgumentException("tracker limits: " + memoryFrames + " memory frames, " + pointerTokens
-                        + " pointer tokens");
-            }
-        }
-
-        /**
-         * The largest memory the tracker reads with {@code settings}: the selected conditioning frames
-         * ({@link TrackerSettings#maxCondFramesInAttn()}) and {@code numMaskmem − 1} past frames; one pointer per
-         * selected conditioning frame and {@code maxObjPtrsInEncoder − 1} past frames, each {@code C / 64} tokens.
-         */
-        public static TrackerLimits of(TrackerSettings settings, Sam3Config config) {
-            int split = config.dModel() / MemoryEncoder.MEM_DIM;
-            return new TrackerLimits(settings.maxCondFramesInAttn() + settings.numMaskmem() - 1,
-                    (settings.maxCondFramesInAttn() + settings.maxObjPtrsInEncoder() - 1) * split);
-        }
-
-        /** The limits of SAM 3's released tracker settings (10 memory frames, 76 pointer tokens at C = 256). */
-        public static TrackerLimits released(Sam3Config config) {
-            return of(TrackerSettings.released(), config);
-        }
     }
 
     /**

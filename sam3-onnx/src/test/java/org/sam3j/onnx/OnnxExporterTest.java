@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.sam3j.video.TrackerLimits;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -127,7 +128,7 @@ class OnnxExporterTest {
         assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder",
                 "memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(stages.keySet()));
         assertEquals(List.of("memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(OnnxStages.of(
-                Sam3Config.tiny(), java.util.EnumSet.of(OnnxStages.Group.TRACKER), OnnxStages.TrackerLimits.released(
+                Sam3Config.tiny(), java.util.EnumSet.of(OnnxStages.Group.TRACKER), TrackerLimits.released(
                         Sam3Config.tiny())).keySet()));
         assertEquals(List.of("image"), List.copyOf(stages.get("image_encoder").inputs().keySet()));
         assertTrue(stages.get("detector").outputs().keySet().containsAll(List.of("pred_logits", "pred_boxes",

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.sam3j.video.TrackerLimits;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -114,8 +115,8 @@ class OnnxTrackerStagesTest {
     @Test
     void trackerStagesExportWithFixedShapes() throws Exception {
         Sam3Config config = Sam3Config.tiny();
-        OnnxStages.TrackerLimits limits = OnnxStages.TrackerLimits.released(config);
-        assertEquals(new OnnxStages.TrackerLimits(10, 76), limits);
+        TrackerLimits limits = TrackerLimits.released(config);
+        assertEquals(new TrackerLimits(10, 76), limits);
         Map<String, Graph> stages = OnnxStages.of(config, EnumSet.of(OnnxStages.Group.TRACKER), limits);
         assertEquals(List.of("memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(stages.keySet()));
         int grid = config.gridSize();

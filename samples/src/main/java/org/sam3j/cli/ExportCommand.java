@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.sam3j.video.TrackerLimits;
 
 /**
  * {@code sam3 export --format onnx|tensorrt}: writes every stage of the model as an ONNX model (opset 17) plus
@@ -220,7 +221,7 @@ final class ExportCommand implements Callable<Integer> {
             manifest.put("model", modelJson);
             manifest.put("model_hash", hash);
             if (groups.contains(OnnxStages.Group.TRACKER)) {
-                OnnxStages.TrackerLimits limits = OnnxStages.TrackerLimits.released(cfg);
+                TrackerLimits limits = TrackerLimits.released(cfg);
                 Map<String, Object> tracker = new LinkedHashMap<>();
                 tracker.put("memory_frames", limits.memoryFrames());
                 tracker.put("pointer_tokens", limits.pointerTokens());
