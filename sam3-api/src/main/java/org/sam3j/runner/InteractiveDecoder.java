@@ -224,16 +224,23 @@ public final class InteractiveDecoder implements AutoCloseable {
         InteractiveGraph.Outputs<HostTensor> out = InteractiveGraph.Outputs.read(host);
         HostTensor sparse = null;
         HostTensor dense = null;
+        HostTensor coords = null;
+        HostTensor labels = null;
         if (hooks) {
             // the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
             int[] validSlots = packed.validSlots();
-            sparse = validSlots.length == 0 ? null : rows(out.sparse(), validSlots, c);
+            if (validSlots.length > 0) {
+                sparse = rows(out.sparse(), validSlots, c);
+                // what the prompt encoder received in those slots (the graph's inputs, normalised)
+                coords = new HostTensor(new int[] {1, validSlots.length, 2}, pick(packed.coords(), validSlots, 2));
+                labels = new HostTensor(new int[] {1, validSlots.length}, pick(packed.labels(), validSlots, 1));
+            }
             dense = maskPrompt == null ? new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()) : out.dense();
         }
         float[] masks = out.lowResMasks().data();
         int[] tokens = MaskSelection.select(masks, out.iou().data(), side, multimask);
         return new MaskDecoding(w, h, tokens, out.lowResMasks(), out.iou(), out.objectScore().data()[0], sparse, dense,
-                hooks ? out.maskTokens() : null);
+                hooks ? out.maskTokens() : null, coords, labels);
     }
 
     /** Number of graphs compiled so far (one, after the first prompt). */
@@ -322,10 +329,14 @@ public final class InteractiveDecoder implements AutoCloseable {
 
     /** Rows {@code slots} of {@code t [1, S, c]} → {@code [1, slots.length, c]}. */
     private static HostTensor rows(HostTensor t, int[] slots, int c) {
-        float[] all = t.data();
+        return new HostTensor(new int[] {1, slots.length, c}, pick(t.data(), slots, c));
+    }
+
+    /** Rows {@code slots} of a row-major {@code [S, c]} array. */
+    private static float[] pick(float[] all, int[] slots, int c) {
         float[] v = new float[slots.length * c];
         for (int i = 0; i < slots.length; i++) System.arraycopy(all, slots[i] * c, v, i * c, c);
-        return new HostTensor(new int[] {1, slots.length, c}, v);
+        return v;
     }
 
     private float[] noMaskEmbed() {

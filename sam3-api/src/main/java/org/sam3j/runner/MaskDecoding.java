@@ -26,9 +26,15 @@ import org.sam3j.postprocess.BilinearResize;
  * @param dense            the dense embedding {@code [1, h, w, C]} with a mask prompt, else {@code [1, 1, 1, C]}
  *                         ({@code no_mask_embed}), or null when not downloaded
  * @param maskTokens       the mask tokens {@code [1, 4, C]}, or null when not downloaded
+ * @param pointCoords      the normalised coordinates {@code [1, N, 2]} the prompt encoder received in the slots of
+ *                         {@code sparse} (box corners, clicks, the appended padding point), or null when the
+ *                         hooks were not asked for or there are no points
+ * @param pointLabels      their labels {@code [1, N]} (2, 3 box corners, 1 / 0 clicks, −1 padding), or null as
+ *                         {@code pointCoords}
  */
 public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowResMasks, HostTensor iouPredictions,
-                           float objectScoreLogit, HostTensor sparse, HostTensor dense, HostTensor maskTokens) {
+                           float objectScoreLogit, HostTensor sparse, HostTensor dense, HostTensor maskTokens,
+                           HostTensor pointCoords, HostTensor pointLabels) {
     /** Bound of the returned low-resolution logits, as the reference clamps them. */
     public static final float LOGIT_CLAMP = 32f;
 

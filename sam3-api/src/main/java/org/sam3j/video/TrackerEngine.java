@@ -41,6 +41,11 @@ final class TrackerEngine implements AutoCloseable {
     /** Mask logit of an absent object ({@code NO_OBJ_SCORE}). */
     static final float NO_OBJ_SCORE = -1024f;
     private static final String EMB = "emb.";
+    private static final String TRUNK = "trunk.0";
+    /** Key of {@link Heads#sparse()}: the normalised point coordinates {@code [1, N, 2]} fed to the prompt encoder. */
+    static final String POINT_COORDS = "point_coords";
+    /** Key of {@link Heads#sparse()}: their labels {@code [1, N]}. */
+    static final String POINT_LABELS = "point_labels";
     private static final int MEMORY_ATTENTION_GRAPHS_KEPT = 2;
 
     private final Backend backend;
@@ -66,6 +71,7 @@ final class TrackerEngine implements AutoCloseable {
     private float[] maskDownW;
     private float maskDownB;
     private CompiledGraph backboneGraph;
+    private CompiledGraph tracedBackboneGraph;
     private final Map<Integer, CompiledGraph> memoryEncoders = new LinkedHashMap<>();
     private final LinkedHashMap<String, CompiledGraph> memoryAttention = new LinkedHashMap<>();
     /** The fixed memory slots when the backend prefers fixed shapes, else null. */
@@ -133,23 +139,47 @@ final class TrackerEngine implements AutoCloseable {
      * {@code scope}.
      */
     Frame encode(int index, float[] image, int width, int height, ResidentScope scope) {
-        if (backboneGraph == null) {
-            Graph g = new Graph();
-            Tensor in = g.input("image", 1, 3, imageSize, imageSize);
-            VisionBackbone.Features f = Sam3Tree.of(g, config).visionBackbone(true).forward(in);
-            for (int i = 0; i < 3; i++) {
-                g.output(EMB + "fpn." + i, f.fpn().get(i));
-                g.output(EMB + "sam2_fpn." + i, f.sam2Fpn().get(i));
-            }
-            g.output("pix_feat", g.scale(f.sam2Fpn().get(2), 1f));   // a host copy of the 72² level
-            backboneGraph = backend.compile(g, weights);
+        if (backboneGraph == null) backboneGraph = backend.compile(backbone(false), weights);
+        return encode(backboneGraph, index, image, width, height, scope).frame();
+    }
+
+    /**
+     * A frame encoded with its ViT trunk output: the frame, and the output of {@code vision_backbone.trunk}
+     * {@code [1, C, g, g]} in the reference's layout (channels first).
+     */
+    record Traced(Frame frame, HostTensor trunk) {}
+
+    /**
+     * As {@link #encode(int, float[], int, int, ResidentScope)}, also returning the ViT trunk output, for the
+     * verifier: a program of its own (the same backbone with that extra output), compiled on first use, so the
+     * program of {@link #encode(int, float[], int, int, ResidentScope)} keeps its outputs.
+     */
+    Traced encodeTraced(int index, float[] image, int width, int height, ResidentScope scope) {
+        if (tracedBackboneGraph == null) tracedBackboneGraph = backend.compile(backbone(true), weights);
+        return encode(tracedBackboneGraph, index, image, width, height, scope);
+    }
+
+    /** The backbone graph: the two FPNs (kept resident) and a host copy of the 72² level, with the trunk if asked. */
+    private Graph backbone(boolean trunk) {
+        Graph g = new Graph();
+        Tensor in = g.input("image", 1, 3, imageSize, imageSize);
+        VisionBackbone.Features f = Sam3Tree.of(g, config).visionBackbone(true).forward(in);
+        for (int i = 0; i < 3; i++) {
+            g.output(EMB + "fpn." + i, f.fpn().get(i));
+            g.output(EMB + "sam2_fpn." + i, f.sam2Fpn().get(i));
         }
+        g.output("pix_feat", g.scale(f.sam2Fpn().get(2), 1f));   // a host copy of the 72² level
+        if (trunk) g.output(TRUNK, g.permute(f.trunk().last(), 0, 3, 1, 2));
+        return g;
+    }
+
+    private Traced encode(CompiledGraph graph, int index, float[] image, int width, int height, ResidentScope scope) {
         RunRequest request = RunRequest.create().withHost("image", image);
-        for (String name : backboneGraph.plan().graph().outputs().keySet()) {
+        for (String name : graph.plan().graph().outputs().keySet()) {
             if (name.startsWith(EMB)) request = request.keepResident(scope, name);
         }
         RunResult run;
-        try (ExecutionContext ctx = backboneGraph.newContext()) {
+        try (ExecutionContext ctx = graph.newContext()) {
             run = ctx.run(request);
         }
         List<ResidentTensor> fpn = new ArrayList<>();
@@ -158,7 +188,8 @@ final class TrackerEngine implements AutoCloseable {
             fpn.add(run.resident(EMB + "fpn." + i));
             sam2.add(run.resident(EMB + "sam2_fpn." + i));
         }
-        return new Frame(index, new ImageEmbedding(fpn, sam2, width, height), run.host("pix_feat").data());
+        Frame frame = new Frame(index, new ImageEmbedding(fpn, sam2, width, height), run.host("pix_feat").data());
+        return new Traced(frame, run.host().get(TRUNK));
     }
 
     /**
@@ -172,7 +203,10 @@ final class TrackerEngine implements AutoCloseable {
      * @param tokens       the decoder's output tokens returned to the caller {@code [m', C]}
      * @param decoderMasks the decoder's (ungated) masks after its own selection {@code [m, 288²]}
      * @param stability    stability score of mask token 0 (single-mask calls), else NaN
-     * @param sparse       sparse prompt embeddings of the valid slots, dense prompt embedding (hooks only)
+     * @param sparse       sparse prompt embeddings of the valid slots ({@code "sparse"}), dense prompt embedding
+     *                     ({@code "dense"}), the valid slots' normalised coordinates and labels as the prompt
+     *                     encoder received them ({@link TrackerEngine#POINT_COORDS},
+     *                     {@link TrackerEngine#POINT_LABELS}) (hooks only)
      */
     record Heads(float[] lowResMulti, float[] ious, int best, float objScore, float[] objPtr, float[] tokens,
                  float[] decoderMasks, float stability, Map<String, HostTensor> sparse) {
@@ -226,6 +260,10 @@ final class TrackerEngine implements AutoCloseable {
         float stability = multimask ? Float.NaN : stabilityScore(all, 0, n);
         Map<String, HostTensor> prompts = new LinkedHashMap<>();
         if (out.sparse() != null) prompts.put("sparse", out.sparse());
+        if (out.pointCoords() != null) {
+            prompts.put(POINT_COORDS, out.pointCoords());
+            prompts.put(POINT_LABELS, out.pointLabels());
+        }
         prompts.put("dense", out.dense());
         return new Heads(gated, ious, best, score, ptr, tokens, decoderMasks, stability, prompts);
     }
@@ -582,6 +620,7 @@ final class TrackerEngine implements AutoCloseable {
     public void close() {
         decoder.close();
         if (backboneGraph != null) backboneGraph.close();
+        if (tracedBackboneGraph != null) tracedBackboneGraph.close();
         memoryEncoders.values().forEach(CompiledGraph::close);
         memoryEncoders.clear();
         memoryAttention.values().forEach(CompiledGraph::close);

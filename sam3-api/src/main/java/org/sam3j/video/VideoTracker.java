@@ -714,6 +714,37 @@ final class VideoTracker implements AutoCloseable {
             }
         }
         hooks.accept(pre + "sam.prompt_enc.1", Layouts.nhwcToNchw(dense, b, g, g, c));
+        HostTensor[] points = referencePoints(heads, engine.imageSize());
+        if (points != null) {
+            hooks.accept(pre + "sam.point_coords", points[0]);
+            hooks.accept(pre + "sam.point_labels", points[1]);
+        }
+    }
+
+    /**
+     * The points a batch's prompt encoder received, as the reference records them: coordinates {@code [B, P, 2]} in
+     * model-input pixels before the encoder's {@code + 0.5} (ours are fed normalised, {@code (v + 0.5) / S}, and are
+     * mapped back) and labels {@code [B, P]}, without the padding point the reference's encoder appends itself (our
+     * last valid slot); null when the heads carry no points or the objects' point counts differ.
+     */
+    static HostTensor[] referencePoints(TrackerEngine.Heads[] heads, int imageSize) {
+        HostTensor first = heads[0].sparse().get(TrackerEngine.POINT_LABELS);
+        if (first == null) return null;
+        int p = first.shape()[1] - 1;
+        float[] coords = new float[heads.length * p * 2];
+        float[] labels = new float[heads.length * p];
+        for (int o = 0; o < heads.length; o++) {
+            HostTensor c = heads[o].sparse().get(TrackerEngine.POINT_COORDS);
+            HostTensor l = heads[o].sparse().get(TrackerEngine.POINT_LABELS);
+            if (l == null || l.shape()[1] != p + 1) return null;
+            if (l.data()[p] != -1f) {
+                throw new IllegalStateException("the last point slot is not the padding point: " + Arrays.toString(l.data()));
+            }
+            for (int i = 0; i < 2 * p; i++) coords[o * 2 * p + i] = c.data()[i] * imageSize - 0.5f;
+            System.arraycopy(l.data(), 0, labels, o * p, p);
+        }
+        return new HostTensor[] {new HostTensor(new int[] {heads.length, p, 2}, coords),
+                new HostTensor(new int[] {heads.length, p}, labels)};
     }
 
     private static float[] cat(float[][] parts) {

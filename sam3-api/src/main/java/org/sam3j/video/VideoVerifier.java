@@ -46,8 +46,10 @@ import org.sam3j.weights.WeightStore;
  * and propagation, and compares every recorded {@code inter<i>.*} and {@code frames.*} key: tensors to a relative
  * error of 1e-3 (§7; the memories downstream of the prompted frame's binarised masks away from near-zero logits,
  * §6), scores absolutely to 1e-4, memory-selection meta exactly, per-frame mask areas within the frame's
- * near-zero-logit pixel count, boxes exactly, low-resolution mask bits to an IoU of 0.99. The {@code text<i>}
- * family (detector + tracker) is not run here yet: its keys are reported as skipped, "not yet verified".
+ * near-zero-logit pixel count, boxes exactly, low-resolution mask bits to an IoU of 0.99, the points our prompt
+ * encoder received ({@code sam.point_coords}, {@code sam.point_labels}) against the recorded ones, and each frame's
+ * ViT trunk output (from a verify-only program of the backbone with that extra output). The {@code text<i>} family
+ * (detector + tracker) runs too ({@code checkText}).
  */
 public final class VideoVerifier implements AutoCloseable {
     /** The format this class reads. */
@@ -117,8 +119,7 @@ public final class VideoVerifier implements AutoCloseable {
 
     /**
      * Runs the {@code inter} family on every frame, the frame loads of the text family and (when {@code only} asks
-     * for it) the {@code text0} family, and reports every recorded key; keys our runs do not produce fail, the ViT
-     * trunk's internal outputs are skipped.
+     * for it) the {@code text0} family, and reports every recorded key; keys our runs do not produce fail.
      *
      * @param only key prefixes to report (empty: all)
      */
@@ -140,9 +141,13 @@ public final class VideoVerifier implements AutoCloseable {
                     try {
                         float[] img = VideoFrames.interactiveInput(ImageLoader.read(frame(t)), config.imageSize());
                         ResidentScope s = new ResidentScope(backend);
-                        TrackerEngine.Frame f = engine.encode(t, img, width, height, s);
+                        // the trunk output only when recorded: its program is the backbone's with one more output
+                        TrackerEngine.Traced traced = stats.containsKey("frames.f" + t + ".trunk.0")
+                                ? engine.encodeTraced(t, img, width, height, s)
+                                : new TrackerEngine.Traced(engine.encode(t, img, width, height, s), null);
+                        TrackerEngine.Frame f = traced.frame();
                         scopes.put(f, s);
-                        checkFrameKeys(engine, f, img, sink);
+                        checkFrameKeys(engine, f, traced.trunk(), img, sink);
                         return f;
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
@@ -168,9 +173,13 @@ public final class VideoVerifier implements AutoCloseable {
         return new VerifySummary(results, timings);
     }
 
-    /** The per-frame keys ({@code frames.f<t>.*}) of a frame just encoded. */
-    private void checkFrameKeys(TrackerEngine engine, TrackerEngine.Frame f, float[] image, Consumer<ProbeResult> sink)
-            throws IOException {
+    /**
+     * The per-frame keys ({@code frames.f<t>.*}) of a frame just encoded.
+     *
+     * @param trunk the frame's ViT trunk output {@code [1, C, g, g]}, or null when not computed
+     */
+    private void checkFrameKeys(TrackerEngine engine, TrackerEngine.Frame f, HostTensor trunk, float[] image,
+                                Consumer<ProbeResult> sink) throws IOException {
         String pre = "frames.f" + f.index() + ".";
         Map<String, HostTensor> ours = new LinkedHashMap<>();
         ours.put(pre + "image", new HostTensor(new int[] {3, config.imageSize(), config.imageSize()}, image));
@@ -181,15 +190,15 @@ public final class VideoVerifier implements AutoCloseable {
         }
         int g = engine.grid();
         ours.put(pre + "tracker_pos.2", Layouts.nhwcToNchw(engine.sourcePosition(), 1, g, g, engine.dim()));
+        if (trunk != null) {
+            ours.put(pre + "trunk.0", trunk);
+        } else if (stats.containsKey(pre + "trunk.0")) {
+            sink.accept(new ProbeResult(pre + "trunk.0", ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
+        }
         for (Map.Entry<String, HostTensor> e : ours.entrySet()) {
             TensorStats st = stats.get(e.getKey());
             if (st == null) continue;
             sink.accept(ProbeComparison.compare(e.getKey(), e.getValue().shape(), e.getValue().data(), st, probe(e.getKey()), TOL));
-        }
-        String trunk = pre + "trunk.0";
-        if (stats.containsKey(trunk)) {
-            sink.accept(new ProbeResult(trunk, ProbeResult.Status.SKIP, Double.NaN, TOL,
-                    "not compared (ViT trunk internal: the fused image encoder does not expose it)"));
         }
     }
 
@@ -556,15 +565,19 @@ public final class VideoVerifier implements AutoCloseable {
         }
         for (String key : stats.keySet()) {
             if (!key.startsWith(fam) || !inScope(key, fam, lastFrame) || seen.contains(key)) continue;
-            if (key.endsWith(".sam.point_coords")) {
-                sink.accept(new ProbeResult(key, ProbeResult.Status.SKIP, Double.NaN, TOL, "input (the prompts are read from it)"));
-            } else {
-                sink.accept(new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
-            }
+            sink.accept(new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
+        }
+        for (int k = 0; tensors.contains(fam + "p" + k + ".sam.point_labels"); k++) {
+            String key = fam + "p" + k + ".sam.point_labels";   // a whole tensor without stats
+            if (!seen.contains(key)) sink.accept(new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, 0, "not produced"));
         }
     }
 
     private void compareTensor(String key, HostTensor t, HostTensor preflightHigh, Set<String> seen, Consumer<ProbeResult> sink) {
+        if (key.endsWith(".sam.point_coords") || key.endsWith(".sam.point_labels")) {
+            comparePoints(key, t, seen, sink);
+            return;
+        }
         TensorStats st = stats.get(key);
         if (st == null || seen.contains(key)) return;
         seen.add(key);
@@ -576,6 +589,64 @@ public final class VideoVerifier implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The points our prompt encoder received against the recorded ones: coordinates absolutely to
+     * {@link #pointTolerance()}, labels exactly.
+     */
+    private void comparePoints(String key, HostTensor t, Set<String> seen, Consumer<ProbeResult> sink) {
+        if (!tensors.contains(key) || seen.contains(key)) return;
+        seen.add(key);
+        try {
+            StoredTensor ref = whole(key);
+            long[] shape = ref.shape();
+            sink.accept(key.endsWith("coords") ? pointCoords(key, t, shape, ref.toFloats(), pointTolerance())
+                    : pointLabels(key, t, shape, ref.toLongs()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The tolerance of {@code sam.point_coords}, in model-input pixels: {@link #TOL}, plus what the prompts'
+     * reconstruction adds ({@link #callsAndPrompts} rounds them to 10⁻³ video pixels).
+     */
+    double pointTolerance() {
+        return TOL + 0.5e-3 * config.imageSize() / Math.min(width, height);
+    }
+
+    /**
+     * Our {@code sam.point_coords} against the recorded ones: same shape, each coordinate within {@code tol}. The
+     * prompts were reconstructed from these recorded coordinates, so this checks our transformation (scaling, the
+     * order of box corners and clicks), not the prompts' source.
+     */
+    static ProbeResult pointCoords(String key, HostTensor ours, long[] refShape, float[] ref, double tol) {
+        String note = "absolute (model px); the prompts are reconstructed from the recorded coordinates rounded to "
+                + "1e-3 video px: checks the transformation (scaling, order), not the prompt source";
+        if (!sameShape(ours.shape(), refShape)) {
+            return new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, tol,
+                    "shape " + Arrays.toString(ours.shape()) + " vs " + Arrays.toString(refShape));
+        }
+        double max = 0;
+        // Math.max keeps a NaN, which then fails
+        for (int i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(ours.data()[i] - ref[i]));
+        return new ProbeResult(key, max <= tol ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, max, tol, note);
+    }
+
+    /** Our {@code sam.point_labels} against the recorded ones, exactly. */
+    static ProbeResult pointLabels(String key, HostTensor ours, long[] refShape, long[] ref) {
+        float[] mine = ours.data();
+        boolean same = sameShape(ours.shape(), refShape);
+        for (int i = 0; same && i < ref.length; i++) same = mine[i] == ref[i];
+        return new ProbeResult(key, same ? ProbeResult.Status.PASS : ProbeResult.Status.FAIL, 0, 0,
+                "ours " + Arrays.toString(mine) + " ref " + Arrays.toString(ref));
+    }
+
+    private static boolean sameShape(int[] ours, long[] ref) {
+        if (ours.length != ref.length) return false;
+        for (int i = 0; i < ref.length; i++) if (ours[i] != ref[i]) return false;
+        return true;
     }
 
     /** Mask areas (within the near-zero-logit pixel count), boxes (exactly) and low-resolution bits (IoU). */
