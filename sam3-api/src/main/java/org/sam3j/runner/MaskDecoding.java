@@ -1,5 +1,6 @@
 package org.sam3j.runner;
 
+import java.util.Map;
 import java.util.Objects;
 import org.sam3j.Box;
 import org.sam3j.Instance;
@@ -26,9 +27,13 @@ import org.sam3j.postprocess.BilinearResize;
  * @param dense            the dense embedding {@code [1, h, w, C]} with a mask prompt, else {@code [1, 1, 1, C]}
  *                         ({@code no_mask_embed}), or null when not downloaded
  * @param maskTokens       the mask tokens {@code [1, 4, C]}, or null when not downloaded
+ * @param moduleOutputs    what modules returned, by module path, where asked for (see
+ *                         {@link InteractiveDecoder#predict(org.sam3j.backend.RunSession, ImageEmbedding, org.sam3j.Prompt,
+ *                         java.util.Set)}); empty otherwise
  */
 public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowResMasks, HostTensor iouPredictions,
-                           float objectScoreLogit, HostTensor sparse, HostTensor dense, HostTensor maskTokens) {
+                           float objectScoreLogit, HostTensor sparse, HostTensor dense, HostTensor maskTokens,
+                           Map<String, HostTensor> moduleOutputs) {
     /** Bound of the returned low-resolution logits, as the reference clamps them. */
     public static final float LOGIT_CLAMP = 32f;
 
@@ -38,6 +43,7 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
         Objects.requireNonNull(lowResMasks, "lowResMasks");
         Objects.requireNonNull(iouPredictions, "iouPredictions");
         tokens = tokens.clone();
+        moduleOutputs = Map.copyOf(moduleOutputs);
     }
 
     /** Number of returned masks. */

@@ -18,6 +18,7 @@ import org.sam3j.backend.RunRequest;
 import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
@@ -34,7 +35,6 @@ import org.sam3j.weights.WeightStore;
  * cannot produce yet are reported as skipped, never as passed.
  */
 public final class Verifier {
-    private static final String TRUNK = "image.backbone.vision_backbone.trunk.";
     private static final String EMB = "embedding.";
 
     private final Backend backend;
@@ -160,7 +160,8 @@ public final class Verifier {
         VisionBackbone backbone = Sam3Tree.of(g, config).visionBackbone(sam2);
         VisionBackbone.Features f = backbone.forward(image);
         for (String key : encoderKeys) {
-            Tensor out = encoderOutput(g, f, bare(key));
+            Tensor out = HookKeys.modulePath(key).map(path -> g.moduleOutputs().get(path)).map(ModuleOutput::tensor)
+                    .orElseGet(() -> embeddingOutput(g, f, key));
             if (out != null) g.output(key, out);
         }
         if (embed) {
@@ -196,19 +197,11 @@ public final class Verifier {
         }
     }
 
-    /** The graph node (in the reference layout) for an encoder key, or null if not produced. */
-    private static Tensor encoderOutput(Graph g, VisionBackbone.Features f, String key) {
-        if (key.startsWith(TRUNK)) {
-            String rest = key.substring(TRUNK.length());
-            if (rest.equals("patch_embed")) return f.trunk().patchEmbed();
-            if (rest.equals("ln_pre")) return f.trunk().lnPre();
-            if (rest.equals("0")) return g.permute(f.trunk().last(), 0, 3, 1, 2);
-            if (rest.startsWith("blocks.")) {
-                int n = Integer.parseInt(rest.substring("blocks.".length()));
-                return n < f.trunk().blocks().size() ? f.trunk().blocks().get(n) : null;
-            }
-            return null;
-        }
+    /**
+     * The node (channels-first, as the reference) of a {@code backbone.*} key, or null if not produced: the image
+     * embedding's levels and their position encodings, outputs of the image pass rather than of one module.
+     */
+    private static Tensor embeddingOutput(Graph g, VisionBackbone.Features f, String key) {
         if (key.startsWith("backbone.fpn.")) {
             int i = Integer.parseInt(key.substring("backbone.fpn.".length()));
             return i < f.fpn().size() ? g.permute(f.fpn().get(i), 0, 3, 1, 2) : null;
