@@ -50,7 +50,7 @@ public final class ConceptModel implements AutoCloseable {
      *
      * @param features resized language features {@code [32, d]}, row-major
      * @param padding  per token: true where the token is padding (id 0)
-     * @param hooks    intermediate tensors when requested (else empty)
+     * @param hooks    intermediate tensors when requested: the named states, or module outputs by path (else empty)
      */
     public record TextFeatures(float[] features, boolean[] padding, Map<String, HostTensor> hooks) {}
 
@@ -65,7 +65,8 @@ public final class ConceptModel implements AutoCloseable {
      * @param masks         per-query mask logits {@code [Q·H·W]} ({@code maskSize²} each), or null when resident
      * @param residentMasks the same, kept in the backend, or null when downloaded
      * @param maskSize      side of the low-resolution masks (288)
-     * @param hooks         intermediate tensors when requested (else empty)
+     * @param hooks         intermediate tensors when requested: the named states, or module outputs by path (else
+     *                      empty)
      */
     public record Detection(float[] predLogits, float[] predBoxes, float presenceLogit, float[] masks,
                             ResidentTensor residentMasks, int maskSize, Map<String, HostTensor> hooks) {

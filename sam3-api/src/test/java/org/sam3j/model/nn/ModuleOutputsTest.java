@@ -7,13 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.sam3j.Sam3Config;
+import org.sam3j.backend.CompiledGraph;
+import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
+import org.sam3j.model.tracker.SamPromptEncoder;
 import org.sam3j.runner.ConceptModel;
+import org.sam3j.weights.SyntheticWeights;
 
 /** What modules record with {@link Scope#returns}: keyed by module path, built only when asked, never an output unless marked. */
 class ModuleOutputsTest {
@@ -64,5 +70,26 @@ class ModuleOutputsTest {
                 "detector.segmentation_head.pred_masks")), g.moduleOutputs().keySet().toString());
         assertEquals(ModuleOutput.Rows.USED_SLOTS, g.moduleOutputs().get("detector.geometry_encoder.0").rows());
         assertEquals(nodes, g.nodes().size());
+    }
+
+    @Test
+    void withoutAMaskThePromptEncoderRecordsNoMaskEmbedOverTheGridChannelsFirst() {
+        int c = 8;
+        int grid = 3;
+        Graph g = new Graph();
+        SamPromptEncoder encoder = new SamPromptEncoder(Scope.root(g).child("tracker.sam_prompt_encoder"), c, grid);
+        encoder.forward(g.input("coords", 1, 2, 2), g.input("labels", 1, 2), null, null);
+        assertEquals(ModuleOutput.Rows.USED_SLOTS, g.moduleOutputs().get("tracker.sam_prompt_encoder.0").rows());
+        g.outputModule("tracker.sam_prompt_encoder.1");
+        SyntheticWeights weights = SyntheticWeights.forGraph(g);
+        try (CpuBackend cpu = new CpuBackend(); CompiledGraph cg = cpu.compile(g, weights)) {
+            HostTensor dense = cg.run(Map.of("coords", new float[4], "labels", new float[2]))
+                    .get("tracker.sam_prompt_encoder.1");
+            assertArrayEquals(new int[] {1, c, grid, grid}, dense.shape());
+            float[] noMask = weights.floats("tracker.sam_prompt_encoder." + SamPromptEncoder.NO_MASK_EMBED);
+            for (int k = 0; k < c; k++) {
+                for (int p = 0; p < grid * grid; p++) assertEquals(noMask[k], dense.data()[k * grid * grid + p], "channel " + k);
+            }
+        }
     }
 }
