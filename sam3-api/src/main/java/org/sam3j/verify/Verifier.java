@@ -33,6 +33,12 @@ import org.sam3j.weights.WeightStore;
  * Checks a backend against reference fixtures: builds the model with the fixture's configuration and
  * synthetic weights, runs every case, and compares every recorded tensor it can produce. Keys it
  * cannot produce yet are reported as skipped, never as passed.
+ *
+ * <p>A hook key ({@code hook.<root>.<module path>}) names what the module at that path returned: {@link HookKeys} maps
+ * the root to ours and the graph's module-output table ({@link Graph#moduleOutputs()}) gives the node, in the
+ * reference's layout as the module declared it. The other keys (the input, the image embedding's levels, a prompt's
+ * final and post-processed outputs, and the parts of a module's return value that our graphs leave to the caller)
+ * are named explicitly, here and in the stages.
  */
 public final class Verifier {
     private static final String EMB = "embedding.";
