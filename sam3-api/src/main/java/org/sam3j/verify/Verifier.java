@@ -34,7 +34,7 @@ import org.sam3j.weights.WeightStore;
  * synthetic weights, runs every case, and compares every recorded tensor it can produce. Keys it
  * cannot produce yet are reported as skipped, never as passed.
  *
- * <p>A hook key ({@code hook.<root>.<module path>}) names what the module at that path returned: {@link HookKeys} maps
+ * <p>A hook key ({@code hook.<root>.<module path>}) names what the module at that path returned: {@code HookKeys} maps
  * the root to ours and the graph's module-output table ({@link Graph#moduleOutputs()}) gives the node, in the
  * reference's layout as the module declared it. The other keys (the input, the image embedding's levels, a prompt's
  * final and post-processed outputs, and the parts of a module's return value that our graphs leave to the caller)
