@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.sam3j.io.DType;
 
 /**
@@ -31,6 +32,7 @@ public final class Graph {
     private final Map<String, Tensor> inputs = new LinkedHashMap<>();
     private final Map<String, Tensor> weights = new LinkedHashMap<>();
     private final Map<String, Tensor> outputs = new LinkedHashMap<>();
+    private final Map<String, ModuleOutput> moduleOutputs = new LinkedHashMap<>();
 
     /** All nodes in topological order (unmodifiable). */
     public List<Tensor> nodes() {
@@ -153,6 +155,35 @@ public final class Graph {
         if (outputs.containsKey(name)) throw new IllegalArgumentException("duplicate output '" + name + "'");
         outputs.put(name, t);
         return t;
+    }
+
+    /**
+     * Records what the module at {@code path} (its checkpoint path, a tuple element {@code path.i} or a dict entry
+     * {@code path.key}) returned, for verification against the reference's forward hooks. Costs nothing: the node
+     * becomes an output only when {@link #moduleOutputs()} is asked and one is marked. A module that runs twice in
+     * one graph records its latest call, as a hook that overwrites.
+     */
+    public void recordModuleOutput(String path, ModuleOutput out) {
+        if (path.isEmpty()) throw new IllegalArgumentException("module output without a path");
+        moduleOutputs.put(path, Objects.requireNonNull(out, "out"));
+    }
+
+    /**
+     * Marks what the module at {@code path} returned as the output named {@code path} (see
+     * {@link #recordModuleOutput}).
+     *
+     * @throws IllegalArgumentException if no module recorded {@code path} in this graph
+     */
+    public ModuleOutput outputModule(String path) {
+        ModuleOutput m = moduleOutputs.get(path);
+        if (m == null) throw new IllegalArgumentException("no module of this graph returns '" + path + "'");
+        output(path, m.tensor());
+        return m;
+    }
+
+    /** The module-output table, by module path, in recording order. */
+    public Map<String, ModuleOutput> moduleOutputs() {
+        return Collections.unmodifiableMap(moduleOutputs);
     }
 
     // ---------------------------------------------------------------- shape ops

@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.ResidentTensor;
@@ -50,7 +50,7 @@ public final class ConceptModel implements AutoCloseable {
      *
      * @param features resized language features {@code [32, d]}, row-major
      * @param padding  per token: true where the token is padding (id 0)
-     * @param hooks    intermediate tensors when requested (else empty)
+     * @param hooks    intermediate tensors when requested: the named states, or module outputs by path (else empty)
      */
     public record TextFeatures(float[] features, boolean[] padding, Map<String, HostTensor> hooks) {}
 
@@ -65,7 +65,8 @@ public final class ConceptModel implements AutoCloseable {
      * @param masks         per-query mask logits {@code [Q·H·W]} ({@code maskSize²} each), or null when resident
      * @param residentMasks the same, kept in the backend, or null when downloaded
      * @param maskSize      side of the low-resolution masks (288)
-     * @param hooks         intermediate tensors when requested (else empty)
+     * @param hooks         intermediate tensors when requested: the named states, or module outputs by path (else
+     *                      empty)
      */
     public record Detection(float[] predLogits, float[] predBoxes, float presenceLogit, float[] masks,
                             ResidentTensor residentMasks, int maskSize, Map<String, HostTensor> hooks) {
@@ -94,13 +95,14 @@ public final class ConceptModel implements AutoCloseable {
         }
     }
 
-    private record Key(int boxSlots, boolean hooks) {}
+    /** A compiled graph's variant: its box slots, the named intermediate states, the module outputs by path. */
+    private record Key(int boxSlots, boolean hooks, Set<String> modules) {}
 
     private final Backend backend;
     private final WeightStore weights;
     private final Sam3Config config;
-    private final Map<Key, CompiledGraph> detectors = new ConcurrentHashMap<>();
-    private final Map<Boolean, CompiledGraph> textEncoders = new ConcurrentHashMap<>();
+    private final Map<Key, ExportingGraph> detectors = new ConcurrentHashMap<>();
+    private final Map<Key, ExportingGraph> textEncoders = new ConcurrentHashMap<>();
 
     /** A runner over {@code weights} on {@code backend}; graphs are compiled lazily. */
     public ConceptModel(Backend backend, WeightStore weights, Sam3Config config) {
@@ -109,8 +111,9 @@ public final class ConceptModel implements AutoCloseable {
         this.config = config;
     }
 
-    private CompiledGraph textGraph(boolean hooks) {
-        return textEncoders.computeIfAbsent(hooks, h -> backend.compileModel(textGraph(config, h), weights));
+    private ExportingGraph textGraph(boolean hooks, Set<String> modules) {
+        return textEncoders.computeIfAbsent(new Key(0, hooks, Set.copyOf(modules)),
+                k -> ExportingGraph.compile(backend, weights, textGraph(config, k.hooks()), k.modules()));
     }
 
     /**
@@ -136,6 +139,21 @@ public final class ConceptModel implements AutoCloseable {
      *              {@code text.tokens})
      */
     public TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks) {
+        return encodeText(session, tokenIds, hooks, Set.of());
+    }
+
+    /**
+     * As {@link #encodeText(RunSession, int[], boolean)}, with what the modules at {@code moduleOutputs} (paths in the
+     * checkpoint tree, e.g. {@code detector.backbone.language_backbone.encoder.0}) returned, in
+     * {@link TextFeatures#hooks()} by path (see {@link Graph#moduleOutputs()}).
+     *
+     * @throws IllegalArgumentException if no module of the text encoder returns one of the paths
+     */
+    public TextFeatures encodeText(RunSession session, int[] tokenIds, Set<String> moduleOutputs) {
+        return encodeText(session, tokenIds, false, moduleOutputs);
+    }
+
+    private TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks, Set<String> modules) {
         if (tokenIds.length != config.textContextLength()) {
             throw new IllegalArgumentException("expected " + config.textContextLength() + " token ids, got " + tokenIds.length);
         }
@@ -148,15 +166,15 @@ public final class ConceptModel implements AutoCloseable {
             ids[i] = tokenIds[i];
             padding[i] = tokenIds[i] == 0;
         }
-        Map<String, HostTensor> out = session.context(textGraph(hooks)).run(Map.of(TOKEN_IDS, ids));
+        Map<String, HostTensor> out = session.context(textGraph(hooks, modules).graph()).run(Map.of(TOKEN_IDS, ids));
         Map<String, HostTensor> h = new LinkedHashMap<>(out);
         float[] features = h.remove(LANGUAGE_FEATURES).data();
-        return new TextFeatures(features, padding, hooks ? h : Map.of());
+        return new TextFeatures(features, padding, h);
     }
 
-    private CompiledGraph compiledDetector(int boxSlots, boolean hooks) {
-        return detectors.computeIfAbsent(new Key(boxSlots, hooks),
-                k -> backend.compileModel(detectorGraph(config, boxSlots, hooks), weights));
+    private ExportingGraph compiledDetector(int boxSlots, boolean hooks, Set<String> modules) {
+        return detectors.computeIfAbsent(new Key(boxSlots, hooks, Set.copyOf(modules)),
+                k -> ExportingGraph.compile(backend, weights, detectorGraph(config, k.boxSlots(), k.hooks()), k.modules()));
     }
 
     /**
@@ -212,6 +230,24 @@ public final class ConceptModel implements AutoCloseable {
      */
     public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
                             float[] boxes, boolean[] labels, boolean hooks) {
+        return detect(session, maskScope, embedding, text, boxes, labels, hooks, Set.of());
+    }
+
+    /**
+     * As {@link #detect(RunSession, ResidentScope, ImageEmbedding, TextFeatures, float[], boolean[], boolean)}, with
+     * what the modules at {@code moduleOutputs} (paths in the checkpoint tree, e.g.
+     * {@code detector.transformer.decoder.0}) returned, in {@link Detection#hooks()} by path and in the reference's
+     * element order: outputs over the prompt's slots keep only the box slots in use, as the reference has them.
+     *
+     * @throws IllegalArgumentException as the other form, or if no module of the detector returns one of the paths
+     */
+    public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
+                            float[] boxes, boolean[] labels, Set<String> moduleOutputs) {
+        return detect(session, maskScope, embedding, text, boxes, labels, false, moduleOutputs);
+    }
+
+    private Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
+                             float[] boxes, boolean[] labels, boolean hooks, Set<String> modules) {
         int n = labels.length;
         if (boxes.length != 4 * n) {
             throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
@@ -223,7 +259,8 @@ public final class ConceptModel implements AutoCloseable {
         Packed packed = pack(text.padding(), boxes, labels, slots);
         RunRequest in = DetectorPorts.bind(RunRequest.create(), embedding, text.features(), packed);
         if (maskScope != null) in = DetectorPorts.keepMasks(in, maskScope);
-        RunResult out = session.context(compiledDetector(slots, hooks)).run(in);
+        ExportingGraph compiled = compiledDetector(slots, hooks, modules);
+        RunResult out = session.context(compiled.graph()).run(in);
         Map<String, HostTensor> h = new LinkedHashMap<>(out.host());
         DetectorPorts.Outputs<HostTensor> o = DetectorPorts.take(h);
         float[] logits = o.predLogits().data();
@@ -238,8 +275,9 @@ public final class ConceptModel implements AutoCloseable {
             h.put("geometry", rows(h.get("geometry"), n, slots));
             h.put("prompt", rows(h.get("prompt"), t + n, t + slots));
         }
-        return new Detection(logits, predBoxes, presence, masks != null ? masks.data() : null, resident, size,
-                hooks ? h : Map.of());
+        // the unused box slots sit right before the last row (the CLS token)
+        compiled.keepUsedSlots(h, rows -> ExportingGraph.usedThenLast(rows - 1 - (slots - n), rows - 1));
+        return new Detection(logits, predBoxes, presence, masks != null ? masks.data() : null, resident, size, h);
     }
 
     /**
@@ -280,11 +318,7 @@ public final class ConceptModel implements AutoCloseable {
 
     /** Rows {@code [0, used)} and row {@code last} of {@code x [R, d]}. */
     private static HostTensor rows(HostTensor x, int used, int last) {
-        int d = x.shape()[1];
-        float[] v = new float[(used + 1) * d];
-        System.arraycopy(x.data(), 0, v, 0, used * d);
-        System.arraycopy(x.data(), last * d, v, used * d, d);
-        return new HostTensor(new int[] {used + 1, d}, v);
+        return ExportingGraph.rows(x, ExportingGraph.usedThenLast(used, last));
     }
 
     /** Number of compiled detector graphs (one, or two when hooks were also asked for). */
@@ -294,9 +328,9 @@ public final class ConceptModel implements AutoCloseable {
 
     @Override
     public void close() {
-        detectors.values().forEach(CompiledGraph::close);
+        detectors.values().forEach(c -> c.graph().close());
         detectors.clear();
-        textEncoders.values().forEach(CompiledGraph::close);
+        textEncoders.values().forEach(c -> c.graph().close());
         textEncoders.clear();
     }
 

@@ -1,9 +1,11 @@
 package org.sam3j.runner;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.sam3j.Box;
 import org.sam3j.LowResMask;
@@ -47,7 +49,10 @@ public final class InteractiveDecoder implements AutoCloseable {
     private final Backend backend;
     private final WeightStore weights;
     private final Sam3Config config;
-    private final Map<InteractiveGraph.Layout, CompiledGraph> graphs = new ConcurrentHashMap<>();
+    /** A compiled decoder graph's variant: its point layout and the module outputs it exports by path. */
+    private record Variant(InteractiveGraph.Layout layout, Set<String> modules) {}
+
+    private final Map<Variant, ExportingGraph> graphs = new ConcurrentHashMap<>();
     /** Holds the dense positional encoding, computed once and kept in the backend. */
     private final ResidentScope peScope;
     private volatile ResidentTensor imagePe;
@@ -101,6 +106,23 @@ public final class InteractiveDecoder implements AutoCloseable {
      * @throws IllegalStateException    after {@link #close()}
      */
     public MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, boolean hooks) {
+        return predict(session, embedding, prompt, hooks, Set.of());
+    }
+
+    /**
+     * As {@link #predict(RunSession, ImageEmbedding, Prompt, boolean)} with every output downloaded, and what the
+     * modules at {@code moduleOutputs} (paths in the checkpoint tree, e.g. {@code tracker.sam_prompt_encoder.1})
+     * returned, in {@link MaskDecoding#moduleOutputs()} by path and in the reference's element order (outputs over
+     * the point slots keep only the prompt's own tokens).
+     *
+     * @throws IllegalArgumentException as the other form, or if no module of the decoder graph returns one of the paths
+     */
+    public MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, Set<String> moduleOutputs) {
+        return predict(session, embedding, prompt, true, moduleOutputs);
+    }
+
+    private MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, boolean hooks,
+                                 Set<String> modules) {
         Objects.requireNonNull(prompt, "prompt");
         if (prompt.kind() != Prompt.Kind.INTERACTIVE) {
             throw new IllegalArgumentException("not an interactive prompt: " + prompt);
@@ -111,7 +133,7 @@ public final class InteractiveDecoder implements AutoCloseable {
         InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
         return run(session, RunRequest.create(), levels.get(2), levels, layout, packed, maskValues(prompt), w, h,
-                prompt.multimask(), hooks);
+                prompt.multimask(), hooks, modules);
     }
 
     /**
@@ -149,7 +171,7 @@ public final class InteractiveDecoder implements AutoCloseable {
             inputs = InteractiveGraph.bindHostImage(inputs, conditioned.data());
         }
         return run(session, inputs, image, levels, layout, packed, prompt == null ? null : maskValues(prompt), w, h,
-                multimask, true);
+                multimask, true, Set.of());
     }
 
     /** The checks both entry points make first: open, the embedding's levels fit, the prompt (if any) fits the image. */
@@ -206,7 +228,7 @@ public final class InteractiveDecoder implements AutoCloseable {
 
     private MaskDecoding run(RunSession session, RunRequest inputs, ResidentTensor image, List<ResidentTensor> levels,
                              InteractiveGraph.Layout layout, InteractiveGraph.Packed packed, float[] maskPrompt,
-                             int w, int h, boolean multimask, boolean hooks) {
+                             int w, int h, boolean multimask, boolean hooks, Set<String> modules) {
         int side = 4 * config.gridSize();
         int c = config.dModel();
         inputs = InteractiveGraph.bind(inputs, image, levels.get(0), levels.get(1), imagePe(), packed);
@@ -214,13 +236,16 @@ public final class InteractiveDecoder implements AutoCloseable {
         inputs = maskPrompt != null ? InteractiveGraph.bindMask(inputs, maskPrompt)
                 : InteractiveGraph.bindMask(inputs, noMask(side));
 
-        CompiledGraph cg = graph(layout);
+        ExportingGraph cg = graph(new Variant(layout, Set.copyOf(modules)));
         Map<String, HostTensor> host;
         // without hooks the intermediate outputs stay in the backend and are freed at once
         try (ResidentScope discard = new ResidentScope(backend, session.counter())) {
             if (!hooks) inputs = inputs.keepResident(discard, InteractiveGraph.Outputs.hookNames().toArray(new String[0]));
-            host = session.context(cg).run(inputs).host();
+            host = new LinkedHashMap<>(session.context(cg.graph()).run(inputs).host());
         }
+        cg.keepUsedSlots(host, rows -> packed.validSlots());
+        Map<String, HostTensor> moduleOutputs = new LinkedHashMap<>();
+        for (String path : modules) moduleOutputs.put(path, host.get(path));
         InteractiveGraph.Outputs<HostTensor> out = InteractiveGraph.Outputs.read(host);
         HostTensor sparse = null;
         HostTensor dense = null;
@@ -230,17 +255,19 @@ public final class InteractiveDecoder implements AutoCloseable {
             // the reference's tensors: the valid sparse slots only, no_mask_embed without a mask
             int[] validSlots = packed.validSlots();
             if (validSlots.length > 0) {
-                sparse = rows(out.sparse(), validSlots, c);
+                sparse = ExportingGraph.rows(out.sparse(), validSlots);
                 // what the prompt encoder received in those slots (the graph's inputs, normalised)
-                coords = new HostTensor(new int[] {1, validSlots.length, 2}, pick(packed.coords(), validSlots, 2));
-                labels = new HostTensor(new int[] {1, validSlots.length}, pick(packed.labels(), validSlots, 1));
+                int slots = packed.labels().length;
+                coords = ExportingGraph.rows(new HostTensor(new int[] {1, slots, 2}, packed.coords()), validSlots);
+                labels = new HostTensor(new int[] {1, validSlots.length},
+                        ExportingGraph.rows(new HostTensor(new int[] {1, slots, 1}, packed.labels()), validSlots).data());
             }
             dense = maskPrompt == null ? new HostTensor(new int[] {1, 1, 1, c}, noMaskEmbed()) : out.dense();
         }
         float[] masks = out.lowResMasks().data();
         int[] tokens = MaskSelection.select(masks, out.iou().data(), side, multimask);
         return new MaskDecoding(w, h, tokens, out.lowResMasks(), out.iou(), out.objectScore().data()[0], sparse, dense,
-                hooks ? out.maskTokens() : null, coords, labels);
+                hooks ? out.maskTokens() : null, coords, labels, moduleOutputs);
     }
 
     /** Number of graphs compiled so far (one, after the first prompt). */
@@ -252,7 +279,7 @@ public final class InteractiveDecoder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        graphs.values().forEach(CompiledGraph::close);
+        graphs.values().forEach(g -> g.graph().close());
         graphs.clear();
         peScope.close();
     }
@@ -279,16 +306,17 @@ public final class InteractiveDecoder implements AutoCloseable {
         return InteractiveGraph.densePe(config);
     }
 
-    private CompiledGraph graph(InteractiveGraph.Layout shape) {
-        CompiledGraph cg = graphs.computeIfAbsent(shape, sh -> {
+    private ExportingGraph graph(Variant shape) {
+        ExportingGraph cg = graphs.computeIfAbsent(shape, sh -> {
             long t0 = System.nanoTime();
-            CompiledGraph compiled = backend.compileModel(InteractiveGraph.decoder(config, sh), weights);
+            ExportingGraph compiled = ExportingGraph.compile(backend, weights, InteractiveGraph.decoder(config, sh.layout()),
+                    sh.modules());
             LOG.debug("compiled interactive graph for {} in {} ms", sh, (System.nanoTime() - t0) / 1_000_000);
             return compiled;
         });
         if (closed) {   // compiled while close() ran: do not keep it
             graphs.remove(shape, cg);
-            cg.close();
+            cg.graph().close();
             throw new IllegalStateException("interactive decoder is closed");
         }
         return cg;
@@ -325,18 +353,6 @@ public final class InteractiveDecoder implements AutoCloseable {
             }
         }
         return z;
-    }
-
-    /** Rows {@code slots} of {@code t [1, S, c]} → {@code [1, slots.length, c]}. */
-    private static HostTensor rows(HostTensor t, int[] slots, int c) {
-        return new HostTensor(new int[] {1, slots.length, c}, pick(t.data(), slots, c));
-    }
-
-    /** Rows {@code slots} of a row-major {@code [S, c]} array. */
-    private static float[] pick(float[] all, int[] slots, int c) {
-        float[] v = new float[slots.length * c];
-        for (int i = 0; i < slots.length; i++) System.arraycopy(all, slots[i] * c, v, i * c, c);
-        return v;
     }
 
     private float[] noMaskEmbed() {

@@ -1,5 +1,6 @@
 package org.sam3j.runner;
 
+import java.util.Map;
 import java.util.Objects;
 import org.sam3j.Box;
 import org.sam3j.Instance;
@@ -31,10 +32,13 @@ import org.sam3j.postprocess.BilinearResize;
  *                         hooks were not asked for or there are no points
  * @param pointLabels      their labels {@code [1, N]} (2, 3 box corners, 1 / 0 clicks, −1 padding), or null as
  *                         {@code pointCoords}
+ * @param moduleOutputs    what modules returned, by module path, where asked for (see
+ *                         {@link InteractiveDecoder#predict(org.sam3j.backend.RunSession, ImageEmbedding, org.sam3j.Prompt,
+ *                         java.util.Set)}); empty otherwise
  */
 public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowResMasks, HostTensor iouPredictions,
                            float objectScoreLogit, HostTensor sparse, HostTensor dense, HostTensor maskTokens,
-                           HostTensor pointCoords, HostTensor pointLabels) {
+                           HostTensor pointCoords, HostTensor pointLabels, Map<String, HostTensor> moduleOutputs) {
     /** Bound of the returned low-resolution logits, as the reference clamps them. */
     public static final float LOGIT_CLAMP = 32f;
 
@@ -44,6 +48,7 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
         Objects.requireNonNull(lowResMasks, "lowResMasks");
         Objects.requireNonNull(iouPredictions, "iouPredictions");
         tokens = tokens.clone();
+        moduleOutputs = Map.copyOf(moduleOutputs);
     }
 
     /** Number of returned masks. */

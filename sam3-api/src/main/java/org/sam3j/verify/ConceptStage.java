@@ -5,12 +5,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
-import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.RunSession;
 import org.sam3j.io.StoredTensor;
 import org.sam3j.runner.ImageEmbedding;
@@ -25,7 +26,14 @@ import org.sam3j.weights.WeightStore;
  * reference's hooks and outputs.
  */
 final class ConceptStage implements StageVerifier {
-    private static final String LB = "backbone.language_backbone.";
+    /**
+     * Parts of what a recorded module returned that our graphs do not compute, the caller deriving them from the
+     * prompt: the text attention mask (from the token ids), the geometry tokens' padding mask (none padded), the
+     * fusion encoder's valid ratios (one unpadded level).
+     */
+    private static final String TEXT_MASK = "detector.backbone.language_backbone.0";
+    private static final String GEOMETRY_MASK = "detector.geometry_encoder.1";
+    private static final String VALID_RATIOS = "detector.transformer.encoder.valid_ratios";
     /** The text the reference encodes for prompts without one. */
     static final String VISUAL = "visual";
     /** Mask-area difference allowed per instance, in pixels (or {@code tol} of the area if larger). */
@@ -48,6 +56,10 @@ final class ConceptStage implements StageVerifier {
             throws IOException {
         double scoreTol = config.isReleasedArchitecture() ? 1e-3 : 1e-4;
         ClipTokenizer tokenizer = tokenizerFor(c);
+        // which module paths each of the runner's graphs records (see Scope.returns)
+        Set<String> textModules = ConceptModel.textGraph(config, false).moduleOutputs().keySet();
+        Set<String> detectorModules = ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES, false).moduleOutputs()
+                .keySet();
         try (ConceptModel model = new ConceptModel(backend, weights, config)) {
             for (JsonNode p : c.prompts()) {
                 if (!"concept".equals(p.path("kind").asText())) continue;
@@ -55,6 +67,16 @@ final class ConceptStage implements StageVerifier {
                 String prefix = key + ".";
                 String hookPrefix = "hook." + key + ".";
                 if (wanted.stream().noneMatch(k -> k.startsWith(prefix) || k.startsWith(hookPrefix))) continue;
+
+                // the hook keys of this prompt by the module path they name
+                Map<String, String> hookPaths = new LinkedHashMap<>();
+                for (String k : wanted) {
+                    if (k.startsWith(hookPrefix)) HookKeys.modulePath(k).ifPresent(path -> hookPaths.put(k, path));
+                }
+                Set<String> textPaths = new HashSet<>(hookPaths.values());
+                textPaths.retainAll(textModules);
+                Set<String> detectorPaths = new HashSet<>(hookPaths.values());
+                detectorPaths.retainAll(detectorModules);
 
                 long t0 = System.nanoTime();
                 int[] ids;
@@ -70,7 +92,7 @@ final class ConceptStage implements StageVerifier {
                     ids = tokenIds(c, key);
                     timings.add(c.name() + ": " + key + " uses the fixture's token ids (no tokenizer file beside the fixtures)");
                 }
-                ConceptModel.TextFeatures text = model.encodeText(session, ids, true);
+                ConceptModel.TextFeatures text = model.encodeText(session, ids, textPaths);
                 long t1 = System.nanoTime();
                 List<Float> boxList = new ArrayList<>();
                 List<Boolean> labelList = new ArrayList<>();
@@ -83,38 +105,27 @@ final class ConceptStage implements StageVerifier {
                 for (int i = 0; i < b.length; i++) b[i] = boxList.get(i);
                 boolean[] l = new boolean[labelList.size()];
                 for (int i = 0; i < l.length; i++) l[i] = labelList.get(i);
-                ConceptModel.Detection det = model.detect(session, null, embedding, text, b, l, true);
+                ConceptModel.Detection det = model.detect(session, null, embedding, text, b, l, detectorPaths);
                 long t2 = System.nanoTime();
                 timings.add(String.format("%s: %s text encoder %.2f s, detector %.2f s", c.name(), key, (t1 - t0) / 1e9,
                         (t2 - t1) / 1e9));
 
-                Map<String, float[]> ours = new LinkedHashMap<>();
-                Map<String, HostTensor> th = text.hooks();
+                Map<String, float[]> byPath = new LinkedHashMap<>();
+                text.hooks().forEach((path, t) -> byPath.put(path, t.data()));
+                det.hooks().forEach((path, t) -> byPath.put(path, t.data()));
                 float[] mask = new float[ids.length];
                 for (int i = 0; i < ids.length; i++) mask[i] = text.padding()[i] ? 1f : 0f;
-                ours.put(hookPrefix + LB + "encoder.0", th.get("text.projected").data());
-                ours.put(hookPrefix + LB + "encoder.1", th.get("text.tokens").data());
-                ours.put(hookPrefix + LB + "0", mask);
-                ours.put(hookPrefix + LB + "1", text.features());
-                ours.put(hookPrefix + LB + "2", th.get("text.token_embeddings").data());
+                byPath.put(TEXT_MASK, mask);
+                byPath.put(GEOMETRY_MASK, new float[l.length + 1]);
+                byPath.put(VALID_RATIOS, new float[] {1f, 1f});
+
+                Map<String, float[]> ours = new LinkedHashMap<>();
+                hookPaths.forEach((k, path) -> {
+                    if (byPath.containsKey(path)) ours.put(k, byPath.get(path));
+                });
+                // the prompt's final outputs, as the reference returns them
                 ours.put(prefix + "language_features", text.features());
                 ours.put(prefix + "language_mask", mask);
-
-                Map<String, HostTensor> h = det.hooks();
-                int nGeo = h.get("geometry").shape()[0];
-                ours.put(hookPrefix + "geometry_encoder.0", h.get("geometry").data());
-                ours.put(hookPrefix + "geometry_encoder.1", new float[nGeo]);
-                ours.put(hookPrefix + "transformer.encoder.memory", h.get("memory").data());
-                ours.put(hookPrefix + "transformer.encoder.pos_embed", h.get("pos").data());
-                ours.put(hookPrefix + "transformer.encoder.memory_text", h.get("prompt").data());
-                ours.put(hookPrefix + "transformer.encoder.valid_ratios", new float[] {1f, 1f});
-                ours.put(hookPrefix + "transformer.decoder.0", h.get("decoder.queries").data());
-                ours.put(hookPrefix + "transformer.decoder.1", h.get("decoder.reference_boxes").data());
-                ours.put(hookPrefix + "transformer.decoder.2", h.get("decoder.presence_logits").data());
-                ours.put(hookPrefix + "transformer.decoder.3", h.get("decoder.presence_state").data());
-                ours.put(hookPrefix + "dot_prod_scoring", h.get("scores").data());
-                ours.put(hookPrefix + "segmentation_head.pred_masks", det.masks());
-                ours.put(hookPrefix + "segmentation_head.semantic_seg", h.get("semantic_seg").data());
                 ours.put(prefix + "pred_logits", det.predLogits());
                 ours.put(prefix + "pred_boxes", det.predBoxes());
                 ours.put(prefix + "presence_logit", new float[] {det.presenceLogit()});

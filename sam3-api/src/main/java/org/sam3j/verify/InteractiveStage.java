@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.sam3j.Box;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
@@ -25,10 +27,11 @@ import org.sam3j.weights.WeightStore;
  * {@link InteractiveDecoder} on the case's embedding and compared in the reference layout.
  *
  * <ul>
- *   <li>{@code hook.inter<i>…sam_prompt_encoder.{0,1}}: sparse {@code [1, N, C]} and dense
- *       {@code [1, C, h, w]} prompt embeddings;</li>
- *   <li>{@code hook.inter<i>…sam_mask_decoder.{0,1,2,3}}: what the reference decoder returns after its own
- *       selection: masks {@code [1, m, 288, 288]}, IoU {@code [1, m]}, mask tokens {@code [1, m, C]} (the
+ *   <li>{@code hook.inter<i>…sam_prompt_encoder.{0,1}}: what our prompt encoder module returns (the module output
+ *       at its path, {@link HookKeys});</li>
+ *   <li>{@code hook.inter<i>…sam_mask_decoder.{0,1,2,3}}: what the reference decoder returns after the selection it
+ *       makes inside the module, which ours makes on the host ({@link MaskDecoding#tokens}), so these are built here
+ *       from all four: masks {@code [1, m, 288, 288]}, IoU {@code [1, m]}, mask tokens {@code [1, m, C]} (the
  *       multimask tokens, or token 0 for a single mask whichever mask was chosen), object-score logit;</li>
  *   <li>{@code inter<i>.mask_logits}: logits at the original size {@code [m, H, W]};</li>
  *   <li>{@code inter<i>.iou} and {@code inter<i>.low_res_logits}, stored whole (without statistics): the
@@ -38,7 +41,6 @@ import org.sam3j.weights.WeightStore;
  * for {@code full}, as the fixture notes ask), every other tensor to the relative bound {@code tol}.
  */
 final class InteractiveStage implements StageVerifier {
-    private static final String PROMPT_ENCODER = "sam_prompt_encoder.";
     private static final String MASK_DECODER = "sam_mask_decoder.";
 
     @Override
@@ -58,6 +60,8 @@ final class InteractiveStage implements StageVerifier {
             throws IOException {
         if (embedding == null || !embedding.hasTrackerFeatures()) return;
         double absTol = tol / 10;
+        // the module paths the decoder graph records (see Scope.returns)
+        Set<String> recorded = InteractiveDecoder.decoderGraph(config).moduleOutputs().keySet();
         try (InteractiveDecoder decoder = new InteractiveDecoder(backend, weights, config)) {
             for (JsonNode p : c.prompts()) {
                 if (!"interactive".equals(p.path("kind").asText())) continue;
@@ -70,7 +74,9 @@ final class InteractiveStage implements StageVerifier {
                 boolean multimask = p.path("multimask").asBoolean(true);
                 Prompt prompt = prompt(p, multimask);
                 long t0 = System.nanoTime();
-                MaskDecoding out = decoder.predict(session, embedding, prompt, true);
+                Set<String> paths = new HashSet<>();
+                for (String key : keys) HookKeys.modulePath(key).filter(recorded::contains).ifPresent(paths::add);
+                MaskDecoding out = decoder.predict(session, embedding, prompt, paths);
                 int[] tokens = new int[out.count()];
                 for (int i = 0; i < tokens.length; i++) tokens[i] = out.token(i);
                 timings.add(String.format("%s: %s (%s, %s, mask tokens %s) on %s %.3f s", c.name(), name, prompt,
@@ -81,7 +87,7 @@ final class InteractiveStage implements StageVerifier {
                     String rest = Verifier.bare(key).substring(name.length() + 1);
                     TensorStats stats = c.stats().get(key);
                     if (stats == null) continue;   // stored whole only: see wholeTensors
-                    HostTensor t = ours(rest, ours, out);
+                    HostTensor t = HookKeys.modulePath(key).map(out.moduleOutputs()::get).orElseGet(() -> ours(rest, ours, out));
                     if (t == null) continue;
                     ProbeResult r = isIou(rest)
                             ? absolute(key, t, stats.shape(), c.probe(key), stats.numel(), c.whole(name + ".iou"), absTol)
@@ -127,16 +133,12 @@ final class InteractiveStage implements StageVerifier {
         return null;
     }
 
-    /** The reference module outputs, from our channels-last hooks and the selection. */
+    /** What the reference mask decoder returns, from all four of our masks and the host's selection. */
     private static Map<String, HostTensor> referenceLayout(MaskDecoding out, boolean multimask) {
         Map<String, HostTensor> ref = new LinkedHashMap<>();
-        HostTensor sparse = out.sparse();
-        if (sparse != null) ref.put(PROMPT_ENCODER + "0", sparse);
         HostTensor masks = out.lowResMasks();
         int side = masks.shape()[2];
-        HostTensor dense = out.dense();
-        int ch = dense.shape()[3];
-        ref.put(PROMPT_ENCODER + "1", denseNchw(dense, masks.shape()[2] / 4));
+        int ch = out.maskTokens().shape()[2];
 
         int m = out.count();
         int n = side * side;
@@ -156,20 +158,6 @@ final class InteractiveStage implements StageVerifier {
                 Arrays.copyOfRange(tokens, first * ch, (first + m) * ch)));
         ref.put(MASK_DECODER + "3", new HostTensor(new int[] {1, 1}, new float[] {out.objectScoreLogit()}));
         return ref;
-    }
-
-    /** {@code [1, h, w, C]} or the broadcast {@code [1, 1, 1, C]} → {@code [1, C, h, w]}. */
-    private static HostTensor denseNchw(HostTensor dense, int grid) {
-        int ch = dense.shape()[3];
-        int hw = grid * grid;
-        float[] d = dense.data();
-        float[] out = new float[ch * hw];
-        boolean broadcast = dense.shape()[1] == 1 && dense.shape()[2] == 1;
-        for (int p = 0; p < hw; p++) {
-            int src = broadcast ? 0 : p * ch;
-            for (int k = 0; k < ch; k++) out[k * hw + p] = d[src + k];
-        }
-        return new HostTensor(new int[] {1, ch, grid, grid}, out);
     }
 
     /**

@@ -18,6 +18,7 @@ import org.sam3j.backend.RunRequest;
 import org.sam3j.backend.RunResult;
 import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.image.ImagePreprocessor;
@@ -32,9 +33,14 @@ import org.sam3j.weights.WeightStore;
  * Checks a backend against reference fixtures: builds the model with the fixture's configuration and
  * synthetic weights, runs every case, and compares every recorded tensor it can produce. Keys it
  * cannot produce yet are reported as skipped, never as passed.
+ *
+ * <p>A hook key ({@code hook.<root>.<module path>}) names what the module at that path returned: {@code HookKeys} maps
+ * the root to ours and the graph's module-output table ({@link Graph#moduleOutputs()}) gives the node, in the
+ * reference's layout as the module declared it. The other keys (the input, the image embedding's levels, a prompt's
+ * final and post-processed outputs, and the parts of a module's return value that our graphs leave to the caller)
+ * are named explicitly, here and in the stages.
  */
 public final class Verifier {
-    private static final String TRUNK = "image.backbone.vision_backbone.trunk.";
     private static final String EMB = "embedding.";
 
     private final Backend backend;
@@ -160,7 +166,8 @@ public final class Verifier {
         VisionBackbone backbone = Sam3Tree.of(g, config).visionBackbone(sam2);
         VisionBackbone.Features f = backbone.forward(image);
         for (String key : encoderKeys) {
-            Tensor out = encoderOutput(g, f, bare(key));
+            Tensor out = HookKeys.modulePath(key).map(path -> g.moduleOutputs().get(path)).map(ModuleOutput::tensor)
+                    .orElseGet(() -> embeddingOutput(g, f, key));
             if (out != null) g.output(key, out);
         }
         if (embed) {
@@ -196,19 +203,11 @@ public final class Verifier {
         }
     }
 
-    /** The graph node (in the reference layout) for an encoder key, or null if not produced. */
-    private static Tensor encoderOutput(Graph g, VisionBackbone.Features f, String key) {
-        if (key.startsWith(TRUNK)) {
-            String rest = key.substring(TRUNK.length());
-            if (rest.equals("patch_embed")) return f.trunk().patchEmbed();
-            if (rest.equals("ln_pre")) return f.trunk().lnPre();
-            if (rest.equals("0")) return g.permute(f.trunk().last(), 0, 3, 1, 2);
-            if (rest.startsWith("blocks.")) {
-                int n = Integer.parseInt(rest.substring("blocks.".length()));
-                return n < f.trunk().blocks().size() ? f.trunk().blocks().get(n) : null;
-            }
-            return null;
-        }
+    /**
+     * The node (channels-first, as the reference) of a {@code backbone.*} key, or null if not produced: the image
+     * embedding's levels and their position encodings, outputs of the image pass rather than of one module.
+     */
+    private static Tensor embeddingOutput(Graph g, VisionBackbone.Features f, String key) {
         if (key.startsWith("backbone.fpn.")) {
             int i = Integer.parseInt(key.substring("backbone.fpn.".length()));
             return i < f.fpn().size() ? g.permute(f.fpn().get(i), 0, 3, 1, 2) : null;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.LayerNorm;
 import org.sam3j.model.nn.Mlp;
@@ -31,6 +32,7 @@ public final class DetrDecoder {
                          Tensor presenceState, Tensor boxes) {}
 
     private final Graph g;
+    private final Scope scope;
     private final int d;
     private final int heads;
     private final int numQueries;
@@ -48,6 +50,7 @@ public final class DetrDecoder {
     /** Declares the parameters in {@code s} ({@code detector.transformer.decoder} in the checkpoint). */
     public DetrDecoder(Scope s, Sam3Config config) {
         this.g = s.graph();
+        this.scope = s;
         this.d = config.dModel();
         this.heads = config.transformerHeads();
         this.numQueries = config.numQueries();
@@ -101,6 +104,15 @@ public final class DetrDecoder {
             queries.add(normed);
             presenceLogits.add(presenceTokenHead.forward(presenceTokenOutNorm.forward(presence)));
         }
+        // the reference returns every layer's queries, reference boxes and presence logits stacked, and the presence token
+        scope.returns("0", ModuleOutput.lazy(() -> stack(queries)));
+        scope.returns("1", ModuleOutput.lazy(() -> stack(refs)));
+        scope.returns("2", ModuleOutput.lazy(() -> stack(presenceLogits)));
+        scope.returns("3", presence);
         return new Output(queries, refs, presenceLogits, presence, ref);
+    }
+
+    private Tensor stack(List<Tensor> perLayer) {
+        return perLayer.size() == 1 ? perLayer.get(0) : g.concat(0, perLayer.toArray(new Tensor[0]));
     }
 }

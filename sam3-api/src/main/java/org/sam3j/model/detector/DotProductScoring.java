@@ -16,6 +16,7 @@ public final class DotProductScoring {
     private static final float CLAMP = 12f;
 
     private final Graph g;
+    private final Scope scope;
     private final Mlp promptMlp;
     private final Linear promptProj;
     private final Linear hsProj;
@@ -25,6 +26,7 @@ public final class DotProductScoring {
     public DotProductScoring(Scope s, Sam3Config config) {
         int d = config.dModel();
         this.g = s.graph();
+        this.scope = s;
         this.promptMlp = new Mlp(s.child("prompt_mlp"), d, config.transformerFfnDim(), d, 2, true, true);
         this.promptProj = new Linear(s.child("prompt_proj"), d, d, true);
         this.hsProj = new Linear(s.child("hs_proj"), d, d, true);
@@ -41,6 +43,6 @@ public final class DotProductScoring {
         Tensor pooled = g.matmul(poolWeights, promptMlp.forward(prompt), false);
         Tensor p = promptProj.forward(pooled);
         Tensor scores = g.matmul(hsProj.forward(queries), p, true);
-        return g.clamp(g.scale(scores, scale), -CLAMP, CLAMP);
+        return scope.returns(g.clamp(g.scale(scores, scale), -CLAMP, CLAMP));
     }
 }

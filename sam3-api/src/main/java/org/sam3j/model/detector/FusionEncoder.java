@@ -3,6 +3,7 @@ package org.sam3j.model.detector;
 import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.Sam3Config;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Scope;
 
@@ -11,10 +12,12 @@ import org.sam3j.model.nn.Scope;
  * attend to each other (sine positions on queries and keys) and to the prompt (no positions, padding masked). The prompt itself is not changed. No final norm.
  */
 public final class FusionEncoder {
+    private final Scope scope;
     private final List<EncoderLayer> layers = new ArrayList<>();
 
     /** Declares the parameters in {@code s} ({@code detector.transformer.encoder} in the checkpoint). */
     public FusionEncoder(Scope s, Sam3Config config) {
+        this.scope = s;
         for (int i = 0; i < config.fusionEncoderLayers(); i++) {
             layers.add(new EncoderLayer(s.child("layers").child(i), config));
         }
@@ -30,6 +33,10 @@ public final class FusionEncoder {
     public Tensor forward(Tensor image, Tensor pos, Tensor prompt, Tensor promptBias) {
         Tensor x = image;
         for (EncoderLayer layer : layers) x = layer.forward(x, pos, prompt, prompt, promptBias);
+        // the reference returns a dict; its valid_ratios (all 1 for one unpadded level) is the caller's
+        scope.returns("memory", x);
+        scope.returns("pos_embed", pos);
+        scope.returns("memory_text", ModuleOutput.of(prompt).usedSlotRows());
         return x;
     }
 }

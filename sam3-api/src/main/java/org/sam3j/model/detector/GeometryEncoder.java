@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
@@ -25,6 +26,7 @@ public final class GeometryEncoder {
     private static final int ROI = 7;
 
     private final Graph g;
+    private final Scope scope;
     private final int d;
     private final Tensor labelEmbed;
     private final Tensor clsEmbed;
@@ -40,6 +42,7 @@ public final class GeometryEncoder {
     /** Declares the parameters in {@code s} ({@code detector.geometry_encoder} in the checkpoint). */
     public GeometryEncoder(Scope s, Sam3Config config) {
         this.g = s.graph();
+        this.scope = s;
         this.d = config.dModel();
         this.labelEmbed = s.weight("label_embed.weight", 2, d);
         this.clsEmbed = s.weight("cls_embed.weight", 1, d);
@@ -75,7 +78,10 @@ public final class GeometryEncoder {
         Tensor x = norm.forward(finalProj.forward(tokens));
         Tensor keys = g.add(image, pos);
         for (EncoderLayer layer : encode) x = layer.forward(x, tokenBias, null, keys, image, null);
-        return encodeNorm.forward(x);
+        Tensor out = encodeNorm.forward(x);
+        // (tokens, key-padding mask): the mask is the caller's; the reference has only the boxes in use
+        scope.returns("0", ModuleOutput.of(out).usedSlotRows());
+        return out;
     }
 
     private Tensor encodeBoxes(Tensor boxes, Tensor labels, Tensor image, int side) {

@@ -23,6 +23,7 @@ public final class SegmentationHead {
     public record Output(Tensor masks, Tensor semantic) {}
 
     private final Graph g;
+    private final Scope scope;
     private final int d;
     private final LayerNorm crossAttnNorm;
     private final MultiheadAttention crossAttendPrompt;
@@ -34,6 +35,7 @@ public final class SegmentationHead {
     /** Declares the parameters in {@code s} ({@code detector.segmentation_head} in the checkpoint). */
     public SegmentationHead(Scope s, Sam3Config config) {
         this.g = s.graph();
+        this.scope = s;
         this.d = config.dModel();
         this.crossAttnNorm = new LayerNorm(s.child("cross_attn_norm"), d, 1e-5f);
         this.crossAttendPrompt = new MultiheadAttention(s.child("cross_attend_prompt"), d, config.transformerHeads());
@@ -57,6 +59,9 @@ public final class SegmentationHead {
         Tensor embeddings = instanceSegHead.forward(pixels);
         int hw = embeddings.dim(1) * embeddings.dim(2);
         Tensor masks = g.matmul(maskEmbed.forward(queries), g.reshape(embeddings, hw, d), true);
-        return new Output(masks, semanticSegHead.forward(pixels));
+        Tensor semantic = semanticSegHead.forward(pixels);
+        scope.returns("pred_masks", masks);
+        scope.returns("semantic_seg", semantic);
+        return new Output(masks, semantic);
     }
 }

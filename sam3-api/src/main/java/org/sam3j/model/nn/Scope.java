@@ -2,6 +2,7 @@ package org.sam3j.model.nn;
 
 import java.util.Objects;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 
 /**
@@ -9,6 +10,10 @@ import org.sam3j.graph.Tensor;
  * root module, so a parameter's checkpoint name is its module path ({@code scope.child("norm1").weight("bias")}
  * → {@code <path>.norm1.bias}). Modules only ever take a scope and make child scopes for their children, so
  * the same modules load under another root ({@link #at(Graph, String)}).
+ *
+ * <p>A module also records what its forward returns ({@link #returns(Tensor)}, {@link #returnsTuple},
+ * {@link #returns(String, ModuleOutput)}) under its path, as the reference's forward hooks key them, so a
+ * verifier finds the node of a recorded hook by the hook's module path (see {@link Graph#moduleOutputs()}).
  *
  * @param graph the graph the parameters are declared in
  * @param path  dotted path from the root, empty for the root itself
@@ -52,5 +57,37 @@ public record Scope(Graph graph, String path) {
     /** Declares parameter {@code leaf} of this module (see {@link Graph#weight(String, int...)}). */
     public Tensor weight(String leaf, int... shape) {
         return graph.weight(qualify(leaf), shape);
+    }
+
+    /** Records {@code out} as what this module returns (hook key {@code <path>}); returns {@code out}. */
+    public Tensor returns(Tensor out) {
+        graph.recordModuleOutput(path, ModuleOutput.of(out));
+        return out;
+    }
+
+    /** Records {@code out} as what this module returns (hook key {@code <path>}). */
+    public void returns(ModuleOutput out) {
+        graph.recordModuleOutput(path, out);
+    }
+
+    /**
+     * Records the elements of the tuple this module returns (hook keys {@code <path>.0}, {@code <path>.1}, ...);
+     * a null element is one the graph does not compute (the caller derives it, e.g. from the inputs).
+     */
+    public void returnsTuple(Tensor... elements) {
+        for (int i = 0; i < elements.length; i++) {
+            if (elements[i] != null) returns(Integer.toString(i), ModuleOutput.of(elements[i]));
+        }
+    }
+
+    /** Records entry {@code element} (a tuple index or a dict key) of what this module returns ({@code <path>.<element>}). */
+    public Tensor returns(String element, Tensor out) {
+        returns(element, ModuleOutput.of(out));
+        return out;
+    }
+
+    /** Records entry {@code element} (a tuple index or a dict key) of what this module returns ({@code <path>.<element>}). */
+    public void returns(String element, ModuleOutput out) {
+        graph.recordModuleOutput(qualify(element), out);
     }
 }

@@ -27,6 +27,7 @@ public final class TextEncoder {
     public record Output(Tensor tokenEmbeddings, Tensor projected, Tensor tokens, Tensor languageFeatures) {}
 
     private final Graph g;
+    private final Scope scope;
     private final Tensor tokenEmbedding;
     private final Tensor positionalEmbedding;
     private final List<TextBlock> blocks = new ArrayList<>();
@@ -39,6 +40,7 @@ public final class TextEncoder {
     /** Declares the parameters in {@code s} ({@code detector.backbone.language_backbone} in the checkpoint). */
     public TextEncoder(Scope s, Sam3Config config) {
         this.g = s.graph();
+        this.scope = s;
         this.contextLength = config.textContextLength();
         int width = config.textWidth();
         Scope enc = s.child("encoder");
@@ -75,6 +77,10 @@ public final class TextEncoder {
         for (TextBlock b : blocks) x = b.forward(x, mask);
         Tensor tokens = lnFinal.forward(x);
         Tensor projected = g.matmul(tokens, textProjection, false);
-        return new Output(embeddings, projected, tokens, resizer.forward(tokens));
+        Tensor features = resizer.forward(tokens);
+        scope.child("encoder").returnsTuple(projected, tokens);
+        // (attention mask, resized features, token embeddings): the mask is the caller's, from the token ids
+        scope.returnsTuple(null, features, embeddings);
+        return new Output(embeddings, projected, tokens, features);
     }
 }

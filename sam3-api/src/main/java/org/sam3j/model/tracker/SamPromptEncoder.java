@@ -1,6 +1,7 @@
 package org.sam3j.model.tracker;
 
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
@@ -41,6 +42,7 @@ public final class SamPromptEncoder {
      */
     public record Output(Tensor sparse, Tensor dense) {}
 
+    private final Scope scope;
     private final int embedDim;
     private final int gridSize;
     private final PositionEmbeddingRandom peLayer;
@@ -61,6 +63,7 @@ public final class SamPromptEncoder {
      */
     public SamPromptEncoder(Scope s, int embedDim, int gridSize) {
         Graph g = s.graph();
+        this.scope = s;
         this.embedDim = embedDim;
         this.gridSize = gridSize;
         this.peLayer = new PositionEmbeddingRandom(s.child("pe_layer"), embedDim / 2);
@@ -138,7 +141,19 @@ public final class SamPromptEncoder {
         } else {
             dense = noMaskEmbed;
         }
+        if (sparse != null) scope.returns("0", ModuleOutput.of(sparse).usedSlotRows());
+        Tensor recorded = dense;
+        scope.returns("1", recorded.rank() == 4 ? ModuleOutput.channelsFirst(recorded)
+                : ModuleOutput.lazy(() -> broadcast(recorded)));
         return new Output(sparse, dense);
+    }
+
+    /** {@code no_mask_embed} {@code [1, C]} over the grid, channels-first {@code [1, C, h, w]}, as the reference returns it. */
+    private Tensor broadcast(Tensor noMask) {
+        Graph g = noMask.graph();
+        Tensor zeros = g.constant("prompt_encoder.grid", new float[gridSize * gridSize * embedDim], 1, gridSize, gridSize,
+                embedDim);
+        return g.permute(g.add(zeros, g.reshape(noMask, 1, 1, 1, embedDim)), 0, 3, 1, 2);
     }
 
     /** The position encoding of the image grid's cell centres, {@code [1, h, w, C]} ({@code get_dense_pe}). */

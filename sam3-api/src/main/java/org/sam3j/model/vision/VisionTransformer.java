@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.Sam3Config;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.ModuleOutput;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.nn.Conv2d;
 import org.sam3j.model.nn.LayerNorm;
@@ -18,6 +19,7 @@ public final class VisionTransformer {
     /** Intermediate states of one forward pass, channels-last. */
     public record Output(Tensor patchEmbed, Tensor lnPre, List<Tensor> blocks, Tensor last) {}
 
+    private final Scope scope;
     private final Sam3Config config;
     private final Conv2d patchEmbed;
     private final Tensor posEmbed;
@@ -27,6 +29,7 @@ public final class VisionTransformer {
 
     /** Declares the trunk's parameters in {@code s}. */
     public VisionTransformer(Scope s, Sam3Config config) {
+        this.scope = s;
         this.config = config;
         int dim = config.vitDim();
         int p = config.patchSize();
@@ -60,18 +63,20 @@ public final class VisionTransformer {
         int grid = config.gridSize();
         int dim = config.vitDim();
         Tensor x = patchEmbed.forward(g.permute(image, 0, 2, 3, 1));
-        Tensor patch = x;
+        Tensor patch = scope.child("patch_embed").returns(x);
         // tile the pre-training position grid over the token grid (rows 1.. skip the CLS position)
         int pg = config.pretrainImageSize() / config.patchSize();
         Tensor pos = g.reshape(g.slice(posEmbed, 1, 1, 1 + pg * pg), 1, 1, pg, 1, pg, dim);
         x = g.reshape(g.add(g.reshape(x, b, grid / pg, pg, grid / pg, pg, dim), pos), b, grid, grid, dim);
         x = lnPre.forward(x);
-        Tensor ln = x;
+        Tensor ln = scope.child("ln_pre").returns(x);
         List<Tensor> states = new ArrayList<>();
-        for (VitBlock blk : blocks) {
-            x = blk.forward(x);
-            states.add(x);
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).forward(x);
+            states.add(scope.child("blocks").child(i).returns(x));   // the block's output, recorded here
         }
+        // the reference trunk returns a list of channels-first feature maps, the last block's first
+        scope.returns("0", ModuleOutput.channelsFirst(x));
         return new Output(patch, ln, states, x);
     }
 
