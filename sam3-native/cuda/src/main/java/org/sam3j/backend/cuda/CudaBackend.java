@@ -24,6 +24,7 @@ import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.MemoryPlanner;
 import org.sam3j.backend.WeightChecks;
+import org.sam3j.graph.AttentionWindows;
 import org.sam3j.graph.Graph;
 import org.sam3j.weights.WeightStore;
 
@@ -168,6 +169,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public CompiledGraph compile(Graph graph, WeightStore store) {
+        // the fused attention kernel reads contiguous batches: windows are partitioned by layout kernels first
+        graph = AttentionWindows.partitioned(graph);
         MemoryPlan plan = MemoryPlanner.plan(graph);
         WeightChecks.requireWeights(graph, store);
         synchronized (this) {

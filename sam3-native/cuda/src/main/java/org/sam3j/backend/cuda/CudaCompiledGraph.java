@@ -701,6 +701,9 @@ final class CudaCompiledGraph implements CompiledGraph {
 
     /** Attention through the fused kernel, full pattern, contiguous operands, broadcast bias strides. */
     private Runnable attention(Tensor t) {
+        if (t.attrs(Attrs.Attention.class).windowed()) {
+            throw new IllegalStateException("windowed attention reached the CUDA kernel unpartitioned: " + t);
+        }
         Tensor q = t.input(0);
         Tensor k = t.input(1);
         Tensor v = t.input(2);
