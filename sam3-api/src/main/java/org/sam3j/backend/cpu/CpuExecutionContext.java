@@ -625,8 +625,8 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     /**
-     * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: a few windows at a time (enough for every
-     * worker), their tokens are gathered by index from the grid into a small packed buffer kept across runs
+     * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: a few windows at a time (one for SAM 3's 16
+     * heads, about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a small packed buffer kept across runs
      * (a window row is {@code window} consecutive tokens, one copy), the ordinary attention kernels run on them as a
      * batch of {@code window²}-token sequences, and the outputs are written back to their grid positions. The graph
      * holds no partitioned copy of the grid; the results are those of partition, attention, unpartition.
@@ -634,7 +634,8 @@ final class CpuExecutionContext implements ExecutionContext {
     private void windowedAttention(Attrs.Attention a, Buf q, Buf k, Buf v, Buf y, int b, int h, int d, int dv) {
         int tokens = a.windowTokens();
         int windows = b * a.windowCount();
-        int group = Math.min(windows, Math.max(1, (4 * par.threads() + h - 1) / h));
+        // a (window, head) pair per worker at least; the kernels split each pair's queries further
+        int group = Math.min(windows, Math.max(1, (par.threads() + h - 1) / h));
         int qRow = h * d;
         int vRow = h * dv;
         int qSize = group * tokens * qRow;

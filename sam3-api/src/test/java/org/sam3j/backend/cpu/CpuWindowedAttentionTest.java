@@ -39,7 +39,7 @@ class CpuWindowedAttentionTest {
         Tensor vt = g.scale(g.input("v", b, t, h, dv), 1f);
         g.output("y", g.windowedAttention(qt, kt, vt, scale, gh, gw, ws));
         Map<String, float[]> in = Map.of("q", q, "k", k, "v", v);
-        for (int threads : new int[] {1, 3}) {
+        for (int threads : new int[] {1, 3, 13}) { // 13 threads: 12 windows in groups of 5, 5 and 2
             try (CpuBackend backend = new CpuBackend(threads)) {
                 float[] y = run(backend, g, in);
                 float[] p = run(backend, AttentionWindows.partitioned(g), in);
