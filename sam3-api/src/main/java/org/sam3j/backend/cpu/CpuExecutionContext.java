@@ -626,10 +626,11 @@ final class CpuExecutionContext implements ExecutionContext {
 
     /**
      * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: a few windows at a time (one for SAM 3's 16
-     * heads, about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a small packed buffer kept across runs
-     * (a window row is {@code window} consecutive tokens, one copy), the ordinary attention kernels run on them as a
-     * batch of {@code window²}-token sequences, and the outputs are written back to their grid positions. The graph
-     * holds no partitioned copy of the grid; the results are those of partition, attention, unpartition.
+     * heads: about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a packed buffer
+     * kept across runs (a window row is {@code window} consecutive tokens: one copy), the ordinary attention kernels
+     * run on them as a batch of {@code window²}-token sequences, and the outputs are written back to their grid
+     * positions. The graph holds no partitioned copy of the grid; the results are those of partition, attention,
+     * unpartition, bit for bit (each query's result depends only on its window's keys, in the same order).
      */
     private void windowedAttention(Attrs.Attention a, Buf q, Buf k, Buf v, Buf y, int b, int h, int d, int dv) {
         int tokens = a.windowTokens();

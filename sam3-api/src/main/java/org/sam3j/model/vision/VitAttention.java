@@ -7,8 +7,7 @@ import org.sam3j.model.nn.Scope;
 
 /**
  * Multi-head self-attention of a PE ViT block with 2-D RoPE on queries and keys ({@code attn.qkv},
- * {@code attn.proj}). Works on the token sequence {@code [B, T, C]} of a grid,
- * windowed or global.
+ * {@code attn.proj}), over a token grid as the sequence {@code [B, T, C]}: windowed or global.
  */
 final class VitAttention {
     private final Linear qkv;

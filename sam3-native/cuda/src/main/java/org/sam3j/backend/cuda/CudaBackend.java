@@ -24,7 +24,6 @@ import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.MemoryPlanner;
 import org.sam3j.backend.WeightChecks;
-import org.sam3j.graph.AttentionWindows;
 import org.sam3j.graph.Graph;
 import org.sam3j.weights.WeightStore;
 
@@ -169,8 +168,6 @@ public final class CudaBackend implements Backend {
 
     @Override
     public CompiledGraph compile(Graph graph, WeightStore store) {
-        // the fused attention kernel reads contiguous batches: windows are partitioned by layout kernels first
-        graph = AttentionWindows.partitioned(graph);
         MemoryPlan plan = MemoryPlanner.plan(graph);
         WeightChecks.requireWeights(graph, store);
         synchronized (this) {
