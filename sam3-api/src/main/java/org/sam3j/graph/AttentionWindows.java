@@ -4,11 +4,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Windowed attention ({@link Attrs.Attention#windowed()}) spelled out as plain operations, for backends and
- * exporters whose attention kernel reads only contiguous batches: the token grid is partitioned into windows
- * (reshape, permute, reshape), attention runs over {@code B·windows} batches of {@code window²} tokens, and the
- * windows are put back. Backends whose kernels address the windows in place (the CPU backends) run the
- * attribute as it is.
+ * Windowed attention ({@link Attrs.Attention#windowed()}) spelled out as plain operations: the token grid is
+ * partitioned into windows (reshape, permute, reshape), attention runs over {@code B·windows} batches of
+ * {@code window²} tokens, and the windows are put back. This is the attribute's definition (the ONNX export emits
+ * the same operators; tests hold the backends' in-place windows to it bit for bit) and the lowering for a kernel
+ * that reads only contiguous batches. The CPU, OpenBLAS and CUDA backends run the attribute as it is.
  */
 public final class AttentionWindows {
     private AttentionWindows() {}
