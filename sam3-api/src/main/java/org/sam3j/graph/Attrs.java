@@ -36,8 +36,47 @@ public final class Attrs {
     /** Convolution stride and symmetric zero padding. */
     public record Conv(int stride, int padding) {}
 
-    /** Attention logit scale. */
-    public record Attention(float scale) {}
+    /**
+     * Attention logit scale and window: with {@code window > 0} the tokens of q, k and v are a row-major
+     * {@code gridH × gridW} grid and every token attends only to the tokens of its own non-overlapping
+     * {@code window × window} tile (the grid's sides are multiples of {@code window}); {@code window == 0}
+     * (grid 0 × 0) is global attention over all tokens.
+     */
+    public record Attention(float scale, int window, int gridH, int gridW) {
+        /** Validates the window against its grid. */
+        public Attention {
+            if (window < 0 || gridH < 0 || gridW < 0) {
+                throw new IllegalArgumentException("attention window " + window + " on grid " + gridH + "×" + gridW);
+            }
+            if (window == 0 && (gridH != 0 || gridW != 0)) {
+                throw new IllegalArgumentException("global attention takes no grid, got " + gridH + "×" + gridW);
+            }
+            if (window > 0 && (gridH == 0 || gridW == 0 || gridH % window != 0 || gridW % window != 0)) {
+                throw new IllegalArgumentException("attention window " + window + " does not tile the token grid "
+                        + gridH + "×" + gridW + " (its sides must be positive multiples of the window; pad the grid)");
+            }
+        }
+
+        /** Global attention with logit scale {@code scale}. */
+        public Attention(float scale) {
+            this(scale, 0, 0, 0);
+        }
+
+        /** Whether attention is restricted to windows. */
+        public boolean windowed() {
+            return window > 0;
+        }
+
+        /** Windows per grid ({@code 1} for global attention). */
+        public int windowCount() {
+            return window > 0 ? (gridH / window) * (gridW / window) : 1;
+        }
+
+        /** Tokens per window ({@code window²}); meaningful only when {@link #windowed()}. */
+        public int windowTokens() {
+            return window * window;
+        }
+    }
 
     /** The function of a {@link Op#UNARY} node. */
     public enum UnaryKind {

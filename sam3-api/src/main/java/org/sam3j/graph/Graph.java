@@ -394,6 +394,12 @@ public final class Graph {
      *             values to mask keys; every query must keep at least one key), or null
      */
     public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias, float scale) {
+        Tensor[] in = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
+        return add(Op.ATTENTION, in, attentionShape(q, k, v, bias), new Attrs.Attention(scale), null);
+    }
+
+    /** The output shape of attention over these operands, which it checks. */
+    private static int[] attentionShape(Tensor q, Tensor k, Tensor v, Tensor bias) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) throw new IllegalArgumentException("attention: rank 4 expected");
         int b = q.dim(0);
         int h = q.dim(2);
@@ -407,8 +413,28 @@ public final class Graph {
                 throw new IllegalArgumentException("attention: bias " + bias + " for q " + q + ", k " + k);
             }
         }
-        Tensor[] in = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
-        return add(Op.ATTENTION, in, new int[] {b, q.dim(1), h, v.dim(3)}, new Attrs.Attention(scale), null);
+        return new int[] {b, q.dim(1), h, v.dim(3)};
+    }
+
+    /**
+     * Windowed self-attention on a token grid: {@code q}, {@code k}, {@code v} are {@code [B, gridH·gridW, H, D]}
+     * (tokens row-major over the grid) and every token attends only to the tokens of its own non-overlapping
+     * {@code window × window} tile; equal to partitioning the grid into windows, {@link #attention} with
+     * {@code B·windows} batches of {@code window²} tokens, and putting the tokens back, without the copies.
+     *
+     * @throws IllegalArgumentException if the grid's sides are not positive multiples of {@code window} (the grid
+     *                                  would need padding), or the operands do not fit the grid
+     */
+    public Tensor windowedAttention(Tensor q, Tensor k, Tensor v, float scale, int gridH, int gridW, int window) {
+        if (window <= 0) throw new IllegalArgumentException("windowedAttention: window " + window + " (use attention)");
+        Attrs.Attention a = new Attrs.Attention(scale, window, gridH, gridW);
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) throw new IllegalArgumentException("attention: rank 4 expected");
+        int tokens = gridH * gridW;
+        if (q.dim(1) != tokens || k.dim(1) != tokens) {
+            throw new IllegalArgumentException("windowedAttention: q " + q + ", k " + k + " on a grid of " + gridH + "×"
+                    + gridW + " tokens");
+        }
+        return add(Op.ATTENTION, new Tensor[] {q, k, v}, attentionShape(q, k, v, null), a, null);
     }
 
     // ---------------------------------------------------------------- element-wise functions

@@ -47,7 +47,9 @@ public enum Op {
     ROPE(Kind.ELEMENTWISE, 1, 2),
     /**
      * Scaled dot-product attention, heads interleaved ({@code [B, T, H, D]}). q, k and v are in the node's
-     * precision; the logits, their bias (operand 3, always FP32) and the softmax statistics are FP32.
+     * precision; the logits, their bias (operand 3, always FP32) and the softmax statistics are FP32. With a
+     * window ({@link Attrs.Attention#windowed()}) the tokens are a grid and each attends only inside its own
+     * window (see {@link Graph#windowedAttention}; {@link AttentionWindows} spells it out for other kernels).
      */
     ATTENTION(Kind.PRODUCT, 3),
     /** An element-wise function of one operand ({@link Attrs.Unary}: sin, cos, log, clamp, ...). */

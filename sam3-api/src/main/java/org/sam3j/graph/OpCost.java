@@ -3,7 +3,7 @@ package org.sam3j.graph;
 /**
  * Estimated cost of a graph node: the floating-point operations of its matrix work ({@code 2·m·n·k} for
  * {@code LINEAR}, {@code MATMUL}, {@code CONV2D} as an im2col product, {@code CONV_TRANSPOSE2D}, and
- * {@code q·kᵀ} plus {@code p·v} for {@code ATTENTION}), and a work figure that also counts one unit per
+ * {@code q·kᵀ} plus {@code p·v} for {@code ATTENTION}, over each query's window when windowed), and a work figure that also counts one unit per
  * output element, so element-wise and data-movement nodes weigh something. Backends use {@link #work}
  * to report progress as a fraction of a graph's work; benchmarks use {@link #flops} for efficiency.
  */
@@ -37,7 +37,10 @@ public final class OpCost {
                 Tensor q = t.input(0);
                 Tensor k = t.input(1);
                 Tensor v = t.input(2);
-                return 2L * q.dim(0) * q.dim(2) * q.dim(1) * k.dim(1) * (q.dim(3) + (long) v.dim(3));
+                Attrs.Attention a = t.attrs(Attrs.Attention.class);
+                // a windowed query sees only its window's keys
+                long keys = a.windowed() ? a.windowTokens() : k.dim(1);
+                return 2L * q.dim(0) * q.dim(2) * q.dim(1) * keys * (q.dim(3) + (long) v.dim(3));
             }
             default:
                 return 0;

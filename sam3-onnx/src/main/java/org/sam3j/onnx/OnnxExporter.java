@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.sam3j.backend.WeightChecks;
+import org.sam3j.graph.AttentionWindows;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
@@ -43,8 +44,8 @@ import org.sam3j.weights.WeightStore;
  * <ul>
  *   <li>{@code LINEAR}: one {@code Gemm} ({@code transB=1}) over the rows of x: one rounding of x·Wᵀ + b;
  *   <li>{@code ATTENTION}: explicit {@code MatMul}, scale, bias {@code Add}, {@code Softmax}, {@code MatMul} between
- *       {@code Transpose}s from interleaved heads (the model code builds windowed attention from reshapes and permutes
- *       before the op, so windows export as the same {@code Reshape}/{@code Transpose}s);
+ *       {@code Transpose}s from interleaved heads; windowed attention (the ViT's windowed blocks) partitions the
+ *       token grid into a batch of windows with {@code Reshape}/{@code Transpose} and puts them back after;
  *   <li>{@code ROPE}: element-wise {@code Mul}/{@code Sub}/{@code Add} on the channel pairs;
  *   <li>{@code LAYER_NORM}: {@code LayerNormalization}; {@code GROUP_NORM}: {@code ReduceMean} statistics in short
  *       stages (GroupNormalization only exists from opset 18, and one long float32 sum is not accurate enough); {@code GELU}: the exact {@code Erf} form;
@@ -615,14 +616,37 @@ public final class OnnxExporter {
             return reshape(node("Concat", new String[] {y0, y1}, intAttr("axis", 4)), t.shape());
         }
 
-        /** softmax(scale·q·kᵀ + bias)·v per head, heads moved out of the interleaved layout and back. */
+        /**
+         * softmax(scale·q·kᵀ + bias)·v per head, heads moved out of the interleaved layout and back. Windowed
+         * attention partitions the token grid into a batch of windows first (Reshape, Transpose, Reshape) and puts
+         * the windows back after, as {@link AttentionWindows} does.
+         */
         private String attention(Tensor t, String[] ins) {
-            float scale = t.attrs(Attrs.Attention.class).scale();
+            Attrs.Attention a = t.attrs(Attrs.Attention.class);
+            if (!a.windowed()) return attention(ins, a.scale(), t.inputCount() > 3 ? ins[3] : null);
+            int b = t.dim(0);
+            int h = t.dim(2);
+            int d = t.input(0).dim(3);
+            int dv = t.dim(3);
+            String[] w = {windows(ins[0], a, b, h, d), windows(ins[1], a, b, h, d), windows(ins[2], a, b, h, dv)};
+            int ws = a.window();
+            String y = reshape(attention(w, a.scale(), null), b, a.gridH() / ws, a.gridW() / ws, ws, ws, h * dv);
+            return reshape(transpose(y, 0, 1, 3, 2, 4, 5), t.shape());
+        }
+
+        /** {@code x[B, gridH·gridW, H, D]} partitioned into {@code [B·windows, window², H, D]}. */
+        private String windows(String x, Attrs.Attention a, int b, int h, int d) {
+            int ws = a.window();
+            String tiles = reshape(x, b, a.gridH() / ws, ws, a.gridW() / ws, ws, h * d);
+            return reshape(transpose(tiles, 0, 1, 3, 2, 4, 5), b * a.windowCount(), ws * ws, h, d);
+        }
+
+        private String attention(String[] ins, float scale, String bias) {
             String q = transpose(ins[0], 0, 2, 1, 3);   // [B, H, Tq, D]
             String kT = transpose(ins[1], 0, 2, 3, 1);  // [B, H, D, Tk]
             String v = transpose(ins[2], 0, 2, 1, 3);   // [B, H, Tk, Dv]
             String logits = node("Mul", new String[] {node("MatMul", new String[] {q, kT}), scalar(scale)});
-            if (t.inputCount() > 3) logits = node("Add", new String[] {logits, ins[3]});
+            if (bias != null) logits = node("Add", new String[] {logits, bias});
             String p = node("Softmax", new String[] {logits}, intAttr("axis", -1));
             return transpose(node("MatMul", new String[] {p, v}), 0, 2, 1, 3);
         }

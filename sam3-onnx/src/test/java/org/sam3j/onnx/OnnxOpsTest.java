@@ -348,6 +348,10 @@ class OnnxOpsTest {
         float[] mask = rand(2 * 37 * 51);
         for (int i = 0; i < mask.length; i += 3) mask[i] = -1e9f;
         c.g.output("masked", c.g.attention(q, kx, vx, c.in("mask", mask, 2, 1, 37, 51), 0.25f));
+        // windows of a 6×9 grid: Reshape/Transpose into a batch of windows and back
+        Tensor qw = c.in("qw", 2, 54, 3, 16);
+        c.g.output("windowed", c.g.windowedAttention(qw, c.in("kw", 2, 54, 3, 16), c.in("vw", 2, 54, 3, 8), 0.25f,
+                6, 9, 3));
         compare(c, 2e-5);
     }
 

@@ -48,6 +48,8 @@ final class CpuExecutionContext implements ExecutionContext {
     private Map<String, Long> lastProfile = Map.of();
     private final float[][] scratch;
     private final CpuAttention.Scratch[] attentionScratch;
+    /** The packed windows of {@link #windowedAttention}: q, k, v, y of a few windows, grown on demand. */
+    private float[] windowPack;
     private boolean running;
     private boolean closed;
 
@@ -590,7 +592,10 @@ final class CpuExecutionContext implements ExecutionContext {
         }
     }
 
-    /** Attention by {@link CpuAttention}, with per-worker scratch kept across runs. */
+    /**
+     * Attention by the GEMM engine's kernel or {@link CpuAttention}, with per-worker scratch kept across runs;
+     * windowed attention by {@link #windowedAttention}.
+     */
     private void attention(Tensor t, Buf[] bufs) {
         Tensor qt = t.input(0);
         Tensor kt = t.input(1);
@@ -599,19 +604,87 @@ final class CpuExecutionContext implements ExecutionContext {
         Buf k = bufs[kt.id()];
         Buf v = bufs[vt.id()];
         Buf y = bufs[t.id()];
+        Attrs.Attention attrs = t.attrs(Attrs.Attention.class);
+        if (attrs.windowed()) {
+            windowedAttention(attrs, q, k, v, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
+            return;
+        }
         Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
         Buf bias = biasT != null ? bufs[biasT.id()] : null;
-        AttentionProblem p = new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
+        attention(new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
                 biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
-                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
-                t.attrs(Attrs.Attention.class).scale());
+                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3), attrs.scale()));
+    }
+
+    private void attention(AttentionProblem p) {
         if (gemm.attention(par, p)) return;
-        CpuAttention.attention(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off,
-                bias != null ? bias.a : null, bias != null ? bias.off : 0,
-                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
-                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3),
-                t.attrs(Attrs.Attention.class).scale());
+        CpuAttention.attention(par, attentionScratch, p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(),
+                p.bias(), p.biasOff(), p.biasB(), p.biasH(), p.biasTq(), p.y(), p.yOff(),
+                p.b(), p.tq(), p.tk(), p.h(), p.d(), p.dv(), p.scale());
+    }
+
+    /**
+     * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: a few windows at a time (one for SAM 3's 16
+     * heads: about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a packed buffer
+     * kept across runs (a window row is {@code window} consecutive tokens: one copy), the ordinary attention kernels
+     * run on them as a batch of {@code window²}-token sequences, and the outputs are written back to their grid
+     * positions. The graph holds no partitioned copy of the grid; the results are those of partition, attention,
+     * unpartition, bit for bit (each query's result depends only on its window's keys, in the same order).
+     */
+    private void windowedAttention(Attrs.Attention a, Buf q, Buf k, Buf v, Buf y, int b, int h, int d, int dv) {
+        int tokens = a.windowTokens();
+        int windows = b * a.windowCount();
+        // a (window, head) pair per worker at least; the kernels split each pair's queries further
+        int group = Math.min(windows, Math.max(1, (par.threads() + h - 1) / h));
+        int qRow = h * d;
+        int vRow = h * dv;
+        int qSize = group * tokens * qRow;
+        int vSize = group * tokens * vRow;
+        long need = 2L * qSize + 2L * vSize;
+        if (need > Integer.MAX_VALUE - 8) throw new IllegalStateException("attention windows too large: " + a);
+        if (windowPack == null || windowPack.length < need) windowPack = new float[(int) need];
+        float[] pack = windowPack;
+        int kp = qSize;
+        int vp = 2 * qSize;
+        int yp = 2 * qSize + vSize;
+        for (int w0 = 0; w0 < windows; w0 += group) {
+            int n = Math.min(group, windows - w0);
+            moveWindows(a, q.a, q.off, pack, 0, qRow, w0, n, true);
+            moveWindows(a, k.a, k.off, pack, kp, qRow, w0, n, true);
+            moveWindows(a, v.a, v.off, pack, vp, vRow, w0, n, true);
+            attention(new AttentionProblem(pack, 0, pack, kp, pack, vp, null, 0, 0, 0, 0, pack, yp,
+                    n, tokens, tokens, h, d, dv, a.scale()));
+            moveWindows(a, y.a, y.off, pack, yp, vRow, w0, n, false);
+        }
+    }
+
+    /**
+     * Copies windows {@code [w0, w0 + n)} (numbered row-major per image, images in turn) between a grid tensor
+     * ({@code row} floats per token) and the packed buffer ({@code window²} tokens per window): into the buffer when
+     * {@code gather}, else back to the grid.
+     */
+    private void moveWindows(Attrs.Attention a, float[] grid, int gridOff, float[] pack, int packOff, int row, int w0,
+                             int n, boolean gather) {
+        int ws = a.window();
+        int gw = a.gridW();
+        int perRowOfWindows = gw / ws;
+        int perImage = a.windowCount();
+        int imageTokens = a.gridH() * gw;
+        int run = ws * row;
+        par.forRange(n * ws, Math.max(1, 4096 / Math.max(1, run)), (worker, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int wi = w0 + i / ws;
+                int r = i % ws;
+                int local = wi % perImage;
+                int token = wi / perImage * imageTokens + (local / perRowOfWindows * ws + r) * gw
+                        + local % perRowOfWindows * ws;
+                int g = gridOff + token * row;
+                int p = packOff + i * run;
+                if (gather) System.arraycopy(grid, g, pack, p, run);
+                else System.arraycopy(pack, p, grid, g, run);
+            }
+        });
     }
 
     @Override
@@ -622,6 +695,9 @@ final class CpuExecutionContext implements ExecutionContext {
     @Override
     public synchronized void close() {
         closed = true;
-        if (!running) arena = null; // a running call still uses it; it is dropped with the context
+        if (!running) { // a running call still uses them; they are dropped with the context
+            arena = null;
+            windowPack = null;
+        }
     }
 }

@@ -23,6 +23,29 @@ public final class AxialRope {
     }
 
     /**
+     * {@code [cos, sin]} tables of shape {@code [grid·grid, d/2]} for windowed attention on a {@code grid × grid}
+     * token grid (row-major): each token has the position it has inside its {@code window × window} window (the
+     * rows of the {@code window}-side table, tiled over the grid).
+     */
+    static Tensor[] windowTables(Graph g, String label, int grid, int window, int headDim, float theta) {
+        if (window <= 0 || grid % window != 0) {
+            throw new IllegalArgumentException("token grid " + grid + " is not a multiple of the attention window "
+                    + window + " (windowed blocks would need padding)");
+        }
+        float[][] v = values(window, headDim, theta, 1f);
+        int half = headDim / 2;
+        int n = grid * grid;
+        float[] cos = new float[n * half];
+        float[] sin = new float[n * half];
+        for (int t = 0; t < n; t++) {
+            int local = (t / grid % window) * window + t % grid % window;
+            System.arraycopy(v[0], local * half, cos, t * half, half);
+            System.arraycopy(v[1], local * half, sin, t * half, half);
+        }
+        return new Tensor[] {g.constant(label + ".cos", cos, n, half), g.constant(label + ".sin", sin, n, half)};
+    }
+
+    /**
      * The {@code [cos, sin]} tables, each {@code [side·side, d/2]} row-major (the same RoPE serves the SAM 2-style
      * memory attention of the tracker, there with scale 1).
      */

@@ -44,7 +44,8 @@ public final class VisionTransformer {
         int headDim = dim / config.vitHeads();
         int grid = config.gridSize();
         int win = config.vitWindowSize();
-        Tensor[] windowRope = AxialRope.tables(s.graph(), s.qualify("rope.window"), win, headDim, config.ropeTheta(), 1f);
+        Tensor[] windowRope = AxialRope.windowTables(s.graph(), s.qualify("rope.window"), grid, win, headDim,
+                config.ropeTheta());
         Tensor[] globalRope = AxialRope.tables(s.graph(), s.qualify("rope.global"), grid, headDim, config.ropeTheta(),
                 (float) ((double) win / grid));
         int[] globals = config.vitGlobalBlocks();

@@ -7,7 +7,7 @@ import org.sam3j.model.nn.Scope;
 
 /**
  * Multi-head self-attention of a PE ViT block with 2-D RoPE on queries and keys ({@code attn.qkv},
- * {@code attn.proj}). Works on token sequences {@code [B, T, C]} where {@code T = side²}.
+ * {@code attn.proj}), over a token grid as the sequence {@code [B, T, C]}: windowed or global.
  */
 final class VitAttention {
     private final Linear qkv;
@@ -26,7 +26,11 @@ final class VitAttention {
         this.ropeSin = rope[1];
     }
 
-    Tensor forward(Tensor x) {
+    /**
+     * {@code x[B, gridH·gridW, C]} → {@code [B, gridH·gridW, C]}: attention over the whole grid ({@code window} 0)
+     * or inside each {@code window × window} tile of it.
+     */
+    Tensor forward(Tensor x, int gridH, int gridW, int window) {
         Graph g = x.graph();
         int b = x.dim(0);
         int t = x.dim(1);
@@ -36,7 +40,9 @@ final class VitAttention {
         Tensor v = g.reshape(g.slice(qkvOut, 2, 2, 3), b, t, heads, headDim);
         q = g.rope(q, ropeCos, ropeSin);
         k = g.rope(k, ropeCos, ropeSin);
-        Tensor o = g.attention(q, k, v, null, (float) (1.0 / Math.sqrt(headDim)));
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Tensor o = window > 0 ? g.windowedAttention(q, k, v, scale, gridH, gridW, window)
+                : g.attention(q, k, v, null, scale);
         return proj.forward(g.reshape(o, b, t, heads * headDim));
     }
 }

@@ -35,16 +35,8 @@ final class VitBlock {
         int w = x.dim(2);
         int c = x.dim(3);
         Tensor y = norm1.forward(x);
-        if (window > 0) {
-            int nh = h / window;
-            int nw = w / window;
-            Tensor windows = g.permute(g.reshape(y, b, nh, window, nw, window, c), 0, 1, 3, 2, 4, 5);
-            Tensor a = attn.forward(g.reshape(windows, b * nh * nw, window * window, c));
-            Tensor back = g.permute(g.reshape(a, b, nh, nw, window, window, c), 0, 1, 3, 2, 4, 5);
-            y = g.reshape(back, b, h, w, c);
-        } else {
-            y = g.reshape(attn.forward(g.reshape(y, b, h * w, c)), b, h, w, c);
-        }
+        // windowed blocks attend within window × window tiles of the grid in place (an attention attribute)
+        y = g.reshape(attn.forward(g.reshape(y, b, h * w, c), h, w, window), b, h, w, c);
         x = g.add(x, y);
         Tensor m = fc2.forward(g.gelu(fc1.forward(norm2.forward(x))));
         return g.add(x, m);

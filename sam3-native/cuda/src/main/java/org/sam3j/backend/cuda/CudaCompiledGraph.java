@@ -699,7 +699,10 @@ final class CudaCompiledGraph implements CompiledGraph {
         return () -> parts.forEach(Runnable::run);
     }
 
-    /** Attention through the fused kernel, full pattern, contiguous operands, broadcast bias strides. */
+    /**
+     * Attention through the fused kernel, contiguous operands: the full pattern with broadcast bias strides, or the
+     * window pattern for windowed attention.
+     */
     private Runnable attention(Tensor t) {
         Tensor q = t.input(0);
         Tensor k = t.input(1);
@@ -707,8 +710,11 @@ final class CudaCompiledGraph implements CompiledGraph {
         Tensor bias = t.inputCount() > 3 ? t.input(3) : null;
         CudaKernels.AttentionArgs a = new CudaKernels.AttentionArgs();
         resources.push("attention arguments", a::close);
-        CudaKernels.s3c_attention_defaults(a, q.dim(0), q.dim(1), k.dim(1), q.dim(2), q.dim(3), v.dim(3),
-                t.attrs(Attrs.Attention.class).scale(), dtype);
+        Attrs.Attention at = t.attrs(Attrs.Attention.class);
+        CudaKernels.s3c_attention_defaults(a, q.dim(0), q.dim(1), k.dim(1), q.dim(2), q.dim(3), v.dim(3), at.scale(),
+                dtype);
+        // windows are read in place by the kernel's window pattern (its index math = AttentionWindows' partition)
+        if (at.windowed()) AttentionPattern.windowed(at.gridH(), at.gridW(), at.window(), at.window()).apply(a);
         a.q(addr(q)).k(addr(k)).v(addr(v)).y(addr(t));
         if (bias != null) {
             int bb = bias.dim(0), bh = bias.dim(1), bq = bias.dim(2), tk = bias.dim(3);

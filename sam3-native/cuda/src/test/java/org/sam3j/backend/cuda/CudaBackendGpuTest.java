@@ -169,6 +169,9 @@ class CudaBackendGpuTest {
             Tensor qr = c.g.rope(q, c.g.constant("cos", cos, t, d / 2), c.g.constant("sin", sin, t, d / 2));
             c.out(qr);
             c.out(c.g.attention(qr, qr, q, null, 0.3f));
+            // windowed attention on a 6×9 grid: the kernel's window pattern, in place
+            Tensor qw = c.in("qw", 2, 54, h, d);
+            c.out(c.g.windowedAttention(qw, c.in("kw", 2, 54, h, d), c.in("vw", 2, 54, h, 24), 0.25f, 6, 9, 3));
         }));
         cs.add(new Case("roi and gather", c -> {
             Tensor fm = c.in("fm", 1, 24, 20, 8);

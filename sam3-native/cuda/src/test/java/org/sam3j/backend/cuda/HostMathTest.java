@@ -13,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.graph.AttentionWindows;
+import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.weights.InMemoryWeights;
@@ -26,30 +28,31 @@ class HostMathTest {
     // ------------------------------------------------------------------ windows
 
     /**
-     * The windowed pattern reads the tokens VitBlock's partition (reshape, permute 0,1,3,2,4,5, reshape)
-     * puts in each window, in the same order: run that partition on the CPU backend over token indices.
+     * The windowed pattern reads the tokens that the graph's window attribute assigns to each window
+     * ({@link AttentionWindows#partition}: reshape, permute 0,1,3,2,4,5, reshape), in the same order: run that
+     * partition on the CPU backend over token indices, on a grid that is not square.
      */
     @Test
-    void windowMappingIsVitBlocksPartition() {
-        int grid = 12, ws = 4, nw = grid / ws;
+    void windowMappingIsTheAttributesPartition() {
+        int gh = 8, gw = 12, ws = 4, windows = (gh / ws) * (gw / ws);
         Graph g = new Graph();
-        Tensor x = g.input("x", 1, grid, grid, 1);
-        Tensor windows = g.permute(g.reshape(x, 1, nw, ws, nw, ws, 1), 0, 1, 3, 2, 4, 5);
-        g.output("w", g.reshape(windows, nw * nw, ws * ws));
-        float[] idx = new float[grid * grid];
+        Tensor x = g.input("x", 1, gh * gw, 1, 1);
+        Tensor y = g.windowedAttention(x, x, x, 1f, gh, gw, ws);
+        g.output("w", AttentionWindows.partition(g, x, y.attrs(Attrs.Attention.class)));
+        float[] idx = new float[gh * gw];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
         float[] part;
         try (CpuBackend cpu = new CpuBackend(1); CompiledGraph cg = cpu.compile(g, new InMemoryWeights())) {
             part = cg.run(Map.of("x", idx)).get("w").data();
         }
-        AttentionPattern p = AttentionPattern.windowed(grid, grid, ws, ws);
-        assertEquals(nw * nw, p.groups(grid * grid));
-        for (int w = 0; w < nw * nw; w++) {
-            assertEquals(ws * ws, p.length(grid * grid, w, 0));
+        AttentionPattern p = AttentionPattern.windowed(gh, gw, ws, ws);
+        assertEquals(windows, p.groups(gh * gw));
+        for (int w = 0; w < windows; w++) {
+            assertEquals(ws * ws, p.length(gh * gw, w, 0));
             for (int i = 0; i < ws * ws; i++) {
-                assertEquals((int) part[w * ws * ws + i], p.token(grid * grid, w, 0, i), "window " + w + " local " + i);
-                // VitAttention's windowed RoPE tables have side = window: row = local index
-                assertEquals(i, p.ropeRow(grid * grid, w, 0, i));
+                assertEquals((int) part[w * ws * ws + i], p.token(gh * gw, w, 0, i), "window " + w + " local " + i);
+                // RoPE tables of window side: row = local index
+                assertEquals(i, p.ropeRow(gh * gw, w, 0, i));
             }
         }
     }

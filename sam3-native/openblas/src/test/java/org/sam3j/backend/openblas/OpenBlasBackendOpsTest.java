@@ -15,6 +15,8 @@ import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.graph.AttentionWindows;
+import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.weights.InMemoryWeights;
@@ -204,6 +206,27 @@ class OpenBlasBackendOpsTest {
         c.g.output("keyBias", c.g.attention(qm, km, vm, keyBias, 0.2f));
         assertTrue(2L * 2 * 2 * 300 * 701 * 56 > OpenBlasGemm.ATTENTION_MIN_FLOPS);
         compare(c, 2e-5);
+    }
+
+    @Test
+    void windowedAttention() {
+        Case c = new Case();
+        // windows read in place from a 32×48 grid (6 windows of 256 tokens), large enough for the OpenBLAS kernel
+        int gh = 32, gw = 48, ws = 16, h = 2, d = 32, dv = 24;
+        Tensor q = c.in("q", 1, gh * gw, h, d);
+        Tensor k = c.in("k", 1, gh * gw, h, d);
+        Tensor v = c.in("v", 1, gh * gw, h, dv);
+        Tensor y = c.g.windowedAttention(q, k, v, 0.2f, gh, gw, ws);
+        c.g.output("windowed", y);
+        Attrs.Attention a = y.attrs(Attrs.Attention.class);
+        c.g.output("partitioned", AttentionWindows.unpartition(c.g, c.g.attention(AttentionWindows.partition(c.g, q, a),
+                AttentionWindows.partition(c.g, k, a), AttentionWindows.partition(c.g, v, a), null, 0.2f), a));
+        assertTrue(2L * h * ws * ws * ws * ws * (d + dv) > OpenBlasGemm.ATTENTION_MIN_FLOPS);
+        compare(c, 2e-5);
+        for (Backend b : new Backend[] {blas, blasAttention}) {
+            Map<String, HostTensor> out = run(b, c);
+            assertArrayEquals(out.get("partitioned").data(), out.get("windowed").data(), b.toString());
+        }
     }
 
     @Test
