@@ -43,7 +43,7 @@ final class CpuMath {
     private static final float Q2 = 0.22997786f / (128f * 128);
     private static final float Q3 = 0.03895364f / (128f * 128 * 128);
     /** The argument below which {@link #exp} is 0. */
-    private static final float EXP_MIN = -87.33f;
+    static final float EXP_MIN = -87.33f;
 
     /**
      * The reduced argument {@code r = x - n·ln 2} of {@code e^x = 2^n · e^r}, {@code x ≤ 0}, as {@link #exp}
@@ -65,6 +65,16 @@ final class CpuMath {
         return n - Math.max((EXP_MIN - x) * 0x1p30f, 0f);
     }
 
+    /** {@link #expExponent} for {@code x ∈ [EXP_MIN, 0]}, where its clamps change nothing (same bits). */
+    static float expExponentInRange(float x) {
+        return (x * LOG2E + ROUND) - ROUND;
+    }
+
+    /** {@link #expReduced} for {@code x ∈ [EXP_MIN, 0]} and its {@code n = expExponentInRange(x)} (same bits). */
+    static float expReducedInRange(float x, float n) {
+        return x - n * LN2_HI - n * LN2_LO;
+    }
+
     /** {@code e^r} for the reduced argument, {@code |r| ≤ ln2/2}: the polynomial of {@link #exp}, same order. */
     static float expPoly(float r) {
         return (((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r + 4.1665795894E-2f) * r
@@ -79,6 +89,20 @@ final class CpuMath {
     static float expScale(float p, float n) {
         float nc = Math.max(n, -200f);
         float w = Math.fma(Math.fma(Math.fma(Q3, nc, Q2), nc, Q1), nc, Q0);
+        w *= w;
+        w *= w;
+        w *= w;
+        w *= w;
+        w *= w;
+        w *= w;
+        w *= w;
+        float c = w * SPLIT_1BIT;
+        return p * (c - (c - w));
+    }
+
+    /** {@link #expScale} for an exponent {@code n ∈ [-126, 0]}, where its clamp changes nothing (same bits). */
+    static float expScaleInRange(float p, float n) {
+        float w = Math.fma(Math.fma(Math.fma(Q3, n, Q2), n, Q1), n, Q0);
         w *= w;
         w *= w;
         w *= w;

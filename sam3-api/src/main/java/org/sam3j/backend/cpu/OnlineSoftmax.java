@@ -20,9 +20,13 @@ public final class OnlineSoftmax {
     private float[] l = new float[0];
     private float[] cs = new float[0];
     private float[] alpha = new float[0];
+    /** the block's minimum score per query */
+    private float[] lo = new float[0];
     /** scratch of the exponential */
     private float[] t = new float[0];
     private int n;
+    /** whether the last step left every running maximum as it was (all rescaling factors exactly 1) */
+    private boolean maximaKept;
 
     /** Starts a new set of {@code queries} columns (running maxima at the lowest float, sums at 0). */
     public void reset(int queries) {
@@ -32,6 +36,7 @@ public final class OnlineSoftmax {
             l = new float[queries];
             cs = new float[queries];
             alpha = new float[queries];
+            lo = new float[queries];
             t = new float[queries];
         }
         n = queries;
@@ -47,22 +52,44 @@ public final class OnlineSoftmax {
     public void step(float[][] s, int keys) {
         final int w = n;
         System.arraycopy(m, 0, mNew, 0, w);
-        CpuAttention.maxRows(s, keys, mNew, w);
+        Arrays.fill(lo, 0, w, Float.MAX_VALUE);
+        CpuAttention.maxMinRows(s, keys, mNew, lo, w);
         CpuAttention.expDiff(m, mNew, alpha, t, w);
+        boolean kept = true;
         for (int i = 0; i < w; i++) {
             if (m[i] - mNew[i] < CpuAttention.EXP_FLOOR) alpha[i] = 0f;
+            if (alpha[i] != 1f) kept = false;
         }
+        maximaKept = kept;
         float[] swap = m;
         m = mNew;
         mNew = swap;
         Arrays.fill(cs, 0, w, 0f);
-        CpuAttention.expRows(s, keys, m, cs, t, w);
+        // Every argument s - m of the block lies in [lo - m, 0] (rounding is monotonic), so when lo - m is within
+        // the exponential's range for all queries (the usual case: no masks) the clamps can be skipped.
+        boolean inRange = true;
+        for (int i = 0; i < w; i++) {
+            if (!(lo[i] - m[i] >= CpuMath.EXP_MIN)) inRange = false;
+        }
+        if (inRange) {
+            CpuAttention.expRowsInRange(s, keys, m, cs, t, w);
+        } else {
+            CpuAttention.expRows(s, keys, m, cs, t, w);
+        }
         CpuAttention.rescaleSum(l, alpha, cs, w);
     }
 
     /** {@code c[r][i] *= alpha[i]} for {@code r < rows}: rescales an accumulated output {@code Oᵀ}. */
     public void rescale(float[][] c, int rows) {
         CpuAttention.scaleRows(c, rows, alpha, n);
+    }
+
+    /**
+     * Whether the last {@link #step} kept every running maximum (all rescaling factors exactly 1, so that
+     * {@link #rescale} would change nothing).
+     */
+    public boolean maximaKept() {
+        return maximaKept;
     }
 
     /** The running sums of the weights per query (read-only view, length ≥ queries): the final divisors. */

@@ -1,5 +1,6 @@
 package org.sam3j.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,6 +114,30 @@ class CpuAttentionTest {
         for (Parallel par : new Parallel[] {par1, par2}) {
             close(e, run(par, q, k, v, bias, biasB, biasH, b, tq, tk, h, d, dv, scale), 1e-5);
         }
+    }
+
+    /** The exponential's loop without clamps gives the clamped loop's weights and sums bit for bit, where it applies. */
+    @Test
+    void expRowsInRangeEqualsExpRows() {
+        java.util.Random r = new java.util.Random(3);
+        int rows = 7, n = 53;
+        float[][] a = new float[rows][n], b = new float[rows][n];
+        float[] m = new float[n];
+        for (int i = 0; i < n; i++) m[i] = (float) r.nextGaussian() * 10;
+        for (int j = 0; j < rows; j++) {
+            for (int i = 0; i < n; i++) {
+                // arguments over the whole range [EXP_MIN, 0], both ends included
+                float z = j == 0 ? 0f : j == 1 ? CpuMath.EXP_MIN * r.nextFloat() : -r.nextFloat() * 10;
+                a[j][i] = m[i] + z;
+                if (a[j][i] - m[i] < CpuMath.EXP_MIN || a[j][i] > m[i]) a[j][i] = m[i];
+            }
+        }
+        for (int j = 0; j < rows; j++) b[j] = a[j].clone();
+        float[] sa = new float[n], sb = new float[n], t = new float[n];
+        CpuAttention.expRows(a, rows, m, sa, t, n);
+        CpuAttention.expRowsInRange(b, rows, m, sb, t, n);
+        for (int j = 0; j < rows; j++) assertArrayEquals(a[j], b[j], 0f, "row " + j);
+        assertArrayEquals(sa, sb, 0f);
     }
 
     @Test

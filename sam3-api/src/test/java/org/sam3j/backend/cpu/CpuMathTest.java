@@ -40,6 +40,30 @@ class CpuMathTest {
         assertTrue(checked > 60_000_000);
     }
 
+    @Test
+    void theExpWithoutClampsEqualsExpBitForBitWithinItsRange() {
+        // every 31st bit pattern from -0 down to EXP_MIN (36 million values), then the edges
+        long checked = 0;
+        long last = Float.floatToRawIntBits(CpuMath.EXP_MIN) & 0xFFFF_FFFFL;
+        for (long bits = 0x8000_0000L; bits <= last; bits += 31) {
+            assertSameInRange(Float.intBitsToFloat((int) bits));
+            checked++;
+        }
+        float[] edges = {0f, -0f, -Float.MIN_VALUE, -Float.MIN_NORMAL, CpuMath.EXP_MIN, Math.nextUp(CpuMath.EXP_MIN),
+            -0.5f * 0.6931472f, -87.0f, -1f};
+        for (float x : edges) assertSameInRange(x);
+        assertTrue(checked > 30_000_000);
+    }
+
+    private static void assertSameInRange(float x) {
+        float n = CpuMath.expExponentInRange(x);
+        float e = CpuMath.expScaleInRange(CpuMath.expPoly(CpuMath.expReducedInRange(x, n)), n);
+        float ref = CpuMath.exp(x);
+        if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(ref)) {
+            assertEquals(ref, e, "exp(" + x + ") [bits " + Integer.toHexString(Float.floatToRawIntBits(x)) + "]");
+        }
+    }
+
     private static void assertSame(float x) {
         float e = CpuMath.expScale(CpuMath.expPoly(CpuMath.expReduced(x)), CpuMath.expExponent(x));
         float ref = CpuMath.exp(x);

@@ -62,13 +62,13 @@ public final class OpenBlasGemm implements GemmEngine {
      * System property choosing who computes attention: {@code openblas} (blocked OpenBLAS products around a Java
      * online softmax, {@link #attention}), {@code java} (the pure-Java single-pass kernel) or {@code auto}, the
      * default: OpenBLAS for heads of at least {@value #BLAS_MIN_HEAD_DIM} channels, Java below. Measured on this
-     * project's 2-core AVX-512 machine ({@code sam3-bench/results/attention-gemm-speed.md}): with heads of 64 (the
-     * image encoder) both run level, the exponential costing about as much as one of the two products; with the
-     * video tracker's single 256-channel head the products dominate and OpenBLAS is faster.
+     * project's 2-core AVX-512 machine ({@code sam3-bench/results/attention-gemm-speed.md}, round 2): with heads of
+     * 64 (the image encoder) and 256 (the video tracker's memory attention) OpenBLAS is faster; the prompt decoders'
+     * heads of 32 are too small for its products.
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
     /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
-    static final int BLAS_MIN_HEAD_DIM = 128;
+    static final int BLAS_MIN_HEAD_DIM = 64;
 
     /** Who computes attention (see {@link #ATTENTION_PROPERTY}). */
     enum AttentionEngine {
@@ -457,28 +457,40 @@ public final class OpenBlasGemm implements GemmEngine {
 
     /** Attention with fewer flops than this runs on the Java kernel. */
     static final long ATTENTION_MIN_FLOPS = 4L << 20;
-    /** Most queries per attention task (the columns of both products). */
-    static final int ATTENTION_QUERIES = 256;
+    /**
+     * Most queries per attention task (the columns of both products) for heads of up to 64 channels: a whole
+     * window of the image encoder (24 × 24 tokens). Measured faster than 256 or 384 though a block of scores
+     * (576 × 576) is then larger than L2: each product packs its operands once for more work.
+     */
+    static final int ATTENTION_QUERIES = 576;
     /**
      * Keys per step of the online softmax (the rows of the scores, the inner dimension of {@code P·V}) for heads of
-     * up to 64 channels; wider heads take twice as many (measured: 10 % faster with 256 channels, where the products
-     * dominate and a deeper {@code P·V} runs closer to the SGEMM rate).
+     * up to 64 channels: all keys of a window in one step (no rescaling), the global blocks' 5184 in nine.
      */
-    static final int ATTENTION_KEYS = 512;
+    static final int ATTENTION_KEYS = 576;
+    /**
+     * Queries per task for wider heads (the video tracker's 256 channels), where the products dominate (measured:
+     * 512 about 15 % faster than 256, level with 768).
+     */
+    static final int WIDE_ATTENTION_QUERIES = 512;
+    /** Keys per step for wider heads (measured 10 % faster than 512 with 256 channels). */
+    static final int WIDE_ATTENTION_KEYS = 1024;
 
     /**
      * Flash attention as blocked OpenBLAS products, for every (batch, head, block of up to
-     * {@value #ATTENTION_QUERIES} queries), the blocks handed out dynamically to the Java workers:
+     * {@value #ATTENTION_QUERIES} queries, {@value #WIDE_ATTENTION_QUERIES} for wider heads), the blocks handed out
+     * dynamically to the Java workers:
      * <ol>
      *   <li>q, k and v are copied once into native memory, in parallel (the heap arrays cannot be handed to
      *       OpenBLAS, see the class comment), heads still interleaved: a head is a column block with row stride
      *       {@code H·D}, read in place by the products;</li>
-     *   <li>for each block of {@value #ATTENTION_KEYS} keys: {@code Sᵀ = scale · K_blk · Qᵀ} (keys × queries) by
-     *       OpenBLAS into a native buffer (512 KiB: it stays in L2); its rows are copied to the heap, the bias added,
-     *       and {@link OnlineSoftmax} turns them into weights {@code P} against the running maxima with the
-     *       vectorised column loops of the Java kernel; the weights go back;</li>
-     *   <li>{@code Oᵀ = alpha · Oᵀ + V_blkᵀ · P} by OpenBLAS ({@code beta = 1} on the rescaled accumulator,
-     *       {@code Dv} rows);</li>
+     *   <li>for each block of {@value #ATTENTION_KEYS} keys ({@value #WIDE_ATTENTION_KEYS} for wider heads):
+     *       {@code Sᵀ = scale · K_blk · Qᵀ} (keys × queries) by OpenBLAS into a native buffer; its rows are copied to
+     *       the heap, the bias added, and {@link OnlineSoftmax} turns them into weights {@code P} against the running
+     *       maxima with the vectorised column loops of the Java kernel; the weights go back;</li>
+     *   <li>{@code Oᵀ = alpha · Oᵀ + V_blkᵀ · P} by OpenBLAS into a native accumulator ({@code Dv} rows): the first
+     *       block sets it ({@code beta = 0}), later ones add to it ({@code beta = 1}), and it is copied to the heap
+     *       to be rescaled only after a block that moved a running maximum;</li>
      *   <li>finally {@code Oᵀ / l}, transposed, into y.</li>
      * </ol>
      * Both products have the block's queries as their columns and at least 64 for their inner dimension, so that
@@ -492,7 +504,8 @@ public final class OpenBlasGemm implements GemmEngine {
                 || (attentionEngine == AttentionEngine.AUTO && Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM)) {
             return false;
         }
-        attention(par, p, ATTENTION_QUERIES, Math.max(p.d(), p.dv()) > 64 ? 2 * ATTENTION_KEYS : ATTENTION_KEYS);
+        boolean wide = Math.max(p.d(), p.dv()) > 64;
+        attention(par, p, wide ? WIDE_ATTENTION_QUERIES : ATTENTION_QUERIES, wide ? WIDE_ATTENTION_KEYS : ATTENTION_KEYS);
         return true;
     }
 
@@ -583,7 +596,6 @@ public final class OpenBlasGemm implements GemmEngine {
             if (p.biasTq() != 1) biasBase += q0 * tk;
         }
         softmax.reset(rows);
-        for (int c = 0; c < dv; c++) java.util.Arrays.fill(oT[c], 0, rows, 0f);
         for (int j0 = 0; j0 < tk; j0 += kb) {
             final int kc = Math.min(kb, tk - j0);
             // Sᵀ = scale · K_blk · Qᵀ
@@ -606,13 +618,17 @@ public final class OpenBlasGemm implements GemmEngine {
             }
             softmax.step(sT, kc);
             for (int j = 0; j < kc; j++) st.put(j * rows, sT[j], 0, rows);
-            // Oᵀ = alpha · Oᵀ + V_blkᵀ · P
-            softmax.rescale(oT, dv);
-            for (int c = 0; c < dv; c++) ot.put(c * rows, oT[c], 0, rows);
+            // Oᵀ = alpha · Oᵀ + V_blkᵀ · P, Oᵀ kept in native memory: the first block starts it (beta = 0), and it is
+            // copied out for the rescaling only when a running maximum moved (not at all when all keys are one block)
+            if (j0 > 0 && !softmax.maximaKept()) {
+                for (int c = 0; c < dv; c++) ot.get(c * rows, oT[c], 0, rows);
+                softmax.rescale(oT, dv);
+                for (int c = 0; c < dv; c++) ot.put(c * rows, oT[c], 0, rows);
+            }
             v.position(((long) bi * tk + j0) * h * dv + (long) hi * dv);
-            OpenBlas.sgemm(true, false, dv, rows, kc, 1f, v, h * dv, s.a.ptr, rows, 1f, s.c.ptr, rows);
-            for (int c = 0; c < dv; c++) ot.get(c * rows, oT[c], 0, rows);
+            OpenBlas.sgemm(true, false, dv, rows, kc, 1f, v, h * dv, s.a.ptr, rows, j0 == 0 ? 0f : 1f, s.c.ptr, rows);
         }
+        for (int c = 0; c < dv; c++) ot.get(c * rows, oT[c], 0, rows);
         final float[] y = p.y();
         final float[] l = softmax.sums();
         for (int i = 0; i < rows; i++) {
