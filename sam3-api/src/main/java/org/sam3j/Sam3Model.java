@@ -103,8 +103,8 @@ public final class Sam3Model implements AutoCloseable {
     public static Map<String, long[]> parameterShapes(Sam3Config config) {
         Graph g = new Graph();
         ImageEncoder.forward(g, config, true);
-        List<Graph> graphs = new ArrayList<>(List.of(g, ConceptModel.textGraph(config, false),
-                ConceptModel.detectorGraph(config, 1, false)));
+        List<Graph> graphs = new ArrayList<>(List.of(g, ConceptModel.textGraph(config),
+                ConceptModel.detectorGraph(config, 1)));
         graphs.addAll(InteractiveDecoder.parameterGraphs(config));
         graphs.addAll(VideoTracking.parameterGraphs(config));
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -230,7 +230,7 @@ public final class Sam3Model implements AutoCloseable {
             ConceptModel.TextFeatures f = textCache.get(key);
             if (f != null) return f;
         }
-        ConceptModel.TextFeatures f = concept.encodeText(session, t.ids(), false);
+        ConceptModel.TextFeatures f = concept.encodeText(session, t.ids());
         synchronized (this) {
             textEncodings++;
             textCache.put(key, f);

@@ -234,7 +234,7 @@ public final class Sam3Predictor implements AutoCloseable {
         TransferBytes x1 = session.transferred();
         // pred_masks stays in the backend, in a scope of this call: only the kept queries' masks come back
         try (ResidentScope masks = session.newScope(model.backend())) {
-            ConceptModel.Detection det = model.concept().detect(session, masks, embedding, text, boxes, labels, false);
+            ConceptModel.Detection det = model.concept().detect(session, masks, embedding, text, boxes, labels);
             long t2 = System.nanoTime();
             TransferBytes x2 = session.transferred();
             float threshold = prompt.threshold().isPresent() ? (float) prompt.threshold().getAsDouble() : defaultThreshold;

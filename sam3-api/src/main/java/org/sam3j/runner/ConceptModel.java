@@ -2,7 +2,6 @@ package org.sam3j.runner;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +25,9 @@ import org.sam3j.weights.WeightStore;
 /**
  * Runs concept prompts on a backend: the text encoder (one compiled graph) and the
  * {@link ConceptDetector} (one compiled graph for every prompt of up to {@link #MAX_BOXES}
- * exemplar boxes — unused box slots are masked padding —, compiled on first use and kept; a second one
- * only when intermediate hooks are asked for). The compiled graphs are shared; every call runs in the
- * caller's {@link RunSession} (its own execution contexts), so callers run in parallel. Thread-safe.
+ * exemplar boxes — unused box slots are masked padding —, compiled on first use and kept; another one only
+ * when a verifier asks for module outputs, {@link Graph#moduleOutputs()}). The compiled graphs are shared; every
+ * call runs in the caller's {@link RunSession} (its own execution contexts), so callers run in parallel. Thread-safe.
  * Closing releases the compiled graphs (not the backend or the weights, which the caller owns).
  */
 public final class ConceptModel implements AutoCloseable {
@@ -50,7 +49,7 @@ public final class ConceptModel implements AutoCloseable {
      *
      * @param features resized language features {@code [32, d]}, row-major
      * @param padding  per token: true where the token is padding (id 0)
-     * @param hooks    intermediate tensors when requested: the named states, or module outputs by path (else empty)
+     * @param hooks    the module outputs asked for, by module path (else empty)
      */
     public record TextFeatures(float[] features, boolean[] padding, Map<String, HostTensor> hooks) {}
 
@@ -65,8 +64,7 @@ public final class ConceptModel implements AutoCloseable {
      * @param masks         per-query mask logits {@code [Q·H·W]} ({@code maskSize²} each), or null when resident
      * @param residentMasks the same, kept in the backend, or null when downloaded
      * @param maskSize      side of the low-resolution masks (288)
-     * @param hooks         intermediate tensors when requested: the named states, or module outputs by path (else
-     *                      empty)
+     * @param hooks         the module outputs asked for, by module path (else empty)
      */
     public record Detection(float[] predLogits, float[] predBoxes, float presenceLogit, float[] masks,
                             ResidentTensor residentMasks, int maskSize, Map<String, HostTensor> hooks) {
@@ -95,8 +93,8 @@ public final class ConceptModel implements AutoCloseable {
         }
     }
 
-    /** A compiled graph's variant: its box slots, the named intermediate states, the module outputs by path. */
-    private record Key(int boxSlots, boolean hooks, Set<String> modules) {}
+    /** A compiled graph's variant: its box slots and the module outputs it exports by path (none in production). */
+    private record Key(int boxSlots, Set<String> modules) {}
 
     private final Backend backend;
     private final WeightStore weights;
@@ -111,49 +109,35 @@ public final class ConceptModel implements AutoCloseable {
         this.config = config;
     }
 
-    private ExportingGraph textGraph(boolean hooks, Set<String> modules) {
-        return textEncoders.computeIfAbsent(new Key(0, hooks, Set.copyOf(modules)),
-                k -> ExportingGraph.compile(backend, weights, textGraph(config, k.hooks()), k.modules()));
+    private ExportingGraph textGraph(Set<String> modules) {
+        return textEncoders.computeIfAbsent(new Key(0, Set.copyOf(modules)),
+                k -> ExportingGraph.compile(backend, weights, textGraph(config), k.modules()));
     }
 
     /**
      * The text encoder's graph as this class compiles it: input {@code token_ids [32]}, output
-     * {@code language_features}, and with {@code hooks} the intermediate states.
+     * {@code language_features}; its modules' outputs are recorded by path ({@link Graph#moduleOutputs()}).
      */
-    public static Graph textGraph(Sam3Config config, boolean hooks) {
+    public static Graph textGraph(Sam3Config config) {
         Graph g = new Graph();
         TextEncoder.Output o = Sam3Tree.of(g, config).textEncoder().forward(g.input(TOKEN_IDS, config.textContextLength()));
         g.output(LANGUAGE_FEATURES, o.languageFeatures());
-        if (hooks) {
-            g.output("text.token_embeddings", o.tokenEmbeddings());
-            g.output("text.projected", o.projected());
-            g.output("text.tokens", o.tokens());
-        }
         return g;
     }
 
-    /**
-     * Encodes 32 token ids (start, BPE ids, end, zero padding) in {@code session}'s context.
-     *
-     * @param hooks also return intermediate states ({@code text.token_embeddings}, {@code text.projected},
-     *              {@code text.tokens})
-     */
-    public TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks) {
-        return encodeText(session, tokenIds, hooks, Set.of());
+    /** Encodes 32 token ids (start, BPE ids, end, zero padding) in {@code session}'s context. */
+    public TextFeatures encodeText(RunSession session, int[] tokenIds) {
+        return encodeText(session, tokenIds, Set.of());
     }
 
     /**
-     * As {@link #encodeText(RunSession, int[], boolean)}, with what the modules at {@code moduleOutputs} (paths in the
+     * As {@link #encodeText(RunSession, int[])}, with what the modules at {@code moduleOutputs} (paths in the
      * checkpoint tree, e.g. {@code detector.backbone.language_backbone.encoder.0}) returned, in
      * {@link TextFeatures#hooks()} by path (see {@link Graph#moduleOutputs()}).
      *
      * @throws IllegalArgumentException if no module of the text encoder returns one of the paths
      */
     public TextFeatures encodeText(RunSession session, int[] tokenIds, Set<String> moduleOutputs) {
-        return encodeText(session, tokenIds, false, moduleOutputs);
-    }
-
-    private TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks, Set<String> modules) {
         if (tokenIds.length != config.textContextLength()) {
             throw new IllegalArgumentException("expected " + config.textContextLength() + " token ids, got " + tokenIds.length);
         }
@@ -166,23 +150,23 @@ public final class ConceptModel implements AutoCloseable {
             ids[i] = tokenIds[i];
             padding[i] = tokenIds[i] == 0;
         }
-        Map<String, HostTensor> out = session.context(textGraph(hooks, modules).graph()).run(Map.of(TOKEN_IDS, ids));
+        Map<String, HostTensor> out = session.context(textGraph(moduleOutputs).graph()).run(Map.of(TOKEN_IDS, ids));
         Map<String, HostTensor> h = new LinkedHashMap<>(out);
         float[] features = h.remove(LANGUAGE_FEATURES).data();
         return new TextFeatures(features, padding, h);
     }
 
-    private ExportingGraph compiledDetector(int boxSlots, boolean hooks, Set<String> modules) {
-        return detectors.computeIfAbsent(new Key(boxSlots, hooks, Set.copyOf(modules)),
-                k -> ExportingGraph.compile(backend, weights, detectorGraph(config, k.boxSlots(), k.hooks()), k.modules()));
+    private ExportingGraph compiledDetector(int boxSlots, Set<String> modules) {
+        return detectors.computeIfAbsent(new Key(boxSlots, Set.copyOf(modules)),
+                k -> ExportingGraph.compile(backend, weights, detectorGraph(config, k.boxSlots()), k.modules()));
     }
 
     /**
      * The detector's graph as this class compiles it for {@code boxSlots} exemplar-box slots ({@link #MAX_BOXES}
-     * in use): outputs {@code pred_logits}, {@code pred_boxes}, {@code presence_logit}, {@code pred_masks}, and with
-     * {@code hooks} the intermediate states.
+     * in use): outputs {@code pred_logits}, {@code pred_boxes}, {@code presence_logit}, {@code pred_masks}; its
+     * modules' outputs are recorded by path ({@link Graph#moduleOutputs()}).
      */
-    public static Graph detectorGraph(Sam3Config config, int boxSlots, boolean hooks) {
+    public static Graph detectorGraph(Sam3Config config, int boxSlots) {
         Graph g = new Graph();
         int textTokens = config.textContextLength();
         ConceptDetector det = Sam3Tree.of(g, config).conceptDetector(textTokens, boxSlots);
@@ -193,23 +177,7 @@ public final class ConceptModel implements AutoCloseable {
         Tensor scores = o.scores();
         DetectorPorts.mark(g, new DetectorPorts.Outputs<>(g.slice(scores, 0, (layers - 1) * q, layers * q), dec.boxes(),
                 dec.presenceLogits().get(layers - 1), o.seg().masks()));
-        if (hooks) {
-            g.output("geometry", o.geometry());
-            g.output("prompt", o.prompt());
-            g.output("memory", o.memory());
-            g.output("pos", o.pos());
-            g.output("decoder.queries", concat(g, dec.queries()));
-            g.output("decoder.reference_boxes", concat(g, dec.referenceBoxes()));
-            g.output("decoder.presence_logits", concat(g, dec.presenceLogits()));
-            g.output("decoder.presence_state", dec.presenceState());
-            g.output("scores", scores);
-            g.output("semantic_seg", o.seg().semantic());
-        }
         return g;
-    }
-
-    private static Tensor concat(Graph g, List<Tensor> ts) {
-        return ts.size() == 1 ? ts.get(0) : g.concat(0, ts.toArray(new Tensor[0]));
     }
 
     /**
@@ -223,18 +191,16 @@ public final class ConceptModel implements AutoCloseable {
      * @param text       the encoded text (use the text "visual" for box-only prompts, as the reference does)
      * @param boxes      exemplar boxes, normalised (cx, cy, w, h), 4 values each; empty for none
      * @param labels     one per box, true = positive
-     * @param hooks      also return intermediate states (downloaded; the prompt and geometry tokens without
-     *                   the unused box slots, as the reference has them)
      * @throws IllegalArgumentException if boxes and labels disagree or there are more than
      *                                  {@link #MAX_BOXES} boxes
      */
     public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
-                            float[] boxes, boolean[] labels, boolean hooks) {
-        return detect(session, maskScope, embedding, text, boxes, labels, hooks, Set.of());
+                            float[] boxes, boolean[] labels) {
+        return detect(session, maskScope, embedding, text, boxes, labels, Set.of());
     }
 
     /**
-     * As {@link #detect(RunSession, ResidentScope, ImageEmbedding, TextFeatures, float[], boolean[], boolean)}, with
+     * As {@link #detect(RunSession, ResidentScope, ImageEmbedding, TextFeatures, float[], boolean[])}, with
      * what the modules at {@code moduleOutputs} (paths in the checkpoint tree, e.g.
      * {@code detector.transformer.decoder.0}) returned, in {@link Detection#hooks()} by path and in the reference's
      * element order: outputs over the prompt's slots keep only the box slots in use, as the reference has them.
@@ -243,11 +209,6 @@ public final class ConceptModel implements AutoCloseable {
      */
     public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
                             float[] boxes, boolean[] labels, Set<String> moduleOutputs) {
-        return detect(session, maskScope, embedding, text, boxes, labels, false, moduleOutputs);
-    }
-
-    private Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
-                             float[] boxes, boolean[] labels, boolean hooks, Set<String> modules) {
         int n = labels.length;
         if (boxes.length != 4 * n) {
             throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
@@ -259,7 +220,7 @@ public final class ConceptModel implements AutoCloseable {
         Packed packed = pack(text.padding(), boxes, labels, slots);
         RunRequest in = DetectorPorts.bind(RunRequest.create(), embedding, text.features(), packed);
         if (maskScope != null) in = DetectorPorts.keepMasks(in, maskScope);
-        ExportingGraph compiled = compiledDetector(slots, hooks, modules);
+        ExportingGraph compiled = compiledDetector(slots, moduleOutputs);
         RunResult out = session.context(compiled.graph()).run(in);
         Map<String, HostTensor> h = new LinkedHashMap<>(out.host());
         DetectorPorts.Outputs<HostTensor> o = DetectorPorts.take(h);
@@ -270,11 +231,6 @@ public final class ConceptModel implements AutoCloseable {
         ResidentTensor resident = maskScope != null ? DetectorPorts.residentMasks(out) : null;
         int[] maskShape = masks != null ? masks.shape() : resident.shape();
         int size = (int) Math.round(Math.sqrt(maskShape[1]));
-        if (hooks) {   // the reference's sequences: the used box slots and the CLS token
-            int t = text.padding().length;
-            h.put("geometry", rows(h.get("geometry"), n, slots));
-            h.put("prompt", rows(h.get("prompt"), t + n, t + slots));
-        }
         // the unused box slots sit right before the last row (the CLS token)
         compiled.keepUsedSlots(h, rows -> ExportingGraph.usedThenLast(rows - 1 - (slots - n), rows - 1));
         return new Detection(logits, predBoxes, presence, masks != null ? masks.data() : null, resident, size, h);
@@ -316,12 +272,7 @@ public final class ConceptModel implements AutoCloseable {
         return new Packed(bias, pool, b, l);
     }
 
-    /** Rows {@code [0, used)} and row {@code last} of {@code x [R, d]}. */
-    private static HostTensor rows(HostTensor x, int used, int last) {
-        return ExportingGraph.rows(x, ExportingGraph.usedThenLast(used, last));
-    }
-
-    /** Number of compiled detector graphs (one, or two when hooks were also asked for). */
+    /** Number of compiled detector graphs (one, and one per set of module outputs a verifier asked for). */
     public int compiledDetectorGraphs() {
         return detectors.size();
     }

@@ -26,14 +26,6 @@ import org.sam3j.weights.WeightStore;
  * reference's hooks and outputs.
  */
 final class ConceptStage implements StageVerifier {
-    /**
-     * Parts of what a recorded module returned that our graphs do not compute, the caller deriving them from the
-     * prompt: the text attention mask (from the token ids), the geometry tokens' padding mask (none padded), the
-     * fusion encoder's valid ratios (one unpadded level).
-     */
-    private static final String TEXT_MASK = "detector.backbone.language_backbone.0";
-    private static final String GEOMETRY_MASK = "detector.geometry_encoder.1";
-    private static final String VALID_RATIOS = "detector.transformer.encoder.valid_ratios";
     /** The text the reference encodes for prompts without one. */
     static final String VISUAL = "visual";
     /** Mask-area difference allowed per instance, in pixels (or {@code tol} of the area if larger). */
@@ -57,8 +49,8 @@ final class ConceptStage implements StageVerifier {
         double scoreTol = config.isReleasedArchitecture() ? 1e-3 : 1e-4;
         ClipTokenizer tokenizer = tokenizerFor(c);
         // which module paths each of the runner's graphs records (see Scope.returns)
-        Set<String> textModules = ConceptModel.textGraph(config, false).moduleOutputs().keySet();
-        Set<String> detectorModules = ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES, false).moduleOutputs()
+        Set<String> textModules = ConceptModel.textGraph(config).moduleOutputs().keySet();
+        Set<String> detectorModules = ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES).moduleOutputs()
                 .keySet();
         try (ConceptModel model = new ConceptModel(backend, weights, config)) {
             for (JsonNode p : c.prompts()) {
@@ -115,9 +107,9 @@ final class ConceptStage implements StageVerifier {
                 det.hooks().forEach((path, t) -> byPath.put(path, t.data()));
                 float[] mask = new float[ids.length];
                 for (int i = 0; i < ids.length; i++) mask[i] = text.padding()[i] ? 1f : 0f;
-                byPath.put(TEXT_MASK, mask);
-                byPath.put(GEOMETRY_MASK, new float[l.length + 1]);
-                byPath.put(VALID_RATIOS, new float[] {1f, 1f});
+                byPath.put(HookKeys.TEXT_MASK, mask);
+                byPath.put(HookKeys.GEOMETRY_MASK, new float[l.length + 1]);
+                byPath.put(HookKeys.VALID_RATIOS, new float[] {1f, 1f});
 
                 Map<String, float[]> ours = new LinkedHashMap<>();
                 hookPaths.forEach((k, path) -> {

@@ -1,10 +1,12 @@
 package org.sam3j.video;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.sam3j.LowResMask;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
@@ -41,7 +43,6 @@ final class TrackerEngine implements AutoCloseable {
     /** Mask logit of an absent object ({@code NO_OBJ_SCORE}). */
     static final float NO_OBJ_SCORE = -1024f;
     private static final String EMB = "emb.";
-    private static final String TRUNK = "trunk.0";
     /** Key of {@link Heads#sparse()}: the normalised point coordinates {@code [1, N, 2]} fed to the prompt encoder. */
     static final String POINT_COORDS = "point_coords";
     /** Key of {@link Heads#sparse()}: their labels {@code [1, N]}. */
@@ -71,7 +72,8 @@ final class TrackerEngine implements AutoCloseable {
     private float[] maskDownW;
     private float maskDownB;
     private CompiledGraph backboneGraph;
-    private CompiledGraph tracedBackboneGraph;
+    /** Backbone programs that also export module outputs (verification), by the module paths they export. */
+    private final Map<Set<String>, CompiledGraph> exportingBackbones = new HashMap<>();
     private final Map<Integer, CompiledGraph> memoryEncoders = new LinkedHashMap<>();
     private final LinkedHashMap<String, CompiledGraph> memoryAttention = new LinkedHashMap<>();
     /** The fixed memory slots when the backend prefers fixed shapes, else null. */
@@ -139,28 +141,40 @@ final class TrackerEngine implements AutoCloseable {
      * {@code scope}.
      */
     Frame encode(int index, float[] image, int width, int height, ResidentScope scope) {
-        if (backboneGraph == null) backboneGraph = backend.compile(backbone(false), weights);
-        return encode(backboneGraph, index, image, width, height, scope).frame();
+        if (backboneGraph == null) backboneGraph = backend.compile(backbone(Set.of()), weights);
+        return encode(backboneGraph, Set.of(), index, image, width, height, scope).frame();
     }
 
     /**
-     * A frame encoded with its ViT trunk output: the frame, and the output of {@code vision_backbone.trunk}
-     * {@code [1, C, g, g]} in the reference's layout (channels first).
+     * A frame encoded with module outputs of its backbone: the frame, and what the modules asked for returned, by
+     * module path, in the reference's layout ({@link org.sam3j.graph.Graph#moduleOutputs()}).
      */
-    record Traced(Frame frame, HostTensor trunk) {}
+    record Traced(Frame frame, Map<String, HostTensor> modules) {}
 
     /**
-     * As {@link #encode(int, float[], int, int, ResidentScope)}, also returning the ViT trunk output, for the
-     * verifier: a program of its own (the same backbone with that extra output), compiled on first use, so the
-     * program of {@link #encode(int, float[], int, int, ResidentScope)} keeps its outputs.
+     * As {@link #encode(int, float[], int, int, ResidentScope)}, also returning what the backbone's modules at
+     * {@code moduleOutputs} returned (e.g. {@code detector.backbone.vision_backbone.trunk.0}), for the verifier: a
+     * program of its own per set of paths (the same backbone with those extra outputs), compiled on first use, so
+     * the program of {@link #encode(int, float[], int, int, ResidentScope)} keeps its outputs.
+     *
+     * @throws IllegalArgumentException if no module of the backbone returns one of the paths
      */
-    Traced encodeTraced(int index, float[] image, int width, int height, ResidentScope scope) {
-        if (tracedBackboneGraph == null) tracedBackboneGraph = backend.compile(backbone(true), weights);
-        return encode(tracedBackboneGraph, index, image, width, height, scope);
+    Traced encodeTraced(int index, float[] image, int width, int height, ResidentScope scope, Set<String> moduleOutputs) {
+        if (moduleOutputs.isEmpty()) return new Traced(encode(index, image, width, height, scope), Map.of());
+        Set<String> paths = Set.copyOf(moduleOutputs);
+        CompiledGraph cg = exportingBackbones.get(paths);
+        if (cg == null) {
+            cg = backend.compile(backbone(paths), weights);
+            exportingBackbones.put(paths, cg);
+        }
+        return encode(cg, paths, index, image, width, height, scope);
     }
 
-    /** The backbone graph: the two FPNs (kept resident) and a host copy of the 72² level, with the trunk if asked. */
-    private Graph backbone(boolean trunk) {
+    /**
+     * The backbone graph: the two FPNs (kept resident) and a host copy of the 72² level, with the module outputs at
+     * {@code modules} (none in production).
+     */
+    private Graph backbone(Set<String> modules) {
         Graph g = new Graph();
         Tensor in = g.input("image", 1, 3, imageSize, imageSize);
         VisionBackbone.Features f = Sam3Tree.of(g, config).visionBackbone(true).forward(in);
@@ -169,11 +183,12 @@ final class TrackerEngine implements AutoCloseable {
             g.output(EMB + "sam2_fpn." + i, f.sam2Fpn().get(i));
         }
         g.output("pix_feat", g.scale(f.sam2Fpn().get(2), 1f));   // a host copy of the 72² level
-        if (trunk) g.output(TRUNK, g.permute(f.trunk().last(), 0, 3, 1, 2));
+        for (String path : modules) g.outputModule(path);
         return g;
     }
 
-    private Traced encode(CompiledGraph graph, int index, float[] image, int width, int height, ResidentScope scope) {
+    private Traced encode(CompiledGraph graph, Set<String> modules, int index, float[] image, int width, int height,
+                          ResidentScope scope) {
         RunRequest request = RunRequest.create().withHost("image", image);
         for (String name : graph.plan().graph().outputs().keySet()) {
             if (name.startsWith(EMB)) request = request.keepResident(scope, name);
@@ -189,7 +204,9 @@ final class TrackerEngine implements AutoCloseable {
             sam2.add(run.resident(EMB + "sam2_fpn." + i));
         }
         Frame frame = new Frame(index, new ImageEmbedding(fpn, sam2, width, height), run.host("pix_feat").data());
-        return new Traced(frame, run.host().get(TRUNK));
+        Map<String, HostTensor> exported = new LinkedHashMap<>();
+        for (String path : modules) exported.put(path, run.host().get(path));
+        return new Traced(frame, exported);
     }
 
     /**
@@ -620,7 +637,8 @@ final class TrackerEngine implements AutoCloseable {
     public void close() {
         decoder.close();
         if (backboneGraph != null) backboneGraph.close();
-        if (tracedBackboneGraph != null) tracedBackboneGraph.close();
+        exportingBackbones.values().forEach(CompiledGraph::close);
+        exportingBackbones.clear();
         memoryEncoders.values().forEach(CompiledGraph::close);
         memoryEncoders.clear();
         memoryAttention.values().forEach(CompiledGraph::close);

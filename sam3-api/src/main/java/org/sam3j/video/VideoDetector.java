@@ -1,7 +1,9 @@
 package org.sam3j.video;
 
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.Sam3Config;
@@ -22,25 +24,55 @@ final class VideoDetector implements AutoCloseable {
     private final Backend backend;
     private final ConceptModel model;
     private final TextTrackingSettings settings;
+    /** Module outputs of the text encoder reported with every encoding (verification; none in production). */
+    private final Set<String> textModules;
+    /** Module outputs of the detector reported with a frame's internals (verification; none in production). */
+    private final Set<String> detectorModules;
 
+    /** The production detector: its graphs export nothing but the outputs the loop uses. */
     VideoDetector(Backend backend, WeightStore weights, Sam3Config config, TextTrackingSettings settings) {
+        this(backend, weights, config, settings, Set.of());
+    }
+
+    /**
+     * A detector that also reports what the modules at {@code moduleOutputs} (paths in the checkpoint tree, see
+     * {@link org.sam3j.graph.Graph#moduleOutputs()}) returned: the text encoder's in
+     * {@link ConceptModel.TextFeatures#hooks()} of every encoding, the detector's with a frame's internals ({@link #detect(RunSession, ImageEmbedding,
+     * ConceptModel.TextFeatures, boolean, BiConsumer)}), by path. Elements of a module's return value that our graphs
+     * do not compute (the text mask, the fusion encoder's valid ratios) are the caller's.
+     *
+     * @throws IllegalArgumentException if no module of the text encoder or the detector returns one of the paths
+     */
+    VideoDetector(Backend backend, WeightStore weights, Sam3Config config, TextTrackingSettings settings,
+                  Set<String> moduleOutputs) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.model = new ConceptModel(backend, weights, config);
         this.settings = Objects.requireNonNull(settings, "settings");
+        Set<String> text = new HashSet<>();
+        Set<String> det = new HashSet<>();
+        if (!moduleOutputs.isEmpty()) {
+            Set<String> textRecorded = ConceptModel.textGraph(config).moduleOutputs().keySet();
+            Set<String> detRecorded = ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES).moduleOutputs().keySet();
+            for (String path : moduleOutputs) {
+                if (textRecorded.contains(path)) text.add(path);
+                else if (detRecorded.contains(path)) det.add(path);
+                else {
+                    throw new IllegalArgumentException("no module of the text encoder or the detector returns '" + path
+                            + "'");
+                }
+            }
+        }
+        this.textModules = Set.copyOf(text);
+        this.detectorModules = Set.copyOf(det);
     }
 
     TextTrackingSettings settings() {
         return settings;
     }
 
-    /** Encodes the prompt's 32 token ids once per session. */
+    /** Encodes the prompt's 32 token ids once per session (with the text encoder's module outputs asked for). */
     ConceptModel.TextFeatures encodeText(RunSession session, int[] tokenIds) {
-        return encodeText(session, tokenIds, false);
-    }
-
-    /** As {@link #encodeText(RunSession, int[])}, with the text encoder's intermediate states when {@code hooks}. */
-    ConceptModel.TextFeatures encodeText(RunSession session, int[] tokenIds, boolean hooks) {
-        return model.encodeText(session, tokenIds, hooks);
+        return model.encodeText(session, tokenIds, textModules);
     }
 
     /**
@@ -100,14 +132,16 @@ final class VideoDetector implements AutoCloseable {
     /**
      * As {@link #detect(RunSession, ImageEmbedding, ConceptModel.TextFeatures, boolean)}; with {@code internals}
      * (not null) every query's mask is downloaded and the detector's recorded tensors ({@code det.*} of the
-     * reference: encoder, decoder, scoring, outputs, NMS) go to it, keyed without the {@code det.} prefix.
+     * reference) go to it: the module outputs asked for at construction by module path, the outputs and NMS
+     * (computed here) by the reference's names ({@code pred_logits}, {@code nms_ious}, ...).
      */
     FrameDetections detect(RunSession session, ImageEmbedding embedding, ConceptModel.TextFeatures text,
                            boolean allMasks, BiConsumer<String, HostTensor> internals) {
         boolean hooks = internals != null;
         allMasks |= hooks;
         try (ResidentScope scope = allMasks ? null : session.newScope(backend)) {
-            ConceptModel.Detection d = model.detect(session, scope, embedding, text, new float[0], new boolean[0], hooks);
+            ConceptModel.Detection d = model.detect(session, scope, embedding, text, new float[0], new boolean[0],
+                    hooks ? detectorModules : Set.of());
             float[] joint = DetectorScores.jointLogits(d.predLogits(), d.presenceLogit());
             int q = joint.length;
             int[] rows;
@@ -131,17 +165,13 @@ final class VideoDetector implements AutoCloseable {
         }
     }
 
-    /** The reference's {@code det.*} tensors of one frame, in its layouts (flat where only the order matters). */
-    private static void report(Map<String, HostTensor> h, FrameDetections d, BiConsumer<String, HostTensor> sink) {
-        sink.accept("encoder.memory", h.get("memory"));
-        sink.accept("encoder.pos_embed", h.get("pos"));
-        sink.accept("encoder.memory_text", h.get("prompt"));
-        sink.accept("encoder.valid_ratios", new HostTensor(new int[] {1, 1, 2}, new float[] {1f, 1f}));
-        sink.accept("decoder.0", h.get("decoder.queries"));
-        sink.accept("decoder.1", h.get("decoder.reference_boxes"));
-        sink.accept("decoder.2", h.get("decoder.presence_logits"));
-        sink.accept("decoder.3", h.get("decoder.presence_state"));
-        sink.accept("dot_prod_scoring", h.get("scores"));
+    /**
+     * The reference's {@code det.*} tensors of one frame: the module outputs by path, in the reference's element
+     * order; the outputs and NMS in its layouts (flat where only the order matters).
+     */
+    private static void report(Map<String, HostTensor> modules, FrameDetections d, BiConsumer<String, HostTensor> sink) {
+        modules.forEach(sink);
+        // what the video model computes from the detector's outputs (not a module's return value)
         int q = d.jointLogits().length;
         int s = d.maskSize();
         float[] probs = new float[q];

@@ -30,6 +30,7 @@ import org.sam3j.postprocess.BilinearResize;
 import org.sam3j.runner.ConceptModel;
 import org.sam3j.text.ClipTokenizer;
 import org.sam3j.verify.FixtureSet;
+import org.sam3j.verify.HookKeys;
 import org.sam3j.verify.Probe;
 import org.sam3j.verify.ProbeComparison;
 import org.sam3j.verify.ProbeResult;
@@ -58,6 +59,8 @@ public final class VideoVerifier implements AutoCloseable {
     private static final double ABS_TOL = 1e-4;
     /** |logit| below this counts as a possible flip of the prompted frame's binarised masks. */
     private static final float NEAR_ZERO = 1e-4f;
+    /** Parts of recorded module outputs that our graphs do not compute: the caller derives them. */
+    private static final Set<String> CALLER_DERIVED = Set.of(HookKeys.TEXT_MASK, HookKeys.VALID_RATIOS);
 
     private final Path dir;
     private final Sam3Config config;
@@ -141,13 +144,14 @@ public final class VideoVerifier implements AutoCloseable {
                     try {
                         float[] img = VideoFrames.interactiveInput(ImageLoader.read(frame(t)), config.imageSize());
                         ResidentScope s = new ResidentScope(backend);
-                        // the trunk output only when recorded: its program is the backbone's with one more output
-                        TrackerEngine.Traced traced = stats.containsKey("frames.f" + t + ".trunk.0")
-                                ? engine.encodeTraced(t, img, width, height, s)
-                                : new TrackerEngine.Traced(engine.encode(t, img, width, height, s), null);
+                        // the backbone's module outputs recorded for this frame (the ViT trunk's on some frames): a
+                        // program of its own, the backbone's with those extra outputs
+                        Map<String, String> recorded = frameModuleKeys(t);
+                        TrackerEngine.Traced traced = engine.encodeTraced(t, img, width, height, s,
+                                new java.util.HashSet<>(recorded.values()));
                         TrackerEngine.Frame f = traced.frame();
                         scopes.put(f, s);
-                        checkFrameKeys(engine, f, traced.trunk(), img, sink);
+                        checkFrameKeys(engine, f, recorded, traced.modules(), img, sink);
                         return f;
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
@@ -173,13 +177,24 @@ public final class VideoVerifier implements AutoCloseable {
         return new VerifySummary(results, timings);
     }
 
+    /** The keys of frame {@code t} that name a module's output ({@code frames.f<t>.trunk.0}) → its module path. */
+    private Map<String, String> frameModuleKeys(int t) {
+        String call = "frames.f" + t + ".";
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : stats.keySet()) {
+            if (!key.startsWith(call)) continue;
+            HookKeys.videoModule(key).filter(m -> m.call().equals(call)).ifPresent(m -> out.put(key, m.path()));
+        }
+        return out;
+    }
+
     /**
-     * The per-frame keys ({@code frames.f<t>.*}) of a frame just encoded.
-     *
-     * @param trunk the frame's ViT trunk output {@code [1, C, g, g]}, or null when not computed
+     * Compares the per-frame keys ({@code frames.f<t>.*}) of a frame just encoded: the preprocessed image, the
+     * tracker neck, its position encoding, and the backbone's module outputs ({@code recorded}: fixture key → module path; {@code modules}: what those modules returned).
      */
-    private void checkFrameKeys(TrackerEngine engine, TrackerEngine.Frame f, HostTensor trunk, float[] image,
-                                Consumer<ProbeResult> sink) throws IOException {
+    private void checkFrameKeys(TrackerEngine engine, TrackerEngine.Frame f, Map<String, String> recorded,
+                                Map<String, HostTensor> modules, float[] image, Consumer<ProbeResult> sink)
+            throws IOException {
         String pre = "frames.f" + f.index() + ".";
         Map<String, HostTensor> ours = new LinkedHashMap<>();
         ours.put(pre + "image", new HostTensor(new int[] {3, config.imageSize(), config.imageSize()}, image));
@@ -190,11 +205,7 @@ public final class VideoVerifier implements AutoCloseable {
         }
         int g = engine.grid();
         ours.put(pre + "tracker_pos.2", Layouts.nhwcToNchw(engine.sourcePosition(), 1, g, g, engine.dim()));
-        if (trunk != null) {
-            ours.put(pre + "trunk.0", trunk);
-        } else if (stats.containsKey(pre + "trunk.0")) {
-            sink.accept(new ProbeResult(pre + "trunk.0", ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
-        }
+        recorded.forEach((key, path) -> ours.put(key, modules.get(path)));
         for (Map.Entry<String, HostTensor> e : ours.entrySet()) {
             TensorStats st = stats.get(e.getKey());
             if (st == null) continue;
@@ -279,16 +290,24 @@ public final class VideoVerifier implements AutoCloseable {
                 meta.put(fam + key, value);
             }
         };
+        // the recorded module outputs (text encoder, detector) by the module path their keys name
+        Map<String, HookKeys.ModuleKey> moduleKeys = new LinkedHashMap<>();
+        for (String key : stats.keySet()) {
+            if (key.startsWith(fam)) HookKeys.videoModule(key).ifPresent(m -> moduleKeys.put(key, m));
+        }
+        Set<String> modulePaths = new LinkedHashSet<>();
+        moduleKeys.values().forEach(m -> modulePaths.add(m.path()));
+        modulePaths.removeAll(CALLER_DERIVED);
         List<TextTracker.FrameOutput> outputs = new ArrayList<>();
         long t0 = System.nanoTime();
         TextTracker.FrameOutput a0;
         try (TrackerEngine engine = new TrackerEngine(backend, weights, config, TrackerSettings.released());
-             VideoDetector detector = new VideoDetector(backend, weights, config, settings);
+             VideoDetector detector = new VideoDetector(backend, weights, config, settings, modulePaths);
              RunSession session = new RunSession()) {
             ConceptModel.TextFeatures text = detector.encodeText(session,
-                    tokenizer.tokenizeWhole(prompt.get("text").asText()).ids(), true);
-            ConceptModel.TextFeatures visual = detector.encodeText(session, tokenizer.tokenizeWhole("visual").ids(), true);
-            putTextBatch(fam + "text.language_backbone.", text, visual, ours);
+                    tokenizer.tokenizeWhole(prompt.get("text").asText()).ids());
+            ConceptModel.TextFeatures visual = detector.encodeText(session, tokenizer.tokenizeWhole("visual").ids());
+            putTextBatch(fam + "text.", text, visual, ours);
             VideoTracker.FrameProvider frames = new VideoTracker.FrameProvider() {
                 private final Map<TrackerEngine.Frame, ResidentScope> scopes = new java.util.IdentityHashMap<>();
 
@@ -332,7 +351,9 @@ public final class VideoVerifier implements AutoCloseable {
         for (Map.Entry<String, TensorStats> e : stats.entrySet()) {
             String key = e.getKey();
             if (!key.startsWith(fam)) continue;
-            HostTensor t = ours.get(key);
+            HookKeys.ModuleKey m = moduleKeys.get(key);
+            HostTensor t = m == null ? ours.get(key)
+                    : m.path().equals(HookKeys.VALID_RATIOS) ? oneLevelValidRatios() : ours.get(m.call() + m.path());
             seen.add(key);
             if (t == null) {
                 sink.accept(new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
@@ -366,8 +387,11 @@ public final class VideoVerifier implements AutoCloseable {
         return new TextRun(a0, List.copyOf(outputs), seconds);
     }
 
-    /** {@code language_backbone.0..2}: the batch [phrase, "visual"], sequence-first like the reference's. */
-    private static void putTextBatch(String pre, ConceptModel.TextFeatures a, ConceptModel.TextFeatures b,
+    /**
+     * The text encoder's module outputs for the batch [phrase, "visual"] under {@code call} + module path:
+     * sequence-first like the reference's, and the attention mask (batch-first), which the caller derives.
+     */
+    private static void putTextBatch(String call, ConceptModel.TextFeatures a, ConceptModel.TextFeatures b,
                                      Map<String, HostTensor> ours) {
         int n = a.padding().length;
         float[] mask = new float[2 * n];
@@ -375,10 +399,13 @@ public final class VideoVerifier implements AutoCloseable {
             mask[i] = a.padding()[i] ? 1f : 0f;
             mask[n + i] = b.padding()[i] ? 1f : 0f;
         }
-        ours.put(pre + "0", new HostTensor(new int[] {2, n}, mask));
-        ours.put(pre + "1", interleave(a.features(), b.features(), n));
-        ours.put(pre + "2", interleave(a.hooks().get("text.token_embeddings").data(),
-                b.hooks().get("text.token_embeddings").data(), n));
+        ours.put(call + HookKeys.TEXT_MASK, new HostTensor(new int[] {2, n}, mask));
+        a.hooks().forEach((path, t) -> ours.put(call + path, interleave(t.data(), b.hooks().get(path).data(), n)));
+    }
+
+    /** The fusion encoder's valid ratios {@code [1, 1, 2]}: one unpadded feature level. */
+    private static HostTensor oneLevelValidRatios() {
+        return new HostTensor(new int[] {1, 1, 2}, new float[] {1f, 1f});
     }
 
     private static HostTensor interleave(float[] a, float[] b, int n) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +35,9 @@ import org.sam3j.weights.SyntheticWeights;
 class ExemplarPaddingTest {
     private static final Sam3Config CONFIG = Sam3Config.tiny();
     private static final int T = CONFIG.textContextLength();
+    /** Module outputs over the prompt's slots: the geometry tokens and the fusion encoder's prompt. */
+    private static final Set<String> SLOT_OUTPUTS = Set.of("detector.geometry_encoder.0",
+            "detector.transformer.encoder.memory_text");
 
     private static CpuBackend cpu;
     private static SyntheticWeights weights;
@@ -45,7 +49,7 @@ class ExemplarPaddingTest {
     @BeforeAll
     static void setUp() {
         cpu = new CpuBackend();
-        weights = SyntheticWeights.forGraph(ConceptModel.detectorGraph(CONFIG, 1, false));
+        weights = SyntheticWeights.forGraph(ConceptModel.detectorGraph(CONFIG, 1));
         SplittableRandom r = new SplittableRandom(3);
         int d = CONFIG.dModel();
         int side = CONFIG.gridSize();
@@ -74,22 +78,23 @@ class ExemplarPaddingTest {
             for (int n : new int[] {0, 1, 3}) {
                 float[] boxes = java.util.Arrays.copyOf(allBoxes, 4 * n);
                 boolean[] labels = java.util.Arrays.copyOf(allLabels, n);
-                ConceptModel.Detection padded = model.detect(session, null, embedding, text, boxes, labels, true);
+                ConceptModel.Detection padded = model.detect(session, null, embedding, text, boxes, labels, SLOT_OUTPUTS);
                 Map<String, HostTensor> exact = unpadded(boxes, labels);
                 assertClose(exact.get("pred_logits").data(), padded.predLogits(), n + " boxes: logits");
                 assertClose(exact.get("pred_boxes").data(), padded.predBoxes(), n + " boxes: boxes");
                 assertClose(exact.get("presence_logit").data(), new float[] {padded.presenceLogit()}, n + " boxes: presence");
                 assertClose(exact.get("pred_masks").data(), padded.masks(), n + " boxes: masks");
-                for (String hook : new String[] {"geometry", "prompt"}) {
+                for (String hook : SLOT_OUTPUTS) {
                     assertArrayEquals(exact.get(hook).shape(), padded.hooks().get(hook).shape(), hook + ": unused slots left out");
                     assertClose(exact.get(hook).data(), padded.hooks().get(hook).data(), n + " boxes: " + hook);
                 }
             }
             assertEquals(1, model.compiledDetectorGraphs(), "one graph for 0, 1 and 3 boxes");
+            model.detect(session, null, embedding, text, new float[0], new boolean[0]);
+            assertEquals(2, model.compiledDetectorGraphs(), "the production graph apart from the one exporting modules");
             float[] tooMany = new float[4 * (ConceptModel.MAX_BOXES + 1)];
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> model.detect(session, null, embedding, text, tooMany, new boolean[ConceptModel.MAX_BOXES + 1],
-                            false));
+                    () -> model.detect(session, null, embedding, text, tooMany, new boolean[ConceptModel.MAX_BOXES + 1]));
             assertTrue(e.getMessage().contains("too many exemplar boxes"), e.getMessage());
         }
     }
@@ -104,8 +109,7 @@ class ExemplarPaddingTest {
         int q = CONFIG.numQueries();
         DetectorPorts.mark(g, new DetectorPorts.Outputs<>(g.slice(o.scores(), 0, (layers - 1) * q, layers * q),
                 o.decoder().boxes(), o.decoder().presenceLogits().get(layers - 1), o.seg().masks()));
-        g.output("geometry", o.geometry());
-        g.output("prompt", o.prompt());
+        for (String path : SLOT_OUTPUTS) g.outputModule(path);
         ConceptModel.Packed p = ConceptModel.pack(text.padding(), boxes, labels, n);
         for (float b : p.bias()) assertTrue(b == 0f || b == ConceptModel.MASKED);
         try (CompiledGraph cg = cpu.compile(g, weights); RunSession session = new RunSession()) {

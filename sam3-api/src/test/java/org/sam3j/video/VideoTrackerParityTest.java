@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,6 +22,7 @@ import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.image.ImageLoader;
 import org.sam3j.verify.FixtureSet;
+import org.sam3j.verify.HookKeys;
 import org.sam3j.verify.ProbeComparison;
 import org.sam3j.verify.ProbeResult;
 
@@ -113,6 +115,30 @@ class VideoTrackerParityTest {
     @Test
     void promptsAndFirstTrackedFrameMatchTheReference() throws IOException {
         runAndCheck(1);
+    }
+
+    /**
+     * The backbone's module outputs by the path a key names ({@code frames.f2.trunk.0} → the ViT trunk's output),
+     * from a program of their own; the frame is the production program's (kept for the other tests).
+     */
+    @Test
+    @Tag("slow")   // a backbone pass on a frame the default checks do not use
+    void backboneModuleOutputsByPathMatchTheReference() throws IOException {
+        String key = "frames.f2.trunk.0";
+        String path = HookKeys.videoModule(key).orElseThrow().path();
+        TrackerEngine.Traced traced = engine.encodeTraced(2, load(2), fx.width, fx.height, frameScope, Set.of(path));
+        FRAMES.putIfAbsent(2, traced.frame());
+        assertEquals(Set.of(path), traced.modules().keySet());
+        HostTensor trunk = traced.modules().get(path);
+        ProbeResult r = ProbeComparison.compare(key, trunk.shape(), trunk.data(), fx.stats.get(key), fx.probe(key), TOL);
+        System.out.println(r.line());
+        assertEquals(ProbeResult.Status.PASS, r.status(), r.line());
+        String level = "frames.f2.tracker_fpn.2";
+        HostTensor lv = traced.frame().embedding().sam2Fpn().get(2).download();
+        int[] sh = lv.shape();
+        HostTensor nchw = Layouts.nhwcToNchw(lv.data(), sh[0], sh[1], sh[2], sh[3]);
+        ProbeResult l = ProbeComparison.compare(level, nchw.shape(), nchw.data(), fx.stats.get(level), fx.probe(level), TOL);
+        assertEquals(ProbeResult.Status.PASS, l.status(), l.line());
     }
 
     @Test

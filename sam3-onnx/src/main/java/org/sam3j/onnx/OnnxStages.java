@@ -71,8 +71,8 @@ public final class OnnxStages {
         Map<String, Graph> m = new LinkedHashMap<>();
         if (groups.contains(Group.IMAGE)) {
             m.put("image_encoder", ImageEncoder.graph(config, true));
-            m.put("text_encoder", ConceptModel.textGraph(config, false));
-            m.put("detector", ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES, false));
+            m.put("text_encoder", ConceptModel.textGraph(config));
+            m.put("detector", ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES));
             m.put("dense_pe", InteractiveDecoder.densePeGraph(config));
             m.put("interactive_decoder", InteractiveDecoder.decoderGraph(config));
         }

@@ -62,7 +62,7 @@ class ModuleOutputsTest {
     @Test
     void productionGraphsRecordTheirModulesWithoutExtraNodesOrOutputs() {
         Sam3Config config = Sam3Config.tiny();
-        Graph g = ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES, false);
+        Graph g = ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES);
         int nodes = g.nodes().size();
         assertEquals(Set.of("pred_logits", "pred_boxes", "presence_logit", "pred_masks"), g.outputs().keySet());
         assertTrue(g.moduleOutputs().keySet().containsAll(Set.of("detector.geometry_encoder.0",
