@@ -10,15 +10,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.sam3j.Prompt;
+import org.sam3j.RgbImage;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
 
 /**
  * Where a fresh process's time and memory go on the way to its first mask, phase by phase, for a machine whose
- * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt it
+ * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt and each click (the image's centre) it
  * prints the wall time, the process's CPU time, the CPU time of the JIT compiler threads (C1, C2), the GC threads,
  * the main thread and the backend's workers (from {@code /proc/self/task}), the peak and current resident set with
- * its anonymous and file-backed parts, and the page faults. Round 0 is the cold one; later rounds (another image,
+ * its anonymous and file-backed parts, the heap (used, committed, the pools' peak) and the page faults. Round 0 is the cold one; later rounds (another image,
  * another phrase) are the steady state of the same process, so their difference is the warm-up tax.
  *
  * <p>Usage: {@code StartupProfile CONFIG BACKEND CHECKPOINT [ROUNDS]} (CONFIG {@code tiny} or {@code full}); when
@@ -55,13 +56,17 @@ public final class StartupProfile {
                 .tokenizer(BenchSupport.tokenizer()).backend(backend).backendOptions(BenchSupport.options(0)).build();
              Sam3Predictor predictor = model.newPredictor()) {
             p.mark("build", t);
+            RgbImage image = BenchSupport.image();
             for (int r = 0; r < rounds; r++) {
                 t = System.nanoTime();
-                predictor.setImage(BenchSupport.image());
+                predictor.setImage(image);
                 p.mark("setImage#" + r, t);
                 t = System.nanoTime();
                 predictor.predict(Prompt.text(r == 0 ? "truck" : r % 2 == 1 ? "car" : "wheel"));
                 p.mark("textPrompt#" + r, t);
+                t = System.nanoTime();
+                predictor.predict(Prompt.point(image.width() * 0.5f, image.height() * 0.5f));
+                p.mark("click#" + r, t);
             }
         }
     }
@@ -110,8 +115,12 @@ public final class StartupProfile {
         }
         String stat = Files.readString(Paths.get("/proc/self/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return String.format("peak RSS %d MiB, RSS %d = anon %d + file %d MiB, faults %s minor %s major",
+        Runtime rt = Runtime.getRuntime();
+        return String.format("peak RSS %d MiB, RSS %d = anon %d + file %d MiB, heap used %d / committed %d / peak %d"
+                        + " MiB (max %d), faults %s minor %s major",
                 kb.getOrDefault("VmHWM", -1024L) / 1024, kb.getOrDefault("VmRSS", -1024L) / 1024,
-                kb.getOrDefault("RssAnon", -1024L) / 1024, kb.getOrDefault("RssFile", -1024L) / 1024, f[7], f[9]);
+                kb.getOrDefault("RssAnon", -1024L) / 1024, kb.getOrDefault("RssFile", -1024L) / 1024,
+                (rt.totalMemory() - rt.freeMemory()) >> 20, rt.totalMemory() >> 20,
+                BenchSupport.peakHeapBytes() >> 20, rt.maxMemory() >> 20, f[7], f[9]);
     }
 }

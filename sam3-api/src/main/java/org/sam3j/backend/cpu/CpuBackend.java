@@ -151,6 +151,21 @@ public final class CpuBackend implements Backend {
     }
 
     /**
+     * A weight's float32 values in place in the checkpoint's memory mapping ({@link WeightStore#mappedFloats}), or
+     * null where the store does not offer them (or already holds the plain copy): for operations that read a few
+     * rows of a large table, such as the token embedding, which then never comes onto the heap.
+     */
+    java.nio.FloatBuffer mappedWeight(WeightStore store, String name, long size) {
+        Map<String, Object> c = cache(store);
+        if (c.get(name) != null) return null;
+        Object m = c.computeIfAbsent(name + "#mapped", key -> {
+            java.nio.FloatBuffer b = store.mappedFloats(name);
+            return b != null && b.capacity() == size ? b : Boolean.FALSE; // FALSE: asked once, not offered
+        });
+        return m instanceof java.nio.FloatBuffer ? ((java.nio.FloatBuffer) m).duplicate() : null;
+    }
+
+    /**
      * The engine's form of a {@code Linear} weight {@code [n, k]} (used transposed), prepared once and shared like
      * {@link #derived}: straight from the checkpoint when the store offers the values in place
      * ({@link WeightStore#mappedFloats}; an engine such as OpenBLAS then reads the mapped file without any copy,

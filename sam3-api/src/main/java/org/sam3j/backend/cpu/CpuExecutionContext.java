@@ -210,6 +210,7 @@ final class CpuExecutionContext implements ExecutionContext {
 
     /** Whether operand {@code i} of {@code t} is read from a pre-packed weight form. */
     private static boolean usesPackedWeight(Tensor t, int i) {
+        if (i == 0 && t.op() == Op.GATHER) return t.input(0).op() == Op.WEIGHT; // rows read in place (GATHER case)
         return i == 1 && t.input(1).op() == Op.WEIGHT
                 && (t.op() == Op.LINEAR || t.op() == Op.CONV2D || t.op() == Op.CONV_TRANSPOSE2D);
     }
@@ -399,7 +400,19 @@ final class CpuExecutionContext implements ExecutionContext {
             case GATHER: {
                 Tensor table = t.input(0);
                 Buf idx = bufs[t.input(1).id()];
-                CpuKernels.gather(x.a, x.off, table.dim(0), table.dim(1), idx.a, idx.off, (int) t.input(1).numel(),
+                Buf tb = x;
+                if (tb == null) { // a weight table left unbound: read its rows in place, else bind its values now
+                    String name = table.attrs(Attrs.Named.class).name();
+                    java.nio.FloatBuffer mapped = backend.mappedWeight(weights, name, table.numel());
+                    if (mapped != null) {
+                        CpuKernels.gather(mapped, table.dim(0), table.dim(1), idx.a, idx.off, (int) t.input(1).numel(),
+                                y.a, y.off);
+                        break;
+                    }
+                    tb = new Buf(backend.weight(weights, name), 0);
+                    bufs[table.id()] = tb;
+                }
+                CpuKernels.gather(tb.a, tb.off, table.dim(0), table.dim(1), idx.a, idx.off, (int) t.input(1).numel(),
                         y.a, y.off);
                 break;
             }
@@ -424,8 +437,8 @@ final class CpuExecutionContext implements ExecutionContext {
                 int nOut = w.dim(0);
                 int m = (int) (t.numel() / nOut);
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
-                GemmEngine.Prepared packed = backend.derived(weights, weightName(w), "packed-t",
-                        v -> gemm.prepare(par, v, 0, k, true, k, nOut));
+                // the same prepared form as a plain LINEAR of this weight: read in place from the mapping
+                GemmEngine.Prepared packed = backend.linearWeight(par, weights, weightName(w), k, nOut);
                 gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, GELU_EPILOGUE);
                 break;
             }

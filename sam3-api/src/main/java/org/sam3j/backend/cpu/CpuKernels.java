@@ -473,6 +473,18 @@ final class CpuKernels {
     }
 
     /** {@code y[i, :] = table[idx[i], :]} for {@code n} indices of a {@code [v, d]} table. */
+    /** {@link #gather(float[], int, int, int, float[], int, int, float[], int)} from a table held in a buffer. */
+    static void gather(java.nio.FloatBuffer table, int v, int d, float[] idx, int io, int n, float[] y, int yo) {
+        for (int i = 0; i < n; i++) {
+            float f = idx[io + i];
+            int r = (int) f;
+            if (r != f || r < 0 || r >= v) {
+                throw new IllegalArgumentException("gather: index " + f + " outside the table's " + v + " rows");
+            }
+            table.get(r * d, y, yo + i * d, d);
+        }
+    }
+
     static void gather(float[] table, int to, int v, int d, float[] idx, int io, int n, float[] y, int yo) {
         for (int i = 0; i < n; i++) {
             float f = idx[io + i];

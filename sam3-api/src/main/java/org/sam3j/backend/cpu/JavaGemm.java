@@ -17,6 +17,12 @@ public final class JavaGemm implements GemmEngine {
         return Sgemm.pack(par, b, bOff, ldb, transB, k, n);
     }
 
+    /** Packs straight from the buffer (the mapped checkpoint), without a full-size intermediate array. */
+    @Override
+    public Prepared prepare(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n) {
+        return Sgemm.pack(par, b, transB, k, n);
+    }
+
     @Override
     public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
                      float[] bias) {

@@ -221,6 +221,60 @@ public final class Sgemm {
         return pm;
     }
 
+    /**
+     * Like {@link #pack(Parallel, float[], int, int, boolean, int, int)} for a tightly packed B held in a buffer
+     * from index 0 (typically a weight read in place from the checkpoint's memory mapping): each work item copies
+     * only the rows of B it packs into a small scratch array, so no second full-size copy of B is made.
+     *
+     * @param par    worker pool, or null
+     * @param b      B, row-major {@code [K, N]} (or {@code [N, K]} if {@code transB}) from index 0
+     * @param transB whether B is stored transposed
+     * @param k      rows of op(B)
+     * @param n      columns of op(B)
+     * @return the packed matrix; it does not share storage with {@code b}
+     */
+    public static PackedMatrix pack(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+        if ((long) k * n > b.capacity()) {
+            throw new IllegalArgumentException("buffer of " + b.capacity() + " values holds no " + k + " x " + n + " matrix");
+        }
+        PackedMatrix pm = layout(k, n, null);
+        if (k == 0 || n == 0) return pm;
+        final int ldb = transB ? k : n;
+        final int perPanel = transB ? (pm.width[0] + JC - 1) / JC : (k + KC - 1) / KC;
+        final int items = pm.panels * perPanel;
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            float[] scratch = null;
+            for (int it = from; it < to; it++) {
+                int q = it / perPanel;
+                int part = it % perPanel;
+                if (transB) {
+                    // rows [j0 + js, j0 + je) of B, read by transposeStrip at the offsets it would use in B itself
+                    int j0 = pm.colStart[q];
+                    int js = part * JC;
+                    int je = Math.min(pm.colStart[q + 1] - j0, js + JC);
+                    int len = Math.max(0, je - js) * ldb;
+                    if (scratch == null || scratch.length < len) scratch = new float[Math.max(len, 1)];
+                    b.get((j0 + js) * ldb, scratch, 0, len);
+                    transposeStrip(pm, q, js, scratch, -(j0 + js) * ldb, ldb);
+                } else {
+                    int p0 = part * KC;
+                    int p1 = Math.min(k, p0 + KC);
+                    int len = (p1 - p0) * ldb;
+                    if (scratch == null || scratch.length < len) scratch = new float[len];
+                    b.get(p0 * ldb, scratch, 0, len);
+                    copyRows(pm, q, p0, p1, scratch, -p0 * ldb, ldb);
+                }
+            }
+        };
+        if (par == null || par.threads() == 1 || (long) k * n < 32768) {
+            body.run(0, 0, items);
+        } else {
+            par.forRange(items, 1, body);
+        }
+        return pm;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Packing
     // ---------------------------------------------------------------------------------------------

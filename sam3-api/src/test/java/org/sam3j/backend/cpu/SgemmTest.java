@@ -248,4 +248,35 @@ class SgemmTest {
             assertTrue(Float.floatToRawIntBits(c1[x]) == Float.floatToRawIntBits(c3[x]), "index " + x);
         }
     }
+
+    /**
+     * Packing from a buffer (as from the checkpoint's memory mapping) gives exactly the panels of packing from an
+     * array, for both layouts, padded panels, several panels and K blocks, on one and on several workers.
+     */
+    @Test
+    void packFromBufferEqualsPackFromArray() {
+        Random r = new Random(13);
+        int[][] shapes = {{1, 1}, {7, 33}, {300, 17}, {257, 1100}, {1024, 560}, {40, 2000}};
+        for (int[] kn : shapes) {
+            int k = kn[0], n = kn[1];
+            float[] b = new float[k * n];
+            for (int i = 0; i < b.length; i++) b[i] = r.nextFloat() * 2 - 1;
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(b.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(b);
+            java.nio.FloatBuffer direct = bytes.asFloatBuffer().asReadOnlyBuffer();
+            for (boolean transB : new boolean[] {true, false}) {
+                for (Parallel par : new Parallel[] {null, par3}) {
+                    Sgemm.PackedMatrix want = Sgemm.pack(par, b, 0, transB ? k : n, transB, k, n);
+                    for (java.nio.FloatBuffer fb : new java.nio.FloatBuffer[] {direct, java.nio.FloatBuffer.wrap(b)}) {
+                        Sgemm.PackedMatrix got = Sgemm.pack(par, fb, transB, k, n);
+                        String what = k + "x" + n + " transB=" + transB + " par=" + (par != null) + " direct=" + fb.isDirect();
+                        assertEquals(want.panels, got.panels, what);
+                        for (int row = 0; row < want.panels * k; row++) {
+                            assertTrue(java.util.Arrays.equals(want.rows[row], got.rows[row]), what + " row " + row);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
