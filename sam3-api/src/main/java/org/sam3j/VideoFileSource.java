@@ -26,9 +26,7 @@ import org.bytedeco.opencv.opencv_videoio.VideoCapture;
 public final class VideoFileSource implements FrameSource, AutoCloseable {
     private final Path file;
     private final VideoCapture capture;
-    private final double sourceFps;
-    private final int sourceCount;
-    private final double fps;
+    private final FrameSampling sampling;
     private final int count;
     private int next;   // the source frame the decoder reads next
     private int lastIndex = -1;
@@ -37,11 +35,8 @@ public final class VideoFileSource implements FrameSource, AutoCloseable {
     private VideoFileSource(Path file, VideoCapture capture, double sourceFps, int sourceCount, double fps) {
         this.file = file;
         this.capture = capture;
-        this.sourceFps = sourceFps;
-        this.sourceCount = sourceCount;
-        this.fps = fps;
-        this.count = fps <= 0 || sourceFps <= 0 || fps >= sourceFps ? sourceCount
-                : Math.max(1, (int) Math.floor((sourceCount - 1) * fps / sourceFps) + 1);
+        this.sampling = new FrameSampling(sourceFps, sourceCount, fps);
+        this.count = sampling.count();
     }
 
     /** Opens a video at its own frame rate (see {@link #open(Path, double)}). */
@@ -87,23 +82,20 @@ public final class VideoFileSource implements FrameSource, AutoCloseable {
 
     /** Frames per second of the frames this source yields (0 if the file does not say). */
     public double fps() {
-        return count == sourceCount ? sourceFps : fps;
+        return sampling.outputFps();
     }
 
     /** Time of frame {@code index} in seconds from the start (NaN if the file's rate is unknown). */
     public double timeOf(int index) {
-        return sourceFps > 0 ? sourceIndex(index) / sourceFps : Double.NaN;
+        return sampling.timeOf(index);
     }
 
-    private int sourceIndex(int index) {
-        return count == sourceCount ? index : (int) Math.round(index * sourceFps / fps);
-    }
 
     @Override
     public synchronized RgbImage read(int index) throws IOException {
         if (index < 0 || index >= count) throw new IndexOutOfBoundsException("frame " + index + " of " + count);
         if (index == lastIndex) return last;
-        int src = sourceIndex(index);
+        int src = sampling.sourceIndex(index);
         if (src < next) {   // backward: seek (the decoder restarts from the previous key frame)
             capture.set(opencv_videoio.CAP_PROP_POS_FRAMES, src);
             next = src;

@@ -15,6 +15,7 @@ import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
+import org.sam3j.FrameSampling;
 import org.sam3j.FrameSource;
 import org.sam3j.RgbImage;
 
@@ -32,9 +33,7 @@ import org.sam3j.RgbImage;
 public final class FFmpegVideoSource implements FrameSource, AutoCloseable {
     private final Path file;
     private final FFmpegFrameGrabber grabber;
-    private final double sourceFps;
-    private final int sourceCount;
-    private final double fps;
+    private final FrameSampling sampling;
     private final int count;
     private int next;   // the source frame the decoder returns next
     private int lastIndex = -1;
@@ -43,11 +42,8 @@ public final class FFmpegVideoSource implements FrameSource, AutoCloseable {
     private FFmpegVideoSource(Path file, FFmpegFrameGrabber grabber, double sourceFps, int sourceCount, double fps) {
         this.file = file;
         this.grabber = grabber;
-        this.sourceFps = sourceFps;
-        this.sourceCount = sourceCount;
-        this.fps = fps;
-        this.count = fps <= 0 || sourceFps <= 0 || fps >= sourceFps ? sourceCount
-                : Math.max(1, (int) Math.floor((sourceCount - 1) * fps / sourceFps) + 1);
+        this.sampling = new FrameSampling(sourceFps, sourceCount, fps);
+        this.count = sampling.count();
     }
 
     /** Opens a video at its own frame rate (see {@link #open(Path, double)}). */
@@ -134,12 +130,12 @@ public final class FFmpegVideoSource implements FrameSource, AutoCloseable {
 
     /** Frames per second of the frames this source yields (0 if the file does not say). */
     public double fps() {
-        return count == sourceCount ? sourceFps : fps;
+        return sampling.outputFps();
     }
 
     /** Time of frame {@code index} in seconds from the start (NaN if the file's rate is unknown). */
     public double timeOf(int index) {
-        return sourceFps > 0 ? sourceIndex(index) / sourceFps : Double.NaN;
+        return sampling.timeOf(index);
     }
 
     /** Width of the frames in pixels. */
@@ -152,15 +148,12 @@ public final class FFmpegVideoSource implements FrameSource, AutoCloseable {
         return grabber.getImageHeight();
     }
 
-    private int sourceIndex(int index) {
-        return count == sourceCount ? index : (int) Math.round(index * sourceFps / fps);
-    }
 
     @Override
     public synchronized RgbImage read(int index) throws IOException {
         if (index < 0 || index >= count) throw new IndexOutOfBoundsException("frame " + index + " of " + count);
         if (index == lastIndex) return last;
-        int src = sourceIndex(index);
+        int src = sampling.sourceIndex(index);
         try {
             if (src < next) {   // backward: FFmpeg seeks to the key frame before and decodes up to the frame
                 grabber.setVideoFrameNumber(src);
