@@ -340,13 +340,7 @@ public final class OpenBlasGemm implements GemmEngine {
     @Override
     public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared pb, float[] c, int cOff, int ldc,
                      float[] bias) {
-        Matrix b = (Matrix) pb;
-        int n = b.n;
-        int k = b.k;
-        if (m <= 0 || n <= 0) return;
-        FloatPointer bp = b.ptr();
-        run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias,
-                null));
+        gemm(par, m, a, aOff, lda, pb, c, cOff, ldc, bias, null);
     }
 
     /** The epilogue runs on each row of C as it is copied back from native memory (while the row is in the cache). */
