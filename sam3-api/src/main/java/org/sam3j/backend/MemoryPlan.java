@@ -11,7 +11,8 @@ import org.sam3j.graph.Tensor;
  * <p>Intermediates share one arena: a node's bytes are reused as soon as its last consumer has run,
  * and element-wise nodes may overwrite an operand that dies with them. Inputs, weights and constants
  * live outside the arena ({@link Kind#EXTERNAL}); marked outputs get storage of their own
- * ({@link Kind#OUTPUT}) so they survive the run. Reshapes are views of their operand's storage.
+ * ({@link Kind#OUTPUT}) so they survive the run. Reshapes are views of their operand's storage, and so are the
+ * slices a backend asks to read in place (strided views, {@link #isStridedView}).
  */
 public final class MemoryPlan {
     /** Storage class of a node. */
@@ -34,9 +35,10 @@ public final class MemoryPlan {
     private final long arenaBytes;
     private final long outputBytes;
     private final long unplannedBytes;
+    private final boolean[] strided;
 
     MemoryPlan(Graph graph, Kind[] kinds, int[] storageRoot, long[] offsets, List<Tensor> schedule,
-               long arenaBytes, long outputBytes, long unplannedBytes) {
+               long arenaBytes, long outputBytes, long unplannedBytes, boolean[] strided) {
         this.graph = graph;
         this.kinds = kinds;
         this.storageRoot = storageRoot;
@@ -45,6 +47,7 @@ public final class MemoryPlan {
         this.arenaBytes = arenaBytes;
         this.outputBytes = outputBytes;
         this.unplannedBytes = unplannedBytes;
+        this.strided = strided;
     }
 
     /** The planned graph. */
@@ -65,7 +68,15 @@ public final class MemoryPlan {
         return storageRoot[t.id()];
     }
 
-    /** Byte offset in the arena of an {@link Kind#ARENA} node. */
+    /**
+     * Whether {@code t} is a strided view (a {@code SLICE} planned as a view of its operand, or a reshape of one):
+     * its rows lie in its operand's storage at the operand's row stride, from {@link #arenaOffset} on.
+     */
+    public boolean isStridedView(Tensor t) {
+        return strided[t.id()];
+    }
+
+    /** Byte offset in the arena of an {@link Kind#ARENA} node (of a view: of its first element). */
     public long arenaOffset(Tensor t) {
         return offsets[t.id()];
     }

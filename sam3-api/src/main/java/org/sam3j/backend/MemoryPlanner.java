@@ -2,7 +2,9 @@ package org.sam3j.backend;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
+import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
@@ -29,6 +31,17 @@ public final class MemoryPlanner {
      * float type in FP32 arrays, as the CPU backends do, plans with 4 for all of them).
      */
     public static MemoryPlan plan(Graph graph, ToIntFunction<DType> elementBytes) {
+        return plan(graph, elementBytes, t -> false);
+    }
+
+    /**
+     * As {@link #plan(Graph, ToIntFunction)}, with the {@code SLICE} nodes {@code stridedView} accepts planned as
+     * strided views: no storage and no step of their own, their operand kept alive until the view's last reader,
+     * their offset that of their first element in the operand. Only a backend whose kernels read such a view's rows
+     * at the operand's row stride (the slice's readers, through reshapes) may ask for this; a view must not be an
+     * output of the graph.
+     */
+    public static MemoryPlan plan(Graph graph, ToIntFunction<DType> elementBytes, Predicate<Tensor> stridedView) {
         List<Tensor> nodes = graph.nodes();
         int n = nodes.size();
 
@@ -37,12 +50,20 @@ public final class MemoryPlanner {
 
         // 2. storage roots of views, and pinned (output) roots
         int[] root = new int[n];
+        boolean[] view = new boolean[n];        // a reshape, or a strided slice, of its operand's storage
+        boolean[] strided = new boolean[n];     // a strided slice, or a reshape of one
         for (int i = 0; i < n; i++) {
             Tensor t = nodes.get(i);
-            root[i] = t.op() == Op.RESHAPE ? root[t.input(0).id()] : i;
+            boolean slice = t.op() == Op.SLICE && stridedView.test(t);
+            view[i] = t.op() == Op.RESHAPE || slice;
+            strided[i] = slice || (t.op() == Op.RESHAPE && strided[t.input(0).id()]);
+            root[i] = view[i] ? root[t.input(0).id()] : i;
         }
         boolean[] pinned = new boolean[n];
-        for (Tensor out : graph.outputs().values()) pinned[root[out.id()]] = true;
+        for (Tensor out : graph.outputs().values()) {
+            if (strided[out.id()]) throw new IllegalArgumentException("a strided view cannot be an output: " + out);
+            pinned[root[out.id()]] = true;
+        }
 
         // 3. last consumer of every storage root (views extend their root's life)
         int[] lastUse = new int[n];
@@ -75,7 +96,7 @@ public final class MemoryPlanner {
                 kinds[i] = MemoryPlan.Kind.EXTERNAL;
                 continue;
             }
-            if (t.op() == Op.RESHAPE) {
+            if (view[i]) {
                 continue; // resolved below, after every takeover is known
             }
             schedule.add(t);
@@ -87,7 +108,7 @@ public final class MemoryPlanner {
                 unplanned += bytes;
                 int src = find(owner, root[t.input(0).id()]);
                 kinds[i] = MemoryPlan.Kind.ARENA;
-                if (t.op().inPlace() && kinds[src] == MemoryPlan.Kind.ARENA && liveUntil[src] == i
+                if (t.op().inPlace() && !strided[t.input(0).id()] && kinds[src] == MemoryPlan.Kind.ARENA && liveUntil[src] == i
                         && !pinned[src] && t.input(0).numel() == t.numel()
                         && elementBytes.applyAsInt(t.input(0).dtype()) == elementBytes.applyAsInt(t.dtype())) {
                     owner[i] = src;                 // overwrite the dying operand
@@ -116,12 +137,25 @@ public final class MemoryPlanner {
             }
             int o = find(owner, root[i]);
             storageRoot[i] = o;
-            if (nodes.get(i).op() == Op.RESHAPE) {
+            if (view[i]) {
                 kinds[i] = kinds[o];
-                offsets[i] = offsets[o];
+                // nodes are in order: the operand's offset (itself a view's, maybe) is final here
+                offsets[i] = offsets[nodes.get(i).input(0).id()];
+                if (nodes.get(i).op() == Op.SLICE) {
+                    offsets[i] += (long) sliceStart(nodes.get(i)) * elementBytes.applyAsInt(nodes.get(i).dtype());
+                }
             }
         }
-        return new MemoryPlan(graph, kinds, storageRoot, offsets, schedule, arena.size(), outputBytes, unplanned);
+        return new MemoryPlan(graph, kinds, storageRoot, offsets, schedule, arena.size(), outputBytes, unplanned, strided);
+    }
+
+    /** Elements of a slice's operand before the slice's first element. */
+    private static int sliceStart(Tensor slice) {
+        Attrs.Slice s = slice.attrs(Attrs.Slice.class);
+        int[] xs = slice.input(0).shape();
+        int inner = 1;
+        for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
+        return s.start() * inner;
     }
 
     private static int find(int[] owner, int i) {

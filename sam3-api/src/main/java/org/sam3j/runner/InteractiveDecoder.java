@@ -123,6 +123,12 @@ public final class InteractiveDecoder implements AutoCloseable {
 
     private MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, boolean hooks,
                                  Set<String> modules) {
+        return predict(session, embedding, prompt, hooks, modules, InteractiveGraph.Layout.DEFAULT);
+    }
+
+    /** As the public forms, with the prompt packed into {@code layout}'s slots (for measurements and tests). */
+    MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, boolean hooks, Set<String> modules,
+                         InteractiveGraph.Layout layout) {
         Objects.requireNonNull(prompt, "prompt");
         if (prompt.kind() != Prompt.Kind.INTERACTIVE) {
             throw new IllegalArgumentException("not an interactive prompt: " + prompt);
@@ -130,7 +136,6 @@ public final class InteractiveDecoder implements AutoCloseable {
         List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
-        InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
         return run(session, RunRequest.create(), levels.get(2), levels, layout, packed, maskValues(prompt), w, h,
                 prompt.multimask(), hooks, modules);

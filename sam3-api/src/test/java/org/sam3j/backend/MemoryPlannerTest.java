@@ -3,6 +3,7 @@ package org.sam3j.backend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -27,6 +28,38 @@ class MemoryPlannerTest {
         assertEquals(20 + 1, p.schedule().size());
         assertTrue(p.arenaBytes() <= 2 * 4096, p.toString());
         assertEquals(20L * 4096, p.unplannedBytes());
+    }
+
+    /**
+     * A slice planned as a strided view has no storage and no step; its operand lives until the view's last reader
+     * (nothing computed in between may take its bytes), and a view cannot be an output.
+     */
+    @Test
+    void stridedViewsKeepTheirOperandAlive() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 8, 3, 16);
+        Tensor qkv = g.scale(x, 2f);                          // [8, 3, 16]: rows of 48, the third third at 32
+        Tensor v = g.slice(qkv, 1, 2, 3);                     // the view
+        Tensor other = g.relu(g.scale(g.slice(qkv, 1, 0, 1), 3f)); // computed while the view waits for its reader
+        Tensor read = g.add(g.reshape(v, 8, 16), g.reshape(other, 8, 16));
+        g.output("y", read);
+        MemoryPlan p = MemoryPlanner.plan(g, t -> 4, t -> t == v);
+        assertTrue(p.isStridedView(v));
+        assertFalse(p.isStridedView(qkv));
+        assertFalse(p.schedule().contains(v));
+        assertEquals(p.storageRoot(qkv), p.storageRoot(v));
+        assertEquals(p.arenaOffset(qkv) + 4L * 32, p.arenaOffset(v));
+        long q0 = p.arenaOffset(qkv), q1 = q0 + 4L * qkv.numel();
+        for (Tensor t : p.schedule()) {
+            if (t == qkv || p.kind(t) != MemoryPlan.Kind.ARENA || p.schedule().indexOf(t) > p.schedule().indexOf(read)) continue;
+            long t0 = p.arenaOffset(t), t1 = t0 + 4L * t.numel();
+            assertTrue(t1 <= q0 || t0 >= q1, t + " overlaps the viewed operand");
+        }
+        Graph bad = new Graph();
+        Tensor bx = bad.scale(bad.input("x", 4, 2, 3), 1f);
+        Tensor bv = bad.slice(bx, 1, 1, 2);
+        bad.output("v", bv);
+        assertThrows(IllegalArgumentException.class, () -> MemoryPlanner.plan(bad, t -> 4, t -> t == bv));
     }
 
     /** Values still needed later are never overwritten; the result equals an unplanned evaluation. */

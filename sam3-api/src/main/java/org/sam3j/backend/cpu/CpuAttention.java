@@ -99,14 +99,14 @@ final class CpuAttention {
      * @param scratch one slot per worker of {@code par} (at least {@code par.threads()}); empty slots are filled
      * @param q       queries {@code [B, Tq, H, D]} at {@code qOff}
      * @param k       keys {@code [B, Tk, H, D]} at {@code kOff}
-     * @param v       values {@code [B, Tk, H, Dv]} at {@code vOff}
+     * @param v       values {@code [B, Tk, H, Dv]} at {@code vOff}, tokens {@code vRow} floats apart
      * @param bias    additive logits bias {@code [biasB, biasH, biasTq, Tk]} at {@code biasOff}, or null;
      *                {@code biasB} is 1 or B, {@code biasH} is 1 or H, {@code biasTq} is 1 or Tq (broadcast when 1)
      * @param y       output {@code [B, Tq, H, Dv]} at {@code yOff}
      * @param scale   logit scale
      */
     static void attention(Parallel par, Scratch[] scratch,
-                          float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                          float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, int vRow,
                           float[] bias, int biasOff, int biasB, int biasH, int biasTq,
                           float[] y, int yOff,
                           int b, int tq, int tk, int h, int d, int dv, float scale) {
@@ -140,7 +140,7 @@ final class CpuAttention {
                 }
                 block(s, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
                         k, kOff + bi * tk * h * d + hi * d, h * d,
-                        v, vOff + bi * tk * h * dv + hi * dv, h * dv,
+                        v, vOff + bi * tk * vRow + hi * dv, vRow,
                         bias, biasRow, biasTq == 1 ? 0 : tk,
                         y, yOff + (bi * tq + q0) * h * dv + hi * dv, h * dv,
                         rows, tk, d, dv, scale);

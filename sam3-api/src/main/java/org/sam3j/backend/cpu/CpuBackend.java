@@ -116,7 +116,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public CompiledGraph compile(Graph graph, WeightStore weights) {
-        MemoryPlan plan = MemoryPlanner.plan(graph, type -> Float.BYTES); // every float type lives in float[]
+        // every float type lives in float[]; the attention kernels read their values in place where they can
+        MemoryPlan plan = MemoryPlanner.plan(graph, type -> Float.BYTES, fuse ? CpuFusion.attentionValueViews(graph) : t -> false);
         WeightChecks.requireWeights(graph, weights);
         LOG.debug("compiled graph: {}", plan);
         Map<String, DType> reduced = new HashMap<>();

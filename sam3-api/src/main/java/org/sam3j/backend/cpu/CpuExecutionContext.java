@@ -123,6 +123,12 @@ final class CpuExecutionContext implements ExecutionContext {
         Map<Integer, float[]> outputStorage = new HashMap<>();
         for (Tensor t : nodes) {
             MemoryPlan.Kind kind = plan.kind(t);
+            if (kind != MemoryPlan.Kind.UNUSED && plan.isStridedView(t)) {
+                // rows read in place in the operand's storage (nodes are in order: the operand is bound)
+                Buf src = bufs[t.input(0).id()];
+                bufs[t.id()] = new Buf(src.a, src.off + (int) ((plan.arenaOffset(t) - plan.arenaOffset(t.input(0))) / 4));
+                continue;
+            }
             switch (kind) {
                 case UNUSED:
                     break;
@@ -618,8 +624,10 @@ final class CpuExecutionContext implements ExecutionContext {
         Buf v = bufs[vt.id()];
         Buf y = bufs[t.id()];
         Attrs.Attention attrs = t.attrs(Attrs.Attention.class);
+        // floats between consecutive tokens of v: wider than a token when v is a strided view (the v third of qkv)
+        int vRow = plan.isStridedView(vt) ? viewStride(vt) : vt.dim(2) * vt.dim(3);
         if (attrs.windowed()) {
-            windowedAttention(attrs, q, k, v, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
+            windowedAttention(attrs, q, k, v, vRow, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
             return;
         }
         Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
@@ -627,12 +635,19 @@ final class CpuExecutionContext implements ExecutionContext {
         attention(new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
                 biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
-                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3), attrs.scale()));
+                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3), vRow, attrs.scale()));
+    }
+
+    /** The row stride of a strided view: that of the slice it is (or reshapes). */
+    private static int viewStride(Tensor view) {
+        Tensor slice = view;
+        while (slice.op() == Op.RESHAPE) slice = slice.input(0);
+        return CpuFusion.SliceRows.of(slice).stride();
     }
 
     private void attention(AttentionProblem p) {
         if (gemm.attention(par, p)) return;
-        CpuAttention.attention(par, attentionScratch, p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(),
+        CpuAttention.attention(par, attentionScratch, p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(), p.vRow(),
                 p.bias(), p.biasOff(), p.biasB(), p.biasH(), p.biasTq(), p.y(), p.yOff(),
                 p.b(), p.tq(), p.tk(), p.h(), p.d(), p.dv(), p.scale());
     }
@@ -645,7 +660,7 @@ final class CpuExecutionContext implements ExecutionContext {
      * positions. The graph holds no partitioned copy of the grid; the results are those of partition, attention,
      * unpartition, bit for bit (each query's result depends only on its window's keys, in the same order).
      */
-    private void windowedAttention(Attrs.Attention a, Buf q, Buf k, Buf v, Buf y, int b, int h, int d, int dv) {
+    private void windowedAttention(Attrs.Attention a, Buf q, Buf k, Buf v, int vStride, Buf y, int b, int h, int d, int dv) {
         int tokens = a.windowTokens();
         int windows = b * a.windowCount();
         // a (window, head) pair per worker at least; the kernels split each pair's queries further
@@ -663,22 +678,22 @@ final class CpuExecutionContext implements ExecutionContext {
         int yp = 2 * qSize + vSize;
         for (int w0 = 0; w0 < windows; w0 += group) {
             int n = Math.min(group, windows - w0);
-            moveWindows(a, q.a, q.off, pack, 0, qRow, w0, n, true);
-            moveWindows(a, k.a, k.off, pack, kp, qRow, w0, n, true);
-            moveWindows(a, v.a, v.off, pack, vp, vRow, w0, n, true);
+            moveWindows(a, q.a, q.off, qRow, pack, 0, qRow, w0, n, true);
+            moveWindows(a, k.a, k.off, qRow, pack, kp, qRow, w0, n, true);
+            moveWindows(a, v.a, v.off, vStride, pack, vp, vRow, w0, n, true);
             attention(new AttentionProblem(pack, 0, pack, kp, pack, vp, null, 0, 0, 0, 0, pack, yp,
                     n, tokens, tokens, h, d, dv, a.scale()));
-            moveWindows(a, y.a, y.off, pack, yp, vRow, w0, n, false);
+            moveWindows(a, y.a, y.off, vRow, pack, yp, vRow, w0, n, false);
         }
     }
 
     /**
      * Copies windows {@code [w0, w0 + n)} (numbered row-major per image, images in turn) between a grid tensor
-     * ({@code row} floats per token) and the packed buffer ({@code window²} tokens per window): into the buffer when
-     * {@code gather}, else back to the grid.
+     * ({@code row} floats per token, tokens {@code gridRow} floats apart) and the packed buffer ({@code window²}
+     * tokens per window): into the buffer when {@code gather}, else back to the grid.
      */
-    private void moveWindows(Attrs.Attention a, float[] grid, int gridOff, float[] pack, int packOff, int row, int w0,
-                             int n, boolean gather) {
+    private void moveWindows(Attrs.Attention a, float[] grid, int gridOff, int gridRow, float[] pack, int packOff, int row,
+                             int w0, int n, boolean gather) {
         int ws = a.window();
         int gw = a.gridW();
         int perRowOfWindows = gw / ws;
@@ -692,10 +707,17 @@ final class CpuExecutionContext implements ExecutionContext {
                 int local = wi % perImage;
                 int token = wi / perImage * imageTokens + (local / perRowOfWindows * ws + r) * gw
                         + local % perRowOfWindows * ws;
-                int g = gridOff + token * row;
+                int g = gridOff + token * gridRow;
                 int p = packOff + i * run;
-                if (gather) System.arraycopy(grid, g, pack, p, run);
-                else System.arraycopy(pack, p, grid, g, run);
+                if (gridRow == row) {
+                    if (gather) System.arraycopy(grid, g, pack, p, run);
+                    else System.arraycopy(pack, p, grid, g, run);
+                } else {
+                    for (int c = 0; c < ws; c++, g += gridRow, p += row) {
+                        if (gather) System.arraycopy(grid, g, pack, p, row);
+                        else System.arraycopy(pack, p, grid, g, row);
+                    }
+                }
             }
         });
     }

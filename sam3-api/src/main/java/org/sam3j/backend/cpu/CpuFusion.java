@@ -3,7 +3,9 @@ package org.sam3j.backend.cpu;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Predicate;
 import org.sam3j.backend.MemoryPlan;
+import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
 import org.sam3j.io.DType;
@@ -27,7 +29,9 @@ import org.sam3j.io.DType;
  *       a {@code ROPE} the plan runs in place on it: the rotation reads the sliced rows where they are, at the
  *       slice's place in the schedule, and the later {@code ROPE} step is dropped.</li>
  * </ul>
- * Only FP32 nodes are fused (reduced-precision nodes are rounded after each operation).
+ * Only FP32 nodes are fused (reduced-precision nodes are rounded after each operation). Before planning, the
+ * backend also asks {@link #attentionValueViews} which slices to plan as strided views: the v third of a fused
+ * qkv projection, read by the attention kernels at the projection's row stride instead of being copied out.
  */
 final class CpuFusion {
     /** What a step computes. */
@@ -107,6 +111,37 @@ final class CpuFusion {
             steps.add(new Step(Kind.SINGLE, t, null, done, t.op().name()));
         }
         return Collections.unmodifiableList(steps);
+    }
+
+    /**
+     * The {@code SLICE}s of {@code graph} the CPU attention kernels can read in place as strided views: FP32 slices
+     * of a computed node's rows, read (through reshapes only) by attention ops as their values {@code v}, whose
+     * token rows are exactly the slice's rows, and never an output.
+     */
+    static Predicate<Tensor> attentionValueViews(Graph graph) {
+        List<Tensor> nodes = graph.nodes();
+        boolean[] ok = new boolean[nodes.size()];
+        boolean[] read = new boolean[nodes.size()];
+        for (Tensor t : nodes) {
+            if (t.op() != Op.SLICE || !f32(t, t.input(0)) || value(t.input(0)).op().isLeaf()) continue;
+            SliceRows rows = SliceRows.of(t);
+            ok[t.id()] = rows.stride() != rows.rowLength(); // a contiguous slice gains nothing over its copy
+        }
+        for (Tensor t : nodes) {
+            for (int i = 0; i < t.inputCount(); i++) {
+                Tensor in = t.input(i);
+                if (t.op() == Op.RESHAPE) continue; // judged at the reshape's readers
+                Tensor v = value(in);
+                if (v.op() != Op.SLICE || !ok[v.id()]) continue;
+                read[v.id()] = true;
+                SliceRows rows = SliceRows.of(v);
+                boolean values = t.op() == Op.ATTENTION && i == 2 && in.shape().length == 4
+                        && rows.outer() == in.dim(0) * in.dim(1) && rows.rowLength() == in.dim(2) * in.dim(3);
+                if (!values) ok[v.id()] = false;
+            }
+        }
+        for (Tensor out : graph.outputs().values()) ok[value(out).id()] = false;
+        return t -> ok[t.id()] && read[t.id()];
     }
 
     /** The node that computed {@code t}'s values ({@code t} itself unless it is a view). */

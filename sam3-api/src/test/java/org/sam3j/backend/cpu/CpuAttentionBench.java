@@ -62,7 +62,7 @@ public final class CpuAttentionBench {
                         float[][] oldScratch = new float[t][128 * s.t];
                         Runnable call = kind.equals("old")
                                 ? () -> previous(par, oldScratch, q, k, v, y, s.b, s.t, s.t, s.h, s.d, s.d, scale)
-                                : () -> CpuAttention.attention(par, scratch, q, 0, k, 0, v, 0, null, 0, 0, 0, 0, y, 0,
+                                : () -> CpuAttention.attention(par, scratch, q, 0, k, 0, v, 0, s.h * s.d, null, 0, 0, 0, 0, y, 0,
                                         s.b, s.t, s.t, s.h, s.d, s.d, scale);
                         long best = best(call);
                         line.append(String.format("  %dT: %6.1f GFLOP/s (%6.1f ms)", t, flops / best, best / 1e6));

@@ -86,9 +86,28 @@ class CpuAttentionTest {
         // Operands embedded at offsets in larger arrays, to exercise the offsets.
         float[] qq = embed(q, 3), kk = embed(k, 5), vv = embed(v, 7), bb = bias == null ? null : embed(bias, 11);
         float[] y = new float[b * tq * h * dv + 13];
-        CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], qq, 3, kk, 5, vv, 7, bb, 11, biasB, biasH, biasTq,
-                y, 13, b, tq, tk, h, d, dv, scale);
+        CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], qq, 3, kk, 5, vv, 7, h * dv, bb, 11, biasB, biasH,
+                biasTq, y, 13, b, tq, tk, h, d, dv, scale);
         return java.util.Arrays.copyOfRange(y, 13, y.length);
+    }
+
+    /**
+     * Values read in place from wider rows (the v third of a fused qkv projection: each token's H·Dv values
+     * {@code vRow} floats after the previous token's) give the same floats, bit for bit, as a contiguous copy.
+     */
+    @Test
+    void stridedValuesEqualContiguousValues() {
+        int b = 2, tq = 37, tk = 53, h = 3, d = 8, dv = 8, vRow = 3 * h * dv;
+        float[] q = rand(b * tq * h * d, 1), k = rand(b * tk * h * d, 1), v = rand(b * tk * h * dv, 1);
+        float[] wide = rand(b * tk * vRow + 2 * h * dv, 1); // the v third starts 2·H·Dv into each row
+        for (int r = 0; r < b * tk; r++) System.arraycopy(v, r * h * dv, wide, 2 * h * dv + r * vRow, h * dv);
+        for (Parallel par : new Parallel[] {par1, par2}) {
+            float[] expected = run(par, q, k, v, null, 1, 1, b, tq, tk, h, d, dv, 0.3f);
+            float[] y = new float[b * tq * h * dv];
+            CpuAttention.attention(par, new CpuAttention.Scratch[par.threads()], q, 0, k, 0, wide, 2 * h * dv, vRow, null, 0, 0,
+                    0, 0, y, 0, b, tq, tk, h, d, dv, 0.3f);
+            assertArrayEquals(expected, y);
+        }
     }
 
     private static float[] embed(float[] x, int off) {

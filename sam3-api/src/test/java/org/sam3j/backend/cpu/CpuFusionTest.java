@@ -19,9 +19,10 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.weights.InMemoryWeights;
 
 /**
- * The CPU compile step's fusions ({@link CpuFusion}) on a pre-norm ViT block with RoPE attention: the fused run
- * gives the unfused run's values bit for bit, and the fusions do happen (and are off with the property). Public for
- * the OpenBLAS backend's test of the same block.
+ * The CPU compile step's fusions ({@link CpuFusion}) on a pre-norm ViT block with RoPE attention (global, then
+ * windowed): the fused run gives the unfused run's values bit for bit, and the fusions do happen (and are off with
+ * the property), the v thirds of qkv read in place as strided views. Public for the OpenBLAS backend's test of the
+ * same block.
  */
 public class CpuFusionTest {
     static final int T = 300;
@@ -43,7 +44,10 @@ public class CpuFusionTest {
             Tensor q = g.rope(g.reshape(g.slice(qkv, 2, 0, 1), 1, T, HEADS, d), cos, sin);
             Tensor k = g.rope(g.reshape(g.slice(qkv, 2, 1, 2), 1, T, HEADS, d), cos, sin);
             Tensor v = g.reshape(g.slice(qkv, 2, 2, 3), 1, T, HEADS, d);
-            Tensor o = g.reshape(g.attention(q, k, v, null, (float) (1 / Math.sqrt(d))), 1, T, C);
+            float scale = (float) (1 / Math.sqrt(d));
+            // the second block attends in 5 × 5 windows of the 15 × 20 grid
+            Tensor a = blk == 0 ? g.attention(q, k, v, null, scale) : g.windowedAttention(q, k, v, scale, 15, 20, 5);
+            Tensor o = g.reshape(a, 1, T, C);
             x = g.add(x, g.linear(o, g.weight(p + "proj.w", C, C), g.weight(p + "proj.b", C)));
             Tensor h = g.gelu(g.linear(g.layerNorm(x, g.weight(p + "n2.w", C), g.weight(p + "n2.b", C), 1e-5f),
                     g.weight(p + "fc1.w", MLP, C), g.weight(p + "fc1.b", MLP)));
@@ -107,7 +111,9 @@ public class CpuFusionTest {
         var plain = run(() -> new CpuBackend(2), false);
         assertTrue(fused.getValue().containsAll(List.of("LINEAR+GELU", "ADD+LAYER_NORM", "SLICE+ROPE", "CONV_TRANSPOSE2D+GELU")),
                 fused.getValue().toString());
-        assertFalse(fused.getValue().contains("GELU") || fused.getValue().contains("ROPE"), fused.getValue().toString());
+        // q and k are sliced by the rotation, v is read in place by the attention: no slice step is left
+        assertFalse(fused.getValue().contains("GELU") || fused.getValue().contains("ROPE") || fused.getValue().contains("SLICE"),
+                fused.getValue().toString());
         assertTrue(plain.getValue().containsAll(List.of("LINEAR", "GELU", "ADD", "LAYER_NORM", "SLICE", "ROPE")),
                 plain.getValue().toString());
         assertTrue(plain.getValue().stream().noneMatch(s -> s.contains("+")), plain.getValue().toString());
@@ -131,6 +137,14 @@ public class CpuFusionTest {
             assertEquals(2, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.LINEAR_GELU).count());
             assertEquals(1, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.CONV_TRANSPOSE_GELU).count());
             assertEquals(4, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.SLICE_ROPE).count());
+            // the two v slices are strided views: planned, never scheduled
+            List<Tensor> views = g.nodes().stream()
+                    .filter(t -> t.op() == org.sam3j.graph.Op.SLICE && c.plan().isStridedView(t)).collect(Collectors.toList());
+            assertEquals(2, views.size());
+            for (Tensor v : views) {
+                assertFalse(c.plan().schedule().contains(v));
+                assertEquals(c.plan().arenaOffset(v.input(0)) + 4L * 2 * C, c.plan().arenaOffset(v)); // the third third
+            }
             assertTrue(steps.stream().filter(s -> s.kind() == CpuFusion.Kind.ADD_LAYER_NORM).count() >= 3);
             for (int i = 1; i < steps.size(); i++) assertTrue(steps.get(i).last() > steps.get(i - 1).last());
             assertEquals(c.plan().schedule().size() - 1, steps.get(steps.size() - 1).last());
