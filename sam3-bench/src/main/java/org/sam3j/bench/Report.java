@@ -256,7 +256,7 @@ public final class Report {
         }
     }
 
-    private static ObjectNode tabulate(Path dir, ObjectNode run) throws IOException {
+    static ObjectNode tabulate(Path dir, ObjectNode run) throws IOException {
         List<JsonNode> stats = new ArrayList<>();
         Path statsFile = dir.resolve("stats.jsonl");
         if (Files.isRegularFile(statsFile)) {
@@ -317,7 +317,7 @@ public final class Report {
     static final String NATIVE = "openblas raw (native operands, OpenBLAS threads)";
 
     /** {@code cpu}, {@code openblas}, or {@code openblas (own threads)} for the other threading. */
-    private static String engineKey(JsonNode params) {
+    static String engineKey(JsonNode params) {
         if (!params.has("backend")) return NATIVE;
         String b = params.path("backend").asText();
         return b.equals("openblas") && params.path("threading").asText("workers").equals("openblas") ? b + " (own threads)" : b;
@@ -392,13 +392,13 @@ public final class Report {
     // Markdown
     // ---------------------------------------------------------------------------------------------
 
-    private static String f(double v, int digits) {
+    static String f(double v, int digits) {
         if (Double.isNaN(v)) return "–";
         return String.format(Locale.ROOT, "%." + digits + "f", v);
     }
 
     /** A duration in a readable unit. */
-    private static String t(double ms) {
+    static String t(double ms) {
         if (Double.isNaN(ms)) return "–";
         if (ms >= 10000) return f(ms / 1000, 1) + " s";
         if (ms >= 1000) return f(ms / 1000, 2) + " s";
@@ -509,18 +509,9 @@ public final class Report {
         // extra lines: per-op profile of encodes, start-up split, set-image times
         for (JsonNode r : rows) {
             if (r.has("lastRunNanosByOp")) {
-                List<String> ops = new ArrayList<>();
-                r.path("lastRunNanosByOp").fields().forEachRemaining(e -> {
-                    double sec = e.getValue().asDouble() / 1e9;
-                    if (sec < 0.05) return;
-                    String s = e.getKey() + " " + f(sec, 2) + " s";
-                    JsonNode fl = r.path("flopsByOp").path(e.getKey());
-                    if (fl.isNumber()) s += " (" + f(fl.asDouble() / 1e9 / sec, 0) + " GFLOP/s)";
-                    ops.add(s);
-                });
                 md.append("\n").append(r.path("params").path("config").asText()).append(" on ")
                         .append(engineKey(r.path("params"))).append(", last run by operation: ")
-                        .append(String.join(", ", ops)).append('\n');
+                        .append(profile(r)).append('\n');
             }
             if (r.has("toFirstMaskNanos")) {
                 md.append("\n").append(r.path("params").path("config").asText()).append(" on ").append(r.path("params").path("backend").asText())
@@ -578,6 +569,29 @@ public final class Report {
             }
         }
         md.append('\n');
+    }
+
+    /**
+     * A run's per-operation profile: each step's seconds (steps under 50 ms left out), and for the operations the
+     * graph counts flops of, their rate over their own time plus that of the fused steps they lead
+     * ({@code LINEAR} with {@code LINEAR+GELU}: the fused step's product is counted under {@code LINEAR}).
+     */
+    static String profile(JsonNode r) {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        r.path("lastRunNanosByOp").fields().forEachRemaining(e -> seconds.put(e.getKey(), e.getValue().asDouble() / 1e9));
+        List<String> ops = new ArrayList<>();
+        seconds.forEach((label, sec) -> {
+            if (sec < 0.05) return;
+            String s = label + " " + f(sec, 2) + " s";
+            JsonNode fl = r.path("flopsByOp").path(label);
+            if (fl.isNumber()) {
+                double all = seconds.entrySet().stream().filter(e -> e.getKey().equals(label) || e.getKey().startsWith(label + "+"))
+                        .mapToDouble(Map.Entry::getValue).sum();
+                s += " (" + f(fl.asDouble() / 1e9 / all, 0) + " GFLOP/s" + (all > sec ? " with its fused steps" : "") + ")";
+            }
+            ops.add(s);
+        });
+        return String.join(", ", ops);
     }
 
     /** Bytes per object per frame the official implementation keeps (spec video-fixtures.md §8, GPU path). */

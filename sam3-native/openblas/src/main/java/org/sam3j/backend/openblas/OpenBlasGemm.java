@@ -516,7 +516,11 @@ public final class OpenBlasGemm implements GemmEngine {
             ops.c.ensure(Math.max(1, nv));
             stage(par, workers, ops.a.buf, p.q(), p.qOff(), nq);
             stage(par, workers, ops.b.buf, p.k(), p.kOff(), nk);
-            stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
+            if (p.vRow() == ldv) {
+                stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
+            } else {
+                stageRows(par, workers, ops.c.buf, p.v(), p.vOff(), b * tk, ldv, p.vRow());
+            }
             int blocks = (tq + queryBlock - 1) / queryBlock;
             while ((long) b * h * blocks < 2L * workers && (tq + blocks) / (blocks + 1) >= 64) blocks++;
             final int nBlocks = blocks;
@@ -571,6 +575,24 @@ public final class OpenBlasGemm implements GemmEngine {
             int hi = (int) Math.min(n, (long) to * chunk);
             dst.put(lo, src, off + lo, hi - lo);
         });
+    }
+
+    /**
+     * Copies {@code rows} rows of {@code length} floats, {@code stride} apart in {@code src} from {@code off}, one after
+     * the other to the start of {@code dst} (a strided view of the values made contiguous while staging them).
+     */
+    private static void stageRows(Parallel par, int workers, FloatBuffer dst, float[] src, int off, int rows, int length,
+                                  int stride) {
+        int per = Math.max(1, (1 << 18) / length);
+        int chunks = (rows + per - 1) / per;
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            for (int r = from * per, end = Math.min(rows, to * per); r < end; r++) dst.put(r * length, src, off + r * stride, length);
+        };
+        if (workers <= 1 || chunks <= 1) {
+            body.run(0, 0, chunks);
+        } else {
+            par.forRange(chunks, 1, body);
+        }
     }
 
     /**

@@ -84,7 +84,7 @@ public final class AttentionRateBench {
                 CpuAttention.Scratch[] scratch = new CpuAttention.Scratch[threads];
                 AttentionProblem p = new AttentionProblem(q, 0, k, 0, v, 0, null, 0, 0, 0, 0, y, 0,
                         s.b, s.t, s.tk, s.h, s.d, s.d, scale);
-                calls.put(s.name + " java", () -> CpuAttention.attention(par, scratch, q, 0, k, 0, v, 0, null, 0, 0, 0, 0,
+                calls.put(s.name + " java", () -> CpuAttention.attention(par, scratch, q, 0, k, 0, v, 0, s.h * s.d, null, 0, 0, 0, 0,
                         y, 0, s.b, s.t, s.tk, s.h, s.d, s.d, scale));
                 flops.put(s.name + " java", s.flops());
                 calls.put(s.name + " blas", () -> {

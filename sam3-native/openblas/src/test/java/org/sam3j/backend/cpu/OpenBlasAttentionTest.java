@@ -1,5 +1,6 @@
 package org.sam3j.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,6 +90,28 @@ class OpenBlasAttentionTest {
     void windowedSelfAttention() {
         int b = 2, t = 576, h = 2, d = 64;
         check(rand(b * t * h * d), rand(b * t * h * d), rand(b * t * h * d), null, 0, 0, 0, b, t, t, h, d, d, 0.125f);
+    }
+
+    /**
+     * Values read in place in wider rows (the v third of a fused qkv projection, as the CPU backends plan it): staged
+     * row by row, the same floats, bit for bit, as from a contiguous copy.
+     */
+    @Test
+    void stridedValuesEqualContiguousValues() {
+        int b = 2, t = 600, h = 2, d = 64, vRow = 3 * h * d;
+        float[] q = rand(b * t * h * d), k = rand(b * t * h * d), v = rand(b * t * h * d);
+        float[] wide = rand(b * t * vRow + 2 * h * d);
+        for (int r = 0; r < b * t; r++) System.arraycopy(v, r * h * d, wide, 2 * h * d + r * vRow, h * d);
+        for (OpenBlasGemm engine : new OpenBlasGemm[] {engine1, engine2}) {
+            Parallel par = engine == engine1 ? par1 : par2;
+            float[] contiguous = new float[b * t * h * d];
+            float[] strided = new float[b * t * h * d];
+            assertTrue(engine.attention(par, new AttentionProblem(q, 0, k, 0, v, 0, null, 0, 0, 0, 0, contiguous, 0,
+                    b, t, t, h, d, d, 0.125f)));
+            assertTrue(engine.attention(par, new AttentionProblem(q, 0, k, 0, wide, 2 * h * d, null, 0, 0, 0, 0, strided, 0,
+                    b, t, t, h, d, d, vRow, 0.125f)));
+            assertArrayEquals(contiguous, strided);
+        }
     }
 
     /** Global attention: more keys than one key block, split unevenly; queries in several blocks. */
