@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.CompiledGraph;
@@ -71,6 +72,7 @@ class ExemplarPaddingTest {
     }
 
     @Test
+    @Tag("slow") // four detector compilations (about 50 s); Sam3PredictorConceptTest checks exemplar boxes on the fixture by default
     void oneGraphServesZeroOneAndThreeExemplarBoxes() {
         float[] allBoxes = {0.3f, 0.6f, 0.15f, 0.2f, 0.5f, 0.3f, 0.2f, 0.2f, 0.7f, 0.7f, 0.4f, 0.5f};
         boolean[] allLabels = {true, false, true};

@@ -223,9 +223,18 @@ class OpenBlasBackendOpsTest {
                 AttentionWindows.partition(c.g, k, a), AttentionWindows.partition(c.g, v, a), null, 0.2f), a));
         assertTrue(2L * h * ws * ws * ws * ws * (d + dv) > OpenBlasGemm.ATTENTION_MIN_FLOPS);
         compare(c, 2e-5);
+        // The windowed path hands OpenBLAS one window's queries per call, the partitioned graph all windows at once:
+        // where OpenBLAS picks its kernel by the product's shape (it does on AVX2 Zen 1, not on AVX-512 Zen 4) the
+        // two differ in the last bits (up to 6e-8 seen), so they must agree to 1e-6, not bit for bit.
         for (Backend b : new Backend[] {blas, blasAttention}) {
             Map<String, HostTensor> out = run(b, c);
-            assertArrayEquals(out.get("partitioned").data(), out.get("windowed").data(), b.toString());
+            float[] want = out.get("partitioned").data();
+            float[] got = out.get("windowed").data();
+            assertEquals(want.length, got.length);
+            for (int i = 0; i < want.length; i++) {
+                assertTrue(Math.abs(want[i] - got[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])),
+                        b + " at " + i + ": " + want[i] + " vs " + got[i]);
+            }
         }
     }
 
