@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
-import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
@@ -142,20 +141,11 @@ public final class MemoryPlanner {
                 // nodes are in order: the operand's offset (itself a view's, maybe) is final here
                 offsets[i] = offsets[nodes.get(i).input(0).id()];
                 if (nodes.get(i).op() == Op.SLICE) {
-                    offsets[i] += (long) sliceStart(nodes.get(i)) * elementBytes.applyAsInt(nodes.get(i).dtype());
+                    offsets[i] += (long) SliceRows.of(nodes.get(i)).start() * elementBytes.applyAsInt(nodes.get(i).dtype());
                 }
             }
         }
         return new MemoryPlan(graph, kinds, storageRoot, offsets, schedule, arena.size(), outputBytes, unplanned, strided);
-    }
-
-    /** Elements of a slice's operand before the slice's first element. */
-    private static int sliceStart(Tensor slice) {
-        Attrs.Slice s = slice.attrs(Attrs.Slice.class);
-        int[] xs = slice.input(0).shape();
-        int inner = 1;
-        for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
-        return s.start() * inner;
     }
 
     private static int find(int[] owner, int i) {

@@ -14,6 +14,7 @@ import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.RunMonitor;
 import org.sam3j.backend.RunRequest;
 import org.sam3j.backend.RunResult;
+import org.sam3j.backend.SliceRows;
 import org.sam3j.backend.TransferCounter;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
@@ -465,7 +466,7 @@ final class CpuExecutionContext implements ExecutionContext {
             }
             case SLICE_ROPE: {
                 // the rotation reads the slice's rows in its operand and writes the slice's (= the rope's) buffer
-                CpuFusion.SliceRows rows = CpuFusion.SliceRows.of(t);
+                SliceRows rows = SliceRows.of(t);
                 Buf x = bufs[t.input(0).id()];
                 Buf c = bufs[u.input(1).id()];
                 Buf s = bufs[u.input(2).id()];
@@ -642,7 +643,7 @@ final class CpuExecutionContext implements ExecutionContext {
     private static int viewStride(Tensor view) {
         Tensor slice = view;
         while (slice.op() == Op.RESHAPE) slice = slice.input(0);
-        return CpuFusion.SliceRows.of(slice).stride();
+        return SliceRows.of(slice).stride();
     }
 
     private void attention(AttentionProblem p) {

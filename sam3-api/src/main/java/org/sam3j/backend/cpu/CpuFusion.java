@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.Predicate;
 import org.sam3j.backend.MemoryPlan;
+import org.sam3j.backend.SliceRows;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
@@ -217,22 +218,5 @@ final class CpuFusion {
         }
         SliceRows s = SliceRows.of(slice);
         return s.outer() == rope.dim(0) * rope.dim(1) && s.rowLength() == rope.dim(2) * rope.dim(3) ? rope : null;
-    }
-
-    /**
-     * A slice as rows: {@code outer} rows of {@code rowLength} values, row {@code r} read at
-     * {@code start + r · stride} of its operand.
-     */
-    record SliceRows(int outer, int rowLength, int start, int stride) {
-        static SliceRows of(Tensor slice) {
-            org.sam3j.graph.Attrs.Slice s = slice.attrs(org.sam3j.graph.Attrs.Slice.class);
-            int[] xs = slice.input(0).shape();
-            int outer = 1;
-            for (int i = 0; i < s.axis(); i++) outer *= xs[i];
-            int inner = 1;
-            for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
-            int len = s.end() - s.start();
-            return new SliceRows(outer, len * inner, s.start() * inner, xs[s.axis()] * inner);
-        }
     }
 }
