@@ -128,6 +128,24 @@ class MaskTest {
     }
 
     @Test
+    void thresholdRulesHoldAcrossBitWords() {
+        Random rnd = new Random(11);
+        for (int[] z : new int[][] {{13, 11}, {64, 1}, {65, 2}, {1, 127}, {31, 33}}) {
+            int w = z[0], h = z[1];
+            float[] v = new float[w * h];
+            for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+            boolean[] above = new boolean[v.length];
+            boolean[] half = new boolean[v.length];
+            for (int i = 0; i < v.length; i++) {
+                above[i] = v[i] > 0.25f;
+                half[i] = Mask.sigmoid(v[i]) > 0.5f;
+            }
+            assertArrayEquals(above, Mask.fromThreshold(v, w, h, 0.25f).toBooleanArray(), w + "x" + h);
+            assertArrayEquals(half, Mask.fromLogits(v, w, h).toBooleanArray(), w + "x" + h);
+        }
+    }
+
+    @Test
     void iou() {
         Mask a = RleTest.mask("1100", "1100");
         Mask b = RleTest.mask("0110", "0110");

@@ -30,17 +30,42 @@ public final class BilinearResize {
         int[] y1 = new int[outH];
         float[] ly = new float[outH];
         axis(h, outH, y0, y1, ly);
+        // Separable: each source row is resized along x once (into `upper` / `lower`, reused while the output rows
+        // keep reading it), then every output row is one vectorisable blend of two such rows. The operations and
+        // their order are those of a·(c·s00 + d·s01) + b·(c·s10 + d·s11), so the result is the same to the bit.
+        float[] upper = new float[outW];
+        float[] lower = new float[outW];
+        int upperRow = -1;
+        int lowerRow = -1;
         for (int i = 0; i < outH; i++) {
-            int r0 = srcOff + y0[i] * w;
-            int r1 = srcOff + y1[i] * w;
+            if (y0[i] != upperRow) {
+                if (y0[i] == lowerRow) {
+                    float[] t = upper;
+                    upper = lower;
+                    lower = t;
+                    lowerRow = -1;
+                } else {
+                    horizontal(src, srcOff + y0[i] * w, x0, x1, lx, upper, outW);
+                }
+                upperRow = y0[i];
+            }
+            if (y1[i] != lowerRow) {
+                horizontal(src, srcOff + y1[i] * w, x0, x1, lx, lower, outW);
+                lowerRow = y1[i];
+            }
             float b = ly[i];
             float a = 1f - b;
             int o = dstOff + i * outW;
-            for (int j = 0; j < outW; j++) {
-                float d = lx[j];
-                float c = 1f - d;
-                dst[o + j] = a * (c * src[r0 + x0[j]] + d * src[r0 + x1[j]]) + b * (c * src[r1 + x0[j]] + d * src[r1 + x1[j]]);
-            }
+            for (int j = 0; j < outW; j++) dst[o + j] = a * upper[j] + b * lower[j];
+        }
+    }
+
+    /** {@code row[j] = c·src[r + x0[j]] + d·src[r + x1[j]]} with {@code d = lx[j]}, {@code c = 1 − d}. */
+    private static void horizontal(float[] src, int r, int[] x0, int[] x1, float[] lx, float[] row, int outW) {
+        for (int j = 0; j < outW; j++) {
+            float d = lx[j];
+            float c = 1f - d;
+            row[j] = c * src[r + x0[j]] + d * src[r + x1[j]];
         }
     }
 

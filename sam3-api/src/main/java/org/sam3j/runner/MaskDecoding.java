@@ -86,8 +86,12 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
      * low-resolution logits upsampled bilinearly ({@code align_corners=False}).
      */
     public float[] logitsAtOriginalSize(int i) {
+        return logitsAtOriginalSize(i, new float[width * height]);
+    }
+
+    /** {@link #logitsAtOriginalSize(int)} into {@code out} (one buffer serves every mask of a result). */
+    private float[] logitsAtOriginalSize(int i, float[] out) {
         int side = side();
-        float[] out = new float[width * height];
         BilinearResize.resize(lowResMasks.data(), tokens[i] * side * side, side, side, out, 0, height, width);
         return out;
     }
@@ -103,8 +107,9 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
         int m = count();
         float[] low = new float[m * side * side];
         float[] iou = new float[m];
+        float[] up = new float[width * height];
         for (int i = 0; i < m; i++) {
-            Mask mask = Mask.fromThreshold(logitsAtOriginalSize(i), width, height, 0f);
+            Mask mask = Mask.fromThreshold(logitsAtOriginalSize(i, up), width, height, 0f);
             Box bounds = mask.boundingBox().orElse(new Box(0, 0, 0, 0));
             float[] logits = lowResLogits(i);
             System.arraycopy(logits, 0, low, i * side * side, side * side);

@@ -54,4 +54,43 @@ class BilinearResizeTest {
         assertThrows(IllegalArgumentException.class, () -> BilinearResize.resize(new float[4], 2, 2, 0, 4));
         assertThrows(IllegalArgumentException.class, () -> BilinearResize.resize(new float[5], 2, 2, 4, 4));
     }
+
+    @Test
+    void separablePassesEqualTheFourNeighbourBlendBitForBit() {
+        java.util.Random rnd = new java.util.Random(7);
+        int[][] sizes = {{288, 288, 1200, 1800}, {288, 288, 100, 75}, {5, 7, 13, 3}, {7, 5, 7, 5}, {1, 9, 4, 2}, {9, 1, 2, 4}};
+        for (int[] z : sizes) {
+            int h = z[0], w = z[1], outH = z[2], outW = z[3];
+            float[] src = new float[h * w];
+            for (int i = 0; i < src.length; i++) src[i] = (float) (rnd.nextGaussian() * 10);
+            float[] got = BilinearResize.resize(src, h, w, outH, outW);
+            float[] want = fourNeighbours(src, h, w, outH, outW);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
+                        h + "x" + w + " -> " + outH + "x" + outW + " at " + i);
+            }
+        }
+    }
+
+    /** The definition: a·(c·s00 + d·s01) + b·(c·s10 + d·s11) per output pixel, neighbours clamped. */
+    private static float[] fourNeighbours(float[] src, int h, int w, int outH, int outW) {
+        float[] out = new float[outH * outW];
+        for (int i = 0; i < outH; i++) {
+            float sy = Math.max((float) h / outH * (i + 0.5f) - 0.5f, 0f);
+            int y0 = (int) sy;
+            int y1 = y0 < h - 1 ? y0 + 1 : y0;
+            float b = sy - y0;
+            float a = 1f - b;
+            for (int j = 0; j < outW; j++) {
+                float sx = Math.max((float) w / outW * (j + 0.5f) - 0.5f, 0f);
+                int x0 = (int) sx;
+                int x1 = x0 < w - 1 ? x0 + 1 : x0;
+                float d = sx - x0;
+                float c = 1f - d;
+                out[i * outW + j] = a * (c * src[y0 * w + x0] + d * src[y0 * w + x1])
+                        + b * (c * src[y1 * w + x0] + d * src[y1 * w + x1]);
+            }
+        }
+        return out;
+    }
 }
