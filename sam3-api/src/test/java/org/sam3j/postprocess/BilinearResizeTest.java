@@ -76,21 +76,24 @@ class BilinearResizeTest {
     private static float[] fourNeighbours(float[] src, int h, int w, int outH, int outW) {
         float[] out = new float[outH * outW];
         for (int i = 0; i < outH; i++) {
-            float sy = Math.max((float) h / outH * (i + 0.5f) - 0.5f, 0f);
-            int y0 = (int) sy;
-            int y1 = y0 < h - 1 ? y0 + 1 : y0;
-            float b = sy - y0;
-            float a = 1f - b;
+            float[] y = neighbours(h, outH, i);
+            int y0 = (int) y[0], y1 = (int) y[1];
+            float b = y[2], a = 1f - b;
             for (int j = 0; j < outW; j++) {
-                float sx = Math.max((float) w / outW * (j + 0.5f) - 0.5f, 0f);
-                int x0 = (int) sx;
-                int x1 = x0 < w - 1 ? x0 + 1 : x0;
-                float d = sx - x0;
-                float c = 1f - d;
+                float[] x = neighbours(w, outW, j);
+                int x0 = (int) x[0], x1 = (int) x[1];
+                float d = x[2], c = 1f - d;
                 out[i * outW + j] = a * (c * src[y0 * w + x0] + d * src[y0 * w + x1])
                         + b * (c * src[y1 * w + x0] + d * src[y1 * w + x1]);
             }
         }
         return out;
+    }
+
+    /** Output index {@code i} of {@code out} over an axis of {@code in}: lower and upper neighbour, fraction. */
+    private static float[] neighbours(int in, int out, int i) {
+        float s = Math.max((float) in / out * (i + 0.5f) - 0.5f, 0f);
+        int lo = (int) s;
+        return new float[] {lo, lo < in - 1 ? lo + 1 : lo, s - lo};
     }
 }

@@ -30,6 +30,7 @@ class OnnxRuntimeParityTest {
     }
 
     @Test
+    @Tag("slow") // export + ONNX Runtime over every tiny key (about a minute); OnnxReducedExportTest and ExportCommandTest cover the export by default
     void tinyModelMatchesTheReference() throws Exception {
         ParityAssertions.check(backend, "fixtures/sam3/tiny", ALL);
     }

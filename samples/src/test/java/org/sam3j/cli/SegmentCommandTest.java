@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.Box;
@@ -224,6 +225,7 @@ class SegmentCommandTest {
      * and the summary. Then --resume runs that skip everything done without encoding anything.
      */
     @Test
+    @Tag("slow") // a batch of encodes and two resumed runs (about 35 s); the single-image and click commands run by default
     void batchWithCorruptFilesResumeAndAHugeImage(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in"));
         Path out = tmp.resolve("out");

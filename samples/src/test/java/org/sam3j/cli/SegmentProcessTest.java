@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.testing.SharedData;
@@ -27,6 +28,7 @@ import org.sam3j.verify.FixtureSet;
 class SegmentProcessTest {
 
     @Test
+    @Tag("slow") // a second JVM with its own model (about 25 s); SegmentCommandTest runs the same command in process by default
     void readmeCommandRunsAsAProcess(@TempDir Path work) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));

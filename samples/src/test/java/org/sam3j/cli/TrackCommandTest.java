@@ -190,6 +190,7 @@ class TrackCommandTest {
     }
 
     @Test
+    @Tag("slow") // tracks a video end to end (about 20 s); the video tests of sam3-api cover tracking by default
     void aVideoFileIsTrackedIntoOneJsonLinePerFrameWithProgressAndOverlay() throws Exception {
         Path video = avi(1);
         Path out = dir.resolve("out");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +45,7 @@ class VerifyCommandTest {
     }
 
     @Test
+    @Tag("slow") // a verify run over the tiny fixtures (about 20 s); the parity tests of sam3-api compare the same keys by default
     void hookPrefixIsAcceptedAndAnUnknownPrefixIsAnError() {
         String dir = SharedData.resolve("fixtures/sam3/tiny").toString();
         CliRun ok = run("verify", "--fixtures", dir, "--only", "hook.inter0");

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sam3j.Box;
 import org.sam3j.Instance;
@@ -322,6 +323,7 @@ class Sam3ServerTest {
      * abandoned encoding is dropped, not cached.
      */
     @Test
+    @Tag("slow") // waits out real encode timeouts (about 15 s)
     void timeoutIs503AndWorkBeyondTheLimitIs429() throws Exception {
         ServerLimits limits = new ServerLimits(1 << 20, 2_500_000, 1, Duration.ofSeconds(1), 2);
         try (Sam3Server small = Sam3Server.start(model, "127.0.0.1", 0, limits, Map.of())) {
