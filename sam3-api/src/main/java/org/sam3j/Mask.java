@@ -114,23 +114,17 @@ public final class Mask {
         if (Float.isNaN(threshold)) {
             throw new IllegalArgumentException("Mask.fromThreshold: threshold is NaN");
         }
-        long[] bits = newBits(width, height);
-        int n = values.length;
-        // A word at a time in a register, branch-free: no read-modify-write of the array per pixel, and no
-        // mispredicted branch on noisy logits.
-        for (int k = 0, base = 0; base < n; k++, base += 64) {
-            int end = Math.min(64, n - base);
-            long word = 0;
-            for (int b = 0; b < end; b++) word |= (values[base + b] > threshold ? 1L : 0L) << b;
-            bits[k] = word;
-        }
-        return new Mask(width, height, bits);
+        // v > t is v >= the next float above t, for every v (NaN fails both); above +∞ there is nothing.
+        return threshold == Float.POSITIVE_INFINITY ? empty(width, height)
+                : fromAtLeast(values, 0, width, height, Math.nextUp(threshold));
     }
 
     /** Pixels {@code values[offset + i] >= min}; package use (sizes checked by the caller). */
     static Mask fromAtLeast(float[] values, int offset, int width, int height, float min) {
         long[] bits = newBits(width, height);
         int n = width * height;
+        // A word at a time in a register, branch-free: no read-modify-write of the array per pixel, and no
+        // mispredicted branch on noisy logits.
         for (int k = 0, base = 0; base < n; k++, base += 64) {
             int end = Math.min(64, n - base);
             long word = 0;

@@ -128,6 +128,18 @@ class MaskTest {
     }
 
     @Test
+    void thresholdIsStrictAtEveryEdge() {
+        float[] v = {Float.NEGATIVE_INFINITY, -Float.MAX_VALUE, -1f, -Float.MIN_VALUE, -0f, 0f, Float.MIN_VALUE, 1f,
+            Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NaN};
+        for (float t : v) {
+            if (Float.isNaN(t)) continue;
+            boolean[] want = new boolean[v.length];
+            for (int i = 0; i < v.length; i++) want[i] = v[i] > t;
+            assertArrayEquals(want, Mask.fromThreshold(v, v.length, 1, t).toBooleanArray(), "threshold " + t);
+        }
+    }
+
+    @Test
     void thresholdRulesHoldAcrossBitWords() {
         Random rnd = new Random(11);
         for (int[] z : new int[][] {{13, 11}, {64, 1}, {65, 2}, {1, 127}, {31, 33}}) {

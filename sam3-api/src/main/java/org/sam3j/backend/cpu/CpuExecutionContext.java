@@ -274,16 +274,9 @@ final class CpuExecutionContext implements ExecutionContext {
             case PERMUTE:
                 CpuKernels.permute(par, x.a, x.off, t.input(0).shape(), t.attrs(Attrs.Permute.class).perm(), y.a, y.off);
                 break;
-            case SLICE: {
-                Attrs.Slice s = t.attrs(Attrs.Slice.class);
-                int[] xs = t.input(0).shape();
-                int outer = 1;
-                for (int i = 0; i < s.axis(); i++) outer *= xs[i];
-                int inner = 1;
-                for (int i = s.axis() + 1; i < xs.length; i++) inner *= xs[i];
-                CpuKernels.slice(x.a, x.off, outer, xs[s.axis()], s.start(), s.end() - s.start(), inner, y.a, y.off);
+            case SLICE:
+                CpuKernels.slice(x.a, x.off, SliceRows.of(t), y.a, y.off);
                 break;
-            }
             case CONCAT: {
                 int axis = t.attrs(Attrs.Concat.class).axis();
                 int[] ys = t.shape();

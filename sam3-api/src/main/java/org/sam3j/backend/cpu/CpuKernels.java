@@ -1,5 +1,7 @@
 package org.sam3j.backend.cpu;
 
+import org.sam3j.backend.SliceRows;
+
 /**
  * Float32 kernels of the pure-Java CPU backend. Every array argument comes with an offset into a
  * shared buffer (the memory plan's arena); outputs may alias the first operand where the planner
@@ -219,10 +221,9 @@ final class CpuKernels {
     }
 
     /** Copies a block {@code [outer, len, inner]} out of {@code [outer, full, inner]} starting at {@code start}. */
-    static void slice(float[] x, int xo, int outer, int full, int start, int len, int inner, float[] y, int yo) {
-        for (int o = 0; o < outer; o++) {
-            System.arraycopy(x, xo + (o * full + start) * inner, y, yo + o * len * inner, len * inner);
-        }
+    static void slice(float[] x, int xo, SliceRows rows, float[] y, int yo) {
+        int len = rows.rowLength();
+        for (int o = 0; o < rows.outer(); o++) System.arraycopy(x, xo + rows.start() + o * rows.stride(), y, yo + o * len, len);
     }
 
     // ------------------------------------------------------------------ images (channels-last)
