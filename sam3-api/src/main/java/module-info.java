@@ -15,6 +15,8 @@ module org.sam3j {
     requires metadata.extractor;
     requires static org.bytedeco.javacpp;
     requires static org.bytedeco.opencv; // only for MatImages, an optional bridge
+    // the Vector API kernels (VectorAttention) when the JVM runs with --add-modules jdk.incubator.vector
+    requires static jdk.incubator.vector;
 
     exports org.sam3j;
 
@@ -27,7 +29,7 @@ module org.sam3j {
     exports org.sam3j.weights to
             org.sam3j.openblas, org.sam3j.cuda, org.sam3j.tensorrt, org.sam3j.onnx,
             org.sam3j.bench, org.sam3j.samples, org.sam3j.spark;
-    exports org.sam3j.backend.cpu to org.sam3j.openblas, org.sam3j.bench;
+    exports org.sam3j.backend.cpu to org.sam3j.openblas, org.sam3j.bench, org.sam3j.samples;
 
     // Internals that sam3j's own tools reuse.
     exports org.sam3j.verify to org.sam3j.cuda, org.sam3j.onnx, org.sam3j.samples;

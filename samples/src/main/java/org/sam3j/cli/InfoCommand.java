@@ -10,6 +10,7 @@ import org.sam3j.Precision;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.BackendStatus;
+import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.Backends;
 import org.sam3j.hub.HubClient;
 import org.sam3j.hub.ModelSource;
@@ -101,6 +102,15 @@ final class InfoCommand implements Callable<Integer> {
             BackendOptions o = b.options();
             out.printf("backend       %s: device %d, %s, %d %s (%s)%n", b.name(), o.device(), o.precision().label(),
                     o.threads(), o.threads() == 1 ? "thread" : "threads", how);
+            if (b instanceof CpuBackend) {
+                String kernel = CpuBackend.vectorAttention() ? "Vector API kernel (jdk.incubator.vector)"
+                        : ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                                ? "auto-vectorised kernel (the Vector API one needs 512-bit vectors and -D"
+                                        + CpuBackend.VECTOR_PROPERTY + " not false)"
+                                : "auto-vectorised kernel (on AVX-512, start the JVM with --add-modules"
+                                        + " jdk.incubator.vector for the faster Vector API one, as ./sam3 does)";
+                out.printf("attention     %s%n", kernel);
+            }
         }
         String label = "backends      ";
         for (BackendStatus s : Backends.statuses()) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.backend.BackendStatus;
+import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.Backends;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
@@ -40,6 +41,10 @@ class InfoCommandTest {
         // the backend that segment would run first (not always "cpu"), then every backend with why it cannot run
         assertEquals(List.of("cuda", "openblas", "cpu", "onnxruntime", "tensorrt"), Backends.names());
         assertTrue(r.out().contains("backend       " + Backends.defaultName() + ": device 0, "), r.out());
+        if (Backends.defaultName().equals("cpu") || Backends.defaultName().equals("openblas")) {
+            // the build's tests run with the Vector API module (surefire.argLine)
+            assertEquals(CpuBackend.vectorAttention(), r.out().contains("attention     Vector API kernel"), r.out());
+        }
         for (BackendStatus b : Backends.statuses()) {
             String line = b.name() + ": " + b.description() + " (";
             assertTrue(r.out().contains(line), line + " in\n" + r.out());

@@ -57,7 +57,29 @@ final class CpuAttention {
     /** Below this exponent the running rescaling factor is exactly 0 ({@code e^-21.8 ≈ 3.4e-10}). */
     static final float EXP_FLOOR = -21.8f;
 
+    /** Whether {@link #attention} runs on {@link VectorAttention} (see {@link #vectorKernel()}). */
+    private static final boolean VECTOR = detectVectorKernel();
+
     private CpuAttention() {}
+
+    /**
+     * Whether {@link #attention} runs on {@link VectorAttention}: when the JVM has the Vector API module
+     * ({@code --add-modules jdk.incubator.vector}), its preferred vectors hold 16 floats (AVX-512), and the system
+     * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. The results are the same bit for bit either way.
+     */
+    static boolean vectorKernel() {
+        return VECTOR;
+    }
+
+    private static boolean detectVectorKernel() {
+        if (!Boolean.parseBoolean(System.getProperty(CpuBackend.VECTOR_PROPERTY, "true").trim())) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return VectorAttention.usable();
+        } catch (LinkageError e) {
+            return false; // present in the boot layer but not readable from here
+        }
+    }
 
     /**
      * Per-worker scratch, grown on demand and reused by every task of that worker. Not thread-safe: one
@@ -77,6 +99,8 @@ final class CpuAttention {
         final OnlineSoftmax softmax = new OnlineSoftmax();
         /** the final divisors' inverses */
         float[] inv;
+        /** the scratch of {@link VectorAttention}, when that kernel runs */
+        VectorAttention.Scratch vector;
 
         /** Makes room for a block of {@code width} queries with the given head dims. */
         void ensure(int d, int dv, int width) {
@@ -120,13 +144,18 @@ final class CpuAttention {
         final int width = roundUp(block, 16);
         final int tasks = b * h * nBlocks;
         final AtomicInteger next = new AtomicInteger();
+        final boolean vector = VECTOR && tk > 0;
         par.forRange(Math.min(threads, tasks), 1, (w, from, to) -> {
             Scratch s = scratch[w];
             if (s == null) {
                 s = new Scratch();
                 scratch[w] = s;
             }
-            s.ensure(d, dv, width);
+            if (vector) {
+                if (s.vector == null) s.vector = new VectorAttention.Scratch();
+            } else {
+                s.ensure(d, dv, width);
+            }
             for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
                 int bi = t / (h * nBlocks);
                 int hi = (t / nBlocks) % h;
@@ -137,6 +166,15 @@ final class CpuAttention {
                 if (bias != null) {
                     biasRow = biasOff + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * biasTq
                             + (biasTq == 1 ? 0 : q0)) * tk;
+                }
+                if (vector) {
+                    VectorAttention.block(s.vector, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
+                            k, kOff + bi * tk * h * d + hi * d, h * d,
+                            v, vOff + bi * tk * vRow + hi * dv, vRow,
+                            bias, biasRow, biasTq == 1 ? 0 : tk,
+                            y, yOff + (bi * tq + q0) * h * dv + hi * dv, h * dv,
+                            rows, tk, d, dv, scale);
+                    continue;
                 }
                 block(s, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
                         k, kOff + bi * tk * h * d + hi * d, h * d,

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.sam3j.backend.cpu.AttentionProblem;
+import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
 import org.sam3j.backend.cpu.OnlineSoftmax;
@@ -64,7 +65,9 @@ public final class OpenBlasGemm implements GemmEngine {
      * default: OpenBLAS for heads of at least {@value #BLAS_MIN_HEAD_DIM} channels, Java below. Measured on this
      * project's 2-core AVX-512 machine ({@code sam3-bench/results/attention-gemm-speed.md}, round 2): with heads of
      * 64 (the image encoder) and 256 (the video tracker's memory attention) OpenBLAS is faster; the prompt decoders'
-     * heads of 32 are too small for its products.
+     * heads of 32 are too small for its products. When the Java kernel runs on the Vector API
+     * ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention()}), {@code auto} leaves all attention to it: it then
+     * runs at 1.5–1.6 × this engine's rate on every shape measured ({@code sam3-bench/results/attention-vector.md}).
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
     /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
@@ -495,7 +498,8 @@ public final class OpenBlasGemm implements GemmEngine {
     public boolean attention(Parallel par, AttentionProblem p) {
         if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
         if (attentionEngine == AttentionEngine.JAVA
-                || (attentionEngine == AttentionEngine.AUTO && Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM)) {
+                || (attentionEngine == AttentionEngine.AUTO
+                        && (CpuBackend.vectorAttention() || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM))) {
             return false;
         }
         boolean wide = Math.max(p.d(), p.dv()) > 64;
