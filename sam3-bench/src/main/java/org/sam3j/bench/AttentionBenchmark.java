@@ -42,7 +42,7 @@ import org.sam3j.weights.InMemoryWeights;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx4g"})
 public class AttentionBenchmark {
     /** The backend: {@code openblas} or {@code cpu}. */
     @Param({"openblas", "cpu"})

@@ -31,7 +31,7 @@ import org.sam3j.weights.CheckpointWeights;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 8)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx8g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx8g"})
 public class CheckpointLoadBenchmark {
     /** {@code tiny} or {@code full}. */
     @Param({"tiny"})

@@ -37,7 +37,7 @@ import org.sam3j.weights.SyntheticWeights;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx16g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx16g"})
 public class ImageEncoderBenchmark {
     /** {@code tiny} (reference test configuration) or {@code full} (released architecture). */
     @Param({"tiny"})

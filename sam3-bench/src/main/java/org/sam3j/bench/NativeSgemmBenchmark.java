@@ -29,7 +29,7 @@ import org.sam3j.backend.openblas.OpenBlas;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx2g"})
 public class NativeSgemmBenchmark {
     /** {@code MxNxK}. */
     @Param({"5184x4736x1024"})

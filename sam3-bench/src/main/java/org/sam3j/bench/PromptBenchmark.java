@@ -32,7 +32,7 @@ import org.sam3j.backend.Backend;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 8)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx16g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx16g"})
 public class PromptBenchmark {
     /** {@code tiny} (reference test configuration) or {@code full} (released architecture). */
     @Param({"tiny"})

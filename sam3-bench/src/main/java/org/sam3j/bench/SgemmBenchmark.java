@@ -31,7 +31,7 @@ import org.sam3j.backend.cpu.Parallel;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx8g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx8g"})
 public class SgemmBenchmark {
     /** Engine: the {@code openblas} or {@code cpu} backend's. */
     @Param({"openblas", "cpu"})

@@ -41,7 +41,7 @@ import org.sam3j.Sam3Predictor;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
-@Fork(value = 3, jvmArgsAppend = {"-Xmx16g"})
+@Fork(value = 3, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx16g"})
 @Timeout(time = 1, timeUnit = TimeUnit.HOURS) // the trial runs two rounds: full size on a loaded 2-core machine passes JMH's 10 minutes
 public class StartupBenchmark {
     /** {@code tiny} or {@code full}. */

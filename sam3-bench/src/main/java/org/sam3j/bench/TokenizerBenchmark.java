@@ -26,7 +26,7 @@ import org.sam3j.text.TokenizedText;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx2g"})
 public class TokenizerBenchmark {
     private ClipTokenizer tokenizer;
     private final String[] phrases = {"truck", "a red car parked next to a tree", "wheel", "person wearing a hat",

@@ -47,7 +47,7 @@ import org.sam3j.video.VideoBenchHarness;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx6g"})
 public class VideoBenchmark {
     /** {@code tiny} (reference test configuration) or {@code full} (released architecture). */
     @Param({"tiny"})

@@ -30,7 +30,7 @@ import org.sam3j.video.VideoBenchHarness;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector"}, jvmArgsAppend = {"-Xmx2g"})
 public class VideoMemoryBenchmark {
     /** Frames processed (the prompted frame included). */
     @Param({"10", "100", "1000"})

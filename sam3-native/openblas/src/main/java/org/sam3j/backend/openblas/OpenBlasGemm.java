@@ -67,7 +67,7 @@ public final class OpenBlasGemm implements GemmEngine {
      * 64 (the image encoder) and 256 (the video tracker's memory attention) OpenBLAS is faster; the prompt decoders'
      * heads of 32 are too small for its products. When the Java kernel runs on the Vector API
      * ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention()}), {@code auto} leaves all attention to it: it then
-     * runs at 1.5–1.6 × this engine's rate on every shape measured ({@code sam3-bench/results/attention-vector.md}).
+     * runs at 1.5–1.6 × this engine's rate on every shape measured ({@code sam3-bench/results/attention-vector-2026-12-02}).
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
     /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
