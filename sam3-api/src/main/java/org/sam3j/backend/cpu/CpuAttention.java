@@ -167,21 +167,16 @@ final class CpuAttention {
                     biasRow = biasOff + (((biasB == 1 ? 0 : bi) * biasH + (biasH == 1 ? 0 : hi)) * biasTq
                             + (biasTq == 1 ? 0 : q0)) * tk;
                 }
+                int qAt = qOff + (bi * tq + q0) * h * d + hi * d, kAt = kOff + bi * tk * h * d + hi * d;
+                int vAt = vOff + bi * tk * vRow + hi * dv, yAt = yOff + (bi * tq + q0) * h * dv + hi * dv;
+                int ldBias = biasTq == 1 ? 0 : tk;
                 if (vector) {
-                    VectorAttention.block(s.vector, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
-                            k, kOff + bi * tk * h * d + hi * d, h * d,
-                            v, vOff + bi * tk * vRow + hi * dv, vRow,
-                            bias, biasRow, biasTq == 1 ? 0 : tk,
-                            y, yOff + (bi * tq + q0) * h * dv + hi * dv, h * dv,
-                            rows, tk, d, dv, scale);
-                    continue;
+                    VectorAttention.block(s.vector, q, qAt, h * d, k, kAt, h * d, v, vAt, vRow, bias, biasRow, ldBias,
+                            y, yAt, h * dv, rows, tk, d, dv, scale);
+                } else {
+                    block(s, q, qAt, h * d, k, kAt, h * d, v, vAt, vRow, bias, biasRow, ldBias,
+                            y, yAt, h * dv, rows, tk, d, dv, scale);
                 }
-                block(s, q, qOff + (bi * tq + q0) * h * d + hi * d, h * d,
-                        k, kOff + bi * tk * h * d + hi * d, h * d,
-                        v, vOff + bi * tk * vRow + hi * dv, vRow,
-                        bias, biasRow, biasTq == 1 ? 0 : tk,
-                        y, yOff + (bi * tq + q0) * h * dv + hi * dv, h * dv,
-                        rows, tk, d, dv, scale);
             }
         });
     }

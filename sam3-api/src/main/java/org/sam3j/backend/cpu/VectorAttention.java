@@ -256,6 +256,8 @@ final class VectorAttention {
      * {@link OnlineSoftmax#step} computes it.
      */
     private static void rescaling(float[] m, float[] mx, float[] alpha, int i0) {
+        // The exponential is written out here and in expRows, not shared: a helper taking and returning vectors is
+        // not inlined by C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
         for (int h = i0; h < i0 + STRIP; h += LANES) {
             FloatVector z = FloatVector.fromArray(F, m, h).sub(FloatVector.fromArray(F, mx, h));
             VectorMask<Float> gone = z.lt(CpuAttention.EXP_FLOOR);
