@@ -103,13 +103,13 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("backend       %s: device %d, %s, %d %s (%s)%n", b.name(), o.device(), o.precision().label(),
                     o.threads(), o.threads() == 1 ? "thread" : "threads", how);
             if (b instanceof CpuBackend) {
-                String kernel = CpuBackend.vectorAttention() ? "Vector API kernel (jdk.incubator.vector)"
+                String kernel = CpuBackend.vectorKernels() ? "Vector API (jdk.incubator.vector)"
                         : ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                                ? "auto-vectorised kernel (the Vector API one needs 512-bit vectors and -D"
+                                ? "auto-vectorised (the Vector API ones need 512-bit vectors and -D"
                                         + CpuBackend.VECTOR_PROPERTY + " not false)"
-                                : "auto-vectorised kernel (on AVX-512, start the JVM with --add-modules"
-                                        + " jdk.incubator.vector for the faster Vector API one, as ./sam3 does)";
-                out.printf("attention     %s%n", kernel);
+                                : "auto-vectorised (on AVX-512, start the JVM with --add-modules"
+                                        + " jdk.incubator.vector for the faster Vector API ones, as ./sam3 does)";
+                out.printf("java kernels  %s: matrix products and attention%n", kernel);
             }
         }
         String label = "backends      ";

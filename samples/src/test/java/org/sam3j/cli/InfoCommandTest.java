@@ -43,7 +43,7 @@ class InfoCommandTest {
         assertTrue(r.out().contains("backend       " + Backends.defaultName() + ": device 0, "), r.out());
         if (Backends.defaultName().equals("cpu") || Backends.defaultName().equals("openblas")) {
             // the build's tests run with the Vector API module (surefire.argLine)
-            assertEquals(CpuBackend.vectorAttention(), r.out().contains("attention     Vector API kernel"), r.out());
+            assertEquals(CpuBackend.vectorKernels(), r.out().contains("java kernels  Vector API"), r.out());
         }
         for (BackendStatus b : Backends.statuses()) {
             String line = b.name() + ": " + b.description() + " (";

@@ -57,28 +57,14 @@ final class CpuAttention {
     /** Below this exponent the running rescaling factor is exactly 0 ({@code e^-21.8 ≈ 3.4e-10}). */
     static final float EXP_FLOOR = -21.8f;
 
-    /** Whether {@link #attention} runs on {@link VectorAttention} (see {@link #vectorKernel()}). */
-    private static final boolean VECTOR = detectVectorKernel();
+    /** Whether {@link #attention} runs on {@link VectorAttention} (see {@link VectorKernels}). */
+    private static final boolean VECTOR = VectorKernels.ENABLED;
 
     private CpuAttention() {}
 
-    /**
-     * Whether {@link #attention} runs on {@link VectorAttention}: when the JVM has the Vector API module
-     * ({@code --add-modules jdk.incubator.vector}), its preferred vectors hold 16 floats (AVX-512), and the system
-     * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. The results are the same bit for bit either way.
-     */
+    /** Whether {@link #attention} runs on {@link VectorAttention}; the results are the same bit for bit either way. */
     static boolean vectorKernel() {
         return VECTOR;
-    }
-
-    private static boolean detectVectorKernel() {
-        if (!Boolean.parseBoolean(System.getProperty(CpuBackend.VECTOR_PROPERTY, "true").trim())) return false;
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
-        try {
-            return VectorAttention.usable();
-        } catch (LinkageError e) {
-            return false; // present in the boot layer but not readable from here
-        }
     }
 
     /**

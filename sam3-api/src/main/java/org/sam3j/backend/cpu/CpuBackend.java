@@ -36,8 +36,8 @@ public final class CpuBackend implements Backend {
      */
     public static final String FUSION_PROPERTY = "sam3j.cpu.fusion";
     /**
-     * System property, read once: {@code false} keeps attention on the auto-vectorised kernel even when the JVM has
-     * the Vector API module (same values; for measurements). See {@link #vectorAttention()}.
+     * System property, read once: {@code false} keeps matrix products and attention on the auto-vectorised kernels even
+     * when the JVM has the Vector API module (same values; for measurements). See {@link #vectorKernels()}.
      */
     public static final String VECTOR_PROPERTY = "sam3j.cpu.vector";
 
@@ -92,19 +92,18 @@ public final class CpuBackend implements Backend {
         this.options = options.toBuilder().threads(threads).build();
         this.parallel = new Parallel(threads);
         this.fuse = !"false".equalsIgnoreCase(System.getProperty(FUSION_PROPERTY, "true").trim());
-        LOG.debug("backend {}: {} threads, attention on the {} kernel", name, threads,
-                vectorAttention() ? "Vector API" : "auto-vectorised");
+        LOG.debug("backend {}: {} threads, matrix products and attention on the {} kernels", name, threads,
+                vectorKernels() ? "Vector API" : "auto-vectorised");
     }
 
     /**
-     * Whether attention computed in Java runs on the JDK's Vector API: when the JVM was started with
+     * Whether the Java matrix products and attention run on the JDK's Vector API: when the JVM was started with
      * {@code --add-modules jdk.incubator.vector} on a processor with 512-bit vectors (AVX-512), and
-     * {@value #VECTOR_PROPERTY} is not {@code false}. The values are
-     * the same bit for bit; the Vector API kernel is faster (about 1.5 × on a 2-core AVX-512 machine,
-     * {@code sam3-bench/results}).
+     * {@value #VECTOR_PROPERTY} is not {@code false}. The values are the same bit for bit; the Vector API kernels are
+     * faster (on a 2-core AVX-512 machine, SGEMM about 1.8 × and attention about 1.7 ×: {@code sam3-bench/results}).
      */
-    public static boolean vectorAttention() {
-        return CpuAttention.vectorKernel();
+    public static boolean vectorKernels() {
+        return VectorKernels.ENABLED;
     }
 
     @Override

@@ -33,6 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>fewer than 4 rows with an unpacked B (a matrix-vector product) skip packing and run a
  *       scalar loop.</li>
  * </ul>
+ * When the JVM has the Vector API ({@link VectorKernels}), blocks of 8 rows run on {@link VectorSgemm} instead,
+ * whose accumulators stay in registers for a whole K block: the same floats bit for bit, at about the rate of
+ * OpenBLAS on AVX-512. The row blocks are then multiples of 8; the last rows of a block take the kernels above.
  * Constant matrices (the weights of {@code Linear} layers) should be packed once with
  * {@link #pack(float[], int, int, boolean, int, int)} and multiplied with
  * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)};
@@ -60,6 +63,11 @@ public final class Sgemm {
     static final long MAX_TRANSPOSED_A = 1L << 20;
     /** Largest pack buffer (in floats) kept per thread between calls. */
     static final long MAX_RETAINED_PACK = 4L << 20;
+
+    /** Whether blocks of {@link VectorSgemm#ROWS} rows run on {@link VectorSgemm} (see {@link VectorKernels}). */
+    private static final boolean VECTOR = VectorKernels.ENABLED;
+    /** Rows of C per micro-kernel call, the granule of the row blocks. */
+    private static final int ROW_TILE = VECTOR ? VectorSgemm.ROWS : MR;
 
     private Sgemm() {}
 
@@ -456,9 +464,9 @@ public final class Sgemm {
         final int threads = par == null ? 1 : par.threads();
         final int panels = pr.pb.panels;
         final int m = pr.m;
-        // Row block: at most MC, a multiple of MR, small enough that each worker gets a few tasks.
+        // Row block: at most MC, a multiple of the row tile, small enough that each worker gets a few tasks.
         int mc = MC;
-        while (mc > MR && (long) ((m + mc - 1) / mc) * panels < 4L * threads) mc = Math.max(MR, roundUp(mc / 2, MR));
+        while (mc > ROW_TILE && (long) ((m + mc - 1) / mc) * panels < 4L * threads) mc = Math.max(ROW_TILE, roundUp(mc / 2, ROW_TILE));
         final int rowBlock = mc;
         final int mBlocks = (m + rowBlock - 1) / rowBlock;
         final int tasks = mBlocks * panels;
@@ -490,41 +498,40 @@ public final class Sgemm {
         final int base = q * k;
         final float[] a = pr.a;
         final int aRs = pr.aRs, aCs = pr.aCs;
-        final float[] acc0 = s.acc0, acc1 = s.acc1, acc2 = s.acc2, acc3 = s.acc3;
+        final float[][] acc = s.acc;
         final float[] biasRow = s.bias;
         if (pr.bias != null && !pr.biasPerRow) {
             System.arraycopy(pr.bias, j0, biasRow, 0, nc);
             Arrays.fill(biasRow, nc, w, 0f);
         }
+        final int step = ROW_TILE;
         for (int pc = 0; pc < k; pc += KC) {
             final int pe = Math.min(k, pc + KC);
             final boolean first = pc == 0;
-            for (int i = i0; i < i1; i += MR) {
-                final int mr = Math.min(MR, i1 - i);
+            for (int i = i0; i < i1; i += step) {
+                final int mr = Math.min(step, i1 - i);
                 // Bring C (or its initial value) into the scratch rows.
-                load(pr, first, i, j0, acc0, biasRow, nc, w);
-                if (mr > 1) load(pr, first, i + 1, j0, acc1, biasRow, nc, w);
-                if (mr > 2) load(pr, first, i + 2, j0, acc2, biasRow, nc, w);
-                if (mr > 3) load(pr, first, i + 3, j0, acc3, biasRow, nc, w);
+                for (int r = 0; r < mr; r++) load(pr, first, i + r, j0, acc[r], biasRow, nc, w);
                 final int ai = pr.aOff + i * aRs;
-                if (mr == MR) {
+                int r = 0;
+                if (mr == VectorSgemm.ROWS && VECTOR) {
+                    VectorSgemm.kernel(a, ai, aRs, aCs, rows, base, pc, pe, acc, w);
+                    r = mr;
+                }
+                for (; r + MR <= mr; r += MR) {
+                    final int ar = ai + r * aRs;
+                    final float[] acc0 = acc[r], acc1 = acc[r + 1], acc2 = acc[r + 2], acc3 = acc[r + 3];
                     int p = pc;
                     if (wide) {
-                        for (; p + 1 < pe; p += 2) kernel4x2(a, ai + p * aCs, aRs, aCs, rows, base + p, acc0, acc1, acc2, acc3, w);
-                        if (p < pe) kernel4x1(a, ai + p * aCs, aRs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                        for (; p + 1 < pe; p += 2) kernel4x2(a, ar + p * aCs, aRs, aCs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                        if (p < pe) kernel4x1(a, ar + p * aCs, aRs, rows, base + p, acc0, acc1, acc2, acc3, w);
                     } else {
-                        for (; p + 1 < pe; p += 2) narrow4x2(a, ai + p * aCs, aRs, aCs, rows, base + p, acc0, acc1, acc2, acc3, w);
-                        if (p < pe) narrow4x1(a, ai + p * aCs, aRs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                        for (; p + 1 < pe; p += 2) narrow4x2(a, ar + p * aCs, aRs, aCs, rows, base + p, acc0, acc1, acc2, acc3, w);
+                        if (p < pe) narrow4x1(a, ar + p * aCs, aRs, rows, base + p, acc0, acc1, acc2, acc3, w);
                     }
-                } else {
-                    rowKernel(wide, a, ai, aCs, pc, pe, rows, base, acc0, w);
-                    if (mr > 1) rowKernel(wide, a, ai + aRs, aCs, pc, pe, rows, base, acc1, w);
-                    if (mr > 2) rowKernel(wide, a, ai + 2 * aRs, aCs, pc, pe, rows, base, acc2, w);
                 }
-                store(pr, i, j0, acc0, nc);
-                if (mr > 1) store(pr, i + 1, j0, acc1, nc);
-                if (mr > 2) store(pr, i + 2, j0, acc2, nc);
-                if (mr > 3) store(pr, i + 3, j0, acc3, nc);
+                for (; r < mr; r++) rowKernel(wide, a, ai + r * aRs, aCs, pc, pe, rows, base, acc[r], w);
+                for (r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], nc);
             }
         }
         if (pr.epilogue != null) {
@@ -721,7 +728,7 @@ public final class Sgemm {
                     }
                 }
             } else {
-                float[] acc = SCRATCH.get().acc0;
+                float[] acc = SCRATCH.get().acc[0];
                 for (int j0 = from; j0 < to; j0 += NC) {
                     int nc = Math.min(NC, to - j0);
                     for (int i = 0; i < m; i++) {
@@ -769,10 +776,8 @@ public final class Sgemm {
 
     /** Scratch owned by one thread: accumulator rows, a bias strip and a reusable pack buffer. */
     static final class Scratch {
-        final float[] acc0 = new float[NC];
-        final float[] acc1 = new float[NC];
-        final float[] acc2 = new float[NC];
-        final float[] acc3 = new float[NC];
+        /** accumulator rows: {@link #MR} for the auto-vectorised kernels, {@link VectorSgemm#ROWS} for the Vector API one */
+        final float[][] acc = new float[Math.max(MR, VectorSgemm.ROWS)][NC];
         final float[] bias = new float[NC];
         /** row arrays of the last pack buffer, reused by the next unpacked call on this thread */
         float[][] packPool;

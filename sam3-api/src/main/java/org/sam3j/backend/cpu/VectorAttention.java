@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link CpuAttention}'s single-pass attention with its products and softmax written in the JDK's Vector API
  * ({@code jdk.incubator.vector}), used when the application runs with {@code --add-modules jdk.incubator.vector}
- * (see {@link CpuAttention#vectorKernel()}). The result is the same to the bit: the same chunks of
+ * (see {@link VectorKernels}). The result is the same to the bit: the same chunks of
  * {@value CpuAttention#KC} keys, the same operations in the same order; only the schedule differs.
  *
  * <h2>Why</h2>

@@ -96,6 +96,6 @@ class VectorAttentionTest {
         assertTrue(module, "the tests run with --add-modules jdk.incubator.vector (surefire.argLine)");
         assertEquals(VectorAttention.usable() && !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY)),
                 CpuAttention.vectorKernel());
-        assertEquals(CpuAttention.vectorKernel(), CpuBackend.vectorAttention());
+        assertEquals(CpuAttention.vectorKernel(), CpuBackend.vectorKernels());
     }
 }

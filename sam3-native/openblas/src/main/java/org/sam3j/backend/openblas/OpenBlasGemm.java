@@ -66,7 +66,7 @@ public final class OpenBlasGemm implements GemmEngine {
      * project's 2-core AVX-512 machine ({@code sam3-bench/results/attention-gemm-speed.md}, round 2): with heads of
      * 64 (the image encoder) and 256 (the video tracker's memory attention) OpenBLAS is faster; the prompt decoders'
      * heads of 32 are too small for its products. When the Java kernel runs on the Vector API
-     * ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention()}), {@code auto} leaves all attention to it: it then
+     * ({@link org.sam3j.backend.cpu.CpuBackend#vectorKernels()}), {@code auto} leaves all attention to it: it then
      * runs at 1.5–1.6 × this engine's rate on every shape measured ({@code sam3-bench/results/attention-vector-2026-12-02}).
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
@@ -499,7 +499,7 @@ public final class OpenBlasGemm implements GemmEngine {
         if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
         if (attentionEngine == AttentionEngine.JAVA
                 || (attentionEngine == AttentionEngine.AUTO
-                        && (CpuBackend.vectorAttention() || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM))) {
+                        && (CpuBackend.vectorKernels() || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM))) {
             return false;
         }
         boolean wide = Math.max(p.d(), p.dv()) > 64;

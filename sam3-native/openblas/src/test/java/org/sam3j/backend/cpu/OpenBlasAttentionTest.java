@@ -141,7 +141,7 @@ class OpenBlasAttentionTest {
                 float[] y = new float[tq * d];
                 AttentionProblem p = new AttentionProblem(rand(tq * d), 0, rand(tk * d), 0, rand(tk * d), 0, null, 0,
                         0, 0, 0, y, 0, 1, tq, tk, 1, d, d, 0.1f);
-                assertEquals(d >= 64 && !CpuBackend.vectorAttention(), auto.attention(par2, p), "head dim " + d);
+                assertEquals(d >= 64 && !CpuBackend.vectorKernels(), auto.attention(par2, p), "head dim " + d);
             }
         }
     }

@@ -1,0 +1,133 @@
+package org.sam3j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Sgemm}'s micro-kernel written in the JDK's Vector API ({@code jdk.incubator.vector}), used for blocks of
+ * {@value #ROWS} rows of C when {@link VectorKernels#ENABLED}. The result is the same to the bit as the
+ * auto-vectorised kernels': every element of C still receives {@code fma(a[i][p], b[p][j], c)} for {@code p} in
+ * increasing order, starting from the same scratch row; only the schedule differs.
+ *
+ * <h2>Why</h2>
+ * The auto-vectorised kernels keep their accumulators in the scratch rows (C2 on JDK 17 vectorises at most a
+ * 4 × 2 block of rank-1 updates), so every pair of multiply-adds costs a load and a store of C; they run at about
+ * 60 % of OpenBLAS's SGEMM rate on AVX-512. Here {@value #ROWS} rows by two vectors of columns stay in 16 registers
+ * for a whole block of K, and each step of K loads two vectors of the packed panel and {@value #ROWS} elements of A.
+ * As in {@link VectorAttention}, the vectors never leave this method (a vector passed to a method that is not
+ * inlined is boxed).
+ */
+final class VectorSgemm {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    private static final int LANES = F.length();
+    /** Rows of C per micro-kernel block. */
+    static final int ROWS = 8;
+
+    private VectorSgemm() {}
+
+    /**
+     * Whether the preferred vectors hold 16 floats (AVX-512); with AVX2's 16 registers of 8 floats the
+     * {@value #ROWS} × 2 block spills (as {@link VectorAttention#usable()}).
+     */
+    static boolean usable() {
+        return LANES >= 16;
+    }
+
+    /**
+     * {@code acc[r][j] = fma(a[ai + r·aRs + p·aCs], rows[base + p][j], acc[r][j])} for {@code r < ROWS}, {@code p}
+     * from {@code pc} up to {@code pe} (in that order) and {@code j < w}.
+     *
+     * @param w the panel's padded width, a multiple of 16 (and of the vector length)
+     */
+    static void kernel(float[] a, int ai, int aRs, int aCs, float[][] rows, int base, int pc, int pe,
+                       float[][] acc, int w) {
+        final float[] c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+        final float[] c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+        final int a0 = ai, a1 = a0 + aRs, a2 = a1 + aRs, a3 = a2 + aRs, a4 = a3 + aRs, a5 = a4 + aRs,
+                a6 = a5 + aRs, a7 = a6 + aRs;
+        int j = 0;
+        for (; j + 2 * LANES <= w; j += 2 * LANES) {
+            final int j1 = j + LANES;
+            FloatVector s00 = FloatVector.fromArray(F, c0, j), s01 = FloatVector.fromArray(F, c0, j1);
+            FloatVector s10 = FloatVector.fromArray(F, c1, j), s11 = FloatVector.fromArray(F, c1, j1);
+            FloatVector s20 = FloatVector.fromArray(F, c2, j), s21 = FloatVector.fromArray(F, c2, j1);
+            FloatVector s30 = FloatVector.fromArray(F, c3, j), s31 = FloatVector.fromArray(F, c3, j1);
+            FloatVector s40 = FloatVector.fromArray(F, c4, j), s41 = FloatVector.fromArray(F, c4, j1);
+            FloatVector s50 = FloatVector.fromArray(F, c5, j), s51 = FloatVector.fromArray(F, c5, j1);
+            FloatVector s60 = FloatVector.fromArray(F, c6, j), s61 = FloatVector.fromArray(F, c6, j1);
+            FloatVector s70 = FloatVector.fromArray(F, c7, j), s71 = FloatVector.fromArray(F, c7, j1);
+            for (int p = pc; p < pe; p++) {
+                final float[] bp = rows[base + p];
+                final FloatVector x0 = FloatVector.fromArray(F, bp, j), x1 = FloatVector.fromArray(F, bp, j1);
+                final int o = p * aCs;
+                FloatVector b = FloatVector.broadcast(F, a[a0 + o]);
+                s00 = b.fma(x0, s00);
+                s01 = b.fma(x1, s01);
+                b = FloatVector.broadcast(F, a[a1 + o]);
+                s10 = b.fma(x0, s10);
+                s11 = b.fma(x1, s11);
+                b = FloatVector.broadcast(F, a[a2 + o]);
+                s20 = b.fma(x0, s20);
+                s21 = b.fma(x1, s21);
+                b = FloatVector.broadcast(F, a[a3 + o]);
+                s30 = b.fma(x0, s30);
+                s31 = b.fma(x1, s31);
+                b = FloatVector.broadcast(F, a[a4 + o]);
+                s40 = b.fma(x0, s40);
+                s41 = b.fma(x1, s41);
+                b = FloatVector.broadcast(F, a[a5 + o]);
+                s50 = b.fma(x0, s50);
+                s51 = b.fma(x1, s51);
+                b = FloatVector.broadcast(F, a[a6 + o]);
+                s60 = b.fma(x0, s60);
+                s61 = b.fma(x1, s61);
+                b = FloatVector.broadcast(F, a[a7 + o]);
+                s70 = b.fma(x0, s70);
+                s71 = b.fma(x1, s71);
+            }
+            s00.intoArray(c0, j);
+            s01.intoArray(c0, j1);
+            s10.intoArray(c1, j);
+            s11.intoArray(c1, j1);
+            s20.intoArray(c2, j);
+            s21.intoArray(c2, j1);
+            s30.intoArray(c3, j);
+            s31.intoArray(c3, j1);
+            s40.intoArray(c4, j);
+            s41.intoArray(c4, j1);
+            s50.intoArray(c5, j);
+            s51.intoArray(c5, j1);
+            s60.intoArray(c6, j);
+            s61.intoArray(c6, j1);
+            s70.intoArray(c7, j);
+            s71.intoArray(c7, j1);
+        }
+        for (; j < w; j += LANES) {
+            FloatVector s0 = FloatVector.fromArray(F, c0, j), s1 = FloatVector.fromArray(F, c1, j);
+            FloatVector s2 = FloatVector.fromArray(F, c2, j), s3 = FloatVector.fromArray(F, c3, j);
+            FloatVector s4 = FloatVector.fromArray(F, c4, j), s5 = FloatVector.fromArray(F, c5, j);
+            FloatVector s6 = FloatVector.fromArray(F, c6, j), s7 = FloatVector.fromArray(F, c7, j);
+            for (int p = pc; p < pe; p++) {
+                final FloatVector x = FloatVector.fromArray(F, rows[base + p], j);
+                final int o = p * aCs;
+                s0 = FloatVector.broadcast(F, a[a0 + o]).fma(x, s0);
+                s1 = FloatVector.broadcast(F, a[a1 + o]).fma(x, s1);
+                s2 = FloatVector.broadcast(F, a[a2 + o]).fma(x, s2);
+                s3 = FloatVector.broadcast(F, a[a3 + o]).fma(x, s3);
+                s4 = FloatVector.broadcast(F, a[a4 + o]).fma(x, s4);
+                s5 = FloatVector.broadcast(F, a[a5 + o]).fma(x, s5);
+                s6 = FloatVector.broadcast(F, a[a6 + o]).fma(x, s6);
+                s7 = FloatVector.broadcast(F, a[a7 + o]).fma(x, s7);
+            }
+            s0.intoArray(c0, j);
+            s1.intoArray(c1, j);
+            s2.intoArray(c2, j);
+            s3.intoArray(c3, j);
+            s4.intoArray(c4, j);
+            s5.intoArray(c5, j);
+            s6.intoArray(c6, j);
+            s7.intoArray(c7, j);
+        }
+    }
+}

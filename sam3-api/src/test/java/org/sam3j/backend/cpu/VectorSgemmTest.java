@@ -1,0 +1,113 @@
+package org.sam3j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link VectorSgemm} against the auto-vectorised kernels of {@link Sgemm}: the same floats, bit for bit, for panel
+ * widths with and without a one-vector tail, K ranges inside and across blocks, and A read by rows or by columns;
+ * then whole products through {@link Sgemm#gemm} (on whichever kernel this JVM runs) against a scalar loop of fused
+ * multiply-adds in the same order. The build's tests run with {@code --add-modules jdk.incubator.vector}.
+ */
+class VectorSgemmTest {
+    private final Random rnd = new Random(5);
+
+    private float[] rand(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
+    @Test
+    void kernelMatchesTheAutoVectorisedKernelsBitForBit() {
+        int rows = VectorSgemm.ROWS;
+        int k = 300;
+        for (int w : new int[] {16, 32, 48, 256, 496, 512}) {
+            float[][] packed = new float[k][];
+            for (int p = 0; p < k; p++) packed[p] = rand(w);
+            for (int[] range : new int[][] {{0, 1}, {0, 2}, {3, 10}, {0, 256}, {256, 300}}) {
+                for (boolean byColumns : new boolean[] {false, true}) {
+                    // A [rows, k] at an offset: row-major (aCs = 1) or column-major (aRs = 1), as a transposed A
+                    int off = 5;
+                    int aRs = byColumns ? 1 : k + 3, aCs = byColumns ? rows + 2 : 1;
+                    float[] a = rand(off + (rows - 1) * aRs + (k - 1) * aCs + 1);
+                    float[][] got = new float[rows][];
+                    float[][] want = new float[rows][];
+                    for (int r = 0; r < rows; r++) {
+                        got[r] = rand(w);
+                        want[r] = got[r].clone();
+                    }
+                    VectorSgemm.kernel(a, off, aRs, aCs, packed, 0, range[0], range[1], got, w);
+                    for (int r = 0; r < rows; r += Sgemm.MR) {
+                        int ai = off + r * aRs;
+                        int p = range[0];
+                        for (; p + 1 < range[1]; p += 2) {
+                            Sgemm.kernel4x2(a, ai + p * aCs, aRs, aCs, packed, p, want[r], want[r + 1], want[r + 2], want[r + 3], w);
+                        }
+                        if (p < range[1]) Sgemm.kernel4x1(a, ai + p * aCs, aRs, packed, p, want[r], want[r + 1], want[r + 2], want[r + 3], w);
+                    }
+                    String what = "w " + w + ", p in [" + range[0] + ", " + range[1] + "), A by " + (byColumns ? "columns" : "rows");
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < w; j++) {
+                            if (Float.floatToRawIntBits(got[r][j]) != Float.floatToRawIntBits(want[r][j])) {
+                                fail(what + ": row " + r + " column " + j + ": " + got[r][j] + " != " + want[r][j]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void productsEqualFusedMultiplyAddsInOrderOfK() {
+        // row counts around the micro-kernel blocks (8 and 4 rows), K across a block, panels with tails
+        try (Parallel par = new Parallel(3)) {
+            // 600 rows by narrow N: the unpacked product runs transposed, A packed as B
+            for (int m : new int[] {1, 4, 7, 8, 9, 13, 16, 131, 600}) {
+                for (int n : new int[] {5, 16, 40, 300}) {
+                    for (int k : new int[] {1, 3, 257}) {
+                        boolean transB = (m + n + k) % 2 == 0;
+                        boolean accumulate = m % 2 == 1;
+                        float[] a = rand(m * k), b = rand(k * n), bias = rand(n), c0 = rand(m * n);
+                        float[] c = c0.clone();
+                        Sgemm.gemm(par, m, a, 0, k, Sgemm.pack(par, b, 0, transB ? k : n, transB, k, n), c, 0, n,
+                                bias, accumulate);
+                        float[] cUnpacked = c0.clone();
+                        // (below SMALL_M rows the unpacked product is a dot-product loop with its own order)
+                        if (m >= Sgemm.SMALL_M) {
+                            Sgemm.gemm(par, m, n, k, a, 0, k, b, 0, transB ? k : n, transB, cUnpacked, 0, n, bias, accumulate);
+                        }
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float s = accumulate ? c0[i * n + j] + bias[j] : bias[j];
+                                for (int p = 0; p < k; p++) {
+                                    s = Math.fma(a[i * k + p], transB ? b[j * k + p] : b[p * n + j], s);
+                                }
+                                String at = "m " + m + " n " + n + " k " + k + " at (" + i + ", " + j + "): ";
+                                if (Float.floatToRawIntBits(s) != Float.floatToRawIntBits(c[i * n + j])) {
+                                    fail(at + c[i * n + j] + " != " + s);
+                                }
+                                if (m >= Sgemm.SMALL_M && Float.floatToRawIntBits(s) != Float.floatToRawIntBits(cUnpacked[i * n + j])) {
+                                    fail(at + "unpacked " + cUnpacked[i * n + j] + " != " + s);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void productsDispatchToTheVectorKernelWhenTheModuleIsThere() {
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "the tests run with --add-modules jdk.incubator.vector (surefire.argLine)");
+        assertEquals(VectorSgemm.usable() && VectorAttention.usable()
+                && !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY)), CpuBackend.vectorKernels());
+    }
+}
