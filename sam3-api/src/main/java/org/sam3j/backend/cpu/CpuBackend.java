@@ -92,6 +92,7 @@ public final class CpuBackend implements Backend {
         this.options = options.toBuilder().threads(threads).build();
         this.parallel = new Parallel(threads);
         this.fuse = !"false".equalsIgnoreCase(System.getProperty(FUSION_PROPERTY, "true").trim());
+        VectorKernels.warmUp();
         LOG.debug("backend {}: {} threads, matrix products and attention on the {} kernels", name, threads,
                 vectorKernels() ? "Vector API" : "auto-vectorised");
     }

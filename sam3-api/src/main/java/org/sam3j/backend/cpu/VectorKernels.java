@@ -1,17 +1,46 @@
 package org.sam3j.backend.cpu;
 
+import java.util.Random;
+import org.sam3j.internal.Log;
+import org.slf4j.Logger;
+
 /**
  * Whether the Java kernels written in the JDK's Vector API ({@link VectorSgemm}, {@link VectorAttention}) run in
  * place of the auto-vectorised ones: when the JVM has the module ({@code --add-modules jdk.incubator.vector}), its
  * preferred vectors hold 16 floats (AVX-512), and the system property {@value CpuBackend#VECTOR_PROPERTY} is not
  * {@code false}. Decided once per JVM; the results are the same bit for bit either way. This class names no vector
  * type, so that it loads without the module.
+ *
+ * <h2>Warm-up</h2>
+ * Vector API code is fast only once C2 has compiled it with every vector operation intrinsified; interpreted or
+ * compiled by C1 it allocates an object per operation. When C2 compiled the attention kernel in the middle of the
+ * first image, from the profile gathered so far, the code it produced was measured to stay slow: a fresh process's
+ * first full-size encode spent 6.8 s in attention against 4.3 s in the next one, and its first text prompt 1.8 s
+ * against 1.4 s. {@link #warmUp()} therefore runs both kernels on small made-up problems with every kind of tail and
+ * masking, once per JVM, when the first CPU backend is created (about 1.5 s on a 2-core machine); the first image
+ * then spent 5.2 s in attention and the first text prompt 1.2 s ({@code sam3-bench/results}).
  */
 final class VectorKernels {
+    private static final Logger LOG = Log.get(VectorKernels.class);
     /** Whether the Vector API kernels run. */
     static final boolean ENABLED = detect();
+    /** Attention blocks the warm-up runs: measured, 300 left the kernel slow and 1000 made it steady. */
+    static final int WARM_UP_BLOCKS = 1000;
+    /** Micro-kernel calls of the matrix-product warm-up. */
+    static final int WARM_UP_PRODUCTS = 1000;
+
+    private static final Object LOCK = new Object();
+    /** Whether this JVM's warm-up has started (it runs once). */
+    private static boolean warmed;
 
     private VectorKernels() {}
+
+    /** Whether this JVM's warm-up has started. */
+    static boolean warmedUp() {
+        synchronized (LOCK) {
+            return warmed;
+        }
+    }
 
     private static boolean detect() {
         if (!Boolean.parseBoolean(System.getProperty(CpuBackend.VECTOR_PROPERTY, "true").trim())) return false;
@@ -20,6 +49,66 @@ final class VectorKernels {
             return VectorAttention.usable() && VectorSgemm.usable();
         } catch (LinkageError e) {
             return false; // present in the boot layer but not readable from here
+        }
+    }
+
+    /**
+     * Runs the kernels until HotSpot has compiled them (see the class comment): the first call in a JVM where they
+     * are {@link #ENABLED} does the work on the calling thread; every other call returns at once.
+     *
+     * @return whether this call did the work
+     */
+    static boolean warmUp() {
+        if (!ENABLED) return false;
+        synchronized (LOCK) {
+            if (warmed) return false;
+            warmed = true;
+        }
+        long t0 = System.nanoTime();
+        Random rnd = new Random(1);
+        // attention: two head sizes (the encoder's 64, the detector's 32), strips and chunks with tails, and every
+        // other block with a bias that masks keys (the clamped exponential)
+        AttentionBlock[] blocks = {AttentionBlock.of(rnd, 64, 100, 64, false), AttentionBlock.of(rnd, 40, 60, 32, false),
+                AttentionBlock.of(rnd, 64, 100, 64, true), AttentionBlock.of(rnd, 40, 60, 32, true)};
+        for (int i = 0; i < WARM_UP_BLOCKS; i++) {
+            AttentionBlock x = blocks[i % blocks.length];
+            VectorAttention.block(x.scratch, x.q, 0, x.d, x.k, 0, x.d, x.v, 0, x.d, x.bias, 0, x.tk, x.y, 0, x.d, x.rows,
+                    x.tk, x.d, x.d, 0.125f);
+        }
+        long t1 = System.nanoTime();
+        // matrix products: full 2-vector tiles and a one-vector tail
+        float[][] acc = new float[VectorSgemm.ROWS][48];
+        float[][] rows = new float[32][48];
+        float[] a = new float[VectorSgemm.ROWS * 32];
+        for (float[] r : rows) fill(rnd, r);
+        fill(rnd, a);
+        for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
+            for (float[] r : acc) java.util.Arrays.fill(r, 0f);
+            VectorSgemm.kernel(a, 0, 32, 1, rows, 0, 0, 32, acc, 48);
+        }
+        LOG.debug("Vector API kernels compiled: attention {} ms, matrix products {} ms", (t1 - t0) / 1_000_000,
+                (System.nanoTime() - t1) / 1_000_000);
+        return true;
+    }
+
+    private static void fill(Random rnd, float[] x) {
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+    }
+
+    /** One made-up attention problem of {@code rows} queries, {@code tk} keys and heads of {@code d}. */
+    private record AttentionBlock(int rows, int tk, int d, VectorAttention.Scratch scratch, float[] q, float[] k,
+                                  float[] v, float[] bias, float[] y) {
+        static AttentionBlock of(Random rnd, int rows, int tk, int d, boolean masked) {
+            float[] q = new float[rows * d], k = new float[tk * d], v = new float[tk * d];
+            fill(rnd, q);
+            fill(rnd, k);
+            fill(rnd, v);
+            float[] bias = null;
+            if (masked) {
+                bias = new float[rows * tk];
+                for (int i = 0; i < bias.length; i += 7) bias[i] = Float.NEGATIVE_INFINITY;
+            }
+            return new AttentionBlock(rows, tk, d, new VectorAttention.Scratch(), q, k, v, bias, new float[rows * d]);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.sam3j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -109,5 +110,13 @@ class VectorSgemmTest {
                 "the tests run with --add-modules jdk.incubator.vector (surefire.argLine)");
         assertEquals(VectorSgemm.usable() && VectorAttention.usable()
                 && !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY)), CpuBackend.vectorKernels());
+    }
+
+    @Test
+    void creatingABackendWarmsTheVectorKernelsUpOncePerJvm() {
+        try (CpuBackend cpu = new CpuBackend()) {
+            assertEquals(VectorKernels.ENABLED, VectorKernels.warmedUp());
+        }
+        assertFalse(VectorKernels.warmUp(), "the warm-up ran twice");
     }
 }
