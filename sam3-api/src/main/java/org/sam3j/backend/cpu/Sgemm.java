@@ -504,17 +504,16 @@ public final class Sgemm {
             System.arraycopy(pr.bias, j0, biasRow, 0, nc);
             Arrays.fill(biasRow, nc, w, 0f);
         }
-        final int step = ROW_TILE;
         for (int pc = 0; pc < k; pc += KC) {
             final int pe = Math.min(k, pc + KC);
             final boolean first = pc == 0;
-            for (int i = i0; i < i1; i += step) {
-                final int mr = Math.min(step, i1 - i);
+            for (int i = i0; i < i1; i += ROW_TILE) {
+                final int mr = Math.min(ROW_TILE, i1 - i);
                 // Bring C (or its initial value) into the scratch rows.
                 for (int r = 0; r < mr; r++) load(pr, first, i + r, j0, acc[r], biasRow, nc, w);
                 final int ai = pr.aOff + i * aRs;
                 int r = 0;
-                if (mr == VectorSgemm.ROWS && VECTOR) {
+                if (VECTOR && mr == ROW_TILE) {
                     VectorSgemm.kernel(a, ai, aRs, aCs, rows, base, pc, pe, acc, w);
                     r = mr;
                 }

@@ -1,5 +1,6 @@
 package org.sam3j.backend.cpu;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.sam3j.internal.Log;
 import org.slf4j.Logger;
@@ -83,7 +84,7 @@ final class VectorKernels {
         for (float[] r : rows) fill(rnd, r);
         fill(rnd, a);
         for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
-            for (float[] r : acc) java.util.Arrays.fill(r, 0f);
+            for (float[] r : acc) Arrays.fill(r, 0f);
             VectorSgemm.kernel(a, 0, 32, 1, rows, 0, 0, 32, acc, 48);
         }
         LOG.debug("Vector API kernels compiled: attention {} ms, matrix products {} ms", (t1 - t0) / 1_000_000,
