@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <h2>C2 and the Vector API on JDK 17</h2>
  * Vector code is fast only where every vector operation is inlined and intrinsified; a vector passed to or returned
  * from a method that is not inlined is boxed, which costs more than the arithmetic. Each step is therefore a method
- * with arrays and indices as arguments, its vectors local to it, and no step calls another on vectors. The float to
+ * with arrays and indices as arguments, its vectors local to it, and no step calls another on vectors. The steps
+ * are few and large (the scores, the softmax, the values: each above C2's 325-bytecode limit for inlining a hot
+ * method), so each is compiled from its own profile, the same way in every process. The float to
  * int conversion is not intrinsified at 16 lanes, so {@code 2^n} is built from the bits of {@code n + 2^23 + 127}
  * (exact for the integers {@code n ∈ [-126, 0]} the reduction gives).
  */
@@ -203,43 +205,22 @@ final class VectorAttention {
     }
 
     /**
-     * The online-softmax step of one strip: new maxima, rescaling factors, {@code sT ← exp(sT - m)} and the updated
-     * running sums, as {@link OnlineSoftmax#step} computes them.
+     * The online-softmax step of one strip, as {@link OnlineSoftmax#step} computes it: the new maxima
+     * {@code mx = max(m, sT[0..kc))} and minima {@code lo}, the rescaling factors {@code alpha = exp(m - mx)} (exactly
+     * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code sT ← exp(sT - mx)} with the sums in {@code j}
+     * order ({@link CpuMath#exp}'s reduction and polynomial, unfused, in its order), and the running sums.
+     *
+     * <p>One method on purpose (see the class comment): written as four small helpers, C2 inlined them or not
+     * depending on how far the profile had got when it compiled the caller, and in about half of fresh processes one
+     * helper stayed in C1's code, which boxes every vector; the first image's attention then took 2–10 × as long, and
+     * so did every later one.
      */
     private static void softmax(Scratch s, int kc, int i0) {
+        final float[][] sT = s.sT;
         final float[] m = s.m, mx = s.mx, lo = s.lo, alpha = s.alpha, l = s.l;
         final int i1 = i0 + STRIP;
-        maxMin(s.sT, kc, m, mx, lo, i0);
-        boolean inRange = true;
-        for (int i = i0; i < i1; i++) {
-            if (!(lo[i] - mx[i] >= CpuMath.EXP_MIN)) inRange = false;
-        }
-        rescaling(m, mx, alpha, i0);
-        if (inRange) {
-            // every s - m lies in [EXP_MIN, 0]: the clamp-free exponential applies (see OnlineSoftmax.step)
-            expRows(s.sT, kc, mx, lo, i0);
-            expRows(s.sT, kc, mx, lo, i0 + LANES);
-        } else {
-            // masked keys or non-finite scores: the exponential with its clamps, one value at a time
-            for (int i = i0; i < i1; i++) {
-                float sum = 0f, mi = mx[i];
-                for (int j = 0; j < kc; j++) {
-                    float p = CpuMath.exp(s.sT[j][i] - mi);
-                    s.sT[j][i] = p;
-                    sum += p;
-                }
-                lo[i] = sum;
-            }
-        }
-        for (int i = i0; i < i1; i++) {
-            l[i] = Math.fma(l[i], alpha[i], lo[i]);
-            m[i] = mx[i];
-        }
-    }
-
-    /** {@code mx = max(m, sT[0..kc))}, {@code lo = min(sT[0..kc))} over the strip (Math.max/min semantics). */
-    private static void maxMin(float[][] sT, int kc, float[] m, float[] mx, float[] lo, int i0) {
-        for (int h = i0; h < i0 + STRIP; h += LANES) {
+        for (int h = i0; h < i1; h += LANES) {
+            // maxima and minima (Math.max/min semantics)
             FloatVector hi = FloatVector.fromArray(F, m, h), low = FloatVector.broadcast(F, Float.MAX_VALUE);
             for (int j = 0; j < kc; j++) {
                 FloatVector x = FloatVector.fromArray(F, sT[j], h);
@@ -249,16 +230,14 @@ final class VectorAttention {
             hi.intoArray(mx, h);
             low.intoArray(lo, h);
         }
-    }
-
-    /**
-     * {@code alpha = exp(m - mx)}, exactly 0 below {@link CpuAttention#EXP_FLOOR} (NaN stays NaN), as
-     * {@link OnlineSoftmax#step} computes it.
-     */
-    private static void rescaling(float[] m, float[] mx, float[] alpha, int i0) {
-        // The exponential is written out here and in expRows, not shared: a helper taking and returning vectors is
-        // not inlined by C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
-        for (int h = i0; h < i0 + STRIP; h += LANES) {
+        boolean inRange = true;
+        for (int i = i0; i < i1; i++) {
+            if (!(lo[i] - mx[i] >= CpuMath.EXP_MIN)) inRange = false;
+        }
+        // The exponential is written out twice, not shared: a helper taking and returning vectors is not inlined by
+        // C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
+        for (int h = i0; h < i1; h += LANES) {
+            // rescaling factors
             FloatVector z = FloatVector.fromArray(F, m, h).sub(FloatVector.fromArray(F, mx, h));
             VectorMask<Float> gone = z.lt(CpuAttention.EXP_FLOOR);
             z = z.max(CpuAttention.EXP_FLOOR);
@@ -270,29 +249,42 @@ final class VectorAttention {
             e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e.blend(0f, gone).intoArray(alpha, h);
         }
-    }
-
-    /**
-     * {@code sT[j][h..h+LANES) = exp(sT[j][..] - mx)} for {@code j < kc}, with every argument in
-     * {@code [EXP_MIN, 0]}, and their sums (in {@code j} order) into {@code sums[h..]}: {@link CpuMath#exp}'s
-     * reduction and polynomial, unfused, in its order.
-     */
-    private static void expRows(float[][] sT, int kc, float[] mx, float[] sums, int h) {
-        final FloatVector m = FloatVector.fromArray(F, mx, h);
-        FloatVector sum = FloatVector.zero(F);
-        for (int j = 0; j < kc; j++) {
-            final float[] x = sT[j];
-            FloatVector z = FloatVector.fromArray(F, x, h).sub(m);
-            FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-            FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                    .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r).mul(r)
-                    .add(r).add(1f);
-            e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e.intoArray(x, h);
-            sum = sum.add(e);
+        if (inRange) {
+            // every s - mx lies in [EXP_MIN, 0]: the clamp-free exponential applies (see OnlineSoftmax.step)
+            for (int h = i0; h < i1; h += LANES) {
+                final FloatVector mh = FloatVector.fromArray(F, mx, h);
+                FloatVector sum = FloatVector.zero(F);
+                for (int j = 0; j < kc; j++) {
+                    final float[] x = sT[j];
+                    FloatVector z = FloatVector.fromArray(F, x, h).sub(mh);
+                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
+                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
+                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
+                            .mul(r).add(r).add(1f);
+                    e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
+                            .reinterpretAsFloats());
+                    e.intoArray(x, h);
+                    sum = sum.add(e);
+                }
+                sum.intoArray(lo, h);
+            }
+        } else {
+            // masked keys or non-finite scores: the exponential with its clamps, one value at a time
+            for (int i = i0; i < i1; i++) {
+                float sum = 0f, mi = mx[i];
+                for (int j = 0; j < kc; j++) {
+                    float p = CpuMath.exp(sT[j][i] - mi);
+                    sT[j][i] = p;
+                    sum += p;
+                }
+                lo[i] = sum;
+            }
         }
-        sum.intoArray(sums, h);
+        for (int i = i0; i < i1; i++) {
+            l[i] = Math.fma(l[i], alpha[i], lo[i]);
+            m[i] = mx[i];
+        }
     }
 
     /**

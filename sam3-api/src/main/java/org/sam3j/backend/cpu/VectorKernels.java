@@ -18,15 +18,19 @@ import org.slf4j.Logger;
  * first image, from the profile gathered so far, the code it produced was measured to stay slow: a fresh process's
  * first full-size encode spent 6.8 s in attention against 4.3 s in the next one, and its first text prompt 1.8 s
  * against 1.4 s. {@link #warmUp()} therefore runs both kernels on small made-up problems with every kind of tail and
- * masking, once per JVM, when the first CPU backend is created (about 1.5 s on a 2-core machine); the first image
- * then spent 5.2 s in attention and the first text prompt 1.2 s ({@code sam3-bench/results}).
+ * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core machine). On the tiny model
+ * the first image's attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady).
  */
 final class VectorKernels {
     private static final Logger LOG = Log.get(VectorKernels.class);
     /** Whether the Vector API kernels run. */
     static final boolean ENABLED = detect();
-    /** Attention blocks the warm-up runs: measured, 300 left the kernel slow and 1000 made it steady. */
-    static final int WARM_UP_BLOCKS = 1000;
+    /**
+     * Attention blocks the warm-up runs. Measured on the tiny model (2 cores, five fresh processes each, alternated):
+     * 300 and 1000 gave the same first-image attention time, and 300 reached the first mask 0.5 s sooner (0.65 s of
+     * warm-up against 0.92). Before the softmax became one method, 300 had left the kernel slow.
+     */
+    static final int WARM_UP_BLOCKS = 300;
     /** Micro-kernel calls of the matrix-product warm-up. */
     static final int WARM_UP_PRODUCTS = 1000;
 
