@@ -40,7 +40,9 @@ public interface ExecutionContext extends AutoCloseable {
 
     /**
      * Wall time of this context's last run per operation kind ({@code LINEAR}, {@code ATTENTION}, ...), in
-     * nanoseconds, largest first; empty before the first run or where the backend does not measure.
+     * nanoseconds, largest first; empty before the first run or where the backend does not measure. A backend may add
+     * the work it does once before a graph's first run under its own label (the CPU backend:
+     * {@code PREPARE_WEIGHTS}, packing the weights).
      */
     default Map<String, Long> lastRunNanosByOp() {
         return Map.of();

@@ -1,10 +1,13 @@
 package org.sam3j.backend.cpu;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.TransferCounter;
+import org.sam3j.graph.Attrs;
+import org.sam3j.graph.Op;
 import org.sam3j.graph.OpCost;
 import org.sam3j.graph.Tensor;
 import org.sam3j.weights.WeightStore;
@@ -23,6 +26,15 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final double[] doneAfter;
     /** The schedule as run: single operations and fused groups ({@link CpuFusion}). */
     private final List<CpuFusion.Step> steps;
+    /** The {@code Linear} weights the graph multiplies by, each once. */
+    private final List<LinearWeight> linearWeights;
+    /** Whether {@link #prepareWeights} has run to the end. */
+    private volatile boolean weightsPrepared;
+
+    /** The profile's label of the time spent by {@link #prepareWeights} in a run. */
+    static final String PREPARE_WEIGHTS = "PREPARE_WEIGHTS";
+
+    private record LinearWeight(String name, int k, int n) {}
 
     CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights, boolean fuse) {
         this.backend = backend;
@@ -44,6 +56,33 @@ final class CpuCompiledGraph implements CompiledGraph {
         if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1.0;
         this.doneAfter = cumulative;
         this.steps = CpuFusion.steps(plan, fuse);
+        List<LinearWeight> linear = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Tensor t : plan.graph().nodes()) {
+            if (t.op() != Op.LINEAR || t.input(1).op() != Op.WEIGHT) continue;
+            Tensor w = t.input(1);
+            String name = w.attrs(Attrs.Named.class).name();
+            if (seen.add(name)) linear.add(new LinearWeight(name, w.dim(1), w.dim(0)));
+        }
+        this.linearWeights = List.copyOf(linear);
+    }
+
+    /**
+     * Prepares the engine's form of every {@code Linear} weight of the graph ({@link CpuBackend#linearWeight}) before
+     * the first run's first operation, all in one go; later calls return at once. Measured on the full model with
+     * the pure-Java engine (2 cores): packing the image encoder's weights this way took 1.5 s and the text
+     * encoder's 0.6 s, while the same packing done by each operation as the run reached it added about 9 s and 5 s
+     * to the first image and the first text prompt, most of it in the garbage collector and the kernel's page faults
+     * while the activations were live. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap it.
+     *
+     * @return the nanoseconds this call spent, 0 when the weights were already prepared
+     */
+    long prepareWeights(Parallel par) {
+        if (weightsPrepared) return 0;
+        long t0 = System.nanoTime();
+        for (LinearWeight w : linearWeights) backend.linearWeight(par, weights, w.name(), w.k(), w.n());
+        weightsPrepared = true;
+        return System.nanoTime() - t0;
     }
 
     /** The steps of a run, in order. */

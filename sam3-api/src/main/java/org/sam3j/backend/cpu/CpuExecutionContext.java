@@ -164,6 +164,8 @@ final class CpuExecutionContext implements ExecutionContext {
             }
         }
         Map<String, Long> nanos = new HashMap<>();
+        long prepared = graph.prepareWeights(par);
+        if (prepared > 0) nanos.put(CpuCompiledGraph.PREPARE_WEIGHTS, prepared);
         List<CpuFusion.Step> steps = graph.steps();
         double[] doneAfter = graph.doneAfter();
         monitor.progress(0);
