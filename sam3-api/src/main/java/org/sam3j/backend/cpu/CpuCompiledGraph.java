@@ -1,7 +1,9 @@
 package org.sam3j.backend.cpu;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.MemoryPlan;
@@ -57,7 +59,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         this.doneAfter = cumulative;
         this.steps = CpuFusion.steps(plan, fuse);
         List<LinearWeight> linear = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (Tensor t : plan.graph().nodes()) {
             if (t.op() != Op.LINEAR || t.input(1).op() != Op.WEIGHT) continue;
             Tensor w = t.input(1);
@@ -70,10 +72,10 @@ final class CpuCompiledGraph implements CompiledGraph {
     /**
      * Prepares the engine's form of every {@code Linear} weight of the graph ({@link CpuBackend#linearWeight}) before
      * the first run's first operation, all in one go; later calls return at once. Measured on the full model with
-     * the pure-Java engine (2 cores): packing the image encoder's weights this way took 1.5 s and the text
-     * encoder's 0.6 s, while the same packing done by each operation as the run reached it added about 9 s and 5 s
-     * to the first image and the first text prompt, most of it in the garbage collector and the kernel's page faults
-     * while the activations were live. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap it.
+     * the pure-Java engine (2 cores, {@code StartupProfile}): packing the image encoder's weights this way took 1.5 s
+     * and the text encoder's 0.6 s, and the first image and first text prompt took 6.0 s and 1.8 s longer than the
+     * next ones; packed by each operation as the run reached it, they took 10.6 s and 6.5 s longer, with three times
+     * the garbage collector's CPU time. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap it.
      *
      * @return the nanoseconds this call spent, 0 when the weights were already prepared
      */
