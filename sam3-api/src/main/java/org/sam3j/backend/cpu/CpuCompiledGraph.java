@@ -18,7 +18,8 @@ import org.sam3j.weights.WeightStore;
  * A graph compiled for the CPU backend: the memory plan, the schedule as steps (operations fused where the plan
  * allows, see {@link CpuFusion}) with their progress fractions, and the
  * weights it reads (held by the backend, read and packed once, shared by every graph and context).
- * Immutable: runs happen in {@link CpuExecutionContext}s, one per caller.
+ * Immutable but for the one-time preparation of its weights ({@link #prepareWeights}); runs happen in
+ * {@link CpuExecutionContext}s, one per caller.
  */
 final class CpuCompiledGraph implements CompiledGraph {
     private final CpuBackend backend;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
+import org.sam3j.testing.ForwardingWeights;
 import org.sam3j.weights.CheckpointWeights;
 import org.sam3j.weights.InMemoryWeights;
 import org.sam3j.weights.WeightStore;
@@ -79,39 +79,18 @@ class CpuMappedWeightsTest {
     }
 
     /** Forwards to a checkpoint but refuses heap copies of the weights that must be read in place. */
-    private static final class NoCopies implements WeightStore {
-        private final CheckpointWeights base;
+    private static final class NoCopies extends ForwardingWeights {
         private final Set<String> inPlace;
 
         NoCopies(CheckpointWeights base, Set<String> inPlace) {
-            this.base = base;
+            super(base);
             this.inPlace = inPlace;
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return base.contains(name);
-        }
-
-        @Override
-        public long[] shape(String name) {
-            return base.shape(name);
         }
 
         @Override
         public float[] floats(String name) {
             if (inPlace.contains(name)) throw new AssertionError(name + " was copied instead of read in place");
-            return base.floats(name);
-        }
-
-        @Override
-        public FloatBuffer mappedFloats(String name) {
-            return base.mappedFloats(name);
-        }
-
-        @Override
-        public String describe() {
-            return base.describe();
+            return super.floats(name);
         }
     }
 }

@@ -15,6 +15,7 @@ import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.RunRequest;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
+import org.sam3j.testing.ForwardingWeights;
 import org.sam3j.weights.InMemoryWeights;
 import org.sam3j.weights.WeightStore;
 
@@ -72,34 +73,18 @@ class CpuPreparedWeightsTest {
     }
 
     /** Records which parameters are read before the run reports its first progress. */
-    private static final class Recording implements WeightStore {
-        final WeightStore inner;
+    private static final class Recording extends ForwardingWeights {
         final List<String> readBeforeProgress = new ArrayList<>();
         volatile boolean progressed;
 
         Recording(WeightStore inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return inner.contains(name);
-        }
-
-        @Override
-        public long[] shape(String name) {
-            return inner.shape(name);
+            super(inner);
         }
 
         @Override
         public synchronized float[] floats(String name) {
             if (!progressed) readBeforeProgress.add(name);
-            return inner.floats(name);
-        }
-
-        @Override
-        public String describe() {
-            return "recording " + inner.describe();
+            return super.floats(name);
         }
     }
 }
