@@ -10,6 +10,7 @@ import io.javalin.http.UploadedFile;
 import io.javalin.util.JavalinBindException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.URI;
@@ -69,6 +70,12 @@ public final class Sam3Server implements AutoCloseable {
     static final int MAX_PROMPT_BYTES = 64 * 1024;
     /** Room for the multipart framing (boundaries, part headers, other small fields) around the image. */
     static final long MULTIPART_OVERHEAD = 64 * 1024;
+    /**
+     * Largest refused body that is still read (and discarded) before the refusal is sent. A client that is still
+     * sending when the server answers and closes may otherwise see its connection reset and lose the 413; a larger
+     * body is refused without reading it, and then that can happen.
+     */
+    static final long MAX_DRAINED_BYTES = 16L << 20;
     private static final String WEB = "/org/sam3j/server/web/";
     /** The static resources served, by URL path: fixed names only, never a path taken from a request. */
     private static final Map<String, String[]> PAGES = Map.of(
@@ -219,7 +226,7 @@ public final class Sam3Server implements AutoCloseable {
 
     private void upload(Context ctx) throws IOException {
         long declared = ctx.req().getContentLengthLong();
-        if (declared > limits.maxUploadBytes() + MULTIPART_OVERHEAD) throw uploadTooLarge(declared);
+        if (declared > limits.maxUploadBytes() + MULTIPART_OVERHEAD) throw drained(ctx, declared, uploadTooLarge(declared));
         if (!ctx.isMultipartFormData()) {
             throw ApiException.badRequest("send the image as multipart/form-data in the field 'image'");
         }
@@ -390,10 +397,27 @@ public final class Sam3Server implements AutoCloseable {
         return s.length() == 0 ? e.getClass().getSimpleName() : s.toString();
     }
 
+    /**
+     * Returns {@code refusal} for a request whose declared body of {@code declared} bytes is refused unread, after
+     * reading and discarding that body when it is at most {@link #MAX_DRAINED_BYTES}, so that the refusal reaches a
+     * client that is still sending it.
+     */
+    private static ApiException drained(Context ctx, long declared, ApiException refusal) {
+        if (declared <= MAX_DRAINED_BYTES) {
+            try (InputStream in = ctx.req().getInputStream()) {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                LOG.debug("discarding a refused body: {}", e.toString()); // the client went away: nothing to answer
+            }
+        }
+        return refusal;
+    }
+
     private static byte[] readBody(Context ctx) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared > MAX_PROMPT_BYTES) {
-            throw ApiException.tooLarge("the prompt is " + declared + " bytes, above the limit of " + MAX_PROMPT_BYTES);
+            throw drained(ctx, declared, ApiException.tooLarge("the prompt is " + declared
+                    + " bytes, above the limit of " + MAX_PROMPT_BYTES));
         }
         byte[] body;
         try (InputStream in = ctx.req().getInputStream()) {

@@ -19,7 +19,7 @@ final class ApiClient {
     private static final String BOUNDARY = "sam3jTestBoundary7MA4YWxkTrZu0gW";
 
     /** An answer: status, body text, and the body as a JSON object when it is one. */
-    record Answer(int status, String contentType, String body) {
+    record Answer(int status, String contentType, String connection, String body) {
         @SuppressWarnings("unchecked")
         Map<String, Object> json() {
             try {
@@ -110,6 +110,7 @@ final class ApiClient {
     }
 
     private static Answer answer(HttpResponse<String> r) {
-        return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""),
+                r.headers().firstValue("Connection").orElse(""), r.body());
     }
 }

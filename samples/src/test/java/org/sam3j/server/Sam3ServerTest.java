@@ -222,6 +222,9 @@ class Sam3ServerTest {
         ApiClient.Answer declared = api.upload("image", big);
         assertEquals(413, declared.status(), declared.body());
         assertTrue(declared.error().contains("above this server's limit of 1048576 bytes"), declared.error());
+        // refused from its Content-Length, the body is still read (and discarded): the server keeps the connection
+        // rather than closing it with the body unread, which a client still sending may see as a reset, not a 413
+        assertEquals("", declared.connection(), "Connection header of a refusal whose body was read");
 
         ApiClient.Answer chunked = api.uploadChunked(big);
         assertEquals(413, chunked.status(), chunked.body());
@@ -237,6 +240,7 @@ class Sam3ServerTest {
 
         ApiClient.Answer bigPrompt = api.segment(idA, "{\"text\": \"" + "a".repeat(70_000) + "\"}");
         assertEquals(413, bigPrompt.status(), bigPrompt.body());
+        assertEquals("", bigPrompt.connection(), "Connection header of a refusal whose body was read");
         assertTempSpaceEmpty();
     }
 
