@@ -200,6 +200,26 @@ public final class SafetensorsFile implements TensorFile {
         return new StoredTensor(name, e.dtype, e.shape, buf.order(ByteOrder.LITTLE_ENDIAN));
     }
 
+    @Override
+    public boolean canRead() {
+        return true;
+    }
+
+    @Override
+    public void read(String name, long byteOffset, ByteBuffer dst) throws IOException {
+        Entry e = entry(name);
+        if (byteOffset < 0 || byteOffset + dst.remaining() > e.end - e.begin) {
+            throw new IndexOutOfBoundsException("bytes [" + byteOffset + ", " + (byteOffset + dst.remaining())
+                    + ") of tensor '" + name + "' (" + (e.end - e.begin) + " bytes)");
+        }
+        long pos = dataStart + e.begin + byteOffset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, pos);
+            if (n < 0) throw new CheckpointFormatException(path + ": tensor '" + name + "' ends early (truncated file?)");
+            pos += n;
+        }
+    }
+
     private Entry entry(String name) {
         Entry e = entries.get(name);
         if (e == null) {

@@ -43,6 +43,11 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
     private final Path path;
     private final TensorFile file;
     private final boolean hf;
+    /** Bytes read at a time by a {@link #floatReader}. */
+    private static final int READ_BUFFER_BYTES = 1 << 20;
+    /** Each thread's buffer for {@link #floatReader}s (direct: the file is read into it without another copy). */
+    private final ThreadLocal<ByteBuffer> readBuffers =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN));
 
     private CheckpointWeights(Path path, TensorFile file, boolean hf) {
         this.path = path;
@@ -259,14 +264,8 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
      */
     @Override
     public FloatBuffer mappedFloats(String name) {
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) return null;
-        String stored = name;
-        if (hf) {
-            HfKeyMapping.Source s = HfKeyMapping.source(name);
-            if (s == null || s.kind() != HfKeyMapping.Kind.RENAME) return null;
-            stored = s.hfNames().get(0);
-        }
-        if (!file.names().contains(stored) || file.dtype(stored) != DType.F32) return null;
+        String stored = storedAsUsed(name);
+        if (stored == null) return null;
         try {
             ByteBuffer b = file.tensor(stored).bytes();
             if (!b.isDirect() || b.remaining() % Float.BYTES != 0) return null;
@@ -274,6 +273,47 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
         } catch (IOException e) {
             throw new WeightLoadingException(path + ": cannot read parameter '" + name + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The parameter read from the file in pieces ({@link WeightStore#floatReader}), in the cases where
+     * {@link #mappedFloats} offers it in place, through a buffer of {@value #READ_BUFFER_BYTES} bytes per thread.
+     */
+    @Override
+    public FloatReader floatReader(String name) {
+        String stored = storedAsUsed(name);
+        if (stored == null || !file.canRead()) return null;
+        return (from, dst, off, len) -> {
+            java.util.Objects.checkFromIndexSize(off, len, dst.length);
+            ByteBuffer buf = readBuffers.get();
+            for (int done = 0; done < len; ) {
+                int n = Math.min(len - done, buf.capacity() / Float.BYTES);
+                buf.clear().limit(n * Float.BYTES);
+                try {
+                    file.read(stored, (from + done) * Float.BYTES, buf);
+                } catch (IOException e) {
+                    throw new WeightLoadingException(path + ": cannot read parameter '" + name + "': " + e.getMessage(), e);
+                }
+                buf.flip();
+                buf.asFloatBuffer().get(dst, off + done, n);
+                done += n;
+            }
+        };
+    }
+
+    /**
+     * The file's name of a parameter that it stores as it is used (float32, in the official layout or renamed
+     * unchanged from the Hugging Face one), on a little-endian machine; else null.
+     */
+    private String storedAsUsed(String name) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) return null;
+        String stored = name;
+        if (hf) {
+            HfKeyMapping.Source s = HfKeyMapping.source(name);
+            if (s == null || s.kind() != HfKeyMapping.Kind.RENAME) return null;
+            stored = s.hfNames().get(0);
+        }
+        return file.names().contains(stored) && file.dtype(stored) == DType.F32 ? stored : null;
     }
 
     private int checkedLength(String name, long n) {

@@ -32,6 +32,17 @@ public interface WeightStore {
         return null;
     }
 
+    /**
+     * Reads the parameter's float32 values from the checkpoint file in pieces, for a backend that converts a weight
+     * into a form of its own (such as packed panels): no full-size copy is made, and the file's pages, read through
+     * the system's cache, do not count in this process's resident set, as the pages of a mapping
+     * ({@link #mappedFloats}) do until the mapping is collected. Offered in the same cases as {@link #mappedFloats};
+     * {@code null} otherwise, and by default.
+     */
+    default FloatReader floatReader(String name) {
+        return null;
+    }
+
     /** A short human-readable description (file name, "synthetic weights", ...). */
     String describe();
 }

@@ -1,6 +1,7 @@
 package org.sam3j.testing;
 
 import java.nio.FloatBuffer;
+import org.sam3j.weights.FloatReader;
 import org.sam3j.weights.WeightStore;
 
 /** A {@link WeightStore} that forwards every call to another; tests override the calls they watch. */
@@ -29,6 +30,11 @@ public abstract class ForwardingWeights implements WeightStore {
     @Override
     public FloatBuffer mappedFloats(String name) {
         return base.mappedFloats(name);
+    }
+
+    @Override
+    public FloatReader floatReader(String name) {
+        return base.floatReader(name);
     }
 
     @Override

@@ -98,12 +98,17 @@ class CheckpointWeightsTest {
                 }
                 assertArrayEquals(expected, w.floats(name), name);
                 java.nio.FloatBuffer inPlace = w.mappedFloats(name);
+                FloatReader reader = w.floatReader(name);
                 if (HfKeyMapping.source(name).kind() == HfKeyMapping.Kind.RENAME) {
                     float[] mapped = new float[inPlace.capacity()];
                     inPlace.get(0, mapped);
                     assertArrayEquals(expected, mapped, name + " read in place");
+                    float[] read = new float[expected.length];
+                    reader.read(0, read, 0, read.length);
+                    assertArrayEquals(expected, read, name + " read from the file");
                 } else {
                     assertEquals(null, inPlace, name + " is re-laid out, so not offered in place");
+                    assertEquals(null, reader, name + " is re-laid out, so not read as stored");
                 }
             }
             assertFalse(w.contains(VIT + "blocks.5.norm1.weight"));
@@ -140,8 +145,31 @@ class CheckpointWeightsTest {
             inPlace.get(0, got);
             assertArrayEquals(v, got);
             assertEquals(null, w.mappedFloats(VIT + "ln_pre.bias"), "float16 must be converted, not read in place");
+            assertEquals(null, w.floatReader(VIT + "ln_pre.bias"), "float16 must be converted, not read as stored");
             assertArrayEquals(v, w.floats(VIT + "ln_pre.bias"));
             assertEquals(null, w.mappedFloats(VIT + "absent"));
+            assertEquals(null, w.floatReader(VIT + "absent"));
+        }
+    }
+
+    @Test
+    void aFloatReaderReadsAnyRangeFromTheFileInPieces(@TempDir Path dir) throws Exception {
+        // more values than one read buffer holds (1 MiB), so reads cross its end
+        float[] v = new float[300_001];
+        for (int i = 0; i < v.length; i++) v[i] = i * 0.5f - 7;
+        Path file = dir.resolve("big.safetensors");
+        SafetensorsWriter.write(file, List.of(StoredTensor.ofFloats(VIT + "ln_pre.bias", new long[] {7}, new float[7]),
+                StoredTensor.ofFloats(VIT + "pos_embed", new long[] {v.length}, v)), Map.of());
+        try (CheckpointWeights w = CheckpointWeights.open(file)) {
+            FloatReader r = w.floatReader(VIT + "pos_embed");
+            float[] all = new float[v.length + 3];
+            r.read(0, all, 3, v.length);
+            assertArrayEquals(v, Arrays.copyOfRange(all, 3, all.length));
+            float[] part = new float[5];
+            r.read(299_996, part, 0, 5);
+            assertArrayEquals(Arrays.copyOfRange(v, 299_996, 300_001), part);
+            assertThrows(IndexOutOfBoundsException.class, () -> r.read(299_997, new float[5], 0, 5));
+            assertThrows(IndexOutOfBoundsException.class, () -> r.read(0, new float[5], 2, 5));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.sam3j.backend.cpu;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -48,6 +49,12 @@ public final class CpuBackend implements Backend {
     /** Whether compiled graphs fuse neighbouring operations ({@link CpuFusion}). */
     private final boolean fuse;
     /** Per weight store (weakly held): name or name#form to values. */
+    /** Largest array of Java heap that {@link #prepareLinearWeights} packs several weights into (256 MiB). */
+    static final int SLAB_FLOATS = 1 << 26;
+    /** Key suffix of a prepared {@code Linear} weight in the weight cache. */
+    private static final String PACKED_T = "#packed-t";
+    /** Held while {@link #prepareLinearWeights} sets room aside and fills it. */
+    private final Object preparing = new Object();
     private final Map<WeightStore, Map<String, Object>> weightCache =
             Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -186,20 +193,80 @@ public final class CpuBackend implements Backend {
 
     /**
      * The engine's form of a {@code Linear} weight {@code [n, k]} (used transposed), prepared once and shared like
-     * {@link #derived}: straight from the checkpoint when the store offers the values in place
-     * ({@link WeightStore#mappedFloats}; an engine such as OpenBLAS then reads the mapped file without any copy,
-     * and nothing passes through the heap), else from its float32 values.
+     * {@link #derived}: straight from the checkpoint when the store offers that, else from its float32 values. An
+     * engine that packs onto the heap ({@link GemmEngine#heapFloats}) reads the file in pieces
+     * ({@link WeightStore#floatReader}); others get the values in place ({@link WeightStore#mappedFloats}: OpenBLAS
+     * then reads the mapped file without any copy, and nothing passes through the heap).
      */
     GemmEngine.Prepared linearWeight(Parallel par, WeightStore store, String name, int k, int n) {
+        return linearWeight(par, store, name, k, n, null, 0);
+    }
+
+    /** {@link #linearWeight}, prepared in {@code room} from {@code at} when not prepared yet (room may be null). */
+    private GemmEngine.Prepared linearWeight(Parallel par, WeightStore store, String name, int k, int n,
+                                             float[] room, int at) {
         Map<String, Object> c = cache(store);
-        return (GemmEngine.Prepared) c.computeIfAbsent(name + "#packed-t", key -> {
+        return (GemmEngine.Prepared) c.computeIfAbsent(name + PACKED_T, key -> {
             Object plain = c.get(name);
+            if (plain == null && gemm.heapFloats(k, n) > 0) {
+                // packed onto the heap: read from the file, so that no mapping of it stays resident until collected
+                org.sam3j.weights.FloatReader reader = store.floatReader(name);
+                if (reader != null && Arrays.stream(store.shape(name)).reduce(1, Math::multiplyExact) == (long) k * n) {
+                    return gemm.prepare(par, reader, true, k, n, room, at);
+                }
+            }
             if (plain == null) {
                 java.nio.FloatBuffer mapped = store.mappedFloats(name);
-                if (mapped != null && mapped.capacity() == (long) k * n) return gemm.prepare(par, mapped, true, k, n);
+                if (mapped != null && mapped.capacity() == (long) k * n) {
+                    return gemm.prepare(par, mapped, true, k, n, room, at);
+                }
             }
-            return gemm.prepare(par, plain != null ? (float[]) plain : store.floats(name), 0, k, true, k, n);
+            return gemm.prepare(par, plain != null ? (float[]) plain : store.floats(name), 0, k, true, k, n, room, at);
         });
+    }
+
+    /** A {@code Linear} weight {@code [n, k]} of a graph, by name. */
+    record LinearWeight(String name, int k, int n) {}
+
+    /**
+     * Prepares those of {@code weights} that are not prepared yet ({@link #linearWeight}). When the engine packs onto
+     * the Java heap ({@link GemmEngine#heapFloats}), consecutive weights share arrays of up to {@value #SLAB_FLOATS}
+     * floats, each exactly filled, instead of an array each. With G1 every large array is a "humongous" object, and
+     * in a well-filled heap each such allocation may start a concurrent collection cycle: packed into an array each,
+     * the full model's text encoder (97 weights, 1.2 GB) started a cycle at almost every weight and took 4.8 s to
+     * prepare, against 1.9–2.9 s in five shared arrays (most of it the first touch of the new memory).
+     */
+    void prepareLinearWeights(Parallel par, WeightStore store, List<LinearWeight> weights) {
+        prepareLinearWeights(par, store, weights, SLAB_FLOATS);
+    }
+
+    /** {@link #prepareLinearWeights(Parallel, WeightStore, List)} with shared arrays of up to {@code slabFloats}. */
+    void prepareLinearWeights(Parallel par, WeightStore store, List<LinearWeight> weights, long slabFloats) {
+        Map<String, Object> c = cache(store);
+        synchronized (preparing) { // no room is set aside for a weight that another graph's preparation packs
+            List<LinearWeight> todo = new ArrayList<>();
+            for (LinearWeight w : weights) {
+                if (!c.containsKey(w.name() + PACKED_T)) todo.add(w);
+            }
+            for (int i = 0; i < todo.size(); ) {
+                long total = 0;
+                int j = i;
+                for (; j < todo.size(); j++) {
+                    long f = gemm.heapFloats(todo.get(j).k(), todo.get(j).n());
+                    if (j > i && total + f > slabFloats) break;
+                    total += f;
+                }
+                // one weight too large for an array is left to the engine, which says so
+                float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
+                int at = 0;
+                for (int x = i; x < j; x++) {
+                    LinearWeight w = todo.get(x);
+                    linearWeight(par, store, w.name(), w.k(), w.n(), slab, at);
+                    at += (int) gemm.heapFloats(w.k(), w.n());
+                }
+                i = j;
+            }
+        }
     }
 
     @Override

@@ -30,14 +30,12 @@ final class CpuCompiledGraph implements CompiledGraph {
     /** The schedule as run: single operations and fused groups ({@link CpuFusion}). */
     private final List<CpuFusion.Step> steps;
     /** The {@code Linear} weights the graph multiplies by, each once. */
-    private final List<LinearWeight> linearWeights;
+    private final List<CpuBackend.LinearWeight> linearWeights;
     /** Whether {@link #prepareWeights} has run to the end. */
     private volatile boolean weightsPrepared;
 
     /** The profile's label of the time spent by {@link #prepareWeights} in a run. */
     static final String PREPARE_WEIGHTS = "PREPARE_WEIGHTS";
-
-    private record LinearWeight(String name, int k, int n) {}
 
     CpuCompiledGraph(CpuBackend backend, MemoryPlan plan, WeightStore weights, boolean fuse) {
         this.backend = backend;
@@ -59,31 +57,31 @@ final class CpuCompiledGraph implements CompiledGraph {
         if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1.0;
         this.doneAfter = cumulative;
         this.steps = CpuFusion.steps(plan, fuse);
-        List<LinearWeight> linear = new ArrayList<>();
+        List<CpuBackend.LinearWeight> linear = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Tensor t : plan.graph().nodes()) {
             if (t.op() != Op.LINEAR || t.input(1).op() != Op.WEIGHT) continue;
             Tensor w = t.input(1);
             String name = w.attrs(Attrs.Named.class).name();
-            if (seen.add(name)) linear.add(new LinearWeight(name, w.dim(1), w.dim(0)));
+            if (seen.add(name)) linear.add(new CpuBackend.LinearWeight(name, w.dim(1), w.dim(0)));
         }
         this.linearWeights = List.copyOf(linear);
     }
 
     /**
-     * Prepares the engine's form of every {@code Linear} weight of the graph ({@link CpuBackend#linearWeight}) before
-     * the first run's first operation, all in one go; later calls return at once. Measured on the full model with
-     * the pure-Java engine (2 cores, {@code StartupProfile}): packing the image encoder's weights this way took 1.5 s
-     * and the text encoder's 0.6 s, and the first image and first text prompt took 6.0 s and 1.8 s longer than the
-     * next ones; packed by each operation as the run reached it, they took 10.6 s and 6.5 s longer, with three times
-     * the garbage collector's CPU time. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap it.
+     * Prepares the engine's form of every {@code Linear} weight of the graph before the first run's first operation,
+     * all in one go ({@link CpuBackend#prepareLinearWeights}, which packs them into a few large arrays); later calls
+     * return at once. Measured on the full model with the pure-Java engine (2 cores, {@code StartupProfile}): the
+     * image encoder's weights took 1.1–1.4 s, the text encoder's 1.9–2.9 s (mostly the first touch of new memory);
+     * packed by each operation as the run reached it, the first image and first text prompt had taken 10.6 s and
+     * 6.5 s longer than the next ones. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap it.
      *
      * @return the nanoseconds this call spent, 0 when the weights were already prepared
      */
     long prepareWeights(Parallel par) {
         if (weightsPrepared) return 0;
         long t0 = System.nanoTime();
-        for (LinearWeight w : linearWeights) backend.linearWeight(par, weights, w.name(), w.k(), w.n());
+        backend.prepareLinearWeights(par, weights, linearWeights);
         weightsPrepared = true;
         return System.nanoTime() - t0;
     }

@@ -60,6 +60,48 @@ public interface GemmEngine extends AutoCloseable {
         return prepare(par, a, 0, transB ? k : n, transB, k, n);
     }
 
+    /**
+     * The floats of Java heap that preparing a {@code k × n} op(B) fills when it is given room
+     * ({@link #prepare(Parallel, java.nio.FloatBuffer, boolean, int, int, float[], int)}), or 0 for an engine that
+     * keeps prepared matrices elsewhere (native memory, the mapped checkpoint). The default is 0.
+     */
+    default long heapFloats(int k, int n) {
+        return 0;
+    }
+
+    /**
+     * {@link #prepare(Parallel, java.nio.FloatBuffer, boolean, int, int)} into {@link #heapFloats heapFloats(k, n)}
+     * floats of {@code room} from {@code at}, a share of an array the caller allocated for several prepared
+     * matrices (or into storage of its own when {@code room} is null). The default ignores {@code room}.
+     */
+    default Prepared prepare(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n, float[] room, int at) {
+        return prepare(par, b, transB, k, n);
+    }
+
+    /**
+     * Converts a constant op(B) read in pieces by {@code b} (row-major {@code [K, N]}, or {@code [N, K]} if
+     * {@code transB}, tightly packed), typically a weight read from the checkpoint file
+     * ({@link org.sam3j.weights.WeightStore#floatReader}) by an engine that packs onto the heap, into {@code room}
+     * as {@link #prepare(Parallel, java.nio.FloatBuffer, boolean, int, int, float[], int)} does. The default reads
+     * B whole into an array and prepares that.
+     */
+    default Prepared prepare(Parallel par, org.sam3j.weights.FloatReader b, boolean transB, int k, int n,
+                             float[] room, int at) {
+        float[] a = new float[Math.multiplyExact(k, n)];
+        b.read(0, a, 0, a.length);
+        return prepare(par, a, 0, transB ? k : n, transB, k, n, room, at);
+    }
+
+    /**
+     * {@link #prepare(Parallel, float[], int, int, boolean, int, int)} into {@link #heapFloats heapFloats(k, n)}
+     * floats of {@code room} from {@code at}, as {@link #prepare(Parallel, java.nio.FloatBuffer, boolean, int, int,
+     * float[], int)} does. The default ignores {@code room}.
+     */
+    default Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n,
+                             float[] room, int at) {
+        return prepare(par, b, bOff, ldb, transB, k, n);
+    }
+
     /** {@code C = A · B (+ bias)} with a prepared B; {@code K = b.k()}, {@code N = b.n()}. */
     void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
               float[] bias);

@@ -23,6 +23,30 @@ public final class JavaGemm implements GemmEngine {
         return Sgemm.pack(par, b, transB, k, n);
     }
 
+    /** Packed panels on the heap: {@link Sgemm#packedFloats}. */
+    @Override
+    public long heapFloats(int k, int n) {
+        return Sgemm.packedFloats(k, n);
+    }
+
+    @Override
+    public Prepared prepare(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n, float[] room, int at) {
+        return Sgemm.pack(par, b, transB, k, n, room, at);
+    }
+
+    /** Packs piece by piece as read, without a full-size intermediate array. */
+    @Override
+    public Prepared prepare(Parallel par, org.sam3j.weights.FloatReader b, boolean transB, int k, int n,
+                            float[] room, int at) {
+        return Sgemm.pack(par, b, transB, k, n, room, at);
+    }
+
+    @Override
+    public Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n,
+                            float[] room, int at) {
+        return Sgemm.pack(par, b, bOff, ldb, transB, k, n, room, at);
+    }
+
     @Override
     public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff, int ldc,
                      float[] bias) {

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * JDK 17 only vectorises a loop when every array access in it has the same loop-invariant offset
  * (in practice: none), and only when the loop body stays small. Hence:
  * <ul>
- *   <li>op(B) is packed into <em>panels</em> of at most 512 columns, one {@code float[]}
- *       per (panel, k) row, so that the inner loop indexes every B row at plain {@code [j]};</li>
+ *   <li>op(B) is packed into <em>panels</em> of at most 512 columns, stored row by row in one array; for
+ *       these kernels each K block of a panel is copied into a row array per k (per-worker scratch), so that
+ *       the inner loop indexes every B row at plain {@code [j]};</li>
  *   <li>a tile of 4 rows of C is accumulated in four per-worker scratch rows, also indexed
  *       at {@code [j]}; each inner loop adds {@code 4 × 2} rank-1 products
  *       ({@code acc_r[j] = fma(a[r][p+1], B[p+1][j], fma(a[r][p], B[p][j], acc_r[j]))}), which is the
@@ -35,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * When the JVM has the Vector API ({@link VectorKernels}), blocks of 8 rows run on {@link VectorSgemm} instead,
  * whose accumulators stay in registers for a whole K block: the same floats bit for bit, at about the rate of
- * OpenBLAS on AVX-512. The row blocks are then multiples of 8; the last rows of a block take the kernels above.
+ * OpenBLAS on AVX-512. They read the packed panels in place (no row copies); the row blocks are then multiples of 8,
+ * and the last rows of a block run one at a time on {@link VectorSgemm#row}.
  * Constant matrices (the weights of {@code Linear} layers) should be packed once with
  * {@link #pack(float[], int, int, boolean, int, int)} and multiplied with
  * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)};
@@ -63,6 +65,8 @@ public final class Sgemm {
     static final long MAX_TRANSPOSED_A = 1L << 20;
     /** Largest pack buffer (in floats) kept per thread between calls. */
     static final long MAX_RETAINED_PACK = 4L << 20;
+    /** Largest packed matrix (in floats, padding included): the longest array a JVM allocates. */
+    static final long MAX_PACKED = Integer.MAX_VALUE - 8;
 
     /** Whether blocks of {@link VectorSgemm#ROWS} rows run on {@link VectorSgemm} (see {@link VectorKernels}). */
     private static final boolean VECTOR = VectorKernels.ENABLED;
@@ -73,8 +77,12 @@ public final class Sgemm {
 
     /**
      * op(B) packed for {@link Sgemm#gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)}:
-     * a {@code K × N} matrix stored as column panels, each row of each panel in its own array.
+     * a {@code K × N} matrix stored as column panels, one after another in one array, each panel row by row.
      * Immutable once built by {@link Sgemm#pack}; safe to share between threads.
+     *
+     * <p>One array, not an array per row: a weight is then one large object, which the garbage collector allocates
+     * outside the young generation and never copies. Packed rows as small arrays were copied out of the young
+     * generation by pauses of 0.5–0.7 s each, about 2.3 s in the full model's first text prompt.
      */
     public static final class PackedMatrix implements GemmEngine.Prepared {
         final int k;
@@ -84,16 +92,19 @@ public final class Sgemm {
         final int[] colStart;
         /** padded width of each panel (a multiple of 16, at least the real width) */
         final int[] width;
-        /** {@code rows[q * k + p]} holds op(B)[p][colStart[q] ..], at least {@code width[q]} long, zero padded */
-        final float[][] rows;
+        /** where each panel starts in {@link #data} */
+        final int[] offset;
+        /** op(B)[p][colStart[q] + j] at {@code data[offset[q] + p * width[q] + j]} for {@code j < width[q]}, zero padded */
+        final float[] data;
 
-        PackedMatrix(int k, int n, int panels, int[] colStart, int[] width, float[][] rows) {
+        PackedMatrix(int k, int n, int panels, int[] colStart, int[] width, int[] offset, float[] data) {
             this.k = k;
             this.n = n;
             this.panels = panels;
             this.colStart = colStart;
             this.width = width;
-            this.rows = rows;
+            this.offset = offset;
+            this.data = data;
         }
 
         /** Rows of op(B), the inner dimension K of the product. */
@@ -223,8 +234,18 @@ public final class Sgemm {
      * @return the packed matrix; it does not share storage with {@code b}
      */
     public static PackedMatrix pack(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        return pack(par, b, bOff, ldb, transB, k, n, null, 0);
+    }
+
+    /**
+     * Like {@link #pack(Parallel, float[], int, int, boolean, int, int)}, into {@link #packedFloats packedFloats(k, n)}
+     * floats of {@code into} from {@code at} (a share of a larger array), or into an array of its own when
+     * {@code into} is null.
+     */
+    public static PackedMatrix pack(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n,
+                                    float[] into, int at) {
         if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
-        PackedMatrix pm = layout(k, n, null);
+        PackedMatrix pm = layout(k, n, into, at);
         fill(par, pm, b, bOff, ldb, transB);
         return pm;
     }
@@ -242,11 +263,32 @@ public final class Sgemm {
      * @return the packed matrix; it does not share storage with {@code b}
      */
     public static PackedMatrix pack(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n) {
+        return pack(par, b, transB, k, n, null, 0);
+    }
+
+    /**
+     * Like {@link #pack(Parallel, java.nio.FloatBuffer, boolean, int, int)}, into
+     * {@link #packedFloats packedFloats(k, n)} floats of {@code into} from {@code at}, or into an array of its own
+     * when {@code into} is null.
+     */
+    public static PackedMatrix pack(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n,
+                                    float[] into, int at) {
         if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
         if ((long) k * n > b.capacity()) {
             throw new IllegalArgumentException("buffer of " + b.capacity() + " values holds no " + k + " x " + n + " matrix");
         }
-        PackedMatrix pm = layout(k, n, null);
+        return pack(par, (from, dst, off, len) -> b.get((int) from, dst, off, len), transB, k, n, into, at);
+    }
+
+    /**
+     * Like {@link #pack(Parallel, java.nio.FloatBuffer, boolean, int, int, float[], int)} for a tightly packed B
+     * read in pieces by {@code b} (typically a weight read from the checkpoint file,
+     * {@link org.sam3j.weights.WeightStore#floatReader}).
+     */
+    public static PackedMatrix pack(Parallel par, org.sam3j.weights.FloatReader b, boolean transB, int k, int n,
+                                    float[] into, int at) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+        PackedMatrix pm = layout(k, n, into, at);
         if (k == 0 || n == 0) return pm;
         final int ldb = transB ? k : n;
         final int perPanel = transB ? (pm.width[0] + JC - 1) / JC : (k + KC - 1) / KC;
@@ -263,14 +305,14 @@ public final class Sgemm {
                     int je = Math.min(pm.colStart[q + 1] - j0, js + JC);
                     int len = Math.max(0, je - js) * ldb;
                     if (scratch == null || scratch.length < len) scratch = new float[Math.max(len, 1)];
-                    b.get((j0 + js) * ldb, scratch, 0, len);
+                    b.read((long) (j0 + js) * ldb, scratch, 0, len);
                     transposeStrip(pm, q, js, scratch, -(j0 + js) * ldb, ldb);
                 } else {
                     int p0 = part * KC;
                     int p1 = Math.min(k, p0 + KC);
                     int len = (p1 - p0) * ldb;
                     if (scratch == null || scratch.length < len) scratch = new float[len];
-                    b.get(p0 * ldb, scratch, 0, len);
+                    b.read((long) p0 * ldb, scratch, 0, len);
                     copyRows(pm, q, p0, p1, scratch, -p0 * ldb, ldb);
                 }
             }
@@ -287,32 +329,61 @@ public final class Sgemm {
     // Packing
     // ---------------------------------------------------------------------------------------------
 
-    /** Panel layout for a K × N matrix; reuses row arrays from {@code pool} (may be null) where long enough. */
-    static PackedMatrix layout(int k, int n, float[][] pool) {
+    /**
+     * The floats a packed {@code k × n} op(B) takes, padding included: what {@link #pack} fills of the array it
+     * is given.
+     */
+    public static long packedFloats(int k, int n) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+        int[] colStart = panelColumns(n);
+        long size = 0;
+        for (int q = 0; q + 1 < colStart.length; q++) size += (long) k * panelWidth(colStart, q);
+        return size;
+    }
+
+    /** First column of each panel of an N-column op(B), plus {@code n} at the end: panels of even widths up to NC. */
+    private static int[] panelColumns(int n) {
         int panels = Math.max(1, (n + NC - 1) / NC);
         int even = (n + panels - 1) / panels;
         int[] colStart = new int[panels + 1];
-        int[] width = new int[panels];
         for (int q = 0; q < panels; q++) {
             colStart[q] = Math.min(n, q * even);
             colStart[q + 1] = Math.min(n, (q + 1) * even);
         }
         colStart[panels] = n;
-        for (int q = 0; q < panels; q++) width[q] = Math.max(16, roundUp(colStart[q + 1] - colStart[q], 16));
-        float[][] rows = pool;
-        int nrows = panels * k;
-        if (rows == null || rows.length < nrows) {
-            float[][] grown = new float[nrows][];
-            if (rows != null) System.arraycopy(rows, 0, grown, 0, rows.length);
-            rows = grown;
-        }
+        return colStart;
+    }
+
+    /** Padded width of panel q: a multiple of 16, at least 16. */
+    private static int panelWidth(int[] colStart, int q) {
+        return Math.max(16, roundUp(colStart[q + 1] - colStart[q], 16));
+    }
+
+    /**
+     * Panel layout for a K × N matrix, its values in {@code into} from {@code at} (which must have the room), or
+     * in a new array when {@code into} is null.
+     */
+    static PackedMatrix layout(int k, int n, float[] into, int at) {
+        if (into == null) at = 0;
+        int[] colStart = panelColumns(n);
+        int panels = colStart.length - 1;
+        int[] width = new int[panels];
+        for (int q = 0; q < panels; q++) width[q] = panelWidth(colStart, q);
+        int[] offset = new int[panels];
+        long size = 0;
         for (int q = 0; q < panels; q++) {
-            for (int p = 0; p < k; p++) {
-                float[] r = rows[q * k + p];
-                if (r == null || r.length < width[q]) rows[q * k + p] = new float[width[q]];
+            offset[q] = (int) (at + size);
+            size += (long) k * width[q];
+            if (at + size > MAX_PACKED) {
+                throw new IllegalArgumentException("a " + k + " x " + n + " matrix is too large to pack into one array");
             }
         }
-        return new PackedMatrix(k, n, panels, colStart, width, rows);
+        if (into != null && (at < 0 || at + size > into.length)) {
+            throw new IllegalArgumentException("no room for a packed " + k + " x " + n + " matrix (" + size
+                    + " floats) at " + at + " of " + into.length);
+        }
+        float[] data = into != null ? into : new float[(int) size];
+        return new PackedMatrix(k, n, panels, colStart, width, offset, data);
     }
 
     /** Copies op(B) into the layout {@code pm}, zeroing the padding. */
@@ -347,12 +418,11 @@ public final class Sgemm {
         final int j0 = pm.colStart[q];
         final int nc = pm.colStart[q + 1] - j0;
         final int w = pm.width[q];
-        final float[][] rows = pm.rows;
-        final int base = q * pm.k;
+        final float[] data = pm.data;
         for (int p = p0; p < p1; p++) {
-            float[] r = rows[base + p];
-            System.arraycopy(b, bOff + p * ldb + j0, r, 0, nc);
-            if (w > nc) Arrays.fill(r, nc, w, 0f);
+            final int r = pm.offset[q] + p * w;
+            System.arraycopy(b, bOff + p * ldb + j0, data, r, nc);
+            if (w > nc) Arrays.fill(data, r + nc, r + w, 0f);
         }
     }
 
@@ -366,50 +436,49 @@ public final class Sgemm {
         final int nc = pm.colStart[q + 1] - j0;
         final int w = pm.width[q];
         final int k = pm.k;
-        final float[][] rows = pm.rows;
-        final int base = q * k;
+        final float[] r = pm.data;
+        final int base = pm.offset[q];
         final int je = Math.min(nc, js + JC);
         final int l1 = ldb, l2 = 2 * ldb, l3 = 3 * ldb, l4 = 4 * ldb, l5 = 5 * ldb, l6 = 6 * ldb, l7 = 7 * ldb;
         int j = js;
         for (; j + 15 < je; j += 16) {
             final int s0 = bOff + (j0 + j) * ldb, s8 = s0 + 8 * ldb;
             for (int p = 0; p < k; p++) {
-                final float[] r = rows[base + p];
+                final int o = base + p * w + j;
                 final int x = s0 + p, y = s8 + p;
-                r[j] = b[x];
-                r[j + 1] = b[x + l1];
-                r[j + 2] = b[x + l2];
-                r[j + 3] = b[x + l3];
-                r[j + 4] = b[x + l4];
-                r[j + 5] = b[x + l5];
-                r[j + 6] = b[x + l6];
-                r[j + 7] = b[x + l7];
-                r[j + 8] = b[y];
-                r[j + 9] = b[y + l1];
-                r[j + 10] = b[y + l2];
-                r[j + 11] = b[y + l3];
-                r[j + 12] = b[y + l4];
-                r[j + 13] = b[y + l5];
-                r[j + 14] = b[y + l6];
-                r[j + 15] = b[y + l7];
+                r[o] = b[x];
+                r[o + 1] = b[x + l1];
+                r[o + 2] = b[x + l2];
+                r[o + 3] = b[x + l3];
+                r[o + 4] = b[x + l4];
+                r[o + 5] = b[x + l5];
+                r[o + 6] = b[x + l6];
+                r[o + 7] = b[x + l7];
+                r[o + 8] = b[y];
+                r[o + 9] = b[y + l1];
+                r[o + 10] = b[y + l2];
+                r[o + 11] = b[y + l3];
+                r[o + 12] = b[y + l4];
+                r[o + 13] = b[y + l5];
+                r[o + 14] = b[y + l6];
+                r[o + 15] = b[y + l7];
             }
         }
         for (; j < je; j++) {
             final int s0 = bOff + (j0 + j) * ldb;
-            for (int p = 0; p < k; p++) rows[base + p][j] = b[s0 + p];
+            for (int p = 0; p < k; p++) r[base + p * w + j] = b[s0 + p];
         }
         final int pad0 = Math.max(nc, js), pad1 = Math.min(w, js + JC);
         if (pad1 > pad0) {
-            for (int p = 0; p < k; p++) Arrays.fill(rows[base + p], pad0, pad1, 0f);
+            for (int p = 0; p < k; p++) Arrays.fill(r, base + p * w + pad0, base + p * w + pad1, 0f);
         }
     }
 
     private static PackedMatrix packInto(Scratch s, Parallel par, float[] b, int bOff, int ldb, boolean transB,
                                          int k, int n) {
-        PackedMatrix pm = layout(k, n, s.packPool);
-        long floats = 0;
-        for (int q = 0; q < pm.panels; q++) floats += (long) pm.width[q] * k;
-        s.packPool = floats <= MAX_RETAINED_PACK ? pm.rows : null;
+        long size = packedFloats(k, n);
+        PackedMatrix pm = layout(k, n, s.packPool != null && s.packPool.length >= size ? s.packPool : null, 0);
+        if (pm.data.length <= MAX_RETAINED_PACK) s.packPool = pm.data;
         fill(par, pm, b, bOff, ldb, transB);
         return pm;
     }
@@ -494,8 +563,8 @@ public final class Sgemm {
         final int nc = pb.colStart[q + 1] - j0;
         final int w = pb.width[q];
         final boolean wide = w >= WIDE;
-        final float[][] rows = pb.rows;
-        final int base = q * k;
+        final float[] data = pb.data;
+        final int off = pb.offset[q];
         final float[] a = pr.a;
         final int aRs = pr.aRs, aCs = pr.aCs;
         final float[][] acc = s.acc;
@@ -507,16 +576,24 @@ public final class Sgemm {
         for (int pc = 0; pc < k; pc += KC) {
             final int pe = Math.min(k, pc + KC);
             final boolean first = pc == 0;
+            // the auto-vectorised kernels read this K block of the panel as rows of their own (see Scratch.rows)
+            final float[][] rows = VECTOR ? null : s.rows(data, off, w, pc, pe);
+            final int base = -pc;
             for (int i = i0; i < i1; i += ROW_TILE) {
                 final int mr = Math.min(ROW_TILE, i1 - i);
                 // Bring C (or its initial value) into the scratch rows.
                 for (int r = 0; r < mr; r++) load(pr, first, i + r, j0, acc[r], biasRow, nc, w);
                 final int ai = pr.aOff + i * aRs;
-                int r = 0;
-                if (VECTOR && mr == ROW_TILE) {
-                    VectorSgemm.kernel(a, ai, aRs, aCs, rows, base, pc, pe, acc, w);
-                    r = mr;
+                if (VECTOR) {
+                    if (mr == ROW_TILE) {
+                        VectorSgemm.kernel(a, ai, aRs, aCs, data, off, pc, pe, acc, w);
+                    } else {
+                        for (int r = 0; r < mr; r++) VectorSgemm.row(a, ai + r * aRs, aCs, data, off, pc, pe, acc[r], w);
+                    }
+                    for (int r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], nc);
+                    continue;
                 }
+                int r = 0;
                 for (; r + MR <= mr; r += MR) {
                     final int ar = ai + r * aRs;
                     final float[] acc0 = acc[r], acc1 = acc[r + 1], acc2 = acc[r + 2], acc3 = acc[r + 3];
@@ -773,13 +850,27 @@ public final class Sgemm {
     // Per-thread scratch
     // ---------------------------------------------------------------------------------------------
 
-    /** Scratch owned by one thread: accumulator rows, a bias strip and a reusable pack buffer. */
+    /** Scratch owned by one thread: accumulator rows, a bias strip, panel rows and a reusable pack buffer. */
     static final class Scratch {
         /** accumulator rows: {@link #MR} for the auto-vectorised kernels, {@link VectorSgemm#ROWS} for the Vector API one */
         final float[][] acc = new float[Math.max(MR, VectorSgemm.ROWS)][NC];
         final float[] bias = new float[NC];
-        /** row arrays of the last pack buffer, reused by the next unpacked call on this thread */
-        float[][] packPool;
+        /** one K block of a panel, a row per array (only without the Vector API kernels) */
+        private float[][] panelRows;
+        /** the last pack buffer, reused by the next unpacked call on this thread */
+        float[] packPool;
+
+        /**
+         * Rows {@code [pc, pe)} of the panel of width {@code w} at {@code off} in {@code data}, copied into arrays of
+         * their own, row {@code p} at index {@code p - pc}. The auto-vectorised kernels need every array indexed at
+         * plain {@code [j]} (see the class comment); the copy costs one read per element of the block, against the
+         * block's rows of A (up to {@value #MC}) multiply-adds per element.
+         */
+        float[][] rows(float[] data, int off, int w, int pc, int pe) {
+            if (panelRows == null) panelRows = new float[KC][NC];
+            for (int p = pc; p < pe; p++) System.arraycopy(data, off + p * w, panelRows[p - pc], 0, w);
+            return panelRows;
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

@@ -83,13 +83,14 @@ final class VectorKernels {
         long t1 = System.nanoTime();
         // matrix products: full 2-vector tiles and a one-vector tail
         float[][] acc = new float[VectorSgemm.ROWS][48];
-        float[][] rows = new float[32][48];
+        float[] panel = new float[32 * 48];
         float[] a = new float[VectorSgemm.ROWS * 32];
-        for (float[] r : rows) fill(rnd, r);
+        fill(rnd, panel);
         fill(rnd, a);
         for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
             for (float[] r : acc) Arrays.fill(r, 0f);
-            VectorSgemm.kernel(a, 0, 32, 1, rows, 0, 0, 32, acc, 48);
+            VectorSgemm.kernel(a, 0, 32, 1, panel, 0, 0, 32, acc, 48);
+            VectorSgemm.row(a, 0, 1, panel, 0, 0, 32, acc[0], 48); // the rows of a block that do not fill the kernel
         }
         LOG.debug("Vector API kernels compiled: attention {} ms, matrix products {} ms", (t1 - t0) / 1_000_000,
                 (System.nanoTime() - t1) / 1_000_000);

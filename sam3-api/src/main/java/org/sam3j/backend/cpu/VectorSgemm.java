@@ -37,12 +37,13 @@ final class VectorSgemm {
     }
 
     /**
-     * {@code acc[r][j] = fma(a[ai + r·aRs + p·aCs], rows[base + p][j], acc[r][j])} for {@code r < ROWS}, {@code p}
-     * from {@code pc} up to {@code pe} (in that order) and {@code j < w}.
+     * {@code acc[r][j] = fma(a[ai + r·aRs + p·aCs], b[bOff + p·w + j], acc[r][j])} for {@code r < ROWS}, {@code p}
+     * from {@code pc} up to {@code pe} (in that order) and {@code j < w}: row {@code p} of a packed panel of width
+     * {@code w} that starts at {@code bOff}.
      *
      * @param w the panel's padded width, a multiple of 16 (and of the vector length)
      */
-    static void kernel(float[] a, int ai, int aRs, int aCs, float[][] rows, int base, int pc, int pe,
+    static void kernel(float[] a, int ai, int aRs, int aCs, float[] b, int bOff, int pc, int pe,
                        float[][] acc, int w) {
         final float[] c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
         final float[] c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
@@ -60,33 +61,33 @@ final class VectorSgemm {
             FloatVector s60 = FloatVector.fromArray(F, c6, j), s61 = FloatVector.fromArray(F, c6, j1);
             FloatVector s70 = FloatVector.fromArray(F, c7, j), s71 = FloatVector.fromArray(F, c7, j1);
             for (int p = pc; p < pe; p++) {
-                final float[] bp = rows[base + p];
-                final FloatVector x0 = FloatVector.fromArray(F, bp, j), x1 = FloatVector.fromArray(F, bp, j1);
+                final int bp = bOff + p * w;
+                final FloatVector x0 = FloatVector.fromArray(F, b, bp + j), x1 = FloatVector.fromArray(F, b, bp + j1);
                 final int o = p * aCs;
-                FloatVector b = FloatVector.broadcast(F, a[a0 + o]);
-                s00 = b.fma(x0, s00);
-                s01 = b.fma(x1, s01);
-                b = FloatVector.broadcast(F, a[a1 + o]);
-                s10 = b.fma(x0, s10);
-                s11 = b.fma(x1, s11);
-                b = FloatVector.broadcast(F, a[a2 + o]);
-                s20 = b.fma(x0, s20);
-                s21 = b.fma(x1, s21);
-                b = FloatVector.broadcast(F, a[a3 + o]);
-                s30 = b.fma(x0, s30);
-                s31 = b.fma(x1, s31);
-                b = FloatVector.broadcast(F, a[a4 + o]);
-                s40 = b.fma(x0, s40);
-                s41 = b.fma(x1, s41);
-                b = FloatVector.broadcast(F, a[a5 + o]);
-                s50 = b.fma(x0, s50);
-                s51 = b.fma(x1, s51);
-                b = FloatVector.broadcast(F, a[a6 + o]);
-                s60 = b.fma(x0, s60);
-                s61 = b.fma(x1, s61);
-                b = FloatVector.broadcast(F, a[a7 + o]);
-                s70 = b.fma(x0, s70);
-                s71 = b.fma(x1, s71);
+                FloatVector y = FloatVector.broadcast(F, a[a0 + o]);
+                s00 = y.fma(x0, s00);
+                s01 = y.fma(x1, s01);
+                y = FloatVector.broadcast(F, a[a1 + o]);
+                s10 = y.fma(x0, s10);
+                s11 = y.fma(x1, s11);
+                y = FloatVector.broadcast(F, a[a2 + o]);
+                s20 = y.fma(x0, s20);
+                s21 = y.fma(x1, s21);
+                y = FloatVector.broadcast(F, a[a3 + o]);
+                s30 = y.fma(x0, s30);
+                s31 = y.fma(x1, s31);
+                y = FloatVector.broadcast(F, a[a4 + o]);
+                s40 = y.fma(x0, s40);
+                s41 = y.fma(x1, s41);
+                y = FloatVector.broadcast(F, a[a5 + o]);
+                s50 = y.fma(x0, s50);
+                s51 = y.fma(x1, s51);
+                y = FloatVector.broadcast(F, a[a6 + o]);
+                s60 = y.fma(x0, s60);
+                s61 = y.fma(x1, s61);
+                y = FloatVector.broadcast(F, a[a7 + o]);
+                s70 = y.fma(x0, s70);
+                s71 = y.fma(x1, s71);
             }
             s00.intoArray(c0, j);
             s01.intoArray(c0, j1);
@@ -111,7 +112,7 @@ final class VectorSgemm {
             FloatVector s4 = FloatVector.fromArray(F, c4, j), s5 = FloatVector.fromArray(F, c5, j);
             FloatVector s6 = FloatVector.fromArray(F, c6, j), s7 = FloatVector.fromArray(F, c7, j);
             for (int p = pc; p < pe; p++) {
-                final FloatVector x = FloatVector.fromArray(F, rows[base + p], j);
+                final FloatVector x = FloatVector.fromArray(F, b, bOff + p * w + j);
                 final int o = p * aCs;
                 s0 = FloatVector.broadcast(F, a[a0 + o]).fma(x, s0);
                 s1 = FloatVector.broadcast(F, a[a1 + o]).fma(x, s1);
@@ -130,6 +131,35 @@ final class VectorSgemm {
             s5.intoArray(c5, j);
             s6.intoArray(c6, j);
             s7.intoArray(c7, j);
+        }
+    }
+
+    /**
+     * One row of C: {@code acc[j] = fma(a[ai + p·aCs], b[bOff + p·w + j], acc[j])} for {@code p} from {@code pc} up
+     * to {@code pe} (in that order) and {@code j < w}; for the rows of a block that do not fill {@link #kernel}.
+     *
+     * @param w the panel's padded width, a multiple of 16 (and of the vector length)
+     */
+    static void row(float[] a, int ai, int aCs, float[] b, int bOff, int pc, int pe, float[] acc, int w) {
+        int j = 0;
+        for (; j + 2 * LANES <= w; j += 2 * LANES) {
+            final int j1 = j + LANES;
+            FloatVector s0 = FloatVector.fromArray(F, acc, j), s1 = FloatVector.fromArray(F, acc, j1);
+            for (int p = pc; p < pe; p++) {
+                final int bp = bOff + p * w;
+                final FloatVector y = FloatVector.broadcast(F, a[ai + p * aCs]);
+                s0 = y.fma(FloatVector.fromArray(F, b, bp + j), s0);
+                s1 = y.fma(FloatVector.fromArray(F, b, bp + j1), s1);
+            }
+            s0.intoArray(acc, j);
+            s1.intoArray(acc, j1);
+        }
+        for (; j < w; j += LANES) {
+            FloatVector s0 = FloatVector.fromArray(F, acc, j);
+            for (int p = pc; p < pe; p++) {
+                s0 = FloatVector.broadcast(F, a[ai + p * aCs]).fma(FloatVector.fromArray(F, b, bOff + p * w + j), s0);
+            }
+            s0.intoArray(acc, j);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.sam3j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -23,9 +24,9 @@ import org.sam3j.weights.InMemoryWeights;
 import org.sam3j.weights.WeightStore;
 
 /**
- * The pure-Java engine over a memory-mapped checkpoint: a token table is gathered row by row from the mapping and
- * Linear weights (plain and fused with GELU) are packed straight from it, never read as heap copies, and the
- * results are exactly those of the same values held in memory.
+ * The pure-Java engine over a checkpoint file: a token table is gathered row by row from its memory mapping and
+ * Linear weights (plain and fused with GELU) are packed as read from the file in pieces, never read as heap copies
+ * nor through a mapping, and the results are exactly those of the same values held in memory.
  */
 class CpuMappedWeightsTest {
     private static final String TABLE = "detector.test.embed.weight";
@@ -59,9 +60,12 @@ class CpuMappedWeightsTest {
         try (CheckpointWeights mapped = CheckpointWeights.open(file)) {
             assertNotNull(mapped.mappedFloats(TABLE), "a float32 safetensors weight is offered in place");
             float[] want = run(memory, g, in);
-            float[] got = run(new NoCopies(mapped, Set.of(TABLE, FC1, FC2)), g, in);
+            NoCopies watched = new NoCopies(mapped, Set.of(TABLE, FC1, FC2));
+            float[] got = run(watched, g, in);
             assertArrayEquals(want, got);
             assertNotEquals(0f, got[0]);
+            assertEquals(Set.of(TABLE), watched.mapped, "the table is read from the mapping, the Linear weights are not");
+            assertEquals(Set.of(FC1, FC2), watched.read, "Linear weights are packed as read from the file");
         }
     }
 
@@ -87,10 +91,25 @@ class CpuMappedWeightsTest {
             this.inPlace = inPlace;
         }
 
+        final Set<String> mapped = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
         @Override
         public float[] floats(String name) {
             if (inPlace.contains(name)) throw new AssertionError(name + " was copied instead of read in place");
             return super.floats(name);
+        }
+
+        @Override
+        public java.nio.FloatBuffer mappedFloats(String name) {
+            mapped.add(name);
+            return super.mappedFloats(name);
+        }
+
+        @Override
+        public org.sam3j.weights.FloatReader floatReader(String name) {
+            read.add(name);
+            return super.floatReader(name);
         }
     }
 }

@@ -3,9 +3,11 @@ package org.sam3j.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -21,7 +23,8 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * A compiled graph prepares (packs) all its {@code Linear} weights at the start of its first run, before the first
- * operation, each once; later runs and other contexts of the graph find them prepared.
+ * operation, each once; later runs and other contexts of the graph find them prepared. The pure-Java engine packs
+ * consecutive weights into shared arrays, each filled exactly.
  */
 class CpuPreparedWeightsTest {
     private static final String FC1 = "fc1.weight";
@@ -63,6 +66,41 @@ class CpuPreparedWeightsTest {
             assertFalse(second.lastRunNanosByOp().containsKey(CpuCompiledGraph.PREPARE_WEIGHTS), second.lastRunNanosByOp().toString());
             assertTrue(store.readBeforeProgress.isEmpty(), store.readBeforeProgress.toString());
             assertArrayEquals(y, again);
+        }
+    }
+
+    @Test
+    void theJavaEngineSharesLargeArraysBetweenWeightsFilledExactly() {
+        Random rnd = new Random(4);
+        InMemoryWeights memory = new InMemoryWeights();
+        int[][] shapes = {{64, 40}, {40, 64}, {600, 33}, {20, 20}}; // [n, k]: one panel, one, two (with tails), one
+        List<CpuBackend.LinearWeight> ws = new ArrayList<>();
+        for (int i = 0; i < shapes.length; i++) {
+            memory.put("w" + i, rand(rnd, shapes[i][0] * shapes[i][1]), new long[] {shapes[i][0], shapes[i][1]});
+            ws.add(new CpuBackend.LinearWeight("w" + i, shapes[i][1], shapes[i][0]));
+        }
+        long first2 = Sgemm.packedFloats(40, 64) + Sgemm.packedFloats(64, 40);
+        try (CpuBackend b = new CpuBackend(2); Parallel par = new Parallel(2)) {
+            // room for the first two weights in one array: the third starts the next, which the fourth shares
+            b.prepareLinearWeights(par, memory, ws, first2 + Sgemm.packedFloats(33, 600) - 1);
+            Sgemm.PackedMatrix[] p = new Sgemm.PackedMatrix[ws.size()];
+            for (int i = 0; i < p.length; i++) {
+                CpuBackend.LinearWeight w = ws.get(i);
+                p[i] = (Sgemm.PackedMatrix) b.linearWeight(par, memory, w.name(), w.k(), w.n());
+                Sgemm.PackedMatrix alone = Sgemm.pack(memory.floats(w.name()), 0, w.k(), true, w.k(), w.n());
+                int at = p[i].offset[0];
+                assertArrayEquals(alone.data, Arrays.copyOfRange(p[i].data, at, at + alone.data.length), w.name());
+            }
+            // (identity, not assertSame: a failure would print the arrays)
+            assertTrue(p[0].data == p[1].data, "w0 and w1 share an array");
+            assertEquals(first2, p[0].data.length, "filled exactly");
+            assertTrue(p[1].data != p[2].data, "w2 does not fit beside w0 and w1");
+            assertTrue(p[2].data == p[3].data, "w2 and w3 share an array");
+            assertEquals(Sgemm.packedFloats(33, 600) + Sgemm.packedFloats(20, 20), p[2].data.length);
+
+            // prepared weights are not prepared again, and take no new room
+            b.prepareLinearWeights(par, memory, ws, 1 << 20);
+            assertSame(p[0], b.linearWeight(par, memory, "w0", 40, 64));
         }
     }
 

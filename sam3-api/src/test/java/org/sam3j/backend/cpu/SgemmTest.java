@@ -1,9 +1,12 @@
 package org.sam3j.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -271,12 +274,42 @@ class SgemmTest {
                         Sgemm.PackedMatrix got = Sgemm.pack(par, fb, transB, k, n);
                         String what = k + "x" + n + " transB=" + transB + " par=" + (par != null) + " direct=" + fb.isDirect();
                         assertEquals(want.panels, got.panels, what);
-                        for (int row = 0; row < want.panels * k; row++) {
-                            assertTrue(java.util.Arrays.equals(want.rows[row], got.rows[row]), what + " row " + row);
-                        }
+                        assertArrayEquals(want.offset, got.offset, what);
+                        assertArrayEquals(want.data, got.data, what);
                     }
                 }
             }
         }
+    }
+
+    /** Packed into a share of a larger array: the same values, neighbours untouched; no room is a clear error. */
+    @Test
+    void packIntoRoomEqualsPackAlone() {
+        Random r = new Random(17);
+        int k = 70, n = 530; // two panels with tails
+        float[] b = new float[k * n];
+        for (int i = 0; i < b.length; i++) b[i] = r.nextFloat() * 2 - 1;
+        long size = Sgemm.packedFloats(k, n);
+        for (boolean transB : new boolean[] {true, false}) {
+            Sgemm.PackedMatrix alone = Sgemm.pack(par3, b, 0, transB ? k : n, transB, k, n);
+            assertEquals(size, alone.data.length);
+            float[] room = new float[(int) size + 20];
+            Arrays.fill(room, 7f);
+            java.nio.FloatBuffer fb = java.nio.FloatBuffer.wrap(b);
+            Sgemm.PackedMatrix in = transB ? Sgemm.pack(par3, fb, true, k, n, room, 9)
+                    : Sgemm.pack(par3, b, 0, n, false, k, n, room, 9);
+            assertTrue(room == in.data, "packed into the room given");
+            assertArrayEquals(alone.data, Arrays.copyOfRange(room, 9, 9 + (int) size));
+            for (int i = 0; i < 9; i++) assertEquals(7f, room[i]);
+            for (int i = 9 + (int) size; i < room.length; i++) assertEquals(7f, room[i]);
+            float[] a = new float[13 * k], c1 = new float[13 * n], c2 = new float[13 * n];
+            for (int i = 0; i < a.length; i++) a[i] = r.nextFloat();
+            Sgemm.gemm(par3, 13, a, 0, k, alone, c1, 0, n, null, false);
+            Sgemm.gemm(par3, 13, a, 0, k, in, c2, 0, n, null, false);
+            assertArrayEquals(c1, c2);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.pack(null, b, 0, n, false, k, n, new float[(int) size], 1));
+        assertEquals("no room for a packed 70 x 530 matrix (" + size + " floats) at 1 of " + size, e.getMessage());
     }
 }

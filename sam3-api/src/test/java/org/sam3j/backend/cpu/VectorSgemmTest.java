@@ -24,12 +24,15 @@ class VectorSgemmTest {
     }
 
     @Test
-    void kernelMatchesTheAutoVectorisedKernelsBitForBit() {
+    void kernelsMatchTheAutoVectorisedKernelsBitForBit() {
         int rows = VectorSgemm.ROWS;
         int k = 300;
         for (int w : new int[] {16, 32, 48, 256, 496, 512}) {
+            // the panel as the kernel reads it (row p at off + p * w) and as the auto-vectorised kernels do
+            int panelOff = 7;
+            float[] panel = rand(panelOff + k * w);
             float[][] packed = new float[k][];
-            for (int p = 0; p < k; p++) packed[p] = rand(w);
+            for (int p = 0; p < k; p++) packed[p] = java.util.Arrays.copyOfRange(panel, panelOff + p * w, panelOff + (p + 1) * w);
             for (int[] range : new int[][] {{0, 1}, {0, 2}, {3, 10}, {0, 256}, {256, 300}}) {
                 for (boolean byColumns : new boolean[] {false, true}) {
                     // A [rows, k] at an offset: row-major (aCs = 1) or column-major (aRs = 1), as a transposed A
@@ -42,7 +45,13 @@ class VectorSgemmTest {
                         got[r] = rand(w);
                         want[r] = got[r].clone();
                     }
-                    VectorSgemm.kernel(a, off, aRs, aCs, packed, 0, range[0], range[1], got, w);
+                    VectorSgemm.kernel(a, off, aRs, aCs, panel, panelOff, range[0], range[1], got, w);
+                    // the same rows one at a time
+                    float[][] single = new float[rows][];
+                    for (int r = 0; r < rows; r++) {
+                        single[r] = want[r].clone();
+                        VectorSgemm.row(a, off + r * aRs, aCs, panel, panelOff, range[0], range[1], single[r], w);
+                    }
                     for (int r = 0; r < rows; r += Sgemm.MR) {
                         int ai = off + r * aRs;
                         int p = range[0];
@@ -56,6 +65,9 @@ class VectorSgemmTest {
                         for (int j = 0; j < w; j++) {
                             if (Float.floatToRawIntBits(got[r][j]) != Float.floatToRawIntBits(want[r][j])) {
                                 fail(what + ": row " + r + " column " + j + ": " + got[r][j] + " != " + want[r][j]);
+                            }
+                            if (Float.floatToRawIntBits(single[r][j]) != Float.floatToRawIntBits(want[r][j])) {
+                                fail(what + ", one row: row " + r + " column " + j + ": " + single[r][j] + " != " + want[r][j]);
                             }
                         }
                     }
