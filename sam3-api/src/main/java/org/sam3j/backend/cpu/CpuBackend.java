@@ -233,8 +233,9 @@ public final class CpuBackend implements Backend {
      * the Java heap ({@link GemmEngine#heapFloats}), consecutive weights share arrays of up to {@value #SLAB_FLOATS}
      * floats, each exactly filled, instead of an array each. With G1 every large array is a "humongous" object, and
      * in a well-filled heap each such allocation may start a concurrent collection cycle: packed into an array each,
-     * the full model's text encoder (97 weights, 1.2 GB) started a cycle at almost every weight and took 4.8 s to
-     * prepare, against 1.9–2.9 s in five shared arrays (most of it the first touch of the new memory).
+     * the full model's text encoder (97 weights, 1.2 GB) started a cycle at almost every weight. In five shared arrays
+     * it starts at most five; filling each took 60–150 ms on the 2-core development VM, allocating it (the first
+     * touch of new memory, which that VM backs slowly) 0.1–1.0 s.
      */
     void prepareLinearWeights(Parallel par, WeightStore store, List<LinearWeight> weights) {
         prepareLinearWeights(par, store, weights, SLAB_FLOATS);
