@@ -249,13 +249,14 @@ public final class CpuBackend implements Backend {
             for (LinearWeight w : weights) {
                 if (!c.containsKey(w.name() + PACKED_T)) todo.add(w);
             }
+            long[] floats = new long[todo.size()];
+            for (int x = 0; x < floats.length; x++) floats[x] = gemm.heapFloats(todo.get(x).k(), todo.get(x).n());
             for (int i = 0; i < todo.size(); ) {
                 long total = 0;
                 int j = i;
                 for (; j < todo.size(); j++) {
-                    long f = gemm.heapFloats(todo.get(j).k(), todo.get(j).n());
-                    if (j > i && total + f > slabFloats) break;
-                    total += f;
+                    if (j > i && total + floats[j] > slabFloats) break;
+                    total += floats[j];
                 }
                 // one weight too large for an array is left to the engine, which says so
                 float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
@@ -263,7 +264,7 @@ public final class CpuBackend implements Backend {
                 for (int x = i; x < j; x++) {
                     LinearWeight w = todo.get(x);
                     linearWeight(par, store, w.name(), w.k(), w.n(), slab, at);
-                    at += (int) gemm.heapFloats(w.k(), w.n());
+                    at += (int) floats[x];
                 }
                 i = j;
             }

@@ -273,7 +273,6 @@ public final class Sgemm {
      */
     public static PackedMatrix pack(Parallel par, java.nio.FloatBuffer b, boolean transB, int k, int n,
                                     float[] into, int at) {
-        if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
         if ((long) k * n > b.capacity()) {
             throw new IllegalArgumentException("buffer of " + b.capacity() + " values holds no " + k + " x " + n + " matrix");
         }
