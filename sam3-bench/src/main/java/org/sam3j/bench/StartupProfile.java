@@ -16,8 +16,9 @@ import org.sam3j.Sam3Predictor;
 
 /**
  * Where a fresh process's time and memory go on the way to its first mask, phase by phase, for a machine whose
- * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt and each click (the image's centre) it
- * prints the wall time, the process's CPU time, the CPU time of the JIT compiler threads (C1, C2), the GC threads,
+ * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt and each
+ * click (the image's centre) it prints the wall time, the process's CPU time (and how much of it the kernel spent:
+ * page faults, mostly), the CPU time of the JIT compiler threads (C1, C2), the GC threads,
  * the main thread and the backend's workers (from {@code /proc/self/task}), the peak and current resident set with
  * its anonymous and file-backed parts, the heap (used, committed, the pools' peak) and the page faults. Round 0 is the cold one; later rounds (another image,
  * another phrase) are the steady state of the same process, so their difference is the warm-up tax.
@@ -29,6 +30,7 @@ import org.sam3j.Sam3Predictor;
 public final class StartupProfile {
     private final long start = System.nanoTime();
     private long lastCpu;
+    private long lastSysTicks;
 
     private StartupProfile() {}
 
@@ -74,10 +76,22 @@ public final class StartupProfile {
     private void mark(String phase, long since) throws IOException {
         long now = System.nanoTime();
         long cpu = BenchSupport.processCpuNanos();
-        System.out.printf("%-16s wall %8.2f s (at %8.2f s)  cpu %7.2f s (total %7.2f s)  threads %s  %s  load %.1f%n", phase,
-                (now - since) / 1e9, (now - start) / 1e9, (cpu - lastCpu) / 1e9, cpu / 1e9, threadCpu(), memory(),
+        long sys = sysTicks();
+        System.out.printf("%-16s wall %8.2f s (at %8.2f s)  cpu %7.2f s (kernel %5.2f s; total %7.2f s)  threads %s  %s"
+                        + "  load %.1f%n", phase, (now - since) / 1e9, (now - start) / 1e9, (cpu - lastCpu) / 1e9,
+                (sys - lastSysTicks) / 100.0, cpu / 1e9, threadCpu(), memory(),
                 BenchSupport.loadAverage());
         lastCpu = cpu;
+        lastSysTicks = sys;
+    }
+
+    /**
+     * The process's CPU time in the kernel so far, in clock ticks (USER_HZ = 100): mostly page faults, which is
+     * where the first touch of new memory shows (on the development VM, up to 1 s per 256 MiB).
+     */
+    private static long sysTicks() throws IOException {
+        String stat = Files.readString(Paths.get("/proc/self/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]);
     }
 
     /** CPU seconds so far by thread group, from each thread's utime + stime in clock ticks (USER_HZ = 100). */

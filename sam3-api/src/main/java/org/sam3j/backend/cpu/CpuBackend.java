@@ -244,6 +244,7 @@ public final class CpuBackend implements Backend {
     /** {@link #prepareLinearWeights(Parallel, WeightStore, List)} with shared arrays of up to {@code slabFloats}. */
     void prepareLinearWeights(Parallel par, WeightStore store, List<LinearWeight> weights, long slabFloats) {
         Map<String, Object> c = cache(store);
+        long t0 = System.nanoTime();
         synchronized (preparing) { // no room is set aside for a weight that another graph's preparation packs
             List<LinearWeight> todo = new ArrayList<>();
             for (LinearWeight w : weights) {
@@ -251,6 +252,7 @@ public final class CpuBackend implements Backend {
             }
             long[] floats = new long[todo.size()];
             for (int x = 0; x < floats.length; x++) floats[x] = gemm.heapFloats(todo.get(x).k(), todo.get(x).n());
+            int slabs = 0;
             for (int i = 0; i < todo.size(); ) {
                 long total = 0;
                 int j = i;
@@ -267,6 +269,11 @@ public final class CpuBackend implements Backend {
                     at += (int) floats[x];
                 }
                 i = j;
+                slabs++;
+            }
+            if (!todo.isEmpty() && LOG.isDebugEnabled()) {
+                LOG.debug("prepared {} Linear weights ({} MiB on the heap, {} arrays) in {} ms", todo.size(),
+                        Arrays.stream(floats).sum() >> 18, slabs, (System.nanoTime() - t0) / 1_000_000);
             }
         }
     }
