@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.sam3j.BackendOptions;
 import org.sam3j.backend.Backend;
@@ -236,6 +237,10 @@ public final class CpuBackend implements Backend {
      * the full model's text encoder (97 weights, 1.2 GB) started a cycle at almost every weight. In five shared arrays
      * it starts at most five; filling each took 60–150 ms on the 2-core development VM, allocating it (the first
      * touch of new memory, which that VM backs slowly) 0.1–1.0 s.
+     *
+     * <p>The arrays are allocated and filled by the workers at once, one array per worker at a time: the JVM zeroes a
+     * new array on the thread that allocates it, so allocating them one after another left the other cores idle for
+     * most of the preparation.
      */
     void prepareLinearWeights(Parallel par, WeightStore store, List<LinearWeight> weights) {
         prepareLinearWeights(par, store, weights, SLAB_FLOATS);
@@ -252,24 +257,41 @@ public final class CpuBackend implements Backend {
             }
             long[] floats = new long[todo.size()];
             for (int x = 0; x < floats.length; x++) floats[x] = gemm.heapFloats(todo.get(x).k(), todo.get(x).n());
-            int slabs = 0;
+            // slab g holds todo[first[g] .. first[g + 1])
+            List<Integer> first = new ArrayList<>();
             for (int i = 0; i < todo.size(); ) {
+                first.add(i);
                 long total = 0;
                 int j = i;
                 for (; j < todo.size(); j++) {
                     if (j > i && total + floats[j] > slabFloats) break;
                     total += floats[j];
                 }
-                // one weight too large for an array is left to the engine, which says so
-                float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
-                int at = 0;
-                for (int x = i; x < j; x++) {
-                    LinearWeight w = todo.get(x);
-                    linearWeight(par, store, w.name(), w.k(), w.n(), slab, at);
-                    at += (int) floats[x];
-                }
                 i = j;
-                slabs++;
+            }
+            first.add(todo.size());
+            int slabs = first.size() - 1;
+            // one slab: its weights' fills are parallel instead
+            Parallel inner = slabs > 1 && par != null && par.threads() > 1 ? null : par;
+            AtomicInteger next = new AtomicInteger();
+            Parallel.WorkerRangeBody body = (w, from, to) -> {
+                for (int g; (g = next.getAndIncrement()) < slabs; ) {
+                    long total = 0;
+                    for (int x = first.get(g); x < first.get(g + 1); x++) total += floats[x];
+                    // one weight too large for an array is left to the engine, which says so
+                    float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
+                    int at = 0;
+                    for (int x = first.get(g); x < first.get(g + 1); x++) {
+                        LinearWeight lw = todo.get(x);
+                        linearWeight(inner, store, lw.name(), lw.k(), lw.n(), slab, at);
+                        at += (int) floats[x];
+                    }
+                }
+            };
+            if (inner == null) {
+                par.forRange(par.threads(), 1, body);
+            } else {
+                body.run(0, 0, 1);
             }
             if (!todo.isEmpty() && LOG.isDebugEnabled()) {
                 LOG.debug("prepared {} Linear weights ({} MiB on the heap, {} arrays) in {} ms", todo.size(),

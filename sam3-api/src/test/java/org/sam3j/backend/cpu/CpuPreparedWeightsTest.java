@@ -104,6 +104,46 @@ class CpuPreparedWeightsTest {
         }
     }
 
+    @Test
+    void theWorkersFillTheSharedArraysAtTheSameTime() {
+        Random rnd = new Random(5);
+        InMemoryWeights memory = new InMemoryWeights();
+        List<CpuBackend.LinearWeight> ws = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            memory.put("w" + i, rand(rnd, 48 * 32), new long[] {48, 32});
+            ws.add(new CpuBackend.LinearWeight("w" + i, 32, 48));
+        }
+        // the first weight of each of the two arrays waits until the other array's first weight is being read
+        java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+        List<String> readers = java.util.Collections.synchronizedList(new ArrayList<>());
+        WeightStore store = new ForwardingWeights(memory) {
+            @Override
+            public float[] floats(String name) {
+                if (name.equals("w0") || name.equals("w2")) {
+                    try {
+                        both.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                        readers.add(Thread.currentThread().getName());
+                    } catch (Exception e) {
+                        readers.add("alone: " + e);
+                    }
+                }
+                return super.floats(name);
+            }
+        };
+        try (CpuBackend b = new CpuBackend(2); Parallel par = new Parallel(2)) {
+            b.prepareLinearWeights(par, store, ws, 2 * Sgemm.packedFloats(32, 48));
+            assertEquals(2, readers.size(), readers.toString());
+            assertTrue(readers.stream().noneMatch(r -> r.startsWith("alone")), readers.toString());
+            assertEquals(2, readers.stream().distinct().count(), "two threads: " + readers);
+            for (CpuBackend.LinearWeight w : ws) {
+                Sgemm.PackedMatrix p = (Sgemm.PackedMatrix) b.linearWeight(par, store, w.name(), w.k(), w.n());
+                Sgemm.PackedMatrix alone = Sgemm.pack(memory.floats(w.name()), 0, w.k(), true, w.k(), w.n());
+                int at = p.offset[0];
+                assertArrayEquals(alone.data, Arrays.copyOfRange(p.data, at, at + alone.data.length), w.name());
+            }
+        }
+    }
+
     private static float[] rand(Random rnd, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
