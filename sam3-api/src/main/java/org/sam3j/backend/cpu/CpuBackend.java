@@ -271,8 +271,9 @@ public final class CpuBackend implements Backend {
             }
             first.add(todo.size());
             int slabs = first.size() - 1;
-            // one slab: its weights' fills are parallel instead
-            Parallel inner = slabs > 1 && par != null && par.threads() > 1 ? null : par;
+            // several slabs: one per worker at a time, each filled by its worker alone; one: its fills are parallel
+            boolean slabPerWorker = slabs > 1 && par != null && par.threads() > 1;
+            Parallel inner = slabPerWorker ? null : par;
             AtomicInteger next = new AtomicInteger();
             Parallel.WorkerRangeBody body = (w, from, to) -> {
                 for (int g; (g = next.getAndIncrement()) < slabs; ) {
@@ -288,7 +289,7 @@ public final class CpuBackend implements Backend {
                     }
                 }
             };
-            if (inner == null) {
+            if (slabPerWorker) {
                 par.forRange(par.threads(), 1, body);
             } else {
                 body.run(0, 0, 1);

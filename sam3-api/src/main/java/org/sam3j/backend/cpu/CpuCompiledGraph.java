@@ -72,9 +72,10 @@ final class CpuCompiledGraph implements CompiledGraph {
      * Prepares the engine's form of every {@code Linear} weight of the graph before the first run's first operation,
      * all in one go ({@link CpuBackend#prepareLinearWeights}, which packs them into a few large arrays); later calls
      * return at once. Measured on the full model with the pure-Java engine (2 cores, {@code StartupProfile}): the
-     * image encoder's weights (1.7 GB) took 0.9–1.1 s, the text encoder's (1.2 GB) 1.3–2.1 s, mostly allocating new
-     * memory; packed by each operation as the run reached it, the first image and first text prompt had taken 10.6 s and
-     * 6.5 s longer than the next ones. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap it.
+     * image encoder's weights (1.7 GB) took 0.7–1.1 s, the text encoder's (1.2 GB) 0.9–2.9 s, mostly allocating new
+     * memory; packed by each operation as the run reached it, the first image and first text prompt had taken 10.6 s
+     * and 6.5 s longer than the next ones. Engines that multiply the mapped checkpoint in place (OpenBLAS) only wrap
+     * it.
      *
      * @return the nanoseconds this call spent, 0 when the weights were already prepared
      */

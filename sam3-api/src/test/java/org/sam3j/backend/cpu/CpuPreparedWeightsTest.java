@@ -142,6 +142,15 @@ class CpuPreparedWeightsTest {
                 assertArrayEquals(alone.data, Arrays.copyOfRange(p.data, at, at + alone.data.length), w.name());
             }
         }
+        // without a worker pool the calling thread fills the arrays one after another
+        try (CpuBackend b = new CpuBackend(2)) {
+            b.prepareLinearWeights(null, memory, ws, 2 * Sgemm.packedFloats(32, 48));
+            Sgemm.PackedMatrix p0 = (Sgemm.PackedMatrix) b.linearWeight(null, memory, "w0", 32, 48);
+            Sgemm.PackedMatrix p3 = (Sgemm.PackedMatrix) b.linearWeight(null, memory, "w3", 32, 48);
+            assertTrue(p0.data != p3.data, "two arrays");
+            Sgemm.PackedMatrix alone = Sgemm.pack(memory.floats("w3"), 0, 32, true, 32, 48);
+            assertArrayEquals(alone.data, Arrays.copyOfRange(p3.data, p3.offset[0], p3.offset[0] + alone.data.length));
+        }
     }
 
     private static float[] rand(Random rnd, int n) {
