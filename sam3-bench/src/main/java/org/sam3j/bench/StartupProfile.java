@@ -77,22 +77,23 @@ public final class StartupProfile {
     private void mark(String phase, long since) throws IOException {
         long now = System.nanoTime();
         long cpu = BenchSupport.processCpuNanos();
-        long sys = sysTicks();
+        String[] stat = statFields(Files.readString(Paths.get("/proc/self/stat")));
+        long sys = Long.parseLong(stat[12]); // stime: the kernel's CPU time in clock ticks (USER_HZ = 100)
         System.out.printf("%-16s wall %8.2f s (at %8.2f s)  cpu %7.2f s (kernel %5.2f s; total %7.2f s)  threads %s  %s"
                         + "  load %.1f%n", phase, (now - since) / 1e9, (now - start) / 1e9, (cpu - lastCpu) / 1e9,
-                (sys - lastSysTicks) / 100.0, cpu / 1e9, threadCpu(), memory(),
+                (sys - lastSysTicks) / 100.0, cpu / 1e9, threadCpu(), memory(stat),
                 BenchSupport.loadAverage());
         lastCpu = cpu;
         lastSysTicks = sys;
     }
 
     /**
-     * The process's CPU time in the kernel so far, in clock ticks (USER_HZ = 100): mostly page faults, which is
-     * where the first touch of new memory shows (on the development VM, up to 1 s per 256 MiB).
+     * The fields of a {@code /proc/.../stat} line after the command name (which may hold spaces): index 7 and 9 are
+     * the minor and major page faults, 11 and 12 the user and kernel CPU time in clock ticks. The kernel's time is
+     * mostly page faults, where the first touch of new memory shows (on the development VM, up to 1 s per 256 MiB).
      */
-    private static long sysTicks() throws IOException {
-        String stat = Files.readString(Paths.get("/proc/self/stat"));
-        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]);
+    private static String[] statFields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     /** CPU seconds so far by thread group, from each thread's utime + stime in clock ticks (USER_HZ = 100). */
@@ -107,7 +108,7 @@ public final class StartupProfile {
                     continue; // the thread ended
                 }
                 String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                String[] f = statFields(stat);
                 long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
                 String group = comm.startsWith("C2 ") ? "C2" : comm.startsWith("C1 ") ? "C1"
                         : comm.startsWith("G1") || comm.startsWith("GC") ? "GC" : comm.equals("java") ? "main"
@@ -119,8 +120,8 @@ public final class StartupProfile {
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
-    /** VmHWM, VmRSS = RssAnon + RssFile (MiB), minor and major page faults. */
-    private static String memory() throws IOException {
+    /** VmHWM, VmRSS = RssAnon + RssFile (MiB), minor and major page faults (from {@code stat}, {@link #statFields}). */
+    private static String memory(String[] f) throws IOException {
         Map<String, Long> kb = new TreeMap<>();
         for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
             int colon = line.indexOf(':');
@@ -128,8 +129,6 @@ public final class StartupProfile {
                 kb.put(line.substring(0, colon), Long.parseLong(line.substring(colon + 1, line.length() - 3).trim()));
             }
         }
-        String stat = Files.readString(Paths.get("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         Runtime rt = Runtime.getRuntime();
         return String.format("peak RSS %d MiB, RSS %d = anon %d + file %d MiB, heap used %d / committed %d / peak %d"
                         + " MiB (max %d), faults %s minor %s major",

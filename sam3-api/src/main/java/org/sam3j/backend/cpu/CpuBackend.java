@@ -257,28 +257,29 @@ public final class CpuBackend implements Backend {
             }
             long[] floats = new long[todo.size()];
             for (int x = 0; x < floats.length; x++) floats[x] = gemm.heapFloats(todo.get(x).k(), todo.get(x).n());
-            // slab g holds todo[first[g] .. first[g + 1])
+            // slab g holds todo[first[g] .. first[g + 1]), size[g] floats
             List<Integer> first = new ArrayList<>();
+            List<Long> size = new ArrayList<>();
             for (int i = 0; i < todo.size(); ) {
-                first.add(i);
                 long total = 0;
                 int j = i;
                 for (; j < todo.size(); j++) {
                     if (j > i && total + floats[j] > slabFloats) break;
                     total += floats[j];
                 }
+                first.add(i);
+                size.add(total);
                 i = j;
             }
             first.add(todo.size());
-            int slabs = first.size() - 1;
+            int slabs = size.size();
             // several slabs: one per worker at a time, each filled by its worker alone; one: its fills are parallel
             boolean slabPerWorker = slabs > 1 && par != null && par.threads() > 1;
             Parallel inner = slabPerWorker ? null : par;
             AtomicInteger next = new AtomicInteger();
             Parallel.WorkerRangeBody body = (w, from, to) -> {
                 for (int g; (g = next.getAndIncrement()) < slabs; ) {
-                    long total = 0;
-                    for (int x = first.get(g); x < first.get(g + 1); x++) total += floats[x];
+                    long total = size.get(g);
                     // one weight too large for an array is left to the engine, which says so
                     float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
                     int at = 0;
@@ -296,7 +297,7 @@ public final class CpuBackend implements Backend {
             }
             if (!todo.isEmpty() && LOG.isDebugEnabled()) {
                 LOG.debug("prepared {} Linear weights ({} MiB on the heap, {} arrays) in {} ms", todo.size(),
-                        Arrays.stream(floats).sum() >> 18, slabs, (System.nanoTime() - t0) / 1_000_000);
+                        size.stream().mapToLong(Long::longValue).sum() >> 18, slabs, (System.nanoTime() - t0) / 1_000_000);
             }
         }
     }
