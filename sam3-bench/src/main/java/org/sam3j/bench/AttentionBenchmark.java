@@ -32,7 +32,8 @@ import org.sam3j.weights.InMemoryWeights;
  *   <li>{@code global}: the ViT's global blocks, 5184 tokens, 16 heads of 64;</li>
  *   <li>{@code memory}: the video tracker's memory cross-attention, 5184 queries against two memory frames
  *       (10 368 keys; a session holds up to seven), one head of 256;</li>
- *   <li>{@code cross}: the detector decoder's cross-attention, 200 queries against 5184 image tokens, 8 heads of 32.</li>
+ *   <li>{@code cross}: the detector decoder's cross-attention, 200 queries against 5184 image tokens, 8 heads of 32;</li>
+ *   <li>{@code fusion}: the detector's fusion encoder self-attention, 5184 tokens, 8 heads of 32 (six per text prompt).</li>
  * </ul>
  * Flops are those of the two products, {@code 2·B·H·Tq·Tk·(D + Dv)}; run beside {@link SgemmBenchmark} for the rate
  * they are compared with. The time includes copying q, k and v into the graph's arena (under 2 % here).
@@ -48,8 +49,8 @@ public class AttentionBenchmark {
     @Param({"openblas", "cpu"})
     public String backend;
 
-    /** {@code windowed}, {@code global}, {@code memory} or {@code cross} (see the class comment). */
-    @Param({"windowed", "global", "memory", "cross"})
+    /** {@code windowed}, {@code global}, {@code memory}, {@code cross} or {@code fusion} (see the class comment). */
+    @Param({"windowed", "global", "memory", "cross", "fusion"})
     public String shape;
 
     /** OpenBLAS backend only: its attention kernel ({@code auto}, {@code java}, {@code openblas}), or {@code default}. */
@@ -74,6 +75,7 @@ public class AttentionBenchmark {
             case "global" -> new int[] {1, 5184, 5184, 16, 64};
             case "memory" -> new int[] {1, 5184, 10368, 1, 256};
             case "cross" -> new int[] {1, 200, 5184, 8, 32};
+            case "fusion" -> new int[] {1, 5184, 5184, 8, 32};
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
         int b = s[0], tq = s[1], tk = s[2], h = s[3], d = s[4];

@@ -508,17 +508,23 @@ final class CpuExecutionContext implements ExecutionContext {
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight as [Cout, kh, kw, Cin] so that im2col rows copy contiguous channel runs
         int kk = kh * kw * cin;
-        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed", w -> {
-            float[] p = new float[w.length];
-            for (int o = 0; o < cout; o++)
-                for (int c = 0; c < cin; c++)
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
-                            p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
-            return gemm.prepare(par, p, 0, kk, true, kk, cout);
-        });
         int m = nb * ho * wo;
-        if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+        boolean pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
+        if (!pointwise && gemm.convolves(stride)) {
+            // the engine reads the input in place, one product per tap ([Cout, Cin] columns kk floats apart)
+            GemmEngine.Prepared[] taps = backend.derived(weights, weightName(wt), "tap-packed", w -> {
+                float[] p = ohwi(w, cout, cin, kh, kw);
+                GemmEngine.Prepared[] tap = new GemmEngine.Prepared[kh * kw];
+                for (int i = 0; i < tap.length; i++) tap[i] = gemm.prepare(par, p, i * cin, kk, true, cin, cout);
+                return tap;
+            });
+            gemm.conv2d(par, new ConvProblem(x.a, x.off, nb, h, wd, cin, taps, kh, kw, stride, pad, y.a, y.off, ho, wo,
+                    cout, bias));
+            return;
+        }
+        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed",
+                w -> gemm.prepare(par, ohwi(w, cout, cin, kh, kw), 0, kk, true, kk, cout));
+        if (pointwise) {
             gemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
             return;
         }
@@ -550,6 +556,17 @@ final class CpuExecutionContext implements ExecutionContext {
             });
             gemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias);
         }
+    }
+
+    /** A convolution weight {@code [Cout, Cin, kh, kw]} rearranged as {@code [Cout, kh, kw, Cin]}. */
+    private static float[] ohwi(float[] w, int cout, int cin, int kh, int kw) {
+        float[] p = new float[w.length];
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                        p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
+        return p;
     }
 
     /**

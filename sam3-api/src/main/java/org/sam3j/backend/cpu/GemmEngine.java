@@ -147,6 +147,23 @@ public interface GemmEngine extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether {@link #conv2d} computes convolutions of this stride; where it does not, the backend multiplies an
+     * im2col matrix by the whole kernel instead. The default is false.
+     */
+    default boolean convolves(int stride) {
+        return false;
+    }
+
+    /**
+     * Computes a convolution as a sum of products over its kernel taps, each tap prepared by this engine
+     * ({@link ConvProblem}); called only for strides {@link #convolves accepted}. Reading the input in place saves
+     * writing and reading an im2col matrix nine times the input's size (3 × 3 kernels).
+     */
+    default void conv2d(Parallel par, ConvProblem p) {
+        throw new UnsupportedOperationException(name() + " does not compute convolutions");
+    }
+
     /** Releases native memory or threads; the engine is unusable afterwards. The default does nothing. */
     @Override
     default void close() {}

@@ -64,4 +64,55 @@ public final class JavaGemm implements GemmEngine {
                      boolean transB, float[] c, int cOff, int ldc, float[] bias) {
         Sgemm.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias, false);
     }
+
+    /** Every stride: each tap's rows of the input are rows of a product, {@code stride · cin} floats apart. */
+    @Override
+    public boolean convolves(int stride) {
+        return true;
+    }
+
+    /**
+     * One task per output row (taken in turn, so a busy core takes fewer): the row is set to the bias, then each
+     * tap adds its product over the output columns whose input is inside the image, in tap order. With
+     * {@code cin} a multiple of {@link Sgemm#KC} that is the order of the im2col product's K blocks, and the sums
+     * are the same to the bit.
+     */
+    @Override
+    public void conv2d(Parallel par, ConvProblem p) {
+        final int rows = p.batch() * p.ho();
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            for (int r = next.getAndIncrement(); r < rows; r = next.getAndIncrement()) outputRow(p, r);
+        };
+        if (par == null || par.threads() == 1 || rows == 1) {
+            body.run(0, 0, rows);
+        } else {
+            par.forRange(par.threads(), 1, body);
+        }
+    }
+
+    private static void outputRow(ConvProblem p, int r) {
+        final int b = r / p.ho(), oy = r % p.ho();
+        final int wo = p.wo(), cout = p.cout(), cin = p.cin(), s = p.stride();
+        final float[] y = p.y();
+        final int row = p.yOff() + r * wo * cout;
+        for (int ox = 0; ox < wo; ox++) {
+            if (p.bias() != null) {
+                System.arraycopy(p.bias(), 0, y, row + ox * cout, cout);
+            } else {
+                java.util.Arrays.fill(y, row + ox * cout, row + (ox + 1) * cout, 0f);
+            }
+        }
+        for (int i = 0; i < p.kh(); i++) {
+            final int iy = oy * s - p.pad() + i;
+            if (iy < 0 || iy >= p.h()) continue;
+            for (int j = 0; j < p.kw(); j++) {
+                final int ox0 = p.firstColumn(j), ox1 = p.endColumn(j);
+                if (ox1 <= ox0) continue;
+                final int ix = ox0 * s - p.pad() + j;
+                Sgemm.gemm(null, ox1 - ox0, p.x(), p.xOff() + ((b * p.h() + iy) * p.w() + ix) * cin, s * cin,
+                        (Sgemm.PackedMatrix) p.taps()[i * p.kw() + j], y, row + ox0 * cout, cout, null, true);
+            }
+        }
+    }
 }

@@ -161,8 +161,46 @@ public final class Sgemm {
                     c, cOff, 1, ldc, bias, true, accumulate));
             return;
         }
+        int[] colStart = panelColumns(n);
+        int threads = par == null ? 1 : par.threads();
+        if (packedFloats(k, n) > MAX_RETAINED_PACK && colStart.length - 1 >= 2 * threads) {
+            streamPanels(par, m, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias, accumulate, colStart);
+            return;
+        }
         PackedMatrix pb = packInto(s, par, b, bOff, ldb, transB, k, n);
         multiply(par, new Problem(m, a, aOff, lda, 1, pb, c, cOff, ldc, 1, bias, false, accumulate));
+    }
+
+    /**
+     * A product whose packed op(B) would not be kept between calls (e.g. the per-query masks, a 200 × 256 A against
+     * 82 944 image positions): each task packs one panel of op(B) into its thread's scratch and multiplies every
+     * row block of A by it while the panel is in the cache. Packing the whole of op(B) first would allocate,
+     * zero and page in a new array on every call (85 MB for the masks); this reads B once and writes nothing but
+     * C. The arithmetic is that of the packed path, in the same order.
+     */
+    private static void streamPanels(Parallel par, int m, int k, float[] a, int aOff, int lda,
+                                     float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
+                                     float[] bias, boolean accumulate, int[] colStart) {
+        final int panels = colStart.length - 1;
+        final int mBlocks = (m + MC - 1) / MC;
+        final AtomicInteger next = new AtomicInteger();
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            Scratch s = SCRATCH.get();
+            for (int q = next.getAndIncrement(); q < panels; q = next.getAndIncrement()) {
+                final int j0 = colStart[q];
+                final int nc = colStart[q + 1] - j0;
+                PackedMatrix panel = layout(k, nc, s.panel((long) k * panelWidth(colStart, q)), 0);
+                fill(null, panel, b, bOff + (transB ? j0 * ldb : j0), ldb, transB);
+                float[] panelBias = bias == null ? null : Arrays.copyOfRange(bias, j0, j0 + nc);
+                Problem pr = new Problem(m, a, aOff, lda, 1, panel, c, cOff + j0, ldc, 1, panelBias, false, accumulate);
+                for (int mb = 0; mb < mBlocks; mb++) runTask(s, pr, mb, 0, MC);
+            }
+        };
+        if (par == null || par.threads() == 1) {
+            body.run(0, 0, panels);
+        } else {
+            par.forRange(par.threads(), 1, body);
+        }
     }
 
     /**
@@ -858,6 +896,14 @@ public final class Sgemm {
         private float[][] panelRows;
         /** the last pack buffer, reused by the next unpacked call on this thread */
         float[] packPool;
+        /** one panel of op(B), packed by {@link #streamPanels} */
+        private float[] panel;
+
+        /** The panel buffer, with room for at least {@code floats}. */
+        float[] panel(long floats) {
+            if (panel == null || panel.length < floats) panel = new float[(int) floats];
+            return panel;
+        }
 
         /**
          * Rows {@code [pc, pe)} of the panel of width {@code w} at {@code off} in {@code data}, copied into arrays of

@@ -166,31 +166,88 @@ class CpuBackendOpsTest {
         close(e, y.data(), 0);
     }
 
+    /**
+     * Convolutions of several kernels, strides and paddings (a kernel wider than the input among them), with and
+     * without bias, on the engine's per-tap products ({@link JavaGemm#conv2d}) and on the im2col product that runs
+     * for an engine that does not convolve.
+     */
     @Test
     void conv2dWithStrideAndPadding() {
-        int n = 2, h = 9, w = 7, cin = 3, cout = 5, k = 3, stride = 2, pad = 1;
-        float[] x = rand(n * h * w * cin), wt = rand(cout * cin * k * k), b = rand(cout);
-        Graph g = new Graph();
-        Tensor out = g.conv2d(g.input("x", n, h, w, cin), g.weight("w", cout, cin, k, k), g.weight("b", cout), stride, pad);
-        HostTensor y = run(g, out, Map.of("x", x), new InMemoryWeights().put("w", wt, cout, cin, k, k).put("b", b, cout));
-        int ho = (h + 2 * pad - k) / stride + 1, wo = (w + 2 * pad - k) / stride + 1;
-        assertArrayEquals(new int[] {n, ho, wo, cout}, y.shape());
-        double[] e = new double[n * ho * wo * cout];
-        for (int bi = 0; bi < n; bi++)
-            for (int oy = 0; oy < ho; oy++)
-                for (int ox = 0; ox < wo; ox++)
-                    for (int o = 0; o < cout; o++) {
-                        double s = b[o];
-                        for (int c = 0; c < cin; c++)
-                            for (int i = 0; i < k; i++)
-                                for (int j = 0; j < k; j++) {
-                                    int iy = oy * stride - pad + i, ix = ox * stride - pad + j;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    s += (double) x[((bi * h + iy) * w + ix) * cin + c] * wt[((o * cin + c) * k + i) * k + j];
-                                }
-                        e[((bi * ho + oy) * wo + ox) * cout + o] = s;
+        int[][] cases = { // n, h, w, cin, cout, k, stride, pad, bias
+                {2, 9, 7, 3, 5, 3, 2, 1, 1}, {1, 8, 11, 20, 17, 3, 1, 1, 1}, {1, 6, 5, 4, 3, 3, 1, 0, 0},
+                {2, 5, 2, 3, 4, 3, 1, 1, 0}, {1, 7, 9, 5, 6, 2, 2, 0, 1}, {1, 10, 6, 2, 3, 7, 1, 3, 1},
+                {1, 9, 9, 3, 2, 3, 3, 2, 0}, {1, 5, 6, 256, 16, 3, 1, 1, 1}};
+        GemmEngine im2colOnly = new GemmEngine() { // JavaGemm's products without its convolutions
+            @Override
+            public String name() {
+                return "im2col";
+            }
+
+            @Override
+            public Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+                return JavaGemm.INSTANCE.prepare(par, b, bOff, ldb, transB, k, n);
+            }
+
+            @Override
+            public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff,
+                             int ldc, float[] bias) {
+                JavaGemm.INSTANCE.gemm(par, m, a, aOff, lda, b, c, cOff, ldc, bias);
+            }
+
+            @Override
+            public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+                             int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+                JavaGemm.INSTANCE.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias);
+            }
+        };
+        assertTrue(JavaGemm.INSTANCE.convolves(2));
+        try (CpuBackend im2col = new CpuBackend("im2col", 2, im2colOnly)) {
+            for (int[] c : cases) {
+                int n = c[0], h = c[1], w = c[2], cin = c[3], cout = c[4], k = c[5], stride = c[6], pad = c[7];
+                boolean hasBias = c[8] == 1;
+                float[] x = rand(n * h * w * cin), wt = rand(cout * cin * k * k), b = rand(cout);
+                int ho = (h + 2 * pad - k) / stride + 1, wo = (w + 2 * pad - k) / stride + 1;
+                double[] e = new double[n * ho * wo * cout];
+                for (int bi = 0; bi < n; bi++)
+                    for (int oy = 0; oy < ho; oy++)
+                        for (int ox = 0; ox < wo; ox++)
+                            for (int o = 0; o < cout; o++) {
+                                double sum = hasBias ? b[o] : 0;
+                                for (int ch = 0; ch < cin; ch++)
+                                    for (int i = 0; i < k; i++)
+                                        for (int j = 0; j < k; j++) {
+                                            int iy = oy * stride - pad + i, ix = ox * stride - pad + j;
+                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                            sum += (double) x[((bi * h + iy) * w + ix) * cin + ch]
+                                                    * wt[((o * cin + ch) * k + i) * k + j];
+                                        }
+                                e[((bi * ho + oy) * wo + ox) * cout + o] = sum;
+                            }
+                float[][] results = new float[2][];
+                CpuBackend[] both = {backend, im2col};
+                for (int v = 0; v < 2; v++) {
+                    CpuBackend be = both[v];
+                    Graph g = new Graph();
+                    Tensor out = g.conv2d(g.input("x", n, h, w, cin), g.weight("w", cout, cin, k, k),
+                            hasBias ? g.weight("b", cout) : null, stride, pad);
+                    g.output("out", out);
+                    InMemoryWeights weights = new InMemoryWeights().put("w", wt, cout, cin, k, k);
+                    if (hasBias) weights.put("b", b, cout);
+                    try (CompiledGraph cg = be.compile(g, weights)) {
+                        HostTensor y = cg.run(Map.of("x", x)).get("out");
+                        assertArrayEquals(new int[] {n, ho, wo, cout}, y.shape());
+                        close(e, y.data(), Math.max(1e-5, 1e-7 * cin * k * k)); // float sums of cin·k² terms
+                        results[v] = y.data();
                     }
-        close(e, y.data(), 1e-5);
+                }
+                if (cin % Sgemm.KC == 0) {
+                    // whole K blocks per tap: the per-tap sums are the im2col product's, in its order
+                    for (int i = 0; i < results[0].length; i++) {
+                        assertEquals(Float.floatToRawIntBits(results[1][i]), Float.floatToRawIntBits(results[0][i]), "index " + i);
+                    }
+                }
+            }
+        }
     }
 
     @Test

@@ -207,6 +207,29 @@ class SgemmTest {
         checkAll(new Case(r, 520, 255, 2, false, false, true, false));
     }
 
+    /**
+     * An op(B) too large to keep packed between calls (over {@link Sgemm#MAX_RETAINED_PACK} floats) is packed one
+     * panel at a time by the task that multiplies it: the same values as the packed product, to the bit.
+     */
+    @Test
+    void largeUnpackedOperandIsStreamedPanelByPanel() {
+        Random r = new Random(23);
+        int k = 1100, n = 4200;
+        assertTrue(Sgemm.packedFloats(k, n) > Sgemm.MAX_RETAINED_PACK);
+        for (int flags = 0; flags < 4; flags++) {
+            boolean transB = (flags & 1) != 0, acc = (flags & 2) != 0;
+            Case cs = new Case(r, 37, n, k, transB, !acc, acc, flags == 3);
+            checkAll(cs);
+            float[] packed = cs.run(par3, true);
+            for (Parallel par : new Parallel[] {par1, par3}) {
+                float[] streamed = cs.run(par, false);
+                for (int x = 0; x < packed.length; x++) {
+                    assertEquals(Float.floatToRawIntBits(packed[x]), Float.floatToRawIntBits(streamed[x]), cs + " at " + x);
+                }
+            }
+        }
+    }
+
     @Test
     void emptyInnerDimensionGivesBias() {
         Random r = new Random(9);

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.sam3j.backend.cpu.AttentionProblem;
+import org.sam3j.backend.cpu.ConvProblem;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
@@ -52,6 +53,10 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /** Output pixels per band of a convolution ({@link #conv2d}): C of 256 channels is then 2 MiB. */
+    static final int CONV_BAND_PIXELS = 2048;
+    /** A source of zeros for staged padding. */
+    private static final float[] ZEROS = new float[4096];
     /** Largest staging buffer of A or C rows per task, in floats (32 MiB). */
     static final long MAX_STAGE_FLOATS = 8L << 20;
     /** Products below this many flops run on the calling thread. */
@@ -446,6 +451,103 @@ public final class OpenBlasGemm implements GemmEngine {
                 give(s);
             }
         });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Convolution
+    // ---------------------------------------------------------------------------------------------
+
+    /** Stride 1 only (see {@link #conv2d}); other strides take the backend's im2col product. */
+    @Override
+    public boolean convolves(int stride) {
+        return stride == 1;
+    }
+
+    /**
+     * A stride-1 convolution as products over its taps, on bands of output rows. A task stages its band's input
+     * rows once, zero-padded to {@code w + 2·pad} columns; in that layout the input pixel each output pixel reads
+     * through tap {@code (i, j)} sits a constant {@code (i·(w + 2·pad) + j)·cin} floats further on, so each tap is one
+     * product over the whole band ({@code beta = 1} adding it to C, pre-filled with the bias), computed at the
+     * padded width and copied back without the {@code 2·pad} extra columns per row. Against an im2col matrix
+     * ({@code kh·kw·cin} floats per pixel, written, then staged) a pixel costs {@code cin} floats in and
+     * {@code cout} out, at {@code 2·pad / (w + 2·pad)} more arithmetic.
+     */
+    @Override
+    public void conv2d(Parallel par, ConvProblem p) {
+        if (p.stride() != 1) throw new IllegalArgumentException("stride " + p.stride() + ": OpenBLAS convolves stride 1 only");
+        final int wp = p.w() + 2 * p.pad();
+        final long rowFloats = (long) wp * Math.max(p.cin(), p.cout());
+        int workers = par == null || threading == Threading.OPENBLAS ? 1 : Math.min(par.threads(), threads);
+        // bands of about CONV_BAND_PIXELS output pixels (C stays in the cache across the taps' products), small
+        // enough to stage, and at least two per worker when the image allows
+        int band = (int) Math.max(1, Math.min(p.ho(), MAX_STAGE_FLOATS / rowFloats - (p.kh() - 1)));
+        band = Math.min(band, (CONV_BAND_PIXELS + wp - 1) / wp);
+        band = Math.max(1, Math.min(band, (p.ho() + 2 * workers - 1) / (2 * workers)));
+        final int rows = band;
+        final int bandsPerImage = (p.ho() + rows - 1) / rows;
+        final int tasks = p.batch() * bandsPerImage;
+        final AtomicInteger next = new AtomicInteger();
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            Stage s = take();
+            try {
+                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                    int oy0 = (t % bandsPerImage) * rows;
+                    convBand(s, p, t / bandsPerImage, oy0, Math.min(rows, p.ho() - oy0), wp);
+                }
+            } finally {
+                give(s);
+            }
+        };
+        if (workers <= 1 || tasks == 1) {
+            body.run(0, 0, tasks);
+        } else {
+            par.forRange(Math.min(workers, tasks), 1, body);
+        }
+    }
+
+    /** Zeroes {@code len} floats of {@code buf} from {@code index}. */
+    private static void zero(FloatBuffer buf, int index, int len) {
+        for (int i = 0; i < len; i += ZEROS.length) buf.put(index + i, ZEROS, 0, Math.min(ZEROS.length, len - i));
+    }
+
+    /** Output rows {@code [oy0, oy0 + rows)} of image {@code b}. */
+    private static void convBand(Stage s, ConvProblem p, int b, int oy0, int rows, int wp) {
+        final int cin = p.cin(), cout = p.cout(), pad = p.pad(), w = p.w();
+        final int inRows = rows + p.kh() - 1;
+        s.a.ensure((long) inRows * wp * cin);
+        FloatBuffer in = s.a.buf;
+        for (int r = 0; r < inRows; r++) {
+            int iy = oy0 - pad + r;
+            int dst = r * wp * cin;
+            if (iy < 0 || iy >= p.h()) {
+                zero(in, dst, wp * cin);
+                continue;
+            }
+            zero(in, dst, pad * cin);
+            in.put(dst + pad * cin, p.x(), p.xOff() + ((b * p.h() + iy) * w) * cin, w * cin);
+            zero(in, dst + (pad + w) * cin, pad * cin);
+        }
+        // C at the padded width: output pixel (oy0 + r, ox) is row r·wp + ox; the last row stops at wo
+        final int m = (rows - 1) * wp + p.wo();
+        s.c.ensure((long) m * cout);
+        FloatBuffer c = s.c.buf;
+        float beta = 0f;
+        if (p.bias() != null) {
+            for (int r = 0; r < m; r++) c.put(r * cout, p.bias(), 0, cout);
+            beta = 1f;
+        }
+        FloatPointer a = new FloatPointer(s.a.ptr);
+        for (int i = 0; i < p.kh(); i++) {
+            for (int j = 0; j < p.kw(); j++) {
+                Matrix tap = (Matrix) p.taps()[i * p.kw() + j];
+                a.position((long) (i * wp + j) * cin);
+                OpenBlas.sgemm(false, tap.trans, m, cout, cin, 1f, a, cin, tap.ptr(), tap.ld, beta, s.c.ptr, cout);
+                beta = 1f;
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            c.get(r * wp * cout, p.y(), p.yOff() + ((b * p.ho() + oy0 + r) * p.wo()) * cout, p.wo() * cout);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -159,6 +159,15 @@ class OpenBlasBackendOpsTest {
         c.g.output("k2", c.g.conv2d(x, c.weight("wk2", 4, 5, 2, 2), null, 2, 0));
         Tensor big = c.in("big", 1, 40, 36, 17);
         c.g.output("big", c.g.conv2d(big, c.weight("wb", 33, 17, 3, 3), c.weight("bb", 33), 1, 1));
+        // stride 1 runs on OpenBLAS per tap, in bands of output rows staged zero-padded: no bias, no padding, a
+        // 7 × 7 kernel, several bands per image and two images, a kernel wider than its input
+        c.g.output("nobias", c.g.conv2d(x, c.weight("wn", 7, 5, 3, 3), null, 1, 1));
+        c.g.output("valid", c.g.conv2d(x, c.weight("wv", 3, 5, 3, 3), c.weight("bv", 3), 1, 0));
+        c.g.output("k7", c.g.conv2d(x, c.weight("w7", 4, 5, 7, 7), c.weight("b7", 4), 1, 3));
+        Tensor tall = c.in("tall", 2, 150, 40, 6);
+        c.g.output("bands", c.g.conv2d(tall, c.weight("wt", 10, 6, 3, 3), c.weight("bt", 10), 1, 1));
+        Tensor narrow = c.in("narrow", 1, 5, 2, 4);
+        c.g.output("narrow", c.g.conv2d(narrow, c.weight("wr", 3, 4, 3, 3), null, 1, 1));
         compare(c, 2e-5);
     }
 
