@@ -58,15 +58,11 @@ final class CpuKernels {
             return;
         }
         if (na == n && isSuffix(bs, ys)) {
-            final int period = nb;
-            int rows = n / period;
-            par.forRange(rows, Math.max(1, GRAIN / period), (w, lo, hi) -> {
-                for (int row = lo; row < hi; row++) {
-                    int base = row * period;
-                    if (mul) for (int j = 0; j < period; j++) y[yo + base + j] = a[ao + base + j] * b[bo + j];
-                    else for (int j = 0; j < period; j++) y[yo + base + j] = a[ao + base + j] + b[bo + j];
-                }
-            });
+            repeated(par, mul, a, ao, b, bo, nb, y, yo, n);
+            return;
+        }
+        if (nb == n && isSuffix(as, ys)) {
+            repeated(par, mul, b, bo, a, ao, na, y, yo, n); // a + b = b + a, a·b = b·a, to the bit
             return;
         }
         // general case: inner loop over the last axis, outer offsets from strides
@@ -97,13 +93,38 @@ final class CpuKernels {
         });
     }
 
+    /** {@code y = full ∘ b} with {@code b} ({@code period} values) repeated along {@code full}'s rows. */
+    private static void repeated(Parallel par, boolean mul, float[] a, int ao, float[] b, int bo, int period,
+                                 float[] y, int yo, int n) {
+        if (period == 1) {
+            // a scalar: one long loop rather than a row per value
+            final float v = b[bo];
+            par.forRange(n, GRAIN, (w, lo, hi) -> {
+                if (mul) for (int i = lo; i < hi; i++) y[yo + i] = a[ao + i] * v;
+                else for (int i = lo; i < hi; i++) y[yo + i] = a[ao + i] + v;
+            });
+            return;
+        }
+        int rows = n / period;
+        par.forRange(rows, Math.max(1, GRAIN / period), (w, lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int base = row * period;
+                if (mul) for (int j = 0; j < period; j++) y[yo + base + j] = a[ao + base + j] * b[bo + j];
+                else for (int j = 0; j < period; j++) y[yo + base + j] = a[ao + base + j] + b[bo + j];
+            }
+        });
+    }
+
+    /**
+     * Whether {@code bs} (right-aligned) is 1s and then exactly the trailing dims of {@code ys}: its values repeat
+     * with a period of its size (e.g. a channel vector {@code [1, 1, 1, C]} against {@code [1, H, W, C]}).
+     */
     private static boolean isSuffix(int[] bs, int[] ys) {
-        // b (right-aligned) equals the trailing dims of y, with only leading 1s before them
         int off = ys.length - bs.length;
-        boolean leading = true;
-        for (int i = 0; i < bs.length; i++) {
-            if (leading && bs[i] == 1 && ys[off + i] != 1) continue;
-            leading = false;
+        if (off < 0) return false;
+        int i = 0;
+        while (i < bs.length && bs[i] == 1) i++;
+        for (; i < bs.length; i++) {
             if (bs[i] != ys[off + i]) return false;
         }
         return true;

@@ -92,6 +92,49 @@ class CpuBackendOpsTest {
         close(e, y.data(), 1e-6);
     }
 
+    /**
+     * A vector repeated along the rows of the other operand, on either side, with 1s before it that are also 1s of
+     * the output (a channel vector {@code [1, 1, 1, C]} against an image {@code [1, H, W, C]}), and the general
+     * broadcast beside it.
+     */
+    @Test
+    void broadcastOfARepeatedVectorOnEitherSide() {
+        int h = 3, w = 4, c = 6;
+        float[] img = rand(h * w * c), vec = rand(c), col = rand(h * w);
+        Graph g = new Graph();
+        Tensor x = g.input("img", 1, h, w, c);
+        Tensor v = g.input("vec", 1, 1, 1, c);
+        g.output("right", g.add(x, v));
+        g.output("left", g.mul(v, x));
+        g.output("general", g.add(g.input("col", 1, h, w, 1), x));
+        Tensor scalar = g.input("one", 1, 1, 1, 1);
+        g.output("scalar", g.mul(scalar, x));
+        g.output("scalarRight", g.add(x, scalar));
+        float[] one = {-1.5f};
+        Map<String, HostTensor> out;
+        try (CompiledGraph cg = backend.compile(g, new InMemoryWeights())) {
+            out = cg.run(Map.of("img", img, "vec", vec, "col", col, "one", one));
+        }
+        double[] right = new double[img.length], left = new double[img.length], general = new double[img.length];
+        for (int p = 0; p < h * w; p++) {
+            for (int k = 0; k < c; k++) {
+                right[p * c + k] = (double) img[p * c + k] + vec[k];
+                left[p * c + k] = (double) vec[k] * img[p * c + k];
+                general[p * c + k] = (double) col[p] + img[p * c + k];
+            }
+        }
+        close(right, out.get("right").data(), 1e-6);
+        close(left, out.get("left").data(), 1e-6);
+        close(general, out.get("general").data(), 1e-6);
+        double[] scaled = new double[img.length], shifted = new double[img.length];
+        for (int i = 0; i < img.length; i++) {
+            scaled[i] = -1.5 * img[i];
+            shifted[i] = img[i] - 1.5;
+        }
+        close(scaled, out.get("scalar").data(), 1e-6);
+        close(shifted, out.get("scalarRight").data(), 1e-6);
+    }
+
     @Test
     void layerNormGeluReluSigmoidScale() {
         int rows = 7, c = 33;
