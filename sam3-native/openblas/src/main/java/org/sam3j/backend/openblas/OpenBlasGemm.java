@@ -53,6 +53,8 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /** Floats of B (or C) per column block of a product whose B is too large to stage whole (4 MiB). */
+    static final long COLUMN_BLOCK_FLOATS = 1L << 20;
     /** Output pixels per band of a convolution ({@link #conv2d}): C of 256 channels is then 2 MiB. */
     static final int CONV_BAND_PIXELS = 2048;
     /** A source of zeros for staged padding. */
@@ -368,6 +370,10 @@ public final class OpenBlasGemm implements GemmEngine {
     public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      boolean transB, float[] c, int cOff, int ldc, float[] bias) {
         if (m <= 0 || n <= 0) return;
+        if ((long) k * n > MAX_STAGE_FLOATS && (long) m * k <= MAX_STAGE_FLOATS) {
+            columnBlocks(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias);
+            return;
+        }
         Stage sb = take();
         try {
             int ld = transB ? Math.max(1, k) : Math.max(1, n);
@@ -382,6 +388,51 @@ public final class OpenBlasGemm implements GemmEngine {
                     null));
         } finally {
             give(sb);
+        }
+    }
+
+    /**
+     * A product whose B is too large to stage whole (e.g. the per-query masks: 200 queries against 82 944 pixel
+     * embeddings, 85 MB) and whose A is not: each worker stages A once, then takes blocks of columns of C in turn,
+     * staging only that block of B. Staging B whole took one thread's copy of all of it, and its buffer stayed in
+     * the pool at that size.
+     */
+    private void columnBlocks(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+                              int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+        final int cols = (int) Math.min(n, Math.max(16, COLUMN_BLOCK_FLOATS / Math.max(k, m) / 16 * 16));
+        final int tasks = (n + cols - 1) / cols;
+        final AtomicInteger next = new AtomicInteger();
+        Parallel.WorkerRangeBody body = (w, from, to) -> {
+            Stage s = take();
+            try {
+                s.a.ensure((long) m * k);
+                load(s.a.buf, 0, a, aOff, lda, m, k);
+                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                    int j0 = t * cols;
+                    int nc = Math.min(cols, n - j0);
+                    s.b.ensure((long) k * nc);
+                    if (transB) {
+                        load(s.b.buf, 0, b, bOff + j0 * ldb, ldb, nc, k);
+                    } else {
+                        load(s.b.buf, 0, b, bOff + j0, ldb, k, nc);
+                    }
+                    s.c.ensure((long) m * nc);
+                    if (bias != null) {
+                        for (int r = 0; r < m; r++) s.c.buf.put(r * nc, bias, j0, nc);
+                    }
+                    OpenBlas.sgemm(false, transB, m, nc, k, 1f, s.a.ptr, k, s.b.ptr, transB ? k : nc,
+                            bias != null ? 1f : 0f, s.c.ptr, nc);
+                    store(s.c.buf, 0, c, cOff + j0, ldc, m, nc);
+                }
+            } finally {
+                give(s);
+            }
+        };
+        int workers = par == null || threading == Threading.OPENBLAS ? 1 : Math.min(par.threads(), threads);
+        if (workers <= 1 || tasks == 1) {
+            body.run(0, 0, tasks);
+        } else {
+            par.forRange(Math.min(workers, tasks), 1, body);
         }
     }
 

@@ -146,6 +146,11 @@ class OpenBlasBackendOpsTest {
         Tensor big = c.in("big", 1, 300, 70);
         Tensor bigB = c.in("bigB", 1, 70, 333);
         c.g.output("big", c.g.matmul(big, bigB, false));
+        // B too large to stage whole (over MAX_STAGE_FLOATS), A small: blocks of columns, B stored either way
+        Tensor few = c.in("few", 1, 37, 300);
+        int wide = (int) (OpenBlasGemm.MAX_STAGE_FLOATS / 300 + 1000);
+        c.g.output("wideT", c.g.matmul(few, c.in("wideT", 1, wide, 300), true));
+        c.g.output("wide", c.g.matmul(few, c.in("wide", 1, 300, wide), false));
         compare(c, 2e-5);
     }
 
