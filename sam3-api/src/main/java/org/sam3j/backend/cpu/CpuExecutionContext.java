@@ -487,7 +487,10 @@ final class CpuExecutionContext implements ExecutionContext {
         return w.attrs(Attrs.Named.class).name();
     }
 
-    /** Convolution as a GEMM over im2col rows (1×1 convolutions need no im2col). */
+    /**
+     * Convolution: 1×1 as one product; otherwise the engine's per-tap products ({@link GemmEngine#conv2d}) where it
+     * takes the stride, else a product over im2col rows.
+     */
     private void conv2d(Tensor t, Buf[] bufs) {
         Tensor xt = t.input(0);
         Tensor wt = t.input(1);
@@ -506,7 +509,7 @@ final class CpuExecutionContext implements ExecutionContext {
         int stride = attrs.stride();
         int pad = attrs.padding();
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
-        // weight as [Cout, kh, kw, Cin] so that im2col rows copy contiguous channel runs
+        // weight as [Cout, kh, kw, Cin]: im2col rows copy contiguous channel runs, and each tap is Cin columns
         int kk = kh * kw * cin;
         int m = nb * ho * wo;
         boolean pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;

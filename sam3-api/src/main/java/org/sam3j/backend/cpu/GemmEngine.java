@@ -1,9 +1,9 @@
 package org.sam3j.backend.cpu;
 
 /**
- * The matrix products of the {@link CpuBackend}: {@code LINEAR}, {@code MATMUL}, convolutions (as im2col
- * products) and transposed convolutions all reach the arithmetic through this interface, and so can
- * attention. The pure-Java implementation is {@link JavaGemm}; a native one (OpenBLAS) lives in
+ * The matrix products of the {@link CpuBackend}: {@code LINEAR}, {@code MATMUL}, convolutions (per-tap products
+ * through {@link #conv2d}, or im2col products) and transposed convolutions all reach the arithmetic through this
+ * interface, and so can attention. The pure-Java implementation is {@link JavaGemm}; a native one (OpenBLAS) lives in
  * {@code sam3-openblas}. Everything else the backend computes stays in Java.
  *
  * <p>All matrices are row-major {@code float[]} with an offset and a row stride (the CPU backend keeps
