@@ -34,7 +34,22 @@ public final class Attrs {
     public record Norm(float eps) {}
 
     /** Convolution stride and symmetric zero padding. */
-    public record Conv(int stride, int padding) {}
+    public record Conv(int stride, int padding) {
+        /**
+         * A convolution weight {@code [Cout, Cin, kh, kw]} (the checkpoint's layout) rearranged as
+         * {@code [Cout, kh, kw, Cin]}, the layout that backends with channels-last activations multiply: a tap's
+         * weights are then {@code Cin} contiguous values per output channel.
+         */
+        public static float[] channelsLastWeight(float[] w, int cout, int cin, int kh, int kw) {
+            float[] p = new float[w.length];
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++)
+                            p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
+            return p;
+        }
+    }
 
     /**
      * Attention logit scale and window: with {@code window > 0} the tokens of q, k and v are a row-major

@@ -516,7 +516,7 @@ final class CpuExecutionContext implements ExecutionContext {
         if (!pointwise && gemm.convolves(stride)) {
             // the engine reads the input in place, one product per tap ([Cout, Cin] columns kk floats apart)
             GemmEngine.Prepared[] taps = backend.derived(weights, weightName(wt), "tap-packed", w -> {
-                float[] p = ohwi(w, cout, cin, kh, kw);
+                float[] p = Attrs.Conv.channelsLastWeight(w, cout, cin, kh, kw);
                 GemmEngine.Prepared[] tap = new GemmEngine.Prepared[kh * kw];
                 for (int i = 0; i < tap.length; i++) tap[i] = gemm.prepare(par, p, i * cin, kk, true, cin, cout);
                 return tap;
@@ -526,7 +526,7 @@ final class CpuExecutionContext implements ExecutionContext {
             return;
         }
         GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed",
-                w -> gemm.prepare(par, ohwi(w, cout, cin, kh, kw), 0, kk, true, kk, cout));
+                w -> gemm.prepare(par, Attrs.Conv.channelsLastWeight(w, cout, cin, kh, kw), 0, kk, true, kk, cout));
         if (pointwise) {
             gemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
             return;
@@ -559,17 +559,6 @@ final class CpuExecutionContext implements ExecutionContext {
             });
             gemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias);
         }
-    }
-
-    /** A convolution weight {@code [Cout, Cin, kh, kw]} rearranged as {@code [Cout, kh, kw, Cin]}. */
-    private static float[] ohwi(float[] w, int cout, int cin, int kh, int kw) {
-        float[] p = new float[w.length];
-        for (int o = 0; o < cout; o++)
-            for (int c = 0; c < cin; c++)
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++)
-                        p[((o * kh + i) * kw + j) * cin + c] = w[((o * cin + c) * kh + i) * kw + j];
-        return p;
     }
 
     /**

@@ -627,15 +627,7 @@ final class CudaCompiledGraph implements CompiledGraph {
         int stride = attrs.stride(), pad = attrs.padding();
         int kk = kh * kw * cin;
         if (wt.op() != Op.WEIGHT) throw new UnsupportedOperationException("CUDA convolutions need a weight operand: " + t);
-        long w = weightAddress(wt, "ohwi", v -> {
-            float[] q = new float[v.length];
-            for (int o = 0; o < cout; o++)
-                for (int c = 0; c < cin; c++)
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
-                            q[((o * kh + i) * kw + j) * cin + c] = v[((o * cin + c) * kh + i) * kw + j];
-            return q;
-        });
+        long w = weightAddress(wt, "ohwi", v -> Attrs.Conv.channelsLastWeight(v, cout, cin, kh, kw));
         long bias = t.inputCount() > 2 ? addr(t.input(2)) : 0;
         long x = addr(xt);
         long y = addr(t);
