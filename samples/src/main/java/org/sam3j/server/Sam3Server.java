@@ -228,7 +228,9 @@ public final class Sam3Server implements AutoCloseable {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limits.maxUploadBytes() + MULTIPART_OVERHEAD) throw drained(ctx, declared, uploadTooLarge(declared));
         if (!ctx.isMultipartFormData()) {
-            throw ApiException.badRequest("send the image as multipart/form-data in the field 'image'");
+            // read the refused body first: answering while the client still sends can reset the connection before
+            // the client reads the answer
+            throw drained(ctx, declared, ApiException.badRequest("send the image as multipart/form-data in the field 'image'"));
         }
         try (Permit permit = acquire()) {
             UploadedFile file;
