@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scaled dot-product attention for the pure-Java CPU backend:
@@ -129,9 +128,8 @@ final class CpuAttention {
         final int block = (tq + nBlocks - 1) / nBlocks;
         final int width = roundUp(block, 16);
         final int tasks = b * h * nBlocks;
-        final AtomicInteger next = new AtomicInteger();
         final boolean vector = VECTOR && tk > 0;
-        par.forRange(Math.min(threads, tasks), 1, (w, from, to) -> {
+        Parallel.forTasks(par, threads, tasks, (w, queue) -> {
             Scratch s = scratch[w];
             if (s == null) {
                 s = new Scratch();
@@ -142,7 +140,7 @@ final class CpuAttention {
             } else {
                 s.ensure(d, dv, width);
             }
-            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+            for (int t = queue.next(); t >= 0; t = queue.next()) {
                 int bi = t / (h * nBlocks);
                 int hi = (t / nBlocks) % h;
                 int q0 = (t % nBlocks) * block;

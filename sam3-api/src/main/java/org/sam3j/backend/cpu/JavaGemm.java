@@ -1,5 +1,7 @@
 package org.sam3j.backend.cpu;
 
+import java.util.Arrays;
+
 /** The pure-Java {@link GemmEngine}: {@link Sgemm}'s blocked, multithreaded, auto-vectorised kernels. */
 public final class JavaGemm implements GemmEngine {
     /** The shared instance (stateless: scratch is per thread inside {@link Sgemm}). */
@@ -79,16 +81,9 @@ public final class JavaGemm implements GemmEngine {
      */
     @Override
     public void conv2d(Parallel par, ConvProblem p) {
-        final int rows = p.batch() * p.ho();
-        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        Parallel.WorkerRangeBody body = (w, from, to) -> {
-            for (int r = next.getAndIncrement(); r < rows; r = next.getAndIncrement()) outputRow(p, r);
-        };
-        if (par == null || par.threads() == 1 || rows == 1) {
-            body.run(0, 0, rows);
-        } else {
-            par.forRange(par.threads(), 1, body);
-        }
+        Parallel.forTasks(par, Integer.MAX_VALUE, p.batch() * p.ho(), (w, rows) -> {
+            for (int r = rows.next(); r >= 0; r = rows.next()) outputRow(p, r);
+        });
     }
 
     private static void outputRow(ConvProblem p, int r) {
@@ -100,7 +95,7 @@ public final class JavaGemm implements GemmEngine {
             if (p.bias() != null) {
                 System.arraycopy(p.bias(), 0, y, row + ox * cout, cout);
             } else {
-                java.util.Arrays.fill(y, row + ox * cout, row + (ox + 1) * cout, 0f);
+                Arrays.fill(y, row + ox * cout, row + (ox + 1) * cout, 0f);
             }
         }
         for (int i = 0; i < p.kh(); i++) {

@@ -59,6 +59,45 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
+    /** Body of {@link #forTasks}: one worker's turn, taking task indices from {@code tasks} until it is empty. */
+    @FunctionalInterface
+    public interface WorkerTasksBody {
+        void run(int worker, TaskQueue tasks);
+    }
+
+    /** Task indices {@code 0, 1, …} handed out one at a time to the workers of one {@link #forTasks} call. */
+    public static final class TaskQueue {
+        private final AtomicInteger next = new AtomicInteger();
+        private final int tasks;
+
+        private TaskQueue(int tasks) {
+            this.tasks = tasks;
+        }
+
+        /** The next task index, or -1 once every task has been handed out. */
+        public int next() {
+            int t = next.getAndIncrement();
+            return t < tasks ? t : -1;
+        }
+    }
+
+    /**
+     * Runs tasks {@code [0, tasks)} on at most {@code workers} workers of {@code par} (and no more than its threads
+     * or the tasks), each taking the next task when it is done with one, so that a core slowed by other work takes
+     * fewer. Per-worker set-up (scratch, staging buffers) goes in the body around its loop. With one worker, or a
+     * null pool, the caller runs every task as worker 0.
+     */
+    public static void forTasks(Parallel par, int workers, int tasks, WorkerTasksBody body) {
+        if (tasks <= 0) return;
+        TaskQueue queue = new TaskQueue(tasks);
+        int n = par == null ? 1 : Math.min(Math.min(workers, par.threads()), tasks);
+        if (n <= 1) {
+            body.run(0, queue);
+        } else {
+            par.forRange(n, 1, (w, from, to) -> body.run(w, queue));
+        }
+    }
+
     /** Splits {@code [0, n)} into at most {@link #threads()} contiguous chunks and runs them in parallel. */
     public void forRange(int n, RangeBody body) {
         forRange(n, 1, (w, a, b) -> body.run(a, b));

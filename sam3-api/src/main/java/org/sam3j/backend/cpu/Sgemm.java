@@ -1,7 +1,6 @@
 package org.sam3j.backend.cpu;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Single-precision matrix multiplication for the pure-Java CPU backend.
@@ -183,10 +182,9 @@ public final class Sgemm {
                                      float[] bias, boolean accumulate, int[] colStart) {
         final int panels = colStart.length - 1;
         final int mBlocks = (m + MC - 1) / MC;
-        final AtomicInteger next = new AtomicInteger();
-        Parallel.WorkerRangeBody body = (w, from, to) -> {
+        Parallel.forTasks(par, Integer.MAX_VALUE, panels, (w, queue) -> {
             Scratch s = SCRATCH.get();
-            for (int q = next.getAndIncrement(); q < panels; q = next.getAndIncrement()) {
+            for (int q = queue.next(); q >= 0; q = queue.next()) {
                 final int j0 = colStart[q];
                 final int nc = colStart[q + 1] - j0;
                 PackedMatrix panel = layout(k, nc, s.panel((long) k * panelWidth(colStart, q)), 0);
@@ -195,12 +193,7 @@ public final class Sgemm {
                 Problem pr = new Problem(m, a, aOff, lda, 1, panel, c, cOff + j0, ldc, 1, panelBias, false, accumulate);
                 for (int mb = 0; mb < mBlocks; mb++) runTask(s, pr, mb, 0, MC);
             }
-        };
-        if (par == null || par.threads() == 1) {
-            body.run(0, 0, panels);
-        } else {
-            par.forRange(par.threads(), 1, body);
-        }
+        });
     }
 
     /**
@@ -576,17 +569,9 @@ public final class Sgemm {
         final int rowBlock = mc;
         final int mBlocks = (m + rowBlock - 1) / rowBlock;
         final int tasks = mBlocks * panels;
-        if (threads == 1 || tasks == 1) {
+        Parallel.forTasks(par, threads, tasks, (w, queue) -> {
             Scratch s = SCRATCH.get();
-            for (int t = 0; t < tasks; t++) runTask(s, pr, t % mBlocks, t / mBlocks, rowBlock);
-            return;
-        }
-        AtomicInteger next = new AtomicInteger();
-        par.forRange(Math.min(threads, tasks), 1, (w, from, to) -> {
-            Scratch s = SCRATCH.get();
-            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
-                runTask(s, pr, t % mBlocks, t / mBlocks, rowBlock);
-            }
+            for (int t = queue.next(); t >= 0; t = queue.next()) runTask(s, pr, t % mBlocks, t / mBlocks, rowBlock);
         });
     }
 

@@ -4,7 +4,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.ConvProblem;
@@ -400,14 +399,13 @@ public final class OpenBlasGemm implements GemmEngine {
     private void columnBlocks(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
                               int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
         final int cols = (int) Math.min(n, Math.max(16, COLUMN_BLOCK_FLOATS / Math.max(k, m) / 16 * 16));
-        final int tasks = (n + cols - 1) / cols;
-        final AtomicInteger next = new AtomicInteger();
-        Parallel.WorkerRangeBody body = (w, from, to) -> {
+        int workers = par == null || threading == Threading.OPENBLAS ? 1 : threads;
+        Parallel.forTasks(par, workers, (n + cols - 1) / cols, (w, queue) -> {
             Stage s = take();
             try {
                 s.a.ensure((long) m * k);
                 load(s.a.buf, 0, a, aOff, lda, m, k);
-                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
                     int j0 = t * cols;
                     int nc = Math.min(cols, n - j0);
                     s.b.ensure((long) k * nc);
@@ -427,13 +425,7 @@ public final class OpenBlasGemm implements GemmEngine {
             } finally {
                 give(s);
             }
-        };
-        int workers = par == null || threading == Threading.OPENBLAS ? 1 : Math.min(par.threads(), threads);
-        if (workers <= 1 || tasks == 1) {
-            body.run(0, 0, tasks);
-        } else {
-            par.forRange(Math.min(workers, tasks), 1, body);
-        }
+        });
     }
 
     /**
@@ -491,13 +483,10 @@ public final class OpenBlasGemm implements GemmEngine {
         // two or more row blocks per worker, handed out dynamically (a core may be busy elsewhere)
         int per = Math.max(MIN_ROWS, Math.min(maxRows, (m + 2 * workers - 1) / (2 * workers)));
         int tasks = (m + per - 1) / per;
-        AtomicInteger next = new AtomicInteger();
-        par.forRange(Math.min(workers, tasks), 1, (w, from, to) -> {
+        Parallel.forTasks(par, workers, tasks, (w, queue) -> {
             Stage s = take();
             try {
-                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
-                    task.run(s, t * per, Math.min(per, m - t * per));
-                }
+                for (int t = queue.next(); t >= 0; t = queue.next()) task.run(s, t * per, Math.min(per, m - t * per));
             } finally {
                 give(s);
             }
@@ -536,24 +525,17 @@ public final class OpenBlasGemm implements GemmEngine {
         band = Math.max(1, Math.min(band, (p.ho() + 2 * workers - 1) / (2 * workers)));
         final int rows = band;
         final int bandsPerImage = (p.ho() + rows - 1) / rows;
-        final int tasks = p.batch() * bandsPerImage;
-        final AtomicInteger next = new AtomicInteger();
-        Parallel.WorkerRangeBody body = (w, from, to) -> {
+        Parallel.forTasks(par, workers, p.batch() * bandsPerImage, (w, queue) -> {
             Stage s = take();
             try {
-                for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
                     int oy0 = (t % bandsPerImage) * rows;
                     convBand(s, p, t / bandsPerImage, oy0, Math.min(rows, p.ho() - oy0), wp);
                 }
             } finally {
                 give(s);
             }
-        };
-        if (workers <= 1 || tasks == 1) {
-            body.run(0, 0, tasks);
-        } else {
-            par.forRange(Math.min(workers, tasks), 1, body);
-        }
+        });
     }
 
     /** Zeroes {@code len} floats of {@code buf} from {@code index}. */
@@ -685,9 +667,7 @@ public final class OpenBlasGemm implements GemmEngine {
             // key blocks of about keyBlock, evenly split (no short tail block)
             final int keySteps = Math.max(1, Math.round((float) tk / keyBlock));
             final int kb = (tk + keySteps - 1) / keySteps;
-            final int tasks = b * h * nBlocks;
-            final AtomicInteger next = new AtomicInteger();
-            Parallel.WorkerRangeBody body = (w, from, to) -> {
+            Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
                 Stage s = take();
                 try {
                     s.ensureScores(kb, block, dv);
@@ -696,7 +676,7 @@ public final class OpenBlasGemm implements GemmEngine {
                     FloatPointer qv = new FloatPointer(ops.a.ptr);
                     FloatPointer kv = new FloatPointer(ops.b.ptr);
                     FloatPointer vv = new FloatPointer(ops.c.ptr);
-                    for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
+                    for (int t = queue.next(); t >= 0; t = queue.next()) {
                         int bi = t / (h * nBlocks);
                         int hi = (t / nBlocks) % h;
                         int q0 = (t % nBlocks) * block;
@@ -708,12 +688,7 @@ public final class OpenBlasGemm implements GemmEngine {
                 } finally {
                     give(s);
                 }
-            };
-            if (workers <= 1 || tasks == 1) {
-                body.run(0, 0, 1);
-            } else {
-                par.forRange(Math.min(workers, tasks), 1, body);
-            }
+            });
         } finally {
             give(operands, ops);
         }
