@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
  *
  * <p>Factories: from probabilities or logits with the reference thresholding rules
  * ({@link #fromLogits(float[], int, int)}, {@link #fromThreshold(float[], int, int, float)}), from
- * booleans, from COCO run-length encoding ({@link #fromRle(Rle)}) and from a PNG file. Outputs: pixel
+ * booleans, from a bit set ({@link #fromBits(long[], int, int)}), from COCO run-length encoding ({@link #fromRle(Rle)}) and from a PNG file. Outputs: pixel
  * queries, {@link #area()}, {@link #boundingBox()}, {@link #toRle()}, {@link #toBooleanArray()} and
  * 8-bit grayscale PNG ({@link #toPngBytes()}, {@link #writePng(Path)}).
  *
@@ -117,6 +117,37 @@ public final class Mask {
         // v > t is v >= the next float above t, for every v (NaN fails both); above +∞ there is nothing.
         return threshold == Float.POSITIVE_INFINITY ? empty(width, height)
                 : fromAtLeast(values, 0, width, height, Math.nextUp(threshold));
+    }
+
+    /**
+     * A mask from a bit set in {@link java.util.BitSet#toLongArray()} order: pixel {@code (x, y)} is set when bit
+     * {@code y·width + x} is, i.e. bit {@code i & 63} of {@code words[i >>> 6]}. The array is copied; it may be
+     * shorter than the mask needs (the missing words are zero), as {@code BitSet.toLongArray()} leaves it.
+     *
+     * @throws IllegalArgumentException if a dimension is not positive, or {@code words} has more words than
+     *                                  {@code width · height} pixels need or a bit beyond the last pixel
+     */
+    public static Mask fromBits(long[] words, int width, int height) {
+        Objects.requireNonNull(words, "words");
+        long[] bits = newBits(width, height);
+        if (words.length > bits.length) {
+            throw new IllegalArgumentException("Mask.fromBits: " + words.length + " words for " + width + "x" + height
+                    + " pixels (" + bits.length + " words)");
+        }
+        int tail = (int) (((long) width * height) & 63);
+        if (words.length == bits.length && tail != 0 && (words[bits.length - 1] >>> tail) != 0) {
+            throw new IllegalArgumentException("Mask.fromBits: a bit is set beyond pixel " + width + "x" + height);
+        }
+        System.arraycopy(words, 0, bits, 0, words.length);
+        return new Mask(width, height, bits);
+    }
+
+    /**
+     * The smallest logit {@link #fromLogits(float[], int, int)} sets: {@code sigmoid(x) > 0.5f} in float if and only
+     * if {@code x >= halfProbabilityLogit()} (about {@code 1.2e-7}).
+     */
+    public static float halfProbabilityLogit() {
+        return PROB_HALF_LOGIT;
     }
 
     /** Pixels {@code values[offset + i] >= min}; package use (sizes checked by the caller). */

@@ -116,6 +116,28 @@ class MaskTest {
     }
 
     @Test
+    void fromBitsReadsBitSetOrder() {
+        java.util.BitSet set = new java.util.BitSet();
+        set.set(0);
+        set.set(66); // (x 0, y 6) of an 11-wide mask: the second word
+        set.set(76);
+        Mask m = Mask.fromBits(set.toLongArray(), 11, 7);
+        assertEquals(3, m.area());
+        assertTrue(m.get(0, 0) && m.get(0, 6) && m.get(10, 6));
+        assertEquals(m, Mask.fromBits(new long[] {1L, (1L << 2) | (1L << 12)}, 11, 7));
+        assertEquals(Mask.empty(11, 7), Mask.fromBits(new long[0], 11, 7), "missing words are zero");
+        long[] words = set.toLongArray();
+        Mask.fromBits(words, 11, 7);
+        words[0] = 0;
+        assertTrue(m.get(0, 0), "the words are copied");
+        assertThrows(IllegalArgumentException.class, () -> Mask.fromBits(new long[] {0, 1L << 13}, 11, 7),
+                "a bit past pixel 77");
+        assertThrows(IllegalArgumentException.class, () -> Mask.fromBits(new long[3], 11, 7), "too many words");
+        assertThrows(IllegalArgumentException.class, () -> Mask.fromBits(new long[0], 0, 7));
+        assertEquals(Mask.PROB_HALF_LOGIT, Mask.halfProbabilityLogit());
+    }
+
+    @Test
     void fromThreshold() {
         float[] v = {0.1f, 0.5f, 0.50001f, 0.9f, Float.NaN, -3f};
         assertArrayEquals(new boolean[] {false, false, true, true, false, false},

@@ -22,6 +22,48 @@ public final class BilinearResize {
 
     /** Resizes the map at {@code src[srcOff]} into {@code dst[dstOff]}; see {@link #resize(float[], int, int, int, int)}. */
     public static void resize(float[] src, int srcOff, int h, int w, float[] dst, int dstOff, int outH, int outW) {
+        rows(src, srcOff, h, w, outH, outW, null, (i, row) -> System.arraycopy(row, 0, dst, dstOff + i * outW, outW));
+    }
+
+    /**
+     * The pixels of the resized map (as {@link #resize(float[], int, int, int, int)} computes it) whose value is at
+     * least {@code min}, as a bit set in {@link java.util.BitSet#toLongArray()} order: output pixel {@code (y, x)} is
+     * bit {@code y·outW + x}. The full-size map is never stored: each output row is thresholded while it is in cache,
+     * so that a mask at the original image size costs one pass and no {@code outH × outW} floats.
+     *
+     * @throws IllegalArgumentException as {@link #resize(float[], int, int, int, int)}, or if {@code src} is too short
+     */
+    public static long[] resizeAtLeast(float[] src, int srcOff, int h, int w, int outH, int outW, float min) {
+        int n = checkSizes(h, w, outH, outW);
+        if (srcOff < 0 || srcOff + (long) h * w > src.length) {
+            throw new IllegalArgumentException("resize: a " + h + "x" + w + " map at " + srcOff + " overruns " + src.length + " values");
+        }
+        long[] bits = new long[(int) ((n + 63L) >>> 6)];
+        // With min > 0, an output row between two source rows that have nothing above 0 (NaN included) has nothing
+        // to set: its values are non-negative blends of values ≤ 0, so ≤ 0, or NaN. Masks are mostly such rows.
+        boolean[] empty = null;
+        if (min > 0f) {
+            empty = new boolean[h];
+            for (int r = 0; r < h; r++) {
+                boolean any = false;
+                for (int c = srcOff + r * w, e = c + w; c < e; c++) any |= src[c] > 0f;
+                empty[r] = !any;
+            }
+        }
+        rows(src, srcOff, h, w, outH, outW, empty, (i, row) -> setAtLeast(row, outW, min, bits, (long) i * outW));
+        return bits;
+    }
+
+    /** Receives each output row in turn. */
+    private interface RowSink {
+        void accept(int i, float[] row);
+    }
+
+    /**
+     * Computes the output rows in order, handing each to {@code sink} in a buffer reused for the next one; when
+     * {@code skip} is given, output rows whose two source rows are both marked in it are neither computed nor handed.
+     */
+    private static void rows(float[] src, int srcOff, int h, int w, int outH, int outW, boolean[] skip, RowSink sink) {
         int[] x0 = new int[outW];
         int[] x1 = new int[outW];
         float[] lx = new float[outW];
@@ -35,9 +77,11 @@ public final class BilinearResize {
         // their order are those of a·(c·s00 + d·s01) + b·(c·s10 + d·s11), so the result is the same to the bit.
         float[] upper = new float[outW];
         float[] lower = new float[outW];
+        float[] out = new float[outW];
         int upperRow = -1;
         int lowerRow = -1;
         for (int i = 0; i < outH; i++) {
+            if (skip != null && skip[y0[i]] && skip[y1[i]]) continue;
             if (y0[i] != upperRow) {
                 if (y0[i] == lowerRow) {
                     float[] t = upper;
@@ -55,8 +99,34 @@ public final class BilinearResize {
             }
             float b = ly[i];
             float a = 1f - b;
-            int o = dstOff + i * outW;
-            for (int j = 0; j < outW; j++) dst[o + j] = a * upper[j] + b * lower[j];
+            for (int j = 0; j < outW; j++) out[j] = a * upper[j] + b * lower[j];
+            sink.accept(i, out);
+        }
+    }
+
+    /** Sets bit {@code start + j} of {@code bits} for every {@code row[j] >= min}, {@code j < n} (NaN never). */
+    private static void setAtLeast(float[] row, int n, float min, long[] bits, long start) {
+        int k = (int) (start >>> 6);
+        int bit = (int) (start & 63);
+        int j = 0;
+        // the word this row starts in, shared with the row before: finish it
+        if (bit != 0) {
+            long word = 0;
+            for (; j < n && bit < 64; j++, bit++) word |= (row[j] >= min ? 1L : 0L) << bit;
+            bits[k] |= word;
+            if (bit < 64) return;
+            k++;
+        }
+        // whole words, built in a register without a branch per pixel (as Mask's own thresholding)
+        for (; j + 64 <= n; j += 64, k++) {
+            long word = 0;
+            for (int b = 0; b < 64; b++) word |= (row[j + b] >= min ? 1L : 0L) << b;
+            bits[k] = word;
+        }
+        if (j < n) {
+            long word = 0;
+            for (int b = 0; j < n; j++, b++) word |= (row[j] >= min ? 1L : 0L) << b;
+            bits[k] = word;
         }
     }
 
@@ -81,11 +151,17 @@ public final class BilinearResize {
     }
 
     private static int checked(float[] src, int h, int w, int outH, int outW) {
-        if (h <= 0 || w <= 0 || outH <= 0 || outW <= 0) {
-            throw new IllegalArgumentException("resize: sizes must be positive, got " + h + "x" + w + " -> " + outH + "x" + outW);
-        }
+        int n = checkSizes(h, w, outH, outW);
         if (src.length != (long) h * w) {
             throw new IllegalArgumentException("resize: " + src.length + " values for a " + h + "x" + w + " map");
+        }
+        return n;
+    }
+
+    /** The output's pixel count, after checking that every size is positive and the output fits an array. */
+    private static int checkSizes(int h, int w, int outH, int outW) {
+        if (h <= 0 || w <= 0 || outH <= 0 || outW <= 0) {
+            throw new IllegalArgumentException("resize: sizes must be positive, got " + h + "x" + w + " -> " + outH + "x" + outW);
         }
         long n = (long) outH * outW;
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("resize: output " + outH + "x" + outW + " too large");

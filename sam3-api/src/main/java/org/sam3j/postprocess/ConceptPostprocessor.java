@@ -209,7 +209,6 @@ public final class ConceptPostprocessor {
         float[] scores = scores(predLogits, presenceLogit);
         int[] kept = keptQueries(scores);
         MaskResult.Builder result = MaskResult.builder(imageWidth, imageHeight).presenceScore(sigmoid(presenceLogit));
-        float[] up = kept.length == 0 ? null : new float[imageWidth * imageHeight];
         int per = maskWidth * maskHeight;
         for (int q : kept) {
             float[] low = masks.logits(q);
@@ -218,8 +217,9 @@ public final class ConceptPostprocessor {
                         + (low == null ? "no" : String.valueOf(low.length)) + " values, expected "
                         + maskHeight + "x" + maskWidth);
             }
-            BilinearResize.resize(low, 0, maskHeight, maskWidth, up, 0, imageHeight, imageWidth);
-            Mask mask = Mask.fromLogits(up, imageWidth, imageHeight);
+            // the reference's sigmoid(logit) > 0.5 at the original size, thresholded row by row as it is upsampled
+            Mask mask = Mask.fromBits(BilinearResize.resizeAtLeast(low, 0, maskHeight, maskWidth, imageHeight, imageWidth,
+                    Mask.halfProbabilityLogit()), imageWidth, imageHeight);
             if (mask.area() == 0) continue; // nothing to show: a score without a mask is not an instance
             Box b = box(predBoxes, q, imageWidth, imageHeight).clip(imageWidth, imageHeight);
             result.addInstance(Instance.of(q, scores[q], b, mask, LowResMask.of(low, maskWidth, maskHeight)));

@@ -86,11 +86,7 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
      * low-resolution logits upsampled bilinearly ({@code align_corners=False}).
      */
     public float[] logitsAtOriginalSize(int i) {
-        return logitsAtOriginalSize(i, new float[width * height]);
-    }
-
-    /** {@link #logitsAtOriginalSize(int)} into {@code out} (one buffer serves every mask of a result). */
-    private float[] logitsAtOriginalSize(int i, float[] out) {
+        float[] out = new float[width * height];
         int side = side();
         BilinearResize.resize(lowResMasks.data(), tokens[i] * side * side, side, side, out, 0, height, width);
         return out;
@@ -107,9 +103,11 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
         int m = count();
         float[] low = new float[m * side * side];
         float[] iou = new float[m];
-        float[] up = new float[width * height];
         for (int i = 0; i < m; i++) {
-            Mask mask = Mask.fromThreshold(logitsAtOriginalSize(i, up), width, height, 0f);
+            // logits above 0 at the original size, thresholded row by row as they are upsampled
+            long[] above = BilinearResize.resizeAtLeast(lowResMasks.data(), tokens[i] * side * side, side, side,
+                    height, width, Math.nextUp(0f));
+            Mask mask = Mask.fromBits(above, width, height);
             Box bounds = mask.boundingBox().orElse(new Box(0, 0, 0, 0));
             float[] logits = lowResLogits(i);
             System.arraycopy(logits, 0, low, i * side * side, side * side);

@@ -3,6 +3,7 @@ package org.sam3j.postprocess;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +48,44 @@ class BilinearResizeTest {
         java.util.Arrays.fill(dst, -1);
         BilinearResize.resize(src, 2, 1, 2, dst, 2, 1, 4);
         assertArrayEquals(new float[] {-1, -1, 0, 1, 3, 4, -1}, dst);
+    }
+
+    @Test
+    void thresholdedRowsAreTheResizedMapThresholded() {
+        // widths that start rows inside a word, on a word boundary, below one word and across several; sign changes
+        // everywhere, zeros, NaN, and offsets into a longer array
+        java.util.Random rnd = new java.util.Random(3);
+        int[][] sizes = {{288, 288, 1200, 1800}, {288, 288, 64, 64}, {5, 7, 13, 3}, {7, 5, 9, 130}, {1, 9, 4, 63},
+            {9, 1, 3, 65}, {3, 3, 1, 1}};
+        for (int[] z : sizes) {
+            int h = z[0], w = z[1], outH = z[2], outW = z[3];
+            int off = 5;
+            float[] src = new float[off + h * w + 3];
+            for (int i = 0; i < src.length; i++) {
+                double u = rnd.nextDouble();
+                src[i] = u < 0.05 ? 0f : u < 0.07 ? Float.NaN : (float) rnd.nextGaussian();
+            }
+            // bands of source rows with nothing above 0 (-0, NaN, -∞ among them), whose output rows are skipped
+            for (int r = 0; r < h; r++) {
+                if (r % 5 < 2) continue;
+                for (int c = off + r * w; c < off + (r + 1) * w; c++) {
+                    src[c] = c % 7 == 0 ? -0f : c % 11 == 0 ? Float.NaN : c % 13 == 0 ? Float.NEGATIVE_INFINITY : -Math.abs(src[c]);
+                }
+            }
+            float[] full = new float[outH * outW];
+            BilinearResize.resize(src, off, h, w, full, 0, outH, outW);
+            for (float min : new float[] {Math.nextUp(0f), 0f, 0.25f}) {
+                long[] bits = BilinearResize.resizeAtLeast(src, off, h, w, outH, outW, min);
+                assertEquals((full.length + 63) / 64, bits.length);
+                java.util.BitSet got = java.util.BitSet.valueOf(bits);
+                for (int i = 0; i < full.length; i++) {
+                    assertEquals(full[i] >= min, got.get(i), h + "x" + w + " -> " + outH + "x" + outW + " min " + min + " at " + i);
+                }
+                assertTrue(got.length() <= full.length, "no bit past the last pixel");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> BilinearResize.resizeAtLeast(new float[8], 1, 2, 4, 3, 3, 0f));
+        assertThrows(IllegalArgumentException.class, () -> BilinearResize.resizeAtLeast(new float[8], 0, 2, 4, 0, 3, 0f));
     }
 
     @Test

@@ -33,7 +33,11 @@ import org.sam3j.weights.InMemoryWeights;
  *   <li>{@code memory}: the video tracker's memory cross-attention, 5184 queries against two memory frames
  *       (10 368 keys; a session holds up to seven), one head of 256;</li>
  *   <li>{@code cross}: the detector decoder's cross-attention, 200 queries against 5184 image tokens, 8 heads of 32;</li>
- *   <li>{@code fusion}: the detector's fusion encoder self-attention, 5184 tokens, 8 heads of 32 (six per text prompt).</li>
+ *   <li>{@code fusion}: the detector's fusion encoder self-attention, 5184 tokens, 8 heads of 32 (six per text prompt);</li>
+ *   <li>{@code click-tokens}: the interactive decoder's token-to-image attention, a click's 25 tokens (six output tokens and 19 padded prompt slots) against 5184
+ *       image tokens, 8 heads of 16 (three per click);</li>
+ *   <li>{@code click-image}: its image-to-token attention, 5184 image tokens against the 25 tokens, 8 heads of 16
+ *       (two per click).</li>
  * </ul>
  * Flops are those of the two products, {@code 2·B·H·Tq·Tk·(D + Dv)}; run beside {@link SgemmBenchmark} for the rate
  * they are compared with. The time includes copying q, k and v into the graph's arena (under 2 % here).
@@ -50,7 +54,7 @@ public class AttentionBenchmark {
     public String backend;
 
     /** {@code windowed}, {@code global}, {@code memory}, {@code cross} or {@code fusion} (see the class comment). */
-    @Param({"windowed", "global", "memory", "cross", "fusion"})
+    @Param({"windowed", "global", "memory", "cross", "fusion", "click-tokens", "click-image"})
     public String shape;
 
     /** OpenBLAS backend only: its attention kernel ({@code auto}, {@code java}, {@code openblas}), or {@code default}. */
@@ -76,6 +80,8 @@ public class AttentionBenchmark {
             case "memory" -> new int[] {1, 5184, 10368, 1, 256};
             case "cross" -> new int[] {1, 200, 5184, 8, 32};
             case "fusion" -> new int[] {1, 5184, 5184, 8, 32};
+            case "click-tokens" -> new int[] {1, 25, 5184, 8, 16};
+            case "click-image" -> new int[] {1, 5184, 25, 8, 16};
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
         int b = s[0], tq = s[1], tk = s[2], h = s[3], d = s[4];
