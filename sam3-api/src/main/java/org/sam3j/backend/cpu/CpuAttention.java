@@ -182,10 +182,7 @@ final class CpuAttention {
         final float[][] qT = s.qT, sT = s.sT, oT = s.oT;
         final OnlineSoftmax softmax = s.softmax;
         // Qᵀ, scaled; padding columns zeroed so that they stay finite.
-        for (int i = 0; i < rows; i++) {
-            int src = qOff + i * ldq;
-            for (int p = 0; p < d; p++) qT[p][i] = q[src + p] * scale;
-        }
+        transposeIn(q, qOff, ldq, rows, d, scale, qT);
         for (int p = 0; p < d; p++) Arrays.fill(qT[p], rows, w, 0f);
         softmax.reset(w);
         for (int c = 0; c < dv; c++) Arrays.fill(oT[c], 0, w, 0f);
@@ -215,10 +212,35 @@ final class CpuAttention {
         // y = (Oᵀ / l)ᵀ
         final float[] l = softmax.sums(), inv = s.inv;
         for (int i = 0; i < rows; i++) inv[i] = 1f / l[i];
-        for (int i = 0; i < rows; i++) {
-            int dst = yOff + i * ldy;
-            float r = inv[i];
-            for (int c = 0; c < dv; c++) y[dst + c] = oT[c][i] * r;
+        transposeOut(oT, inv, rows, dv, y, yOff, ldy);
+    }
+
+    /** Queries per tile of the transpositions: the tile's rows of q or y stay in L1 while its columns are moved. */
+    private static final int TILE = 8;
+
+    /**
+     * {@code xT[p][i] = x[off + i·ld + p] · scale} for {@code i < rows}, {@code p < d}, a tile of {@value #TILE} rows
+     * at a time: each row of {@code xT} then takes {@value #TILE} consecutive values from rows that stay in L1, where
+     * a row at a time writes one value into each of {@code d} rows of {@code xT}.
+     */
+    static void transposeIn(float[] x, int off, int ld, int rows, int d, float scale, float[][] xT) {
+        for (int i0 = 0; i0 < rows; i0 += TILE) {
+            final int n = Math.min(TILE, rows - i0);
+            for (int p = 0; p < d; p++) {
+                final float[] t = xT[p];
+                for (int i = 0, src = off + i0 * ld + p; i < n; i++, src += ld) t[i0 + i] = x[src] * scale;
+            }
+        }
+    }
+
+    /** {@code y[off + i·ld + c] = oT[c][i] · inv[i]} for {@code i < rows}, {@code c < dv}, by tiles of queries. */
+    static void transposeOut(float[][] oT, float[] inv, int rows, int dv, float[] y, int off, int ld) {
+        for (int i0 = 0; i0 < rows; i0 += TILE) {
+            final int n = Math.min(TILE, rows - i0);
+            for (int c = 0; c < dv; c++) {
+                final float[] t = oT[c];
+                for (int i = 0, dst = off + i0 * ld + c; i < n; i++, dst += ld) y[dst] = t[i0 + i] * inv[i0 + i];
+            }
         }
     }
 

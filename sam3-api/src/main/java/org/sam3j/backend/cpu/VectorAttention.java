@@ -102,10 +102,7 @@ final class VectorAttention {
         final int w = width(rows);
         s.ensure(d, dv, w);
         final float[][] qT = s.qT, oT = s.oT;
-        for (int i = 0; i < rows; i++) {
-            int src = qOff + i * ldq;
-            for (int p = 0; p < d; p++) qT[p][i] = q[src + p] * scale;
-        }
+        CpuAttention.transposeIn(q, qOff, ldq, rows, d, scale, qT);
         for (int p = 0; p < d; p++) Arrays.fill(qT[p], rows, w, 0f);
         for (int c = 0; c < dv; c++) Arrays.fill(oT[c], 0, w, 0f);
         Arrays.fill(s.m, 0, w, -Float.MAX_VALUE);
@@ -125,12 +122,10 @@ final class VectorAttention {
                 values(v, vOff + j0 * ldv, ldv, kc, dv, s.sT, s.alpha, oT, i0);
             }
         }
-        final float[] l = s.l;
-        for (int i = 0; i < rows; i++) {
-            int dst = yOff + i * ldy;
-            float r = 1f / l[i];
-            for (int c = 0; c < dv; c++) y[dst + c] = oT[c][i] * r;
-        }
+        // the divisors' inverses, in the chunk minima's array (free once the last chunk is done)
+        final float[] l = s.l, inv = s.lo;
+        for (int i = 0; i < rows; i++) inv[i] = 1f / l[i];
+        CpuAttention.transposeOut(oT, inv, rows, dv, y, yOff, ldy);
     }
 
     /**
