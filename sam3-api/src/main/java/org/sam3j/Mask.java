@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.imageio.ImageIO;
+import org.sam3j.internal.Bits;
 
 /**
  * An immutable binary mask of {@code width × height} pixels, stored as a bit set (one bit per pixel,
@@ -19,7 +20,8 @@ import javax.imageio.ImageIO;
  *
  * <p>Factories: from probabilities or logits with the reference thresholding rules
  * ({@link #fromLogits(float[], int, int)}, {@link #fromThreshold(float[], int, int, float)}), from
- * booleans, from a bit set ({@link #fromBits(long[], int, int)}), from COCO run-length encoding ({@link #fromRle(Rle)}) and from a PNG file. Outputs: pixel
+ * booleans, from a bit set ({@link #fromBits(long[], int, int)}), from COCO run-length encoding
+ * ({@link #fromRle(Rle)}) and from a PNG file. Outputs: pixel
  * queries, {@link #area()}, {@link #boundingBox()}, {@link #toRle()}, {@link #toBooleanArray()} and
  * 8-bit grayscale PNG ({@link #toPngBytes()}, {@link #writePng(Path)}).
  *
@@ -153,15 +155,7 @@ public final class Mask {
     /** Pixels {@code values[offset + i] >= min}; package use (sizes checked by the caller). */
     static Mask fromAtLeast(float[] values, int offset, int width, int height, float min) {
         long[] bits = newBits(width, height);
-        int n = width * height;
-        // A word at a time in a register, branch-free: no read-modify-write of the array per pixel, and no
-        // mispredicted branch on noisy logits.
-        for (int k = 0, base = 0; base < n; k++, base += 64) {
-            int end = Math.min(64, n - base);
-            long word = 0;
-            for (int b = 0; b < end; b++) word |= (values[offset + base + b] >= min ? 1L : 0L) << b;
-            bits[k] = word;
-        }
+        Bits.setAtLeast(values, offset, width * height, min, bits, 0);
         return new Mask(width, height, bits);
     }
 

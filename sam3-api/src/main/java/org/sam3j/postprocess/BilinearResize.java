@@ -1,5 +1,7 @@
 package org.sam3j.postprocess;
 
+import org.sam3j.internal.Bits;
+
 /**
  * Bilinear resizing of single-channel float maps with PyTorch's {@code F.interpolate(mode="bilinear",
  * align_corners=False, antialias=False)} convention: the source coordinate of output pixel {@code i}
@@ -50,7 +52,7 @@ public final class BilinearResize {
                 empty[r] = !any;
             }
         }
-        rows(src, srcOff, h, w, outH, outW, empty, (i, row) -> setAtLeast(row, outW, min, bits, (long) i * outW));
+        rows(src, srcOff, h, w, outH, outW, empty, (i, row) -> Bits.setAtLeast(row, 0, outW, min, bits, (long) i * outW));
         return bits;
     }
 
@@ -101,32 +103,6 @@ public final class BilinearResize {
             float a = 1f - b;
             for (int j = 0; j < outW; j++) out[j] = a * upper[j] + b * lower[j];
             sink.accept(i, out);
-        }
-    }
-
-    /** Sets bit {@code start + j} of {@code bits} for every {@code row[j] >= min}, {@code j < n} (NaN never). */
-    private static void setAtLeast(float[] row, int n, float min, long[] bits, long start) {
-        int k = (int) (start >>> 6);
-        int bit = (int) (start & 63);
-        int j = 0;
-        // the word this row starts in, shared with the row before: finish it
-        if (bit != 0) {
-            long word = 0;
-            for (; j < n && bit < 64; j++, bit++) word |= (row[j] >= min ? 1L : 0L) << bit;
-            bits[k] |= word;
-            if (bit < 64) return;
-            k++;
-        }
-        // whole words, built in a register without a branch per pixel (as Mask's own thresholding)
-        for (; j + 64 <= n; j += 64, k++) {
-            long word = 0;
-            for (int b = 0; b < 64; b++) word |= (row[j + b] >= min ? 1L : 0L) << b;
-            bits[k] = word;
-        }
-        if (j < n) {
-            long word = 0;
-            for (int b = 0; j < n; j++, b++) word |= (row[j] >= min ? 1L : 0L) << b;
-            bits[k] = word;
         }
     }
 
