@@ -3,7 +3,6 @@ import org.sam3j.backend.*;
 public class SgTime {
     public static void main(String[] x) throws Exception {
         int m = 5184, n = 4736, k = 1024, threads = Integer.parseInt(x[0]);
-        var opts = org.sam3j.backend.Backends.class;
         CpuBackend be = (CpuBackend) org.sam3j.bench.BenchSupport.backend("cpu", threads, "workers");
         GemmEngine gemm = be.gemm();
         Parallel par = new Parallel(be.threads());
