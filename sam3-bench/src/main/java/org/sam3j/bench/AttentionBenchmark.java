@@ -37,7 +37,11 @@ import org.sam3j.weights.InMemoryWeights;
  *   <li>{@code click-tokens}: the interactive decoder's token-to-image attention, a click's 25 tokens (six output tokens and 19 padded prompt slots) against 5184
  *       image tokens, 8 heads of 16 (three per click);</li>
  *   <li>{@code click-image}: its image-to-token attention, 5184 image tokens against the 25 tokens, 8 heads of 16
- *       (two per click).</li>
+ *       (two per click);</li>
+ *   <li>{@code decoder-self}: the detector decoder's self-attention, 200 queries and the presence token, 8 heads of 32;</li>
+ *   <li>{@code fusion-text}: the fusion encoder's cross-attention, 5184 image tokens against a phrase's 32 tokens,
+ *       8 heads of 32;</li>
+ *   <li>{@code text}: the text encoder's self-attention, 32 tokens, 16 heads of 64.</li>
  * </ul>
  * Flops are those of the two products, {@code 2·B·H·Tq·Tk·(D + Dv)}; run beside {@link SgemmBenchmark} for the rate
  * they are compared with. The time includes copying q, k and v into the graph's arena (under 2 % here).
@@ -54,7 +58,8 @@ public class AttentionBenchmark {
     public String backend;
 
     /** {@code windowed}, {@code global}, {@code memory}, {@code cross} or {@code fusion} (see the class comment). */
-    @Param({"windowed", "global", "memory", "cross", "fusion", "click-tokens", "click-image"})
+    @Param({"windowed", "global", "memory", "cross", "fusion", "click-tokens", "click-image", "decoder-self",
+            "fusion-text", "text"})
     public String shape;
 
     /** OpenBLAS backend only: its attention kernel ({@code auto}, {@code java}, {@code openblas}), or {@code default}. */
@@ -82,6 +87,9 @@ public class AttentionBenchmark {
             case "fusion" -> new int[] {1, 5184, 5184, 8, 32};
             case "click-tokens" -> new int[] {1, 25, 5184, 8, 16};
             case "click-image" -> new int[] {1, 5184, 25, 8, 16};
+            case "decoder-self" -> new int[] {1, 201, 201, 8, 32};
+            case "fusion-text" -> new int[] {1, 5184, 32, 8, 32};
+            case "text" -> new int[] {1, 32, 32, 16, 64};
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
         int b = s[0], tq = s[1], tk = s[2], h = s[3], d = s[4];

@@ -104,6 +104,9 @@ final class InfoCommand implements Callable<Integer> {
                     o.threads(), o.threads() == 1 ? "thread" : "threads", how);
             if (b instanceof CpuBackend) {
                 String kernel = CpuBackend.vectorKernels() ? "Vector API (jdk.incubator.vector)"
+                        : CpuBackend.vectorShortAttention()
+                                ? "auto-vectorised (attention with at most 256 queries or keys on the Vector API;"
+                                        + " the rest needs 512-bit vectors)"
                         : ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
                                 ? "auto-vectorised (the Vector API ones need 512-bit vectors and -D"
                                         + CpuBackend.VECTOR_PROPERTY + " not false)"

@@ -56,14 +56,32 @@ final class CpuAttention {
     /** Below this exponent the running rescaling factor is exactly 0 ({@code e^-21.8 ≈ 3.4e-10}). */
     static final float EXP_FLOOR = -21.8f;
 
+    /**
+     * Most queries or keys of attention with a short side, which runs on {@link VectorAttention} also where only
+     * {@link VectorKernels#SHORT_ATTENTION} holds: the prompt decoders, the text encoder, the fusion encoder's
+     * attention to a phrase (at most 201 queries or 32 keys); not the image encoder's windows (576) or global and
+     * fusion self-attention (5184).
+     */
+    static final int SHORT_SIDE = 256;
+
     /** Whether {@link #attention} runs on {@link VectorAttention} (see {@link VectorKernels}). */
     private static final boolean VECTOR = VectorKernels.ENABLED;
+    /** Whether {@link #attention} runs on {@link VectorAttention} when one side is short. */
+    private static final boolean VECTOR_SHORT = VectorKernels.SHORT_ATTENTION;
 
     private CpuAttention() {}
 
-    /** Whether {@link #attention} runs on {@link VectorAttention}; the results are the same bit for bit either way. */
+    /**
+     * Whether {@link #attention} runs every shape on {@link VectorAttention}; the results are the same bit for bit
+     * either way.
+     */
     static boolean vectorKernel() {
         return VECTOR;
+    }
+
+    /** Whether {@link #attention} runs {@code tq} queries against {@code tk > 0} keys on {@link VectorAttention}. */
+    static boolean vectorKernel(int tq, int tk) {
+        return VECTOR || (VECTOR_SHORT && Math.min(tq, tk) <= SHORT_SIDE);
     }
 
     /**
@@ -128,7 +146,7 @@ final class CpuAttention {
         final int block = (tq + nBlocks - 1) / nBlocks;
         final int width = roundUp(block, 16);
         final int tasks = b * h * nBlocks;
-        final boolean vector = VECTOR && tk > 0;
+        final boolean vector = tk > 0 && vectorKernel(tq, tk);
         Parallel.forTasks(par, threads, tasks, (w, queue) -> {
             Scratch s = scratch[w];
             if (s == null) {

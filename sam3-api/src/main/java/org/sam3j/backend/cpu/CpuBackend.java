@@ -102,7 +102,8 @@ public final class CpuBackend implements Backend {
         this.fuse = !"false".equalsIgnoreCase(System.getProperty(FUSION_PROPERTY, "true").trim());
         VectorKernels.warmUp();
         LOG.debug("backend {}: {} threads, matrix products and attention on the {} kernels", name, threads,
-                vectorKernels() ? "Vector API" : "auto-vectorised");
+                vectorKernels() ? "Vector API" : vectorShortAttention()
+                        ? "auto-vectorised kernels, attention with a short side on the Vector API" : "auto-vectorised");
     }
 
     /**
@@ -113,6 +114,22 @@ public final class CpuBackend implements Backend {
      */
     public static boolean vectorKernels() {
         return VectorKernels.ENABLED;
+    }
+
+    /**
+     * Whether attention with at most 256 queries or keys (the prompt decoders, the text encoder) runs on the JDK's
+     * Vector API: wherever {@link #vectorKernels()} holds, and also with 256-bit vectors (AVX2), where the other
+     * kernels stay auto-vectorised. Same values bit for bit.
+     */
+    public static boolean vectorShortAttention() {
+        return VectorKernels.SHORT_ATTENTION;
+    }
+
+    /**
+     * Whether the Java kernel computes attention of {@code tq} queries against {@code tk > 0} keys on the Vector API.
+     */
+    public static boolean vectorAttention(int tq, int tk) {
+        return CpuAttention.vectorKernel(tq, tk);
     }
 
     @Override

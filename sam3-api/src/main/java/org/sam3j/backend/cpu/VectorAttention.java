@@ -57,6 +57,15 @@ final class VectorAttention {
         return LANES >= 16;
     }
 
+    /**
+     * Whether the preferred vectors hold at least 8 floats (AVX2): enough for attention with a short side
+     * ({@link VectorKernels#SHORT_ATTENTION}), where the spills cost less than the auto-vectorised kernel's short
+     * rows.
+     */
+    static boolean usableOnShortSides() {
+        return LANES >= 8;
+    }
+
     /** Per-worker scratch, grown on demand; one instance per concurrently running worker. */
     static final class Scratch {
         private int d = -1;

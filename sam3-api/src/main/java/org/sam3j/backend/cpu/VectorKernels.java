@@ -9,8 +9,9 @@ import org.slf4j.Logger;
  * Whether the Java kernels written in the JDK's Vector API ({@link VectorSgemm}, {@link VectorAttention}) run in
  * place of the auto-vectorised ones: when the JVM has the module ({@code --add-modules jdk.incubator.vector}), its
  * preferred vectors hold 16 floats (AVX-512), and the system property {@value CpuBackend#VECTOR_PROPERTY} is not
- * {@code false}. Decided once per JVM; the results are the same bit for bit either way. This class names no vector
- * type, so that it loads without the module.
+ * {@code false}. With 8-float vectors (AVX2) only attention with a short side runs on the Vector API
+ * ({@link #SHORT_ATTENTION}). Decided once per JVM; the results are the same bit for bit either way. This class
+ * names no vector type, so that it loads without the module.
  *
  * <h2>Warm-up</h2>
  * Vector API code is fast only once C2 has compiled it with every vector operation intrinsified; interpreted or
@@ -18,13 +19,24 @@ import org.slf4j.Logger;
  * first image, from the profile gathered so far, the code it produced was measured to stay slow: a fresh process's
  * first full-size encode spent 6.8 s in attention against 4.3 s in the next one, and its first text prompt 1.8 s
  * against 1.4 s. {@link #warmUp()} therefore runs both kernels on small made-up problems with every kind of tail and
- * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core machine). On the tiny model
- * the first image's attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady).
+ * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core AVX-512 machine; with
+ * 256-bit vectors the attention part alone, about 1 s on a 2-core Zen 3). On the tiny model the first image's
+ * attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady); on the Zen 3 the first
+ * text prompt took 3.5–3.6 s against 5.0 s without it.
  */
 final class VectorKernels {
     private static final Logger LOG = Log.get(VectorKernels.class);
     /** Whether the Vector API kernels run. */
-    static final boolean ENABLED = detect();
+    static final boolean ENABLED = detect(false);
+    /**
+     * Whether {@link VectorAttention} runs attention with at most {@link CpuAttention#SHORT_SIDE} queries or keys:
+     * wherever the kernels are {@link #ENABLED}, and also with 8-float vectors (AVX2). There the matrix products
+     * and long attention stay auto-vectorised (the Vector API kernels were measured level or slower on JDK 17:
+     * {@code sam3-bench/results/avx2-click-2026-12-03}), but with a short side the auto-vectorised kernel runs rows
+     * of a few dozen queries mostly scalar, and the Vector API one took 22–62 % of its time on SAM 3's shapes
+     * ({@code sam3-bench/results/avx2-short-attention-2026-12-03}).
+     */
+    static final boolean SHORT_ATTENTION = ENABLED || detect(true);
     /**
      * Attention blocks the warm-up runs. Measured on the tiny model (2 cores, five fresh processes each, alternated):
      * 300 and 1000 gave the same first-image attention time, and 300 reached the first mask 0.5 s sooner (0.65 s of
@@ -47,11 +59,13 @@ final class VectorKernels {
         }
     }
 
-    private static boolean detect() {
+    /** Whether the module and the vectors allow every kernel, or with {@code shortAttention} the short one. */
+    private static boolean detect(boolean shortAttention) {
         if (!Boolean.parseBoolean(System.getProperty(CpuBackend.VECTOR_PROPERTY, "true").trim())) return false;
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
         try {
-            return VectorAttention.usable() && VectorSgemm.usable();
+            return shortAttention ? VectorAttention.usableOnShortSides()
+                    : VectorAttention.usable() && VectorSgemm.usable();
         } catch (LinkageError e) {
             return false; // present in the boot layer but not readable from here
         }
@@ -64,7 +78,7 @@ final class VectorKernels {
      * @return whether this call did the work
      */
     static boolean warmUp() {
-        if (!ENABLED) return false;
+        if (!SHORT_ATTENTION) return false;
         synchronized (LOCK) {
             if (warmed) return false;
             warmed = true;
@@ -81,6 +95,10 @@ final class VectorKernels {
                     x.tk, x.d, x.d, 0.125f);
         }
         long t1 = System.nanoTime();
+        if (!ENABLED) {
+            LOG.debug("Vector API attention for short sides compiled: {} ms", (t1 - t0) / 1_000_000);
+            return true;
+        }
         // matrix products: full 2-vector tiles and a one-vector tail
         float[][] acc = new float[VectorSgemm.ROWS][48];
         float[] panel = new float[32 * 48];

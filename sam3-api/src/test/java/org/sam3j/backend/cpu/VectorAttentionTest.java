@@ -97,5 +97,22 @@ class VectorAttentionTest {
         assertEquals(VectorAttention.usable() && !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY)),
                 CpuAttention.vectorKernel());
         assertEquals(CpuAttention.vectorKernel(), CpuBackend.vectorKernels());
+        // with 256-bit vectors or wider, attention with a short side runs on it too
+        boolean shortSides = VectorAttention.usableOnShortSides()
+                && !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY));
+        assertEquals(shortSides, CpuBackend.vectorShortAttention());
+        assertEquals(shortSides, CpuAttention.vectorKernel(25, 5184), "a click's tokens against the image");
+        assertEquals(shortSides, CpuAttention.vectorKernel(5184, 25), "the image against a click's tokens");
+        assertEquals(shortSides, CpuAttention.vectorKernel(256, 256), "256 queries and keys");
+        assertEquals(CpuAttention.vectorKernel(), CpuAttention.vectorKernel(257, 5184), "257 queries");
+        assertEquals(CpuAttention.vectorKernel(), CpuAttention.vectorKernel(5184, 5184), "the fusion encoder");
+    }
+
+    @Test
+    void theSameFloatsOnTheShortSidesOfSam3() {
+        // a click's tokens against the image and back (heads of 16), the text encoder (32 tokens, heads of 64)
+        same(25, 5184, 16, 16, null, 1);
+        same(200, 25, 16, 16, null, 1);
+        same(32, 32, 64, 64, null, 1);
     }
 }

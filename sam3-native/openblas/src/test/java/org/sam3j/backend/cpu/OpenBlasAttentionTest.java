@@ -130,7 +130,8 @@ class OpenBlasAttentionTest {
 
     /**
      * By default ({@code auto}) the engine takes heads of 64 channels or more and leaves narrower heads to Java; all
-     * of them when Java attention runs on the Vector API kernel, which is faster on every shape.
+     * of them when Java attention runs on the Vector API kernel, which is faster on every shape, and those with a
+     * short side when the Vector API runs only those (256-bit vectors).
      */
     @Test
     void theDefaultEngineTakesHeadsOf64AndMore() {
@@ -143,6 +144,11 @@ class OpenBlasAttentionTest {
                         0, 0, 0, y, 0, 1, tq, tk, 1, d, d, 0.1f);
                 assertEquals(d >= 64 && !CpuBackend.vectorKernels(), auto.attention(par2, p), "head dim " + d);
             }
+            // 32 queries (the text encoder's tokens), heads of 64
+            int few = 32;
+            AttentionProblem p = new AttentionProblem(rand(few * 64), 0, rand(tk * 64), 0, rand(tk * 64), 0, null, 0,
+                    0, 0, 0, new float[few * 64], 0, 1, few, tk, 1, 64, 64, 0.1f);
+            assertEquals(!CpuBackend.vectorShortAttention(), auto.attention(par2, p), "32 queries");
         }
     }
 
