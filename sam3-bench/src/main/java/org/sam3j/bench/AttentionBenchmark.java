@@ -38,7 +38,8 @@ import org.sam3j.weights.InMemoryWeights;
  *       image tokens, 8 heads of 16 (three per click);</li>
  *   <li>{@code click-image}: its image-to-token attention, 5184 image tokens against the 25 tokens, 8 heads of 16
  *       (two per click);</li>
- *   <li>{@code decoder-self}: the detector decoder's self-attention, 200 queries and the presence token, 8 heads of 32;</li>
+ *   <li>{@code decoder-self}: the detector decoder's self-attention, 200 queries and the presence token, 8 heads
+ *       of 32;</li>
  *   <li>{@code fusion-text}: the fusion encoder's cross-attention, 5184 image tokens against a phrase's 32 tokens,
  *       8 heads of 32;</li>
  *   <li>{@code text}: the text encoder's self-attention, 32 tokens, 16 heads of 64.</li>

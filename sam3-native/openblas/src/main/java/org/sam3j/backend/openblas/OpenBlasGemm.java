@@ -76,7 +76,8 @@ public final class OpenBlasGemm implements GemmEngine {
      * runs at 1.5–1.6 × this engine's rate on every shape measured ({@code sam3-bench/results/attention-vector-2026-12-02}).
      * So does attention with a short side where only that runs on the Vector API
      * ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention}, 256-bit vectors): the text encoder's 32 tokens with
-     * heads of 64 took 0.65 ms there against 1.4–1.9 ms here ({@code sam3-bench/results/avx2-short-attention-2026-12-03}).
+     * heads of 64 took 0.65–0.74 ms there against 1.4–1.9 ms here
+     * ({@code sam3-bench/results/avx2-short-attention-2026-12-03}).
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
     /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
@@ -637,7 +638,8 @@ public final class OpenBlasGemm implements GemmEngine {
         if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
         if (attentionEngine == AttentionEngine.JAVA
                 || (attentionEngine == AttentionEngine.AUTO
-                        && (CpuBackend.vectorAttention(p.tq(), p.tk()) || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM))) {
+                        && (CpuBackend.vectorAttention(p.tq(), p.tk())
+                                || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM))) {
             return false;
         }
         boolean wide = Math.max(p.d(), p.dv()) > 64;
