@@ -7,8 +7,9 @@ import org.sam3j.backend.cpu.CpuBackend;
 
 /**
  * The OpenBLAS CPU backend: the {@link CpuBackend} with its matrix products ({@code LINEAR}, {@code MATMUL},
- * convolutions, transposed convolutions) on OpenBLAS through {@link OpenBlasGemm}; every other operation runs
- * on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
+ * convolutions, transposed convolutions) on OpenBLAS through {@link OpenBlasGemm}, and attention with heads of 32 or
+ * 64 on sam3j's native AVX2 kernel where the Java kernel is not on the Vector API ({@link NativeAttention},
+ * {@link OpenBlasGemm#ATTENTION_PROPERTY}); every other operation runs on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
  * create it here.
  */
 public final class OpenBlasBackend {
@@ -85,7 +86,9 @@ public final class OpenBlasBackend {
 
         @Override
         public String description() {
-            return "CPU, matrix products on " + (OpenBlas.isAvailable() ? OpenBlas.version() : "OpenBLAS");
+            return "CPU, matrix products on " + (OpenBlas.isAvailable() ? OpenBlas.version() : "OpenBLAS")
+                    + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"
+                            : "; native attention kernel unavailable: " + NativeAttention.unavailableReason());
         }
 
         @Override

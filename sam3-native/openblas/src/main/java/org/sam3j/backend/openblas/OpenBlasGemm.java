@@ -66,18 +66,23 @@ public final class OpenBlasGemm implements GemmEngine {
     static final int MIN_ROWS = 32;
 
     /**
-     * System property choosing who computes attention: {@code openblas} (blocked OpenBLAS products around a Java
-     * online softmax, {@link #attention}), {@code java} (the pure-Java single-pass kernel) or {@code auto}, the
-     * default: OpenBLAS for heads of at least {@value #BLAS_MIN_HEAD_DIM} channels, Java below. Measured on this
-     * project's 2-core AVX-512 machine ({@code sam3-bench/results/attention-gemm-speed.md}, round 2): with heads of
-     * 64 (the image encoder) and 256 (the video tracker's memory attention) OpenBLAS is faster; the prompt decoders'
-     * heads of 32 are too small for its products. When the Java kernel runs on the Vector API
-     * ({@link org.sam3j.backend.cpu.CpuBackend#vectorKernels()}), {@code auto} leaves all attention to it: it then
-     * runs at 1.5–1.6 × this engine's rate on every shape measured ({@code sam3-bench/results/attention-vector-2026-12-02}).
-     * So does attention with a short side where only that runs on the Vector API
-     * ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention}, 256-bit vectors): the text encoder's 32 tokens with
-     * heads of 64 took 0.65–0.74 ms there against 1.4–1.9 ms here
-     * ({@code sam3-bench/results/avx2-short-attention-2026-12-03}).
+     * System property choosing who computes attention: {@code native} (sam3j's own AVX2 kernel,
+     * {@link NativeAttention}, for the problems it takes, else the Java kernel), {@code openblas} (blocked OpenBLAS
+     * products around a Java online softmax, {@link #attention}), {@code java} (the pure-Java single-pass kernel) or
+     * {@code auto}, the default:
+     * <ol>
+     *   <li>the Java kernel where it runs on the Vector API ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention}):
+     *       with 512-bit vectors it ran at 1.5–1.6 × the OpenBLAS products' rate on every shape measured
+     *       ({@code sam3-bench/results/attention-vector-2026-12-02}), and with 256-bit vectors on a short side (the
+     *       text encoder's 32 tokens with heads of 64: 0.65–0.74 ms against 1.4–1.9 ms here,
+     *       {@code sam3-bench/results/avx2-short-attention-2026-12-03});</li>
+     *   <li>else the native kernel where it takes the problem (no bias, heads of 32 or 64: the image encoder and the
+     *       fusion encoder): on a 2-core AVX2 machine it ran at about twice the rate of both others
+     *       ({@code sam3-bench/results/native-attention-2026-12-03});</li>
+     *   <li>else OpenBLAS for heads of at least {@value #BLAS_MIN_HEAD_DIM} channels (the video tracker's 256), the
+     *       Java kernel below, where OpenBLAS's panels are too thin ({@code sam3-bench/results/attention-gemm-speed.md},
+     *       round 2).</li>
+     * </ol>
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
     /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
@@ -85,13 +90,13 @@ public final class OpenBlasGemm implements GemmEngine {
 
     /** Who computes attention (see {@link #ATTENTION_PROPERTY}). */
     enum AttentionEngine {
-        JAVA, OPENBLAS, AUTO;
+        JAVA, OPENBLAS, NATIVE, AUTO;
 
         static AttentionEngine parse(String s) {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + s + ": expected java, openblas or auto", e);
+                throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + s + ": expected java, openblas, native or auto", e);
             }
         }
     }
@@ -125,6 +130,18 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     public OpenBlasGemm(int threads, Threading threading, boolean blasAttention) {
         this(threads, threading, blasAttention ? AttentionEngine.OPENBLAS : AttentionEngine.JAVA);
+    }
+
+    /**
+     * An engine for a backend with {@code threads} threads.
+     *
+     * @param attention who computes attention: {@code java}, {@code openblas}, {@code native} or {@code auto} (see
+     *                  {@link #ATTENTION_PROPERTY})
+     * @throws IllegalArgumentException for another value
+     * @throws IllegalStateException    if OpenBLAS does not load
+     */
+    public OpenBlasGemm(int threads, Threading threading, String attention) {
+        this(threads, threading, AttentionEngine.parse(attention));
     }
 
     private OpenBlasGemm(int threads, Threading threading, AttentionEngine attentionEngine) {
@@ -183,6 +200,8 @@ public final class OpenBlasGemm implements GemmEngine {
         final NativeBuffer a = new NativeBuffer();
         final NativeBuffer b = new NativeBuffer();
         final NativeBuffer c = new NativeBuffer();
+        /** the output of a native attention call ({@link #nativeAttention}) */
+        final NativeBuffer y = new NativeBuffer();
         float[][] scores = new float[0][];
         int scoresWidth;
         /** the accumulated output {@code Oᵀ} of an attention block: one row per value channel */
@@ -212,6 +231,7 @@ public final class OpenBlasGemm implements GemmEngine {
             a.release();
             b.release();
             c.release();
+            y.release();
         }
     }
 
@@ -636,15 +656,93 @@ public final class OpenBlasGemm implements GemmEngine {
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
         if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
-        if (attentionEngine == AttentionEngine.JAVA
-                || (attentionEngine == AttentionEngine.AUTO
-                        && (CpuBackend.vectorAttention(p.tq(), p.tk())
-                                || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM))) {
-            return false;
+        switch (attentionEngine) {
+            case JAVA:
+                return false;
+            case NATIVE:
+                if (!NativeAttention.accepts(p)) return false;
+                nativeAttention(par, p);
+                return true;
+            case AUTO:
+                if (CpuBackend.vectorAttention(p.tq(), p.tk())) return false;
+                if (NativeAttention.accepts(p)) {
+                    nativeAttention(par, p);
+                    return true;
+                }
+                if (Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM) return false;
+                break;
+            default:
+                break;
         }
         boolean wide = Math.max(p.d(), p.dv()) > 64;
         attention(par, p, wide ? WIDE_ATTENTION_QUERIES : ATTENTION_QUERIES, wide ? WIDE_ATTENTION_KEYS : ATTENTION_KEYS);
         return true;
+    }
+
+    /** Fewest queries per task of the native kernel, which packs the head's keys and values once per task. */
+    static final int NATIVE_MIN_QUERIES = 128;
+
+    /**
+     * Attention on sam3j's native kernel ({@link NativeAttention}): q, k and v are staged into native memory as
+     * for {@link #attention} (heads interleaved, values made contiguous), the (batch, head, block of queries)
+     * tasks are handed out dynamically to the Java workers, each calling the kernel with a scratch buffer of its
+     * own for the packed keys and values, and the output is copied back in parallel.
+     */
+    void nativeAttention(Parallel par, AttentionProblem p) {
+        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
+        final int ldq = h * d, ldv = h * dv;
+        final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        Stage ops = take(operands);
+        try {
+            final long nq = (long) b * tq * ldq, nk = (long) b * tk * ldq, nv = (long) b * tk * ldv, ny = (long) b * tq * ldv;
+            ops.a.ensure(Math.max(1, nq));
+            ops.b.ensure(Math.max(1, nk));
+            ops.c.ensure(Math.max(1, nv));
+            ops.y.ensure(Math.max(1, ny));
+            stage(par, workers, ops.a.buf, p.q(), p.qOff(), nq);
+            stage(par, workers, ops.b.buf, p.k(), p.kOff(), nk);
+            if (p.vRow() == ldv) {
+                stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
+            } else {
+                stageRows(par, workers, ops.c.buf, p.v(), p.vOff(), b * tk, ldv, p.vRow());
+            }
+            int blocks = 1;
+            while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
+            final int nBlocks = blocks;
+            final int block = (tq + nBlocks - 1) / nBlocks;
+            final long scratch = CpuKernels.s3cpu_attention_scratch(tk, d, dv);
+            Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
+                Stage s = take();
+                try {
+                    s.a.ensure(scratch);
+                    FloatPointer qv = new FloatPointer(ops.a.ptr);
+                    FloatPointer kv = new FloatPointer(ops.b.ptr);
+                    FloatPointer vv = new FloatPointer(ops.c.ptr);
+                    FloatPointer yv = new FloatPointer(ops.y.ptr);
+                    for (int t = queue.next(); t >= 0; t = queue.next()) {
+                        int bi = t / (h * nBlocks);
+                        int hi = (t / nBlocks) % h;
+                        int q0 = (t % nBlocks) * block;
+                        int rows = Math.min(block, tq - q0);
+                        if (rows <= 0) continue;
+                        qv.position((long) (bi * tq + q0) * ldq + (long) hi * d);
+                        kv.position((long) bi * tk * ldq + (long) hi * d);
+                        vv.position((long) bi * tk * ldv + (long) hi * dv);
+                        yv.position((long) (bi * tq + q0) * ldv + (long) hi * dv);
+                        int rc = CpuKernels.s3cpu_attention_f32(qv, ldq, kv, ldq, vv, ldv, yv, ldv, rows, tk, d, dv,
+                                p.scale(), s.a.ptr);
+                        if (rc != 0) {
+                            throw new IllegalStateException("the native attention kernel refused heads of " + d + "/" + dv);
+                        }
+                    }
+                } finally {
+                    give(s);
+                }
+            });
+            unstage(par, workers, ops.y.buf, p.y(), p.yOff(), ny);
+        } finally {
+            give(operands, ops);
+        }
     }
 
     /** {@link #attention(Parallel, AttentionProblem)} with the given block sizes (for measurements). */
@@ -711,6 +809,21 @@ public final class OpenBlasGemm implements GemmEngine {
             int lo = from * chunk;
             int hi = (int) Math.min(n, (long) to * chunk);
             dst.put(lo, src, off + lo, hi - lo);
+        });
+    }
+
+    /** Copies {@code n} floats from the start of {@code src} to {@code dst} at {@code off}, split over the workers. */
+    private static void unstage(Parallel par, int workers, FloatBuffer src, float[] dst, int off, long n) {
+        final int chunk = 1 << 18;
+        int chunks = (int) ((n + chunk - 1) / chunk);
+        if (workers <= 1 || chunks <= 1) {
+            src.get(0, dst, off, (int) n);
+            return;
+        }
+        par.forRange(chunks, 1, (w, from, to) -> {
+            int lo = from * chunk;
+            int hi = (int) Math.min(n, (long) to * chunk);
+            src.get(lo, dst, off + lo, hi - lo);
         });
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sam3j.backend.openblas.NativeAttention;
 import org.sam3j.backend.openblas.OpenBlasGemm;
 
 /**
@@ -129,9 +130,10 @@ class OpenBlasAttentionTest {
     }
 
     /**
-     * By default ({@code auto}) the engine takes heads of 64 channels or more and leaves narrower heads to Java; all
-     * of them when Java attention runs on the Vector API kernel, which is faster on every shape, and those with a
-     * short side when the Vector API runs only those (256-bit vectors).
+     * By default ({@code auto}) the engine takes heads of 64 channels or more, and heads of 32 where the native kernel
+     * loads ({@link NativeAttentionTest}), and leaves narrower heads to Java; all of them when Java attention runs on
+     * the Vector API kernel, which is faster on every shape, and those with a short side when the Vector API runs
+     * only those (256-bit vectors).
      */
     @Test
     void theDefaultEngineTakesHeadsOf64AndMore() {
@@ -142,7 +144,8 @@ class OpenBlasAttentionTest {
                 float[] y = new float[tq * d];
                 AttentionProblem p = new AttentionProblem(rand(tq * d), 0, rand(tk * d), 0, rand(tk * d), 0, null, 0,
                         0, 0, 0, y, 0, 1, tq, tk, 1, d, d, 0.1f);
-                assertEquals(d >= 64 && !CpuBackend.vectorKernels(), auto.attention(par2, p), "head dim " + d);
+                boolean nativeOrBlas = d >= 64 || NativeAttention.isAvailable();   // heads of 32: the native kernel
+                assertEquals(nativeOrBlas && !CpuBackend.vectorKernels(), auto.attention(par2, p), "head dim " + d);
             }
             // 32 queries (the text encoder's tokens), heads of 64
             int few = 32;

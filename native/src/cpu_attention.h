@@ -1,0 +1,330 @@
+// sam3j's CPU attention kernel: fp32 scaled dot-product attention with an online softmax ("flash" attention) on
+// AVX2 + FMA, header-only. The OpenBLAS backend (sam3-native/openblas, class CpuKernels) compiles it into its JNI
+// library with JavaCPP's Builder (native/cpu-jni.sh); native/test/cpu_attention_test.cpp checks it against a
+// double-precision reference in every build.
+//
+// Why native: on AVX2 machines JDK 17's C2 runs every Java attention kernel at 30-46 GFLOP/s and OpenBLAS's
+// products around a softmax reach about 60 (heads of 32 and 64 are too thin for its panels); this kernel keeps a
+// tile of scores in registers and L1 and runs at about twice that
+// (sam3-bench/results/native-attention-2026-12-03).
+//
+// C API (all functions are safe to call from any thread; they keep no state):
+//
+//   int s3cpu_supported(void)
+//       1 when this CPU and OS run the kernel (x86-64 with AVX2 and FMA), else 0.
+//
+//   long long s3cpu_attention_scratch(int tk, int d, int dv)
+//       floats of scratch memory s3cpu_attention_f32 needs for tk keys.
+//
+//   int s3cpu_attention_f32(const float* q, long long ldq, const float* k, long long ldk,
+//                           const float* v, long long ldv, float* y, long long ldy,
+//                           int tq, int tk, int d, int dv, float scale, float* scratch)
+//       one head: y[i] = sum_j softmax_j(scale * q[i].k[j]) v[j] for the tq query rows of q (ldq floats apart),
+//       the tk key rows of k (ldk apart) and value rows of v (ldv apart), writing the tq rows of y (ldy apart).
+//       Heads of d = dv = 32 or 64 channels, tk >= 1. scratch: s3cpu_attention_scratch(tk, d, dv) floats, not
+//       shared with a concurrent call. Returns 0, or -1 (nothing written) for another shape or a CPU without
+//       AVX2/FMA.
+#ifndef SAM3J_CPU_ATTENTION_H
+#define SAM3J_CPU_ATTENTION_H
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define S3CPU_X86 1
+#include <immintrin.h>
+#define S3CPU_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define S3CPU_X86 0
+#endif
+
+namespace s3cpu {
+
+/** Queries per tile: 6 rows × 16 keys of scores are 12 of the 16 vector registers. */
+constexpr int TILE_QUERIES = 6;
+/** Keys per step of the online softmax: a tile's scores (6 KiB) and a step of packed keys stay in L1/L2. */
+constexpr int STEP_KEYS = 256;
+/** Keys per group of score columns (two 8-float vectors). */
+constexpr int KEY_GROUP = 16;
+
+#if S3CPU_X86
+/**
+ * 2^x for x <= 0: degree-6 minimax polynomial on the fraction, relative error about 2e-7. Below -126.5 (and for
+ * -inf) the exponent field is 0, so the result is exactly 0 (no subnormals).
+ */
+S3CPU_AVX2 static inline __m256 exp2_ps(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-127.0f));
+    __m256 whole = _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 f = _mm256_sub_ps(x, whole);   // in [-0.5, 0.5]
+    __m256 p = _mm256_set1_ps(1.535336188319500e-4f);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.339887440266574e-3f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.618437357674640e-3f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.550332471162809e-2f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.402264791363012e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.931472028550421e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(whole), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+S3CPU_AVX2 static inline float hmax(__m256 v) {
+    __m128 a = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_max_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_max_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+
+S3CPU_AVX2 static inline float hsum(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+
+/**
+ * The running state of one tile of up to TILE_QUERIES queries: the queries pre-scaled by scale·log2(e) (so that the
+ * softmax uses 2^x), the running maxima and sums, and the unnormalised output.
+ */
+template <int D>
+struct alignas(32) TileState {
+    float q[TILE_QUERIES][D];
+    float o[TILE_QUERIES][D];
+    float m[TILE_QUERIES];
+    float l[TILE_QUERIES];
+};
+
+/**
+ * One step of the online softmax for one tile: the scores against kc keys (kt: the step's keys transposed, D rows of
+ * STEP_KEYS floats; vp: their values, kc rows of D floats), the new maxima, the weights, and o += p · v.
+ */
+template <int D>
+S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float* vp, int kc) {
+    alignas(32) float s[TILE_QUERIES][STEP_KEYS];
+    const __m256 minusInf = _mm256_set1_ps(-INFINITY);
+    const int kcp = (kc + KEY_GROUP - 1) / KEY_GROUP * KEY_GROUP;
+    // scores s = q · kᵀ, 6 queries × 16 keys in registers (named, not an array: GCC kept an array of accumulators in
+    // memory too, one store per multiply-add); the row maxima on the way
+    __m256 mx0 = minusInf, mx1 = minusInf, mx2 = minusInf, mx3 = minusInf, mx4 = minusInf, mx5 = minusInf;
+    for (int j = 0; j < kcp; j += KEY_GROUP) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        const float* kp = kt + j;
+        for (int x = 0; x < D; x++) {
+            const __m256 k0 = _mm256_load_ps(kp + x * STEP_KEYS), k1 = _mm256_load_ps(kp + x * STEP_KEYS + 8);
+            __m256 qb = _mm256_broadcast_ss(&st.q[0][x]);
+            a0 = _mm256_fmadd_ps(qb, k0, a0);
+            b0 = _mm256_fmadd_ps(qb, k1, b0);
+            qb = _mm256_broadcast_ss(&st.q[1][x]);
+            a1 = _mm256_fmadd_ps(qb, k0, a1);
+            b1 = _mm256_fmadd_ps(qb, k1, b1);
+            qb = _mm256_broadcast_ss(&st.q[2][x]);
+            a2 = _mm256_fmadd_ps(qb, k0, a2);
+            b2 = _mm256_fmadd_ps(qb, k1, b2);
+            qb = _mm256_broadcast_ss(&st.q[3][x]);
+            a3 = _mm256_fmadd_ps(qb, k0, a3);
+            b3 = _mm256_fmadd_ps(qb, k1, b3);
+            qb = _mm256_broadcast_ss(&st.q[4][x]);
+            a4 = _mm256_fmadd_ps(qb, k0, a4);
+            b4 = _mm256_fmadd_ps(qb, k1, b4);
+            qb = _mm256_broadcast_ss(&st.q[5][x]);
+            a5 = _mm256_fmadd_ps(qb, k0, a5);
+            b5 = _mm256_fmadd_ps(qb, k1, b5);
+        }
+        _mm256_store_ps(&s[0][j], a0); _mm256_store_ps(&s[0][j + 8], b0);
+        _mm256_store_ps(&s[1][j], a1); _mm256_store_ps(&s[1][j + 8], b1);
+        _mm256_store_ps(&s[2][j], a2); _mm256_store_ps(&s[2][j + 8], b2);
+        _mm256_store_ps(&s[3][j], a3); _mm256_store_ps(&s[3][j + 8], b3);
+        _mm256_store_ps(&s[4][j], a4); _mm256_store_ps(&s[4][j + 8], b4);
+        _mm256_store_ps(&s[5][j], a5); _mm256_store_ps(&s[5][j + 8], b5);
+        mx0 = _mm256_max_ps(mx0, _mm256_max_ps(a0, b0));
+        mx1 = _mm256_max_ps(mx1, _mm256_max_ps(a1, b1));
+        mx2 = _mm256_max_ps(mx2, _mm256_max_ps(a2, b2));
+        mx3 = _mm256_max_ps(mx3, _mm256_max_ps(a3, b3));
+        mx4 = _mm256_max_ps(mx4, _mm256_max_ps(a4, b4));
+        mx5 = _mm256_max_ps(mx5, _mm256_max_ps(a5, b5));
+    }
+    // the padded keys of the last step (their keys are zero, so their scores are 0, which may exceed every real one):
+    // -inf, so that they weigh exactly 0; the maxima of that group again without them
+    if (kcp != kc) {
+        const int j = kcp - KEY_GROUP;
+        float rowMax[TILE_QUERIES];
+        for (int i = 0; i < TILE_QUERIES; i++) {
+            for (int t = kc - j; t < KEY_GROUP; t++) s[i][j + t] = -INFINITY;
+            rowMax[i] = -INFINITY;
+            for (int jj = 0; jj < kcp; jj++) rowMax[i] = s[i][jj] > rowMax[i] ? s[i][jj] : rowMax[i];
+        }
+        mx0 = _mm256_set1_ps(rowMax[0]);
+        mx1 = _mm256_set1_ps(rowMax[1]);
+        mx2 = _mm256_set1_ps(rowMax[2]);
+        mx3 = _mm256_set1_ps(rowMax[3]);
+        mx4 = _mm256_set1_ps(rowMax[4]);
+        mx5 = _mm256_set1_ps(rowMax[5]);
+    }
+    const float rowMaxima[TILE_QUERIES] = {hmax(mx0), hmax(mx1), hmax(mx2), hmax(mx3), hmax(mx4), hmax(mx5)};
+    // weights 2^(s - m) against the new maxima, sums, the output rescaled where a maximum moved
+    for (int i = 0; i < TILE_QUERIES; i++) {
+        const float mNew = st.m[i] > rowMaxima[i] ? st.m[i] : rowMaxima[i];
+        const float corr = exp2f(st.m[i] - mNew);
+        const __m256 mv = _mm256_set1_ps(mNew);
+        __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+        for (int j = 0; j < kcp; j += 16) {
+            __m256 p0 = exp2_ps(_mm256_sub_ps(_mm256_load_ps(&s[i][j]), mv));
+            __m256 p1 = exp2_ps(_mm256_sub_ps(_mm256_load_ps(&s[i][j + 8]), mv));
+            _mm256_store_ps(&s[i][j], p0);
+            _mm256_store_ps(&s[i][j + 8], p1);
+            sum0 = _mm256_add_ps(sum0, p0);
+            sum1 = _mm256_add_ps(sum1, p1);
+        }
+        st.l[i] = st.l[i] * corr + hsum(_mm256_add_ps(sum0, sum1));
+        st.m[i] = mNew;
+        if (corr != 1.f) {
+            const __m256 cv = _mm256_set1_ps(corr);
+            for (int x = 0; x < D; x += 8) _mm256_store_ps(&st.o[i][x], _mm256_mul_ps(cv, _mm256_load_ps(&st.o[i][x])));
+        }
+    }
+    // o += p · v, 3 queries × 32 channels in registers (named, as above)
+    for (int c0 = 0; c0 < D; c0 += 32) {
+        for (int i0 = 0; i0 < TILE_QUERIES; i0 += 3) {
+            float* o0 = &st.o[i0][c0];
+            float* o1 = &st.o[i0 + 1][c0];
+            float* o2 = &st.o[i0 + 2][c0];
+            __m256 c00 = _mm256_load_ps(o0), c01 = _mm256_load_ps(o0 + 8), c02 = _mm256_load_ps(o0 + 16), c03 = _mm256_load_ps(o0 + 24);
+            __m256 c10 = _mm256_load_ps(o1), c11 = _mm256_load_ps(o1 + 8), c12 = _mm256_load_ps(o1 + 16), c13 = _mm256_load_ps(o1 + 24);
+            __m256 c20 = _mm256_load_ps(o2), c21 = _mm256_load_ps(o2 + 8), c22 = _mm256_load_ps(o2 + 16), c23 = _mm256_load_ps(o2 + 24);
+            const float* p0 = s[i0];
+            const float* p1 = s[i0 + 1];
+            const float* p2 = s[i0 + 2];
+            const float* vr = vp + c0;
+            for (int j = 0; j < kc; j++, vr += D) {
+                const __m256 v0 = _mm256_load_ps(vr), v1 = _mm256_load_ps(vr + 8);
+                const __m256 v2 = _mm256_load_ps(vr + 16), v3 = _mm256_load_ps(vr + 24);
+                __m256 pb = _mm256_broadcast_ss(p0 + j);
+                c00 = _mm256_fmadd_ps(pb, v0, c00);
+                c01 = _mm256_fmadd_ps(pb, v1, c01);
+                c02 = _mm256_fmadd_ps(pb, v2, c02);
+                c03 = _mm256_fmadd_ps(pb, v3, c03);
+                pb = _mm256_broadcast_ss(p1 + j);
+                c10 = _mm256_fmadd_ps(pb, v0, c10);
+                c11 = _mm256_fmadd_ps(pb, v1, c11);
+                c12 = _mm256_fmadd_ps(pb, v2, c12);
+                c13 = _mm256_fmadd_ps(pb, v3, c13);
+                pb = _mm256_broadcast_ss(p2 + j);
+                c20 = _mm256_fmadd_ps(pb, v0, c20);
+                c21 = _mm256_fmadd_ps(pb, v1, c21);
+                c22 = _mm256_fmadd_ps(pb, v2, c22);
+                c23 = _mm256_fmadd_ps(pb, v3, c23);
+            }
+            _mm256_store_ps(o0, c00); _mm256_store_ps(o0 + 8, c01); _mm256_store_ps(o0 + 16, c02); _mm256_store_ps(o0 + 24, c03);
+            _mm256_store_ps(o1, c10); _mm256_store_ps(o1 + 8, c11); _mm256_store_ps(o1 + 16, c12); _mm256_store_ps(o1 + 24, c13);
+            _mm256_store_ps(o2, c20); _mm256_store_ps(o2 + 8, c21); _mm256_store_ps(o2 + 16, c22); _mm256_store_ps(o2 + 24, c23);
+        }
+    }
+}
+
+/** Floats of one step of packed keys (D rows of STEP_KEYS) and values (STEP_KEYS rows of D). */
+template <int D>
+constexpr long long step_floats() { return 2LL * D * STEP_KEYS; }
+
+/**
+ * Packs the keys and values step by step, each step's keys transposed (D rows of STEP_KEYS floats, padding zero)
+ * followed by its values (rows of D floats), so that a step is one contiguous block of 2·D·STEP_KEYS floats.
+ */
+template <int D>
+static void pack(const float* k, long long ldk, const float* v, long long ldv, int tk, float* packed) {
+    for (int j0 = 0, step = 0; j0 < tk; j0 += STEP_KEYS, step++) {
+        const int kc = tk - j0 < STEP_KEYS ? tk - j0 : STEP_KEYS;
+        float* kt = packed + step * step_floats<D>();
+        float* vp = kt + D * STEP_KEYS;
+        for (int x = 0; x < D; x++) {
+            float* row = kt + x * STEP_KEYS;
+            for (int j = 0; j < kc; j++) row[j] = k[(j0 + j) * ldk + x];
+            for (int j = kc; j < STEP_KEYS; j++) row[j] = 0.f;
+        }
+        for (int j = 0; j < kc; j++) memcpy(vp + (long long) j * D, v + (j0 + j) * ldv, sizeof(float) * D);
+    }
+}
+
+/** Queries per block: the tiles that share each step of keys and values while it is in L1/L2. */
+constexpr int BLOCK_QUERIES = 96;
+
+template <int D>
+S3CPU_AVX2 static void attention(const float* q, long long ldq, const float* k, long long ldk, const float* v,
+                                 long long ldv, float* y, long long ldy, int tq, int tk, float scale, float* scratch) {
+    static_assert(sizeof(TileState<D>) <= sizeof(float) * (2 * TILE_QUERIES * D + 2 * TILE_QUERIES + 8),
+                  "s3cpu_attention_scratch counts fewer floats per tile state");
+    // 32-byte alignment for the packed steps and the states (scratch has room for it)
+    float* packed = reinterpret_cast<float*>((reinterpret_cast<unsigned long long>(scratch) + 31) & ~31ULL);
+    pack<D>(k, ldk, v, ldv, tk, packed);
+    TileState<D>* states = reinterpret_cast<TileState<D>*>(
+            packed + ((tk + STEP_KEYS - 1) / STEP_KEYS) * step_floats<D>());
+    const float c = scale * 1.4426950408889634f;
+    for (int b0 = 0; b0 < tq; b0 += BLOCK_QUERIES) {
+        const int nb = tq - b0 < BLOCK_QUERIES ? tq - b0 : BLOCK_QUERIES;
+        const int tiles = (nb + TILE_QUERIES - 1) / TILE_QUERIES;
+        for (int t = 0; t < tiles; t++) {
+            TileState<D>& st = states[t];
+            for (int i = 0; i < TILE_QUERIES; i++) {
+                const int qi = t * TILE_QUERIES + i;
+                for (int x = 0; x < D; x++) st.q[i][x] = qi < nb ? q[(b0 + qi) * ldq + x] * c : 0.f;
+                for (int x = 0; x < D; x++) st.o[i][x] = 0.f;
+                st.m[i] = -INFINITY;
+                st.l[i] = 0.f;
+            }
+        }
+        for (int j0 = 0, step = 0; j0 < tk; j0 += STEP_KEYS, step++) {
+            const int kc = tk - j0 < STEP_KEYS ? tk - j0 : STEP_KEYS;
+            const float* kt = packed + step * step_floats<D>();
+            for (int t = 0; t < tiles; t++) tile_step<D>(states[t], kt, kt + D * STEP_KEYS, kc);
+        }
+        for (int t = 0; t < tiles; t++) {
+            const TileState<D>& st = states[t];
+            for (int i = 0; i < TILE_QUERIES && t * TILE_QUERIES + i < nb; i++) {
+                const float inv = 1.f / st.l[i];
+                float* yr = y + (b0 + t * TILE_QUERIES + i) * ldy;
+                for (int x = 0; x < D; x++) yr[x] = st.o[i][x] * inv;
+            }
+        }
+    }
+}
+#endif
+
+}  // namespace s3cpu
+
+static inline int s3cpu_supported(void) {
+#if S3CPU_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+static inline long long s3cpu_attention_scratch(int tk, int d, int dv) {
+    // the packed steps of keys and values, then one state per tile of a block of queries (plus room to align it)
+    const long long steps = ((long long) (tk > 0 ? tk : 0) + s3cpu::STEP_KEYS - 1) / s3cpu::STEP_KEYS;
+    const long long per = d > dv ? d : dv;
+    const long long tiles = s3cpu::BLOCK_QUERIES / s3cpu::TILE_QUERIES;
+    return steps * 2 * per * s3cpu::STEP_KEYS + tiles * (2 * s3cpu::TILE_QUERIES * per + 2 * s3cpu::TILE_QUERIES + 8) + 8;
+}
+
+static inline int s3cpu_attention_f32(const float* q, long long ldq, const float* k, long long ldk, const float* v,
+                                      long long ldv, float* y, long long ldy, int tq, int tk, int d, int dv,
+                                      float scale, float* scratch) {
+#if S3CPU_X86
+    if (tq < 0 || tk < 1 || d != dv || !s3cpu_supported()) return -1;
+    if (d == 32) {
+        s3cpu::attention<32>(q, ldq, k, ldk, v, ldv, y, ldy, tq, tk, scale, scratch);
+        return 0;
+    }
+    if (d == 64) {
+        s3cpu::attention<64>(q, ldq, k, ldk, v, ldv, y, ldy, tq, tk, scale, scratch);
+        return 0;
+    }
+#else
+    (void) q; (void) ldq; (void) k; (void) ldk; (void) v; (void) ldv; (void) y; (void) ldy;
+    (void) tq; (void) tk; (void) d; (void) dv; (void) scale; (void) scratch;
+#endif
+    return -1;
+}
+
+#endif

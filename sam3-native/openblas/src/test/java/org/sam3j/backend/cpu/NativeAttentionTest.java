@@ -1,0 +1,191 @@
+package org.sam3j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sam3j.backend.openblas.NativeAttention;
+import org.sam3j.backend.openblas.OpenBlasGemm;
+
+/**
+ * sam3j's native attention kernel ({@code native/src/cpu_attention.h}, through {@link OpenBlasGemm} with
+ * {@code attention=native}) against the double-precision reference of {@link CpuAttentionTest}, on the shapes it
+ * takes in the model graphs: the fusion encoder's heads of 32 and the image encoder's windowed and global heads of
+ * 64, with query and key counts that are not multiples of its tiles, several softmax steps, values read in place
+ * from wider rows, one and two workers. Also: it is built and loads wherever it can run, it declines what it does
+ * not take, and {@code auto} hands it the problems it takes where the Java kernel is not on the Vector API. In the
+ * {@code cpu} package for the reference.
+ */
+class NativeAttentionTest {
+    /** As {@link OpenBlasAttentionTest}: float rounding and the exponential's relative error over many keys. */
+    private static final double TOLERANCE = 3e-5;
+
+    private static Parallel par1;
+    private static Parallel par2;
+    private static OpenBlasGemm native1;
+    private static OpenBlasGemm native2;
+    private final Random rnd = new Random(9);
+
+    @BeforeAll
+    static void start() {
+        par1 = new Parallel(1);
+        par2 = new Parallel(2);
+        native1 = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS, "native");
+        native2 = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "native");
+    }
+
+    @AfterAll
+    static void stop() {
+        par1.close();
+        par2.close();
+        native1.close();
+        native2.close();
+    }
+
+    /** Where the build had g++ and the CPU has AVX2 and FMA (every machine CI and the benchmarks run on), it loads. */
+    @Test
+    void theKernelIsBuiltAndLoadsWhereItCanRun() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        Assumptions.assumeTrue("amd64".equals(System.getProperty("os.arch")) && Files.isReadable(cpuinfo),
+                "not Linux on x86-64");
+        String flags = Files.readString(cpuinfo);
+        Assumptions.assumeTrue(flags.contains(" avx2") && flags.contains(" fma"), "this CPU lacks AVX2 or FMA");
+        Assumptions.assumeFalse("1".equals(System.getenv("SAM3_SKIP_NATIVE")), "SAM3_SKIP_NATIVE=1");
+        assertNull(NativeAttention.unavailableReason());
+        assertTrue(NativeAttention.isAvailable());
+    }
+
+    private float[] rand(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
+    private static float[] embed(float[] x, int off) {
+        float[] a = new float[x.length + off + 5];
+        Arrays.fill(a, Float.NaN);
+        System.arraycopy(x, 0, a, off, x.length);
+        return a;
+    }
+
+    /** Runs the kernel with 1 and 2 workers, operands at offsets in larger arrays, against the reference. */
+    private void check(int b, int tq, int tk, int h, int d, float scale) {
+        Assumptions.assumeTrue(NativeAttention.isAvailable(), NativeAttention::unavailableReason);
+        float[] q = rand(b * tq * h * d), k = rand(b * tk * h * d), v = rand(b * tk * h * d);
+        double[] e = CpuAttentionTest.reference(q, k, v, null, 0, 0, 0, b, tq, tk, h, d, d, scale);
+        for (OpenBlasGemm engine : new OpenBlasGemm[] {native1, native2}) {
+            Parallel par = engine == native1 ? par1 : par2;
+            float[] y = new float[b * tq * h * d + 13];
+            Arrays.fill(y, Float.NaN);
+            AttentionProblem p = new AttentionProblem(embed(q, 3), 3, embed(k, 5), 5, embed(v, 7), 7, null, 0, 0, 0, 0,
+                    y, 13, b, tq, tk, h, d, d, scale);
+            assertTrue(engine.attention(par, p), "the native kernel declined " + p);
+            assertTrue(Float.isNaN(y[12]), "wrote before the output");
+            for (int i = 0; i < e.length; i++) {
+                double tol = TOLERANCE * Math.max(1, Math.abs(e[i]));
+                assertTrue(Math.abs(e[i] - y[13 + i]) <= tol,
+                        "workers " + par.threads() + ", index " + i + ": expected " + e[i] + " got " + y[13 + i]);
+            }
+        }
+    }
+
+    /** The fusion encoder's self-attention: heads of 32, every query against every key. */
+    @Test
+    void headsOf32() {
+        check(1, 701, 701, 3, 32, (float) (1 / Math.sqrt(32)));
+    }
+
+    /** The image encoder's windows: batches of 24 × 24 tokens, heads of 64. */
+    @Test
+    void windowsWithHeadsOf64() {
+        check(3, 576, 576, 2, 64, 0.125f);
+    }
+
+    /** Fewer queries than keys over several softmax steps, with peaked logits: maxima move from step to step. */
+    @Test
+    void moreKeysThanQueriesAndPeakedLogits() {
+        check(1, 261, 1300, 2, 64, 0.6f);
+        check(2, 130, 1030, 2, 32, 1.5f);
+    }
+
+    /** Values read in place in wider rows (the v third of a fused qkv projection): the same floats as contiguous. */
+    @Test
+    void stridedValuesEqualContiguousValues() {
+        Assumptions.assumeTrue(NativeAttention.isAvailable(), NativeAttention::unavailableReason);
+        int b = 2, t = 600, h = 2, d = 32, vRow = 3 * h * d;
+        float[] q = rand(b * t * h * d), k = rand(b * t * h * d), v = rand(b * t * h * d);
+        float[] wide = rand(b * t * vRow);
+        for (int r = 0; r < b * t; r++) System.arraycopy(v, r * h * d, wide, 2 * h * d + r * vRow, h * d);
+        float[] contiguous = new float[b * t * h * d];
+        float[] strided = new float[b * t * h * d];
+        assertTrue(native2.attention(par2, new AttentionProblem(q, 0, k, 0, v, 0, null, 0, 0, 0, 0, contiguous, 0,
+                b, t, t, h, d, d, 0.17f)));
+        assertTrue(native2.attention(par2, new AttentionProblem(q, 0, k, 0, wide, 2 * h * d, null, 0, 0, 0, 0, strided, 0,
+                b, t, t, h, d, d, vRow, 0.17f)));
+        assertArrayEquals(contiguous, strided);
+    }
+
+    /** It declines a bias, heads other than 32 and 64, and values narrower than keys: the Java kernel takes those. */
+    @Test
+    void declinesWhatItDoesNotTake() {
+        int tq = 300, tk = 700;
+        float[] bias = new float[tk];
+        assertFalse(native2.attention(par2, problem(tq, tk, 32, 32, bias)), "a key-padding bias");
+        assertFalse(native2.attention(par2, problem(tq, tk, 16, 16, null)), "heads of 16");
+        assertFalse(native2.attention(par2, problem(tq, tk, 256, 256, null)), "heads of 256");
+        assertFalse(native2.attention(par2, problem(tq, tk, 64, 32, null)), "dv != d");
+    }
+
+    private AttentionProblem problem(int tq, int tk, int d, int dv, float[] bias) {
+        return new AttentionProblem(rand(tq * d), 0, rand(tk * d), 0, rand(tk * dv), 0, bias, 0, 1, 1, 1,
+                new float[tq * dv], 0, 1, tq, tk, 1, d, dv, 0.1f);
+    }
+
+    /**
+     * {@code auto} gives the kernel the problems it takes where the Java kernel is not on the Vector API for them
+     * (AVX2 machines, or no {@code jdk.incubator.vector}): its output is then the native kernel's, bit for bit.
+     */
+    @Test
+    void autoHandsItTheProblemsItTakes() {
+        Assumptions.assumeTrue(System.getProperty(OpenBlasGemm.ATTENTION_PROPERTY) == null, "engine chosen by property");
+        Assumptions.assumeTrue(NativeAttention.isAvailable(), NativeAttention::unavailableReason);
+        int tq = 700, tk = 700;
+        Assumptions.assumeFalse(CpuBackend.vectorAttention(tq, tk), "the Java kernel runs on the Vector API here");
+        try (OpenBlasGemm auto = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS);
+             OpenBlasGemm blas = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "openblas")) {
+            for (int d : new int[] {32, 64}) {
+                AttentionProblem p = problem(tq, tk, d, d, null);
+                float[] byAuto = new float[tq * d], byNative = new float[tq * d], byBlas = new float[tq * d];
+                assertTrue(auto.attention(par2, with(p, byAuto)), "auto, heads of " + d);
+                assertTrue(native2.attention(par2, with(p, byNative)));
+                assertTrue(blas.attention(par2, with(p, byBlas)));
+                assertArrayEquals(byNative, byAuto, "auto ran the native kernel, heads of " + d);
+                assertFalse(Arrays.equals(byBlas, byAuto), "the OpenBLAS products differ in the last bits, heads of " + d);
+            }
+        }
+    }
+
+    private static AttentionProblem with(AttentionProblem p, float[] y) {
+        return new AttentionProblem(p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(), p.bias(), p.biasOff(), p.biasB(),
+                p.biasH(), p.biasTq(), y, 0, p.b(), p.tq(), p.tk(), p.h(), p.d(), p.dv(), p.vRow(), p.scale());
+    }
+
+    /** The engine's name in errors lists the new choice. */
+    @Test
+    void theEngineChoiceIsParsed() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS, "fast"));
+        assertEquals(OpenBlasGemm.ATTENTION_PROPERTY + "=fast: expected java, openblas, native or auto", e.getMessage());
+    }
+}
