@@ -42,6 +42,13 @@ public final class CpuBackend implements Backend {
      * when the JVM has the Vector API module (same values; for measurements). See {@link #vectorKernels()}.
      */
     public static final String VECTOR_PROPERTY = "sam3j.cpu.vector";
+    /**
+     * System property, read when a backend is created: whether 3 × 3 convolutions of stride 1 run as Winograd's
+     * F(2 × 2, 3 × 3) ({@link WinogradConv}: 2.25 × fewer multiply-adds, the same values within float rounding) or as
+     * nine per-tap products: {@code true}, {@code false}, or {@code auto} (the default) for the engine's preference
+     * ({@link GemmEngine#prefersWinograd()}: the pure-Java engine yes, OpenBLAS no).
+     */
+    public static final String WINOGRAD_PROPERTY = "sam3j.cpu.winograd";
 
     private final String name;
     private final BackendOptions options;
@@ -49,6 +56,8 @@ public final class CpuBackend implements Backend {
     private final GemmEngine gemm;
     /** Whether compiled graphs fuse neighbouring operations ({@link CpuFusion}). */
     private final boolean fuse;
+    /** Whether 3 × 3 convolutions of stride 1 run as Winograd's F(2 × 2, 3 × 3) ({@link #WINOGRAD_PROPERTY}). */
+    private final boolean winograd;
     /** Per weight store (weakly held): name or name#form to values. */
     /** Largest array of Java heap that {@link #prepareLinearWeights} packs several weights into (256 MiB). */
     static final int SLAB_FLOATS = 1 << 26;
@@ -100,10 +109,22 @@ public final class CpuBackend implements Backend {
         this.options = options.toBuilder().threads(threads).build();
         this.parallel = new Parallel(threads);
         this.fuse = !"false".equalsIgnoreCase(System.getProperty(FUSION_PROPERTY, "true").trim());
+        String wg = System.getProperty(WINOGRAD_PROPERTY, "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        this.winograd = switch (wg) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto" -> gemm.prefersWinograd();
+            default -> throw new IllegalArgumentException(WINOGRAD_PROPERTY + "=" + wg + ": expected true, false or auto");
+        };
         VectorKernels.warmUp();
         LOG.debug("backend {}: {} threads, matrix products and attention on the {} kernels", name, threads,
                 vectorKernels() ? "Vector API" : vectorShortAttention()
                         ? "auto-vectorised kernels, attention with a short side on the Vector API" : "auto-vectorised");
+    }
+
+    /** Whether this backend computes 3 × 3 convolutions of stride 1 by Winograd's F(2 × 2, 3 × 3). */
+    boolean winograd() {
+        return winograd;
     }
 
     /**

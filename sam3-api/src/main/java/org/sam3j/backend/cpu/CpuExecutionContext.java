@@ -245,6 +245,9 @@ final class CpuExecutionContext implements ExecutionContext {
         }
     }
 
+    /** Winograd convolutions' buffers, made on the first one ({@link WinogradConv}). */
+    private WinogradConv winograd;
+
     private float[] scratch(int worker, int size) {
         float[] s = scratch[worker];
         if (s == null || s.length < size) {
@@ -488,8 +491,9 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     /**
-     * Convolution: 1×1 as one product; otherwise the engine's per-tap products ({@link GemmEngine#conv2d}) where it
-     * takes the stride, else a product over im2col rows.
+     * Convolution: 1×1 as one product; 3×3 of stride 1 by Winograd's F(2×2, 3×3) ({@link WinogradConv}, unless the
+     * backend turns it off); otherwise the engine's per-tap products ({@link GemmEngine#conv2d}) where it takes the
+     * stride, else a product over im2col rows.
      */
     private void conv2d(Tensor t, Buf[] bufs) {
         Tensor xt = t.input(0);
@@ -513,6 +517,13 @@ final class CpuExecutionContext implements ExecutionContext {
         int kk = kh * kw * cin;
         int m = nb * ho * wo;
         boolean pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
+        if (backend.winograd() && WinogradConv.applies(kh, kw, stride, pad)) {
+            GemmEngine.Prepared[] u = backend.derived(weights, weightName(wt), "winograd-f2x3",
+                    w -> WinogradConv.prepareWeights(gemm, par, w, cout, cin));
+            if (winograd == null) winograd = new WinogradConv(par);
+            winograd.conv(gemm, x.a, x.off, nb, h, wd, cin, u, y.a, y.off, cout, bias);
+            return;
+        }
         if (!pointwise && gemm.convolves(stride)) {
             // the engine reads the input in place, one product per tap ([Cout, Cin] columns kk floats apart)
             GemmEngine.Prepared[] taps = backend.derived(weights, weightName(wt), "tap-packed", w -> {

@@ -148,6 +148,15 @@ public interface GemmEngine extends AutoCloseable {
     }
 
     /**
+     * Whether the backend should compute 3 × 3 convolutions of stride 1 on this engine by Winograd's F(2 × 2, 3 × 3)
+     * ({@link WinogradConv}: 16 products of its {@link #gemm} instead of nine per-tap {@link #conv2d} products, 2.25 ×
+     * fewer multiply-adds) when {@link CpuBackend#WINOGRAD_PROPERTY} leaves it to the engine. The default is true.
+     */
+    default boolean prefersWinograd() {
+        return true;
+    }
+
+    /**
      * Whether {@link #conv2d} computes convolutions of this stride; where it does not, the backend multiplies an
      * im2col matrix by the whole kernel instead. The default is false.
      */

@@ -212,7 +212,7 @@ class CpuBackendOpsTest {
     /**
      * Convolutions of several kernels, strides and paddings (a kernel wider than the input among them), with and
      * without bias, on the engine's per-tap products ({@link JavaGemm#conv2d}) and on the im2col product that runs
-     * for an engine that does not convolve.
+     * for an engine that does not convolve; with Winograd's 3 × 3 path off, which {@link WinogradConvTest} checks.
      */
     @Test
     void conv2dWithStrideAndPadding() {
@@ -244,7 +244,16 @@ class CpuBackendOpsTest {
             }
         };
         assertTrue(JavaGemm.INSTANCE.convolves(2));
-        try (CpuBackend im2col = new CpuBackend("im2col", 2, im2colOnly)) {
+        CpuBackend perTap;
+        CpuBackend im2col;
+        System.setProperty(CpuBackend.WINOGRAD_PROPERTY, "false");
+        try {
+            perTap = new CpuBackend("cpu", 2, JavaGemm.INSTANCE);
+            im2col = new CpuBackend("im2col", 2, im2colOnly);
+        } finally {
+            System.clearProperty(CpuBackend.WINOGRAD_PROPERTY);
+        }
+        try (perTap; im2col) {
             for (int[] c : cases) {
                 int n = c[0], h = c[1], w = c[2], cin = c[3], cout = c[4], k = c[5], stride = c[6], pad = c[7];
                 boolean hasBias = c[8] == 1;
@@ -267,7 +276,7 @@ class CpuBackendOpsTest {
                                 e[((bi * ho + oy) * wo + ox) * cout + o] = sum;
                             }
                 float[][] results = new float[2][];
-                CpuBackend[] both = {backend, im2col};
+                CpuBackend[] both = {perTap, im2col};
                 for (int v = 0; v < 2; v++) {
                     CpuBackend be = both[v];
                     Graph g = new Graph();

@@ -745,6 +745,18 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /**
+     * No: this engine's per-tap convolution reads the input in place at OpenBLAS's rate, and Winograd's 16 products
+     * through {@link #gemm} (staged row blocks) plus the Java transforms were not faster end to end. On a 2-core Zen 3
+     * the 288² × 256 → 256 convolution alone took 463–534 ms against 666–734 ms, but full-size text prompts
+     * alternated fork by fork took 4.6 / 4.9 s with it against 4.1 / 3.6 s without
+     * ({@code sam3-bench/results/native-attention-2026-12-03}). {@code -Dsam3j.cpu.winograd=true} turns it on.
+     */
+    @Override
+    public boolean prefersWinograd() {
+        return false;
+    }
+
     /** {@link #attention(Parallel, AttentionProblem)} with the given block sizes (for measurements). */
     void attention(Parallel par, AttentionProblem p, int queryBlock, int keyBlock) {
         final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();

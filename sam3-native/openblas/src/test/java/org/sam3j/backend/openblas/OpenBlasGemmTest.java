@@ -1,12 +1,14 @@
 package org.sam3j.backend.openblas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sam3j.backend.cpu.GemmEngine;
@@ -124,6 +126,14 @@ class OpenBlasGemmTest {
                     }
                 }
             }
+        }
+    }
+
+    /** By default the backend keeps this engine's per-tap 3 × 3 convolutions (Winograd did not pay end to end here). */
+    @Test
+    void perTapConvolutionsByDefault() {
+        try (OpenBlasGemm engine = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS)) {
+            assertFalse(engine.prefersWinograd());
         }
     }
 }
