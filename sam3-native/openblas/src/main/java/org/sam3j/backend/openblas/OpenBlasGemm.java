@@ -694,18 +694,9 @@ public final class OpenBlasGemm implements GemmEngine {
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
         Stage ops = take(operands);
         try {
-            final long nq = (long) b * tq * ldq, nk = (long) b * tk * ldq, nv = (long) b * tk * ldv, ny = (long) b * tq * ldv;
-            ops.a.ensure(Math.max(1, nq));
-            ops.b.ensure(Math.max(1, nk));
-            ops.c.ensure(Math.max(1, nv));
+            final long ny = (long) b * tq * ldv;
             ops.y.ensure(Math.max(1, ny));
-            stage(par, workers, ops.a.buf, p.q(), p.qOff(), nq);
-            stage(par, workers, ops.b.buf, p.k(), p.kOff(), nk);
-            if (p.vRow() == ldv) {
-                stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
-            } else {
-                stageRows(par, workers, ops.c.buf, p.v(), p.vOff(), b * tk, ldv, p.vRow());
-            }
+            stageOperands(par, workers, ops, p);
             int blocks = 1;
             while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
             final int nBlocks = blocks;
@@ -764,17 +755,7 @@ public final class OpenBlasGemm implements GemmEngine {
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
         Stage ops = take(operands);
         try {
-            final long nq = (long) b * tq * ldq, nk = (long) b * tk * ldq, nv = (long) b * tk * ldv;
-            ops.a.ensure(Math.max(1, nq));
-            ops.b.ensure(Math.max(1, nk));
-            ops.c.ensure(Math.max(1, nv));
-            stage(par, workers, ops.a.buf, p.q(), p.qOff(), nq);
-            stage(par, workers, ops.b.buf, p.k(), p.kOff(), nk);
-            if (p.vRow() == ldv) {
-                stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
-            } else {
-                stageRows(par, workers, ops.c.buf, p.v(), p.vOff(), b * tk, ldv, p.vRow());
-            }
+            stageOperands(par, workers, ops, p);
             int blocks = (tq + queryBlock - 1) / queryBlock;
             while ((long) b * h * blocks < 2L * workers && (tq + blocks) / (blocks + 1) >= 64) blocks++;
             final int nBlocks = blocks;
@@ -809,33 +790,52 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /**
+     * Copies an attention call's q, k and v into native memory ({@code ops.a}, {@code b}, {@code c}), heads still
+     * interleaved, values made contiguous ({@code H·Dv} floats a token) when they are read in wider rows.
+     */
+    private static void stageOperands(Parallel par, int workers, Stage ops, AttentionProblem p) {
+        final int ldq = p.h() * p.d(), ldv = p.h() * p.dv();
+        final long nq = (long) p.b() * p.tq() * ldq, nk = (long) p.b() * p.tk() * ldq, nv = (long) p.b() * p.tk() * ldv;
+        ops.a.ensure(Math.max(1, nq));
+        ops.b.ensure(Math.max(1, nk));
+        ops.c.ensure(Math.max(1, nv));
+        stage(par, workers, ops.a.buf, p.q(), p.qOff(), nq);
+        stage(par, workers, ops.b.buf, p.k(), p.kOff(), nk);
+        if (p.vRow() == ldv) {
+            stage(par, workers, ops.c.buf, p.v(), p.vOff(), nv);
+        } else {
+            stageRows(par, workers, ops.c.buf, p.v(), p.vOff(), p.b() * p.tk(), ldv, p.vRow());
+        }
+    }
+
     /** Copies {@code n} floats of {@code src} at {@code off} to the start of {@code dst}, split over the workers. */
     private static void stage(Parallel par, int workers, FloatBuffer dst, float[] src, int off, long n) {
-        final int chunk = 1 << 18;
-        int chunks = (int) ((n + chunk - 1) / chunk);
-        if (workers <= 1 || chunks <= 1) {
-            dst.put(0, src, off, (int) n);
-            return;
-        }
-        par.forRange(chunks, 1, (w, from, to) -> {
-            int lo = from * chunk;
-            int hi = (int) Math.min(n, (long) to * chunk);
-            dst.put(lo, src, off + lo, hi - lo);
-        });
+        inChunks(par, workers, n, (lo, len) -> dst.put(lo, src, off + lo, len));
     }
 
     /** Copies {@code n} floats from the start of {@code src} to {@code dst} at {@code off}, split over the workers. */
     private static void unstage(Parallel par, int workers, FloatBuffer src, float[] dst, int off, long n) {
+        inChunks(par, workers, n, (lo, len) -> src.get(lo, dst, off + lo, len));
+    }
+
+    /** A copy of {@code len} floats from float {@code lo} on. */
+    private interface Span {
+        void copy(int lo, int len);
+    }
+
+    /** Runs {@code span} over {@code n} floats in chunks of 2^18, the chunks split over the workers. */
+    private static void inChunks(Parallel par, int workers, long n, Span span) {
         final int chunk = 1 << 18;
         int chunks = (int) ((n + chunk - 1) / chunk);
         if (workers <= 1 || chunks <= 1) {
-            src.get(0, dst, off, (int) n);
+            span.copy(0, (int) n);
             return;
         }
         par.forRange(chunks, 1, (w, from, to) -> {
             int lo = from * chunk;
             int hi = (int) Math.min(n, (long) to * chunk);
-            src.get(lo, dst, off + lo, hi - lo);
+            span.copy(lo, hi - lo);
         });
     }
 
