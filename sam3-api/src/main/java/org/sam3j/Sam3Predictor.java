@@ -17,7 +17,8 @@ import org.sam3j.runner.MaskDecoding;
 /**
  * Segments one image at a time with a {@link Sam3Model}: {@link #setImage} runs the image encoder once
  * and keeps the embedding; every {@link #predict(Prompt)} reuses it, so asking ten phrases about one
- * image encodes it once. Text embeddings are cached by the model.
+ * image encodes it once. The first concept prompt about an image also computes the detector's share of it that
+ * no prompt changes, and the following ones reuse that too. Text embeddings are cached by the model.
  *
  * <p>Images come as {@link RgbImage}, files, {@link BufferedImage}s, or OpenCV frames through
  * {@code setImage(org.sam3j.MatImages.toRgbImage(mat))} (the OpenCV dependency is optional, so the
@@ -28,7 +29,7 @@ import org.sam3j.runner.MaskDecoding;
  * they share the model's compiled graphs and weights, and each runs in execution contexts of its own
  * (activation memory per graph it has run, created on first use), so they run at the same time with the
  * same results as one after another. The embedding stays in the backend (about 100 MB for the released
- * model); prompts bind it without copying. {@link #close()} frees the embedding and the contexts.
+ * model, and about 110 MB more once a concept prompt has run on it); prompts bind it without copying. {@link #close()} frees the embedding and the contexts.
  *
  * <p>Every result reports the bytes each stage moved across the backend's boundary
  * ({@link MaskResult#transferBytes()}).
@@ -48,6 +49,8 @@ public final class Sam3Predictor implements AutoCloseable {
     /** Owns the embedding's resident levels. */
     private ResidentScope embeddingScope;
     private ImageEmbedding embedding;
+    /** The detector's share of the image, computed on the first concept prompt about it (in the embedding's scope). */
+    private ConceptModel.DetectorImage detectorImage;
     private long imageEncodings;
     private Duration lastEncodeTime = Duration.ZERO;
     private TransferBytes lastEncodeTransfer = TransferBytes.ZERO;
@@ -150,6 +153,7 @@ public final class Sam3Predictor implements AutoCloseable {
 
     private void dropEmbedding() {
         embedding = null;
+        detectorImage = null;
         if (embeddingScope != null) {
             embeddingScope.close();
             embeddingScope = null;
@@ -234,7 +238,8 @@ public final class Sam3Predictor implements AutoCloseable {
         TransferBytes x1 = session.transferred();
         // pred_masks stays in the backend, in a scope of this call: only the kept queries' masks come back
         try (ResidentScope masks = session.newScope(model.backend())) {
-            ConceptModel.Detection det = model.concept().detect(session, masks, embedding, text, boxes, labels);
+            if (detectorImage == null) detectorImage = model.concept().prepare(session, embeddingScope, embedding);
+            ConceptModel.Detection det = model.concept().detect(session, masks, detectorImage, text, boxes, labels);
             long t2 = System.nanoTime();
             TransferBytes x2 = session.transferred();
             float threshold = prompt.threshold().isPresent() ? (float) prompt.threshold().getAsDouble() : defaultThreshold;

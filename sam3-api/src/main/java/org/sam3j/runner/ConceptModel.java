@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.Backend;
+import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.ResidentTensor;
@@ -23,10 +24,10 @@ import org.sam3j.model.text.TextEncoder;
 import org.sam3j.weights.WeightStore;
 
 /**
- * Runs concept prompts on a backend: the text encoder (one compiled graph) and the
- * {@link ConceptDetector} (one compiled graph for every prompt of up to {@link #MAX_BOXES}
- * exemplar boxes — unused box slots are masked padding —, compiled on first use and kept; another one only
- * when a verifier asks for module outputs, {@link Graph#moduleOutputs()}). The compiled graphs are shared; every
+ * Runs concept prompts on a backend: the text encoder (one compiled graph), the {@link ConceptDetector}'s image
+ * side (one compiled graph, run once per image: {@link #prepare}) and its prompt graph (one compiled graph for
+ * every prompt of up to {@link #MAX_BOXES} exemplar boxes — unused box slots are masked padding —, compiled on
+ * first use and kept; another one only when a verifier asks for module outputs, {@link Graph#moduleOutputs()}). The compiled graphs are shared; every
  * call runs in the caller's {@link RunSession} (its own execution contexts), so callers run in parallel. Thread-safe.
  * Closing releases the compiled graphs (not the backend or the weights, which the caller owns).
  */
@@ -93,6 +94,32 @@ public final class ConceptModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The detector's share of one image ({@link ConceptDetector.ImageSide}), resident in the backend: what every
+     * concept prompt on that image reuses beside the embedding's levels. It belongs to the scope
+     * {@link #prepare} was given, and must not be used after that scope is closed.
+     *
+     * @param embedding    the image's embedding (its 72² level is read by every prompt)
+     * @param selfAttended the image tokens after the fusion encoder's first self-attention {@code [s², d]}
+     * @param lateralMid   the pixel decoder's convolution of the 144² level {@code [1, 2s, 2s, d]}
+     * @param lateralFine  its convolution of the 288² level {@code [1, 4s, 4s, d]}
+     */
+    public record DetectorImage(ImageEmbedding embedding, ResidentTensor selfAttended, ResidentTensor lateralMid,
+                                ResidentTensor lateralFine) {
+        /** Checks that every part is there. */
+        public DetectorImage {
+            java.util.Objects.requireNonNull(embedding, "embedding");
+            java.util.Objects.requireNonNull(selfAttended, "selfAttended");
+            java.util.Objects.requireNonNull(lateralMid, "lateralMid");
+            java.util.Objects.requireNonNull(lateralFine, "lateralFine");
+        }
+
+        /** Bytes held in the backend beside the embedding. */
+        public long bytes() {
+            return selfAttended.bytes() + lateralMid.bytes() + lateralFine.bytes();
+        }
+    }
+
     /** A compiled graph's variant: its box slots and the module outputs it exports by path (none in production). */
     private record Key(int boxSlots, Set<String> modules) {}
 
@@ -101,6 +128,8 @@ public final class ConceptModel implements AutoCloseable {
     private final Sam3Config config;
     private final Map<Key, ExportingGraph> detectors = new ConcurrentHashMap<>();
     private final Map<Key, ExportingGraph> textEncoders = new ConcurrentHashMap<>();
+    /** The image side's graph, compiled on the first {@link #prepare}. */
+    private volatile CompiledGraph imageSide;
 
     /** A runner over {@code weights} on {@code backend}; graphs are compiled lazily. */
     public ConceptModel(Backend backend, WeightStore weights, Sam3Config config) {
@@ -162,6 +191,50 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     /**
+     * The detector's image side as this class compiles it: inputs {@code fpn.0..2} (the embedding's detector levels),
+     * outputs {@code fusion_self_attended}, {@code pixel_lateral.0} and {@code pixel_lateral.1}, the prompt graph's
+     * inputs beside {@code fpn.2} ({@link #detectorGraph}).
+     */
+    public static Graph imageSideGraph(Sam3Config config) {
+        Graph g = new Graph();
+        ConceptDetector det = Sam3Tree.of(g, config).conceptDetector(config.textContextLength(), MAX_BOXES);
+        DetectorPorts.markImageSide(g, det.imageSide(DetectorPorts.declareLevels(g, config)));
+        return g;
+    }
+
+    private CompiledGraph compiledImageSide() {
+        CompiledGraph c = imageSide;
+        if (c == null) {
+            synchronized (this) {
+                c = imageSide;
+                if (c == null) {
+                    c = backend.compileModel(imageSideGraph(config), weights);
+                    imageSide = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Computes the detector's share of the image of {@code embedding} in {@code session}'s context, once per image:
+     * the fusion encoder's first self-attention and the pixel decoder's convolutions of the neck levels, which no
+     * prompt changes. The result stays in the backend, owned by {@code scope} (a scope of this model's backend);
+     * every {@link #detect} on that image reuses it. Like the encoder's, this graph's context is freed after the run.
+     */
+    public DetectorImage prepare(RunSession session, ResidentScope scope, ImageEmbedding embedding) {
+        CompiledGraph graph = compiledImageSide();
+        RunRequest request = DetectorPorts.keepImageSide(DetectorPorts.bindLevels(RunRequest.create(), embedding), scope);
+        RunResult out;
+        try {
+            out = session.context(graph).run(request);
+        } finally {
+            session.release(graph);
+        }
+        return DetectorPorts.readImageSide(out, embedding);
+    }
+
+    /**
      * The detector's graph as this class compiles it for {@code boxSlots} exemplar-box slots ({@link #MAX_BOXES}
      * in use): outputs {@code pred_logits}, {@code pred_boxes}, {@code presence_logit}, {@code pred_masks}; its
      * modules' outputs are recorded by path ({@link Graph#moduleOutputs()}).
@@ -181,18 +254,9 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     /**
-     * Runs the detector for one prompt on an embedding, in {@code session}'s context. The image levels are
-     * bound where they reside (no copy); the text features, attention bias, pooling weights and boxes are
-     * uploaded; logits, boxes and the presence logit are downloaded.
-     *
-     * @param session    the caller's run state
-     * @param maskScope  where to keep {@code pred_masks} resident (a scope of this model's backend), or null to
-     *                   download them (all {@code Q} queries)
-     * @param text       the encoded text (use the text "visual" for box-only prompts, as the reference does)
-     * @param boxes      exemplar boxes, normalised (cx, cy, w, h), 4 values each; empty for none
-     * @param labels     one per box, true = positive
-     * @throws IllegalArgumentException if boxes and labels disagree or there are more than
-     *                                  {@link #MAX_BOXES} boxes
+     * Runs the detector for one prompt on an embedding, in {@code session}'s context: {@link #prepare} in a scope of
+     * this call, then {@link #detect(RunSession, ResidentScope, DetectorImage, TextFeatures, float[], boolean[])}.
+     * For one prompt per image (a video frame); callers that ask several prompts about one image prepare it once.
      */
     public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
                             float[] boxes, boolean[] labels) {
@@ -200,25 +264,54 @@ public final class ConceptModel implements AutoCloseable {
     }
 
     /**
-     * As {@link #detect(RunSession, ResidentScope, ImageEmbedding, TextFeatures, float[], boolean[])}, with
+     * As {@link #detect(RunSession, ResidentScope, ImageEmbedding, TextFeatures, float[], boolean[])}, with the
+     * module outputs at {@code moduleOutputs} as
+     * {@link #detect(RunSession, ResidentScope, DetectorImage, TextFeatures, float[], boolean[], Set)} gives them.
+     */
+    public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
+                            float[] boxes, boolean[] labels, Set<String> moduleOutputs) {
+        checkBoxes(boxes, labels);
+        compiledDetector(MAX_BOXES, moduleOutputs); // a module path it lacks fails here, before the image side runs
+        try (ResidentScope scope = session.newScope(backend)) {
+            return detect(session, maskScope, prepare(session, scope, embedding), text, boxes, labels, moduleOutputs);
+        }
+    }
+
+    /**
+     * Runs the detector for one prompt on a prepared image, in {@code session}'s context. The image's tensors are
+     * bound where they reside (no copy); the text features, attention bias, pooling weights and boxes are
+     * uploaded; logits, boxes and the presence logit are downloaded.
+     *
+     * @param session    the caller's run state
+     * @param maskScope  where to keep {@code pred_masks} resident (a scope of this model's backend), or null to
+     *                   download them (all {@code Q} queries)
+     * @param image      the image's embedding and detector share ({@link #prepare})
+     * @param text       the encoded text (use the text "visual" for box-only prompts, as the reference does)
+     * @param boxes      exemplar boxes, normalised (cx, cy, w, h), 4 values each; empty for none
+     * @param labels     one per box, true = positive
+     * @throws IllegalArgumentException if boxes and labels disagree or there are more than
+     *                                  {@link #MAX_BOXES} boxes
+     */
+    public Detection detect(RunSession session, ResidentScope maskScope, DetectorImage image, TextFeatures text,
+                            float[] boxes, boolean[] labels) {
+        return detect(session, maskScope, image, text, boxes, labels, Set.of());
+    }
+
+    /**
+     * As {@link #detect(RunSession, ResidentScope, DetectorImage, TextFeatures, float[], boolean[])}, with
      * what the modules at {@code moduleOutputs} (paths in the checkpoint tree, e.g.
      * {@code detector.transformer.decoder.0}) returned, in {@link Detection#hooks()} by path and in the reference's
      * element order: outputs over the prompt's slots keep only the box slots in use, as the reference has them.
      *
      * @throws IllegalArgumentException as the other form, or if no module of the detector returns one of the paths
      */
-    public Detection detect(RunSession session, ResidentScope maskScope, ImageEmbedding embedding, TextFeatures text,
+    public Detection detect(RunSession session, ResidentScope maskScope, DetectorImage image, TextFeatures text,
                             float[] boxes, boolean[] labels, Set<String> moduleOutputs) {
+        checkBoxes(boxes, labels);
         int n = labels.length;
-        if (boxes.length != 4 * n) {
-            throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
-        }
         int slots = MAX_BOXES;
-        if (n > slots) {
-            throw new IllegalArgumentException("too many exemplar boxes: " + n + ", a prompt has at most " + slots);
-        }
         Packed packed = pack(text.padding(), boxes, labels, slots);
-        RunRequest in = DetectorPorts.bind(RunRequest.create(), embedding, text.features(), packed);
+        RunRequest in = DetectorPorts.bind(RunRequest.create(), image, text.features(), packed);
         if (maskScope != null) in = DetectorPorts.keepMasks(in, maskScope);
         ExportingGraph compiled = compiledDetector(slots, moduleOutputs);
         RunResult out = session.context(compiled.graph()).run(in);
@@ -234,6 +327,17 @@ public final class ConceptModel implements AutoCloseable {
         // the unused box slots sit right before the last row (the CLS token)
         compiled.keepUsedSlots(h, rows -> ExportingGraph.usedThenLast(rows - 1 - (slots - n), rows - 1));
         return new Detection(logits, predBoxes, presence, masks != null ? masks.data() : null, resident, size, h);
+    }
+
+    /** Boxes and labels agree and fit the box slots. */
+    private static void checkBoxes(float[] boxes, boolean[] labels) {
+        int n = labels.length;
+        if (boxes.length != 4 * n) {
+            throw new IllegalArgumentException(boxes.length + " box coordinates for " + n + " labels");
+        }
+        if (n > MAX_BOXES) {
+            throw new IllegalArgumentException("too many exemplar boxes: " + n + ", a prompt has at most " + MAX_BOXES);
+        }
     }
 
     /**
@@ -279,6 +383,9 @@ public final class ConceptModel implements AutoCloseable {
 
     @Override
     public void close() {
+        CompiledGraph side = imageSide;
+        if (side != null) side.close();
+        imageSide = null;
         detectors.values().forEach(c -> c.graph().close());
         detectors.clear();
         textEncoders.values().forEach(c -> c.graph().close());

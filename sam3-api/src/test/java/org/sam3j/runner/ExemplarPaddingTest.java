@@ -77,11 +77,12 @@ class ExemplarPaddingTest {
         float[] allBoxes = {0.3f, 0.6f, 0.15f, 0.2f, 0.5f, 0.3f, 0.2f, 0.2f, 0.7f, 0.7f, 0.4f, 0.5f};
         boolean[] allLabels = {true, false, true};
         try (ConceptModel model = new ConceptModel(cpu, weights, CONFIG); RunSession session = new RunSession()) {
+            ConceptModel.DetectorImage image = model.prepare(session, scope, embedding);
             for (int n : new int[] {0, 1, 3}) {
                 float[] boxes = java.util.Arrays.copyOf(allBoxes, 4 * n);
                 boolean[] labels = java.util.Arrays.copyOf(allLabels, n);
                 ConceptModel.Detection padded = model.detect(session, null, embedding, text, boxes, labels, SLOT_OUTPUTS);
-                Map<String, HostTensor> exact = unpadded(boxes, labels);
+                Map<String, HostTensor> exact = unpadded(image, boxes, labels);
                 assertClose(exact.get("pred_logits").data(), padded.predLogits(), n + " boxes: logits");
                 assertClose(exact.get("pred_boxes").data(), padded.predBoxes(), n + " boxes: boxes");
                 assertClose(exact.get("presence_logit").data(), new float[] {padded.presenceLogit()}, n + " boxes: presence");
@@ -101,8 +102,36 @@ class ExemplarPaddingTest {
         }
     }
 
+    /**
+     * A prompt on a prepared image (the image side computed once, as a predictor keeps it) gives the floats of one on
+     * the bare embedding, which prepares the image for that call alone; the prepared image is resident in its scope.
+     */
+    @Test
+    void aPreparedImageServesPromptsAsTheEmbeddingDoes() {
+        try (ConceptModel model = new ConceptModel(cpu, weights, CONFIG); RunSession session = new RunSession();
+             ResidentScope kept = new ResidentScope(cpu)) {
+            ConceptModel.DetectorImage image = model.prepare(session, kept, embedding);
+            int side = CONFIG.gridSize();
+            int d = CONFIG.dModel();
+            assertArrayEquals(new int[] {side * side, d}, image.selfAttended().shape());
+            assertArrayEquals(new int[] {1, 2 * side, 2 * side, d}, image.lateralMid().shape());
+            assertArrayEquals(new int[] {1, 4 * side, 4 * side, d}, image.lateralFine().shape());
+            assertEquals(image.bytes(), kept.bytes(), "the image side lives in the scope it was given");
+            float[] box = {0.3f, 0.6f, 0.15f, 0.2f};
+            boolean[] label = {true};
+            ConceptModel.Detection once = model.detect(session, null, embedding, text, box, label);
+            for (int i = 0; i < 2; i++) {
+                ConceptModel.Detection again = model.detect(session, null, image, text, box, label);
+                assertArrayEquals(once.predLogits(), again.predLogits());
+                assertArrayEquals(once.predBoxes(), again.predBoxes());
+                assertArrayEquals(once.masks(), again.masks());
+            }
+            assertEquals(image.bytes(), kept.bytes(), "prompts add nothing to the image's scope");
+        }
+    }
+
     /** The prompt through a graph with exactly {@code n} box slots, all valid. */
-    private static Map<String, HostTensor> unpadded(float[] boxes, boolean[] labels) {
+    private static Map<String, HostTensor> unpadded(ConceptModel.DetectorImage image, float[] boxes, boolean[] labels) {
         int n = labels.length;
         Graph g = new Graph();
         ConceptDetector det = Sam3Tree.of(g, CONFIG).conceptDetector(T, n);
@@ -116,7 +145,7 @@ class ExemplarPaddingTest {
         for (float b : p.bias()) assertTrue(b == 0f || b == ConceptModel.MASKED);
         try (CompiledGraph cg = cpu.compile(g, weights); RunSession session = new RunSession()) {
             Map<String, HostTensor> out = new HashMap<>(session.context(cg)
-                    .run(DetectorPorts.bind(RunRequest.create(), embedding, text.features(), p)).host());
+                    .run(DetectorPorts.bind(RunRequest.create(), image, text.features(), p)).host());
             DetectorPorts.Outputs<HostTensor> d = DetectorPorts.take(out);
             out.put("pred_logits", d.predLogits());
             out.put("pred_boxes", d.predBoxes());

@@ -19,7 +19,9 @@ import org.sam3j.video.TrackerLimits;
  * The stages of the model, as the model compiles them, by export name.
  *
  * <p>{@link Group#IMAGE}: {@code image_encoder} (ViT and both necks, input {@code image}; also the video tracker's
- * backbone), {@code text_encoder} ({@code token_ids} → {@code language_features}), {@code detector} (geometry, fusion
+ * backbone), {@code text_encoder} ({@code token_ids} → {@code language_features}), {@code detector_image} (the
+ * detector's share of an image that no prompt changes, run once per image: the fusion encoder's first
+ * self-attention and the pixel decoder's convolutions of the neck levels), {@code detector} (geometry, fusion
  * encoder, decoder, scoring and segmentation head; {@link ConceptDetector#MAX_BOXES} exemplar-box slots),
  * {@code dense_pe} (the interactive decoder's grid encoding, computed once) and {@code interactive_decoder} (prompt
  * encoder and mask decoder; padded click slots, a box, an optional mask; also the SAM heads of a video's prompted
@@ -72,6 +74,7 @@ public final class OnnxStages {
         if (groups.contains(Group.IMAGE)) {
             m.put("image_encoder", ImageEncoder.graph(config, true));
             m.put("text_encoder", ConceptModel.textGraph(config));
+            m.put("detector_image", ConceptModel.imageSideGraph(config));
             m.put("detector", ConceptModel.detectorGraph(config, ConceptModel.MAX_BOXES));
             m.put("dense_pe", InteractiveDecoder.densePeGraph(config));
             m.put("interactive_decoder", InteractiveDecoder.decoderGraph(config));

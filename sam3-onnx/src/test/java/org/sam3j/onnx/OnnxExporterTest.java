@@ -125,7 +125,7 @@ class OnnxExporterTest {
     @Test
     void everyStageOfTheModelIsNamed() {
         Map<String, Graph> stages = OnnxStages.of(Sam3Config.tiny());
-        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder",
+        assertEquals(List.of("image_encoder", "text_encoder", "detector_image", "detector", "dense_pe", "interactive_decoder",
                 "memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(stages.keySet()));
         assertEquals(List.of("memory_attention", "tracker_decoder", "memory_encoder"), List.copyOf(OnnxStages.of(
                 Sam3Config.tiny(), java.util.EnumSet.of(OnnxStages.Group.TRACKER), TrackerLimits.released(
@@ -133,5 +133,12 @@ class OnnxExporterTest {
         assertEquals(List.of("image"), List.copyOf(stages.get("image_encoder").inputs().keySet()));
         assertTrue(stages.get("detector").outputs().keySet().containsAll(List.of("pred_logits", "pred_boxes",
                 "presence_logit", "pred_masks")));
+        // the image side feeds the prompt graph: its outputs and the 72² level are the prompt graph's image inputs
+        assertEquals(List.of("fpn.0", "fpn.1", "fpn.2"), List.copyOf(stages.get("detector_image").inputs().keySet()));
+        for (String port : stages.get("detector_image").outputs().keySet()) {
+            assertTrue(stages.get("detector").inputs().containsKey(port), port);
+        }
+        assertTrue(stages.get("detector").inputs().containsKey("fpn.2"));
+        assertFalse(stages.get("detector").inputs().containsKey("fpn.0"));
     }
 }

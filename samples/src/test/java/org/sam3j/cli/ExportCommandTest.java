@@ -30,7 +30,7 @@ class ExportCommandTest {
         assertEquals(17, manifest.get("opset"));
         assertEquals(64, ((String) manifest.get("model_hash")).length());
         List<Map<String, Object>> stages = (List<Map<String, Object>>) manifest.get("stages");
-        assertEquals(List.of("image_encoder", "text_encoder", "detector", "dense_pe", "interactive_decoder",
+        assertEquals(List.of("image_encoder", "text_encoder", "detector_image", "detector", "dense_pe", "interactive_decoder",
                 "memory_attention", "tracker_decoder", "memory_encoder"), stages.stream().map(s -> s.get("stage")).toList());
         for (Map<String, Object> s : stages) {
             Path file = out.resolve((String) s.get("file"));

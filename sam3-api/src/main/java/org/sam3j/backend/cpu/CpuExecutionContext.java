@@ -473,9 +473,40 @@ final class CpuExecutionContext implements ExecutionContext {
                         u.dim(0), u.dim(1), u.dim(2), u.dim(3));
                 break;
             }
+            case UPSAMPLE_CONV:
+                upsampledConv2d(t, u, bufs);
+                break;
             default:
                 throw new IllegalStateException(step.toString());
         }
+    }
+
+    /**
+     * A 3 × 3 convolution of a 2 × upsampled map, on the small map ({@link UpsampledConv}); the upsampled map's
+     * buffer holds the products. Engines that do not convolve in place run the two operations as planned.
+     */
+    private void upsampledConv2d(Tensor up, Tensor conv, Buf[] bufs) {
+        if (!gemm.convolves(1)) {
+            execute(up, bufs);
+            conv2d(conv, bufs);
+            return;
+        }
+        Tensor xt = up.input(0);
+        Tensor wt = conv.input(1);
+        Buf x = bufs[xt.id()];
+        Buf scratch = bufs[up.id()];
+        Buf y = bufs[conv.id()];
+        int cout = wt.dim(0);
+        int cin = wt.dim(1);
+        float[] bias = conv.inputCount() > 2 ? biasArray(bufs[conv.input(2).id()], cout) : null;
+        GemmEngine.Prepared[][] taps = new GemmEngine.Prepared[2][];
+        for (int a = 0; a < 2; a++) {
+            final int parity = a;
+            taps[a] = backend.derived(weights, weightName(wt), "upsampled-2x2-rows-" + a,
+                    w -> UpsampledConv.prepareTaps(gemm, par, w, cout, cin, parity));
+        }
+        UpsampledConv.conv(gemm, par, x.a, x.off, xt.dim(0), xt.dim(1), xt.dim(2), cin, taps, scratch.a, scratch.off,
+                y.a, y.off, cout, bias);
     }
 
     private static final GemmEngine.Epilogue GELU_EPILOGUE = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);
@@ -526,12 +557,8 @@ final class CpuExecutionContext implements ExecutionContext {
         }
         if (!pointwise && gemm.convolves(stride)) {
             // the engine reads the input in place, one product per tap ([Cout, Cin] columns kk floats apart)
-            GemmEngine.Prepared[] taps = backend.derived(weights, weightName(wt), "tap-packed", w -> {
-                float[] p = Attrs.Conv.channelsLastWeight(w, cout, cin, kh, kw);
-                GemmEngine.Prepared[] tap = new GemmEngine.Prepared[kh * kw];
-                for (int i = 0; i < tap.length; i++) tap[i] = gemm.prepare(par, p, i * cin, kk, true, cin, cout);
-                return tap;
-            });
+            GemmEngine.Prepared[] taps = backend.derived(weights, weightName(wt), "tap-packed",
+                    w -> UpsampledConv.prepareConvTaps(gemm, par, w, cout, cin, kh, kw));
             gemm.conv2d(par, new ConvProblem(x.a, x.off, nb, h, wd, cin, taps, kh, kw, stride, pad, y.a, y.off, ho, wo,
                     cout, bias));
             return;

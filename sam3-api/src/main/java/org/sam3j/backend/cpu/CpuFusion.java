@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.sam3j.backend.MemoryPlan;
 import org.sam3j.backend.SliceRows;
+import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
@@ -28,7 +29,12 @@ import org.sam3j.io.DType;
  *       sum and its normalisation, where the norm's buffer does not partly overlap an operand of the sum;</li>
  *   <li>{@link Kind#SLICE_ROPE}: a {@code SLICE} of rows (the q or k third of a fused qkv projection) read only by
  *       a {@code ROPE} the plan runs in place on it: the rotation reads the sliced rows where they are, at the
- *       slice's place in the schedule, and the later {@code ROPE} step is dropped.</li>
+ *       slice's place in the schedule, and the later {@code ROPE} step is dropped;</li>
+ *   <li>{@link Kind#UPSAMPLE_CONV}: a 2 × nearest {@code UPSAMPLE_NEAREST} read only by the next operation, a
+ *       3 × 3 {@code CONV2D} of stride 1 and padding 1 (the pixel decoder's): the convolution is computed on the
+ *       small map ({@link UpsampledConv}) and the upsampled map is never written; its planned buffer holds the
+ *       products instead. This is the one fusion that is not bit for bit: summing kernel taps first changes
+ *       the result by float rounding, as Winograd's transforms do.</li>
  * </ul>
  * Only FP32 nodes are fused (reduced-precision nodes are rounded after each operation). Before planning, the
  * backend also asks {@link #attentionValueViews} which slices to plan as strided views: the v third of a fused
@@ -46,7 +52,9 @@ final class CpuFusion {
         /** {@code s = a + b; LAYER_NORM(s)}. */
         ADD_LAYER_NORM,
         /** {@code ROPE(SLICE(x))}. */
-        SLICE_ROPE
+        SLICE_ROPE,
+        /** {@code CONV2D(UPSAMPLE_NEAREST(x))}. */
+        UPSAMPLE_CONV
     }
 
     /**
@@ -98,6 +106,12 @@ final class CpuFusion {
             if (fuse && next != null && addLayerNorm(plan, t, next)) {
                 done = Math.max(done, i + 1);
                 steps.add(new Step(Kind.ADD_LAYER_NORM, t, next, done, "ADD+LAYER_NORM"));
+                i++;
+                continue;
+            }
+            if (fuse && next != null && upsampleConv(plan, t, next, readers)) {
+                done = Math.max(done, i + 1);
+                steps.add(new Step(Kind.UPSAMPLE_CONV, t, next, done, "UPSAMPLE_NEAREST+CONV2D"));
                 i++;
                 continue;
             }
@@ -171,6 +185,23 @@ final class CpuFusion {
     private static boolean convTransposeGelu(MemoryPlan plan, Tensor conv, Tensor gelu) {
         return conv.op() == Op.CONV_TRANSPOSE2D && gelu.op() == Op.GELU && gelu.input(0) == conv
                 && f32(conv, gelu) && inPlace(plan, conv, gelu);
+    }
+
+    private static boolean upsampleConv(MemoryPlan plan, Tensor up, Tensor conv, int[] readers) {
+        if (up.op() != Op.UPSAMPLE_NEAREST || conv.op() != Op.CONV2D || conv.input(0) != up || readers[up.id()] != 1) {
+            return false;
+        }
+        Tensor x = up.input(0);
+        Tensor w = conv.input(1);
+        Attrs.Conv c = conv.attrs(Attrs.Conv.class);
+        if (!f32(x, up, conv) || w.op() != Op.WEIGHT
+                || !UpsampledConv.applies(up.attrs(Attrs.Upsample.class).factor(), w.dim(2), w.dim(3), c.stride(), c.padding())) {
+            return false;
+        }
+        // the upsampled map's own arena buffer, free for the products: the convolution reads nothing else from it
+        long need = UpsampledConv.scratchFloats(x.dim(0), x.dim(1), x.dim(2), w.dim(0));
+        return plan.kind(up) == MemoryPlan.Kind.ARENA && need <= up.numel() && !overlaps(plan, up, conv)
+                && !overlaps(plan, up, x);
     }
 
     private static boolean addLayerNorm(MemoryPlan plan, Tensor add, Tensor ln) {

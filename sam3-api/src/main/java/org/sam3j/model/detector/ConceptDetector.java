@@ -11,6 +11,8 @@ import org.sam3j.model.vision.PositionEmbeddingSine;
  * The concept (PCS) half of SAM 3 that runs per prompt on a cached image embedding: geometry encoder,
  * prompt assembly (text tokens then geometry tokens), fusion encoder, DETR decoder, dot-product
  * scoring and segmentation head (the checkpoint's {@code detector.*} modules other than the backbone).
+ * What of it does not depend on the prompt — the fusion encoder's first self-attention over the image and the
+ * pixel decoder's convolutions of the neck levels — is built apart ({@link #imageSide}), to run once per image.
  *
  * <p>One graph serves every prompt of up to {@code boxSlots} exemplar boxes: the prompt is laid out as
  * text tokens, box slots, CLS token, and unused box slots, like padded text tokens, are masked out of every
@@ -20,9 +22,19 @@ import org.sam3j.model.vision.PositionEmbeddingSine;
  */
 public final class ConceptDetector {
     /**
+     * What the detector computes from the image alone, once per image, and every prompt reuses ({@link #imageSide}).
+     *
+     * @param image        the 72² neck level as tokens {@code [s², d]}
+     * @param selfAttended the image tokens after the fusion encoder's first self-attention {@code [s², d]}
+     * @param lateralMid   the pixel decoder's convolution of the 144² level {@code [1, 2s, 2s, d]}
+     * @param lateralFine  its convolution of the 288² level {@code [1, 4s, 4s, d]}
+     */
+    public record ImageSide(Tensor image, Tensor selfAttended, Tensor lateralMid, Tensor lateralFine) {}
+
+    /**
      * The detector's inputs.
      *
-     * @param fpn         the detector neck levels ({@code [1, 4s, 4s, d]}, {@code [1, 2s, 2s, d]}, {@code [1, s, s, d]})
+     * @param image       the image's share ({@link ImageSide})
      * @param language    resized language features {@code [T, d]}
      * @param promptBias  key-padding bias over the prompt {@code [1, 1, 1, P]} (0 for valid prompt tokens, a large
      *                    negative value for padded text tokens and unused box slots)
@@ -30,7 +42,7 @@ public final class ConceptDetector {
      * @param boxes       exemplar boxes {@code [boxSlots, 4]} normalised (cx, cy, w, h), or null without box slots
      * @param labels      their labels {@code [boxSlots]} (1 positive, 0 negative), or null without box slots
      */
-    public record Inputs(List<Tensor> fpn, Tensor language, Tensor promptBias, Tensor poolWeights, Tensor boxes,
+    public record Inputs(ImageSide image, Tensor language, Tensor promptBias, Tensor poolWeights, Tensor boxes,
                          Tensor labels) {}
 
     /**
@@ -89,11 +101,29 @@ public final class ConceptDetector {
         return textTokens;
     }
 
-    /** Builds the detector on {@code in} (shapes as {@link Inputs} documents them). */
-    public Output forward(Inputs in) {
+    /**
+     * Builds the prompt-independent part on the detector neck levels {@code fpn} ({@code [1, 4s, 4s, d]},
+     * {@code [1, 2s, 2s, d]}, {@code [1, s, s, d]}): the fusion encoder's first self-attention over the image and the
+     * pixel decoder's convolutions of the finer levels.
+     */
+    public ImageSide imageSide(List<Tensor> fpn) {
         int d = config.dModel();
         int side = config.gridSize();
-        List<Tensor> fpn = in.fpn();
+        Tensor image = g.reshape(fpn.get(2), side * side, d);
+        Tensor[] laterals = segmentationHead.laterals(fpn.get(1), fpn.get(0));
+        return new ImageSide(image, encoder.selfAttendImage(image, positions()), laterals[0], laterals[1]);
+    }
+
+    /** The 72² sine positions {@code [s², d]}. */
+    private Tensor positions() {
+        int side = config.gridSize();
+        return g.constant("pos.72", PositionEmbeddingSine.encode(side, side, config.dModel()), side * side, config.dModel());
+    }
+
+    /** Builds the detector on {@code in} (shapes as {@link Inputs} documents them). */
+    public Output forward(Inputs in) {
+        int side = config.gridSize();
+        ImageSide imageSide = in.image();
         Tensor language = in.language();
         Tensor promptBias = in.promptBias();
         Tensor poolWeights = in.poolWeights();
@@ -103,18 +133,19 @@ public final class ConceptDetector {
             throw new IllegalArgumentException("boxes and labels are needed exactly when there are box slots (" + boxSlots + ")");
         }
 
-        Tensor image = g.reshape(fpn.get(2), side * side, d);
-        Tensor pos = g.constant("pos.72", PositionEmbeddingSine.encode(side, side, d), side * side, d);
+        Tensor image = imageSide.image();
+        Tensor pos = positions();
         // the geometry tokens' own key padding: the box slots' and the CLS token's part of the prompt's
         Tensor geometryBias = boxSlots > 0 ? g.slice(promptBias, 3, textTokens, promptLength()) : null;
         Tensor geometry = geometryEncoder.forward(boxes, labels, image, pos, side, geometryBias);
         Tensor prompt = g.concat(0, language, geometry);
-        Tensor memory = encoder.forward(image, pos, prompt, promptBias);
+        Tensor memory = encoder.forward(imageSide.selfAttended(), pos, prompt, promptBias);
         DetrDecoder.Output dec = decoder.forward(memory, pos, side, prompt, promptBias);
         Tensor allQueries = dec.queries().size() == 1 ? dec.queries().get(0) : g.concat(0, dec.queries().toArray(new Tensor[0]));
         Tensor scores = scoring.forward(allQueries, prompt, poolWeights);
         Tensor last = dec.queries().get(dec.queries().size() - 1);
-        SegmentationHead.Output seg = segmentationHead.forward(memory, side, fpn.get(1), fpn.get(0), prompt, promptBias, last);
+        SegmentationHead.Output seg = segmentationHead.forward(memory, side,
+                new Tensor[] {imageSide.lateralMid(), imageSide.lateralFine()}, prompt, promptBias, last);
         return new Output(geometry, prompt, memory, pos, dec, scores, seg);
     }
 }

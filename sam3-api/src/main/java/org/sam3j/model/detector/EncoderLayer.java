@@ -56,10 +56,19 @@ final class EncoderLayer {
      *                 padding), or null
      */
     Tensor forward(Tensor x, Tensor selfBias, Tensor pos, Tensor memoryKeys, Tensor memory, Tensor memoryBias) {
+        return attendMemory(selfAttend(x, selfBias, pos), memoryKeys, memory, memoryBias);
+    }
+
+    /** The self-attention half: {@code x + SelfAttn(q = k = norm1(x) + pos, v = norm1(x))}. */
+    Tensor selfAttend(Tensor x, Tensor selfBias, Tensor pos) {
         Tensor t = norm1.forward(x);
         Tensor qk = pos != null ? g.add(t, pos) : t;
-        x = g.add(x, selfAttn.forward(qk, qk, t, selfBias));
-        t = norm2.forward(x);
+        return g.add(x, selfAttn.forward(qk, qk, t, selfBias));
+    }
+
+    /** The rest of the layer after {@link #selfAttend}: cross-attention to the memory, then the feed-forward. */
+    Tensor attendMemory(Tensor x, Tensor memoryKeys, Tensor memory, Tensor memoryBias) {
+        Tensor t = norm2.forward(x);
         x = g.add(x, crossAttnImage.forward(t, memoryKeys, memory, memoryBias));
         t = norm3.forward(x);
         return g.add(x, linear2.forward(g.relu(linear1.forward(t))));

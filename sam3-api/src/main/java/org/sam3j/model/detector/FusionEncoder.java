@@ -24,15 +24,27 @@ public final class FusionEncoder {
     }
 
     /**
-     * @param image      image tokens {@code [HW, d]}
-     * @param pos        their sine positions {@code [HW, d]}
-     * @param prompt     prompt tokens {@code [P, d]}
-     * @param promptBias key-padding bias {@code [1, 1, 1, P]} (0 valid, large negative padding)
+     * The part of the encoder that does not depend on the prompt, computed once per image: the first layer's
+     * self-attention over the image tokens (its cross-attention to the prompt comes next).
+     *
+     * @param image image tokens {@code [HW, d]}
+     * @param pos   their sine positions {@code [HW, d]}
+     * @return the image tokens after the first layer's self-attention {@code [HW, d]}
+     */
+    public Tensor selfAttendImage(Tensor image, Tensor pos) {
+        return layers.get(0).selfAttend(image, null, pos);
+    }
+
+    /**
+     * @param selfAttended the image tokens after the first layer's self-attention ({@link #selfAttendImage})
+     * @param pos          their sine positions {@code [HW, d]}
+     * @param prompt       prompt tokens {@code [P, d]}
+     * @param promptBias   key-padding bias {@code [1, 1, 1, P]} (0 valid, large negative padding)
      * @return the fused image memory {@code [HW, d]}
      */
-    public Tensor forward(Tensor image, Tensor pos, Tensor prompt, Tensor promptBias) {
-        Tensor x = image;
-        for (EncoderLayer layer : layers) x = layer.forward(x, pos, prompt, prompt, promptBias);
+    public Tensor forward(Tensor selfAttended, Tensor pos, Tensor prompt, Tensor promptBias) {
+        Tensor x = layers.get(0).attendMemory(selfAttended, prompt, prompt, promptBias);
+        for (EncoderLayer layer : layers.subList(1, layers.size())) x = layer.forward(x, pos, prompt, prompt, promptBias);
         // the reference returns a dict; its valid_ratios (all 1 for one unpadded level) is the caller's
         scope.returns("memory", x);
         scope.returns("pos_embed", pos);

@@ -46,16 +46,24 @@ public final class SegmentationHead {
     }
 
     /**
+     * The image's share of the pixel decoder, computed once per image ({@link PixelDecoder#laterals}): the neck
+     * levels {@code fpnMid [1, 2s, 2s, d]} and {@code fpnFine [1, 4s, 4s, d]} through their convolutions.
+     */
+    public Tensor[] laterals(Tensor fpnMid, Tensor fpnFine) {
+        return pixelDecoder.laterals(fpnMid, fpnFine);
+    }
+
+    /**
      * @param memory     fused image memory {@code [s², d]}
-     * @param fpnMid     neck level {@code [1, 2s, 2s, d]}; {@code fpnFine} level {@code [1, 4s, 4s, d]}
+     * @param laterals   the finer neck levels' {@link #laterals}
      * @param prompt     prompt tokens {@code [P, d]} with key-padding bias {@code promptBias}
      * @param queries    the last decoder layer's normalised queries {@code [Q, d]}
      */
-    public Output forward(Tensor memory, int side, Tensor fpnMid, Tensor fpnFine, Tensor prompt, Tensor promptBias,
+    public Output forward(Tensor memory, int side, Tensor[] laterals, Tensor prompt, Tensor promptBias,
                           Tensor queries) {
         Tensor t = crossAttnNorm.forward(memory);
         Tensor enc = g.add(memory, crossAttendPrompt.forward(t, prompt, prompt, promptBias));
-        Tensor pixels = pixelDecoder.forward(g.reshape(enc, 1, side, side, d), fpnMid, fpnFine);
+        Tensor pixels = pixelDecoder.forward(g.reshape(enc, 1, side, side, d), laterals);
         Tensor embeddings = instanceSegHead.forward(pixels);
         int hw = embeddings.dim(1) * embeddings.dim(2);
         Tensor masks = g.matmul(maskEmbed.forward(queries), g.reshape(embeddings, hw, d), true);

@@ -21,4 +21,9 @@ public final class Conv2d {
     public Tensor forward(Tensor x) {
         return x.graph().conv2d(x, weight, bias, stride, padding);
     }
+
+    /** The convolution without its bias (the linear part), for sums of convolutions that add the bias once. */
+    public Tensor forwardWithoutBias(Tensor x) {
+        return x.graph().conv2d(x, weight, null, stride, padding);
+    }
 }
