@@ -41,7 +41,8 @@ import org.sam3j.video.TrackerLimits;
  * work where no GPU or TensorRT is present.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Export the model's stages (image encoder, text encoder, detector, dense position encoding,"
+        description = {"Export the model's stages (image encoder, text encoder, the detector's per-image part, detector,"
+                + " dense position encoding,"
                 + " interactive decoder; the video tracker's memory attention, tracked-frame decoder and memory encoder)"
                 + " as ONNX, one .onnx per stage, plus manifest.json.",
                 "Weights above 2 GB per stage go to a <stage>.onnx.data file beside the model."})

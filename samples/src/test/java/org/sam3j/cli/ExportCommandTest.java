@@ -50,11 +50,11 @@ class ExportCommandTest {
         }
         Map<String, Object> image = stages.get(0);
         assertEquals(List.of(1, 3, 1008, 1008), ((List<Map<String, Object>>) image.get("inputs")).get(0).get("shape"));
-        assertTrue(r.out().contains("wrote 8 stages"), r.out());
+        assertTrue(r.out().contains("wrote 9 stages"), r.out());
         Map<String, Object> tracker = (Map<String, Object>) manifest.get("tracker");
         assertEquals(10, tracker.get("memory_frames"));
         assertEquals(76, tracker.get("pointer_tokens"));
-        Map<String, Object> attention = stages.get(5);
+        Map<String, Object> attention = stages.get(6);
         Map<String, Object> memory = ((List<Map<String, Object>>) attention.get("inputs")).stream()
                 .filter(v -> v.get("name").equals("memory")).findFirst().orElseThrow();
         assertEquals(List.of(1, 10 * 72 * 72 + 76, 64), memory.get("shape"));
