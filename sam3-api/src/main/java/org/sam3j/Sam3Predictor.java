@@ -28,8 +28,9 @@ import org.sam3j.runner.MaskDecoding;
  * <p>Thread-safe: calls are serialised on the predictor. For parallelism use one predictor per thread:
  * they share the model's compiled graphs and weights, and each runs in execution contexts of its own
  * (activation memory per graph it has run, created on first use), so they run at the same time with the
- * same results as one after another. The embedding stays in the backend (about 100 MB for the released
- * model, and about 110 MB more once a concept prompt has run on it); prompts bind it without copying. {@link #close()} frees the embedding and the contexts.
+ * same results as one after another. The embedding stays in the backend (about 130 MB for the released
+ * model; the first concept prompt replaces its two finer detector levels by the detector's share, 5 MB more); prompts
+ * bind it without copying ({@link #residentBytes()}). {@link #close()} frees the embedding and the contexts.
  *
  * <p>Every result reports the bytes each stage moved across the backend's boundary
  * ({@link MaskResult#transferBytes()}).
@@ -160,7 +161,12 @@ public final class Sam3Predictor implements AutoCloseable {
         }
     }
 
-    /** How many times this predictor ran the image encoder. */
+    /** Bytes this predictor holds in the backend for its image: the embedding and the detector's share of it. */
+    public synchronized long residentBytes() {
+        return embeddingScope == null ? 0 : embeddingScope.bytes();
+    }
+
+        /** How many times this predictor ran the image encoder. */
     public synchronized long imageEncodings() {
         return imageEncodings;
     }
@@ -238,7 +244,12 @@ public final class Sam3Predictor implements AutoCloseable {
         TransferBytes x1 = session.transferred();
         // pred_masks stays in the backend, in a scope of this call: only the kept queries' masks come back
         try (ResidentScope masks = session.newScope(model.backend())) {
-            if (detectorImage == null) detectorImage = model.concept().prepare(session, embeddingScope, embedding);
+            if (detectorImage == null) {
+                detectorImage = model.concept().prepare(session, embeddingScope, embedding);
+                // the 288² and 144² detector levels feed only the preparation: free them (106 MB at full size)
+                embedding.fpn().get(0).close();
+                embedding.fpn().get(1).close();
+            }
             ConceptModel.Detection det = model.concept().detect(session, masks, detectorImage, text, boxes, labels);
             long t2 = System.nanoTime();
             TransferBytes x2 = session.transferred();

@@ -105,6 +105,32 @@ class Sam3PredictorConceptTest {
         assertArrayEquals(ref, scores(r), 1e-4f);
     }
 
+    /**
+     * The first concept prompt about an image prepares the detector's share of it and frees the two finer detector
+     * levels, which only that preparation reads; later concept prompts and clicks on the image work and hold no more.
+     */
+    @Test
+    void theFirstConceptPromptReplacesTheFinerLevelsByTheDetectorsShare() throws Exception {
+        Sam3Config config = model.config();
+        int s = config.gridSize();
+        long d = config.dModel();
+        try (Sam3Predictor p = model.newPredictor()) {
+            assertEquals(0, p.residentBytes(), "no image yet");
+            p.setImage(SharedData.resolve("images/truck.jpg"));
+            long encoded = p.residentBytes();
+            MaskResult first = p.predict(Prompt.builder().text("truck").threshold(0.25f).build());
+            // - the 288² and 144² levels, + the self-attended tokens and the two convolved levels
+            long prepared = encoded - 4 * d * (16L * s * s + 4L * s * s) + 4 * d * (s * s + 4L * s * s + 16L * s * s);
+            assertEquals(prepared, p.residentBytes());
+            MaskResult again = p.predict(Prompt.builder().text("truck").threshold(0.25f).build());
+            assertArrayEquals(scores(first), scores(again));
+            p.predict(Prompt.point(320, 240));
+            assertEquals(prepared, p.residentBytes(), "prompts and clicks add nothing to the image's memory");
+            p.clearImage();
+            assertEquals(0, p.residentBytes());
+        }
+    }
+
     @Test
     void theImageIsEncodedOnceAndRepeatedPhrasesAreNotReEncoded() throws Exception {
         long before = model.textEncodings();

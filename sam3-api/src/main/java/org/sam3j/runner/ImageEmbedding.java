@@ -8,7 +8,8 @@ import org.sam3j.backend.ResidentTensor;
  * What the image encoder computes once per image and every prompt reuses, channels-last
  * ({@code [1, H, W, C]}), resident in the backend that computed it: prompts bind the levels as graph
  * inputs without copying them. The levels belong to the {@link org.sam3j.backend.ResidentScope} they were
- * created in (a predictor's, freed when its image changes); the embedding must not be used after that.
+ * created in (a predictor's, freed when its image changes); the embedding must not be used after that. A predictor
+ * frees the 288² and 144² detector levels once the detector's share of the image is prepared (only that reads them).
  *
  * @param fpn           detector neck levels 288², 144², 72² ({@code d_model} channels)
  * @param sam2Fpn       tracker levels for interactive prompts: 288² after {@code conv_s0} (32 channels),
@@ -36,11 +37,11 @@ public record ImageEmbedding(List<ResidentTensor> fpn, List<ResidentTensor> sam2
         return sam2Fpn != null;
     }
 
-    /** Bytes held by the feature maps (in the backend). */
+    /** Bytes held by the feature maps (in the backend), leaving out levels already freed. */
     public long bytes() {
         long n = 0;
-        for (ResidentTensor t : fpn) n += t.bytes();
-        if (sam2Fpn != null) for (ResidentTensor t : sam2Fpn) n += t.bytes();
+        for (ResidentTensor t : fpn) if (!t.isClosed()) n += t.bytes();
+        if (sam2Fpn != null) for (ResidentTensor t : sam2Fpn) if (!t.isClosed()) n += t.bytes();
         return n;
     }
 }
