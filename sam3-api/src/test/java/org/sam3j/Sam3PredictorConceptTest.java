@@ -9,6 +9,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sam3j.image.ImageLoader;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;
@@ -128,6 +129,41 @@ class Sam3PredictorConceptTest {
             assertEquals(prepared, p.residentBytes(), "prompts and clicks add nothing to the image's memory");
             p.clearImage();
             assertEquals(0, p.residentBytes());
+        }
+    }
+
+    /**
+     * A predictor that has worked on another image first gets the buffers that image left to the backend (the
+     * encoder's and the preparation's arenas, the freed embedding, the prompt's masks), holding that image's
+     * values; the truck's results are still the reference's, and the same to the bit as on buffers another truck
+     * encode left.
+     */
+    @Test
+    void anImageAfterAnotherOneGivesTheSameResultsOnTheBuffersItLeft() throws Exception {
+        RgbImage truckImage = ImageLoader.read(SharedData.resolve("images/truck.jpg"));
+        byte[] rgb = truckImage.rgb();
+        int w = truckImage.width();
+        byte[] mirrored = new byte[rgb.length];
+        for (int y = 0; y < truckImage.height(); y++)
+            for (int x = 0; x < w; x++)
+                System.arraycopy(rgb, 3 * (y * w + x), mirrored, 3 * (y * w + w - 1 - x), 3);
+        Prompt text = Prompt.builder().text("truck").threshold(0.25f).build();
+        MaskResult fresh;
+        try (Sam3Predictor p = model.newPredictor()) {
+            p.setImage(truckImage);
+            fresh = p.predict(text);
+        }
+        try (Sam3Predictor p = model.newPredictor()) {
+            p.setImage(RgbImage.of(w, truckImage.height(), mirrored));
+            p.predict(Prompt.builder().text("wheel").threshold(0.25f).build());
+            p.predict(Prompt.point(320, 240));
+            p.setImage(truckImage);
+            MaskResult again = p.predict(text);
+            assertArrayEquals(referenceScores("text0"), scores(again), 1e-4f);
+            assertArrayEquals(scores(fresh), scores(again));
+            for (int i = 0; i < fresh.size(); i++) {
+                assertEquals(fresh.instances().get(i).mask().toRle(), again.instances().get(i).mask().toRle(), "mask " + i);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package org.sam3j.backend;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A {@link ResidentTensor} whose values stay in a float array on the JVM heap: the resident form of the CPU
@@ -13,11 +14,14 @@ public final class HeapResidentTensor implements ResidentTensor {
     private final ResidentScope scope;
     private final int[] shape;
     private volatile float[] data;
+    /** Takes the array back when the tensor is freed, or null. */
+    private final Consumer<float[]> onFree;
 
-    private HeapResidentTensor(ResidentScope scope, int[] shape, float[] data) {
+    private HeapResidentTensor(ResidentScope scope, int[] shape, float[] data, Consumer<float[]> onFree) {
         this.scope = scope;
         this.shape = shape.clone();
         this.data = data;
+        this.onFree = onFree;
     }
 
     /**
@@ -28,9 +32,22 @@ public final class HeapResidentTensor implements ResidentTensor {
      * @throws IllegalStateException    if the scope is closed
      */
     public static HeapResidentTensor adopt(ResidentScope scope, int[] shape, float[] data) {
+        return adopt(scope, shape, data, null);
+    }
+
+    /**
+     * As {@link #adopt(ResidentScope, int[], float[])}, and hands the array to {@code onFree} (if not null) when the
+     * tensor is freed, so that a backend can reuse it for a later value instead of leaving it to the collector. That
+     * is safe because the array is the tensor's alone: {@link #download} copies, and {@link #array()} refuses once
+     * the tensor is freed (a run that binds the tensor must not overlap its freeing, as for every resident value).
+     *
+     * @throws IllegalArgumentException if the shape and length disagree
+     * @throws IllegalStateException    if the scope is closed
+     */
+    public static HeapResidentTensor adopt(ResidentScope scope, int[] shape, float[] data, Consumer<float[]> onFree) {
         Objects.requireNonNull(scope, "scope");
         new HostTensor(shape, data); // checks the length against the shape
-        return scope.adopt(new HeapResidentTensor(scope, shape, data));
+        return scope.adopt(new HeapResidentTensor(scope, shape, data, onFree));
     }
 
     @Override
@@ -92,7 +109,12 @@ public final class HeapResidentTensor implements ResidentTensor {
 
     @Override
     public void close() {
-        data = null;
+        float[] d;
+        synchronized (this) {
+            d = data;
+            data = null;
+        }
+        if (d != null && onFree != null) onFree.accept(d);
     }
 
     @Override

@@ -109,7 +109,8 @@ public final class ImageEncoder implements AutoCloseable {
      * propagates and nothing is kept. Uploads the image and nothing else: every level stays resident, owned
      * by {@code scope} (a scope of this encoder's backend). The encoder runs once per image and needs the
      * most activation memory of all graphs (about 235 MB at 1008²), so its context is freed after the run
-     * rather than kept in the session: an idle predictor holds its embedding, not the encoder's arena.
+     * rather than kept in the session: an idle predictor holds its embedding, not the encoder's arena (the CPU
+     * backends keep the freed arena softly in a pool, for the next image's encode).
      */
     public ImageEmbedding encode(RunSession session, ResidentScope scope, RgbImage image, RunMonitor monitor) {
         float[] input = ImagePreprocessor.toModelInput(image, config.imageSize());

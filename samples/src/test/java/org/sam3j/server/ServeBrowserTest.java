@@ -187,9 +187,25 @@ class ServeBrowserTest {
     private static Path awaitDownload(String name) throws InterruptedException {
         Path f = downloads.resolve(name);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!Files.isRegularFile(f) && System.nanoTime() < deadline) Thread.sleep(100);
-        assertTrue(Files.isRegularFile(f), "downloaded " + f);
-        return f;
+        // Chromium may show the final name before the bytes are in (seen under load: an empty file), so wait until
+        // no partial download is left and the size has stopped changing
+        Path partial = downloads.resolve(name + ".crdownload");
+        long lastSize = -1;
+        while (System.nanoTime() < deadline) {
+            long size = Files.isRegularFile(f) && !Files.exists(partial) ? sizeOrMinusOne(f) : -1;
+            if (size > 0 && size == lastSize) return f;
+            lastSize = size;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no complete download of " + f + " within 30 s");
+    }
+
+    private static long sizeOrMinusOne(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return -1; // renamed or removed between the checks
+        }
     }
 
     @Test

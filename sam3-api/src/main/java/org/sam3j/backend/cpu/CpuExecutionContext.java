@@ -1,9 +1,11 @@
 package org.sam3j.backend.cpu;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.HeapResidentTensor;
@@ -25,7 +27,8 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * The run state of one caller on a {@link CpuCompiledGraph}: one float arena laid out by the graph's memory
- * plan (allocated on the first run), per-worker scratch, and the profile of the last run. Runs report
+ * plan (taken on the first run from the backend's {@link FloatPool}, handed back on close), per-worker scratch,
+ * and the profile of the last run. Runs report
  * progress after every operation and can be stopped between operations; a stopped run leaves nothing
  * behind that the next run depends on (the arena is rewritten, outputs are fresh).
  *
@@ -35,7 +38,8 @@ import org.sam3j.weights.WeightStore;
  * scratch is per context or per thread).
  *
  * <p>Resident values are {@link HeapResidentTensor}s: a resident input hands its array to the kernels, and
- * a resident output is the run's fresh output array; neither is copied or counted.
+ * a resident output is the run's output array (from the pool where the output alone owns it, handed back when the
+ * value is freed); neither is copied or counted.
  */
 final class CpuExecutionContext implements ExecutionContext {
     private final CpuCompiledGraph graph;
@@ -100,6 +104,7 @@ final class CpuExecutionContext implements ExecutionContext {
         } finally {
             synchronized (this) {
                 running = false;
+                if (closed) releaseBuffers(); // closed while running: the buffers were left for this run
             }
         }
     }
@@ -118,10 +123,12 @@ final class CpuExecutionContext implements ExecutionContext {
         for (Map.Entry<String, ResidentTensor> e : request.residentInputs().entrySet()) {
             inputs.put(e.getKey(), HostStagedContext.heapArray(e.getKey(), e.getValue(), backend));
         }
-        if (arena == null) arena = new float[(int) (plan.arenaBytes() / 4)];
+        if (arena == null) arena = backend.buffers().take((int) (plan.arenaBytes() / 4));
         List<Tensor> nodes = g.nodes();
         Buf[] bufs = new Buf[nodes.size()];
         Map<Integer, float[]> outputStorage = new HashMap<>();
+        Set<Integer> pooled = pooledOutputRoots(request);
+        FloatPool pool = backend.buffers();
         for (Tensor t : nodes) {
             MemoryPlan.Kind kind = plan.kind(t);
             if (kind != MemoryPlan.Kind.UNUSED && plan.isStridedView(t)) {
@@ -149,7 +156,8 @@ final class CpuExecutionContext implements ExecutionContext {
                     break;
                 case OUTPUT: {
                     int root = plan.storageRoot(t);
-                    float[] storage = outputStorage.computeIfAbsent(root, r -> new float[(int) nodes.get(r).numel()]);
+                    float[] storage = outputStorage.computeIfAbsent(root, r -> pooled.contains(r)
+                            ? pool.takeExact((int) nodes.get(r).numel()) : new float[(int) nodes.get(r).numel()]);
                     bufs[t.id()] = new Buf(storage, 0);
                     break;
                 }
@@ -206,7 +214,8 @@ final class CpuExecutionContext implements ExecutionContext {
                 data = java.util.Arrays.copyOfRange(b.a, b.off, b.off + (int) t.numel());
             }
             if (request.residentOutputs().contains(e.getKey())) {
-                resident.put(e.getKey(), HeapResidentTensor.adopt(request.scope(), t.shape(), data));
+                boolean reuse = pooled.contains(plan.storageRoot(t)) && data == b.a;
+                resident.put(e.getKey(), HeapResidentTensor.adopt(request.scope(), t.shape(), data, reuse ? pool::give : null));
             } else {
                 host.put(e.getKey(), new HostTensor(t.shape(), data));
                 downloaded += 4L * t.numel();
@@ -215,6 +224,27 @@ final class CpuExecutionContext implements ExecutionContext {
         counter.addUploaded(uploaded);
         counter.addDownloaded(downloaded);
         return new RunResult(host, resident);
+    }
+
+    /**
+     * The storage roots of the outputs that stay resident and alone own their storage: those arrays come from the
+     * backend's {@link FloatPool} and go back to it when the resident tensor is freed (the next image's embedding,
+     * the next prompt's masks reuse them). Host outputs are handed to the caller, so they are always fresh.
+     */
+    private Set<Integer> pooledOutputRoots(RunRequest request) {
+        if (request.residentOutputs().isEmpty()) return Set.of();
+        Map<Integer, Integer> outputsPerRoot = new HashMap<>();
+        for (Tensor t : plan.graph().outputs().values()) {
+            if (plan.kind(t) == MemoryPlan.Kind.OUTPUT) outputsPerRoot.merge(plan.storageRoot(t), 1, Integer::sum);
+        }
+        Set<Integer> roots = new HashSet<>();
+        for (Map.Entry<String, Tensor> e : plan.graph().outputs().entrySet()) {
+            Tensor t = e.getValue();
+            if (plan.kind(t) != MemoryPlan.Kind.OUTPUT || !request.residentOutputs().contains(e.getKey())) continue;
+            int root = plan.storageRoot(t);
+            if (outputsPerRoot.get(root) == 1 && plan.graph().nodes().get(root).numel() == t.numel()) roots.add(root);
+        }
+        return roots;
     }
 
     /** Whether operand {@code i} of {@code t} is read from a pre-packed weight form. */
@@ -251,7 +281,8 @@ final class CpuExecutionContext implements ExecutionContext {
     private float[] scratch(int worker, int size) {
         float[] s = scratch[worker];
         if (s == null || s.length < size) {
-            s = new float[size];
+            backend.buffers().give(s);
+            s = backend.buffers().take(size);
             scratch[worker] = s;
         }
         return s;
@@ -551,7 +582,7 @@ final class CpuExecutionContext implements ExecutionContext {
         if (backend.winograd() && WinogradConv.applies(kh, kw, stride, pad)) {
             GemmEngine.Prepared[] u = backend.derived(weights, weightName(wt), "winograd-f2x3",
                     w -> WinogradConv.prepareWeights(gemm, par, w, cout, cin));
-            if (winograd == null) winograd = new WinogradConv(par);
+            if (winograd == null) winograd = new WinogradConv(par, backend.buffers());
             winograd.conv(gemm, x.a, x.off, nb, h, wd, cin, u, y.a, y.off, cout, bias);
             return;
         }
@@ -715,7 +746,10 @@ final class CpuExecutionContext implements ExecutionContext {
         int vSize = group * tokens * vRow;
         long need = 2L * qSize + 2L * vSize;
         if (need > Integer.MAX_VALUE - 8) throw new IllegalStateException("attention windows too large: " + a);
-        if (windowPack == null || windowPack.length < need) windowPack = new float[(int) need];
+        if (windowPack == null || windowPack.length < need) {
+            backend.buffers().give(windowPack);
+            windowPack = backend.buffers().take((int) need);
+        }
         float[] pack = windowPack;
         int kp = qSize;
         int vp = 2 * qSize;
@@ -774,9 +808,20 @@ final class CpuExecutionContext implements ExecutionContext {
     @Override
     public synchronized void close() {
         closed = true;
-        if (!running) { // a running call still uses them; they are dropped with the context
-            arena = null;
-            windowPack = null;
+        if (!running) releaseBuffers(); // else the running call still uses them and hands them back at its end
+    }
+
+    /** Hands the large buffers to the backend's pool, for the next context (the next image's encoder, say). */
+    private void releaseBuffers() {
+        FloatPool pool = backend.buffers();
+        pool.give(arena);
+        pool.give(windowPack);
+        arena = null;
+        windowPack = null;
+        for (int w = 0; w < scratch.length; w++) {
+            pool.give(scratch[w]);
+            scratch[w] = null;
         }
+        if (winograd != null) winograd.release();
     }
 }

@@ -12,20 +12,23 @@ package org.sam3j.backend.cpu;
  * rounding alone (measured: a few 1e-7 relative to the output's scale, {@code WinogradConvTest}). Activations are
  * channels-last; the input and output transforms are loops over channels (vectorised by the JIT), over bands of
  * tile rows so that a band's {@code V} and {@code M} (16 MiB each at 256 channels) stay in the last-level cache.
- * One instance per execution context: it keeps those buffers between runs. Not thread-safe.
+ * One instance per execution context: it keeps those buffers between runs, takes them from the backend's
+ * {@link FloatPool} and hands them back on {@link #release()}. Not thread-safe.
  */
 final class WinogradConv {
     /** Floats of one band's transformed input {@code V} (all 16 matrices): 16 MiB. */
     private static final int BAND_FLOATS = 1 << 22;
 
     private final Parallel par;
+    private final FloatPool pool;
     private float[] v = new float[0];
     private float[] m = new float[0];
     private final float[][] tmp;
     private float[] zeros = new float[0];
 
-    WinogradConv(Parallel par) {
+    WinogradConv(Parallel par, FloatPool pool) {
         this.par = par;
+        this.pool = pool;
         this.tmp = new float[par.threads()][];
     }
 
@@ -79,8 +82,8 @@ final class WinogradConv {
         final int tilesY = (h + 1) / 2, tilesX = (w + 1) / 2;
         final int bandRows = Math.max(1, Math.min(tilesY, BAND_FLOATS / (16 * tilesX * Math.max(cin, cout))));
         final int maxTiles = bandRows * tilesX;
-        if (v.length < 16L * maxTiles * cin) v = new float[16 * maxTiles * cin];
-        if (m.length < 16L * maxTiles * cout) m = new float[16 * maxTiles * cout];
+        if (v.length < 16L * maxTiles * cin) v = grow(v, 16 * maxTiles * cin);
+        if (m.length < 16L * maxTiles * cout) m = grow(m, 16 * maxTiles * cout);
         if (zeros.length < Math.max(cin, cout)) zeros = new float[Math.max(cin, cout)];
         final float[] bv = bias != null ? bias : zeros;
         for (int b = 0; b < batch; b++) {
@@ -102,6 +105,19 @@ final class WinogradConv {
                 });
             }
         }
+    }
+
+    private float[] grow(float[] old, int size) {
+        pool.give(old);
+        return pool.take(size);
+    }
+
+    /** Hands the buffers back to the pool; the next {@link #conv} takes new ones. */
+    void release() {
+        pool.give(v);
+        pool.give(m);
+        v = new float[0];
+        m = new float[0];
     }
 
     private float[] buffer(int worker, int size) {

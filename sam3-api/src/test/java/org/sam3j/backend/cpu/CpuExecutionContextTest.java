@@ -109,6 +109,54 @@ class CpuExecutionContextTest {
         }
     }
 
+    /**
+     * A closed context hands its arena to the backend's pool and a freed resident output hands its array; the next
+     * context takes both (holding the last run's values) and computes what a fresh backend computes, to the bit. The
+     * first run packs the weights onto the heap, which empties the pool (the weights stay; the buffers can go).
+     */
+    @Test
+    void theNextContextReusesTheBuffersOfAClosedOneAndOfFreedOutputs() {
+        Random r = new Random(4);
+        int rows = 50_000; // an arena and an output of over 1 MiB each: the sizes the pool keeps
+        Graph g = new Graph();
+        Tensor a = g.linear(g.input("x", rows, 16), g.weight("w", 8, 16), g.weight("b", 8));
+        Tensor y = g.relu(g.add(g.scale(a, 3f), g.input("c", 8)));
+        g.output("y", y);
+        g.output("z", g.scale(y, 2f));
+        InMemoryWeights w = weights(r);
+        float[] x1 = rand(r, rows * 16);
+        float[] x2 = rand(r, rows * 16);
+        float[] c = rand(r, 8);
+        Map<String, HostTensor> expected;
+        try (CpuBackend fresh = new CpuBackend(2); CompiledGraph cg = fresh.compile(g, w)) {
+            expected = cg.run(Map.of("x", x2, "c", c));
+        }
+        try (CpuBackend be = new CpuBackend(2); CompiledGraph cg = be.compile(g, w); RunSession session = new RunSession()) {
+            long arena = ((CpuCompiledGraph) cg).plan().arenaBytes();
+            long output = 4L * rows * 8;
+            assertTrue(arena >= 1 << 20, "arena " + arena);
+            FloatPool pool = be.buffers();
+            pool.clear();
+            pool.give(new float[1 << 18]);
+            assertEquals(1 << 20, pool.heldBytes());
+            ResidentScope first = session.newScope(be);
+            session.context(cg).run(RunRequest.create().withHost("x", x1).withHost("c", c).keepResident(first, "y"));
+            assertEquals(0, pool.heldBytes(), "packing the Linear weight onto the heap emptied the pool");
+            session.release(cg);
+            assertEquals(arena, pool.heldBytes(), "the closed context's arena");
+            first.close();
+            assertEquals(arena + output, pool.heldBytes(), "and the freed output");
+            try (ResidentScope second = session.newScope(be)) {
+                RunResult out = session.context(cg).run(RunRequest.create().withHost("x", x2).withHost("c", c)
+                        .keepResident(second, "y"));
+                assertEquals(0, pool.heldBytes(), "both taken again");
+                assertArrayEquals(expected.get("y").data(), out.resident("y").download().data());
+                assertArrayEquals(expected.get("z").data(), out.host("z").data());
+            }
+            assertEquals(output, pool.heldBytes(), "host outputs are the caller's: only the resident one came back");
+        }
+    }
+
     @Test
     void misuseFailsClearly() {
         Random r = new Random(2);

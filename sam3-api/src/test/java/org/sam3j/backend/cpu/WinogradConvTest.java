@@ -71,7 +71,7 @@ class WinogradConvTest {
             Arrays.fill(y, Float.NaN);
             float[] xx = new float[x.length + 5];
             System.arraycopy(x, 0, xx, 5, x.length);
-            new WinogradConv(par).conv(JavaGemm.INSTANCE, xx, 5, n, h, w, cin, u, y, 7, cout, bias);
+            new WinogradConv(par, new FloatPool(0)).conv(JavaGemm.INSTANCE, xx, 5, n, h, w, cin, u, y, 7, cout, bias);
             assertTrue(Float.isNaN(y[6]), "wrote before the output");
             return Arrays.copyOfRange(y, 7, y.length);
         }
