@@ -281,8 +281,7 @@ final class CpuExecutionContext implements ExecutionContext {
     private float[] scratch(int worker, int size) {
         float[] s = scratch[worker];
         if (s == null || s.length < size) {
-            backend.buffers().give(s);
-            s = backend.buffers().take(size);
+            s = backend.buffers().replace(s, size);
             scratch[worker] = s;
         }
         return s;
@@ -746,10 +745,7 @@ final class CpuExecutionContext implements ExecutionContext {
         int vSize = group * tokens * vRow;
         long need = 2L * qSize + 2L * vSize;
         if (need > Integer.MAX_VALUE - 8) throw new IllegalStateException("attention windows too large: " + a);
-        if (windowPack == null || windowPack.length < need) {
-            backend.buffers().give(windowPack);
-            windowPack = backend.buffers().take((int) need);
-        }
+        if (windowPack == null || windowPack.length < need) windowPack = backend.buffers().replace(windowPack, (int) need);
         float[] pack = windowPack;
         int kp = qSize;
         int vp = 2 * qSize;

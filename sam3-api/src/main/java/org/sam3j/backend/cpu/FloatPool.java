@@ -90,6 +90,15 @@ final class FloatPool {
     }
 
     /**
+     * A buffer grown past {@code old}: hands {@code old} back (null is ignored) and {@link #take takes} one of at
+     * least {@code length} floats. Its contents are undefined.
+     */
+    float[] replace(float[] old, int length) {
+        give(old);
+        return take(length);
+    }
+
+    /**
      * Hands {@code a} back (null is ignored). The caller must not touch it afterwards. Arrays of under 1 MiB are not
      * kept: they cost the collector little, and the pool is for the arrays that fill regions.
      */

@@ -82,8 +82,8 @@ final class WinogradConv {
         final int tilesY = (h + 1) / 2, tilesX = (w + 1) / 2;
         final int bandRows = Math.max(1, Math.min(tilesY, BAND_FLOATS / (16 * tilesX * Math.max(cin, cout))));
         final int maxTiles = bandRows * tilesX;
-        if (v.length < 16L * maxTiles * cin) v = grow(v, 16 * maxTiles * cin);
-        if (m.length < 16L * maxTiles * cout) m = grow(m, 16 * maxTiles * cout);
+        if (v.length < 16L * maxTiles * cin) v = pool.replace(v, 16 * maxTiles * cin);
+        if (m.length < 16L * maxTiles * cout) m = pool.replace(m, 16 * maxTiles * cout);
         if (zeros.length < Math.max(cin, cout)) zeros = new float[Math.max(cin, cout)];
         final float[] bv = bias != null ? bias : zeros;
         for (int b = 0; b < batch; b++) {
@@ -105,11 +105,6 @@ final class WinogradConv {
                 });
             }
         }
-    }
-
-    private float[] grow(float[] old, int size) {
-        pool.give(old);
-        return pool.take(size);
     }
 
     /** Hands the buffers back to the pool; the next {@link #conv} takes new ones. */
