@@ -37,13 +37,22 @@ public final class AtomicFiles {
      * @throws IOException if anything fails (the temporary file is removed, the target is untouched)
      */
     public static void write(Path file, ChannelWriter writer) throws IOException {
+        write(file, writer, true);
+    }
+
+    /**
+     * {@link #write(Path, ChannelWriter)}, forcing the bytes to disk before the rename only when {@code force}: a
+     * cache whose files carry a check sum of their own may leave that to the system (a file it lost part of in a
+     * crash then fails its check and is rebuilt), and not wait for the disk.
+     */
+    public static void write(Path file, ChannelWriter writer, boolean force) throws IOException {
         Path target = file.toAbsolutePath();
         // Not Files.createTempFile: that makes the file owner-only; this one gets the usual umask permissions.
         Path tmp = target.resolveSibling(temporaryName(target.getFileName().toString()));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writer.write(ch);
-                ch.force(true);
+                if (force) ch.force(true);
             }
             move(tmp, target);
         } finally {

@@ -8,13 +8,16 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.sam3j.Sam3Config;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.DType;
@@ -455,6 +458,23 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
     /** The tensor names as stored in the file (Hugging Face names for that layout). */
     public Set<String> fileKeys() {
         return Collections.unmodifiableSet(new LinkedHashSet<>(file.names()));
+    }
+
+    /**
+     * The file's absolute path, size and modification time, and its layout: a file rewritten in place gets a new
+     * time, and so a new fingerprint. Empty if the file's attributes cannot be read.
+     */
+    @Override
+    public Optional<String> fingerprint() {
+        try {
+            BasicFileAttributes a =
+                    Files.readAttributes(path, BasicFileAttributes.class);
+            return Optional.of("checkpoint " + path.toAbsolutePath().normalize() + "; bytes " + a.size()
+                    + "; modified " + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
+                    + "; layout " + (hf ? "hf" : "official"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

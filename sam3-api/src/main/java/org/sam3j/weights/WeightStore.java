@@ -43,6 +43,17 @@ public interface WeightStore {
         return null;
     }
 
+    /**
+     * A text that identifies the values this store returns, the same in every process that opens the same file, or
+     * empty when the store cannot tell (values held in memory, computed, or changed by a wrapping store). A backend
+     * may key converted forms of the weights it keeps on disk by it ({@link org.sam3j.BackendOptions#cacheDirectory()});
+     * a store must return empty rather than a text that two different sets of values could share. The default is
+     * empty.
+     */
+    default java.util.Optional<String> fingerprint() {
+        return java.util.Optional.empty();
+    }
+
     /** A short human-readable description (file name, "synthetic weights", ...). */
     String describe();
 }

@@ -3,6 +3,7 @@ package org.sam3j.weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,27 @@ class CheckpointWeightsTest {
             assertFalse(w.isHuggingFaceLayout());
             assertArrayEquals(v, w.floats(VIT + "ln_pre.weight"));
             assertArrayEquals(new long[] {4}, w.shape(VIT + "ln_pre.weight"));
+        }
+    }
+
+    @Test
+    void theFingerprintNamesTheFileAndChangesWhenItIsRewritten(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("official.safetensors");
+        SafetensorsWriter.write(file, List.of(StoredTensor.ofFloats(VIT + "ln_pre.weight", new long[] {4}, new float[] {1, 2, 3, 4})), Map.of());
+        String first;
+        try (CheckpointWeights w = CheckpointWeights.open(file)) {
+            first = w.fingerprint().orElseThrow();
+        }
+        try (CheckpointWeights w = CheckpointWeights.open(file)) {
+            assertEquals(first, w.fingerprint().orElseThrow(), "the same file, the same fingerprint");
+        }
+        assertTrue(first.contains(file.toAbsolutePath().toString()), first);
+        // the same size, other values, written later
+        SafetensorsWriter.write(file, List.of(StoredTensor.ofFloats(VIT + "ln_pre.weight", new long[] {4}, new float[] {5, 6, 7, 8})), Map.of());
+        java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(
+                java.nio.file.Files.getLastModifiedTime(file).toMillis() + 2000));
+        try (CheckpointWeights w = CheckpointWeights.open(file)) {
+            assertNotEquals(first, w.fingerprint().orElseThrow());
         }
     }
 

@@ -51,9 +51,16 @@ public final class BenchSupport {
         }
     }
 
-    /** Backend options with {@code threads} (0 = every processor). */
+    /**
+     * System property: a cache directory for the backends ({@link BackendOptions#cacheDirectory()}; the {@code cpu}
+     * backend keeps its packed weights there). Unset: none.
+     */
+    public static final String CACHE_PROPERTY = "sam3j.bench.cacheDirectory";
+
+    /** Backend options with {@code threads} (0 = every processor) and the cache directory of {@link #CACHE_PROPERTY}. */
     public static BackendOptions options(int threads) {
-        return BackendOptions.builder().threads(threads).build();
+        String cache = System.getProperty(CACHE_PROPERTY, "").trim();
+        return BackendOptions.builder().threads(threads).cacheDirectory(cache.isEmpty() ? null : Path.of(cache)).build();
     }
 
     /** A backend by name ({@code cpu}, {@code openblas}, {@code auto}); threads 0 = every processor. */

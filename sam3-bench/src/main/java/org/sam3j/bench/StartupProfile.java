@@ -9,6 +9,7 @@ import java.nio.file.Paths;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.RgbImage;
 import org.sam3j.Sam3Model;
@@ -17,7 +18,7 @@ import org.sam3j.Sam3Predictor;
 /**
  * Where a fresh process's time and memory go on the way to its first mask, phase by phase, for a machine whose
  * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt and each
- * click (the image's centre) it prints the wall time, the process's CPU time (and how much of it the kernel spent:
+ * click (the image's centre) it prints, besides the result's own timings per stage, the wall time, the process's CPU time (and how much of it the kernel spent:
  * page faults, mostly), the CPU time of the JIT compiler threads (C1, C2), the GC threads, the main thread and the
  * backend's workers (from {@code /proc/self/task}), the peak and current resident set with its anonymous and
  * file-backed parts, the heap (used, committed, the pools' peak) and the page faults. Round 0 is the cold one; later
@@ -65,13 +66,22 @@ public final class StartupProfile {
                 predictor.setImage(image);
                 p.mark("setImage#" + r, t);
                 t = System.nanoTime();
-                predictor.predict(Prompt.text(r == 0 ? "truck" : r % 2 == 1 ? "car" : "wheel"));
+                MaskResult text = predictor.predict(Prompt.text(r == 0 ? "truck" : r % 2 == 1 ? "car" : "wheel"));
                 p.mark("textPrompt#" + r, t);
+                stages(text);
                 t = System.nanoTime();
-                predictor.predict(Prompt.point(image.width() * 0.5f, image.height() * 0.5f));
+                MaskResult click = predictor.predict(Prompt.point(image.width() * 0.5f, image.height() * 0.5f));
                 p.mark("click#" + r, t);
+                stages(click);
             }
         }
+    }
+
+    /** The result's own timings per stage (text encoder, detector, ...), on a line under the phase's. */
+    private static void stages(MaskResult result) {
+        System.out.println(result.timings().entrySet().stream()
+                .map(e -> String.format("%s %.3f s", e.getKey(), e.getValue().toNanos() / 1e9))
+                .collect(Collectors.joining(", ", "                 stages: ", "")));
     }
 
     private void mark(String phase, long since) throws IOException {

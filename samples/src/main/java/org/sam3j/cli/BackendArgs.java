@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The backend options of every command that runs the model ({@code segment}, {@code serve}, {@code verify},
- * {@code info}): {@code --backend NAME[:DEVICE]}, {@code --precision} and {@code --threads}. A picocli mixin;
+ * {@code info}): {@code --backend NAME[:DEVICE]}, {@code --precision}, {@code --threads} and {@code --backend-cache}. A picocli mixin;
  * {@link #select()} checks them against the backend (known, able to run here, running that precision on that
  * device) in a moment, before any model work, so a wrong choice is one line and exit status 2.
  */
@@ -25,6 +25,12 @@ final class BackendArgs {
     @Option(names = "--threads", paramLabel = "N", order = 32, description = "CPU threads (default: all processors)")
     Integer threads;
 
+    @Option(names = "--backend-cache", paramLabel = "DIR", order = 33,
+            description = "Where the backend keeps what it prepares between runs: the cpu backend's packed weights"
+                    + " (DIR/cpu-weights, about 2.9 GB for the full model; later runs map them instead of packing),"
+                    + " TensorRT's engines (default ~/.cache/sam3j/tensorrt). Default: none for cpu")
+    java.nio.file.Path backendCache;
+
     /**
      * The options the backend will be created with.
      *
@@ -34,6 +40,7 @@ final class BackendArgs {
         if (threads != null && threads < 1) throw new UserException("--threads must be at least 1, got " + threads);
         BackendOptions.Builder b = BackendOptions.builder();
         if (threads != null) b.threads(threads);
+        if (backendCache != null) b.cacheDirectory(backendCache);
         if (precision != null) {
             try {
                 b.precision(Precision.parse(precision));

@@ -134,6 +134,12 @@ class BackendOptionsCliTest {
         }
         o.backendArgs.backend = "cpu";
         o.backendArgs.threads = null; // every processor, resolved by the backend
+        o.backendArgs.backendCache = dir.resolve("backend-cache");
+        try (Sam3Model m = o.load(o.plan(false), false, false)) {
+            assertEquals(java.util.Optional.of(dir.resolve("backend-cache")), m.backendOptions().cacheDirectory(),
+                    "--backend-cache reaches the backend");
+        }
+        o.backendArgs.backendCache = null;
         try (Sam3Model m = o.load(o.plan(false), false, false)) {
             assertEquals(Map.of("name", "cpu", "device", 0, "precision", "fp32", "threads", Runtime.getRuntime().availableProcessors()),
                     ModelOptions.json(m, plan).get("backend"));

@@ -61,6 +61,8 @@ public final class CpuBackend implements Backend {
     /** Per weight store (weakly held): name or name#form to values. */
     /** Largest array of Java heap that {@link #prepareLinearWeights} packs several weights into (256 MiB). */
     static final int SLAB_FLOATS = 1 << 26;
+    /** How long {@link #close()} waits for packed weights still being written to the cache directory. */
+    private static final long CACHE_WRITE_WAIT_SECONDS = 300;
     /** Key suffix of a prepared {@code Linear} weight in the weight cache. */
     private static final String PACKED_T = "#packed-t";
     /** Held while {@link #prepareLinearWeights} sets room aside and fills it. */
@@ -69,6 +71,11 @@ public final class CpuBackend implements Backend {
             Collections.synchronizedMap(new WeakHashMap<>());
     /** Large buffers handed from closed execution contexts to new ones ({@link FloatPool}). */
     private final FloatPool buffers = new FloatPool(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 8));
+    /**
+     * Writes packed weights to the cache ({@link PackedWeightCache}) in the background, so that a first run does not
+     * wait for the disk; started with the first write, drained by {@link #close()}.
+     */
+    private java.util.concurrent.ExecutorService cacheWriter;
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -286,6 +293,11 @@ public final class CpuBackend implements Backend {
      * <p>The arrays are allocated and filled by the workers at once, one array per worker at a time: the JVM zeroes a
      * new array on the thread that allocates it, so allocating them one after another left the other cores idle for
      * most of the preparation.
+     *
+     * <p>With a cache directory ({@link BackendOptions#cacheDirectory()}) and a store that has a
+     * {@link WeightStore#fingerprint() fingerprint}, each array is written to a file in the background once packed,
+     * and a later backend maps the file instead of packing ({@link PackedWeightCache}): the heap then holds no
+     * weights, and preparing the full model's image encoder takes 0.6 s instead of 3.8 s on the development VM.
      */
     void prepareLinearWeights(Parallel par, WeightStore store, List<LinearWeight> weights) {
         prepareLinearWeights(par, store, weights, SLAB_FLOATS);
@@ -318,16 +330,34 @@ public final class CpuBackend implements Backend {
             }
             first.add(todo.size());
             int slabs = size.size();
+            // with a cache directory, each array may be in a file already: mapped instead of packed
+            PackedWeightCache cache = slabs > 0 ? PackedWeightCache.of(options, store, gemm) : null;
+            byte[][] keys = new byte[slabs][];
+            boolean packing = false;
+            for (int g = 0; g < slabs; g++) {
+                long total = size.get(g);
+                if (cache != null && total > 0 && total <= Integer.MAX_VALUE - 8) {
+                    keys[g] = cache.key(todo.subList(first.get(g), first.get(g + 1)),
+                            Arrays.copyOfRange(floats, first.get(g), first.get(g + 1)));
+                }
+                packing |= total > 0 && (keys[g] == null || !java.nio.file.Files.isRegularFile(cache.file(keys[g])));
+            }
             // packed weights stay for good: drop the pooled buffers, so that the collector can give their room to the
             // weights rather than grow the heap (the first text prompt packs 1.2 GB right after the first encode)
-            if (size.stream().mapToLong(Long::longValue).sum() > 0) buffers.clear();
+            if (packing) buffers.clear();
             // several slabs: one per worker at a time, each filled by its worker alone; one: its fills are parallel
             boolean slabPerWorker = slabs > 1 && par != null && par.threads() > 1;
             Parallel inner = slabPerWorker ? null : par;
             AtomicInteger next = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicLong mappedFloats = new java.util.concurrent.atomic.AtomicLong();
             Parallel.WorkerRangeBody body = (w, from, to) -> {
                 for (int g; (g = next.getAndIncrement()) < slabs; ) {
                     long total = size.get(g);
+                    if (keys[g] != null && mapFromCache(c, cache.open(keys[g], total), todo, floats, first.get(g),
+                            first.get(g + 1))) {
+                        mappedFloats.addAndGet(total);
+                        continue;
+                    }
                     // one weight too large for an array is left to the engine, which says so
                     float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
                     int at = 0;
@@ -336,6 +366,7 @@ public final class CpuBackend implements Backend {
                         linearWeight(inner, store, lw.name(), lw.k(), lw.n(), slab, at);
                         at += (int) floats[x];
                     }
+                    if (keys[g] != null) writeToCache(cache, keys[g], slab, (int) total);
                 }
             };
             if (slabPerWorker) {
@@ -344,14 +375,77 @@ public final class CpuBackend implements Backend {
                 body.run(0, 0, 1);
             }
             if (!todo.isEmpty() && LOG.isDebugEnabled()) {
-                LOG.debug("prepared {} Linear weights ({} MiB on the heap, {} arrays) in {} ms", todo.size(),
-                        size.stream().mapToLong(Long::longValue).sum() >> 18, slabs, (System.nanoTime() - t0) / 1_000_000);
+                long all = size.stream().mapToLong(Long::longValue).sum();
+                LOG.debug("prepared {} Linear weights ({} MiB on the heap, {} MiB mapped from {}; {} arrays) in {} ms",
+                        todo.size(), (all - mappedFloats.get()) >> 18, mappedFloats.get() >> 18,
+                        cache != null ? cache.directory() : "no cache", slabs, (System.nanoTime() - t0) / 1_000_000);
             }
         }
     }
 
+    /** Has the cache writer write {@code count} floats of {@code slab} as the file of {@code key}. */
+    private void writeToCache(PackedWeightCache cache, byte[] key, float[] slab, int count) {
+        synchronized (weightCache) {
+            if (cacheWriter == null) {
+                cacheWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "sam3j-" + name + "-weight-cache");
+                    t.setDaemon(true);
+                    t.setPriority(Thread.MIN_PRIORITY);
+                    return t;
+                });
+            }
+            try {
+                cacheWriter.execute(() -> cache.write(key, slab, count));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("backend closed: packed weights not kept in the cache");
+            }
+        }
+    }
+
+    /**
+     * Takes weights {@code [from, to)} of {@code todo} from {@code packed}, the array they were packed into as read
+     * back from the cache (null if it was not there), one after another; false (nothing taken) without it or when
+     * the engine cannot read prepared weights from a buffer.
+     */
+    private boolean mapFromCache(Map<String, Object> c, java.nio.FloatBuffer packed, List<LinearWeight> todo,
+                                 long[] floats, int from, int to) {
+        if (packed == null) return false;
+        GemmEngine.Prepared[] views = new GemmEngine.Prepared[to - from];
+        int at = 0;
+        for (int x = from; x < to; x++) {
+            LinearWeight lw = todo.get(x);
+            views[x - from] = gemm.view(packed, at, lw.k(), lw.n());
+            if (views[x - from] == null) return false;
+            at += (int) floats[x];
+        }
+        for (int x = from; x < to; x++) c.putIfAbsent(todo.get(x).name() + PACKED_T, views[x - from]);
+        return true;
+    }
+
+    /**
+     * Stops the threads and drops the weights, after waiting for the packed weights being written to the cache
+     * directory (at most {@value #CACHE_WRITE_WAIT_SECONDS} s; files not written by then are left for a later
+     * process to write).
+     */
     @Override
     public void close() {
+        java.util.concurrent.ExecutorService writer;
+        synchronized (weightCache) {
+            writer = cacheWriter;
+        }
+        if (writer != null) {
+            writer.shutdown();
+            try {
+                if (!writer.awaitTermination(CACHE_WRITE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("packed weights still being written to the cache after {} s; left unfinished",
+                            CACHE_WRITE_WAIT_SECONDS);
+                    writer.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                writer.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
         List<Map<String, Object>> caches;
         synchronized (weightCache) {
             caches = new ArrayList<>(weightCache.values());

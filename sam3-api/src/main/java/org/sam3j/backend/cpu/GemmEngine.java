@@ -79,6 +79,17 @@ public interface GemmEngine extends AutoCloseable {
     }
 
     /**
+     * The matrix that preparing a {@code k × n} op(B) into room ({@link #prepare(Parallel, java.nio.FloatBuffer,
+     * boolean, int, int, float[], int)}) wrote there, read instead from {@code from}, which holds the same
+     * {@link #heapFloats heapFloats(k, n)} floats at the same indices from {@code at} (the room written to a file and
+     * mapped back: {@link CpuBackend}'s cache of prepared weights). Products with it give the same values. The default,
+     * for an engine that does not prepare onto the heap, returns null.
+     */
+    default Prepared view(java.nio.FloatBuffer from, int at, int k, int n) {
+        return null;
+    }
+
+    /**
      * Converts a constant op(B) read in pieces by {@code b} (row-major {@code [K, N]}, or {@code [N, K]} if
      * {@code transB}, tightly packed), typically a weight read from the checkpoint file
      * ({@link org.sam3j.weights.WeightStore#floatReader}) by an engine that packs onto the heap, into {@code room}

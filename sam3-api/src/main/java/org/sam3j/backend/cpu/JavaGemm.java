@@ -36,6 +36,12 @@ public final class JavaGemm implements GemmEngine {
         return Sgemm.pack(par, b, transB, k, n, room, at);
     }
 
+    /** Packed panels read from the buffer a K block at a time ({@link Sgemm#view}). */
+    @Override
+    public Prepared view(java.nio.FloatBuffer from, int at, int k, int n) {
+        return Sgemm.view(from, at, k, n);
+    }
+
     /** Packs piece by piece as read, without a full-size intermediate array. */
     @Override
     public Prepared prepare(Parallel par, org.sam3j.weights.FloatReader b, boolean transB, int k, int n,

@@ -46,6 +46,12 @@ import java.util.Arrays;
  * <p>Products are accumulated in float with fused multiply-adds, in order of increasing k.
  */
 public final class Sgemm {
+    /**
+     * The layout of a packed matrix, in words: part of the key of packed weights kept on disk
+     * ({@link PackedWeightCache}), so change it with the layout.
+     */
+    static final String LAYOUT = "panels of up to 512 columns of op(B), even widths padded to multiples of 16,"
+            + " each panel row by row, one after another";
     /** Largest panel width (columns of op(B) per packed panel); a multiple of 16. */
     static final int NC = 512;
     /** K block: rows of packed B processed per pass over a block of rows of A. */
@@ -95,8 +101,11 @@ public final class Sgemm {
         final int[] offset;
         /** op(B)[p][colStart[q] + j] at {@code data[offset[q] + p * width[q] + j]} for {@code j < width[q]}, zero padded */
         final float[] data;
+        /** Where the same floats are read from instead of {@link #data} (null then), at the same indices: a cache file. */
+        final java.nio.FloatBuffer mapped;
 
-        PackedMatrix(int k, int n, int panels, int[] colStart, int[] width, int[] offset, float[] data) {
+        PackedMatrix(int k, int n, int panels, int[] colStart, int[] width, int[] offset, float[] data,
+                     java.nio.FloatBuffer mapped) {
             this.k = k;
             this.n = n;
             this.panels = panels;
@@ -104,6 +113,7 @@ public final class Sgemm {
             this.width = width;
             this.offset = offset;
             this.data = data;
+            this.mapped = mapped;
         }
 
         /** Rows of op(B), the inner dimension K of the product. */
@@ -390,11 +400,29 @@ public final class Sgemm {
     }
 
     /**
+     * A matrix packed earlier into {@link #packedFloats packedFloats(k, n)} floats of an array from {@code at}
+     * ({@link #pack(Parallel, java.nio.FloatBuffer, boolean, int, int, float[], int)}), read from {@code from}, which
+     * holds the same floats at the same indices (the array as written to a file and mapped back). Products read its
+     * panels a K block at a time into their own scratch, as they do from an array, so they run at the same speed
+     * and give the same values.
+     *
+     * @throws IllegalArgumentException if {@code from} has no room for the matrix at {@code at}
+     */
+    public static PackedMatrix view(java.nio.FloatBuffer from, int at, int k, int n) {
+        return layout(k, n, null, from, at);
+    }
+
+    /**
      * Panel layout for a K × N matrix, its values in {@code into} from {@code at} (which must have the room), or
      * in a new array when {@code into} is null.
      */
     static PackedMatrix layout(int k, int n, float[] into, int at) {
-        if (into == null) at = 0;
+        return layout(k, n, into, null, at);
+    }
+
+    private static PackedMatrix layout(int k, int n, float[] into, java.nio.FloatBuffer from, int at) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+        if (into == null && from == null) at = 0;
         int[] colStart = panelColumns(n);
         int panels = colStart.length - 1;
         int[] width = new int[panels];
@@ -408,12 +436,13 @@ public final class Sgemm {
                 throw new IllegalArgumentException("a " + k + " x " + n + " matrix is too large to pack into one array");
             }
         }
-        if (into != null && (at < 0 || at + size > into.length)) {
+        long room = into != null ? into.length : from != null ? from.capacity() : size;
+        if (at < 0 || at + size > room) {
             throw new IllegalArgumentException("no room for a packed " + k + " x " + n + " matrix (" + size
-                    + " floats) at " + at + " of " + into.length);
+                    + " floats) at " + at + " of " + room);
         }
-        float[] data = into != null ? into : new float[(int) size];
-        return new PackedMatrix(k, n, panels, colStart, width, offset, data);
+        float[] data = from != null ? null : into != null ? into : new float[(int) size];
+        return new PackedMatrix(k, n, panels, colStart, width, offset, data, from);
     }
 
     /** Copies op(B) into the layout {@code pm}, zeroing the padding. */
@@ -599,7 +628,11 @@ public final class Sgemm {
             final int pe = Math.min(k, pc + KC);
             final boolean first = pc == 0;
             // the auto-vectorised kernels read this K block of the panel as rows of their own (see Scratch.rows)
-            final float[][] rows = VECTOR ? null : s.rows(data, off, w, pc, pe);
+            final float[][] rows = VECTOR ? null
+                    : pb.mapped != null ? s.rows(pb.mapped, off, w, pc, pe) : s.rows(data, off, w, pc, pe);
+            // the Vector API kernels read it in place, or from a copy of the block when it is not in an array
+            final float[] block = !VECTOR || pb.mapped == null ? data : s.block(pb.mapped, off, w, pc, pe);
+            final int blockOff = block == data ? off : -pc * w;
             final int base = -pc;
             for (int i = i0; i < i1; i += ROW_TILE) {
                 final int mr = Math.min(ROW_TILE, i1 - i);
@@ -608,9 +641,9 @@ public final class Sgemm {
                 final int ai = pr.aOff + i * aRs;
                 if (VECTOR) {
                     if (mr == ROW_TILE) {
-                        VectorSgemm.kernel(a, ai, aRs, aCs, data, off, pc, pe, acc, w);
+                        VectorSgemm.kernel(a, ai, aRs, aCs, block, blockOff, pc, pe, acc, w);
                     } else {
-                        for (int r = 0; r < mr; r++) VectorSgemm.row(a, ai + r * aRs, aCs, data, off, pc, pe, acc[r], w);
+                        for (int r = 0; r < mr; r++) VectorSgemm.row(a, ai + r * aRs, aCs, block, blockOff, pc, pe, acc[r], w);
                     }
                     for (int r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], nc);
                     continue;
@@ -883,6 +916,8 @@ public final class Sgemm {
         float[] packPool;
         /** one panel of op(B), packed by {@link #streamPanels} */
         private float[] panel;
+        /** one K block of a panel read from a buffer, for the Vector API kernels */
+        private float[] block;
 
         /** The panel buffer, with room for at least {@code floats}. */
         float[] panel(long floats) {
@@ -900,6 +935,20 @@ public final class Sgemm {
             if (panelRows == null) panelRows = new float[KC][NC];
             for (int p = pc; p < pe; p++) System.arraycopy(data, off + p * w, panelRows[p - pc], 0, w);
             return panelRows;
+        }
+
+        /** {@link #rows(float[], int, int, int, int)} from a buffer. */
+        float[][] rows(java.nio.FloatBuffer data, int off, int w, int pc, int pe) {
+            if (panelRows == null) panelRows = new float[KC][NC];
+            for (int p = pc; p < pe; p++) data.get(off + p * w, panelRows[p - pc], 0, w);
+            return panelRows;
+        }
+
+        /** Rows {@code [pc, pe)} of the panel of width {@code w} at {@code off} in {@code data}, one after another. */
+        float[] block(java.nio.FloatBuffer data, int off, int w, int pc, int pe) {
+            if (block == null) block = new float[KC * NC];
+            data.get(off + pc * w, block, 0, (pe - pc) * w);
+            return block;
         }
     }
 
