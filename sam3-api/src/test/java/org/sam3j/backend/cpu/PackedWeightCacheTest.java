@@ -14,6 +14,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -273,6 +274,24 @@ class PackedWeightCacheTest {
                 assertArrayEquals(c1, c2, k + "x" + n + ", m=" + m);
             }
         }
+    }
+
+    @Test
+    void theScratchCopiesAKBlockFromABufferAsFromAnArray() {
+        Random rnd = new Random(14);
+        float[] data = rand(rnd, 40 + 300 * 48);
+        FloatBuffer buf = ByteBuffer.allocateDirect(data.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buf.put(0, data);
+        Sgemm.Scratch fromArray = new Sgemm.Scratch();
+        Sgemm.Scratch fromBuffer = new Sgemm.Scratch();
+        // the auto-vectorised kernels' rows, and the Vector API kernels' block, of K rows [256, 300) of a panel of width 48
+        float[][] a = fromArray.rows(data, 40, 48, 256, 300);
+        float[][] b = fromBuffer.rows(buf, 40, 48, 256, 300);
+        for (int p = 0; p < 44; p++) {
+            assertArrayEquals(Arrays.copyOf(a[p], 48), Arrays.copyOf(b[p], 48), "row " + p);
+        }
+        float[] block = fromBuffer.block(buf, 40, 48, 256, 300);
+        assertArrayEquals(Arrays.copyOfRange(data, 40 + 256 * 48, 40 + 300 * 48), Arrays.copyOf(block, 44 * 48));
     }
 
     private static float[] rand(Random rnd, int n) {
