@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sam3j.io.SafetensorsWriter;
 import org.sam3j.io.StoredTensor;
+import org.sam3j.testing.ReferenceScores;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;
@@ -41,7 +42,7 @@ class Sam3ModelWeightCacheTest {
         FixtureSet fixtures = FixtureSet.open(SharedData.resolve("fixtures/sam3/tiny"));
         try (FixtureCase truck = fixtures.openCase("truck")) {
             config = Verifier.configOf(fixtures);
-            reference = referenceScores(truck, "text0");
+            reference = ReferenceScores.ofInstances(truck, "text0");
         }
         // the fixture's synthetic weights, as a checkpoint file (a store with a fingerprint)
         List<StoredTensor> tensors = new ArrayList<>();
@@ -61,9 +62,9 @@ class Sam3ModelWeightCacheTest {
 
         MaskResult[] second = run(checkpoint, config, cache);
         assertEquals(written, files(cache.resolve("cpu-weights")), "the second model wrote nothing: it mapped them");
-        assertArrayEquals(reference, scores(second[0]), 1e-4f, "the reference's instances");
+        assertArrayEquals(reference, ReferenceScores.of(second[0]), 1e-4f, "the reference's instances");
         for (int r = 0; r < first.length; r++) {
-            assertArrayEquals(scores(first[r]), scores(second[r]), "result " + r);
+            assertArrayEquals(ReferenceScores.of(first[r]), ReferenceScores.of(second[r]), "result " + r);
             for (int i = 0; i < first[r].size(); i++) {
                 assertEquals(first[r].instances().get(i).mask().toRle(), second[r].instances().get(i).mask().toRle(),
                         "result " + r + ", mask " + i);
@@ -90,25 +91,5 @@ class Sam3ModelWeightCacheTest {
             for (Path p : (Iterable<Path>) s::iterator) m.put(p.getFileName(), Files.getLastModifiedTime(p));
         }
         return m;
-    }
-
-    /** The reference's scores of the instances with a mask, best first. */
-    private static float[] referenceScores(FixtureCase c, String key) throws Exception {
-        float[] all = c.whole(key + ".final_scores").orElseThrow().toFloats();
-        float[] area = c.whole(key + ".final_mask_area").orElseThrow().toFloats();
-        float[] s = new float[all.length];
-        int n = 0;
-        for (int i = 0; i < all.length; i++) if (area[i] > 0) s[n++] = all[i];
-        s = Arrays.copyOf(s, n);
-        Arrays.sort(s);
-        float[] r = new float[s.length];
-        for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i];
-        return r;
-    }
-
-    private static float[] scores(MaskResult r) {
-        float[] s = new float[r.size()];
-        for (int i = 0; i < s.length; i++) s[i] = r.instances().get(i).score();
-        return s;
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sam3j.image.ImageLoader;
+import org.sam3j.testing.ReferenceScores;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;
@@ -49,22 +50,11 @@ class Sam3PredictorConceptTest {
      * kept query whose mask is empty at the original size).
      */
     private static float[] referenceScores(String key) throws Exception {
-        float[] all = truck.whole(key + ".final_scores").orElseThrow().toFloats();
-        float[] area = truck.whole(key + ".final_mask_area").orElseThrow().toFloats();
-        float[] s = new float[all.length];
-        int n = 0;
-        for (int i = 0; i < all.length; i++) if (area[i] > 0) s[n++] = all[i];
-        s = Arrays.copyOf(s, n);
-        Arrays.sort(s);
-        float[] r = new float[s.length];
-        for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i];
-        return r;
+        return ReferenceScores.ofInstances(truck, key);
     }
 
     private static float[] scores(MaskResult r) {
-        float[] s = new float[r.size()];
-        for (int i = 0; i < s.length; i++) s[i] = r.instances().get(i).score();
-        return s;
+        return ReferenceScores.of(r);
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Model;
 import org.sam3j.Sam3Predictor;
+import org.sam3j.testing.ReferenceScores;
 import org.sam3j.testing.SharedData;
 import org.sam3j.verify.FixtureCase;
 import org.sam3j.verify.FixtureSet;
@@ -46,17 +47,11 @@ class Sam3ModelOnOnnxRuntimeTest {
     }
 
     private static float[] descending(float[] v) {
-        float[] s = v.clone();
-        Arrays.sort(s);
-        float[] r = new float[s.length];
-        for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i];
-        return r;
+        return ReferenceScores.descending(v);
     }
 
     private static float[] scores(MaskResult r) {
-        float[] s = new float[r.size()];
-        for (int i = 0; i < s.length; i++) s[i] = r.instances().get(i).score();
-        return s;
+        return ReferenceScores.of(r);
     }
 
     @Test

@@ -50,6 +50,9 @@ final class PackedWeightCache {
     static final String SUFFIX = ".packed";
     static final int HEADER_BYTES = 64;
     private static final byte[] MAGIC = "SAM3JPWC".getBytes(StandardCharsets.US_ASCII);
+    /** Where the header holds the floats' CRC-32C and the key: after the magic, format, a reserved int and the count. */
+    private static final int CRC_AT = 24;
+    private static final int KEY_AT = 32;
     private static final int FORMAT = 1;
     /** Bytes converted and written at a time. */
     private static final int CHUNK_BYTES = 1 << 20;
@@ -110,12 +113,14 @@ final class PackedWeightCache {
         if (!Files.isRegularFile(f)) return null;
         String problem;
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            problem = check(ch, key, floats);
+            long expected = HEADER_BYTES + floats * Float.BYTES;
+            ByteBuffer h = ch.size() == expected ? header(ch) : null;
+            problem = h == null ? "holds " + ch.size() + " bytes, not " + expected : check(h, key, floats);
             if (problem == null) {
                 MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, floats * Float.BYTES);
                 CRC32C crc = new CRC32C();
                 crc.update(m.duplicate());
-                if (crc.getValue() == storedCrc(ch)) return m.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                if (crc.getValue() == h.getLong(CRC_AT)) return m.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
                 problem = "its floats fail their check sum";
             }
         } catch (IOException | RuntimeException e) {
@@ -125,28 +130,19 @@ final class PackedWeightCache {
         return null;
     }
 
-    /** What is wrong with the file's size and header for this key, or null. */
-    private static String check(FileChannel ch, byte[] key, long floats) throws IOException {
-        long expected = HEADER_BYTES + floats * Float.BYTES;
-        if (ch.size() != expected) return "holds " + ch.size() + " bytes, not " + expected;
-        ByteBuffer h = header(ch);
+    /** What is wrong with the header {@code h} for this key, or null. */
+    private static String check(ByteBuffer h, byte[] key, long floats) {
         byte[] magic = new byte[MAGIC.length];
-        h.get(magic);
+        h.get(0, magic);
         if (!Arrays.equals(magic, MAGIC)) return "is not a sam3j packed-weight file";
-        int format = h.getInt();
+        int format = h.getInt(MAGIC.length);
         if (format != FORMAT) return "has format " + format + ", not " + FORMAT;
-        h.getInt();
-        long n = h.getLong();
+        long n = h.getLong(MAGIC.length + 8);
         if (n != floats) return "holds " + n + " floats, not " + floats;
-        h.getLong();
         byte[] k = new byte[32];
-        h.get(k);
+        h.get(KEY_AT, k);
         if (!Arrays.equals(k, Arrays.copyOf(key, 32))) return "belongs to another key";
         return null;
-    }
-
-    private static long storedCrc(FileChannel ch) throws IOException {
-        return header(ch).getLong(MAGIC.length + 4 + 4 + 8);
     }
 
     private static ByteBuffer header(FileChannel ch) throws IOException {
