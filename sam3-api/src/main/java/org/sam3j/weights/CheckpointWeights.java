@@ -467,8 +467,7 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
     @Override
     public Optional<String> fingerprint() {
         try {
-            BasicFileAttributes a =
-                    Files.readAttributes(path, BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
             return Optional.of("checkpoint " + path.toAbsolutePath().normalize() + "; bytes " + a.size()
                     + "; modified " + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
                     + "; layout " + (hf ? "hf" : "official"));

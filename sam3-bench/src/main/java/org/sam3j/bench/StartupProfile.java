@@ -18,8 +18,8 @@ import org.sam3j.Sam3Predictor;
 /**
  * Where a fresh process's time and memory go on the way to its first mask, phase by phase, for a machine whose
  * other load makes wall-clock times unreliable: after the build, each {@code setImage} and each text prompt and each
- * click (the image's centre) it prints, besides the result's own timings per stage, the wall time, the process's CPU time (and how much of it the kernel spent:
- * page faults, mostly), the CPU time of the JIT compiler threads (C1, C2), the GC threads, the main thread and the
+ * click (the image's centre) it prints, besides the result's own timings per stage, the wall time, the process's
+ * CPU time (and how much of it the kernel spent: page faults, mostly), the CPU time of the JIT compiler threads (C1, C2), the GC threads, the main thread and the
  * backend's workers (from {@code /proc/self/task}), the peak and current resident set with its anonymous and
  * file-backed parts, the heap (used, committed, the pools' peak) and the page faults. Round 0 is the cold one; later
  * rounds (another image, another phrase) are the steady state of the same process, so their difference is the

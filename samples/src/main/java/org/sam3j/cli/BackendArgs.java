@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The backend options of every command that runs the model ({@code segment}, {@code serve}, {@code verify},
- * {@code info}): {@code --backend NAME[:DEVICE]}, {@code --precision}, {@code --threads} and {@code --backend-cache}. A picocli mixin;
- * {@link #select()} checks them against the backend (known, able to run here, running that precision on that
+ * {@code info}): {@code --backend NAME[:DEVICE]}, {@code --precision}, {@code --threads} and {@code --backend-cache}.
+ * A picocli mixin; {@link #select()} checks them against the backend (known, able to run here, running that precision on that
  * device) in a moment, before any model work, so a wrong choice is one line and exit status 2.
  */
 final class BackendArgs {

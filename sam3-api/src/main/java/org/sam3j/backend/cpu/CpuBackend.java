@@ -345,8 +345,7 @@ public final class CpuBackend implements Backend {
             for (int g = 0; g < slabs; g++) {
                 long total = size.get(g);
                 if (cache != null && total > 0 && total <= Integer.MAX_VALUE - 8) {
-                    keys[g] = cache.key(todo.subList(first.get(g), first.get(g + 1)),
-                            Arrays.copyOfRange(floats, first.get(g), first.get(g + 1)));
+                    keys[g] = cache.key(todo, floats, first.get(g), first.get(g + 1));
                 }
                 packing |= total > 0 && (keys[g] == null || !Files.isRegularFile(cache.file(keys[g])));
             }

@@ -80,8 +80,8 @@ final class PackedWeightCache {
         return directory;
     }
 
-    /** The key of an array holding {@code weights} in this order, each taking {@code floats[i]} floats. */
-    byte[] key(List<CpuBackend.LinearWeight> weights, long[] floats) {
+    /** The key of an array holding {@code weights[from, to)} in this order, weight {@code i} taking {@code floats[i]}. */
+    byte[] key(List<CpuBackend.LinearWeight> weights, long[] floats, int from, int to) {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -92,7 +92,7 @@ final class PackedWeightCache {
                 .append("format ").append(FORMAT).append('\n')
                 .append("engine ").append(engine.name()).append("; layout ").append(Sgemm.LAYOUT).append('\n')
                 .append("weights ").append(fingerprint).append('\n');
-        for (int i = 0; i < weights.size(); i++) {
+        for (int i = from; i < to; i++) {
             CpuBackend.LinearWeight w = weights.get(i);
             s.append(w.name()).append(' ').append(w.k()).append(' ').append(w.n()).append(' ').append(floats[i]).append('\n');
         }
