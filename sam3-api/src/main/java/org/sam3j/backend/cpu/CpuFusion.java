@@ -25,8 +25,9 @@ import org.sam3j.io.DType;
  *   <li>{@link Kind#CONV_TRANSPOSE_GELU}: the same for a transposed convolution (the FPN necks), GELU applied to each
  *       run of channels as the convolution scatters it;</li>
  *   <li>{@link Kind#ADD_LAYER_NORM}: an {@code ADD} of two operands of its own shape followed by a
- *       {@code LAYER_NORM} of the sum (a residual connection and the next pre-norm): one pass per row writes the
- *       sum and its normalisation, where the norm's buffer does not partly overlap an operand of the sum;</li>
+ *       {@code LAYER_NORM} of the sum (a residual connection and the next pre-norm, or a post-norm block's
+ *       {@code norm(x + f(x))}): one pass per row writes the sum and its normalisation, where the norm's buffer
+ *       does not partly overlap an operand of the sum or the sum (in place on it, the sum is not kept);</li>
  *   <li>{@link Kind#SLICE_ROPE}: a {@code SLICE} of rows (the q or k third of a fused qkv projection) read only by
  *       a {@code ROPE} the plan runs in place on it: the rotation reads the sliced rows where they are, at the
  *       slice's place in the schedule, and the later {@code ROPE} step is dropped;</li>
@@ -210,8 +211,9 @@ final class CpuFusion {
         Tensor b = add.input(1);
         if (!f32(add, ln, a, b) || a.numel() != add.numel() || b.numel() != add.numel()) return false;
         if (!java.util.Arrays.equals(a.shape(), add.shape()) || !java.util.Arrays.equals(b.shape(), add.shape())) return false;
-        // rows are processed in parallel: the norm may overwrite an operand of the sum only row for row
-        return safeOverlap(plan, ln, a) && safeOverlap(plan, ln, b) && !overlaps(plan, ln, add)
+        // rows are processed in parallel: the norm may overwrite an operand of the sum, or the sum itself (a
+        // post-norm block's x = norm(x + f(x)), planned in place), only row for row
+        return safeOverlap(plan, ln, a) && safeOverlap(plan, ln, b) && safeOverlap(plan, ln, add)
                 && safeOverlap(plan, add, a) && safeOverlap(plan, add, b);
     }
 

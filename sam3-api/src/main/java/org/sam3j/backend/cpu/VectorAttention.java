@@ -120,13 +120,7 @@ final class VectorAttention {
             final int kc = Math.min(KC, tk - j0);
             for (int i0 = 0; i0 < w; i0 += STRIP) {
                 scores(k, kOff + j0 * ldk, ldk, kc, d, qT, s.sT, i0);
-                if (bias != null) {
-                    int last = Math.min(rows, i0 + STRIP);
-                    for (int i = i0; i < last; i++) {
-                        int br = biasOff + i * ldBias + j0;
-                        for (int j = 0; j < kc; j++) s.sT[j][i] += bias[br + j];
-                    }
-                }
+                if (bias != null) addBias(bias, biasOff + j0, ldBias, kc, rows, s.sT, i0);
                 softmax(s, kc, i0);
                 values(v, vOff + j0 * ldv, ldv, kc, dv, s.sT, s.alpha, oT, i0);
             }
@@ -209,6 +203,27 @@ final class VectorAttention {
     }
 
     /**
+     * {@code sT[j][i] += bias[b + i·ldBias + j]} for {@code j < kc} and the strip's queries below {@code rows}. A bias
+     * row shared by every query ({@code ldBias = 0}: a key-padding mask) is added a vector at a time; the strip's
+     * padding columns then get it too, which changes nothing the output reads.
+     */
+    private static void addBias(float[] bias, int b, int ldBias, int kc, int rows, float[][] sT, int i0) {
+        if (ldBias == 0) {
+            for (int j = 0; j < kc; j++) {
+                final FloatVector bj = FloatVector.broadcast(F, bias[b + j]);
+                final float[] x = sT[j];
+                for (int h = i0; h < i0 + STRIP; h += LANES) FloatVector.fromArray(F, x, h).add(bj).intoArray(x, h);
+            }
+            return;
+        }
+        int last = Math.min(rows, i0 + STRIP);
+        for (int i = i0; i < last; i++) {
+            int br = b + i * ldBias;
+            for (int j = 0; j < kc; j++) sT[j][i] += bias[br + j];
+        }
+    }
+
+    /**
      * The online-softmax step of one strip, as {@link OnlineSoftmax#step} computes it: the new maxima
      * {@code mx = max(m, sT[0..kc))} and minima {@code lo}, the rescaling factors {@code alpha = exp(m - mx)} (exactly
      * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code sT ← exp(sT - mx)} with the sums in {@code j}
@@ -274,15 +289,27 @@ final class VectorAttention {
                 sum.intoArray(lo, h);
             }
         } else {
-            // masked keys or non-finite scores: the exponential with its clamps, one value at a time
-            for (int i = i0; i < i1; i++) {
-                float sum = 0f, mi = mx[i];
+            // masked keys or non-finite scores: CpuMath.exp with its clamp below EXP_MIN (0 there; NaN stays NaN, and
+            // z = s - mx is never above 0); the same bits as the exponential above wherever no clamp applies
+            for (int h = i0; h < i1; h += LANES) {
+                final FloatVector mh = FloatVector.fromArray(F, mx, h);
+                FloatVector sum = FloatVector.zero(F);
                 for (int j = 0; j < kc; j++) {
-                    float p = CpuMath.exp(sT[j][i] - mi);
-                    sT[j][i] = p;
-                    sum += p;
+                    final float[] x = sT[j];
+                    FloatVector z = FloatVector.fromArray(F, x, h).sub(mh);
+                    VectorMask<Float> under = z.lt(CpuMath.EXP_MIN);
+                    z = z.max(CpuMath.EXP_MIN);
+                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
+                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
+                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
+                            .mul(r).add(r).add(1f);
+                    e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
+                            .reinterpretAsFloats()).blend(0f, under);
+                    e.intoArray(x, h);
+                    sum = sum.add(e);
                 }
-                lo[i] = sum;
+                sum.intoArray(lo, h);
             }
         }
         for (int i = i0; i < i1; i++) {

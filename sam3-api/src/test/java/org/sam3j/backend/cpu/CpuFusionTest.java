@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.HostTensor;
+import org.sam3j.backend.MemoryPlan;
 import org.sam3j.graph.Graph;
 import org.sam3j.graph.Tensor;
 import org.sam3j.weights.InMemoryWeights;
@@ -120,6 +121,48 @@ public class CpuFusionTest {
         for (String name : List.of("norm", "x", "up")) {
             assertArrayEquals(plain.getKey().get(name).data(), fused.getKey().get(name).data(), name);
         }
+    }
+
+    /** Two post-norm blocks, {@code x = norm(x + linear(x))}, as the prompt decoders (two-way transformer) have them. */
+    static Graph postNormBlocks() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 1, T, C);
+        for (int blk = 0; blk < 2; blk++) {
+            String p = "p" + blk + ".";
+            Tensor sum = g.add(x, g.linear(x, g.weight(p + "w", C, C), g.weight(p + "b", C)));
+            x = g.layerNorm(sum, g.weight(p + "n.w", C), g.weight(p + "n.b", C), 1e-5f);
+        }
+        g.output("y", x);
+        return g;
+    }
+
+    @Test
+    void postNormSumsAreNormalisedInPlaceBitForBit() {
+        Graph g = postNormBlocks();
+        Map<String, float[]> in = Map.of("x", inputs(3).get("x"));
+        float[][] out = new float[2][];
+        for (int f = 0; f < 2; f++) {
+            String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
+            System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(f == 1));
+            CpuBackend be;
+            try {
+                be = new CpuBackend(2);
+            } finally {
+                if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
+                else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
+            }
+            try (be; CompiledGraph cg = be.compile(g, weights(g, 5)); ExecutionContext ctx = cg.newContext()) {
+                CpuCompiledGraph c = (CpuCompiledGraph) cg;
+                List<CpuFusion.Step> fused = c.steps().stream().filter(s -> s.kind() == CpuFusion.Kind.ADD_LAYER_NORM)
+                        .collect(Collectors.toList());
+                assertEquals(f == 1 ? 2 : 0, fused.size());
+                // the case this test is about: the plan runs a norm in place on its sum
+                assertEquals(f == 1, fused.stream().anyMatch(s -> c.plan().kind(s.second()) == MemoryPlan.Kind.ARENA
+                        && c.plan().arenaOffset(s.first()) == c.plan().arenaOffset(s.second())), fused.toString());
+                out[f] = ctx.run(in).get("y").data();
+            }
+        }
+        assertArrayEquals(out[0], out[1]);
     }
 
     @Test

@@ -26,14 +26,20 @@ class VectorAttentionTest {
     /** Both kernels on one (batch, head, block) with operands at offsets and strides; returns {vector, java}. */
     private static float[][] both(float[] q, float[] k, float[] v, float[] bias, int rows, int tk, int d, int dv,
                                   float scale) {
+        return both(q, k, v, bias, tk, rows, tk, d, dv, scale);
+    }
+
+    /** As above with bias rows {@code ldBias} apart (0: one row for every query). */
+    private static float[][] both(float[] q, float[] k, float[] v, float[] bias, int ldBias, int rows, int tk, int d,
+                                  int dv, float scale) {
         int ld = d + 3, ldv = dv + 2; // rows wider than a head, as when heads are interleaved
         float[] qq = spread(q, rows, d, ld, 1), kk = spread(k, tk, d, ld, 2), vv = spread(v, tk, dv, ldv, 3);
         float[][] y = new float[2][rows * (dv + 1) + 4];
-        VectorAttention.block(new VectorAttention.Scratch(), qq, 1, ld, kk, 2, ld, vv, 3, ldv, bias, 0, tk,
+        VectorAttention.block(new VectorAttention.Scratch(), qq, 1, ld, kk, 2, ld, vv, 3, ldv, bias, 0, ldBias,
                 y[0], 4, dv + 1, rows, tk, d, dv, scale);
         CpuAttention.Scratch s = new CpuAttention.Scratch();
         s.ensure(d, dv, (rows + 15) / 16 * 16);
-        CpuAttention.block(s, qq, 1, ld, kk, 2, ld, vv, 3, ldv, bias, 0, tk, y[1], 4, dv + 1, rows, tk, d, dv, scale);
+        CpuAttention.block(s, qq, 1, ld, kk, 2, ld, vv, 3, ldv, bias, 0, ldBias, y[1], 4, dv + 1, rows, tk, d, dv, scale);
         return y;
     }
 
@@ -88,6 +94,28 @@ class VectorAttentionTest {
         odd[3 * tk + 17] = Float.NaN;
         odd[9 * tk + 100] = Float.POSITIVE_INFINITY;
         same(rows, tk, d, dv, odd, 1);
+    }
+
+    @Test
+    void theSameFloatsWithAKeyPaddingMaskSharedByEveryQuery() {
+        // the prompt decoders' key-padding bias: one row for every query, large negative on unused slots (a click:
+        // 6 of 25 tokens valid), also -inf and a NaN; queries past a strip, keys past a chunk
+        int[][] shapes = {{5184, 25, 16}, {45, 130, 16}, {33, 25, 32}};
+        for (int[] sh : shapes) {
+            int rows = sh[0], tk = sh[1], d = sh[2];
+            for (int variant = 0; variant < 3; variant++) {
+                float[] bias = new float[tk];
+                for (int j = 6; j < tk; j++) bias[j] = variant == 1 ? Float.NEGATIVE_INFINITY : -1e9f;
+                if (variant == 2) {
+                    bias[1] = 0.75f;
+                    bias[tk - 1] = Float.NaN;
+                }
+                float[] q = rand(rows * d, 1), k = rand(tk * d, 1), v = rand(tk * d, 1);
+                float[][] y = both(q, k, v, bias, 0, rows, tk, d, d, (float) (1 / Math.sqrt(d)));
+                assertArrayEquals(y[1], y[0], rows + " queries, " + tk + " keys, d " + d + ", variant " + variant);
+                assertEquals(variant == 2, Float.isNaN(y[0][4]), "NaN only where a key's bias is NaN");
+            }
+        }
     }
 
     @Test
