@@ -84,10 +84,10 @@ class Sam3PredictorRuntimeTest {
         MaskResult click = predictor.predict(Prompt.point(500, 375));
         assertEquals(3, click.size());
         // a click fills the fixed point slots (2 box corners, the clicks, the padding point): coordinates, labels
-        // and validity, plus the mask-present flag (the zero mask stays in the backend); out: the four candidate
+        // and validity (a prompt without a mask runs the graph without the mask input); out: the four candidate
         // masks, their IoUs and the object score
         int pointSlots = Prompt.MAX_POINTS + 3;
-        assertEquals(new TransferBytes(4L * (2 * pointSlots + pointSlots + pointSlots + 1),
+        assertEquals(new TransferBytes(4L * (2 * pointSlots + pointSlots + pointSlots),
                 4L * (4 * side * side + 4 + 1)), stage(click, "mask decoder"));
         assertTrue(stage(click, "mask decoder").uploaded() < fpnLevel / 100, "no tracker level uploaded");
         assertEquals(TransferBytes.ZERO, stage(click, "post-processing"));

@@ -30,10 +30,11 @@ import org.slf4j.Logger;
  * one object, as SAM 3's {@code predict_inst} computes them (the SAM 2-style prompt encoder and mask
  * decoder of the checkpoint's {@code tracker.*} weights).
  *
- * <p>One graph is compiled, on first use, and serves every prompt: clicks (up to
- * {@link Prompt#MAX_POINTS}), the box and the mask are inputs padded to fixed slots whose unused
- * parts change nothing (see {@link InteractiveGraph}). Multimask output does not change the graph either
- * (all four masks are always computed; the choice between them is made afterwards).
+ * <p>One graph, compiled on first use, serves every prompt without a mask prompt: clicks (up to
+ * {@link Prompt#MAX_POINTS}) and the box are inputs padded to fixed slots whose unused parts change nothing (see
+ * {@link InteractiveGraph}); a second one, compiled when the first mask prompt comes, also takes the mask. Multimask
+ * output does not change the graph (all four masks are always computed; the choice between them is made
+ * afterwards). Exporters get the graph with the mask input ({@link #decoderGraph}), which serves both.
  *
  * <p>The image's tracker levels and the dense positional encoding (computed once per decoder and kept in
  * the backend) are bound where they reside: a prompt uploads only its padded clicks, labels, validity flags
@@ -57,7 +58,6 @@ public final class InteractiveDecoder implements AutoCloseable {
     private final ResidentScope peScope;
     private volatile ResidentTensor imagePe;
     private volatile float[] noMaskEmbed;
-    private volatile ResidentTensor zeroMask;
     private volatile boolean closed;
 
     /**
@@ -237,15 +237,20 @@ public final class InteractiveDecoder implements AutoCloseable {
         int side = 4 * config.gridSize();
         int c = config.dModel();
         inputs = InteractiveGraph.bind(inputs, image, levels.get(0), levels.get(1), imagePe(), packed);
-        // without a mask prompt the (ignored) mask input is a zero map kept in the backend, not uploaded per click
-        inputs = maskPrompt != null ? InteractiveGraph.bindMask(inputs, maskPrompt)
-                : InteractiveGraph.bindMask(inputs, noMask(side));
+        // a prompt without a mask runs the graph without the mask path (the same values; see InteractiveGraph)
+        if (maskPrompt != null) {
+            inputs = InteractiveGraph.bindMask(inputs, maskPrompt, packed);
+        } else {
+            layout = layout.withoutMask();
+        }
 
         ExportingGraph cg = graph(new Variant(layout, Set.copyOf(modules)));
         Map<String, HostTensor> host;
         // without hooks the intermediate outputs stay in the backend and are freed at once
         try (ResidentScope discard = new ResidentScope(backend, session.counter())) {
-            if (!hooks) inputs = inputs.keepResident(discard, InteractiveGraph.Outputs.hookNames().toArray(new String[0]));
+            if (!hooks) {
+                inputs = inputs.keepResident(discard, InteractiveGraph.Outputs.hookNames(layout).toArray(new String[0]));
+            }
             host = new LinkedHashMap<>(session.context(cg.graph()).run(inputs).host());
         }
         cg.keepUsedSlots(host, rows -> packed.validSlots());
@@ -275,7 +280,7 @@ public final class InteractiveDecoder implements AutoCloseable {
                 hooks ? out.maskTokens() : null, coords, labels, moduleOutputs);
     }
 
-    /** Number of graphs compiled so far (one, after the first prompt). */
+    /** Number of graphs compiled so far (one after the first prompt; two once a mask prompt has come too). */
     public int compiledGraphCount() {
         return graphs.size();
     }
@@ -343,21 +348,6 @@ public final class InteractiveDecoder implements AutoCloseable {
             }
         }
         return pe;
-    }
-
-    /** The zero mask input of prompts without a mask, uploaded once into the backend. */
-    private ResidentTensor noMask(int side) {
-        ResidentTensor z = zeroMask;
-        if (z == null) {
-            synchronized (this) {
-                z = zeroMask;
-                if (z == null) {
-                    z = peScope.upload(new HostTensor(new int[] {1, side, side, 1}, new float[side * side]));
-                    zeroMask = z;
-                }
-            }
-        }
-        return z;
     }
 
     private float[] noMaskEmbed() {

@@ -116,7 +116,7 @@ class InteractiveDecoderTest {
     }
 
     @Test
-    void oneCompiledGraphForEveryPrompt() {
+    void oneCompiledGraphForEveryPromptWithoutAMaskAndOneWithIt() {
         try (InteractiveDecoder d = decoder()) {
             MaskDecoding a = d.predict(embedding, click(100, 100));
             MaskDecoding b = d.predict(embedding, click(500, 400));
@@ -126,8 +126,10 @@ class InteractiveDecoderTest {
             assertFalse(java.util.Arrays.equals(b.lowResMasks().data(), c.lowResMasks().data()), "labels are inputs");
             d.predict(embedding, Prompt.builder().point(1, 1, true).box(new Box(0, 0, 9, 9)).build());
             d.predict(embedding, Prompt.builder().point(1, 1, true).point(2, 2, true).build());
+            assertEquals(1, d.compiledGraphCount(), "boxes and more clicks are inputs too");
             d.predict(embedding, Prompt.builder().mask(low(a.lowResLogits(0))).build());
-            assertEquals(1, d.compiledGraphCount(), "boxes, more clicks and masks are inputs too");
+            d.predict(embedding, Prompt.builder().point(3, 3, true).mask(low(b.lowResLogits(0))).build());
+            assertEquals(2, d.compiledGraphCount(), "mask prompts share a second graph");
         }
     }
 

@@ -22,6 +22,7 @@ import org.sam3j.backend.ResidentScope;
 import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
 import org.sam3j.model.Sam3Tree;
 import org.sam3j.model.tracker.SamMaskDecoder;
@@ -100,8 +101,49 @@ class InteractivePaddingTest {
                     }
                 }
             }
-            assertEquals(1, d.compiledGraphCount(), "one compiled graph for " + cases + " prompt shapes");
+            assertEquals(2, d.compiledGraphCount(), "one compiled graph for the " + cases + " prompt shapes without "
+                    + "a mask prompt and with one");
         }
+    }
+
+    @Test
+    void theGraphWithoutAMaskInputComputesTheBitsOfAnAbsentMask() {
+        // what prompts without a mask run, against the graph with the mask input given zeros and presence 0
+        InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
+        Graph withMask = InteractiveGraph.decoder(CONFIG, layout);
+        Graph without = InteractiveGraph.decoder(CONFIG, layout.withoutMask());
+        assertTrue(withMask.nodes().stream().anyMatch(t -> t.op() == Op.CONV2D), "the mask path's convolutions");
+        assertTrue(without.nodes().stream().noneMatch(t -> t.op() == Op.CONV2D), "no mask path");
+        assertTrue(without.nodes().size() < withMask.nodes().size() - 10);
+        int side = 4 * CONFIG.gridSize();
+        Prompt prompt = Prompt.builder().point(300, 200, true).point(100, 50, false).box(new Box(60, 40, 420, 330)).build();
+        InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, W, H, CONFIG.imageSize());
+        Map<String, float[]> in = new HashMap<>();
+        List<ResidentTensor> levels = embedding.sam2Fpn();
+        in.put("feat_s0", levels.get(0).download().data());
+        in.put("feat_s1", levels.get(1).download().data());
+        in.put("image_embed", levels.get(2).download().data());
+        try (CompiledGraph pe = cpu.compile(InteractiveGraph.densePe(CONFIG), weights)) {
+            in.put("image_pe", pe.run(Map.of()).get("image_pe").data());
+        }
+        in.put("point_coords", packed.coords());
+        in.put("point_labels", packed.labels());
+        in.put("point_valid", packed.valid());
+        Map<String, HostTensor> a;
+        Map<String, HostTensor> b;
+        try (CompiledGraph cg = cpu.compile(without, weights)) {
+            a = cg.run(in);
+        }
+        in.put("mask_input", new float[side * side]);
+        in.put("mask_present", new float[] {0f});
+        try (CompiledGraph cg = cpu.compile(withMask, weights)) {
+            b = cg.run(in);
+        }
+        for (String name : List.of("sparse_embeddings", "low_res_masks", "iou_predictions", "mask_tokens",
+                "object_score_logits")) {
+            assertArrayEquals(b.get(name).data(), a.get(name).data(), name);
+        }
+        assertEquals(null, a.get("dense_embeddings"), "no_mask_embed is not an output of the graph without the mask");
     }
 
     @Test
