@@ -2,6 +2,7 @@ package org.sam3j.runner;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.sam3j.Box;
 import org.sam3j.Instance;
 import org.sam3j.LowResMask;
@@ -103,16 +104,20 @@ public record MaskDecoding(int width, int height, int[] tokens, HostTensor lowRe
         int m = count();
         float[] low = new float[m * side * side];
         float[] iou = new float[m];
+        // logits above 0 at the original size, thresholded row by row as they are upsampled: each mask on its own
+        // thread of the common pool (three masks of a click at 1800 × 1200 took 11–13 ms on one)
+        Mask[] masks = new Mask[m];
+        Box[] bounds = new Box[m];
+        IntStream.range(0, m).parallel().forEach(i -> {
+            masks[i] = Mask.fromBits(BilinearResize.resizeAtLeast(lowResMasks.data(), tokens[i] * side * side, side,
+                    side, height, width, Math.nextUp(0f)), width, height);
+            bounds[i] = masks[i].boundingBox().orElse(new Box(0, 0, 0, 0));
+        });
         for (int i = 0; i < m; i++) {
-            // logits above 0 at the original size, thresholded row by row as they are upsampled
-            long[] above = BilinearResize.resizeAtLeast(lowResMasks.data(), tokens[i] * side * side, side, side,
-                    height, width, Math.nextUp(0f));
-            Mask mask = Mask.fromBits(above, width, height);
-            Box bounds = mask.boundingBox().orElse(new Box(0, 0, 0, 0));
             float[] logits = lowResLogits(i);
             System.arraycopy(logits, 0, low, i * side * side, side * side);
             iou[i] = iou(i);
-            r.addInstance(Instance.of(i, iou[i], bounds, mask, LowResMask.of(logits, side, side)));
+            r.addInstance(Instance.of(i, iou[i], bounds[i], masks[i], LowResMask.of(logits, side, side)));
         }
         if (rawOutputs) {
             r.rawOutput("low_res_logits", RawTensor.of(new int[] {m, side, side}, low))

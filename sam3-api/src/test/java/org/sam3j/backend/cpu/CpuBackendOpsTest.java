@@ -414,6 +414,34 @@ class CpuBackendOpsTest {
     }
 
     @Test
+    void aShortMatmulAgainstALongTransposedOperand() {
+        // the mask decoder's hypernetwork product (4 × 32 by 82944 × 32), computed as its transpose; with a tail past
+        // the transposition's blocks, and a product of the same operands through the general path (two batches)
+        int m = 4, k = 32, n = 5000;
+        float[] a = rand(m * k), bT = rand(n * k);
+        Graph g = new Graph();
+        g.output("one", g.matmul(g.input("a", 1, m, k), g.input("b", 1, n, k), true));
+        float[] a2 = new float[2 * m * k], b2 = new float[2 * n * k];
+        System.arraycopy(a, 0, a2, 0, a.length);
+        System.arraycopy(bT, 0, b2, 0, bT.length);
+        g.output("two", g.matmul(g.input("a2", 2, m, k), g.input("b2", 2, n, k), true));
+        Map<String, HostTensor> out;
+        try (CompiledGraph cg = backend.compile(g, new InMemoryWeights())) {
+            out = cg.run(Map.of("a", a, "b", bT, "a2", a2, "b2", b2));
+        }
+        double[] e = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += (double) a[i * k + p] * bT[j * k + p];
+                e[i * n + j] = s;
+            }
+        close(e, out.get("one").data(), 1e-5);
+        assertArrayEquals(java.util.Arrays.copyOf(out.get("two").data(), m * n), out.get("one").data(),
+                "the same sums in the same order as the general path");
+    }
+
+    @Test
     void missingAndMisshapenWeightsAreReportedTogether() {
         Graph g = new Graph();
         Tensor x = g.input("x", 2, 4);
