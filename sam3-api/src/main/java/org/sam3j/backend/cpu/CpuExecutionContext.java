@@ -394,7 +394,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 conv2d(t, bufs);
                 break;
             case CONV_TRANSPOSE2D:
-                convTranspose2x2(t, bufs, null);
+                convTranspose2x2(t, bufs, bufs[t.id()], null);
                 break;
             case MAX_POOL2D: {
                 int[] xs = t.input(0).shape();
@@ -481,8 +481,8 @@ final class CpuExecutionContext implements ExecutionContext {
                 gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, GELU_EPILOGUE);
                 break;
             }
-            case CONV_TRANSPOSE_GELU:
-                convTranspose2x2(t, bufs, GELU_EPILOGUE); // GELU in place on the convolution's output
+            case CONV_TRANSPOSE_EPILOGUE:
+                convTransposeEpilogue(t, u, bufs);
                 break;
             case ADD_LAYER_NORM: {
                 Buf a = bufs[t.input(0).id()];
@@ -656,14 +656,57 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     /**
-     * Kernel-2 stride-2 transposed convolution: one GEMM to [pixels, 2·2·Cout], then a scatter (applying the
-     * epilogue, if any, to each scattered run of channels).
+     * A transposed convolution and the per-pixel operations after it, up to {@code last} ({@link
+     * CpuFusion.Kind#CONV_TRANSPOSE_EPILOGUE}): the sum with the other operand at the same place, the layer norm of
+     * the run of channels, GELU, each as its own kernel computes it (the same floats), written into {@code last}'s
+     * buffer only.
      */
-    private void convTranspose2x2(Tensor t, Buf[] bufs, GemmEngine.Epilogue epilogue) {
+    private void convTransposeEpilogue(Tensor conv, Tensor last, Buf[] bufs) {
+        Tensor add = null;
+        Tensor norm = null;
+        boolean gelu = false;
+        for (Tensor n = last; n != conv; n = n.input(0)) {
+            bindWeights(n, bufs);
+            switch (n.op()) {
+                case ADD -> add = n;
+                case LAYER_NORM -> norm = n;
+                case GELU -> gelu = true;
+                default -> throw new IllegalStateException("not a per-pixel operation after a transposed convolution: " + n);
+            }
+        }
+        Buf out = bufs[last.id()];
+        Buf other = add != null ? bufs[add.input(1).id()] : null;
+        Buf g = norm != null ? bufs[norm.input(1).id()] : null;
+        Buf beta = norm != null ? bufs[norm.input(2).id()] : null;
+        float eps = norm != null ? norm.attrs(Attrs.Norm.class).eps() : 0f;
+        boolean applyGelu = gelu;
+        int cout = conv.dim(-1);
+        convTranspose2x2(conv, bufs, out, (c, off, len) -> {
+            if (other != null) {
+                int at = other.off + off - out.off;
+                for (int j = 0; j < len; j++) c[off + j] = c[off + j] + other.a[at + j];
+            }
+            if (g != null) {
+                for (int p = off; p < off + len; p += cout) {
+                    CpuKernels.normRow(c, p, g.a, g.off, beta.a, beta.off, c, p, cout, eps);
+                }
+            }
+            if (applyGelu) CpuGelu.apply(c, off, c, off, 0, len);
+        });
+    }
+
+    /** Most floats of products a transposed convolution computes before scattering them (16 MiB). */
+    private static final int CONV_TRANSPOSE_CHUNK = 1 << 22;
+
+    /**
+     * Kernel-2 stride-2 transposed convolution into {@code y}: GEMMs to [pixels, 2·2·Cout] a few input rows at a
+     * time, each scattered into two output rows, to which the epilogue, if any, is applied (whole pixels, a multiple
+     * of Cout floats).
+     */
+    private void convTranspose2x2(Tensor t, Buf[] bufs, Buf y, GemmEngine.Epilogue epilogue) {
         Tensor xt = t.input(0);
         Tensor wt = t.input(1);
         Buf x = bufs[xt.id()];
-        Buf y = bufs[t.id()];
         int nb = xt.dim(0);
         int h = xt.dim(1);
         int wd = xt.dim(2);
@@ -680,30 +723,32 @@ final class CpuExecutionContext implements ExecutionContext {
                         p[c * 4 * cout + ij * cout + o] = w[(c * cout + o) * 4 + ij];
             return gemm.prepare(par, p, 0, n4, false, cin, n4);
         });
-        int m = nb * h * wd;
-        int chunk = Math.max(1, Math.min(m, (1 << 22) / n4));
-        float[] tmp = scratch(0, chunk * n4);
-        for (int r0 = 0; r0 < m; r0 += chunk) {
-            int rows = Math.min(chunk, m - r0);
-            gemm.gemm(par, rows, x.a, x.off + r0 * cin, cin, wp, tmp, 0, n4, null);
+        // whole rows of the input per product (chunks of 1 MiB were measured slower on the image encoder's necks)
+        int rowsPerChunk = Math.max(1, Math.min(nb * h, CONV_TRANSPOSE_CHUNK / (n4 * wd)));
+        float[] tmp = scratch(0, rowsPerChunk * wd * n4);
+        for (int r0 = 0; r0 < nb * h; r0 += rowsPerChunk) {
+            int rows = Math.min(rowsPerChunk, nb * h - r0);
+            gemm.gemm(par, rows * wd, x.a, x.off + r0 * wd * cin, cin, wp, tmp, 0, n4, null);
             final int base = r0;
-            par.forRange(rows, 16, (w, lo, hi) -> {
+            par.forRange(rows, 1, (w, lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
-                    int p = base + r;
-                    int b = p / (h * wd);
-                    int iy = (p / wd) % h;
-                    int ix = p % wd;
+                    int b = (base + r) / h;
+                    int iy = (base + r) % h;
                     for (int i = 0; i < 2; i++) {
-                        for (int j = 0; j < 2; j++) {
-                            int dst = y.off + ((b * 2 * h + 2 * iy + i) * 2 * wd + 2 * ix + j) * cout;
-                            int src = r * n4 + (i * 2 + j) * cout;
-                            if (bias != null) {
-                                for (int o = 0; o < cout; o++) y.a[dst + o] = tmp[src + o] + bias[o];
-                            } else {
-                                System.arraycopy(tmp, src, y.a, dst, cout);
+                        // output row 2·iy + i: pixel (2·ix + j) from product row ix, columns (i, j)
+                        int row = y.off + (b * 2 * h + 2 * iy + i) * 2 * wd * cout;
+                        for (int ix = 0; ix < wd; ix++) {
+                            for (int j = 0; j < 2; j++) {
+                                int dst = row + (2 * ix + j) * cout;
+                                int src = (r * wd + ix) * n4 + (i * 2 + j) * cout;
+                                if (bias != null) {
+                                    for (int o = 0; o < cout; o++) y.a[dst + o] = tmp[src + o] + bias[o];
+                                } else {
+                                    System.arraycopy(tmp, src, y.a, dst, cout);
+                                }
                             }
-                            if (epilogue != null) epilogue.apply(y.a, dst, cout);
                         }
+                        if (epilogue != null) epilogue.apply(y.a, row, 2 * wd * cout);
                     }
                 }
             });

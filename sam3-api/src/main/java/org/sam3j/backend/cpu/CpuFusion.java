@@ -22,8 +22,11 @@ import org.sam3j.io.DType;
  *   <li>{@link Kind#LINEAR_GELU}: a {@code LINEAR} whose only consumer is the next operation, a {@code GELU} the
  *       plan runs in place on it: GELU is applied by the product's epilogue while each block of the output is in
  *       the cache;</li>
- *   <li>{@link Kind#CONV_TRANSPOSE_GELU}: the same for a transposed convolution (the FPN necks), GELU applied to each
- *       run of channels as the convolution scatters it;</li>
+ *   <li>{@link Kind#CONV_TRANSPOSE_EPILOGUE}: a transposed convolution followed by per-pixel operations on its
+ *       output, each the only reader of the one before: an {@code ADD} of an operand of the same shape, a
+ *       {@code LAYER_NORM} over the channels, a {@code GELU} (the FPN necks' GELU, the mask decoder's upscaling
+ *       {@code GELU(norm(convT(x) + feat))} and {@code GELU(convT(x) + feat)}): applied to each run of channels
+ *       as the convolution scatters it, into the last operation's buffer (the ones before are never written);</li>
  *   <li>{@link Kind#ADD_LAYER_NORM}: an {@code ADD} of two operands of its own shape followed by a
  *       {@code LAYER_NORM} of the sum (a residual connection and the next pre-norm, or a post-norm block's
  *       {@code norm(x + f(x))}): one pass per row writes the sum and its normalisation, where the norm's buffer
@@ -48,8 +51,11 @@ final class CpuFusion {
         SINGLE,
         /** {@code GELU(LINEAR(x))}. */
         LINEAR_GELU,
-        /** {@code GELU(CONV_TRANSPOSE2D(x))}. */
-        CONV_TRANSPOSE_GELU,
+        /**
+         * {@code CONV_TRANSPOSE2D(x)} then up to an {@code ADD}, a {@code LAYER_NORM} and a {@code GELU}, in that order;
+         * {@code second} is the last of them (the others are its {@code input(0)} chain back to the convolution).
+         */
+        CONV_TRANSPOSE_EPILOGUE,
         /** {@code s = a + b; LAYER_NORM(s)}. */
         ADD_LAYER_NORM,
         /** {@code ROPE(SLICE(x))}. */
@@ -98,10 +104,13 @@ final class CpuFusion {
                 i++;
                 continue;
             }
-            if (fuse && next != null && convTransposeGelu(plan, t, next)) {
-                done = Math.max(done, i + 1);
-                steps.add(new Step(Kind.CONV_TRANSPOSE_GELU, t, next, done, "CONV_TRANSPOSE2D+GELU"));
-                i++;
+            int chain = fuse ? convTransposeChain(plan, schedule, i, readers) : 0;
+            if (chain > 0) {
+                StringBuilder label = new StringBuilder(t.op().name());
+                for (int j = 1; j <= chain; j++) label.append('+').append(schedule.get(i + j).op().name());
+                done = Math.max(done, i + chain);
+                steps.add(new Step(Kind.CONV_TRANSPOSE_EPILOGUE, t, schedule.get(i + chain), done, label.toString()));
+                i += chain;
                 continue;
             }
             if (fuse && next != null && addLayerNorm(plan, t, next)) {
@@ -183,9 +192,38 @@ final class CpuFusion {
                 && lin.input(1).op() == Op.WEIGHT && f32(lin, gelu) && inPlace(plan, lin, gelu);
     }
 
-    private static boolean convTransposeGelu(MemoryPlan plan, Tensor conv, Tensor gelu) {
-        return conv.op() == Op.CONV_TRANSPOSE2D && gelu.op() == Op.GELU && gelu.input(0) == conv
-                && f32(conv, gelu) && inPlace(plan, conv, gelu);
+    /**
+     * How many operations after the {@code CONV_TRANSPOSE2D} at {@code at} in the schedule its step can apply (see
+     * {@link Kind#CONV_TRANSPOSE_EPILOGUE}): the next ones, each reading the one before as its first operand and its
+     * only reader, an {@code ADD} (first, of an operand of its own shape), a {@code LAYER_NORM}, a {@code GELU}
+     * (last); 0 for none. The last one's buffer must not overlap the convolution's input or the sum's other operand,
+     * which are read while it is written.
+     */
+    private static int convTransposeChain(MemoryPlan plan, List<Tensor> schedule, int at, int[] readers) {
+        Tensor conv = schedule.get(at);
+        if (conv.op() != Op.CONV_TRANSPOSE2D || !f32(conv)) return 0;
+        Tensor prev = conv;
+        Tensor other = null;
+        int count = 0;
+        int ok = 0;
+        boolean norm = false;
+        for (int j = at + 1; j < schedule.size(); j++) {
+            Tensor t = schedule.get(j);
+            if (t.inputCount() == 0 || t.input(0) != prev || readers[prev.id()] != 1 || !f32(t)) break;
+            if (t.op() == Op.ADD && count == 0) {
+                other = t.input(1);
+                if (!f32(other) || !java.util.Arrays.equals(other.shape(), t.shape())) break;
+            } else if (t.op() == Op.LAYER_NORM && !norm) {
+                norm = true;
+            } else if (t.op() != Op.GELU) {
+                break;
+            }
+            count++;
+            prev = t;
+            if (!overlaps(plan, t, conv.input(0)) && (other == null || !overlaps(plan, t, other))) ok = count;
+            if (t.op() == Op.GELU) break;
+        }
+        return ok;
     }
 
     private static boolean upsampleConv(MemoryPlan plan, Tensor up, Tensor conv, int[] readers) {

@@ -186,7 +186,7 @@ final class CpuKernels {
     }
 
     /** Layer norm of one row of {@code c} values (statistics in double). */
-    private static void normRow(float[] x, int xb, float[] g, int go, float[] bta, int bo, float[] y, int yb, int c,
+    static void normRow(float[] x, int xb, float[] g, int go, float[] bta, int bo, float[] y, int yb, int c,
                                 float eps) {
         double s = 0;
         for (int j = 0; j < c; j++) s += x[xb + j];

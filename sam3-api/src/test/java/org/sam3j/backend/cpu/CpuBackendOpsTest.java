@@ -414,6 +414,34 @@ class CpuBackendOpsTest {
     }
 
     @Test
+    void transposedConvolutionOverSeveralChunksAndImages() {
+        // 2 images of 9 × 1100 pixels, 64 output channels: 14 input rows per product (of at most 16 MiB), so two
+        // products, the second one shorter and across the images' boundary
+        int n = 2, h = 9, w = 1100, cin = 4, cout = 64;
+        float[] x = rand(n * h * w * cin), wt = rand(cin * cout * 4), b = rand(cout);
+        Graph g = new Graph();
+        g.output("up", g.convTranspose2x2(g.input("x", n, h, w, cin), g.weight("wt", cin, cout, 2, 2), g.weight("b", cout)));
+        HostTensor up;
+        try (CompiledGraph cg = backend.compile(g, new InMemoryWeights().put("wt", wt, cin, cout, 2, 2).put("b", b, cout))) {
+            up = cg.run(Map.of("x", x)).get("up");
+        }
+        double[] e = new double[n * 2 * h * 2 * w * cout];
+        for (int im = 0; im < n; im++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++)
+                    for (int i = 0; i < 2; i++)
+                        for (int j = 0; j < 2; j++)
+                            for (int o = 0; o < cout; o++) {
+                                double s = b[o];
+                                for (int c = 0; c < cin; c++) {
+                                    s += (double) x[((im * h + y) * w + xx) * cin + c] * wt[((c * cout + o) * 2 + i) * 2 + j];
+                                }
+                                e[(((im * 2 * h) + 2 * y + i) * 2 * w + 2 * xx + j) * cout + o] = s;
+                            }
+        close(e, up.data(), 1e-5);
+    }
+
+    @Test
     void aShortMatmulAgainstALongTransposedOperand() {
         // the mask decoder's hypernetwork product (4 × 32 by 82944 × 32), computed as its transpose; with a tail past
         // the transposition's blocks, and a product of the same operands through the general path (two batches)

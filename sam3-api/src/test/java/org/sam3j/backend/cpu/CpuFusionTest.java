@@ -165,6 +165,61 @@ public class CpuFusionTest {
         assertArrayEquals(out[0], out[1]);
     }
 
+    /**
+     * The mask decoder's upscaling on x[1, 5, 7, 32]: {@code GELU(norm(convT(x) + f1))}, then
+     * {@code GELU(convT(·) + f2)}, with f2 computed in the arena (a ReLU of an input), and a transposed convolution
+     * whose sum has a second reader (fused only up to the convolution's own step).
+     */
+    static Graph upscaling() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 1, 5, 7, 32);
+        Tensor f1 = g.input("f1", 1, 10, 14, 16);
+        Tensor f2 = g.relu(g.input("f2", 1, 20, 28, 8));
+        Tensor a = g.gelu(g.layerNorm(g.add(g.convTranspose2x2(x, g.weight("up0.w", 32, 16, 2, 2), g.weight("up0.b", 16)), f1),
+                g.weight("ln.w", 16), g.weight("ln.b", 16), 1e-6f));
+        Tensor b = g.gelu(g.add(g.convTranspose2x2(a, g.weight("up1.w", 16, 8, 2, 2), g.weight("up1.b", 8)), f2));
+        g.output("y", g.scale(b, 0.5f));
+        Tensor s = g.add(g.convTranspose2x2(x, g.weight("up2.w", 32, 16, 2, 2), null), f1);
+        g.output("s", s);
+        g.output("t", g.gelu(s));
+        return g;
+    }
+
+    @Test
+    void upscalingChainsAreAppliedAsTheConvolutionScattersBitForBit() {
+        Graph g = upscaling();
+        Random rnd = new Random(4);
+        Map<String, float[]> in = new java.util.HashMap<>();
+        for (Map.Entry<String, Tensor> e : g.inputs().entrySet()) {
+            float[] v = new float[(int) e.getValue().numel()];
+            for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+            in.put(e.getKey(), v);
+        }
+        Map<String, HostTensor>[] out = new Map[2];
+        for (int f = 0; f < 2; f++) {
+            String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
+            System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(f == 1));
+            CpuBackend be;
+            try {
+                be = new CpuBackend(2);
+            } finally {
+                if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
+                else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
+            }
+            try (be; CompiledGraph cg = be.compile(g, weights(g, 9)); ExecutionContext ctx = cg.newContext()) {
+                out[f] = ctx.run(in);
+                Set<String> labels = ctx.lastRunNanosByOp().keySet();
+                if (f == 1) {
+                    assertTrue(labels.containsAll(List.of("CONV_TRANSPOSE2D+ADD+LAYER_NORM+GELU", "CONV_TRANSPOSE2D+ADD+GELU",
+                            "CONV_TRANSPOSE2D+ADD")), labels.toString());
+                } else {
+                    assertTrue(labels.stream().noneMatch(l -> l.contains("+")), labels.toString());
+                }
+            }
+        }
+        for (String name : List.of("y", "s", "t")) assertArrayEquals(out[0].get(name).data(), out[1].get(name).data(), name);
+    }
+
     @Test
     void stepsCoverEveryScheduledNodeOnce() {
         Graph g = block();
@@ -178,7 +233,7 @@ public class CpuFusionTest {
             assertEquals(c.plan().schedule().size(), steps.size() + steps.stream().filter(s -> s.second() != null).count());
             // 2 blocks: fc1+GELU twice, residual+norm2 twice and residual+next norm once (+ final norm), q and k twice
             assertEquals(2, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.LINEAR_GELU).count());
-            assertEquals(1, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.CONV_TRANSPOSE_GELU).count());
+            assertEquals(1, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.CONV_TRANSPOSE_EPILOGUE).count());
             assertEquals(4, steps.stream().filter(s -> s.kind() == CpuFusion.Kind.SLICE_ROPE).count());
             // the two v slices are strided views: planned, never scheduled
             List<Tensor> views = g.nodes().stream()
