@@ -551,7 +551,7 @@ final class CpuExecutionContext implements ExecutionContext {
      * {@code C = A · Bᵀ} for a short A ({@code m} rows) and a long B ({@code n} rows of {@code k}): the mask decoder's
      * hypernetwork outputs against the upscaled image ({@code 4 × 32} by {@code 82944 × 32}). Computed as
      * {@code Cᵀ = B · Aᵀ}, whose rows are B's, then transposed: the engine then packs A (a few hundred floats)
-     * instead of B (on that shape, packing B took longer than the product: 4–9 ms against about 1 ms). Each value is
+     * instead of B (on that shape the product took 4–9 ms, mostly packing B; this way about 3 ms). Each value is
      * the same sum of the same products in the same order.
      */
     private void shortTimesTransposed(int m, int n, int k, Buf a, Buf b, Buf y) {
@@ -658,7 +658,7 @@ final class CpuExecutionContext implements ExecutionContext {
     /**
      * A transposed convolution and the per-pixel operations after it, up to {@code last} ({@link
      * CpuFusion.Kind#CONV_TRANSPOSE_EPILOGUE}): the sum with the other operand at the same place, the layer norm of
-     * the run of channels, GELU, each as its own kernel computes it (the same floats), written into {@code last}'s
+     * each pixel's channels, GELU, each as its own kernel computes it (the same floats), written into {@code last}'s
      * buffer only.
      */
     private void convTransposeEpilogue(Tensor conv, Tensor last, Buf[] bufs) {

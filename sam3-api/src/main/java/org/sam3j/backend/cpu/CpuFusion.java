@@ -25,8 +25,8 @@ import org.sam3j.io.DType;
  *   <li>{@link Kind#CONV_TRANSPOSE_EPILOGUE}: a transposed convolution followed by per-pixel operations on its
  *       output, each the only reader of the one before: an {@code ADD} of an operand of the same shape, a
  *       {@code LAYER_NORM} over the channels, a {@code GELU} (the FPN necks' GELU, the mask decoder's upscaling
- *       {@code GELU(norm(convT(x) + feat))} and {@code GELU(convT(x) + feat)}): applied to each run of channels
- *       as the convolution scatters it, into the last operation's buffer (the ones before are never written);</li>
+ *       {@code GELU(norm(convT(x) + feat))} and {@code GELU(convT(x) + feat)}): applied to each output row as the
+ *       convolution scatters it, into the last operation's buffer (the ones before are never written);</li>
  *   <li>{@link Kind#ADD_LAYER_NORM}: an {@code ADD} of two operands of its own shape followed by a
  *       {@code LAYER_NORM} of the sum (a residual connection and the next pre-norm, or a post-norm block's
  *       {@code norm(x + f(x))}): one pass per row writes the sum and its normalisation, where the norm's buffer

@@ -187,7 +187,7 @@ final class CpuKernels {
 
     /** Layer norm of one row of {@code c} values (statistics in double). */
     static void normRow(float[] x, int xb, float[] g, int go, float[] bta, int bo, float[] y, int yb, int c,
-                                float eps) {
+                        float eps) {
         double s = 0;
         for (int j = 0; j < c; j++) s += x[xb + j];
         double mean = s / c;
