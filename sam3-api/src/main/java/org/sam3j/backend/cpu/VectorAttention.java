@@ -253,8 +253,8 @@ final class VectorAttention {
         for (int i = i0; i < i1; i++) {
             if (!(lo[i] - mx[i] >= CpuMath.EXP_MIN)) inRange = false;
         }
-        // The exponential is written out twice, not shared: a helper taking and returning vectors is not inlined by
-        // C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
+        // The exponential is written out in each of its three loops, not shared: a helper taking and returning
+        // vectors is not inlined by C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
         for (int h = i0; h < i1; h += LANES) {
             // rescaling factors
             FloatVector z = FloatVector.fromArray(F, m, h).sub(FloatVector.fromArray(F, mx, h));

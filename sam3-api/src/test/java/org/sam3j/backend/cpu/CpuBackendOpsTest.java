@@ -314,17 +314,7 @@ class CpuBackendOpsTest {
         try (CompiledGraph cg = backend.compile(g, new InMemoryWeights().put("wt", wt, cin, cout, 2, 2).put("b", b, cout))) {
             out = cg.run(Map.of("x", x));
         }
-        double[] e = new double[n * 2 * h * 2 * w * cout];
-        for (int y = 0; y < h; y++)
-            for (int xx = 0; xx < w; xx++)
-                for (int i = 0; i < 2; i++)
-                    for (int j = 0; j < 2; j++)
-                        for (int o = 0; o < cout; o++) {
-                            double s = b[o];
-                            for (int c = 0; c < cin; c++) s += (double) x[(y * w + xx) * cin + c] * wt[((c * cout + o) * 2 + i) * 2 + j];
-                            e[((2 * y + i) * 2 * w + 2 * xx + j) * cout + o] = s;
-                        }
-        close(e, out.get("up").data(), 1e-5);
+        close(convTranspose2x2(x, wt, b, n, h, w, cin, cout), out.get("up").data(), 1e-5);
         double[] ep = new double[(h / 2) * (w / 2) * cin];
         for (int y = 0; y < h / 2; y++)
             for (int xx = 0; xx < w / 2; xx++)
@@ -425,6 +415,11 @@ class CpuBackendOpsTest {
         try (CompiledGraph cg = backend.compile(g, new InMemoryWeights().put("wt", wt, cin, cout, 2, 2).put("b", b, cout))) {
             up = cg.run(Map.of("x", x)).get("up");
         }
+        close(convTranspose2x2(x, wt, b, n, h, w, cin, cout), up.data(), 1e-5);
+    }
+
+    /** The kernel-2 stride-2 transposed convolution in double, channels-last, weight {@code [Cin, Cout, 2, 2]}. */
+    private static double[] convTranspose2x2(float[] x, float[] wt, float[] b, int n, int h, int w, int cin, int cout) {
         double[] e = new double[n * 2 * h * 2 * w * cout];
         for (int im = 0; im < n; im++)
             for (int y = 0; y < h; y++)
@@ -436,9 +431,9 @@ class CpuBackendOpsTest {
                                 for (int c = 0; c < cin; c++) {
                                     s += (double) x[((im * h + y) * w + xx) * cin + c] * wt[((c * cout + o) * 2 + i) * 2 + j];
                                 }
-                                e[(((im * 2 * h) + 2 * y + i) * 2 * w + 2 * xx + j) * cout + o] = s;
+                                e[((im * 2 * h + 2 * y + i) * 2 * w + 2 * xx + j) * cout + o] = s;
                             }
-        close(e, up.data(), 1e-5);
+        return e;
     }
 
     @Test

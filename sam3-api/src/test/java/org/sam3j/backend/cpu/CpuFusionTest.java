@@ -90,19 +90,23 @@ public class CpuFusionTest {
 
     /** Runs the block on a backend made with fusion on or off; returns the outputs and the profile's step names. */
     public static Map.Entry<Map<String, HostTensor>, Set<String>> run(java.util.function.Supplier<CpuBackend> make, boolean fuse) {
-        String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
-        CpuBackend be;
-        System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(fuse));
-        try {
-            be = make.get();
-        } finally {
-            if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
-            else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
-        }
+        CpuBackend be = make(make, fuse);
         Graph g = block();
         try (be; CompiledGraph cg = be.compile(g, weights(g, 7)); ExecutionContext ctx = cg.newContext()) {
             Map<String, HostTensor> out = ctx.run(inputs(11));
             return Map.entry(out, ctx.lastRunNanosByOp().keySet());
+        }
+    }
+
+    /** A backend made with the fusion pass on or off ({@value CpuBackend#FUSION_PROPERTY}, read when it is made). */
+    static CpuBackend make(java.util.function.Supplier<CpuBackend> make, boolean fuse) {
+        String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
+        System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(fuse));
+        try {
+            return make.get();
+        } finally {
+            if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
+            else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
         }
     }
 
@@ -142,15 +146,7 @@ public class CpuFusionTest {
         Map<String, float[]> in = Map.of("x", inputs(3).get("x"));
         float[][] out = new float[2][];
         for (int f = 0; f < 2; f++) {
-            String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
-            System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(f == 1));
-            CpuBackend be;
-            try {
-                be = new CpuBackend(2);
-            } finally {
-                if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
-                else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
-            }
+            CpuBackend be = make(() -> new CpuBackend(2), f == 1);
             try (be; CompiledGraph cg = be.compile(g, weights(g, 5)); ExecutionContext ctx = cg.newContext()) {
                 CpuCompiledGraph c = (CpuCompiledGraph) cg;
                 List<CpuFusion.Step> fused = c.steps().stream().filter(s -> s.kind() == CpuFusion.Kind.ADD_LAYER_NORM)
@@ -197,15 +193,7 @@ public class CpuFusionTest {
         }
         Map<String, HostTensor>[] out = new Map[2];
         for (int f = 0; f < 2; f++) {
-            String old = System.getProperty(CpuBackend.FUSION_PROPERTY);
-            System.setProperty(CpuBackend.FUSION_PROPERTY, Boolean.toString(f == 1));
-            CpuBackend be;
-            try {
-                be = new CpuBackend(2);
-            } finally {
-                if (old == null) System.clearProperty(CpuBackend.FUSION_PROPERTY);
-                else System.setProperty(CpuBackend.FUSION_PROPERTY, old);
-            }
+            CpuBackend be = make(() -> new CpuBackend(2), f == 1);
             try (be; CompiledGraph cg = be.compile(g, weights(g, 9)); ExecutionContext ctx = cg.newContext()) {
                 out[f] = ctx.run(in);
                 Set<String> labels = ctx.lastRunNanosByOp().keySet();
