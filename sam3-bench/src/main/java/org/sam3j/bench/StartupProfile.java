@@ -6,6 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -25,7 +26,9 @@ import org.sam3j.Sam3Predictor;
  * rounds (another image, another phrase) are the steady state of the same process, so their difference is the
  * warm-up tax.
  *
- * <p>Usage: {@code StartupProfile CONFIG BACKEND CHECKPOINT [ROUNDS]} (CONFIG {@code tiny} or {@code full}); when
+ * <p>Usage: {@code StartupProfile CONFIG BACKEND CHECKPOINT [ROUNDS [CLICKS]]} (CONFIG {@code tiny} or {@code full});
+ * with CLICKS above 1, each round's click is followed by CLICKS - 1 more a few pixels apart, summarised on one line
+ * (first, median, minimum: what a user clicking on one image gets, comparable with another runtime's loop); when
  * CHECKPOINT does not exist a synthetic checkpoint of CONFIG is written there instead (and nothing else is run).
  * Linux only (it reads {@code /proc}).
  */
@@ -39,13 +42,14 @@ public final class StartupProfile {
     /** Runs the profile. */
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: StartupProfile tiny|full BACKEND CHECKPOINT [ROUNDS]");
+            System.err.println("usage: StartupProfile tiny|full BACKEND CHECKPOINT [ROUNDS [CLICKS]]");
             System.exit(2);
         }
         String config = args[0];
         String backend = args[1];
         Path file = Paths.get(args[2]);
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        int clicks = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         StartupProfile p = new StartupProfile();
         long t = System.nanoTime();
         if (!Files.exists(file)) {
@@ -71,10 +75,25 @@ public final class StartupProfile {
                 stages(text);
                 t = System.nanoTime();
                 MaskResult click = predictor.predict(Prompt.point(image.width() * 0.5f, image.height() * 0.5f));
+                long first = System.nanoTime() - t;
                 p.mark("click#" + r, t);
                 stages(click);
+                if (clicks > 1) moreClicks(predictor, image, clicks, first);
             }
         }
+    }
+
+    /** CLICKS - 1 more clicks near the centre after the round's first, and one line of their times in ms. */
+    private static void moreClicks(Sam3Predictor predictor, RgbImage image, int clicks, long firstNanos) {
+        long[] ms = new long[clicks - 1];
+        for (int i = 0; i < ms.length; i++) {
+            long t = System.nanoTime();
+            predictor.predict(Prompt.point(image.width() * 0.5f + (i + 1) % 7, image.height() * 0.5f));
+            ms[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(ms);
+        System.out.printf("clicks           first %.1f ms, then %d more: median %.1f ms, min %.1f ms, max %.1f ms%n",
+                firstNanos / 1e6, ms.length, ms[ms.length / 2] / 1e6, ms[0] / 1e6, ms[ms.length - 1] / 1e6);
     }
 
     /** The result's own timings per stage (text encoder, detector, ...), on a line under the phase's. */
