@@ -14,9 +14,10 @@ import java.util.Arrays;
  * JDK 17 only vectorises a loop when every array access in it has the same loop-invariant offset
  * (in practice: none), and only when the loop body stays small. Hence:
  * <ul>
- *   <li>op(B) is packed into <em>panels</em> of at most 512 columns, stored row by row in one array; for
- *       these kernels each K block of a panel is copied into a row array per k (per-worker scratch), so that
- *       the inner loop indexes every B row at plain {@code [j]};</li>
+ *   <li>op(B) is packed into <em>panels</em> of at most 512 columns in one array, each panel a K block of 256 rows
+ *       after another, each K block stored as strips of 32 columns (see {@link PackedMatrix}); for these kernels
+ *       each K block of a panel is copied into a row array per k (per-worker scratch), so that the inner loop
+ *       indexes every B row at plain {@code [j]};</li>
  *   <li>a tile of 4 rows of C is accumulated in four per-worker scratch rows, also indexed
  *       at {@code [j]}; each inner loop adds {@code 4 × 2} rank-1 products
  *       ({@code acc_r[j] = fma(a[r][p+1], B[p+1][j], fma(a[r][p], B[p][j], acc_r[j]))}), which is the
@@ -34,9 +35,10 @@ import java.util.Arrays;
  *       scalar loop.</li>
  * </ul>
  * When the JVM has the Vector API ({@link VectorKernels}), blocks of 8 rows run on {@link VectorSgemm} instead,
- * whose accumulators stay in registers for a whole K block: the same floats bit for bit, at about the rate of
- * OpenBLAS on AVX-512. They read the packed panels in place (no row copies); the row blocks are then multiples of 8,
- * and the last rows of a block run one at a time on {@link VectorSgemm#row}.
+ * whose accumulators stay in registers for a whole K block: the same floats bit for bit. They read the packed strips
+ * in place (no row copies) and the 8 rows of A from a per-worker copy of the K block, a row of {@link #KC} floats per
+ * row of A; the row blocks are then multiples of 8, and the last rows of a block run one at a time on
+ * {@link VectorSgemm#row}.
  * Constant matrices (the weights of {@code Linear} layers) should be packed once with
  * {@link #pack(float[], int, int, boolean, int, int)} and multiplied with
  * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)};
@@ -51,12 +53,18 @@ public final class Sgemm {
      * ({@link PackedWeightCache}), so change it with the layout.
      */
     static final String LAYOUT = "panels of up to 512 columns of op(B), even widths padded to multiples of 16,"
-            + " each panel row by row, one after another";
+            + " one after another; each panel as K blocks of 256 rows, each K block as strips of 32 columns (the last"
+            + " one 16 wide when the width is an odd multiple of 16), each strip row by row";
     /** Largest panel width (columns of op(B) per packed panel); a multiple of 16. */
     static final int NC = 512;
     /** K block: rows of packed B processed per pass over a block of rows of A. */
     static final int KC = 256;
-    /** Columns of op(B) per work item when packing a transposed B. */
+    /**
+     * Columns of a strip of a packed K block: what one micro-kernel call reads, row after row, so that its B is one
+     * contiguous run of memory rather than rows a panel's width apart.
+     */
+    static final int STRIP = 32;
+    /** Columns of op(B) per work item when packing a transposed B (a multiple of {@link #STRIP}). */
     static final int JC = 64;
     /** Rows of C accumulated together by the micro-kernel. */
     static final int MR = 4;
@@ -82,7 +90,10 @@ public final class Sgemm {
 
     /**
      * op(B) packed for {@link Sgemm#gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)}:
-     * a {@code K × N} matrix stored as column panels, one after another in one array, each panel row by row.
+     * a {@code K × N} matrix stored as column panels, one after another in one array. A panel is stored as K blocks
+     * of {@link #KC} rows, one after another; a K block as strips of {@link #STRIP} columns (the last one 16 wide when
+     * the panel's padded width is an odd multiple of 16), one after another; a strip row by row. So a micro-kernel,
+     * which multiplies rows of A by one strip over one K block, reads its B as one contiguous run.
      * Immutable once built by {@link Sgemm#pack}; safe to share between threads.
      *
      * <p>One array, not an array per row: a weight is then one large object, which the garbage collector allocates
@@ -99,7 +110,7 @@ public final class Sgemm {
         final int[] width;
         /** where each panel starts in {@link #data} */
         final int[] offset;
-        /** op(B)[p][colStart[q] + j] at {@code data[offset[q] + p * width[q] + j]} for {@code j < width[q]}, zero padded */
+        /** op(B)[p][colStart[q] + j] at {@code data[at(offset[q], width[q], k, p, j)]} for {@code j < width[q]}, zero padded */
         final float[] data;
         /** Where the same floats are read from instead of {@link #data} (null then), at the same indices: a cache file. */
         final java.nio.FloatBuffer mapped;
@@ -472,23 +483,42 @@ public final class Sgemm {
         }
     }
 
-    /** op(B) = B: rows [p0, p1) of panel q are slices of rows of B. */
+    /**
+     * Where op(B)[p][colStart[q] + j] is in a packed matrix: {@code off} and {@code w} are panel q's offset and padded
+     * width, {@code k} the matrix's rows (see {@link PackedMatrix}).
+     */
+    static int at(int off, int w, int k, int p, int j) {
+        final int pb = p - p % KC;
+        final int js = j - j % STRIP;
+        return off + pb * w + js * Math.min(KC, k - pb) + (p - pb) * Math.min(STRIP, w - js) + (j - js);
+    }
+
+    /** op(B) = B: rows [p0, p1) of panel q, within one K block, are slices of rows of B. */
     private static void copyRows(PackedMatrix pm, int q, int p0, int p1, float[] b, int bOff, int ldb) {
         final int j0 = pm.colStart[q];
         final int nc = pm.colStart[q + 1] - j0;
         final int w = pm.width[q];
         final float[] data = pm.data;
+        final int pb = p0 - p0 % KC;
+        final int kc = Math.min(KC, pm.k - pb);
+        if (p1 > pb + kc) throw new IllegalArgumentException("rows " + p0 + " to " + p1 + " span two K blocks");
+        final int block = pm.offset[q] + pb * w;
         for (int p = p0; p < p1; p++) {
-            final int r = pm.offset[q] + p * w;
-            System.arraycopy(b, bOff + p * ldb + j0, data, r, nc);
-            if (w > nc) Arrays.fill(data, r + nc, r + w, 0f);
+            final int src = bOff + p * ldb + j0;
+            for (int js = 0; js < w; js += STRIP) {
+                final int sw = Math.min(STRIP, w - js);
+                final int real = Math.max(0, Math.min(sw, nc - js));
+                final int o = block + js * kc + (p - pb) * sw;
+                if (real > 0) System.arraycopy(b, src + js, data, o, real);
+                if (real < sw) Arrays.fill(data, o + real, o + sw, 0f);
+            }
         }
     }
 
     /**
      * op(B) = Bᵀ (B is [N, K]): columns [js, js + JC) of panel q, i.e. JC rows of B. Rows of B are
-     * taken 8 at a time and walked along k together (8 sequential read streams); the padding columns
-     * of the panel are zeroed by the strip that contains them.
+     * taken 16 at a time and walked along k together (16 sequential read streams); 16 columns never straddle two
+     * strips. The padding columns of the panel are zeroed by the work item that contains them.
      */
     private static void transposeStrip(PackedMatrix pm, int q, int js, float[] b, int bOff, int ldb) {
         final int j0 = pm.colStart[q];
@@ -502,34 +532,38 @@ public final class Sgemm {
         int j = js;
         for (; j + 15 < je; j += 16) {
             final int s0 = bOff + (j0 + j) * ldb, s8 = s0 + 8 * ldb;
-            for (int p = 0; p < k; p++) {
-                final int o = base + p * w + j;
-                final int x = s0 + p, y = s8 + p;
-                r[o] = b[x];
-                r[o + 1] = b[x + l1];
-                r[o + 2] = b[x + l2];
-                r[o + 3] = b[x + l3];
-                r[o + 4] = b[x + l4];
-                r[o + 5] = b[x + l5];
-                r[o + 6] = b[x + l6];
-                r[o + 7] = b[x + l7];
-                r[o + 8] = b[y];
-                r[o + 9] = b[y + l1];
-                r[o + 10] = b[y + l2];
-                r[o + 11] = b[y + l3];
-                r[o + 12] = b[y + l4];
-                r[o + 13] = b[y + l5];
-                r[o + 14] = b[y + l6];
-                r[o + 15] = b[y + l7];
+            final int strip = j - j % STRIP, sw = Math.min(STRIP, w - strip);
+            for (int pb = 0; pb < k; pb += KC) {
+                final int kc = Math.min(KC, k - pb);
+                int o = base + pb * w + strip * kc + (j - strip);
+                for (int p = pb; p < pb + kc; p++, o += sw) {
+                    final int x = s0 + p, y = s8 + p;
+                    r[o] = b[x];
+                    r[o + 1] = b[x + l1];
+                    r[o + 2] = b[x + l2];
+                    r[o + 3] = b[x + l3];
+                    r[o + 4] = b[x + l4];
+                    r[o + 5] = b[x + l5];
+                    r[o + 6] = b[x + l6];
+                    r[o + 7] = b[x + l7];
+                    r[o + 8] = b[y];
+                    r[o + 9] = b[y + l1];
+                    r[o + 10] = b[y + l2];
+                    r[o + 11] = b[y + l3];
+                    r[o + 12] = b[y + l4];
+                    r[o + 13] = b[y + l5];
+                    r[o + 14] = b[y + l6];
+                    r[o + 15] = b[y + l7];
+                }
             }
         }
         for (; j < je; j++) {
             final int s0 = bOff + (j0 + j) * ldb;
-            for (int p = 0; p < k; p++) r[base + p * w + j] = b[s0 + p];
+            for (int p = 0; p < k; p++) r[at(base, w, k, p, j)] = b[s0 + p];
         }
         final int pad0 = Math.max(nc, js), pad1 = Math.min(w, js + JC);
-        if (pad1 > pad0) {
-            for (int p = 0; p < k; p++) Arrays.fill(r, base + p * w + pad0, base + p * w + pad1, 0f);
+        for (int c = pad0; c < pad1; c++) {
+            for (int p = 0; p < k; p++) r[at(base, w, k, p, c)] = 0f;
         }
     }
 
@@ -614,6 +648,7 @@ public final class Sgemm {
         final int nc = pb.colStart[q + 1] - j0;
         final int w = pb.width[q];
         final boolean wide = w >= WIDE;
+        final int fullStrips = w - w % STRIP;
         final float[] data = pb.data;
         final int off = pb.offset[q];
         final float[] a = pr.a;
@@ -627,12 +662,13 @@ public final class Sgemm {
         for (int pc = 0; pc < k; pc += KC) {
             final int pe = Math.min(k, pc + KC);
             final boolean first = pc == 0;
+            final int kc = pe - pc;
             // the auto-vectorised kernels read this K block of the panel as rows of their own (see Scratch.rows)
             final float[][] rows = VECTOR ? null
-                    : pb.mapped != null ? s.rows(pb.mapped, off, w, pc, pe) : s.rows(data, off, w, pc, pe);
-            // the Vector API kernels read it in place, or from a copy of the block when it is not in an array
-            final float[] block = !VECTOR || pb.mapped == null ? data : s.block(pb.mapped, off, w, pc, pe);
-            final int blockOff = block == data ? off : -pc * w;
+                    : pb.mapped != null ? s.rows(pb.mapped, off + pc * w, w, kc) : s.rows(data, off + pc * w, w, kc);
+            // the Vector API kernels read its strips in place, or from a copy of the block when it is not in an array
+            final float[] block = !VECTOR || pb.mapped == null ? data : s.block(pb.mapped, off + pc * w, w, kc);
+            final int blockOff = block == data ? off + pc * w : 0;
             final int base = -pc;
             for (int i = i0; i < i1; i += ROW_TILE) {
                 final int mr = Math.min(ROW_TILE, i1 - i);
@@ -641,9 +677,11 @@ public final class Sgemm {
                 final int ai = pr.aOff + i * aRs;
                 if (VECTOR) {
                     if (mr == ROW_TILE) {
-                        VectorSgemm.kernel(a, ai, aRs, aCs, block, blockOff, pc, pe, acc, w);
+                        final float[] rowsOfA = s.rowsOfA(a, ai + pc * aCs, aRs, aCs, kc);
+                        VectorSgemm.kernel(rowsOfA, block, blockOff, kc, acc, fullStrips);
+                        if (fullStrips < w) VectorSgemm.lastStrip(rowsOfA, block, blockOff, kc, acc, fullStrips);
                     } else {
-                        for (int r = 0; r < mr; r++) VectorSgemm.row(a, ai + r * aRs, aCs, block, blockOff, pc, pe, acc[r], w);
+                        for (int r = 0; r < mr; r++) VectorSgemm.row(a, ai + r * aRs + pc * aCs, aCs, block, blockOff, kc, acc[r], w);
                     }
                     for (int r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], nc);
                     continue;
@@ -918,6 +956,8 @@ public final class Sgemm {
         private float[] panel;
         /** one K block of a panel read from a buffer, for the Vector API kernels */
         private float[] block;
+        /** the rows of A of one Vector API micro-kernel call, {@link #KC} floats apart */
+        private final float[] rowsOfA = new float[VectorSgemm.ROWS * KC];
 
         /** The panel buffer, with room for at least {@code floats}. */
         float[] panel(long floats) {
@@ -926,29 +966,53 @@ public final class Sgemm {
         }
 
         /**
-         * Rows {@code [pc, pe)} of the panel of width {@code w} at {@code off} in {@code data}, copied into arrays of
-         * their own, row {@code p} at index {@code p - pc}. The auto-vectorised kernels need every array indexed at
-         * plain {@code [j]} (see the class comment); the copy costs one read per element of the block, against the
-         * block's rows of A (up to {@value #MC}) multiply-adds per element.
+         * The K block of {@code kc} rows of a panel of width {@code w} that starts at {@code at} in {@code data},
+         * copied into arrays of their own, row {@code p} of the block at index {@code p}. The auto-vectorised kernels
+         * need every array indexed at plain {@code [j]} (see the class comment); the copy costs one read per element
+         * of the block, against the block's rows of A (up to {@value #MC}) multiply-adds per element.
          */
-        float[][] rows(float[] data, int off, int w, int pc, int pe) {
+        float[][] rows(float[] data, int at, int w, int kc) {
             if (panelRows == null) panelRows = new float[KC][NC];
-            for (int p = pc; p < pe; p++) System.arraycopy(data, off + p * w, panelRows[p - pc], 0, w);
+            for (int js = 0; js < w; js += STRIP) {
+                final int sw = Math.min(STRIP, w - js);
+                for (int p = 0; p < kc; p++) System.arraycopy(data, at + js * kc + p * sw, panelRows[p], js, sw);
+            }
             return panelRows;
         }
 
-        /** {@link #rows(float[], int, int, int, int)} from a buffer. */
-        float[][] rows(java.nio.FloatBuffer data, int off, int w, int pc, int pe) {
+        /** {@link #rows(float[], int, int, int)} from a buffer. */
+        float[][] rows(java.nio.FloatBuffer data, int at, int w, int kc) {
             if (panelRows == null) panelRows = new float[KC][NC];
-            for (int p = pc; p < pe; p++) data.get(off + p * w, panelRows[p - pc], 0, w);
+            for (int js = 0; js < w; js += STRIP) {
+                final int sw = Math.min(STRIP, w - js);
+                for (int p = 0; p < kc; p++) data.get(at + js * kc + p * sw, panelRows[p], js, sw);
+            }
             return panelRows;
         }
 
-        /** Rows {@code [pc, pe)} of the panel of width {@code w} at {@code off} in {@code data}, one after another. */
-        float[] block(java.nio.FloatBuffer data, int off, int w, int pc, int pe) {
+        /** The K block of {@code kc} rows of a panel of width {@code w} that starts at {@code at} in {@code data}. */
+        float[] block(java.nio.FloatBuffer data, int at, int w, int kc) {
             if (block == null) block = new float[KC * NC];
-            data.get(off + pc * w, block, 0, (pe - pc) * w);
+            data.get(at, block, 0, kc * w);
             return block;
+        }
+
+        /**
+         * {@link VectorSgemm#ROWS} rows of A over {@code kc} columns (A(r, p) at {@code a[ai + r·aRs + p·aCs]}),
+         * row {@code r} at {@code r·KC} of the returned array: one copy per K block of 8 rows, against 8 × the panel's
+         * width multiply-adds per element, so that the micro-kernel reads A at fixed distances from one index.
+         */
+        float[] rowsOfA(float[] a, int ai, int aRs, int aCs, int kc) {
+            final float[] d = rowsOfA;
+            for (int r = 0; r < VectorSgemm.ROWS; r++) {
+                final int src = ai + r * aRs;
+                if (aCs == 1) {
+                    System.arraycopy(a, src, d, r * KC, kc);
+                } else {
+                    for (int p = 0; p < kc; p++) d[r * KC + p] = a[src + p * aCs];
+                }
+            }
+            return d;
         }
     }
 

@@ -99,16 +99,18 @@ final class VectorKernels {
             LOG.debug("Vector API attention for short sides compiled: {} ms", (t1 - t0) / 1_000_000);
             return true;
         }
-        // matrix products: full 2-vector tiles and a one-vector tail
-        float[][] acc = new float[VectorSgemm.ROWS][48];
-        float[] panel = new float[32 * 48];
-        float[] a = new float[VectorSgemm.ROWS * 32];
+        // matrix products: a K block of 32 rows of a panel of 48 columns, one full strip and a last strip of 16
+        int kc = 32, w = 48;
+        float[][] acc = new float[VectorSgemm.ROWS][w];
+        float[] panel = new float[kc * w];
+        float[] a = new float[VectorSgemm.ROWS * Sgemm.KC];
         fill(rnd, panel);
         fill(rnd, a);
         for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
             for (float[] r : acc) Arrays.fill(r, 0f);
-            VectorSgemm.kernel(a, 0, 32, 1, panel, 0, 0, 32, acc, 48);
-            VectorSgemm.row(a, 0, 1, panel, 0, 0, 32, acc[0], 48); // the rows of a block that do not fill the kernel
+            VectorSgemm.kernel(a, panel, 0, kc, acc, w - w % Sgemm.STRIP);
+            if (w % Sgemm.STRIP != 0) VectorSgemm.lastStrip(a, panel, 0, kc, acc, w - w % Sgemm.STRIP);
+            VectorSgemm.row(a, 0, 1, panel, 0, kc, acc[0], w); // the rows of a block that do not fill the kernel
         }
         LOG.debug("Vector API kernels compiled: attention {} ms, matrix products {} ms", (t1 - t0) / 1_000_000,
                 (System.nanoTime() - t1) / 1_000_000);

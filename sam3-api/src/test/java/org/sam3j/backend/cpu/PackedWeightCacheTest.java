@@ -284,14 +284,21 @@ class PackedWeightCacheTest {
         buf.put(0, data);
         Sgemm.Scratch fromArray = new Sgemm.Scratch();
         Sgemm.Scratch fromBuffer = new Sgemm.Scratch();
-        // the auto-vectorised kernels' rows, and the Vector API kernels' block, of K rows [256, 300) of a panel of width 48
-        float[][] a = fromArray.rows(data, 40, 48, 256, 300);
-        float[][] b = fromBuffer.rows(buf, 40, 48, 256, 300);
+        // the auto-vectorised kernels' rows, and the Vector API kernels' block, of the K block of rows [256, 300) of a
+        // panel of width 48 at 40: 44 rows of a strip of 32 columns, then 44 rows of a strip of 16
+        int at = 40 + 256 * 48;
+        float[][] a = fromArray.rows(data, at, 48, 44);
+        float[][] b = fromBuffer.rows(buf, at, 48, 44);
         for (int p = 0; p < 44; p++) {
             assertArrayEquals(Arrays.copyOf(a[p], 48), Arrays.copyOf(b[p], 48), "row " + p);
+            for (int j = 0; j < 48; j++) {
+                float want = j < 32 ? data[at + p * 32 + j] : data[at + 44 * 32 + p * 16 + j - 32];
+                assertEquals(want, a[p][j], "row " + p + " column " + j);
+                assertEquals(data[Sgemm.at(40, 48, 300, 256 + p, j)], a[p][j], "row " + p + " column " + j);
+            }
         }
-        float[] block = fromBuffer.block(buf, 40, 48, 256, 300);
-        assertArrayEquals(Arrays.copyOfRange(data, 40 + 256 * 48, 40 + 300 * 48), Arrays.copyOf(block, 44 * 48));
+        float[] block = fromBuffer.block(buf, at, 48, 44);
+        assertArrayEquals(Arrays.copyOfRange(data, at, 40 + 300 * 48), Arrays.copyOf(block, 44 * 48));
     }
 
     private static float[] rand(Random rnd, int n) {

@@ -335,4 +335,44 @@ class SgemmTest {
                 () -> Sgemm.pack(null, b, 0, n, false, k, n, new float[(int) size], 1));
         assertEquals("no room for a packed 70 x 530 matrix (" + size + " floats) at 1 of " + size, e.getMessage());
     }
+
+    /**
+     * Every value of op(B) where {@link Sgemm#at} says it is, every padding value 0, and no float of the packed array
+     * left out or written twice: K blocks of 256 rows, strips of 32 columns with a last one of 16, from a B read by
+     * rows, transposed, or from a buffer, and from a reader (as a checkpoint's weight is).
+     */
+    @Test
+    void packedMatricesFollowTheDocumentedLayout() {
+        Random r = new Random(23);
+        for (int k : new int[] {1, 3, 256, 300, 513}) {
+            for (int n : new int[] {5, 16, 40, 600}) {
+                float[] b = new float[k * n];
+                for (int i = 0; i < b.length; i++) b[i] = 1 + r.nextFloat(); // never 0, so padding shows
+                for (boolean transB : new boolean[] {false, true}) {
+                    java.nio.FloatBuffer fb = java.nio.FloatBuffer.wrap(b);
+                    Sgemm.PackedMatrix[] packs = {Sgemm.pack(par3, b, 0, transB ? k : n, transB, k, n),
+                            Sgemm.pack(par3, fb, transB, k, n), Sgemm.pack(par1, fb, transB, k, n)};
+                    for (Sgemm.PackedMatrix pm : packs) {
+                        String what = "k " + k + " n " + n + (transB ? " transposed" : "");
+                        int[] seen = new int[pm.data.length];
+                        for (int q = 0; q < pm.panels; q++) {
+                            int nc = pm.colStart[q + 1] - pm.colStart[q];
+                            for (int p = 0; p < k; p++) {
+                                for (int j = 0; j < pm.width[q]; j++) {
+                                    int at = Sgemm.at(pm.offset[q], pm.width[q], k, p, j);
+                                    int col = pm.colStart[q] + j;
+                                    float want = j >= nc ? 0f : transB ? b[col * k + p] : b[p * n + col];
+                                    if (pm.data[at] != want) fail(what + ": (" + p + ", " + col + ") " + pm.data[at] + " != " + want);
+                                    seen[at]++;
+                                }
+                            }
+                        }
+                        for (int i = 0; i < seen.length; i++) {
+                            if (seen[i] != 1) fail(what + ": float " + i + " of the packed array is at " + seen[i] + " places");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

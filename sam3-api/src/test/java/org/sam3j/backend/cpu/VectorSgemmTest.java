@@ -26,49 +26,63 @@ class VectorSgemmTest {
     @Test
     void kernelsMatchTheAutoVectorisedKernelsBitForBit() {
         int rows = VectorSgemm.ROWS;
-        int k = 300;
-        for (int w : new int[] {16, 32, 48, 256, 496, 512}) {
-            // the panel as the kernel reads it (row p at off + p * w) and as the auto-vectorised kernels do
-            int panelOff = 7;
-            float[] panel = rand(panelOff + k * w);
-            float[][] packed = new float[k][];
-            for (int p = 0; p < k; p++) packed[p] = java.util.Arrays.copyOfRange(panel, panelOff + p * w, panelOff + (p + 1) * w);
-            for (int[] range : new int[][] {{0, 1}, {0, 2}, {3, 10}, {0, 256}, {256, 300}}) {
-                for (boolean byColumns : new boolean[] {false, true}) {
-                    // A [rows, k] at an offset: row-major (aCs = 1) or column-major (aRs = 1), as a transposed A
-                    int off = 5;
-                    int aRs = byColumns ? 1 : k + 3, aCs = byColumns ? rows + 2 : 1;
-                    float[] a = rand(off + (rows - 1) * aRs + (k - 1) * aCs + 1);
-                    float[][] got = new float[rows][];
-                    float[][] want = new float[rows][];
-                    for (int r = 0; r < rows; r++) {
-                        got[r] = rand(w);
-                        want[r] = got[r].clone();
+        for (int k : new int[] {1, 2, 7, 300}) {
+            for (int w : new int[] {16, 32, 48, 256, 496, 512}) checkPanel(rows, k, w);
+        }
+    }
+
+    /** {@link #kernelsMatchTheAutoVectorisedKernelsBitForBit} on every K block of one packed panel. */
+    private void checkPanel(int rows, int k, int w) {
+        // a panel packed as the products pack it (K blocks of strips), and its rows as the auto-vectorised kernels read them
+        float[] panel = rand(k * w);
+        int panelOff = 7;
+        Sgemm.PackedMatrix pm = Sgemm.pack(panel, 0, w, false, k, w);
+        float[][] packed = new float[k][];
+        for (int p = 0; p < k; p++) packed[p] = java.util.Arrays.copyOfRange(panel, p * w, (p + 1) * w);
+        float[] data = new float[panelOff + pm.data.length];
+        System.arraycopy(pm.data, 0, data, panelOff, pm.data.length);
+        // each K block: [0, k) or, for k = 300, [0, 256) and [256, 300)
+        for (int pb = 0; pb < k; pb += Sgemm.KC) {
+            int[] range = {pb, Math.min(k, pb + Sgemm.KC)};
+            int kc = range[1] - range[0];
+            int blockOff = panelOff + range[0] * w;
+            for (boolean byColumns : new boolean[] {false, true}) {
+                // A [rows, k] at an offset: row-major (aCs = 1) or column-major (aRs = 1), as a transposed A
+                int off = 5;
+                int aRs = byColumns ? 1 : k + 3, aCs = byColumns ? rows + 2 : 1;
+                float[] a = rand(off + (rows - 1) * aRs + (k - 1) * aCs + 1);
+                float[][] got = new float[rows][];
+                float[][] want = new float[rows][];
+                for (int r = 0; r < rows; r++) {
+                    got[r] = rand(w);
+                    want[r] = got[r].clone();
+                }
+                float[] rowsOfA = new Sgemm.Scratch().rowsOfA(a, off + range[0] * aCs, aRs, aCs, kc);
+                int fullStrips = w - w % Sgemm.STRIP;
+                VectorSgemm.kernel(rowsOfA, data, blockOff, kc, got, fullStrips);
+                if (fullStrips < w) VectorSgemm.lastStrip(rowsOfA, data, blockOff, kc, got, fullStrips);
+                // the same rows one at a time
+                float[][] single = new float[rows][];
+                for (int r = 0; r < rows; r++) {
+                    single[r] = want[r].clone();
+                    VectorSgemm.row(a, off + r * aRs + range[0] * aCs, aCs, data, blockOff, kc, single[r], w);
+                }
+                for (int r = 0; r < rows; r += Sgemm.MR) {
+                    int ai = off + r * aRs;
+                    int p = range[0];
+                    for (; p + 1 < range[1]; p += 2) {
+                        Sgemm.kernel4x2(a, ai + p * aCs, aRs, aCs, packed, p, want[r], want[r + 1], want[r + 2], want[r + 3], w);
                     }
-                    VectorSgemm.kernel(a, off, aRs, aCs, panel, panelOff, range[0], range[1], got, w);
-                    // the same rows one at a time
-                    float[][] single = new float[rows][];
-                    for (int r = 0; r < rows; r++) {
-                        single[r] = want[r].clone();
-                        VectorSgemm.row(a, off + r * aRs, aCs, panel, panelOff, range[0], range[1], single[r], w);
-                    }
-                    for (int r = 0; r < rows; r += Sgemm.MR) {
-                        int ai = off + r * aRs;
-                        int p = range[0];
-                        for (; p + 1 < range[1]; p += 2) {
-                            Sgemm.kernel4x2(a, ai + p * aCs, aRs, aCs, packed, p, want[r], want[r + 1], want[r + 2], want[r + 3], w);
+                    if (p < range[1]) Sgemm.kernel4x1(a, ai + p * aCs, aRs, packed, p, want[r], want[r + 1], want[r + 2], want[r + 3], w);
+                }
+                String what = "w " + w + ", p in [" + range[0] + ", " + range[1] + "), A by " + (byColumns ? "columns" : "rows");
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < w; j++) {
+                        if (Float.floatToRawIntBits(got[r][j]) != Float.floatToRawIntBits(want[r][j])) {
+                            fail(what + ": row " + r + " column " + j + ": " + got[r][j] + " != " + want[r][j]);
                         }
-                        if (p < range[1]) Sgemm.kernel4x1(a, ai + p * aCs, aRs, packed, p, want[r], want[r + 1], want[r + 2], want[r + 3], w);
-                    }
-                    String what = "w " + w + ", p in [" + range[0] + ", " + range[1] + "), A by " + (byColumns ? "columns" : "rows");
-                    for (int r = 0; r < rows; r++) {
-                        for (int j = 0; j < w; j++) {
-                            if (Float.floatToRawIntBits(got[r][j]) != Float.floatToRawIntBits(want[r][j])) {
-                                fail(what + ": row " + r + " column " + j + ": " + got[r][j] + " != " + want[r][j]);
-                            }
-                            if (Float.floatToRawIntBits(single[r][j]) != Float.floatToRawIntBits(want[r][j])) {
-                                fail(what + ", one row: row " + r + " column " + j + ": " + single[r][j] + " != " + want[r][j]);
-                            }
+                        if (Float.floatToRawIntBits(single[r][j]) != Float.floatToRawIntBits(want[r][j])) {
+                            fail(what + ", one row: row " + r + " column " + j + ": " + single[r][j] + " != " + want[r][j]);
                         }
                     }
                 }
