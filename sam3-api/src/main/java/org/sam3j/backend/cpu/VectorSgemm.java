@@ -18,10 +18,11 @@ import jdk.incubator.vector.VectorSpecies;
  * inlined is boxed).
  *
  * <p>Every index in the loop over K is the loop's counter times a constant plus a value fixed for the loop: B's strip
- * is contiguous ({@link Sgemm.PackedMatrix}) and A's rows are copied {@link Sgemm#KC} floats apart. HotSpot then
- * hoists the bounds checks out of the loop and addresses the 8 elements of A from one register. Reading A in place
- * (8 rows a row stride apart) and B a panel's width apart ran at 146 GFLOP/s against 179 on the Intel AVX-512
- * development machine (SGEMM 5184 × 4736 × 1024, 2 threads).
+ * is contiguous ({@link Sgemm.PackedMatrix}) and A's rows are copied {@link Sgemm#KC} floats apart, which lets HotSpot
+ * hoist the bounds checks out of the loop and address the 8 elements of A from one register (the expected reason; the
+ * compiled code was not inspected, the rates were measured). On the Intel AVX-512
+ * development VM (SGEMM 5184 × 4736 × 1024, 2 threads, JMH) reading A in place, 8 rows a row stride apart, and B a
+ * panel's width apart ran at 144 GFLOP/s; as now (with {@link #lastStrip} apart), 209 (OpenBLAS: 271–280).
  */
 final class VectorSgemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -117,7 +118,7 @@ final class VectorSgemm {
 
     /**
      * {@link #kernel}'s last strip when the panel's width is an odd multiple of 16: one vector of columns from
-     * {@code j}. A method of its own: compiled into {@link #kernel}, it was measured to slow the main loop by 10–13 %
+     * {@code j}. A method of its own: compiled into {@link #kernel}, it was measured to slow the main loop by 12–15 %
      * (SGEMM 5184 × 4736 × 1024, 2 threads, on a kernel first compiled on a panel with such a strip).
      */
     static void lastStrip(float[] a, float[] b, int bOff, int kc, float[][] acc, int j) {
