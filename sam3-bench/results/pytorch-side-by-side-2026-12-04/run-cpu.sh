@@ -21,8 +21,8 @@ sgemm() {
 }
 sgemm start
 echo "== $(date -u +%T) pytorch (load $(cut -d' ' -f1-3 /proc/loadavg))" >> "$LOG"
-PYTHONPATH="$D/python:$R/text-prompt-and-click-2026-12-03/python:$R/pytorch-side-by-side-2026-12-03/python:$OFFICIAL" \
-    "$PY" -W ignore "$D/python/official_bench.py" 2 3 20 > "$D/out/cpu-run-pytorch.txt" 2>&1
+PYTHONPATH="$R/text-prompt-and-click-2026-12-03/python:$R/pytorch-side-by-side-2026-12-03/python:$OFFICIAL" \
+    "$PY" -W ignore "$R/text-prompt-and-click-2026-12-03/python/official_bench.py" 2 3 20 > "$D/out/cpu-run-pytorch.txt" 2>&1
 echo "   rc=$?" >> "$LOG"
 for i in $(seq 1 "$PAIRS"); do
   for side in before after; do

@@ -5,8 +5,8 @@
 #   PYTHON: a Python with torch, numpy<2, timm, ftfy, regex, einops, huggingface_hub, pillow, psutil, tqdm, scipy
 #   SAM3_OFFICIAL: a checkout of facebookresearch/sam3 (its sam3/ package is imported unchanged)
 #   SAM3J_JAR: sam3-bench.jar; CHECKPOINT: a synthetic full checkpoint (StartupProfile writes one where none is)
-# The stand-ins for GPU-only imports are those of ../text-prompt-and-click-2026-12-03/python and
-# ../pytorch-side-by-side-2026-12-03/python, after this run's python/ on PYTHONPATH.
+# The timing script (with its CLICKS argument) and the stand-ins for GPU-only imports are those of
+# ../text-prompt-and-click-2026-12-03/python and ../pytorch-side-by-side-2026-12-03/python.
 set -uo pipefail
 D=$(cd "$(dirname "$0")" && pwd)
 R=$(cd "$D/.." && pwd)
@@ -32,8 +32,8 @@ print('torch sgemm 5184x4736x1024 GFLOP/s, best', round(max(r)), 'median', round
 sgemm start
 for i in $(seq 1 "$PAIRS"); do
   echo "== $(date -u +%T) pytorch $i (load $(cut -d' ' -f1-3 /proc/loadavg))" >> "$LOG"
-  PYTHONPATH="$D/python:$R/text-prompt-and-click-2026-12-03/python:$R/pytorch-side-by-side-2026-12-03/python:$OFFICIAL" \
-      "$PY" -W ignore "$D/python/official_bench.py" 2 3 20 > "$D/out/pytorch-$i.txt" 2>&1
+  PYTHONPATH="$R/text-prompt-and-click-2026-12-03/python:$R/pytorch-side-by-side-2026-12-03/python:$OFFICIAL" \
+      "$PY" -W ignore "$R/text-prompt-and-click-2026-12-03/python/official_bench.py" 2 3 20 > "$D/out/pytorch-$i.txt" 2>&1
   echo "   rc=$?" >> "$LOG"
   for b in cpu openblas; do
     echo "== $(date -u +%T) sam3j $b $i (load $(cut -d' ' -f1-3 /proc/loadavg))" >> "$LOG"

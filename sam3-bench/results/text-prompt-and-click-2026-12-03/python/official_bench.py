@@ -3,7 +3,10 @@ sam3j: full architecture at 1008 x 1008, fp32, randomly initialised weights (the
 with the interactive (SAM 1 task) predictor as sam3j builds by default, the truck image, 2 threads. Prints build, each
 setImage (backbone.forward_image and the interactive decoder's high-resolution projections, as Sam3Processor.set_image),
 each text prompt (forward_text + forward_grounding + mask upsampling, as Sam3Processor.set_text_prompt), each click
-(one positive point at the image centre, three masks: predict_inst with multimask_output) and the peak RSS."""
+(one positive point at the image centre, three masks: predict_inst with multimask_output) and the peak RSS.
+With a third argument CLICKS above 1 (added for ../pytorch-side-by-side-2026-12-04), times print in ms precision and
+each round's click is followed by CLICKS - 1 more a few pixels apart, their median, minimum and maximum on one line, as
+sam3j's StartupProfile does with the same argument; without it the script does what it did for this run."""
 import os, resource, sys, time
 import stubs  # noqa: F401  (placeholders for GPU-only imports; "cuda" tensors go to the CPU)
 import torchvision_transforms  # noqa: F401  (the two transforms the interactive predictor scripts when built)
@@ -13,6 +16,8 @@ from PIL import Image
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+clicks = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+digits = 3 if clicks > 1 else 2
 torch.set_num_threads(threads)
 t0 = time.perf_counter()
 from sam3.model_builder import build_sam3_image_model
@@ -22,7 +27,7 @@ def rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def mark(what, since):
-    print(f"{what:16s} {time.perf_counter() - since:8.2f} s   peak RSS {rss_mib():7.0f} MiB", flush=True)
+    print(f"{what:16s} {time.perf_counter() - since:8.{digits}f} s   peak RSS {rss_mib():7.0f} MiB", flush=True)
 
 model = build_sam3_image_model(bpe_path=os.environ["SAM3_SHARED"] + "/tokenizer/bpe_simple_vocab_16e6.txt.gz", device="cpu",
                                load_from_HF=False, checkpoint_path=None, eval_mode=True, enable_inst_interactivity=True)
@@ -55,3 +60,13 @@ with torch.inference_mode():
         masks, scores, _ = model.predict_inst(state, point_coords=np.array([[w * 0.5, h * 0.5]]),
                                               point_labels=np.array([1]), multimask_output=True)
         mark(f"click#{r}", t)
+        if clicks > 1:
+            ms = []
+            for i in range(1, clicks):
+                t = time.perf_counter()
+                model.predict_inst(state, point_coords=np.array([[w * 0.5 + i % 7, h * 0.5]]),
+                                   point_labels=np.array([1]), multimask_output=True)
+                ms.append((time.perf_counter() - t) * 1e3)
+            ms.sort()
+            print(f"clicks           then {len(ms)} more: median {ms[len(ms) // 2]:.1f} ms, min {ms[0]:.1f} ms, "
+                  f"max {ms[-1]:.1f} ms", flush=True)
