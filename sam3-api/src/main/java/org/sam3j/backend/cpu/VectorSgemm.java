@@ -20,9 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Every index in the loop over K is the loop's counter times a constant plus a value fixed for the loop: B's strip
  * is contiguous ({@link Sgemm.PackedMatrix}) and A's rows are copied {@link Sgemm#KC} floats apart, which lets HotSpot
  * hoist the bounds checks out of the loop and address the 8 elements of A from one register (the expected reason; the
- * compiled code was not inspected, the rates were measured). On the Intel AVX-512
- * development VM (SGEMM 5184 × 4736 × 1024, 2 threads, JMH) reading A in place, 8 rows a row stride apart, and B a
- * panel's width apart ran at 144 GFLOP/s; as now (with {@link #lastStrip} apart), 209 (OpenBLAS: 271–280).
+ * compiled code was not inspected, the rates were measured). On the Intel AVX-512 development VM (SGEMM
+ * 5184 × 4736 × 1024, 2 threads, JMH), reading A in place, 8 rows a row stride apart, and B a panel's width apart ran
+ * at 144 GFLOP/s; as now (with {@link #lastStrip} apart), 209 (OpenBLAS: 271–280).
  */
 final class VectorSgemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
