@@ -467,8 +467,9 @@ final class CpuExecutionContext implements ExecutionContext {
         bindWeights(t, bufs);
         bindWeights(u, bufs);
         switch (step.kind()) {
-            case LINEAR_GELU: {
-                // GELU runs in place on the product's output (the plan's in-place buffer of both)
+            case LINEAR_GELU:
+            case LINEAR_RELU: {
+                // the activation runs in place on the product's output (the plan's in-place buffer of both)
                 Tensor w = t.input(1);
                 Buf x = bufs[t.input(0).id()];
                 Buf y = bufs[t.id()];
@@ -478,7 +479,8 @@ final class CpuExecutionContext implements ExecutionContext {
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 // the same prepared form as a plain LINEAR of this weight: read in place from the mapping
                 GemmEngine.Prepared packed = backend.linearWeight(par, weights, weightName(w), k, nOut);
-                gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias, GELU_EPILOGUE);
+                gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias,
+                        step.kind() == CpuFusion.Kind.LINEAR_GELU ? GELU_EPILOGUE : RELU_EPILOGUE);
                 break;
             }
             case CONV_TRANSPOSE_EPILOGUE:
@@ -566,6 +568,10 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     private static final GemmEngine.Epilogue GELU_EPILOGUE = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);
+    /** {@link CpuKernels#relu}'s function on one block of a product's output. */
+    private static final GemmEngine.Epilogue RELU_EPILOGUE = (c, off, len) -> {
+        for (int i = off; i < off + len; i++) c[i] = Math.max(c[i], 0f);
+    };
 
     private static float[] biasArray(Buf b, int n) {
         if (b.off == 0 && b.a.length == n) return b.a;

@@ -19,9 +19,10 @@ import org.sam3j.io.DType;
  * the nodes it covers, and only where the plan makes that safe, so a fused run computes the same values, bit for
  * bit, as the unfused one:
  * <ul>
- *   <li>{@link Kind#LINEAR_GELU}: a {@code LINEAR} whose only consumer is the next operation, a {@code GELU} the
- *       plan runs in place on it: GELU is applied by the product's epilogue while each block of the output is in
- *       the cache;</li>
+ *   <li>{@link Kind#LINEAR_GELU} and {@link Kind#LINEAR_RELU}: a {@code LINEAR} whose only consumer is the next
+ *       operation, a {@code GELU} (the image encoder's MLPs) or a {@code RELU} (the fusion encoder's and the
+ *       detector decoder's feed-forward layers) the plan runs in place on it: the activation is applied by the
+ *       product's epilogue while each block of the output is in the cache;</li>
  *   <li>{@link Kind#CONV_TRANSPOSE_EPILOGUE}: a transposed convolution followed by per-pixel operations on its
  *       output, each the only reader of the one before: an {@code ADD} of an operand of the same shape, a
  *       {@code LAYER_NORM} over the channels, a {@code GELU} (the FPN necks' GELU, the mask decoder's upscaling
@@ -51,6 +52,8 @@ final class CpuFusion {
         SINGLE,
         /** {@code GELU(LINEAR(x))}. */
         LINEAR_GELU,
+        /** {@code RELU(LINEAR(x))}. */
+        LINEAR_RELU,
         /**
          * {@code CONV_TRANSPOSE2D(x)} then up to an {@code ADD}, a {@code LAYER_NORM} and a {@code GELU}, in that order;
          * {@code second} is the last of them (the others are its {@code input(0)} chain back to the convolution).
@@ -98,9 +101,11 @@ final class CpuFusion {
                 continue;
             }
             Tensor next = i + 1 < n ? schedule.get(i + 1) : null;
-            if (fuse && next != null && linearGelu(plan, t, next)) {
+            if (fuse && next != null && (linearActivation(plan, t, next, Op.GELU) || linearActivation(plan, t, next, Op.RELU))) {
                 done = Math.max(done, i + 1);
-                steps.add(new Step(Kind.LINEAR_GELU, t, next, done, "LINEAR+GELU"));
+                boolean gelu = next.op() == Op.GELU;
+                steps.add(new Step(gelu ? Kind.LINEAR_GELU : Kind.LINEAR_RELU, t, next, done,
+                        gelu ? "LINEAR+GELU" : "LINEAR+RELU"));
                 i++;
                 continue;
             }
@@ -187,9 +192,10 @@ final class CpuFusion {
                 && plan.storageRoot(a) == plan.storageRoot(b) && plan.arenaOffset(a) == plan.arenaOffset(b);
     }
 
-    private static boolean linearGelu(MemoryPlan plan, Tensor lin, Tensor gelu) {
-        return lin.op() == Op.LINEAR && gelu.op() == Op.GELU && gelu.input(0) == lin
-                && lin.input(1).op() == Op.WEIGHT && f32(lin, gelu) && inPlace(plan, lin, gelu);
+    /** Whether {@code act}, an {@code activation}, runs in place on {@code lin}'s product of a weight. */
+    private static boolean linearActivation(MemoryPlan plan, Tensor lin, Tensor act, Op activation) {
+        return lin.op() == Op.LINEAR && act.op() == activation && act.input(0) == lin
+                && lin.input(1).op() == Op.WEIGHT && f32(lin, act) && inPlace(plan, lin, act);
     }
 
     /**

@@ -127,6 +127,45 @@ public class CpuFusionTest {
         }
     }
 
+    /**
+     * A ReLU feed-forward layer, as the fusion encoder and the detector decoder have them, applied by the product's
+     * epilogue: the same floats as the separate {@code RELU}, whose zeros, negative zeros and NaN follow
+     * {@code Math.max}. A second {@code RELU} of a product that has another reader stays a step of its own.
+     */
+    @Test
+    void reluFeedForwardIsAppliedByTheProductBitForBit() {
+        Graph g = new Graph();
+        Tensor x = g.input("x", 1, T, C);
+        Tensor h = g.relu(g.linear(x, g.weight("fc1.w", MLP, C), g.weight("fc1.b", MLP)));
+        Tensor y = g.add(x, g.linear(h, g.weight("fc2.w", C, MLP), g.weight("fc2.b", C)));
+        Tensor shared = g.linear(y, g.weight("fc3.w", C, C), null);
+        g.output("y", y);
+        g.output("z", g.add(g.relu(shared), shared));
+        InMemoryWeights w = weights(g, 5);
+        float[] in = inputs(13).get("x").clone();
+        in[0] = Float.NaN; // a NaN through the product: NaN after the activation either way
+        Map<String, float[]> feed = Map.of("x", in);
+        Map<Boolean, Map<String, HostTensor>> out = new java.util.HashMap<>();
+        for (boolean fuse : new boolean[] {true, false}) {
+            try (CpuBackend be = make(() -> new CpuBackend(2), fuse); CompiledGraph cg = be.compile(g, w);
+                 ExecutionContext ctx = cg.newContext()) {
+                out.put(fuse, ctx.run(feed));
+                Set<String> labels = ctx.lastRunNanosByOp().keySet();
+                if (fuse) {
+                    assertTrue(labels.contains("LINEAR+RELU") && labels.contains("RELU"), labels.toString());
+                } else {
+                    assertFalse(labels.contains("LINEAR+RELU"), labels.toString());
+                }
+            }
+        }
+        for (String name : List.of("y", "z")) {
+            float[] a = out.get(false).get(name).data(), b = out.get(true).get(name).data();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), name + "[" + i + "]");
+            }
+        }
+    }
+
     /** Two post-norm blocks, {@code x = norm(x + linear(x))}, as the prompt decoders (two-way transformer) have them. */
     static Graph postNormBlocks() {
         Graph g = new Graph();
