@@ -568,10 +568,7 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     private static final GemmEngine.Epilogue GELU_EPILOGUE = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);
-    /** {@link CpuKernels#relu}'s function on one block of a product's output. */
-    private static final GemmEngine.Epilogue RELU_EPILOGUE = (c, off, len) -> {
-        for (int i = off; i < off + len; i++) c[i] = Math.max(c[i], 0f);
-    };
+    private static final GemmEngine.Epilogue RELU_EPILOGUE = (c, off, len) -> CpuKernels.relu(c, off, c, off, len);
 
     private static float[] biasArray(Buf b, int n) {
         if (b.off == 0 && b.a.length == n) return b.a;

@@ -101,11 +101,10 @@ final class CpuFusion {
                 continue;
             }
             Tensor next = i + 1 < n ? schedule.get(i + 1) : null;
-            if (fuse && next != null && (linearActivation(plan, t, next, Op.GELU) || linearActivation(plan, t, next, Op.RELU))) {
+            Kind activation = fuse && next != null ? linearActivation(plan, t, next) : null;
+            if (activation != null) {
                 done = Math.max(done, i + 1);
-                boolean gelu = next.op() == Op.GELU;
-                steps.add(new Step(gelu ? Kind.LINEAR_GELU : Kind.LINEAR_RELU, t, next, done,
-                        gelu ? "LINEAR+GELU" : "LINEAR+RELU"));
+                steps.add(new Step(activation, t, next, done, "LINEAR+" + next.op().name()));
                 i++;
                 continue;
             }
@@ -192,10 +191,15 @@ final class CpuFusion {
                 && plan.storageRoot(a) == plan.storageRoot(b) && plan.arenaOffset(a) == plan.arenaOffset(b);
     }
 
-    /** Whether {@code act}, an {@code activation}, runs in place on {@code lin}'s product of a weight. */
-    private static boolean linearActivation(MemoryPlan plan, Tensor lin, Tensor act, Op activation) {
-        return lin.op() == Op.LINEAR && act.op() == activation && act.input(0) == lin
+    /**
+     * {@link Kind#LINEAR_GELU} or {@link Kind#LINEAR_RELU} when {@code act} is that activation run in place on
+     * {@code lin}'s product of a weight, else null.
+     */
+    private static Kind linearActivation(MemoryPlan plan, Tensor lin, Tensor act) {
+        Kind kind = act.op() == Op.GELU ? Kind.LINEAR_GELU : act.op() == Op.RELU ? Kind.LINEAR_RELU : null;
+        boolean fits = kind != null && lin.op() == Op.LINEAR && act.input(0) == lin
                 && lin.input(1).op() == Op.WEIGHT && f32(lin, act) && inPlace(plan, lin, act);
+        return fits ? kind : null;
     }
 
     /**

@@ -21,9 +21,12 @@ final class CpuKernels {
     }
 
     static void relu(Parallel par, float[] x, int xo, float[] y, int yo, int n) {
-        par.forRange(n, GRAIN, (w, a, b) -> {
-            for (int i = a; i < b; i++) y[yo + i] = Math.max(x[xo + i], 0f);
-        });
+        par.forRange(n, GRAIN, (w, a, b) -> relu(x, xo + a, y, yo + a, b - a));
+    }
+
+    /** {@code y[yo + i] = max(x[xo + i], 0)} for {@code i < n} ({@code Math.max}: NaN stays NaN, -0 becomes 0). */
+    static void relu(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) y[yo + i] = Math.max(x[xo + i], 0f);
     }
 
     static void sigmoid(Parallel par, float[] x, int xo, float[] y, int yo, int n) {
