@@ -366,14 +366,15 @@ public final class CpuBackend implements Backend {
                         continue;
                     }
                     // one weight too large for an array is left to the engine, which says so
-                    float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 ? new float[(int) total] : null;
-                    int at = 0;
+                    float[] slab = total > 0 && total <= Integer.MAX_VALUE - 8 - Sgemm.LINE_START
+                            ? new float[Sgemm.LINE_START + (int) total] : null;
+                    int at = Sgemm.LINE_START;
                     for (int x = first.get(g); x < first.get(g + 1); x++) {
                         LinearWeight lw = todo.get(x);
                         linearWeight(inner, store, lw.name(), lw.k(), lw.n(), slab, at);
                         at += (int) floats[x];
                     }
-                    if (keys[g] != null) writeToCache(cache, keys[g], slab, (int) total);
+                    if (keys[g] != null) writeToCache(cache, keys[g], slab, Sgemm.LINE_START, (int) total);
                 }
             };
             if (slabPerWorker) {
@@ -390,8 +391,8 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Has the cache writer write {@code count} floats of {@code slab} as the file of {@code key}. */
-    private void writeToCache(PackedWeightCache cache, byte[] key, float[] slab, int count) {
+    /** Has the cache writer write {@code count} floats of {@code slab} from {@code at} as the file of {@code key}. */
+    private void writeToCache(PackedWeightCache cache, byte[] key, float[] slab, int at, int count) {
         synchronized (weightCache) { // the lock close() takes too
             if (cacheWriter == null) {
                 cacheWriter = Executors.newSingleThreadExecutor(r -> {
@@ -402,7 +403,7 @@ public final class CpuBackend implements Backend {
                 });
             }
             try {
-                cacheWriter.execute(() -> cache.write(key, slab, count));
+                cacheWriter.execute(() -> cache.write(key, slab, at, count));
             } catch (RejectedExecutionException e) {
                 LOG.debug("backend closed: packed weights not kept in the cache");
             }

@@ -171,10 +171,10 @@ final class PackedWeightCache {
     }
 
     /**
-     * Writes floats {@code [0, count)} of {@code array} as the file of {@code key}. A failure is reported (WARN) and
+     * Writes floats {@code [from, from + count)} of {@code array} as the file of {@code key}. A failure is reported (WARN) and
      * otherwise ignored: the weights are in memory, and the next process packs them again.
      */
-    void write(byte[] key, float[] array, int count) {
+    void write(byte[] key, float[] array, int from, int count) {
         Path f = file(key);
         try {
             Files.createDirectories(directory);
@@ -187,7 +187,7 @@ final class PackedWeightCache {
                 for (int at = 0; at < count; ) {
                     int n = Math.min(count - at, CHUNK_BYTES / Float.BYTES);
                     asFloats.clear();
-                    asFloats.put(array, at, n);
+                    asFloats.put(array, from + at, n);
                     chunk.clear().limit(n * Float.BYTES);
                     crc.update(chunk.duplicate());
                     AtomicFiles.writeFully(ch, chunk);

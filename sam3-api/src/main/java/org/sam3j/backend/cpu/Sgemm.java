@@ -34,11 +34,13 @@ import java.util.Arrays;
  *   <li>fewer than 4 rows with an unpacked B (a matrix-vector product) skip packing and run a
  *       scalar loop.</li>
  * </ul>
- * When the JVM has the Vector API ({@link VectorKernels}), blocks of 8 rows run on {@link VectorSgemm} instead,
- * whose accumulators stay in registers for a whole K block: the same floats bit for bit. They read the packed strips
- * in place (no row copies) and the 8 rows of A from a per-worker copy of the K block, a row of {@link #KC} floats per
- * row of A; the row blocks are then multiples of 8, and the last rows of a block run one at a time on
- * {@link VectorSgemm#row}.
+ * When the JVM has the Vector API ({@link VectorKernels}), tiles of 8 rows run on {@link VectorSgemm} instead,
+ * whose accumulators stay in registers for a whole K block: the same floats bit for bit. A task then runs in the
+ * order of Goto's GEMM: C's rows of the row block stay in per-worker scratch from the first K block to the last; for
+ * each K block, A's rows of the block are copied once, tile by tile ({@link #tileOfA}); and each strip of the panel's
+ * K block (32 columns, up to 32 KiB) multiplies every tile while it is in L1, so that the loads that go past L1 are
+ * A's (8 floats per step of K) rather than B's (32). The strips are read in place; the row blocks are multiples of 8,
+ * and the last rows of a block run one at a time on {@link VectorSgemm#row}.
  * Constant matrices (the weights of {@code Linear} layers) should be packed once with
  * {@link #pack(float[], int, int, boolean, int, int)} and multiplied with
  * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)};
@@ -78,6 +80,14 @@ public final class Sgemm {
     static final long MAX_TRANSPOSED_A = 1L << 20;
     /** Largest pack buffer (in floats) kept per thread between calls. */
     static final long MAX_RETAINED_PACK = 4L << 20;
+    /**
+     * Where a packed matrix starts in an array of its own (and in {@link CpuBackend}'s shared arrays of weights): a
+     * float array's element 12 lies 64 bytes from the array's start (16 bytes of header with compressed class
+     * pointers, HotSpot's default), and G1, the default collector, starts each array of half a region or more on a
+     * region boundary. Every strip of such a matrix then starts on a cache line, and the micro-kernel's vector loads
+     * stay within one line each instead of straddling two. Elsewhere it changes nothing.
+     */
+    static final int LINE_START = 12;
     /** Largest packed matrix (in floats, padding included): the longest array a JVM allocates. */
     static final long MAX_PACKED = Integer.MAX_VALUE - 8;
 
@@ -433,7 +443,7 @@ public final class Sgemm {
 
     private static PackedMatrix layout(int k, int n, float[] into, java.nio.FloatBuffer from, int at) {
         if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
-        if (into == null && from == null) at = 0;
+        if (into == null && from == null) at = Integer.getInteger("tmpalign", 0);
         int[] colStart = panelColumns(n);
         int panels = colStart.length - 1;
         int[] width = new int[panels];
@@ -447,12 +457,12 @@ public final class Sgemm {
                 throw new IllegalArgumentException("a " + k + " x " + n + " matrix is too large to pack into one array");
             }
         }
-        long room = into != null ? into.length : from != null ? from.capacity() : size;
+        long room = into != null ? into.length : from != null ? from.capacity() : at + size;
         if (at < 0 || at + size > room) {
             throw new IllegalArgumentException("no room for a packed " + k + " x " + n + " matrix (" + size
                     + " floats) at " + at + " of " + room);
         }
-        float[] data = from != null ? null : into != null ? into : new float[(int) size];
+        float[] data = from != null ? null : into != null ? into : new float[(int) (at + size)];
         return new PackedMatrix(k, n, panels, colStart, width, offset, data, from);
     }
 
@@ -647,45 +657,86 @@ public final class Sgemm {
         final int j0 = pb.colStart[q];
         final int nc = pb.colStart[q + 1] - j0;
         final int w = pb.width[q];
-        final boolean wide = w >= WIDE;
-        final int fullStrips = w - w % STRIP;
-        final float[] data = pb.data;
         final int off = pb.offset[q];
-        final float[] a = pr.a;
-        final int aRs = pr.aRs, aCs = pr.aCs;
-        final float[][] acc = s.acc;
         final float[] biasRow = s.bias;
         if (pr.bias != null && !pr.biasPerRow) {
             System.arraycopy(pr.bias, j0, biasRow, 0, nc);
             Arrays.fill(biasRow, nc, w, 0f);
         }
+        if (VECTOR) {
+            vectorTask(s, pr, i0, i1, j0, nc, w, off);
+        } else {
+            scalarTask(s, pr, i0, i1, j0, nc, w, off);
+        }
+        if (pr.epilogue != null) {
+            for (int i = i0; i < i1; i++) pr.epilogue.apply(pr.c, pr.cOff + i * pr.cRs + j0, nc);
+        }
+    }
+
+    /**
+     * {@link #runTask} on {@link VectorSgemm}, in the order of Goto's GEMM: for each K block, the rows of A of the
+     * whole row block are copied once, then each strip of the panel's K block (up to 32 KiB) multiplies every tile of
+     * {@value VectorSgemm#ROWS} rows while it is in L1, and A's tiles stream through it. C's rows of the block stay in
+     * scratch rows from the first K block to the last.
+     */
+    private static void vectorTask(Scratch s, Problem pr, int i0, int i1, int j0, int nc, int w, int off) {
+        final PackedMatrix pb = pr.pb;
+        final int k = pb.k;
+        final int rows = i1 - i0;
+        final int tiles = rows / VectorSgemm.ROWS;
+        final int fullStrips = w - w % STRIP;
+        final float[] data = pb.data;
+        final float[] a = pr.a;
+        final int aRs = pr.aRs, aCs = pr.aCs;
+        final float[] acc = s.blockAcc();
+        final float[][] tilesOfA = s.tilesOfA();
+        for (int r = 0; r < rows; r++) load(pr, true, i0 + r, j0, acc, r * NC, s.bias, nc, w);
+        for (int pc = 0; pc < k; pc += KC) {
+            final int kc = Math.min(k, pc + KC) - pc;
+            final float[] block = pb.mapped == null ? data : s.block(pb.mapped, off + pc * w, w, kc);
+            final int blockOff = block == data ? off + pc * w : 0;
+            for (int t = 0; t < tiles; t++) {
+                tileOfA(a, pr.aOff + (i0 + t * VectorSgemm.ROWS) * aRs + pc * aCs, aRs, aCs, kc, tilesOfA[t]);
+            }
+            for (int js = 0; js < fullStrips; js += STRIP) {
+                final int sb = blockOff + js * kc;
+                for (int t = 0; t < tiles; t++) VectorSgemm.kernel(tilesOfA[t], block, sb, kc, acc, t * VectorSgemm.ROWS * NC + js);
+            }
+            if (fullStrips < w) {
+                final int sb = blockOff + fullStrips * kc;
+                for (int t = 0; t < tiles; t++) {
+                    VectorSgemm.lastStrip(tilesOfA[t], block, sb, kc, acc, t * VectorSgemm.ROWS * NC + fullStrips);
+                }
+            }
+            for (int r = tiles * VectorSgemm.ROWS; r < rows; r++) {
+                VectorSgemm.row(a, pr.aOff + (i0 + r) * aRs + pc * aCs, aCs, block, blockOff, kc, acc, r * NC, w);
+            }
+        }
+        for (int r = 0; r < rows; r++) store(pr, i0 + r, j0, acc, r * NC, nc);
+    }
+
+    /** {@link #runTask} on the auto-vectorised kernels. */
+    private static void scalarTask(Scratch s, Problem pr, int i0, int i1, int j0, int nc, int w, int off) {
+        final PackedMatrix pb = pr.pb;
+        final int k = pb.k;
+        final boolean wide = w >= WIDE;
+        final float[] data = pb.data;
+        final float[] a = pr.a;
+        final int aRs = pr.aRs, aCs = pr.aCs;
+        final float[][] acc = s.acc;
+        final float[] biasRow = s.bias;
         for (int pc = 0; pc < k; pc += KC) {
             final int pe = Math.min(k, pc + KC);
             final boolean first = pc == 0;
             final int kc = pe - pc;
             // the auto-vectorised kernels read this K block of the panel as rows of their own (see Scratch.rows)
-            final float[][] rows = VECTOR ? null
-                    : pb.mapped != null ? s.rows(pb.mapped, off + pc * w, w, kc) : s.rows(data, off + pc * w, w, kc);
-            // the Vector API kernels read its strips in place, or from a copy of the block when it is not in an array
-            final float[] block = !VECTOR || pb.mapped == null ? data : s.block(pb.mapped, off + pc * w, w, kc);
-            final int blockOff = block == data ? off + pc * w : 0;
+            final float[][] rows = pb.mapped != null ? s.rows(pb.mapped, off + pc * w, w, kc) : s.rows(data, off + pc * w, w, kc);
             final int base = -pc;
             for (int i = i0; i < i1; i += ROW_TILE) {
                 final int mr = Math.min(ROW_TILE, i1 - i);
                 // Bring C (or its initial value) into the scratch rows.
-                for (int r = 0; r < mr; r++) load(pr, first, i + r, j0, acc[r], biasRow, nc, w);
+                for (int r = 0; r < mr; r++) load(pr, first, i + r, j0, acc[r], 0, biasRow, nc, w);
                 final int ai = pr.aOff + i * aRs;
-                if (VECTOR) {
-                    if (mr == ROW_TILE) {
-                        final float[] rowsOfA = s.rowsOfA(a, ai + pc * aCs, aRs, aCs, kc);
-                        VectorSgemm.kernel(rowsOfA, block, blockOff, kc, acc, fullStrips);
-                        if (fullStrips < w) VectorSgemm.lastStrip(rowsOfA, block, blockOff, kc, acc, fullStrips);
-                    } else {
-                        for (int r = 0; r < mr; r++) VectorSgemm.row(a, ai + r * aRs + pc * aCs, aCs, block, blockOff, kc, acc[r], w);
-                    }
-                    for (int r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], nc);
-                    continue;
-                }
                 int r = 0;
                 for (; r + MR <= mr; r += MR) {
                     final int ar = ai + r * aRs;
@@ -700,11 +751,8 @@ public final class Sgemm {
                     }
                 }
                 for (; r < mr; r++) rowKernel(wide, a, ai + r * aRs, aCs, pc, pe, rows, base, acc[r], w);
-                for (r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], nc);
+                for (r = 0; r < mr; r++) store(pr, i + r, j0, acc[r], 0, nc);
             }
-        }
-        if (pr.epilogue != null) {
-            for (int i = i0; i < i1; i++) pr.epilogue.apply(pr.c, pr.cOff + i * pr.cRs + j0, nc);
         }
     }
 
@@ -712,53 +760,54 @@ public final class Sgemm {
      * Fills scratch row {@code acc} with C[i, j0 : j0+nc]: on the first K block its initial value
      * (old C if accumulating, plus the bias), afterwards the partial sums stored by the previous block.
      */
-    private static void load(Problem pr, boolean first, int i, int j0, float[] acc, float[] biasRow, int nc, int w) {
+    private static void load(Problem pr, boolean first, int i, int j0, float[] acc, int at, float[] biasRow, int nc,
+                             int w) {
         final float[] c = pr.c;
         final int cRow = pr.cOff + i * pr.cRs + j0 * pr.cCs;
         final int cCs = pr.cCs;
         if (!first || pr.accumulate) {
             if (cCs == 1) {
-                System.arraycopy(c, cRow, acc, 0, nc);
+                System.arraycopy(c, cRow, acc, at, nc);
             } else {
-                for (int j = 0; j < nc; j++) acc[j] = c[cRow + j * cCs];
+                for (int j = 0; j < nc; j++) acc[at + j] = c[cRow + j * cCs];
             }
             if (first && pr.bias != null) {
                 if (pr.biasPerRow) {
-                    addInPlace(acc, pr.bias[i], nc);
+                    addInPlace(acc, at, pr.bias[i], nc);
                 } else {
-                    addInPlace(acc, biasRow, nc);
+                    addInPlace(acc, at, biasRow, nc);
                 }
             }
         } else if (pr.bias != null) {
             if (pr.biasPerRow) {
-                Arrays.fill(acc, 0, nc, pr.bias[i]);
+                Arrays.fill(acc, at, at + nc, pr.bias[i]);
             } else {
-                System.arraycopy(biasRow, 0, acc, 0, nc);
+                System.arraycopy(biasRow, 0, acc, at, nc);
             }
         } else {
-            Arrays.fill(acc, 0, nc, 0f);
+            Arrays.fill(acc, at, at + nc, 0f);
         }
         // Padding columns are computed but never stored; keep them finite.
-        if (w > nc) Arrays.fill(acc, nc, w, 0f);
+        if (w > nc) Arrays.fill(acc, at + nc, at + w, 0f);
     }
 
-    private static void store(Problem pr, int i, int j0, float[] acc, int nc) {
+    private static void store(Problem pr, int i, int j0, float[] acc, int at, int nc) {
         final float[] c = pr.c;
         final int cRow = pr.cOff + i * pr.cRs + j0 * pr.cCs;
         final int cCs = pr.cCs;
         if (cCs == 1) {
-            System.arraycopy(acc, 0, c, cRow, nc);
+            System.arraycopy(acc, at, c, cRow, nc);
         } else {
-            for (int j = 0; j < nc; j++) c[cRow + j * cCs] = acc[j];
+            for (int j = 0; j < nc; j++) c[cRow + j * cCs] = acc[at + j];
         }
     }
 
-    private static void addInPlace(float[] acc, float[] x, int n) {
-        for (int j = 0; j < n; j++) acc[j] += x[j];
+    private static void addInPlace(float[] acc, int at, float[] x, int n) {
+        for (int j = 0; j < n; j++) acc[at + j] += x[j];
     }
 
-    private static void addInPlace(float[] acc, float x, int n) {
-        for (int j = 0; j < n; j++) acc[j] += x;
+    private static void addInPlace(float[] acc, int at, float x, int n) {
+        for (int j = 0; j < n; j++) acc[at + j] += x;
     }
 
     /** One row of C over k in [pc, pe). */
@@ -956,8 +1005,22 @@ public final class Sgemm {
         private float[] panel;
         /** one K block of a panel read from a buffer, for the Vector API kernels */
         private float[] block;
-        /** the rows of A of one Vector API micro-kernel call, {@link #KC} floats apart */
-        private final float[] rowsOfA = new float[VectorSgemm.ROWS * KC];
+        /** C's rows of a row block for the Vector API kernels, row {@code r} from {@code r·NC} (256 KiB) */
+        private float[] blockAcc;
+        /** A's rows of a row block's K block for the Vector API kernels, a tile of 8 rows per array (128 KiB) */
+        private float[][] tilesOfA;
+
+        /** Room for C's rows of a row block of up to {@value #MC} rows, {@value #NC} floats apart. */
+        float[] blockAcc() {
+            if (blockAcc == null) blockAcc = new float[MC * NC];
+            return blockAcc;
+        }
+
+        /** Room for A's rows of a row block's K block: {@value #MC} / 8 tiles, each as {@link #tileOfA} fills it. */
+        float[][] tilesOfA() {
+            if (tilesOfA == null) tilesOfA = new float[MC / VectorSgemm.ROWS][VectorSgemm.ROWS * KC];
+            return tilesOfA;
+        }
 
         /** The panel buffer, with room for at least {@code floats}. */
         float[] panel(long floats) {
@@ -997,23 +1060,25 @@ public final class Sgemm {
             return block;
         }
 
-        /**
-         * {@link VectorSgemm#ROWS} rows of A over {@code kc} columns (A(r, p) at {@code a[ai + r·aRs + p·aCs]}),
-         * row {@code r} at {@code r·KC} of the returned array: one copy per K block of 8 rows, against 8 × the panel's
-         * width multiply-adds per element, so that the micro-kernel reads A at fixed distances from one index.
-         */
-        float[] rowsOfA(float[] a, int ai, int aRs, int aCs, int kc) {
-            final float[] d = rowsOfA;
-            for (int r = 0; r < VectorSgemm.ROWS; r++) {
-                final int src = ai + r * aRs;
-                if (aCs == 1) {
-                    System.arraycopy(a, src, d, r * KC, kc);
-                } else {
-                    for (int p = 0; p < kc; p++) d[r * KC + p] = a[src + p * aCs];
-                }
+    }
+
+    /**
+     * {@link VectorSgemm#ROWS} rows of A over {@code kc} columns (A(r, p) at {@code a[ai + r·aRs + p·aCs]}) into
+     * {@code tile}, row {@code r} from {@code r·KC}: one copy per K block of 8 rows, against 8 × the panel's width
+     * multiply-adds per element, so that the micro-kernel reads A at fixed distances from one index.
+     *
+     * @return {@code tile}
+     */
+    static float[] tileOfA(float[] a, int ai, int aRs, int aCs, int kc, float[] tile) {
+        for (int r = 0; r < VectorSgemm.ROWS; r++) {
+            final int src = ai + r * aRs;
+            if (aCs == 1) {
+                System.arraycopy(a, src, tile, r * KC, kc);
+            } else {
+                for (int p = 0; p < kc; p++) tile[r * KC + p] = a[src + p * aCs];
             }
-            return d;
         }
+        return tile;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

@@ -101,16 +101,16 @@ final class VectorKernels {
         }
         // matrix products: a K block of 32 rows of a panel of 48 columns, one full strip and a last strip of 16
         int kc = 32, w = 48;
-        float[][] acc = new float[VectorSgemm.ROWS][w];
+        float[] acc = new float[VectorSgemm.ROWS * Sgemm.NC];
         float[] panel = new float[kc * w];
         float[] a = new float[VectorSgemm.ROWS * Sgemm.KC];
         fill(rnd, panel);
         fill(rnd, a);
         for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
-            for (float[] r : acc) Arrays.fill(r, 0f);
-            VectorSgemm.kernel(a, panel, 0, kc, acc, w - w % Sgemm.STRIP);
-            if (w % Sgemm.STRIP != 0) VectorSgemm.lastStrip(a, panel, 0, kc, acc, w - w % Sgemm.STRIP);
-            VectorSgemm.row(a, 0, 1, panel, 0, kc, acc[0], w); // the rows of a block that do not fill the kernel
+            Arrays.fill(acc, 0f);
+            VectorSgemm.kernel(a, panel, 0, kc, acc, 0);
+            VectorSgemm.lastStrip(a, panel, Sgemm.STRIP * kc, kc, acc, Sgemm.STRIP);
+            VectorSgemm.row(a, 0, 1, panel, 0, kc, acc, 0, w); // the rows of a block that do not fill the kernel
         }
         LOG.debug("Vector API kernels compiled: attention {} ms, matrix products {} ms", (t1 - t0) / 1_000_000,
                 (System.nanoTime() - t1) / 1_000_000);

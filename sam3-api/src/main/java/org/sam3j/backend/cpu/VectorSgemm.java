@@ -18,11 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  * inlined is boxed).
  *
  * <p>Every index in the loop over K is the loop's counter times a constant plus a value fixed for the loop: B's strip
- * is contiguous ({@link Sgemm.PackedMatrix}) and A's rows are copied {@link Sgemm#KC} floats apart, which lets HotSpot
- * hoist the bounds checks out of the loop and address the 8 elements of A from one register (the expected reason; the
- * compiled code was not inspected, the rates were measured). On the Intel AVX-512 development VM (SGEMM
- * 5184 × 4736 × 1024, 2 threads, JMH), reading A in place, 8 rows a row stride apart, and B a panel's width apart ran
- * at 144 GFLOP/s; as now (with {@link #lastStrip} apart), 209 (OpenBLAS: 271–280).
+ * is contiguous ({@link Sgemm.PackedMatrix}) and A's rows are copied {@link Sgemm#KC} floats apart, so HotSpot hoists
+ * the bounds checks out of the loop and addresses the 8 elements of A from one register with constant displacements
+ * (seen in the compiled code: per step of K, 8 broadcasts, 2 loads, 16 multiply-adds and 5 instructions of
+ * bookkeeping). On the Intel AVX-512 development VM (SGEMM 5184 × 4736 × 1024, 2 threads), reading A in place, 8 rows
+ * a row stride apart, and B a panel's width apart ran at 144 GFLOP/s; with A copied and B in strips, 209; with
+ * {@link Sgemm}'s Goto order and C's rows in one array, 231–236; with the packed matrix on cache lines
+ * ({@link Sgemm#LINE_START}), 240–253 (OpenBLAS: 271–280; the VM's multiply-add peak, measured, 420).
  */
 final class VectorSgemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -45,91 +47,90 @@ final class VectorSgemm {
     }
 
     /**
-     * {@code acc[r][j] = fma(a[r·KC + p], b[strip(j) + p·sw(j) + j % 32], acc[r][j])} for {@code r < ROWS}, {@code p}
-     * from 0 up to {@code kc} (in that order) and {@code j < w}: one K block of a packed panel, stored as strips of
-     * 32 columns, strip {@code js} from {@code bOff + js·kc}, row by row. A panel whose width is an odd multiple of
-     * 16 ends with a strip of 16, which {@link #lastStrip} multiplies.
+     * {@code C(r, j) = fma(a[r·KC + p], b[sb + p·32 + j], C(r, j))} for {@code r < ROWS}, {@code p} from 0 up to
+     * {@code kc} (in that order) and the strip's 32 columns {@code j}, where {@code C(r, j)} is
+     * {@code acc[at + r·NC + j]}: one tile of {@value #ROWS} rows of C times one strip of a packed K block
+     * ({@link Sgemm.PackedMatrix}), which lies row by row from {@code sb}. A panel whose width is an odd multiple of 16
+     * ends with a strip of 16, which {@link #lastStrip} multiplies.
      *
-     * @param a the block's {@value #ROWS} rows of A, {@link Sgemm#KC} floats apart
-     * @param w the width of the strips of 32 columns, a multiple of 32
+     * <p>C's rows are one array at fixed distances from one index, as A's are: with an array per row, the eight
+     * references stayed live across the loop, and in about half of fresh processes C2 then spilled the strip's base
+     * into a vector register and back on every step of K (two more instructions on the ports that do the
+     * multiply-adds), which cost 12–15 %.
+     *
+     * @param a   the tile's {@value #ROWS} rows of A, {@link Sgemm#KC} floats apart ({@link Sgemm#tileOfA})
+     * @param sb  where the strip starts in {@code b}
+     * @param acc C's rows, {@link Sgemm#NC} floats apart; the tile's first row from {@code at}, at the strip's column
      */
-    static void kernel(float[] a, float[] b, int bOff, int kc, float[][] acc, int w) {
-        final float[] c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
-        final float[] c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+    static void kernel(float[] a, float[] b, int sb, int kc, float[] acc, int at) {
         final int a1 = Sgemm.KC, a2 = 2 * a1, a3 = 3 * a1, a4 = 4 * a1, a5 = 5 * a1, a6 = 6 * a1, a7 = 7 * a1;
-        int j = 0;
-        for (; j + 2 * LANES <= w; j += 2 * LANES) {
-            final int j1 = j + LANES;
-            final int sb = bOff + j * kc;
-            FloatVector s00 = FloatVector.fromArray(F, c0, j), s01 = FloatVector.fromArray(F, c0, j1);
-            FloatVector s10 = FloatVector.fromArray(F, c1, j), s11 = FloatVector.fromArray(F, c1, j1);
-            FloatVector s20 = FloatVector.fromArray(F, c2, j), s21 = FloatVector.fromArray(F, c2, j1);
-            FloatVector s30 = FloatVector.fromArray(F, c3, j), s31 = FloatVector.fromArray(F, c3, j1);
-            FloatVector s40 = FloatVector.fromArray(F, c4, j), s41 = FloatVector.fromArray(F, c4, j1);
-            FloatVector s50 = FloatVector.fromArray(F, c5, j), s51 = FloatVector.fromArray(F, c5, j1);
-            FloatVector s60 = FloatVector.fromArray(F, c6, j), s61 = FloatVector.fromArray(F, c6, j1);
-            FloatVector s70 = FloatVector.fromArray(F, c7, j), s71 = FloatVector.fromArray(F, c7, j1);
-            for (int p = 0; p < kc; p++) {
-                final int bp = sb + p * (2 * LANES);
-                final FloatVector x0 = FloatVector.fromArray(F, b, bp), x1 = FloatVector.fromArray(F, b, bp + LANES);
-                FloatVector y = FloatVector.broadcast(F, a[p]);
-                s00 = y.fma(x0, s00);
-                s01 = y.fma(x1, s01);
-                y = FloatVector.broadcast(F, a[a1 + p]);
-                s10 = y.fma(x0, s10);
-                s11 = y.fma(x1, s11);
-                y = FloatVector.broadcast(F, a[a2 + p]);
-                s20 = y.fma(x0, s20);
-                s21 = y.fma(x1, s21);
-                y = FloatVector.broadcast(F, a[a3 + p]);
-                s30 = y.fma(x0, s30);
-                s31 = y.fma(x1, s31);
-                y = FloatVector.broadcast(F, a[a4 + p]);
-                s40 = y.fma(x0, s40);
-                s41 = y.fma(x1, s41);
-                y = FloatVector.broadcast(F, a[a5 + p]);
-                s50 = y.fma(x0, s50);
-                s51 = y.fma(x1, s51);
-                y = FloatVector.broadcast(F, a[a6 + p]);
-                s60 = y.fma(x0, s60);
-                s61 = y.fma(x1, s61);
-                y = FloatVector.broadcast(F, a[a7 + p]);
-                s70 = y.fma(x0, s70);
-                s71 = y.fma(x1, s71);
-            }
-            s00.intoArray(c0, j);
-            s01.intoArray(c0, j1);
-            s10.intoArray(c1, j);
-            s11.intoArray(c1, j1);
-            s20.intoArray(c2, j);
-            s21.intoArray(c2, j1);
-            s30.intoArray(c3, j);
-            s31.intoArray(c3, j1);
-            s40.intoArray(c4, j);
-            s41.intoArray(c4, j1);
-            s50.intoArray(c5, j);
-            s51.intoArray(c5, j1);
-            s60.intoArray(c6, j);
-            s61.intoArray(c6, j1);
-            s70.intoArray(c7, j);
-            s71.intoArray(c7, j1);
+        final int n = Sgemm.NC;
+        FloatVector s00 = FloatVector.fromArray(F, acc, at), s01 = FloatVector.fromArray(F, acc, at + LANES);
+        FloatVector s10 = FloatVector.fromArray(F, acc, at + n), s11 = FloatVector.fromArray(F, acc, at + n + LANES);
+        FloatVector s20 = FloatVector.fromArray(F, acc, at + 2 * n), s21 = FloatVector.fromArray(F, acc, at + 2 * n + LANES);
+        FloatVector s30 = FloatVector.fromArray(F, acc, at + 3 * n), s31 = FloatVector.fromArray(F, acc, at + 3 * n + LANES);
+        FloatVector s40 = FloatVector.fromArray(F, acc, at + 4 * n), s41 = FloatVector.fromArray(F, acc, at + 4 * n + LANES);
+        FloatVector s50 = FloatVector.fromArray(F, acc, at + 5 * n), s51 = FloatVector.fromArray(F, acc, at + 5 * n + LANES);
+        FloatVector s60 = FloatVector.fromArray(F, acc, at + 6 * n), s61 = FloatVector.fromArray(F, acc, at + 6 * n + LANES);
+        FloatVector s70 = FloatVector.fromArray(F, acc, at + 7 * n), s71 = FloatVector.fromArray(F, acc, at + 7 * n + LANES);
+        for (int p = 0; p < kc; p++) {
+            final int bp = sb + p * (2 * LANES);
+            final FloatVector x0 = FloatVector.fromArray(F, b, bp), x1 = FloatVector.fromArray(F, b, bp + LANES);
+            FloatVector y = FloatVector.broadcast(F, a[p]);
+            s00 = y.fma(x0, s00);
+            s01 = y.fma(x1, s01);
+            y = FloatVector.broadcast(F, a[a1 + p]);
+            s10 = y.fma(x0, s10);
+            s11 = y.fma(x1, s11);
+            y = FloatVector.broadcast(F, a[a2 + p]);
+            s20 = y.fma(x0, s20);
+            s21 = y.fma(x1, s21);
+            y = FloatVector.broadcast(F, a[a3 + p]);
+            s30 = y.fma(x0, s30);
+            s31 = y.fma(x1, s31);
+            y = FloatVector.broadcast(F, a[a4 + p]);
+            s40 = y.fma(x0, s40);
+            s41 = y.fma(x1, s41);
+            y = FloatVector.broadcast(F, a[a5 + p]);
+            s50 = y.fma(x0, s50);
+            s51 = y.fma(x1, s51);
+            y = FloatVector.broadcast(F, a[a6 + p]);
+            s60 = y.fma(x0, s60);
+            s61 = y.fma(x1, s61);
+            y = FloatVector.broadcast(F, a[a7 + p]);
+            s70 = y.fma(x0, s70);
+            s71 = y.fma(x1, s71);
         }
+        s00.intoArray(acc, at);
+        s01.intoArray(acc, at + LANES);
+        s10.intoArray(acc, at + n);
+        s11.intoArray(acc, at + n + LANES);
+        s20.intoArray(acc, at + 2 * n);
+        s21.intoArray(acc, at + 2 * n + LANES);
+        s30.intoArray(acc, at + 3 * n);
+        s31.intoArray(acc, at + 3 * n + LANES);
+        s40.intoArray(acc, at + 4 * n);
+        s41.intoArray(acc, at + 4 * n + LANES);
+        s50.intoArray(acc, at + 5 * n);
+        s51.intoArray(acc, at + 5 * n + LANES);
+        s60.intoArray(acc, at + 6 * n);
+        s61.intoArray(acc, at + 6 * n + LANES);
+        s70.intoArray(acc, at + 7 * n);
+        s71.intoArray(acc, at + 7 * n + LANES);
     }
 
     /**
-     * {@link #kernel}'s last strip when the panel's width is an odd multiple of 16: one vector of columns from
-     * {@code j}. A method of its own: compiled into {@link #kernel}, it was measured to slow the main loop by 12–15 %
+     * {@link #kernel}'s last strip when the panel's width is an odd multiple of 16: one vector of columns, the strip
+     * from {@code sb}, C's rows as for {@link #kernel}. A method of its own: compiled into {@link #kernel}, it was measured to slow the main loop by 12–15 %
      * (SGEMM 5184 × 4736 × 1024, 2 threads, on a kernel first compiled on a panel with such a strip).
      */
-    static void lastStrip(float[] a, float[] b, int bOff, int kc, float[][] acc, int j) {
-        final float[] c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
-        final float[] c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+    static void lastStrip(float[] a, float[] b, int sb, int kc, float[] acc, int at) {
         final int a1 = Sgemm.KC, a2 = 2 * a1, a3 = 3 * a1, a4 = 4 * a1, a5 = 5 * a1, a6 = 6 * a1, a7 = 7 * a1;
-        final int sb = bOff + j * kc;
-        FloatVector s0 = FloatVector.fromArray(F, c0, j), s1 = FloatVector.fromArray(F, c1, j);
-        FloatVector s2 = FloatVector.fromArray(F, c2, j), s3 = FloatVector.fromArray(F, c3, j);
-        FloatVector s4 = FloatVector.fromArray(F, c4, j), s5 = FloatVector.fromArray(F, c5, j);
-        FloatVector s6 = FloatVector.fromArray(F, c6, j), s7 = FloatVector.fromArray(F, c7, j);
+        final int n = Sgemm.NC;
+        FloatVector s0 = FloatVector.fromArray(F, acc, at), s1 = FloatVector.fromArray(F, acc, at + n);
+        FloatVector s2 = FloatVector.fromArray(F, acc, at + 2 * n), s3 = FloatVector.fromArray(F, acc, at + 3 * n);
+        FloatVector s4 = FloatVector.fromArray(F, acc, at + 4 * n), s5 = FloatVector.fromArray(F, acc, at + 5 * n);
+        FloatVector s6 = FloatVector.fromArray(F, acc, at + 6 * n), s7 = FloatVector.fromArray(F, acc, at + 7 * n);
         for (int p = 0; p < kc; p++) {
             final FloatVector x = FloatVector.fromArray(F, b, sb + p * LANES);
             s0 = FloatVector.broadcast(F, a[p]).fma(x, s0);
@@ -141,45 +142,45 @@ final class VectorSgemm {
             s6 = FloatVector.broadcast(F, a[a6 + p]).fma(x, s6);
             s7 = FloatVector.broadcast(F, a[a7 + p]).fma(x, s7);
         }
-        s0.intoArray(c0, j);
-        s1.intoArray(c1, j);
-        s2.intoArray(c2, j);
-        s3.intoArray(c3, j);
-        s4.intoArray(c4, j);
-        s5.intoArray(c5, j);
-        s6.intoArray(c6, j);
-        s7.intoArray(c7, j);
+        s0.intoArray(acc, at);
+        s1.intoArray(acc, at + n);
+        s2.intoArray(acc, at + 2 * n);
+        s3.intoArray(acc, at + 3 * n);
+        s4.intoArray(acc, at + 4 * n);
+        s5.intoArray(acc, at + 5 * n);
+        s6.intoArray(acc, at + 6 * n);
+        s7.intoArray(acc, at + 7 * n);
     }
 
     /**
-     * One row of C: {@code acc[j] = fma(a[ai + p·aCs], b[strip(j) + p·sw(j) + j % 32], acc[j])} for {@code p} from 0
-     * up to {@code kc} (in that order) and {@code j < w}, over the K block laid out as for {@link #kernel}; for the
-     * rows of a block that do not fill {@link #kernel}, read in place.
+     * One row of C: {@code acc[at + j] = fma(a[ai + p·aCs], b[strip(j) + p·sw(j) + j % 32], acc[at + j])} for
+     * {@code p} from 0 up to {@code kc} (in that order) and {@code j < w}, over the K block from {@code bOff} (its
+     * strips one after another, as {@link #kernel} reads them); for the rows of a block that do not fill a tile, A
+     * read in place.
      *
      * @param w the panel's padded width, a multiple of 16 (and of the vector length)
      */
-    static void row(float[] a, int ai, int aCs, float[] b, int bOff, int kc, float[] acc, int w) {
+    static void row(float[] a, int ai, int aCs, float[] b, int bOff, int kc, float[] acc, int at, int w) {
         int j = 0;
         for (; j + 2 * LANES <= w; j += 2 * LANES) {
-            final int j1 = j + LANES;
             final int sb = bOff + j * kc;
-            FloatVector s0 = FloatVector.fromArray(F, acc, j), s1 = FloatVector.fromArray(F, acc, j1);
+            FloatVector s0 = FloatVector.fromArray(F, acc, at + j), s1 = FloatVector.fromArray(F, acc, at + j + LANES);
             for (int p = 0; p < kc; p++) {
                 final int bp = sb + p * (2 * LANES);
                 final FloatVector y = FloatVector.broadcast(F, a[ai + p * aCs]);
                 s0 = y.fma(FloatVector.fromArray(F, b, bp), s0);
                 s1 = y.fma(FloatVector.fromArray(F, b, bp + LANES), s1);
             }
-            s0.intoArray(acc, j);
-            s1.intoArray(acc, j1);
+            s0.intoArray(acc, at + j);
+            s1.intoArray(acc, at + j + LANES);
         }
         if (j < w) {
             final int sb = bOff + j * kc;
-            FloatVector s0 = FloatVector.fromArray(F, acc, j);
+            FloatVector s0 = FloatVector.fromArray(F, acc, at + j);
             for (int p = 0; p < kc; p++) {
                 s0 = FloatVector.broadcast(F, a[ai + p * aCs]).fma(FloatVector.fromArray(F, b, sb + p * LANES), s0);
             }
-            s0.intoArray(acc, j);
+            s0.intoArray(acc, at + j);
         }
     }
 }

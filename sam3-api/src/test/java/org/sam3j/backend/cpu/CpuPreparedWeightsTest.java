@@ -88,15 +88,19 @@ class CpuPreparedWeightsTest {
                 CpuBackend.LinearWeight w = ws.get(i);
                 p[i] = (Sgemm.PackedMatrix) b.linearWeight(par, memory, w.name(), w.k(), w.n());
                 Sgemm.PackedMatrix alone = Sgemm.pack(memory.floats(w.name()), 0, w.k(), true, w.k(), w.n());
+                float[] packed = Arrays.copyOfRange(alone.data, alone.offset[0], alone.data.length);
                 int at = p[i].offset[0];
-                assertArrayEquals(alone.data, Arrays.copyOfRange(p[i].data, at, at + alone.data.length), w.name());
+                assertArrayEquals(packed, Arrays.copyOfRange(p[i].data, at, at + packed.length), w.name());
             }
             // (identity, not assertSame: a failure would print the arrays)
             assertTrue(p[0].data == p[1].data, "w0 and w1 share an array");
-            assertEquals(first2, p[0].data.length, "filled exactly");
+            // each array's first weight starts on a cache line when the array does (Sgemm.LINE_START)
+            assertEquals(Sgemm.LINE_START, p[0].offset[0]);
+            assertEquals(Sgemm.LINE_START, p[2].offset[0]);
+            assertEquals(Sgemm.LINE_START + first2, p[0].data.length, "filled exactly");
             assertTrue(p[1].data != p[2].data, "w2 does not fit beside w0 and w1");
             assertTrue(p[2].data == p[3].data, "w2 and w3 share an array");
-            assertEquals(Sgemm.packedFloats(33, 600) + Sgemm.packedFloats(20, 20), p[2].data.length);
+            assertEquals(Sgemm.LINE_START + Sgemm.packedFloats(33, 600) + Sgemm.packedFloats(20, 20), p[2].data.length);
 
             // prepared weights are not prepared again, and take no new room
             b.prepareLinearWeights(par, memory, ws, 1 << 20);

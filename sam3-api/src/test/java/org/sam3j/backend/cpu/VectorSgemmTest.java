@@ -57,15 +57,24 @@ class VectorSgemmTest {
                     got[r] = rand(w);
                     want[r] = got[r].clone();
                 }
-                float[] rowsOfA = new Sgemm.Scratch().rowsOfA(a, off + range[0] * aCs, aRs, aCs, kc);
+                float[] rowsOfA = Sgemm.tileOfA(a, off + range[0] * aCs, aRs, aCs, kc, new float[VectorSgemm.ROWS * Sgemm.KC]);
                 int fullStrips = w - w % Sgemm.STRIP;
-                VectorSgemm.kernel(rowsOfA, data, blockOff, kc, got, fullStrips);
-                if (fullStrips < w) VectorSgemm.lastStrip(rowsOfA, data, blockOff, kc, got, fullStrips);
+                // the kernel's rows of C Sgemm.NC floats apart, three rows into the scratch, as a later tile of a row block
+                float[] tile = new float[(rows + 3) * Sgemm.NC];
+                int at = 3 * Sgemm.NC;
+                for (int r = 0; r < rows; r++) System.arraycopy(got[r], 0, tile, at + r * Sgemm.NC, w);
+                for (int js = 0; js < fullStrips; js += Sgemm.STRIP) {
+                    VectorSgemm.kernel(rowsOfA, data, blockOff + js * kc, kc, tile, at + js);
+                }
+                if (fullStrips < w) VectorSgemm.lastStrip(rowsOfA, data, blockOff + fullStrips * kc, kc, tile, at + fullStrips);
+                for (int r = 0; r < rows; r++) System.arraycopy(tile, at + r * Sgemm.NC, got[r], 0, w);
                 // the same rows one at a time
                 float[][] single = new float[rows][];
                 for (int r = 0; r < rows; r++) {
-                    single[r] = want[r].clone();
-                    VectorSgemm.row(a, off + r * aRs + range[0] * aCs, aCs, data, blockOff, kc, single[r], w);
+                    single[r] = new float[w + 5];
+                    System.arraycopy(want[r], 0, single[r], 5, w);
+                    VectorSgemm.row(a, off + r * aRs + range[0] * aCs, aCs, data, blockOff, kc, single[r], 5, w);
+                    single[r] = java.util.Arrays.copyOfRange(single[r], 5, w + 5);
                 }
                 for (int r = 0; r < rows; r += Sgemm.MR) {
                     int ai = off + r * aRs;
