@@ -20,6 +20,16 @@ import jdk.incubator.vector.VectorSpecies;
  * is in L1: for one <em>strip</em> of {@code 2 × lanes} queries and one chunk of keys, the scores, their maxima, the
  * exponentials and sums, and the update of the output strip {@code Oᵀ} run back to back.
  *
+ * <h2>Layout</h2>
+ * Each operand of a strip is one run of memory in one array, its rows {@code 2 × lanes} floats each: {@code Qᵀ}
+ * (scaled) and {@code Oᵀ} are kept by strips, a strip's {@code d} (or {@code dv}) rows one after another, and a
+ * strip's scores (then weights) for a chunk are {@value CpuAttention#KC} such rows. The micro-kernels then read their
+ * vectors at fixed distances from one index. With {@code Qᵀ}, {@code Sᵀ} and {@code Oᵀ} as arrays of rows of the
+ * block's width (a row per channel or key), attention ran 15–25 % slower on the Intel AVX-512 development VM
+ * ({@code CpuAttentionBench}, 2 threads: windowed 121 against 151–157 GFLOP/s, global 142–144 against 167–174 with
+ * this layout alone). Keys and values are read in place: copied first into tiles for {@link VectorSgemm#kernel}, they
+ * ran no faster on the image encoder's shapes and slower where a block has one strip of queries (a click's tokens).
+ *
  * <h2>C2 and the Vector API on JDK 17</h2>
  * Vector code is fast only where every vector operation is inlined and intrinsified; a vector passed to or returned
  * from a method that is not inlined is boxed, which costs more than the arithmetic. Each step is therefore a method
@@ -71,9 +81,12 @@ final class VectorAttention {
         private int d = -1;
         private int dv = -1;
         private int width;
-        float[][] qT;
-        float[][] sT;
-        float[][] oT;
+        /** {@code Qᵀ}, scaled, by strips: strip {@code s} from {@code s·d·STRIP}, channel {@code p} of it {@code p·STRIP} on */
+        float[] qS;
+        /** one strip's scores, then weights, for one chunk: key {@code j} from {@code j·STRIP} */
+        final float[] sP = new float[KC * STRIP];
+        /** {@code Oᵀ} by strips: strip {@code s} from {@code s·dv·STRIP}, channel {@code c} of it {@code c·STRIP} on */
+        float[] oS;
         /** running maxima and sums per query */
         float[] m;
         float[] l;
@@ -85,9 +98,8 @@ final class VectorAttention {
         void ensure(int d, int dv, int width) {
             if (d == this.d && dv == this.dv && width <= this.width) return;
             int w = Math.max(width, this.width);
-            qT = new float[d][w];
-            sT = new float[KC][w];
-            oT = new float[dv][w];
+            qS = new float[d * w];
+            oS = new float[dv * w];
             m = new float[w];
             l = new float[w];
             mx = new float[w];
@@ -104,39 +116,208 @@ final class VectorAttention {
         return (rows + STRIP - 1) / STRIP * STRIP;
     }
 
-    /** As {@link CpuAttention#block}, with {@code tk > 0}; the same arguments and the same result bit for bit. */
+    /**
+     * As {@link CpuAttention#block}, with {@code tk > 0}; the same arguments and the same result bit for bit.
+     */
     static void block(Scratch s, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk,
                       float[] v, int vOff, int ldv, float[] bias, int biasOff, int ldBias,
                       float[] y, int yOff, int ldy, int rows, int tk, int d, int dv, float scale) {
         final int w = width(rows);
         s.ensure(d, dv, w);
-        final float[][] qT = s.qT, oT = s.oT;
-        CpuAttention.transposeIn(q, qOff, ldq, rows, d, scale, qT);
-        for (int p = 0; p < d; p++) Arrays.fill(qT[p], rows, w, 0f);
-        for (int c = 0; c < dv; c++) Arrays.fill(oT[c], 0, w, 0f);
+        final float[] qS = s.qS, oS = s.oS, sP = s.sP;
+        stripsIn(q, qOff, ldq, rows, w, d, scale, qS);
+        Arrays.fill(oS, 0, dv * w, 0f);
         Arrays.fill(s.m, 0, w, -Float.MAX_VALUE);
         Arrays.fill(s.l, 0, w, 0f);
         for (int j0 = 0; j0 < tk; j0 += KC) {
             final int kc = Math.min(KC, tk - j0);
+            final int kb = kOff + j0 * ldk, vb = vOff + j0 * ldv;
             for (int i0 = 0; i0 < w; i0 += STRIP) {
-                scores(k, kOff + j0 * ldk, ldk, kc, d, qT, s.sT, i0);
-                if (bias != null) addBias(bias, biasOff + j0, ldBias, kc, rows, s.sT, i0);
+                final int qs = i0 * d, os = i0 * dv;
+                // Sᵀ = K·Qᵀ for the strip (+ bias)
+                scores(k, kb, ldk, kc, d, qS, qs, sP);
+                if (bias != null) addBias(bias, biasOff + j0, ldBias, kc, rows, sP, i0);
+                // P = exp(Sᵀ - m), with the new running maxima and sums
                 softmax(s, kc, i0);
-                values(v, vOff + j0 * ldv, ldv, kc, dv, s.sT, s.alpha, oT, i0);
+                // Oᵀ = Oᵀ·alpha + Vᵀ·P
+                values(v, vb, ldv, kc, dv, sP, s.alpha, oS, os, i0);
             }
         }
         // the divisors' inverses, in the chunk minima's array (free once the last chunk is done)
         final float[] l = s.l, inv = s.lo;
         for (int i = 0; i < rows; i++) inv[i] = 1f / l[i];
-        CpuAttention.transposeOut(oT, inv, rows, dv, y, yOff, ldy);
+        stripsOut(oS, inv, rows, dv, y, yOff, ldy);
     }
 
     /**
-     * {@code sT[j][i] = Σ_p k[kb + j·ldk + p] · qT[p][i]} for {@code j < kc} and the strip's queries
-     * {@code i ∈ [i0, i0 + STRIP)}, accumulated in {@code p} order by fused multiply-adds from 0.
+     * {@code qS[i0·d + p·STRIP + (i - i0)] = x[off + i·ld + p] · scale} for the strips' queries {@code i < w} (0 past
+     * {@code rows}) and {@code p < d}, where {@code i0} is the strip of {@code i}; a strip's rows of {@code x} stay in
+     * L1 while its channels are moved.
      */
-    private static void scores(float[] k, int kb, int ldk, int kc, int d, float[][] qT, float[][] sT, int i0) {
-        final int i1 = i0 + LANES;
+    private static void stripsIn(float[] x, int off, int ld, int rows, int w, int d, float scale, float[] qS) {
+        for (int i0 = 0; i0 < w; i0 += STRIP) {
+            final int n = Math.max(0, Math.min(STRIP, rows - i0)), base = i0 * d;
+            for (int p = 0; p < d; p++) {
+                final int row = base + p * STRIP;
+                for (int i = 0, src = off + i0 * ld + p; i < n; i++, src += ld) qS[row + i] = x[src] * scale;
+                if (n < STRIP) Arrays.fill(qS, row + n, row + STRIP, 0f);
+            }
+        }
+    }
+
+    /** {@code y[off + i·ld + c] = oS[i0·dv + c·STRIP + (i - i0)] · inv[i]} for {@code i < rows}, {@code c < dv}. */
+    private static void stripsOut(float[] oS, float[] inv, int rows, int dv, float[] y, int off, int ld) {
+        for (int i0 = 0; i0 < rows; i0 += STRIP) {
+            final int n = Math.min(STRIP, rows - i0), base = i0 * dv;
+            for (int i = 0; i < n; i++) {
+                final float f = inv[i0 + i];
+                final int dst = off + (i0 + i) * ld;
+                for (int c = 0; c < dv; c++) y[dst + c] = oS[base + c * STRIP + i] * f;
+            }
+        }
+    }
+
+    /**
+     * {@code sP[j·STRIP + i - i0] += bias[b + i·ldBias + j]} for {@code j < kc} and the strip's queries {@code i}
+     * below {@code rows}. A bias row shared by every query ({@code ldBias = 0}: a key-padding mask) is added a vector
+     * at a time; the strip's padding columns then get it too, which changes nothing the output reads.
+     */
+    private static void addBias(float[] bias, int b, int ldBias, int kc, int rows, float[] sP, int i0) {
+        if (ldBias == 0) {
+            for (int j = 0; j < kc; j++) {
+                final FloatVector bj = FloatVector.broadcast(F, bias[b + j]);
+                final int at = j * STRIP;
+                FloatVector.fromArray(F, sP, at).add(bj).intoArray(sP, at);
+                FloatVector.fromArray(F, sP, at + LANES).add(bj).intoArray(sP, at + LANES);
+            }
+            return;
+        }
+        int last = Math.min(rows, i0 + STRIP);
+        for (int i = i0; i < last; i++) {
+            int br = b + i * ldBias;
+            for (int j = 0; j < kc; j++) sP[j * STRIP + i - i0] += bias[br + j];
+        }
+    }
+
+    /**
+     * The online-softmax step of one strip, as {@link OnlineSoftmax#step} computes it: the new maxima
+     * {@code mx = max(m, S[0..kc))} and minima {@code lo}, the rescaling factors {@code alpha = exp(m - mx)} (exactly
+     * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code P = exp(S - mx)} in place in {@code sP} with the sums in {@code j}
+     * order ({@link CpuMath#exp}'s reduction and polynomial, unfused, in its order), and the running sums.
+     *
+     * <p>One method on purpose (see the class comment): written as four small helpers, C2 inlined them or not
+     * depending on how far the profile had got when it compiled the caller, and in about half of fresh processes one
+     * helper stayed in C1's code, which boxes every vector; the first image's attention then took 2–10 × as long, and
+     * so did every later one.
+     */
+    private static void softmax(Scratch s, int kc, int i0) {
+        final float[] sP = s.sP;
+        final float[] m = s.m, mx = s.mx, lo = s.lo, alpha = s.alpha, l = s.l;
+        final int i1 = i0 + STRIP;
+        {
+            // maxima and minima (Math.max/min semantics, which give the same value in any order): the strip's two
+            // vectors, even and odd keys apart, so that eight chains of comparisons run side by side
+            FloatVector hi0 = FloatVector.fromArray(F, m, i0), hi1 = FloatVector.fromArray(F, m, i0 + LANES);
+            FloatVector hj0 = hi0, hj1 = hi1;
+            FloatVector low0 = FloatVector.broadcast(F, Float.MAX_VALUE), low1 = low0, lj0 = low0, lj1 = low0;
+            int j = 0, at = 0;
+            for (; j + 1 < kc; j += 2, at += 2 * STRIP) {
+                final FloatVector x0 = FloatVector.fromArray(F, sP, at), x1 = FloatVector.fromArray(F, sP, at + LANES);
+                final FloatVector y0 = FloatVector.fromArray(F, sP, at + STRIP);
+                final FloatVector y1 = FloatVector.fromArray(F, sP, at + STRIP + LANES);
+                hi0 = hi0.max(x0);
+                hi1 = hi1.max(x1);
+                low0 = low0.min(x0);
+                low1 = low1.min(x1);
+                hj0 = hj0.max(y0);
+                hj1 = hj1.max(y1);
+                lj0 = lj0.min(y0);
+                lj1 = lj1.min(y1);
+            }
+            if (j < kc) {
+                final FloatVector x0 = FloatVector.fromArray(F, sP, at), x1 = FloatVector.fromArray(F, sP, at + LANES);
+                hi0 = hi0.max(x0);
+                hi1 = hi1.max(x1);
+                low0 = low0.min(x0);
+                low1 = low1.min(x1);
+            }
+            hi0.max(hj0).intoArray(mx, i0);
+            hi1.max(hj1).intoArray(mx, i0 + LANES);
+            low0.min(lj0).intoArray(lo, i0);
+            low1.min(lj1).intoArray(lo, i0 + LANES);
+        }
+        boolean inRange = true;
+        for (int i = i0; i < i1; i++) {
+            if (!(lo[i] - mx[i] >= CpuMath.EXP_MIN)) inRange = false;
+        }
+        // The exponential is written out in each of its three loops, not shared: a helper taking and returning
+        // vectors is not inlined by C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
+        for (int h = i0; h < i1; h += LANES) {
+            // rescaling factors
+            FloatVector z = FloatVector.fromArray(F, m, h).sub(FloatVector.fromArray(F, mx, h));
+            VectorMask<Float> gone = z.lt(CpuAttention.EXP_FLOOR);
+            z = z.max(CpuAttention.EXP_FLOOR);
+            FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
+            FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+            FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
+                    .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r).mul(r)
+                    .add(r).add(1f);
+            e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e.blend(0f, gone).intoArray(alpha, h);
+        }
+        if (inRange) {
+            // every s - mx lies in [EXP_MIN, 0]: the clamp-free exponential applies (see OnlineSoftmax.step)
+            for (int h = i0; h < i1; h += LANES) {
+                final FloatVector mh = FloatVector.fromArray(F, mx, h);
+                FloatVector sum = FloatVector.zero(F);
+                for (int j = 0, at = h - i0; j < kc; j++, at += STRIP) {
+                    FloatVector z = FloatVector.fromArray(F, sP, at).sub(mh);
+                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
+                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
+                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
+                            .mul(r).add(r).add(1f);
+                    e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
+                            .reinterpretAsFloats());
+                    e.intoArray(sP, at);
+                    sum = sum.add(e);
+                }
+                sum.intoArray(lo, h);
+            }
+        } else {
+            // masked keys or non-finite scores: CpuMath.exp with its clamp below EXP_MIN (0 there; NaN stays NaN, and
+            // z = s - mx is never above 0); the same bits as the exponential above wherever no clamp applies
+            for (int h = i0; h < i1; h += LANES) {
+                final FloatVector mh = FloatVector.fromArray(F, mx, h);
+                FloatVector sum = FloatVector.zero(F);
+                for (int j = 0, at = h - i0; j < kc; j++, at += STRIP) {
+                    FloatVector z = FloatVector.fromArray(F, sP, at).sub(mh);
+                    VectorMask<Float> under = z.lt(CpuMath.EXP_MIN);
+                    z = z.max(CpuMath.EXP_MIN);
+                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
+                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
+                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
+                            .mul(r).add(r).add(1f);
+                    e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
+                            .reinterpretAsFloats()).blend(0f, under);
+                    e.intoArray(sP, at);
+                    sum = sum.add(e);
+                }
+                sum.intoArray(lo, h);
+            }
+        }
+        for (int i = i0; i < i1; i++) {
+            l[i] = Math.fma(l[i], alpha[i], lo[i]);
+            m[i] = mx[i];
+        }
+    }
+
+    /**
+     * {@code sP[j·STRIP + i] = Σ_p k[kb + j·ldk + p] · qS[qs + p·STRIP + i]} for {@code j < kc} and the strip's
+     * {@code i < STRIP}, accumulated in {@code p} order by fused multiply-adds from 0.
+     */
+    private static void scores(float[] k, int kb, int ldk, int kc, int d, float[] qS, int qs, float[] sP) {
         int j = 0;
         for (; j + ROWS <= kc; j += ROWS) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
@@ -144,8 +325,8 @@ final class VectorAttention {
                     a70 = a00, a71 = a00;
             final int k0 = kb + j * ldk;
             for (int p = 0; p < d; p++) {
-                final float[] qp = qT[p];
-                final FloatVector x0 = FloatVector.fromArray(F, qp, i0), x1 = FloatVector.fromArray(F, qp, i1);
+                final int qp = qs + p * STRIP;
+                final FloatVector x0 = FloatVector.fromArray(F, qS, qp), x1 = FloatVector.fromArray(F, qS, qp + LANES);
                 final int kp = k0 + p;
                 FloatVector b = FloatVector.broadcast(F, k[kp]);
                 a00 = x0.fma(b, a00);
@@ -172,181 +353,64 @@ final class VectorAttention {
                 a70 = x0.fma(b, a70);
                 a71 = x1.fma(b, a71);
             }
-            a00.intoArray(sT[j], i0);
-            a01.intoArray(sT[j], i1);
-            a10.intoArray(sT[j + 1], i0);
-            a11.intoArray(sT[j + 1], i1);
-            a20.intoArray(sT[j + 2], i0);
-            a21.intoArray(sT[j + 2], i1);
-            a30.intoArray(sT[j + 3], i0);
-            a31.intoArray(sT[j + 3], i1);
-            a40.intoArray(sT[j + 4], i0);
-            a41.intoArray(sT[j + 4], i1);
-            a50.intoArray(sT[j + 5], i0);
-            a51.intoArray(sT[j + 5], i1);
-            a60.intoArray(sT[j + 6], i0);
-            a61.intoArray(sT[j + 6], i1);
-            a70.intoArray(sT[j + 7], i0);
-            a71.intoArray(sT[j + 7], i1);
+            a00.intoArray(sP, j * STRIP);
+            a01.intoArray(sP, j * STRIP + LANES);
+            a10.intoArray(sP, (j + 1) * STRIP);
+            a11.intoArray(sP, (j + 1) * STRIP + LANES);
+            a20.intoArray(sP, (j + 2) * STRIP);
+            a21.intoArray(sP, (j + 2) * STRIP + LANES);
+            a30.intoArray(sP, (j + 3) * STRIP);
+            a31.intoArray(sP, (j + 3) * STRIP + LANES);
+            a40.intoArray(sP, (j + 4) * STRIP);
+            a41.intoArray(sP, (j + 4) * STRIP + LANES);
+            a50.intoArray(sP, (j + 5) * STRIP);
+            a51.intoArray(sP, (j + 5) * STRIP + LANES);
+            a60.intoArray(sP, (j + 6) * STRIP);
+            a61.intoArray(sP, (j + 6) * STRIP + LANES);
+            a70.intoArray(sP, (j + 7) * STRIP);
+            a71.intoArray(sP, (j + 7) * STRIP + LANES);
         }
         for (; j < kc; j++) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
             final int k0 = kb + j * ldk;
             for (int p = 0; p < d; p++) {
                 FloatVector b = FloatVector.broadcast(F, k[k0 + p]);
-                a0 = FloatVector.fromArray(F, qT[p], i0).fma(b, a0);
-                a1 = FloatVector.fromArray(F, qT[p], i1).fma(b, a1);
+                a0 = FloatVector.fromArray(F, qS, qs + p * STRIP).fma(b, a0);
+                a1 = FloatVector.fromArray(F, qS, qs + p * STRIP + LANES).fma(b, a1);
             }
-            a0.intoArray(sT[j], i0);
-            a1.intoArray(sT[j], i1);
+            a0.intoArray(sP, j * STRIP);
+            a1.intoArray(sP, j * STRIP + LANES);
         }
     }
 
     /**
-     * {@code sT[j][i] += bias[b + i·ldBias + j]} for {@code j < kc} and the strip's queries below {@code rows}. A bias
-     * row shared by every query ({@code ldBias = 0}: a key-padding mask) is added a vector at a time; the strip's
-     * padding columns then get it too, which changes nothing the output reads.
+     * {@code oS[os + c·STRIP + i] = oS[os + c·STRIP + i]·alpha[i0 + i] + Σ_j v[vb + j·ldv + c] · sP[j·STRIP + i]} for
+     * {@code c < dv} and the strip's {@code i < STRIP}, accumulated in {@code j} order.
      */
-    private static void addBias(float[] bias, int b, int ldBias, int kc, int rows, float[][] sT, int i0) {
-        if (ldBias == 0) {
-            for (int j = 0; j < kc; j++) {
-                final FloatVector bj = FloatVector.broadcast(F, bias[b + j]);
-                final float[] x = sT[j];
-                for (int h = i0; h < i0 + STRIP; h += LANES) FloatVector.fromArray(F, x, h).add(bj).intoArray(x, h);
-            }
-            return;
-        }
-        int last = Math.min(rows, i0 + STRIP);
-        for (int i = i0; i < last; i++) {
-            int br = b + i * ldBias;
-            for (int j = 0; j < kc; j++) sT[j][i] += bias[br + j];
-        }
-    }
-
-    /**
-     * The online-softmax step of one strip, as {@link OnlineSoftmax#step} computes it: the new maxima
-     * {@code mx = max(m, sT[0..kc))} and minima {@code lo}, the rescaling factors {@code alpha = exp(m - mx)} (exactly
-     * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code sT ← exp(sT - mx)} with the sums in {@code j}
-     * order ({@link CpuMath#exp}'s reduction and polynomial, unfused, in its order), and the running sums.
-     *
-     * <p>One method on purpose (see the class comment): written as four small helpers, C2 inlined them or not
-     * depending on how far the profile had got when it compiled the caller, and in about half of fresh processes one
-     * helper stayed in C1's code, which boxes every vector; the first image's attention then took 2–10 × as long, and
-     * so did every later one.
-     */
-    private static void softmax(Scratch s, int kc, int i0) {
-        final float[][] sT = s.sT;
-        final float[] m = s.m, mx = s.mx, lo = s.lo, alpha = s.alpha, l = s.l;
-        final int i1 = i0 + STRIP;
-        for (int h = i0; h < i1; h += LANES) {
-            // maxima and minima (Math.max/min semantics)
-            FloatVector hi = FloatVector.fromArray(F, m, h), low = FloatVector.broadcast(F, Float.MAX_VALUE);
-            for (int j = 0; j < kc; j++) {
-                FloatVector x = FloatVector.fromArray(F, sT[j], h);
-                hi = hi.max(x);
-                low = low.min(x);
-            }
-            hi.intoArray(mx, h);
-            low.intoArray(lo, h);
-        }
-        boolean inRange = true;
-        for (int i = i0; i < i1; i++) {
-            if (!(lo[i] - mx[i] >= CpuMath.EXP_MIN)) inRange = false;
-        }
-        // The exponential is written out in each of its three loops, not shared: a helper taking and returning
-        // vectors is not inlined by C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
-        for (int h = i0; h < i1; h += LANES) {
-            // rescaling factors
-            FloatVector z = FloatVector.fromArray(F, m, h).sub(FloatVector.fromArray(F, mx, h));
-            VectorMask<Float> gone = z.lt(CpuAttention.EXP_FLOOR);
-            z = z.max(CpuAttention.EXP_FLOOR);
-            FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-            FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                    .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r).mul(r)
-                    .add(r).add(1f);
-            e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e.blend(0f, gone).intoArray(alpha, h);
-        }
-        if (inRange) {
-            // every s - mx lies in [EXP_MIN, 0]: the clamp-free exponential applies (see OnlineSoftmax.step)
-            for (int h = i0; h < i1; h += LANES) {
-                final FloatVector mh = FloatVector.fromArray(F, mx, h);
-                FloatVector sum = FloatVector.zero(F);
-                for (int j = 0; j < kc; j++) {
-                    final float[] x = sT[j];
-                    FloatVector z = FloatVector.fromArray(F, x, h).sub(mh);
-                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
-                            .mul(r).add(r).add(1f);
-                    e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
-                            .reinterpretAsFloats());
-                    e.intoArray(x, h);
-                    sum = sum.add(e);
-                }
-                sum.intoArray(lo, h);
-            }
-        } else {
-            // masked keys or non-finite scores: CpuMath.exp with its clamp below EXP_MIN (0 there; NaN stays NaN, and
-            // z = s - mx is never above 0); the same bits as the exponential above wherever no clamp applies
-            for (int h = i0; h < i1; h += LANES) {
-                final FloatVector mh = FloatVector.fromArray(F, mx, h);
-                FloatVector sum = FloatVector.zero(F);
-                for (int j = 0; j < kc; j++) {
-                    final float[] x = sT[j];
-                    FloatVector z = FloatVector.fromArray(F, x, h).sub(mh);
-                    VectorMask<Float> under = z.lt(CpuMath.EXP_MIN);
-                    z = z.max(CpuMath.EXP_MIN);
-                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
-                            .mul(r).add(r).add(1f);
-                    e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
-                            .reinterpretAsFloats()).blend(0f, under);
-                    e.intoArray(x, h);
-                    sum = sum.add(e);
-                }
-                sum.intoArray(lo, h);
-            }
-        }
-        for (int i = i0; i < i1; i++) {
-            l[i] = Math.fma(l[i], alpha[i], lo[i]);
-            m[i] = mx[i];
-        }
-    }
-
-    /**
-     * {@code oT[c][i] = oT[c][i]·alpha[i] + Σ_j v[vb + j·ldv + c] · sT[j][i]} for {@code c < dv} and the strip's
-     * queries, accumulated in {@code j} order.
-     */
-    private static void values(float[] v, int vb, int ldv, int kc, int dv, float[][] sT, float[] alpha,
-                               float[][] oT, int i0) {
-        final int i1 = i0 + LANES;
-        final FloatVector al0 = FloatVector.fromArray(F, alpha, i0), al1 = FloatVector.fromArray(F, alpha, i1);
+    private static void values(float[] v, int vb, int ldv, int kc, int dv, float[] sP, float[] alpha,
+                               float[] oS, int os, int i0) {
+        final FloatVector al0 = FloatVector.fromArray(F, alpha, i0), al1 = FloatVector.fromArray(F, alpha, i0 + LANES);
         int c = 0;
         for (; c + ROWS <= dv; c += ROWS) {
-            FloatVector a00 = FloatVector.fromArray(F, oT[c], i0).mul(al0);
-            FloatVector a01 = FloatVector.fromArray(F, oT[c], i1).mul(al1);
-            FloatVector a10 = FloatVector.fromArray(F, oT[c + 1], i0).mul(al0);
-            FloatVector a11 = FloatVector.fromArray(F, oT[c + 1], i1).mul(al1);
-            FloatVector a20 = FloatVector.fromArray(F, oT[c + 2], i0).mul(al0);
-            FloatVector a21 = FloatVector.fromArray(F, oT[c + 2], i1).mul(al1);
-            FloatVector a30 = FloatVector.fromArray(F, oT[c + 3], i0).mul(al0);
-            FloatVector a31 = FloatVector.fromArray(F, oT[c + 3], i1).mul(al1);
-            FloatVector a40 = FloatVector.fromArray(F, oT[c + 4], i0).mul(al0);
-            FloatVector a41 = FloatVector.fromArray(F, oT[c + 4], i1).mul(al1);
-            FloatVector a50 = FloatVector.fromArray(F, oT[c + 5], i0).mul(al0);
-            FloatVector a51 = FloatVector.fromArray(F, oT[c + 5], i1).mul(al1);
-            FloatVector a60 = FloatVector.fromArray(F, oT[c + 6], i0).mul(al0);
-            FloatVector a61 = FloatVector.fromArray(F, oT[c + 6], i1).mul(al1);
-            FloatVector a70 = FloatVector.fromArray(F, oT[c + 7], i0).mul(al0);
-            FloatVector a71 = FloatVector.fromArray(F, oT[c + 7], i1).mul(al1);
+            FloatVector a00 = FloatVector.fromArray(F, oS, os + c * STRIP).mul(al0);
+            FloatVector a01 = FloatVector.fromArray(F, oS, os + c * STRIP + LANES).mul(al1);
+            FloatVector a10 = FloatVector.fromArray(F, oS, os + (c + 1) * STRIP).mul(al0);
+            FloatVector a11 = FloatVector.fromArray(F, oS, os + (c + 1) * STRIP + LANES).mul(al1);
+            FloatVector a20 = FloatVector.fromArray(F, oS, os + (c + 2) * STRIP).mul(al0);
+            FloatVector a21 = FloatVector.fromArray(F, oS, os + (c + 2) * STRIP + LANES).mul(al1);
+            FloatVector a30 = FloatVector.fromArray(F, oS, os + (c + 3) * STRIP).mul(al0);
+            FloatVector a31 = FloatVector.fromArray(F, oS, os + (c + 3) * STRIP + LANES).mul(al1);
+            FloatVector a40 = FloatVector.fromArray(F, oS, os + (c + 4) * STRIP).mul(al0);
+            FloatVector a41 = FloatVector.fromArray(F, oS, os + (c + 4) * STRIP + LANES).mul(al1);
+            FloatVector a50 = FloatVector.fromArray(F, oS, os + (c + 5) * STRIP).mul(al0);
+            FloatVector a51 = FloatVector.fromArray(F, oS, os + (c + 5) * STRIP + LANES).mul(al1);
+            FloatVector a60 = FloatVector.fromArray(F, oS, os + (c + 6) * STRIP).mul(al0);
+            FloatVector a61 = FloatVector.fromArray(F, oS, os + (c + 6) * STRIP + LANES).mul(al1);
+            FloatVector a70 = FloatVector.fromArray(F, oS, os + (c + 7) * STRIP).mul(al0);
+            FloatVector a71 = FloatVector.fromArray(F, oS, os + (c + 7) * STRIP + LANES).mul(al1);
             for (int j = 0; j < kc; j++) {
-                final float[] pj = sT[j];
-                final FloatVector x0 = FloatVector.fromArray(F, pj, i0), x1 = FloatVector.fromArray(F, pj, i1);
+                final int pj = j * STRIP;
+                final FloatVector x0 = FloatVector.fromArray(F, sP, pj), x1 = FloatVector.fromArray(F, sP, pj + LANES);
                 final int vj = vb + j * ldv + c;
                 FloatVector b = FloatVector.broadcast(F, v[vj]);
                 a00 = x0.fma(b, a00);
@@ -373,33 +437,33 @@ final class VectorAttention {
                 a70 = x0.fma(b, a70);
                 a71 = x1.fma(b, a71);
             }
-            a00.intoArray(oT[c], i0);
-            a01.intoArray(oT[c], i1);
-            a10.intoArray(oT[c + 1], i0);
-            a11.intoArray(oT[c + 1], i1);
-            a20.intoArray(oT[c + 2], i0);
-            a21.intoArray(oT[c + 2], i1);
-            a30.intoArray(oT[c + 3], i0);
-            a31.intoArray(oT[c + 3], i1);
-            a40.intoArray(oT[c + 4], i0);
-            a41.intoArray(oT[c + 4], i1);
-            a50.intoArray(oT[c + 5], i0);
-            a51.intoArray(oT[c + 5], i1);
-            a60.intoArray(oT[c + 6], i0);
-            a61.intoArray(oT[c + 6], i1);
-            a70.intoArray(oT[c + 7], i0);
-            a71.intoArray(oT[c + 7], i1);
+            a00.intoArray(oS, os + c * STRIP);
+            a01.intoArray(oS, os + c * STRIP + LANES);
+            a10.intoArray(oS, os + (c + 1) * STRIP);
+            a11.intoArray(oS, os + (c + 1) * STRIP + LANES);
+            a20.intoArray(oS, os + (c + 2) * STRIP);
+            a21.intoArray(oS, os + (c + 2) * STRIP + LANES);
+            a30.intoArray(oS, os + (c + 3) * STRIP);
+            a31.intoArray(oS, os + (c + 3) * STRIP + LANES);
+            a40.intoArray(oS, os + (c + 4) * STRIP);
+            a41.intoArray(oS, os + (c + 4) * STRIP + LANES);
+            a50.intoArray(oS, os + (c + 5) * STRIP);
+            a51.intoArray(oS, os + (c + 5) * STRIP + LANES);
+            a60.intoArray(oS, os + (c + 6) * STRIP);
+            a61.intoArray(oS, os + (c + 6) * STRIP + LANES);
+            a70.intoArray(oS, os + (c + 7) * STRIP);
+            a71.intoArray(oS, os + (c + 7) * STRIP + LANES);
         }
         for (; c < dv; c++) {
-            FloatVector a0 = FloatVector.fromArray(F, oT[c], i0).mul(al0);
-            FloatVector a1 = FloatVector.fromArray(F, oT[c], i1).mul(al1);
+            FloatVector a0 = FloatVector.fromArray(F, oS, os + c * STRIP).mul(al0);
+            FloatVector a1 = FloatVector.fromArray(F, oS, os + c * STRIP + LANES).mul(al1);
             for (int j = 0; j < kc; j++) {
                 FloatVector b = FloatVector.broadcast(F, v[vb + j * ldv + c]);
-                a0 = FloatVector.fromArray(F, sT[j], i0).fma(b, a0);
-                a1 = FloatVector.fromArray(F, sT[j], i1).fma(b, a1);
+                a0 = FloatVector.fromArray(F, sP, j * STRIP).fma(b, a0);
+                a1 = FloatVector.fromArray(F, sP, j * STRIP + LANES).fma(b, a1);
             }
-            a0.intoArray(oT[c], i0);
-            a1.intoArray(oT[c], i1);
+            a0.intoArray(oS, os + c * STRIP);
+            a1.intoArray(oS, os + c * STRIP + LANES);
         }
     }
 }
