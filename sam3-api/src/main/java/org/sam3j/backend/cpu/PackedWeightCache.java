@@ -171,8 +171,8 @@ final class PackedWeightCache {
     }
 
     /**
-     * Writes floats {@code [from, from + count)} of {@code array} as the file of {@code key}. A failure is reported (WARN) and
-     * otherwise ignored: the weights are in memory, and the next process packs them again.
+     * Writes floats {@code [from, from + count)} of {@code array} as the file of {@code key}. A failure is reported
+     * (WARN) and otherwise ignored: the weights are in memory, and the next process packs them again.
      */
     void write(byte[] key, float[] array, int from, int count) {
         Path f = file(key);

@@ -700,7 +700,9 @@ public final class Sgemm {
             }
             for (int js = 0; js < fullStrips; js += STRIP) {
                 final int sb = blockOff + js * kc;
-                for (int t = 0; t < tiles; t++) VectorSgemm.kernel(tilesOfA[t], block, sb, kc, acc, t * VectorSgemm.ROWS * NC + js);
+                for (int t = 0; t < tiles; t++) {
+                    VectorSgemm.kernel(tilesOfA[t], block, sb, kc, acc, t * VectorSgemm.ROWS * NC + js);
+                }
             }
             if (fullStrips < w) {
                 final int sb = blockOff + fullStrips * kc;
@@ -730,7 +732,8 @@ public final class Sgemm {
             final boolean first = pc == 0;
             final int kc = pe - pc;
             // the auto-vectorised kernels read this K block of the panel as rows of their own (see Scratch.rows)
-            final float[][] rows = pb.mapped != null ? s.rows(pb.mapped, off + pc * w, w, kc) : s.rows(data, off + pc * w, w, kc);
+            final float[][] rows = pb.mapped != null ? s.rows(pb.mapped, off + pc * w, w, kc)
+                    : s.rows(data, off + pc * w, w, kc);
             final int base = -pc;
             for (int i = i0; i < i1; i += ROW_TILE) {
                 final int mr = Math.min(ROW_TILE, i1 - i);

@@ -25,10 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  * (scaled) and {@code Oᵀ} are kept by strips, a strip's {@code d} (or {@code dv}) rows one after another, and a
  * strip's scores (then weights) for a chunk are {@value CpuAttention#KC} such rows. The micro-kernels then read their
  * vectors at fixed distances from one index. With {@code Qᵀ}, {@code Sᵀ} and {@code Oᵀ} as arrays of rows of the
- * block's width (a row per channel or key), attention ran 15–25 % slower on the Intel AVX-512 development VM
- * ({@code CpuAttentionBench}, 2 threads: windowed 121 against 151–157 GFLOP/s, global 142–144 against 167–174 with
- * this layout alone). Keys and values are read in place: copied first into tiles for {@link VectorSgemm#kernel}, they
- * ran no faster on the image encoder's shapes and slower where a block has one strip of queries (a click's tokens).
+ * block's width (a row per channel or key), attention ran 15–20 % slower on the Intel AVX-512 development VM
+ * ({@code CpuAttentionBench}, 2 threads: windowed 121–123 against 154–157 GFLOP/s, global 142–144 against 173–174,
+ * this layout with the maxima in eight chains). Keys and values are read in place: copied first into tiles for
+ * {@link VectorSgemm#kernel}, they ran no faster on the image encoder's shapes, and slower where a block has one strip
+ * of queries (a click's tokens).
  *
  * <h2>C2 and the Vector API on JDK 17</h2>
  * Vector code is fast only where every vector operation is inlined and intrinsified; a vector passed to or returned
@@ -81,11 +82,11 @@ final class VectorAttention {
         private int d = -1;
         private int dv = -1;
         private int width;
-        /** {@code Qᵀ}, scaled, by strips: strip {@code s} from {@code s·d·STRIP}, channel {@code p} of it {@code p·STRIP} on */
+        /** {@code Qᵀ}, scaled, by strips: strip {@code s} from {@code s·d·STRIP}, its channel {@code p} at {@code p·STRIP} */
         float[] qS;
         /** one strip's scores, then weights, for one chunk: key {@code j} from {@code j·STRIP} */
         final float[] sP = new float[KC * STRIP];
-        /** {@code Oᵀ} by strips: strip {@code s} from {@code s·dv·STRIP}, channel {@code c} of it {@code c·STRIP} on */
+        /** {@code Oᵀ} by strips: strip {@code s} from {@code s·dv·STRIP}, its channel {@code c} at {@code c·STRIP} */
         float[] oS;
         /** running maxima and sums per query */
         float[] m;
@@ -202,8 +203,9 @@ final class VectorAttention {
     /**
      * The online-softmax step of one strip, as {@link OnlineSoftmax#step} computes it: the new maxima
      * {@code mx = max(m, S[0..kc))} and minima {@code lo}, the rescaling factors {@code alpha = exp(m - mx)} (exactly
-     * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code P = exp(S - mx)} in place in {@code sP} with the sums in {@code j}
-     * order ({@link CpuMath#exp}'s reduction and polynomial, unfused, in its order), and the running sums.
+     * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code P = exp(S - mx)} in place in {@code sP} with the
+     * sums in {@code j} order ({@link CpuMath#exp}'s reduction and polynomial, unfused, in its order), and the running
+     * sums.
      *
      * <p>One method on purpose (see the class comment): written as four small helpers, C2 inlined them or not
      * depending on how far the profile had got when it compiled the caller, and in about half of fresh processes one

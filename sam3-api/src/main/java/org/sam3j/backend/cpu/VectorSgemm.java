@@ -67,12 +67,18 @@ final class VectorSgemm {
         final int n = Sgemm.NC;
         FloatVector s00 = FloatVector.fromArray(F, acc, at), s01 = FloatVector.fromArray(F, acc, at + LANES);
         FloatVector s10 = FloatVector.fromArray(F, acc, at + n), s11 = FloatVector.fromArray(F, acc, at + n + LANES);
-        FloatVector s20 = FloatVector.fromArray(F, acc, at + 2 * n), s21 = FloatVector.fromArray(F, acc, at + 2 * n + LANES);
-        FloatVector s30 = FloatVector.fromArray(F, acc, at + 3 * n), s31 = FloatVector.fromArray(F, acc, at + 3 * n + LANES);
-        FloatVector s40 = FloatVector.fromArray(F, acc, at + 4 * n), s41 = FloatVector.fromArray(F, acc, at + 4 * n + LANES);
-        FloatVector s50 = FloatVector.fromArray(F, acc, at + 5 * n), s51 = FloatVector.fromArray(F, acc, at + 5 * n + LANES);
-        FloatVector s60 = FloatVector.fromArray(F, acc, at + 6 * n), s61 = FloatVector.fromArray(F, acc, at + 6 * n + LANES);
-        FloatVector s70 = FloatVector.fromArray(F, acc, at + 7 * n), s71 = FloatVector.fromArray(F, acc, at + 7 * n + LANES);
+        FloatVector s20 = FloatVector.fromArray(F, acc, at + 2 * n);
+        FloatVector s21 = FloatVector.fromArray(F, acc, at + 2 * n + LANES);
+        FloatVector s30 = FloatVector.fromArray(F, acc, at + 3 * n);
+        FloatVector s31 = FloatVector.fromArray(F, acc, at + 3 * n + LANES);
+        FloatVector s40 = FloatVector.fromArray(F, acc, at + 4 * n);
+        FloatVector s41 = FloatVector.fromArray(F, acc, at + 4 * n + LANES);
+        FloatVector s50 = FloatVector.fromArray(F, acc, at + 5 * n);
+        FloatVector s51 = FloatVector.fromArray(F, acc, at + 5 * n + LANES);
+        FloatVector s60 = FloatVector.fromArray(F, acc, at + 6 * n);
+        FloatVector s61 = FloatVector.fromArray(F, acc, at + 6 * n + LANES);
+        FloatVector s70 = FloatVector.fromArray(F, acc, at + 7 * n);
+        FloatVector s71 = FloatVector.fromArray(F, acc, at + 7 * n + LANES);
         for (int p = 0; p < kc; p++) {
             final int bp = sb + p * (2 * LANES);
             final FloatVector x0 = FloatVector.fromArray(F, b, bp), x1 = FloatVector.fromArray(F, b, bp + LANES);
@@ -121,8 +127,9 @@ final class VectorSgemm {
 
     /**
      * {@link #kernel}'s last strip when the panel's width is an odd multiple of 16: one vector of columns, the strip
-     * from {@code sb}, C's rows as for {@link #kernel}. A method of its own: compiled into {@link #kernel}, it was measured to slow the main loop by 12–15 %
-     * (SGEMM 5184 × 4736 × 1024, 2 threads, on a kernel first compiled on a panel with such a strip).
+     * from {@code sb}, C's rows as for {@link #kernel}. A method of its own: compiled into {@link #kernel}, it was
+     * measured to slow the main loop by 12–15 % (SGEMM 5184 × 4736 × 1024, 2 threads, on a kernel first compiled on a
+     * panel with such a strip).
      */
     static void lastStrip(float[] a, float[] b, int sb, int kc, float[] acc, int at) {
         final int a1 = Sgemm.KC, a2 = 2 * a1, a3 = 3 * a1, a4 = 4 * a1, a5 = 5 * a1, a6 = 6 * a1, a7 = 7 * a1;
