@@ -443,7 +443,7 @@ public final class Sgemm {
 
     private static PackedMatrix layout(int k, int n, float[] into, java.nio.FloatBuffer from, int at) {
         if (k < 0 || n < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
-        if (into == null && from == null) at = Integer.getInteger("tmpalign", 0);
+        if (into == null && from == null) at = LINE_START;
         int[] colStart = panelColumns(n);
         int panels = colStart.length - 1;
         int[] width = new int[panels];

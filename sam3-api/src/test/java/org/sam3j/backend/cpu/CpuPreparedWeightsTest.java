@@ -88,7 +88,7 @@ class CpuPreparedWeightsTest {
                 CpuBackend.LinearWeight w = ws.get(i);
                 p[i] = (Sgemm.PackedMatrix) b.linearWeight(par, memory, w.name(), w.k(), w.n());
                 Sgemm.PackedMatrix alone = Sgemm.pack(memory.floats(w.name()), 0, w.k(), true, w.k(), w.n());
-                float[] packed = Arrays.copyOfRange(alone.data, alone.offset[0], alone.data.length);
+                float[] packed = SgemmTest.packed(alone);
                 int at = p[i].offset[0];
                 assertArrayEquals(packed, Arrays.copyOfRange(p[i].data, at, at + packed.length), w.name());
             }
@@ -142,8 +142,9 @@ class CpuPreparedWeightsTest {
             for (CpuBackend.LinearWeight w : ws) {
                 Sgemm.PackedMatrix p = (Sgemm.PackedMatrix) b.linearWeight(par, store, w.name(), w.k(), w.n());
                 Sgemm.PackedMatrix alone = Sgemm.pack(memory.floats(w.name()), 0, w.k(), true, w.k(), w.n());
+                float[] packed = SgemmTest.packed(alone);
                 int at = p.offset[0];
-                assertArrayEquals(alone.data, Arrays.copyOfRange(p.data, at, at + alone.data.length), w.name());
+                assertArrayEquals(packed, Arrays.copyOfRange(p.data, at, at + packed.length), w.name());
             }
         }
         // without a worker pool the calling thread fills the arrays one after another

@@ -315,14 +315,14 @@ class SgemmTest {
         long size = Sgemm.packedFloats(k, n);
         for (boolean transB : new boolean[] {true, false}) {
             Sgemm.PackedMatrix alone = Sgemm.pack(par3, b, 0, transB ? k : n, transB, k, n);
-            assertEquals(size, alone.data.length);
+            assertEquals(Sgemm.LINE_START + size, alone.data.length);
             float[] room = new float[(int) size + 20];
             Arrays.fill(room, 7f);
             java.nio.FloatBuffer fb = java.nio.FloatBuffer.wrap(b);
             Sgemm.PackedMatrix in = transB ? Sgemm.pack(par3, fb, true, k, n, room, 9)
                     : Sgemm.pack(par3, b, 0, n, false, k, n, room, 9);
             assertTrue(room == in.data, "packed into the room given");
-            assertArrayEquals(alone.data, Arrays.copyOfRange(room, 9, 9 + (int) size));
+            assertArrayEquals(packed(alone), Arrays.copyOfRange(room, 9, 9 + (int) size));
             for (int i = 0; i < 9; i++) assertEquals(7f, room[i]);
             for (int i = 9 + (int) size; i < room.length; i++) assertEquals(7f, room[i]);
             float[] a = new float[13 * k], c1 = new float[13 * n], c2 = new float[13 * n];
@@ -341,6 +341,12 @@ class SgemmTest {
      * left out or written twice: K blocks of 256 rows, strips of 32 columns with a last one of 16, from a B read by
      * rows, transposed, or from a buffer, and from a reader (as a checkpoint's weight is).
      */
+    /** The floats of a matrix packed into an array of its own: from {@link Sgemm#LINE_START} to the end. */
+    static float[] packed(Sgemm.PackedMatrix pm) {
+        assertEquals(Sgemm.LINE_START, pm.offset[0], "an array of its own");
+        return Arrays.copyOfRange(pm.data, pm.offset[0], pm.data.length);
+    }
+
     @Test
     void packedMatricesFollowTheDocumentedLayout() {
         Random r = new Random(23);
@@ -367,8 +373,11 @@ class SgemmTest {
                                 }
                             }
                         }
+                        // an array of its own: the matrix from Sgemm.LINE_START (64 bytes in), every float after that used once
+                        assertEquals(Sgemm.LINE_START, pm.offset[0], what);
                         for (int i = 0; i < seen.length; i++) {
-                            if (seen[i] != 1) fail(what + ": float " + i + " of the packed array is at " + seen[i] + " places");
+                            int want = i < Sgemm.LINE_START ? 0 : 1;
+                            if (seen[i] != want) fail(what + ": float " + i + " of the packed array is at " + seen[i] + " places");
                         }
                     }
                 }
