@@ -39,9 +39,9 @@ class VectorSgemmTest {
         Sgemm.PackedMatrix pm = Sgemm.pack(panel, 0, w, false, k, w);
         float[][] packed = new float[k][];
         for (int p = 0; p < k; p++) packed[p] = java.util.Arrays.copyOfRange(panel, p * w, (p + 1) * w);
-        float[] packed = SgemmTest.packed(pm);
-        float[] data = new float[panelOff + packed.length];
-        System.arraycopy(packed, 0, data, panelOff, packed.length);
+        float[] strips = SgemmTest.packed(pm);
+        float[] data = new float[panelOff + strips.length];
+        System.arraycopy(strips, 0, data, panelOff, strips.length);
         // each K block: [0, k) or, for k = 300, [0, 256) and [256, 300)
         for (int pb = 0; pb < k; pb += Sgemm.KC) {
             int[] range = {pb, Math.min(k, pb + Sgemm.KC)};
