@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (seen in the compiled code: per step of K, 8 broadcasts, 2 loads, 16 multiply-adds and 5 instructions of
  * bookkeeping). On the Intel AVX-512 development VM (SGEMM 5184 × 4736 × 1024, 2 threads), reading A in place, 8 rows
  * a row stride apart, and B a panel's width apart ran at 144 GFLOP/s; with A copied and B in strips, 209; with
- * {@link Sgemm}'s Goto order and C's rows in one array, 231–236; with the packed matrix on cache lines
- * ({@link Sgemm#LINE_START}), 240–253 (OpenBLAS: 271–280; the VM's multiply-add peak, measured, 420).
+ * {@link Sgemm}'s Goto order and C's rows in one array, 230–243; with the packed matrix on cache lines
+ * ({@link Sgemm#LINE_START}), 256–259 (JMH; OpenBLAS: 277–286; the VM's multiply-add peak, measured, about 420).
  */
 final class VectorSgemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
