@@ -683,7 +683,8 @@ public final class Sgemm {
         final PackedMatrix pb = pr.pb;
         final int k = pb.k;
         final int rows = i1 - i0;
-        final int tiles = rows / VectorSgemm.ROWS;
+        final int tile = VectorSgemm.ROWS;
+        final int tiles = rows / tile;
         final int fullStrips = w - w % STRIP;
         final float[] data = pb.data;
         final float[] a = pr.a;
@@ -696,21 +697,21 @@ public final class Sgemm {
             final float[] block = pb.mapped == null ? data : s.block(pb.mapped, off + pc * w, w, kc);
             final int blockOff = block == data ? off + pc * w : 0;
             for (int t = 0; t < tiles; t++) {
-                tileOfA(a, pr.aOff + (i0 + t * VectorSgemm.ROWS) * aRs + pc * aCs, aRs, aCs, kc, tilesOfA[t]);
+                tileOfA(a, pr.aOff + (i0 + t * tile) * aRs + pc * aCs, aRs, aCs, kc, tilesOfA[t]);
             }
             for (int js = 0; js < fullStrips; js += STRIP) {
                 final int sb = blockOff + js * kc;
                 for (int t = 0; t < tiles; t++) {
-                    VectorSgemm.kernel(tilesOfA[t], block, sb, kc, acc, t * VectorSgemm.ROWS * NC + js);
+                    VectorSgemm.kernel(tilesOfA[t], block, sb, kc, acc, t * tile * NC + js);
                 }
             }
             if (fullStrips < w) {
                 final int sb = blockOff + fullStrips * kc;
                 for (int t = 0; t < tiles; t++) {
-                    VectorSgemm.lastStrip(tilesOfA[t], block, sb, kc, acc, t * VectorSgemm.ROWS * NC + fullStrips);
+                    VectorSgemm.lastStrip(tilesOfA[t], block, sb, kc, acc, t * tile * NC + fullStrips);
                 }
             }
-            for (int r = tiles * VectorSgemm.ROWS; r < rows; r++) {
+            for (int r = tiles * tile; r < rows; r++) {
                 VectorSgemm.row(a, pr.aOff + (i0 + r) * aRs + pc * aCs, aCs, block, blockOff, kc, acc, r * NC, w);
             }
         }
@@ -760,7 +761,7 @@ public final class Sgemm {
     }
 
     /**
-     * Fills scratch row {@code acc} with C[i, j0 : j0+nc]: on the first K block its initial value
+     * Fills the scratch row at {@code at} in {@code acc} with C[i, j0 : j0+nc]: on the first K block its initial value
      * (old C if accumulating, plus the bias), afterwards the partial sums stored by the previous block.
      */
     private static void load(Problem pr, boolean first, int i, int j0, float[] acc, int at, float[] biasRow, int nc,
@@ -997,8 +998,8 @@ public final class Sgemm {
 
     /** Scratch owned by one thread: accumulator rows, a bias strip, panel rows and a reusable pack buffer. */
     static final class Scratch {
-        /** accumulator rows: {@link #MR} for the auto-vectorised kernels, {@link VectorSgemm#ROWS} for the Vector API one */
-        final float[][] acc = new float[Math.max(MR, VectorSgemm.ROWS)][NC];
+        /** accumulator rows of the auto-vectorised kernels and small unpacked products ({@link #blockAcc}: Vector API) */
+        final float[][] acc = new float[MR][NC];
         final float[] bias = new float[NC];
         /** one K block of a panel, a row per array (only without the Vector API kernels) */
         private float[][] panelRows;

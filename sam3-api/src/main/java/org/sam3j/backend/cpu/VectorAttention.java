@@ -157,7 +157,7 @@ final class VectorAttention {
      */
     private static void stripsIn(float[] x, int off, int ld, int rows, int w, int d, float scale, float[] qS) {
         for (int i0 = 0; i0 < w; i0 += STRIP) {
-            final int n = Math.max(0, Math.min(STRIP, rows - i0)), base = i0 * d;
+            final int n = Math.min(STRIP, rows - i0), base = i0 * d; // w < rows + STRIP: n > 0
             for (int p = 0; p < d; p++) {
                 final int row = base + p * STRIP;
                 for (int i = 0, src = off + i0 * ld + p; i < n; i++, src += ld) qS[row + i] = x[src] * scale;
