@@ -15,11 +15,28 @@ import java.lang.invoke.MethodType;
  * <p>Values are processed in chunks copied into per-thread scratch arrays, so that every loop indexes its arrays at
  * plain {@code [i]} (see {@link Sgemm} for why), and the computation is split into four short loops called through
  * method handles (see {@link CpuAttention}: C2 leaves loops scalar when the body is large or when they are inlined
- * into a caller's loop nest).
+ * into a caller's loop nest). Where the Vector API kernels run ({@link VectorKernels#ENABLED}), {@link VectorGelu}
+ * computes the same floats in one pass: 0.48 against 0.91 ns per value on the Intel AVX-512 development VM.
  */
 final class CpuGelu {
     /** Values per chunk. */
     static final int CHUNK = 2048;
+
+    /** {@code 1/√2}. */
+    static final float RSQRT2 = 0.70710678118654752f;
+    // erf(x) ≈ x·P(x²)/Q(x²): P's coefficients from the highest degree (N0) down, then Q's (D0..D4)
+    static final float N0 = -2.72614225801306e-10f;
+    static final float N1 = 2.77068142495902e-08f;
+    static final float N2 = -2.10102402082508e-06f;
+    static final float N3 = -5.69250639462346e-05f;
+    static final float N4 = -7.34990630326855e-04f;
+    static final float N5 = -2.95459980854025e-03f;
+    static final float N6 = -1.60960333262415e-02f;
+    static final float D0 = -1.45660718464996e-05f;
+    static final float D1 = -2.13374055278905e-04f;
+    static final float D2 = -1.68282697438203e-03f;
+    static final float D3 = -7.37332916720468e-03f;
+    static final float D4 = -1.42647390514189e-02f;
 
     private CpuGelu() {}
 
@@ -46,8 +63,20 @@ final class CpuGelu {
         }
     }
 
-    /** {@code y[yo + i] = gelu(x[xo + i])} for {@code i} in {@code [from, to)}; in place when the ranges coincide. */
+    /**
+     * {@code y[yo + i] = gelu(x[xo + i])} for {@code i} in {@code [from, to)}; in place when the ranges coincide. On
+     * {@link VectorGelu} where {@link VectorKernels#ENABLED} (the same floats).
+     */
     static void apply(float[] x, int xo, float[] y, int yo, int from, int to) {
+        if (VectorKernels.ENABLED) {
+            VectorGelu.apply(x, xo, y, yo, from, to);
+        } else {
+            applyLoops(x, xo, y, yo, from, to);
+        }
+    }
+
+    /** {@link #apply} on the auto-vectorised loops. */
+    static void applyLoops(float[] x, int xo, float[] y, int yo, int from, int to) {
         Scratch s = SCRATCH.get();
         for (int i = from; i < to; i += CHUNK) {
             int len = Math.min(CHUNK, to - i);
@@ -68,32 +97,32 @@ final class CpuGelu {
 
     /** One value (for tests): the same arithmetic as the loops. */
     static float gelu(float v) {
-        float x = Math.max(Math.min(v * 0.70710678118654752f, 4f), -4f);
+        float x = Math.max(Math.min(v * RSQRT2, 4f), -4f);
         return 0.5f * v * (1f + numerator(x) / denominator(x));
     }
 
     private static float numerator(float x) {
         float x2 = x * x;
-        float p = Math.fma(x2, -2.72614225801306e-10f, 2.77068142495902e-08f);
-        p = Math.fma(x2, p, -2.10102402082508e-06f);
-        p = Math.fma(x2, p, -5.69250639462346e-05f);
-        p = Math.fma(x2, p, -7.34990630326855e-04f);
-        p = Math.fma(x2, p, -2.95459980854025e-03f);
-        p = Math.fma(x2, p, -1.60960333262415e-02f);
+        float p = Math.fma(x2, N0, N1);
+        p = Math.fma(x2, p, N2);
+        p = Math.fma(x2, p, N3);
+        p = Math.fma(x2, p, N4);
+        p = Math.fma(x2, p, N5);
+        p = Math.fma(x2, p, N6);
         return x * p;
     }
 
     private static float denominator(float x) {
         float x2 = x * x;
-        float q = Math.fma(x2, -1.45660718464996e-05f, -2.13374055278905e-04f);
-        q = Math.fma(x2, q, -1.68282697438203e-03f);
-        q = Math.fma(x2, q, -7.37332916720468e-03f);
-        return Math.fma(x2, q, -1.42647390514189e-02f);
+        float q = Math.fma(x2, D0, D1);
+        q = Math.fma(x2, q, D2);
+        q = Math.fma(x2, q, D3);
+        return Math.fma(x2, q, D4);
     }
 
     /** {@code u = clamp(t/√2, -4, 4)}. */
     private static void clampLoop(float[] t, float[] u, int n) {
-        for (int i = 0; i < n; i++) u[i] = Math.max(Math.min(t[i] * 0.70710678118654752f, 4f), -4f);
+        for (int i = 0; i < n; i++) u[i] = Math.max(Math.min(t[i] * RSQRT2, 4f), -4f);
     }
 
     /** {@code w = P(u)} (odd numerator). */
@@ -101,12 +130,12 @@ final class CpuGelu {
         for (int i = 0; i < n; i++) {
             float x = u[i];
             float x2 = x * x;
-            float p = Math.fma(x2, -2.72614225801306e-10f, 2.77068142495902e-08f);
-            p = Math.fma(x2, p, -2.10102402082508e-06f);
-            p = Math.fma(x2, p, -5.69250639462346e-05f);
-            p = Math.fma(x2, p, -7.34990630326855e-04f);
-            p = Math.fma(x2, p, -2.95459980854025e-03f);
-            p = Math.fma(x2, p, -1.60960333262415e-02f);
+            float p = Math.fma(x2, N0, N1);
+            p = Math.fma(x2, p, N2);
+            p = Math.fma(x2, p, N3);
+            p = Math.fma(x2, p, N4);
+            p = Math.fma(x2, p, N5);
+            p = Math.fma(x2, p, N6);
             w[i] = x * p;
         }
     }
@@ -116,10 +145,10 @@ final class CpuGelu {
         for (int i = 0; i < n; i++) {
             float x = u[i];
             float x2 = x * x;
-            float q = Math.fma(x2, -1.45660718464996e-05f, -2.13374055278905e-04f);
-            q = Math.fma(x2, q, -1.68282697438203e-03f);
-            q = Math.fma(x2, q, -7.37332916720468e-03f);
-            u[i] = Math.fma(x2, q, -1.42647390514189e-02f);
+            float q = Math.fma(x2, D0, D1);
+            q = Math.fma(x2, q, D2);
+            q = Math.fma(x2, q, D3);
+            u[i] = Math.fma(x2, q, D4);
         }
     }
 

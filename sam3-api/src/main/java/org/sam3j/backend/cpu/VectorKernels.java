@@ -6,10 +6,10 @@ import org.sam3j.internal.Log;
 import org.slf4j.Logger;
 
 /**
- * Whether the Java kernels written in the JDK's Vector API ({@link VectorSgemm}, {@link VectorAttention}) run in
- * place of the auto-vectorised ones: when the JVM has the module ({@code --add-modules jdk.incubator.vector}), its
- * preferred vectors hold 16 floats (AVX-512), and the system property {@value CpuBackend#VECTOR_PROPERTY} is not
- * {@code false}. With 8-float vectors (AVX2) only attention with a short side runs on the Vector API
+ * Whether the Java kernels written in the JDK's Vector API ({@link VectorSgemm}, {@link VectorAttention},
+ * {@link VectorGelu}) run in place of the auto-vectorised ones: when the JVM has the module
+ * ({@code --add-modules jdk.incubator.vector}), its preferred vectors hold 16 floats (AVX-512), and the system
+ * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. With 8-float vectors (AVX2) only attention with a short side runs on the Vector API
  * ({@link #SHORT_ATTENTION}). Decided once per JVM; the results are the same bit for bit either way. This class
  * names no vector type, so that it loads without the module.
  *
@@ -45,6 +45,8 @@ final class VectorKernels {
     static final int WARM_UP_BLOCKS = 300;
     /** Micro-kernel calls of the matrix-product warm-up. */
     static final int WARM_UP_PRODUCTS = 1000;
+    /** GELU calls of the warm-up, {@link CpuGelu#CHUNK} values each. */
+    static final int WARM_UP_GELU = 200;
 
     private static final Object LOCK = new Object();
     /** Whether this JVM's warm-up has started (it runs once). */
@@ -112,7 +114,11 @@ final class VectorKernels {
             VectorSgemm.lastStrip(a, panel, Sgemm.STRIP * kc, kc, acc, Sgemm.STRIP);
             VectorSgemm.row(a, 0, 1, panel, 0, kc, acc, 0, w); // the rows of a block that do not fill the kernel
         }
-        LOG.debug("Vector API kernels compiled: attention {} ms, matrix products {} ms", (t1 - t0) / 1_000_000,
+        // GELU (the fc1 epilogue): whole vectors and a tail
+        float[] g = new float[CpuGelu.CHUNK];
+        fill(rnd, g);
+        for (int c = 0; c < WARM_UP_GELU; c++) VectorGelu.apply(g, 0, g, 0, 0, g.length - 5);
+        LOG.debug("Vector API kernels compiled: attention {} ms, matrix products and GELU {} ms", (t1 - t0) / 1_000_000,
                 (System.nanoTime() - t1) / 1_000_000);
         return true;
     }
