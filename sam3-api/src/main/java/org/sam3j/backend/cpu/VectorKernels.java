@@ -9,16 +9,16 @@ import org.slf4j.Logger;
  * Whether the Java kernels written in the JDK's Vector API ({@link VectorSgemm}, {@link VectorAttention},
  * {@link VectorGelu}) run in place of the auto-vectorised ones: when the JVM has the module
  * ({@code --add-modules jdk.incubator.vector}), its preferred vectors hold 16 floats (AVX-512), and the system
- * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. With 8-float vectors (AVX2) only attention with a short side runs on the Vector API
- * ({@link #SHORT_ATTENTION}). Decided once per JVM; the results are the same bit for bit either way. This class
- * names no vector type, so that it loads without the module.
+ * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. With 8-float vectors (AVX2) only attention with
+ * a short side runs on the Vector API ({@link #SHORT_ATTENTION}). Decided once per JVM; the results are the same bit
+ * for bit either way. This class names no vector type, so that it loads without the module.
  *
  * <h2>Warm-up</h2>
  * Vector API code is fast only once C2 has compiled it with every vector operation intrinsified; interpreted or
  * compiled by C1 it allocates an object per operation. When C2 compiled the attention kernel in the middle of the
  * first image, from the profile gathered so far, the code it produced was measured to stay slow: a fresh process's
  * first full-size encode spent 6.8 s in attention against 4.3 s in the next one, and its first text prompt 1.8 s
- * against 1.4 s. {@link #warmUp()} therefore runs both kernels on small made-up problems with every kind of tail and
+ * against 1.4 s. {@link #warmUp()} therefore runs the kernels on small made-up problems with every kind of tail and
  * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core AVX-512 machine; with
  * 256-bit vectors the attention part alone, about 1 s on a 2-core Zen 3). On the tiny model the first image's
  * attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady); on the Zen 3 the first
