@@ -127,29 +127,12 @@ final class CpuGelu {
 
     /** {@code w = P(u)} (odd numerator). */
     private static void numeratorLoop(float[] u, float[] w, int n) {
-        for (int i = 0; i < n; i++) {
-            float x = u[i];
-            float x2 = x * x;
-            float p = Math.fma(x2, N0, N1);
-            p = Math.fma(x2, p, N2);
-            p = Math.fma(x2, p, N3);
-            p = Math.fma(x2, p, N4);
-            p = Math.fma(x2, p, N5);
-            p = Math.fma(x2, p, N6);
-            w[i] = x * p;
-        }
+        for (int i = 0; i < n; i++) w[i] = numerator(u[i]);
     }
 
     /** {@code u = Q(u)} (even denominator), in place. */
     private static void denominatorLoop(float[] u, int n) {
-        for (int i = 0; i < n; i++) {
-            float x = u[i];
-            float x2 = x * x;
-            float q = Math.fma(x2, D0, D1);
-            q = Math.fma(x2, q, D2);
-            q = Math.fma(x2, q, D3);
-            u[i] = Math.fma(x2, q, D4);
-        }
+        for (int i = 0; i < n; i++) u[i] = denominator(u[i]);
     }
 
     /** {@code t = 0.5·t·(1 + w/u)}. */
