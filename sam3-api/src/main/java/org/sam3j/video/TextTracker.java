@@ -807,6 +807,7 @@ final class TextTracker implements AutoCloseable {
         for (int o = 0; o < low.length; o++) high[o] = engine.highRes(low[o]);
         if (high.length > 1) TrackerEngine.nonOverlap(high);
         boolean h = pre != null && hooks.enabled();
+        if (pre != null) high = hooks.binarisationLogits(pre + "mem_enc.mask_in", high);
         TrackerEngine.Memory mem = engine.encodeMemory(session, f, high, scores, true, h);
         if (h) {
             hooks.meta(pre + "mem_enc.is_mask_from_pts", true);

@@ -21,6 +21,18 @@ interface TrackerHooks {
     /** Meta values (selected frames, relative positions): the default ignores them. */
     default void meta(String key, Object value) {}
 
+    /**
+     * The logits a prompted frame's masks are binarised from for its memory ({@code > 0}), which has no margin
+     * (video fixtures spec §6): a verifier may return copies with near-zero logits flipped to the reference's side
+     * ({@link ReferenceBinarisation}); the default returns {@code logits}.
+     *
+     * @param key    the memory-encoder input being made, e.g. {@code f0.mem_enc.mask_in}
+     * @param logits per object the 1008² logits; not modified
+     */
+    default float[][] binarisationLogits(String key, float[][] logits) {
+        return logits;
+    }
+
     /** Whether anything is recorded (tensors are only built then). */
     default boolean enabled() {
         return this != NONE;

@@ -440,6 +440,7 @@ final class VideoTracker implements AutoCloseable {
             float[][] high = new float[b][];
             for (int o = 0; o < b; o++) high[o] = engine.highRes(low[o]);
             TrackerEngine.nonOverlap(high);
+            high = hooks.binarisationLogits("f" + frame + ".mem_enc.mask_in", high);
             TrackerEngine.Memory mem = engine.encodeMemory(session, frame(frame), high, scores, true, hooks.enabled());
             emit("f" + frame + ".", mem.hooks());
             MemoryBank.Entry entry = new MemoryBank.Entry(frame, mem.features(), ptrs, scores, ious, low, memoryScore(scores, ious));

@@ -46,9 +46,10 @@ import org.sam3j.weights.WeightStore;
  * the {@code inter<i>} family (clicked / boxed objects, the SAM 2-style tracker) with the recorded prompt calls
  * and propagation, and compares every recorded {@code inter<i>.*} and {@code frames.*} key: tensors to a relative
  * error of 1e-3 (§7; the memories downstream of the prompted frame's binarised masks away from near-zero logits,
- * §6), scores absolutely to 1e-4, memory-selection meta exactly, per-frame mask areas within the frame's
- * near-zero-logit pixel count, boxes exactly, low-resolution mask bits to an IoU of 0.99, the points our prompt
- * encoder received ({@code sam.point_coords}, {@code sam.point_labels}) against the recorded ones, and each frame's
+ * §6, and that binarisation aligned with the reference's recorded pixel count where the counts differ by near-zero
+ * pixels only: {@link ReferenceBinarisation}), scores absolutely to 1e-4, memory-selection meta exactly, per-frame
+ * mask areas within the frame's near-zero-logit pixel count, boxes exactly, low-resolution mask bits to an IoU of
+ * 0.99, the points our prompt encoder received ({@code sam.point_coords}, {@code sam.point_labels}) against the recorded ones, and each frame's
  * ViT trunk output (from a verify-only program of the backbone with that extra output). The {@code text<i>} family
  * (detector + tracker) runs too ({@code checkText}).
  */
@@ -68,6 +69,8 @@ public final class VideoVerifier implements AutoCloseable {
     private final JsonNode json;
     private final Map<String, TensorStats> stats = new LinkedHashMap<>();
     private final SafetensorsFile tensors;
+    /** Prompted frames' binarised memory masks aligned with the reference's, by key (reported with that key). */
+    private final Map<String, ReferenceBinarisation.Result> binarised = new LinkedHashMap<>();
     private final int width;
     private final int height;
 
@@ -279,10 +282,16 @@ public final class VideoVerifier implements AutoCloseable {
         ClipTokenizer tokenizer = ClipTokenizer.fromBpeFile(bpe);
         Map<String, HostTensor> ours = new LinkedHashMap<>();
         Map<String, Object> meta = new LinkedHashMap<>();
+        TrackerSettings trackerSettings = TrackerSettings.released();
         TrackerHooks hooks = new TrackerHooks() {
             @Override
             public void accept(String key, HostTensor value) {
                 ours.put(fam + key, value);
+            }
+
+            @Override
+            public float[][] binarisationLogits(String key, float[][] logits) {
+                return binarisedAsReference(fam + key, logits, trackerSettings);
             }
 
             @Override
@@ -301,7 +310,7 @@ public final class VideoVerifier implements AutoCloseable {
         List<TextTracker.FrameOutput> outputs = new ArrayList<>();
         long t0 = System.nanoTime();
         TextTracker.FrameOutput a0;
-        try (TrackerEngine engine = new TrackerEngine(backend, weights, config, TrackerSettings.released());
+        try (TrackerEngine engine = new TrackerEngine(backend, weights, config, trackerSettings);
              VideoDetector detector = new VideoDetector(backend, weights, config, settings, modulePaths);
              RunSession session = new RunSession()) {
             ConceptModel.TextFeatures text = detector.encodeText(session,
@@ -358,7 +367,7 @@ public final class VideoVerifier implements AutoCloseable {
             if (t == null) {
                 sink.accept(new ProbeResult(key, ProbeResult.Status.FAIL, Double.NaN, TOL, "not produced"));
             } else {
-                sink.accept(compareText(key, t, e.getValue()));
+                sink.accept(withBinarisation(compareText(key, t, e.getValue())));
             }
         }
         List<String> steps = new ArrayList<>(List.of("a0"));
@@ -558,6 +567,11 @@ public final class VideoVerifier implements AutoCloseable {
             }
 
             @Override
+            public float[][] binarisationLogits(String key, float[][] logits) {
+                return binarisedAsReference(fam + key, logits, engine.settings());
+            }
+
+            @Override
             public void meta(String key, Object value) {
                 String k = fam + key;
                 JsonNode ref = json.get("meta").get(k);
@@ -612,10 +626,38 @@ public final class VideoVerifier implements AutoCloseable {
             ProbeResult r = isAbsolute(key) ? absolute(key, t, st)
                     : downstreamOfBinarisation(key) ? awayFromFlips(key, t, st, preflightHigh)
                     : ProbeComparison.compare(key, t.shape(), t.data(), st, probe(key), TOL);
-            sink.accept(r);
+            sink.accept(withBinarisation(r));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A prompted frame's masks binarised for its memory as the reference's recorded count says
+     * ({@link ReferenceBinarisation}; near-zero logits only): what the tracker's hook returns, and remembered for
+     * {@link #withBinarisation}. Keys without a record are left alone.
+     */
+    private float[][] binarisedAsReference(String key, float[][] logits, TrackerSettings settings) {
+        TensorStats st = stats.get(key);
+        if (st == null) return logits;
+        long reference;
+        try {
+            reference = ReferenceBinarisation.referenceCount(st.sum(), st.numel(), settings.sigmoidScaleForMemEnc(),
+                    settings.sigmoidBiasForMemEnc());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+        }
+        ReferenceBinarisation.Result r = ReferenceBinarisation.align(logits, reference, NEAR_ZERO);
+        binarised.put(key, r);
+        return r.logits();
+    }
+
+    /** {@code r} with the binarisation of its key reported, and failed where it could not be aligned. */
+    private ProbeResult withBinarisation(ProbeResult r) {
+        ReferenceBinarisation.Result b = binarised.get(r.key());
+        if (b == null) return r;
+        ProbeResult.Status status = b.aligned() ? r.status() : ProbeResult.Status.FAIL;
+        return new ProbeResult(r.key(), status, r.error(), r.tolerance(), r.note().isEmpty() ? b.note() : r.note() + "; " + b.note());
     }
 
     /**
