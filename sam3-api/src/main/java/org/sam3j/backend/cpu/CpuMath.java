@@ -3,24 +3,28 @@ package org.sam3j.backend.cpu;
 /** Float transcendental functions for the CPU kernels, faster than {@link Math} and accurate to ~1 ulp. */
 final class CpuMath {
     private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
+    /** {@code -ln 2} in two parts: the first has 9 significant bits, so {@code n · MINUS_LN2_HI} is exact. */
+    private static final float MINUS_LN2_HI = -0.693359375f;
+    private static final float MINUS_LN2_LO = 2.12194440e-4f;
     private static final float ROUND = 12582912f; // 1.5 * 2^23: adding and subtracting rounds to an integer
 
     private CpuMath() {}
 
     /**
-     * e^x in float: Cody–Waite reduction by ln 2 and a degree-7 minimax polynomial (Cephes);
-     * relative error below 1e-7, 0 below -87.33, +∞ above 88.72, NaN for NaN.
+     * e^x in float: Cody–Waite reduction by ln 2 and a degree-7 minimax polynomial (Cephes), every step a fused
+     * multiply-add where one applies; relative error below 1e-7, 0 below -87.33, +∞ above 88.72, NaN for NaN.
+     *
+     * <p>Fused, so that the vector kernels compute it in 17 operations a vector instead of 26: unfused, the
+     * softmax's exponential of {@link VectorAttention} took 4.8 ns per 16 scores against 3.1 ns fused, and a fifth
+     * of attention's time went to it. Every CPU path computes these bits: {@link #expReduced} and friends (the
+     * auto-vectorised loops) and {@link VectorAttention} write the same steps.
      */
     static float exp(float x) {
         if (x < -87.33f) return 0f;
         if (x > 88.72f) return Float.POSITIVE_INFINITY;
-        float n = (x * LOG2E + ROUND) - ROUND;
-        float r = x - n * LN2_HI - n * LN2_LO;
-        float p = (((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r + 4.1665795894E-2f) * r
-                + 1.6666665459E-1f) * r + 5.0000001201E-1f) * r * r + r + 1f;
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        float n = Math.fma(x, LOG2E, ROUND) - ROUND;
+        float r = Math.fma(n, MINUS_LN2_LO, Math.fma(n, MINUS_LN2_HI, x));
+        return expPoly(r) * Float.intBitsToFloat(((int) n + 127) << 23);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -29,7 +33,7 @@ final class CpuMath {
     // HotSpot C2 on JDK 17 vectorises none of the conversions exp needs for 2^n ((int) n and
     // Float.intBitsToFloat), so a loop calling exp runs scalar (about 5 ns per value here). The pieces below
     // compute the same value with adds, multiplies, fmas and max only, which C2 vectorises: the same
-    // reduction and polynomial as exp (unfused, in the same order), and 2^n obtained exactly by rounding a
+    // reduction and polynomial as exp (the same fused steps in the same order), and 2^n obtained exactly by rounding a
     // coarse approximation of it to one significant bit. A caller runs them in two loops (one is too large for
     // C2 to unroll, and so to vectorise): expReduce, then expScale of expPoly. CpuMathTest checks the result
     // against exp on every non-positive float.
@@ -51,8 +55,8 @@ final class CpuMath {
      */
     static float expReduced(float x) {
         float xc = Math.max(x, EXP_MIN);
-        float n = (xc * LOG2E + ROUND) - ROUND;
-        return xc - n * LN2_HI - n * LN2_LO;
+        float n = Math.fma(xc, LOG2E, ROUND) - ROUND;
+        return Math.fma(n, MINUS_LN2_LO, Math.fma(n, MINUS_LN2_HI, xc));
     }
 
     /**
@@ -61,24 +65,28 @@ final class CpuMath {
      */
     static float expExponent(float x) {
         float xc = Math.max(x, EXP_MIN);
-        float n = (xc * LOG2E + ROUND) - ROUND;
+        float n = Math.fma(xc, LOG2E, ROUND) - ROUND;
         return n - Math.max((EXP_MIN - x) * 0x1p30f, 0f);
     }
 
     /** {@link #expExponent} for {@code x ∈ [EXP_MIN, 0]}, where its clamps change nothing (same bits). */
     static float expExponentInRange(float x) {
-        return (x * LOG2E + ROUND) - ROUND;
+        return Math.fma(x, LOG2E, ROUND) - ROUND;
     }
 
     /** {@link #expReduced} for {@code x ∈ [EXP_MIN, 0]} and its {@code n = expExponentInRange(x)} (same bits). */
     static float expReducedInRange(float x, float n) {
-        return x - n * LN2_HI - n * LN2_LO;
+        return Math.fma(n, MINUS_LN2_LO, Math.fma(n, MINUS_LN2_HI, x));
     }
 
-    /** {@code e^r} for the reduced argument, {@code |r| ≤ ln2/2}: the polynomial of {@link #exp}, same order. */
+    /**
+     * {@code e^r} for the reduced argument, {@code |r| ≤ ln2/2}: {@code 1 + r + r²·c(r)}, {@code c} of degree 5 by
+     * Horner's rule, one fused multiply-add a step.
+     */
     static float expPoly(float r) {
-        return (((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r + 4.1665795894E-2f) * r
-                + 1.6666665459E-1f) * r + 5.0000001201E-1f) * r * r + r + 1f;
+        float c = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.9875691500E-4f, r, 1.3981999507E-3f), r,
+                8.3334519073E-3f), r, 4.1665795894E-2f), r, 1.6666665459E-1f), r, 5.0000001201E-1f);
+        return Math.fma(c, r * r, r) + 1f;
     }
 
     /**

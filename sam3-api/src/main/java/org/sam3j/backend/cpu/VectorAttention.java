@@ -50,9 +50,16 @@ final class VectorAttention {
     static final int ROWS = 8;
     private static final int KC = CpuAttention.KC;
 
+    // CpuMath.exp's constants: ln 2 in two parts (negated) and its polynomial's coefficients, highest degree first
     private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float MINUS_LN2_HI = -0.693359375f;
+    private static final float MINUS_LN2_LO = 2.12194440e-4f;
+    private static final float C6 = 1.9875691500E-4f;
+    private static final float C5 = 1.3981999507E-3f;
+    private static final float C4 = 8.3334519073E-3f;
+    private static final float C3 = 4.1665795894E-2f;
+    private static final float C2 = 1.6666665459E-1f;
+    private static final float C1 = 5.0000001201E-1f;
     private static final float ROUND = 12582912f;
     /** {@code 2^23 + 127}: the low bits of {@code n + BIAS_BITS} are the biased exponent of {@code 2^n}. */
     private static final float BIAS_BITS = 8388735f;
@@ -204,8 +211,8 @@ final class VectorAttention {
      * The online-softmax step of one strip, as {@link OnlineSoftmax#step} computes it: the new maxima
      * {@code mx = max(m, S[0..kc))} and minima {@code lo}, the rescaling factors {@code alpha = exp(m - mx)} (exactly
      * 0 below {@link CpuAttention#EXP_FLOOR}, NaN stays NaN), {@code P = exp(S - mx)} in place in {@code sP} with the
-     * sums in {@code j} order ({@link CpuMath#exp}'s reduction and polynomial, unfused, in its order), and the running
-     * sums.
+     * sums in {@code j} order ({@link CpuMath#exp}'s reduction and polynomial: the same fused steps in its order), and
+     * the running sums.
      *
      * <p>One method on purpose (see the class comment): written as four small helpers, C2 inlined them or not
      * depending on how far the profile had got when it compiled the caller, and in about half of fresh processes one
@@ -216,6 +223,9 @@ final class VectorAttention {
         final float[] sP = s.sP;
         final float[] m = s.m, mx = s.mx, lo = s.lo, alpha = s.alpha, l = s.l;
         final int i1 = i0 + STRIP;
+        final FloatVector lnHi = FloatVector.broadcast(F, MINUS_LN2_HI), lnLo = FloatVector.broadcast(F, MINUS_LN2_LO);
+        final FloatVector c4 = FloatVector.broadcast(F, C4), c3 = FloatVector.broadcast(F, C3);
+        final FloatVector c2 = FloatVector.broadcast(F, C2), c1 = FloatVector.broadcast(F, C1);
         {
             // maxima and minima (Math.max/min semantics, which give the same value in any order): the strip's two
             // vectors, even and odd keys apart, so that eight chains of comparisons run side by side
@@ -259,11 +269,10 @@ final class VectorAttention {
             FloatVector z = FloatVector.fromArray(F, m, h).sub(FloatVector.fromArray(F, mx, h));
             VectorMask<Float> gone = z.lt(CpuAttention.EXP_FLOOR);
             z = z.max(CpuAttention.EXP_FLOOR);
-            FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-            FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                    .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r).mul(r)
-                    .add(r).add(1f);
+            FloatVector n = z.fma(LOG2E, ROUND).sub(ROUND);
+            FloatVector r = n.fma(lnHi, z);
+            r = n.fma(lnLo, r);
+            FloatVector e = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r.mul(r), r).add(1f);
             e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e.blend(0f, gone).intoArray(alpha, h);
         }
@@ -274,11 +283,11 @@ final class VectorAttention {
                 FloatVector sum = FloatVector.zero(F);
                 for (int j = 0, at = h - i0; j < kc; j++, at += STRIP) {
                     FloatVector z = FloatVector.fromArray(F, sP, at).sub(mh);
-                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
-                            .mul(r).add(r).add(1f);
+                    FloatVector n = z.fma(LOG2E, ROUND).sub(ROUND);
+                    FloatVector r = n.fma(lnHi, z);
+                    r = n.fma(lnLo, r);
+                    FloatVector e = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r.mul(r), r)
+                            .add(1f);
                     e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
                             .reinterpretAsFloats());
                     e.intoArray(sP, at);
@@ -296,11 +305,11 @@ final class VectorAttention {
                     FloatVector z = FloatVector.fromArray(F, sP, at).sub(mh);
                     VectorMask<Float> under = z.lt(CpuMath.EXP_MIN);
                     z = z.max(CpuMath.EXP_MIN);
-                    FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
-                    FloatVector r = z.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-                    FloatVector e = r.mul(1.9875691500E-4f).add(1.3981999507E-3f).mul(r).add(8.3334519073E-3f).mul(r)
-                            .add(4.1665795894E-2f).mul(r).add(1.6666665459E-1f).mul(r).add(5.0000001201E-1f).mul(r)
-                            .mul(r).add(r).add(1f);
+                    FloatVector n = z.fma(LOG2E, ROUND).sub(ROUND);
+                    FloatVector r = n.fma(lnHi, z);
+                    r = n.fma(lnLo, r);
+                    FloatVector e = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r.mul(r), r)
+                            .add(1f);
                     e = e.mul(n.add(BIAS_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
                             .reinterpretAsFloats()).blend(0f, under);
                     e.intoArray(sP, at);

@@ -4,7 +4,8 @@ import java.util.Random;
 
 /**
  * Throughput of {@link CpuAttention} against the previous kernel (a Q·Kᵀ GEMM, a row softmax and a P·V GEMM per
- * block of 128 queries, kept here as {@link #previous}) on the image encoder's attention shapes. Not a test; run with
+ * block of 128 queries, kept here as {@link #previous}) on the image encoder's attention shapes and the detector's
+ * fusion encoder (heads of 32). Not a test; run with
  * {@code java -cp sam3-api/target/classes:sam3-api/target/test-classes org.sam3j.backend.cpu.CpuAttentionBench [threads...]}.
  * Prints the best of several timed repetitions, in GFLOP/s counting {@code 4·B·H·Tq·Tk·D} flops. Warm-up and
  * measuring times per case can be set with {@code -Dbench.warmMs} and {@code -Dbench.runMs}.
@@ -21,6 +22,7 @@ public final class CpuAttentionBench {
     private static final Shape[] SHAPES = {
         new Shape("windowed B=9 T=576 H=16 D=64", 9, 576, 16, 64),
         new Shape("global   B=1 T=5184 H=16 D=64", 1, 5184, 16, 64),
+        new Shape("detector B=1 T=5184 H=8 D=32", 1, 5184, 8, 32),
     };
 
     /**
