@@ -432,7 +432,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 Attrs.RoiAlign ra = t.attrs(Attrs.RoiAlign.class);
                 int[] xs = t.input(0).shape();
                 Buf bx = bufs[t.input(1).id()];
-                CpuKernels.roiAlign(x.a, x.off, xs[1], xs[2], xs[3], bx.a, bx.off, t.dim(0), ra.outputSize(),
+                CpuKernels.roiAlign(par, x.a, x.off, xs[1], xs[2], xs[3], bx.a, bx.off, t.dim(0), ra.outputSize(),
                         ra.spatialScale(), ra.samplingRatio(), y.a, y.off);
                 break;
             }
@@ -512,6 +512,16 @@ final class CpuExecutionContext implements ExecutionContext {
             case UPSAMPLE_CONV:
                 upsampledConv2d(t, u, bufs);
                 break;
+            case GROUP_NORM_RELU: {
+                Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
+                Buf x = bufs[t.input(0).id()];
+                Buf g = bufs[t.input(1).id()];
+                Buf b = bufs[t.input(2).id()];
+                Buf y = bufs[u.id()];
+                CpuKernels.groupNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, t.dim(0), t.dim(1) * t.dim(2),
+                        t.dim(3), gn.groups(), gn.eps(), true);
+                break;
+            }
             default:
                 throw new IllegalStateException(step.toString());
         }

@@ -35,6 +35,10 @@ import org.sam3j.io.DType;
  *   <li>{@link Kind#SLICE_ROPE}: a {@code SLICE} of rows (the q or k third of a fused qkv projection) read only by
  *       a {@code ROPE} the plan runs in place on it: the rotation reads the sliced rows where they are, at the
  *       slice's place in the schedule, and the later {@code ROPE} step is dropped;</li>
+ *   <li>{@link Kind#GROUP_NORM_RELU}: a {@code GROUP_NORM} read only by the next operation, a {@code RELU} (the
+ *       pixel decoder's {@code ReLU(GroupNorm(x))}): the normalising pass applies the {@code max(v, 0)} and writes
+ *       the {@code RELU}'s buffer (the norm's is never written), which may be the norm's input itself but not a part
+ *       of it;</li>
  *   <li>{@link Kind#UPSAMPLE_CONV}: a 2 × nearest {@code UPSAMPLE_NEAREST} read only by the next operation, a
  *       3 × 3 {@code CONV2D} of stride 1 and padding 1 (the pixel decoder's): the convolution is computed on the
  *       small map ({@link UpsampledConv}) and the upsampled map is never written; its planned buffer holds the
@@ -64,7 +68,9 @@ final class CpuFusion {
         /** {@code ROPE(SLICE(x))}. */
         SLICE_ROPE,
         /** {@code CONV2D(UPSAMPLE_NEAREST(x))}. */
-        UPSAMPLE_CONV
+        UPSAMPLE_CONV,
+        /** {@code RELU(GROUP_NORM(x))}. */
+        GROUP_NORM_RELU
     }
 
     /**
@@ -126,6 +132,12 @@ final class CpuFusion {
             if (fuse && next != null && upsampleConv(plan, t, next, readers)) {
                 done = Math.max(done, i + 1);
                 steps.add(new Step(Kind.UPSAMPLE_CONV, t, next, done, "UPSAMPLE_NEAREST+CONV2D"));
+                i++;
+                continue;
+            }
+            if (fuse && next != null && groupNormRelu(plan, t, next, readers)) {
+                done = Math.max(done, i + 1);
+                steps.add(new Step(Kind.GROUP_NORM_RELU, t, next, done, "GROUP_NORM+RELU"));
                 i++;
                 continue;
             }
@@ -251,6 +263,13 @@ final class CpuFusion {
         long need = UpsampledConv.scratchFloats(x.dim(0), x.dim(1), x.dim(2), w.dim(0));
         return plan.kind(up) == MemoryPlan.Kind.ARENA && need <= up.numel() && !overlaps(plan, up, conv)
                 && !overlaps(plan, up, x);
+    }
+
+    private static boolean groupNormRelu(MemoryPlan plan, Tensor gn, Tensor relu, int[] readers) {
+        if (gn.op() != Op.GROUP_NORM || relu.op() != Op.RELU || relu.input(0) != gn || readers[gn.id()] != 1) return false;
+        // the statistics read all of x before the normalising pass writes; that pass reads each value of x before
+        // it writes the same index, so the output may be x itself, but no other part of it
+        return f32(gn, relu, gn.input(0)) && safeOverlap(plan, relu, gn.input(0));
     }
 
     private static boolean addLayerNorm(MemoryPlan plan, Tensor add, Tensor ln) {

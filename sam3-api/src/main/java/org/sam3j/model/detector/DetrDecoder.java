@@ -34,7 +34,6 @@ public final class DetrDecoder {
     private final Graph g;
     private final Scope scope;
     private final int d;
-    private final int heads;
     private final int numQueries;
     private final Tensor queryEmbed;
     private final Tensor referencePoints;
@@ -52,7 +51,7 @@ public final class DetrDecoder {
         this.g = s.graph();
         this.scope = s;
         this.d = config.dModel();
-        this.heads = config.transformerHeads();
+        int heads = config.transformerHeads();
         this.numQueries = config.numQueries();
         this.queryEmbed = s.weight("query_embed.weight", numQueries, d);
         this.referencePoints = s.weight("reference_points.weight", numQueries, 4);
@@ -87,13 +86,12 @@ public final class DetrDecoder {
         Tensor presence = presenceToken;
         Tensor ref = g.sigmoid(referencePoints);
         Tensor zeroPos = g.constant("decoder.presence_pos", new float[d], 1, d);
-        Tensor zeroBias = g.constant("decoder.presence_bias", new float[heads * side * side], 1, heads, 1, side * side);
         List<Tensor> queries = new ArrayList<>();
         List<Tensor> refs = new ArrayList<>();
         List<Tensor> presenceLogits = new ArrayList<>();
         for (DetrDecoderLayer layer : layers) {
             Tensor queryPos = refPointHead.forward(boxSine(ref));
-            Tensor bias = g.concat(2, zeroBias, boxRpb.forward(ref, side));
+            Tensor bias = boxRpb.forwardAfterZeroRow(ref, side);
             Tensor out = layer.forward(g.concat(0, presence, tgt), g.concat(0, zeroPos, queryPos), prompt, promptBias,
                     memory, memoryPlusPos, bias);
             presence = g.slice(out, 0, 0, 1);

@@ -622,6 +622,14 @@ class CpuBackendOpsTest {
                     }
         }
         close(e, y.data(), 1e-5);
+        // the bins split over two threads: the same floats as on one
+        float[] one = new float[e.length], two = new float[e.length];
+        try (Parallel p1 = new Parallel(1); Parallel p2 = new Parallel(2)) {
+            CpuKernels.roiAlign(p1, x, 0, h, w, c, boxes, 0, 4, s, scale, -1, one, 0);
+            CpuKernels.roiAlign(p2, x, 0, h, w, c, boxes, 0, 4, s, scale, -1, two, 0);
+        }
+        assertArrayEquals(one, two);
+        assertArrayEquals(one, y.data());
     }
 
     @Test

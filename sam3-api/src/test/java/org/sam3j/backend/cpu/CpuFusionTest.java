@@ -166,6 +166,109 @@ public class CpuFusionTest {
         }
     }
 
+    /**
+     * The pixel decoder's {@code ReLU(GroupNorm(lateral + x))} on maps of two samples, once with the norm read only by
+     * the {@code RELU} (one pass: {@code GROUP_NORM+RELU}) and once with the norm also an output (two steps): the same
+     * floats, bit for bit, as the unfused run, negative zeros and values below zero included.
+     */
+    @Test
+    void groupNormReluIsOnePassBitForBit() {
+        int n = 2, h = 9, w = 7, c = 32;
+        Graph g = new Graph();
+        Tensor x = g.input("x", n, h, w, c);
+        Tensor lateral = g.input("lateral", n, h, w, c);
+        Tensor a = g.relu(g.groupNorm(g.add(lateral, x), 8, g.weight("n0.w", c), g.weight("n0.b", c), 1e-5f));
+        Tensor y = g.conv2d(a, g.weight("conv.w", c, c, 1, 1), g.weight("conv.b", c), 1, 0);
+        Tensor shared = g.groupNorm(y, 4, g.weight("n1.w", c), g.weight("n1.b", c), 1e-5f);
+        g.output("y", g.relu(shared));
+        g.output("norm", shared);
+        InMemoryWeights weights = weights(g, 3);
+        Random rnd = new Random(17);
+        float[] xs = new float[n * h * w * c];
+        float[] ls = new float[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) (rnd.nextGaussian() * 3 + 1);
+            ls[i] = (float) rnd.nextGaussian();
+        }
+        Map<Boolean, Map<String, HostTensor>> out = new java.util.HashMap<>();
+        for (boolean fuse : new boolean[] {true, false}) {
+            try (CpuBackend be = make(() -> new CpuBackend(2), fuse); CompiledGraph cg = be.compile(g, weights);
+                 ExecutionContext ctx = cg.newContext()) {
+                out.put(fuse, ctx.run(Map.of("x", xs, "lateral", ls)));
+                Set<String> labels = ctx.lastRunNanosByOp().keySet();
+                if (fuse) {
+                    assertTrue(labels.contains("GROUP_NORM+RELU") && labels.contains("GROUP_NORM") && labels.contains("RELU"),
+                            labels.toString());
+                } else {
+                    assertFalse(labels.contains("GROUP_NORM+RELU"), labels.toString());
+                }
+            }
+        }
+        float[] fused = out.get(true).get("y").data();
+        int negative = 0;
+        for (String name : List.of("y", "norm")) {
+            float[] u = out.get(false).get(name).data(), f = out.get(true).get(name).data();
+            for (int i = 0; i < u.length; i++) {
+                assertEquals(Float.floatToRawIntBits(u[i]), Float.floatToRawIntBits(f[i]), name + "[" + i + "]");
+            }
+        }
+        for (float v : out.get(true).get("norm").data()) if (v < 0) negative++;
+        assertTrue(negative > 100 && java.util.stream.IntStream.range(0, fused.length).allMatch(i -> fused[i] >= 0f),
+                "the ReLU clamps " + negative + " negative values");
+    }
+
+    /**
+     * {@link CpuKernels#groupNorm}'s normalising pass against the formula it had per value ({@code (x - mean[group]) ·
+     * rstd[group] · γ + β}, the group found by a division per channel), bit for bit, with and without the ReLU, on two
+     * samples whose statistics differ; also in place.
+     */
+    @Test
+    void groupNormMatchesItsPerValueFormulaBitForBit() {
+        int n = 2, hw = 37, c = 24, groups = 6, cg = c / groups;
+        Random rnd = new Random(23);
+        float[] x = new float[n * hw * c];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * (i < hw * c ? 0.5 : 4) + i % 5);
+        float[] gamma = new float[c], beta = new float[c];
+        for (int i = 0; i < c; i++) {
+            gamma[i] = (float) rnd.nextGaussian();
+            beta[i] = (float) rnd.nextGaussian();
+        }
+        float[] expect = new float[x.length];
+        for (int ng = 0; ng < n * groups; ng++) {
+            int b = ng / groups, gi = ng % groups;
+            double sum = 0, sumsq = 0;
+            for (int p = 0; p < hw; p++) {
+                for (int j = 0; j < cg; j++) {
+                    double v = x[(b * hw + p) * c + gi * cg + j];
+                    sum += v;
+                    sumsq += v * v;
+                }
+            }
+            double m = sum / ((double) hw * cg);
+            float mean = (float) m;
+            float rstd = (float) (1.0 / Math.sqrt(Math.max(sumsq / ((double) hw * cg) - m * m, 0) + 1e-5f));
+            for (int p = 0; p < hw; p++) {
+                for (int j = 0; j < cg; j++) {
+                    int i = (b * hw + p) * c + gi * cg + j;
+                    expect[i] = (x[i] - mean) * rstd * gamma[gi * cg + j] + beta[gi * cg + j];
+                }
+            }
+        }
+        try (Parallel par = new Parallel(2)) {
+            for (boolean relu : new boolean[] {false, true}) {
+                float[] y = new float[x.length + 3];
+                CpuKernels.groupNorm(par, x, 0, gamma, 0, beta, 0, y, 3, n, hw, c, groups, 1e-5f, relu);
+                float[] inPlace = x.clone();
+                CpuKernels.groupNorm(par, inPlace, 0, gamma, 0, beta, 0, inPlace, 0, n, hw, c, groups, 1e-5f, relu);
+                for (int i = 0; i < x.length; i++) {
+                    float e = relu ? Math.max(expect[i], 0f) : expect[i];
+                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(y[3 + i]), "relu " + relu + " [" + i + "]");
+                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(inPlace[i]), "in place [" + i + "]");
+                }
+            }
+        }
+    }
+
     /** Two post-norm blocks, {@code x = norm(x + linear(x))}, as the prompt decoders (two-way transformer) have them. */
     static Graph postNormBlocks() {
         Graph g = new Graph();
