@@ -64,6 +64,8 @@ public final class OpenBlasGemm implements GemmEngine {
     static final long SERIAL_FLOPS = 8L << 20;
     /** Fewest rows in a parallel task. */
     static final int MIN_ROWS = 32;
+    /** Fewest columns in a parallel task of a product with too few rows to split ({@link #shortProduct}). */
+    static final int MIN_COLUMNS = 64;
 
     /**
      * System property choosing who computes attention: {@code native} (sam3j's own AVX2 kernel,
@@ -385,8 +387,56 @@ public final class OpenBlasGemm implements GemmEngine {
         int k = b.k;
         if (m <= 0 || n <= 0) return;
         FloatPointer bp = b.ptr();
+        if (shortProduct(par, m, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias, epilogue)) return;
         run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias,
                 epilogue));
+    }
+
+    /**
+     * A product with too few rows to split by rows (fewer than {@code 2 · MIN_ROWS}: the text encoder's 32 tokens)
+     * but enough work for the workers, split by columns instead: each worker stages A whole (32 × 4096 floats at
+     * most there) and multiplies it by blocks of at least {@link #MIN_COLUMNS} columns of B, read in place. On one
+     * thread, as {@link #run} would take it, the text encoder of a full-size prompt took 0.39 s against the pure-Java
+     * backend's 0.18 s on two.
+     *
+     * @return false, doing nothing, where the rows suffice, the product is small, or one thread runs it anyway
+     */
+    private boolean shortProduct(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, FloatPointer b, int ldb,
+                                 boolean transB, float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue) {
+        int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        if (threading == Threading.OPENBLAS || workers <= 1 || m >= 2 * MIN_ROWS || k == 0 || n < 2 * MIN_COLUMNS
+                || 2L * m * n * k < SERIAL_FLOPS || (long) m * Math.max(k, n) > MAX_STAGE_FLOATS) {
+            return false;
+        }
+        // two blocks per worker, whole multiples of 16 columns
+        int per = Math.max(MIN_COLUMNS, ((n + 2 * workers - 1) / (2 * workers) + 15) / 16 * 16);
+        int tasks = (n + per - 1) / per;
+        Parallel.forTasks(par, workers, tasks, (w, queue) -> {
+            Stage s = take();
+            try {
+                s.a.ensure((long) m * k);
+                load(s.a.buf, 0, a, aOff, lda, m, k);
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
+                    int j0 = t * per;
+                    int nc = Math.min(per, n - j0);
+                    s.c.ensure((long) m * nc);
+                    if (bias != null) {
+                        for (int r = 0; r < m; r++) s.c.buf.put(r * nc, bias, j0, nc);
+                    }
+                    // op(B)'s columns j0.. start j0 rows into a transposed B ([N, K]), j0 floats into a plain one
+                    FloatPointer bj = b.getPointer(transB ? (long) j0 * ldb : j0);
+                    OpenBlas.sgemm(false, transB, m, nc, k, 1f, s.a.ptr, k, bj, ldb, bias != null ? 1f : 0f, s.c.ptr, nc);
+                    for (int r = 0; r < m; r++) {
+                        int dst = cOff + r * ldc + j0;
+                        s.c.buf.get(r * nc, c, dst, nc);
+                        if (epilogue != null) epilogue.apply(c, dst, nc);
+                    }
+                }
+            } finally {
+                give(s);
+            }
+        });
+        return true;
     }
 
     @Override

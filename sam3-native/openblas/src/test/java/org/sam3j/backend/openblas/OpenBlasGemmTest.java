@@ -16,8 +16,8 @@ import org.sam3j.backend.cpu.Parallel;
 
 /**
  * {@link OpenBlasGemm} against a naive double-precision product: odd sizes, operands at offsets inside larger
- * arrays with row strides, bias, both layouts of B, K = 0, sizes that take the serial and the parallel paths,
- * and the values around C left untouched.
+ * arrays with row strides, bias, both layouts of B, K = 0, sizes that take the serial and the parallel paths (by rows,
+ * and by columns for products with few rows), and the values around C left untouched.
  */
 class OpenBlasGemmTest {
     private static Parallel par;
@@ -44,6 +44,8 @@ class OpenBlasGemmTest {
         {1, 1, 1, 0, 0, 0}, {3, 5, 7, 2, 1, 3}, {37, 23, 19, 0, 0, 0}, {64, 64, 64, 5, 0, 1},
         {129, 67, 45, 3, 2, 1}, {301, 257, 131, 0, 7, 0}, {1000, 96, 200, 11, 0, 5}, {65, 1, 300, 0, 0, 2},
         {7, 300, 0, 0, 0, 0},
+        // too few rows to split by rows, enough work to split by columns (OpenBlasGemm.shortProduct)
+        {32, 1000, 300, 3, 5, 7}, {17, 333, 800, 0, 0, 2},
     };
 
     @ParameterizedTest
@@ -101,6 +103,32 @@ class OpenBlasGemmTest {
         assertTrue(Arrays.equals(before, 0, cOff, c, 0, cOff), what + " wrote before C");
         int end = cOff + (m - 1) * ldc + n;
         assertTrue(Arrays.equals(before, end, before.length, c, end, c.length), what + " wrote after C");
+    }
+
+    /**
+     * An epilogue (here a ReLU) on a prepared product, on the paths by rows and by columns (32 rows): the values of
+     * the product without it, then the function.
+     */
+    @Test
+    void epilogueAppliesToEveryValueOnceOnBothSplits() {
+        try (OpenBlasGemm g = new OpenBlasGemm(par.threads(), OpenBlasGemm.Threading.WORKERS)) {
+            for (int m : new int[] {32, 300}) {
+                int n = 1000, k = 300;
+                float[] a = rand(m * k), b = rand(n * k), bias = rand(n);
+                GemmEngine.Prepared p = g.prepare(par, b, 0, k, true, k, n);
+                float[] plain = new float[m * n], relu = new float[m * n];
+                g.gemm(par, m, a, 0, k, p, plain, 0, n, bias);
+                g.gemm(par, m, a, 0, k, p, relu, 0, n, bias, (c, off, len) -> {
+                    for (int i = off; i < off + len; i++) c[i] = Math.max(c[i], 0f);
+                });
+                int negative = 0;
+                for (int i = 0; i < plain.length; i++) {
+                    if (plain[i] < 0) negative++;
+                    assertEquals(Math.max(plain[i], 0f), relu[i], "m=" + m + " at " + i);
+                }
+                assertTrue(negative > plain.length / 4, "m=" + m + ": " + negative + " negative values");
+            }
+        }
     }
 
     @ParameterizedTest
