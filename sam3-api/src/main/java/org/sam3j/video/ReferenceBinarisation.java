@@ -42,8 +42,8 @@ final class ReferenceBinarisation {
                 return String.format("binarised %d pixels, reference %d: more than the %d with |logit| < bound",
                         ours, reference, nearZero);
             }
-            return String.format("binarised %d pixels, reference %d: %d of %d near-zero pixel(s) flipped (|logit| <= %.1e)",
-                    ours, reference, flipped, nearZero, largest);
+            return String.format("binarised %d pixels, reference %d: %d of %d near-zero pixel(s) flipped"
+                    + " (|logit| <= %.1e)", ours, reference, flipped, nearZero, largest);
         }
     }
 

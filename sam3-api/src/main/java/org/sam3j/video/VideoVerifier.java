@@ -49,8 +49,8 @@ import org.sam3j.weights.WeightStore;
  * §6, and that binarisation aligned with the reference's recorded pixel count where the counts differ by near-zero
  * pixels only: {@link ReferenceBinarisation}), scores absolutely to 1e-4, memory-selection meta exactly, per-frame
  * mask areas within the frame's near-zero-logit pixel count, boxes exactly, low-resolution mask bits to an IoU of
- * 0.99, the points our prompt encoder received ({@code sam.point_coords}, {@code sam.point_labels}) against the recorded ones, and each frame's
- * ViT trunk output (from a verify-only program of the backbone with that extra output). The {@code text<i>} family
+ * 0.99, the points our prompt encoder received ({@code sam.point_coords}, {@code sam.point_labels}) against the
+ * recorded ones, and each frame's ViT trunk output (from a verify-only program of the backbone with that extra output). The {@code text<i>} family
  * (detector + tracker) runs too ({@code checkText}).
  */
 public final class VideoVerifier implements AutoCloseable {
@@ -657,7 +657,8 @@ public final class VideoVerifier implements AutoCloseable {
         ReferenceBinarisation.Result b = binarised.get(r.key());
         if (b == null) return r;
         ProbeResult.Status status = b.aligned() ? r.status() : ProbeResult.Status.FAIL;
-        return new ProbeResult(r.key(), status, r.error(), r.tolerance(), r.note().isEmpty() ? b.note() : r.note() + "; " + b.note());
+        String note = r.note().isEmpty() ? b.note() : r.note() + "; " + b.note();
+        return new ProbeResult(r.key(), status, r.error(), r.tolerance(), note);
     }
 
     /**

@@ -266,7 +266,9 @@ final class CpuFusion {
     }
 
     private static boolean groupNormRelu(MemoryPlan plan, Tensor gn, Tensor relu, int[] readers) {
-        if (gn.op() != Op.GROUP_NORM || relu.op() != Op.RELU || relu.input(0) != gn || readers[gn.id()] != 1) return false;
+        if (gn.op() != Op.GROUP_NORM || relu.op() != Op.RELU || relu.input(0) != gn || readers[gn.id()] != 1) {
+            return false;
+        }
         // the statistics read all of x before the normalising pass writes; that pass reads each value of x before
         // it writes the same index, so the output may be x itself, but no other part of it
         return f32(gn, relu, gn.input(0)) && safeOverlap(plan, relu, gn.input(0));

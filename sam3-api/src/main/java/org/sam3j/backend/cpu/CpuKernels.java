@@ -428,7 +428,8 @@ final class CpuKernels {
                     }
                 } else {
                     for (int ch = 0; ch < c; ch++) {
-                        y[yo + base + ch] = (x[xo + base + ch] - meanC[s + ch]) * rstdC[s + ch] * g[go + ch] + bta[bo + ch];
+                        y[yo + base + ch] = (x[xo + base + ch] - meanC[s + ch]) * rstdC[s + ch] * g[go + ch]
+                                + bta[bo + ch];
                     }
                 }
             }

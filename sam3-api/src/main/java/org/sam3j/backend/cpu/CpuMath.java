@@ -2,11 +2,19 @@ package org.sam3j.backend.cpu;
 
 /** Float transcendental functions for the CPU kernels, faster than {@link Math} and accurate to ~1 ulp. */
 final class CpuMath {
-    private static final float LOG2E = 1.44269504088896341f;
+    // exp's constants, also read by VectorAttention's copy of its steps
+    static final float LOG2E = 1.44269504088896341f;
     /** {@code -ln 2} in two parts: the first has 9 significant bits, so {@code n · MINUS_LN2_HI} is exact. */
-    private static final float MINUS_LN2_HI = -0.693359375f;
-    private static final float MINUS_LN2_LO = 2.12194440e-4f;
-    private static final float ROUND = 12582912f; // 1.5 * 2^23: adding and subtracting rounds to an integer
+    static final float MINUS_LN2_HI = -0.693359375f;
+    static final float MINUS_LN2_LO = 2.12194440e-4f;
+    static final float ROUND = 12582912f; // 1.5 * 2^23: adding and subtracting rounds to an integer
+    /** The polynomial {@code c(r)} of {@link #expPoly}, highest degree first. */
+    static final float C6 = 1.9875691500E-4f;
+    static final float C5 = 1.3981999507E-3f;
+    static final float C4 = 8.3334519073E-3f;
+    static final float C3 = 4.1665795894E-2f;
+    static final float C2 = 1.6666665459E-1f;
+    static final float C1 = 5.0000001201E-1f;
 
     private CpuMath() {}
 
@@ -84,8 +92,7 @@ final class CpuMath {
      * Horner's rule, one fused multiply-add a step.
      */
     static float expPoly(float r) {
-        float c = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.9875691500E-4f, r, 1.3981999507E-3f), r,
-                8.3334519073E-3f), r, 4.1665795894E-2f), r, 1.6666665459E-1f), r, 5.0000001201E-1f);
+        float c = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(C6, r, C5), r, C4), r, C3), r, C2), r, C1);
         return Math.fma(c, r * r, r) + 1f;
     }
 

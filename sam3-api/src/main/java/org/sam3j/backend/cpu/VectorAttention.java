@@ -51,16 +51,16 @@ final class VectorAttention {
     private static final int KC = CpuAttention.KC;
 
     // CpuMath.exp's constants: ln 2 in two parts (negated) and its polynomial's coefficients, highest degree first
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float MINUS_LN2_HI = -0.693359375f;
-    private static final float MINUS_LN2_LO = 2.12194440e-4f;
-    private static final float C6 = 1.9875691500E-4f;
-    private static final float C5 = 1.3981999507E-3f;
-    private static final float C4 = 8.3334519073E-3f;
-    private static final float C3 = 4.1665795894E-2f;
-    private static final float C2 = 1.6666665459E-1f;
-    private static final float C1 = 5.0000001201E-1f;
-    private static final float ROUND = 12582912f;
+    private static final float LOG2E = CpuMath.LOG2E;
+    private static final float MINUS_LN2_HI = CpuMath.MINUS_LN2_HI;
+    private static final float MINUS_LN2_LO = CpuMath.MINUS_LN2_LO;
+    private static final float C6 = CpuMath.C6;
+    private static final float C5 = CpuMath.C5;
+    private static final float C4 = CpuMath.C4;
+    private static final float C3 = CpuMath.C3;
+    private static final float C2 = CpuMath.C2;
+    private static final float C1 = CpuMath.C1;
+    private static final float ROUND = CpuMath.ROUND;
     /** {@code 2^23 + 127}: the low bits of {@code n + BIAS_BITS} are the biased exponent of {@code 2^n}. */
     private static final float BIAS_BITS = 8388735f;
 

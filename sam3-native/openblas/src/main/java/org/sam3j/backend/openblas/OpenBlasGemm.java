@@ -401,8 +401,8 @@ public final class OpenBlasGemm implements GemmEngine {
      *
      * @return false, doing nothing, where the rows suffice, the product is small, or one thread runs it anyway
      */
-    private boolean shortProduct(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, FloatPointer b, int ldb,
-                                 boolean transB, float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue) {
+    private boolean shortProduct(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, FloatPointer b,
+                                 int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue) {
         int workers = par == null ? 1 : Math.min(par.threads(), threads);
         if (threading == Threading.OPENBLAS || workers <= 1 || m >= 2 * MIN_ROWS || k == 0 || n < 2 * MIN_COLUMNS
                 || 2L * m * n * k < SERIAL_FLOPS || (long) m * Math.max(k, n) > MAX_STAGE_FLOATS) {
@@ -425,7 +425,8 @@ public final class OpenBlasGemm implements GemmEngine {
                     }
                     // op(B)'s columns j0.. start j0 rows into a transposed B ([N, K]), j0 floats into a plain one
                     FloatPointer bj = b.getPointer(transB ? (long) j0 * ldb : j0);
-                    OpenBlas.sgemm(false, transB, m, nc, k, 1f, s.a.ptr, k, bj, ldb, bias != null ? 1f : 0f, s.c.ptr, nc);
+                    OpenBlas.sgemm(false, transB, m, nc, k, 1f, s.a.ptr, k, bj, ldb, bias != null ? 1f : 0f, s.c.ptr,
+                            nc);
                     for (int r = 0; r < m; r++) {
                         int dst = cOff + r * ldc + j0;
                         s.c.buf.get(r * nc, c, dst, nc);
