@@ -50,8 +50,8 @@ import org.sam3j.weights.WeightStore;
  * pixels only: {@link ReferenceBinarisation}), scores absolutely to 1e-4, memory-selection meta exactly, per-frame
  * mask areas within the frame's near-zero-logit pixel count, boxes exactly, low-resolution mask bits to an IoU of
  * 0.99, the points our prompt encoder received ({@code sam.point_coords}, {@code sam.point_labels}) against the
- * recorded ones, and each frame's ViT trunk output (from a verify-only program of the backbone with that extra output). The {@code text<i>} family
- * (detector + tracker) runs too ({@code checkText}).
+ * recorded ones, and each frame's ViT trunk output (from a verify-only program of the backbone with that extra
+ * output). The {@code text<i>} family (detector + tracker) runs too ({@code checkText}).
  */
 public final class VideoVerifier implements AutoCloseable {
     /** The format this class reads. */
