@@ -387,24 +387,37 @@ final class CpuKernels {
         float[] mean = new float[n * groups];
         float[] rstd = new float[n * groups];
         par.forRange(n * groups, 1, (w, lo, hi) -> {
-            for (int ng = lo; ng < hi; ng++) {
-                int b = ng / groups;
-                int gi = ng % groups;
-                double sum = 0;
-                double sumsq = 0;
+            // a worker's groups of one sample side by side, pixel by pixel: each group's sums are the same additions
+            // in the same order as group after group, but each row is read once (in one run of those groups'
+            // channels), not once per group 1 KiB apart, and the groups' chains can overlap
+            for (int g0 = lo; g0 < hi; ) {
+                int b = g0 / groups;
+                int g1 = Math.min(hi, (b + 1) * groups);
+                double[] sum = new double[g1 - g0];
+                double[] sumsq = new double[g1 - g0];
                 for (int p = 0; p < hw; p++) {
-                    int base = xo + (b * hw + p) * c + gi * cg;
-                    for (int j = 0; j < cg; j++) {
-                        double v = x[base + j];
-                        sum += v;
-                        sumsq += v * v;
+                    int row = xo + (b * hw + p) * c;
+                    for (int ng = g0; ng < g1; ng++) {
+                        int base = row + (ng - b * groups) * cg;
+                        double s = sum[ng - g0];
+                        double s2 = sumsq[ng - g0];
+                        for (int j = 0; j < cg; j++) {
+                            double v = x[base + j];
+                            s += v;
+                            s2 += v * v;
+                        }
+                        sum[ng - g0] = s;
+                        sumsq[ng - g0] = s2;
                     }
                 }
-                double cnt = (double) hw * cg;
-                double m = sum / cnt;
-                double var = Math.max(sumsq / cnt - m * m, 0);
-                mean[ng] = (float) m;
-                rstd[ng] = (float) (1.0 / Math.sqrt(var + eps));
+                for (int ng = g0; ng < g1; ng++) {
+                    double cnt = (double) hw * cg;
+                    double m = sum[ng - g0] / cnt;
+                    double var = Math.max(sumsq[ng - g0] / cnt - m * m, 0);
+                    mean[ng] = (float) m;
+                    rstd[ng] = (float) (1.0 / Math.sqrt(var + eps));
+                }
+                g0 = g1;
             }
         });
         // the group's statistics spread over its channels, per sample, so that the row loop has no division

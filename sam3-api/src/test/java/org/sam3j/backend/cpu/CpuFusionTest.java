@@ -220,7 +220,7 @@ public class CpuFusionTest {
     /**
      * {@link CpuKernels#groupNorm}'s normalising pass against the formula it had per value ({@code (x - mean[group]) ·
      * rstd[group] · γ + β}, the group found by a division per channel), bit for bit, with and without the ReLU, on two
-     * samples whose statistics differ; also in place.
+     * samples whose statistics differ; also in place, and on 1, 2 and 5 threads.
      */
     @Test
     void groupNormMatchesItsPerValueFormulaBitForBit() {
@@ -254,17 +254,26 @@ public class CpuFusionTest {
                 }
             }
         }
-        try (Parallel par = new Parallel(2)) {
-            for (boolean relu : new boolean[] {false, true}) {
-                float[] y = new float[x.length + 3];
-                CpuKernels.groupNorm(par, x, 0, gamma, 0, beta, 0, y, 3, n, hw, c, groups, 1e-5f, relu);
-                float[] inPlace = x.clone();
-                CpuKernels.groupNorm(par, inPlace, 0, gamma, 0, beta, 0, inPlace, 0, n, hw, c, groups, 1e-5f, relu);
-                for (int i = 0; i < x.length; i++) {
-                    float e = relu ? Math.max(expect[i], 0f) : expect[i];
-                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(y[3 + i]), "relu " + relu + " [" + i + "]");
-                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(inPlace[i]), "in place [" + i + "]");
-                }
+        // 1 thread: one range over both samples; 2: a sample each; 5: ranges that start and end inside a sample
+        for (int threads : new int[] {1, 2, 5}) {
+            try (Parallel par = new Parallel(threads)) {
+                check(par, x, gamma, beta, expect, n, hw, c, groups);
+            }
+        }
+    }
+
+    private static void check(Parallel par, float[] x, float[] gamma, float[] beta, float[] expect, int n, int hw, int c,
+                              int groups) {
+        String on = par.threads() + " threads";
+        for (boolean relu : new boolean[] {false, true}) {
+            float[] y = new float[x.length + 3];
+            CpuKernels.groupNorm(par, x, 0, gamma, 0, beta, 0, y, 3, n, hw, c, groups, 1e-5f, relu);
+            float[] inPlace = x.clone();
+            CpuKernels.groupNorm(par, inPlace, 0, gamma, 0, beta, 0, inPlace, 0, n, hw, c, groups, 1e-5f, relu);
+            for (int i = 0; i < x.length; i++) {
+                float e = relu ? Math.max(expect[i], 0f) : expect[i];
+                assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(y[3 + i]), on + ", relu " + relu + " [" + i + "]");
+                assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(inPlace[i]), on + ", in place [" + i + "]");
             }
         }
     }
