@@ -83,23 +83,23 @@ final class ReferenceBinarisation {
         long gap = reference - ours;
         if (gap == 0) return new Result(logits, ours, reference, 0, 0f, near);
         boolean raise = gap > 0;   // pixels at or below 0 become positive
-        List<long[]> candidates = new ArrayList<>();   // {object, pixel}
+        List<int[]> candidates = new ArrayList<>();   // {object, pixel}
         for (int o = 0; o < logits.length; o++) {
             for (int p = 0; p < logits[o].length; p++) {
                 float v = logits[o][p];
-                if (raise ? v <= 0f && v > -nearZero : v > 0f && v < nearZero) candidates.add(new long[] {o, p});
+                if (raise ? v <= 0f && v > -nearZero : v > 0f && v < nearZero) candidates.add(new int[] {o, p});
             }
         }
         if (candidates.size() < Math.abs(gap)) return new Result(logits, ours, reference, 0, 0f, near);
-        candidates.sort(Comparator.comparingDouble((long[] c) -> Math.abs(logits[(int) c[0]][(int) c[1]]))
-                .thenComparingLong(c -> c[0]).thenComparingLong(c -> c[1]));
+        candidates.sort(Comparator.comparingDouble((int[] c) -> Math.abs(logits[c[0]][c[1]]))
+                .thenComparingInt(c -> c[0]).thenComparingInt(c -> c[1]));
         float[][] out = new float[logits.length][];
         for (int o = 0; o < logits.length; o++) out[o] = logits[o].clone();
         float largest = 0f;
         int n = (int) Math.abs(gap);
         for (int i = 0; i < n; i++) {
-            int o = (int) candidates.get(i)[0];
-            int p = (int) candidates.get(i)[1];
+            int o = candidates.get(i)[0];
+            int p = candidates.get(i)[1];
             float v = out[o][p];
             largest = Math.max(largest, Math.abs(v));
             out[o][p] = raise ? Math.max(-v, Float.MIN_VALUE) : -v;

@@ -413,15 +413,9 @@ final class CpuExecutionContext implements ExecutionContext {
             case UNARY:
                 CpuKernels.unary(par, t.attrs(Attrs.Unary.class), x.a, x.off, y.a, y.off, n);
                 break;
-            case GROUP_NORM: {
-                Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
-                Buf g = bufs[t.input(1).id()];
-                Buf b = bufs[t.input(2).id()];
-                int c = t.dim(3);
-                CpuKernels.groupNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, t.dim(0), t.dim(1) * t.dim(2), c,
-                        gn.groups(), gn.eps());
+            case GROUP_NORM:
+                groupNorm(t, bufs, y, false);
                 break;
-            }
             case UPSAMPLE_NEAREST: {
                 int[] xs = t.input(0).shape();
                 CpuKernels.upsampleNearest(par, x.a, x.off, xs[0], xs[1], xs[2], xs[3],
@@ -512,16 +506,9 @@ final class CpuExecutionContext implements ExecutionContext {
             case UPSAMPLE_CONV:
                 upsampledConv2d(t, u, bufs);
                 break;
-            case GROUP_NORM_RELU: {
-                Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
-                Buf x = bufs[t.input(0).id()];
-                Buf g = bufs[t.input(1).id()];
-                Buf b = bufs[t.input(2).id()];
-                Buf y = bufs[u.id()];
-                CpuKernels.groupNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, t.dim(0), t.dim(1) * t.dim(2),
-                        t.dim(3), gn.groups(), gn.eps(), true);
+            case GROUP_NORM_RELU:
+                groupNorm(t, bufs, bufs[u.id()], true);   // into the ReLU's buffer
                 break;
-            }
             default:
                 throw new IllegalStateException(step.toString());
         }
@@ -575,6 +562,16 @@ final class CpuExecutionContext implements ExecutionContext {
                 for (int j = lo; j < hi; j++) y.a[row + j] = t[j * m + i];
             }
         });
+    }
+
+    /** The {@code GROUP_NORM} {@code t} of {@code [N, H, W, C]} into {@code y}, then the ReLU if {@code relu}. */
+    private void groupNorm(Tensor t, Buf[] bufs, Buf y, boolean relu) {
+        Attrs.GroupNorm gn = t.attrs(Attrs.GroupNorm.class);
+        Buf x = bufs[t.input(0).id()];
+        Buf g = bufs[t.input(1).id()];
+        Buf b = bufs[t.input(2).id()];
+        CpuKernels.groupNorm(par, x.a, x.off, g.a, g.off, b.a, b.off, y.a, y.off, t.dim(0), t.dim(1) * t.dim(2),
+                t.dim(3), gn.groups(), gn.eps(), relu);
     }
 
     private static final GemmEngine.Epilogue GELU_EPILOGUE = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);

@@ -369,15 +369,9 @@ final class CpuKernels {
 
     // ------------------------------------------------------------------ normalisation and resampling
 
-    /** Group norm of {@code x[n, hw, c]} with {@code groups} channel groups; statistics in double. */
-    static void groupNorm(Parallel par, float[] x, int xo, float[] g, int go, float[] bta, int bo, float[] y, int yo,
-                          int n, int hw, int c, int groups, float eps) {
-        groupNorm(par, x, xo, g, go, bta, bo, y, yo, n, hw, c, groups, eps, false);
-    }
-
     /**
-     * {@link #groupNorm(Parallel, float[], int, float[], int, float[], int, float[], int, int, int, int, int, float)},
-     * then {@code max(v, 0)} ({@link #relu}) if {@code relu}, in the same pass: the pixel decoder's
+     * Group norm of {@code x[n, hw, c]} with {@code groups} channel groups, statistics in double, then
+     * {@code max(v, 0)} ({@link #relu}) if {@code relu}, in the same pass: the pixel decoder's
      * {@code ReLU(GroupNorm(x))} reads and writes its 288² map once less. {@code y} may be {@code x} itself (the
      * statistics are complete before the first value is written), not a part of it.
      */
