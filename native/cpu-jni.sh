@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Builds the JNI library of the OpenBLAS backend's native attention kernel (src/cpu_attention.h, header-only)
-# and puts it where JavaCPP's Loader looks for it; run by sam3-native/openblas's build (process-classes).
+# Builds the JNI library of the OpenBLAS backend's native kernels (src/cpu_attention.h, src/cpu_bf16_gemm.h; both
+# header-only) and puts it where JavaCPP's Loader looks for it; run by sam3-native/openblas's build
+# (process-classes).
 #
 #   cpu-jni.sh JAVA_HOME CLASSES_DIR CLASSPATH
 #
 # JavaCPP's Builder reads the annotations of org.sam3j.backend.openblas.CpuKernels (compiled in CLASSES_DIR),
 # generates jniCpuKernels.cpp and compiles it with g++ against src/ into
 # CLASSES_DIR/org/sam3j/backend/openblas/linux-x86_64/libjniCpuKernels.so, and so into the sam3-openblas jar.
-# The kernel's functions carry their own target (AVX2, FMA), so the library loads on any x86-64 CPU and reports
-# whether this one runs the kernel. Without g++ (or with SAM3_SKIP_NATIVE=1, or on another platform) this
+# The kernels' functions carry their own targets (AVX2 and FMA; AMX and AVX512-BF16), so the library loads on any
+# x86-64 CPU and reports whether this one runs each kernel. Without g++ (or with SAM3_SKIP_NATIVE=1, or on another platform) this
 # prints a warning and does nothing: the backend then computes attention in Java and OpenBLAS, as it says
 # (NativeAttention.unavailableReason()).
 set -euo pipefail
@@ -32,7 +33,8 @@ if [ ! -f "$binding" ]; then
   echo "[ERROR] sam3j openblas: $binding not compiled" >&2
   exit 1
 fi
-if [ -f "$jni" ] && [ "$jni" -nt "$binding" ] && [ "$jni" -nt "$here/src/cpu_attention.h" ]; then
+if [ -f "$jni" ] && [ "$jni" -nt "$binding" ] && [ "$jni" -nt "$here/src/cpu_attention.h" ] \
+  && [ "$jni" -nt "$here/src/cpu_bf16_gemm.h" ]; then
   echo "sam3j openblas: native attention kernel up to date ($jni)"
   exit 0
 fi

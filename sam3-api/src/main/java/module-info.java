@@ -34,7 +34,7 @@ module org.sam3j {
     // Internals that sam3j's own tools reuse.
     exports org.sam3j.verify to org.sam3j.cuda, org.sam3j.onnx, org.sam3j.samples;
     exports org.sam3j.image to org.sam3j.bench, org.sam3j.samples, org.sam3j.spark;
-    exports org.sam3j.io to org.sam3j.onnx, org.sam3j.tensorrt, org.sam3j.bench, org.sam3j.samples;
+    exports org.sam3j.io to org.sam3j.openblas, org.sam3j.onnx, org.sam3j.tensorrt, org.sam3j.bench, org.sam3j.samples;
     exports org.sam3j.text to org.sam3j.bench, org.sam3j.samples, org.sam3j.spark;
     exports org.sam3j.postprocess to org.sam3j.samples, org.sam3j.spark;
     exports org.sam3j.hub to org.sam3j.samples;

@@ -12,7 +12,8 @@ import org.sam3j.graph.Tensor;
  * and element-wise nodes may overwrite an operand that dies with them. Inputs, weights and constants
  * live outside the arena ({@link Kind#EXTERNAL}); marked outputs get storage of their own
  * ({@link Kind#OUTPUT}) so they survive the run. Reshapes are views of their operand's storage, and so are the
- * slices a backend asks to read in place (strided views, {@link #isStridedView}).
+ * slices a backend asks to read in place (strided views, {@link #isStridedView}) and the casts whose values a backend
+ * keeps in their operand's storage ({@link #isView}).
  */
 public final class MemoryPlan {
     /** Storage class of a node. */
@@ -36,9 +37,10 @@ public final class MemoryPlan {
     private final long outputBytes;
     private final long unplannedBytes;
     private final boolean[] strided;
+    private final boolean[] view;
 
     MemoryPlan(Graph graph, Kind[] kinds, int[] storageRoot, long[] offsets, List<Tensor> schedule,
-               long arenaBytes, long outputBytes, long unplannedBytes, boolean[] strided) {
+               long arenaBytes, long outputBytes, long unplannedBytes, boolean[] strided, boolean[] view) {
         this.graph = graph;
         this.kinds = kinds;
         this.storageRoot = storageRoot;
@@ -48,6 +50,7 @@ public final class MemoryPlan {
         this.outputBytes = outputBytes;
         this.unplannedBytes = unplannedBytes;
         this.strided = strided;
+        this.view = view;
     }
 
     /** The planned graph. */
@@ -74,6 +77,14 @@ public final class MemoryPlan {
      */
     public boolean isStridedView(Tensor t) {
         return strided[t.id()];
+    }
+
+    /**
+     * Whether {@code t} is a view: a reshape, a strided slice, or a cast the backend keeps in its operand's storage,
+     * with no storage and no step of its own ({@link #storageRoot} and {@link #arenaOffset} are its operand's).
+     */
+    public boolean isView(Tensor t) {
+        return view[t.id()];
     }
 
     /** Byte offset in the arena of an {@link Kind#ARENA} node (of a view: of its first element). */

@@ -41,6 +41,18 @@ public final class MemoryPlanner {
      * output of the graph.
      */
     public static MemoryPlan plan(Graph graph, ToIntFunction<DType> elementBytes, Predicate<Tensor> stridedView) {
+        return plan(graph, elementBytes, stridedView, t -> false);
+    }
+
+    /**
+     * As {@link #plan(Graph, ToIntFunction, Predicate)}, with the {@code CAST} nodes {@code castView} accepts planned
+     * as views of their operand's storage, as reshapes are: a backend that keeps both types in the same elements (the
+     * CPU backends' FP32 arrays widening a BF16 value) or whose readers of the cast convert as they read. A cast of a
+     * strided view, or to or from a type of another element size, is planned as a node of its own whatever
+     * {@code castView} says.
+     */
+    public static MemoryPlan plan(Graph graph, ToIntFunction<DType> elementBytes, Predicate<Tensor> stridedView,
+                                  Predicate<Tensor> castView) {
         List<Tensor> nodes = graph.nodes();
         int n = nodes.size();
 
@@ -54,7 +66,9 @@ public final class MemoryPlanner {
         for (int i = 0; i < n; i++) {
             Tensor t = nodes.get(i);
             boolean slice = t.op() == Op.SLICE && stridedView.test(t);
-            view[i] = t.op() == Op.RESHAPE || slice;
+            boolean cast = t.op() == Op.CAST && !strided[t.input(0).id()] && castView.test(t)
+                    && elementBytes.applyAsInt(t.dtype()) == elementBytes.applyAsInt(t.input(0).dtype());
+            view[i] = t.op() == Op.RESHAPE || slice || cast;
             strided[i] = slice || (t.op() == Op.RESHAPE && strided[t.input(0).id()]);
             root[i] = view[i] ? root[t.input(0).id()] : i;
         }
@@ -145,7 +159,8 @@ public final class MemoryPlanner {
                 }
             }
         }
-        return new MemoryPlan(graph, kinds, storageRoot, offsets, schedule, arena.size(), outputBytes, unplanned, strided);
+        return new MemoryPlan(graph, kinds, storageRoot, offsets, schedule, arena.size(), outputBytes, unplanned, strided,
+                view);
     }
 
     private static int find(int[] owner, int i) {

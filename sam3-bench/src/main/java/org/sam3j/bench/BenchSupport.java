@@ -56,11 +56,17 @@ public final class BenchSupport {
      * backend keeps its packed weights there). Unset: none.
      */
     public static final String CACHE_PROPERTY = "sam3j.bench.cacheDirectory";
+    /** System property: the backends' precision ({@code fp32}, the default, {@code fp16} or {@code bf16}). */
+    public static final String PRECISION_PROPERTY = "sam3j.bench.precision";
 
-    /** Backend options with {@code threads} (0 = every processor) and the cache directory of {@link #CACHE_PROPERTY}. */
+    /**
+     * Backend options with {@code threads} (0 = every processor), the cache directory of {@link #CACHE_PROPERTY} and
+     * the precision of {@link #PRECISION_PROPERTY}.
+     */
     public static BackendOptions options(int threads) {
         String cache = System.getProperty(CACHE_PROPERTY, "").trim();
-        return BackendOptions.builder().threads(threads).cacheDirectory(cache.isEmpty() ? null : Path.of(cache)).build();
+        return BackendOptions.builder().threads(threads).cacheDirectory(cache.isEmpty() ? null : Path.of(cache))
+                .precision(org.sam3j.Precision.parse(System.getProperty(PRECISION_PROPERTY, "fp32"))).build();
     }
 
     /** A backend by name ({@code cpu}, {@code openblas}, {@code auto}); threads 0 = every processor. */

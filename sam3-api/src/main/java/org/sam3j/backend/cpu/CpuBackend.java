@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.sam3j.BackendOptions;
 import org.sam3j.backend.Backend;
 import org.sam3j.backend.CompiledGraph;
@@ -25,6 +26,7 @@ import org.sam3j.backend.MemoryPlanner;
 import org.sam3j.backend.WeightChecks;
 import org.sam3j.graph.Attrs;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
 import org.sam3j.graph.Tensor;
 import org.sam3j.internal.Log;
 import org.sam3j.io.DType;
@@ -202,7 +204,8 @@ public final class CpuBackend implements Backend {
     @Override
     public CompiledGraph compile(Graph graph, WeightStore weights) {
         // every float type lives in float[]; the attention kernels read their values in place where they can
-        MemoryPlan plan = MemoryPlanner.plan(graph, type -> Float.BYTES, fuse ? CpuFusion.attentionValueViews(graph) : t -> false);
+        MemoryPlan plan = MemoryPlanner.plan(graph, type -> Float.BYTES,
+                fuse ? CpuFusion.attentionValueViews(graph) : t -> false, fuse ? castViews(graph) : t -> false);
         WeightChecks.requireWeights(graph, weights);
         LOG.debug("compiled graph: {}", plan);
         Map<String, DType> reduced = new HashMap<>();
@@ -260,6 +263,67 @@ public final class CpuBackend implements Backend {
      */
     GemmEngine.Prepared linearWeight(Parallel par, WeightStore store, String name, int k, int n) {
         return linearWeight(par, store, name, k, n, null, 0);
+    }
+
+    /**
+     * The casts this backend keeps in their operand's storage (no step, no copy), unless fusion is off
+     * ({@value #FUSION_PROPERTY}): every widening of an FP16/BF16 value to FP32 (the arrays hold the same floats
+     * either way), and a rounding of FP32 values to FP16/BF16 that is read only by products whose engine rounds its
+     * operand itself ({@link GemmEngine#forOperands}).
+     */
+    Predicate<Tensor> castViews(Graph graph) {
+        List<Tensor> nodes = graph.nodes();
+        boolean[] view = new boolean[nodes.size()];
+        for (Tensor t : nodes) {
+            if (t.op() == Op.CAST) view[t.id()] = t.dtype() == DType.F32 || t.input(0).dtype() == DType.F32;
+        }
+        for (Tensor t : nodes) {
+            for (int i = 0; i < t.inputCount(); i++) {
+                Tensor in = t.input(i);
+                if (in.op() != Op.CAST || in.dtype() == DType.F32) continue;
+                boolean rounds = t.op() == Op.LINEAR && i == 0 && t.input(1).op() == Op.WEIGHT && linearEngine(t) != gemm;
+                if (!rounds) view[in.id()] = false;
+            }
+        }
+        for (Tensor out : graph.outputs().values()) {
+            if (out.op() == Op.CAST && out.dtype() != DType.F32) view[out.id()] = false;
+        }
+        return t -> view[t.id()];
+    }
+
+    /**
+     * Whether the backend's execution of {@code t} leaves its values already rounded to its type: a {@code LINEAR}
+     * on an engine for its reduced operands ({@link GemmEngine#forOperands}).
+     */
+    boolean roundsItself(Tensor t) {
+        return t.op() == Op.LINEAR && t.input(1).op() == Op.WEIGHT && linearEngine(t) != gemm;
+    }
+
+    /**
+     * The engine of a {@code LINEAR} node: {@link GemmEngine#forOperands} of its type where its input, weight and
+     * value are all of one reduced type (a reduced-precision graph's product), else the backend's engine.
+     */
+    GemmEngine linearEngine(Tensor linear) {
+        DType type = linear.dtype();
+        if (type == DType.F32 || linear.input(0).dtype() != type || linear.input(1).dtype() != type) return gemm;
+        return gemm.forOperands(type);
+    }
+
+    /**
+     * {@link #linearWeight} in the form of {@code engine}: the backend's engine, or one it gave for reduced-precision
+     * operands ({@link GemmEngine#forOperands}), whose forms are cached apart and prepared from the weight's values.
+     */
+    GemmEngine.Prepared linearWeight(Parallel par, GemmEngine engine, WeightStore store, String name, int k, int n) {
+        if (engine == gemm) return linearWeight(par, store, name, k, n, null, 0);
+        Map<String, Object> c = cache(store);
+        return (GemmEngine.Prepared) c.computeIfAbsent(name + PACKED_T + "#" + engine.name(), key -> {
+            Object plain = c.get(name);
+            if (plain == null) {
+                java.nio.FloatBuffer mapped = store.mappedFloats(name);
+                if (mapped != null && mapped.capacity() == (long) k * n) return engine.prepare(par, mapped, true, k, n);
+            }
+            return engine.prepare(par, plain != null ? (float[]) plain : store.floats(name), 0, k, true, k, n);
+        });
     }
 
     /** {@link #linearWeight}, prepared in {@code room} from {@code at} when not prepared yet (room may be null). */

@@ -31,6 +31,11 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final List<CpuFusion.Step> steps;
     /** The {@code Linear} weights the graph multiplies by, each once. */
     private final List<CpuBackend.LinearWeight> linearWeights;
+    /** the weights of reduced-precision products on the engine for their operands ({@link GemmEngine#forOperands}) */
+    private final List<ReducedWeight> reducedLinearWeights;
+
+    /** A {@code Linear} weight prepared by another engine than the backend's. */
+    private record ReducedWeight(GemmEngine engine, CpuBackend.LinearWeight weight) {}
     /** Whether {@link #prepareWeights} has run to the end. */
     private volatile boolean weightsPrepared;
 
@@ -58,14 +63,23 @@ final class CpuCompiledGraph implements CompiledGraph {
         this.doneAfter = cumulative;
         this.steps = CpuFusion.steps(plan, fuse);
         List<CpuBackend.LinearWeight> linear = new ArrayList<>();
+        List<ReducedWeight> reduced = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Tensor t : plan.graph().nodes()) {
             if (t.op() != Op.LINEAR || t.input(1).op() != Op.WEIGHT) continue;
             Tensor w = t.input(1);
             String name = w.attrs(Attrs.Named.class).name();
-            if (seen.add(name)) linear.add(new CpuBackend.LinearWeight(name, w.dim(1), w.dim(0)));
+            GemmEngine engine = backend.linearEngine(t);
+            if (!seen.add(name + "#" + engine.name())) continue;
+            CpuBackend.LinearWeight lw = new CpuBackend.LinearWeight(name, w.dim(1), w.dim(0));
+            if (engine == backend.gemm()) {
+                linear.add(lw);
+            } else {
+                reduced.add(new ReducedWeight(engine, lw));
+            }
         }
         this.linearWeights = List.copyOf(linear);
+        this.reducedLinearWeights = List.copyOf(reduced);
     }
 
     /**
@@ -83,6 +97,10 @@ final class CpuCompiledGraph implements CompiledGraph {
         if (weightsPrepared) return 0;
         long t0 = System.nanoTime();
         backend.prepareLinearWeights(par, weights, linearWeights);
+        for (ReducedWeight r : reducedLinearWeights) { // one after another, each packed by all workers
+            CpuBackend.LinearWeight w = r.weight();
+            backend.linearWeight(par, r.engine(), weights, w.name(), w.k(), w.n());
+        }
         weightsPrepared = true;
         return System.nanoTime() - t0;
     }

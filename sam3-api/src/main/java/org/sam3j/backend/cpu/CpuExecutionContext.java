@@ -141,8 +141,8 @@ final class CpuExecutionContext implements ExecutionContext {
                 case UNUSED:
                     break;
                 case EXTERNAL:
-                    if (t.op() == Op.RESHAPE) {
-                        // a view of an input, weight or constant: share the leaf's values
+                    if (plan.isView(t)) {
+                        // a view (reshape, cast) of an input, weight or constant: share the leaf's values
                         Tensor leafNode = nodes.get(plan.storageRoot(t));
                         Buf b = bufs[leafNode.id()];
                         bufs[t.id()] = b != null ? b : new Buf(leaf(leafNode, inputs), 0);
@@ -184,7 +184,7 @@ final class CpuExecutionContext implements ExecutionContext {
             long t0 = System.nanoTime();
             if (step.kind() == CpuFusion.Kind.SINGLE) {
                 execute(t, bufs);
-                if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE) {
+                if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE && !backend.roundsItself(t)) {
                     // a reduced-precision node holds what an FP16/BF16 device would store
                     Buf out = bufs[t.id()];
                     ReducedFloats.round(par, out.a, out.off, (int) t.numel(), t.dtype());
@@ -337,8 +337,9 @@ final class CpuExecutionContext implements ExecutionContext {
                 int m = n / nOut;
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 if (w.op() == Op.WEIGHT) {
-                    GemmEngine.Prepared packed = backend.linearWeight(par, weights, weightName(w), k, nOut);
-                    gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias);
+                    GemmEngine e = backend.linearEngine(t);
+                    GemmEngine.Prepared packed = backend.linearWeight(par, e, weights, weightName(w), k, nOut);
+                    e.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias);
                 } else {
                     Buf wb = bufs[w.id()];
                     gemm.gemm(par, m, nOut, k, x.a, x.off, k, wb.a, wb.off, k, true, y.a, y.off, nOut, bias);

@@ -91,12 +91,12 @@ final class CpuFusion {
         List<Tensor> schedule = plan.schedule();
         int n = schedule.size();
         List<Tensor> nodes = plan.graph().nodes();
-        // readers of each computed value, through views (scheduled nodes and the graph's outputs)
+        // readers of each computed value, through reshapes and cast views (scheduled nodes and the graph's outputs)
         int[] readers = new int[nodes.size()];
         for (Tensor t : schedule) {
-            for (int i = 0; i < t.inputCount(); i++) readers[value(t.input(i)).id()]++;
+            for (int i = 0; i < t.inputCount(); i++) readers[value(plan, t.input(i)).id()]++;
         }
-        for (Tensor out : plan.graph().outputs().values()) readers[value(out).id()]++;
+        for (Tensor out : plan.graph().outputs().values()) readers[value(plan, out).id()]++;
         boolean[] dropped = new boolean[nodes.size()];
         List<Step> steps = new ArrayList<>(n);
         int done = -1;
@@ -183,6 +183,12 @@ final class CpuFusion {
         }
         for (Tensor out : graph.outputs().values()) ok[value(out).id()] = false;
         return t -> ok[t.id()] && read[t.id()];
+    }
+
+    /** The node that computed {@code t}'s values, through reshapes and casts planned as views. */
+    private static Tensor value(MemoryPlan plan, Tensor t) {
+        while (t.op() == Op.RESHAPE || t.op() == Op.CAST && plan.isView(t)) t = t.input(0);
+        return t;
     }
 
     /** The node that computed {@code t}'s values ({@code t} itself unless it is a view). */
@@ -308,9 +314,9 @@ final class CpuFusion {
         for (int j = at + 1; j < schedule.size(); j++) {
             Tensor t = schedule.get(j);
             boolean reads = false;
-            for (int k = 0; k < t.inputCount(); k++) reads |= value(t.input(k)) == slice;
+            for (int k = 0; k < t.inputCount(); k++) reads |= value(plan, t.input(k)) == slice;
             if (reads) {
-                rope = t.op() == Op.ROPE && value(t.input(0)) == slice ? t : null;
+                rope = t.op() == Op.ROPE && value(plan, t.input(0)) == slice ? t : null;
                 break;
             }
         }

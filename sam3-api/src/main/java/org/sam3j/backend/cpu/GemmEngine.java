@@ -184,6 +184,20 @@ public interface GemmEngine extends AutoCloseable {
         throw new UnsupportedOperationException(name() + " does not compute convolutions");
     }
 
+    /**
+     * The engine for the products of a prepared weight whose operands and value are of {@code type}
+     * ({@link org.sam3j.io.DType#BF16} or {@link org.sam3j.io.DType#F16}: a reduced-precision graph's
+     * {@code Linear} layers, {@link org.sam3j.graph.PrecisionPolicy}), or this engine. A product of two such values
+     * is exact in FP32, so an engine on hardware that multiplies them natively (AMX) computes what this one does,
+     * summed in another order. Another engine than this one must also round the values of A it reads to
+     * {@code type} (nearest, ties to even) and the values of C it writes (so the backend need not do either: a cast
+     * to {@code type} read only by its products, and the rounding of their values, are left to it). The default
+     * returns this engine.
+     */
+    default GemmEngine forOperands(org.sam3j.io.DType type) {
+        return this;
+    }
+
     /** Releases native memory or threads; the engine is unusable afterwards. The default does nothing. */
     @Override
     default void close() {}

@@ -15,7 +15,11 @@ import org.sam3j.backend.CompiledGraph;
 import org.sam3j.backend.ExecutionContext;
 import org.sam3j.backend.HostTensor;
 import org.sam3j.backend.MemoryPlan;
+import org.sam3j.graph.Op;
+import org.sam3j.io.DType;
+import org.sam3j.Precision;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.PrecisionPolicy;
 import org.sam3j.graph.Tensor;
 import org.sam3j.weights.InMemoryWeights;
 
@@ -90,8 +94,14 @@ public class CpuFusionTest {
 
     /** Runs the block on a backend made with fusion on or off; returns the outputs and the profile's step names. */
     public static Map.Entry<Map<String, HostTensor>, Set<String>> run(java.util.function.Supplier<CpuBackend> make, boolean fuse) {
+        return run(make, fuse, Precision.FP32);
+    }
+
+    /** {@link #run(java.util.function.Supplier, boolean)} on the block at {@code precision} ({@link PrecisionPolicy}). */
+    public static Map.Entry<Map<String, HostTensor>, Set<String>> run(java.util.function.Supplier<CpuBackend> make, boolean fuse,
+                                                                     Precision precision) {
         CpuBackend be = make(make, fuse);
-        Graph g = block();
+        Graph g = PrecisionPolicy.apply(block(), precision);
         try (be; CompiledGraph cg = be.compile(g, weights(g, 7)); ExecutionContext ctx = cg.newContext()) {
             Map<String, HostTensor> out = ctx.run(inputs(11));
             return Map.entry(out, ctx.lastRunNanosByOp().keySet());
@@ -124,6 +134,35 @@ public class CpuFusionTest {
         assertTrue(plain.getValue().stream().noneMatch(s -> s.contains("+")), plain.getValue().toString());
         for (String name : List.of("norm", "x", "up")) {
             assertArrayEquals(plain.getKey().get(name).data(), fused.getKey().get(name).data(), name);
+        }
+    }
+
+    /**
+     * The block at BF16 and FP16 ({@link PrecisionPolicy}): its casts to FP32 are planned as views of their operands
+     * (the arrays hold the same floats), and the values are the unfused run's (every cast a step) bit for bit. The
+     * pure-Java engine does not round operands itself, so its casts to the reduced type stay steps.
+     */
+    @Test
+    void castsToFp32AreViewsBitForBit() {
+        for (Precision precision : List.of(Precision.BF16, Precision.FP16)) {
+            var fused = run(() -> new CpuBackend(2), true, precision);
+            var plain = run(() -> new CpuBackend(2), false, precision);
+            for (String name : List.of("norm", "x", "up")) {
+                assertArrayEquals(plain.getKey().get(name).data(), fused.getKey().get(name).data(), precision + " " + name);
+            }
+            Graph g = PrecisionPolicy.apply(block(), precision);
+            long widening = g.nodes().stream().filter(t -> t.op() == Op.CAST && t.dtype() == DType.F32).count();
+            long narrowing = g.nodes().stream().filter(t -> t.op() == Op.CAST && t.dtype() != DType.F32).count();
+            assertTrue(widening > 0 && narrowing > 0, widening + " / " + narrowing);
+            for (boolean fuse : new boolean[] {true, false}) {
+                try (CpuBackend be = make(() -> new CpuBackend(2), fuse); CompiledGraph cg = be.compile(g, weights(g, 7))) {
+                    MemoryPlan plan = cg.plan();
+                    long scheduled = plan.schedule().stream().filter(t -> t.op() == Op.CAST).count();
+                    long views = g.nodes().stream().filter(plan::isView).filter(t -> t.op() == Op.CAST).count();
+                    assertEquals(fuse ? narrowing : widening + narrowing, scheduled, precision + " fuse=" + fuse);
+                    assertEquals(fuse ? widening : 0, views, precision + " fuse=" + fuse);
+                }
+            }
         }
     }
 

@@ -2,17 +2,22 @@ package org.sam3j.backend.openblas;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
+import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
 import org.bytedeco.javacpp.annotation.NoException;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel (header-only C++; see
- * the header for the exact semantics). The JNI library is generated and compiled at build time by
+ * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel, and
+ * {@code native/src/cpu_bf16_gemm.h}, its BF16 product on AMX (header-only C++; see the headers for the exact
+ * semantics). The JNI library is generated and compiled at build time by
  * {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and {@link NativeAttention}
- * reports why. Use {@link NativeAttention}, not this class.
+ * reports why. Use {@link NativeAttention} and {@link AmxBf16Gemm}, not this class.
  */
-@Platform(value = "linux-x86_64", include = "cpu_attention.h")
+@Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h"})
 @NoException
 final class CpuKernels {
     static {
@@ -34,4 +39,34 @@ final class CpuKernels {
     static native int s3cpu_attention_f32(@Const FloatPointer q, long ldq, @Const FloatPointer k, long ldk,
                                           @Const FloatPointer v, long ldv, FloatPointer y, long ldy, int tq, int tk,
                                           int d, int dv, float scale, FloatPointer scratch);
+
+    /** 1 when this CPU and OS run the BF16 product on AMX (AMX-TILE, AMX-BF16, AVX512-BF16, the OS's permission). */
+    static native int s3cpu_amx_supported();
+
+    /** BF16 values {@link #s3cpu_bf16_pack} fills for a {@code k × n} op(B). */
+    static native long s3cpu_bf16_packed_shorts(int k, int n);
+
+    /** Packs the blocks {@code [jb0, jb1)} of 16 columns of op(B) as BF16 tiles (see the header). */
+    static native void s3cpu_bf16_pack(@Const FloatPointer b, long ldb, int transb, int k, int n, int jb0, int jb1,
+                                       @Cast("unsigned short*") ShortPointer packed);
+
+    /** Bytes of scratch memory one {@link #s3cpu_bf16_gemm} call needs for an inner dimension {@code k}. */
+    static native long s3cpu_bf16_gemm_scratch(int k);
+
+    /**
+     * {@code C[:, j0:j1] = bf16(A) · B[:, j0:j1] (+ bias)} for the {@code m} rows of A with a packed B, products exact,
+     * sums in FP32; {@code c} is C's first value. 0, or -1 (nothing written) for bad arguments or no AMX.
+     */
+    static native int s3cpu_bf16_gemm(@Const FloatPointer a, long lda, int m,
+                                      @Cast("const unsigned short*") ShortPointer packed, int k, int n, int j0, int j1,
+                                      @Const FloatPointer bias, FloatPointer c, long ldc, Pointer scratch);
+
+    /**
+     * {@link #s3cpu_bf16_gemm} on Java arrays in place ({@code GetPrimitiveArrayCritical}: no copies; the collector
+     * waits while the call runs), A from {@code aOff}, C from {@code cOff}; {@code bias} may be null.
+     */
+    @CriticalRegion
+    static native int s3cpu_bf16_gemm_at(@Const float[] a, long aOff, long lda, int m,
+                                         @Cast("const unsigned short*") ShortPointer packed, int k, int n, int j0,
+                                         int j1, @Const float[] bias, float[] c, long cOff, long ldc, Pointer scratch);
 }

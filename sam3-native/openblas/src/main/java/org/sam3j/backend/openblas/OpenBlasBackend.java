@@ -9,7 +9,8 @@ import org.sam3j.backend.cpu.CpuBackend;
  * The OpenBLAS CPU backend: the {@link CpuBackend} with its matrix products ({@code LINEAR}, {@code MATMUL},
  * convolutions, transposed convolutions) on OpenBLAS through {@link OpenBlasGemm}, and attention with heads of 32 or
  * 64 on sam3j's native AVX2 kernel where the Java kernel is not on the Vector API ({@link NativeAttention},
- * {@link OpenBlasGemm#ATTENTION_PROPERTY}); every other operation runs on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
+ * {@link OpenBlasGemm#ATTENTION_PROPERTY}), and at BF16 precision the products of weights on Intel AMX where the
+ * CPU has it ({@link AmxBf16Gemm}); every other operation runs on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
  * create it here.
  */
 public final class OpenBlasBackend {
@@ -58,8 +59,8 @@ public final class OpenBlasBackend {
      * {@value #THREADING_OPTION} ({@code workers} or {@code openblas}), else of {@value #THREADING_PROPERTY}, else
      * {@code workers}.
      *
-     * @throws IllegalArgumentException if the options ask for another precision than fp32, a device other than 0,
-     *                                  or carry an unknown {@code openblas.*} extra
+     * @throws IllegalArgumentException if the options ask for a device other than 0 or carry an unknown
+     *                                  {@code openblas.*} extra
      * @throws IllegalStateException    if OpenBLAS does not load (the message says why)
      */
     public static CpuBackend create(BackendOptions options) {
@@ -88,7 +89,9 @@ public final class OpenBlasBackend {
         public String description() {
             return "CPU, matrix products on " + (OpenBlas.isAvailable() ? OpenBlas.version() : "OpenBLAS")
                     + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"
-                            : "; native attention kernel unavailable: " + NativeAttention.unavailableReason());
+                            : "; native attention kernel unavailable: " + NativeAttention.unavailableReason())
+                    + (AmxBf16Gemm.isAvailable() ? "; bf16 products on AMX"
+                            : "; bf16 emulated (" + AmxBf16Gemm.unavailableReason() + ")");
         }
 
         @Override
@@ -106,7 +109,10 @@ public final class OpenBlasBackend {
             return OpenBlas.failure();
         }
 
-        /** FP32, and FP16/BF16 emulated (the numerics of a reduced-precision device, for accuracy checks). */
+        /**
+         * FP32; BF16 with its products of weights on AMX where the CPU has it ({@link AmxBf16Gemm}), else emulated;
+         * FP16 emulated (the numerics of a reduced-precision device, for accuracy checks).
+         */
         @Override
         public Set<org.sam3j.Precision> precisions() {
             return java.util.EnumSet.allOf(org.sam3j.Precision.class);

@@ -113,6 +113,8 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     private final ConcurrentLinkedQueue<Stage> operands = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
+    /** BF16 products on AMX ({@link #forOperands}), or null where the CPU lacks it or {@link AmxBf16Gemm#PROPERTY} is off */
+    private final AmxBf16Gemm amx;
 
     /**
      * An engine for a backend with {@code threads} threads.
@@ -152,6 +154,21 @@ public final class OpenBlasGemm implements GemmEngine {
         this.threads = Math.max(1, threads);
         this.threading = threading;
         OpenBlas.setThreads(threading == Threading.OPENBLAS ? this.threads : 1);
+        this.amx = AmxBf16Gemm.enabled() && AmxBf16Gemm.isAvailable() ? new AmxBf16Gemm(this, this.threads) : null;
+    }
+
+    /**
+     * {@link AmxBf16Gemm} for BF16 operands where this CPU has AMX (unless {@link AmxBf16Gemm#PROPERTY} is
+     * {@code off}); this engine otherwise.
+     */
+    @Override
+    public GemmEngine forOperands(org.sam3j.io.DType type) {
+        return type == org.sam3j.io.DType.BF16 && amx != null ? amx : this;
+    }
+
+    /** Whether BF16 graphs' products with a weight run on AMX ({@link AmxBf16Gemm}). */
+    public boolean bf16OnAmx() {
+        return amx != null;
     }
 
     /** How products are threaded. */
@@ -970,6 +987,7 @@ public final class OpenBlasGemm implements GemmEngine {
     @Override
     public void close() {
         closed = true;
+        if (amx != null) amx.close();
         for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
         for (Stage s = operands.poll(); s != null; s = operands.poll()) s.release();
     }

@@ -1,0 +1,137 @@
+// Checks native/src/cpu_bf16_gemm.h against a double-precision reference of the same BF16 operands: shapes with
+// tails in every dimension, both layouts of B, strided rows, column ranges, bias or none, the BF16 rounding of the
+// packing, and the refusals. Run by `make host-tests`; on a CPU or OS without AMX it checks the packing and the
+// refusals and says that the products were not run. `cpu_bf16_gemm_test bench` times the encoder's shapes.
+#include "cpu_bf16_gemm.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <vector>
+
+static int failures = 0;
+
+static void check(bool ok, const char* what) {
+    if (!ok) {
+        std::printf("FAIL %s\n", what);
+        failures++;
+    }
+}
+
+static float bf16(float f) {
+    unsigned short h = s3amx::to_bf16(f);
+    unsigned u = (unsigned) h << 16;
+    float r;
+    std::memcpy(&r, &u, 4);
+    return r;
+}
+
+struct Aligned {
+    void* p;
+    explicit Aligned(size_t bytes) : p(std::aligned_alloc(64, (bytes + 63) / 64 * 64)) { std::memset(p, 0xff, (bytes + 63) / 64 * 64); }
+    ~Aligned() { std::free(p); }
+};
+
+static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias, int padA, int padC, std::mt19937& rng) {
+    std::normal_distribution<float> nd(0.f, 1.f);
+    int lda = k + padA, ldc = n + padC, ldb = transb ? k + 3 : n + 5;
+    std::vector<float> a((size_t) m * lda), b((size_t) (transb ? n : k) * ldb), bias(n), c((size_t) m * ldc, -7.f);
+    for (float& x : a) x = nd(rng);
+    for (float& x : b) x = nd(rng);
+    for (float& x : bias) x = nd(rng);
+    std::vector<unsigned short> packed((size_t) s3cpu_bf16_packed_shorts(k, n));
+    int blocks = (int) (s3amx::round32(n) / 16);
+    s3cpu_bf16_pack(b.data(), ldb, transb, k, n, 0, blocks / 2, packed.data());  // in two parts, as workers do
+    s3cpu_bf16_pack(b.data(), ldb, transb, k, n, blocks / 2, blocks, packed.data());
+    Aligned scratch((size_t) s3cpu_bf16_gemm_scratch(k));
+    int rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, c.data(),
+                             ldc, scratch.p);
+    check(rc == 0, "the kernel accepts the shape");
+    double worst = 0;
+    bool untouched = true, bf16Values = true;
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < ldc; j++) {
+            float got = c[(size_t) i * ldc + j];
+            if (j < j0 || j >= j1) {
+                untouched &= got == -7.f;
+                continue;
+            }
+            double ref = withBias ? bias[j] : 0, mag = std::abs(ref);
+            for (int p = 0; p < k; p++) {
+                double t = (double) bf16(a[(size_t) i * lda + p]) * bf16(transb ? b[(size_t) j * ldb + p] : b[(size_t) p * ldb + j]);
+                ref += t;
+                mag += std::abs(t);
+            }
+            // FP32 accumulation of k exact products (error within k ulps of the magnitude sum), then rounding to
+            // BF16 (half an ulp: 2^-9 of the value, so at most 2^-8 of |ref| + the accumulation's error)
+            double acc = mag * k * 6e-8;
+            worst = std::max(worst, std::abs(got - ref) / (acc + (std::abs(ref) + acc) / 256 + 1e-30));
+            unsigned bits;
+            std::memcpy(&bits, &got, 4);
+            bf16Values &= (bits & 0xffffu) == 0;
+        }
+    }
+    char what[200];
+    std::snprintf(what, sizeof what, "m=%d k=%d n=%d cols [%d,%d) transb=%d bias=%d: error %.3g of the bound, BF16 "
+                  "values %d, other columns untouched %d", m, k, n, j0, j1, transb, withBias, worst, bf16Values, untouched);
+    check(worst <= 1 && bf16Values && untouched, what);
+    std::printf("  %s\n", what);
+}
+
+static void bench(int m, int k, int n) {
+    std::vector<float> a((size_t) m * k, 0.5f), b((size_t) n * k, 0.25f), c((size_t) m * n);
+    std::vector<unsigned short> packed((size_t) s3cpu_bf16_packed_shorts(k, n));
+    s3cpu_bf16_pack(b.data(), k, 1, k, n, 0, n / 16 + 2, packed.data());
+    Aligned scratch((size_t) s3cpu_bf16_gemm_scratch(k));
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        auto t0 = std::chrono::steady_clock::now();
+        s3cpu_bf16_gemm(a.data(), k, m, packed.data(), k, n, 0, n, nullptr, c.data(), n, scratch.p);
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        best = std::min(best, s);
+    }
+    std::printf("  %d x %d x %d, one thread: %.1f ms, %.0f GFLOP/s (c[0] = %g)\n", m, k, n, best * 1e3,
+                2.0 * m * k * n / best / 1e9, c[0]);
+}
+
+int main(int argc, char** argv) {
+    // packing rounds to nearest even and lays tiles out as documented, on any CPU
+    float b[2 * 33];
+    for (int i = 0; i < 66; i++) b[i] = 1.0f + i * (1.0f / 256) + (1.0f / 65536);  // not BF16 values
+    std::vector<unsigned short> packed((size_t) s3cpu_bf16_packed_shorts(2, 33));
+    check(packed.size() == 32 * 64, "2 x 33 packs into 32 x 64 values");
+    s3cpu_bf16_pack(b, 33, 0, 2, 33, 0, 4, packed.data());
+    // tile row 0 of column block 1 holds B[0][16 + c] and B[1][16 + c] side by side
+    check(packed[512 + 2 * 3] == s3amx::to_bf16(b[19]) && packed[512 + 2 * 3 + 1] == s3amx::to_bf16(b[33 + 19]),
+          "a tile row holds the pair of rows of one column");
+    check(packed[1024 + 0] == s3amx::to_bf16(b[32]) && packed[1024 + 2] == 0, "column 32 then zero padding");
+    check(s3amx::to_bf16(1.0f + 1.0f / 256) == 0x3f80 && s3amx::to_bf16(1.0f + 3.0f / 256) == 0x3f82,
+          "ties round to even");
+    check(s3cpu_bf16_gemm(nullptr, 4, 1, nullptr, 4, 32, 16, 32, nullptr, nullptr, 32, nullptr) == -1,
+          "a column range not starting at a multiple of 32 is refused");
+    check(s3cpu_bf16_gemm(nullptr, 3, 1, nullptr, 4, 32, 0, 32, nullptr, nullptr, 32, nullptr) == -1,
+          "rows of A shorter than k are refused");
+    if (!s3cpu_amx_supported()) {
+        std::printf("cpu_bf16_gemm_test: this CPU or OS has no AMX-BF16; products NOT run (packing checked)\n");
+        return failures ? 1 : 0;
+    }
+    if (argc > 1 && std::strcmp(argv[1], "bench") == 0) {
+        bench(2592, 1024, 3072);
+        bench(2592, 1024, 4096);
+        bench(2592, 4096, 1024);
+        bench(2592, 1024, 1024);
+        return 0;
+    }
+    std::mt19937 rng(7);
+    run(1, 1, 1, 0, 1, false, false, 0, 0, rng);
+    run(17, 33, 47, 0, 47, true, true, 3, 2, rng);
+    run(32, 64, 64, 0, 64, false, true, 0, 0, rng);
+    run(161, 300, 100, 32, 100, true, true, 1, 5, rng);
+    run(130, 1024, 96, 0, 64, true, false, 0, 0, rng);     // chunks of 128 rows, a range ending before n
+    run(300, 77, 250, 64, 96, false, true, 4, 0, rng);
+    std::printf("cpu_bf16_gemm_test: %s\n", failures ? "FAILED" : "all passed");
+    return failures ? 1 : 0;
+}

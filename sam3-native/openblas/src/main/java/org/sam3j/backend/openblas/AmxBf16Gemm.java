@@ -1,0 +1,284 @@
+package org.sam3j.backend.openblas;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.ShortPointer;
+import org.sam3j.backend.cpu.GemmEngine;
+import org.sam3j.backend.cpu.Parallel;
+
+/**
+ * The OpenBLAS backend's engine for the products of a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}): their
+ * operands are BF16 values and their sums FP32, and on a CPU with Intel AMX ({@code native/src/cpu_bf16_gemm.h})
+ * a product with a prepared B (a {@code Linear} weight) runs on the tile unit: B packed once as BF16 tiles in
+ * native memory (half the bytes of FP32), A converted per block of rows as the kernel reads it from the Java array
+ * in place, C written there in place. Each product of two BF16 values
+ * is exact in FP32, so the values are those of an FP32 product of the same operands, summed in another order.
+ * Products of two activations go to the FP32 engine this one was made by.
+ *
+ * <p>Chosen by {@link OpenBlasGemm#forOperands}; {@value #PROPERTY}{@code =off} keeps BF16 graphs on the FP32
+ * engine (the emulation every CPU backend runs).
+ */
+final class AmxBf16Gemm implements GemmEngine {
+    /** System property: {@code auto} (default: AMX where this CPU and OS run it) or {@code off}. */
+    static final String PROPERTY = "sam3j.openblas.amx";
+    /** Columns of C the kernel computes at a time; a column range of a task starts at a multiple of it. */
+    private static final int BLOCK = 32;
+    /** Products below this many flops run on the calling thread. */
+    private static final long SERIAL_FLOPS = 8L << 20;
+    private static final String FAILURE = load();
+
+    private final GemmEngine fp32;
+    private final int threads;
+    private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
+
+    private static String load() {
+        try {
+            Loader.load(CpuKernels.class);
+            return CpuKernels.s3cpu_amx_supported() == 1 ? null
+                    : "this CPU or OS does not run AMX-BF16 (AMX-TILE, AMX-BF16, AVX512-BF16 and the tile permission)";
+        } catch (Throwable t) { // UnsatisfiedLinkError (not built: no g++ at build time), NoClassDefFoundError, ...
+            return "sam3j's native kernels did not load (" + t.getClass().getSimpleName() + ": " + t.getMessage() + ")";
+        }
+    }
+
+    /** Whether the kernel is loaded and this CPU and OS run it. */
+    static boolean isAvailable() {
+        return FAILURE == null;
+    }
+
+    /** Why the kernel is unusable here, or null. */
+    static String unavailableReason() {
+        return FAILURE;
+    }
+
+    /**
+     * Whether {@value #PROPERTY} lets BF16 products run on AMX.
+     *
+     * @throws IllegalArgumentException for a value other than {@code auto} or {@code off}
+     */
+    static boolean enabled() {
+        String v = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("auto") && !v.equals("off")) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + v + ": expected auto or off");
+        }
+        return v.equals("auto");
+    }
+
+    /**
+     * An engine on {@code threads} workers, with {@code fp32} for the products it does not take.
+     *
+     * @throws IllegalStateException where the kernel does not run ({@link #unavailableReason})
+     */
+    AmxBf16Gemm(GemmEngine fp32, int threads) {
+        if (FAILURE != null) throw new IllegalStateException("AMX BF16 products unavailable: " + FAILURE);
+        this.fp32 = fp32;
+        this.threads = Math.max(1, threads);
+    }
+
+    @Override
+    public String name() {
+        return "amx-bf16";
+    }
+
+    /** op(B) as BF16 tiles in native memory ({@code s3cpu_bf16_pack}). */
+    static final class Packed implements Prepared, AutoCloseable {
+        private final int k;
+        private final int n;
+        private ShortPointer ptr;
+
+        Packed(int k, int n) {
+            this.k = k;
+            this.n = n;
+            long shorts = Math.max(1, CpuKernels.s3cpu_bf16_packed_shorts(k, n));
+            this.ptr = new ShortPointer(shorts);
+            if (ptr.isNull()) throw new OutOfMemoryError("cannot allocate " + 2 * shorts + " bytes of native memory");
+        }
+
+        @Override
+        public int k() {
+            return k;
+        }
+
+        @Override
+        public int n() {
+            return n;
+        }
+
+        ShortPointer ptr() {
+            ShortPointer p = ptr;
+            if (p == null) throw new IllegalStateException("prepared matrix was released (backend closed)");
+            return p;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (ptr != null) ptr.close();
+            ptr = null;
+        }
+    }
+
+    @Override
+    public Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        try (FloatPointer staged = new FloatPointer(Math.max(1L, (long) k * n))) {
+            if ((long) k * n > 0) {
+                if (transB) {
+                    OpenBlasGemm.load(staged.asBuffer(), 0, b, bOff, ldb, n, k);
+                } else {
+                    OpenBlasGemm.load(staged.asBuffer(), 0, b, bOff, ldb, k, n);
+                }
+            }
+            return pack(par, staged, transB, k, n);
+        }
+    }
+
+    /** A direct buffer (a weight mapped from the checkpoint) is packed from in place. */
+    @Override
+    public Prepared prepare(Parallel par, FloatBuffer b, boolean transB, int k, int n) {
+        if (!b.isDirect() || b.order() != ByteOrder.nativeOrder() || b.capacity() < (long) k * n || (long) k * n == 0) {
+            return GemmEngine.super.prepare(par, b, transB, k, n);
+        }
+        try (FloatPointer in = new FloatPointer(b.duplicate().position(0))) {
+            return pack(par, in, transB, k, n);
+        }
+    }
+
+    /** Packs op(B) from native floats, the blocks of 16 columns shared between the workers. */
+    private Packed pack(Parallel par, FloatPointer b, boolean transB, int k, int n) {
+        Packed p = new Packed(k, n);
+        if ((long) k * n == 0) return p;
+        int blocks = (n + BLOCK - 1) / BLOCK * (BLOCK / 16);
+        long ldb = transB ? k : n;
+        ShortPointer dst = p.ptr();
+        Parallel.forTasks(par, threads, blocks, (w, queue) -> {
+            for (int jb = queue.next(); jb >= 0; jb = queue.next()) {
+                CpuKernels.s3cpu_bf16_pack(b, ldb, transB ? 1 : 0, k, n, jb, jb + 1, dst);
+            }
+        });
+        return p;
+    }
+
+    /** A task's scratch memory for the kernel (the rows of A it converts to BF16). */
+    private static final class Stage {
+        BytePointer scratch;
+        long scratchBytes;
+
+        BytePointer scratch(long bytes) {
+            if (bytes > scratchBytes) {
+                release();
+                scratch = new BytePointer(bytes);
+                if (scratch.isNull()) throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of native memory");
+                scratchBytes = bytes;
+            }
+            return scratch;
+        }
+
+        void release() {
+            if (scratch != null) scratch.close();
+            scratch = null;
+            scratchBytes = 0;
+        }
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared pb, float[] c, int cOff, int ldc,
+                     float[] bias) {
+        gemm(par, m, a, aOff, lda, pb, c, cOff, ldc, bias, null);
+    }
+
+    /**
+     * Tasks of rows (or, for fewer rows than two blocks per worker, of columns), each multiplying on AMX with A and C
+     * read and written in place in their arrays, the epilogue applied to the task's rows after.
+     */
+    @Override
+    public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared pb, float[] c, int cOff, int ldc,
+                     float[] bias, Epilogue epilogue) {
+        Packed b = (Packed) pb;
+        int n = b.n, k = b.k;
+        if (m <= 0 || n <= 0) return;
+        if (k == 0) {
+            for (int r = 0; r < m; r++) {
+                int dst = cOff + r * ldc;
+                if (bias != null) {
+                    System.arraycopy(bias, 0, c, dst, n);
+                } else {
+                    java.util.Arrays.fill(c, dst, dst + n, 0f);
+                }
+                if (epilogue != null) epilogue.apply(c, dst, n);
+            }
+            return;
+        }
+        int workers = par == null || 2L * m * n * k < SERIAL_FLOPS ? 1 : Math.min(par.threads(), threads);
+        int rowsPer;
+        int colsPer;
+        if (workers > 1 && m < 2 * workers * BLOCK) { // few rows: columns in blocks of 32, two per worker
+            rowsPer = m;
+            colsPer = Math.max(BLOCK, ((n + 2 * workers - 1) / (2 * workers) + BLOCK - 1) / BLOCK * BLOCK);
+        } else { // two or more blocks of rows per worker, handed out as they finish
+            rowsPer = workers > 1 ? (m + 2 * workers - 1) / (2 * workers) : m;
+            colsPer = n;
+        }
+        int rowTasks = (m + rowsPer - 1) / rowsPer;
+        int colTasks = (n + colsPer - 1) / colsPer;
+        ShortPointer bp = b.ptr();
+        if (bias != null && bias.length < n) throw new IllegalArgumentException("bias of " + bias.length + " < " + n);
+        Parallel.forTasks(par, workers, rowTasks * colTasks, (w, queue) -> {
+            Stage s = take();
+            try {
+                BytePointer scratch = s.scratch(CpuKernels.s3cpu_bf16_gemm_scratch(k));
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
+                    int r0 = (t / colTasks) * rowsPer;
+                    int rows = Math.min(rowsPer, m - r0);
+                    int j0 = (t % colTasks) * colsPer;
+                    int j1 = Math.min(n, j0 + colsPer);
+                    int rc = CpuKernels.s3cpu_bf16_gemm_at(a, aOff + (long) r0 * lda, lda, rows, bp, k, n, j0, j1, bias,
+                            c, cOff + (long) r0 * ldc, ldc, scratch);
+                    if (rc != 0) {
+                        throw new IllegalStateException("AMX BF16 product refused " + rows + " x " + k + " x " + n);
+                    }
+                    if (epilogue != null) {
+                        for (int r = 0; r < rows; r++) epilogue.apply(c, cOff + (r0 + r) * ldc + j0, j1 - j0);
+                    }
+                }
+            } finally {
+                give(s);
+            }
+        });
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     boolean transB, float[] c, int cOff, int ldc, float[] bias) {
+        fp32.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias);
+    }
+
+    private Stage take() {
+        if (closed) throw new IllegalStateException("AMX BF16 engine is closed");
+        Stage s = pool.poll();
+        return s != null ? s : new Stage();
+    }
+
+    private void give(Stage s) {
+        if (closed) {
+            s.release();
+        } else {
+            pool.offer(s);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
+    }
+
+    @Override
+    public String toString() {
+        return "AmxBf16Gemm[" + threads + " threads]";
+    }
+}

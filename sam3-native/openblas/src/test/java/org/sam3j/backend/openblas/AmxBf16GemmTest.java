@@ -1,0 +1,166 @@
+package org.sam3j.backend.openblas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sam3j.Precision;
+import org.sam3j.backend.cpu.CpuBackend;
+import org.sam3j.backend.cpu.CpuFusionTest;
+import org.sam3j.backend.cpu.GemmEngine;
+import org.sam3j.backend.cpu.Parallel;
+import org.sam3j.io.DType;
+import org.sam3j.io.ReducedFloats;
+import org.sam3j.testing.Similarity;
+
+/**
+ * BF16 products on AMX ({@link AmxBf16Gemm}): against a double-precision sum of the BF16-rounded operands, on both
+ * splits of the work, with offsets, strides, a bias and an epilogue; and a ViT block at BF16 against the pure-Java
+ * backend's emulation of the same graph. Where this CPU or OS has no AMX the products are skipped (and said so) and
+ * only the fallback to the emulation is checked.
+ */
+class AmxBf16GemmTest {
+    private static Parallel par;
+    private static OpenBlasGemm fp32;
+
+    @BeforeAll
+    static void start() {
+        par = new Parallel(2);
+        fp32 = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS);
+    }
+
+    @AfterAll
+    static void stop() {
+        fp32.close();
+        par.close();
+    }
+
+    @Test
+    void bf16OperandsGoToAmxWhereItRunsElseStayOnTheFp32Engine() {
+        GemmEngine bf16 = fp32.forOperands(DType.BF16);
+        assertSame(fp32, fp32.forOperands(DType.F16), "no FP16 products on AMX-BF16");
+        assertSame(fp32, fp32.forOperands(DType.F32));
+        if (AmxBf16Gemm.isAvailable()) {
+            assertTrue(bf16 instanceof AmxBf16Gemm, bf16.toString());
+            assertTrue(fp32.bf16OnAmx());
+        } else {
+            assertSame(fp32, bf16, "without AMX a BF16 graph runs the FP32 engine's emulation");
+        }
+        String old = System.getProperty(AmxBf16Gemm.PROPERTY);
+        System.setProperty(AmxBf16Gemm.PROPERTY, "off");
+        try (OpenBlasGemm off = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS)) {
+            assertSame(off, off.forOperands(DType.BF16), "-D" + AmxBf16Gemm.PROPERTY + "=off");
+        } finally {
+            if (old == null) System.clearProperty(AmxBf16Gemm.PROPERTY);
+            else System.setProperty(AmxBf16Gemm.PROPERTY, old);
+        }
+    }
+
+    @Test
+    void productsMatchADoublePrecisionSumOfTheBf16Operands() {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 products not run here: " + AmxBf16Gemm.unavailableReason());
+        try (AmxBf16Gemm amx = new AmxBf16Gemm(fp32, 2)) {
+            check(amx, 300, 100, 200, 3, 5, true, false);   // rows split between the workers
+            check(amx, 17, 800, 333, 0, 2, true, true);     // too few rows: columns split, in blocks of 32
+            check(amx, 64, 47, 64, 1, 0, false, false);     // B not transposed, a tail of columns
+            check(amx, 1, 1, 1, 0, 0, true, true);
+        }
+    }
+
+    @Test
+    void epilogueRunsOnceOnEveryValueAfterTheRounding() {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 products not run here: " + AmxBf16Gemm.unavailableReason());
+        try (AmxBf16Gemm amx = new AmxBf16Gemm(fp32, 2)) {
+            for (int m : new int[] {17, 300}) {
+                int n = 200, k = 64;
+                float[] a = new float[m * k];
+                java.util.Arrays.fill(a, 1f);
+                float[] b = new float[n * k];
+                java.util.Arrays.fill(b, 1f / 64);
+                GemmEngine.Prepared pb = amx.prepare(par, b, 0, k, true, k, n);
+                float[] c = new float[m * n];
+                amx.gemm(par, m, a, 0, k, pb, c, 0, n, null, (v, off, len) -> {
+                    for (int i = off; i < off + len; i++) v[i] = v[i] * 2 + 1;
+                });
+                for (int i = 0; i < c.length; i++) assertEquals(3f, c[i], "m=" + m + " value " + i);
+            }
+        }
+    }
+
+    /**
+     * A ViT block at BF16 on the OpenBLAS backend (products of weights on AMX, their casts skipped) against the
+     * pure-Java backend's emulation of the same graph: the same products summed in another order, each rounded to
+     * BF16, so values differ by a rounding here and there, not more.
+     */
+    @Test
+    void bf16BlockMatchesTheEmulation() {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 products not run here: " + AmxBf16Gemm.unavailableReason());
+        var amx = CpuFusionTest.run(() -> OpenBlasBackend.create(2), true, Precision.BF16);
+        var emulated = CpuFusionTest.run(() -> new CpuBackend(2), false, Precision.BF16);
+        var fp32Block = CpuFusionTest.run(() -> new CpuBackend(2), true, Precision.FP32);
+        for (String name : List.of("norm", "x", "up")) {
+            float[] got = amx.getKey().get(name).data();
+            float[] want = emulated.getKey().get(name).data();
+            double cos = Similarity.cosine(got, want);
+            double toFp32 = Similarity.cosine(want, fp32Block.getKey().get(name).data());
+            // the two BF16 runs agree far more closely than either agrees with FP32
+            assertTrue(cos >= 0.9999 && 1 - cos < (1 - toFp32) / 4, name + ": cosine " + cos + ", emulation to FP32 " + toFp32);
+        }
+    }
+
+    private void check(AmxBf16Gemm amx, int m, int n, int k, int padA, int padC, boolean transB, boolean withBias) {
+        Random r = new Random(m * 31L + n);
+        int lda = k + padA, ldc = n + padC, aOff = 5, cOff = 3;
+        float[] a = new float[aOff + m * lda];
+        float[] b = new float[n * k];
+        float[] bias = new float[n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        for (int i = 0; i < n; i++) bias[i] = (float) r.nextGaussian();
+        // B read in place from a direct buffer (the mapped checkpoint's form) and from an array
+        FloatBuffer direct = ByteBuffer.allocateDirect(4 * b.length).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        direct.put(0, b);
+        for (GemmEngine.Prepared pb : List.of(amx.prepare(par, b, 0, transB ? k : n, transB, k, n),
+                amx.prepare(par, direct, transB, k, n))) {
+            float[] c = new float[cOff + m * ldc + 7];
+            java.util.Arrays.fill(c, -7f);
+            amx.gemm(par, m, a, aOff, lda, pb, c, cOff, ldc, withBias ? bias : null);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < ldc; j++) {
+                    float got = c[cOff + i * ldc + j];
+                    if (j >= n) {
+                        assertEquals(-7f, got, "padding of row " + i + " untouched");
+                        continue;
+                    }
+                    double ref = withBias ? bias[j] : 0;
+                    double mag = Math.abs(ref);
+                    for (int p = 0; p < k; p++) {
+                        double t = (double) bf16(a[aOff + i * lda + p]) * bf16(transB ? b[j * k + p] : b[p * n + j]);
+                        ref += t;
+                        mag += Math.abs(t);
+                    }
+                    double acc = mag * k * 6e-8;
+                    assertTrue(Math.abs(got - ref) <= acc + (Math.abs(ref) + acc) / 256,
+                            m + "x" + n + "x" + k + " [" + i + "," + j + "]: " + got + " vs " + ref);
+                    assertEquals(bf16(got), got, "a BF16 value");
+                }
+            }
+            assertEquals(-7f, c[cOff - 1]);
+            assertEquals(-7f, c[c.length - 1]);
+            ((AmxBf16Gemm.Packed) pb).close();
+        }
+    }
+
+    private static float bf16(float v) {
+        return ReducedFloats.roundBf16(v);
+    }
+}
