@@ -61,7 +61,7 @@ final class CpuCompiledGraph implements CompiledGraph {
         for (int i = 0; i < cumulative.length; i++) cumulative[i] /= total;
         if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1.0;
         this.doneAfter = cumulative;
-        this.steps = CpuFusion.steps(plan, fuse);
+        this.steps = CpuFusion.steps(plan, fuse, backend::roundsItself);
         List<CpuBackend.LinearWeight> linear = new ArrayList<>();
         List<ReducedWeight> reduced = new ArrayList<>();
         Set<String> seen = new HashSet<>();

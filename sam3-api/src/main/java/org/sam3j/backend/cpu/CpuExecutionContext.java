@@ -190,7 +190,7 @@ final class CpuExecutionContext implements ExecutionContext {
                     ReducedFloats.round(par, out.a, out.off, (int) t.numel(), t.dtype());
                 }
             } else {
-                executeFused(step, bufs); // FP32 only
+                executeFused(step, bufs); // FP32 values, or reduced ones their engine rounded
             }
             nanos.merge(step.label(), System.nanoTime() - t0, Long::sum);
             // one report per scheduled operation, fused or not; may throw to stop the run before the next step
@@ -473,8 +473,9 @@ final class CpuExecutionContext implements ExecutionContext {
                 int m = (int) (t.numel() / nOut);
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 // the same prepared form as a plain LINEAR of this weight: read in place from the mapping
-                GemmEngine.Prepared packed = backend.linearWeight(par, weights, weightName(w), k, nOut);
-                gemm.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias,
+                GemmEngine e = backend.linearEngine(t);
+                GemmEngine.Prepared packed = backend.linearWeight(par, e, weights, weightName(w), k, nOut);
+                e.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias,
                         step.kind() == CpuFusion.Kind.LINEAR_GELU ? GELU_EPILOGUE : RELU_EPILOGUE);
                 break;
             }

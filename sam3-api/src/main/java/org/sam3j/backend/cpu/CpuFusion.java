@@ -88,6 +88,15 @@ final class CpuFusion {
 
     /** The plan's schedule as steps, each node on its own ({@code fuse = false}) or fused where possible. */
     static List<Step> steps(MemoryPlan plan, boolean fuse) {
+        return steps(plan, fuse, t -> false);
+    }
+
+    /**
+     * {@link #steps(MemoryPlan, boolean)}, where a reduced-precision {@code LINEAR} that {@code roundsItself} accepts
+     * (its engine rounds the values it writes, {@link GemmEngine#forOperands}) may take its activation as FP32
+     * epilogue through a widening cast planned as a view.
+     */
+    static List<Step> steps(MemoryPlan plan, boolean fuse, Predicate<Tensor> roundsItself) {
         List<Tensor> schedule = plan.schedule();
         int n = schedule.size();
         List<Tensor> nodes = plan.graph().nodes();
@@ -107,7 +116,7 @@ final class CpuFusion {
                 continue;
             }
             Tensor next = i + 1 < n ? schedule.get(i + 1) : null;
-            Kind activation = fuse && next != null ? linearActivation(plan, t, next) : null;
+            Kind activation = fuse && next != null ? linearActivation(plan, t, next, roundsItself) : null;
             if (activation != null) {
                 done = Math.max(done, i + 1);
                 steps.add(new Step(activation, t, next, done, "LINEAR+" + next.op().name()));
@@ -164,7 +173,8 @@ final class CpuFusion {
         boolean[] ok = new boolean[nodes.size()];
         boolean[] read = new boolean[nodes.size()];
         for (Tensor t : nodes) {
-            if (t.op() != Op.SLICE || !f32(t, t.input(0)) || value(t.input(0)).op().isLeaf()) continue;
+            // any float type: the CPU backends hold every one in float arrays
+            if (t.op() != Op.SLICE || t.dtype() != t.input(0).dtype() || value(t.input(0)).op().isLeaf()) continue;
             SliceRows rows = SliceRows.of(t);
             ok[t.id()] = rows.stride() != rows.rowLength(); // a contiguous slice gains nothing over its copy
         }
@@ -213,11 +223,36 @@ final class CpuFusion {
      * {@link Kind#LINEAR_GELU} or {@link Kind#LINEAR_RELU} when {@code act} is that activation run in place on
      * {@code lin}'s product of a weight, else null.
      */
-    private static Kind linearActivation(MemoryPlan plan, Tensor lin, Tensor act) {
+    private static Kind linearActivation(MemoryPlan plan, Tensor lin, Tensor act, Predicate<Tensor> roundsItself) {
         Kind kind = act.op() == Op.GELU ? Kind.LINEAR_GELU : act.op() == Op.RELU ? Kind.LINEAR_RELU : null;
-        boolean fits = kind != null && lin.op() == Op.LINEAR && act.input(0) == lin
-                && lin.input(1).op() == Op.WEIGHT && f32(lin, act) && inPlace(plan, lin, act);
+        // an FP32 product, or a reduced one whose engine rounds its values (the activation then reads them widened)
+        boolean reads = act.input(0) == lin && f32(lin) || widened(plan, act.input(0), lin) && roundsItself.test(lin);
+        boolean fits = kind != null && lin.op() == Op.LINEAR && reads && lin.input(1).op() == Op.WEIGHT && f32(act)
+                && inPlace(plan, lin, act);
         return fits ? kind : null;
+    }
+
+    /**
+     * Whether {@code in} reads {@code x}'s values as FP32 floats: through reshapes, and for a reduced {@code x} one
+     * widening cast planned as a view (the same floats).
+     */
+    private static boolean readsAsFp32(MemoryPlan plan, Tensor in, Tensor x) {
+        boolean cast = false;
+        while (true) {
+            if (in.op() == Op.RESHAPE) {
+                in = in.input(0);
+            } else if (!cast && in.op() == Op.CAST && in.dtype() == DType.F32 && plan.isView(in)) {
+                cast = true;
+                in = in.input(0);
+            } else {
+                return in == x && (cast ? x.dtype() != DType.F32 : f32(x));
+            }
+        }
+    }
+
+    /** Whether {@code in} is {@code x}'s reduced values widened to FP32 by a cast planned as a view (the same floats). */
+    private static boolean widened(MemoryPlan plan, Tensor in, Tensor x) {
+        return in.op() == Op.CAST && in.input(0) == x && in.dtype() == DType.F32 && plan.isView(in);
     }
 
     /**
@@ -320,7 +355,11 @@ final class CpuFusion {
                 break;
             }
         }
-        if (rope == null || rope.shape().length != 4 || !f32(slice, rope) || !inPlace(plan, slice, rope)) return null;
+        // an FP32 slice, or a reduced one read widened (the slice's values are its operand's, already rounded)
+        if (rope == null || !readsAsFp32(plan, rope.input(0), slice) || rope.shape().length != 4 || !f32(rope)
+                || !inPlace(plan, slice, rope)) {
+            return null;
+        }
         if (plan.kind(rope.input(1)) != MemoryPlan.Kind.EXTERNAL || plan.kind(rope.input(2)) != MemoryPlan.Kind.EXTERNAL) {
             return null; // the tables must exist at the slice's place in the schedule
         }

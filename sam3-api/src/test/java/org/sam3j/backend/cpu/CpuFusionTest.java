@@ -139,8 +139,9 @@ public class CpuFusionTest {
 
     /**
      * The block at BF16 and FP16 ({@link PrecisionPolicy}): its casts to FP32 are planned as views of their operands
-     * (the arrays hold the same floats), and the values are the unfused run's (every cast a step) bit for bit. The
-     * pure-Java engine does not round operands itself, so its casts to the reduced type stay steps.
+     * (the arrays hold the same floats), the slices of q and k fused into their rotations through them, and the values
+     * are the unfused run's (every cast and slice a step) bit for bit. The pure-Java engine does not round operands
+     * itself, so its casts to the reduced type stay steps.
      */
     @Test
     void castsToFp32AreViewsBitForBit() {
@@ -150,6 +151,12 @@ public class CpuFusionTest {
             for (String name : List.of("norm", "x", "up")) {
                 assertArrayEquals(plain.getKey().get(name).data(), fused.getKey().get(name).data(), precision + " " + name);
             }
+            // q and k rotated as they are sliced (read widened), v read in place: no slice step is left
+            assertTrue(fused.getValue().contains("SLICE+ROPE") && !fused.getValue().contains("SLICE"),
+                    fused.getValue().toString());
+            // the pure-Java engine does not round its products' values itself: GELU stays a step of its own
+            assertTrue(fused.getValue().contains("GELU") && !fused.getValue().contains("LINEAR+GELU"),
+                    fused.getValue().toString());
             Graph g = PrecisionPolicy.apply(block(), precision);
             long widening = g.nodes().stream().filter(t -> t.op() == Op.CAST && t.dtype() == DType.F32).count();
             long narrowing = g.nodes().stream().filter(t -> t.op() == Op.CAST && t.dtype() != DType.F32).count();

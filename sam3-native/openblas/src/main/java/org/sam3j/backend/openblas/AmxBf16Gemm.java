@@ -28,6 +28,8 @@ final class AmxBf16Gemm implements GemmEngine {
     static final String PROPERTY = "sam3j.openblas.amx";
     /** Columns of C the kernel computes at a time; a column range of a task starts at a multiple of it. */
     private static final int BLOCK = 32;
+    /** Rows per task of a product with an epilogue (the kernel's chunk of A, {@code CHUNK_ROWS}). */
+    private static final int EPILOGUE_ROWS = 128;
     /** Products below this many flops run on the calling thread. */
     private static final long SERIAL_FLOPS = 8L << 20;
     private static final String FAILURE = load();
@@ -214,15 +216,14 @@ final class AmxBf16Gemm implements GemmEngine {
             return;
         }
         int workers = par == null || 2L * m * n * k < SERIAL_FLOPS ? 1 : Math.min(par.threads(), threads);
-        int rowsPer;
-        int colsPer;
-        if (workers > 1 && m < 2 * workers * BLOCK) { // few rows: columns in blocks of 32, two per worker
-            rowsPer = m;
-            colsPer = Math.max(BLOCK, ((n + 2 * workers - 1) / (2 * workers) + BLOCK - 1) / BLOCK * BLOCK);
-        } else { // two or more blocks of rows per worker, handed out as they finish
-            rowsPer = workers > 1 ? (m + 2 * workers - 1) / (2 * workers) : m;
-            colsPer = n;
-        }
+        // few rows: columns in blocks of 32, two per worker; else two or more blocks of rows per worker, handed out
+        // as they finish; with an epilogue, blocks of the kernel's chunk of rows at most: the epilogue then reads each
+        // block while it is still in the cache, and B is streamed once per chunk either way
+        boolean byColumns = workers > 1 && m < 2 * workers * BLOCK;
+        int split = byColumns ? m : workers > 1 ? (m + 2 * workers - 1) / (2 * workers) : m;
+        int rowsPer = epilogue != null ? Math.min(split, EPILOGUE_ROWS) : split;
+        int colsPer = byColumns
+                ? Math.max(BLOCK, ((n + 2 * workers - 1) / (2 * workers) + BLOCK - 1) / BLOCK * BLOCK) : n;
         int rowTasks = (m + rowsPer - 1) / rowsPer;
         int colTasks = (n + colsPer - 1) / colsPer;
         ShortPointer bp = b.ptr();
