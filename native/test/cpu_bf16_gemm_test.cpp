@@ -1,7 +1,10 @@
 // Checks native/src/cpu_bf16_gemm.h against a double-precision reference of the same BF16 operands: shapes with
 // tails in every dimension, both layouts of B, strided rows, column ranges, bias or none, the BF16 rounding of the
-// packing, and the refusals. Run by `make host-tests`; on a CPU or OS without AMX it checks the packing and the
+// packing, and the refusals; and native/src/cpu_bf16_attention.h against a double-precision attention of the same
+// BF16 operands (heads of 32 and 64 read in place from interleaved rows, query and key counts off the tiles, one
+// key, several steps of keys). Run by `make host-tests`; on a CPU or OS without AMX it checks the packing and the
 // refusals and says that the products were not run. `cpu_bf16_gemm_test bench` times the encoder's shapes.
+#include "cpu_bf16_attention.h"
 #include "cpu_bf16_gemm.h"
 
 #include <chrono>
@@ -81,6 +84,50 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
     std::printf("  %s\n", what);
 }
 
+// heads interleaved as the backend has them: token rows of h·d floats
+static void attention(int tq, int tk, int h, int d, std::mt19937& rng) {
+    std::normal_distribution<float> nd(0.f, 1.f);
+    int ld = h * d;
+    std::vector<float> q((size_t) tq * ld), k((size_t) tk * ld), v((size_t) tk * ld), y((size_t) tq * ld, -7.f);
+    for (float& x : q) x = nd(rng);
+    for (float& x : k) x = nd(rng);
+    for (float& x : v) x = nd(rng);
+    float scale = 1.0f / std::sqrt((float) d);
+    Aligned scratch((size_t) s3cpu_bf16_attention_scratch(tk, d));
+    for (int hi = 0; hi < h; hi++) {
+        int rc = s3cpu_bf16_attention_at(q.data(), hi * d, ld, k.data(), hi * d, ld, v.data(), hi * d, ld, y.data(),
+                                         hi * d, ld, tq, tk, d, scale, scratch.p);
+        check(rc == 0, "the attention kernel accepts the shape");
+    }
+    double worst = 0;
+    for (int i = 0; i < tq; i++) {
+        for (int hi = 0; hi < h; hi++) {
+            std::vector<double> s(tk);
+            double mx = -1e300;
+            for (int j = 0; j < tk; j++) {
+                double a = 0;
+                for (int x = 0; x < d; x++) {
+                    a += (double) bf16(q[(size_t) i * ld + hi * d + x]) * bf16(k[(size_t) j * ld + hi * d + x]);
+                }
+                s[j] = a * scale;
+                mx = std::max(mx, s[j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < tk; j++) sum += s[j] = std::exp(s[j] - mx);
+            for (int x = 0; x < d; x++) {
+                double o = 0;
+                for (int j = 0; j < tk; j++) o += s[j] * bf16(v[(size_t) j * ld + hi * d + x]);
+                worst = std::max(worst, std::abs(o / sum - y[(size_t) i * ld + hi * d + x]));
+            }
+        }
+    }
+    // the probabilities are rounded to BF16 (2^-9 of each): the output moves by well under 2^-8 of the values' size
+    char what[160];
+    std::snprintf(what, sizeof what, "attention tq=%d tk=%d h=%d d=%d: max |error| %.3g <= 4e-3", tq, tk, h, d, worst);
+    check(worst <= 4e-3, what);
+    std::printf("  %s\n", what);
+}
+
 static void bench(int m, int k, int n) {
     std::vector<float> a((size_t) m * k, 0.5f), b((size_t) n * k, 0.25f), c((size_t) m * n);
     std::vector<unsigned short> packed((size_t) s3cpu_bf16_packed_shorts(k, n));
@@ -95,6 +142,20 @@ static void bench(int m, int k, int n) {
     }
     std::printf("  %d x %d x %d, one thread: %.1f ms, %.0f GFLOP/s (c[0] = %g)\n", m, k, n, best * 1e3,
                 2.0 * m * k * n / best / 1e9, c[0]);
+}
+
+static void benchAttention(int tq, int tk, int d) {
+    std::vector<float> q((size_t) tq * d, 0.1f), k((size_t) tk * d, 0.2f), v((size_t) tk * d, 0.3f), y((size_t) tq * d);
+    Aligned scratch((size_t) s3cpu_bf16_attention_scratch(tk, d));
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        auto t0 = std::chrono::steady_clock::now();
+        s3cpu_bf16_attention_at(q.data(), 0, d, k.data(), 0, d, v.data(), 0, d, y.data(), 0, d, tq, tk, d, 0.125f,
+                                scratch.p);
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::printf("  attention %d x %d, d = %d, one head, one thread: %.2f ms, %.0f GFLOP/s\n", tq, tk, d, best * 1e3,
+                4.0 * tq * tk * d / best / 1e9);
 }
 
 int main(int argc, char** argv) {
@@ -119,6 +180,9 @@ int main(int argc, char** argv) {
         return failures ? 1 : 0;
     }
     if (argc > 1 && std::strcmp(argv[1], "bench") == 0) {
+        benchAttention(5184, 5184, 64);
+        benchAttention(576, 576, 64);
+        benchAttention(5184, 5184, 32);
         bench(2592, 1024, 3072);
         bench(2592, 1024, 4096);
         bench(2592, 4096, 1024);
@@ -132,6 +196,12 @@ int main(int argc, char** argv) {
     run(161, 300, 100, 32, 100, true, true, 1, 5, rng);
     run(130, 1024, 96, 0, 64, true, false, 0, 0, rng);     // chunks of 128 rows, a range ending before n
     run(300, 77, 250, 64, 96, false, true, 4, 0, rng);
+    attention(1, 1, 1, 32, rng);
+    attention(37, 70, 2, 64, rng);
+    attention(100, 300, 3, 32, rng);
+    attention(16, 32, 1, 64, rng);
+    check(s3cpu_bf16_attention_at(nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, 1, 1, 48, 1.f,
+                                  nullptr) == -1, "heads of 48 are refused");
     std::printf("cpu_bf16_gemm_test: %s\n", failures ? "FAILED" : "all passed");
     return failures ? 1 : 0;
 }

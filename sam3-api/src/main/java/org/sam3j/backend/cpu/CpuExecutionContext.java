@@ -782,13 +782,17 @@ final class CpuExecutionContext implements ExecutionContext {
         Attrs.Attention attrs = t.attrs(Attrs.Attention.class);
         // floats between consecutive tokens of v: wider than a token when v is a strided view (the v third of qkv)
         int vRow = plan.isStridedView(vt) ? viewStride(vt) : vt.dim(2) * vt.dim(3);
+        // a reduced-precision attention of reduced operands: the engine for them first (AMX), if it takes the problem
+        boolean reduced = t.dtype() != DType.F32 && qt.dtype() == t.dtype() && kt.dtype() == t.dtype()
+                && vt.dtype() == t.dtype();
+        GemmEngine e = reduced ? gemm.forOperands(t.dtype()) : gemm;
         if (attrs.windowed()) {
-            windowedAttention(attrs, q, k, v, vRow, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
+            windowedAttention(e, attrs, q, k, v, vRow, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
             return;
         }
         Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
         Buf bias = biasT != null ? bufs[biasT.id()] : null;
-        attention(new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
+        attention(e, new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
                 bias != null ? bias.a : null, bias != null ? bias.off : 0,
                 biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
                 y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3), vRow, attrs.scale()));
@@ -801,7 +805,9 @@ final class CpuExecutionContext implements ExecutionContext {
         return SliceRows.of(slice).stride();
     }
 
-    private void attention(AttentionProblem p) {
+    /** {@code p} on {@code e}'s kernel, else on the backend engine's, else on {@link CpuAttention}. */
+    private void attention(GemmEngine e, AttentionProblem p) {
+        if (e != gemm && e.attention(par, p)) return;
         if (gemm.attention(par, p)) return;
         CpuAttention.attention(par, attentionScratch, p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(), p.vRow(),
                 p.bias(), p.biasOff(), p.biasB(), p.biasH(), p.biasTq(), p.y(), p.yOff(),
@@ -817,7 +823,8 @@ final class CpuExecutionContext implements ExecutionContext {
      * unpartition, bit for bit on the Java kernel (each query's result depends only on its window's keys, in the same
      * order); OpenBLAS, where it picks its kernel by the product's shape, may differ in the last bit.
      */
-    private void windowedAttention(Attrs.Attention a, Buf q, Buf k, Buf v, int vStride, Buf y, int b, int h, int d, int dv) {
+    private void windowedAttention(GemmEngine e, Attrs.Attention a, Buf q, Buf k, Buf v, int vStride, Buf y, int b, int h,
+                                   int d, int dv) {
         int tokens = a.windowTokens();
         int windows = b * a.windowCount();
         // a (window, head) pair per worker at least; the kernels split each pair's queries further
@@ -838,7 +845,7 @@ final class CpuExecutionContext implements ExecutionContext {
             moveWindows(a, q.a, q.off, qRow, pack, 0, qRow, w0, n, true);
             moveWindows(a, k.a, k.off, qRow, pack, kp, qRow, w0, n, true);
             moveWindows(a, v.a, v.off, vStride, pack, vp, vRow, w0, n, true);
-            attention(new AttentionProblem(pack, 0, pack, kp, pack, vp, null, 0, 0, 0, 0, pack, yp,
+            attention(e, new AttentionProblem(pack, 0, pack, kp, pack, vp, null, 0, 0, 0, 0, pack, yp,
                     n, tokens, tokens, h, d, dv, a.scale()));
             moveWindows(a, y.a, y.off, vRow, pack, yp, vRow, w0, n, false);
         }

@@ -191,8 +191,9 @@ public interface GemmEngine extends AutoCloseable {
      * is exact in FP32, so an engine on hardware that multiplies them natively (AMX) computes what this one does,
      * summed in another order. Another engine than this one must also round the values of A it reads to
      * {@code type} (nearest, ties to even) and the values of C it writes (so the backend need not do either: a cast
-     * to {@code type} read only by its products, and the rounding of their values, are left to it). The default
-     * returns this engine.
+     * to {@code type} read only by its products, and the rounding of their values, are left to it). The backend
+     * also offers it the reduced-precision graph's attention of such operands ({@link #attention}) and rounds that
+     * result itself. The default returns this engine.
      */
     default GemmEngine forOperands(org.sam3j.io.DType type) {
         return this;

@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.ShortPointer;
+import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
 
@@ -18,7 +19,8 @@ import org.sam3j.backend.cpu.Parallel;
  * native memory (half the bytes of FP32), A converted per block of rows as the kernel reads it from the Java array
  * in place, C written there in place. Each product of two BF16 values
  * is exact in FP32, so the values are those of an FP32 product of the same operands, summed in another order.
- * Products of two activations go to the FP32 engine this one was made by.
+ * Self-attention over heads of 32 or 64 runs on AMX too ({@link #attention}). Products of two activations go to the
+ * FP32 engine this one was made by.
  *
  * <p>Chosen by {@link OpenBlasGemm#forOperands}; {@value #PROPERTY}{@code =off} keeps BF16 graphs on the FP32
  * engine (the emulation every CPU backend runs).
@@ -250,6 +252,51 @@ final class AmxBf16Gemm implements GemmEngine {
                 give(s);
             }
         });
+    }
+
+    /**
+     * Attention without a bias over heads of 32 or 64 channels (the encoders' self-attention, windowed or global,
+     * and the fusion encoder's) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the
+     * softmax in FP32, its probabilities rounded to BF16 for the second product), q, k, v and y read and written in
+     * place; tasks of (batch, head, block of queries), each packing its head's keys and values once. Other problems,
+     * and small ones, are left to the FP32 engine (false).
+     */
+    @Override
+    public boolean attention(Parallel par, AttentionProblem p) {
+        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d();
+        if (p.bias() != null || d != p.dv() || (d != 32 && d != 64) || tk == 0 || tq == 0
+                || p.flops() < OpenBlasGemm.ATTENTION_MIN_FLOPS) {
+            return false;
+        }
+        final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        // blocks of queries (multiples of 16, the kernel's rows) until every worker has two tasks
+        int blocks = 1;
+        while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= 64) blocks++;
+        final int block = ((tq + blocks - 1) / blocks + 15) / 16 * 16;
+        final int nBlocks = (tq + block - 1) / block;
+        final long ld = (long) h * d;
+        final long scratchBytes = CpuKernels.s3cpu_bf16_attention_scratch(tk, d);
+        Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
+            Stage s = take();
+            try {
+                BytePointer scratch = s.scratch(scratchBytes);
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
+                    int bi = t / (h * nBlocks);
+                    int hi = (t / nBlocks) % h;
+                    int q0 = (t % nBlocks) * block;
+                    int rows = Math.min(block, tq - q0);
+                    long qy = (long) (bi * tq + q0) * ld + (long) hi * d;
+                    int rc = CpuKernels.s3cpu_bf16_attention_at(p.q(), p.qOff() + qy, ld,
+                            p.k(), p.kOff() + (long) bi * tk * ld + (long) hi * d, ld,
+                            p.v(), p.vOff() + (long) bi * tk * p.vRow() + (long) hi * d, p.vRow(),
+                            p.y(), p.yOff() + qy, ld, rows, tk, d, p.scale(), scratch);
+                    if (rc != 0) throw new IllegalStateException("AMX BF16 attention refused heads of " + d);
+                }
+            } finally {
+                give(s);
+            }
+        });
+        return true;
     }
 
     @Override

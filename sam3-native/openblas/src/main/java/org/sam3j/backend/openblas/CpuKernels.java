@@ -12,12 +12,12 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel, and
- * {@code native/src/cpu_bf16_gemm.h}, its BF16 product on AMX (header-only C++; see the headers for the exact
- * semantics). The JNI library is generated and compiled at build time by
+ * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention on AMX
+ * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build time by
  * {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and {@link NativeAttention}
  * reports why. Use {@link NativeAttention} and {@link AmxBf16Gemm}, not this class.
  */
-@Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h"})
+@Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h"})
 @NoException
 final class CpuKernels {
     static {
@@ -69,4 +69,16 @@ final class CpuKernels {
     static native int s3cpu_bf16_gemm_at(@Const float[] a, long aOff, long lda, int m,
                                          @Cast("const unsigned short*") ShortPointer packed, int k, int n, int j0,
                                          int j1, @Const float[] bias, float[] c, long cOff, long ldc, Pointer scratch);
+
+    /** Bytes of scratch memory one {@link #s3cpu_bf16_attention_at} call needs ({@code d} 32 or 64; else 0). */
+    static native long s3cpu_bf16_attention_scratch(int tk, int d);
+
+    /**
+     * One head's BF16 attention on AMX ({@code native/src/cpu_bf16_attention.h}) on Java arrays in place, rows
+     * {@code ld*} floats apart from the offsets; 0, or -1 (nothing written) for heads other than 32 or 64 or no AMX.
+     */
+    @CriticalRegion
+    static native int s3cpu_bf16_attention_at(@Const float[] q, long qOff, long ldq, @Const float[] k, long kOff,
+                                              long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
+                                              long ldy, int tq, int tk, int d, float scale, Pointer scratch);
 }

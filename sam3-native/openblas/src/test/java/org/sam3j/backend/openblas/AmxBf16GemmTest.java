@@ -1,6 +1,7 @@
 package org.sam3j.backend.openblas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sam3j.Precision;
+import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.CpuFusionTest;
 import org.sam3j.backend.cpu.GemmEngine;
@@ -94,6 +96,67 @@ class AmxBf16GemmTest {
                 for (int i = 0; i < c.length; i++) assertEquals(3f, c[i], "m=" + m + " value " + i);
             }
         }
+    }
+
+    /**
+     * Attention over heads of 32 and 64 on AMX, q, k and v read in place (v in wider rows, as the v third of qkv),
+     * against a double-precision softmax of the BF16 operands: the kernel rounds the probabilities to BF16 for the
+     * second product, so its output moves by up to about 2^-8 of the values; a problem with a bias is declined.
+     */
+    @Test
+    void attentionMatchesADoublePrecisionSoftmaxOfTheBf16Operands() {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 attention not run here: " + AmxBf16Gemm.unavailableReason());
+        try (AmxBf16Gemm amx = new AmxBf16Gemm(fp32, 2)) {
+            for (int d : new int[] {32, 64}) {
+                int b = 2, tq = 100, tk = 300, h = 3, vRow = h * d + 5, off = 3;
+                Random r = new Random(d);
+                float[] q = gaussian(r, off + b * tq * h * d);
+                float[] k = gaussian(r, off + b * tk * h * d);
+                float[] v = gaussian(r, off + b * tk * vRow);
+                float[] y = new float[off + b * tq * h * d];
+                float scale = (float) (1 / Math.sqrt(d));
+                AttentionProblem p = new AttentionProblem(q, off, k, off, v, off, null, 0, 0, 0, 0, y, off,
+                        b, tq, tk, h, d, d, vRow, scale);
+                assertTrue(amx.attention(par, p));
+                double worst = 0;
+                for (int bi = 0; bi < b; bi++) {
+                    for (int i = 0; i < tq; i++) {
+                        for (int hi = 0; hi < h; hi++) {
+                            double[] s = new double[tk];
+                            double mx = Double.NEGATIVE_INFINITY;
+                            for (int j = 0; j < tk; j++) {
+                                double dot = 0;
+                                for (int x = 0; x < d; x++) {
+                                    dot += (double) bf16(q[off + ((bi * tq + i) * h + hi) * d + x])
+                                            * bf16(k[off + ((bi * tk + j) * h + hi) * d + x]);
+                                }
+                                s[j] = dot * scale;
+                                mx = Math.max(mx, s[j]);
+                            }
+                            double sum = 0;
+                            for (int j = 0; j < tk; j++) sum += s[j] = Math.exp(s[j] - mx);
+                            for (int x = 0; x < d; x++) {
+                                double o = 0;
+                                for (int j = 0; j < tk; j++) o += s[j] * bf16(v[off + (bi * tk + j) * vRow + hi * d + x]);
+                                worst = Math.max(worst, Math.abs(o / sum - y[off + ((bi * tq + i) * h + hi) * d + x]));
+                            }
+                        }
+                    }
+                }
+                assertTrue(worst <= 4e-3, "d = " + d + ": max |error| " + worst);
+                assertEquals(0f, y[off - 1], "nothing written before the output");
+            }
+            float[] a = new float[64 * 64];
+            AttentionProblem withBias = new AttentionProblem(a, 0, a, 0, a, 0, new float[64 * 64], 0, 1, 1, 64,
+                    new float[64 * 64], 0, 1, 64, 64, 1, 64, 64, 1f);
+            assertFalse(amx.attention(par, withBias), "a biased attention is left to the FP32 engine");
+        }
+    }
+
+    private static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
     }
 
     /**

@@ -1,0 +1,254 @@
+// sam3j's BF16 attention on Intel AMX, header-only: one head's softmax(scale · q·kᵀ) · v with an online softmax
+// ("flash" attention), both products on the tile unit, the softmax in FP32 on AVX-512. Compiled into the OpenBLAS
+// backend's JNI library with cpu_bf16_gemm.h (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks it
+// against a double-precision reference.
+//
+// Numerics (a BF16 graph's attention, org.sam3j.graph.PrecisionPolicy): q, k and v are BF16 values (rounded to
+// nearest here, which leaves values that already are unchanged); the scores are exact products summed in FP32; the
+// softmax's maxima, exponentials and sums are FP32; the probabilities are rounded to BF16 as the second product's
+// operand (as GPU flash-attention kernels do), the output summed in FP32 and divided by the FP32 sum.
+//
+// C API:
+//
+//   long long s3cpu_bf16_attention_scratch(int tk, int d)
+//       bytes of scratch memory one s3cpu_bf16_attention call needs for tk keys of d channels.
+//
+//   int s3cpu_bf16_attention_at(const float* q, long long qoff, long long ldq, const float* k, long long koff,
+//                               long long ldk, const float* v, long long voff, long long ldv, float* y,
+//                               long long yoff, long long ldy, int tq, int tk, int d, float scale, void* scratch)
+//       one head: y[i] = sum_j softmax_j(scale · q[i]·k[j]) v[j] for the tq query rows of q + qoff (ldq floats
+//       apart), the tk key rows of k + koff (ldk apart) and value rows of v + voff (ldv apart), writing the tq rows
+//       of y + yoff (ldy apart). Heads of d = 32 or 64 channels (keys and values alike), tk >= 1. scratch: not shared
+//       with a concurrent call. Returns 0, or -1 (nothing written) for another shape or a CPU/OS without AMX.
+#ifndef SAM3J_CPU_BF16_ATTENTION_H
+#define SAM3J_CPU_BF16_ATTENTION_H
+
+#include <math.h>
+
+#include "cpu_bf16_gemm.h"
+
+// GCC 12 takes the AVX-512 reductions' undefined pass-through operands for uninitialised values
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace s3amx {
+
+/** Bytes of each part of the scratch memory. */
+struct AttentionScratch {
+    long long keys;    // packed k: round32(tk) x d BF16, B tiles of 16 keys x 32 channels
+    long long values;  // packed v: round32(tk) x d BF16, B tiles of 32 keys x 16 channels
+    long long query;   // a block of 16 queries: d BF16 each, A tiles of 32 channels
+    long long scores;  // 16 x 32 FP32 scores of a step of keys
+    long long probs;   // 16 x 32 BF16 probabilities (an A tile)
+    long long out;     // 16 x d FP32 accumulated output
+    long long stats;   // 2 x 16 FP32: running maxima and sums
+
+    explicit AttentionScratch(int tk, int d) {
+        long long keysPadded = round32(tk);
+        keys = keysPadded * d * 2;
+        values = keysPadded * d * 2;
+        query = (long long)TILE * d * 2;
+        scores = (long long)TILE * STEP * 4;
+        probs = (long long)TILE * STEP * 2;
+        out = (long long)TILE * d * 4;
+        stats = 2LL * TILE * 4;
+    }
+
+    long long total() const { return keys + values + query + scores + probs + out + stats + 64 * 7; }
+};
+
+#if S3AMX_X86
+/** e^x for x <= 0 (FP32; -inf gives 0): 2^(x log2 e) by a degree-6 polynomial of the fraction, relative error ~2e-7. */
+S3AMX_TARGET static inline __m512 exp_ps(__m512 x) {
+    __m512 t = _mm512_mul_ps(_mm512_max_ps(x, _mm512_set1_ps(-100.0f)), _mm512_set1_ps(1.4426950408889634f));
+    __m512 whole = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 f = _mm512_sub_ps(t, whole);  // in [-0.5, 0.5]
+    __m512 p = _mm512_set1_ps(1.535336188319500e-4f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.339887440266574e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.618437357674640e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550332471162809e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402264791363012e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931472028550421e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, whole);  // p * 2^whole; below 2^-126 this flushes toward 0
+}
+
+/** 16 floats to BF16 (nearest, ties to even) into dst. */
+S3AMX_TARGET static inline void store_bf16x16(uint16_t* dst, __m512 v) {
+    _mm256_storeu_si256((__m256i*)dst, (__m256i)_mm512_cvtneps_pbh(v));
+}
+
+/** Keys [0, tk) of k (rows ldk apart, d channels) as B tiles of 16 keys x 32 channels, padding 0. */
+S3AMX_TARGET static void pack_keys(const float* k, long long ldk, int tk, int d, uint16_t* out) {
+    const int steps = d / STEP, blocks = (int)(round32(tk) / TILE);
+    for (int kb = 0; kb < blocks; kb++) {
+        for (int s = 0; s < steps; s++) {
+            uint16_t* tile = out + ((long long)kb * steps + s) * (TILE * STEP);
+            for (int c = 0; c < TILE; c++) {  // column c of the tile: key kb * 16 + c
+                int key = kb * TILE + c;
+                for (int r = 0; r < TILE; r++) {
+                    float a = 0, b = 0;
+                    if (key < tk) {
+                        a = k[key * ldk + s * STEP + 2 * r];
+                        b = k[key * ldk + s * STEP + 2 * r + 1];
+                    }
+                    tile[r * STEP + 2 * c] = to_bf16(a);
+                    tile[r * STEP + 2 * c + 1] = to_bf16(b);
+                }
+            }
+        }
+    }
+}
+
+/** Values [0, tk) of v (rows ldv apart, d channels) as B tiles of 32 keys x 16 channels, padding 0. */
+S3AMX_TARGET static void pack_values(const float* v, long long ldv, int tk, int d, uint16_t* out) {
+    const int cblocks = d / TILE, ksteps = (int)(round32(tk) / STEP);
+    for (int ks = 0; ks < ksteps; ks++) {
+        for (int cb = 0; cb < cblocks; cb++) {
+            uint16_t* tile = out + ((long long)ks * cblocks + cb) * (TILE * STEP);
+            for (int r = 0; r < TILE; r++) {
+                for (int p = 0; p < 2; p++) {
+                    int key = ks * STEP + 2 * r + p;
+                    for (int c = 0; c < TILE; c++) {
+                        float x = key < tk ? v[key * ldv + cb * TILE + c] : 0.0f;
+                        tile[r * STEP + 2 * c + p] = to_bf16(x);
+                    }
+                }
+            }
+        }
+    }
+}
+
+S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k, long long ldk, const float* v,
+                                  long long ldv, float* y, long long ldy, int tq, int tk, int d, float scale,
+                                  void* scratch) {
+    AttentionScratch sizes(tk, d);
+    char* at = (char*)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    uint16_t* keys = (uint16_t*)at;
+    at += (sizes.keys + 63) / 64 * 64;
+    uint16_t* values = (uint16_t*)at;
+    at += (sizes.values + 63) / 64 * 64;
+    uint16_t* query = (uint16_t*)at;
+    at += (sizes.query + 63) / 64 * 64;
+    float* scores = (float*)at;
+    at += (sizes.scores + 63) / 64 * 64;
+    uint16_t* probs = (uint16_t*)at;
+    at += (sizes.probs + 63) / 64 * 64;
+    float* out = (float*)at;
+    at += (sizes.out + 63) / 64 * 64;
+    float* maxima = (float*)at;
+    float* sums = maxima + TILE;
+
+    pack_keys(k, ldk, tk, d, keys);
+    pack_values(v, ldv, tk, d, values);
+    const int steps = d / STEP, cblocks = d / TILE, ksteps = (int)(round32(tk) / STEP);
+    const long long tileShorts = TILE * STEP;
+    configure();
+    for (int q0 = 0; q0 < tq; q0 += TILE) {
+        int rows = tq - q0 < TILE ? tq - q0 : TILE;
+        // the block's queries as A tiles (rows beyond tq zero)
+        for (int r = 0; r < TILE; r++) {
+            for (int s = 0; s < steps; s++) {
+                uint16_t* dst = query + s * tileShorts + r * STEP;
+                if (r < rows) {
+                    const float* src = q + (q0 + r) * ldq + s * STEP;
+                    _mm512_storeu_si512(dst, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + 16),
+                                                                         _mm512_loadu_ps(src)));
+                } else {
+                    _mm512_storeu_si512(dst, _mm512_setzero_si512());
+                }
+            }
+            maxima[r] = -INFINITY;
+            sums[r] = 0;
+        }
+        memset(out, 0, (size_t)TILE * d * 4);
+        for (int ks = 0; ks < ksteps; ks++) {
+            _tile_zero(0);
+            _tile_zero(1);
+            for (int s = 0; s < steps; s++) {
+                _tile_loadd(4, query + s * tileShorts, 64);
+                _tile_loadd(6, keys + ((long long)(2 * ks) * steps + s) * tileShorts, 64);
+                _tile_loadd(7, keys + ((long long)(2 * ks + 1) * steps + s) * tileShorts, 64);
+                _tile_dpbf16ps(0, 4, 6);
+                _tile_dpbf16ps(1, 4, 7);
+            }
+            _tile_stored(0, scores, STEP * 4);
+            _tile_stored(1, scores + TILE, STEP * 4);
+            // keys beyond tk (the last step's padding) get no probability
+            int valid = tk - ks * STEP;
+            __mmask16 m0 = valid >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << valid) - 1);
+            __mmask16 m1 = valid >= 32 ? (__mmask16)0xffff : valid > 16 ? (__mmask16)((1u << (valid - 16)) - 1) : 0;
+            const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale);
+            for (int r = 0; r < TILE; r++) {
+                __m512 s0 = _mm512_mask_mul_ps(minf, m0, _mm512_loadu_ps(scores + r * STEP), vscale);
+                __m512 s1 = _mm512_mask_mul_ps(minf, m1, _mm512_loadu_ps(scores + r * STEP + TILE), vscale);
+                float mx = _mm512_reduce_max_ps(_mm512_max_ps(s0, s1));
+                float mNew = mx > maxima[r] ? mx : maxima[r];
+                float alpha = maxima[r] == -INFINITY ? 0.0f : expf(maxima[r] - mNew);
+                __m512 vm = _mm512_set1_ps(mNew);
+                __m512 p0 = exp_ps(_mm512_sub_ps(s0, vm));
+                __m512 p1 = exp_ps(_mm512_sub_ps(s1, vm));
+                sums[r] = sums[r] * alpha + _mm512_reduce_add_ps(_mm512_add_ps(p0, p1));
+                maxima[r] = mNew;
+                _mm512_storeu_si512(probs + r * STEP, (__m512i)_mm512_cvtne2ps_pbh(p1, p0));
+                if (alpha != 1.0f) {
+                    __m512 va = _mm512_set1_ps(alpha);
+                    for (int c = 0; c < d; c += 16) {
+                        _mm512_storeu_ps(out + r * d + c, _mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), va));
+                    }
+                }
+            }
+            _tile_loadd(5, probs, 64);
+            for (int cb = 0; cb < cblocks; cb++) {
+                _tile_loadd(2, out + cb * TILE, d * 4);
+                _tile_loadd(6, values + ((long long)ks * cblocks + cb) * tileShorts, 64);
+                _tile_dpbf16ps(2, 5, 6);
+                _tile_stored(2, out + cb * TILE, d * 4);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            __m512 inv = _mm512_set1_ps(1.0f / sums[r]);
+            for (int c = 0; c < d; c += 16) {
+                _mm512_storeu_ps(y + (q0 + r) * ldy + c, _mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), inv));
+            }
+        }
+    }
+    _tile_release();
+    return 0;
+}
+#endif
+
+}  // namespace s3amx
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+static inline long long s3cpu_bf16_attention_scratch(int tk, int d) {
+    if (tk < 1 || (d != 32 && d != 64)) return 0;
+    return s3amx::AttentionScratch(tk, d).total();
+}
+
+static inline int s3cpu_bf16_attention_at(const float* q, long long qoff, long long ldq, const float* k,
+                                          long long koff, long long ldk, const float* v, long long voff,
+                                          long long ldv, float* y, long long yoff, long long ldy, int tq, int tk,
+                                          int d, float scale, void* scratch) {
+#if S3AMX_X86
+    if (q == nullptr || k == nullptr || v == nullptr || y == nullptr || scratch == nullptr || tq < 0 || tk < 1 ||
+        (d != 32 && d != 64) || ldq < d || ldk < d || ldv < d || ldy < d || qoff < 0 || koff < 0 || voff < 0 ||
+        yoff < 0 || !s3cpu_amx_supported()) {
+        return -1;
+    }
+    if (tq == 0) return 0;
+    return s3amx::attention(q + qoff, ldq, k + koff, ldk, v + voff, ldv, y + yoff, ldy, tq, tk, d, scale, scratch);
+#else
+    (void)q; (void)qoff; (void)ldq; (void)k; (void)koff; (void)ldk; (void)v; (void)voff; (void)ldv; (void)y;
+    (void)yoff; (void)ldy; (void)tq; (void)tk; (void)d; (void)scale; (void)scratch;
+    return -1;
+#endif
+}
+
+#endif
