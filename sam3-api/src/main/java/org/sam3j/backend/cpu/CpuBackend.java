@@ -269,7 +269,7 @@ public final class CpuBackend implements Backend {
      * The casts this backend keeps in their operand's storage (no step, no copy), unless fusion is off
      * ({@value #FUSION_PROPERTY}): every widening of an FP16/BF16 value to FP32 (the arrays hold the same floats
      * either way), and a rounding of FP32 values to FP16/BF16 that is read only by products whose engine rounds its
-     * operand itself ({@link GemmEngine#forOperands}).
+     * operand itself ({@link #roundsItself}).
      */
     Predicate<Tensor> castViews(Graph graph) {
         List<Tensor> nodes = graph.nodes();
@@ -281,7 +281,7 @@ public final class CpuBackend implements Backend {
             for (int i = 0; i < t.inputCount(); i++) {
                 Tensor in = t.input(i);
                 if (in.op() != Op.CAST || in.dtype() == DType.F32) continue;
-                boolean rounds = t.op() == Op.LINEAR && i == 0 && t.input(1).op() == Op.WEIGHT && linearEngine(t) != gemm;
+                boolean rounds = i == 0 && roundsItself(t);
                 if (!rounds) view[in.id()] = false;
             }
         }
@@ -292,20 +292,22 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Whether the backend's execution of {@code t} leaves its values already rounded to its type: a {@code LINEAR}
-     * on an engine for its reduced operands ({@link GemmEngine#forOperands}).
+     * Whether the backend's execution of {@code t} leaves its values already rounded to its type (and rounds its
+     * first operand itself): a {@code LINEAR} or {@code CONV2D} of a weight on an engine for its reduced operands
+     * ({@link GemmEngine#forOperands}), which then takes the whole product.
      */
     boolean roundsItself(Tensor t) {
-        return t.op() == Op.LINEAR && t.input(1).op() == Op.WEIGHT && linearEngine(t) != gemm;
+        return (t.op() == Op.LINEAR || t.op() == Op.CONV2D) && t.input(1).op() == Op.WEIGHT && linearEngine(t) != gemm;
     }
 
     /**
-     * The engine of a {@code LINEAR} node: {@link GemmEngine#forOperands} of its type where its input, weight and
-     * value are all of one reduced type (a reduced-precision graph's product), else the backend's engine.
+     * The engine of a {@code LINEAR} or {@code CONV2D} node: {@link GemmEngine#forOperands} of its type where its
+     * input, weight and value are all of one reduced type (a reduced-precision graph's product), else the backend's
+     * engine.
      */
-    GemmEngine linearEngine(Tensor linear) {
-        DType type = linear.dtype();
-        if (type == DType.F32 || linear.input(0).dtype() != type || linear.input(1).dtype() != type) return gemm;
+    GemmEngine linearEngine(Tensor product) {
+        DType type = product.dtype();
+        if (type == DType.F32 || product.input(0).dtype() != type || product.input(1).dtype() != type) return gemm;
         return gemm.forOperands(type);
     }
 

@@ -614,8 +614,16 @@ final class CpuExecutionContext implements ExecutionContext {
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight as [Cout, kh, kw, Cin]: im2col rows copy contiguous channel runs, and each tap is Cin columns
         int kk = kh * kw * cin;
-        int m = nb * ho * wo;
         boolean pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
+        GemmEngine e = backend.linearEngine(t);
+        if (e != gemm) {
+            // a reduced-precision product on the engine for its operands (AMX): one product of the whole kernel, so
+            // that the engine rounds each value once (no transformed or per-tap products)
+            GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed#" + e.name(),
+                    w -> e.prepare(par, Attrs.Conv.channelsLastWeight(w, cout, cin, kh, kw), 0, kk, true, kk, cout));
+            im2colProduct(e, wp, x, nb, h, wd, cin, kh, kw, stride, pad, ho, wo, cout, bias, y, pointwise);
+            return;
+        }
         if (backend.winograd() && WinogradConv.applies(kh, kw, stride, pad)) {
             GemmEngine.Prepared[] u = backend.derived(weights, weightName(wt), "winograd-f2x3",
                     w -> WinogradConv.prepareWeights(gemm, par, w, cout, cin));
@@ -633,8 +641,20 @@ final class CpuExecutionContext implements ExecutionContext {
         }
         GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "ohwi-packed",
                 w -> gemm.prepare(par, Attrs.Conv.channelsLastWeight(w, cout, cin, kh, kw), 0, kk, true, kk, cout));
+        im2colProduct(gemm, wp, x, nb, h, wd, cin, kh, kw, stride, pad, ho, wo, cout, bias, y, pointwise);
+    }
+
+    /**
+     * A convolution as products of {@code engine} with its whole kernel {@code wp} ({@code [kh·kw·Cin, Cout]}): of
+     * the input itself when {@code pointwise}, else of im2col rows, in chunks.
+     */
+    private void im2colProduct(GemmEngine engine, GemmEngine.Prepared wp, Buf x, int nb, int h, int wd, int cin, int kh,
+                               int kw, int stride, int pad, int ho, int wo, int cout, float[] bias, Buf y,
+                               boolean pointwise) {
+        int kk = kh * kw * cin;
+        int m = nb * ho * wo;
         if (pointwise) {
-            gemm.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
+            engine.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
             return;
         }
         int chunk = Math.max(1, Math.min(m, (1 << 22) / kk));
@@ -663,7 +683,7 @@ final class CpuExecutionContext implements ExecutionContext {
                     }
                 }
             });
-            gemm.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias);
+            engine.gemm(par, rows, cols, 0, kk, wp, y.a, y.off + r0 * cout, cout, bias);
         }
     }
 

@@ -153,6 +153,40 @@ class AmxBf16GemmTest {
         }
     }
 
+    /**
+     * Convolutions of a BF16 graph (3 × 3 of stride 1 and 2, 1 × 1; after an upsampling, as the pixel decoder has
+     * them) on AMX, each one product of its whole kernel over im2col rows, against the pure-Java backend's emulation:
+     * every value within a rounding or two of BF16 (the same exact products, summed in another order).
+     */
+    @Test
+    void bf16ConvolutionsMatchTheEmulation() throws Exception {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 products not run here: " + AmxBf16Gemm.unavailableReason());
+        org.sam3j.graph.Graph g = new org.sam3j.graph.Graph();
+        org.sam3j.graph.Tensor x = g.input("x", 1, 12, 10, 40);
+        org.sam3j.graph.Tensor a = g.conv2d(x, g.weight("c1.w", 48, 40, 3, 3), g.weight("c1.b", 48), 1, 1);
+        org.sam3j.graph.Tensor b = g.conv2d(g.upsampleNearest(g.relu(a), 2), g.weight("c2.w", 32, 48, 3, 3),
+                g.weight("c2.b", 32), 2, 1);
+        g.output("y", g.conv2d(b, g.weight("c3.w", 24, 32, 1, 1), g.weight("c3.b", 24), 1, 0));
+        org.sam3j.graph.Graph low = org.sam3j.graph.PrecisionPolicy.apply(g, Precision.BF16);
+        org.sam3j.weights.InMemoryWeights w = CpuFusionTest.weights(g, 3);
+        float[] in = gaussian(new Random(5), 12 * 10 * 40);
+        float[][] out = new float[2][];
+        int i = 0;
+        for (CpuBackend be : List.of(OpenBlasBackend.create(2), new CpuBackend(2))) {
+            try (be; org.sam3j.backend.CompiledGraph cg = be.compile(low, w);
+                 org.sam3j.backend.ExecutionContext ctx = cg.newContext()) {
+                out[i++] = ctx.run(java.util.Map.of("x", in)).get("y").data();
+            }
+        }
+        double worst = 0;
+        for (int j = 0; j < out[0].length; j++) {
+            float p = out[0][j], q = out[1][j];
+            worst = Math.max(worst, Math.abs(p - q) / Math.max(1e-3, Math.max(Math.abs(p), Math.abs(q))));
+        }
+        // two BF16 roundings apart at most (2^-7 of the value each) where a sum in another order crossed a midpoint
+        assertTrue(worst <= 0x1p-6, "largest relative difference " + worst);
+    }
+
     private static float[] gaussian(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
