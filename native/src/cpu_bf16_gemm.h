@@ -181,6 +181,24 @@ static inline long long s3cpu_bf16_packed_shorts(int k, int n) {
     return s3amx::round32(k) * s3amx::round32(n);
 }
 
+#if S3AMX_X86
+namespace s3amx {
+/**
+ * A whole tile of a transposed B (16 columns of 32 consecutive values each, all inside B) on AVX-512: each column's
+ * 32 values rounded at once, their 16 pairs scattered to the tile's 16 rows.
+ */
+S3AMX_TARGET static void pack_tile_transposed(const float* b, long long ldb, int j0, int p0, uint16_t* tile) {
+    const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32(STEP / 2));
+    for (int col = 0; col < TILE; col++) {
+        const float* src = b + (j0 + col) * ldb + p0;
+        __m512i pairs = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + 16), _mm512_loadu_ps(src));
+        _mm512_i32scatter_epi32((int*)tile + col, rows, pairs, 4);
+    }
+}
+}  // namespace s3amx
+#endif
+
 static inline void s3cpu_bf16_pack(const float* b, long long ldb, int transb, int k, int n, int jb0, int jb1,
                                    unsigned short* packed) {
     using namespace s3amx;
@@ -188,9 +206,18 @@ static inline void s3cpu_bf16_pack(const float* b, long long ldb, int transb, in
     int steps = kp / STEP;
     if (jb0 < 0) jb0 = 0;
     if (jb1 > np / TILE) jb1 = np / TILE;
+    const bool vector = transb && s3cpu_amx_supported();
     for (int jb = jb0; jb < jb1; jb++) {
         for (int s = 0; s < steps; s++) {
             uint16_t* tile = packed + ((long long)jb * steps + s) * (TILE * STEP);
+#if S3AMX_X86
+            if (vector && (jb + 1) * TILE <= n && (s + 1) * STEP <= k) {
+                pack_tile_transposed(b, ldb, jb * TILE, s * STEP, tile);
+                continue;
+            }
+#else
+            (void)vector;
+#endif
             for (int r = 0; r < TILE; r++) {
                 for (int col = 0; col < TILE; col++) {
                     int j = jb * TILE + col;
