@@ -329,7 +329,10 @@ public final class Sam3Model implements AutoCloseable {
             return this;
         }
 
-        /** Storage precision of the backend the model creates (default {@link Precision#FP32}; CPU backends emulate FP16/BF16). */
+        /**
+         * Storage precision of the backend the model creates (default {@link Precision#FP32}; CPU backends emulate
+         * FP16/BF16, but {@code openblas} runs BF16 on Intel AMX where the CPU has it: see {@link Precision}).
+         */
         public Builder precision(Precision precision) {
             options.precision(precision);
             return this;

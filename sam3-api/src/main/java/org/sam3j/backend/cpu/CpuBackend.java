@@ -297,7 +297,7 @@ public final class CpuBackend implements Backend {
      * ({@link GemmEngine#forOperands}), which then takes the whole product.
      */
     boolean roundsItself(Tensor t) {
-        return (t.op() == Op.LINEAR || t.op() == Op.CONV2D) && t.input(1).op() == Op.WEIGHT && linearEngine(t) != gemm;
+        return (t.op() == Op.LINEAR || t.op() == Op.CONV2D) && t.input(1).op() == Op.WEIGHT && productEngine(t) != gemm;
     }
 
     /**
@@ -305,7 +305,7 @@ public final class CpuBackend implements Backend {
      * input, weight and value are all of one reduced type (a reduced-precision graph's product), else the backend's
      * engine.
      */
-    GemmEngine linearEngine(Tensor product) {
+    GemmEngine productEngine(Tensor product) {
         DType type = product.dtype();
         if (type == DType.F32 || product.input(0).dtype() != type || product.input(1).dtype() != type) return gemm;
         return gemm.forOperands(type);
@@ -313,7 +313,9 @@ public final class CpuBackend implements Backend {
 
     /**
      * {@link #linearWeight} in the form of {@code engine}: the backend's engine, or one it gave for reduced-precision
-     * operands ({@link GemmEngine#forOperands}), whose forms are cached apart and prepared from the weight's values.
+     * operands ({@link GemmEngine#forOperands}), whose forms are cached apart. Such an engine rounds the weight as it
+     * prepares it, so it reads the stored FP32 values in place where the checkpoint is mapped (no rounded copy on the
+     * heap first).
      */
     GemmEngine.Prepared linearWeight(Parallel par, GemmEngine engine, WeightStore store, String name, int k, int n) {
         if (engine == gemm) return linearWeight(par, store, name, k, n, null, 0);
@@ -321,7 +323,8 @@ public final class CpuBackend implements Backend {
         return (GemmEngine.Prepared) c.computeIfAbsent(name + PACKED_T + "#" + engine.name(), key -> {
             Object plain = c.get(name);
             if (plain == null) {
-                java.nio.FloatBuffer mapped = store.mappedFloats(name);
+                WeightStore stored = store instanceof ReducedWeights r ? r.base() : store;
+                java.nio.FloatBuffer mapped = stored.mappedFloats(name);
                 if (mapped != null && mapped.capacity() == (long) k * n) return engine.prepare(par, mapped, true, k, n);
             }
             return engine.prepare(par, plain != null ? (float[]) plain : store.floats(name), 0, k, true, k, n);

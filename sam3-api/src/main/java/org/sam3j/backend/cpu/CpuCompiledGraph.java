@@ -33,11 +33,11 @@ final class CpuCompiledGraph implements CompiledGraph {
     private final List<CpuBackend.LinearWeight> linearWeights;
     /** the weights of reduced-precision products on the engine for their operands ({@link GemmEngine#forOperands}) */
     private final List<ReducedWeight> reducedLinearWeights;
+    /** Whether {@link #prepareWeights} has run to the end. */
+    private volatile boolean weightsPrepared;
 
     /** A {@code Linear} weight prepared by another engine than the backend's. */
     private record ReducedWeight(GemmEngine engine, CpuBackend.LinearWeight weight) {}
-    /** Whether {@link #prepareWeights} has run to the end. */
-    private volatile boolean weightsPrepared;
 
     /** The profile's label of the time spent by {@link #prepareWeights} in a run. */
     static final String PREPARE_WEIGHTS = "PREPARE_WEIGHTS";
@@ -69,7 +69,7 @@ final class CpuCompiledGraph implements CompiledGraph {
             if (t.op() != Op.LINEAR || t.input(1).op() != Op.WEIGHT) continue;
             Tensor w = t.input(1);
             String name = w.attrs(Attrs.Named.class).name();
-            GemmEngine engine = backend.linearEngine(t);
+            GemmEngine engine = backend.productEngine(t);
             if (!seen.add(name + "#" + engine.name())) continue;
             CpuBackend.LinearWeight lw = new CpuBackend.LinearWeight(name, w.dim(1), w.dim(0));
             if (engine == backend.gemm()) {

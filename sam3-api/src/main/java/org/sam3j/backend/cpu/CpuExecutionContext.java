@@ -337,7 +337,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 int m = n / nOut;
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 if (w.op() == Op.WEIGHT) {
-                    GemmEngine e = backend.linearEngine(t);
+                    GemmEngine e = backend.productEngine(t);
                     GemmEngine.Prepared packed = backend.linearWeight(par, e, weights, weightName(w), k, nOut);
                     e.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias);
                 } else {
@@ -473,7 +473,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 int m = (int) (t.numel() / nOut);
                 float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], nOut) : null;
                 // the same prepared form as a plain LINEAR of this weight: read in place from the mapping
-                GemmEngine e = backend.linearEngine(t);
+                GemmEngine e = backend.productEngine(t);
                 GemmEngine.Prepared packed = backend.linearWeight(par, e, weights, weightName(w), k, nOut);
                 e.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias,
                         step.kind() == CpuFusion.Kind.LINEAR_GELU ? GELU_EPILOGUE : RELU_EPILOGUE);
@@ -615,7 +615,7 @@ final class CpuExecutionContext implements ExecutionContext {
         // weight as [Cout, kh, kw, Cin]: im2col rows copy contiguous channel runs, and each tap is Cin columns
         int kk = kh * kw * cin;
         boolean pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
-        GemmEngine e = backend.linearEngine(t);
+        GemmEngine e = backend.productEngine(t);
         if (e != gemm) {
             // a reduced-precision product on the engine for its operands (AMX): one product of the whole kernel, so
             // that the engine rounds each value once (no transformed or per-tap products)

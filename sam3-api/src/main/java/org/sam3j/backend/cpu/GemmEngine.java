@@ -189,9 +189,10 @@ public interface GemmEngine extends AutoCloseable {
      * ({@link org.sam3j.io.DType#BF16} or {@link org.sam3j.io.DType#F16}: a reduced-precision graph's
      * {@code Linear} layers, {@link org.sam3j.graph.PrecisionPolicy}), or this engine. A product of two such values
      * is exact in FP32, so an engine on hardware that multiplies them natively (AMX) computes what this one does,
-     * summed in another order. Another engine than this one must also round the values of A it reads to
-     * {@code type} (nearest, ties to even) and the values of C it writes (so the backend need not do either: a cast
-     * to {@code type} read only by its products, and the rounding of their values, are left to it). The backend
+     * summed in another order. Another engine than this one must also round the values of A it reads and of the B
+     * it prepares to {@code type} (nearest, ties to even), and the values of C it writes (so the backend need do
+     * none of it: a cast to {@code type} read only by its products, the weights' rounded copies and the rounding of
+     * the products' values are left to it). The backend
      * also offers it the reduced-precision graph's attention of such operands ({@link #attention}) and rounds that
      * result itself. The default returns this engine.
      */
