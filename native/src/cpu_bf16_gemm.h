@@ -64,6 +64,8 @@ constexpr int TILE = 16;
 constexpr int STEP = 32;
 /** Rows of A converted to BF16 at a time: the chunk (at most 128 x 4096 x 2 bytes = 1 MiB) stays in L2. */
 constexpr int CHUNK_ROWS = 128;
+/** Steps of the inner dimension ahead that B's tiles are prefetched into L1. */
+constexpr int PREFETCH_STEPS = 2;
 
 inline long long round32(long long v) { return (v + 31) / 32 * 32; }
 
@@ -263,6 +265,16 @@ S3AMX_TARGET static int s3amx_gemm(const float* a, long long lda, int m, const u
                 _tile_zero(2);
                 _tile_zero(3);
                 for (int s = 0; s < steps; s++) {
+                    // B of two steps on into L1: a wide B (the encoder's 3072 and 4096 columns) comes from L3 once
+                    // per chunk of rows, and the tile loads wait for it otherwise (575 -> 740 GFLOP/s on one core)
+                    if (s + PREFETCH_STEPS < steps) {
+                        const char* nb0 = (const char*)(b0 + (s + PREFETCH_STEPS) * tileShorts);
+                        const char* nb1 = (const char*)(b1 + (s + PREFETCH_STEPS) * tileShorts);
+                        for (int l = 0; l < TILE * STEP * 2; l += 64) {
+                            _mm_prefetch(nb0 + l, _MM_HINT_T0);
+                            _mm_prefetch(nb1 + l, _MM_HINT_T0);
+                        }
+                    }
                     _tile_loadd(4, a0 + s * tileShorts, 64);
                     _tile_loadd(5, a1 + s * tileShorts, 64);
                     _tile_loadd(6, b0 + s * tileShorts, 64);
