@@ -293,15 +293,16 @@ public final class CpuBackend implements Backend {
 
     /**
      * Whether the backend's execution of {@code t} leaves its values already rounded to its type (and rounds its
-     * first operand itself): a {@code LINEAR} or {@code CONV2D} of a weight on an engine for its reduced operands
-     * ({@link GemmEngine#forOperands}), which then takes the whole product.
+     * first operand itself): a {@code LINEAR}, {@code CONV2D} or {@code CONV_TRANSPOSE2D} of a weight on an engine for
+     * its reduced operands ({@link GemmEngine#forOperands}), which then takes the whole product and its bias.
      */
     boolean roundsItself(Tensor t) {
-        return (t.op() == Op.LINEAR || t.op() == Op.CONV2D) && t.input(1).op() == Op.WEIGHT && productEngine(t) != gemm;
+        return (t.op() == Op.LINEAR || t.op() == Op.CONV2D || t.op() == Op.CONV_TRANSPOSE2D)
+                && t.input(1).op() == Op.WEIGHT && productEngine(t) != gemm;
     }
 
     /**
-     * The engine of a {@code LINEAR} or {@code CONV2D} node: {@link GemmEngine#forOperands} of its type where its
+     * The engine of a {@code LINEAR}, {@code CONV2D} or {@code CONV_TRANSPOSE2D} node: {@link GemmEngine#forOperands} of its type where its
      * input, weight and value are all of one reduced type (a reduced-precision graph's product), else the backend's
      * engine.
      */

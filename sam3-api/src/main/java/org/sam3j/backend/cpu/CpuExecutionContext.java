@@ -747,21 +747,32 @@ final class CpuExecutionContext implements ExecutionContext {
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight [Cin, Cout, 2, 2] as [Cin, (i, j, Cout)]
         int n4 = 4 * cout;
-        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), "i-ijo-packed", w -> {
+        // a reduced-precision product on the engine for its operands (AMX) takes the bias, repeated for each (i, j),
+        // so that it rounds each value with its bias once; the scatter then only moves values
+        GemmEngine e = epilogue == null ? backend.productEngine(t) : gemm;
+        float[] productBias = null;
+        if (e != gemm && bias != null) {
+            productBias = new float[n4];
+            for (int ij = 0; ij < 4; ij++) System.arraycopy(bias, 0, productBias, ij * cout, cout);
+            bias = null;
+        }
+        String form = e == gemm ? "i-ijo-packed" : "i-ijo-packed#" + e.name();
+        GemmEngine.Prepared wp = backend.derived(weights, weightName(wt), form, w -> {
             float[] p = new float[w.length];
             for (int c = 0; c < cin; c++)
                 for (int o = 0; o < cout; o++)
                     for (int ij = 0; ij < 4; ij++)
                         p[c * 4 * cout + ij * cout + o] = w[(c * cout + o) * 4 + ij];
-            return gemm.prepare(par, p, 0, n4, false, cin, n4);
+            return e.prepare(par, p, 0, n4, false, cin, n4);
         });
         // whole rows of the input per product (chunks of 1 MiB were measured slower on the image encoder's necks)
         int rowsPerChunk = Math.max(1, Math.min(nb * h, CONV_TRANSPOSE_CHUNK / (n4 * wd)));
         float[] tmp = scratch(0, rowsPerChunk * wd * n4);
         for (int r0 = 0; r0 < nb * h; r0 += rowsPerChunk) {
             int rows = Math.min(rowsPerChunk, nb * h - r0);
-            gemm.gemm(par, rows * wd, x.a, x.off + r0 * wd * cin, cin, wp, tmp, 0, n4, null);
+            e.gemm(par, rows * wd, x.a, x.off + r0 * wd * cin, cin, wp, tmp, 0, n4, productBias);
             final int base = r0;
+            final float[] addBias = bias;
             par.forRange(rows, 1, (w, lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
                     int b = (base + r) / h;
@@ -773,8 +784,8 @@ final class CpuExecutionContext implements ExecutionContext {
                             for (int j = 0; j < 2; j++) {
                                 int dst = row + (2 * ix + j) * cout;
                                 int src = (r * wd + ix) * n4 + (i * 2 + j) * cout;
-                                if (bias != null) {
-                                    for (int o = 0; o < cout; o++) y.a[dst + o] = tmp[src + o] + bias[o];
+                                if (addBias != null) {
+                                    for (int o = 0; o < cout; o++) y.a[dst + o] = tmp[src + o] + addBias[o];
                                 } else {
                                     System.arraycopy(tmp, src, y.a, dst, cout);
                                 }

@@ -155,8 +155,9 @@ class AmxBf16GemmTest {
 
     /**
      * Convolutions of a BF16 graph (3 × 3 of stride 1 and 2, 1 × 1; after an upsampling, as the pixel decoder has
-     * them) on AMX, each one product of its whole kernel over im2col rows, against the pure-Java backend's emulation:
-     * every value within a rounding or two of BF16 (the same exact products, summed in another order).
+     * them; a transposed 2 × 2 one, as the necks have) on AMX, each one product of its whole kernel (over im2col rows;
+     * the transposed one with its bias repeated for each tap), against the pure-Java backend's emulation: every value
+     * within a rounding or two of BF16 (the same exact products, summed in another order).
      */
     @Test
     void bf16ConvolutionsMatchTheEmulation() throws Exception {
@@ -166,7 +167,8 @@ class AmxBf16GemmTest {
         org.sam3j.graph.Tensor a = g.conv2d(x, g.weight("c1.w", 48, 40, 3, 3), g.weight("c1.b", 48), 1, 1);
         org.sam3j.graph.Tensor b = g.conv2d(g.upsampleNearest(g.relu(a), 2), g.weight("c2.w", 32, 48, 3, 3),
                 g.weight("c2.b", 32), 2, 1);
-        g.output("y", g.conv2d(b, g.weight("c3.w", 24, 32, 1, 1), g.weight("c3.b", 24), 1, 0));
+        org.sam3j.graph.Tensor c = g.conv2d(b, g.weight("c3.w", 24, 32, 1, 1), g.weight("c3.b", 24), 1, 0);
+        g.output("y", g.convTranspose2x2(c, g.weight("t4.w", 24, 16, 2, 2), g.weight("t4.b", 16)));
         org.sam3j.graph.Graph low = org.sam3j.graph.PrecisionPolicy.apply(g, Precision.BF16);
         org.sam3j.weights.InMemoryWeights w = CpuFusionTest.weights(g, 3);
         float[] in = gaussian(new Random(5), 12 * 10 * 40);
