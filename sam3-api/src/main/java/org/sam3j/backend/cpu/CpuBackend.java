@@ -268,8 +268,8 @@ public final class CpuBackend implements Backend {
     /**
      * The casts this backend keeps in their operand's storage (no step, no copy), unless fusion is off
      * ({@value #FUSION_PROPERTY}): every widening of an FP16/BF16 value to FP32 (the arrays hold the same floats
-     * either way), and a rounding of FP32 values to FP16/BF16 that is read only by products whose engine rounds its
-     * operand itself ({@link #roundsItself}).
+     * either way), and a rounding of FP32 values to FP16/BF16 that is read only by products or attention whose
+     * engine rounds its operands itself ({@link #roundsItself}, {@link #attentionRoundsOperands}).
      */
     Predicate<Tensor> castViews(Graph graph) {
         List<Tensor> nodes = graph.nodes();
@@ -281,7 +281,7 @@ public final class CpuBackend implements Backend {
             for (int i = 0; i < t.inputCount(); i++) {
                 Tensor in = t.input(i);
                 if (in.op() != Op.CAST || in.dtype() == DType.F32) continue;
-                boolean rounds = i == 0 && roundsItself(t);
+                boolean rounds = i == 0 && roundsItself(t) || i < 3 && attentionRoundsOperands(t);
                 if (!rounds) view[in.id()] = false;
             }
         }
@@ -289,6 +289,26 @@ public final class CpuBackend implements Backend {
             if (out.op() == Op.CAST && out.dtype() != DType.F32) view[out.id()] = false;
         }
         return t -> view[t.id()];
+    }
+
+    /**
+     * Whether {@code t} is a reduced-precision attention of reduced q, k and v that the engine for them takes
+     * whole ({@link GemmEngine#attends}: every call the backend makes for it, a window at a time for windowed
+     * attention), rounding its operands itself.
+     */
+    boolean attentionRoundsOperands(Tensor t) {
+        if (t.op() != Op.ATTENTION || t.dtype() == DType.F32) return false;
+        Tensor q = t.input(0), k = t.input(1), v = t.input(2);
+        if (q.dtype() != t.dtype() || k.dtype() != t.dtype() || v.dtype() != t.dtype()) return false;
+        GemmEngine e = gemm.forOperands(t.dtype());
+        if (e == gemm) return false;
+        Attrs.Attention a = t.attrs(Attrs.Attention.class);
+        int h = q.dim(2), d = q.dim(3), dv = v.dim(3);
+        // the smallest call: one window, or the whole batch
+        long tq = a.windowed() ? a.windowTokens() : q.dim(1);
+        long tk = a.windowed() ? a.windowTokens() : k.dim(1);
+        long flops = 2L * (a.windowed() ? 1 : q.dim(0)) * h * tq * tk * (d + dv);
+        return e.attends(d, dv, t.inputCount() > 3, flops);
     }
 
     /**

@@ -839,6 +839,10 @@ final class CpuExecutionContext implements ExecutionContext {
     /** {@code p} on {@code e}'s kernel, else on the backend engine's, else on {@link CpuAttention}. */
     private void attention(GemmEngine e, AttentionProblem p) {
         if (e != gemm && e.attention(par, p)) return;
+        if (e != gemm && e.attends(p.d(), p.dv(), p.bias() != null, p.flops())) {
+            // its operands may be unrounded (their casts left to it): no other kernel may take it
+            throw new IllegalStateException(e.name() + " declined an attention it attends: " + p.flops() + " flops");
+        }
         if (gemm.attention(par, p)) return;
         CpuAttention.attention(par, attentionScratch, p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(), p.vRow(),
                 p.bias(), p.biasOff(), p.biasB(), p.biasH(), p.biasTq(), p.y(), p.yOff(),

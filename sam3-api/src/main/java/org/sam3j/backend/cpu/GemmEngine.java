@@ -151,6 +151,16 @@ public interface GemmEngine extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #attention} computes every problem with heads of {@code d} (keys) and {@code dv} (values)
+     * channels, a bias or none, and at least {@code flops} ({@link AttentionProblem#flops}): a promise the backend
+     * relies on when it leaves the rounding of a reduced-precision attention's operands to an engine for them
+     * ({@link #forOperands}), which must then round q, k and v to their type as it reads them. The default is false.
+     */
+    default boolean attends(int d, int dv, boolean bias, long flops) {
+        return false;
+    }
+
+    /**
      * Computes scaled dot-product attention, or returns {@code false} to leave it to the backend's own
      * Java kernel ({@code CpuAttention}, a single-pass "flash" attention). The default returns false.
      */

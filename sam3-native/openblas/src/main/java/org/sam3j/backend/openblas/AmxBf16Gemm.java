@@ -255,6 +255,15 @@ final class AmxBf16Gemm implements GemmEngine {
     }
 
     /**
+     * Heads of 32 or 64 channels for keys and values alike, no bias, and not a small problem (the prompt decoders'
+     * few queries stay on the FP32 engine's kernels). The kernel rounds q, k and v to BF16 as it reads them.
+     */
+    @Override
+    public boolean attends(int d, int dv, boolean bias, long flops) {
+        return !bias && d == dv && (d == 32 || d == 64) && flops >= OpenBlasGemm.ATTENTION_MIN_FLOPS;
+    }
+
+    /**
      * Attention without a bias over heads of 32 or 64 channels (the encoders' self-attention, windowed or global,
      * and the fusion encoder's) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the
      * softmax in FP32, its probabilities rounded to BF16 for the second product), q, k, v and y read and written in
@@ -264,10 +273,7 @@ final class AmxBf16Gemm implements GemmEngine {
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
         final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d();
-        if (p.bias() != null || d != p.dv() || (d != 32 && d != 64) || tk == 0 || tq == 0
-                || p.flops() < OpenBlasGemm.ATTENTION_MIN_FLOPS) {
-            return false;
-        }
+        if (!attends(d, p.dv(), p.bias() != null, p.flops()) || tk == 0 || tq == 0) return false;
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
         // blocks of queries (multiples of 16, the kernel's rows) until every worker has two tasks
         int blocks = 1;

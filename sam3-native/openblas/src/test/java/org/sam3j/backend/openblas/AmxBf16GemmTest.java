@@ -189,6 +189,52 @@ class AmxBf16GemmTest {
         assertTrue(worst <= 0x1p-6, "largest relative difference " + worst);
     }
 
+    /**
+     * A BF16 attention of rotated q and k (FP32 ops whose values the graph rounds to BF16 for the attention) on AMX:
+     * the roundings are left to the kernel (planned as views of the rotations, no steps), and the output matches the
+     * pure-Java emulation, whose casts are steps, within BF16's rounding of the probabilities.
+     */
+    @Test
+    void attentionRoundsItsRotatedOperandsItself() throws Exception {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 attention not run here: " + AmxBf16Gemm.unavailableReason());
+        int t = 256, heads = 2, d = 64, c = heads * d;
+        org.sam3j.graph.Graph g = new org.sam3j.graph.Graph();
+        org.sam3j.graph.Tensor x = g.input("x", 1, t, c);
+        org.sam3j.graph.Tensor cos = g.input("cos", t, d / 2);
+        org.sam3j.graph.Tensor sin = g.input("sin", t, d / 2);
+        org.sam3j.graph.Tensor q = g.rope(g.reshape(g.linear(x, g.weight("q.w", c, c), null), 1, t, heads, d), cos, sin);
+        org.sam3j.graph.Tensor k = g.rope(g.reshape(g.linear(x, g.weight("k.w", c, c), null), 1, t, heads, d), cos, sin);
+        org.sam3j.graph.Tensor v = g.reshape(g.linear(x, g.weight("v.w", c, c), null), 1, t, heads, d);
+        g.output("y", g.reshape(g.attention(q, k, v, null, 0.125f), 1, t, c));
+        org.sam3j.graph.Graph low = org.sam3j.graph.PrecisionPolicy.apply(g, Precision.BF16);
+        org.sam3j.weights.InMemoryWeights w = CpuFusionTest.weights(g, 9);
+        Random r = new Random(4);
+        float[] angles = gaussian(r, t * d / 2);
+        float[] cs = new float[angles.length];
+        float[] sn = new float[angles.length];
+        for (int i = 0; i < angles.length; i++) {
+            cs[i] = (float) Math.cos(angles[i]);
+            sn[i] = (float) Math.sin(angles[i]);
+        }
+        java.util.Map<String, float[]> in = java.util.Map.of("x", gaussian(r, t * c), "cos", cs, "sin", sn);
+        float[][] out = new float[2][];
+        long[] castSteps = new long[2];
+        int i = 0;
+        for (CpuBackend be : List.of(OpenBlasBackend.create(2), new CpuBackend(2))) {
+            try (be; org.sam3j.backend.CompiledGraph cg = be.compile(low, w);
+                 org.sam3j.backend.ExecutionContext ctx = cg.newContext()) {
+                castSteps[i] = cg.plan().schedule().stream()
+                        .filter(n -> n.op() == org.sam3j.graph.Op.CAST && n.dtype() == DType.BF16).count();
+                out[i++] = ctx.run(in).get("y").data();
+            }
+        }
+        assertEquals(0, castSteps[0], "x, q and k rounded by the AMX kernels, not by steps");
+        assertEquals(3, castSteps[1], "the emulation rounds x (for the products), q and k in steps");
+        double worst = 0;
+        for (int j = 0; j < out[0].length; j++) worst = Math.max(worst, Math.abs(out[0][j] - out[1][j]));
+        assertTrue(worst <= 0.02 && worst > 0, "largest difference to the emulation " + worst);
+    }
+
     private static float[] gaussian(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
