@@ -90,7 +90,7 @@ public final class OpenBlasBackend {
             return "CPU, matrix products on " + (OpenBlas.isAvailable() ? OpenBlas.version() : "OpenBLAS")
                     + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"
                             : "; native attention kernel unavailable: " + NativeAttention.unavailableReason())
-                    + (AmxBf16Gemm.isAvailable() ? "; bf16 products on AMX"
+                    + (AmxBf16Gemm.isAvailable() ? "; bf16 products and attention on AMX"
                             : "; bf16 emulated (" + AmxBf16Gemm.unavailableReason() + ")");
         }
 
