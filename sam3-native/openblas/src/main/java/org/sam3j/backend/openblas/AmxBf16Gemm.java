@@ -13,14 +13,15 @@ import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
 
 /**
- * The OpenBLAS backend's engine for the products of a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}): their
- * operands are BF16 values and their sums FP32, and on a CPU with Intel AMX ({@code native/src/cpu_bf16_gemm.h})
- * a product with a prepared B (a {@code Linear} weight) runs on the tile unit: B packed once as BF16 tiles in
- * native memory (half the bytes of FP32), A converted per block of rows as the kernel reads it from the Java array
- * in place, C written there in place. Each product of two BF16 values
- * is exact in FP32, so the values are those of an FP32 product of the same operands, summed in another order.
- * Self-attention over heads of 32 or 64 runs on AMX too ({@link #attention}). Products of two activations go to the
- * FP32 engine this one was made by.
+ * The OpenBLAS backend's engine for a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}) on a CPU with Intel AMX:
+ * products of a prepared B (linear layers, and the convolutions the backend hands over as one product of the whole
+ * kernel) and self-attention run on the tile unit ({@code native/src/cpu_bf16_gemm.h},
+ * {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native memory (half the bytes of FP32), rounded as
+ * it is packed, so it may come straight from the checkpoint's FP32 mapping; A is converted per block of rows as the
+ * kernel reads it from the Java array in place, and C is written there in place, each value rounded to BF16 as the
+ * graph stores a product. Each product of two BF16 values is exact in FP32, so the values are those of an FP32 product
+ * of the same operands, summed in another order. Products of two activations go to the FP32 engine this one was made
+ * by.
  *
  * <p>Chosen by {@link OpenBlasGemm#forOperands}; {@value #PROPERTY}{@code =off} keeps BF16 graphs on the FP32
  * engine (the emulation every CPU backend runs).
