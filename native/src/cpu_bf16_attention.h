@@ -25,6 +25,7 @@
 
 #include <math.h>
 
+#include "cpu_attention.h"
 #include "cpu_bf16_gemm.h"
 
 // GCC 12 takes the AVX-512 reductions' undefined pass-through operands for uninitialised values
@@ -61,24 +62,17 @@ struct AttentionScratch {
 };
 
 #if S3AMX_X86
-/** e^x for x <= 0 (FP32; -inf gives 0): 2^(x log2 e) by a degree-6 polynomial of the fraction, relative error ~2e-7. */
+/**
+ * e^x for x <= 0 (FP32; -inf gives 0): 2^(x log2 e) by the AVX2 kernel's polynomial of the fraction
+ * (s3cpu::EXP2_POLY), relative error ~2e-7.
+ */
 S3AMX_TARGET static inline __m512 exp_ps(__m512 x) {
     __m512 t = _mm512_mul_ps(_mm512_max_ps(x, _mm512_set1_ps(-100.0f)), _mm512_set1_ps(1.4426950408889634f));
     __m512 whole = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 f = _mm512_sub_ps(t, whole);  // in [-0.5, 0.5]
-    __m512 p = _mm512_set1_ps(1.535336188319500e-4f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.339887440266574e-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.618437357674640e-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550332471162809e-2f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402264791363012e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931472028550421e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    __m512 p = _mm512_set1_ps(s3cpu::EXP2_POLY[0]);
+    for (int i = 1; i < 7; i++) p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(s3cpu::EXP2_POLY[i]));
     return _mm512_scalef_ps(p, whole);  // p * 2^whole; below 2^-126 this flushes toward 0
-}
-
-/** 16 floats to BF16 (nearest, ties to even) into dst. */
-S3AMX_TARGET static inline void store_bf16x16(uint16_t* dst, __m512 v) {
-    _mm256_storeu_si256((__m256i*)dst, (__m256i)_mm512_cvtneps_pbh(v));
 }
 
 /** Keys [0, tk) of k (rows ldk apart, d channels) as B tiles of 16 keys x 32 channels, padding 0. */
