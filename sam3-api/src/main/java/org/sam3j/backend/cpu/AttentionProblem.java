@@ -27,6 +27,11 @@ public record AttentionProblem(float[] q, int qOff, float[] k, int kOff, float[]
 
     /** Multiply-adds times two of the two products ({@code q·kᵀ} and {@code p·v}). */
     public long flops() {
+        return flops(b, h, tq, tk, d, dv);
+    }
+
+    /** {@link #flops()} of a problem of this shape. */
+    public static long flops(long b, long h, long tq, long tk, long d, long dv) {
         return 2L * b * h * tq * tk * (d + dv);
     }
 }

@@ -307,7 +307,7 @@ public final class CpuBackend implements Backend {
         // the smallest call: one window, or the whole batch
         long tq = a.windowed() ? a.windowTokens() : q.dim(1);
         long tk = a.windowed() ? a.windowTokens() : k.dim(1);
-        long flops = 2L * (a.windowed() ? 1 : q.dim(0)) * h * tq * tk * (d + dv);
+        long flops = AttentionProblem.flops(a.windowed() ? 1 : q.dim(0), h, tq, tk, d, dv);
         return e.attends(d, dv, t.inputCount() > 3, flops);
     }
 

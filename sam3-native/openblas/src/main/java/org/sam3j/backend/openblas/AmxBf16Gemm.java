@@ -4,7 +4,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.ShortPointer;
@@ -39,7 +38,7 @@ final class AmxBf16Gemm implements GemmEngine {
 
     private final GemmEngine fp32;
     private final int threads;
-    private final ConcurrentLinkedQueue<Stage> pool = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<OpenBlasGemm.NativeBuffer> pool = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     private static String load() {
@@ -168,26 +167,9 @@ final class AmxBf16Gemm implements GemmEngine {
         return p;
     }
 
-    /** A task's scratch memory for the kernel (the rows of A it converts to BF16). */
-    private static final class Stage {
-        BytePointer scratch;
-        long scratchBytes;
-
-        BytePointer scratch(long bytes) {
-            if (bytes > scratchBytes) {
-                release();
-                scratch = new BytePointer(bytes);
-                if (scratch.isNull()) throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of native memory");
-                scratchBytes = bytes;
-            }
-            return scratch;
-        }
-
-        void release() {
-            if (scratch != null) scratch.close();
-            scratch = null;
-            scratchBytes = 0;
-        }
+    /** A task's scratch memory for the kernels, of {@code bytes} at least (in floats, as the FP32 engine's buffers). */
+    private static FloatPointer scratch(OpenBlasGemm.NativeBuffer s, long bytes) {
+        return s.ensure(Math.max(1, (bytes + 3) / 4));
     }
 
     @Override
@@ -207,15 +189,7 @@ final class AmxBf16Gemm implements GemmEngine {
         int n = b.n, k = b.k;
         if (m <= 0 || n <= 0) return;
         if (k == 0) {
-            for (int r = 0; r < m; r++) {
-                int dst = cOff + r * ldc;
-                if (bias != null) {
-                    System.arraycopy(bias, 0, c, dst, n);
-                } else {
-                    java.util.Arrays.fill(c, dst, dst + n, 0f);
-                }
-                if (epilogue != null) epilogue.apply(c, dst, n);
-            }
+            OpenBlasGemm.emptyProduct(c, cOff, ldc, m, n, bias, epilogue);
             return;
         }
         int workers = par == null || 2L * m * n * k < SERIAL_FLOPS ? 1 : Math.min(par.threads(), threads);
@@ -232,9 +206,9 @@ final class AmxBf16Gemm implements GemmEngine {
         ShortPointer bp = b.ptr();
         if (bias != null && bias.length < n) throw new IllegalArgumentException("bias of " + bias.length + " < " + n);
         Parallel.forTasks(par, workers, rowTasks * colTasks, (w, queue) -> {
-            Stage s = take();
+            OpenBlasGemm.NativeBuffer s = take();
             try {
-                BytePointer scratch = s.scratch(CpuKernels.s3cpu_bf16_gemm_scratch(k));
+                FloatPointer scratch = scratch(s, CpuKernels.s3cpu_bf16_gemm_scratch(k));
                 for (int t = queue.next(); t >= 0; t = queue.next()) {
                     int r0 = (t / colTasks) * rowsPer;
                     int rows = Math.min(rowsPer, m - r0);
@@ -284,9 +258,9 @@ final class AmxBf16Gemm implements GemmEngine {
         final long ld = (long) h * d;
         final long scratchBytes = CpuKernels.s3cpu_bf16_attention_scratch(tk, d);
         Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
-            Stage s = take();
+            OpenBlasGemm.NativeBuffer s = take();
             try {
-                BytePointer scratch = s.scratch(scratchBytes);
+                FloatPointer scratch = scratch(s, scratchBytes);
                 for (int t = queue.next(); t >= 0; t = queue.next()) {
                     int bi = t / (h * nBlocks);
                     int hi = (t / nBlocks) % h;
@@ -312,13 +286,13 @@ final class AmxBf16Gemm implements GemmEngine {
         fp32.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias);
     }
 
-    private Stage take() {
+    private OpenBlasGemm.NativeBuffer take() {
         if (closed) throw new IllegalStateException("AMX BF16 engine is closed");
-        Stage s = pool.poll();
-        return s != null ? s : new Stage();
+        OpenBlasGemm.NativeBuffer s = pool.poll();
+        return s != null ? s : new OpenBlasGemm.NativeBuffer();
     }
 
-    private void give(Stage s) {
+    private void give(OpenBlasGemm.NativeBuffer s) {
         if (closed) {
             s.release();
         } else {
@@ -329,7 +303,7 @@ final class AmxBf16Gemm implements GemmEngine {
     @Override
     public void close() {
         closed = true;
-        for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
+        for (OpenBlasGemm.NativeBuffer s = pool.poll(); s != null; s = pool.poll()) s.release();
     }
 
     @Override

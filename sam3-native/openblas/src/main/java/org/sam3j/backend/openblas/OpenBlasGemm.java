@@ -166,10 +166,6 @@ public final class OpenBlasGemm implements GemmEngine {
         return type == org.sam3j.io.DType.BF16 && amx != null ? amx : this;
     }
 
-    /** Whether BF16 graphs' products with a weight run on AMX ({@link AmxBf16Gemm}). */
-    public boolean bf16OnAmx() {
-        return amx != null;
-    }
 
     /** How products are threaded. */
     public Threading threading() {
@@ -530,15 +526,7 @@ public final class OpenBlasGemm implements GemmEngine {
         s.c.ensure((long) rows * n);
         if (k == 0) {
             // OpenBLAS returns early for K = 0 without applying beta; C is the bias (or zero)
-            for (int r = 0; r < rows; r++) {
-                int dst = cOff + (r0 + r) * ldc;
-                if (bias != null) {
-                    System.arraycopy(bias, 0, c, dst, n);
-                } else {
-                    java.util.Arrays.fill(c, dst, dst + n, 0f);
-                }
-                if (epilogue != null) epilogue.apply(c, dst, n);
-            }
+            emptyProduct(c, cOff + r0 * ldc, ldc, rows, n, bias, epilogue);
             return;
         }
         s.a.ensure((long) rows * k);
@@ -555,6 +543,22 @@ public final class OpenBlasGemm implements GemmEngine {
                 s.c.buf.get(r * n, c, dst, n);
                 epilogue.apply(c, dst, n);
             }
+        }
+    }
+
+    /**
+     * {@code rows} rows of C of a product with no inner dimension ({@code K = 0}): the bias (or zeros), then the
+     * epilogue, if any.
+     */
+    static void emptyProduct(float[] c, int cOff, int ldc, int rows, int n, float[] bias, Epilogue epilogue) {
+        for (int r = 0; r < rows; r++) {
+            int dst = cOff + r * ldc;
+            if (bias != null) {
+                System.arraycopy(bias, 0, c, dst, n);
+            } else {
+                java.util.Arrays.fill(c, dst, dst + n, 0f);
+            }
+            if (epilogue != null) epilogue.apply(c, dst, n);
         }
     }
 

@@ -53,7 +53,6 @@ class AmxBf16GemmTest {
         assertSame(fp32, fp32.forOperands(DType.F32));
         if (AmxBf16Gemm.isAvailable()) {
             assertTrue(bf16 instanceof AmxBf16Gemm, bf16.toString());
-            assertTrue(fp32.bf16OnAmx());
         } else {
             assertSame(fp32, bf16, "without AMX a BF16 graph runs the FP32 engine's emulation");
         }
