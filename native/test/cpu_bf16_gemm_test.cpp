@@ -49,10 +49,17 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
     int blocks = (int) (s3amx::round32(n) / 16);
     s3cpu_bf16_pack(b.data(), ldb, transb, k, n, 0, blocks / 2, packed.data());  // in two parts, as workers do
     s3cpu_bf16_pack(b.data(), ldb, transb, k, n, blocks / 2, blocks, packed.data());
-    Aligned scratch((size_t) s3cpu_bf16_gemm_scratch(k));
+    // the scratch 16 bytes past a cache line, as malloc gives it (the kernel aligns it itself), and a guard after it
+    const size_t scratchBytes = (size_t) s3cpu_bf16_gemm_scratch(k);
+    Aligned scratch(16 + scratchBytes + 64);
+    unsigned char* guard = (unsigned char*) scratch.p + 16 + scratchBytes;
+    std::memset(guard, 0x5a, 64);
     int rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, c.data(),
-                             ldc, scratch.p);
+                             ldc, (char*) scratch.p + 16);
     check(rc == 0, "the kernel accepts the shape");
+    bool guarded = true;
+    for (int i = 0; i < 64; i++) guarded &= guard[i] == 0x5a;
+    check(guarded, "the kernel writes only the scratch memory it asked for");
     double worst = 0;
     bool untouched = true, bf16Values = true;
     for (int i = 0; i < m; i++) {
