@@ -6,7 +6,9 @@
 // Numerics (a BF16 graph's attention, org.sam3j.graph.PrecisionPolicy): q, k and v are BF16 values (rounded to
 // nearest here, which leaves values that already are unchanged); the scores are exact products summed in FP32; the
 // softmax's maxima, exponentials and sums are FP32; the probabilities are rounded to BF16 as the second product's
-// operand (as GPU flash-attention kernels do), the output summed in FP32 and divided by the FP32 sum.
+// operand (as GPU flash-attention kernels do), the output summed in FP32 and divided by the FP32 sum. The running
+// maximum that the probabilities are taken against may trail the true one by up to 2^8 (see attention()): the same
+// softmax, but the largest probability of a row is then not exactly 1 before its rounding.
 //
 // C API:
 //
@@ -37,25 +39,28 @@
 
 namespace s3amx {
 
+/** Keys per step of the online softmax: two B tiles' worth of scores, so each row's maximum is checked once. */
+constexpr int KEYS = 2 * STEP;
+
 /** Bytes of each part of the scratch memory. */
 struct AttentionScratch {
     long long keys;    // packed k: round32(tk) x d BF16, B tiles of 16 keys x 32 channels
     long long values;  // packed v: round32(tk) x d BF16, B tiles of 32 keys x 16 channels
     long long query;   // a block of 16 queries: d BF16 each, A tiles of 32 channels
-    long long scores;  // 16 x 32 FP32 scores of a step of keys
-    long long probs;   // 16 x 32 BF16 probabilities (an A tile)
-    long long out;     // 16 x d FP32 accumulated output
-    long long stats;   // 2 x 16 FP32: running maxima and sums
+    long long scores;  // 16 x 64 FP32 scores of a step of keys
+    long long probs;   // 16 x 64 BF16 probabilities (two A tiles side by side)
+    long long out;     // 16 x d FP32 output, where the tiles that accumulate it are rescaled or finished
+    long long stats;   // 16 FP32 maxima, 16 factors, 16 x 16 FP32 partial sums
 
     explicit AttentionScratch(int tk, int d) {
         long long keysPadded = round32(tk);
         keys = keysPadded * d * 2;
         values = keysPadded * d * 2;
         query = (long long)TILE * d * 2;
-        scores = (long long)TILE * STEP * 4;
-        probs = (long long)TILE * STEP * 2;
+        scores = (long long)TILE * KEYS * 4;
+        probs = (long long)TILE * KEYS * 2;
         out = (long long)TILE * d * 4;
-        stats = 2LL * TILE * 4;
+        stats = (2LL * TILE + TILE * TILE) * 4;
     }
 
     long long total() const { return keys + values + query + scores + probs + out + stats + 64 * 7; }
@@ -63,16 +68,16 @@ struct AttentionScratch {
 
 #if S3AMX_X86
 /**
- * e^x for x <= 0 (FP32; -inf gives 0): 2^(x log2 e) by the AVX2 kernel's polynomial of the fraction
- * (s3cpu::EXP2_POLY), relative error ~2e-7.
+ * 2^x in FP32 by the AVX2 kernel's polynomial of the fraction (s3cpu::EXP2_POLY), relative error ~2e-7; x below
+ * -127 (and -inf) gives a value below 2^-127 that no probability here notices.
  */
-S3AMX_TARGET static inline __m512 exp_ps(__m512 x) {
-    __m512 t = _mm512_mul_ps(_mm512_max_ps(x, _mm512_set1_ps(-100.0f)), _mm512_set1_ps(1.4426950408889634f));
-    __m512 whole = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 f = _mm512_sub_ps(t, whole);  // in [-0.5, 0.5]
+S3AMX_TARGET static inline __m512 exp2_ps(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-127.0f));
+    __m512 whole = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 f = _mm512_sub_ps(x, whole);  // in [-0.5, 0.5]
     __m512 p = _mm512_set1_ps(s3cpu::EXP2_POLY[0]);
     for (int i = 1; i < 7; i++) p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(s3cpu::EXP2_POLY[i]));
-    return _mm512_scalef_ps(p, whole);  // p * 2^whole; below 2^-126 this flushes toward 0
+    return _mm512_scalef_ps(p, whole);  // p * 2^whole
 }
 
 /** Keys [0, tk) of k (rows ldk apart, d channels) as B tiles of 16 keys x 32 channels, padding 0. */
@@ -116,6 +121,28 @@ S3AMX_TARGET static void pack_values(const float* v, long long ldv, int tk, int 
     }
 }
 
+/** Tile `t` (2 + a block of 16 output channels) as an immediate, as the tile instructions need. */
+#define S3AMX_OUT_TILES(OP)                                                                                             \
+    do {                                                                                                               \
+        OP(2, 0);                                                                                                      \
+        OP(3, 1);                                                                                                      \
+        if (cblocks > 2) {                                                                                             \
+            OP(4, 2);                                                                                                  \
+            OP(5, 3);                                                                                                  \
+        }                                                                                                              \
+    } while (0)
+
+/**
+ * The kernel: for each block of 16 queries, steps of 64 keys. The scores of a step (two tiles of 16 x 16 per half)
+ * go through L1 to the softmax on AVX-512; the output stays in tiles 2-5 across the steps.
+ *
+ * The softmax keeps, per query row, a running maximum m (in units of log2: scores times scale · log2 e) that may
+ * be stale: a step's probabilities are 2^(x - m), and m moves (rescaling the row's output and sums) only where a
+ * score of the step exceeds it by more than SLACK. Probabilities up to 2^SLACK are as exact in FP32 and BF16 as
+ * those up to 1 (rounding is relative), and the final division by the row's sum, taken against the same m, cancels
+ * the factor; so the result is the softmax's, and the output tiles are stored and reloaded only on the rare step
+ * that raises a maximum, not on every step. Each row's sum stays a vector of 16 partial sums until the end.
+ */
 S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k, long long ldk, const float* v,
                                   long long ldv, float* y, long long ldy, int tq, int tk, int d, float scale,
                                   void* scratch) {
@@ -134,12 +161,17 @@ S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k,
     float* out = (float*)at;
     at += (sizes.out + 63) / 64 * 64;
     float* maxima = (float*)at;
-    float* sums = maxima + TILE;
+    float* factors = maxima + TILE;
+    float* sums = factors + TILE;  // 16 rows of 16 partial sums
 
     pack_keys(k, ldk, tk, d, keys);
     pack_values(v, ldv, tk, d, values);
     const int steps = d / STEP, cblocks = d / TILE, ksteps = (int)(round32(tk) / STEP);
     const long long tileShorts = TILE * STEP;
+    const long long outStride = (long long)d * 4;
+    // a stale maximum lets a probability reach 2^SLACK before the row is rescaled
+    const float SLACK = 8.0f;
+    const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale * 1.4426950408889634f);
     configure();
     for (int q0 = 0; q0 < tq; q0 += TILE) {
         int rows = tq - q0 < TILE ? tq - q0 : TILE;
@@ -156,63 +188,109 @@ S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k,
                 }
             }
             maxima[r] = -INFINITY;
-            sums[r] = 0;
+            _mm512_storeu_ps(sums + r * TILE, _mm512_setzero_ps());
         }
-        memset(out, 0, (size_t)TILE * d * 4);
-        for (int ks = 0; ks < ksteps; ks++) {
-            _tile_zero(0);
-            _tile_zero(1);
-            for (int s = 0; s < steps; s++) {
-                _tile_loadd(4, query + s * tileShorts, 64);
-                _tile_loadd(6, keys + ((long long)(2 * ks) * steps + s) * tileShorts, 64);
-                _tile_loadd(7, keys + ((long long)(2 * ks + 1) * steps + s) * tileShorts, 64);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 4, 7);
-            }
-            _tile_stored(0, scores, STEP * 4);
-            _tile_stored(1, scores + TILE, STEP * 4);
-            // keys beyond tk (the last step's padding) get no probability
-            int valid = tk - ks * STEP;
-            __mmask16 m0 = valid >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << valid) - 1);
-            __mmask16 m1 = valid >= 32 ? (__mmask16)0xffff : valid > 16 ? (__mmask16)((1u << (valid - 16)) - 1) : 0;
-            const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale);
-            for (int r = 0; r < TILE; r++) {
-                __m512 s0 = _mm512_mask_mul_ps(minf, m0, _mm512_loadu_ps(scores + r * STEP), vscale);
-                __m512 s1 = _mm512_mask_mul_ps(minf, m1, _mm512_loadu_ps(scores + r * STEP + TILE), vscale);
-                float mx = _mm512_reduce_max_ps(_mm512_max_ps(s0, s1));
-                float mNew = mx > maxima[r] ? mx : maxima[r];
-                float alpha = maxima[r] == -INFINITY ? 0.0f : expf(maxima[r] - mNew);
-                __m512 vm = _mm512_set1_ps(mNew);
-                __m512 p0 = exp_ps(_mm512_sub_ps(s0, vm));
-                __m512 p1 = exp_ps(_mm512_sub_ps(s1, vm));
-                sums[r] = sums[r] * alpha + _mm512_reduce_add_ps(_mm512_add_ps(p0, p1));
-                maxima[r] = mNew;
-                _mm512_storeu_si512(probs + r * STEP, (__m512i)_mm512_cvtne2ps_pbh(p1, p0));
-                if (alpha != 1.0f) {
-                    __m512 va = _mm512_set1_ps(alpha);
-                    for (int c = 0; c < d; c += 16) {
-                        _mm512_storeu_ps(out + r * d + c, _mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), va));
-                    }
+#define S3AMX_ZERO(t, cb) _tile_zero(t)
+        S3AMX_OUT_TILES(S3AMX_ZERO);
+        for (int ks = 0; ks < ksteps; ks += 2) {
+            const int halves = ks + 1 < ksteps ? 2 : 1;
+            // scores: half h holds keys ks·32 + h·32 .. + 32, as columns h·32 .. of the 16 x 64 block
+            for (int h = 0; h < halves; h++) {
+                _tile_zero(0);
+                _tile_zero(1);
+                for (int s = 0; s < steps; s++) {
+                    _tile_loadd(6, query + s * tileShorts, 64);
+                    _tile_loadd(7, keys + ((long long)(2 * (ks + h)) * steps + s) * tileShorts, 64);
+                    _tile_dpbf16ps(0, 6, 7);
+                    _tile_loadd(7, keys + ((long long)(2 * (ks + h) + 1) * steps + s) * tileShorts, 64);
+                    _tile_dpbf16ps(1, 6, 7);
                 }
+                _tile_stored(0, scores + h * STEP, KEYS * 4);
+                _tile_stored(1, scores + h * STEP + TILE, KEYS * 4);
             }
-            _tile_loadd(5, probs, 64);
-            for (int cb = 0; cb < cblocks; cb++) {
-                _tile_loadd(2, out + cb * TILE, d * 4);
-                _tile_loadd(6, values + ((long long)ks * cblocks + cb) * tileShorts, 64);
-                _tile_dpbf16ps(2, 5, 6);
-                _tile_stored(2, out + cb * TILE, d * 4);
+            // keys beyond tk (the last step's padding, or a missing second half) get no probability
+            const int valid = tk - ks * STEP;
+            __mmask16 mask[4];
+            for (int i = 0; i < 4; i++) {
+                int left = valid - i * TILE;
+                mask[i] = left >= TILE ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : (__mmask16)0;
+            }
+            // pass 1: rows whose maximum moves by more than SLACK
+            bool rescale = false;
+            for (int r = 0; r < TILE; r++) {
+                const float* row = scores + r * KEYS;
+                __m512 x0 = _mm512_mask_mul_ps(minf, mask[0], _mm512_loadu_ps(row), vscale);
+                __m512 x1 = _mm512_mask_mul_ps(minf, mask[1], _mm512_loadu_ps(row + 16), vscale);
+                __m512 x2 = _mm512_mask_mul_ps(minf, mask[2], _mm512_loadu_ps(row + 32), vscale);
+                __m512 x3 = _mm512_mask_mul_ps(minf, mask[3], _mm512_loadu_ps(row + 48), vscale);
+                __m512 top = _mm512_max_ps(_mm512_max_ps(x0, x1), _mm512_max_ps(x2, x3));
+                factors[r] = 1.0f;
+                if (_mm512_cmp_ps_mask(top, _mm512_set1_ps(maxima[r] + SLACK), _CMP_GT_OQ) == 0) continue;
+                float mNew = _mm512_reduce_max_ps(top);
+                // a row's first step has no output or sums to rescale
+                if (maxima[r] != -INFINITY) {
+                    factors[r] = exp2f(maxima[r] - mNew);
+                    rescale = true;
+                }
+                maxima[r] = mNew;
+            }
+            if (rescale) {
+#define S3AMX_STORE_OUT(t, cb) _tile_stored(t, out + (cb) * TILE, outStride)
+                S3AMX_OUT_TILES(S3AMX_STORE_OUT);
+                for (int r = 0; r < TILE; r++) {
+                    if (factors[r] == 1.0f) continue;
+                    __m512 f = _mm512_set1_ps(factors[r]);
+                    for (int c = 0; c < d; c += 16) {
+                        _mm512_storeu_ps(out + r * d + c, _mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), f));
+                    }
+                    _mm512_storeu_ps(sums + r * TILE, _mm512_mul_ps(_mm512_loadu_ps(sums + r * TILE), f));
+                }
+#define S3AMX_LOAD_OUT(t, cb) _tile_loadd(t, out + (cb) * TILE, outStride)
+                S3AMX_OUT_TILES(S3AMX_LOAD_OUT);
+            }
+            // pass 2: probabilities 2^(x - m), rounded to BF16 for the second product, and the FP32 sums
+            for (int r = 0; r < TILE; r++) {
+                const float* row = scores + r * KEYS;
+                const __m512 m = _mm512_set1_ps(maxima[r]);
+                __m512 p0 = _mm512_maskz_mov_ps(mask[0], exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row), vscale, m)));
+                __m512 p1 = _mm512_maskz_mov_ps(mask[1], exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row + 16), vscale, m)));
+                __m512 sum = _mm512_add_ps(_mm512_loadu_ps(sums + r * TILE), _mm512_add_ps(p0, p1));
+                _mm512_storeu_si512(probs + r * KEYS, (__m512i)_mm512_cvtne2ps_pbh(p1, p0));
+                if (halves == 2) {
+                    __m512 p2 = _mm512_maskz_mov_ps(mask[2],
+                                                    exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row + 32), vscale, m)));
+                    __m512 p3 = _mm512_maskz_mov_ps(mask[3],
+                                                    exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row + 48), vscale, m)));
+                    sum = _mm512_add_ps(sum, _mm512_add_ps(p2, p3));
+                    _mm512_storeu_si512(probs + r * KEYS + STEP, (__m512i)_mm512_cvtne2ps_pbh(p3, p2));
+                }
+                _mm512_storeu_ps(sums + r * TILE, sum);
+            }
+            // the output tiles += probabilities · values
+            for (int h = 0; h < halves; h++) {
+                _tile_loadd(6, probs + h * STEP, KEYS * 2);
+#define S3AMX_ACCUMULATE(t, cb)                                                                  \
+    _tile_loadd(7, values + ((long long)(ks + h) * cblocks + (cb)) * tileShorts, 64);            \
+    _tile_dpbf16ps(t, 6, 7)
+                S3AMX_OUT_TILES(S3AMX_ACCUMULATE);
             }
         }
+        S3AMX_OUT_TILES(S3AMX_STORE_OUT);
         for (int r = 0; r < rows; r++) {
-            __m512 inv = _mm512_set1_ps(1.0f / sums[r]);
+            __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(_mm512_loadu_ps(sums + r * TILE)));
             for (int c = 0; c < d; c += 16) {
                 _mm512_storeu_ps(y + (q0 + r) * ldy + c, _mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), inv));
             }
         }
     }
+#undef S3AMX_ZERO
+#undef S3AMX_STORE_OUT
+#undef S3AMX_LOAD_OUT
+#undef S3AMX_ACCUMULATE
     _tile_release();
     return 0;
 }
+#undef S3AMX_OUT_TILES
 #endif
 
 }  // namespace s3amx

@@ -92,12 +92,14 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
 }
 
 // heads interleaved as the backend has them: token rows of h·d floats
-static void attention(int tq, int tk, int h, int d, std::mt19937& rng) {
+// rising: scores grow along the keys (q positive on average, k[j] shifted by 0.02 j), so that the running maxima
+// move by more than the kernel's slack again and again and its rescaling runs
+static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool rising = false) {
     std::normal_distribution<float> nd(0.f, 1.f);
     int ld = h * d;
     std::vector<float> q((size_t) tq * ld), k((size_t) tk * ld), v((size_t) tk * ld), y((size_t) tq * ld, -7.f);
-    for (float& x : q) x = nd(rng);
-    for (float& x : k) x = nd(rng);
+    for (float& x : q) x = nd(rng) + (rising ? 1.0f : 0.0f);
+    for (size_t i = 0; i < k.size(); i++) k[i] = nd(rng) + (rising ? 0.02f * (float) (i / ld) : 0.0f);
     for (float& x : v) x = nd(rng);
     float scale = 1.0f / std::sqrt((float) d);
     Aligned scratch((size_t) s3cpu_bf16_attention_scratch(tk, d));
@@ -207,6 +209,8 @@ int main(int argc, char** argv) {
     attention(37, 70, 2, 64, rng);
     attention(100, 300, 3, 32, rng);
     attention(16, 32, 1, 64, rng);
+    attention(40, 500, 2, 64, rng, true);
+    attention(33, 97, 1, 32, rng, true);
     check(s3cpu_bf16_attention_at(nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, 1, 1, 48, 1.f,
                                   nullptr) == -1, "heads of 48 are refused");
     std::printf("cpu_bf16_gemm_test: %s\n", failures ? "FAILED" : "all passed");
