@@ -80,12 +80,19 @@ S3AMX_TARGET static inline __m512 exp2_ps(__m512 x) {
     return _mm512_scalef_ps(p, whole);  // p * 2^whole
 }
 
-/** Keys [0, tk) of k (rows ldk apart, d channels) as B tiles of 16 keys x 32 channels, padding 0. */
+/**
+ * Keys [0, tk) of k (rows ldk apart, d channels) as B tiles of 16 keys x 32 channels, padding 0: whole blocks of 16
+ * keys as the product's transposed weights are packed (cpu_bf16_gemm.h), the last partial block value by value.
+ */
 S3AMX_TARGET static void pack_keys(const float* k, long long ldk, int tk, int d, uint16_t* out) {
     const int steps = d / STEP, blocks = (int)(round32(tk) / TILE);
     for (int kb = 0; kb < blocks; kb++) {
         for (int s = 0; s < steps; s++) {
             uint16_t* tile = out + ((long long)kb * steps + s) * (TILE * STEP);
+            if ((kb + 1) * TILE <= tk) {
+                pack_tile_transposed(k, ldk, kb * TILE, s * STEP, tile);
+                continue;
+            }
             for (int c = 0; c < TILE; c++) {  // column c of the tile: key kb * 16 + c
                 int key = kb * TILE + c;
                 for (int r = 0; r < TILE; r++) {
@@ -102,20 +109,25 @@ S3AMX_TARGET static void pack_keys(const float* k, long long ldk, int tk, int d,
     }
 }
 
-/** Values [0, tk) of v (rows ldv apart, d channels) as B tiles of 32 keys x 16 channels, padding 0. */
+/**
+ * Values [0, tk) of v (rows ldv apart, d channels) as B tiles of 32 keys x 16 channels, padding 0: row r of a tile
+ * holds keys 2r and 2r + 1 channel by channel, so each pair of rows of v is read once, rounded and interleaved.
+ */
 S3AMX_TARGET static void pack_values(const float* v, long long ldv, int tk, int d, uint16_t* out) {
     const int cblocks = d / TILE, ksteps = (int)(round32(tk) / STEP);
+    // [a0 .. a15 b0 .. b15] -> [a0 b0 a1 b1 ...]
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
+                                                22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     for (int ks = 0; ks < ksteps; ks++) {
-        for (int cb = 0; cb < cblocks; cb++) {
-            uint16_t* tile = out + ((long long)ks * cblocks + cb) * (TILE * STEP);
-            for (int r = 0; r < TILE; r++) {
-                for (int p = 0; p < 2; p++) {
-                    int key = ks * STEP + 2 * r + p;
-                    for (int c = 0; c < TILE; c++) {
-                        float x = key < tk ? v[key * ldv + cb * TILE + c] : 0.0f;
-                        tile[r * STEP + 2 * c + p] = to_bf16(x);
-                    }
-                }
+        for (int r = 0; r < TILE; r++) {
+            int key = ks * STEP + 2 * r;
+            const float* even = key < tk ? v + key * ldv : nullptr;
+            const float* odd = key + 1 < tk ? v + (key + 1) * ldv : nullptr;
+            for (int cb = 0; cb < cblocks; cb++) {
+                __m512 a = even ? _mm512_loadu_ps(even + cb * TILE) : _mm512_setzero_ps();
+                __m512 b = odd ? _mm512_loadu_ps(odd + cb * TILE) : _mm512_setzero_ps();
+                __m512i pairs = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(b, a));
+                _mm512_storeu_si512(out + ((long long)ks * cblocks + cb) * (TILE * STEP) + r * STEP, pairs);
             }
         }
     }
