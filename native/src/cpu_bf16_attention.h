@@ -6,7 +6,8 @@
 // Numerics (a BF16 graph's attention, org.sam3j.graph.PrecisionPolicy): q, k and v are BF16 values (rounded to
 // nearest here, which leaves values that already are unchanged); the scores are exact products summed in FP32; the
 // softmax's maxima, exponentials and sums are FP32; the probabilities are rounded to BF16 as the second product's
-// operand (as GPU flash-attention kernels do), the output summed in FP32 and divided by the FP32 sum. The running
+// operand (as GPU flash-attention kernels do), the output summed in FP32, divided by the FP32 sum and stored rounded
+// to BF16 (as the graph stores the attention's value, held as a float). The running
 // maximum that the probabilities are taken against may trail the true one by up to 2^8 (see attention()): the same
 // softmax, but the largest probability of a row is then not exactly 1 before its rounding.
 //
@@ -17,11 +18,14 @@
 //
 //   int s3cpu_bf16_attention_at(const float* q, long long qoff, long long ldq, const float* k, long long koff,
 //                               long long ldk, const float* v, long long voff, long long ldv, float* y,
-//                               long long yoff, long long ldy, int tq, int tk, int d, float scale, void* scratch)
-//       one head: y[i] = sum_j softmax_j(scale · q[i]·k[j]) v[j] for the tq query rows of q + qoff (ldq floats
-//       apart), the tk key rows of k + koff (ldk apart) and value rows of v + voff (ldv apart), writing the tq rows
-//       of y + yoff (ldy apart). Heads of d = 32 or 64 channels (keys and values alike), tk >= 1. scratch: not shared
-//       with a concurrent call. Returns 0, or -1 (nothing written) for another shape or a CPU/OS without AMX.
+//                               long long yoff, long long ldy, int tq, int tk, int d, int run, int gridw,
+//                               float scale, void* scratch)
+//       one head: y[i] = sum_j softmax_j(scale · q[i]·k[j]) v[j] for the tq query rows of q + qoff, the tk key rows
+//       of k + koff and value rows of v + voff, writing the tq rows of y + yoff. Row r of each lies at
+//       ((r / run) · gridw + r % run) rows of its ld* floats from the first: tokens of a run x run window of a
+//       token grid gridw tokens wide, read and written in place; run = gridw = 1 for consecutive rows. Heads of
+//       d = 32 or 64 channels (keys and values alike), tk >= 1. scratch: not shared with a concurrent call. Returns
+//       0, or -1 (nothing written) for another shape or a CPU/OS without AMX.
 #ifndef SAM3J_CPU_BF16_ATTENTION_H
 #define SAM3J_CPU_BF16_ATTENTION_H
 
@@ -80,29 +84,37 @@ S3AMX_TARGET static inline __m512 exp2_ps(__m512 x) {
     return _mm512_scalef_ps(p, whole);  // p * 2^whole
 }
 
+/** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (a window, or consecutive rows). */
+struct Rows {
+    const float* base;
+    long long ld;
+    int run;
+    int gridw;
+
+    const float* at(int r) const { return base + ((long long)(r / run) * gridw + r % run) * ld; }
+};
+
 /**
- * Keys [0, tk) of k (rows ldk apart, d channels) as B tiles of 16 keys x 32 channels, padding 0: whole blocks of 16
+ * Keys [0, tk) of k (d channels each) as B tiles of 16 keys x 32 channels, padding 0: whole blocks of 16
  * keys as the product's transposed weights are packed (cpu_bf16_gemm.h), the last partial block value by value.
  */
-S3AMX_TARGET static void pack_keys(const float* k, long long ldk, int tk, int d, uint16_t* out) {
+S3AMX_TARGET static void pack_keys(const Rows& k, int tk, int d, uint16_t* out) {
     const int steps = d / STEP, blocks = (int)(round32(tk) / TILE);
     for (int kb = 0; kb < blocks; kb++) {
         for (int s = 0; s < steps; s++) {
             uint16_t* tile = out + ((long long)kb * steps + s) * (TILE * STEP);
             if ((kb + 1) * TILE <= tk) {
-                pack_tile_transposed(k, ldk, kb * TILE, s * STEP, tile);
+                const float* col[TILE];
+                for (int c = 0; c < TILE; c++) col[c] = k.at(kb * TILE + c) + s * STEP;
+                pack_tile_columns(col, tile);
                 continue;
             }
             for (int c = 0; c < TILE; c++) {  // column c of the tile: key kb * 16 + c
                 int key = kb * TILE + c;
+                const float* row = key < tk ? k.at(key) + s * STEP : nullptr;
                 for (int r = 0; r < TILE; r++) {
-                    float a = 0, b = 0;
-                    if (key < tk) {
-                        a = k[key * ldk + s * STEP + 2 * r];
-                        b = k[key * ldk + s * STEP + 2 * r + 1];
-                    }
-                    tile[r * STEP + 2 * c] = to_bf16(a);
-                    tile[r * STEP + 2 * c + 1] = to_bf16(b);
+                    tile[r * STEP + 2 * c] = to_bf16(row ? row[2 * r] : 0.0f);
+                    tile[r * STEP + 2 * c + 1] = to_bf16(row ? row[2 * r + 1] : 0.0f);
                 }
             }
         }
@@ -110,10 +122,10 @@ S3AMX_TARGET static void pack_keys(const float* k, long long ldk, int tk, int d,
 }
 
 /**
- * Values [0, tk) of v (rows ldv apart, d channels) as B tiles of 32 keys x 16 channels, padding 0: row r of a tile
+ * Values [0, tk) of v (d channels each) as B tiles of 32 keys x 16 channels, padding 0: row r of a tile
  * holds keys 2r and 2r + 1 channel by channel, so each pair of rows of v is read once, rounded and interleaved.
  */
-S3AMX_TARGET static void pack_values(const float* v, long long ldv, int tk, int d, uint16_t* out) {
+S3AMX_TARGET static void pack_values(const Rows& v, int tk, int d, uint16_t* out) {
     const int cblocks = d / TILE, ksteps = (int)(round32(tk) / STEP);
     // [a0 .. a15 b0 .. b15] -> [a0 b0 a1 b1 ...]
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
@@ -121,8 +133,8 @@ S3AMX_TARGET static void pack_values(const float* v, long long ldv, int tk, int 
     for (int ks = 0; ks < ksteps; ks++) {
         for (int r = 0; r < TILE; r++) {
             int key = ks * STEP + 2 * r;
-            const float* even = key < tk ? v + key * ldv : nullptr;
-            const float* odd = key + 1 < tk ? v + (key + 1) * ldv : nullptr;
+            const float* even = key < tk ? v.at(key) : nullptr;
+            const float* odd = key + 1 < tk ? v.at(key + 1) : nullptr;
             for (int cb = 0; cb < cblocks; cb++) {
                 __m512 a = even ? _mm512_loadu_ps(even + cb * TILE) : _mm512_setzero_ps();
                 __m512 b = odd ? _mm512_loadu_ps(odd + cb * TILE) : _mm512_setzero_ps();
@@ -155,9 +167,8 @@ S3AMX_TARGET static void pack_values(const float* v, long long ldv, int tk, int 
  * the factor; so the result is the softmax's, and the output tiles are stored and reloaded only on the rare step
  * that raises a maximum, not on every step. Each row's sum stays a vector of 16 partial sums until the end.
  */
-S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k, long long ldk, const float* v,
-                                  long long ldv, float* y, long long ldy, int tq, int tk, int d, float scale,
-                                  void* scratch) {
+S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, const Rows& y, int tq, int tk, int d,
+                                  float scale, void* scratch) {
     AttentionScratch sizes(tk, d);
     char* at = (char*)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint16_t* keys = (uint16_t*)at;
@@ -176,8 +187,8 @@ S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k,
     float* factors = maxima + TILE;
     float* sums = factors + TILE;  // 16 rows of 16 partial sums
 
-    pack_keys(k, ldk, tk, d, keys);
-    pack_values(v, ldv, tk, d, values);
+    pack_keys(k, tk, d, keys);
+    pack_values(v, tk, d, values);
     const int steps = d / STEP, cblocks = d / TILE, ksteps = (int)(round32(tk) / STEP);
     const long long tileShorts = TILE * STEP;
     const long long outStride = (long long)d * 4;
@@ -192,7 +203,7 @@ S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k,
             for (int s = 0; s < steps; s++) {
                 uint16_t* dst = query + s * tileShorts + r * STEP;
                 if (r < rows) {
-                    const float* src = q + (q0 + r) * ldq + s * STEP;
+                    const float* src = q.at(q0 + r) + s * STEP;
                     _mm512_storeu_si512(dst, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + 16),
                                                                          _mm512_loadu_ps(src)));
                 } else {
@@ -290,8 +301,12 @@ S3AMX_TARGET static int attention(const float* q, long long ldq, const float* k,
         S3AMX_OUT_TILES(S3AMX_STORE_OUT);
         for (int r = 0; r < rows; r++) {
             __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(_mm512_loadu_ps(sums + r * TILE)));
+            float* row = (float*)y.at(q0 + r);
             for (int c = 0; c < d; c += 16) {
-                _mm512_storeu_ps(y + (q0 + r) * ldy + c, _mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), inv));
+                // rounded to BF16 as a BF16 graph stores the attention's value (held as a float)
+                __m256bh h = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), inv));
+                __m512i wide = _mm512_maskz_slli_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, (__m256i)h), 16);
+                _mm512_storeu_ps(row + c, _mm512_castsi512_ps(wide));
             }
         }
     }
@@ -319,18 +334,21 @@ static inline long long s3cpu_bf16_attention_scratch(int tk, int d) {
 static inline int s3cpu_bf16_attention_at(const float* q, long long qoff, long long ldq, const float* k,
                                           long long koff, long long ldk, const float* v, long long voff,
                                           long long ldv, float* y, long long yoff, long long ldy, int tq, int tk,
-                                          int d, float scale, void* scratch) {
+                                          int d, int run, int gridw, float scale, void* scratch) {
 #if S3AMX_X86
     if (q == nullptr || k == nullptr || v == nullptr || y == nullptr || scratch == nullptr || tq < 0 || tk < 1 ||
         (d != 32 && d != 64) || ldq < d || ldk < d || ldv < d || ldy < d || qoff < 0 || koff < 0 || voff < 0 ||
-        yoff < 0 || !s3cpu_amx_supported()) {
+        yoff < 0 || run < 1 || gridw < run || !s3cpu_amx_supported()) {
         return -1;
     }
     if (tq == 0) return 0;
-    return s3amx::attention(q + qoff, ldq, k + koff, ldk, v + voff, ldv, y + yoff, ldy, tq, tk, d, scale, scratch);
+    using s3amx::Rows;
+    return s3amx::attention(Rows{q + qoff, ldq, run, gridw}, Rows{k + koff, ldk, run, gridw},
+                            Rows{v + voff, ldv, run, gridw}, Rows{y + yoff, ldy, run, gridw}, tq, tk, d, scale,
+                            scratch);
 #else
     (void)q; (void)qoff; (void)ldq; (void)k; (void)koff; (void)ldk; (void)v; (void)voff; (void)ldv; (void)y;
-    (void)yoff; (void)ldy; (void)tq; (void)tk; (void)d; (void)scale; (void)scratch;
+    (void)yoff; (void)ldy; (void)tq; (void)tk; (void)d; (void)run; (void)gridw; (void)scale; (void)scratch;
     return -1;
 #endif
 }

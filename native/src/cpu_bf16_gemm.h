@@ -186,17 +186,23 @@ static inline long long s3cpu_bf16_packed_shorts(int k, int n) {
 #if S3AMX_X86
 namespace s3amx {
 /**
- * A whole tile of a transposed B (16 columns of 32 consecutive values each, all inside B) on AVX-512: each column's
- * 32 values rounded at once, their 16 pairs scattered to the tile's 16 rows.
+ * A whole tile of a transposed B on AVX-512 from its 16 columns of 32 consecutive values each (col[c] the first of
+ * column c): each column's 32 values rounded at once, their 16 pairs scattered to the tile's 16 rows.
  */
-S3AMX_TARGET static void pack_tile_transposed(const float* b, long long ldb, int j0, int p0, uint16_t* tile) {
+S3AMX_TARGET static void pack_tile_columns(const float* const* col, uint16_t* tile) {
     const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                             _mm512_set1_epi32(STEP / 2));
-    for (int col = 0; col < TILE; col++) {
-        const float* src = b + (j0 + col) * ldb + p0;
-        __m512i pairs = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + 16), _mm512_loadu_ps(src));
-        _mm512_i32scatter_epi32((int*)tile + col, rows, pairs, 4);
+    for (int c = 0; c < TILE; c++) {
+        __m512i pairs = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(col[c] + 16), _mm512_loadu_ps(col[c]));
+        _mm512_i32scatter_epi32((int*)tile + c, rows, pairs, 4);
     }
+}
+
+/** A whole tile of a transposed B (16 columns of 32 consecutive values each, all inside B). */
+S3AMX_TARGET static void pack_tile_transposed(const float* b, long long ldb, int j0, int p0, uint16_t* tile) {
+    const float* col[TILE];
+    for (int c = 0; c < TILE; c++) col[c] = b + (j0 + c) * ldb + p0;
+    pack_tile_columns(col, tile);
 }
 }  // namespace s3amx
 #endif

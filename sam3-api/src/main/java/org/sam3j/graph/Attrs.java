@@ -91,6 +91,17 @@ public final class Attrs {
         public int windowTokens() {
             return window * window;
         }
+
+        /**
+         * The token (counted over all images' grids, row-major, images in turn) at the top-left of window {@code w}
+         * (windows numbered row-major per image, images in turn); the window's row {@code r} then starts
+         * {@code r · gridW} tokens further. Meaningful only when {@link #windowed()}.
+         */
+        public int windowStart(int w) {
+            int local = w % windowCount();
+            int perRow = gridW / window;
+            return w / windowCount() * gridH * gridW + (local / perRow * window) * gridW + local % perRow * window;
+        }
     }
 
     /** The function of a {@link Op#UNARY} node. */

@@ -184,7 +184,9 @@ final class CpuExecutionContext implements ExecutionContext {
             long t0 = System.nanoTime();
             if (step.kind() == CpuFusion.Kind.SINGLE) {
                 execute(t, bufs);
-                if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE && !backend.roundsItself(t)) {
+                // (attention rounds its value itself, unless the engine for its operands did: attention(t, bufs))
+                if (t.dtype() != DType.F32 && t.op() != Op.RESHAPE && t.op() != Op.ATTENTION
+                        && !backend.roundsItself(t)) {
                     // a reduced-precision node holds what an FP16/BF16 device would store
                     Buf out = bufs[t.id()];
                     ReducedFloats.round(par, out.a, out.off, (int) t.numel(), t.dtype());
@@ -800,7 +802,8 @@ final class CpuExecutionContext implements ExecutionContext {
 
     /**
      * Attention by the GEMM engine's kernel or {@link CpuAttention}, with per-worker scratch kept across runs;
-     * windowed attention by {@link #windowedAttention}.
+     * windowed attention by {@link #windowedAttention}. A reduced-precision value is rounded to its type here, unless
+     * the engine for reduced operands computed it (it stores rounded values: {@link GemmEngine#forOperands}).
      */
     private void attention(Tensor t, Buf[] bufs) {
         Tensor qt = t.input(0);
@@ -817,16 +820,20 @@ final class CpuExecutionContext implements ExecutionContext {
         boolean reduced = t.dtype() != DType.F32 && qt.dtype() == t.dtype() && kt.dtype() == t.dtype()
                 && vt.dtype() == t.dtype();
         GemmEngine e = reduced ? gemm.forOperands(t.dtype()) : gemm;
+        boolean rounded;
         if (attrs.windowed()) {
-            windowedAttention(e, attrs, q, k, v, vRow, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
-            return;
+            rounded = windowedAttention(e, attrs, q, k, v, vRow, y, qt.dim(0), qt.dim(2), qt.dim(3), vt.dim(3));
+        } else {
+            Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
+            Buf bias = biasT != null ? bufs[biasT.id()] : null;
+            rounded = attention(e, new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
+                    bias != null ? bias.a : null, bias != null ? bias.off : 0,
+                    biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0,
+                    biasT != null ? biasT.dim(2) : 0,
+                    y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3), vRow, attrs.scale()));
         }
-        Tensor biasT = t.inputCount() > 3 ? t.input(3) : null;
-        Buf bias = biasT != null ? bufs[biasT.id()] : null;
-        attention(e, new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off,
-                bias != null ? bias.a : null, bias != null ? bias.off : 0,
-                biasT != null ? biasT.dim(0) : 0, biasT != null ? biasT.dim(1) : 0, biasT != null ? biasT.dim(2) : 0,
-                y.a, y.off, qt.dim(0), qt.dim(1), kt.dim(1), qt.dim(2), qt.dim(3), vt.dim(3), vRow, attrs.scale()));
+        // a reduced-precision node holds what an FP16/BF16 device would store
+        if (t.dtype() != DType.F32 && !rounded) ReducedFloats.round(par, y.a, y.off, (int) t.numel(), t.dtype());
     }
 
     /** The row stride of a strided view: that of the slice it is (or reshapes). */
@@ -836,30 +843,42 @@ final class CpuExecutionContext implements ExecutionContext {
         return SliceRows.of(slice).stride();
     }
 
-    /** {@code p} on {@code e}'s kernel, else on the backend engine's, else on {@link CpuAttention}. */
-    private void attention(GemmEngine e, AttentionProblem p) {
-        if (e != gemm && e.attention(par, p)) return;
+    /**
+     * {@code p} on {@code e}'s kernel, else on the backend engine's, else on {@link CpuAttention}; true where
+     * {@code e}, an engine for reduced operands, took it (its values are then rounded).
+     */
+    private boolean attention(GemmEngine e, AttentionProblem p) {
+        if (e != gemm && e.attention(par, p)) return true;
         if (e != gemm && e.attends(p.d(), p.dv(), p.bias() != null, p.flops())) {
             // its operands may be unrounded (their casts left to it): no other kernel may take it
             throw new IllegalStateException(e.name() + " declined an attention it attends: " + p.flops() + " flops");
         }
-        if (gemm.attention(par, p)) return;
+        if (gemm.attention(par, p)) return false;
         CpuAttention.attention(par, attentionScratch, p.q(), p.qOff(), p.k(), p.kOff(), p.v(), p.vOff(), p.vRow(),
                 p.bias(), p.biasOff(), p.biasB(), p.biasH(), p.biasTq(), p.y(), p.yOff(),
                 p.b(), p.tq(), p.tk(), p.h(), p.d(), p.dv(), p.scale());
+        return false;
     }
 
     /**
-     * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: a few windows at a time (one for SAM 3's 16
-     * heads: about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a packed buffer
-     * kept across runs (a window row is {@code window} consecutive tokens: one copy), the ordinary attention kernels
-     * run on them as a batch of {@code window²}-token sequences, and the outputs are written back to their grid
-     * positions. The graph holds no partitioned copy of the grid; the results are those of partition, attention,
+     * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: in place where the engine reads the grid's
+     * windows itself ({@link GemmEngine#windowedAttention}, the AMX kernel); else a few windows at a time (one for
+     * SAM 3's 16 heads: about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a
+     * packed buffer kept across runs (a window row is {@code window} consecutive tokens: one copy), the ordinary
+     * attention kernels run on them as a batch of {@code window²}-token sequences, and the outputs are written back
+     * to their grid positions. The graph holds no partitioned copy of the grid; the results are those of partition, attention,
      * unpartition, bit for bit on the Java kernel (each query's result depends only on its window's keys, in the same
      * order); OpenBLAS, where it picks its kernel by the product's shape, may differ in the last bit.
      */
-    private void windowedAttention(GemmEngine e, Attrs.Attention a, Buf q, Buf k, Buf v, int vStride, Buf y, int b, int h,
-                                   int d, int dv) {
+    private boolean windowedAttention(GemmEngine e, Attrs.Attention a, Buf q, Buf k, Buf v, int vStride, Buf y, int b,
+                                      int h, int d, int dv) {
+        // in place in the grid where the engine reads windows itself (AMX), else windows gathered into rows
+        int gridTokens = a.gridH() * a.gridW();
+        if (e.windowedAttention(par, new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off, null, 0, 0, 0, 0,
+                y.a, y.off, b, gridTokens, gridTokens, h, d, dv, vStride, a.scale()), a)) {
+            return e != gemm;
+        }
+        boolean rounded = true;
         int tokens = a.windowTokens();
         int windows = b * a.windowCount();
         // a (window, head) pair per worker at least; the kernels split each pair's queries further
@@ -880,10 +899,11 @@ final class CpuExecutionContext implements ExecutionContext {
             moveWindows(a, q.a, q.off, qRow, pack, 0, qRow, w0, n, true);
             moveWindows(a, k.a, k.off, qRow, pack, kp, qRow, w0, n, true);
             moveWindows(a, v.a, v.off, vStride, pack, vp, vRow, w0, n, true);
-            attention(e, new AttentionProblem(pack, 0, pack, kp, pack, vp, null, 0, 0, 0, 0, pack, yp,
+            rounded &= attention(e, new AttentionProblem(pack, 0, pack, kp, pack, vp, null, 0, 0, 0, 0, pack, yp,
                     n, tokens, tokens, h, d, dv, a.scale()));
             moveWindows(a, y.a, y.off, vRow, pack, yp, vRow, w0, n, false);
         }
+        return rounded;
     }
 
     /**
@@ -895,17 +915,10 @@ final class CpuExecutionContext implements ExecutionContext {
                              int w0, int n, boolean gather) {
         int ws = a.window();
         int gw = a.gridW();
-        int perRowOfWindows = gw / ws;
-        int perImage = a.windowCount();
-        int imageTokens = a.gridH() * gw;
         int run = ws * row;
         par.forRange(n * ws, Math.max(1, 4096 / Math.max(1, run)), (worker, from, to) -> {
             for (int i = from; i < to; i++) {
-                int wi = w0 + i / ws;
-                int r = i % ws;
-                int local = wi % perImage;
-                int token = wi / perImage * imageTokens + (local / perRowOfWindows * ws + r) * gw
-                        + local % perRowOfWindows * ws;
+                int token = a.windowStart(w0 + i / ws) + i % ws * gw;
                 int g = gridOff + token * gridRow;
                 int p = packOff + i * run;
                 if (gridRow == row) {

@@ -1,5 +1,7 @@
 package org.sam3j.backend.cpu;
 
+import org.sam3j.graph.Attrs;
+
 /**
  * The matrix products of the {@link CpuBackend}: {@code LINEAR}, {@code MATMUL}, convolutions (per-tap products
  * through {@link #conv2d}, or im2col products) and transposed convolutions all reach the arithmetic through this
@@ -169,6 +171,17 @@ public interface GemmEngine extends AutoCloseable {
     }
 
     /**
+     * Computes attention restricted to the {@code windows} of a token grid, in place: {@code p} describes the grid
+     * tensors ({@code b} images of {@code tq = tk = gridH · gridW} tokens, row-major), and each window's tokens
+     * attend to that window's tokens only ({@link Attrs.Attention#windowStart}). Returns {@code false} to leave it to
+     * the backend, which then gathers each window into contiguous rows for {@link #attention}. The default returns
+     * false.
+     */
+    default boolean windowedAttention(Parallel par, AttentionProblem p, Attrs.Attention windows) {
+        return false;
+    }
+
+    /**
      * Whether the backend should compute 3 × 3 convolutions of stride 1 on this engine by Winograd's F(2 × 2, 3 × 3)
      * ({@link WinogradConv}: 16 products of its {@link #gemm} instead of nine per-tap {@link #conv2d} products, 2.25 ×
      * fewer multiply-adds) when {@link CpuBackend#WINOGRAD_PROPERTY} leaves it to the engine. The default is true.
@@ -203,8 +216,9 @@ public interface GemmEngine extends AutoCloseable {
      * it prepares to {@code type} (nearest, ties to even), and the values of C it writes (so the backend need do
      * none of it: a cast to {@code type} read only by its products, the weights' rounded copies and the rounding of
      * the products' values are left to it). The backend
-     * also offers it the reduced-precision graph's attention of such operands ({@link #attention}) and rounds that
-     * result itself. The default returns this engine.
+     * also offers it the reduced-precision graph's attention of such operands ({@link #attention},
+     * {@link #windowedAttention}), whose values it must round as it writes them too. The default returns this
+     * engine.
      */
     default GemmEngine forOperands(org.sam3j.io.DType type) {
         return this;

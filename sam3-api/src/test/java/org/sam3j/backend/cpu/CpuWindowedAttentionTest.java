@@ -7,10 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.sam3j.Precision;
 import org.sam3j.backend.CompiledGraph;
 import org.sam3j.graph.AttentionWindows;
 import org.sam3j.graph.Graph;
+import org.sam3j.graph.Op;
+import org.sam3j.graph.PrecisionPolicy;
 import org.sam3j.graph.Tensor;
+import org.sam3j.io.DType;
 import org.sam3j.weights.InMemoryWeights;
 
 /**
@@ -48,6 +52,36 @@ class CpuWindowedAttentionTest {
                 assertEquals(e.length, y.length);
                 for (int i = 0; i < e.length; i++) {
                     assertTrue(Math.abs(e[i] - y[i]) <= 1e-5 * Math.max(1, Math.abs(e[i])), i + ": " + e[i] + " vs " + y[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * At BF16 the attention's values are BF16 values, windowed or global, whichever kernel computed them (the backend
+     * rounds them where the engine for reduced operands did not: here, always) — and the same as the partitioned
+     * graph's.
+     */
+    @Test
+    void bf16AttentionStoresBf16Values() {
+        int b = 1, gh = 6, gw = 9, ws = 3, h = 2, d = 8;
+        int t = gh * gw;
+        Map<String, float[]> in = Map.of("q", rand(b * t * h * d), "k", rand(b * t * h * d), "v", rand(b * t * h * d));
+        for (boolean windowed : new boolean[] {true, false}) {
+            Graph g = new Graph();
+            Tensor qt = g.scale(g.input("q", b, t, h, d), 1f);
+            Tensor kt = g.scale(g.input("k", b, t, h, d), 1f);
+            Tensor vt = g.scale(g.input("v", b, t, h, d), 1f);
+            g.output("y", windowed ? g.windowedAttention(qt, kt, vt, 0.3f, gh, gw, ws) : g.attention(qt, kt, vt, null, 0.3f));
+            Graph reduced = PrecisionPolicy.apply(g, Precision.BF16);
+            assertTrue(reduced.nodes().stream().anyMatch(n -> n.op() == Op.ATTENTION && n.dtype() == DType.BF16));
+            try (CpuBackend backend = new CpuBackend(2)) {
+                float[] y = run(backend, reduced, in);
+                for (int i = 0; i < y.length; i++) {
+                    assertEquals(0, Float.floatToRawIntBits(y[i]) & 0xffff, "windowed " + windowed + " value " + i);
+                }
+                if (windowed) {
+                    assertArrayEquals(run(backend, PrecisionPolicy.apply(AttentionWindows.partitioned(g), Precision.BF16), in), y);
                 }
             }
         }

@@ -4,18 +4,20 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntToLongFunction;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.ShortPointer;
 import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
+import org.sam3j.graph.Attrs;
 
 /**
  * The OpenBLAS backend's engine for a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}) on a CPU with Intel AMX:
  * products of a prepared B (linear layers, and the convolutions the backend hands over as one product of the whole
- * kernel) and self-attention run on the tile unit ({@code native/src/cpu_bf16_gemm.h},
- * {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native memory (half the bytes of FP32), rounded as
+ * kernel) and self-attention, global or in the windows of a token grid, run on the tile unit
+ * ({@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native memory (half the bytes of FP32), rounded as
  * it is packed, so it may come straight from the checkpoint's FP32 mapping; A is converted per block of rows as the
  * kernel reads it from the Java array in place, and C is written there in place, each value rounded to BF16 as the
  * graph stores a product. Each product of two BF16 values is exact in FP32, so the values are those of an FP32 product
@@ -239,45 +241,79 @@ final class AmxBf16Gemm implements GemmEngine {
     }
 
     /**
-     * Attention without a bias over heads of 32 or 64 channels (the encoders' self-attention, windowed or global,
-     * and the fusion encoder's) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the
-     * softmax in FP32, its probabilities rounded to BF16 for the second product), q, k, v and y read and written in
-     * place; tasks of (batch, head, block of queries), each packing its head's keys and values once. Other problems,
-     * and small ones, are left to the FP32 engine (false).
+     * Attention without a bias over heads of 32 or 64 channels (the encoders' global self-attention and the fusion
+     * encoder's) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the softmax in FP32,
+     * its probabilities rounded to BF16 for the second product), q, k, v and y read and written in place, y's values
+     * rounded to BF16 as they are written. Other problems, and small ones, are left to the FP32 engine (false).
      */
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
-        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d();
-        if (!attends(d, p.dv(), p.bias() != null, p.flops()) || tk == 0 || tq == 0) return false;
+        if (!attends(p.d(), p.dv(), p.bias() != null, p.flops()) || p.tk() == 0 || p.tq() == 0) return false;
+        run(par, p, p.b(), p.tq(), p.tk(), s -> (long) s * p.tq(), s -> (long) s * p.tk(), 1, 1);
+        return true;
+    }
+
+    /**
+     * The image encoder's windowed attention read and written in place in the token grid: the kernel addresses a
+     * window's rows itself (runs of {@code window} tokens, {@code gridW} apart), so no window is gathered or
+     * scattered (about 19 MB of copies per window layer on SAM 3's grid).
+     */
+    @Override
+    public boolean windowedAttention(Parallel par, AttentionProblem p, Attrs.Attention windows) {
+        int tokens = windows.windowTokens(), count = p.b() * windows.windowCount();
+        long flops = AttentionProblem.flops(count, p.h(), tokens, tokens, p.d(), p.dv());
+        if (!windows.windowed() || !attends(p.d(), p.dv(), p.bias() != null, flops)) return false;
+        if (p.tq() != windows.gridH() * windows.gridW() || p.tk() != p.tq()) {
+            throw new IllegalArgumentException("windowed attention over " + p.tq() + " tokens, grid " + windows);
+        }
+        run(par, p, count, tokens, tokens, windows::windowStart, windows::windowStart, windows.window(), windows.gridW());
+        return true;
+    }
+
+    /**
+     * Tasks of (sequence, head, block of queries) on the kernel: sequence {@code s} has {@code tq} queries from token
+     * {@code queryStart(s)} and {@code tk} keys from {@code keyStart(s)}, its row {@code r} {@code (r / run) · gridW
+     * + r % run} tokens on (consecutive tokens for {@code run = gridW = 1}). Queries are split, in blocks of whole
+     * runs and whole tiles of 16, only until every worker has two tasks; each task packs its head's keys and values
+     * once.
+     */
+    private void run(Parallel par, AttentionProblem p, int sequences, int tq, int tk, IntToLongFunction queryStart,
+                     IntToLongFunction keyStart, int run, int gridW) {
+        final int h = p.h(), d = p.d();
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
-        // blocks of queries (multiples of 16, the kernel's rows) until every worker has two tasks
+        final int unit = 16 / gcd(16, run) * run;
         int blocks = 1;
-        while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= 64) blocks++;
-        final int block = ((tq + blocks - 1) / blocks + 15) / 16 * 16;
+        while ((long) sequences * h * blocks < 2L * workers && tq / (blocks + 1) >= Math.max(64, unit)) blocks++;
+        final int block = ((tq + blocks - 1) / blocks + unit - 1) / unit * unit;
         final int nBlocks = (tq + block - 1) / block;
         final long ld = (long) h * d;
         final long scratchBytes = CpuKernels.s3cpu_bf16_attention_scratch(tk, d);
-        Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
+        Parallel.forTasks(par, workers, sequences * h * nBlocks, (w, queue) -> {
             OpenBlasGemm.NativeBuffer s = take();
             try {
                 FloatPointer scratch = scratch(s, scratchBytes);
                 for (int t = queue.next(); t >= 0; t = queue.next()) {
-                    int bi = t / (h * nBlocks);
+                    int si = t / (h * nBlocks);
                     int hi = (t / nBlocks) % h;
                     int q0 = (t % nBlocks) * block;
                     int rows = Math.min(block, tq - q0);
-                    long qy = (long) (bi * tq + q0) * ld + (long) hi * d;
+                    // q0 is a whole number of runs: its rows start that many grid rows on
+                    long qy = (queryStart.applyAsLong(si) + (long) (q0 / run) * gridW) * ld + (long) hi * d;
+                    long key = keyStart.applyAsLong(si);
                     int rc = CpuKernels.s3cpu_bf16_attention_at(p.q(), p.qOff() + qy, ld,
-                            p.k(), p.kOff() + (long) bi * tk * ld + (long) hi * d, ld,
-                            p.v(), p.vOff() + (long) bi * tk * p.vRow() + (long) hi * d, p.vRow(),
-                            p.y(), p.yOff() + qy, ld, rows, tk, d, p.scale(), scratch);
+                            p.k(), p.kOff() + key * ld + (long) hi * d, ld,
+                            p.v(), p.vOff() + key * p.vRow() + (long) hi * d, p.vRow(),
+                            p.y(), p.yOff() + qy, ld, rows, tk, d, run, gridW, p.scale(), scratch);
                     if (rc != 0) throw new IllegalStateException("AMX BF16 attention refused heads of " + d);
                 }
             } finally {
                 give(s);
             }
         });
-        return true;
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     @Override

@@ -68,11 +68,14 @@ final class CpuKernels {
     static native long s3cpu_bf16_attention_scratch(int tk, int d);
 
     /**
-     * One head's BF16 attention on AMX ({@code native/src/cpu_bf16_attention.h}) on Java arrays in place, rows
-     * {@code ld*} floats apart from the offsets; 0, or -1 (nothing written) for heads other than 32 or 64 or no AMX.
+     * One head's BF16 attention on AMX ({@code native/src/cpu_bf16_attention.h}) on Java arrays in place, row
+     * {@code r} at {@code ((r / run) · gridW + r % run) · ld*} floats from the offsets (a window of a token grid, or
+     * consecutive rows for {@code run = gridW = 1}); 0, or -1 (nothing written) for heads other than 32 or 64 or no
+     * AMX.
      */
     @CriticalRegion
     static native int s3cpu_bf16_attention_at(@Const float[] q, long qOff, long ldq, @Const float[] k, long kOff,
                                               long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
-                                              long ldy, int tq, int tk, int d, float scale, Pointer scratch);
+                                              long ldy, int tq, int tk, int d, int run, int gridW, float scale,
+                                              Pointer scratch);
 }

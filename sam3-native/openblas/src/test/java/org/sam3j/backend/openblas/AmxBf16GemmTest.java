@@ -20,6 +20,7 @@ import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.CpuFusionTest;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
+import org.sam3j.graph.Attrs;
 import org.sam3j.io.DType;
 import org.sam3j.io.ReducedFloats;
 import org.sam3j.testing.Similarity;
@@ -149,6 +150,57 @@ class AmxBf16GemmTest {
             AttentionProblem withBias = new AttentionProblem(a, 0, a, 0, a, 0, new float[64 * 64], 0, 1, 1, 64,
                     new float[64 * 64], 0, 1, 64, 64, 1, 64, 64, 1f);
             assertFalse(amx.attention(par, withBias), "a biased attention is left to the FP32 engine");
+        }
+    }
+
+    /**
+     * Windowed attention read and written in place in the token grid (two images of 16 × 24 tokens, windows of 8,
+     * v in wider rows) equals, bit for bit, the same kernel on each window gathered into consecutive rows and
+     * scattered back: the kernel addresses a window's runs of tokens itself and computes the same values. Global
+     * attention settings and biased problems are declined.
+     */
+    @Test
+    void windowedAttentionInPlaceEqualsTheGatheredWindows() {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 attention not run here: " + AmxBf16Gemm.unavailableReason());
+        try (AmxBf16Gemm amx = new AmxBf16Gemm(fp32, 2)) {
+            int images = 2, gridH = 16, gridW = 24, window = 8, h = 2, d = 64, vRow = 3 * h * d, off = 5;
+            int tokens = gridH * gridW, ws = window * window, row = h * d;
+            Attrs.Attention windows = new Attrs.Attention(0.125f, window, gridH, gridW);
+            Random r = new Random(11);
+            float[] q = gaussian(r, off + images * tokens * row);
+            float[] k = gaussian(r, off + images * tokens * row);
+            float[] v = gaussian(r, off + images * tokens * vRow);
+            float[] y = new float[off + images * tokens * row];
+            AttentionProblem grid = new AttentionProblem(q, off, k, off, v, off, null, 0, 0, 0, 0, y, off,
+                    images, tokens, tokens, h, d, d, vRow, 0.125f);
+            assertTrue(amx.windowedAttention(par, grid, windows));
+
+            int count = images * windows.windowCount();
+            float[] pq = new float[count * ws * row], pk = new float[count * ws * row];
+            float[] pv = new float[count * ws * row], py = new float[count * ws * row];
+            for (int w = 0; w < count; w++) {
+                for (int t = 0; t < ws; t++) {
+                    int token = windows.windowStart(w) + t / window * gridW + t % window;
+                    System.arraycopy(q, off + token * row, pq, (w * ws + t) * row, row);
+                    System.arraycopy(k, off + token * row, pk, (w * ws + t) * row, row);
+                    System.arraycopy(v, off + token * vRow, pv, (w * ws + t) * row, row);
+                }
+            }
+            assertTrue(amx.attention(par, new AttentionProblem(pq, 0, pk, 0, pv, 0, null, 0, 0, 0, 0, py, 0,
+                    count, ws, ws, h, d, d, 0.125f)));
+            float[] expected = new float[y.length];
+            for (int w = 0; w < count; w++) {
+                for (int t = 0; t < ws; t++) {
+                    int token = windows.windowStart(w) + t / window * gridW + t % window;
+                    System.arraycopy(py, (w * ws + t) * row, expected, off + token * row, row);
+                }
+            }
+            for (int i = 0; i < y.length; i++) assertEquals(expected[i], y[i], "value " + i);
+
+            assertFalse(amx.windowedAttention(par, grid, new Attrs.Attention(0.125f)), "global attention settings");
+            AttentionProblem withBias = new AttentionProblem(q, off, k, off, v, off, new float[tokens], 0, 1, 1, 1,
+                    y, off, images, tokens, tokens, h, d, d, vRow, 0.125f);
+            assertFalse(amx.windowedAttention(par, withBias, windows), "a biased attention is left to the backend");
         }
     }
 
