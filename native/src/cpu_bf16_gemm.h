@@ -27,16 +27,18 @@
 //       bytes of scratch memory s3cpu_bf16_gemm needs for an inner dimension k (any alignment).
 //
 //   int s3cpu_bf16_gemm(const float* a, long long lda, int m, const unsigned short* packed, int k, int n,
-//                       int j0, int j1, const float* bias, float* c, long long ldc, void* scratch)
+//                       int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch)
 //       C[i, j] = bf16(sum_p bf16(A[i, p]) * B[p, j] (+ bias[j])) for the m rows of A (lda floats apart) and the
 //       columns j0 <= j < j1 of the packed op(B) (j0 a multiple of 32), written to those columns of C (c is
 //       C[0, 0], rows ldc >= j1 floats apart; other columns untouched). The products are exact and summed in
 //       FP32; each value of C is rounded to BF16 (nearest, ties to even) and stored as a float, as a BF16 graph
-//       stores a product. scratch: s3cpu_bf16_gemm_scratch(k) bytes, not shared with a concurrent call.
-//       Returns 0, or -1 (nothing written) for bad arguments or a CPU/OS without AMX.
+//       stores a product; act 1 (s3amx::ACT_GELU; 0 none) then stores GELU of that value instead (FP32, as the graph's GELU
+//       after the product: the same arithmetic as sam3j's Java GELU, org.sam3j.backend.cpu.CpuGelu, so the same
+//       floats). scratch: s3cpu_bf16_gemm_scratch(k) bytes, not shared with a concurrent call. Returns 0, or -1
+//       (nothing written) for bad arguments or a CPU/OS without AMX.
 //
 //   int s3cpu_bf16_gemm_at(const float* a, long long aoff, long long lda, int m, const unsigned short* packed,
-//                          int k, int n, int j0, int j1, const float* bias, float* c, long long coff,
+//                          int k, int n, int j0, int j1, const float* bias, int act, float* c, long long coff,
 //                          long long ldc, void* scratch)
 //       s3cpu_bf16_gemm on a + aoff and c + coff: for callers that hold whole arrays (Java's, in place).
 #ifndef SAM3J_CPU_BF16_GEMM_H
@@ -68,6 +70,10 @@ constexpr int CHUNK_ROWS = 128;
 constexpr int PREFETCH_STEPS = 2;
 
 inline long long round32(long long v) { return (v + 31) / 32 * 32; }
+
+/** Activations the product can apply to the values it stores (s3cpu_bf16_gemm's act). */
+constexpr int ACT_NONE = 0;
+constexpr int ACT_GELU = 1;
 
 /** BF16 nearest to f, ties to even; NaN stays NaN. */
 inline uint16_t to_bf16(float f) {
@@ -134,18 +140,46 @@ S3AMX_TARGET static void convert_rows(const float* a, long long lda, int rows, i
 }
 
 /**
- * Stores a 16 x 16 float tile's rows [0, rows) and columns [0, cols) of `tile` (+ bias), rounded to BF16 (nearest,
- * ties to even) and held as floats, into C.
+ * Exact (erf) GELU, 0.5 x (1 + erf(x / sqrt 2)), with erf the rational approximation of sam3j's Java kernels
+ * (org.sam3j.backend.cpu.CpuGelu, VectorGelu: the argument clamped to [-4, 4], x P(x^2) / Q(x^2)) in the same order
+ * of the same fused multiply-adds, so the same floats (a NaN stays NaN).
  */
-S3AMX_TARGET static inline void store_tile(const float* tile, int rows, int cols, const float* bias, float* c,
+S3AMX_TARGET static inline __m512 gelu_ps(__m512 v) {
+    // min/max with the constant first: a NaN argument is returned, as Java's min/max return NaN (the masked forms:
+    // GCC 12 warns of the unmasked ones' undefined pass-through operand)
+    __m512 scaled = _mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f));
+    __m512 u = _mm512_maskz_max_ps(0xffff, _mm512_set1_ps(-4.0f),
+                                   _mm512_maskz_min_ps(0xffff, _mm512_set1_ps(4.0f), scaled));
+    __m512 u2 = _mm512_mul_ps(u, u);
+    __m512 p = _mm512_fmadd_ps(u2, _mm512_set1_ps(-2.72614225801306e-10f), _mm512_set1_ps(2.77068142495902e-08f));
+    p = _mm512_fmadd_ps(u2, p, _mm512_set1_ps(-2.10102402082508e-06f));
+    p = _mm512_fmadd_ps(u2, p, _mm512_set1_ps(-5.69250639462346e-05f));
+    p = _mm512_fmadd_ps(u2, p, _mm512_set1_ps(-7.34990630326855e-04f));
+    p = _mm512_fmadd_ps(u2, p, _mm512_set1_ps(-2.95459980854025e-03f));
+    p = _mm512_fmadd_ps(u2, p, _mm512_set1_ps(-1.60960333262415e-02f));
+    __m512 q = _mm512_fmadd_ps(u2, _mm512_set1_ps(-1.45660718464996e-05f), _mm512_set1_ps(-2.13374055278905e-04f));
+    q = _mm512_fmadd_ps(u2, q, _mm512_set1_ps(-1.68282697438203e-03f));
+    q = _mm512_fmadd_ps(u2, q, _mm512_set1_ps(-7.37332916720468e-03f));
+    q = _mm512_fmadd_ps(u2, q, _mm512_set1_ps(-1.42647390514189e-02f));
+    __m512 erf = _mm512_div_ps(_mm512_mul_ps(u, p), q);
+    return _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(0.5f)), _mm512_add_ps(erf, _mm512_set1_ps(1.0f)));
+}
+
+/**
+ * Stores a 16 x 16 float tile's rows [0, rows) and columns [0, cols) of `tile` (+ bias), rounded to BF16 (nearest,
+ * ties to even) and held as floats, into C; with ACT_GELU, GELU of those values.
+ */
+S3AMX_TARGET static inline void store_tile(const float* tile, int rows, int cols, const float* bias, int act, float* c,
                                            long long ldc) {
     __mmask16 mask = cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
     __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias) : _mm512_setzero_ps();
     for (int r = 0; r < rows; r++) {
         __m256bh h = _mm512_cvtneps_pbh(_mm512_add_ps(_mm512_loadu_ps(tile + r * TILE), b));
         // (the masked forms: GCC 12 warns of the unmasked ones' undefined pass-through operand)
-        __m512i wide = _mm512_maskz_slli_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, (__m256i)h), 16);
-        _mm512_mask_storeu_ps(c + r * ldc, mask, _mm512_castsi512_ps(wide));
+        __m512 value = _mm512_castsi512_ps(
+                _mm512_maskz_slli_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, (__m256i)h), 16));
+        if (act == ACT_GELU) value = gelu_ps(value);
+        _mm512_mask_storeu_ps(c + r * ldc, mask, value);
     }
 }
 
@@ -249,7 +283,7 @@ static inline long long s3cpu_bf16_gemm_scratch(int k) {
 
 #if S3AMX_X86
 S3AMX_TARGET static int s3amx_gemm(const float* a, long long lda, int m, const unsigned short* packed, int k, int n,
-                                   int j0, int j1, const float* bias, float* c, long long ldc, void* scratch) {
+                                   int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch) {
     using namespace s3amx;
     (void)n;
     const int kp = (int)round32(k), steps = kp / STEP;
@@ -311,7 +345,7 @@ S3AMX_TARGET static int s3amx_gemm(const float* a, long long lda, int m, const u
                         case 2: _tile_stored(2, tile, 64); break;
                         default: _tile_stored(3, tile, 64); break;
                     }
-                    store_tile(tile, vr < TILE ? vr : TILE, vc < TILE ? vc : TILE, bias ? bias + tc : nullptr,
+                    store_tile(tile, vr < TILE ? vr : TILE, vc < TILE ? vc : TILE, bias ? bias + tc : nullptr, act,
                                c + (i0 + tr) * ldc + tc, ldc);
                 }
             }
@@ -323,26 +357,26 @@ S3AMX_TARGET static int s3amx_gemm(const float* a, long long lda, int m, const u
 #endif
 
 static inline int s3cpu_bf16_gemm(const float* a, long long lda, int m, const unsigned short* packed, int k, int n,
-                                  int j0, int j1, const float* bias, float* c, long long ldc, void* scratch) {
+                                  int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch) {
 #if S3AMX_X86
     if (m < 0 || k < 1 || n < 1 || j0 < 0 || j0 % 32 != 0 || j1 > n || j0 > j1 || lda < k || ldc < j1 ||
-        !s3cpu_amx_supported()) {
+        (act != s3amx::ACT_NONE && act != s3amx::ACT_GELU) || !s3cpu_amx_supported()) {
         return -1;
     }
     if (m == 0 || j0 == j1) return 0;
-    return s3amx_gemm(a, lda, m, packed, k, n, j0, j1, bias, c, ldc, scratch);
+    return s3amx_gemm(a, lda, m, packed, k, n, j0, j1, bias, act, c, ldc, scratch);
 #else
-    (void)a; (void)lda; (void)m; (void)packed; (void)k; (void)n; (void)j0; (void)j1; (void)bias; (void)c;
+    (void)a; (void)lda; (void)m; (void)packed; (void)k; (void)n; (void)j0; (void)j1; (void)bias; (void)act; (void)c;
     (void)ldc; (void)scratch;
     return -1;
 #endif
 }
 
 static inline int s3cpu_bf16_gemm_at(const float* a, long long aoff, long long lda, int m, const unsigned short* packed,
-                                     int k, int n, int j0, int j1, const float* bias, float* c, long long coff,
+                                     int k, int n, int j0, int j1, const float* bias, int act, float* c, long long coff,
                                      long long ldc, void* scratch) {
     if (a == nullptr || c == nullptr || aoff < 0 || coff < 0) return -1;
-    return s3cpu_bf16_gemm(a + aoff, lda, m, packed, k, n, j0, j1, bias, c + coff, ldc, scratch);
+    return s3cpu_bf16_gemm(a + aoff, lda, m, packed, k, n, j0, j1, bias, act, c + coff, ldc, scratch);
 }
 
 #endif

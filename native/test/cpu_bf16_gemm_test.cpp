@@ -32,6 +32,23 @@ static float bf16(float f) {
     return r;
 }
 
+// org.sam3j.backend.cpu.CpuGelu.gelu, operation for operation
+static float gelu(float v) {
+    float x = std::max(std::min(v * 0.70710678118654752f, 4.0f), -4.0f);
+    float x2 = x * x;
+    float p = std::fma(x2, -2.72614225801306e-10f, 2.77068142495902e-08f);
+    p = std::fma(x2, p, -2.10102402082508e-06f);
+    p = std::fma(x2, p, -5.69250639462346e-05f);
+    p = std::fma(x2, p, -7.34990630326855e-04f);
+    p = std::fma(x2, p, -2.95459980854025e-03f);
+    p = std::fma(x2, p, -1.60960333262415e-02f);
+    float q = std::fma(x2, -1.45660718464996e-05f, -2.13374055278905e-04f);
+    q = std::fma(x2, q, -1.68282697438203e-03f);
+    q = std::fma(x2, q, -7.37332916720468e-03f);
+    q = std::fma(x2, q, -1.42647390514189e-02f);
+    return 0.5f * v * (1.0f + x * p / q);
+}
+
 struct Aligned {
     void* p;
     explicit Aligned(size_t bytes) : p(std::aligned_alloc(64, (bytes + 63) / 64 * 64)) { std::memset(p, 0xff, (bytes + 63) / 64 * 64); }
@@ -54,8 +71,8 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
     Aligned scratch(16 + scratchBytes + 64);
     unsigned char* guard = (unsigned char*) scratch.p + 16 + scratchBytes;
     std::memset(guard, 0x5a, 64);
-    int rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, c.data(),
-                             ldc, (char*) scratch.p + 16);
+    int rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, 0,
+                             c.data(), ldc, (char*) scratch.p + 16);
     check(rc == 0, "the kernel accepts the shape");
     bool guarded = true;
     for (int i = 0; i < 64; i++) guarded &= guard[i] == 0x5a;
@@ -89,6 +106,16 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
                   "values %d, other columns untouched %d", m, k, n, j0, j1, transb, withBias, worst, bf16Values, untouched);
     check(worst <= 1 && bf16Values && untouched, what);
     std::printf("  %s\n", what);
+    // GELU in the store: of each stored product value, the Java kernels' floats
+    std::vector<float> g((size_t) m * ldc, -7.f);
+    rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, 1, g.data(),
+                         ldc, (char*) scratch.p + 16);
+    bool same = rc == 0;
+    for (size_t i = 0; i < g.size(); i++) {
+        float want = (int) (i % ldc) >= j0 && (int) (i % ldc) < j1 ? gelu(c[i]) : -7.f;
+        same &= std::memcmp(&want, &g[i], 4) == 0;
+    }
+    check(same, "GELU in the store gives the Java GELU of each product value, bit for bit");
 }
 
 // heads interleaved as the backend has them: token rows of h·d floats
@@ -171,7 +198,7 @@ static void bench(int m, int k, int n) {
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         auto t0 = std::chrono::steady_clock::now();
-        s3cpu_bf16_gemm(a.data(), k, m, packed.data(), k, n, 0, n, nullptr, c.data(), n, scratch.p);
+        s3cpu_bf16_gemm(a.data(), k, m, packed.data(), k, n, 0, n, nullptr, 0, c.data(), n, scratch.p);
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best = std::min(best, s);
     }
@@ -206,9 +233,9 @@ int main(int argc, char** argv) {
     check(packed[1024 + 0] == s3amx::to_bf16(b[32]) && packed[1024 + 2] == 0, "column 32 then zero padding");
     check(s3amx::to_bf16(1.0f + 1.0f / 256) == 0x3f80 && s3amx::to_bf16(1.0f + 3.0f / 256) == 0x3f82,
           "ties round to even");
-    check(s3cpu_bf16_gemm(nullptr, 4, 1, nullptr, 4, 32, 16, 32, nullptr, nullptr, 32, nullptr) == -1,
+    check(s3cpu_bf16_gemm(nullptr, 4, 1, nullptr, 4, 32, 16, 32, nullptr, 0, nullptr, 32, nullptr) == -1,
           "a column range not starting at a multiple of 32 is refused");
-    check(s3cpu_bf16_gemm(nullptr, 3, 1, nullptr, 4, 32, 0, 32, nullptr, nullptr, 32, nullptr) == -1,
+    check(s3cpu_bf16_gemm(nullptr, 3, 1, nullptr, 4, 32, 0, 32, nullptr, 0, nullptr, 32, nullptr) == -1,
           "rows of A shorter than k are refused");
     if (!s3cpu_amx_supported()) {
         std::printf("cpu_bf16_gemm_test: this CPU or OS has no AMX-BF16; products NOT run (packing checked)\n");

@@ -478,7 +478,7 @@ final class CpuExecutionContext implements ExecutionContext {
                 GemmEngine e = backend.productEngine(t);
                 GemmEngine.Prepared packed = backend.linearWeight(par, e, weights, weightName(w), k, nOut);
                 e.gemm(par, m, x.a, x.off, k, packed, y.a, y.off, nOut, bias,
-                        step.kind() == CpuFusion.Kind.LINEAR_GELU ? GELU_EPILOGUE : RELU_EPILOGUE);
+                        step.kind() == CpuFusion.Kind.LINEAR_GELU ? GemmEngine.Epilogue.GELU : RELU_EPILOGUE);
                 break;
             }
             case CONV_TRANSPOSE_EPILOGUE:
@@ -578,7 +578,6 @@ final class CpuExecutionContext implements ExecutionContext {
                 t.dim(3), gn.groups(), gn.eps(), relu);
     }
 
-    private static final GemmEngine.Epilogue GELU_EPILOGUE = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);
     private static final GemmEngine.Epilogue RELU_EPILOGUE = (c, off, len) -> CpuKernels.relu(c, off, c, off, len);
 
     private static float[] biasArray(Buf b, int n) {

@@ -30,6 +30,12 @@ public interface GemmEngine extends AutoCloseable {
      */
     @FunctionalInterface
     interface Epilogue {
+        /**
+         * The exact (erf) GELU of the backend's kernels ({@code CpuGelu}); an engine that recognises it may apply the
+         * same arithmetic itself as it stores C (same floats), instead of calling it.
+         */
+        Epilogue GELU = (c, off, len) -> CpuGelu.apply(c, off, c, off, 0, len);
+
         /** Replaces {@code c[off, off + len)} by the function's values. */
         void apply(float[] c, int off, int len);
     }

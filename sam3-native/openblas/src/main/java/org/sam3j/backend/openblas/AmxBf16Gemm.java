@@ -194,13 +194,16 @@ final class AmxBf16Gemm implements GemmEngine {
             OpenBlasGemm.emptyProduct(c, cOff, ldc, m, n, bias, epilogue);
             return;
         }
+        // GELU in the kernel's store (the same floats); another epilogue on the task's rows after the product
+        final int act = epilogue == Epilogue.GELU ? CpuKernels.ACT_GELU : 0;
+        final Epilogue after = act != 0 ? null : epilogue;
         int workers = par == null || 2L * m * n * k < SERIAL_FLOPS ? 1 : Math.min(par.threads(), threads);
         // few rows: columns in blocks of 32, two per worker; else two or more blocks of rows per worker, handed out
         // as they finish; with an epilogue, blocks of the kernel's chunk of rows at most: the epilogue then reads each
         // block while it is still in the cache, and B is streamed once per chunk either way
         boolean byColumns = workers > 1 && m < 2 * workers * BLOCK;
         int split = byColumns ? m : workers > 1 ? (m + 2 * workers - 1) / (2 * workers) : m;
-        int rowsPer = epilogue != null ? Math.min(split, EPILOGUE_ROWS) : split;
+        int rowsPer = after != null ? Math.min(split, EPILOGUE_ROWS) : split;
         int colsPer = byColumns
                 ? Math.max(BLOCK, ((n + 2 * workers - 1) / (2 * workers) + BLOCK - 1) / BLOCK * BLOCK) : n;
         int rowTasks = (m + rowsPer - 1) / rowsPer;
@@ -217,12 +220,12 @@ final class AmxBf16Gemm implements GemmEngine {
                     int j0 = (t % colTasks) * colsPer;
                     int j1 = Math.min(n, j0 + colsPer);
                     int rc = CpuKernels.s3cpu_bf16_gemm_at(a, aOff + (long) r0 * lda, lda, rows, bp, k, n, j0, j1, bias,
-                            c, cOff + (long) r0 * ldc, ldc, scratch);
+                            act, c, cOff + (long) r0 * ldc, ldc, scratch);
                     if (rc != 0) {
                         throw new IllegalStateException("AMX BF16 product refused " + rows + " x " + k + " x " + n);
                     }
-                    if (epilogue != null) {
-                        for (int r = 0; r < rows; r++) epilogue.apply(c, cOff + (r0 + r) * ldc + j0, j1 - j0);
+                    if (after != null) {
+                        for (int r = 0; r < rows; r++) after.apply(c, cOff + (r0 + r) * ldc + j0, j1 - j0);
                     }
                 }
             } finally {

@@ -50,19 +50,24 @@ final class CpuKernels {
     static native void s3cpu_bf16_pack(@Const FloatPointer b, long ldb, int transb, int k, int n, int jb0, int jb1,
                                        @Cast("unsigned short*") ShortPointer packed);
 
+    /** {@link #s3cpu_bf16_gemm_at}'s {@code act}: GELU of each stored value ({@code s3amx::ACT_GELU}). */
+    static final int ACT_GELU = 1;
+
     /** Bytes of scratch memory one {@link #s3cpu_bf16_gemm_at} call needs for an inner dimension {@code k}. */
     static native long s3cpu_bf16_gemm_scratch(int k);
 
     /**
      * {@code C[:, j0:j1] = bf16(bf16(A) · B[:, j0:j1] (+ bias))} for the {@code m} rows of A with a packed B, products
      * exact, sums in FP32, on Java arrays in place ({@code GetPrimitiveArrayCritical}: no copies; the collector waits
-     * while the call runs), A from {@code aOff}, C (its first value) from {@code cOff}; {@code bias} may be null. 0,
-     * or -1 (nothing written) for bad arguments or no AMX.
+     * while the call runs), A from {@code aOff}, C (its first value) from {@code cOff}; {@code bias} may be null;
+     * {@code act} 1 stores GELU of each value ({@link #ACT_GELU}, the Java kernels' floats), 0 the value. 0, or -1
+     * (nothing written) for bad arguments or no AMX.
      */
     @CriticalRegion
     static native int s3cpu_bf16_gemm_at(@Const float[] a, long aOff, long lda, int m,
                                          @Cast("const unsigned short*") ShortPointer packed, int k, int n, int j0,
-                                         int j1, @Const float[] bias, float[] c, long cOff, long ldc, Pointer scratch);
+                                         int j1, @Const float[] bias, int act, float[] c, long cOff, long ldc,
+                                         Pointer scratch);
 
     /** Bytes of scratch memory one {@link #s3cpu_bf16_attention_at} call needs ({@code d} 32 or 64; else 0). */
     static native long s3cpu_bf16_attention_scratch(int tk, int d);

@@ -99,6 +99,36 @@ class AmxBf16GemmTest {
     }
 
     /**
+     * {@link GemmEngine.Epilogue#GELU}, which the kernel applies as it stores C, gives the floats of the Java GELU
+     * applied to the stored product after it (an epilogue the engine does not recognise), bit for bit: over values
+     * from the GELU's clamped tails to zero, infinities and a NaN.
+     */
+    @Test
+    void geluInTheKernelsStoreEqualsTheJavaGeluOfTheProduct() {
+        assumeTrue(AmxBf16Gemm.isAvailable(), "AMX-BF16 products not run here: " + AmxBf16Gemm.unavailableReason());
+        try (AmxBf16Gemm amx = new AmxBf16Gemm(fp32, 2)) {
+            for (int m : new int[] {17, 300}) {
+                int n = 200, k = 96;
+                Random r = new Random(m);
+                float[] a = gaussian(r, m * k);
+                for (int i = 0; i < k; i++) a[i] *= 8; // row 0: products well beyond the clamp at |x / √2| = 4
+                a[k] = Float.NaN;                         // row 1: NaN
+                a[2 * k] = Float.POSITIVE_INFINITY;       // row 2: ±inf (or NaN where terms cancel)
+                float[] b = gaussian(r, n * k);
+                float[] bias = gaussian(r, n);
+                GemmEngine.Prepared pb = amx.prepare(par, b, 0, k, true, k, n);
+                float[] fused = new float[m * n], after = new float[m * n];
+                amx.gemm(par, m, a, 0, k, pb, fused, 0, n, bias, GemmEngine.Epilogue.GELU);
+                amx.gemm(par, m, a, 0, k, pb, after, 0, n, bias, (c, off, len) -> GemmEngine.Epilogue.GELU.apply(c, off, len));
+                for (int i = 0; i < fused.length; i++) {
+                    assertEquals(Float.floatToIntBits(after[i]), Float.floatToIntBits(fused[i]), "m=" + m + " value " + i);
+                }
+                assertTrue(Float.isNaN(fused[n]), "a NaN stays NaN");
+            }
+        }
+    }
+
+    /**
      * Attention over heads of 32 and 64 on AMX, q, k and v read in place (v in wider rows, as the v third of qkv),
      * against a double-precision softmax of the BF16 operands: the kernel rounds the probabilities to BF16 for the
      * second product, so its output moves by up to about 2^-8 of the values; a problem with a bias is declined.
