@@ -1,4 +1,4 @@
-// sam3j's BF16 attention on Intel AMX, header-only: one head's softmax(scale · q·kᵀ) · v with an online softmax
+// sam3j's BF16 attention on Intel AMX, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online softmax
 // ("flash" attention), both products on the tile unit, the softmax in FP32 on AVX-512. Compiled into the OpenBLAS
 // backend's JNI library with cpu_bf16_gemm.h (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks it
 // against a double-precision reference.
@@ -18,10 +18,13 @@
 //
 //   int s3cpu_bf16_attention_at(const float* q, long long qoff, long long ldq, const float* k, long long koff,
 //                               long long ldk, const float* v, long long voff, long long ldv, float* y,
-//                               long long yoff, long long ldy, int tq, int tk, int d, int run, int gridw,
-//                               float scale, void* scratch)
-//       one head: y[i] = sum_j softmax_j(scale · q[i]·k[j]) v[j] for the tq query rows of q + qoff, the tk key rows
-//       of k + koff and value rows of v + voff, writing the tq rows of y + yoff. Row r of each lies at
+//                               long long yoff, long long ldy, const float* bias, long long biasoff,
+//                               long long ldbias, int tq, int tk, int d, int run, int gridw, float scale,
+//                               void* scratch)
+//       one head: y[i] = sum_j softmax_j(scale · q[i]·k[j] + bias[i, j]) v[j] for the tq query rows of q + qoff, the
+//       tk key rows of k + koff and value rows of v + voff, writing the tq rows of y + yoff. bias: null, or FP32
+//       rows of tk values from bias + biasoff, ldbias apart (0: one row for every query; -inf masks a key). Row r of
+//       each of q, k, v, y lies at
 //       ((r / run) · gridw + r % run) rows of its ld* floats from the first: tokens of a run x run window of a
 //       token grid gridw tokens wide, read and written in place; run = gridw = 1 for consecutive rows. Heads of
 //       d = 32 or 64 channels (keys and values alike), tk >= 1. scratch: not shared with a concurrent call. Returns
@@ -167,8 +170,8 @@ S3AMX_TARGET static void pack_values(const Rows& v, int tk, int d, uint16_t* out
  * the factor; so the result is the softmax's, and the output tiles are stored and reloaded only on the rare step
  * that raises a maximum, not on every step. Each row's sum stays a vector of 16 partial sums until the end.
  */
-S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, const Rows& y, int tq, int tk, int d,
-                                  float scale, void* scratch) {
+S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, const Rows& y, const float* bias,
+                                  long long ldbias, int tq, int tk, int d, float scale, void* scratch) {
     AttentionScratch sizes(tk, d);
     char* at = (char*)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint16_t* keys = (uint16_t*)at;
@@ -195,6 +198,7 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
     // a stale maximum lets a probability reach 2^SLACK before the row is rescaled
     const float SLACK = 8.0f;
     const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale * 1.4426950408889634f);
+    const __m512 vlog2e = _mm512_set1_ps(1.4426950408889634f);
     configure();
     for (int q0 = 0; q0 < tq; q0 += TILE) {
         int rows = tq - q0 < TILE ? tq - q0 : TILE;
@@ -241,11 +245,24 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
             // pass 1: rows whose maximum moves by more than SLACK
             bool rescale = false;
             for (int r = 0; r < TILE; r++) {
-                const float* row = scores + r * KEYS;
+                // x = (scale · score + bias) · log2 e, -inf for keys beyond tk; kept for pass 2
+                float* row = scores + r * KEYS;
                 __m512 x0 = _mm512_mask_mul_ps(minf, mask[0], _mm512_loadu_ps(row), vscale);
                 __m512 x1 = _mm512_mask_mul_ps(minf, mask[1], _mm512_loadu_ps(row + 16), vscale);
                 __m512 x2 = _mm512_mask_mul_ps(minf, mask[2], _mm512_loadu_ps(row + 32), vscale);
                 __m512 x3 = _mm512_mask_mul_ps(minf, mask[3], _mm512_loadu_ps(row + 48), vscale);
+                if (bias) {
+                    // (padding rows past tq read the last query's row: in bounds, and their results are dropped)
+                    const float* b = bias + (q0 + r < tq ? q0 + r : tq - 1) * ldbias + ks * STEP;
+                    x0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[0], b), vlog2e, x0);
+                    x1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[1], b + 16), vlog2e, x1);
+                    x2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[2], b + 32), vlog2e, x2);
+                    x3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[3], b + 48), vlog2e, x3);
+                }
+                _mm512_storeu_ps(row, x0);
+                _mm512_storeu_ps(row + 16, x1);
+                _mm512_storeu_ps(row + 32, x2);
+                _mm512_storeu_ps(row + 48, x3);
                 __m512 top = _mm512_max_ps(_mm512_max_ps(x0, x1), _mm512_max_ps(x2, x3));
                 factors[r] = 1.0f;
                 if (_mm512_cmp_ps_mask(top, _mm512_set1_ps(maxima[r] + SLACK), _CMP_GT_OQ) == 0) continue;
@@ -274,16 +291,20 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
             // pass 2: probabilities 2^(x - m), rounded to BF16 for the second product, and the FP32 sums
             for (int r = 0; r < TILE; r++) {
                 const float* row = scores + r * KEYS;
+                if (maxima[r] == -INFINITY) {
+                    // every key so far masked by a bias of -inf: nothing to add yet
+                    _mm512_storeu_si512(probs + r * KEYS, _mm512_setzero_si512());
+                    _mm512_storeu_si512(probs + r * KEYS + STEP, _mm512_setzero_si512());
+                    continue;
+                }
                 const __m512 m = _mm512_set1_ps(maxima[r]);
-                __m512 p0 = _mm512_maskz_mov_ps(mask[0], exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row), vscale, m)));
-                __m512 p1 = _mm512_maskz_mov_ps(mask[1], exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row + 16), vscale, m)));
+                __m512 p0 = _mm512_maskz_mov_ps(mask[0], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row), m)));
+                __m512 p1 = _mm512_maskz_mov_ps(mask[1], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 16), m)));
                 __m512 sum = _mm512_add_ps(_mm512_loadu_ps(sums + r * TILE), _mm512_add_ps(p0, p1));
                 _mm512_storeu_si512(probs + r * KEYS, (__m512i)_mm512_cvtne2ps_pbh(p1, p0));
                 if (halves == 2) {
-                    __m512 p2 = _mm512_maskz_mov_ps(mask[2],
-                                                    exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row + 32), vscale, m)));
-                    __m512 p3 = _mm512_maskz_mov_ps(mask[3],
-                                                    exp2_ps(_mm512_fmsub_ps(_mm512_loadu_ps(row + 48), vscale, m)));
+                    __m512 p2 = _mm512_maskz_mov_ps(mask[2], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 32), m)));
+                    __m512 p3 = _mm512_maskz_mov_ps(mask[3], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 48), m)));
                     sum = _mm512_add_ps(sum, _mm512_add_ps(p2, p3));
                     _mm512_storeu_si512(probs + r * KEYS + STEP, (__m512i)_mm512_cvtne2ps_pbh(p3, p2));
                 }
@@ -333,22 +354,25 @@ static inline long long s3cpu_bf16_attention_scratch(int tk, int d) {
 
 static inline int s3cpu_bf16_attention_at(const float* q, long long qoff, long long ldq, const float* k,
                                           long long koff, long long ldk, const float* v, long long voff,
-                                          long long ldv, float* y, long long yoff, long long ldy, int tq, int tk,
-                                          int d, int run, int gridw, float scale, void* scratch) {
+                                          long long ldv, float* y, long long yoff, long long ldy, const float* bias,
+                                          long long biasoff, long long ldbias, int tq, int tk, int d, int run,
+                                          int gridw, float scale, void* scratch) {
 #if S3AMX_X86
     if (q == nullptr || k == nullptr || v == nullptr || y == nullptr || scratch == nullptr || tq < 0 || tk < 1 ||
         (d != 32 && d != 64) || ldq < d || ldk < d || ldv < d || ldy < d || qoff < 0 || koff < 0 || voff < 0 ||
-        yoff < 0 || run < 1 || gridw < run || !s3cpu_amx_supported()) {
+        yoff < 0 || run < 1 || gridw < run || (bias != nullptr && (biasoff < 0 || ldbias < 0)) ||
+        !s3cpu_amx_supported()) {
         return -1;
     }
     if (tq == 0) return 0;
     using s3amx::Rows;
     return s3amx::attention(Rows{q + qoff, ldq, run, gridw}, Rows{k + koff, ldk, run, gridw},
-                            Rows{v + voff, ldv, run, gridw}, Rows{y + yoff, ldy, run, gridw}, tq, tk, d, scale,
-                            scratch);
+                            Rows{v + voff, ldv, run, gridw}, Rows{y + yoff, ldy, run, gridw},
+                            bias ? bias + biasoff : nullptr, ldbias, tq, tk, d, scale, scratch);
 #else
     (void)q; (void)qoff; (void)ldq; (void)k; (void)koff; (void)ldk; (void)v; (void)voff; (void)ldv; (void)y;
-    (void)yoff; (void)ldy; (void)tq; (void)tk; (void)d; (void)run; (void)gridw; (void)scale; (void)scratch;
+    (void)yoff; (void)ldy; (void)bias; (void)biasoff; (void)ldbias; (void)tq; (void)tk; (void)d; (void)run;
+    (void)gridw; (void)scale; (void)scratch;
     return -1;
 #endif
 }

@@ -122,7 +122,10 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
 // rising: scores grow along the keys (q positive on average, k[j] shifted by 0.02 j), so that the running maxima
 // move by more than the kernel's slack again and again and its rescaling runs. window > 0: tq = tk = window², the
 // tokens of window (1, 1) of a grid 2 x 3 windows large, read and written in place (y elsewhere untouched)
-static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool rising = false, int window = 0) {
+// bias: 0 none, 1 a row of tk values per query, 2 one row for every query; with a bias, the first 70 keys of query 0
+// are masked (-inf: a whole step of 64 keys without a probability) and every seventh key of the others
+static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool rising = false, int window = 0,
+                      int biasMode = 0) {
     std::normal_distribution<float> nd(0.f, 1.f);
     int ld = h * d;
     int gridw = window > 0 ? 3 * window : 1, run = window > 0 ? window : 1;
@@ -135,11 +138,21 @@ static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool risi
     for (size_t i = 0; i < k.size(); i++) k[i] = nd(rng) + (rising ? 0.02f * (float) (i / ld) : 0.0f);
     for (float& x : v) x = nd(rng);
     float scale = 1.0f / std::sqrt((float) d);
+    // one bias per head: [h, rows, tk] with rows tq (mode 1) or 1 (mode 2)
+    int biasRows = biasMode == 1 ? tq : 1;
+    std::vector<float> bias((size_t) h * biasRows * tk);
+    for (size_t i = 0; i < bias.size(); i++) {
+        int j = (int) (i % tk), row = (int) (i / tk % biasRows);
+        bias[i] = nd(rng);
+        if ((row == 0 && j < 70) || j % 7 == 3) bias[i] = -INFINITY;
+    }
+    auto biasAt = [&](int hi, int i, int j) { return biasMode == 0 ? 0.0 : (double) bias[((size_t) hi * biasRows + (biasMode == 1 ? i : 0)) * tk + j]; };
     Aligned scratch((size_t) s3cpu_bf16_attention_scratch(tk, d));
     for (int hi = 0; hi < h; hi++) {
         long long off = (long long) first * ld + hi * d;
         int rc = s3cpu_bf16_attention_at(q.data(), off, ld, k.data(), off, ld, v.data(), off, ld, y.data(), off, ld,
-                                         tq, tk, d, run, gridw, scale, scratch.p);
+                                         biasMode ? bias.data() : nullptr, (long long) hi * biasRows * tk,
+                                         biasMode == 1 ? tk : 0, tq, tk, d, run, gridw, scale, scratch.p);
         check(rc == 0, "the attention kernel accepts the shape");
     }
     double worst = 0;
@@ -151,7 +164,7 @@ static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool risi
             for (int j = 0; j < tk; j++) {
                 double a = 0;
                 for (int x = 0; x < d; x++) a += (double) bf16(qi[x]) * bf16(k[(size_t) token(j) * ld + hi * d + x]);
-                s[j] = a * scale;
+                s[j] = a * scale + biasAt(hi, i, j);
                 mx = std::max(mx, s[j]);
             }
             double sum = 0;
@@ -159,7 +172,8 @@ static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool risi
             for (int x = 0; x < d; x++) {
                 double o = 0;
                 for (int j = 0; j < tk; j++) o += s[j] * bf16(v[(size_t) token(j) * ld + hi * d + x]);
-                worst = std::max(worst, std::abs(o / sum - y[(size_t) token(i) * ld + hi * d + x]));
+                double e = std::abs(o / sum - y[(size_t) token(i) * ld + hi * d + x]);
+                worst = std::max(worst, std::isnan(e) ? INFINITY : e);  // (a NaN would pass std::max unseen)
             }
         }
     }
@@ -184,8 +198,9 @@ static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool risi
         }
     }
     char what[220];
-    std::snprintf(what, sizeof what, "attention tq=%d tk=%d h=%d d=%d window %d: max |error| %.3g <= %.3g, BF16 values "
-                  "%d, other tokens untouched %d", tq, tk, h, d, window, worst, bound, bf16Values, untouched);
+    std::snprintf(what, sizeof what, "attention tq=%d tk=%d h=%d d=%d window %d bias %d: max |error| %.3g <= %.3g, BF16 "
+                  "values %d, other tokens untouched %d", tq, tk, h, d, window, biasMode, worst, bound, bf16Values,
+                  untouched);
     check(worst <= bound && bf16Values && untouched, what);
     std::printf("  %s\n", what);
 }
@@ -212,7 +227,7 @@ static void benchAttention(int tq, int tk, int d) {
     double best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         auto t0 = std::chrono::steady_clock::now();
-        s3cpu_bf16_attention_at(q.data(), 0, d, k.data(), 0, d, v.data(), 0, d, y.data(), 0, d, tq, tk, d, 1, 1, 0.125f,
+        s3cpu_bf16_attention_at(q.data(), 0, d, k.data(), 0, d, v.data(), 0, d, y.data(), 0, d, nullptr, 0, 0, tq, tk, d, 1, 1, 0.125f,
                                 scratch.p);
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
@@ -266,7 +281,9 @@ int main(int argc, char** argv) {
     attention(33, 97, 1, 32, rng, true);
     attention(49, 49, 2, 64, rng, false, 7);   // windows of 7 x 7 tokens: runs of 7, keys beyond a tile's 16
     attention(64, 64, 1, 32, rng, true, 8);
-    check(s3cpu_bf16_attention_at(nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, 1, 1, 48, 1, 1, 1.f,
+    attention(37, 300, 2, 32, rng, false, 0, 1);  // a bias per query: the decoder's box bias
+    attention(50, 130, 2, 64, rng, true, 0, 2);   // one row for every query
+    check(s3cpu_bf16_attention_at(nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 0, 1, 1, 48, 1, 1, 1.f,
                                   nullptr) == -1, "heads of 48 are refused");
     std::printf("cpu_bf16_gemm_test: %s\n", failures ? "FAILED" : "all passed");
     return failures ? 1 : 0;

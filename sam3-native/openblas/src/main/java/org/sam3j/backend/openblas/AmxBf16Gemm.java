@@ -235,17 +235,18 @@ final class AmxBf16Gemm implements GemmEngine {
     }
 
     /**
-     * Heads of 32 or 64 channels for keys and values alike, no bias, and not a small problem (the prompt decoders'
-     * few queries stay on the FP32 engine's kernels). The kernel rounds q, k and v to BF16 as it reads them.
+     * Heads of 32 or 64 channels for keys and values alike, with a bias or none, and not a small problem (the prompt
+     * decoders' few queries stay on the FP32 engine's kernels). The kernel rounds q, k and v to BF16 as it reads
+     * them; a bias stays FP32, added to the scaled scores.
      */
     @Override
     public boolean attends(int d, int dv, boolean bias, long flops) {
-        return !bias && d == dv && (d == 32 || d == 64) && flops >= OpenBlasGemm.ATTENTION_MIN_FLOPS;
+        return d == dv && (d == 32 || d == 64) && flops >= OpenBlasGemm.ATTENTION_MIN_FLOPS;
     }
 
     /**
-     * Attention without a bias over heads of 32 or 64 channels (the encoders' global self-attention and the fusion
-     * encoder's) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the softmax in FP32,
+     * Attention over heads of 32 or 64 channels (the encoders' global self-attention, the fusion encoder's, the
+     * detector decoder's cross-attention with its box bias) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the softmax in FP32,
      * its probabilities rounded to BF16 for the second product), q, k, v and y read and written in place, y's values
      * rounded to BF16 as they are written. Other problems, and small ones, are left to the FP32 engine (false).
      */
@@ -265,7 +266,7 @@ final class AmxBf16Gemm implements GemmEngine {
     public boolean windowedAttention(Parallel par, AttentionProblem p, Attrs.Attention windows) {
         int tokens = windows.windowTokens(), count = p.b() * windows.windowCount();
         long flops = AttentionProblem.flops(count, p.h(), tokens, tokens, p.d(), p.dv());
-        if (!windows.windowed() || !attends(p.d(), p.dv(), p.bias() != null, flops)) return false;
+        if (!windows.windowed() || p.bias() != null || !attends(p.d(), p.dv(), false, flops)) return false;
         if (p.tq() != windows.gridH() * windows.gridW() || p.tk() != p.tq()) {
             throw new IllegalArgumentException("windowed attention over " + p.tq() + " tokens, grid " + windows);
         }
@@ -303,10 +304,15 @@ final class AmxBf16Gemm implements GemmEngine {
                     // q0 is a whole number of runs: its rows start that many grid rows on
                     long qy = (queryStart.applyAsLong(si) + (long) (q0 / run) * gridW) * ld + (long) hi * d;
                     long key = keyStart.applyAsLong(si);
+                    // the bias [biasB, biasH, biasTq, tk] of this sequence and head (broadcast where a size is 1)
+                    long bias = p.bias() == null ? 0 : p.biasOff()
+                            + (((long) (p.biasB() == 1 ? 0 : si) * p.biasH() + (p.biasH() == 1 ? 0 : hi)) * p.biasTq()
+                            + (p.biasTq() == 1 ? 0 : q0)) * tk;
                     int rc = CpuKernels.s3cpu_bf16_attention_at(p.q(), p.qOff() + qy, ld,
                             p.k(), p.kOff() + key * ld + (long) hi * d, ld,
                             p.v(), p.vOff() + key * p.vRow() + (long) hi * d, p.vRow(),
-                            p.y(), p.yOff() + qy, ld, rows, tk, d, run, gridW, p.scale(), scratch);
+                            p.y(), p.yOff() + qy, ld, p.bias(), bias, p.biasTq() == 1 ? 0 : tk,
+                            rows, tk, d, run, gridW, p.scale(), scratch);
                     if (rc != 0) throw new IllegalStateException("AMX BF16 attention refused heads of " + d);
                 }
             } finally {

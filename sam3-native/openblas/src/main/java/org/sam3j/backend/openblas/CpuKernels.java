@@ -75,12 +75,13 @@ final class CpuKernels {
     /**
      * One head's BF16 attention on AMX ({@code native/src/cpu_bf16_attention.h}) on Java arrays in place, row
      * {@code r} at {@code ((r / run) · gridW + r % run) · ld*} floats from the offsets (a window of a token grid, or
-     * consecutive rows for {@code run = gridW = 1}); 0, or -1 (nothing written) for heads other than 32 or 64 or no
-     * AMX.
+     * consecutive rows for {@code run = gridW = 1}); {@code bias} null or FP32 rows of {@code tk} values from
+     * {@code biasOff}, {@code ldBias} apart (0: one row for every query); 0, or -1 (nothing written) for heads other
+     * than 32 or 64 or no AMX.
      */
     @CriticalRegion
     static native int s3cpu_bf16_attention_at(@Const float[] q, long qOff, long ldq, @Const float[] k, long kOff,
                                               long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
-                                              long ldy, int tq, int tk, int d, int run, int gridW, float scale,
-                                              Pointer scratch);
+                                              long ldy, @Const float[] bias, long biasOff, long ldBias, int tq,
+                                              int tk, int d, int run, int gridW, float scale, Pointer scratch);
 }
