@@ -75,16 +75,18 @@ struct AttentionScratch {
 
 #if S3AMX_X86
 /**
- * 2^x in FP32 by the AVX2 kernel's polynomial of the fraction (s3cpu::EXP2_POLY), relative error ~2e-7; x below
- * -127 (and -inf) gives a value below 2^-127 that no probability here notices.
+ * 2^x in FP32 by the AVX2 kernel's polynomial of the fraction (s3cpu::EXP2_POLY), relative error ~2e-7, and exactly
+ * 0 for x <= -125 (and -inf, NaN): no subnormal result, whose uses (the sums, the rounding) take microcode assists
+ * (the fusion encoder's cross-attention to a text with padded tokens, a bias of -inf, took 8.8 ms a layer, 2.2 ms
+ * without). Against probabilities near 1, values below 2^-125 vanish in FP32's sums anyway.
  */
 S3AMX_TARGET static inline __m512 exp2_ps(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-127.0f));
+    const __mmask16 normal = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-125.0f), _CMP_GT_OQ);
     __m512 whole = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 f = _mm512_sub_ps(x, whole);  // in [-0.5, 0.5]
     __m512 p = _mm512_set1_ps(s3cpu::EXP2_POLY[0]);
     for (int i = 1; i < 7; i++) p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(s3cpu::EXP2_POLY[i]));
-    return _mm512_scalef_ps(p, whole);  // p * 2^whole
+    return _mm512_maskz_scalef_ps(normal, p, whole);  // p * 2^whole
 }
 
 /** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (a window, or consecutive rows). */
@@ -298,13 +300,14 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
                     continue;
                 }
                 const __m512 m = _mm512_set1_ps(maxima[r]);
-                __m512 p0 = _mm512_maskz_mov_ps(mask[0], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row), m)));
-                __m512 p1 = _mm512_maskz_mov_ps(mask[1], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 16), m)));
+                // (keys beyond tk hold -inf from pass 1: probability 0)
+                __m512 p0 = exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row), m));
+                __m512 p1 = exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 16), m));
                 __m512 sum = _mm512_add_ps(_mm512_loadu_ps(sums + r * TILE), _mm512_add_ps(p0, p1));
                 _mm512_storeu_si512(probs + r * KEYS, (__m512i)_mm512_cvtne2ps_pbh(p1, p0));
                 if (halves == 2) {
-                    __m512 p2 = _mm512_maskz_mov_ps(mask[2], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 32), m)));
-                    __m512 p3 = _mm512_maskz_mov_ps(mask[3], exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 48), m)));
+                    __m512 p2 = exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 32), m));
+                    __m512 p3 = exp2_ps(_mm512_sub_ps(_mm512_loadu_ps(row + 48), m));
                     sum = _mm512_add_ps(sum, _mm512_add_ps(p2, p3));
                     _mm512_storeu_si512(probs + r * KEYS + STEP, (__m512i)_mm512_cvtne2ps_pbh(p3, p2));
                 }
