@@ -1,5 +1,5 @@
-// sam3j's BF16 attention on Intel AMX, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online softmax
-// ("flash" attention), both products on the tile unit, the softmax in FP32 on AVX-512. Compiled into the OpenBLAS
+// sam3j's BF16 attention on Intel AMX, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online
+// softmax ("flash" attention), both products on the tile unit, the softmax in FP32 on AVX-512. Compiled into the OpenBLAS
 // backend's JNI library with cpu_bf16_gemm.h (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks it
 // against a double-precision reference.
 //
@@ -150,15 +150,18 @@ S3AMX_TARGET static void pack_values(const Rows& v, int tk, int d, uint16_t* out
     }
 }
 
-/** Tile `t` (2 + a block of 16 output channels) as an immediate, as the tile instructions need. */
-#define S3AMX_OUT_TILES(OP)                                                                                             \
-    do {                                                                                                               \
-        OP(2, 0);                                                                                                      \
-        OP(3, 1);                                                                                                      \
-        if (cblocks > 2) {                                                                                             \
-            OP(4, 2);                                                                                                  \
-            OP(5, 3);                                                                                                  \
-        }                                                                                                              \
+/**
+ * OP(t, cb) for each tile t = 2 + cb of the output (cb: a block of 16 output channels, d / 16 of them), t written out
+ * as the immediate the tile instructions need.
+ */
+#define S3AMX_OUT_TILES(OP) \
+    do {                    \
+        OP(2, 0);           \
+        OP(3, 1);           \
+        if (cblocks > 2) {  \
+            OP(4, 2);       \
+            OP(5, 3);       \
+        }                   \
     } while (0)
 
 /**

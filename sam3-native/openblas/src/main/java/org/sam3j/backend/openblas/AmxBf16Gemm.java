@@ -16,11 +16,12 @@ import org.sam3j.graph.Attrs;
 /**
  * The OpenBLAS backend's engine for a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}) on a CPU with Intel AMX:
  * products of a prepared B (linear layers, and the convolutions the backend hands over as one product of the whole
- * kernel) and self-attention, global or in the windows of a token grid, run on the tile unit
- * ({@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native memory (half the bytes of FP32), rounded as
- * it is packed, so it may come straight from the checkpoint's FP32 mapping; A is converted per block of rows as the
- * kernel reads it from the Java array in place, and C is written there in place, each value rounded to BF16 as the
- * graph stores a product. Each product of two BF16 values is exact in FP32, so the values are those of an FP32 product
+ * kernel) and attention, global or in the windows of a token grid, with a bias or none, run on the tile unit
+ * ({@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native
+ * memory (half the bytes of FP32), rounded as it is packed, so it may come straight from the checkpoint's FP32
+ * mapping; A is converted per block of rows as the kernel reads it from the Java array in place, and C is written
+ * there in place, each value rounded to BF16 as the graph stores a product (and a GELU after it applied in the same
+ * store). Each product of two BF16 values is exact in FP32, so the values are those of an FP32 product
  * of the same operands, summed in another order. Products of two activations go to the FP32 engine this one was made
  * by.
  *
@@ -246,9 +247,10 @@ final class AmxBf16Gemm implements GemmEngine {
 
     /**
      * Attention over heads of 32 or 64 channels (the encoders' global self-attention, the fusion encoder's, the
-     * detector decoder's cross-attention with its box bias) on AMX ({@code native/src/cpu_bf16_attention.h}: both products on the tiles, the softmax in FP32,
-     * its probabilities rounded to BF16 for the second product), q, k, v and y read and written in place, y's values
-     * rounded to BF16 as they are written. Other problems, and small ones, are left to the FP32 engine (false).
+     * detector decoder's cross-attention with its box bias) on AMX ({@code native/src/cpu_bf16_attention.h}: both
+     * products on the tiles, the softmax in FP32, its probabilities rounded to BF16 for the second product), q, k, v
+     * and y read and written in place, y's values rounded to BF16 as they are written. Other problems, and small
+     * ones, are left to the FP32 engine (false).
      */
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
