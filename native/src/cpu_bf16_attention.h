@@ -202,8 +202,9 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
     const long long outStride = (long long)d * 4;
     // a stale maximum lets a probability reach 2^SLACK before the row is rescaled
     const float SLACK = 8.0f;
-    const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale * 1.4426950408889634f);
-    const __m512 vlog2e = _mm512_set1_ps(1.4426950408889634f);
+    const float log2e = 1.4426950408889634f;
+    const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale * log2e);
+    const __m512 vlog2e = _mm512_set1_ps(log2e);
     configure();
     for (int q0 = 0; q0 < tq; q0 += TILE) {
         int rows = tq - q0 < TILE ? tq - q0 : TILE;
@@ -331,9 +332,7 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
             float* row = (float*)y.at(q0 + r);
             for (int c = 0; c < d; c += 16) {
                 // rounded to BF16 as a BF16 graph stores the attention's value (held as a float)
-                __m256bh h = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), inv));
-                __m512i wide = _mm512_maskz_slli_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, (__m256i)h), 16);
-                _mm512_storeu_ps(row + c, _mm512_castsi512_ps(wide));
+                _mm512_storeu_ps(row + c, round_bf16_ps(_mm512_mul_ps(_mm512_loadu_ps(out + r * d + c), inv)));
             }
         }
     }

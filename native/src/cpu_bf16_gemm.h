@@ -32,9 +32,9 @@
 //       columns j0 <= j < j1 of the packed op(B) (j0 a multiple of 32), written to those columns of C (c is
 //       C[0, 0], rows ldc >= j1 floats apart; other columns untouched). The products are exact and summed in
 //       FP32; each value of C is rounded to BF16 (nearest, ties to even) and stored as a float, as a BF16 graph
-//       stores a product; act 1 (s3amx::ACT_GELU; 0 none) then stores GELU of that value instead (FP32, as the graph's GELU
-//       after the product: the same arithmetic as sam3j's Java GELU, org.sam3j.backend.cpu.CpuGelu, so the same
-//       floats). scratch: s3cpu_bf16_gemm_scratch(k) bytes, not shared with a concurrent call. Returns 0, or -1
+//       stores a product; act 1 (s3amx::ACT_GELU; 0 none) then stores GELU of that value instead (FP32, as the
+//       graph's GELU after the product: the arithmetic of sam3j's Java GELU, org.sam3j.backend.cpu.CpuGelu, so the
+//       same floats). scratch: s3cpu_bf16_gemm_scratch(k) bytes, not shared with a concurrent call. Returns 0, or -1
 //       (nothing written) for bad arguments or a CPU/OS without AMX.
 //
 //   int s3cpu_bf16_gemm_at(const float* a, long long aoff, long long lda, int m, const unsigned short* packed,
@@ -165,6 +165,13 @@ S3AMX_TARGET static inline __m512 gelu_ps(__m512 v) {
     return _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(0.5f)), _mm512_add_ps(erf, _mm512_set1_ps(1.0f)));
 }
 
+/** Each value rounded to BF16 (nearest, ties to even) and held as a float, as a BF16 graph stores a value. */
+S3AMX_TARGET static inline __m512 round_bf16_ps(__m512 v) {
+    __m256bh h = _mm512_cvtneps_pbh(v);
+    // (the masked forms: GCC 12 warns of the unmasked ones' undefined pass-through operand)
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, (__m256i)h), 16));
+}
+
 /**
  * Stores a 16 x 16 float tile's rows [0, rows) and columns [0, cols) of `tile` (+ bias), rounded to BF16 (nearest,
  * ties to even) and held as floats, into C; with ACT_GELU, GELU of those values.
@@ -174,10 +181,7 @@ S3AMX_TARGET static inline void store_tile(const float* tile, int rows, int cols
     __mmask16 mask = cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
     __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias) : _mm512_setzero_ps();
     for (int r = 0; r < rows; r++) {
-        __m256bh h = _mm512_cvtneps_pbh(_mm512_add_ps(_mm512_loadu_ps(tile + r * TILE), b));
-        // (the masked forms: GCC 12 warns of the unmasked ones' undefined pass-through operand)
-        __m512 value = _mm512_castsi512_ps(
-                _mm512_maskz_slli_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, (__m256i)h), 16));
+        __m512 value = round_bf16_ps(_mm512_add_ps(_mm512_loadu_ps(tile + r * TILE), b));
         if (act == ACT_GELU) value = gelu_ps(value);
         _mm512_mask_storeu_ps(c + r * ldc, mask, value);
     }

@@ -322,9 +322,9 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * The engine of a {@code LINEAR}, {@code CONV2D} or {@code CONV_TRANSPOSE2D} node: {@link GemmEngine#forOperands} of its type where its
-     * input, weight and value are all of one reduced type (a reduced-precision graph's product), else the backend's
-     * engine.
+     * The engine of a {@code LINEAR}, {@code CONV2D} or {@code CONV_TRANSPOSE2D} node: {@link GemmEngine#forOperands}
+     * of its type where its input, weight and value are all of one reduced type (a reduced-precision graph's product),
+     * else the backend's engine.
      */
     GemmEngine productEngine(Tensor product) {
         DType type = product.dtype();

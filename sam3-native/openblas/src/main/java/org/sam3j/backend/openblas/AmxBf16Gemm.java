@@ -287,7 +287,9 @@ final class AmxBf16Gemm implements GemmEngine {
                      IntToLongFunction keyStart, int run, int gridW) {
         final int h = p.h(), d = p.d();
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
-        final int unit = 16 / gcd(16, run) * run;
+        // the smallest whole number of runs that is whole tiles of 16 rows
+        int unit = run;
+        while (unit % 16 != 0) unit += run;
         int blocks = 1;
         while ((long) sequences * h * blocks < 2L * workers && tq / (blocks + 1) >= Math.max(64, unit)) blocks++;
         final int block = ((tq + blocks - 1) / blocks + unit - 1) / unit * unit;
@@ -321,10 +323,6 @@ final class AmxBf16Gemm implements GemmEngine {
                 give(s);
             }
         });
-    }
-
-    private static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
     }
 
     @Override
