@@ -720,9 +720,8 @@ final class CpuExecutionContext implements ExecutionContext {
                 for (int j = 0; j < len; j++) c[off + j] = c[off + j] + other.a[at + j];
             }
             if (g != null) {
-                for (int p = off; p < off + len; p += cout) {
-                    CpuKernels.normRow(c, p, g.a, g.off, beta.a, beta.off, c, p, cout, eps);
-                }
+                CpuKernels.NormRows n = CpuKernels.NormRows.of(g.a, g.off, beta.a, beta.off, cout);
+                for (int p = off; p < off + len; p += cout) n.normalise(c, p, c, p, eps);
             }
             if (applyGelu) CpuGelu.apply(c, off, c, off, 0, len);
         });
