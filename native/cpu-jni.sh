@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the JNI library of the OpenBLAS backend's native kernels (src/cpu_attention.h, src/cpu_bf16_gemm.h,
-# src/cpu_bf16_attention.h; header-only) and puts it where JavaCPP's Loader looks for it; run by
+# src/cpu_bf16_attention.h, src/cpu_sgemm.h; header-only) and puts it where JavaCPP's Loader looks for it; run by
 # sam3-native/openblas's build (process-classes).
 #
 #   cpu-jni.sh JAVA_HOME CLASSES_DIR CLASSPATH
@@ -34,7 +34,8 @@ if [ ! -f "$binding" ]; then
   exit 1
 fi
 if [ -f "$jni" ] && [ "$jni" -nt "$binding" ] && [ "$jni" -nt "$here/src/cpu_attention.h" ] \
-  && [ "$jni" -nt "$here/src/cpu_bf16_gemm.h" ] && [ "$jni" -nt "$here/src/cpu_bf16_attention.h" ]; then
+  && [ "$jni" -nt "$here/src/cpu_bf16_gemm.h" ] && [ "$jni" -nt "$here/src/cpu_bf16_attention.h" ] \
+  && [ "$jni" -nt "$here/src/cpu_sgemm.h" ]; then
   echo "sam3j openblas: native attention kernel up to date ($jni)"
   exit 0
 fi

@@ -11,13 +11,14 @@ import org.bytedeco.javacpp.annotation.NoException;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel, and
- * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention on AMX
- * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build time by
+ * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel,
+ * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention on AMX, and
+ * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place (header-only C++; see the headers for the exact
+ * semantics). The JNI library is generated and compiled at build time by
  * {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and {@link NativeAttention}
- * reports why. Use {@link NativeAttention} and {@link AmxBf16Gemm}, not this class.
+ * reports why. Use {@link NativeAttention}, {@link AmxBf16Gemm} and {@link InPlaceSgemm}, not this class.
  */
-@Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h"})
+@Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h", "cpu_sgemm.h"})
 @NoException
 final class CpuKernels {
     static {
@@ -84,4 +85,21 @@ final class CpuKernels {
                                               long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
                                               long ldy, @Const float[] bias, long biasOff, long ldBias, int tq,
                                               int tk, int d, int run, int gridW, float scale, Pointer scratch);
+
+    /**
+     * {@code C = A · op(B) + beta · C} through the CBLAS {@code cblas_sgemm} at {@code sgemm}, row-major, on Java
+     * arrays in place ({@code GetPrimitiveArrayCritical}: no copies; the collector waits while the call runs): A from
+     * {@code aOff}, B (native memory, e.g. a prepared or memory-mapped weight) from {@code bOff}, C from
+     * {@code cOff}. 0, or -1 (nothing written) for a null function or bad sizes.
+     */
+    @CriticalRegion
+    static native int s3cpu_sgemm_at(Pointer sgemm, @Const float[] a, long aOff, int lda, @Const FloatPointer b,
+                                     long bOff, int ldb, int transB, int m, int n, int k, float beta, float[] c,
+                                     long cOff, int ldc);
+
+    /** {@link #s3cpu_sgemm_at(Pointer, float[], long, int, FloatPointer, long, int, int, int, int, int, float, float[], long, int)} with B a Java array too. */
+    @CriticalRegion
+    static native int s3cpu_sgemm_at(Pointer sgemm, @Const float[] a, long aOff, int lda, @Const float[] b,
+                                     long bOff, int ldb, int transB, int m, int n, int k, float beta, float[] c,
+                                     long cOff, int ldc);
 }

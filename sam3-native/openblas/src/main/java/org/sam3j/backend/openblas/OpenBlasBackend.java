@@ -88,6 +88,8 @@ public final class OpenBlasBackend {
         @Override
         public String description() {
             return "CPU, matrix products on " + (OpenBlas.isAvailable() ? OpenBlas.version() : "OpenBLAS")
+                    + (InPlaceSgemm.unavailableReason() == null ? " in place"
+                            : " staged (" + InPlaceSgemm.unavailableReason() + ")")
                     + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"
                             : "; native attention kernel unavailable: " + NativeAttention.unavailableReason())
                     + (AmxBf16Gemm.isAvailable() ? "; bf16 products and attention on AMX"

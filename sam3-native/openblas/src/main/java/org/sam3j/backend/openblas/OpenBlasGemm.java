@@ -18,16 +18,20 @@ import org.sam3j.backend.cpu.OnlineSoftmax;
  * <h2>Memory</h2>
  * The CPU backend keeps activations in one large {@code float[]} arena. JavaCPP passes a Java array to native
  * code with {@code GetFloatArrayElements}, which on HotSpot copies the <em>whole</em> array in and out on every
- * call, and a heap {@code FloatBuffer} the same way; so nothing from the Java heap is handed to OpenBLAS directly.
- * Instead:
+ * call, and a heap {@code FloatBuffer} the same way. So:
  * <ul>
  *   <li>constant operands (weights) are copied once into native memory by {@link #prepare} (and freed when the
- *       backend closes);</li>
- *   <li>activations are staged: each task copies its block of rows of A into a native buffer, OpenBLAS writes C
- *       into another (pre-filled with the bias, so that {@code beta = 1} adds it for free), and the rows are
- *       copied back. The copies are bulk memory copies (direct-buffer {@code get}/{@code put}), one per row at
- *       most, costing O(M·(K+N)) against the product's O(M·N·K). Staging buffers are pooled and reused across
- *       calls, so nothing is allocated per call once they have grown.</li>
+ *       backend closes), or read in place from a memory-mapped checkpoint;</li>
+ *   <li>products read A and write C where they lie in the arena, through sam3j's JNI library
+ *       ({@link InPlaceSgemm}: OpenBLAS called inside a JNI critical region, no copies): each task writes the bias
+ *       into its rows of C and OpenBLAS adds the product ({@code beta = 1}). OpenBLAS packs its operands into its
+ *       own blocks anyway, so staging them was a second pass over A and two over C; on a 2-core AVX2 machine the
+ *       click decoder's products of inner dimension 256 spent about half their time in those copies;</li>
+ *   <li>where that library is missing (built only where g++ was installed), or {@value InPlaceSgemm#PROPERTY} is
+ *       {@code false}, activations are staged: each task copies its block of rows of A into a native buffer,
+ *       OpenBLAS writes C into another (pre-filled with the bias), and the rows are copied back. Convolutions and
+ *       the OpenBLAS attention path always stage. Staging buffers are pooled and reused across calls, so nothing is
+ *       allocated per call once they have grown.</li>
  * </ul>
  *
  * <h2>Threads</h2>
@@ -113,6 +117,8 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     private final ConcurrentLinkedQueue<Stage> operands = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
+    /** Whether products read A and write C in the Java arrays ({@link InPlaceSgemm}) instead of staging them. */
+    private final boolean inPlace;
     /** BF16 products on AMX ({@link #forOperands}), or null where the CPU lacks it or {@link AmxBf16Gemm#PROPERTY} is off */
     private final AmxBf16Gemm amx;
 
@@ -149,11 +155,25 @@ public final class OpenBlasGemm implements GemmEngine {
     }
 
     private OpenBlasGemm(int threads, Threading threading, AttentionEngine attentionEngine) {
+        this(threads, threading, attentionEngine, InPlaceSgemm.enabled());
+    }
+
+    /**
+     * An engine that runs its products in place ({@link InPlaceSgemm}) or stages them, as {@code inPlace} says (for
+     * tests and comparisons; the public constructors decide by {@link InPlaceSgemm#enabled()}).
+     *
+     * @throws IllegalStateException if OpenBLAS does not load, or {@code inPlace} where products cannot run in place
+     */
+    OpenBlasGemm(int threads, Threading threading, AttentionEngine attentionEngine, boolean inPlace) {
         OpenBlas.requireLoaded();
+        if (inPlace && InPlaceSgemm.unavailableReason() != null) {
+            throw new IllegalStateException(InPlaceSgemm.unavailableReason());
+        }
         this.attentionEngine = attentionEngine;
         this.threads = Math.max(1, threads);
         this.threading = threading;
         OpenBlas.setThreads(threading == Threading.OPENBLAS ? this.threads : 1);
+        this.inPlace = inPlace;
         this.amx = AmxBf16Gemm.enabled() && AmxBf16Gemm.isAvailable() ? new AmxBf16Gemm(this, this.threads) : null;
     }
 
@@ -170,6 +190,11 @@ public final class OpenBlasGemm implements GemmEngine {
     /** How products are threaded. */
     public Threading threading() {
         return threading;
+    }
+
+    /** Whether products read A and write C in place ({@link InPlaceSgemm}) rather than staging them. */
+    public boolean inPlace() {
+        return inPlace;
     }
 
     @Override
@@ -391,7 +416,10 @@ public final class OpenBlasGemm implements GemmEngine {
         gemm(par, m, a, aOff, lda, pb, c, cOff, ldc, bias, null);
     }
 
-    /** The epilogue runs on each row of C as it is copied back from native memory (while the row is in the cache). */
+    /**
+     * The epilogue runs on each row of C right after its block's product: in place, or as the row is copied back from
+     * native memory (while the row is in the cache).
+     */
     @Override
     public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared pb, float[] c, int cOff, int ldc,
                      float[] bias, Epilogue epilogue) {
@@ -401,6 +429,11 @@ public final class OpenBlasGemm implements GemmEngine {
         if (m <= 0 || n <= 0) return;
         FloatPointer bp = b.ptr();
         if (shortProduct(par, m, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias, epilogue)) return;
+        if (inPlace && k > 0) {
+            run(par, m, n, k, (s, r0, rows) -> inPlaceRows(r0, rows, n, k, a, aOff, lda, bp, null, 0, b.ld, b.trans, c,
+                    cOff, ldc, bias, epilogue));
+            return;
+        }
         run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias,
                 epilogue));
     }
@@ -424,6 +457,17 @@ public final class OpenBlasGemm implements GemmEngine {
         // two blocks per worker, whole multiples of 16 columns
         int per = Math.max(MIN_COLUMNS, ((n + 2 * workers - 1) / (2 * workers) + 15) / 16 * 16);
         int tasks = (n + per - 1) / per;
+        if (inPlace) {
+            Parallel.forTasks(par, workers, tasks, (w, queue) -> {
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
+                    int j0 = t * per;
+                    int nc = Math.min(per, n - j0);
+                    inPlaceBlock(0, m, j0, nc, k, a, aOff, lda, b, null, transB ? (long) j0 * ldb : j0, ldb, transB, c,
+                            cOff, ldc, bias, epilogue);
+                }
+            });
+            return true;
+        }
         Parallel.forTasks(par, workers, tasks, (w, queue) -> {
             Stage s = take();
             try {
@@ -457,6 +501,11 @@ public final class OpenBlasGemm implements GemmEngine {
     public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      boolean transB, float[] c, int cOff, int ldc, float[] bias) {
         if (m <= 0 || n <= 0) return;
+        if (inPlace && k > 0) {
+            run(par, m, n, k, (s, r0, rows) -> inPlaceRows(r0, rows, n, k, a, aOff, lda, null, b, bOff, ldb, transB, c,
+                    cOff, ldc, bias, null));
+            return;
+        }
         if ((long) k * n > MAX_STAGE_FLOATS && (long) m * k <= MAX_STAGE_FLOATS) {
             columnBlocks(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias);
             return;
@@ -514,6 +563,37 @@ public final class OpenBlasGemm implements GemmEngine {
                 give(s);
             }
         });
+    }
+
+    /** Rows {@code [r0, r0 + rows)} of C in place ({@link #inPlaceBlock} over all columns). */
+    private static void inPlaceRows(int r0, int rows, int n, int k, float[] a, int aOff, int lda, FloatPointer b,
+                                    float[] bArray, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
+                                    float[] bias, Epilogue epilogue) {
+        inPlaceBlock(r0, rows, 0, n, k, a, aOff, lda, b, bArray, bOff, ldb, transB, c, cOff, ldc, bias, epilogue);
+    }
+
+    /**
+     * The block of C of rows {@code [r0, r0 + rows)} and columns {@code [j0, j0 + nc)}, where it lies
+     * ({@link InPlaceSgemm}): the bias written into C's rows, OpenBLAS's product added to it ({@code beta = 1}; 0
+     * without a bias), then the epilogue on each row. op(B)'s columns {@code j0..} start at {@code bOff} (B native
+     * memory {@code b}, or the Java array {@code bArray}). {@code k} is positive.
+     */
+    private static void inPlaceBlock(int r0, int rows, int j0, int nc, int k, float[] a, int aOff, int lda,
+                                     FloatPointer b, float[] bArray, long bOff, int ldb, boolean transB, float[] c,
+                                     int cOff, int ldc, float[] bias, Epilogue epilogue) {
+        int c0 = cOff + r0 * ldc + j0;
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) System.arraycopy(bias, j0, c, c0 + r * ldc, nc);
+        }
+        float beta = bias != null ? 1f : 0f;
+        if (b != null) {
+            InPlaceSgemm.sgemm(a, aOff + r0 * lda, lda, b, bOff, ldb, transB, rows, nc, k, beta, c, c0, ldc);
+        } else {
+            InPlaceSgemm.sgemm(a, aOff + r0 * lda, lda, bArray, (int) bOff, ldb, transB, rows, nc, k, beta, c, c0, ldc);
+        }
+        if (epilogue != null) {
+            for (int r = 0; r < rows; r++) epilogue.apply(c, c0 + r * ldc, nc);
+        }
     }
 
     /**
@@ -606,11 +686,18 @@ public final class OpenBlasGemm implements GemmEngine {
      * product over the whole band ({@code beta = 1} adding it to C, pre-filled with the bias), computed at the
      * padded width and copied back without the {@code 2·pad} extra columns per row. Against an im2col matrix
      * ({@code kh·kw·cin} floats per pixel, written, then staged) a pixel costs {@code cin} floats in and
-     * {@code cout} out, at {@code 2·pad / (w + 2·pad)} more arithmetic.
+     * {@code cout} out, at {@code 2·pad / (w + 2·pad)} more arithmetic. A 1 × 1 convolution, where products run in
+     * place, is one product over the pixels instead, read and written where they lie.
      */
     @Override
     public void conv2d(Parallel par, ConvProblem p) {
         if (p.stride() != 1) throw new IllegalArgumentException("stride " + p.stride() + ": OpenBLAS convolves stride 1 only");
+        if (inPlace && p.kh() == 1 && p.kw() == 1 && p.pad() == 0) {
+            // a 1 × 1 convolution is one product over the pixels, channels-last rows in place
+            gemm(par, p.batch() * p.h() * p.w(), p.x(), p.xOff(), p.cin(), p.taps()[0], p.y(), p.yOff(), p.cout(),
+                    p.bias());
+            return;
+        }
         final int wp = p.w() + 2 * p.pad();
         final long rowFloats = (long) wp * Math.max(p.cin(), p.cout());
         int workers = par == null || threading == Threading.OPENBLAS ? 1 : Math.min(par.threads(), threads);

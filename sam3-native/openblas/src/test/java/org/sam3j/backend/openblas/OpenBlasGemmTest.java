@@ -2,22 +2,26 @@ package org.sam3j.backend.openblas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
 
 /**
- * {@link OpenBlasGemm} against a naive double-precision product: odd sizes, operands at offsets inside larger
- * arrays with row strides, bias, both layouts of B, K = 0, sizes that take the serial and the parallel paths (by rows,
- * and by columns for products with few rows), and the values around C left untouched.
+ * {@link OpenBlasGemm} against a naive double-precision product, in place ({@link InPlaceSgemm}) and staged: odd sizes,
+ * operands at offsets inside larger arrays with row strides, bias, both layouts of B, K = 0, sizes that take the serial
+ * and the parallel paths (by rows, and by columns for products with few rows), and the values around C left untouched.
  */
 class OpenBlasGemmTest {
     private static Parallel par;
@@ -48,10 +52,40 @@ class OpenBlasGemmTest {
         {32, 1000, 300, 3, 5, 7}, {17, 333, 800, 0, 0, 2},
     };
 
+    /** Each threading, products in place and staged (in place only where sam3j's JNI library loaded). */
+    static Stream<Arguments> engines() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (OpenBlasGemm.Threading t : OpenBlasGemm.Threading.values()) {
+            b.add(Arguments.of(t, false));
+            if (InPlaceSgemm.unavailableReason() == null) b.add(Arguments.of(t, true));
+        }
+        return b.build();
+    }
+
+    private static OpenBlasGemm engine(OpenBlasGemm.Threading threading, boolean inPlace) {
+        OpenBlasGemm g = new OpenBlasGemm(par.threads(), threading, OpenBlasGemm.AttentionEngine.AUTO, inPlace);
+        assertEquals(inPlace, g.inPlace());
+        return g;
+    }
+
+    /**
+     * Where the build compiled sam3j's JNI library (g++ on linux-x86_64, as in CI), products run in place by default:
+     * the address of OpenBLAS's {@code cblas_sgemm} was found and a product with offsets and row strides checked.
+     */
+    @Test
+    void productsRunInPlaceWhereTheJniLibraryIsBuilt() {
+        boolean built = CpuKernels.class.getResource("linux-x86_64/libjniCpuKernels.so") != null;
+        assumeTrue(built, "sam3j's JNI library was not built here");
+        assertNull(InPlaceSgemm.unavailableReason());
+        try (OpenBlasGemm g = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS)) {
+            assertEquals(!"false".equals(System.getProperty(InPlaceSgemm.PROPERTY)), g.inPlace());
+        }
+    }
+
     @ParameterizedTest
-    @EnumSource(OpenBlasGemm.Threading.class)
-    void preparedAndPlainProductsMatchANaiveReference(OpenBlasGemm.Threading threading) {
-        try (OpenBlasGemm g = new OpenBlasGemm(par.threads(), threading)) {
+    @MethodSource("engines")
+    void preparedAndPlainProductsMatchANaiveReference(OpenBlasGemm.Threading threading, boolean inPlace) {
+        try (OpenBlasGemm g = engine(threading, inPlace)) {
             for (int[] s : SIZES) {
                 for (boolean transB : new boolean[] {true, false}) {
                     for (boolean withBias : new boolean[] {true, false}) {
@@ -109,9 +143,10 @@ class OpenBlasGemmTest {
      * An epilogue (here a ReLU) on a prepared product, on the paths by rows and by columns (32 rows): the values of
      * the product without it, then the function.
      */
-    @Test
-    void epilogueAppliesToEveryValueOnceOnBothSplits() {
-        try (OpenBlasGemm g = new OpenBlasGemm(par.threads(), OpenBlasGemm.Threading.WORKERS)) {
+    @ParameterizedTest
+    @MethodSource("engines")
+    void epilogueAppliesToEveryValueOnceOnBothSplits(OpenBlasGemm.Threading threading, boolean inPlace) {
+        try (OpenBlasGemm g = engine(threading, inPlace)) {
             for (int m : new int[] {32, 300}) {
                 int n = 1000, k = 300;
                 float[] a = rand(m * k), b = rand(n * k), bias = rand(n);
@@ -132,9 +167,9 @@ class OpenBlasGemmTest {
     }
 
     @ParameterizedTest
-    @EnumSource(OpenBlasGemm.Threading.class)
-    void batchedProducts(OpenBlasGemm.Threading threading) {
-        try (OpenBlasGemm g = new OpenBlasGemm(par.threads(), threading)) {
+    @MethodSource("engines")
+    void batchedProducts(OpenBlasGemm.Threading threading, boolean inPlace) {
+        try (OpenBlasGemm g = engine(threading, inPlace)) {
             int batches = 3, m = 77, n = 45, k = 33;
             for (boolean transB : new boolean[] {true, false}) {
                 float[] a = rand(4 + batches * m * k);
@@ -152,6 +187,66 @@ class OpenBlasGemmTest {
                             assertEquals(e, c[6 + t * m * n + i * n + j], 1e-4 * Math.max(1, Math.abs(e)));
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Stride-1 convolutions (1 × 1 without padding, which runs as one product in place where products do; 3 × 3 and
+     * 1 × 3 padded, which stage their bands) against a naive sum, with a bias and without, at offsets in larger arrays,
+     * the values around the output untouched.
+     */
+    @ParameterizedTest
+    @MethodSource("engines")
+    void convolutionsMatchANaiveReference(OpenBlasGemm.Threading threading, boolean inPlace) {
+        // batch, h, w, cin, cout, kh, kw, pad
+        int[][] shapes = {{2, 9, 11, 5, 7, 1, 1, 0}, {1, 40, 33, 16, 24, 1, 1, 0}, {2, 7, 6, 3, 4, 3, 3, 1},
+            {1, 5, 9, 6, 5, 1, 3, 1}};
+        try (OpenBlasGemm g = engine(threading, inPlace)) {
+            for (int[] sh : shapes) {
+                for (boolean withBias : new boolean[] {true, false}) {
+                    int batch = sh[0], h = sh[1], w = sh[2], cin = sh[3], cout = sh[4], kh = sh[5], kw = sh[6], pad = sh[7];
+                    int ho = h + 2 * pad - kh + 1, wo = w + 2 * pad - kw + 1;
+                    int xOff = 3, yOff = 5;
+                    float[] x = rand(xOff + batch * h * w * cin + 2);
+                    float[][] w8 = new float[kh * kw][];
+                    GemmEngine.Prepared[] taps = new GemmEngine.Prepared[kh * kw];
+                    for (int t = 0; t < taps.length; t++) {
+                        w8[t] = rand(cin * cout);
+                        taps[t] = g.prepare(par, w8[t], 0, cout, false, cin, cout);
+                    }
+                    float[] bias = withBias ? rand(cout) : null;
+                    float[] y = rand(yOff + batch * ho * wo * cout + 7);
+                    float[] before = y.clone();
+                    g.conv2d(par, new org.sam3j.backend.cpu.ConvProblem(x, xOff, batch, h, w, cin, taps, kh, kw, 1, pad,
+                            y, yOff, ho, wo, cout, bias));
+                    String what = Arrays.toString(sh) + " bias=" + withBias;
+                    for (int b = 0; b < batch; b++) {
+                        for (int oy = 0; oy < ho; oy++) {
+                            for (int ox = 0; ox < wo; ox++) {
+                                for (int co = 0; co < cout; co++) {
+                                    double e = bias != null ? bias[co] : 0;
+                                    for (int i = 0; i < kh; i++) {
+                                        for (int j = 0; j < kw; j++) {
+                                            int iy = oy - pad + i, ix = ox - pad + j;
+                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                            for (int ci = 0; ci < cin; ci++) {
+                                                e += (double) x[xOff + ((b * h + iy) * w + ix) * cin + ci]
+                                                        * w8[i * kw + j][ci * cout + co];
+                                            }
+                                        }
+                                    }
+                                    float got = y[yOff + ((b * ho + oy) * wo + ox) * cout + co];
+                                    assertEquals(e, got, 1e-4 * Math.max(1, Math.abs(e)) * Math.sqrt(kh * kw * cin),
+                                            what + " at " + b + "," + oy + "," + ox + "," + co);
+                                }
+                            }
+                        }
+                    }
+                    int end = yOff + batch * ho * wo * cout;
+                    assertTrue(Arrays.equals(before, 0, yOff, y, 0, yOff), what + " wrote before y");
+                    assertTrue(Arrays.equals(before, end, before.length, y, end, y.length), what + " wrote after y");
                 }
             }
         }

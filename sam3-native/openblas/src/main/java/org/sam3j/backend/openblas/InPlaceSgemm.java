@@ -1,0 +1,84 @@
+package org.sam3j.backend.openblas;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * OpenBLAS's {@code cblas_sgemm} on Java arrays in place ({@code native/src/cpu_sgemm.h} through {@link CpuKernels}):
+ * A and C are the arena's own arrays, pinned for the call, so {@link OpenBlasGemm} need not stage its products (copy A
+ * into native memory, multiply into native rows of C, copy C back). Found once per JVM: the JNI library of sam3j's
+ * kernels and the address of {@code cblas_sgemm} in the OpenBLAS the presets loaded, proven by one tiny product. Where
+ * either is missing (the library is built only where g++ was installed), or the system property
+ * {@value #PROPERTY} is {@code false}, the engine stages as before. Never throws while loading.
+ */
+final class InPlaceSgemm {
+    /** System property: {@code false} makes the OpenBLAS engine stage every product in native memory. */
+    static final String PROPERTY = "sam3j.openblas.inplace";
+
+    private static final Pointer SGEMM;
+    private static final String FAILURE;
+
+    static {
+        Pointer fn = null;
+        String failure;
+        try {
+            OpenBlas.requireLoaded();
+            Loader.load(CpuKernels.class);
+            fn = Loader.addressof("cblas_sgemm");
+            failure = fn == null || fn.isNull() ? "cblas_sgemm was not found among the loaded libraries" : check(fn);
+        } catch (Throwable t) { // UnsatisfiedLinkError (not built: no g++ at build time), IllegalStateException, ...
+            failure = "sam3j's JNI library or OpenBLAS did not load (" + t.getClass().getSimpleName() + ": "
+                    + t.getMessage() + ")";
+        }
+        FAILURE = failure;
+        SGEMM = failure == null ? fn : null;
+    }
+
+    private InPlaceSgemm() {}
+
+    /** One product with offsets and padded rows, against its value worked out by hand; null when it matches. */
+    private static String check(Pointer fn) {
+        float[] a = {9, 1, 2, 9, 3, 4};           // rows [1 2] and [3 4] from offset 1, 3 apart
+        float[] b = {5, 6, 7, 8};                 // [[5 6] [7 8]]
+        float[] c = {-1, 0, 0, -1, 0, 0, -1};     // rows from offset 1, 3 apart; the -1s must stay
+        int rc = CpuKernels.s3cpu_sgemm_at(fn, a, 1, 3, b, 0, 2, 0, 2, 2, 2, 0f, c, 1, 3);
+        float[] want = {-1, 19, 22, -1, 43, 50, -1};
+        return rc == 0 && java.util.Arrays.equals(c, want) ? null
+                : "the in-place product gave " + rc + " " + java.util.Arrays.toString(c) + " for "
+                        + java.util.Arrays.toString(want);
+    }
+
+    /** Whether products run in place: loaded, proven, and not switched off by {@value #PROPERTY}. */
+    static boolean enabled() {
+        return FAILURE == null && !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+    }
+
+    /** Why products cannot run in place here, or null. */
+    static String unavailableReason() {
+        return FAILURE;
+    }
+
+    /**
+     * {@code C = A · op(B) + beta · C}, row-major: A ({@code m × k}) from {@code a[aOff]}, rows {@code lda} apart; B
+     * native memory from {@code bOff} floats on, {@code ldb} apart ({@code k × n}, or {@code n × k} when
+     * {@code transB}); C from {@code c[cOff]}, {@code ldc} apart. {@code k} must be positive (OpenBLAS skips
+     * {@code beta} without one).
+     */
+    static void sgemm(float[] a, int aOff, int lda, FloatPointer b, long bOff, int ldb, boolean transB, int m, int n,
+                      int k, float beta, float[] c, int cOff, int ldc) {
+        check(CpuKernels.s3cpu_sgemm_at(SGEMM, a, aOff, lda, b, bOff, ldb, transB ? 1 : 0, m, n, k, beta, c, cOff, ldc),
+                m, n, k);
+    }
+
+    /** {@link #sgemm(float[], int, int, FloatPointer, long, int, boolean, int, int, int, float, float[], int, int)} with B a Java array. */
+    static void sgemm(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, int m, int n, int k,
+                      float beta, float[] c, int cOff, int ldc) {
+        check(CpuKernels.s3cpu_sgemm_at(SGEMM, a, aOff, lda, b, bOff, ldb, transB ? 1 : 0, m, n, k, beta, c, cOff, ldc),
+                m, n, k);
+    }
+
+    private static void check(int rc, int m, int n, int k) {
+        if (rc != 0) throw new IllegalArgumentException("in-place sgemm refused " + m + " × " + n + " × " + k);
+    }
+}
