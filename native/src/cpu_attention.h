@@ -24,6 +24,12 @@
 //       Heads of d = dv = 32 or 64 channels, tk >= 1. scratch: s3cpu_attention_scratch(tk, d, dv) floats, not
 //       shared with a concurrent call. Returns 0, or -1 (nothing written) for another shape or a CPU without
 //       AVX2/FMA.
+//
+//   int s3cpu_attention_f32_at(const float* q, long long qOff, long long ldq, const float* k, long long kOff,
+//                              long long ldk, const float* v, long long vOff, long long ldv, float* y, long long yOff,
+//                              long long ldy, int tq, int tk, int d, int dv, float scale, float* scratch)
+//       s3cpu_attention_f32 on q + qOff, k + kOff, v + vOff and y + yOff: the form the OpenBLAS backend calls on its
+//       Java arrays in place (a JNI critical region; see cpu_sgemm.h).
 #ifndef SAM3J_CPU_ATTENTION_H
 #define SAM3J_CPU_ATTENTION_H
 
@@ -327,6 +333,14 @@ static inline int s3cpu_attention_f32(const float* q, long long ldq, const float
     (void) tq; (void) tk; (void) d; (void) dv; (void) scale; (void) scratch;
 #endif
     return -1;
+}
+
+static inline int s3cpu_attention_f32_at(const float* q, long long qOff, long long ldq, const float* k, long long kOff,
+                                         long long ldk, const float* v, long long vOff, long long ldv, float* y,
+                                         long long yOff, long long ldy, int tq, int tk, int d, int dv, float scale,
+                                         float* scratch) {
+    return s3cpu_attention_f32(q + qOff, ldq, k + kOff, ldk, v + vOff, ldv, y + yOff, ldy, tq, tk, d, dv, scale,
+                               scratch);
 }
 
 #endif

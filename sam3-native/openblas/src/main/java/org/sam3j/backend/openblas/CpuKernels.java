@@ -41,6 +41,16 @@ final class CpuKernels {
                                           @Const FloatPointer v, long ldv, FloatPointer y, long ldy, int tq, int tk,
                                           int d, int dv, float scale, FloatPointer scratch);
 
+    /**
+     * {@link #s3cpu_attention_f32} on Java arrays in place ({@code GetPrimitiveArrayCritical}: no copies; the collector
+     * waits while the call runs), each operand from its offset.
+     */
+    @CriticalRegion
+    static native int s3cpu_attention_f32_at(@Const float[] q, long qOff, long ldq, @Const float[] k, long kOff,
+                                             long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
+                                             long ldy, int tq, int tk, int d, int dv, float scale,
+                                             FloatPointer scratch);
+
     /** 1 when this CPU and OS run the BF16 product on AMX (AMX-TILE, AMX-BF16, AVX512-BF16, the OS's permission). */
     static native int s3cpu_amx_supported();
 

@@ -7,13 +7,17 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * OpenBLAS's {@code cblas_sgemm} on Java arrays in place ({@code native/src/cpu_sgemm.h} through {@link CpuKernels}):
  * A and C are the arena's own arrays, pinned for the call, so {@link OpenBlasGemm} need not stage its products (copy A
- * into native memory, multiply into native rows of C, copy C back). Found once per JVM: the JNI library of sam3j's
+ * into native memory, multiply into native rows of C, copy C back); where it runs, the engine calls the native
+ * attention kernel on the arrays in place too. Found once per JVM: the JNI library of sam3j's
  * kernels and the address of {@code cblas_sgemm} in the OpenBLAS the presets loaded, proven by one tiny product. Where
  * either is missing (the library is built only where g++ was installed), or the system property
  * {@value #PROPERTY} is {@code false}, the engine stages as before. Never throws while loading.
  */
 final class InPlaceSgemm {
-    /** System property: {@code false} makes the OpenBLAS engine stage every product in native memory. */
+    /**
+     * System property: {@code false} makes the OpenBLAS engine stage every product's and the native attention
+     * kernel's operands in native memory.
+     */
     static final String PROPERTY = "sam3j.openblas.inplace";
 
     private static final Pointer SGEMM;

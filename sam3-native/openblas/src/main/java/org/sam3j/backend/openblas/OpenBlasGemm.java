@@ -25,12 +25,16 @@ import org.sam3j.backend.cpu.OnlineSoftmax;
  *   <li>products read A and write C where they lie in the arena, through sam3j's JNI library
  *       ({@link InPlaceSgemm}: OpenBLAS called inside a JNI critical region, no copies): each task writes the bias
  *       into its rows of C and OpenBLAS adds the product ({@code beta = 1}). OpenBLAS packs its operands into its
- *       own blocks anyway, so staging them was a second pass over A and two over C; on a 2-core AVX2 machine the
- *       click decoder's products of inner dimension 256 spent about half their time in those copies;</li>
+ *       own blocks anyway, so staging them was a second pass over A and two over C. The native attention kernel
+ *       reads and writes its operands in place the same way (a global block of the image encoder staged 84 MB). On
+ *       a 2-core Zen 3, full model, staged against in place, alternated: encode 38.2 → 36.2 s, text prompt 4.24 →
+ *       3.85 s, click 85 → 71 ms; with the products alone in place the difference was within the noise
+ *       ({@code sam3-bench/results/zen3-side-by-side-2026-12-05});</li>
  *   <li>where that library is missing (built only where g++ was installed), or {@value InPlaceSgemm#PROPERTY} is
  *       {@code false}, activations are staged: each task copies its block of rows of A into a native buffer,
- *       OpenBLAS writes C into another (pre-filled with the bias), and the rows are copied back. Convolutions and
- *       the OpenBLAS attention path always stage. Staging buffers are pooled and reused across calls, so nothing is
+ *       OpenBLAS writes C into another (pre-filled with the bias), and the rows are copied back. The native attention
+ *       kernel ({@link #nativeAttention}) reads and writes its operands in place as products do; convolutions with a
+ *       kernel wider than 1 × 1 and the OpenBLAS attention path always stage. Staging buffers are pooled and reused across calls, so nothing is
  *       allocated per call once they have grown.</li>
  * </ul>
  *
@@ -117,7 +121,7 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     private final ConcurrentLinkedQueue<Stage> operands = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
-    /** Whether products read A and write C in the Java arrays ({@link InPlaceSgemm}) instead of staging them. */
+    /** Whether products and the native attention kernel use the Java arrays in place ({@link InPlaceSgemm}). */
     private final boolean inPlace;
     /** BF16 products on AMX ({@link #forOperands}), or null where the CPU lacks it or {@link AmxBf16Gemm#PROPERTY} is off */
     private final AmxBf16Gemm amx;
@@ -159,12 +163,20 @@ public final class OpenBlasGemm implements GemmEngine {
     }
 
     /**
-     * An engine that runs its products in place ({@link InPlaceSgemm}) or stages them, as {@code inPlace} says (for
-     * tests and comparisons; the public constructors decide by {@link InPlaceSgemm#enabled()}).
+     * An engine that reads and writes the operands of its products and of the native attention kernel in place
+     * ({@link InPlaceSgemm}) or stages them, as {@code inPlace} says (for tests and comparisons; the other
+     * constructors decide by {@link InPlaceSgemm#enabled()}).
      *
-     * @throws IllegalStateException if OpenBLAS does not load, or {@code inPlace} where products cannot run in place
+     * @param attention who computes attention (see {@link #ATTENTION_PROPERTY})
+     * @throws IllegalArgumentException for another attention value
+     * @throws IllegalStateException    if OpenBLAS does not load, or {@code inPlace} where operands cannot be used in
+     *                                  place ({@link InPlaceSgemm#unavailableReason()})
      */
-    OpenBlasGemm(int threads, Threading threading, AttentionEngine attentionEngine, boolean inPlace) {
+    public OpenBlasGemm(int threads, Threading threading, String attention, boolean inPlace) {
+        this(threads, threading, AttentionEngine.parse(attention), inPlace);
+    }
+
+    private OpenBlasGemm(int threads, Threading threading, AttentionEngine attentionEngine, boolean inPlace) {
         OpenBlas.requireLoaded();
         if (inPlace && InPlaceSgemm.unavailableReason() != null) {
             throw new IllegalStateException(InPlaceSgemm.unavailableReason());
@@ -192,7 +204,7 @@ public final class OpenBlasGemm implements GemmEngine {
         return threading;
     }
 
-    /** Whether products read A and write C in place ({@link InPlaceSgemm}) rather than staging them. */
+    /** Whether products and the native attention kernel use their operands in place ({@link InPlaceSgemm}). */
     public boolean inPlace() {
         return inPlace;
     }
@@ -430,8 +442,8 @@ public final class OpenBlasGemm implements GemmEngine {
         FloatPointer bp = b.ptr();
         if (shortProduct(par, m, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias, epilogue)) return;
         if (inPlace && k > 0) {
-            run(par, m, n, k, (s, r0, rows) -> inPlaceRows(r0, rows, n, k, a, aOff, lda, bp, null, 0, b.ld, b.trans, c,
-                    cOff, ldc, bias, epilogue));
+            run(par, m, n, k, (s, r0, rows) -> inPlaceBlock(r0, rows, 0, n, k, a, aOff, lda, bp, null, 0, b.ld, b.trans,
+                    c, cOff, ldc, bias, epilogue));
             return;
         }
         run(par, m, n, k, (s, r0, rows) -> rowBlock(s, r0, rows, n, k, a, aOff, lda, bp, b.ld, b.trans, c, cOff, ldc, bias,
@@ -502,8 +514,8 @@ public final class OpenBlasGemm implements GemmEngine {
                      boolean transB, float[] c, int cOff, int ldc, float[] bias) {
         if (m <= 0 || n <= 0) return;
         if (inPlace && k > 0) {
-            run(par, m, n, k, (s, r0, rows) -> inPlaceRows(r0, rows, n, k, a, aOff, lda, null, b, bOff, ldb, transB, c,
-                    cOff, ldc, bias, null));
+            run(par, m, n, k, (s, r0, rows) -> inPlaceBlock(r0, rows, 0, n, k, a, aOff, lda, null, b, bOff, ldb, transB,
+                    c, cOff, ldc, bias, null));
             return;
         }
         if ((long) k * n > MAX_STAGE_FLOATS && (long) m * k <= MAX_STAGE_FLOATS) {
@@ -563,13 +575,6 @@ public final class OpenBlasGemm implements GemmEngine {
                 give(s);
             }
         });
-    }
-
-    /** Rows {@code [r0, r0 + rows)} of C in place ({@link #inPlaceBlock} over all columns). */
-    private static void inPlaceRows(int r0, int rows, int n, int k, float[] a, int aOff, int lda, FloatPointer b,
-                                    float[] bArray, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
-                                    float[] bias, Epilogue epilogue) {
-        inPlaceBlock(r0, rows, 0, n, k, a, aOff, lda, b, bArray, bOff, ldb, transB, c, cOff, ldc, bias, epilogue);
     }
 
     /**
@@ -842,23 +847,26 @@ public final class OpenBlasGemm implements GemmEngine {
     static final int NATIVE_MIN_QUERIES = 128;
 
     /**
-     * Attention on sam3j's native kernel ({@link NativeAttention}): q, k and v are staged into native memory as
-     * for {@link #attention} (heads interleaved, values made contiguous), the (batch, head, block of queries)
-     * tasks are handed out dynamically to the Java workers, each calling the kernel with a scratch buffer of its
-     * own for the packed keys and values, and the output is copied back in parallel.
+     * Attention on sam3j's native kernel ({@link NativeAttention}): the (batch, head, block of queries) tasks are
+     * handed out dynamically to the Java workers, each calling the kernel with a scratch buffer of its own for the
+     * packed keys and values. In place where products are ({@link #nativeAttentionInPlace}); otherwise q, k and v are
+     * staged into native memory as for {@link #attention} (heads interleaved, values made contiguous) and the output
+     * is copied back in parallel.
      */
     void nativeAttention(Parallel par, AttentionProblem p) {
         final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
         final int ldq = h * d, ldv = h * dv;
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        if (inPlace) {
+            nativeAttentionInPlace(par, p, workers);
+            return;
+        }
         Stage ops = take(operands);
         try {
             final long ny = (long) b * tq * ldv;
             ops.y.ensure(Math.max(1, ny));
             stageOperands(par, workers, ops, p);
-            int blocks = 1;
-            while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
-            final int nBlocks = blocks;
+            final int nBlocks = queryBlocks(b, h, tq, workers);
             final int block = (tq + nBlocks - 1) / nBlocks;
             final long scratch = CpuKernels.s3cpu_attention_scratch(tk, d, dv);
             Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
@@ -953,6 +961,47 @@ public final class OpenBlasGemm implements GemmEngine {
      * Copies an attention call's q, k and v into native memory ({@code ops.a}, {@code b}, {@code c}), heads still
      * interleaved, values made contiguous ({@code H·Dv} floats a token) when they are read in wider rows.
      */
+    /**
+     * {@link #nativeAttention} on the arena's arrays in place (as {@link InPlaceSgemm} runs products): each task's
+     * queries, the head's keys and values and the task's rows of y are read and written where they lie, values at
+     * their own row stride; only the kernel's packed steps of keys and values go to native scratch.
+     */
+    private void nativeAttentionInPlace(Parallel par, AttentionProblem p, int workers) {
+        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
+        final int ldq = h * d, ldy = h * dv, ldv = p.vRow();
+        final int nBlocks = queryBlocks(b, h, tq, workers);
+        final int block = (tq + nBlocks - 1) / nBlocks;
+        final long scratch = CpuKernels.s3cpu_attention_scratch(tk, d, dv);
+        Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
+            Stage s = take();
+            try {
+                s.a.ensure(scratch);
+                for (int t = queue.next(); t >= 0; t = queue.next()) {
+                    int bi = t / (h * nBlocks);
+                    int hi = (t / nBlocks) % h;
+                    int q0 = (t % nBlocks) * block;
+                    int rows = Math.min(block, tq - q0);
+                    if (rows <= 0) continue;
+                    int rc = CpuKernels.s3cpu_attention_f32_at(p.q(), p.qOff() + (long) (bi * tq + q0) * ldq + (long) hi * d,
+                            ldq, p.k(), p.kOff() + (long) bi * tk * ldq + (long) hi * d, ldq,
+                            p.v(), p.vOff() + (long) bi * tk * ldv + (long) hi * dv, ldv,
+                            p.y(), p.yOff() + (long) (bi * tq + q0) * ldy + (long) hi * dv, ldy, rows, tk, d, dv,
+                            p.scale(), s.a.ptr);
+                    if (rc != 0) throw new IllegalStateException("the native attention kernel refused heads of " + d + "/" + dv);
+                }
+            } finally {
+                give(s);
+            }
+        });
+    }
+
+    /** Blocks of queries per (batch, head) of the native kernel: enough tasks for the workers, not too short. */
+    private static int queryBlocks(int b, int h, int tq, int workers) {
+        int blocks = 1;
+        while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
+        return blocks;
+    }
+
     private static void stageOperands(Parallel par, int workers, Stage ops, AttentionProblem p) {
         final int ldq = p.h() * p.d(), ldv = p.h() * p.dv();
         final long nq = (long) p.b() * p.tq() * ldq, nk = (long) p.b() * p.tk() * ldq, nv = (long) p.b() * p.tk() * ldv;

@@ -23,9 +23,9 @@ import org.sam3j.backend.openblas.OpenBlasGemm;
  * {@code attention=native}) against the double-precision reference of {@link CpuAttentionTest}, on the shapes it
  * takes in the model graphs: the fusion encoder's heads of 32 and the image encoder's windowed and global heads of
  * 64, with query and key counts that are not multiples of its tiles, several softmax steps, values read in place
- * from wider rows, one and two workers. Also: it is built and loads wherever it can run, it declines what it does
- * not take, and {@code auto} hands it the problems it takes where the Java kernel is not on the Vector API. In the
- * {@code cpu} package for the reference.
+ * from wider rows, one and two workers, operands in place and staged. Also: it is built and loads wherever it can
+ * run, it declines what it does not take, and {@code auto} hands it the problems it takes where the Java kernel is
+ * not on the Vector API. In the {@code cpu} package for the reference.
  */
 class NativeAttentionTest {
     /** As {@link OpenBlasAttentionTest}: float rounding and the exponential's relative error over many keys. */
@@ -35,6 +35,8 @@ class NativeAttentionTest {
     private static Parallel par2;
     private static OpenBlasGemm native1;
     private static OpenBlasGemm native2;
+    /** Two workers with the operands staged in native memory (the others read and write the arrays in place). */
+    private static OpenBlasGemm staged2;
     private final Random rnd = new Random(9);
 
     @BeforeAll
@@ -43,6 +45,7 @@ class NativeAttentionTest {
         par2 = new Parallel(2);
         native1 = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS, "native");
         native2 = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "native");
+        staged2 = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "native", false);
     }
 
     @AfterAll
@@ -51,6 +54,7 @@ class NativeAttentionTest {
         par2.close();
         native1.close();
         native2.close();
+        staged2.close();
     }
 
     /** Where the build had g++ and the CPU has AVX2 and FMA (every machine CI and the benchmarks run on), it loads. */
@@ -64,6 +68,7 @@ class NativeAttentionTest {
         Assumptions.assumeFalse("1".equals(System.getenv("SAM3_SKIP_NATIVE")), "SAM3_SKIP_NATIVE=1");
         assertNull(NativeAttention.unavailableReason());
         assertTrue(NativeAttention.isAvailable());
+        assertTrue(native2.inPlace(), "the kernel reads and writes the arrays in place by default");
     }
 
     private float[] rand(int n) {
@@ -84,18 +89,20 @@ class NativeAttentionTest {
         Assumptions.assumeTrue(NativeAttention.isAvailable(), NativeAttention::unavailableReason);
         float[] q = rand(b * tq * h * d), k = rand(b * tk * h * d), v = rand(b * tk * h * d);
         double[] e = CpuAttentionTest.reference(q, k, v, null, 0, 0, 0, b, tq, tk, h, d, d, scale);
-        for (OpenBlasGemm engine : new OpenBlasGemm[] {native1, native2}) {
+        for (OpenBlasGemm engine : new OpenBlasGemm[] {native1, native2, staged2}) {
             Parallel par = engine == native1 ? par1 : par2;
-            float[] y = new float[b * tq * h * d + 13];
+            float[] y = new float[b * tq * h * d + 13 + 4];
             Arrays.fill(y, Float.NaN);
             AttentionProblem p = new AttentionProblem(embed(q, 3), 3, embed(k, 5), 5, embed(v, 7), 7, null, 0, 0, 0, 0,
                     y, 13, b, tq, tk, h, d, d, scale);
             assertTrue(engine.attention(par, p), "the native kernel declined " + p);
             assertTrue(Float.isNaN(y[12]), "wrote before the output");
+            assertTrue(Float.isNaN(y[y.length - 1]), "wrote after the output");
             for (int i = 0; i < e.length; i++) {
                 double tol = TOLERANCE * Math.max(1, Math.abs(e[i]));
                 assertTrue(Math.abs(e[i] - y[13 + i]) <= tol,
-                        "workers " + par.threads() + ", index " + i + ": expected " + e[i] + " got " + y[13 + i]);
+                        "workers " + par.threads() + (engine.inPlace() ? " in place" : " staged") + ", index " + i
+                                + ": expected " + e[i] + " got " + y[13 + i]);
             }
         }
     }
@@ -134,6 +141,10 @@ class NativeAttentionTest {
         assertTrue(native2.attention(par2, new AttentionProblem(q, 0, k, 0, wide, 2 * h * d, null, 0, 0, 0, 0, strided, 0,
                 b, t, t, h, d, d, vRow, 0.17f)));
         assertArrayEquals(contiguous, strided);
+        float[] stagedStrided = new float[b * t * h * d];
+        assertTrue(staged2.attention(par2, new AttentionProblem(q, 0, k, 0, wide, 2 * h * d, null, 0, 0, 0, 0,
+                stagedStrided, 0, b, t, t, h, d, d, vRow, 0.17f)));
+        assertArrayEquals(contiguous, stagedStrided, "staged and in place: the same floats");
     }
 
     /** It declines a bias, heads other than 32 and 64, and values narrower than keys: the Java kernel takes those. */

@@ -63,7 +63,7 @@ class OpenBlasGemmTest {
     }
 
     private static OpenBlasGemm engine(OpenBlasGemm.Threading threading, boolean inPlace) {
-        OpenBlasGemm g = new OpenBlasGemm(par.threads(), threading, OpenBlasGemm.AttentionEngine.AUTO, inPlace);
+        OpenBlasGemm g = new OpenBlasGemm(par.threads(), threading, "auto", inPlace);
         assertEquals(inPlace, g.inPlace());
         return g;
     }
