@@ -715,10 +715,7 @@ final class CpuExecutionContext implements ExecutionContext {
         boolean applyGelu = gelu;
         int cout = conv.dim(-1);
         convTranspose2x2(conv, bufs, out, (c, off, len) -> {
-            if (other != null) {
-                int at = other.off + off - out.off;
-                for (int j = 0; j < len; j++) c[off + j] = c[off + j] + other.a[at + j];
-            }
+            if (other != null) CpuKernels.Chunks.addInto(c, off, other.a, other.off + off - out.off, len);
             if (g != null) {
                 CpuKernels.NormRows n = CpuKernels.NormRows.of(g.a, g.off, beta.a, beta.off, cout);
                 for (int p = off; p < off + len; p += cout) n.normalise(c, p, c, p, eps);
