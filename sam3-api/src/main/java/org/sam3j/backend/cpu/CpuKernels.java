@@ -108,7 +108,7 @@ final class CpuKernels {
      * arena operands took 0.15–0.24 ns a value against 0.55–0.8 in place (2-core Zen 3).
      */
     static final class Chunks {
-        /** Values per chunk (8 KiB a row: three stay in L1 with the operands' lines). */
+        /** Values per chunk: 8 KiB each, both stay in L1 beside the operands' lines. */
         static final int LENGTH = 2048;
         private static final ThreadLocal<Chunks> CHUNKS = ThreadLocal.withInitial(Chunks::new);
         final float[] x = new float[LENGTH];
