@@ -849,59 +849,42 @@ public final class OpenBlasGemm implements GemmEngine {
     /**
      * Attention on sam3j's native kernel ({@link NativeAttention}): the (batch, head, block of queries) tasks are
      * handed out dynamically to the Java workers, each calling the kernel with a scratch buffer of its own for the
-     * packed keys and values. In place where products are ({@link #nativeAttentionInPlace}); otherwise q, k and v are
-     * staged into native memory as for {@link #attention} (heads interleaved, values made contiguous) and the output
-     * is copied back in parallel.
+     * packed keys and values ({@link #forHeadBlocks}). Where products run in place the kernel reads q, k and v and
+     * writes y where they lie, values at their own row stride; otherwise q, k and v are staged into native memory as
+     * for {@link #attention} (heads interleaved, values made contiguous) and the output is copied back in parallel.
      */
     void nativeAttention(Parallel par, AttentionProblem p) {
         final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
-        final int ldq = h * d, ldv = h * dv;
+        final int ldq = h * d, ldy = h * dv;
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
         if (inPlace) {
-            nativeAttentionInPlace(par, p, workers);
+            // the operands where they lie, values at their own row stride; only the packed steps go to scratch
+            final int ldv = p.vRow();
+            forHeadBlocks(par, workers, p, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32_at(
+                    p.q(), p.qOff() + (long) (bi * tq + q0) * ldq + (long) hi * d, ldq,
+                    p.k(), p.kOff() + (long) bi * tk * ldq + (long) hi * d, ldq,
+                    p.v(), p.vOff() + (long) bi * tk * ldv + (long) hi * dv, ldv,
+                    p.y(), p.yOff() + (long) (bi * tq + q0) * ldy + (long) hi * dv, ldy, rows, tk, d, dv, p.scale(),
+                    s.a.ptr));
             return;
         }
         Stage ops = take(operands);
         try {
-            final long ny = (long) b * tq * ldv;
+            final long ny = (long) b * tq * ldy;
             ops.y.ensure(Math.max(1, ny));
-            stageOperands(par, workers, ops, p);
-            final int nBlocks = queryBlocks(b, h, tq, workers);
-            final int block = (tq + nBlocks - 1) / nBlocks;
-            final long scratch = CpuKernels.s3cpu_attention_scratch(tk, d, dv);
-            Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
-                Stage s = take();
-                try {
-                    s.a.ensure(scratch);
-                    FloatPointer qv = new FloatPointer(ops.a.ptr);
-                    FloatPointer kv = new FloatPointer(ops.b.ptr);
-                    FloatPointer vv = new FloatPointer(ops.c.ptr);
-                    FloatPointer yv = new FloatPointer(ops.y.ptr);
-                    for (int t = queue.next(); t >= 0; t = queue.next()) {
-                        int bi = t / (h * nBlocks);
-                        int hi = (t / nBlocks) % h;
-                        int q0 = (t % nBlocks) * block;
-                        int rows = Math.min(block, tq - q0);
-                        if (rows <= 0) continue;
-                        qv.position((long) (bi * tq + q0) * ldq + (long) hi * d);
-                        kv.position((long) bi * tk * ldq + (long) hi * d);
-                        vv.position((long) bi * tk * ldv + (long) hi * dv);
-                        yv.position((long) (bi * tq + q0) * ldv + (long) hi * dv);
-                        int rc = CpuKernels.s3cpu_attention_f32(qv, ldq, kv, ldq, vv, ldv, yv, ldv, rows, tk, d, dv,
-                                p.scale(), s.a.ptr);
-                        if (rc != 0) {
-                            throw new IllegalStateException("the native attention kernel refused heads of " + d + "/" + dv);
-                        }
-                    }
-                } finally {
-                    give(s);
-                }
-            });
+            stageOperands(par, workers, ops, p);   // values made contiguous: ldy floats a token
+            forHeadBlocks(par, workers, p, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32(
+                    ops.a.ptr.getPointer((long) (bi * tq + q0) * ldq + (long) hi * d), ldq,
+                    ops.b.ptr.getPointer((long) bi * tk * ldq + (long) hi * d), ldq,
+                    ops.c.ptr.getPointer((long) bi * tk * ldy + (long) hi * dv), ldy,
+                    ops.y.ptr.getPointer((long) (bi * tq + q0) * ldy + (long) hi * dv), ldy, rows, tk, d, dv,
+                    p.scale(), s.a.ptr));
             unstage(par, workers, ops.y.buf, p.y(), p.yOff(), ny);
         } finally {
             give(operands, ops);
         }
     }
+
 
     /**
      * No: this engine's per-tap convolution reads the input in place at OpenBLAS's rate, and Winograd's 16 products
@@ -957,37 +940,37 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /** One call of the native kernel: query rows {@code [q0, q0 + rows)} of batch {@code bi}, head {@code hi}. */
+    @FunctionalInterface
+    private interface HeadBlock {
+        /** @return the kernel's result: 0, or -1 where it refused */
+        int run(Stage s, int bi, int hi, int q0, int rows);
+    }
+
     /**
-     * Copies an attention call's q, k and v into native memory ({@code ops.a}, {@code b}, {@code c}), heads still
-     * interleaved, values made contiguous ({@code H·Dv} floats a token) when they are read in wider rows.
+     * Splits a native attention call into (batch, head, block of queries) tasks, handed out dynamically to the
+     * workers, each with a scratch buffer of its own for the kernel's packed keys and values: enough blocks of queries
+     * for the workers, none shorter than {@link #NATIVE_MIN_QUERIES}.
      */
-    /**
-     * {@link #nativeAttention} on the arena's arrays in place (as {@link InPlaceSgemm} runs products): each task's
-     * queries, the head's keys and values and the task's rows of y are read and written where they lie, values at
-     * their own row stride; only the kernel's packed steps of keys and values go to native scratch.
-     */
-    private void nativeAttentionInPlace(Parallel par, AttentionProblem p, int workers) {
-        final int b = p.b(), tq = p.tq(), tk = p.tk(), h = p.h(), d = p.d(), dv = p.dv();
-        final int ldq = h * d, ldy = h * dv, ldv = p.vRow();
-        final int nBlocks = queryBlocks(b, h, tq, workers);
+    private void forHeadBlocks(Parallel par, int workers, AttentionProblem p, HeadBlock call) {
+        final int b = p.b(), tq = p.tq(), h = p.h();
+        int blocks = 1;
+        while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
+        final int nBlocks = blocks;
         final int block = (tq + nBlocks - 1) / nBlocks;
-        final long scratch = CpuKernels.s3cpu_attention_scratch(tk, d, dv);
+        final long scratch = CpuKernels.s3cpu_attention_scratch(p.tk(), p.d(), p.dv());
         Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
             Stage s = take();
             try {
                 s.a.ensure(scratch);
                 for (int t = queue.next(); t >= 0; t = queue.next()) {
-                    int bi = t / (h * nBlocks);
-                    int hi = (t / nBlocks) % h;
                     int q0 = (t % nBlocks) * block;
                     int rows = Math.min(block, tq - q0);
                     if (rows <= 0) continue;
-                    int rc = CpuKernels.s3cpu_attention_f32_at(p.q(), p.qOff() + (long) (bi * tq + q0) * ldq + (long) hi * d,
-                            ldq, p.k(), p.kOff() + (long) bi * tk * ldq + (long) hi * d, ldq,
-                            p.v(), p.vOff() + (long) bi * tk * ldv + (long) hi * dv, ldv,
-                            p.y(), p.yOff() + (long) (bi * tq + q0) * ldy + (long) hi * dv, ldy, rows, tk, d, dv,
-                            p.scale(), s.a.ptr);
-                    if (rc != 0) throw new IllegalStateException("the native attention kernel refused heads of " + d + "/" + dv);
+                    if (call.run(s, t / (h * nBlocks), (t / nBlocks) % h, q0, rows) != 0) {
+                        throw new IllegalStateException("the native attention kernel refused heads of " + p.d() + "/"
+                                + p.dv());
+                    }
                 }
             } finally {
                 give(s);
@@ -995,13 +978,10 @@ public final class OpenBlasGemm implements GemmEngine {
         });
     }
 
-    /** Blocks of queries per (batch, head) of the native kernel: enough tasks for the workers, not too short. */
-    private static int queryBlocks(int b, int h, int tq, int workers) {
-        int blocks = 1;
-        while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
-        return blocks;
-    }
-
+    /**
+     * Copies an attention call's q, k and v into native memory ({@code ops.a}, {@code b}, {@code c}), heads still
+     * interleaved, values made contiguous ({@code H·Dv} floats a token) when they are read in wider rows.
+     */
     private static void stageOperands(Parallel par, int workers, Stage ops, AttentionProblem p) {
         final int ldq = p.h() * p.d(), ldv = p.h() * p.dv();
         final long nq = (long) p.b() * p.tq() * ldq, nk = (long) p.b() * p.tk() * ldq, nv = (long) p.b() * p.tk() * ldv;
