@@ -86,8 +86,12 @@ class OpenBlasBf16FixtureTest {
             float[] emulatedLogits = emulated.text().rawOutputs().get("pred_logits").toArray();
             double toEmulation = Similarity.cosine(ours.toArray(), emulatedLogits);
             double emulationToRef = Similarity.cosine(emulatedLogits, refLogits);
-            // (measured on AMX: 3.1e-5 against 8.4e-5; sums in another order round some values the other way)
-            assertTrue(1 - toEmulation <= (1 - emulationToRef) / 2,
+            // On AMX within half the emulation's own error (measured 3.1e-5 against 8.4e-5: sums in another order
+            // round some values the other way). Without AMX `openblas` emulates too, with its own FP32 attention
+            // kernel (another exponential) before the same roundings: two emulations, within the rounding's error
+            // (measured on a Zen 3: 4.3e-5 against 8.4e-5).
+            double limit = AmxBf16Gemm.isAvailable() ? (1 - emulationToRef) / 2 : 1 - emulationToRef;
+            assertTrue(1 - toEmulation <= limit,
                     on + ": pred_logits cosine to the emulation " + toEmulation + ", emulation to FP32 " + emulationToRef);
         }
     }
