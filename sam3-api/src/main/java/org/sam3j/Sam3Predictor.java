@@ -12,6 +12,7 @@ import org.sam3j.image.ImageLoader;
 import org.sam3j.postprocess.ConceptPostprocessor;
 import org.sam3j.runner.ConceptModel;
 import org.sam3j.runner.ImageEmbedding;
+import org.sam3j.runner.InteractiveDecoder;
 import org.sam3j.runner.MaskDecoding;
 
 /**
@@ -29,7 +30,8 @@ import org.sam3j.runner.MaskDecoding;
  * they share the model's compiled graphs and weights, and each runs in execution contexts of its own
  * (activation memory per graph it has run, created on first use), so they run at the same time with the
  * same results as one after another. The embedding stays in the backend (about 130 MB for the released
- * model; the first concept prompt replaces its two finer detector levels by the detector's share, 5 MB more); prompts
+ * model; the first concept prompt replaces its two finer detector levels by the detector's share, 5 MB more, and the
+ * first point or box prompt adds the mask decoder's share, 13 MB); prompts
  * bind it without copying ({@link #residentBytes()}). {@link #close()} frees the embedding and the contexts.
  *
  * <p>Every result reports the bytes each stage moved across the backend's boundary
@@ -52,6 +54,8 @@ public final class Sam3Predictor implements AutoCloseable {
     private ImageEmbedding embedding;
     /** The detector's share of the image, computed on the first concept prompt about it (in the embedding's scope). */
     private ConceptModel.DetectorImage detectorImage;
+    /** The mask decoder's share of the image, computed on the first interactive prompt about it (in the embedding's scope). */
+    private InteractiveDecoder.DecoderImage decoderImage;
     private long imageEncodings;
     private Duration lastEncodeTime = Duration.ZERO;
     private TransferBytes lastEncodeTransfer = TransferBytes.ZERO;
@@ -155,6 +159,7 @@ public final class Sam3Predictor implements AutoCloseable {
     private void dropEmbedding() {
         embedding = null;
         detectorImage = null;
+        decoderImage = null;
         if (embeddingScope != null) {
             embeddingScope.close();
             embeddingScope = null;
@@ -292,7 +297,14 @@ public final class Sam3Predictor implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         TransferBytes x0 = session.transferred();
-        MaskDecoding out = model.interactiveDecoder().predict(session, embedding, prompt, false);
+        InteractiveDecoder decoder = model.interactiveDecoder();
+        if (decoderImage == null && prompt.maskOrNull() == null) {
+            // prompts without a mask share the image's first projections: compute them once (a bad prompt fails first)
+            InteractiveDecoder.checkInside(prompt, embedding.originalWidth(), embedding.originalHeight());
+            decoderImage = decoder.prepare(session, embeddingScope, embedding);
+        }
+        MaskDecoding out = decoderImage != null ? decoder.predict(session, decoderImage, prompt, false)
+                : decoder.predict(session, embedding, prompt, false);
         long t1 = System.nanoTime();
         TransferBytes x1 = session.transferred();
         MaskResult.Builder r = out.toResult(rawOutputs);

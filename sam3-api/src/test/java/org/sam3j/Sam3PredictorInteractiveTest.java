@@ -93,6 +93,28 @@ class Sam3PredictorInteractiveTest {
     }
 
     @Test
+    void theFirstPromptWithoutAMaskKeepsTheDecodersShareOfTheImage() throws Exception {
+        try (Sam3Predictor p = model.newPredictor()) {
+            p.setImage(SharedData.resolve("images/truck.jpg"));
+            long embedding = p.residentBytes();
+            int side = 4 * model.config().gridSize();
+            MaskResult masked = p.predict(Prompt.builder().mask(LowResMask.of(new float[side * side], side, side)).build());
+            assertEquals(embedding, p.residentBytes(), "a mask prompt does not use the prepared image");
+            MaskResult first = p.predict(Prompt.point(500, 375));
+            int hw = model.config().gridSize() * model.config().gridSize();
+            int c = model.config().dModel();
+            long share = (long) Float.BYTES * (hw * c + 3 * hw * c / 2);
+            assertEquals(embedding + share, p.residentBytes(), "image tokens and three projections, once");
+            p.predict(Prompt.box(new Box(425, 600, 700, 875)));
+            assertEquals(embedding + share, p.residentBytes());
+            assertArrayEquals(scores(predictor.predict(Prompt.point(500, 375))), scores(first), 0f);
+            assertEquals(1, masked.size());
+            p.clearImage();
+            assertEquals(0, p.residentBytes());
+        }
+    }
+
+    @Test
     void badInteractivePromptsFailClearly() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> predictor.predict(Prompt.point(1900, 10)));

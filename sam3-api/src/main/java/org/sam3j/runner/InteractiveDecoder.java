@@ -54,11 +54,36 @@ public final class InteractiveDecoder implements AutoCloseable {
     private record Variant(InteractiveGraph.Layout layout, Set<String> modules) {}
 
     private final Map<Variant, ExportingGraph> graphs = new ConcurrentHashMap<>();
+    /** The graph of {@link #prepare}, compiled on its first use. */
+    private volatile CompiledGraph imageSide;
     /** Holds the dense positional encoding, computed once and kept in the backend. */
     private final ResidentScope peScope;
     private volatile ResidentTensor imagePe;
     private volatile float[] noMaskEmbed;
     private volatile boolean closed;
+
+    /**
+     * The decoder's share of one image ({@link #prepare}): the image tokens and the first two-way block's projections
+     * of them, resident in the backend. It reads the embedding's 72² level only through these, but its tracker levels
+     * at every prompt, and belongs to the scope it was prepared in; it must not be used after that scope is closed.
+     *
+     * @param embedding the image's embedding (its 288² and 144² tracker levels are read by every prompt)
+     * @param parts     image tokens {@code [1, h·w, C]}, token → image keys and values and image → token queries
+     *                  {@code [1, h·w, C/2]} each
+     */
+    public record DecoderImage(ImageEmbedding embedding, List<ResidentTensor> parts) {
+        /** Checks that every part is there. */
+        public DecoderImage {
+            Objects.requireNonNull(embedding, "embedding");
+            parts = List.copyOf(parts);
+            if (parts.size() != 4) throw new IllegalArgumentException("expected 4 parts, got " + parts.size());
+        }
+
+        /** Bytes held in the backend beside the embedding. */
+        public long bytes() {
+            return parts.stream().mapToLong(ResidentTensor::bytes).sum();
+        }
+    }
 
     /**
      * @param backend runs the graphs (owned by the caller)
@@ -137,8 +162,61 @@ public final class InteractiveDecoder implements AutoCloseable {
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
         InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
-        return run(session, RunRequest.create(), levels.get(2), levels, layout, packed, maskValues(prompt), w, h,
+        return run(session, RunRequest.create(), levels.get(2), null, levels, layout, packed, maskValues(prompt), w, h,
                 prompt.multimask(), hooks, modules);
+    }
+
+    /**
+     * Predicts the masks of one object in {@code session}'s context on an image whose share of the decoder was
+     * {@link #prepare prepared}: as {@link #predict(RunSession, ImageEmbedding, Prompt, boolean)} on its embedding
+     * (the same values, bit for bit), without recomputing the image tokens' first projections for prompts without a
+     * mask (a mask prompt changes the image tokens, so it runs the full graph on the embedding).
+     *
+     * @throws IllegalArgumentException as the embedding's form, or if {@code image} was prepared for another
+     *                                  configuration
+     * @throws IllegalStateException    after {@link #close()}, or if {@code image}'s scope was closed
+     */
+    public MaskDecoding predict(RunSession session, DecoderImage image, Prompt prompt, boolean hooks) {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(prompt, "prompt");
+        if (prompt.kind() != Prompt.Kind.INTERACTIVE) {
+            throw new IllegalArgumentException("not an interactive prompt: " + prompt);
+        }
+        ImageEmbedding embedding = image.embedding();
+        List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
+        for (ResidentTensor t : image.parts()) {
+            if (t.isClosed()) throw new IllegalStateException("the prepared image was freed (its scope is closed)");
+        }
+        int w = embedding.originalWidth();
+        int h = embedding.originalHeight();
+        InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
+        InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
+        return run(session, RunRequest.create(), levels.get(2), image, levels, layout, packed, maskValues(prompt), w,
+                h, prompt.multimask(), hooks, Set.of());
+    }
+
+    /**
+     * Computes the decoder's share of the image of {@code embedding} in {@code session}'s context, once per image:
+     * the image tokens ({@code no_mem_embed} and {@code no_mask_embed} added) and the first two-way block's three
+     * projections of them, which no prompt without a mask changes (about an eighth of a click's work). The result stays
+     * in the backend, owned by {@code scope} (a scope of this decoder's backend, e.g. the embedding's); every
+     * {@link #predict(RunSession, DecoderImage, Prompt, boolean)} on that image reuses it. The graph's context is freed
+     * after the run.
+     *
+     * @throws IllegalArgumentException if the embedding lacks tracker features or does not fit the configuration
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public DecoderImage prepare(RunSession session, ResidentScope scope, ImageEmbedding embedding) {
+        Objects.requireNonNull(scope, "scope");
+        List<ResidentTensor> levels = checkedInputs(session, embedding, null);
+        CompiledGraph graph = compiledImageSide();
+        RunRequest request = InteractiveGraph.keepImageSide(
+                InteractiveGraph.bindImageSideInputs(RunRequest.create(), levels.get(2), imagePe()), scope);
+        try {
+            return new DecoderImage(embedding, InteractiveGraph.imageSideParts(session.context(graph).run(request)));
+        } finally {
+            session.release(graph);
+        }
     }
 
     /**
@@ -175,8 +253,8 @@ public final class InteractiveDecoder implements AutoCloseable {
             }
             inputs = InteractiveGraph.bindHostImage(inputs, conditioned.data());
         }
-        return run(session, inputs, image, levels, layout, packed, prompt == null ? null : maskValues(prompt), w, h,
-                multimask, true, Set.of());
+        return run(session, inputs, image, null, levels, layout, packed, prompt == null ? null : maskValues(prompt), w,
+                h, multimask, true, Set.of());
     }
 
     /** The checks both entry points make first: open, the embedding's levels fit, the prompt (if any) fits the image. */
@@ -231,15 +309,26 @@ public final class InteractiveDecoder implements AutoCloseable {
         return new InteractiveGraph.Packed(p.coords(), p.labels(), p.valid(), new float[] {mask ? 1f : 0f}, p.validSlots());
     }
 
-    private MaskDecoding run(RunSession session, RunRequest inputs, ResidentTensor image, List<ResidentTensor> levels,
-                             InteractiveGraph.Layout layout, InteractiveGraph.Packed packed, float[] maskPrompt,
-                             int w, int h, boolean multimask, boolean hooks, Set<String> modules) {
+    /**
+     * @param image    the resident 72² level, or null where {@code inputs} binds it from the host or {@code prepared}
+     *                 replaces it
+     * @param prepared the image's {@link #prepare prepared share} (used by prompts without a mask), or null
+     */
+    private MaskDecoding run(RunSession session, RunRequest inputs, ResidentTensor image, DecoderImage prepared,
+                             List<ResidentTensor> levels, InteractiveGraph.Layout layout, InteractiveGraph.Packed packed,
+                             float[] maskPrompt, int w, int h, boolean multimask, boolean hooks, Set<String> modules) {
         int side = 4 * config.gridSize();
         int c = config.dModel();
-        inputs = InteractiveGraph.bind(inputs, image, levels.get(0), levels.get(1), imagePe(), packed);
-        // a prompt without a mask runs the graph without the mask path (the same values; see InteractiveGraph)
+        // a prompt without a mask runs the graph without the mask path (the same values; see InteractiveGraph), on
+        // the prepared image where there is one
+        boolean usePrepared = prepared != null && maskPrompt == null;
+        inputs = InteractiveGraph.bind(inputs, usePrepared ? null : image, levels.get(0), levels.get(1), imagePe(),
+                packed);
         if (maskPrompt != null) {
             inputs = InteractiveGraph.bindMask(inputs, maskPrompt, packed);
+        } else if (usePrepared) {
+            inputs = InteractiveGraph.bindImageSide(inputs, prepared);
+            layout = layout.withPreparedImage();
         } else {
             layout = layout.withoutMask();
         }
@@ -291,6 +380,12 @@ public final class InteractiveDecoder implements AutoCloseable {
         closed = true;
         graphs.values().forEach(g -> g.graph().close());
         graphs.clear();
+        CompiledGraph side;
+        synchronized (this) {   // compiledImageSide compiles under this lock: none is compiled after this
+            side = imageSide;
+            imageSide = null;
+        }
+        if (side != null) side.close();
         peScope.close();
     }
 
@@ -330,6 +425,21 @@ public final class InteractiveDecoder implements AutoCloseable {
             throw new IllegalStateException("interactive decoder is closed");
         }
         return cg;
+    }
+
+    private CompiledGraph compiledImageSide() {
+        CompiledGraph c = imageSide;
+        if (c == null) {
+            synchronized (this) {
+                if (closed) throw new IllegalStateException("interactive decoder is closed");
+                c = imageSide;
+                if (c == null) {
+                    c = backend.compileModel(InteractiveGraph.imageSide(config, true), weights);
+                    imageSide = c;
+                }
+            }
+        }
+        return c;
     }
 
     /** The dense positional encoding, computed on first use and kept in the backend (no transfer). */

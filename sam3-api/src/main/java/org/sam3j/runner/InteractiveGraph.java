@@ -14,6 +14,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.model.Sam3Tree;
 import org.sam3j.model.tracker.SamMaskDecoder;
 import org.sam3j.model.tracker.SamPromptEncoder;
+import org.sam3j.model.tracker.TwoWayAttentionBlock;
 
 /**
  * Builds the graphs of the interactive path: the image grid's position encoding (once per decoder) and
@@ -29,6 +30,11 @@ import org.sam3j.model.tracker.SamPromptEncoder;
  * gives the graph of prompts that have no mask: the same values, bit for bit (a presence flag of 0 multiplies the
  * mask path's output by 0 and adds {@code no_mask_embed}), without the mask downscaling's convolutions and the
  * full-grid sum and products that select between the two (about 5 ms of an 80 ms click on the CPU).
+ *
+ * <p>Without a mask prompt the dense embedding is {@code no_mask_embed} for every prompt, so the image tokens and the
+ * first two-way block's projections of them depend on the image alone: {@link #imageSide} computes them once per image
+ * and a layout {@link Layout#withPreparedImage() with a prepared image} takes them as inputs instead of the 72² level
+ * (three {@code [h·w, C] → C/2} products and three full-grid sums fewer a prompt; the same values, bit for bit).
  */
 final class InteractiveGraph {
     private static final String IMAGE_EMBED = "image_embed";
@@ -46,6 +52,13 @@ final class InteractiveGraph {
     private static final String IOU = "iou_predictions";
     private static final String MASK_TOKENS = "mask_tokens";
     private static final String OBJECT_SCORE = "object_score_logits";
+    private static final String IMAGE_TOKENS = "image_tokens";
+    private static final String TOKEN_TO_IMAGE_KEYS = "token_to_image_keys";
+    private static final String TOKEN_TO_IMAGE_VALUES = "token_to_image_values";
+    private static final String IMAGE_TO_TOKEN_QUERIES = "image_to_token_queries";
+    /** The image side's outputs, in the order of {@link TwoWayAttentionBlock.ImageSide}'s components. */
+    private static final List<String> IMAGE_SIDE = List.of(IMAGE_TOKENS, TOKEN_TO_IMAGE_KEYS, TOKEN_TO_IMAGE_VALUES,
+            IMAGE_TO_TOKEN_QUERIES);
 
     /** Label of "not a point": the reference's padding point and unused slots. */
     static final float NOT_A_POINT = -1f;
@@ -71,17 +84,29 @@ final class InteractiveGraph {
      * @param maskPresent mask prompt presence {@code [1, 1, 1, 1]} (1 or 0), or null with {@code mask}
      */
     record Inputs(Tensor imageEmbed, Tensor featS0, Tensor featS1, Tensor imagePe, Tensor coords, Tensor labels,
-                  Tensor valid, Tensor mask, Tensor maskPresent) {
+                  Tensor valid, Tensor mask, Tensor maskPresent, SamMaskDecoder.ImageSide image) {
         /** Declares the inputs of {@code layout}'s graph. */
         static Inputs declare(Graph g, Sam3Config config, Layout layout) {
             int c = config.dModel();
             int grid = config.gridSize();
             int slots = layout.slots();
-            return new Inputs(g.input(IMAGE_EMBED, 1, grid, grid, c), g.input(FEAT_S0, 1, 4 * grid, 4 * grid, c / 8),
+            return new Inputs(layout.preparedImage() ? null : g.input(IMAGE_EMBED, 1, grid, grid, c),
+                    g.input(FEAT_S0, 1, 4 * grid, 4 * grid, c / 8),
                     g.input(FEAT_S1, 1, 2 * grid, 2 * grid, c / 4), g.input(IMAGE_PE, 1, grid * grid, c),
                     g.input(POINT_COORDS, 1, slots, 2), g.input(POINT_LABELS, 1, slots), g.input(POINT_VALID, 1, slots),
                     layout.maskInput() ? g.input(MASK_INPUT, 1, 4 * grid, 4 * grid, 1) : null,
-                    layout.maskInput() ? g.input(MASK_PRESENT, 1, 1, 1, 1) : null);
+                    layout.maskInput() ? g.input(MASK_PRESENT, 1, 1, 1, 1) : null,
+                    layout.preparedImage() ? declareImageSide(g, config) : null);
+        }
+
+        private static SamMaskDecoder.ImageSide declareImageSide(Graph g, Sam3Config config) {
+            int c = config.dModel();
+            int grid = config.gridSize();
+            int hw = grid * grid;
+            int projected = c / SamMaskDecoder.ATTENTION_DOWNSAMPLE;
+            return new SamMaskDecoder.ImageSide(new TwoWayAttentionBlock.ImageSide(g.input(IMAGE_TOKENS, 1, hw, c),
+                    g.input(TOKEN_TO_IMAGE_KEYS, 1, hw, projected), g.input(TOKEN_TO_IMAGE_VALUES, 1, hw, projected),
+                    g.input(IMAGE_TO_TOKEN_QUERIES, 1, hw, projected)), grid, grid);
         }
     }
 
@@ -140,6 +165,29 @@ final class InteractiveGraph {
                 .withHost(POINT_VALID, packed.valid());
     }
 
+    /** Binds an image's {@link #imageSide} outputs (a {@link Layout#withPreparedImage()} layout's image inputs). */
+    static RunRequest bindImageSide(RunRequest in, InteractiveDecoder.DecoderImage image) {
+        List<ResidentTensor> parts = image.parts();
+        RunRequest r = in;
+        for (int i = 0; i < IMAGE_SIDE.size(); i++) r = r.withResident(IMAGE_SIDE.get(i), parts.get(i));
+        return r;
+    }
+
+    /** Binds the inputs of {@link #imageSide}: the 72² level and the position encoding. */
+    static RunRequest bindImageSideInputs(RunRequest in, ResidentTensor imageEmbed, ResidentTensor imagePe) {
+        return in.withResident(IMAGE_EMBED, imageEmbed).withResident(IMAGE_PE, imagePe);
+    }
+
+    /** Asks for every output of {@link #imageSide} to stay in the backend, owned by {@code scope}. */
+    static RunRequest keepImageSide(RunRequest in, ResidentScope scope) {
+        return in.keepResident(scope, IMAGE_SIDE.toArray(new String[0]));
+    }
+
+    /** The resident outputs of a run of {@link #imageSide}, in the order {@link #bindImageSide} binds them. */
+    static List<ResidentTensor> imageSideParts(RunResult out) {
+        return IMAGE_SIDE.stream().map(out::resident).toList();
+    }
+
     /** Binds a host 72² level (a video frame's memory-conditioned level). */
     static RunRequest bindHostImage(RunRequest in, float[] level) {
         return in.withHost(IMAGE_EMBED, level);
@@ -169,25 +217,38 @@ final class InteractiveGraph {
      *                   when the level is already memory-conditioned (a video's tracked frames)
      * @param maskInput  whether the graph takes a mask prompt (with its presence flag); without, it computes
      *                   what the graph with a presence flag of 0 computes
+     * @param preparedImage whether the graph takes the outputs of {@link #imageSide} (for {@code noMemEmbed}) in place
+     *                   of the 72² level; only without a mask input
      */
-    record Layout(int clicks, boolean noMemEmbed, boolean maskInput) {
+    record Layout(int clicks, boolean noMemEmbed, boolean maskInput, boolean preparedImage) {
         /** The layout every {@link InteractiveDecoder} compiles: {@link Prompt#MAX_POINTS} clicks. */
         static final Layout DEFAULT = new Layout(Prompt.MAX_POINTS);
-        /** The layout of tracked video frames: the image level is the memory-attention output. */
-        static final Layout TRACKING = new Layout(Prompt.MAX_POINTS, false, true);
+        /** The layout of tracked video frames: the image level is the memory-conditioned level. */
+        static final Layout TRACKING = new Layout(Prompt.MAX_POINTS, false, true, false);
 
         Layout {
             if (clicks < 1) throw new IllegalArgumentException("click slots " + clicks);
+            if (preparedImage && maskInput) {
+                throw new IllegalArgumentException("a prepared image holds no_mask_embed: no mask input");
+            }
         }
 
         /** A layout for images ({@code no_mem_embed} added), with a mask input. */
         Layout(int clicks) {
-            this(clicks, true, true);
+            this(clicks, true, true, false);
         }
 
         /** This layout for prompts without a mask: no mask input. */
         Layout withoutMask() {
-            return new Layout(clicks, noMemEmbed, false);
+            return new Layout(clicks, noMemEmbed, false, false);
+        }
+
+        /**
+         * This layout for prompts without a mask on an image prepared by {@link #imageSide}: its outputs are inputs
+         * in place of the 72² level.
+         */
+        Layout withPreparedImage() {
+            return new Layout(clicks, noMemEmbed, false, true);
         }
 
         /** Number of point slots: two corners, the clicks, the padding point. */
@@ -282,6 +343,34 @@ final class InteractiveGraph {
         return g;
     }
 
+    /**
+     * The decoder's share of an image (see {@link SamMaskDecoder#imageSide}) with {@code no_mask_embed} as the dense
+     * prompt: inputs {@code image_embed} and {@code image_pe}; outputs the inputs of a
+     * {@link Layout#withPreparedImage()} layout's graph that replace the 72² level.
+     *
+     * @param noMemEmbed add {@code no_mem_embed} to the 72² level first (as {@link Layout#noMemEmbed()})
+     */
+    static Graph imageSide(Sam3Config config, boolean noMemEmbed) {
+        Graph g = new Graph();
+        int c = config.dModel();
+        int grid = config.gridSize();
+        Sam3Tree tree = Sam3Tree.of(g, config);
+        Tensor image = g.input(IMAGE_EMBED, 1, grid, grid, c);
+        Tensor imagePe = g.input(IMAGE_PE, 1, grid * grid, c);
+        SamMaskDecoder.ImageSide side = tree.maskDecoder().imageSide(imageLevel(tree, image, noMemEmbed), imagePe,
+                tree.promptEncoder().noMaskEmbedding());
+        TwoWayAttentionBlock.ImageSide first = side.first();
+        List<Tensor> parts = List.of(first.keys(), first.tokenToImageKeys(), first.tokenToImageValues(),
+                first.imageToTokenQueries());
+        for (int i = 0; i < IMAGE_SIDE.size(); i++) g.output(IMAGE_SIDE.get(i), parts.get(i));
+        return g;
+    }
+
+    /** The 72² level the decoder sees: with {@code no_mem_embed} ({@code [1, 1, C]} broadcast over the grid) or not. */
+    private static Tensor imageLevel(Sam3Tree tree, Tensor image, boolean noMemEmbed) {
+        return noMemEmbed ? image.graph().add(image, tree.noMemEmbed()) : image;
+    }
+
     /** The prompt encoder and mask decoder for every prompt that fits {@code layout}. */
     static Graph decoder(Sam3Config config, Layout layout) {
         Graph g = new Graph();
@@ -289,13 +378,13 @@ final class InteractiveGraph {
         Sam3Tree tree = Sam3Tree.of(g, config);
         SamPromptEncoder promptEncoder = tree.promptEncoder();
         SamMaskDecoder maskDecoder = tree.maskDecoder();
-        Tensor noMemEmbed = layout.noMemEmbed() ? tree.noMemEmbed() : null;
 
         SamPromptEncoder.Output prompts = promptEncoder.forward(in.coords(), in.labels(), in.mask(), in.maskPresent());
-        // [1, 1, C] broadcast over the grid
-        Tensor imageEmbed = layout.noMemEmbed() ? g.add(in.imageEmbed(), noMemEmbed) : in.imageEmbed();
-        SamMaskDecoder.Output out = maskDecoder.forward(imageEmbed, in.imagePe(), prompts.sparse(), in.valid(),
-                prompts.dense(), in.featS0(), in.featS1());
+        SamMaskDecoder.ImageSide image = layout.preparedImage() ? in.image()
+                : maskDecoder.imageSide(imageLevel(tree, in.imageEmbed(), layout.noMemEmbed()), in.imagePe(),
+                        prompts.dense());
+        SamMaskDecoder.Output out = maskDecoder.forward(image, in.imagePe(), prompts.sparse(), in.valid(),
+                in.featS0(), in.featS1());
         Outputs.mark(g, new Outputs<>(prompts.sparse(), layout.maskInput() ? prompts.dense() : null, out.masks(),
                 out.iouPredictions(), out.maskTokens(), out.objectScoreLogits()));
         return g;

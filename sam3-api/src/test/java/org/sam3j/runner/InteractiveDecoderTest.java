@@ -19,6 +19,7 @@ import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.RunSession;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.weights.SyntheticWeights;
 
@@ -278,6 +279,43 @@ class InteractiveDecoderTest {
             r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
         }
         return x < 0 ? -r : r;
+    }
+
+    @Test
+    void aPreparedImageGivesTheResultsOfTheEmbeddingBitForBit() {
+        SplittableRandom r = new SplittableRandom(3);
+        float[] mask = new float[SIDE * SIDE];
+        for (int i = 0; i < mask.length; i++) mask[i] = (float) (6 * r.nextDouble() - 3);
+        List<Prompt> prompts = List.of(click(100, 100),
+                Prompt.builder().point(500, 400, false).multimask(false).build(),
+                Prompt.builder().point(320, 200, true).point(50, 60, false).box(new Box(40, 30, 600, 450)).build(),
+                Prompt.box(new Box(10, 20, 300, 200)),
+                Prompt.builder().point(320, 200, true).mask(low(mask)).build());
+        try (InteractiveDecoder d = decoder(); RunSession session = new RunSession();
+             ResidentScope imageScope = new ResidentScope(cpu)) {
+            InteractiveDecoder.DecoderImage prepared = d.prepare(session, imageScope, embedding);
+            int hw = CONFIG.gridSize() * CONFIG.gridSize();
+            int c = CONFIG.dModel();
+            assertEquals((long) Float.BYTES * (hw * c + 3 * hw * c / 2), prepared.bytes(), "image tokens + 3 projections");
+            assertEquals(prepared.bytes(), imageScope.bytes(), "owned by the scope it was prepared in");
+            for (Prompt p : prompts) {
+                MaskDecoding a = d.predict(session, prepared, p, true);
+                MaskDecoding b = d.predict(session, embedding, p, true);
+                assertArrayEquals(b.lowResMasks().data(), a.lowResMasks().data(), p + " masks");
+                assertArrayEquals(b.iouPredictions().data(), a.iouPredictions().data(), p + " IoU");
+                assertArrayEquals(b.maskTokens().data(), a.maskTokens().data(), p + " mask tokens");
+                assertArrayEquals(b.sparse().data(), a.sparse().data(), p + " sparse");
+                assertEquals(b.objectScoreLogit(), a.objectScoreLogit(), p + " object score");
+                assertArrayEquals(b.tokens(), a.tokens(), p + " tokens");
+                assertEquals(b.count(), a.count(), p + " count");
+            }
+            // the embedding's graph without a mask, the prepared image's, the one with a mask
+            assertEquals(3, d.compiledGraphCount());
+            imageScope.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> d.predict(session, prepared, click(1, 1), false));
+            assertTrue(e.getMessage().contains("freed"), e.getMessage());
+        }
     }
 
     private static double maxAbsDiff(float[] a, float[] b) {

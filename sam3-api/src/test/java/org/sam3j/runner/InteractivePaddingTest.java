@@ -147,6 +147,26 @@ class InteractivePaddingTest {
     }
 
     @Test
+    void thePreparedImageLayoutLeavesItsImageSideToTheImageSideGraph() {
+        InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
+        Graph without = InteractiveGraph.decoder(CONFIG, layout.withoutMask());
+        Graph prepared = InteractiveGraph.decoder(CONFIG, layout.withPreparedImage());
+        Graph side = InteractiveGraph.imageSide(CONFIG, true);
+        int hw = CONFIG.gridSize() * CONFIG.gridSize();
+        // products over every image token: three move out of the prompt's graph into the image side's
+        assertEquals(imageProducts(without, hw) - 3, imageProducts(prepared, hw));
+        assertEquals(3, imageProducts(side, hw));
+        assertTrue(prepared.inputs().keySet().containsAll(side.outputs().keySet()), "the image side feeds the prompt's");
+        assertTrue(!prepared.inputs().containsKey("image_embed"), "the 72² level is not read by the prompt's graph");
+        assertThrows(IllegalArgumentException.class,
+                () -> new InteractiveGraph.Layout(3, true, true, true), "a prepared image has no mask input");
+    }
+
+    private static long imageProducts(Graph g, int hw) {
+        return g.nodes().stream().filter(t -> t.op() == Op.LINEAR && t.rank() == 3 && t.dim(1) == hw).count();
+    }
+
+    @Test
     void moreClicksThanSlotsIsOneClearError() {
         Prompt.Builder b = Prompt.builder();
         for (int i = 0; i < Prompt.MAX_POINTS; i++) b.point(i, i, true);

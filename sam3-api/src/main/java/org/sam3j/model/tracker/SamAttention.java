@@ -42,13 +42,35 @@ public final class SamAttention {
      *                keys (see {@link Graph#attention}), or null
      */
     public Tensor forward(Tensor q, Tensor k, Tensor v, Tensor keyBias) {
-        Graph g = q.graph();
+        return attend(projectQueries(q), projectKeys(k), projectValues(v), keyBias);
+    }
+
+    /** {@code q_proj}: {@code [B, T, C] → [B, T, C/downsample]}. */
+    public Tensor projectQueries(Tensor q) {
+        return qProj.forward(q);
+    }
+
+    /** {@code k_proj}: {@code [B, T, C] → [B, T, C/downsample]}. */
+    public Tensor projectKeys(Tensor k) {
+        return kProj.forward(k);
+    }
+
+    /** {@code v_proj}: {@code [B, T, C] → [B, T, C/downsample]}. */
+    public Tensor projectValues(Tensor v) {
+        return vProj.forward(v);
+    }
+
+    /**
+     * The attention on projected operands (the outputs of {@link #projectQueries}, {@link #projectKeys} and
+     * {@link #projectValues}), then {@code out_proj}: what {@link #forward(Tensor, Tensor, Tensor, Tensor)} computes
+     * after its projections, for callers that project an operand once and attend to it many times.
+     */
+    public Tensor attend(Tensor qp, Tensor kp, Tensor vp, Tensor keyBias) {
+        Graph g = qp.graph();
         int headDim = internalDim / heads;
-        Tensor qh = separateHeads(qProj.forward(q));
-        Tensor kh = separateHeads(kProj.forward(k));
-        Tensor vh = separateHeads(vProj.forward(v));
-        Tensor out = g.attention(qh, kh, vh, keyBias, (float) (1.0 / Math.sqrt(headDim)));
-        return outProj.forward(g.reshape(out, q.dim(0), q.dim(1), internalDim));
+        Tensor out = g.attention(separateHeads(qp), separateHeads(kp), separateHeads(vp), keyBias,
+                (float) (1.0 / Math.sqrt(headDim)));
+        return outProj.forward(g.reshape(out, qp.dim(0), qp.dim(1), internalDim));
     }
 
     private Tensor separateHeads(Tensor x) {

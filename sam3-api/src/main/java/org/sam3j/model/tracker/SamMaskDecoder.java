@@ -31,7 +31,7 @@ public final class SamMaskDecoder {
     /** Blocks of the two-way transformer. */
     private static final int TRANSFORMER_DEPTH = 2;
     /** Width reduction of the two-way transformer's cross-attentions (256 → 128). */
-    private static final int ATTENTION_DOWNSAMPLE = 2;
+    public static final int ATTENTION_DOWNSAMPLE = 2;
 
     /**
      * What the decoder predicts for one prompt.
@@ -90,9 +90,45 @@ public final class SamMaskDecoder {
      */
     public Output forward(Tensor image, Tensor imagePe, Tensor sparse, Tensor sparseValid, Tensor dense,
                           Tensor featS0, Tensor featS1) {
+        return forward(imageSide(image, imagePe, dense), imagePe, sparse, sparseValid, featS0, featS1);
+    }
+
+    /**
+     * What the decoder computes from the image and the dense prompt alone: the image tokens {@code image + dense} and
+     * the two-way transformer's first-block projections of them ({@link TwoWayTransformer#imageSide}). Where the dense
+     * prompt is the same for every prompt ({@code no_mask_embed}: no mask prompt), this is the same for every prompt
+     * on one image.
+     *
+     * @param image   image embedding {@code [1, h, w, C]}
+     * @param imagePe its position encoding, flattened in row-major grid order {@code [1, h·w, C]}
+     * @param dense   dense prompt embedding {@code [1, h, w, C]}, or {@code [1, C]} broadcast over the grid
+     */
+    public ImageSide imageSide(Tensor image, Tensor imagePe, Tensor dense) {
         Graph g = image.graph();
         int h = image.dim(1);
         int w = image.dim(2);
+        if (imagePe.rank() != 3 || imagePe.dim(1) != h * w) {
+            throw new IllegalArgumentException("position encoding " + imagePe + " for an image of " + h + "x" + w);
+        }
+        Tensor src = g.add(image, dense);
+        return new ImageSide(transformer.imageSide(g.reshape(src, 1, h * w, dim), imagePe), h, w);
+    }
+
+    /**
+     * The decoder's share of one image: the first two-way block's {@link TwoWayAttentionBlock.ImageSide} of the image
+     * tokens, which are an {@code height × width} grid.
+     */
+    public record ImageSide(TwoWayAttentionBlock.ImageSide first, int height, int width) {}
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)} on an image whose
+     * {@link #imageSide} is {@code image} (computed in this graph or in an earlier one).
+     */
+    public Output forward(ImageSide image, Tensor imagePe, Tensor sparse, Tensor sparseValid, Tensor featS0,
+                          Tensor featS1) {
+        Graph g = imagePe.graph();
+        int h = image.height();
+        int w = image.width();
         int outTokens = 2 + NUM_MASK_TOKENS;
         Tensor tokens = g.reshape(outputTokens, 1, outTokens, dim);
         Tensor tokenBias = null;
@@ -110,11 +146,7 @@ public final class SamMaskDecoder {
             }
         }
 
-        Tensor src = g.add(image, dense);
-        if (imagePe.rank() != 3 || imagePe.dim(1) != h * w) {
-            throw new IllegalArgumentException("position encoding " + imagePe + " for an image of " + h + "x" + w);
-        }
-        TwoWayAttentionBlock.Output t = transformer.forward(g.reshape(src, 1, h * w, dim), imagePe, tokens, tokenBias);
+        TwoWayAttentionBlock.Output t = transformer.forward(image.first(), imagePe, tokens, tokenBias);
         Tensor hs = t.queries();
         Tensor objScoreToken = g.reshape(g.slice(hs, 1, 0, 1), 1, dim);
         Tensor iouTokenOut = g.reshape(g.slice(hs, 1, 1, 2), 1, dim);

@@ -156,6 +156,11 @@ public final class SamPromptEncoder {
         return g.permute(g.add(zeros, g.reshape(noMask, 1, 1, 1, embedDim)), 0, 3, 1, 2);
     }
 
+    /** {@code no_mask_embed} {@code [1, C]}: the dense embedding of every prompt without a mask. */
+    public Tensor noMaskEmbedding() {
+        return noMaskEmbed;
+    }
+
     /** The position encoding of the image grid's cell centres, {@code [1, h, w, C]} ({@code get_dense_pe}). */
     public Tensor denseEncoding(Graph g) {
         return peLayer.dense(g, gridSize, gridSize);

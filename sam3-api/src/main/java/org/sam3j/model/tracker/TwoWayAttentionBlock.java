@@ -30,6 +30,18 @@ public final class TwoWayAttentionBlock {
     /** Tokens and image after one block. */
     public record Output(Tensor queries, Tensor keys) {}
 
+    /**
+     * What the block computes from the image tokens alone, before any token takes part: the same for every prompt
+     * on one image where the block's image tokens do not depend on the prompt (the first block).
+     *
+     * @param keys             the image tokens {@code [1, HW, C]} (the residual of step 4)
+     * @param tokenToImageKeys step 2's projected keys, {@code k_proj(keys + keyPe)} {@code [1, HW, C/2]}
+     * @param tokenToImageValues step 2's projected values, {@code v_proj(keys)} {@code [1, HW, C/2]}
+     * @param imageToTokenQueries step 4's projected queries, {@code q_proj(keys + keyPe)} {@code [1, HW, C/2]}
+     */
+    public record ImageSide(Tensor keys, Tensor tokenToImageKeys, Tensor tokenToImageValues,
+                            Tensor imageToTokenQueries) {}
+
     /** Declares the block's parameters in {@code s}. */
     public TwoWayAttentionBlock(Scope s, int dim, int heads, int mlpDim, int downsampleRate,
                                 boolean skipFirstLayerPe) {
@@ -54,6 +66,21 @@ public final class TwoWayAttentionBlock {
      *                  padding tokens, which then influence neither the tokens nor the image), or null
      */
     public Output forward(Tensor queries, Tensor keys, Tensor queryPe, Tensor keyPe, Tensor tokenBias) {
+        return forward(queries, imageSide(keys, keyPe), queryPe, tokenBias);
+    }
+
+    /** The block's {@link ImageSide} of image tokens {@code keys} with position encoding {@code keyPe}. */
+    public ImageSide imageSide(Tensor keys, Tensor keyPe) {
+        Tensor k = keys.graph().add(keys, keyPe);
+        return new ImageSide(keys, crossAttnTokenToImage.projectKeys(k), crossAttnTokenToImage.projectValues(keys),
+                crossAttnImageToToken.projectQueries(k));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor)} on image tokens whose {@link ImageSide} is
+     * {@code image} (computed in this graph or in an earlier one).
+     */
+    public Output forward(Tensor queries, ImageSide image, Tensor queryPe, Tensor tokenBias) {
         Graph g = queries.graph();
         if (skipFirstLayerPe) {
             queries = selfAttn.forward(queries, queries, queries, tokenBias);
@@ -64,13 +91,15 @@ public final class TwoWayAttentionBlock {
         queries = norm1.forward(queries);
 
         Tensor q = g.add(queries, queryPe);
-        Tensor k = g.add(keys, keyPe);
-        queries = norm2.forward(g.add(queries, crossAttnTokenToImage.forward(q, k, keys)));
+        queries = norm2.forward(g.add(queries, crossAttnTokenToImage.attend(crossAttnTokenToImage.projectQueries(q),
+                image.tokenToImageKeys(), image.tokenToImageValues(), null)));
 
         queries = norm3.forward(g.add(queries, lin2.forward(g.relu(lin1.forward(queries)))));
 
         q = g.add(queries, queryPe);
-        keys = norm4.forward(g.add(keys, crossAttnImageToToken.forward(k, q, queries, tokenBias)));
+        Tensor keys = image.keys();
+        keys = norm4.forward(g.add(keys, crossAttnImageToToken.attend(image.imageToTokenQueries(),
+                crossAttnImageToToken.projectKeys(q), crossAttnImageToToken.projectValues(queries), tokenBias)));
         return new Output(queries, keys);
     }
 }

@@ -33,14 +33,33 @@ public final class TwoWayTransformer {
      * @return the processed tokens {@code [1, T, C]} and image {@code [1, HW, C]}
      */
     public TwoWayAttentionBlock.Output forward(Tensor image, Tensor imagePe, Tensor tokens, Tensor tokenBias) {
-        Graph g = image.graph();
-        Tensor queries = tokens;
-        Tensor keys = image;
-        for (TwoWayAttentionBlock layer : layers) {
-            TwoWayAttentionBlock.Output o = layer.forward(queries, keys, tokens, imagePe, tokenBias);
-            queries = o.queries();
-            keys = o.keys();
+        return forward(imageSide(image, imagePe), imagePe, tokens, tokenBias);
+    }
+
+    /**
+     * What the first block computes from the image alone ({@link TwoWayAttentionBlock#imageSide}): the same for every
+     * prompt on one image, so it can be computed once per image.
+     *
+     * @param image   image tokens {@code [1, HW, C]}
+     * @param imagePe their position encoding {@code [1, HW, C]}
+     */
+    public TwoWayAttentionBlock.ImageSide imageSide(Tensor image, Tensor imagePe) {
+        return layers[0].imageSide(image, imagePe);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, Tensor)} on image tokens whose first-block {@link #imageSide} is
+     * {@code image}.
+     */
+    public TwoWayAttentionBlock.Output forward(TwoWayAttentionBlock.ImageSide image, Tensor imagePe, Tensor tokens,
+                                               Tensor tokenBias) {
+        Graph g = tokens.graph();
+        TwoWayAttentionBlock.Output o = layers[0].forward(tokens, image, tokens, tokenBias);
+        for (int i = 1; i < layers.length; i++) {
+            o = layers[i].forward(o.queries(), o.keys(), tokens, imagePe, tokenBias);
         }
+        Tensor queries = o.queries();
+        Tensor keys = o.keys();
         Tensor q = g.add(queries, tokens);
         Tensor k = g.add(keys, imagePe);
         queries = normFinalAttn.forward(g.add(queries, finalAttnTokenToImage.forward(q, k, keys)));
