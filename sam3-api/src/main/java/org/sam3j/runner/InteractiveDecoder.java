@@ -21,6 +21,7 @@ import org.sam3j.backend.RunSession;
 import org.sam3j.graph.Graph;
 import org.sam3j.internal.Log;
 import org.sam3j.model.Sam3Tree;
+import org.sam3j.model.tracker.SamMaskDecoder;
 import org.sam3j.model.tracker.SamPromptEncoder;
 import org.sam3j.weights.WeightStore;
 import org.slf4j.Logger;
@@ -184,8 +185,16 @@ public final class InteractiveDecoder implements AutoCloseable {
         }
         ImageEmbedding embedding = image.embedding();
         List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
-        for (ResidentTensor t : image.parts()) {
+        int hw = config.gridSize() * config.gridSize();
+        int c = config.dModel();
+        for (int i = 0; i < 4; i++) {
+            ResidentTensor t = image.parts().get(i);
             if (t.isClosed()) throw new IllegalStateException("the prepared image was freed (its scope is closed)");
+            int[] expected = {1, hw, i == 0 ? c : c / SamMaskDecoder.ATTENTION_DOWNSAMPLE};
+            if (!Arrays.equals(t.shape(), expected)) {
+                throw new IllegalArgumentException("prepared image part " + i + " has shape " + Arrays.toString(t.shape())
+                        + ", expected " + Arrays.toString(expected));
+            }
         }
         int w = embedding.originalWidth();
         int h = embedding.originalHeight();
@@ -198,7 +207,7 @@ public final class InteractiveDecoder implements AutoCloseable {
     /**
      * Computes the decoder's share of the image of {@code embedding} in {@code session}'s context, once per image:
      * the image tokens ({@code no_mem_embed} and {@code no_mask_embed} added) and the first two-way block's three
-     * projections of them, which no prompt without a mask changes (about an eighth of a click's work). The result stays
+     * projections of them, which no prompt without a mask changes (about a sixth of a click's time on the CPU). The result stays
      * in the backend, owned by {@code scope} (a scope of this decoder's backend, e.g. the embedding's); every
      * {@link #predict(RunSession, DecoderImage, Prompt, boolean)} on that image reuses it. The graph's context is freed
      * after the run.

@@ -19,6 +19,7 @@ import org.sam3j.MaskResult;
 import org.sam3j.Prompt;
 import org.sam3j.Sam3Config;
 import org.sam3j.backend.ResidentScope;
+import org.sam3j.backend.ResidentTensor;
 import org.sam3j.backend.RunSession;
 import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.weights.SyntheticWeights;
@@ -311,6 +312,12 @@ class InteractiveDecoderTest {
             }
             // the embedding's graph without a mask, the prepared image's, the one with a mask
             assertEquals(3, d.compiledGraphCount());
+            List<ResidentTensor> parts = prepared.parts();
+            InteractiveDecoder.DecoderImage swapped = new InteractiveDecoder.DecoderImage(embedding,
+                    List.of(parts.get(1), parts.get(0), parts.get(2), parts.get(3)));
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                    () -> d.predict(session, swapped, click(1, 1), false));
+            assertTrue(bad.getMessage().contains("prepared image part 0 has shape"), bad.getMessage());
             imageScope.close();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> d.predict(session, prepared, click(1, 1), false));
