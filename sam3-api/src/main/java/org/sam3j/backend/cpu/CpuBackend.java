@@ -55,7 +55,7 @@ public final class CpuBackend implements Backend {
      * System property, read when a backend is created: whether 3 × 3 convolutions of stride 1 run as Winograd's
      * F(2 × 2, 3 × 3) ({@link WinogradConv}: 2.25 × fewer multiply-adds, the same values within float rounding) or as
      * nine per-tap products: {@code true}, {@code false}, or {@code auto} (the default) for the engine's preference
-     * ({@link GemmEngine#prefersWinograd()}: the pure-Java engine yes, OpenBLAS no).
+     * ({@link GemmEngine#prefersWinograd()}: the pure-Java engine yes, OpenBLAS where its products run in place).
      */
     public static final String WINOGRAD_PROPERTY = "sam3j.cpu.winograd";
 

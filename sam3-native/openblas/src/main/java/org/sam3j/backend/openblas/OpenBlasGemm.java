@@ -887,15 +887,17 @@ public final class OpenBlasGemm implements GemmEngine {
 
 
     /**
-     * No: this engine's per-tap convolution reads the input in place at OpenBLAS's rate, and Winograd's 16 products
-     * through {@link #gemm} (staged row blocks) plus the Java transforms were not faster end to end. On a 2-core Zen 3
-     * the 288² × 256 → 256 convolution alone took 463–534 ms against 666–734 ms, but full-size text prompts
-     * alternated fork by fork took 4.6 / 4.9 s with it against 4.1 / 3.6 s without
-     * ({@code sam3-bench/results/native-attention-2026-12-03}). {@code -Dsam3j.cpu.winograd=true} turns it on.
+     * Where its products run on the arena in place ({@link #inPlace()}): the Winograd products then read and write the
+     * transformed tiles where they lie. On a 2-core Zen 3 the text prompt's 288² × 256 → 256 convolution took 533
+     * against 725 ms per tap, the encoder's convolutions 1.79 against 1.90 s, and full-size processes alternated four
+     * times ran steady text prompts 3.73 against 3.90 s and encodes 35.8 against 37.3 s (medians;
+     * {@code sam3-bench/results/click-image-side-2026-12-06}). With its products staged it did not pay end to end
+     * ({@code sam3-bench/results/native-attention-2026-12-03}), so a staged engine keeps the per-tap products.
+     * {@code -Dsam3j.cpu.winograd=true|false} decides instead.
      */
     @Override
     public boolean prefersWinograd() {
-        return false;
+        return inPlace;
     }
 
     /** {@link #attention(Parallel, AttentionProblem)} with the given block sizes (for measurements). */

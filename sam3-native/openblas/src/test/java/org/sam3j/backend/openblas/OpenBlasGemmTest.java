@@ -252,11 +252,14 @@ class OpenBlasGemmTest {
         }
     }
 
-    /** By default the backend keeps this engine's per-tap 3 × 3 convolutions (Winograd did not pay end to end here). */
+    /** Winograd 3 × 3 convolutions where the products run in place; a staged engine keeps the per-tap products. */
     @Test
-    void perTapConvolutionsByDefault() {
+    void winogradWhereProductsRunInPlace() {
+        try (OpenBlasGemm staged = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS, "auto", false)) {
+            assertFalse(staged.prefersWinograd());
+        }
         try (OpenBlasGemm engine = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS)) {
-            assertFalse(engine.prefersWinograd());
+            assertEquals(engine.inPlace(), engine.prefersWinograd());
         }
     }
 }
