@@ -70,9 +70,11 @@ final class InteractiveGraph {
     /**
      * The decoder graph's inputs (names in the graph: {@code image_embed}, {@code feat_s0}, {@code feat_s1},
      * {@code image_pe}, {@code point_coords}, {@code point_labels}, {@code point_valid}, {@code mask_input},
-     * {@code mask_present}).
+     * {@code mask_present}; with a {@link Layout#preparedImage() prepared image} {@code image_tokens},
+     * {@code token_to_image_keys}, {@code token_to_image_values} and {@code image_to_token_queries} instead of
+     * {@code image_embed}).
      *
-     * @param imageEmbed  tracker level 72² {@code [1, h, w, C]}
+     * @param imageEmbed  tracker level 72² {@code [1, h, w, C]}, or null with a prepared image
      * @param featS0      288² level after {@code conv_s0}
      * @param featS1      144² level after {@code conv_s1}
      * @param imagePe     dense position encoding {@code [1, h·w, C]} (the output of {@link #densePe}, flattened)
@@ -82,6 +84,7 @@ final class InteractiveGraph {
      * @param mask        mask prompt logits {@code [1, 4h, 4w, 1]} (zeros without a mask prompt), or null where the
      *                    layout has {@link Layout#maskInput() no mask input}
      * @param maskPresent mask prompt presence {@code [1, 1, 1, 1]} (1 or 0), or null with {@code mask}
+     * @param image       the outputs of {@link #imageSide} as inputs, or null without a prepared image
      */
     record Inputs(Tensor imageEmbed, Tensor featS0, Tensor featS1, Tensor imagePe, Tensor coords, Tensor labels,
                   Tensor valid, Tensor mask, Tensor maskPresent, SamMaskDecoder.ImageSide image) {
@@ -217,8 +220,8 @@ final class InteractiveGraph {
      *                   when the level is already memory-conditioned (a video's tracked frames)
      * @param maskInput  whether the graph takes a mask prompt (with its presence flag); without, it computes
      *                   what the graph with a presence flag of 0 computes
-     * @param preparedImage whether the graph takes the outputs of {@link #imageSide} (for {@code noMemEmbed}) in place
-     *                   of the 72² level; only without a mask input
+     * @param preparedImage whether the graph takes the outputs of {@link #imageSide} (built with this
+     *                   {@code noMemEmbed}) in place of the 72² level; only without a mask input
      */
     record Layout(int clicks, boolean noMemEmbed, boolean maskInput, boolean preparedImage) {
         /** The layout every {@link InteractiveDecoder} compiles: {@link Prompt#MAX_POINTS} clicks. */

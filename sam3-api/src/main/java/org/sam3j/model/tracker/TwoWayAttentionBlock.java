@@ -35,9 +35,10 @@ public final class TwoWayAttentionBlock {
      * on one image where the block's image tokens do not depend on the prompt (the first block).
      *
      * @param keys             the image tokens {@code [1, HW, C]} (the residual of step 4)
-     * @param tokenToImageKeys step 2's projected keys, {@code k_proj(keys + keyPe)} {@code [1, HW, C/2]}
-     * @param tokenToImageValues step 2's projected values, {@code v_proj(keys)} {@code [1, HW, C/2]}
-     * @param imageToTokenQueries step 4's projected queries, {@code q_proj(keys + keyPe)} {@code [1, HW, C/2]}
+     * @param tokenToImageKeys step 2's projected keys, {@code k_proj(keys + keyPe)} {@code [1, HW, C/r]} (r: the
+     *                 downsample rate)
+     * @param tokenToImageValues step 2's projected values, {@code v_proj(keys)} {@code [1, HW, C/r]}
+     * @param imageToTokenQueries step 4's projected queries, {@code q_proj(keys + keyPe)} {@code [1, HW, C/r]}
      */
     public record ImageSide(Tensor keys, Tensor tokenToImageKeys, Tensor tokenToImageValues,
                             Tensor imageToTokenQueries) {}
