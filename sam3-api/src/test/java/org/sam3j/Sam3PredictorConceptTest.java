@@ -116,7 +116,12 @@ class Sam3PredictorConceptTest {
             MaskResult again = p.predict(Prompt.builder().text("truck").threshold(0.25f).build());
             assertArrayEquals(scores(first), scores(again));
             p.predict(Prompt.point(320, 240));
-            assertEquals(prepared, p.residentBytes(), "prompts and clicks add nothing to the image's memory");
+            // + the mask decoder's share: the image tokens and the first two-way block's three projections (d / 2)
+            long clicked = prepared + 4 * (d * s * s + 3 * (d / 2) * s * s);
+            assertEquals(clicked, p.residentBytes(), "the first click adds the mask decoder's share of the image");
+            p.predict(Prompt.point(100, 100));
+            p.predict(Prompt.builder().text("truck").threshold(0.25f).build());
+            assertEquals(clicked, p.residentBytes(), "later prompts and clicks add nothing to the image's memory");
             p.clearImage();
             assertEquals(0, p.residentBytes());
         }
