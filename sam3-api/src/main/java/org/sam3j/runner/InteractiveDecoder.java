@@ -155,16 +155,7 @@ public final class InteractiveDecoder implements AutoCloseable {
     /** As the public forms, with the prompt packed into {@code layout}'s slots (for measurements and tests). */
     MaskDecoding predict(RunSession session, ImageEmbedding embedding, Prompt prompt, boolean hooks, Set<String> modules,
                          InteractiveGraph.Layout layout) {
-        Objects.requireNonNull(prompt, "prompt");
-        if (prompt.kind() != Prompt.Kind.INTERACTIVE) {
-            throw new IllegalArgumentException("not an interactive prompt: " + prompt);
-        }
-        List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
-        int w = embedding.originalWidth();
-        int h = embedding.originalHeight();
-        InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
-        return run(session, RunRequest.create(), levels.get(2), null, levels, layout, packed, maskValues(prompt), w, h,
-                prompt.multimask(), hooks, modules);
+        return predict(session, embedding, null, prompt, hooks, modules, layout);
     }
 
     /**
@@ -179,12 +170,27 @@ public final class InteractiveDecoder implements AutoCloseable {
      */
     public MaskDecoding predict(RunSession session, DecoderImage image, Prompt prompt, boolean hooks) {
         Objects.requireNonNull(image, "image");
+        return predict(session, image.embedding(), image, prompt, hooks, Set.of(), InteractiveGraph.Layout.DEFAULT);
+    }
+
+    /** Both forms: the checks, then the prompt packed into {@code layout} and run, on {@code prepared} where not null. */
+    private MaskDecoding predict(RunSession session, ImageEmbedding embedding, DecoderImage prepared, Prompt prompt,
+                                 boolean hooks, Set<String> modules, InteractiveGraph.Layout layout) {
         Objects.requireNonNull(prompt, "prompt");
         if (prompt.kind() != Prompt.Kind.INTERACTIVE) {
             throw new IllegalArgumentException("not an interactive prompt: " + prompt);
         }
-        ImageEmbedding embedding = image.embedding();
         List<ResidentTensor> levels = checkedInputs(session, embedding, prompt);
+        if (prepared != null) checkParts(prepared);
+        int w = embedding.originalWidth();
+        int h = embedding.originalHeight();
+        InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
+        return run(session, RunRequest.create(), levels.get(2), prepared, levels, layout, packed, maskValues(prompt), w,
+                h, prompt.multimask(), hooks, modules);
+    }
+
+    /** Checks that a prepared image's parts are there and fit this decoder's configuration. */
+    private void checkParts(DecoderImage image) {
         int hw = config.gridSize() * config.gridSize();
         int c = config.dModel();
         for (int i = 0; i < 4; i++) {
@@ -196,12 +202,6 @@ public final class InteractiveDecoder implements AutoCloseable {
                         + ", expected " + Arrays.toString(expected));
             }
         }
-        int w = embedding.originalWidth();
-        int h = embedding.originalHeight();
-        InteractiveGraph.Layout layout = InteractiveGraph.Layout.DEFAULT;
-        InteractiveGraph.Packed packed = InteractiveGraph.pack(prompt, layout, w, h, config.imageSize());
-        return run(session, RunRequest.create(), levels.get(2), image, levels, layout, packed, maskValues(prompt), w,
-                h, prompt.multimask(), hooks, Set.of());
     }
 
     /**
