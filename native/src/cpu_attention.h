@@ -27,9 +27,15 @@
 //
 //   int s3cpu_attention_f32_at(const float* q, long long qOff, long long ldq, const float* k, long long kOff,
 //                              long long ldk, const float* v, long long vOff, long long ldv, float* y, long long yOff,
-//                              long long ldy, int tq, int tk, int d, int dv, float scale, float* scratch)
-//       s3cpu_attention_f32 on q + qOff, k + kOff, v + vOff and y + yOff: the form the OpenBLAS backend calls on its
-//       Java arrays in place (a JNI critical region; see cpu_sgemm.h).
+//                              long long ldy, const float* bias, long long biasOff, long long ldBias, int tq, int tk,
+//                              int d, int run, int gridW, float scale, float* scratch)
+//       one head on q + qOff, k + kOff, v + vOff and y + yOff, the form the OpenBLAS backend calls on its Java arrays
+//       in place (a JNI critical region; see cpu_sgemm.h): y[i] = sum_j softmax_j(scale * q[i].k[j] + bias[i, j]) v[j].
+//       bias: null, or rows of tk values from bias + biasOff, ldBias apart (0: one row for every query); -inf masks
+//       a key (a query whose keys are all masked gets NaN, as PyTorch's). Row r of each operand lies
+//       ((r / run) * gridW + r % run) rows of its ld* floats from the first: the tokens of a run x run window of a
+//       token grid gridW tokens wide, read and written in place; run = gridW = 1 for consecutive rows. Returns as
+//       s3cpu_attention_f32, and -1 for bad offsets or rows.
 #ifndef SAM3J_CPU_ATTENTION_H
 #define SAM3J_CPU_ATTENTION_H
 
@@ -89,6 +95,16 @@ S3CPU_AVX2 static inline float hsum(__m256 v) {
     return _mm_cvtss_f32(a);
 }
 
+/** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (a window, or consecutive rows). */
+struct Rows {
+    const float* base;
+    long long ld;
+    int run;
+    int gridw;
+
+    const float* at(int r) const { return base + ((long long) (r / run) * gridw + r % run) * ld; }
+};
+
 /**
  * The running state of one tile of up to TILE_QUERIES queries: the queries pre-scaled by scale·log2(e) (so that the
  * softmax uses 2^x), the running maxima and sums, and the unnormalised output.
@@ -103,12 +119,15 @@ struct alignas(32) TileState {
 
 /**
  * One step of the online softmax for one tile: the scores against kc keys (kt: the step's keys transposed, D rows of
- * STEP_KEYS floats; vp: their values, kc rows of D floats), the new maxima, the weights, and o += p · v.
+ * STEP_KEYS floats; vp: their values, kc rows of D floats), plus the bias (null, or each query's row of the step's kc
+ * values) times log2 e, the new maxima, the weights, and o += p · v.
  */
 template <int D>
-S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float* vp, int kc) {
+S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float* vp, int kc,
+                                 const float* const* bias) {
     alignas(32) float s[TILE_QUERIES][STEP_KEYS];
     const __m256 minusInf = _mm256_set1_ps(-INFINITY);
+    const __m256 log2e = _mm256_set1_ps(1.4426950408889634f);
     const int kcp = (kc + KEY_GROUP - 1) / KEY_GROUP * KEY_GROUP;
     // scores s = q · kᵀ, 6 queries × 16 keys in registers (named, not an array: GCC kept an array of accumulators in
     // memory too, one store per multiply-add); the row maxima on the way
@@ -137,6 +156,23 @@ S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float*
             qb = _mm256_broadcast_ss(&st.q[5][x]);
             a5 = _mm256_fmadd_ps(qb, k0, a5);
             b5 = _mm256_fmadd_ps(qb, k1, b5);
+        }
+        if (bias) {
+            // the scores are in units of log2 (q was scaled by log2 e): bias · log2 e; a short last group reads its
+            // kc - j values only (the padded keys are set to -inf below)
+            const int n = kc - j < KEY_GROUP ? kc - j : KEY_GROUP;
+#define S3CPU_ADD_BIAS(i)                                                                              \
+            if (n == KEY_GROUP) {                                                                      \
+                a##i = _mm256_fmadd_ps(_mm256_loadu_ps(bias[i] + j), log2e, a##i);                      \
+                b##i = _mm256_fmadd_ps(_mm256_loadu_ps(bias[i] + j + 8), log2e, b##i);                  \
+            } else {                                                                                   \
+                alignas(32) float t[KEY_GROUP] = {0};                                                  \
+                for (int u = 0; u < n; u++) t[u] = bias[i][j + u];                                     \
+                a##i = _mm256_fmadd_ps(_mm256_load_ps(t), log2e, a##i);                                \
+                b##i = _mm256_fmadd_ps(_mm256_load_ps(t + 8), log2e, b##i);                            \
+            }
+            S3CPU_ADD_BIAS(0) S3CPU_ADD_BIAS(1) S3CPU_ADD_BIAS(2) S3CPU_ADD_BIAS(3) S3CPU_ADD_BIAS(4) S3CPU_ADD_BIAS(5)
+#undef S3CPU_ADD_BIAS
         }
         _mm256_store_ps(&s[0][j], a0); _mm256_store_ps(&s[0][j + 8], b0);
         _mm256_store_ps(&s[1][j], a1); _mm256_store_ps(&s[1][j + 8], b1);
@@ -172,6 +208,11 @@ S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float*
     // weights 2^(s - m) against the new maxima, sums, the output rescaled where a maximum moved
     for (int i = 0; i < TILE_QUERIES; i++) {
         const float mNew = st.m[i] > rowMaxima[i] ? st.m[i] : rowMaxima[i];
+        if (mNew == -INFINITY) {
+            // every key so far masked by a bias of -inf: nothing to add yet (and no -inf - -inf)
+            memset(s[i], 0, sizeof(float) * kcp);
+            continue;
+        }
         const float corr = exp2f(st.m[i] - mNew);
         const __m256 mv = _mm256_set1_ps(mNew);
         __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
@@ -238,17 +279,19 @@ constexpr long long step_floats() { return 2LL * D * STEP_KEYS; }
  * followed by its values (rows of D floats), so that a step is one contiguous block of 2·D·STEP_KEYS floats.
  */
 template <int D>
-static void pack(const float* k, long long ldk, const float* v, long long ldv, int tk, float* packed) {
+static void pack(const Rows& k, const Rows& v, int tk, float* packed) {
     for (int j0 = 0, step = 0; j0 < tk; j0 += STEP_KEYS, step++) {
         const int kc = tk - j0 < STEP_KEYS ? tk - j0 : STEP_KEYS;
         float* kt = packed + step * step_floats<D>();
         float* vp = kt + D * STEP_KEYS;
-        for (int x = 0; x < D; x++) {
-            float* row = kt + x * STEP_KEYS;
-            for (int j = 0; j < kc; j++) row[j] = k[(j0 + j) * ldk + x];
-            for (int j = kc; j < STEP_KEYS; j++) row[j] = 0.f;
+        for (int j = 0; j < kc; j++) {
+            const float* kr = k.at(j0 + j);
+            for (int x = 0; x < D; x++) kt[x * STEP_KEYS + j] = kr[x];
         }
-        for (int j = 0; j < kc; j++) memcpy(vp + (long long) j * D, v + (j0 + j) * ldv, sizeof(float) * D);
+        for (int x = 0; x < D; x++) {
+            for (int j = kc; j < STEP_KEYS; j++) kt[x * STEP_KEYS + j] = 0.f;
+        }
+        for (int j = 0; j < kc; j++) memcpy(vp + (long long) j * D, v.at(j0 + j), sizeof(float) * D);
     }
 }
 
@@ -256,13 +299,13 @@ static void pack(const float* k, long long ldk, const float* v, long long ldv, i
 constexpr int BLOCK_QUERIES = 96;
 
 template <int D>
-S3CPU_AVX2 static void attention(const float* q, long long ldq, const float* k, long long ldk, const float* v,
-                                 long long ldv, float* y, long long ldy, int tq, int tk, float scale, float* scratch) {
+S3CPU_AVX2 static void attention(const Rows& q, const Rows& k, const Rows& v, const Rows& y, const float* bias,
+                                 long long ldbias, int tq, int tk, float scale, float* scratch) {
     static_assert(sizeof(TileState<D>) <= sizeof(float) * (2 * TILE_QUERIES * D + 2 * TILE_QUERIES + 8),
                   "s3cpu_attention_scratch counts fewer floats per tile state");
     // 32-byte alignment for the packed steps and the states (scratch has room for it)
     float* packed = reinterpret_cast<float*>((reinterpret_cast<unsigned long long>(scratch) + 31) & ~31ULL);
-    pack<D>(k, ldk, v, ldv, tk, packed);
+    pack<D>(k, v, tk, packed);
     TileState<D>* states = reinterpret_cast<TileState<D>*>(
             packed + ((tk + STEP_KEYS - 1) / STEP_KEYS) * step_floats<D>());
     const float c = scale * 1.4426950408889634f;
@@ -273,7 +316,8 @@ S3CPU_AVX2 static void attention(const float* q, long long ldq, const float* k, 
             TileState<D>& st = states[t];
             for (int i = 0; i < TILE_QUERIES; i++) {
                 const int qi = t * TILE_QUERIES + i;
-                for (int x = 0; x < D; x++) st.q[i][x] = qi < nb ? q[(b0 + qi) * ldq + x] * c : 0.f;
+                const float* qr = qi < nb ? q.at(b0 + qi) : nullptr;
+                for (int x = 0; x < D; x++) st.q[i][x] = qr ? qr[x] * c : 0.f;
                 for (int x = 0; x < D; x++) st.o[i][x] = 0.f;
                 st.m[i] = -INFINITY;
                 st.l[i] = 0.f;
@@ -282,13 +326,24 @@ S3CPU_AVX2 static void attention(const float* q, long long ldq, const float* k, 
         for (int j0 = 0, step = 0; j0 < tk; j0 += STEP_KEYS, step++) {
             const int kc = tk - j0 < STEP_KEYS ? tk - j0 : STEP_KEYS;
             const float* kt = packed + step * step_floats<D>();
-            for (int t = 0; t < tiles; t++) tile_step<D>(states[t], kt, kt + D * STEP_KEYS, kc);
+            for (int t = 0; t < tiles; t++) {
+                // each query's bias row at this step (padding rows past tq read the last query's: in bounds, and
+                // their results are dropped)
+                const float* rows[TILE_QUERIES];
+                if (bias) {
+                    for (int i = 0; i < TILE_QUERIES; i++) {
+                        const int r = b0 + t * TILE_QUERIES + i;
+                        rows[i] = bias + (long long) (r < tq ? r : tq - 1) * ldbias + j0;
+                    }
+                }
+                tile_step<D>(states[t], kt, kt + D * STEP_KEYS, kc, bias ? rows : nullptr);
+            }
         }
         for (int t = 0; t < tiles; t++) {
             const TileState<D>& st = states[t];
             for (int i = 0; i < TILE_QUERIES && t * TILE_QUERIES + i < nb; i++) {
                 const float inv = 1.f / st.l[i];
-                float* yr = y + (b0 + t * TILE_QUERIES + i) * ldy;
+                float* yr = const_cast<float*>(y.at(b0 + t * TILE_QUERIES + i));
                 for (int x = 0; x < D; x++) yr[x] = st.o[i][x] * inv;
             }
         }
@@ -315,32 +370,45 @@ static inline long long s3cpu_attention_scratch(int tk, int d, int dv) {
     return steps * 2 * per * s3cpu::STEP_KEYS + tiles * (2 * s3cpu::TILE_QUERIES * per + 2 * s3cpu::TILE_QUERIES + 8) + 8;
 }
 
-static inline int s3cpu_attention_f32(const float* q, long long ldq, const float* k, long long ldk, const float* v,
-                                      long long ldv, float* y, long long ldy, int tq, int tk, int d, int dv,
-                                      float scale, float* scratch) {
+/** s3cpu_attention_f32_at's checks and dispatch on Rows (y written through its const row pointers). */
+static inline int s3cpu_attention_rows(const float* q, long long ldq, const float* k, long long ldk, const float* v,
+                                       long long ldv, float* y, long long ldy, const float* bias, long long ldbias,
+                                       int tq, int tk, int d, int dv, int run, int gridw, float scale, float* scratch) {
 #if S3CPU_X86
-    if (tq < 0 || tk < 1 || d != dv || !s3cpu_supported()) return -1;
+    if (tq < 0 || tk < 1 || d != dv || run < 1 || gridw < run || (bias != nullptr && ldbias < 0) ||
+        !s3cpu_supported()) {
+        return -1;
+    }
+    const s3cpu::Rows qr{q, ldq, run, gridw}, kr{k, ldk, run, gridw}, vr{v, ldv, run, gridw}, yr{y, ldy, run, gridw};
     if (d == 32) {
-        s3cpu::attention<32>(q, ldq, k, ldk, v, ldv, y, ldy, tq, tk, scale, scratch);
+        s3cpu::attention<32>(qr, kr, vr, yr, bias, ldbias, tq, tk, scale, scratch);
         return 0;
     }
     if (d == 64) {
-        s3cpu::attention<64>(q, ldq, k, ldk, v, ldv, y, ldy, tq, tk, scale, scratch);
+        s3cpu::attention<64>(qr, kr, vr, yr, bias, ldbias, tq, tk, scale, scratch);
         return 0;
     }
 #else
-    (void) q; (void) ldq; (void) k; (void) ldk; (void) v; (void) ldv; (void) y; (void) ldy;
-    (void) tq; (void) tk; (void) d; (void) dv; (void) scale; (void) scratch;
+    (void) q; (void) ldq; (void) k; (void) ldk; (void) v; (void) ldv; (void) y; (void) ldy; (void) bias;
+    (void) ldbias; (void) tq; (void) tk; (void) d; (void) dv; (void) run; (void) gridw; (void) scale; (void) scratch;
 #endif
     return -1;
 }
 
+static inline int s3cpu_attention_f32(const float* q, long long ldq, const float* k, long long ldk, const float* v,
+                                      long long ldv, float* y, long long ldy, int tq, int tk, int d, int dv,
+                                      float scale, float* scratch) {
+    return s3cpu_attention_rows(q, ldq, k, ldk, v, ldv, y, ldy, nullptr, 0, tq, tk, d, dv, 1, 1, scale, scratch);
+}
+
 static inline int s3cpu_attention_f32_at(const float* q, long long qOff, long long ldq, const float* k, long long kOff,
                                          long long ldk, const float* v, long long vOff, long long ldv, float* y,
-                                         long long yOff, long long ldy, int tq, int tk, int d, int dv, float scale,
+                                         long long yOff, long long ldy, const float* bias, long long biasOff,
+                                         long long ldBias, int tq, int tk, int d, int run, int gridW, float scale,
                                          float* scratch) {
-    return s3cpu_attention_f32(q + qOff, ldq, k + kOff, ldk, v + vOff, ldv, y + yOff, ldy, tq, tk, d, dv, scale,
-                               scratch);
+    if (qOff < 0 || kOff < 0 || vOff < 0 || yOff < 0 || (bias != nullptr && biasOff < 0)) return -1;
+    return s3cpu_attention_rows(q + qOff, ldq, k + kOff, ldk, v + vOff, ldv, y + yOff, ldy,
+                                bias ? bias + biasOff : nullptr, ldBias, tq, tk, d, d, run, gridW, scale, scratch);
 }
 
 #endif

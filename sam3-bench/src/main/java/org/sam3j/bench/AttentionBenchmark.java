@@ -1,5 +1,7 @@
 package org.sam3j.bench;
 
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +35,21 @@ import org.sam3j.weights.InMemoryWeights;
  *   <li>{@code memory}: the video tracker's memory cross-attention, 5184 queries against two memory frames
  *       (10 368 keys; a session holds up to seven), one head of 256;</li>
  *   <li>{@code cross}: the detector decoder's cross-attention, 200 queries against 5184 image tokens, 8 heads of 32;</li>
+ *   <li>{@code cross-bias}: the same with the box relative position bias the model adds, one per head and query
+ *       ({@code [1, 8, 200, 5184]});</li>
  *   <li>{@code fusion}: the detector's fusion encoder self-attention, 5184 tokens, 8 heads of 32 (six per text prompt);</li>
  *   <li>{@code click-tokens}: the interactive decoder's token-to-image attention, a click's 25 tokens (six output tokens and 19 padded prompt slots) against 5184
  *       image tokens, 8 heads of 16 (three per click);</li>
  *   <li>{@code click-image}: its image-to-token attention, 5184 image tokens against the 25 tokens, 8 heads of 16
  *       (two per click);</li>
+ *   <li>{@code geometry}: the geometry encoder's cross-attention, its 17 prompt slots (the CLS token and 16 box slots,
+ *       padded) against 5184 image tokens, 8 heads of 32 (three per concept prompt);</li>
  *   <li>{@code decoder-self}: the detector decoder's self-attention, 200 queries and the presence token, 8 heads
  *       of 32;</li>
  *   <li>{@code fusion-text}: the fusion encoder's cross-attention, 5184 image tokens against a phrase's 32 tokens,
  *       8 heads of 32;</li>
+ *   <li>{@code fusion-text-mask}: the same with the key-padding bias of a phrase shorter than the 32 tokens (one row
+ *       for every head and query, -inf on the last 24 keys);</li>
  *   <li>{@code text}: the text encoder's self-attention, 32 tokens, 16 heads of 64.</li>
  * </ul>
  * Flops are those of the two products, {@code 2·B·H·Tq·Tk·(D + Dv)}; run beside {@link SgemmBenchmark} for the rate
@@ -59,8 +67,8 @@ public class AttentionBenchmark {
     public String backend;
 
     /** {@code windowed}, {@code global}, {@code memory}, {@code cross} or {@code fusion} (see the class comment). */
-    @Param({"windowed", "global", "memory", "cross", "fusion", "click-tokens", "click-image", "decoder-self",
-            "fusion-text", "text"})
+    @Param({"windowed", "global", "memory", "cross", "cross-bias", "geometry", "fusion", "click-tokens", "click-image",
+            "decoder-self", "fusion-text", "fusion-text-mask", "text"})
     public String shape;
 
     /** OpenBLAS backend only: its attention kernel ({@code auto}, {@code java}, {@code openblas}), or {@code default}. */
@@ -84,25 +92,37 @@ public class AttentionBenchmark {
             case "windowed" -> new int[] {9, 576, 576, 16, 64};
             case "global" -> new int[] {1, 5184, 5184, 16, 64};
             case "memory" -> new int[] {1, 5184, 10368, 1, 256};
-            case "cross" -> new int[] {1, 200, 5184, 8, 32};
+            case "cross", "cross-bias" -> new int[] {1, 200, 5184, 8, 32};
             case "fusion" -> new int[] {1, 5184, 5184, 8, 32};
+            case "geometry" -> new int[] {1, 17, 5184, 8, 32};
             case "click-tokens" -> new int[] {1, 25, 5184, 8, 16};
             case "click-image" -> new int[] {1, 5184, 25, 8, 16};
             case "decoder-self" -> new int[] {1, 201, 201, 8, 32};
-            case "fusion-text" -> new int[] {1, 5184, 32, 8, 32};
+            case "fusion-text", "fusion-text-mask" -> new int[] {1, 5184, 32, 8, 32};
             case "text" -> new int[] {1, 32, 32, 16, 64};
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
         int b = s[0], tq = s[1], tk = s[2], h = s[3], d = s[4];
         flops = 2L * b * h * tq * tk * (2L * d);
         Graph g = new Graph();
-        Tensor y = g.attention(g.input("q", b, tq, h, d), g.input("k", b, tk, h, d), g.input("v", b, tk, h, d), null,
-                (float) (1 / Math.sqrt(d)));
+        int[] biasShape = switch (shape) {
+            case "cross-bias" -> new int[] {1, h, tq, tk};
+            case "fusion-text-mask" -> new int[] {1, 1, 1, tk};
+            default -> null;
+        };
+        Tensor y = g.attention(g.input("q", b, tq, h, d), g.input("k", b, tk, h, d), g.input("v", b, tk, h, d),
+                biasShape == null ? null : g.input("bias", biasShape), (float) (1 / Math.sqrt(d)));
         g.output("y", y);
         be = BenchSupport.backend(backend, threads);
         graph = be.compile(g, new InMemoryWeights());
         Random r = new Random(1);
-        inputs = Map.of("q", random(r, b * tq * h * d), "k", random(r, b * tk * h * d), "v", random(r, b * tk * h * d));
+        inputs = new HashMap<>(Map.of("q", random(r, b * tq * h * d), "k", random(r, b * tk * h * d),
+                "v", random(r, b * tk * h * d)));
+        if (biasShape != null) {
+            float[] bias = random(r, biasShape[0] * biasShape[1] * biasShape[2] * biasShape[3]);
+            if (shape.equals("fusion-text-mask")) Arrays.fill(bias, 8, tk, Float.NEGATIVE_INFINITY);
+            inputs.put("bias", bias);
+        }
     }
 
     /** {@code y = softmax(q·kᵀ/√d)·v}. */

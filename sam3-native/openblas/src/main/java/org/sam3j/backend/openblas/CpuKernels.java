@@ -43,13 +43,17 @@ final class CpuKernels {
 
     /**
      * {@link #s3cpu_attention_f32} on Java arrays in place ({@code GetPrimitiveArrayCritical}: no copies; the collector
-     * waits while the call runs), each operand from its offset.
+     * waits while the call runs), each operand from its offset, with {@code bias} null or rows of {@code tk} values
+     * from {@code biasOff}, {@code ldBias} apart (0: one row for every query), added to the scaled scores; row
+     * {@code r} of each operand {@code ((r / run) · gridW + r % run) · ld*} floats from its offset (a window of a token
+     * grid, or consecutive rows for {@code run = gridW = 1}). 0, or -1 (nothing written) as that function, and for bad
+     * offsets or rows.
      */
     @CriticalRegion
     static native int s3cpu_attention_f32_at(@Const float[] q, long qOff, long ldq, @Const float[] k, long kOff,
                                              long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
-                                             long ldy, int tq, int tk, int d, int dv, float scale,
-                                             FloatPointer scratch);
+                                             long ldy, @Const float[] bias, long biasOff, long ldBias, int tq, int tk,
+                                             int d, int run, int gridW, float scale, FloatPointer scratch);
 
     /** 1 when this CPU and OS run the BF16 product on AMX (AMX-TILE, AMX-BF16, AVX512-BF16, the OS's permission). */
     static native int s3cpu_amx_supported();

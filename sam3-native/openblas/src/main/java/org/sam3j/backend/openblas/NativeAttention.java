@@ -5,7 +5,8 @@ import org.sam3j.backend.cpu.AttentionProblem;
 
 /**
  * Whether sam3j's native attention kernel ({@link CpuKernels}, AVX2 + FMA) runs here, and which problems it takes:
- * no bias, heads of {@code d = dv = 32} or {@code 64} channels. Loads the JNI library once; never throws.
+ * heads of {@code d = dv = 32} or {@code 64} channels, with a bias where its operands are read in place. Loads the
+ * JNI library once; never throws.
  */
 public final class NativeAttention {
     private static final String FAILURE = load();
@@ -31,8 +32,12 @@ public final class NativeAttention {
         return FAILURE;
     }
 
-    /** Whether the kernel computes {@code p}: available, no bias, heads of 32 or 64 channels for keys and values. */
-    static boolean accepts(AttentionProblem p) {
-        return FAILURE == null && p.bias() == null && p.d() == p.dv() && (p.d() == 32 || p.d() == 64) && p.tk() > 0;
+    /**
+     * Whether the kernel computes {@code p}: available, heads of 32 or 64 channels for keys and values, keys, and no
+     * bias unless the operands are read in place ({@code inPlace}: the staged path has no room for one).
+     */
+    static boolean accepts(AttentionProblem p, boolean inPlace) {
+        return FAILURE == null && (p.bias() == null || inPlace) && p.d() == p.dv() && (p.d() == 32 || p.d() == 64)
+                && p.tk() > 0;
     }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntToLongFunction;
 import org.bytedeco.javacpp.FloatPointer;
 import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.ConvProblem;
@@ -11,6 +12,7 @@ import org.sam3j.backend.cpu.CpuBackend;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
 import org.sam3j.backend.cpu.OnlineSoftmax;
+import org.sam3j.graph.Attrs;
 
 /**
  * A {@link GemmEngine} on OpenBLAS's {@code cblas_sgemm}.
@@ -81,14 +83,17 @@ public final class OpenBlasGemm implements GemmEngine {
      * products around a Java online softmax, {@link #attention}), {@code java} (the pure-Java single-pass kernel) or
      * {@code auto}, the default:
      * <ol>
-     *   <li>the Java kernel where it runs on the Vector API ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention}):
-     *       with 512-bit vectors it ran at 1.5–1.6 × the OpenBLAS products' rate on every shape measured
-     *       ({@code sam3-bench/results/attention-vector-2026-12-02}), and with 256-bit vectors on a short side (the
-     *       text encoder's 32 tokens with heads of 64: 0.65–0.74 ms against 1.4–1.9 ms here,
-     *       {@code sam3-bench/results/avx2-short-attention-2026-12-03});</li>
-     *   <li>else the native kernel where it takes the problem (no bias, heads of 32 or 64: the image encoder and the
-     *       fusion encoder): on a 2-core AVX2 machine it ran at about twice the rate of both others
-     *       ({@code sam3-bench/results/native-attention-2026-12-03});</li>
+     *   <li>the Java kernel where all its kernels run on the Vector API with 512-bit vectors
+     *       ({@link org.sam3j.backend.cpu.CpuBackend#vectorKernels}): it ran at 1.5–1.6 × the OpenBLAS products' rate on
+     *       every shape measured ({@code sam3-bench/results/attention-vector-2026-12-02});</li>
+     *   <li>else the native kernel where it takes the problem (heads of 32 or 64, with a bias where the operands are
+     *       read in place: the image encoder's, the fusion encoder's, the text encoder's, the detector decoder's and
+     *       the geometry encoder's): on a 2-core AVX2 machine it ran at about twice the rate of both others on long
+     *       sequences ({@code sam3-bench/results/native-attention-2026-12-03}) and 1.4–3.7 × as fast as the Java
+     *       kernel on 256-bit vectors on SAM 3's short-sided shapes ({@code sam3-bench/results/zen3-attention-winograd-2026-12-06});</li>
+     *   <li>else the Java kernel where it runs on the Vector API
+     *       ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention}: with 256-bit vectors, on a short side — the
+     *       interactive decoder's heads of 16);</li>
      *   <li>else OpenBLAS for heads of at least {@value #BLAS_MIN_HEAD_DIM} channels (the video tracker's 256), the
      *       Java kernel below, where OpenBLAS's panels are too thin ({@code sam3-bench/results/attention-gemm-speed.md},
      *       round 2).</li>
@@ -824,15 +829,15 @@ public final class OpenBlasGemm implements GemmEngine {
             case JAVA:
                 return false;
             case NATIVE:
-                if (!NativeAttention.accepts(p)) return false;
+                if (!nativeTakes(p)) return false;
                 nativeAttention(par, p);
                 return true;
             case AUTO:
-                if (CpuBackend.vectorAttention(p.tq(), p.tk())) return false;
-                if (NativeAttention.accepts(p)) {
+                if (nativeTakes(p)) {
                     nativeAttention(par, p);
                     return true;
                 }
+                if (CpuBackend.vectorAttention(p.tq(), p.tk())) return false;
                 if (Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM) return false;
                 break;
             default:
@@ -859,13 +864,7 @@ public final class OpenBlasGemm implements GemmEngine {
         final int workers = par == null ? 1 : Math.min(par.threads(), threads);
         if (inPlace) {
             // the operands where they lie, values at their own row stride; only the packed steps go to scratch
-            final int ldv = p.vRow();
-            forHeadBlocks(par, workers, p, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32_at(
-                    p.q(), p.qOff() + (long) (bi * tq + q0) * ldq + (long) hi * d, ldq,
-                    p.k(), p.kOff() + (long) bi * tk * ldq + (long) hi * d, ldq,
-                    p.v(), p.vOff() + (long) bi * tk * ldv + (long) hi * dv, ldv,
-                    p.y(), p.yOff() + (long) (bi * tq + q0) * ldy + (long) hi * dv, ldy, rows, tk, d, dv, p.scale(),
-                    s.a.ptr));
+            nativeInPlace(par, workers, p, b, tq, tk, s -> (long) s * tq, s -> (long) s * tk, 1, 1);
             return;
         }
         Stage ops = take(operands);
@@ -873,7 +872,7 @@ public final class OpenBlasGemm implements GemmEngine {
             final long ny = (long) b * tq * ldy;
             ops.y.ensure(Math.max(1, ny));
             stageOperands(par, workers, ops, p);   // values made contiguous: ldy floats a token
-            forHeadBlocks(par, workers, p, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32(
+            forHeadBlocks(par, workers, p, b, tq, 1, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32(
                     ops.a.ptr.getPointer((long) (bi * tq + q0) * ldq + (long) hi * d), ldq,
                     ops.b.ptr.getPointer((long) bi * tk * ldq + (long) hi * d), ldq,
                     ops.c.ptr.getPointer((long) bi * tk * ldy + (long) hi * dv), ldy,
@@ -885,6 +884,63 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /**
+     * Whether the native kernel computes {@code p}, each of its sequences {@code tq} queries against {@code tk} keys:
+     * where it {@link NativeAttention#accepts} it and the engine is {@code native}, or {@code auto} and the Java
+     * kernel's are not all on 512-bit vectors (see {@link #ATTENTION_PROPERTY}).
+     */
+    private boolean nativeTakes(AttentionProblem p) {
+        if (!NativeAttention.accepts(p, inPlace)) return false;
+        return attentionEngine == AttentionEngine.NATIVE
+                || (attentionEngine == AttentionEngine.AUTO && !CpuBackend.vectorKernels());
+    }
+
+    /**
+     * The image encoder's windowed attention on the native kernel, read and written in place in the token grid where
+     * products run in place: the kernel addresses a window's rows itself (runs of {@code window} tokens, {@code gridW}
+     * apart), so no window is gathered or scattered (four copies of 2.4 MB per window on SAM 3's grid). Otherwise, and
+     * where attention is not the native kernel's, false: the backend gathers the windows.
+     */
+    @Override
+    public boolean windowedAttention(Parallel par, AttentionProblem p, Attrs.Attention windows) {
+        int tokens = windows.windowTokens(), count = p.b() * windows.windowCount();
+        if (!inPlace || !windows.windowed() || p.bias() != null || !nativeTakes(p)
+                || AttentionProblem.flops(count, p.h(), tokens, tokens, p.d(), p.dv()) < ATTENTION_MIN_FLOPS) {
+            return false;
+        }
+        if (p.tq() != windows.gridH() * windows.gridW() || p.tk() != p.tq()) {
+            throw new IllegalArgumentException("windowed attention over " + p.tq() + " tokens, grid " + windows);
+        }
+        final int workers = par == null ? 1 : Math.min(par.threads(), threads);
+        nativeInPlace(par, workers, p, count, tokens, tokens, windows::windowStart, windows::windowStart,
+                windows.window(), windows.gridW());
+        return true;
+    }
+
+    /**
+     * The native kernel on the operands in place: sequence {@code s} has {@code tq} queries from token
+     * {@code queryStart(s)} and {@code tk} keys from {@code keyStart(s)}, its row {@code r} {@code (r / run) · gridW
+     * + r % run} tokens on (consecutive tokens for {@code run = gridW = 1}); the bias {@code [biasB, biasH, biasTq,
+     * tk]} of each sequence and head (broadcast where a size is 1) read in place too.
+     */
+    private void nativeInPlace(Parallel par, int workers, AttentionProblem p, int sequences, int tq, int tk,
+                               IntToLongFunction queryStart, IntToLongFunction keyStart, int run, int gridW) {
+        final int h = p.h(), d = p.d(), dv = p.dv();
+        final long ldq = (long) h * d, ldy = (long) h * dv, ldv = p.vRow();
+        forHeadBlocks(par, workers, p, sequences, tq, run, (s, si, hi, q0, rows) -> {
+            // q0 is a whole number of runs: its rows start that many grid rows on
+            long row = queryStart.applyAsLong(si) + (long) (q0 / run) * gridW;
+            long key = keyStart.applyAsLong(si);
+            long bias = p.bias() == null ? 0 : p.biasOff()
+                    + (((long) (p.biasB() == 1 ? 0 : si) * p.biasH() + (p.biasH() == 1 ? 0 : hi)) * p.biasTq()
+                    + (p.biasTq() == 1 ? 0 : q0)) * tk;
+            return CpuKernels.s3cpu_attention_f32_at(p.q(), p.qOff() + row * ldq + (long) hi * d, ldq,
+                    p.k(), p.kOff() + key * ldq + (long) hi * d, ldq,
+                    p.v(), p.vOff() + key * ldv + (long) hi * dv, ldv,
+                    p.y(), p.yOff() + row * ldy + (long) hi * dv, ldy,
+                    p.bias(), bias, p.biasTq() == 1 ? 0 : tk, rows, tk, d, run, gridW, p.scale(), s.a.ptr);
+        });
+    }
 
     /**
      * Where its products run on the arena in place ({@link #inPlace()}): the Winograd products then read and write the
@@ -942,7 +998,7 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
-    /** One call of the native kernel: query rows {@code [q0, q0 + rows)} of batch {@code bi}, head {@code hi}. */
+    /** One call of the native kernel: query rows {@code [q0, q0 + rows)} of sequence {@code bi}, head {@code hi}. */
     @FunctionalInterface
     private interface HeadBlock {
         /** @return the kernel's result: 0, or -1 where it refused */
@@ -950,18 +1006,21 @@ public final class OpenBlasGemm implements GemmEngine {
     }
 
     /**
-     * Splits a native attention call into (batch, head, block of queries) tasks, handed out dynamically to the
+     * Splits a native attention call into (sequence, head, block of queries) tasks, handed out dynamically to the
      * workers, each with a scratch buffer of its own for the kernel's packed keys and values: enough blocks of queries
-     * for the workers, none shorter than {@link #NATIVE_MIN_QUERIES}.
+     * for the workers, none shorter than {@link #NATIVE_MIN_QUERIES}, each a whole number of {@code unit} queries.
      */
-    private void forHeadBlocks(Parallel par, int workers, AttentionProblem p, HeadBlock call) {
-        final int b = p.b(), tq = p.tq(), h = p.h();
+    private void forHeadBlocks(Parallel par, int workers, AttentionProblem p, int sequences, int tq, int unit,
+                               HeadBlock call) {
+        final int h = p.h();
         int blocks = 1;
-        while ((long) b * h * blocks < 2L * workers && tq / (blocks + 1) >= NATIVE_MIN_QUERIES) blocks++;
-        final int nBlocks = blocks;
-        final int block = (tq + nBlocks - 1) / nBlocks;
+        while ((long) sequences * h * blocks < 2L * workers && tq / (blocks + 1) >= Math.max(NATIVE_MIN_QUERIES, unit)) {
+            blocks++;
+        }
+        final int block = ((tq + blocks - 1) / blocks + unit - 1) / unit * unit;
+        final int nBlocks = (tq + block - 1) / block;
         final long scratch = CpuKernels.s3cpu_attention_scratch(p.tk(), p.d(), p.dv());
-        Parallel.forTasks(par, workers, b * h * nBlocks, (w, queue) -> {
+        Parallel.forTasks(par, workers, sequences * h * nBlocks, (w, queue) -> {
             Stage s = take();
             try {
                 s.a.ensure(scratch);

@@ -147,11 +147,13 @@ class OpenBlasAttentionTest {
                 boolean nativeOrBlas = d >= 64 || NativeAttention.isAvailable();   // heads of 32: the native kernel
                 assertEquals(nativeOrBlas && !CpuBackend.vectorKernels(), auto.attention(par2, p), "head dim " + d);
             }
-            // 32 queries (the text encoder's tokens), heads of 64
+            // 32 queries (the text encoder's tokens), heads of 64: the native kernel, else the Java kernel where it is
+            // on the Vector API for a short side, else OpenBLAS
             int few = 32;
             AttentionProblem p = new AttentionProblem(rand(few * 64), 0, rand(tk * 64), 0, rand(tk * 64), 0, null, 0,
                     0, 0, 0, new float[few * 64], 0, 1, few, tk, 1, 64, 64, 0.1f);
-            assertEquals(!CpuBackend.vectorShortAttention(), auto.attention(par2, p), "32 queries");
+            boolean byNative = NativeAttention.isAvailable() && !CpuBackend.vectorKernels();
+            assertEquals(byNative || !CpuBackend.vectorShortAttention(), auto.attention(par2, p), "32 queries");
         }
     }
 
