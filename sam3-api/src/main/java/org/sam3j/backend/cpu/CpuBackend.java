@@ -53,7 +53,7 @@ public final class CpuBackend implements Backend {
     public static final String VECTOR_PROPERTY = "sam3j.cpu.vector";
     /**
      * System property, read when a backend is created: whether 3 × 3 convolutions of stride 1 run as Winograd's
-     * F(2 × 2, 3 × 3) ({@link WinogradConv}: 2.25 × fewer multiply-adds, the same values within float rounding) or as
+     * F(4 × 4, 3 × 3) ({@link WinogradConv}: 4 × fewer multiply-adds, the same values within float rounding) or as
      * nine per-tap products: {@code true}, {@code false}, or {@code auto} (the default) for the engine's preference
      * ({@link GemmEngine#prefersWinograd()}: the pure-Java engine yes, OpenBLAS where its products run in place).
      */
@@ -65,7 +65,7 @@ public final class CpuBackend implements Backend {
     private final GemmEngine gemm;
     /** Whether compiled graphs fuse neighbouring operations ({@link CpuFusion}). */
     private final boolean fuse;
-    /** Whether 3 × 3 convolutions of stride 1 run as Winograd's F(2 × 2, 3 × 3) ({@link #WINOGRAD_PROPERTY}). */
+    /** Whether 3 × 3 convolutions of stride 1 run as Winograd's F(4 × 4, 3 × 3) ({@link #WINOGRAD_PROPERTY}). */
     private final boolean winograd;
     /** Largest array of Java heap that {@link #prepareLinearWeights} packs several weights into (256 MiB). */
     static final int SLAB_FLOATS = 1 << 26;
@@ -140,7 +140,7 @@ public final class CpuBackend implements Backend {
                         ? "auto-vectorised kernels, attention with a short side on the Vector API" : "auto-vectorised");
     }
 
-    /** Whether this backend computes 3 × 3 convolutions of stride 1 by Winograd's F(2 × 2, 3 × 3). */
+    /** Whether this backend computes 3 × 3 convolutions of stride 1 by Winograd's F(4 × 4, 3 × 3). */
     boolean winograd() {
         return winograd;
     }

@@ -591,7 +591,7 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     /**
-     * Convolution: 1×1 as one product; 3×3 of stride 1 by Winograd's F(2×2, 3×3) ({@link WinogradConv}, unless the
+     * Convolution: 1×1 as one product; 3×3 of stride 1 by Winograd's F(4×4, 3×3) ({@link WinogradConv}, unless the
      * backend turns it off); otherwise the engine's per-tap products ({@link GemmEngine#conv2d}) where it takes the
      * stride, else a product over im2col rows.
      */
@@ -626,7 +626,7 @@ final class CpuExecutionContext implements ExecutionContext {
             return;
         }
         if (backend.winograd() && WinogradConv.applies(kh, kw, stride, pad)) {
-            GemmEngine.Prepared[] u = backend.derived(weights, weightName(wt), "winograd-f2x3",
+            GemmEngine.Prepared[] u = backend.derived(weights, weightName(wt), "winograd-f4x3",
                     w -> WinogradConv.prepareWeights(gemm, par, w, cout, cin));
             if (winograd == null) winograd = new WinogradConv(par, backend.buffers());
             winograd.conv(gemm, x.a, x.off, nb, h, wd, cin, u, y.a, y.off, cout, bias);

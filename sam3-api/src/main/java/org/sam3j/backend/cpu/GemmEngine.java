@@ -188,8 +188,8 @@ public interface GemmEngine extends AutoCloseable {
     }
 
     /**
-     * Whether the backend should compute 3 × 3 convolutions of stride 1 on this engine by Winograd's F(2 × 2, 3 × 3)
-     * ({@link WinogradConv}: 16 products of its {@link #gemm} instead of nine per-tap {@link #conv2d} products, 2.25 ×
+     * Whether the backend should compute 3 × 3 convolutions of stride 1 on this engine by Winograd's F(4 × 4, 3 × 3)
+     * ({@link WinogradConv}: 36 products of its {@link #gemm} instead of nine per-tap {@link #conv2d} products, 4 ×
      * fewer multiply-adds) when {@link CpuBackend#WINOGRAD_PROPERTY} leaves it to the engine. The default is true.
      */
     default boolean prefersWinograd() {

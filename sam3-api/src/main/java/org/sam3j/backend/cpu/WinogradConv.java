@@ -1,23 +1,26 @@
 package org.sam3j.backend.cpu;
 
 /**
- * 3 × 3 convolutions of stride 1 and padding 1 by Winograd's minimal filtering F(2 × 2, 3 × 3) (Lavin and Gray,
- * "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 × 2 block of output pixels ("tile") is
- * {@code Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A} of the 4 × 4 input block {@code d} around it, so that the products are 16
- * matrix products {@code M_ξ = V_ξ · U_ξ} of {@code tiles × Cin} by {@code Cin × Cout}: 2.25 × fewer multiply-adds
- * than the nine per-tap products, through the same {@link GemmEngine}. SAM 3's 3 × 3 convolutions are the necks'
- * (image encoder) and the segmentation head's pixel decoder (every concept prompt) at 288², 144² and 72².
+ * 3 × 3 convolutions of stride 1 and padding 1 by Winograd's minimal filtering F(4 × 4, 3 × 3) (Lavin and Gray,
+ * "Fast Algorithms for Convolutional Neural Networks", 2016; interpolation points 0, ±1, ±2, ∞): each 4 × 4 block of
+ * output pixels ("tile") is {@code Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A} of the 6 × 6 input block {@code d} around it, so that
+ * the products are 36 matrix products {@code M_ξ = V_ξ · U_ξ} of {@code tiles × Cin} by {@code Cin × Cout}: 4 × fewer
+ * multiply-adds than the nine per-tap products, through the same {@link GemmEngine}. SAM 3's 3 × 3 convolutions are
+ * the necks' (image encoder) and the segmentation head's pixel decoder (every concept prompt) at 288², 144² and 72².
  *
- * <p>The transforms use only additions and halvings, so the result differs from the direct convolution by float
- * rounding alone (measured: a few 1e-7 relative to the output's scale, {@code WinogradConvTest}). Activations are
- * channels-last; the input and output transforms are loops over channels (vectorised by the JIT), over bands of
- * tile rows so that a band's {@code V} and {@code M} (16 MiB each at 256 channels) stay in the last-level cache.
- * One instance per execution context: it keeps those buffers between runs, takes them from the backend's
- * {@link FloatPool} and hands them back on {@link #release()}. Not thread-safe.
+ * <p>The transforms multiply by small integers and the weight transform by sixths and twenty-fourths (computed in
+ * double), so the result differs from the direct convolution by float rounding, a few times that of the nine per-tap
+ * float products ({@code WinogradConvTest} measures both). Activations are channels-last; the input and output
+ * transforms are loops over channels (vectorised by the JIT), over bands of tile rows so that a band's {@code V} and
+ * {@code M} (16 MiB each at 256 channels) stay in the last-level cache. One instance per execution context: it keeps
+ * those buffers between runs, takes them from the backend's {@link FloatPool} and hands them back on
+ * {@link #release()}. Not thread-safe.
  */
 final class WinogradConv {
-    /** Floats of one band's transformed input {@code V} (all 16 matrices): 16 MiB. */
+    /** Floats of one band's transformed input {@code V} (all 36 matrices): 16 MiB. */
     private static final int BAND_FLOATS = 1 << 22;
+    /** Output pixels per tile side, input pixels per tile side, and transformed matrices. */
+    private static final int M = 4, N = 6, XI = N * N;
 
     private final Parallel par;
     private final FloatPool pool;
@@ -37,39 +40,40 @@ final class WinogradConv {
         return kh == 3 && kw == 3 && stride == 1 && pad == 1;
     }
 
+    /** {@code G} of F(4, 3): the kernel's 3 taps → its values at the 6 interpolation points. */
+    private static final double[][] G = {
+            {1 / 4.0, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+            {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+
     /**
-     * The 16 transformed weight matrices {@code U_ξ = (G g Gᵀ)_ξ}, each {@code Cin × Cout} row-major, prepared for
+     * The 36 transformed weight matrices {@code U_ξ = (G g Gᵀ)_ξ}, each {@code Cin × Cout} row-major, prepared for
      * {@code gemm}, from a weight {@code [Cout, Cin, 3, 3]} (the checkpoint's layout).
      */
     static GemmEngine.Prepared[] prepareWeights(GemmEngine gemm, Parallel par, float[] w, int cout, int cin) {
-        float[] u = new float[16 * cin * cout];
+        float[] u = new float[XI * cin * cout];
         par.forRange(cout, 1, (worker, lo, hi) -> {
-            float[] t = new float[12];
+            double[] t = new double[N * 3];
             for (int o = lo; o < hi; o++) {
                 for (int c = 0; c < cin; c++) {
                     int g = (o * cin + c) * 9;
-                    // t = G · g (4 × 3), G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]
-                    for (int j = 0; j < 3; j++) {
-                        float g0 = w[g + j], g1 = w[g + 3 + j], g2 = w[g + 6 + j];
-                        t[j] = g0;
-                        t[3 + j] = 0.5f * (g0 + g1 + g2);
-                        t[6 + j] = 0.5f * (g0 - g1 + g2);
-                        t[9 + j] = g2;
+                    // t = G · g (6 × 3)
+                    for (int i = 0; i < N; i++) {
+                        for (int j = 0; j < 3; j++) {
+                            t[3 * i + j] = G[i][0] * w[g + j] + G[i][1] * w[g + 3 + j] + G[i][2] * w[g + 6 + j];
+                        }
                     }
-                    // U = t · Gᵀ (4 × 4)
-                    for (int i = 0; i < 4; i++) {
-                        float t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
-                        int base = (i * 4) * cin * cout + c * cout + o;
-                        u[base] = t0;
-                        u[base + cin * cout] = 0.5f * (t0 + t1 + t2);
-                        u[base + 2 * cin * cout] = 0.5f * (t0 - t1 + t2);
-                        u[base + 3 * cin * cout] = t2;
+                    // U = t · Gᵀ (6 × 6)
+                    for (int i = 0; i < N; i++) {
+                        for (int j = 0; j < N; j++) {
+                            double s = G[j][0] * t[3 * i] + G[j][1] * t[3 * i + 1] + G[j][2] * t[3 * i + 2];
+                            u[((i * N + j) * cin + c) * cout + o] = (float) s;
+                        }
                     }
                 }
             }
         });
-        GemmEngine.Prepared[] prepared = new GemmEngine.Prepared[16];
-        for (int xi = 0; xi < 16; xi++) prepared[xi] = gemm.prepare(par, u, xi * cin * cout, cout, false, cin, cout);
+        GemmEngine.Prepared[] prepared = new GemmEngine.Prepared[XI];
+        for (int xi = 0; xi < XI; xi++) prepared[xi] = gemm.prepare(par, u, xi * cin * cout, cout, false, cin, cout);
         return prepared;
     }
 
@@ -79,11 +83,11 @@ final class WinogradConv {
      */
     void conv(GemmEngine gemm, float[] x, int xOff, int batch, int h, int w, int cin, GemmEngine.Prepared[] u,
               float[] y, int yOff, int cout, float[] bias) {
-        final int tilesY = (h + 1) / 2, tilesX = (w + 1) / 2;
-        final int bandRows = Math.max(1, Math.min(tilesY, BAND_FLOATS / (16 * tilesX * Math.max(cin, cout))));
+        final int tilesY = (h + M - 1) / M, tilesX = (w + M - 1) / M;
+        final int bandRows = Math.max(1, Math.min(tilesY, BAND_FLOATS / (XI * tilesX * Math.max(cin, cout))));
         final int maxTiles = bandRows * tilesX;
-        if (v.length < 16L * maxTiles * cin) v = pool.replace(v, 16 * maxTiles * cin);
-        if (m.length < 16L * maxTiles * cout) m = pool.replace(m, 16 * maxTiles * cout);
+        if (v.length < (long) XI * maxTiles * cin) v = pool.replace(v, XI * maxTiles * cin);
+        if (m.length < (long) XI * maxTiles * cout) m = pool.replace(m, XI * maxTiles * cout);
         if (zeros.length < Math.max(cin, cout)) zeros = new float[Math.max(cin, cout)];
         final float[] bv = bias != null ? bias : zeros;
         for (int b = 0; b < batch; b++) {
@@ -92,16 +96,16 @@ final class WinogradConv {
                 final int band = Math.min(bandRows, tilesY - ty0);
                 final int tiles = band * tilesX;
                 final int row0 = ty0;
-                par.forRange(tiles, 8, (worker, lo, hi) -> {
-                    float[] t = buffer(worker, 16 * Math.max(cin, cout));
-                    for (int k = lo; k < hi; k++) inputTile(x, xb, h, w, cin, 2 * (row0 + k / tilesX), 2 * (k % tilesX), t, k, tiles);
+                par.forRange(tiles, 4, (worker, lo, hi) -> {
+                    float[] t = buffer(worker, XI * Math.max(cin, cout));
+                    for (int k = lo; k < hi; k++) inputTile(x, xb, h, w, cin, M * (row0 + k / tilesX), M * (k % tilesX), t, k, tiles);
                 });
-                for (int xi = 0; xi < 16; xi++) {
+                for (int xi = 0; xi < XI; xi++) {
                     gemm.gemm(par, tiles, v, xi * tiles * cin, cin, u[xi], m, xi * tiles * cout, cout, null);
                 }
-                par.forRange(tiles, 8, (worker, lo, hi) -> {
-                    float[] t = buffer(worker, 16 * Math.max(cin, cout));
-                    for (int k = lo; k < hi; k++) outputTile(y, yb, h, w, cout, 2 * (row0 + k / tilesX), 2 * (k % tilesX), bv, t, k, tiles);
+                par.forRange(tiles, 4, (worker, lo, hi) -> {
+                    float[] t = buffer(worker, XI * Math.max(cin, cout));
+                    for (int k = lo; k < hi; k++) outputTile(y, yb, h, w, cout, M * (row0 + k / tilesX), M * (k % tilesX), bv, t, k, tiles);
                 });
             }
         }
@@ -122,32 +126,46 @@ final class WinogradConv {
     }
 
     /**
-     * {@code V_ξ[k] = (Bᵀ d B)_ξ} for the 4 × 4 input block whose top-left pixel is {@code (y0 − 1, x0 − 1)} (zero
-     * outside the input), {@code Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]}.
+     * {@code V_ξ[k] = (Bᵀ d B)_ξ} for the 6 × 6 input block whose top-left pixel is {@code (y0 − 1, x0 − 1)} (zero
+     * outside the input), {@code Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0],
+     * [0, −2, −1, 2, 1, 0], [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]]}.
      */
     private void inputTile(float[] x, int xb, int h, int w, int cin, int y0, int x0, float[] t, int k, int tiles) {
-        // t = Bᵀ · d, row by row (t[4·r + c] at t[(4·r + c)·cin])
-        for (int c = 0; c < 4; c++) {
+        // t = Bᵀ · d, column by column (t[6·r + c] at t[(6·r + c)·cin])
+        for (int c = 0; c < N; c++) {
             int ix = x0 - 1 + c;
             boolean in = ix >= 0 && ix < w;
-            float[] a0 = row(x, in, y0 - 1, h), a1 = row(x, in, y0, h), a2 = row(x, in, y0 + 1, h), a3 = row(x, in, y0 + 2, h);
+            float[] a0 = row(x, in, y0 - 1, h), a1 = row(x, in, y0, h), a2 = row(x, in, y0 + 1, h);
+            float[] a3 = row(x, in, y0 + 2, h), a4 = row(x, in, y0 + 3, h), a5 = row(x, in, y0 + 4, h);
             int o0 = offset(a0, xb, y0 - 1, ix, w, cin), o1 = offset(a1, xb, y0, ix, w, cin);
             int o2 = offset(a2, xb, y0 + 1, ix, w, cin), o3 = offset(a3, xb, y0 + 2, ix, w, cin);
-            int t0 = c * cin, t1 = (4 + c) * cin, t2 = (8 + c) * cin, t3 = (12 + c) * cin;
-            for (int ch = 0; ch < cin; ch++) t[t0 + ch] = a0[o0 + ch] - a2[o2 + ch];
-            for (int ch = 0; ch < cin; ch++) t[t1 + ch] = a1[o1 + ch] + a2[o2 + ch];
-            for (int ch = 0; ch < cin; ch++) t[t2 + ch] = a2[o2 + ch] - a1[o1 + ch];
-            for (int ch = 0; ch < cin; ch++) t[t3 + ch] = a1[o1 + ch] - a3[o3 + ch];
+            int o4 = offset(a4, xb, y0 + 3, ix, w, cin), o5 = offset(a5, xb, y0 + 4, ix, w, cin);
+            transform(a0, o0, a1, o1, a2, o2, a3, o3, a4, o4, a5, o5, cin, t, c * cin, N * cin);
         }
-        // V = t · B, column by column, into V_ξ (ξ = 4·r + c) at row k
-        final float[] vv = v;
-        for (int r = 0; r < 4; r++) {
-            int s0 = 4 * r * cin, s1 = s0 + cin, s2 = s1 + cin, s3 = s2 + cin;
-            int d0 = ((4 * r) * tiles + k) * cin, d1 = d0 + tiles * cin, d2 = d1 + tiles * cin, d3 = d2 + tiles * cin;
-            for (int ch = 0; ch < cin; ch++) vv[d0 + ch] = t[s0 + ch] - t[s2 + ch];
-            for (int ch = 0; ch < cin; ch++) vv[d1 + ch] = t[s1 + ch] + t[s2 + ch];
-            for (int ch = 0; ch < cin; ch++) vv[d2 + ch] = t[s2 + ch] - t[s1 + ch];
-            for (int ch = 0; ch < cin; ch++) vv[d3 + ch] = t[s1 + ch] - t[s3 + ch];
+        // V = t · B, row by row, into V_ξ (ξ = 6·r + c) at row k
+        for (int r = 0; r < N; r++) {
+            int s = N * r * cin;
+            transform(t, s, t, s + cin, t, s + 2 * cin, t, s + 3 * cin, t, s + 4 * cin, t, s + 5 * cin, cin, v,
+                    ((N * r) * tiles + k) * cin, tiles * cin);
+        }
+    }
+
+    /**
+     * {@code Bᵀ} applied to six vectors of {@code n} floats (a0 at o0, …), the six results written {@code step}
+     * floats apart from {@code d} in {@code out}.
+     */
+    private static void transform(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, float[] a3, int o3,
+                                  float[] a4, int o4, float[] a5, int o5, int n, float[] out, int d, int step) {
+        int d0 = d, d1 = d0 + step, d2 = d1 + step, d3 = d2 + step, d4 = d3 + step, d5 = d4 + step;
+        for (int ch = 0; ch < n; ch++) {
+            float x0 = a0[o0 + ch], x1 = a1[o1 + ch], x2 = a2[o2 + ch], x3 = a3[o3 + ch], x4 = a4[o4 + ch];
+            float x5 = a5[o5 + ch];
+            out[d0 + ch] = 4 * x0 - 5 * x2 + x4;
+            out[d1 + ch] = x3 + x4 - 4 * (x1 + x2);
+            out[d2 + ch] = x4 - x3 + 4 * (x1 - x2);
+            out[d3 + ch] = x4 - x2 + 2 * (x3 - x1);
+            out[d4 + ch] = x4 - x2 + 2 * (x1 - x3);
+            out[d5 + ch] = 4 * x1 - 5 * x3 + x5;
         }
     }
 
@@ -162,26 +180,50 @@ final class WinogradConv {
 
     /**
      * {@code y = Aᵀ M A + bias} for the tile whose top-left output pixel is {@code (y0, x0)} (pixels past the output
-     * dropped), {@code Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]}.
+     * dropped), {@code Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]]}.
      */
     private void outputTile(float[] y, int yb, int h, int w, int cout, int y0, int x0, float[] bias, float[] t, int k,
                             int tiles) {
         final float[] mm = m;
-        // t = Aᵀ · M, column by column (t[2·r + ... ]: rows 0 and 1 of 4 columns at t[(4·r + c)·cout])
-        for (int c = 0; c < 4; c++) {
-            int m0 = (c * tiles + k) * cout, m1 = ((4 + c) * tiles + k) * cout;
-            int m2 = ((8 + c) * tiles + k) * cout, m3 = ((12 + c) * tiles + k) * cout;
-            int r0 = c * cout, r1 = (4 + c) * cout;
-            for (int ch = 0; ch < cout; ch++) t[r0 + ch] = mm[m0 + ch] + mm[m1 + ch] + mm[m2 + ch];
-            for (int ch = 0; ch < cout; ch++) t[r1 + ch] = mm[m1 + ch] - mm[m2 + ch] - mm[m3 + ch];
+        // t = Aᵀ · M, column by column: rows 0..3 of column c at t[(6·r + c)·cout]
+        for (int c = 0; c < N; c++) {
+            int base = (c * tiles + k) * cout, step = N * tiles * cout;
+            for (int ch = 0; ch < cout; ch++) {
+                float m0 = mm[base + ch], m1 = mm[base + step + ch], m2 = mm[base + 2 * step + ch];
+                float m3 = mm[base + 3 * step + ch], m4 = mm[base + 4 * step + ch], m5 = mm[base + 5 * step + ch];
+                float p = m1 + m2, q = m1 - m2, r = m3 + m4, s = m3 - m4;
+                t[c * cout + ch] = m0 + p + r;
+                t[(N + c) * cout + ch] = q + 2 * s;
+                t[(2 * N + c) * cout + ch] = p + 4 * r;
+                t[(3 * N + c) * cout + ch] = q + 8 * s + m5;
+            }
         }
-        // y = t · A + bias
-        for (int r = 0; r < 2 && y0 + r < h; r++) {
-            int s0 = 4 * r * cout, s1 = s0 + cout, s2 = s1 + cout, s3 = s2 + cout;
+        // y = t · A + bias, the pixels inside the output
+        final int cols = Math.min(M, w - x0);
+        for (int r = 0; r < M && y0 + r < h; r++) {
+            int s0 = N * r * cout;
             int d = yb + ((y0 + r) * w + x0) * cout;
-            for (int ch = 0; ch < cout; ch++) y[d + ch] = t[s0 + ch] + t[s1 + ch] + t[s2 + ch] + bias[ch];
-            if (x0 + 1 < w) {
-                for (int ch = 0; ch < cout; ch++) y[d + cout + ch] = t[s1 + ch] - t[s2 + ch] - t[s3 + ch] + bias[ch];
+            if (cols == M) {
+                for (int ch = 0; ch < cout; ch++) {
+                    float m0 = t[s0 + ch], m1 = t[s0 + cout + ch], m2 = t[s0 + 2 * cout + ch];
+                    float m3 = t[s0 + 3 * cout + ch], m4 = t[s0 + 4 * cout + ch], m5 = t[s0 + 5 * cout + ch];
+                    float p = m1 + m2, q = m1 - m2, rr = m3 + m4, s = m3 - m4;
+                    float b = bias[ch];
+                    y[d + ch] = m0 + p + rr + b;
+                    y[d + cout + ch] = q + 2 * s + b;
+                    y[d + 2 * cout + ch] = p + 4 * rr + b;
+                    y[d + 3 * cout + ch] = q + 8 * s + m5 + b;
+                }
+            } else {
+                for (int ch = 0; ch < cout; ch++) {
+                    float m0 = t[s0 + ch], m1 = t[s0 + cout + ch], m2 = t[s0 + 2 * cout + ch];
+                    float m3 = t[s0 + 3 * cout + ch], m4 = t[s0 + 4 * cout + ch], m5 = t[s0 + 5 * cout + ch];
+                    float p = m1 + m2, q = m1 - m2, rr = m3 + m4, s = m3 - m4;
+                    float b = bias[ch];
+                    y[d + ch] = m0 + p + rr + b;
+                    if (cols > 1) y[d + cout + ch] = q + 2 * s + b;
+                    if (cols > 2) y[d + 2 * cout + ch] = p + 4 * rr + b;
+                }
             }
         }
     }

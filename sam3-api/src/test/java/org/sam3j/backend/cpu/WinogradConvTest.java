@@ -14,7 +14,7 @@ import org.sam3j.graph.Tensor;
 import org.sam3j.weights.InMemoryWeights;
 
 /**
- * Winograd's F(2 × 2, 3 × 3) convolution ({@link WinogradConv}) against a double-precision direct convolution: odd
+ * Winograd's F(4 × 4, 3 × 3) convolution ({@link WinogradConv}) against a double-precision direct convolution: odd
  * and even sizes (tiles cut by the border), one pixel, batches, with and without bias, several bands of tile rows,
  * the channel counts of SAM 3's necks and pixel decoder; and the CPU backend runs its 3 × 3 convolutions through it,
  * unless {@link CpuBackend#WINOGRAD_PROPERTY} is false.
@@ -51,10 +51,12 @@ class WinogradConvTest {
 
     /**
      * Bound on the error relative to the size of the terms (unit normal inputs and weights: about √(9·Cin)): float
-     * rounding of the transforms (sums of up to 9 terms; halvings are exact) and of the products over Cin, as for the
-     * direct convolution in floats (whose largest error at 256 channels is 6e-6 of that size).
+     * rounding of the transforms and of the 36 products over Cin, whose values the transforms scale up (by up to 10
+     * per direction on the input side) before the output transform's cancellations (coefficients up to 8). Measured
+     * at 256 channels: largest 6e-5 of that size, where the direct convolution in floats reaches 6e-6 — F(4 × 4)'s
+     * price for 4 × fewer multiply-adds (F(2 × 2) stayed within the direct sums' rounding).
      */
-    private static final double TOLERANCE = 1e-5;
+    private static final double TOLERANCE = 1e-4;
 
     private static void close(double[] e, float[] actual, int cin) {
         double tol = TOLERANCE * Math.sqrt(9.0 * cin);
@@ -92,9 +94,9 @@ class WinogradConvTest {
     }
 
     /**
-     * 256 channels over a width of 200 tiles: bands of 5 tile rows, so 23 rows of tiles take five bands. Its error is
-     * no larger than the nine per-tap float products' (measured: root mean square 2.3e-5 against 4.0e-5, largest
-     * 1.5e-4 against 3.1e-4, on outputs of about 50).
+     * 256 channels over a width of 100 tiles: bands of 4 tile rows, so 12 rows of tiles take three bands. Its root mean
+     * square error stays within 5 × that of the nine per-tap float products (measured: 1.5e-4 against 4.0e-5, largest
+     * 2.9e-3 against 3.1e-4, on outputs of about 50).
      */
     @Test
     void severalBandsAt256Channels() {
@@ -118,7 +120,7 @@ class WinogradConvTest {
             squares += (sum - y[idx]) * (sum - y[idx]);
             squaresPerTap += (sum - perTap[idx]) * (sum - perTap[idx]);
         }
-        assertTrue(squares <= squaresPerTap, "root mean square error " + Math.sqrt(squares) + " against the per-tap "
+        assertTrue(squares <= 25 * squaresPerTap, "root mean square error " + Math.sqrt(squares) + " against the per-tap "
                 + Math.sqrt(squaresPerTap) + " (sums over the same outputs)");
     }
 
