@@ -22,7 +22,10 @@ import org.slf4j.Logger;
  * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core AVX-512 machine; with
  * 256-bit vectors the attention part alone, about 1 s on a 2-core Zen 3). On the tiny model the first image's
  * attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady); on the Zen 3 the first
- * text prompt took 3.5–3.6 s against 5.0 s without it.
+ * text prompt took 3.5–3.6 s against 5.0 s without it. Its heads of 16 are the interactive decoder's: on AVX2 the
+ * prompt decoders' other attention runs on the OpenBLAS backend's native kernel, so a click was the first to run
+ * these, and the first click of a full-size process took 0.77–0.85 s against 0.39–0.42 s with them warmed up
+ * ({@code sam3-bench/results/zen3-attention-winograd-2026-12-06}).
  */
 final class VectorKernels {
     private static final Logger LOG = Log.get(VectorKernels.class);
@@ -87,10 +90,11 @@ final class VectorKernels {
         }
         long t0 = System.nanoTime();
         Random rnd = new Random(1);
-        // attention: two head sizes (the encoder's 64, the detector's 32), strips and chunks with tails, and every
-        // other block with a bias that masks keys (the clamped exponential)
+        // attention: three head sizes (the encoder's 64, the detector's 32, the interactive decoder's 16), strips and
+        // chunks with tails, and every other block with a bias that masks keys (the clamped exponential)
         AttentionBlock[] blocks = {AttentionBlock.of(rnd, 64, 100, 64, false), AttentionBlock.of(rnd, 40, 60, 32, false),
-                AttentionBlock.of(rnd, 64, 100, 64, true), AttentionBlock.of(rnd, 40, 60, 32, true)};
+                AttentionBlock.of(rnd, 25, 100, 16, false), AttentionBlock.of(rnd, 64, 100, 64, true),
+                AttentionBlock.of(rnd, 40, 60, 32, true), AttentionBlock.of(rnd, 100, 25, 16, true)};
         for (int i = 0; i < WARM_UP_BLOCKS; i++) {
             AttentionBlock x = blocks[i % blocks.length];
             VectorAttention.block(x.scratch, x.q, 0, x.d, x.k, 0, x.d, x.v, 0, x.d, x.bias, 0, x.tk, x.y, 0, x.d, x.rows,

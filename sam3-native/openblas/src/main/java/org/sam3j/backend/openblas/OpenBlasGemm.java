@@ -89,8 +89,9 @@ public final class OpenBlasGemm implements GemmEngine {
      *   <li>else the native kernel where it takes the problem (heads of 32 or 64, with a bias where the operands are
      *       read in place: the image encoder's, the fusion encoder's, the text encoder's, the detector decoder's and
      *       the geometry encoder's): on a 2-core AVX2 machine it ran at about twice the rate of both others on long
-     *       sequences ({@code sam3-bench/results/native-attention-2026-12-03}) and 1.4–3.7 × as fast as the Java
-     *       kernel on 256-bit vectors on SAM 3's short-sided shapes ({@code sam3-bench/results/zen3-attention-winograd-2026-12-06});</li>
+     *       sequences ({@code sam3-bench/results/native-attention-2026-12-03}), and on SAM 3's short-sided shapes 1.4–2.6 ×
+     *       as fast as the Java kernel on 256-bit vectors (the geometry encoder's 17 queries level;
+     *       {@code sam3-bench/results/zen3-attention-winograd-2026-12-06});</li>
      *   <li>else the Java kernel where it runs on the Vector API
      *       ({@link org.sam3j.backend.cpu.CpuBackend#vectorAttention}: with 256-bit vectors, on a short side — the
      *       interactive decoder's heads of 16);</li>
@@ -872,7 +873,7 @@ public final class OpenBlasGemm implements GemmEngine {
             final long ny = (long) b * tq * ldy;
             ops.y.ensure(Math.max(1, ny));
             stageOperands(par, workers, ops, p);   // values made contiguous: ldy floats a token
-            forHeadBlocks(par, workers, p, b, tq, 1, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32(
+            forHeadBlocks(par, workers, p, b, tq, tk, 1, (s, bi, hi, q0, rows) -> CpuKernels.s3cpu_attention_f32(
                     ops.a.ptr.getPointer((long) (bi * tq + q0) * ldq + (long) hi * d), ldq,
                     ops.b.ptr.getPointer((long) bi * tk * ldq + (long) hi * d), ldq,
                     ops.c.ptr.getPointer((long) bi * tk * ldy + (long) hi * dv), ldy,
@@ -885,9 +886,9 @@ public final class OpenBlasGemm implements GemmEngine {
     }
 
     /**
-     * Whether the native kernel computes {@code p}, each of its sequences {@code tq} queries against {@code tk} keys:
-     * where it {@link NativeAttention#accepts} it and the engine is {@code native}, or {@code auto} and the Java
-     * kernel's are not all on 512-bit vectors (see {@link #ATTENTION_PROPERTY}).
+     * Whether the native kernel computes {@code p}: where it {@link NativeAttention#accepts} it and the engine is
+     * {@code native}, or {@code auto} and the Java kernels are not all on 512-bit vectors (see
+     * {@link #ATTENTION_PROPERTY}).
      */
     private boolean nativeTakes(AttentionProblem p) {
         if (!NativeAttention.accepts(p, inPlace)) return false;
@@ -927,7 +928,7 @@ public final class OpenBlasGemm implements GemmEngine {
                                IntToLongFunction queryStart, IntToLongFunction keyStart, int run, int gridW) {
         final int h = p.h(), d = p.d(), dv = p.dv();
         final long ldq = (long) h * d, ldy = (long) h * dv, ldv = p.vRow();
-        forHeadBlocks(par, workers, p, sequences, tq, run, (s, si, hi, q0, rows) -> {
+        forHeadBlocks(par, workers, p, sequences, tq, tk, run, (s, si, hi, q0, rows) -> {
             // q0 is a whole number of runs: its rows start that many grid rows on
             long row = queryStart.applyAsLong(si) + (long) (q0 / run) * gridW;
             long key = keyStart.applyAsLong(si);
@@ -947,7 +948,10 @@ public final class OpenBlasGemm implements GemmEngine {
      * transformed tiles where they lie. On a 2-core Zen 3 the text prompt's 288² × 256 → 256 convolution took 533
      * against 725 ms per tap, the encoder's convolutions 1.79 against 1.90 s, and full-size processes alternated four
      * times ran steady text prompts 3.73 against 3.90 s and encodes 35.8 against 37.3 s (medians;
-     * {@code sam3-bench/results/click-image-side-2026-12-06}). With its products staged it did not pay end to end
+     * {@code sam3-bench/results/click-image-side-2026-12-06}, F(2 × 2)); F(4 × 4) took the encoder's two 288²
+     * convolutions from 480 and 425 to 299 and 277 ms and the text prompt's image-side convolutions from 560 to 375 ms
+     * (per-op profiles, {@code sam3-bench/results/zen3-attention-winograd-2026-12-06}). With its products staged it did
+     * not pay end to end
      * ({@code sam3-bench/results/native-attention-2026-12-03}), so a staged engine keeps the per-tap products.
      * {@code -Dsam3j.cpu.winograd=true|false} decides instead.
      */
@@ -1007,10 +1011,11 @@ public final class OpenBlasGemm implements GemmEngine {
 
     /**
      * Splits a native attention call into (sequence, head, block of queries) tasks, handed out dynamically to the
-     * workers, each with a scratch buffer of its own for the kernel's packed keys and values: enough blocks of queries
-     * for the workers, none shorter than {@link #NATIVE_MIN_QUERIES}, each a whole number of {@code unit} queries.
+     * workers, each with a scratch buffer of its own for the kernel's packed keys and values ({@code tk} a sequence):
+     * enough blocks of queries for the workers, none shorter than {@link #NATIVE_MIN_QUERIES}, each a whole number of
+     * {@code unit} queries.
      */
-    private void forHeadBlocks(Parallel par, int workers, AttentionProblem p, int sequences, int tq, int unit,
+    private void forHeadBlocks(Parallel par, int workers, AttentionProblem p, int sequences, int tq, int tk, int unit,
                                HeadBlock call) {
         final int h = p.h();
         int blocks = 1;
@@ -1019,7 +1024,7 @@ public final class OpenBlasGemm implements GemmEngine {
         }
         final int block = ((tq + blocks - 1) / blocks + unit - 1) / unit * unit;
         final int nBlocks = (tq + block - 1) / block;
-        final long scratch = CpuKernels.s3cpu_attention_scratch(p.tk(), p.d(), p.dv());
+        final long scratch = CpuKernels.s3cpu_attention_scratch(tk, p.d(), p.dv());
         Parallel.forTasks(par, workers, sequences * h * nBlocks, (w, queue) -> {
             Stage s = take();
             try {
