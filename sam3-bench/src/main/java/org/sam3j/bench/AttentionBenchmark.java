@@ -30,7 +30,10 @@ import org.sam3j.weights.InMemoryWeights;
  * One attention operation of a CPU backend, as the model graphs run it (a graph holding a single {@code attention}
  * node, so that the backend picks its kernel as it does in a model), on the shapes of SAM 3:
  * <ul>
- *   <li>{@code windowed}: the ViT's windowed blocks, 9 windows of 24 × 24 tokens, 16 heads of 64;</li>
+ *   <li>{@code windowed}: the ViT's windowed blocks, 9 windows of 24 × 24 tokens, 16 heads of 64, as a batch of 9
+ *       sequences;</li>
+ *   <li>{@code windowed-grid}: the same windows as the model has them, in the 72 × 72 token grid (a windowed
+ *       attention node: the backend gathers the windows, or its engine reads them in place);</li>
  *   <li>{@code global}: the ViT's global blocks, 5184 tokens, 16 heads of 64;</li>
  *   <li>{@code memory}: the video tracker's memory cross-attention, 5184 queries against two memory frames
  *       (10 368 keys; a session holds up to seven), one head of 256;</li>
@@ -67,7 +70,7 @@ public class AttentionBenchmark {
     public String backend;
 
     /** {@code windowed}, {@code global}, {@code memory}, {@code cross} or {@code fusion} (see the class comment). */
-    @Param({"windowed", "global", "memory", "cross", "cross-bias", "geometry", "fusion", "click-tokens", "click-image",
+    @Param({"windowed", "windowed-grid", "global", "memory", "cross", "cross-bias", "geometry", "fusion", "click-tokens", "click-image",
             "decoder-self", "fusion-text", "fusion-text-mask", "text"})
     public String shape;
 
@@ -90,6 +93,7 @@ public class AttentionBenchmark {
         if (!"default".equals(attention)) System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, attention);
         int[] s = switch (shape) {
             case "windowed" -> new int[] {9, 576, 576, 16, 64};
+            case "windowed-grid" -> new int[] {1, 5184, 5184, 16, 64};
             case "global" -> new int[] {1, 5184, 5184, 16, 64};
             case "memory" -> new int[] {1, 5184, 10368, 1, 256};
             case "cross", "cross-bias" -> new int[] {1, 200, 5184, 8, 32};
@@ -103,15 +107,18 @@ public class AttentionBenchmark {
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
         int b = s[0], tq = s[1], tk = s[2], h = s[3], d = s[4];
-        flops = 2L * b * h * tq * tk * (2L * d);
+        // the windows' products only (9 windows of 576 tokens) for the grid
+        flops = shape.equals("windowed-grid") ? 2L * 9 * h * 576 * 576 * (2L * d) : 2L * b * h * tq * tk * (2L * d);
         Graph g = new Graph();
         int[] biasShape = switch (shape) {
             case "cross-bias" -> new int[] {1, h, tq, tk};
             case "fusion-text-mask" -> new int[] {1, 1, 1, tk};
             default -> null;
         };
-        Tensor y = g.attention(g.input("q", b, tq, h, d), g.input("k", b, tk, h, d), g.input("v", b, tk, h, d),
-                biasShape == null ? null : g.input("bias", biasShape), (float) (1 / Math.sqrt(d)));
+        Tensor q = g.input("q", b, tq, h, d), k = g.input("k", b, tk, h, d), v = g.input("v", b, tk, h, d);
+        float scale = (float) (1 / Math.sqrt(d));
+        Tensor y = shape.equals("windowed-grid") ? g.windowedAttention(q, k, v, scale, 72, 72, 24)
+                : g.attention(q, k, v, biasShape == null ? null : g.input("bias", biasShape), scale);
         g.output("y", y);
         be = BenchSupport.backend(backend, threads);
         graph = be.compile(g, new InMemoryWeights());
