@@ -66,6 +66,19 @@ constexpr int KEY_GROUP = 16;
 constexpr float EXP2_POLY[7] = {1.535336188319500e-4f, 1.339887440266574e-3f, 9.618437357674640e-3f,
                                 5.550332471162809e-2f, 2.402264791363012e-1f, 6.931472028550421e-1f, 1.0f};
 
+/**
+ * Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (a window, or consecutive rows). The
+ * AMX kernels of cpu_bf16_attention.h address theirs alike.
+ */
+struct Rows {
+    const float* base;
+    long long ld;
+    int run;
+    int gridw;
+
+    const float* at(int r) const { return base + ((long long) (r / run) * gridw + r % run) * ld; }
+};
+
 #if S3CPU_X86
 /**
  * 2^x for x <= 0: degree-6 minimax polynomial on the fraction ({@code EXP2_POLY}), relative error about 2e-7. Below
@@ -94,16 +107,6 @@ S3CPU_AVX2 static inline float hsum(__m256 v) {
     a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
     return _mm_cvtss_f32(a);
 }
-
-/** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (a window, or consecutive rows). */
-struct Rows {
-    const float* base;
-    long long ld;
-    int run;
-    int gridw;
-
-    const float* at(int r) const { return base + ((long long) (r / run) * gridw + r % run) * ld; }
-};
 
 /**
  * The running state of one tile of up to TILE_QUERIES queries: the queries pre-scaled by scale·log2(e) (so that the

@@ -89,15 +89,8 @@ S3AMX_TARGET static inline __m512 exp2_ps(__m512 x) {
     return _mm512_maskz_scalef_ps(normal, p, whole);  // p * 2^whole
 }
 
-/** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (a window, or consecutive rows). */
-struct Rows {
-    const float* base;
-    long long ld;
-    int run;
-    int gridw;
-
-    const float* at(int r) const { return base + ((long long)(r / run) * gridw + r % run) * ld; }
-};
+/** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (cpu_attention.h). */
+using Rows = s3cpu::Rows;
 
 /**
  * Keys [0, tk) of k (d channels each) as B tiles of 16 keys x 32 channels, padding 0: whole blocks of 16
