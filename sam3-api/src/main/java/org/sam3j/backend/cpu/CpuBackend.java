@@ -52,7 +52,7 @@ public final class CpuBackend implements Backend {
      */
     public static final String VECTOR_PROPERTY = "sam3j.cpu.vector";
     /**
-     * System property, read when a backend is created: whether 3 × 3 convolutions of stride 1 run as Winograd's
+     * System property, read when a backend is created: whether FP32 3 × 3 convolutions of stride 1 run as Winograd's
      * F(4 × 4, 3 × 3) ({@link WinogradConv}: 4 × fewer multiply-adds, the same values within float rounding, about
      * 10 × that of the per-tap sums at worst) or as
      * nine per-tap products: {@code true}, {@code false}, or {@code auto} (the default) for the engine's preference
