@@ -6,7 +6,7 @@
 # Usage, from the repository root: ab.sh PYTHON SAM3_OFFICIAL JAR_BEFORE JAR CHECKPOINT [PAIRS]
 # (PREFIX=final- names the outputs and the log of the end-of-stop run: final-*.txt, final-ab-log.txt)
 set -uo pipefail
-D=$(cd "$(dirname "$0")" && pwd)
+D=${AB_DIR:-$(cd "$(dirname "$0")" && pwd)}   # AB_DIR: another results directory for the outputs
 R=$(cd "$D/.." && pwd)
 PY=$1; OFFICIAL=$2; BEFORE=$3; JAR=$4; CK=$5; PAIRS=${6:-2}
 export SAM3_SHARED=${SAM3_SHARED:-$(cd .. && pwd)/shared}

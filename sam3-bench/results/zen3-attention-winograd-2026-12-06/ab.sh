@@ -5,44 +5,6 @@
 # full, 3 rounds of encode + text prompt + 20 clicks. SGEMM (JMH, both backends, and PyTorch's) at the start and the end.
 # Usage, from the repository root: ab.sh PYTHON SAM3_OFFICIAL JAR_BEFORE JAR CHECKPOINT [PAIRS]
 # (PREFIX=final- names the outputs and the log of the end-of-stop run: final-*.txt, final-ab-log.txt)
-set -uo pipefail
-D=$(cd "$(dirname "$0")" && pwd)
-R=$(cd "$D/.." && pwd)
-PY=$1; OFFICIAL=$2; BEFORE=$3; JAR=$4; CK=$5; PAIRS=${6:-2}
-export SAM3_SHARED=${SAM3_SHARED:-$(cd .. && pwd)/shared}
-mkdir -p "$D/out"
-P=${PREFIX:-}
-LOG=$D/${P}ab-log.txt
-note() { echo "== $(date -u +%T) $* (load $(cut -d' ' -f1-3 /proc/loadavg))" >> "$LOG"; }
-echo "start $(date -u +%FT%TZ) load $(cat /proc/loadavg)" >> "$LOG"
-sgemm() {
-  note sgemm "$1"
-  java -jar "$JAR" org.sam3j.bench.SgemmBenchmark -p backend=openblas,cpu -wi 2 -i 5 -f 1 -rf json \
-      -rff "$D/out/${P}sgemm-$1.json" -jvmArgsAppend -Xmx8g > /dev/null 2>&1
-  echo "   rc=$?" >> "$LOG"
-  "$PY" -c "
-import torch, time
-torch.set_num_threads(2)
-a = torch.randn(5184, 1024); b = torch.randn(1024, 4736); r = []
-for i in range(8):
-    t = time.perf_counter(); a @ b; r.append(2 * 5184 * 1024 * 4736 / (time.perf_counter() - t) / 1e9)
-print('torch sgemm 5184x4736x1024 GFLOP/s, best', round(max(r)), 'median', round(sorted(r)[4]), [round(x) for x in r])
-" > "$D/out/${P}torch-sgemm-$1.txt" 2>&1
-}
-sam3j() { # NAME JAR
-  note "sam3j $1"
-  java --add-modules jdk.incubator.vector -Xmx16g -cp "$2" org.sam3j.bench.StartupProfile full openblas "$CK" 3 20 \
-      > "$D/out/${P}$1.txt" 2>&1
-  echo "   rc=$?" >> "$LOG"
-}
-sgemm start
-for i in $(seq 1 "$PAIRS"); do
-  note "pytorch $i"
-  PYTHONPATH="$R/text-prompt-and-click-2026-12-03/python:$R/pytorch-side-by-side-2026-12-03/python:$OFFICIAL" \
-      "$PY" -W ignore "$R/text-prompt-and-click-2026-12-03/python/official_bench.py" 2 3 20 > "$D/out/${P}pytorch-$i.txt" 2>&1
-  echo "   rc=$?" >> "$LOG"
-  sam3j "openblas-before-$i" "$BEFORE"
-  sam3j "openblas-after-$i" "$JAR"
-done
-sgemm end
-echo "end $(date -u +%FT%TZ) load $(cat /proc/loadavg)" >> "$LOG"
+# The alternation itself is ../click-image-side-2026-12-06/ab.sh's, run with its outputs and logs written here.
+here=$(cd "$(dirname "$0")" && pwd)
+AB_DIR=$here exec bash "$here/../click-image-side-2026-12-06/ab.sh" "$@"
