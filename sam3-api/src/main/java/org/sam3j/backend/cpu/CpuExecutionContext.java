@@ -519,23 +519,30 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     /**
-     * A 3 × 3 convolution of a 2 × upsampled map, on the small map ({@link UpsampledConv}); the upsampled map's
-     * buffer holds the products. Engines that do not convolve in place run the two operations as planned.
+     * A 3 × 3 convolution of a 2 × upsampled map (FP32 nodes only), read from the small map: by Winograd
+     * ({@link WinogradConv}, reading each upsampled pixel from the small map: at 288² 240 ms against 280 ms by summed
+     * taps), else on the small map with summed taps ({@link UpsampledConv}; the upsampled map's buffer holds the
+     * products). Engines that do not convolve in place, without Winograd, run the two operations as planned.
      */
     private void upsampledConv2d(Tensor up, Tensor conv, Buf[] bufs) {
+        Tensor xt = up.input(0);
+        Tensor wt = conv.input(1);
+        Buf x = bufs[xt.id()];
+        Buf y = bufs[conv.id()];
+        int cout = wt.dim(0);
+        int cin = wt.dim(1);
+        float[] bias = conv.inputCount() > 2 ? biasArray(bufs[conv.input(2).id()], cout) : null;
+        if (backend.winograd() && conv.dtype() == DType.F32) {
+            winograd().conv(gemm, x.a, x.off, xt.dim(0), conv.dim(1), conv.dim(2), cin, 1,
+                    winogradWeights(wt, cout, cin), y.a, y.off, cout, bias);
+            return;
+        }
         if (!gemm.convolves(1)) {
             execute(up, bufs);
             conv2d(conv, bufs);
             return;
         }
-        Tensor xt = up.input(0);
-        Tensor wt = conv.input(1);
-        Buf x = bufs[xt.id()];
         Buf scratch = bufs[up.id()];
-        Buf y = bufs[conv.id()];
-        int cout = wt.dim(0);
-        int cin = wt.dim(1);
-        float[] bias = conv.inputCount() > 2 ? biasArray(bufs[conv.input(2).id()], cout) : null;
         GemmEngine.Prepared[][] taps = new GemmEngine.Prepared[2][];
         for (int a = 0; a < 2; a++) {
             final int parity = a;
@@ -544,6 +551,18 @@ final class CpuExecutionContext implements ExecutionContext {
         }
         UpsampledConv.conv(gemm, par, x.a, x.off, xt.dim(0), xt.dim(1), xt.dim(2), cin, taps, scratch.a, scratch.off,
                 y.a, y.off, cout, bias);
+    }
+
+    /** This context's Winograd convolutions (their buffers kept between runs). */
+    private WinogradConv winograd() {
+        if (winograd == null) winograd = new WinogradConv(par, backend.buffers());
+        return winograd;
+    }
+
+    /** The 36 transformed matrices of a 3 × 3 weight {@code [Cout, Cin, 3, 3]}, derived once per backend. */
+    private GemmEngine.Prepared[] winogradWeights(Tensor wt, int cout, int cin) {
+        return backend.derived(weights, weightName(wt), "winograd-f4x3",
+                w -> WinogradConv.prepareWeights(gemm, par, w, cout, cin));
     }
 
     /** Most rows of A, and fewest columns of C, of a product {@link #shortTimesTransposed} computes. */
@@ -591,9 +610,9 @@ final class CpuExecutionContext implements ExecutionContext {
     }
 
     /**
-     * Convolution: 1×1 as one product; 3×3 of stride 1 in FP32 by Winograd's F(4×4, 3×3) ({@link WinogradConv}, unless the
-     * backend turns it off); otherwise the engine's per-tap products ({@link GemmEngine#conv2d}) where it takes the
-     * stride, else a product over im2col rows.
+     * Convolution: 1×1, or a kernel covering the whole unpadded input, as one product; 3×3 of stride 1 in FP32 by
+     * Winograd's F(4×4, 3×3) ({@link WinogradConv}, unless the backend turns it off); otherwise the engine's per-tap
+     * products ({@link GemmEngine#conv2d}) where it takes the stride, else a product over im2col rows.
      */
     private void conv2d(Tensor t, Buf[] bufs) {
         Tensor xt = t.input(0);
@@ -615,7 +634,9 @@ final class CpuExecutionContext implements ExecutionContext {
         float[] bias = t.inputCount() > 2 ? biasArray(bufs[t.input(2).id()], cout) : null;
         // weight as [Cout, kh, kw, Cin]: im2col rows copy contiguous channel runs, and each tap is Cin columns
         int kk = kh * kw * cin;
-        boolean pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
+        // the input's rows are the im2col rows themselves: a 1 × 1 kernel, or a kernel as large as the unpadded input
+        // (the geometry encoder's 7 × 7 pooled boxes to one vector each: per tap, 49 products of 16 rows took 36 ms)
+        boolean pointwise = pad == 0 && (kh == 1 && kw == 1 && stride == 1 || kh == h && kw == wd);
         GemmEngine e = backend.productEngine(t);
         if (e != gemm) {
             // a reduced-precision product on the engine for its operands (AMX): one product of the whole kernel, so
@@ -629,10 +650,7 @@ final class CpuExecutionContext implements ExecutionContext {
         // operands themselves (sums in FP32, rounded once), which the transformed tiles are not; F(4 × 4)'s larger
         // rounding moved the full-size BF16 click of OpenBlasBf16FixtureTest below its bound
         if (backend.winograd() && t.dtype() == DType.F32 && WinogradConv.applies(kh, kw, stride, pad)) {
-            GemmEngine.Prepared[] u = backend.derived(weights, weightName(wt), "winograd-f4x3",
-                    w -> WinogradConv.prepareWeights(gemm, par, w, cout, cin));
-            if (winograd == null) winograd = new WinogradConv(par, backend.buffers());
-            winograd.conv(gemm, x.a, x.off, nb, h, wd, cin, u, y.a, y.off, cout, bias);
+            winograd().conv(gemm, x.a, x.off, nb, h, wd, cin, winogradWeights(wt, cout, cin), y.a, y.off, cout, bias);
             return;
         }
         if (!pointwise && gemm.convolves(stride)) {
@@ -650,7 +668,7 @@ final class CpuExecutionContext implements ExecutionContext {
 
     /**
      * A convolution as products of {@code engine} with its whole kernel {@code wp} ({@code [kh·kw·Cin, Cout]}): of
-     * the input itself when {@code pointwise}, else of im2col rows, in chunks.
+     * the input itself when {@code pointwise} (its rows are the im2col rows), else of im2col rows, in chunks.
      */
     private void im2colProduct(GemmEngine engine, GemmEngine.Prepared wp, Buf x, int nb, int h, int wd, int cin, int kh,
                                int kw, int stride, int pad, int ho, int wo, int cout, float[] bias, Buf y,
@@ -658,7 +676,7 @@ final class CpuExecutionContext implements ExecutionContext {
         int kk = kh * kw * cin;
         int m = nb * ho * wo;
         if (pointwise) {
-            engine.gemm(par, m, x.a, x.off, cin, wp, y.a, y.off, cout, bias);
+            engine.gemm(par, m, x.a, x.off, kk, wp, y.a, y.off, cout, bias);
             return;
         }
         int chunk = Math.max(1, Math.min(m, (1 << 22) / kk));

@@ -40,10 +40,11 @@ import org.sam3j.io.DType;
  *       the {@code RELU}'s buffer (the norm's is never written), which may be the norm's input itself but not a part
  *       of it;</li>
  *   <li>{@link Kind#UPSAMPLE_CONV}: a 2 × nearest {@code UPSAMPLE_NEAREST} read only by the next operation, a
- *       3 × 3 {@code CONV2D} of stride 1 and padding 1 (the pixel decoder's): the convolution is computed on the
- *       small map ({@link UpsampledConv}) and the upsampled map is never written; its planned buffer holds the
- *       products instead. This is the one fusion that is not bit for bit: summing kernel taps first changes
- *       the result by float rounding, as Winograd's transforms do.</li>
+ *       3 × 3 {@code CONV2D} of stride 1 and padding 1 (the pixel decoder's): the convolution reads the small map
+ *       and the upsampled map is never written — by Winograd ({@link WinogradConv}, each upsampled pixel read from
+ *       the small map: the unfused values), or, with Winograd off, on the small map with summed kernel taps
+ *       ({@link UpsampledConv}, whose products the planned buffer holds). That per-tap form is the one fusion that
+ *       is not bit for bit: summing kernel taps first changes the result by float rounding.</li>
  * </ul>
  * Only FP32 nodes are fused (reduced-precision nodes are rounded after each operation). Before planning, the
  * backend also asks {@link #attentionValueViews} which slices to plan as strided views: the v third of a fused

@@ -140,6 +140,17 @@ public interface GemmEngine extends AutoCloseable {
         });
     }
 
+    /**
+     * The independent products {@code C_i = A_i · B_i} for {@code i < b.length}, each of {@code m} rows, {@code A_i}
+     * at {@code aOff + i · aStride} and {@code C_i} at {@code cOff + i · cStride}: Winograd's 36 per band of tiles.
+     * The default runs them one after another, each split over the workers; an engine whose products of a few hundred
+     * rows run faster whole hands them out to the workers instead. The values are those of {@link #gemm} either way.
+     */
+    default void gemmEach(Parallel par, int m, float[] a, int aOff, int lda, int aStride, Prepared[] b, float[] c,
+                          int cOff, int ldc, int cStride) {
+        for (int i = 0; i < b.length; i++) gemm(par, m, a, aOff + i * aStride, lda, b[i], c, cOff + i * cStride, ldc, null);
+    }
+
     /** {@code C = A · op(B) (+ bias)} with B read from an array (an activation). */
     void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
               boolean transB, float[] c, int cOff, int ldc, float[] bias);

@@ -83,6 +83,19 @@ final class WinogradConv {
      */
     void conv(GemmEngine gemm, float[] x, int xOff, int batch, int h, int w, int cin, GemmEngine.Prepared[] u,
               float[] y, int yOff, int cout, float[] bias) {
+        conv(gemm, x, xOff, batch, h, w, cin, 0, u, y, yOff, cout, bias);
+    }
+
+    /**
+     * As {@link #conv(GemmEngine, float[], int, int, int, int, int, GemmEngine.Prepared[], float[], int, int, float[])}
+     * of the input upsampled {@code 2^upShift} times by nearest neighbour, read from the small map
+     * {@code x[batch, h >> upShift, w >> upShift, cin]} (the pixel decoder's upsampled maps are never built).
+     */
+    void conv(GemmEngine gemm, float[] x, int xOff, int batch, int h, int w, int cin, int upShift,
+              GemmEngine.Prepared[] u, float[] y, int yOff, int cout, float[] bias) {
+        if (upShift < 0 || (h >> upShift) << upShift != h || (w >> upShift) << upShift != w) {
+            throw new IllegalArgumentException("a " + h + " × " + w + " map is not upsampled 2^" + upShift + " times");
+        }
         final int tilesY = (h + M - 1) / M, tilesX = (w + M - 1) / M;
         final int bandRows = Math.max(1, Math.min(tilesY, BAND_FLOATS / (XI * tilesX * Math.max(cin, cout))));
         final int maxTiles = bandRows * tilesX;
@@ -91,18 +104,16 @@ final class WinogradConv {
         if (zeros.length < Math.max(cin, cout)) zeros = new float[Math.max(cin, cout)];
         final float[] bv = bias != null ? bias : zeros;
         for (int b = 0; b < batch; b++) {
-            final int xb = xOff + b * h * w * cin, yb = yOff + b * h * w * cout;
+            final int xb = xOff + b * (h >> upShift) * (w >> upShift) * cin, yb = yOff + b * h * w * cout;
             for (int ty0 = 0; ty0 < tilesY; ty0 += bandRows) {
                 final int band = Math.min(bandRows, tilesY - ty0);
                 final int tiles = band * tilesX;
                 final int row0 = ty0;
                 par.forRange(tiles, 4, (worker, lo, hi) -> {
                     float[] t = buffer(worker, XI * Math.max(cin, cout));
-                    for (int k = lo; k < hi; k++) inputTile(x, xb, h, w, cin, M * (row0 + k / tilesX), M * (k % tilesX), t, k, tiles);
+                    for (int k = lo; k < hi; k++) inputTile(x, xb, h, w, cin, upShift, M * (row0 + k / tilesX), M * (k % tilesX), t, k, tiles);
                 });
-                for (int xi = 0; xi < XI; xi++) {
-                    gemm.gemm(par, tiles, v, xi * tiles * cin, cin, u[xi], m, xi * tiles * cout, cout, null);
-                }
+                gemm.gemmEach(par, tiles, v, 0, cin, tiles * cin, u, m, 0, cout, tiles * cout);
                 par.forRange(tiles, 4, (worker, lo, hi) -> {
                     float[] t = buffer(worker, XI * Math.max(cin, cout));
                     for (int k = lo; k < hi; k++) outputTile(y, yb, h, w, cout, M * (row0 + k / tilesX), M * (k % tilesX), bv, t, k, tiles);
@@ -127,19 +138,21 @@ final class WinogradConv {
 
     /**
      * {@code V_ξ[k] = (Bᵀ d B)_ξ} for the 6 × 6 input block whose top-left pixel is {@code (y0 − 1, x0 − 1)} (zero
-     * outside the input), {@code Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0],
+     * outside the input; pixel {@code (iy, ix)} read at {@code (iy >> upShift, ix >> upShift)} of the small map),
+     * {@code Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0],
      * [0, −2, −1, 2, 1, 0], [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]]}.
      */
-    private void inputTile(float[] x, int xb, int h, int w, int cin, int y0, int x0, float[] t, int k, int tiles) {
+    private void inputTile(float[] x, int xb, int h, int w, int cin, int upShift, int y0, int x0, float[] t, int k,
+                           int tiles) {
         // t = Bᵀ · d, column by column (t[6·r + c] at t[(6·r + c)·cin])
         for (int c = 0; c < N; c++) {
             int ix = x0 - 1 + c;
             boolean in = ix >= 0 && ix < w;
             float[] a0 = row(x, in, y0 - 1, h), a1 = row(x, in, y0, h), a2 = row(x, in, y0 + 1, h);
             float[] a3 = row(x, in, y0 + 2, h), a4 = row(x, in, y0 + 3, h), a5 = row(x, in, y0 + 4, h);
-            int o0 = offset(a0, xb, y0 - 1, ix, w, cin), o1 = offset(a1, xb, y0, ix, w, cin);
-            int o2 = offset(a2, xb, y0 + 1, ix, w, cin), o3 = offset(a3, xb, y0 + 2, ix, w, cin);
-            int o4 = offset(a4, xb, y0 + 3, ix, w, cin), o5 = offset(a5, xb, y0 + 4, ix, w, cin);
+            int o0 = offset(a0, xb, y0 - 1, ix, w, cin, upShift), o1 = offset(a1, xb, y0, ix, w, cin, upShift);
+            int o2 = offset(a2, xb, y0 + 1, ix, w, cin, upShift), o3 = offset(a3, xb, y0 + 2, ix, w, cin, upShift);
+            int o4 = offset(a4, xb, y0 + 3, ix, w, cin, upShift), o5 = offset(a5, xb, y0 + 4, ix, w, cin, upShift);
             transform(a0, o0, a1, o1, a2, o2, a3, o3, a4, o4, a5, o5, cin, t, c * cin, N * cin);
         }
         // V = t · B, row by row, into V_ξ (ξ = 6·r + c) at row k
@@ -174,8 +187,8 @@ final class WinogradConv {
         return columnInside && iy >= 0 && iy < h ? x : zeros;
     }
 
-    private int offset(float[] a, int xb, int iy, int ix, int w, int cin) {
-        return a == zeros ? 0 : xb + (iy * w + ix) * cin;
+    private int offset(float[] a, int xb, int iy, int ix, int w, int cin, int upShift) {
+        return a == zeros ? 0 : xb + ((iy >> upShift) * (w >> upShift) + (ix >> upShift)) * cin;
     }
 
     /**

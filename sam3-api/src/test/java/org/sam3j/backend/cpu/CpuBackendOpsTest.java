@@ -93,6 +93,37 @@ class CpuBackendOpsTest {
     }
 
     /**
+     * Outer sums and products ({@code [.., m, 1]} with {@code [.., 1, n]}, the detector decoder's box bias), either
+     * operand first, and rows longer than a chunk: each value the float sum or product of its two operands.
+     */
+    @Test
+    void outerSumsAndProducts() {
+        int[][] cases = {{2, 3, 4, 5}, {1, 1, 2, 2500}}; // batch, heads, m, n
+        for (int[] c : cases) {
+            int b = c[0], h = c[1], m = c[2], n = c[3];
+            float[] u = rand(b * h * m), v = rand(b * h * n);
+            Graph g = new Graph();
+            Tensor tu = g.input("u", b, h, m, 1), tv = g.input("v", b, h, 1, n);
+            g.output("sum", g.add(tu, tv));
+            g.output("product", g.mul(tv, tu));
+            Map<String, HostTensor> out;
+            try (CompiledGraph cg = backend.compile(g, new InMemoryWeights())) {
+                out = cg.run(Map.of("u", u, "v", v));
+            }
+            float[] sum = out.get("sum").data(), product = out.get("product").data();
+            for (int p = 0; p < b * h; p++) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        int at = (p * m + i) * n + j;
+                        assertEquals(u[p * m + i] + v[p * n + j], sum[at], "sum at " + at);
+                        assertEquals(v[p * n + j] * u[p * m + i], product[at], "product at " + at);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A vector repeated along the rows of the other operand, on either side, with 1s before it that are also 1s of
      * the output (a channel vector {@code [1, 1, 1, C]} against an image {@code [1, H, W, C]}), and the general
      * broadcast beside it.
@@ -210,7 +241,7 @@ class CpuBackendOpsTest {
     }
 
     /**
-     * Convolutions of several kernels, strides and paddings (a kernel wider than the input among them), with and
+     * Convolutions of several kernels, strides and paddings (kernels wider than and as large as the input among them), with and
      * without bias, on the engine's per-tap products ({@link JavaGemm#conv2d}) and on the im2col product that runs
      * for an engine that does not convolve; with Winograd's 3 × 3 path off, which {@link WinogradConvTest} checks.
      */
@@ -219,7 +250,9 @@ class CpuBackendOpsTest {
         int[][] cases = { // n, h, w, cin, cout, k, stride, pad, bias
                 {2, 9, 7, 3, 5, 3, 2, 1, 1}, {1, 8, 11, 20, 17, 3, 1, 1, 1}, {1, 6, 5, 4, 3, 3, 1, 0, 0},
                 {2, 5, 2, 3, 4, 3, 1, 1, 0}, {1, 7, 9, 5, 6, 2, 2, 0, 1}, {1, 10, 6, 2, 3, 7, 1, 3, 1},
-                {1, 9, 9, 3, 2, 3, 3, 2, 0}, {1, 5, 6, 256, 16, 3, 1, 1, 1}};
+                {1, 9, 9, 3, 2, 3, 3, 2, 0}, {1, 5, 6, 256, 16, 3, 1, 1, 1},
+                // kernels as large as the input: its rows are the im2col rows (the geometry encoder's pooled boxes)
+                {3, 5, 5, 6, 7, 5, 1, 0, 1}, {2, 4, 4, 9, 5, 4, 2, 0, 0}};
         GemmEngine im2colOnly = new GemmEngine() { // JavaGemm's products without its convolutions
             @Override
             public String name() {

@@ -1,5 +1,6 @@
 package org.sam3j.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,8 +18,8 @@ import org.sam3j.weights.InMemoryWeights;
 /**
  * The 3 × 3 convolution of a 2 × nearest-upsampled map computed on the small map ({@link UpsampledConv}) against a
  * double-precision convolution of the upsampled map: odd and even sizes, one pixel, batches, with and without bias,
- * 1 and 2 workers; the CPU backend fuses exactly the pixel decoder's pattern, and its result is the unfused one's up
- * to float rounding.
+ * 1 and 2 workers; the CPU backend fuses exactly the pixel decoder's pattern, and its result is the unfused one's
+ * (by Winograd, reading the small map) or that up to float rounding (per tap, on the small map with summed taps).
  */
 class UpsampledConvTest {
     private final Random rnd = new Random(5);
@@ -121,12 +122,19 @@ class UpsampledConvTest {
         Tensor up = g.upsampleNearest(g.input("x", 1, h, w, cin), 2);
         g.output("out", g.conv2d(up, g.weight("w", cout, cin, 3, 3), g.weight("b", cout), 1, 1));
         InMemoryWeights weights = new InMemoryWeights().put("w", wt, cout, cin, 3, 3).put("b", bias, cout);
-        float[] fused = run(g, weights, x, null);
-        float[] unfused = run(g, weights, x, "false");
         double[] e = reference(x, 1, h, w, cin, wt, cout, bias);
+        // by Winograd (the default) the fused step reads the upsampled pixels from the small map: the unfused values
+        float[] fused = run(g, weights, x, null, null);
+        float[] unfused = run(g, weights, x, "false", null);
         close(e, fused, cin);
-        close(e, unfused, cin);
-        assertFalse(Arrays.equals(fused, unfused), "the fused step sums taps first, so it rounds differently");
+        assertArrayEquals(unfused, fused);
+        // per tap, the fused step sums taps first (UpsampledConv), so it rounds differently
+        float[] summedTaps = run(g, weights, x, null, "false");
+        float[] perTap = run(g, weights, x, "false", "false");
+        close(e, summedTaps, cin);
+        close(e, perTap, cin);
+        assertFalse(Arrays.equals(summedTaps, perTap), "the fused step sums taps first, so it rounds differently");
+        assertFalse(Arrays.equals(summedTaps, fused), "Winograd's transforms round otherwise");
         assertEquals(List.of("UPSAMPLE_NEAREST+CONV2D"), labels(g, weights));
 
         Graph pointwise = new Graph();
@@ -136,25 +144,27 @@ class UpsampledConvTest {
                 labels(pointwise, new InMemoryWeights().put("w", rand(cout * cin), cout, cin, 1, 1)));
     }
 
-    private static float[] run(Graph g, InMemoryWeights weights, float[] x, String fusion) {
-        try (CpuBackend backend = backend(fusion); CompiledGraph cg = backend.compile(g, weights)) {
+    private static float[] run(Graph g, InMemoryWeights weights, float[] x, String fusion, String winograd) {
+        try (CpuBackend backend = backend(fusion, winograd); CompiledGraph cg = backend.compile(g, weights)) {
             return cg.run(Map.of("x", x)).get("out").data();
         }
     }
 
     /** The compiled graph's step labels, in order. */
     private static List<String> labels(Graph g, InMemoryWeights weights) {
-        try (CpuBackend backend = backend(null); CompiledGraph cg = backend.compile(g, weights)) {
+        try (CpuBackend backend = backend(null, null); CompiledGraph cg = backend.compile(g, weights)) {
             return ((CpuCompiledGraph) cg).steps().stream().map(CpuFusion.Step::label).toList();
         }
     }
 
-    private static CpuBackend backend(String fusion) {
+    private static CpuBackend backend(String fusion, String winograd) {
         if (fusion != null) System.setProperty(CpuBackend.FUSION_PROPERTY, fusion);
+        if (winograd != null) System.setProperty(CpuBackend.WINOGRAD_PROPERTY, winograd);
         try {
             return new CpuBackend("cpu", 2, JavaGemm.INSTANCE);
         } finally {
             System.clearProperty(CpuBackend.FUSION_PROPERTY);
+            System.clearProperty(CpuBackend.WINOGRAD_PROPERTY);
         }
     }
 }

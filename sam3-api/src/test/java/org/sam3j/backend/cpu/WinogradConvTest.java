@@ -2,6 +2,7 @@ package org.sam3j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -90,6 +91,38 @@ class WinogradConvTest {
             double[] e = reference(x, n, h, w, cin, wt, cout, bias);
             close(e, run(n, h, w, cin, x, wt, cout, bias, 1), cin);
             close(e, run(n, h, w, cin, x, wt, cout, bias, 2), cin);
+        }
+    }
+
+    /**
+     * Reading a 2 × nearest-upsampled map from its small map: bit for bit the convolution of the upsampled map built
+     * first (the same pixels in the same transforms), batches of two, sides that are not whole numbers of tiles, 1 and
+     * 2 workers; a map that is no upsampled one is refused.
+     */
+    @Test
+    void readsAnUpsampledMapFromItsSmallMap() {
+        int n = 2, h = 5, w = 7, cin = 6, cout = 5;
+        float[] x = rand(n * h * w * cin), wt = rand(cout * cin * 9), bias = rand(cout);
+        float[] big = new float[n * 4 * h * w * cin];
+        for (int b = 0; b < n; b++)
+            for (int iy = 0; iy < 2 * h; iy++)
+                for (int ix = 0; ix < 2 * w; ix++)
+                    System.arraycopy(x, ((b * h + iy / 2) * w + ix / 2) * cin, big, ((b * 2 * h + iy) * 2 * w + ix) * cin, cin);
+        for (int threads = 1; threads <= 2; threads++) {
+            try (Parallel par = new Parallel(threads)) {
+                GemmEngine.Prepared[] u = WinogradConv.prepareWeights(JavaGemm.INSTANCE, par, wt, cout, cin);
+                WinogradConv conv = new WinogradConv(par, new FloatPool(0));
+                float[] direct = new float[n * 4 * h * w * cout];
+                float[] upsampled = new float[direct.length + 3];
+                Arrays.fill(upsampled, Float.NaN);
+                conv.conv(JavaGemm.INSTANCE, big, 0, n, 2 * h, 2 * w, cin, u, direct, 0, cout, bias);
+                conv.conv(JavaGemm.INSTANCE, x, 0, n, 2 * h, 2 * w, cin, 1, u, upsampled, 3, cout, bias);
+                assertTrue(Float.isNaN(upsampled[2]), "wrote before the output");
+                assertArrayEquals(direct, Arrays.copyOfRange(upsampled, 3, upsampled.length));
+                close(reference(big, n, 2 * h, 2 * w, cin, wt, cout, bias), direct, cin);
+                assertThrows(IllegalArgumentException.class,
+                        () -> conv.conv(JavaGemm.INSTANCE, x, 0, 1, 2 * h + 1, 2 * w, cin, 1, u, upsampled, 0, cout, bias));
+            }
         }
     }
 

@@ -173,6 +173,9 @@ class OpenBlasBackendOpsTest {
         c.g.output("bands", c.g.conv2d(tall, c.weight("wt", 10, 6, 3, 3), c.weight("bt", 10), 1, 1));
         Tensor narrow = c.in("narrow", 1, 5, 2, 4);
         c.g.output("narrow", c.g.conv2d(narrow, c.weight("wr", 3, 4, 3, 3), null, 1, 1));
+        // a kernel as large as its input (the geometry encoder's 7 × 7 pooled boxes): one product of the rows
+        Tensor boxes = c.in("boxes", 16, 7, 7, 12);
+        c.g.output("whole", c.g.conv2d(boxes, c.weight("wwh", 9, 12, 7, 7), c.weight("bwh", 9), 1, 0));
         compare(c, 2e-5);
     }
 

@@ -1,5 +1,6 @@
 package org.sam3j.backend.openblas;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -186,6 +187,44 @@ class OpenBlasGemmTest {
                             }
                             assertEquals(e, c[6 + t * m * n + i * n + j], 1e-4 * Math.max(1, Math.abs(e)));
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Independent products with prepared B's (Winograd's per band), handed out whole to the workers where there are
+     * enough of them: bit for bit each product alone, operands at offsets and strides, the values between them left
+     * untouched; too few products to hand out run one after another, split as any product.
+     */
+    @ParameterizedTest
+    @MethodSource("engines")
+    void eachOfIndependentProducts(OpenBlasGemm.Threading threading, boolean inPlace) {
+        try (OpenBlasGemm g = engine(threading, inPlace)) {
+            int m = 150, k = 40, n = 24, lda = k + 3, ldc = n + 2;
+            for (int count : new int[] {1, 9}) {
+                int aStride = m * lda + 5, cStride = m * ldc + 4;
+                float[] a = rand(7 + count * aStride);
+                float[][] bs = new float[count][];
+                GemmEngine.Prepared[] b = new GemmEngine.Prepared[count];
+                for (int i = 0; i < count; i++) b[i] = g.prepare(par, bs[i] = rand(k * n), 0, n, false, k, n);
+                float[] c = new float[3 + count * cStride];
+                Arrays.fill(c, -5f);
+                g.gemmEach(par, m, a, 7, lda, aStride, b, c, 3, ldc, cStride);
+                float[] alone = new float[c.length];
+                Arrays.fill(alone, -5f);
+                for (int i = 0; i < count; i++) {
+                    g.gemm(null, m, a, 7 + i * aStride, lda, b[i], alone, 3 + i * cStride, ldc, null);
+                }
+                assertArrayEquals(alone, c, count + " products");
+                // and the last product's values are its sums
+                int last = count - 1;
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double e = 0;
+                        for (int p = 0; p < k; p++) e += (double) a[7 + last * aStride + i * lda + p] * bs[last][p * n + j];
+                        assertEquals(e, c[3 + last * cStride + i * ldc + j], 1e-4 * Math.max(1, Math.abs(e)));
                     }
                 }
             }
