@@ -148,7 +148,9 @@ public interface GemmEngine extends AutoCloseable {
      */
     default void gemmEach(Parallel par, int m, float[] a, int aOff, int lda, int aStride, Prepared[] b, float[] c,
                           int cOff, int ldc, int cStride) {
-        for (int i = 0; i < b.length; i++) gemm(par, m, a, aOff + i * aStride, lda, b[i], c, cOff + i * cStride, ldc, null);
+        for (int i = 0; i < b.length; i++) {
+            gemm(par, m, a, aOff + i * aStride, lda, b[i], c, cOff + i * cStride, ldc, null);
+        }
     }
 
     /** {@code C = A · op(B) (+ bias)} with B read from an array (an activation). */

@@ -111,7 +111,9 @@ final class WinogradConv {
                 final int row0 = ty0;
                 par.forRange(tiles, 4, (worker, lo, hi) -> {
                     float[] t = buffer(worker, XI * Math.max(cin, cout));
-                    for (int k = lo; k < hi; k++) inputTile(x, xb, h, w, cin, upShift, M * (row0 + k / tilesX), M * (k % tilesX), t, k, tiles);
+                    for (int k = lo; k < hi; k++) {
+                        inputTile(x, xb, h, w, cin, upShift, M * (row0 + k / tilesX), M * (k % tilesX), t, k, tiles);
+                    }
                 });
                 gemm.gemmEach(par, tiles, v, 0, cin, tiles * cin, u, m, 0, cout, tiles * cout);
                 par.forRange(tiles, 4, (worker, lo, hi) -> {
