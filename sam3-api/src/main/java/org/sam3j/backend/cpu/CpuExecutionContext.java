@@ -532,7 +532,7 @@ final class CpuExecutionContext implements ExecutionContext {
         int cout = wt.dim(0);
         int cin = wt.dim(1);
         float[] bias = conv.inputCount() > 2 ? biasArray(bufs[conv.input(2).id()], cout) : null;
-        if (backend.winograd() && conv.dtype() == DType.F32) {
+        if (byWinograd(conv, 3, 3, 1, 1)) {
             winograd().conv(gemm, x.a, x.off, xt.dim(0), conv.dim(1), conv.dim(2), cin, 1,
                     winogradWeights(wt, cout, cin), y.a, y.off, cout, bias);
             return;
@@ -551,6 +551,16 @@ final class CpuExecutionContext implements ExecutionContext {
         }
         UpsampledConv.conv(gemm, par, x.a, x.off, xt.dim(0), xt.dim(1), xt.dim(2), cin, taps, scratch.a, scratch.off,
                 y.a, y.off, cout, bias);
+    }
+
+    /**
+     * Whether a convolution runs by Winograd: 3 × 3 of stride 1 and padding 1, the backend's choice, and FP32 nodes
+     * only — a reduced-precision node emulates a device that multiplies the rounded operands themselves (sums in FP32,
+     * rounded once), which the transformed tiles are not (F(4 × 4)'s larger rounding moved the full-size BF16 click of
+     * OpenBlasBf16FixtureTest below its bound).
+     */
+    private boolean byWinograd(Tensor conv, int kh, int kw, int stride, int pad) {
+        return backend.winograd() && conv.dtype() == DType.F32 && WinogradConv.applies(kh, kw, stride, pad);
     }
 
     /** This context's Winograd convolutions (their buffers kept between runs). */
@@ -646,10 +656,7 @@ final class CpuExecutionContext implements ExecutionContext {
             im2colProduct(e, wp, x, nb, h, wd, cin, kh, kw, stride, pad, ho, wo, cout, bias, y, pointwise);
             return;
         }
-        // Winograd for FP32 nodes only: a reduced-precision node emulates a device that multiplies the rounded
-        // operands themselves (sums in FP32, rounded once), which the transformed tiles are not; F(4 × 4)'s larger
-        // rounding moved the full-size BF16 click of OpenBlasBf16FixtureTest below its bound
-        if (backend.winograd() && t.dtype() == DType.F32 && WinogradConv.applies(kh, kw, stride, pad)) {
+        if (byWinograd(t, kh, kw, stride, pad)) {
             winograd().conv(gemm, x.a, x.off, nb, h, wd, cin, winogradWeights(wt, cout, cin), y.a, y.off, cout, bias);
             return;
         }

@@ -542,9 +542,8 @@ public final class OpenBlasGemm implements GemmEngine {
         if (inPlace && k > 0 && (long) k * n > MAX_STAGE_FLOATS && (long) m * k <= MAX_STAGE_FLOATS) {
             // a long B by columns, as columnBlocks stages it: each block of B is read once, where blocks of rows
             // each packed all of it (the per-query masks, 200 × 82 944 by 256: 85 → 57 ms in a text prompt)
-            final int cols = (int) Math.min(n, Math.max(16, COLUMN_BLOCK_FLOATS / Math.max(k, m) / 16 * 16));
-            int workers = par == null || threading == Threading.OPENBLAS ? 1 : threads;
-            Parallel.forTasks(par, workers, (n + cols - 1) / cols, (w, queue) -> {
+            final int cols = columnBlock(m, n, k);
+            Parallel.forTasks(par, columnWorkers(par), (n + cols - 1) / cols, (w, queue) -> {
                 for (int t = queue.next(); t >= 0; t = queue.next()) {
                     int j0 = t * cols;
                     inPlaceBlock(0, m, j0, Math.min(cols, n - j0), k, a, aOff, lda, null, b,
@@ -579,6 +578,16 @@ public final class OpenBlasGemm implements GemmEngine {
         }
     }
 
+    /** Columns per block of a product split by columns: whole multiples of 16, a block of B or C within 4 MiB. */
+    private static int columnBlock(int m, int n, int k) {
+        return (int) Math.min(n, Math.max(16, COLUMN_BLOCK_FLOATS / Math.max(k, m) / 16 * 16));
+    }
+
+    /** Workers of a product split by columns: one under OpenBLAS's own threading. */
+    private int columnWorkers(Parallel par) {
+        return par == null || threading == Threading.OPENBLAS ? 1 : threads;
+    }
+
     /**
      * A product whose B is too large to stage whole (e.g. the per-query masks: 200 queries against 82 944 pixel
      * embeddings, 85 MB) and whose A is not: each worker stages A once, then takes blocks of columns of C in turn,
@@ -587,9 +596,8 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     private void columnBlocks(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
                               int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
-        final int cols = (int) Math.min(n, Math.max(16, COLUMN_BLOCK_FLOATS / Math.max(k, m) / 16 * 16));
-        int workers = par == null || threading == Threading.OPENBLAS ? 1 : threads;
-        Parallel.forTasks(par, workers, (n + cols - 1) / cols, (w, queue) -> {
+        final int cols = columnBlock(m, n, k);
+        Parallel.forTasks(par, columnWorkers(par), (n + cols - 1) / cols, (w, queue) -> {
             Stage s = take();
             try {
                 s.a.ensure((long) m * k);
