@@ -63,10 +63,12 @@ class Sam3PredictorRuntimeTest {
         MaskResult text = predictor.predict(Prompt.builder().text("a wheel").threshold(0.3f).build());
         assertEquals(new TransferBytes(3L * s * s * 4, 0), stage(text, "image encoder"),
                 "setImage uploaded the preprocessed image and kept every level in the backend");
+        int encoded = 8;   // "a wheel": start, two words, end — the phrase's tokens, rounded up to a multiple of 8
+        assertEquals(new TransferBytes(4L * encoded, 4L * encoded * d), stage(text, "text encoder"),
+                "the phrase's token ids up, their language features down");
+        // the context's text tokens, the padded exemplar-box slots (unused, masked) and the geometry encoder's CLS
+        // token
         int tokens = c.textContextLength();
-        assertEquals(new TransferBytes(4L * tokens, 4L * tokens * d), stage(text, "text encoder"),
-                "token ids up, language features down");
-        // text tokens, the padded exemplar-box slots (unused, masked) and the geometry encoder's CLS token
         int slots = Prompt.MAX_EXEMPLARS;
         int promptTokens = tokens + slots + 1;
         assertEquals(new TransferBytes(4L * (tokens * d + 2 * promptTokens + 5 * slots), 4L * (q + 4 * q + 1)),

@@ -24,12 +24,13 @@ import org.sam3j.model.text.TextEncoder;
 import org.sam3j.weights.WeightStore;
 
 /**
- * Runs concept prompts on a backend: the text encoder (one compiled graph), the {@link ConceptDetector}'s image
- * side (one compiled graph, run once per image: {@link #prepare}) and its prompt graph (one compiled graph for
- * every prompt of up to {@link #MAX_BOXES} exemplar boxes — unused box slots are masked padding —, compiled on
- * first use and kept; another one only when a verifier asks for module outputs, {@link Graph#moduleOutputs()}). The compiled graphs are shared; every
- * call runs in the caller's {@link RunSession} (its own execution contexts), so callers run in parallel. Thread-safe.
- * Closing releases the compiled graphs (not the backend or the weights, which the caller owns).
+ * Runs concept prompts on a backend: the text encoder (one compiled graph per multiple of {@link #TEXT_TOKEN_STEP}
+ * tokens a phrase needs, or the one of the whole context), the {@link ConceptDetector}'s image side (one compiled
+ * graph, run once per image: {@link #prepare}) and its prompt graph (one compiled graph for every prompt of up to
+ * {@link #MAX_BOXES} exemplar boxes — unused box slots are masked padding —), each compiled on first use and kept;
+ * another one only when a verifier asks for module outputs, {@link Graph#moduleOutputs()}. The compiled graphs are
+ * shared; every call runs in the caller's {@link RunSession} (its own execution contexts), so callers run in
+ * parallel. Thread-safe. Closing releases the compiled graphs (not the backend or the weights, which the caller owns).
  */
 public final class ConceptModel implements AutoCloseable {
     /**
@@ -42,13 +43,22 @@ public final class ConceptModel implements AutoCloseable {
     /** Text graph output: resized language features {@code [T, d]}. */
     private static final String LANGUAGE_FEATURES = "language_features";
 
+    /**
+     * The text encoder runs on the tokens up to the last that is not padding, rounded up to a multiple of this (at most
+     * the context): one compiled graph per multiple, and the products of short phrases (most are a few tokens) read
+     * the encoder's weights for 8 rows rather than 32.
+     */
+    static final int TEXT_TOKEN_STEP = 8;
+
     /** Value added to the attention logits of padded prompt tokens. */
     static final float MASKED = -1e9f;
 
     /**
      * The text side of a prompt.
      *
-     * @param features resized language features {@code [32, d]}, row-major
+     * @param features resized language features {@code [32, d]}, row-major; where the encoder ran on the valid tokens
+     *                 only ({@link #encodeText(RunSession, int[])}), the rows past them are zero (padding, masked
+     *                 wherever the detector reads the prompt)
      * @param padding  per token: true where the token is padding (id 0)
      * @param hooks    the module outputs asked for, by module path (else empty)
      */
@@ -123,11 +133,14 @@ public final class ConceptModel implements AutoCloseable {
     /** A compiled graph's variant: its box slots and the module outputs it exports by path (none in production). */
     private record Key(int boxSlots, Set<String> modules) {}
 
+    /** A compiled text graph's variant: the tokens it encodes and the module outputs it exports by path. */
+    private record TextKey(int tokens, Set<String> modules) {}
+
     private final Backend backend;
     private final WeightStore weights;
     private final Sam3Config config;
     private final Map<Key, ExportingGraph> detectors = new ConcurrentHashMap<>();
-    private final Map<Key, ExportingGraph> textEncoders = new ConcurrentHashMap<>();
+    private final Map<TextKey, ExportingGraph> textEncoders = new ConcurrentHashMap<>();
     /** The image side's graph, compiled on the first {@link #prepare}. */
     private volatile CompiledGraph imageSide;
 
@@ -138,35 +151,58 @@ public final class ConceptModel implements AutoCloseable {
         this.config = config;
     }
 
-    private ExportingGraph textGraph(Set<String> modules) {
-        return textEncoders.computeIfAbsent(new Key(0, Set.copyOf(modules)),
-                k -> ExportingGraph.compile(backend, weights, textGraph(config), k.modules()));
+    private ExportingGraph textGraph(int tokens, Set<String> modules) {
+        return textEncoders.computeIfAbsent(new TextKey(tokens, Set.copyOf(modules)),
+                k -> ExportingGraph.compile(backend, weights, textGraph(config, k.tokens()), k.modules()));
     }
 
     /**
-     * The text encoder's graph as this class compiles it: input {@code token_ids [32]}, output
-     * {@code language_features}; its modules' outputs are recorded by path ({@link Graph#moduleOutputs()}).
+     * The text encoder's graph as this class compiles it for the reference's comparisons: input {@code token_ids [32]},
+     * output {@code language_features}; its modules' outputs are recorded by path ({@link Graph#moduleOutputs()}).
      */
     public static Graph textGraph(Sam3Config config) {
+        return textGraph(config, config.textContextLength());
+    }
+
+    /** The text encoder's graph on the first {@code tokens} positions of the context. */
+    static Graph textGraph(Sam3Config config, int tokens) {
         Graph g = new Graph();
-        TextEncoder.Output o = Sam3Tree.of(g, config).textEncoder().forward(g.input(TOKEN_IDS, config.textContextLength()));
+        TextEncoder.Output o = Sam3Tree.of(g, config).textEncoder().forward(g.input(TOKEN_IDS, tokens));
         g.output(LANGUAGE_FEATURES, o.languageFeatures());
         return g;
     }
 
-    /** Encodes 32 token ids (start, BPE ids, end, zero padding) in {@code session}'s context. */
+    /**
+     * Encodes 32 token ids (start, BPE ids, end, zero padding) in {@code session}'s context, as a prompt uses them. On
+     * a backend that compiles cheaply ({@link Backend#prefersFixedShapes()} false) the encoder runs on the tokens up to
+     * the last that is not padding, rounded up to {@link #TEXT_TOKEN_STEP}: the encoder is causal, so their states
+     * are those of the whole context, and the rows past them are left zero — padding, which the detector masks
+     * wherever it reads the prompt (the reference's values there differ between its implementations too).
+     */
     public TextFeatures encodeText(RunSession session, int[] tokenIds) {
-        return encodeText(session, tokenIds, Set.of());
+        int context = config.textContextLength();
+        int valid = 0;
+        for (int i = 0; i < tokenIds.length; i++) {
+            if (tokenIds[i] != 0) valid = i + 1;
+        }
+        int tokens = backend.prefersFixedShapes() ? context
+                : Math.min(context, Math.max(1, (valid + TEXT_TOKEN_STEP - 1) / TEXT_TOKEN_STEP) * TEXT_TOKEN_STEP);
+        return encodeText(session, tokenIds, tokens, Set.of());
     }
 
     /**
-     * As {@link #encodeText(RunSession, int[])}, with what the modules at {@code moduleOutputs} (paths in the
-     * checkpoint tree, e.g. {@code detector.backbone.language_backbone.encoder.0}) returned, in
-     * {@link TextFeatures#hooks()} by path (see {@link Graph#moduleOutputs()}).
+     * Encodes all 32 positions, the padding's too, as the reference does (for comparisons with its outputs), with what
+     * the modules at {@code moduleOutputs} (paths in the checkpoint tree, e.g.
+     * {@code detector.backbone.language_backbone.encoder.0}) returned, in {@link TextFeatures#hooks()} by path (see
+     * {@link Graph#moduleOutputs()}).
      *
      * @throws IllegalArgumentException if no module of the text encoder returns one of the paths
      */
     public TextFeatures encodeText(RunSession session, int[] tokenIds, Set<String> moduleOutputs) {
+        return encodeText(session, tokenIds, config.textContextLength(), moduleOutputs);
+    }
+
+    private TextFeatures encodeText(RunSession session, int[] tokenIds, int tokens, Set<String> moduleOutputs) {
         if (tokenIds.length != config.textContextLength()) {
             throw new IllegalArgumentException("expected " + config.textContextLength() + " token ids, got " + tokenIds.length);
         }
@@ -179,9 +215,12 @@ public final class ConceptModel implements AutoCloseable {
             ids[i] = tokenIds[i];
             padding[i] = tokenIds[i] == 0;
         }
-        Map<String, HostTensor> out = session.context(textGraph(moduleOutputs).graph()).run(Map.of(TOKEN_IDS, ids));
+        float[] encoded = tokens == ids.length ? ids : Arrays.copyOf(ids, tokens);
+        Map<String, HostTensor> out = session.context(textGraph(tokens, moduleOutputs).graph())
+                .run(Map.of(TOKEN_IDS, encoded));
         Map<String, HostTensor> h = new LinkedHashMap<>(out);
         float[] features = h.remove(LANGUAGE_FEATURES).data();
+        if (tokens < ids.length) features = Arrays.copyOf(features, ids.length * config.dModel());
         return new TextFeatures(features, padding, h);
     }
 

@@ -26,13 +26,24 @@ import org.sam3j.Sam3Predictor;
  * rounds (another image, another phrase) are the steady state of the same process, so their difference is the
  * warm-up tax.
  *
- * <p>Usage: {@code StartupProfile CONFIG BACKEND CHECKPOINT [ROUNDS [CLICKS]]} (CONFIG {@code tiny} or {@code full});
- * with CLICKS above 1, each round's click is followed by CLICKS - 1 more a few pixels apart, summarised on one line
- * (first, median, minimum: what a user clicking on one image gets, comparable with another runtime's loop); when
+ * <p>Usage: {@code StartupProfile CONFIG BACKEND CHECKPOINT [ROUNDS [CLICKS [TEXTS]]]} (CONFIG {@code tiny} or
+ * {@code full}); with CLICKS above 1, each round's click is followed by CLICKS - 1 more a few pixels apart, summarised
+ * on one line (first, median, minimum: what a user clicking on one image gets, comparable with another runtime's
+ * loop); with TEXTS above 1, each round's text prompt is followed by TEXTS - 1 more, each a phrase not asked before
+ * in the process (so that no text encoding is reused from the model's cache), summarised likewise; when
  * CHECKPOINT does not exist a synthetic checkpoint of CONFIG is written there instead (and nothing else is run).
  * Linux only (it reads {@code /proc}).
  */
 public final class StartupProfile {
+    /**
+     * Phrases for the text prompts after each round's first: none of them a round's first phrase ("truck", "car",
+     * "wheel"), none repeated, so each prompt encodes its text (as the official processor does for every prompt).
+     */
+    private static final String[] MORE_PHRASES = {
+        "tire", "window", "door", "road", "sky", "tree", "person", "building", "mirror", "headlight", "bumper",
+        "license plate", "grass", "fence", "pole", "cloud", "shadow", "roof", "sign", "wall", "street lamp", "cab",
+        "trailer", "windshield", "hubcap", "sidewalk", "bush", "house", "logo", "ladder"};
+
     private final long start = System.nanoTime();
     private long lastCpu;
     private long lastSysTicks;
@@ -42,7 +53,7 @@ public final class StartupProfile {
     /** Runs the profile. */
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: StartupProfile tiny|full BACKEND CHECKPOINT [ROUNDS [CLICKS]]");
+            System.err.println("usage: StartupProfile tiny|full BACKEND CHECKPOINT [ROUNDS [CLICKS [TEXTS]]]");
             System.exit(2);
         }
         String config = args[0];
@@ -50,6 +61,11 @@ public final class StartupProfile {
         Path file = Paths.get(args[2]);
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int clicks = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        int texts = args.length > 5 ? Integer.parseInt(args[5]) : 1;
+        if (rounds * (texts - 1) > MORE_PHRASES.length) {
+            System.err.println("at most " + MORE_PHRASES.length + " more text prompts in all (ROUNDS x (TEXTS - 1))");
+            System.exit(2);
+        }
         StartupProfile p = new StartupProfile();
         long t = System.nanoTime();
         if (!Files.exists(file)) {
@@ -73,6 +89,7 @@ public final class StartupProfile {
                 MaskResult text = predictor.predict(Prompt.text(r == 0 ? "truck" : r % 2 == 1 ? "car" : "wheel"));
                 p.mark("textPrompt#" + r, t);
                 stages(text);
+                if (texts > 1) moreTexts(predictor, r * (texts - 1), texts - 1);
                 t = System.nanoTime();
                 MaskResult click = predictor.predict(Prompt.point(image.width() * 0.5f, image.height() * 0.5f));
                 long first = System.nanoTime() - t;
@@ -81,6 +98,20 @@ public final class StartupProfile {
                 if (clicks > 1) moreClicks(predictor, image, clicks, first);
             }
         }
+    }
+
+    /** TEXTS - 1 more text prompts on the round's image, and one line of their times in ms. */
+    private static void moreTexts(Sam3Predictor predictor, int from, int count) {
+        long[] ms = new long[count];
+        for (int i = 0; i < count; i++) {
+            long t = System.nanoTime();
+            predictor.predict(Prompt.text(MORE_PHRASES[from + i]));
+            ms[i] = System.nanoTime() - t;
+        }
+        String all = Arrays.stream(ms).mapToObj(n -> String.format("%.0f", n / 1e6)).collect(Collectors.joining(" "));
+        Arrays.sort(ms);
+        System.out.printf("texts            then %d more: median %.1f ms, min %.1f ms, max %.1f ms (in order: %s)%n",
+                count, ms[count / 2] / 1e6, ms[0] / 1e6, ms[count - 1] / 1e6, all);
     }
 
     /** CLICKS - 1 more clicks near the centre after the round's first, and one line of their times in ms. */
