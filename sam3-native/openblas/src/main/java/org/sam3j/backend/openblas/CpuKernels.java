@@ -13,9 +13,9 @@ import org.bytedeco.javacpp.annotation.Platform;
 /**
  * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel,
  * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention on AMX, and
- * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place (header-only C++; see the headers for the exact
- * semantics). The JNI library is generated and compiled at build time by
- * {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and {@link NativeAttention}
+ * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place and a product of a few rows by a transposed B
+ * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build
+ * time by {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and {@link NativeAttention}
  * reports why. Use {@link NativeAttention}, {@link AmxBf16Gemm} and {@link InPlaceSgemm}, not this class.
  */
 @Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h", "cpu_sgemm.h"})
@@ -116,4 +116,18 @@ final class CpuKernels {
     static native int s3cpu_sgemm_at(Pointer sgemm, @Const float[] a, long aOff, int lda, @Const float[] b,
                                      long bOff, int ldb, int transB, int m, int n, int k, float beta, float[] c,
                                      long cOff, int ldc);
+
+    /**
+     * {@code C = A · Bᵀ + beta · C} for 1 to 8 rows of A, B stored {@code n × k} (native memory, e.g. a weight), each
+     * row of B read once, on Java arrays A and C in place; 0, or -1 (nothing written) for other sizes or a CPU
+     * without AVX2/FMA.
+     */
+    @CriticalRegion
+    static native int s3cpu_rows_gemm_at(@Const float[] a, long aOff, int lda, @Const FloatPointer b, long bOff,
+                                         int ldb, int m, int n, int k, float beta, float[] c, long cOff, int ldc);
+
+    /** {@link #s3cpu_rows_gemm_at(float[], long, int, FloatPointer, long, int, int, int, int, float, float[], long, int)} with B a Java array too. */
+    @CriticalRegion
+    static native int s3cpu_rows_gemm_at(@Const float[] a, long aOff, int lda, @Const float[] b, long bOff, int ldb,
+                                         int m, int n, int k, float beta, float[] c, long cOff, int ldc);
 }

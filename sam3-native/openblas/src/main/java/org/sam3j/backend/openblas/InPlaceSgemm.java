@@ -20,8 +20,13 @@ final class InPlaceSgemm {
      */
     static final String PROPERTY = "sam3j.openblas.inplace";
 
+    /** The most rows of A {@link #rows} takes. */
+    static final int ROWS_MAX = 8;
+
     private static final Pointer SGEMM;
     private static final String FAILURE;
+    /** Whether this CPU runs {@link #rows} (AVX2 and FMA), where products run in place at all. */
+    private static final boolean ROWS;
 
     static {
         Pointer fn = null;
@@ -37,6 +42,7 @@ final class InPlaceSgemm {
         }
         FAILURE = failure;
         SGEMM = failure == null ? fn : null;
+        ROWS = failure == null && CpuKernels.s3cpu_supported() == 1;
     }
 
     private InPlaceSgemm() {}
@@ -80,6 +86,29 @@ final class InPlaceSgemm {
                       float beta, float[] c, int cOff, int ldc) {
         check(CpuKernels.s3cpu_sgemm_at(SGEMM, a, aOff, lda, b, bOff, ldb, transB ? 1 : 0, m, n, k, beta, c, cOff, ldc),
                 m, n, k);
+    }
+
+    /** Whether {@link #rows} runs here: products run in place ({@link #enabled()}) on a CPU with AVX2 and FMA. */
+    static boolean rowsEnabled() {
+        return ROWS && enabled();
+    }
+
+    /**
+     * {@code C = A · Bᵀ + beta · C} for 1 to {@value #ROWS_MAX} rows of A ({@code m × k} from {@code a[aOff]}, rows
+     * {@code lda} apart), B native memory stored {@code n × k} from {@code bOff} floats on ({@code ldb} apart), C from
+     * {@code c[cOff]} ({@code ldc} apart): each row of B read once and multiplied with every row of A, where OpenBLAS
+     * would pack B first (the text encoder's products of a short phrase: 8 rows by weights of 4 to 16 MiB). Only where
+     * {@link #rowsEnabled()}.
+     */
+    static void rows(float[] a, int aOff, int lda, FloatPointer b, long bOff, int ldb, int m, int n, int k, float beta,
+                     float[] c, int cOff, int ldc) {
+        check(CpuKernels.s3cpu_rows_gemm_at(a, aOff, lda, b, bOff, ldb, m, n, k, beta, c, cOff, ldc), m, n, k);
+    }
+
+    /** {@link #rows(float[], int, int, FloatPointer, long, int, int, int, int, float, float[], int, int)} with B a Java array. */
+    static void rows(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int m, int n, int k, float beta,
+                     float[] c, int cOff, int ldc) {
+        check(CpuKernels.s3cpu_rows_gemm_at(a, aOff, lda, b, bOff, ldb, m, n, k, beta, c, cOff, ldc), m, n, k);
     }
 
     private static void check(int rc, int m, int n, int k) {

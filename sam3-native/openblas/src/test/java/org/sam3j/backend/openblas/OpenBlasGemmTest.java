@@ -51,6 +51,9 @@ class OpenBlasGemmTest {
         {7, 300, 0, 0, 0, 0},
         // too few rows to split by rows, enough work to split by columns (OpenBlasGemm.shortProduct)
         {32, 1000, 300, 3, 5, 7}, {17, 333, 800, 0, 0, 2},
+        // up to 8 rows by a transposed B in place: InPlaceSgemm.rows (one thread, and split by columns), channels
+        // not a multiple of 8
+        {5, 70, 37, 1, 2, 3}, {8, 1000, 1003, 3, 5, 7}, {2, 2100, 2051, 0, 1, 0},
     };
 
     /** Each threading, products in place and staged (in place only where sam3j's JNI library loaded). */
@@ -81,6 +84,19 @@ class OpenBlasGemmTest {
         try (OpenBlasGemm g = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS)) {
             assertEquals(!"false".equals(System.getProperty(InPlaceSgemm.PROPERTY)), g.inPlace());
         }
+    }
+
+    /** Where products run in place on a CPU with AVX2 and FMA, a few rows by a transposed B take the rows kernel. */
+    @Test
+    void aFewRowsByAWeightTakeTheRowsKernelWhereItRuns() {
+        assumeTrue(InPlaceSgemm.unavailableReason() == null, "products do not run in place here");
+        assertEquals(CpuKernels.s3cpu_supported() == 1 && InPlaceSgemm.enabled(), InPlaceSgemm.rowsEnabled());
+        assumeTrue(InPlaceSgemm.rowsEnabled(), "this CPU lacks AVX2 or FMA");
+        float[] a = {9, 1, 2, 3, 9, 4, 5, 6};         // rows [1 2 3] and [4 5 6] from offset 1, 4 apart
+        float[] b = {1, 0, 1, 0, 1, 1};               // B stored 2 x 3: rows [1 0 1] and [0 1 1]
+        float[] c = {-1, 10, 20, -1, 30, 40, -1};     // from offset 1, 3 apart; the -1s must stay
+        InPlaceSgemm.rows(a, 1, 4, b, 0, 3, 2, 2, 3, 0.5f, c, 1, 3);
+        assertArrayEquals(new float[] {-1, 4 + 5, 5 + 10, -1, 10 + 15, 11 + 20, -1}, c);
     }
 
     @ParameterizedTest
@@ -141,14 +157,14 @@ class OpenBlasGemmTest {
     }
 
     /**
-     * An epilogue (here a ReLU) on a prepared product, on the paths by rows and by columns (32 rows): the values of
-     * the product without it, then the function.
+     * An epilogue (here a ReLU) on a prepared product, on the paths by rows and by columns (32 rows, and 8 by
+     * {@link InPlaceSgemm#rows} in place): the values of the product without it, then the function.
      */
     @ParameterizedTest
     @MethodSource("engines")
     void epilogueAppliesToEveryValueOnceOnBothSplits(OpenBlasGemm.Threading threading, boolean inPlace) {
         try (OpenBlasGemm g = engine(threading, inPlace)) {
-            for (int m : new int[] {32, 300}) {
+            for (int m : new int[] {8, 32, 300}) {
                 int n = 1000, k = 300;
                 float[] a = rand(m * k), b = rand(n * k), bias = rand(n);
                 GemmEngine.Prepared p = g.prepare(par, b, 0, k, true, k, n);
