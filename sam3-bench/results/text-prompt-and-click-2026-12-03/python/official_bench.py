@@ -6,7 +6,10 @@ each text prompt (forward_text + forward_grounding + mask upsampling, as Sam3Pro
 (one positive point at the image centre, three masks: predict_inst with multimask_output) and the peak RSS.
 With a third argument CLICKS above 1 (added for ../pytorch-side-by-side-2026-12-04), times print in ms precision and
 each round's click is followed by CLICKS - 1 more a few pixels apart, their median, minimum and maximum on one line, as
-sam3j's StartupProfile does with the same argument; without it the script does what it did for this run."""
+sam3j's StartupProfile does with the same argument; without it the script does what it did for this run. With a fourth
+argument TEXTS above 1 (added for ../zen3-text-prompts-2026-12-06), each round's first text prompt is followed by
+TEXTS - 1 more, each a phrase not asked before (StartupProfile's list, in its order), their median, minimum, maximum
+and the times in order on one line."""
 import os, resource, sys, time
 import stubs  # noqa: F401  (placeholders for GPU-only imports; "cuda" tensors go to the CPU)
 import torchvision_transforms  # noqa: F401  (the two transforms the interactive predictor scripts when built)
@@ -17,6 +20,11 @@ from PIL import Image
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 clicks = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+texts = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+more_phrases = ["tire", "window", "door", "road", "sky", "tree", "person", "building", "mirror", "headlight", "bumper",
+                "license plate", "grass", "fence", "pole", "cloud", "shadow", "roof", "sign", "wall", "street lamp",
+                "cab", "trailer", "windshield", "hubcap", "sidewalk", "bush", "house", "logo", "ladder"]
+assert rounds * (texts - 1) <= len(more_phrases), "too many text prompts for the phrase list"
 digits = 3 if clicks > 1 else 2
 torch.set_num_threads(threads)
 t0 = time.perf_counter()
@@ -56,6 +64,16 @@ with torch.inference_mode():
         t = time.perf_counter()
         proc.set_text_prompt(phrases[r % len(phrases)], state)
         mark(f"textPromptAgain#{r}", t)
+        if texts > 1:
+            ms = []
+            for i in range(texts - 1):
+                t = time.perf_counter()
+                proc.set_text_prompt(more_phrases[r * (texts - 1) + i], state)
+                ms.append((time.perf_counter() - t) * 1e3)
+            order = " ".join(f"{m:.0f}" for m in ms)
+            ms.sort()
+            print(f"texts            then {len(ms)} more: median {ms[len(ms) // 2]:.1f} ms, min {ms[0]:.1f} ms, "
+                  f"max {ms[-1]:.1f} ms (in order: {order})", flush=True)
         t = time.perf_counter()
         masks, scores, _ = model.predict_inst(state, point_coords=np.array([[w * 0.5, h * 0.5]]),
                                               point_labels=np.array([1]), multimask_output=True)

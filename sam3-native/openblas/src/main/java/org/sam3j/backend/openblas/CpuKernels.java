@@ -15,8 +15,9 @@ import org.bytedeco.javacpp.annotation.Platform;
  * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention on AMX, and
  * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place and a product of a few rows by a transposed B
  * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build
- * time by {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and {@link NativeAttention}
- * reports why. Use {@link NativeAttention}, {@link AmxBf16Gemm} and {@link InPlaceSgemm}, not this class.
+ * time by {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and
+ * {@link NativeAttention} reports why. Use {@link NativeAttention}, {@link AmxBf16Gemm} and {@link InPlaceSgemm}, not
+ * this class.
  */
 @Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h", "cpu_sgemm.h"})
 @NoException

@@ -88,9 +88,12 @@ final class InPlaceSgemm {
                 m, n, k);
     }
 
-    /** Whether {@link #rows} runs here: products run in place ({@link #enabled()}) on a CPU with AVX2 and FMA. */
-    static boolean rowsEnabled() {
-        return ROWS && enabled();
+    /**
+     * Whether {@link #rows} runs here: sam3j's library and OpenBLAS loaded (as products in place need) and the CPU has
+     * AVX2 and FMA. The engine calls it only for products it runs in place.
+     */
+    static boolean rowsSupported() {
+        return ROWS;
     }
 
     /**
@@ -98,7 +101,7 @@ final class InPlaceSgemm {
      * {@code lda} apart), B native memory stored {@code n × k} from {@code bOff} floats on ({@code ldb} apart), C from
      * {@code c[cOff]} ({@code ldc} apart): each row of B read once and multiplied with every row of A, where OpenBLAS
      * would pack B first (the text encoder's products of a short phrase: 8 rows by weights of 4 to 16 MiB). Only where
-     * {@link #rowsEnabled()}.
+     * {@link #rowsSupported()}.
      */
     static void rows(float[] a, int aOff, int lda, FloatPointer b, long bOff, int ldb, int m, int n, int k, float beta,
                      float[] c, int cOff, int ldc) {

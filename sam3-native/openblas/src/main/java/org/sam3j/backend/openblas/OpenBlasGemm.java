@@ -639,7 +639,7 @@ public final class OpenBlasGemm implements GemmEngine {
             for (int r = 0; r < rows; r++) System.arraycopy(bias, j0, c, c0 + r * ldc, nc);
         }
         float beta = bias != null ? 1f : 0f;
-        if (transB && rows <= InPlaceSgemm.ROWS_MAX && InPlaceSgemm.rowsEnabled()) {
+        if (transB && rows <= InPlaceSgemm.ROWS_MAX && InPlaceSgemm.rowsSupported()) {
             // a few rows by a weight: each row of B read once rather than packed (OpenBLAS ran at a third of the
             // memory's rate there)
             if (b != null) {

@@ -90,8 +90,8 @@ class OpenBlasGemmTest {
     @Test
     void aFewRowsByAWeightTakeTheRowsKernelWhereItRuns() {
         assumeTrue(InPlaceSgemm.unavailableReason() == null, "products do not run in place here");
-        assertEquals(CpuKernels.s3cpu_supported() == 1 && InPlaceSgemm.enabled(), InPlaceSgemm.rowsEnabled());
-        assumeTrue(InPlaceSgemm.rowsEnabled(), "this CPU lacks AVX2 or FMA");
+        assertEquals(CpuKernels.s3cpu_supported() == 1, InPlaceSgemm.rowsSupported());
+        assumeTrue(InPlaceSgemm.rowsSupported(), "this CPU lacks AVX2 or FMA");
         float[] a = {9, 1, 2, 3, 9, 4, 5, 6};         // rows [1 2 3] and [4 5 6] from offset 1, 4 apart
         float[] b = {1, 0, 1, 0, 1, 1};               // B stored 2 x 3: rows [1 0 1] and [0 1 1]
         float[] c = {-1, 10, 20, -1, 30, 40, -1};     // from offset 1, 3 apart; the -1s must stay
