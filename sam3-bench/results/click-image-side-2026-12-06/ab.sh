@@ -20,14 +20,7 @@ sgemm() {
   java -jar "$JAR" org.sam3j.bench.SgemmBenchmark -p backend=openblas,cpu -wi 2 -i 5 -f 1 -rf json \
       -rff "$D/out/${P}sgemm-$1.json" -jvmArgsAppend -Xmx8g > /dev/null 2>&1
   echo "   rc=$?" >> "$LOG"
-  "$PY" -c "
-import torch, time
-torch.set_num_threads(2)
-a = torch.randn(5184, 1024); b = torch.randn(1024, 4736); r = []
-for i in range(8):
-    t = time.perf_counter(); a @ b; r.append(2 * 5184 * 1024 * 4736 / (time.perf_counter() - t) / 1e9)
-print('torch sgemm 5184x4736x1024 GFLOP/s, best', round(max(r)), 'median', round(sorted(r)[4]), [round(x) for x in r])
-" > "$D/out/${P}torch-sgemm-$1.txt" 2>&1
+  "$PY" "$R/text-prompt-and-click-2026-12-03/python/torch_sgemm.py" > "$D/out/${P}torch-sgemm-$1.txt" 2>&1
 }
 sam3j() { # NAME JAR
   note "sam3j $1"
