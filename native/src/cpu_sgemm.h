@@ -81,26 +81,11 @@ __attribute__((target("avx2,fma"))) static void column(const float* a, long long
     }
 }
 
-/** Columns of B per chunk for more than 4 rows: 32 rows of 1024 channels (128 KiB) stay in L2 for the second half. */
-constexpr int CHUNK_COLUMNS = 32;
-
-/**
- * Up to 4 rows of A in one pass over B; more in two passes over each chunk of B's rows (4 rows, then the rest): 8
- * rows of 1024 channels (32 KiB) beside B's stream left L1 and halved the rate (9 against 16 GB/s on two cores).
- */
+/** Every column of C: one row of B at a time, read once for all M rows of A. */
 template <int M>
 static void columns(const float* a, long long lda, const float* b, long long ldb, int n, int k, float beta, float* c,
                     long long ldc) {
-    if (M <= 4) {
-        for (int j = 0; j < n; j++) column<M>(a, lda, b + j * ldb, k, beta, c + j, ldc);
-        return;
-    }
-    constexpr int REST = M > 4 ? M - 4 : 1;
-    for (int j0 = 0; j0 < n; j0 += CHUNK_COLUMNS) {
-        const int j1 = n - j0 < CHUNK_COLUMNS ? n : j0 + CHUNK_COLUMNS;
-        for (int j = j0; j < j1; j++) column<4>(a, lda, b + j * ldb, k, beta, c + j, ldc);
-        for (int j = j0; j < j1; j++) column<REST>(a + 4 * lda, lda, b + j * ldb, k, beta, c + 4 * ldc + j, ldc);
-    }
+    for (int j = 0; j < n; j++) column<M>(a, lda, b + j * ldb, k, beta, c + j, ldc);
 }
 
 }  // namespace s3cpu_rows
