@@ -54,8 +54,21 @@ namespace s3cpu {
 
 /** Queries per tile: 6 rows × 16 keys of scores are 12 of the 16 vector registers. */
 constexpr int TILE_QUERIES = 6;
-/** Keys per step of the online softmax: a tile's scores (6 KiB) and a step of packed keys stay in L1/L2. */
-constexpr int STEP_KEYS = 256;
+/**
+ * Keys per step of the online softmax for heads of D channels: a step's packed keys and values are 64 KiB (they stay
+ * in L2 while every tile of a block of queries reads them), 256 keys for heads of 32 and 128 for heads of 64. Longer
+ * steps spend less on the softmax's per-step work (maxima, rescaling), but for heads of 64 steps of 256 keys ran
+ * slower than 128 (sam3-bench/results/zen3-attention-steps-2026-12-06).
+ */
+template <int D>
+constexpr int step_keys() { return 8192 / D; }
+/**
+ * Floats from one row of a step's transposed keys to the next: the step's keys plus 16. The scores read a column of
+ * 16 keys down all D rows; rows a power of two apart would fall into a few sets of the L1 cache (8 for 128 keys, 4 for
+ * 256), which those D lines alone fill.
+ */
+template <int D>
+constexpr int kt_ld() { return step_keys<D>() + 16; }
 /** Keys per group of score columns (two 8-float vectors). */
 constexpr int KEY_GROUP = 16;
 
@@ -121,14 +134,15 @@ struct alignas(32) TileState {
 };
 
 /**
- * One step of the online softmax for one tile: the scores against kc keys (kt: the step's keys transposed, D rows of
- * STEP_KEYS floats; vp: their values, kc rows of D floats), plus the bias (null, or each query's row of the step's kc
+ * One step of the online softmax for one tile: the scores against kc keys (kt: the step's keys transposed, D rows
+ * kt_ld floats apart; vp: their values, kc rows of D floats), plus the bias (null, or each query's row of the step's kc
  * values) times log2 e, the new maxima, the weights, and o += p · v.
  */
 template <int D>
 S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float* vp, int kc,
                                  const float* const* bias) {
-    alignas(32) float s[TILE_QUERIES][STEP_KEYS];
+    constexpr int KT_LD = kt_ld<D>();
+    alignas(32) float s[TILE_QUERIES][step_keys<D>()];
     const __m256 minusInf = _mm256_set1_ps(-INFINITY);
     const __m256 log2e = _mm256_set1_ps(1.4426950408889634f);
     const int kcp = (kc + KEY_GROUP - 1) / KEY_GROUP * KEY_GROUP;
@@ -140,7 +154,7 @@ S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float*
         __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
         const float* kp = kt + j;
         for (int x = 0; x < D; x++) {
-            const __m256 k0 = _mm256_load_ps(kp + x * STEP_KEYS), k1 = _mm256_load_ps(kp + x * STEP_KEYS + 8);
+            const __m256 k0 = _mm256_load_ps(kp + x * KT_LD), k1 = _mm256_load_ps(kp + x * KT_LD + 8);
             __m256 qb = _mm256_broadcast_ss(&st.q[0][x]);
             a0 = _mm256_fmadd_ps(qb, k0, a0);
             b0 = _mm256_fmadd_ps(qb, k1, b0);
@@ -273,26 +287,59 @@ S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float*
     }
 }
 
-/** Floats of one step of packed keys (D rows of STEP_KEYS) and values (STEP_KEYS rows of D). */
+/** Floats of one step of packed keys (D rows kt_ld apart) and values (step_keys rows of D). */
 template <int D>
-constexpr long long step_floats() { return 2LL * D * STEP_KEYS; }
+constexpr long long step_floats() { return (long long) D * (kt_ld<D>() + step_keys<D>()); }
+
+/** Writes the transpose of the 8 × 8 block whose rows start at r[0..7] to 8 rows of out, ld floats apart. */
+S3CPU_AVX2 static inline void transpose8(const float* const* r, float* out, long long ld) {
+    const __m256 a0 = _mm256_loadu_ps(r[0]), a1 = _mm256_loadu_ps(r[1]), a2 = _mm256_loadu_ps(r[2]);
+    const __m256 a3 = _mm256_loadu_ps(r[3]), a4 = _mm256_loadu_ps(r[4]), a5 = _mm256_loadu_ps(r[5]);
+    const __m256 a6 = _mm256_loadu_ps(r[6]), a7 = _mm256_loadu_ps(r[7]);
+    const __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+    const __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+    const __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+    const __m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_store_ps(out, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_store_ps(out + ld, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_store_ps(out + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_store_ps(out + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_store_ps(out + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_store_ps(out + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_store_ps(out + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_store_ps(out + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
 
 /**
- * Packs the keys and values step by step, each step's keys transposed (D rows of STEP_KEYS floats, padding zero)
- * followed by its values (rows of D floats), so that a step is one contiguous block of 2·D·STEP_KEYS floats.
+ * Packs the keys and values step by step, each step's keys transposed (D rows kt_ld floats apart, padding zero; 8 × 8
+ * blocks in registers) followed by its values (rows of D floats), so that a step is one block of step_floats floats.
  */
 template <int D>
-static void pack(const Rows& k, const Rows& v, int tk, float* packed) {
-    for (int j0 = 0, step = 0; j0 < tk; j0 += STEP_KEYS, step++) {
-        const int kc = tk - j0 < STEP_KEYS ? tk - j0 : STEP_KEYS;
+S3CPU_AVX2 static void pack(const Rows& k, const Rows& v, int tk, float* packed) {
+    constexpr int STEP = step_keys<D>(), KT_LD = kt_ld<D>();
+    for (int j0 = 0, step = 0; j0 < tk; j0 += STEP, step++) {
+        const int kc = tk - j0 < STEP ? tk - j0 : STEP;
         float* kt = packed + step * step_floats<D>();
-        float* vp = kt + D * STEP_KEYS;
-        for (int j = 0; j < kc; j++) {
+        float* vp = kt + D * KT_LD;
+        int j = 0;
+        for (; j + 8 <= kc; j += 8) {
+            const float* r[8];
+            for (int u = 0; u < 8; u++) r[u] = k.at(j0 + j + u);
+            for (int x = 0; x < D; x += 8) {
+                const float* rx[8] = {r[0] + x, r[1] + x, r[2] + x, r[3] + x, r[4] + x, r[5] + x, r[6] + x, r[7] + x};
+                transpose8(rx, kt + x * KT_LD + j, KT_LD);
+            }
+        }
+        for (; j < kc; j++) {
             const float* kr = k.at(j0 + j);
-            for (int x = 0; x < D; x++) kt[x * STEP_KEYS + j] = kr[x];
+            for (int x = 0; x < D; x++) kt[x * KT_LD + j] = kr[x];
         }
         for (int x = 0; x < D; x++) {
-            for (int j = kc; j < STEP_KEYS; j++) kt[x * STEP_KEYS + j] = 0.f;
+            for (int jj = kc; jj < STEP; jj++) kt[x * KT_LD + jj] = 0.f;
         }
         for (int j = 0; j < kc; j++) memcpy(vp + (long long) j * D, v.at(j0 + j), sizeof(float) * D);
     }
@@ -309,8 +356,8 @@ S3CPU_AVX2 static void attention(const Rows& q, const Rows& k, const Rows& v, co
     // 32-byte alignment for the packed steps and the states (scratch has room for it)
     float* packed = reinterpret_cast<float*>((reinterpret_cast<unsigned long long>(scratch) + 31) & ~31ULL);
     pack<D>(k, v, tk, packed);
-    TileState<D>* states = reinterpret_cast<TileState<D>*>(
-            packed + ((tk + STEP_KEYS - 1) / STEP_KEYS) * step_floats<D>());
+    constexpr int STEP = step_keys<D>();
+    TileState<D>* states = reinterpret_cast<TileState<D>*>(packed + ((tk + STEP - 1) / STEP) * step_floats<D>());
     const float c = scale * 1.4426950408889634f;
     for (int b0 = 0; b0 < tq; b0 += BLOCK_QUERIES) {
         const int nb = tq - b0 < BLOCK_QUERIES ? tq - b0 : BLOCK_QUERIES;
@@ -326,8 +373,8 @@ S3CPU_AVX2 static void attention(const Rows& q, const Rows& k, const Rows& v, co
                 st.l[i] = 0.f;
             }
         }
-        for (int j0 = 0, step = 0; j0 < tk; j0 += STEP_KEYS, step++) {
-            const int kc = tk - j0 < STEP_KEYS ? tk - j0 : STEP_KEYS;
+        for (int j0 = 0, step = 0; j0 < tk; j0 += STEP, step++) {
+            const int kc = tk - j0 < STEP ? tk - j0 : STEP;
             const float* kt = packed + step * step_floats<D>();
             for (int t = 0; t < tiles; t++) {
                 // each query's bias row at this step (padding rows past tq read the last query's: in bounds, and
@@ -339,7 +386,7 @@ S3CPU_AVX2 static void attention(const Rows& q, const Rows& k, const Rows& v, co
                         rows[i] = bias + (long long) (r < tq ? r : tq - 1) * ldbias + j0;
                     }
                 }
-                tile_step<D>(states[t], kt, kt + D * STEP_KEYS, kc, bias ? rows : nullptr);
+                tile_step<D>(states[t], kt, kt + D * kt_ld<D>(), kc, bias ? rows : nullptr);
             }
         }
         for (int t = 0; t < tiles; t++) {
@@ -367,10 +414,12 @@ static inline int s3cpu_supported(void) {
 
 static inline long long s3cpu_attention_scratch(int tk, int d, int dv) {
     // the packed steps of keys and values, then one state per tile of a block of queries (plus room to align it)
-    const long long steps = ((long long) (tk > 0 ? tk : 0) + s3cpu::STEP_KEYS - 1) / s3cpu::STEP_KEYS;
+    // (heads of 64 take steps of their own length; every other size is counted as heads of 32, more than enough)
     const long long per = d > dv ? d : dv;
+    const long long step = per == 64 ? s3cpu::step_keys<64>() : s3cpu::step_keys<32>();
+    const long long steps = ((long long) (tk > 0 ? tk : 0) + step - 1) / step;
     const long long tiles = s3cpu::BLOCK_QUERIES / s3cpu::TILE_QUERIES;
-    return steps * 2 * per * s3cpu::STEP_KEYS + tiles * (2 * s3cpu::TILE_QUERIES * per + 2 * s3cpu::TILE_QUERIES + 8) + 8;
+    return steps * per * (2 * step + 16) + tiles * (2 * s3cpu::TILE_QUERIES * per + 2 * s3cpu::TILE_QUERIES + 8) + 8;
 }
 
 /** s3cpu_attention_f32_at's checks and dispatch on Rows (y written through its const row pointers). */
