@@ -1,7 +1,8 @@
 // Checks native/src/cpu_attention.h against a double-precision reference: heads of 32 and 64 read in place from
 // interleaved rows, query and key counts that are not multiples of the tiles, one key, several softmax steps, a bias
 // (per query or one row for all, -inf masking keys, a query with every key masked), windows of a token grid read
-// and written in place, and the refusals (another head size, dv != d, bad rows). Run by `make host-tests`
+// and written in place, the refusals (another head size, dv != d, bad rows), and that no call writes past the scratch
+// s3cpu_attention_scratch asked for. Run by `make host-tests`
 // (native/build.sh test) in every build.
 #include "cpu_attention.h"
 
@@ -59,6 +60,16 @@ static Worst reference(const std::vector<float>& q, const std::vector<float>& k,
     return w;
 }
 
+/** Floats past the scratch a kernel asked for, set to 1e30 and checked afterwards. */
+constexpr size_t GUARD = 64;
+
+static bool guardIntact(const std::vector<float>& scratch, size_t need) {
+    for (size_t i = need; i < scratch.size(); i++) {
+        if (scratch[i] != 1e30f) return false;
+    }
+    return true;
+}
+
 static std::vector<float> normal(size_t n, std::mt19937& rng) {
     std::normal_distribution<float> dist(0.f, 1.f);
     std::vector<float> a(n);
@@ -77,7 +88,9 @@ static void run(int tq, int tk, int h, int d, int vRow, float scale, std::mt1993
     if (bias == 1 && tq > 1) for (int j = 0; j < tk; j++) b[(size_t) tk + j] = -INFINITY;
     if (bias == 1 && tq > 2) for (int j = 0; j + 1 < tk; j++) b[(size_t) 2 * tk + j] = -INFINITY;
     const long ldb = bias == 1 ? tk : 0;
-    std::vector<float> scratch((size_t) s3cpu_attention_scratch(tk, d, d) + 1, 1e30f);  // dirty on purpose
+    // dirty on purpose, and followed by a guard the kernel must not write (the scratch it asked for is enough)
+    const size_t need = (size_t) s3cpu_attention_scratch(tk, d, d);
+    std::vector<float> scratch(need + GUARD, 1e30f);
     for (int hi = 0; hi < h; hi++) {
         int rc = bias == 0
                 ? s3cpu_attention_f32(q.data() + hi * d, (long long) h * d, k.data() + hi * d, (long long) h * d,
@@ -88,6 +101,7 @@ static void run(int tq, int tk, int h, int d, int vRow, float scale, std::mt1993
                                          tq, tk, d, 1, 1, scale, scratch.data());
         check(rc == 0, "the kernel accepts the shape");
     }
+    check(guardIntact(scratch, need), "the kernel writes only the scratch it asked for");
     auto same = [](int i) { return (size_t) i; };
     Worst w = reference(q, k, v, y, tq, tk, h, d, vRow, scale, bias ? b.data() : nullptr, ldb, same, same);
     char what[200];
@@ -104,7 +118,8 @@ static void windows(int gridH, int gridW, int win, int h, int d, std::mt19937& r
     const int tokens = gridH * gridW, n = win * win;
     std::vector<float> q = normal((size_t) tokens * h * d, rng), k = normal((size_t) tokens * h * d, rng);
     std::vector<float> v = normal((size_t) tokens * h * d, rng), y((size_t) tokens * h * d, -7.f);
-    std::vector<float> scratch((size_t) s3cpu_attention_scratch(n, d, d) + 1, 1e30f);
+    const size_t need = (size_t) s3cpu_attention_scratch(n, d, d);
+    std::vector<float> scratch(need + GUARD, 1e30f);
     const float scale = 1.f / std::sqrt((float) d);
     double worst = 0;
     bool others = true;
@@ -131,6 +146,7 @@ static void windows(int gridH, int gridW, int win, int h, int d, std::mt19937& r
                   gridH, gridW, h, d, worst);
     check(worst <= 2e-5, what);
     check(others, "tokens outside the windows are left as they were");
+    check(guardIntact(scratch, need), "the kernel writes only the scratch it asked for (windows)");
     std::printf("  %s\n", what);
 }
 
@@ -144,6 +160,9 @@ int main() {
     run(6, 1, 2, 64, 2 * 64, 0.125f, rng);                       // one key
     run(40, 577, 2, 64, 3 * 2 * 64, 0.125f, rng);                // values read in place from a fused qkv row
     run(7, 1030, 1, 32, 32, 2.5f, rng);                          // peaked softmax: maxima move between steps
+    run(5, 128, 1, 64, 64, 0.125f, rng);                         // exactly one step of heads of 64 (128 keys)
+    run(5, 129, 2, 64, 2 * 64, 0.125f, rng);                     // a step of heads of 64 and one key
+    run(3, 257, 1, 32, 32, 0.25f, rng);                          // a step of heads of 32 (256 keys) and one key
     run(13, 300, 3, 32, 3 * 32, 0.25f, rng, 1);                  // a bias per query, -inf keys, a masked query
     run(201, 530, 2, 32, 2 * 32, 0.25f, rng, 2);                 // one bias row for every query
     run(9, 7, 2, 64, 2 * 64, 0.125f, rng, 1);                    // a bias in a single short group of keys
