@@ -1,4 +1,4 @@
-"""Prints attention.sh's figures: per shape and side the single-shot means of each round (JMH, ms) and their rates,
+"""Prints `run.sh attention`'s figures: per shape and side the single-shot means of each round (JMH, ms) and their rates,
 and after ÷ before round by round (the two sides of a round ran one after the other), beside the SGEMM rate at the
 start and the end of the run. Usage: python3 summarise_attention.py [DIR] (default: out/)"""
 import glob, json, os, re, sys

@@ -1,4 +1,4 @@
-"""Prints profile.sh's figures: per process, the steady encode's (round 1) products (LINEAR and LINEAR+GELU), its
+"""Prints `run.sh profile`'s figures: per process, the steady encode's (round 1) products (LINEAR and LINEAR+GELU), its
 attention (the 4 global blocks from the per-op lines, the 28 windowed blocks the rest) and their rates, and attention's
 rate as a share of the products' rate in the same graph run. Usage: python3 summarise_profile.py (PROFILE_OUT: another
 directory of profile-ops-{before,after}-N.txt files)"""
