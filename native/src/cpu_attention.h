@@ -291,11 +291,11 @@ S3CPU_AVX2 static void tile_step(TileState<D>& st, const float* kt, const float*
 template <int D>
 constexpr long long step_floats() { return (long long) D * (kt_ld<D>() + step_keys<D>()); }
 
-/** Writes the transpose of the 8 × 8 block whose rows start at r[0..7] to 8 rows of out, ld floats apart. */
-S3CPU_AVX2 static inline void transpose8(const float* const* r, float* out, long long ld) {
-    const __m256 a0 = _mm256_loadu_ps(r[0]), a1 = _mm256_loadu_ps(r[1]), a2 = _mm256_loadu_ps(r[2]);
-    const __m256 a3 = _mm256_loadu_ps(r[3]), a4 = _mm256_loadu_ps(r[4]), a5 = _mm256_loadu_ps(r[5]);
-    const __m256 a6 = _mm256_loadu_ps(r[6]), a7 = _mm256_loadu_ps(r[7]);
+/** Writes the transpose of the 8 × 8 block at column x of the rows r[0..7] to 8 rows of out, ld floats apart. */
+S3CPU_AVX2 static inline void transpose8(const float* const* r, int x, float* out, long long ld) {
+    const __m256 a0 = _mm256_loadu_ps(r[0] + x), a1 = _mm256_loadu_ps(r[1] + x), a2 = _mm256_loadu_ps(r[2] + x);
+    const __m256 a3 = _mm256_loadu_ps(r[3] + x), a4 = _mm256_loadu_ps(r[4] + x), a5 = _mm256_loadu_ps(r[5] + x);
+    const __m256 a6 = _mm256_loadu_ps(r[6] + x), a7 = _mm256_loadu_ps(r[7] + x);
     const __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
     const __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
     const __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
@@ -329,10 +329,7 @@ S3CPU_AVX2 static void pack(const Rows& k, const Rows& v, int tk, float* packed)
         for (; j + 8 <= kc; j += 8) {
             const float* r[8];
             for (int u = 0; u < 8; u++) r[u] = k.at(j0 + j + u);
-            for (int x = 0; x < D; x += 8) {
-                const float* rx[8] = {r[0] + x, r[1] + x, r[2] + x, r[3] + x, r[4] + x, r[5] + x, r[6] + x, r[7] + x};
-                transpose8(rx, kt + x * KT_LD + j, KT_LD);
-            }
+            for (int x = 0; x < D; x += 8) transpose8(r, x, kt + x * KT_LD + j, KT_LD);
         }
         for (; j < kc; j++) {
             const float* kr = k.at(j0 + j);
