@@ -43,7 +43,9 @@ class InfoCommandTest {
         assertTrue(r.out().contains("backend       " + Backends.defaultName() + ": device 0, "), r.out());
         if (Backends.defaultName().equals("cpu") || Backends.defaultName().equals("openblas")) {
             // the build's tests run with the Vector API module (surefire.argLine)
-            assertEquals(CpuBackend.vectorKernels(), r.out().contains("java kernels  Vector API"), r.out());
+            assertEquals(CpuBackend.vectorProducts(), r.out().contains("java kernels  Vector API"), r.out());
+            assertEquals(CpuBackend.vectorProducts() && !CpuBackend.vectorKernels(),
+                    r.out().contains("auto-vectorised longer attention"), r.out());
         }
         for (BackendStatus b : Backends.statuses()) {
             String line = b.name() + ": " + b.description() + " (";

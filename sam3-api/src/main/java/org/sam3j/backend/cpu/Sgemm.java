@@ -34,13 +34,14 @@ import java.util.Arrays;
  *   <li>fewer than 4 rows with an unpacked B (a matrix-vector product) skip packing and run a
  *       scalar loop.</li>
  * </ul>
- * When the JVM has the Vector API ({@link VectorKernels}), tiles of 8 rows run on {@link VectorSgemm} instead,
- * whose accumulators stay in registers for a whole K block: the same floats bit for bit. A task then runs in the
- * order of Goto's GEMM: C's rows of the row block stay in per-worker scratch from the first K block to the last; for
- * each K block, A's rows of the block are copied once, tile by tile ({@link #tileOfA}); and each strip of the panel's
- * K block (32 columns, up to 32 KiB) multiplies every tile while it is in L1, so that the loads that go past L1 are
- * A's (8 floats per step of K) rather than B's (32). The strips are read in place; the row blocks are multiples of 8,
- * and the last rows of a block run one at a time on {@link VectorSgemm#row}.
+ * When the JVM has the Vector API ({@link VectorKernels}), tiles of {@link VectorSgemm#ROWS} rows (8 with 512-bit
+ * vectors, 5 with 256-bit ones) run on {@link VectorSgemm} instead, whose accumulators stay in registers for a whole K
+ * block: the same floats bit for bit. A task then runs in the order of Goto's GEMM: C's rows of the row block stay in
+ * per-worker scratch from the first K block to the last; for each K block, A's rows of the block are copied once,
+ * tile by tile ({@link #tileOfA}); and each strip of the panel's K block (32 columns, up to 32 KiB) multiplies every
+ * tile while it is mostly in L1, so that the loads that go past L1 are A's (a tile's floats per step of K) rather
+ * than B's (32). The strips are read in place; the row blocks are whole tiles, and the last rows of a product run one
+ * at a time on {@link VectorSgemm#oneRow}.
  * Constant matrices (the weights of {@code Linear} layers) should be packed once with
  * {@link #pack(float[], int, int, boolean, int, int)} and multiplied with
  * {@link #gemm(Parallel, int, float[], int, int, PackedMatrix, float[], int, int, float[], boolean)};
@@ -92,9 +93,11 @@ public final class Sgemm {
     static final long MAX_PACKED = Integer.MAX_VALUE - 8;
 
     /** Whether blocks of {@link VectorSgemm#ROWS} rows run on {@link VectorSgemm} (see {@link VectorKernels}). */
-    private static final boolean VECTOR = VectorKernels.ENABLED;
+    private static final boolean VECTOR = VectorKernels.PRODUCTS;
     /** Rows of C per micro-kernel call, the granule of the row blocks. */
     private static final int ROW_TILE = VECTOR ? VectorSgemm.ROWS : MR;
+    /** The largest row block of whole tiles: {@link #MC} rounded down to a multiple of the tile (125 for 5 rows). */
+    private static final int BLOCK_ROWS = MC / ROW_TILE * ROW_TILE;
 
     private Sgemm() {}
 
@@ -212,7 +215,7 @@ public final class Sgemm {
                                      float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
                                      float[] bias, boolean accumulate, int[] colStart) {
         final int panels = colStart.length - 1;
-        final int mBlocks = (m + MC - 1) / MC;
+        final int mBlocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
         Parallel.forTasks(par, Integer.MAX_VALUE, panels, (w, queue) -> {
             Scratch s = SCRATCH.get();
             for (int q = queue.next(); q >= 0; q = queue.next()) {
@@ -222,7 +225,7 @@ public final class Sgemm {
                 fill(null, panel, b, bOff + (transB ? j0 * ldb : j0), ldb, transB);
                 float[] panelBias = bias == null ? null : Arrays.copyOfRange(bias, j0, j0 + nc);
                 Problem pr = new Problem(m, a, aOff, lda, 1, panel, c, cOff + j0, ldc, 1, panelBias, false, accumulate);
-                for (int mb = 0; mb < mBlocks; mb++) runTask(s, pr, mb, 0, MC);
+                for (int mb = 0; mb < mBlocks; mb++) runTask(s, pr, mb, 0, BLOCK_ROWS);
             }
         });
     }
@@ -637,7 +640,7 @@ public final class Sgemm {
         final int panels = pr.pb.panels;
         final int m = pr.m;
         // Row block: at most MC, a multiple of the row tile, small enough that each worker gets a few tasks.
-        int mc = MC;
+        int mc = BLOCK_ROWS;
         while (mc > ROW_TILE && (long) ((m + mc - 1) / mc) * panels < 4L * threads) mc = Math.max(ROW_TILE, roundUp(mc / 2, ROW_TILE));
         final int rowBlock = mc;
         final int mBlocks = (m + rowBlock - 1) / rowBlock;
@@ -676,7 +679,7 @@ public final class Sgemm {
     /**
      * {@link #runTask} on {@link VectorSgemm}, in the order of Goto's GEMM: for each K block, the rows of A of the
      * whole row block are copied once, then each strip of the panel's K block (up to 32 KiB) multiplies every tile of
-     * {@value VectorSgemm#ROWS} rows while it is in L1, and A's tiles stream through it. C's rows of the block stay in
+     * {@link VectorSgemm#ROWS} rows while it is in L1, and A's tiles stream through it. C's rows of the block stay in
      * scratch rows from the first K block to the last.
      */
     private static void vectorTask(Scratch s, Problem pr, int i0, int i1, int j0, int nc, int w, int off) {
@@ -697,22 +700,22 @@ public final class Sgemm {
             final float[] block = pb.mapped == null ? data : s.block(pb.mapped, off + pc * w, w, kc);
             final int blockOff = block == data ? off + pc * w : 0;
             for (int t = 0; t < tiles; t++) {
-                tileOfA(a, pr.aOff + (i0 + t * tile) * aRs + pc * aCs, aRs, aCs, kc, tilesOfA[t]);
+                tileOfA(a, pr.aOff + (i0 + t * tile) * aRs + pc * aCs, aRs, aCs, kc, tile, tilesOfA[t]);
             }
             for (int js = 0; js < fullStrips; js += STRIP) {
                 final int sb = blockOff + js * kc;
                 for (int t = 0; t < tiles; t++) {
-                    VectorSgemm.kernel(tilesOfA[t], block, sb, kc, acc, t * tile * NC + js);
+                    VectorSgemm.strip(tilesOfA[t], block, sb, kc, acc, t * tile * NC + js);
                 }
             }
             if (fullStrips < w) {
                 final int sb = blockOff + fullStrips * kc;
                 for (int t = 0; t < tiles; t++) {
-                    VectorSgemm.lastStrip(tilesOfA[t], block, sb, kc, acc, t * tile * NC + fullStrips);
+                    VectorSgemm.narrowStrip(tilesOfA[t], block, sb, kc, acc, t * tile * NC + fullStrips);
                 }
             }
             for (int r = tiles * tile; r < rows; r++) {
-                VectorSgemm.row(a, pr.aOff + (i0 + r) * aRs + pc * aCs, aCs, block, blockOff, kc, acc, r * NC, w);
+                VectorSgemm.oneRow(a, pr.aOff + (i0 + r) * aRs + pc * aCs, aCs, block, blockOff, kc, acc, r * NC, w);
             }
         }
         for (int r = 0; r < rows; r++) store(pr, i0 + r, j0, acc, r * NC, nc);
@@ -1011,7 +1014,7 @@ public final class Sgemm {
         private float[] block;
         /** C's rows of a row block for the Vector API kernels, row {@code r} from {@code r·NC} (256 KiB) */
         private float[] blockAcc;
-        /** A's rows of a row block's K block for the Vector API kernels, a tile of 8 rows per array (128 KiB) */
+        /** A's rows of a row block's K block for the Vector API kernels, a tile per array (up to 128 KiB) */
         private float[][] tilesOfA;
 
         /** Room for C's rows of a row block of up to {@value #MC} rows, {@value #NC} floats apart. */
@@ -1020,9 +1023,9 @@ public final class Sgemm {
             return blockAcc;
         }
 
-        /** Room for A's rows of a row block's K block: {@value #MC} / 8 tiles, each as {@link #tileOfA} fills it. */
+        /** Room for A's rows of a row block's K block: a tile per array, as {@link #tileOfA} fills it. */
         float[][] tilesOfA() {
-            if (tilesOfA == null) tilesOfA = new float[MC / VectorSgemm.ROWS][VectorSgemm.ROWS * KC];
+            if (tilesOfA == null) tilesOfA = new float[BLOCK_ROWS / VectorSgemm.ROWS][VectorSgemm.ROWS * KC];
             return tilesOfA;
         }
 
@@ -1067,14 +1070,15 @@ public final class Sgemm {
     }
 
     /**
-     * {@link VectorSgemm#ROWS} rows of A over {@code kc} columns (A(r, p) at {@code a[ai + r·aRs + p·aCs]}) into
-     * {@code tile}, row {@code r} from {@code r·KC}: one copy per K block of 8 rows, against 8 × the panel's width
-     * multiply-adds per element, so that the micro-kernel reads A at fixed distances from one index.
+     * {@code rows} rows of A over {@code kc} columns (A(r, p) at {@code a[ai + r·aRs + p·aCs]}) into {@code tile},
+     * row {@code r} from {@code r·KC}: one copy per K block of a tile ({@link VectorSgemm#ROWS} rows), against the
+     * tile's rows × the panel's width multiply-adds per element, so that the micro-kernel reads A at fixed distances
+     * from one index.
      *
      * @return {@code tile}
      */
-    static float[] tileOfA(float[] a, int ai, int aRs, int aCs, int kc, float[] tile) {
-        for (int r = 0; r < VectorSgemm.ROWS; r++) {
+    static float[] tileOfA(float[] a, int ai, int aRs, int aCs, int kc, int rows, float[] tile) {
+        for (int r = 0; r < rows; r++) {
             final int src = ai + r * aRs;
             if (aCs == 1) {
                 System.arraycopy(a, src, tile, r * KC, kc);

@@ -9,8 +9,9 @@ import org.slf4j.Logger;
  * Whether the Java kernels written in the JDK's Vector API ({@link VectorSgemm}, {@link VectorAttention},
  * {@link VectorGelu}) run in place of the auto-vectorised ones: when the JVM has the module
  * ({@code --add-modules jdk.incubator.vector}), its preferred vectors hold 16 floats (AVX-512), and the system
- * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. With 8-float vectors (AVX2) only attention with
- * a short side runs on the Vector API ({@link #SHORT_ATTENTION}). Decided once per JVM; the results are the same bit
+ * property {@value CpuBackend#VECTOR_PROPERTY} is not {@code false}. With 8-float vectors (AVX2) the matrix products
+ * ({@link #PRODUCTS}) and attention with a short side ({@link #SHORT_ATTENTION}) run on the Vector API, the rest stays
+ * auto-vectorised. Decided once per JVM; the results are the same bit
  * for bit either way. This class names no vector type, so that it loads without the module.
  *
  * <h2>Warm-up</h2>
@@ -20,11 +21,11 @@ import org.slf4j.Logger;
  * first full-size encode spent 6.8 s in attention against 4.3 s in the next one, and its first text prompt 1.8 s
  * against 1.4 s. {@link #warmUp()} therefore runs the kernels on small made-up problems with every kind of tail and
  * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core AVX-512 machine; with
- * 256-bit vectors the attention part alone, about 1 s on a 2-core Zen 3). On the tiny model the first image's
- * attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady); on the Zen 3 the first
- * text prompt took 3.5–3.6 s against 5.0 s without it. Its heads of 16 are the interactive decoder's: on AVX2 the
- * prompt decoders' other attention runs on the OpenBLAS backend's native kernel, so a click was the first to run
- * these, and the first click of a full-size process took 0.77–0.85 s against 0.39–0.42 s with them warmed up
+ * 256-bit vectors 1.1–1.3 s on a 2-core Zen 3, of which the products' kernels about 0.1 s). On the tiny model the
+ * first image's attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady); on the
+ * Zen 3 the first text prompt took 3.5–3.6 s against 5.0 s without it. Its heads of 16 are the interactive
+ * decoder's: on AVX2 the prompt decoders' other attention runs on the OpenBLAS backend's native kernel, so a click
+ * was the first to run these, and the first click of a full-size process took 0.77–0.85 s against 0.39–0.42 s with them warmed up
  * ({@code sam3-bench/results/zen3-attention-winograd-2026-12-06}).
  */
 final class VectorKernels {
@@ -33,13 +34,19 @@ final class VectorKernels {
     static final boolean ENABLED = detect(false);
     /**
      * Whether {@link VectorAttention} runs attention with at most {@link CpuAttention#SHORT_SIDE} queries or keys:
-     * wherever the kernels are {@link #ENABLED}, and also with 8-float vectors (AVX2). There the matrix products
-     * and long attention stay auto-vectorised (the Vector API kernels were measured level or slower on JDK 17:
+     * wherever the kernels are {@link #ENABLED}, and also with 8-float vectors (AVX2). There long attention stays
+     * auto-vectorised (the Vector API kernel, which needs 32 registers, was measured level or slower on JDK 17:
      * {@code sam3-bench/results/avx2-click-2026-12-03}), but with a short side the auto-vectorised kernel runs rows
      * of a few dozen queries mostly scalar, and the Vector API one took 22–62 % of its time on SAM 3's shapes
      * ({@code sam3-bench/results/avx2-short-attention-2026-12-03}).
      */
     static final boolean SHORT_ATTENTION = ENABLED || detect(true);
+    /**
+     * Whether the matrix products run on {@link VectorSgemm}: wherever {@link #ENABLED}, and with 8-float vectors
+     * (AVX2), where its 5-row kernel ran SGEMM at 1.5–1.8 × the auto-vectorised kernels' rate on a Zen 3
+     * ({@code sam3-bench/results/zen3-java-sgemm-2026-12-06}).
+     */
+    static final boolean PRODUCTS = ENABLED || SHORT_ATTENTION && VectorSgemm.usableNarrow();
     /**
      * Attention blocks the warm-up runs. Measured on the tiny model (2 cores, five fresh processes each, alternated):
      * 300 and 1000 gave the same first-image attention time, and 300 reached the first mask 0.5 s sooner (0.65 s of
@@ -101,7 +108,7 @@ final class VectorKernels {
                     x.tk, x.d, x.d, 0.125f);
         }
         long t1 = System.nanoTime();
-        if (!ENABLED) {
+        if (!PRODUCTS) {
             LOG.debug("Vector API attention for short sides compiled: {} ms", (t1 - t0) / 1_000_000);
             return true;
         }
@@ -114,9 +121,14 @@ final class VectorKernels {
         fill(rnd, a);
         for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
             Arrays.fill(acc, 0f);
-            VectorSgemm.kernel(a, panel, 0, kc, acc, 0);
-            VectorSgemm.lastStrip(a, panel, Sgemm.STRIP * kc, kc, acc, Sgemm.STRIP);
-            VectorSgemm.row(a, 0, 1, panel, 0, kc, acc, 0, w); // the rows of a block that do not fill the kernel
+            VectorSgemm.strip(a, panel, 0, kc, acc, 0);
+            VectorSgemm.narrowStrip(a, panel, Sgemm.STRIP * kc, kc, acc, Sgemm.STRIP);
+            VectorSgemm.oneRow(a, 0, 1, panel, 0, kc, acc, 0, w); // the rows of a block that do not fill the kernel
+        }
+        if (!ENABLED) {
+            LOG.debug("Vector API kernels compiled: attention for short sides {} ms, matrix products {} ms",
+                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+            return true;
         }
         // GELU (the fc1 epilogue): whole vectors and a tail
         float[] g = new float[CpuGelu.CHUNK];

@@ -30,14 +30,26 @@ class VectorSgemmTest {
         // products never call it (VectorSgemm.usable(), checked by productsDispatchToTheVectorKernel…)
         assumeTrue(VectorSgemm.usable(), "VectorSgemm needs 16-float vectors (AVX-512); this JVM's hold "
                 + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length());
-        int rows = VectorSgemm.ROWS;
         for (int k : new int[] {1, 2, 7, 300}) {
-            for (int w : new int[] {16, 32, 48, 256, 496, 512}) checkPanel(rows, k, w);
+            for (int w : new int[] {16, 32, 48, 256, 496, 512}) checkPanel(false, k, w);
         }
     }
 
-    /** {@link #kernelsMatchTheAutoVectorisedKernelsBitForBit} on every K block of one packed panel. */
-    private void checkPanel(int rows, int k, int w) {
+    @Test
+    void avx2KernelsMatchTheAutoVectorisedKernelsBitForBit() {
+        // 8-float vectors run on any processor with AVX2 or AVX-512, so these run wherever the module is
+        for (int k : new int[] {1, 2, 7, 300}) {
+            for (int w : new int[] {16, 32, 48, 256, 496, 512}) checkPanel(true, k, w);
+        }
+    }
+
+    /**
+     * The kernels on every K block of one packed panel: {@code narrow}, the AVX2 ones ({@link VectorSgemm#halfStrip}
+     * twice a strip, {@link VectorSgemm#row8}), else the AVX-512 ones; against 8 rows of the auto-vectorised kernels.
+     */
+    private void checkPanel(boolean narrow, int k, int w) {
+        int rows = narrow ? VectorSgemm.NARROW_ROWS : 8;
+        int refRows = 8; // the auto-vectorised kernels take rows 4 at a time
         // a panel packed as the products pack it (K blocks of strips), and its rows as the auto-vectorised kernels read them
         float[] panel = rand(k * w);
         int panelOff = 7;
@@ -55,34 +67,52 @@ class VectorSgemmTest {
             for (boolean byColumns : new boolean[] {false, true}) {
                 // A [rows, k] at an offset: row-major (aCs = 1) or column-major (aRs = 1), as a transposed A
                 int off = 5;
-                int aRs = byColumns ? 1 : k + 3, aCs = byColumns ? rows + 2 : 1;
-                float[] a = rand(off + (rows - 1) * aRs + (k - 1) * aCs + 1);
+                int aRs = byColumns ? 1 : k + 3, aCs = byColumns ? refRows + 2 : 1;
+                float[] a = rand(off + (refRows - 1) * aRs + (k - 1) * aCs + 1);
                 float[][] got = new float[rows][];
-                float[][] want = new float[rows][];
-                for (int r = 0; r < rows; r++) {
-                    got[r] = rand(w);
-                    want[r] = got[r].clone();
+                float[][] want = new float[refRows][];
+                for (int r = 0; r < refRows; r++) {
+                    want[r] = rand(w);
+                    if (r < rows) got[r] = want[r].clone();
                 }
-                float[] rowsOfA = Sgemm.tileOfA(a, off + range[0] * aCs, aRs, aCs, kc, new float[VectorSgemm.ROWS * Sgemm.KC]);
+                float[] rowsOfA = Sgemm.tileOfA(a, off + range[0] * aCs, aRs, aCs, kc, rows, new float[rows * Sgemm.KC]);
                 int fullStrips = w - w % Sgemm.STRIP;
                 // the kernel's rows of C Sgemm.NC floats apart, three rows into the scratch, as a later tile of a row block
                 float[] tile = new float[(rows + 3) * Sgemm.NC];
                 int at = 3 * Sgemm.NC;
                 for (int r = 0; r < rows; r++) System.arraycopy(got[r], 0, tile, at + r * Sgemm.NC, w);
                 for (int js = 0; js < fullStrips; js += Sgemm.STRIP) {
-                    VectorSgemm.kernel(rowsOfA, data, blockOff + js * kc, kc, tile, at + js);
+                    int sb = blockOff + js * kc;
+                    if (narrow) {
+                        VectorSgemm.halfStrip(rowsOfA, data, sb, Sgemm.STRIP, kc, tile, at + js);
+                        VectorSgemm.halfStrip(rowsOfA, data, sb + 16, Sgemm.STRIP, kc, tile, at + js + 16);
+                    } else {
+                        VectorSgemm.kernel(rowsOfA, data, sb, kc, tile, at + js);
+                    }
                 }
-                if (fullStrips < w) VectorSgemm.lastStrip(rowsOfA, data, blockOff + fullStrips * kc, kc, tile, at + fullStrips);
+                if (fullStrips < w) {
+                    int sb = blockOff + fullStrips * kc;
+                    if (narrow) {
+                        VectorSgemm.halfStrip(rowsOfA, data, sb, 16, kc, tile, at + fullStrips);
+                    } else {
+                        VectorSgemm.lastStrip(rowsOfA, data, sb, kc, tile, at + fullStrips);
+                    }
+                }
                 for (int r = 0; r < rows; r++) System.arraycopy(tile, at + r * Sgemm.NC, got[r], 0, w);
                 // the same rows one at a time
                 float[][] single = new float[rows][];
                 for (int r = 0; r < rows; r++) {
                     single[r] = new float[w + 5];
                     System.arraycopy(want[r], 0, single[r], 5, w);
-                    VectorSgemm.row(a, off + r * aRs + range[0] * aCs, aCs, data, blockOff, kc, single[r], 5, w);
+                    int ai = off + r * aRs + range[0] * aCs;
+                    if (narrow) {
+                        VectorSgemm.row8(a, ai, aCs, data, blockOff, kc, single[r], 5, w);
+                    } else {
+                        VectorSgemm.row(a, ai, aCs, data, blockOff, kc, single[r], 5, w);
+                    }
                     single[r] = java.util.Arrays.copyOfRange(single[r], 5, w + 5);
                 }
-                for (int r = 0; r < rows; r += Sgemm.MR) {
+                for (int r = 0; r < refRows; r += Sgemm.MR) {
                     int ai = off + r * aRs;
                     int p = range[0];
                     for (; p + 1 < range[1]; p += 2) {
@@ -107,10 +137,11 @@ class VectorSgemmTest {
 
     @Test
     void productsEqualFusedMultiplyAddsInOrderOfK() {
-        // row counts around the micro-kernel blocks (8 and 4 rows), K across a block, panels with tails
+        // row counts around the micro-kernel blocks (8, 5 and 4 rows; 125 of 5-row tiles), K across a block, panels
+        // with tails
         try (Parallel par = new Parallel(3)) {
             // 600 rows by narrow N: the unpacked product runs transposed, A packed as B
-            for (int m : new int[] {1, 4, 7, 8, 9, 13, 16, 131, 600}) {
+            for (int m : new int[] {1, 4, 5, 6, 7, 8, 9, 13, 16, 126, 131, 600}) {
                 for (int n : new int[] {5, 16, 40, 300}) {
                     for (int k : new int[] {1, 3, 257}) {
                         boolean transB = (m + n + k) % 2 == 0;
@@ -149,8 +180,12 @@ class VectorSgemmTest {
     void productsDispatchToTheVectorKernelWhenTheModuleIsThere() {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
                 "the tests run with --add-modules jdk.incubator.vector (surefire.argLine)");
-        assertEquals(VectorSgemm.usable() && VectorAttention.usable()
-                && !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY)), CpuBackend.vectorKernels());
+        boolean allowed = !"false".equals(System.getProperty(CpuBackend.VECTOR_PROPERTY));
+        assertEquals(VectorSgemm.usable() && VectorAttention.usable() && allowed, CpuBackend.vectorKernels());
+        // products on the Vector API with 16-float vectors (AVX-512) and with 8-float ones (AVX2), in tiles to match
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(allowed && (lanes == 16 || lanes == 8), CpuBackend.vectorProducts(), lanes + " lanes");
+        if (CpuBackend.vectorProducts()) assertEquals(lanes == 16 ? 8 : VectorSgemm.NARROW_ROWS, VectorSgemm.ROWS);
     }
 
     @Test
