@@ -107,11 +107,8 @@ final class InfoCommand implements Callable<Integer> {
                         : CpuBackend.vectorProducts()
                                 ? "Vector API for matrix products and attention with at most 256 queries or keys,"
                                         + " auto-vectorised longer attention (it needs 512-bit vectors)"
-                        : CpuBackend.vectorShortAttention()
-                                ? "auto-vectorised (attention with at most 256 queries or keys on the Vector API;"
-                                        + " the rest needs 512-bit vectors)"
                         : ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                                ? "auto-vectorised (the Vector API ones need 512-bit vectors and -D"
+                                ? "auto-vectorised (the Vector API ones need 256-bit vectors or wider and -D"
                                         + CpuBackend.VECTOR_PROPERTY + " not false)"
                                 : "auto-vectorised (on AVX-512 or AVX2, start the JVM with --add-modules"
                                         + " jdk.incubator.vector for the faster Vector API ones, as ./sam3 does)";

@@ -2,6 +2,7 @@ package org.sam3j.backend.cpu;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import org.sam3j.internal.Log;
 import org.slf4j.Logger;
 
@@ -31,7 +32,7 @@ import org.slf4j.Logger;
 final class VectorKernels {
     private static final Logger LOG = Log.get(VectorKernels.class);
     /** Whether the Vector API kernels run. */
-    static final boolean ENABLED = detect(false);
+    static final boolean ENABLED = detect(() -> VectorAttention.usable() && VectorSgemm.usable());
     /**
      * Whether {@link VectorAttention} runs attention with at most {@link CpuAttention#SHORT_SIDE} queries or keys:
      * wherever the kernels are {@link #ENABLED}, and also with 8-float vectors (AVX2). There long attention stays
@@ -40,13 +41,13 @@ final class VectorKernels {
      * of a few dozen queries mostly scalar, and the Vector API one took 22–62 % of its time on SAM 3's shapes
      * ({@code sam3-bench/results/avx2-short-attention-2026-12-03}).
      */
-    static final boolean SHORT_ATTENTION = ENABLED || detect(true);
+    static final boolean SHORT_ATTENTION = detect(() -> VectorAttention.usableOnShortSides());
     /**
      * Whether the matrix products run on {@link VectorSgemm}: wherever {@link #ENABLED}, and with 8-float vectors
      * (AVX2), where its 5-row kernel ran SGEMM at 1.5–1.8 × the auto-vectorised kernels' rate on a Zen 3
      * ({@code sam3-bench/results/zen3-java-sgemm-2026-12-06}).
      */
-    static final boolean PRODUCTS = ENABLED || SHORT_ATTENTION && VectorSgemm.usableNarrow();
+    static final boolean PRODUCTS = detect(() -> VectorSgemm.usable() || VectorSgemm.usableNarrow());
     /**
      * Attention blocks the warm-up runs. Measured on the tiny model (2 cores, five fresh processes each, alternated):
      * 300 and 1000 gave the same first-image attention time, and 300 reached the first mask 0.5 s sooner (0.65 s of
@@ -71,13 +72,17 @@ final class VectorKernels {
         }
     }
 
-    /** Whether the module and the vectors allow every kernel, or with {@code shortAttention} the short one. */
-    private static boolean detect(boolean shortAttention) {
+    /**
+     * Whether the property allows the Vector API kernels, the module is there and {@code vectors} (which names the
+     * kernel classes, so it runs only once the module is known to be there) says the preferred vectors suit them.
+     * Callers pass a lambda, not a method reference: linking a reference loads its class, which without the module
+     * fails.
+     */
+    private static boolean detect(BooleanSupplier vectors) {
         if (!Boolean.parseBoolean(System.getProperty(CpuBackend.VECTOR_PROPERTY, "true").trim())) return false;
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
         try {
-            return shortAttention ? VectorAttention.usableOnShortSides()
-                    : VectorAttention.usable() && VectorSgemm.usable();
+            return vectors.getAsBoolean();
         } catch (LinkageError e) {
             return false; // present in the boot layer but not readable from here
         }
