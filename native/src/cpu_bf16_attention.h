@@ -1,7 +1,8 @@
-// sam3j's BF16 attention on Intel AMX, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online
-// softmax ("flash" attention), both products on the tile unit, the softmax in FP32 on AVX-512. Compiled into the OpenBLAS
-// backend's JNI library with cpu_bf16_gemm.h (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks it
-// against a double-precision reference.
+// sam3j's BF16 attention on the CPU, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online softmax
+// ("flash" attention), both products on Intel AMX's tile unit or with AVX512-BF16's dot products (the same steps,
+// each tile instruction done by a few vector ones: Avx512Tiles), the softmax in FP32 on AVX-512. Compiled into the
+// OpenBLAS backend's JNI library with cpu_bf16_gemm.h (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks
+// it against a double-precision reference.
 //
 // Numerics (a BF16 graph's attention, org.sam3j.graph.PrecisionPolicy): q, k and v are BF16 values (rounded to
 // nearest here, which leaves values that already are unchanged); the scores are exact products summed in FP32; the
@@ -20,15 +21,16 @@
 //                               long long ldk, const float* v, long long voff, long long ldv, float* y,
 //                               long long yoff, long long ldy, const float* bias, long long biasoff,
 //                               long long ldbias, int tq, int tk, int d, int run, int gridw, float scale,
-//                               void* scratch)
+//                               void* scratch, int kernel)
 //       one head: y[i] = sum_j softmax_j(scale · q[i]·k[j] + bias[i, j]) v[j] for the tq query rows of q + qoff, the
 //       tk key rows of k + koff and value rows of v + voff, writing the tq rows of y + yoff. bias: null, or FP32
 //       rows of tk values from bias + biasoff, ldbias apart (0: one row for every query; -inf masks a key). Row r of
 //       each of q, k, v, y lies at
 //       ((r / run) · gridw + r % run) rows of its ld* floats from the first: tokens of a run x run window of a
 //       token grid gridw tokens wide, read and written in place; run = gridw = 1 for consecutive rows. Heads of
-//       d = 32 or 64 channels (keys and values alike), tk >= 1. scratch: not shared with a concurrent call. Returns
-//       0, or -1 (nothing written) for another shape or a CPU/OS without AMX.
+//       d = 32 or 64 channels (keys and values alike), tk >= 1. scratch: not shared with a concurrent call. kernel:
+//       S3CPU_BF16_AMX or S3CPU_BF16_AVX512 (cpu_bf16_gemm.h; the same exact products, summed in another order).
+//       Returns 0, or -1 (nothing written) for another shape or a kernel this CPU/OS does not run.
 #ifndef SAM3J_CPU_BF16_ATTENTION_H
 #define SAM3J_CPU_BF16_ATTENTION_H
 
@@ -88,6 +90,109 @@ S3AMX_TARGET static inline __m512 exp2_ps(__m512 x) {
     for (int i = 1; i < 7; i++) p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(s3cpu::EXP2_POLY[i]));
     return _mm512_maskz_scalef_ps(normal, p, whole);  // p * 2^whole
 }
+
+/** TILE_OP(T, OP) runs OP(n) for the tile n == T (a template argument): AMX's tile instructions take literals. */
+#define S3AMX_TILE_OP(T, OP)   \
+    switch (T) {               \
+        case 0: OP(0); break;  \
+        case 1: OP(1); break;  \
+        case 2: OP(2); break;  \
+        case 3: OP(3); break;  \
+        case 4: OP(4); break;  \
+        case 5: OP(5); break;  \
+        case 6: OP(6); break;  \
+        default: OP(7); break; \
+    }
+
+/**
+ * The tile unit as attention() uses it: tiles 0-5 accumulate 16 x 16 FP32 values, tile 6 holds an A operand (16 rows
+ * of 32 BF16 values), tile 7 a B operand (16 rows of 16 pairs), and dp<C>() adds A · B to tile C.
+ */
+struct AmxTiles {
+    S3AMX_TARGET void begin() { configure(); }
+    S3AMX_TARGET void end() { _tile_release(); }
+    template <int T>
+    S3AMX_TARGET void zero() {
+#define S3AMX_OP(n) _tile_zero(n)
+        S3AMX_TILE_OP(T, S3AMX_OP)
+#undef S3AMX_OP
+    }
+    template <int T>
+    S3AMX_TARGET void load(const void* p, long long stride) {
+#define S3AMX_OP(n) _tile_loadd(n, p, stride)
+        S3AMX_TILE_OP(T, S3AMX_OP)
+#undef S3AMX_OP
+    }
+    template <int T>
+    S3AMX_TARGET void store(void* p, long long stride) {
+#define S3AMX_OP(n) _tile_stored(n, p, stride)
+        S3AMX_TILE_OP(T, S3AMX_OP)
+#undef S3AMX_OP
+    }
+    template <int C>
+    S3AMX_TARGET void dp() {
+#define S3AMX_OP(n) _tile_dpbf16ps(n, 6, 7)
+        S3AMX_TILE_OP(C, S3AMX_OP)
+#undef S3AMX_OP
+    }
+};
+
+/**
+ * The same tiles on AVX512-BF16 (a CPU without AMX): the accumulators in memory (L1), the operands as pointers, and
+ * each TDPBF16PS as 256 VDPBF16PS, 8 rows of C at a time in registers (the same exact products as on AMX, summed in
+ * FP32 pair by pair).
+ */
+struct Avx512Tiles {
+    alignas(64) float acc[6][TILE * TILE];
+    const char* a = nullptr;
+    const char* b = nullptr;
+    long long aStride = 0, bStride = 0;
+
+    void begin() {}
+    void end() {}
+    template <int T>
+    S3AMX_TARGET void zero() {
+        static_assert(T < 6, "operand tiles are only loaded");
+        for (int r = 0; r < TILE; r++) _mm512_store_ps(acc[T] + r * TILE, _mm512_setzero_ps());
+    }
+    template <int T>
+    S3AMX_TARGET void load(const void* p, long long stride) {
+        if (T == 6) {
+            a = (const char*)p;
+            aStride = stride;
+        } else if (T == 7) {
+            b = (const char*)p;
+            bStride = stride;
+        } else {
+            for (int r = 0; r < TILE; r++) _mm512_store_ps(acc[T % 6] + r * TILE, _mm512_loadu_ps((const char*)p + r * stride));
+        }
+    }
+    template <int T>
+    S3AMX_TARGET void store(void* p, long long stride) {
+        static_assert(T < 6, "operand tiles are only loaded");
+        for (int r = 0; r < TILE; r++) _mm512_storeu_ps((char*)p + r * stride, _mm512_load_ps(acc[T] + r * TILE));
+    }
+    template <int C>
+    S3AMX_TARGET void dp() {
+        static_assert(C < 6, "only tiles 0-5 accumulate");
+        float* c = acc[C];
+        for (int half = 0; half < 2; half++) {
+            __m512 s[8];
+            for (int i = 0; i < 8; i++) s[i] = _mm512_load_ps(c + (half * 8 + i) * TILE);
+#pragma GCC unroll 16
+            for (int pr = 0; pr < TILE; pr++) {
+                __m512bh y = (__m512bh)_mm512_loadu_si512(b + pr * bStride);
+#pragma GCC unroll 8
+                for (int i = 0; i < 8; i++) {
+                    int pair;
+                    memcpy(&pair, a + (half * 8 + i) * aStride + 4 * pr, 4);
+                    s[i] = _mm512_dpbf16_ps(s[i], y, (__m512bh)_mm512_set1_epi32(pair));
+                }
+            }
+            for (int i = 0; i < 8; i++) _mm512_store_ps(c + (half * 8 + i) * TILE, s[i]);
+        }
+    }
+};
 
 /** Rows of one head: row r at ((r / run) · gridw + r % run) · ld floats from base (cpu_attention.h). */
 using Rows = s3cpu::Rows;
@@ -168,8 +273,10 @@ S3AMX_TARGET static void pack_values(const Rows& v, int tk, int d, uint16_t* out
  * the factor; so the result is the softmax's, and the output tiles are stored and reloaded only on the rare step
  * that raises a maximum, not on every step. Each row's sum stays a vector of 16 partial sums until the end.
  */
-S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, const Rows& y, const float* bias,
-                                  long long ldbias, int tq, int tk, int d, float scale, void* scratch) {
+template <class Tiles>
+S3AMX_TARGET static int attention(Tiles& tiles, const Rows& q, const Rows& k, const Rows& v, const Rows& y,
+                                  const float* bias, long long ldbias, int tq, int tk, int d, float scale,
+                                  void* scratch) {
     AttentionScratch sizes(tk, d);
     char* at = (char*)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint16_t* keys = (uint16_t*)at;
@@ -198,7 +305,7 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
     const float log2e = 1.4426950408889634f;
     const __m512 minf = _mm512_set1_ps(-INFINITY), vscale = _mm512_set1_ps(scale * log2e);
     const __m512 vlog2e = _mm512_set1_ps(log2e);
-    configure();
+    tiles.begin();
     for (int q0 = 0; q0 < tq; q0 += TILE) {
         int rows = tq - q0 < TILE ? tq - q0 : TILE;
         // the block's queries as A tiles (rows beyond tq zero)
@@ -216,23 +323,23 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
             maxima[r] = -INFINITY;
             _mm512_storeu_ps(sums + r * TILE, _mm512_setzero_ps());
         }
-#define S3AMX_ZERO(t, cb) _tile_zero(t)
+#define S3AMX_ZERO(t, cb) tiles.template zero<t>()
         S3AMX_OUT_TILES(S3AMX_ZERO);
         for (int ks = 0; ks < ksteps; ks += 2) {
             const int halves = ks + 1 < ksteps ? 2 : 1;
             // scores: half h holds keys ks·32 + h·32 .. + 32, as columns h·32 .. of the 16 x 64 block
             for (int h = 0; h < halves; h++) {
-                _tile_zero(0);
-                _tile_zero(1);
+                tiles.template zero<0>();
+                tiles.template zero<1>();
                 for (int s = 0; s < steps; s++) {
-                    _tile_loadd(6, query + s * tileShorts, 64);
-                    _tile_loadd(7, keys + ((long long)(2 * (ks + h)) * steps + s) * tileShorts, 64);
-                    _tile_dpbf16ps(0, 6, 7);
-                    _tile_loadd(7, keys + ((long long)(2 * (ks + h) + 1) * steps + s) * tileShorts, 64);
-                    _tile_dpbf16ps(1, 6, 7);
+                    tiles.template load<6>(query + s * tileShorts, 64);
+                    tiles.template load<7>(keys + ((long long)(2 * (ks + h)) * steps + s) * tileShorts, 64);
+                    tiles.template dp<0>();
+                    tiles.template load<7>(keys + ((long long)(2 * (ks + h) + 1) * steps + s) * tileShorts, 64);
+                    tiles.template dp<1>();
                 }
-                _tile_stored(0, scores + h * STEP, KEYS * 4);
-                _tile_stored(1, scores + h * STEP + TILE, KEYS * 4);
+                tiles.template store<0>(scores + h * STEP, KEYS * 4);
+                tiles.template store<1>(scores + h * STEP + TILE, KEYS * 4);
             }
             // keys beyond tk (the last step's padding, or a missing second half) get no probability
             const int valid = tk - ks * STEP;
@@ -274,7 +381,7 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
                 maxima[r] = mNew;
             }
             if (rescale) {
-#define S3AMX_STORE_OUT(t, cb) _tile_stored(t, out + (cb) * TILE, outStride)
+#define S3AMX_STORE_OUT(t, cb) tiles.template store<t>(out + (cb) * TILE, outStride)
                 S3AMX_OUT_TILES(S3AMX_STORE_OUT);
                 for (int r = 0; r < TILE; r++) {
                     if (factors[r] == 1.0f) continue;
@@ -284,7 +391,7 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
                     }
                     _mm512_storeu_ps(sums + r * TILE, _mm512_mul_ps(_mm512_loadu_ps(sums + r * TILE), f));
                 }
-#define S3AMX_LOAD_OUT(t, cb) _tile_loadd(t, out + (cb) * TILE, outStride)
+#define S3AMX_LOAD_OUT(t, cb) tiles.template load<t>(out + (cb) * TILE, outStride)
                 S3AMX_OUT_TILES(S3AMX_LOAD_OUT);
             }
             // pass 2: probabilities 2^(x - m), rounded to BF16 for the second product, and the FP32 sums
@@ -312,10 +419,10 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
             }
             // the output tiles += probabilities · values
             for (int h = 0; h < halves; h++) {
-                _tile_loadd(6, probs + h * STEP, KEYS * 2);
-#define S3AMX_ACCUMULATE(t, cb)                                                                  \
-    _tile_loadd(7, values + ((long long)(ks + h) * cblocks + (cb)) * tileShorts, 64);            \
-    _tile_dpbf16ps(t, 6, 7)
+                tiles.template load<6>(probs + h * STEP, KEYS * 2);
+#define S3AMX_ACCUMULATE(t, cb)                                                                      \
+    tiles.template load<7>(values + ((long long)(ks + h) * cblocks + (cb)) * tileShorts, 64);        \
+    tiles.template dp<t>()
                 S3AMX_OUT_TILES(S3AMX_ACCUMULATE);
             }
         }
@@ -333,10 +440,11 @@ S3AMX_TARGET static int attention(const Rows& q, const Rows& k, const Rows& v, c
 #undef S3AMX_STORE_OUT
 #undef S3AMX_LOAD_OUT
 #undef S3AMX_ACCUMULATE
-    _tile_release();
+    tiles.end();
     return 0;
 }
 #undef S3AMX_OUT_TILES
+#undef S3AMX_TILE_OP
 #endif
 
 }  // namespace s3amx
@@ -354,23 +462,29 @@ static inline int s3cpu_bf16_attention_at(const float* q, long long qoff, long l
                                           long long koff, long long ldk, const float* v, long long voff,
                                           long long ldv, float* y, long long yoff, long long ldy, const float* bias,
                                           long long biasoff, long long ldbias, int tq, int tk, int d, int run,
-                                          int gridw, float scale, void* scratch) {
+                                          int gridw, float scale, void* scratch, int kernel) {
 #if S3AMX_X86
     if (q == nullptr || k == nullptr || v == nullptr || y == nullptr || scratch == nullptr || tq < 0 || tk < 1 ||
         (d != 32 && d != 64) || ldq < d || ldk < d || ldv < d || ldy < d || qoff < 0 || koff < 0 || voff < 0 ||
         yoff < 0 || run < 1 || gridw < run || (bias != nullptr && (biasoff < 0 || ldbias < 0)) ||
-        !s3cpu_amx_supported()) {
+        !s3cpu_bf16_runs(kernel)) {
         return -1;
     }
     if (tq == 0) return 0;
     using s3amx::Rows;
-    return s3amx::attention(Rows{q + qoff, ldq, run, gridw}, Rows{k + koff, ldk, run, gridw},
-                            Rows{v + voff, ldv, run, gridw}, Rows{y + yoff, ldy, run, gridw},
-                            bias ? bias + biasoff : nullptr, ldbias, tq, tk, d, scale, scratch);
+    const Rows rq{q + qoff, ldq, run, gridw}, rk{k + koff, ldk, run, gridw}, rv{v + voff, ldv, run, gridw},
+        ry{y + yoff, ldy, run, gridw};
+    const float* b = bias ? bias + biasoff : nullptr;
+    if (kernel == S3CPU_BF16_AMX) {
+        s3amx::AmxTiles tiles;
+        return s3amx::attention(tiles, rq, rk, rv, ry, b, ldbias, tq, tk, d, scale, scratch);
+    }
+    s3amx::Avx512Tiles tiles;
+    return s3amx::attention(tiles, rq, rk, rv, ry, b, ldbias, tq, tk, d, scale, scratch);
 #else
     (void)q; (void)qoff; (void)ldq; (void)k; (void)koff; (void)ldk; (void)v; (void)voff; (void)ldv; (void)y;
     (void)yoff; (void)ldy; (void)bias; (void)biasoff; (void)ldbias; (void)tq; (void)tk; (void)d; (void)run;
-    (void)gridw; (void)scale; (void)scratch;
+    (void)gridw; (void)scale; (void)scratch; (void)kernel;
     return -1;
 #endif
 }

@@ -1,17 +1,23 @@
-// sam3j's BF16 matrix product on Intel AMX (Advanced Matrix Extensions), header-only. The OpenBLAS backend
+// sam3j's BF16 matrix product on the CPU, header-only: on Intel AMX (Advanced Matrix Extensions), or with AVX512-BF16's
+// dot products (AMD Zen 4 and 5, Intel Cooper Lake) where the CPU has no tile unit. The OpenBLAS backend
 // (sam3-native/openblas, class CpuKernels) compiles it into its JNI library with JavaCPP's Builder
 // (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks it against a double-precision reference.
 //
 // Why: a graph at BF16 precision (org.sam3j.graph.PrecisionPolicy) multiplies operands that are BF16 values and
-// accumulates in FP32. A product of two BF16 values is exact in FP32, so AMX's TDPBF16PS computes the same
-// products as an FP32 GEMM of the rounded values, in another order of addition, at up to 20 times the rate of
-// AVX-512 FP32 on the same core.
+// accumulates in FP32. A product of two BF16 values is exact in FP32, so AMX's TDPBF16PS and AVX512-BF16's
+// VDPBF16PS compute the same products as an FP32 GEMM of the rounded values, in another order of addition: at up to
+// 20 times the rate of AVX-512 FP32 on the same core (AMX), or twice it (AVX512-BF16: each lane of a vector
+// multiplies and adds a pair of values a cycle, where FP32 does one).
 //
 // C API (safe to call from any thread; no state beyond the process's one-time AMX permission):
 //
 //   int s3cpu_amx_supported(void)
 //       1 when this CPU has AMX-TILE, AMX-BF16 and AVX512-BF16 and the OS lets this process use the tile data
 //       (Linux: arch_prctl(ARCH_REQ_XCOMP_PERM)), else 0.
+//
+//   int s3cpu_bf16_kernel(void)
+//       the fastest kernel this CPU and OS run: S3CPU_BF16_AMX (2), S3CPU_BF16_AVX512 (1: AVX512-BF16 with AVX512F,
+//       BW and VL, and no AMX) or S3CPU_BF16_NONE (0). A CPU with AMX runs both.
 //
 //   long long s3cpu_bf16_packed_shorts(int k, int n)
 //       BF16 values that s3cpu_bf16_pack fills for a k x n op(B): k and n rounded up to 32.
@@ -21,25 +27,28 @@
 //       op(B) (k x n; B row-major [k, n], or [n, k] if transb, rows ldb floats apart) rounded to BF16 (nearest,
 //       ties to even) into AMX's tile layout: for each block of 16 columns, for each step of 32 rows, a 16 x 32
 //       tile whose row r holds the pairs (2r, 2r+1) of the step's rows column by column; padding is 0. Writes the
-//       blocks jb0 <= jb < jb1 of the round32(n) / 16 (so that threads can share the packing).
+//       blocks jb0 <= jb < jb1 of the round32(n) / 16 (so that threads can share the packing). A tile row is also
+//       the operand of one VDPBF16PS: the same packing serves both kernels.
 //
 //   long long s3cpu_bf16_gemm_scratch(int k)
 //       bytes of scratch memory s3cpu_bf16_gemm needs for an inner dimension k (any alignment).
 //
 //   int s3cpu_bf16_gemm(const float* a, long long lda, int m, const unsigned short* packed, int k, int n,
-//                       int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch)
+//                       int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch,
+//                       int kernel)
 //       C[i, j] = bf16(sum_p bf16(A[i, p]) * B[p, j] (+ bias[j])) for the m rows of A (lda floats apart) and the
 //       columns j0 <= j < j1 of the packed op(B) (j0 a multiple of 32), written to those columns of C (c is
 //       C[0, 0], rows ldc >= j1 floats apart; other columns untouched). The products are exact and summed in
 //       FP32; each value of C is rounded to BF16 (nearest, ties to even) and stored as a float, as a BF16 graph
 //       stores a product; act 1 (s3amx::ACT_GELU; 0 none) then stores GELU of that value instead (FP32, as the
 //       graph's GELU after the product: the arithmetic of sam3j's Java GELU, org.sam3j.backend.cpu.CpuGelu, so the
-//       same floats). scratch: s3cpu_bf16_gemm_scratch(k) bytes, not shared with a concurrent call. Returns 0, or -1
-//       (nothing written) for bad arguments or a CPU/OS without AMX.
+//       same floats). scratch: s3cpu_bf16_gemm_scratch(k) bytes, not shared with a concurrent call. kernel:
+//       S3CPU_BF16_AMX or S3CPU_BF16_AVX512 (the two sum in different orders, so their values may differ in the
+//       last bit of BF16). Returns 0, or -1 (nothing written) for bad arguments or a kernel this CPU/OS does not run.
 //
 //   int s3cpu_bf16_gemm_at(const float* a, long long aoff, long long lda, int m, const unsigned short* packed,
 //                          int k, int n, int j0, int j1, const float* bias, int act, float* c, long long coff,
-//                          long long ldc, void* scratch)
+//                          long long ldc, void* scratch, int kernel)
 //       s3cpu_bf16_gemm on a + aoff and c + coff: for callers that hold whole arrays (Java's, in place).
 #ifndef SAM3J_CPU_BF16_GEMM_H
 #define SAM3J_CPU_BF16_GEMM_H
@@ -58,6 +67,11 @@
 #else
 #define S3AMX_X86 0
 #endif
+
+/** s3cpu_bf16_kernel's answers, and s3cpu_bf16_gemm's kernel. */
+#define S3CPU_BF16_NONE 0
+#define S3CPU_BF16_AVX512 1
+#define S3CPU_BF16_AMX 2
 
 namespace s3amx {
 
@@ -196,6 +210,24 @@ static int permission() {
 
 }  // namespace s3amx
 
+namespace s3amx {
+/** Whether this CPU has AVX512-BF16 and the AVX-512 subsets the kernels use with it (F, BW, VL). */
+static inline bool avx512_bf16() {
+#if S3AMX_X86
+    static const bool supported = [] {
+        __builtin_cpu_init();
+        unsigned eax, ebx, ecx, edx;
+        __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(1));
+        return ((eax >> 5) & 1u) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl");
+    }();
+    return supported;
+#else
+    return false;
+#endif
+}
+}  // namespace s3amx
+
 static inline int s3cpu_amx_supported(void) {
 #if S3AMX_X86
     // the permission is the process's; asking again is harmless, so a static answer is only a cache
@@ -204,16 +236,22 @@ static inline int s3cpu_amx_supported(void) {
         unsigned eax, ebx, ecx, edx;
         __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
         bool tile = (edx >> 24) & 1u, bf16 = (edx >> 22) & 1u;
-        __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(1));
-        bool avx512bf16 = (eax >> 5) & 1u;
-        if (!(tile && bf16 && avx512bf16 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")))
-            return 0;
+        if (!(tile && bf16 && s3amx::avx512_bf16())) return 0;
         return s3amx::permission();
     }();
     return supported;
 #else
     return 0;
 #endif
+}
+
+static inline int s3cpu_bf16_kernel(void) {
+    return s3cpu_amx_supported() ? S3CPU_BF16_AMX : s3amx::avx512_bf16() ? S3CPU_BF16_AVX512 : S3CPU_BF16_NONE;
+}
+
+/** Whether this CPU and OS run the kernel (S3CPU_BF16_AMX or S3CPU_BF16_AVX512); a CPU with AMX runs both. */
+static inline bool s3cpu_bf16_runs(int kernel) {
+    return (kernel == S3CPU_BF16_AMX || kernel == S3CPU_BF16_AVX512) && kernel <= s3cpu_bf16_kernel();
 }
 
 static inline long long s3cpu_bf16_packed_shorts(int k, int n) {
@@ -252,7 +290,7 @@ static inline void s3cpu_bf16_pack(const float* b, long long ldb, int transb, in
     int steps = kp / STEP;
     if (jb0 < 0) jb0 = 0;
     if (jb1 > np / TILE) jb1 = np / TILE;
-    const bool vector = transb && s3cpu_amx_supported();
+    const bool vector = transb && s3cpu_bf16_kernel() != S3CPU_BF16_NONE;
     for (int jb = jb0; jb < jb1; jb++) {
         for (int s = 0; s < steps; s++) {
             uint16_t* tile = packed + ((long long)jb * steps + s) * (TILE * STEP);
@@ -360,27 +398,105 @@ S3AMX_TARGET static int s3amx_gemm(const float* a, long long lda, int m, const u
 }
 #endif
 
+#if S3AMX_X86
+namespace s3amx {
+/** Rows of C one block of the AVX512-BF16 kernel holds in registers, by 32 columns: 16 accumulators. */
+constexpr int AVX_ROWS = 8;
+
+/**
+ * Rows [0, rows) of a 32-column block of C (+ bias), each value rounded to BF16 (nearest, ties to even) and held as
+ * a float, into C's columns [0, cols); with ACT_GELU, GELU of those values.
+ */
+S3AMX_TARGET static inline void store_rows(const __m512 (&acc)[AVX_ROWS][2], int rows, int cols, const float* bias,
+                                           int act, float* c, long long ldc) {
+    for (int h = 0; h < 2; h++) {
+        int left = cols - h * TILE;
+        if (left <= 0) break;
+        __mmask16 mask = left >= TILE ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + h * TILE) : _mm512_setzero_ps();
+        for (int r = 0; r < rows; r++) {
+            __m512 value = round_bf16_ps(_mm512_add_ps(acc[r][h], b));
+            if (act == ACT_GELU) value = gelu_ps(value);
+            _mm512_mask_storeu_ps(c + r * ldc + h * TILE, mask, value);
+        }
+    }
+}
+
+/**
+ * The product on AVX512-BF16: A converted per chunk of rows into the AMX kernel's tile layout (a row's 32 values of
+ * a step are one 64-byte line), then blocks of 8 rows x 32 columns of C in 16 registers over the whole inner
+ * dimension. A step of a pair of rows is one VDPBF16PS per accumulator: the pair of A's row broadcast to every lane
+ * (a 32-bit load), times the packed tile row of B that holds the same pair of rows for 16 columns.
+ */
+S3AMX_TARGET static int avx512_gemm(const float* a, long long lda, int m, const unsigned short* packed, int k,
+                                    const float* bias, int act, float* c, long long ldc, int j0, int j1,
+                                    void* scratch) {
+    const int kp = (int)round32(k), steps = kp / STEP;
+    uint16_t* chunk = (uint16_t*)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    const long long tileShorts = TILE * STEP;
+    for (int i0 = 0; i0 < m; i0 += CHUNK_ROWS) {
+        int rows = m - i0 < CHUNK_ROWS ? m - i0 : CHUNK_ROWS;
+        convert_rows(a + i0 * lda, lda, rows, k, kp, chunk);
+        for (int j = j0; j < j1; j += 2 * TILE) {
+            const uint16_t* b0 = packed + (long long)(j / TILE) * steps * tileShorts;
+            const uint16_t* b1 = b0 + steps * tileShorts;
+            for (int r = 0; r < rows; r += AVX_ROWS) {
+                // (rows past the chunk's are zeros that convert_rows wrote: read, never stored)
+                const uint16_t* a0 = chunk + (long long)(r / TILE) * steps * tileShorts + (r % TILE) * STEP;
+                __m512 acc[AVX_ROWS][2];
+                for (int i = 0; i < AVX_ROWS; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+                for (int s = 0; s < steps; s++) {
+                    const uint16_t* as = a0 + s * tileShorts;
+                    const uint16_t* bs0 = b0 + s * tileShorts;
+                    const uint16_t* bs1 = b1 + s * tileShorts;
+#pragma GCC unroll 16
+                    for (int p = 0; p < TILE; p++) {
+                        __m512bh y0 = (__m512bh)_mm512_loadu_si512(bs0 + p * STEP);
+                        __m512bh y1 = (__m512bh)_mm512_loadu_si512(bs1 + p * STEP);
+#pragma GCC unroll 8
+                        for (int i = 0; i < AVX_ROWS; i++) {
+                            int pair;
+                            memcpy(&pair, as + i * STEP + 2 * p, 4);
+                            __m512bh x = (__m512bh)_mm512_set1_epi32(pair);
+                            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], y0, x);
+                            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], y1, x);
+                        }
+                    }
+                }
+                int valid = rows - r < AVX_ROWS ? rows - r : AVX_ROWS;
+                store_rows(acc, valid, j1 - j < 2 * TILE ? j1 - j : 2 * TILE, bias ? bias + j : nullptr, act,
+                           c + (i0 + r) * ldc + j, ldc);
+            }
+        }
+    }
+    return 0;
+}
+}  // namespace s3amx
+#endif
+
 static inline int s3cpu_bf16_gemm(const float* a, long long lda, int m, const unsigned short* packed, int k, int n,
-                                  int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch) {
+                                  int j0, int j1, const float* bias, int act, float* c, long long ldc, void* scratch,
+                                  int kernel) {
 #if S3AMX_X86
     if (m < 0 || k < 1 || n < 1 || j0 < 0 || j0 % 32 != 0 || j1 > n || j0 > j1 || lda < k || ldc < j1 ||
-        (act != s3amx::ACT_NONE && act != s3amx::ACT_GELU) || !s3cpu_amx_supported()) {
+        (act != s3amx::ACT_NONE && act != s3amx::ACT_GELU) || !s3cpu_bf16_runs(kernel)) {
         return -1;
     }
     if (m == 0 || j0 == j1) return 0;
+    if (kernel == S3CPU_BF16_AVX512) return s3amx::avx512_gemm(a, lda, m, packed, k, bias, act, c, ldc, j0, j1, scratch);
     return s3amx_gemm(a, lda, m, packed, k, n, j0, j1, bias, act, c, ldc, scratch);
 #else
     (void)a; (void)lda; (void)m; (void)packed; (void)k; (void)n; (void)j0; (void)j1; (void)bias; (void)act; (void)c;
-    (void)ldc; (void)scratch;
+    (void)ldc; (void)scratch; (void)kernel;
     return -1;
 #endif
 }
 
 static inline int s3cpu_bf16_gemm_at(const float* a, long long aoff, long long lda, int m, const unsigned short* packed,
                                      int k, int n, int j0, int j1, const float* bias, int act, float* c, long long coff,
-                                     long long ldc, void* scratch) {
+                                     long long ldc, void* scratch, int kernel) {
     if (a == nullptr || c == nullptr || aoff < 0 || coff < 0) return -1;
-    return s3cpu_bf16_gemm(a + aoff, lda, m, packed, k, n, j0, j1, bias, act, c + coff, ldc, scratch);
+    return s3cpu_bf16_gemm(a + aoff, lda, m, packed, k, n, j0, j1, bias, act, c + coff, ldc, scratch, kernel);
 }
 
 #endif

@@ -2,8 +2,9 @@
 // tails in every dimension, both layouts of B, strided rows, column ranges, bias or none, the BF16 rounding of the
 // packing, and the refusals; and native/src/cpu_bf16_attention.h against a double-precision attention of the same
 // BF16 operands (heads of 32 and 64 read in place from interleaved rows, query and key counts off the tiles, one
-// key, several steps of keys). Run by `make host-tests`; on a CPU or OS without AMX it checks the packing and the
-// refusals and says that the products were not run. `cpu_bf16_gemm_test bench` times the encoder's shapes.
+// key, several steps of keys). The products run on every kernel this CPU runs (AMX, AVX512-BF16); on a CPU or OS
+// with neither it checks the packing and the refusals and says that the products were not run.
+// `cpu_bf16_gemm_test bench` times the encoder's shapes.
 #include "cpu_bf16_attention.h"
 #include "cpu_bf16_gemm.h"
 
@@ -55,7 +56,10 @@ struct Aligned {
     ~Aligned() { std::free(p); }
 };
 
-static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias, int padA, int padC, std::mt19937& rng) {
+static const char* kernelName(int kernel) { return kernel == S3CPU_BF16_AMX ? "AMX" : "AVX512-BF16"; }
+
+static void run(int kernel, int m, int k, int n, int j0, int j1, bool transb, bool withBias, int padA, int padC,
+                std::mt19937& rng) {
     std::normal_distribution<float> nd(0.f, 1.f);
     int lda = k + padA, ldc = n + padC, ldb = transb ? k + 3 : n + 5;
     std::vector<float> a((size_t) m * lda), b((size_t) (transb ? n : k) * ldb), bias(n), c((size_t) m * ldc, -7.f);
@@ -72,7 +76,7 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
     unsigned char* guard = (unsigned char*) scratch.p + 16 + scratchBytes;
     std::memset(guard, 0x5a, 64);
     int rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, 0,
-                             c.data(), ldc, (char*) scratch.p + 16);
+                             c.data(), ldc, (char*) scratch.p + 16, kernel);
     check(rc == 0, "the kernel accepts the shape");
     bool guarded = true;
     for (int i = 0; i < 64; i++) guarded &= guard[i] == 0x5a;
@@ -102,14 +106,15 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
         }
     }
     char what[200];
-    std::snprintf(what, sizeof what, "m=%d k=%d n=%d cols [%d,%d) transb=%d bias=%d: error %.3g of the bound, BF16 "
-                  "values %d, other columns untouched %d", m, k, n, j0, j1, transb, withBias, worst, bf16Values, untouched);
+    std::snprintf(what, sizeof what, "%s m=%d k=%d n=%d cols [%d,%d) transb=%d bias=%d: error %.3g of the bound, "
+                  "BF16 values %d, other columns untouched %d", kernelName(kernel), m, k, n, j0, j1, transb, withBias,
+                  worst, bf16Values, untouched);
     check(worst <= 1 && bf16Values && untouched, what);
     std::printf("  %s\n", what);
     // GELU in the store: of each stored product value, the Java kernels' floats
     std::vector<float> g((size_t) m * ldc, -7.f);
     rc = s3cpu_bf16_gemm(a.data(), lda, m, packed.data(), k, n, j0, j1, withBias ? bias.data() : nullptr, 1, g.data(),
-                         ldc, (char*) scratch.p + 16);
+                         ldc, (char*) scratch.p + 16, kernel);
     bool same = rc == 0;
     for (size_t i = 0; i < g.size(); i++) {
         float want = (int) (i % ldc) >= j0 && (int) (i % ldc) < j1 ? gelu(c[i]) : -7.f;
@@ -124,8 +129,8 @@ static void run(int m, int k, int n, int j0, int j1, bool transb, bool withBias,
 // tokens of window (1, 1) of a grid 2 x 3 windows large, read and written in place (y elsewhere untouched)
 // bias: 0 none, 1 a row of tk values per query, 2 one row for every query; with a bias, the first 70 keys of query 0
 // are masked (-inf: a whole step of 64 keys without a probability) and every seventh key of the others
-static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool rising = false, int window = 0,
-                      int biasMode = 0) {
+static void attention(int kernel, int tq, int tk, int h, int d, std::mt19937& rng, bool rising = false,
+                      int window = 0, int biasMode = 0) {
     std::normal_distribution<float> nd(0.f, 1.f);
     int ld = h * d;
     int gridw = window > 0 ? 3 * window : 1, run = window > 0 ? window : 1;
@@ -152,7 +157,7 @@ static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool risi
         long long off = (long long) first * ld + hi * d;
         int rc = s3cpu_bf16_attention_at(q.data(), off, ld, k.data(), off, ld, v.data(), off, ld, y.data(), off, ld,
                                          biasMode ? bias.data() : nullptr, (long long) hi * biasRows * tk,
-                                         biasMode == 1 ? tk : 0, tq, tk, d, run, gridw, scale, scratch.p);
+                                         biasMode == 1 ? tk : 0, tq, tk, d, run, gridw, scale, scratch.p, kernel);
         check(rc == 0, "the attention kernel accepts the shape");
     }
     double worst = 0;
@@ -198,14 +203,14 @@ static void attention(int tq, int tk, int h, int d, std::mt19937& rng, bool risi
         }
     }
     char what[220];
-    std::snprintf(what, sizeof what, "attention tq=%d tk=%d h=%d d=%d window %d bias %d: max |error| %.3g <= %.3g, BF16 "
-                  "values %d, other tokens untouched %d", tq, tk, h, d, window, biasMode, worst, bound, bf16Values,
-                  untouched);
+    std::snprintf(what, sizeof what, "%s attention tq=%d tk=%d h=%d d=%d window %d bias %d: max |error| %.3g <= %.3g, "
+                  "BF16 values %d, other tokens untouched %d", kernelName(kernel), tq, tk, h, d, window, biasMode,
+                  worst, bound, bf16Values, untouched);
     check(worst <= bound && bf16Values && untouched, what);
     std::printf("  %s\n", what);
 }
 
-static void bench(int m, int k, int n) {
+static void bench(int kernel, int m, int k, int n) {
     std::vector<float> a((size_t) m * k, 0.5f), b((size_t) n * k, 0.25f), c((size_t) m * n);
     std::vector<unsigned short> packed((size_t) s3cpu_bf16_packed_shorts(k, n));
     s3cpu_bf16_pack(b.data(), k, 1, k, n, 0, n / 16 + 2, packed.data());
@@ -213,26 +218,26 @@ static void bench(int m, int k, int n) {
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         auto t0 = std::chrono::steady_clock::now();
-        s3cpu_bf16_gemm(a.data(), k, m, packed.data(), k, n, 0, n, nullptr, 0, c.data(), n, scratch.p);
+        s3cpu_bf16_gemm(a.data(), k, m, packed.data(), k, n, 0, n, nullptr, 0, c.data(), n, scratch.p, kernel);
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best = std::min(best, s);
     }
-    std::printf("  %d x %d x %d, one thread: %.1f ms, %.0f GFLOP/s (c[0] = %g)\n", m, k, n, best * 1e3,
-                2.0 * m * k * n / best / 1e9, c[0]);
+    std::printf("  %s %d x %d x %d, one thread: %.1f ms, %.0f GFLOP/s (c[0] = %g)\n", kernelName(kernel), m, k, n,
+                best * 1e3, 2.0 * m * k * n / best / 1e9, c[0]);
 }
 
-static void benchAttention(int tq, int tk, int d) {
+static void benchAttention(int kernel, int tq, int tk, int d) {
     std::vector<float> q((size_t) tq * d, 0.1f), k((size_t) tk * d, 0.2f), v((size_t) tk * d, 0.3f), y((size_t) tq * d);
     Aligned scratch((size_t) s3cpu_bf16_attention_scratch(tk, d));
     double best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         auto t0 = std::chrono::steady_clock::now();
         s3cpu_bf16_attention_at(q.data(), 0, d, k.data(), 0, d, v.data(), 0, d, y.data(), 0, d, nullptr, 0, 0, tq, tk, d, 1, 1, 0.125f,
-                                scratch.p);
+                                scratch.p, kernel);
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
-    std::printf("  attention %d x %d, d = %d, one head, one thread: %.2f ms, %.0f GFLOP/s\n", tq, tk, d, best * 1e3,
-                4.0 * tq * tk * d / best / 1e9);
+    std::printf("  %s attention %d x %d, d = %d, one head, one thread: %.2f ms, %.0f GFLOP/s\n", kernelName(kernel), tq,
+                tk, d, best * 1e3, 4.0 * tq * tk * d / best / 1e9);
 }
 
 int main(int argc, char** argv) {
@@ -248,43 +253,59 @@ int main(int argc, char** argv) {
     check(packed[1024 + 0] == s3amx::to_bf16(b[32]) && packed[1024 + 2] == 0, "column 32 then zero padding");
     check(s3amx::to_bf16(1.0f + 1.0f / 256) == 0x3f80 && s3amx::to_bf16(1.0f + 3.0f / 256) == 0x3f82,
           "ties round to even");
-    check(s3cpu_bf16_gemm(nullptr, 4, 1, nullptr, 4, 32, 16, 32, nullptr, 0, nullptr, 32, nullptr) == -1,
+    check(s3cpu_bf16_gemm(nullptr, 4, 1, nullptr, 4, 32, 16, 32, nullptr, 0, nullptr, 32, nullptr, S3CPU_BF16_AVX512) == -1,
           "a column range not starting at a multiple of 32 is refused");
-    check(s3cpu_bf16_gemm(nullptr, 3, 1, nullptr, 4, 32, 0, 32, nullptr, 0, nullptr, 32, nullptr) == -1,
+    check(s3cpu_bf16_gemm(nullptr, 3, 1, nullptr, 4, 32, 0, 32, nullptr, 0, nullptr, 32, nullptr, S3CPU_BF16_AVX512) == -1,
           "rows of A shorter than k are refused");
-    if (!s3cpu_amx_supported()) {
-        std::printf("cpu_bf16_gemm_test: this CPU or OS has no AMX-BF16; products NOT run (packing checked)\n");
+    const int best = s3cpu_bf16_kernel();
+    check(best == (s3cpu_amx_supported() ? S3CPU_BF16_AMX : best), "a CPU with AMX names AMX its fastest kernel");
+    float one = 1, out = -7;
+    std::vector<unsigned short> single((size_t) s3cpu_bf16_packed_shorts(1, 1));
+    s3cpu_bf16_pack(&one, 1, 0, 1, 1, 0, 2, single.data());
+    Aligned small((size_t) s3cpu_bf16_gemm_scratch(1));
+    for (int kernel : {S3CPU_BF16_AVX512, S3CPU_BF16_AMX, 3, 0}) {
+        int rc = s3cpu_bf16_gemm(&one, 1, 1, single.data(), 1, 1, 0, 1, nullptr, 0, &out, 1, small.p, kernel);
+        check((rc == 0) == (kernel != 0 && kernel <= best), "a kernel runs exactly where this CPU runs it");
+    }
+    if (best == S3CPU_BF16_NONE) {
+        std::printf("cpu_bf16_gemm_test: this CPU or OS has neither AMX-BF16 nor AVX512-BF16; products NOT run "
+                    "(packing checked)\n");
         return failures ? 1 : 0;
     }
     if (argc > 1 && std::strcmp(argv[1], "bench") == 0) {
-        benchAttention(5184, 5184, 64);
-        benchAttention(576, 576, 64);
-        benchAttention(5184, 5184, 32);
-        bench(2592, 1024, 3072);
-        bench(2592, 1024, 4096);
-        bench(2592, 4096, 1024);
-        bench(2592, 1024, 1024);
+        for (int kernel = best; kernel >= S3CPU_BF16_AVX512; kernel--) {
+            benchAttention(kernel, 5184, 5184, 64);
+            benchAttention(kernel, 576, 576, 64);
+            benchAttention(kernel, 5184, 5184, 32);
+            bench(kernel, 2592, 1024, 3072);
+            bench(kernel, 2592, 1024, 4096);
+            bench(kernel, 2592, 4096, 1024);
+            bench(kernel, 2592, 1024, 1024);
+        }
         return 0;
     }
     std::mt19937 rng(7);
-    run(1, 1, 1, 0, 1, false, false, 0, 0, rng);
-    run(17, 33, 47, 0, 47, true, true, 3, 2, rng);
-    run(32, 64, 64, 0, 64, false, true, 0, 0, rng);
-    run(161, 300, 100, 32, 100, true, true, 1, 5, rng);
-    run(130, 1024, 96, 0, 64, true, false, 0, 0, rng);     // chunks of 128 rows, a range ending before n
-    run(300, 77, 250, 64, 96, false, true, 4, 0, rng);
-    attention(1, 1, 1, 32, rng);
-    attention(37, 70, 2, 64, rng);
-    attention(100, 300, 3, 32, rng);
-    attention(16, 32, 1, 64, rng);
-    attention(40, 500, 2, 64, rng, true);
-    attention(33, 97, 1, 32, rng, true);
-    attention(49, 49, 2, 64, rng, false, 7);   // windows of 7 x 7 tokens: runs of 7, keys beyond a tile's 16
-    attention(64, 64, 1, 32, rng, true, 8);
-    attention(37, 300, 2, 32, rng, false, 0, 1);  // a bias per query: the decoder's box bias
-    attention(50, 130, 2, 64, rng, true, 0, 2);   // one row for every query
+    for (int kernel = best; kernel >= S3CPU_BF16_AVX512; kernel--) {
+        run(kernel, 1, 1, 1, 0, 1, false, false, 0, 0, rng);
+        run(kernel, 17, 33, 47, 0, 47, true, true, 3, 2, rng);
+        run(kernel, 32, 64, 64, 0, 64, false, true, 0, 0, rng);
+        run(kernel, 161, 300, 100, 32, 100, true, true, 1, 5, rng);
+        run(kernel, 130, 1024, 96, 0, 64, true, false, 0, 0, rng);     // chunks of 128 rows, a range ending before n
+        run(kernel, 300, 77, 250, 64, 96, false, true, 4, 0, rng);
+        run(kernel, 13, 64, 80, 32, 80, true, true, 0, 0, rng);        // a last block of 16 columns, rows off 8
+        attention(kernel, 1, 1, 1, 32, rng);
+        attention(kernel, 37, 70, 2, 64, rng);
+        attention(kernel, 100, 300, 3, 32, rng);
+        attention(kernel, 16, 32, 1, 64, rng);
+        attention(kernel, 40, 500, 2, 64, rng, true);
+        attention(kernel, 33, 97, 1, 32, rng, true);
+        attention(kernel, 49, 49, 2, 64, rng, false, 7);   // windows of 7 x 7 tokens: runs of 7, keys beyond a tile's 16
+        attention(kernel, 64, 64, 1, 32, rng, true, 8);
+        attention(kernel, 37, 300, 2, 32, rng, false, 0, 1);  // a bias per query: the decoder's box bias
+        attention(kernel, 50, 130, 2, 64, rng, true, 0, 2);   // one row for every query
+    }
     check(s3cpu_bf16_attention_at(nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 48, nullptr, 0, 0, 1, 1, 48, 1, 1, 1.f,
-                                  nullptr) == -1, "heads of 48 are refused");
+                                  nullptr, best) == -1, "heads of 48 are refused");
     std::printf("cpu_bf16_gemm_test: %s\n", failures ? "FAILED" : "all passed");
     return failures ? 1 : 0;
 }

@@ -12,11 +12,11 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel,
- * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention on AMX, and
+ * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention (AMX, AVX512-BF16), and
  * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place and a product of a few rows by a transposed B
  * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build
  * time by {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and
- * {@link NativeAttention} reports why. Use {@link NativeAttention}, {@link AmxBf16Gemm} and {@link InPlaceSgemm}, not
+ * {@link NativeAttention} reports why. Use {@link NativeAttention}, {@link Bf16Gemm} and {@link InPlaceSgemm}, not
  * this class.
  */
 @Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h", "cpu_sgemm.h"})
@@ -56,8 +56,11 @@ final class CpuKernels {
                                              long ldy, @Const float[] bias, long biasOff, long ldBias, int tq, int tk,
                                              int d, int run, int gridW, float scale, FloatPointer scratch);
 
-    /** 1 when this CPU and OS run the BF16 product on AMX (AMX-TILE, AMX-BF16, AVX512-BF16, the OS's permission). */
-    static native int s3cpu_amx_supported();
+    /**
+     * The fastest BF16 product kernel this CPU and OS run: 2 AMX (AMX-TILE, AMX-BF16, AVX512-BF16, the OS's
+     * permission), 1 AVX512-BF16, 0 neither ({@link Bf16Gemm#AMX}, {@link Bf16Gemm#AVX512}, {@link Bf16Gemm#NONE}).
+     */
+    static native int s3cpu_bf16_kernel();
 
     /** BF16 values {@link #s3cpu_bf16_pack} fills for a {@code k × n} op(B). */
     static native long s3cpu_bf16_packed_shorts(int k, int n);
@@ -76,30 +79,33 @@ final class CpuKernels {
      * {@code C[:, j0:j1] = bf16(bf16(A) · B[:, j0:j1] (+ bias))} for the {@code m} rows of A with a packed B, products
      * exact, sums in FP32, on Java arrays in place ({@code GetPrimitiveArrayCritical}: no copies; the collector waits
      * while the call runs), A from {@code aOff}, C (its first value) from {@code cOff}; {@code bias} may be null;
-     * {@code act} 1 stores GELU of each value ({@link #ACT_GELU}, the Java kernels' floats), 0 the value. 0, or -1
-     * (nothing written) for bad arguments or no AMX.
+     * {@code act} 1 stores GELU of each value ({@link #ACT_GELU}, the Java kernels' floats), 0 the value;
+     * {@code kernel} {@link Bf16Gemm#AMX} or {@link Bf16Gemm#AVX512}. 0, or -1 (nothing written) for bad arguments or
+     * a kernel this CPU does not run.
      */
     @CriticalRegion
     static native int s3cpu_bf16_gemm_at(@Const float[] a, long aOff, long lda, int m,
                                          @Cast("const unsigned short*") ShortPointer packed, int k, int n, int j0,
                                          int j1, @Const float[] bias, int act, float[] c, long cOff, long ldc,
-                                         Pointer scratch);
+                                         Pointer scratch, int kernel);
 
     /** Bytes of scratch memory one {@link #s3cpu_bf16_attention_at} call needs ({@code d} 32 or 64; else 0). */
     static native long s3cpu_bf16_attention_scratch(int tk, int d);
 
     /**
-     * One head's BF16 attention on AMX ({@code native/src/cpu_bf16_attention.h}) on Java arrays in place, row
+     * One head's BF16 attention on {@code kernel} ({@link Bf16Gemm#AMX} or {@link Bf16Gemm#AVX512};
+     * {@code native/src/cpu_bf16_attention.h}) on Java arrays in place, row
      * {@code r} at {@code ((r / run) · gridW + r % run) · ld*} floats from the offsets (a window of a token grid, or
      * consecutive rows for {@code run = gridW = 1}); {@code bias} null or FP32 rows of {@code tk} values from
      * {@code biasOff}, {@code ldBias} apart (0: one row for every query); 0, or -1 (nothing written) for heads other
-     * than 32 or 64 or no AMX.
+     * than 32 or 64 or a kernel this CPU does not run.
      */
     @CriticalRegion
     static native int s3cpu_bf16_attention_at(@Const float[] q, long qOff, long ldq, @Const float[] k, long kOff,
                                               long ldk, @Const float[] v, long vOff, long ldv, float[] y, long yOff,
                                               long ldy, @Const float[] bias, long biasOff, long ldBias, int tq,
-                                              int tk, int d, int run, int gridW, float scale, Pointer scratch);
+                                              int tk, int d, int run, int gridW, float scale, Pointer scratch,
+                                              int kernel);
 
     /**
      * {@code C = A · op(B) + beta · C} through the CBLAS {@code cblas_sgemm} at {@code sgemm}, row-major, on Java

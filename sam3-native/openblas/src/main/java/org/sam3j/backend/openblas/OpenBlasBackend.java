@@ -10,7 +10,7 @@ import org.sam3j.backend.cpu.CpuBackend;
  * convolutions, transposed convolutions) on OpenBLAS through {@link OpenBlasGemm}, and attention with heads of 32 or
  * 64 on sam3j's native AVX2 kernel where the Java kernel is not on the Vector API ({@link NativeAttention},
  * {@link OpenBlasGemm#ATTENTION_PROPERTY}), and at BF16 precision the products of weights on Intel AMX where the
- * CPU has it ({@link AmxBf16Gemm}); every other operation runs on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
+ * CPU has it, or with AVX512-BF16 ({@link Bf16Gemm}); every other operation runs on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
  * create it here.
  */
 public final class OpenBlasBackend {
@@ -92,8 +92,7 @@ public final class OpenBlasBackend {
                             : " staged (" + InPlaceSgemm.unavailableReason() + ")")
                     + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"
                             : "; native attention kernel unavailable: " + NativeAttention.unavailableReason())
-                    + (AmxBf16Gemm.isAvailable() ? "; bf16 products and attention on AMX"
-                            : "; bf16 emulated (" + AmxBf16Gemm.unavailableReason() + ")");
+                    + "; " + Bf16Gemm.describe();
         }
 
         @Override
@@ -112,7 +111,7 @@ public final class OpenBlasBackend {
         }
 
         /**
-         * FP32; BF16 with its products of weights on AMX where the CPU has it ({@link AmxBf16Gemm}), else emulated;
+         * FP32; BF16 with its products of weights on AMX or AVX512-BF16 where the CPU has either ({@link Bf16Gemm}), else emulated;
          * FP16 emulated (the numerics of a reduced-precision device, for accuracy checks).
          */
         @Override

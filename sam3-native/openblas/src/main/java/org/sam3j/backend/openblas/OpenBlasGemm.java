@@ -129,8 +129,11 @@ public final class OpenBlasGemm implements GemmEngine {
     private volatile boolean closed;
     /** Whether products and the native attention kernel use the Java arrays in place ({@link InPlaceSgemm}). */
     private final boolean inPlace;
-    /** BF16 products on AMX ({@link #forOperands}), or null where the CPU lacks it or {@link AmxBf16Gemm#PROPERTY} is off */
-    private final AmxBf16Gemm amx;
+    /**
+     * BF16 products on AMX or AVX512-BF16 ({@link #forOperands}), or null where the CPU has neither or
+     * {@link Bf16Gemm#PROPERTY} is off
+     */
+    private final Bf16Gemm bf16;
 
     /**
      * An engine for a backend with {@code threads} threads.
@@ -192,16 +195,17 @@ public final class OpenBlasGemm implements GemmEngine {
         this.threading = threading;
         OpenBlas.setThreads(threading == Threading.OPENBLAS ? this.threads : 1);
         this.inPlace = inPlace;
-        this.amx = AmxBf16Gemm.enabled() && AmxBf16Gemm.isAvailable() ? new AmxBf16Gemm(this, this.threads) : null;
+        int kernel = Bf16Gemm.kernel();
+        this.bf16 = kernel != Bf16Gemm.NONE ? new Bf16Gemm(this, this.threads, kernel) : null;
     }
 
     /**
-     * {@link AmxBf16Gemm} for BF16 operands where this CPU has AMX (unless {@link AmxBf16Gemm#PROPERTY} is
-     * {@code off}); this engine otherwise.
+     * {@link Bf16Gemm} for BF16 operands where this CPU has AMX or AVX512-BF16 (unless {@link Bf16Gemm#PROPERTY}
+     * is {@code off}); this engine otherwise.
      */
     @Override
     public GemmEngine forOperands(org.sam3j.io.DType type) {
-        return type == org.sam3j.io.DType.BF16 && amx != null ? amx : this;
+        return type == org.sam3j.io.DType.BF16 && bf16 != null ? bf16 : this;
     }
 
 
@@ -1223,7 +1227,7 @@ public final class OpenBlasGemm implements GemmEngine {
     @Override
     public void close() {
         closed = true;
-        if (amx != null) amx.close();
+        if (bf16 != null) bf16.close();
         for (Stage s = pool.poll(); s != null; s = pool.poll()) s.release();
         for (Stage s = operands.poll(); s != null; s = operands.poll()) s.release();
     }

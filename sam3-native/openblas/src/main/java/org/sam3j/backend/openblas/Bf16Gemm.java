@@ -14,83 +14,125 @@ import org.sam3j.backend.cpu.Parallel;
 import org.sam3j.graph.Attrs;
 
 /**
- * The OpenBLAS backend's engine for a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}) on a CPU with Intel AMX:
- * products of a prepared B (linear layers, and the convolutions the backend hands over as one product of the whole
- * kernel) and attention, global or in the windows of a token grid, with a bias or none, run on the tile unit
- * ({@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native
- * memory (half the bytes of FP32), rounded as it is packed, so it may come straight from the checkpoint's FP32
- * mapping; A is converted per block of rows as the kernel reads it from the Java array in place, and C is written
- * there in place, each value rounded to BF16 as the graph stores a product (and a GELU after it applied in the same
- * store). Each product of two BF16 values is exact in FP32, so the values are those of an FP32 product
- * of the same operands, summed in another order. Products of two activations go to the FP32 engine this one was made
- * by.
+ * The OpenBLAS backend's engine for a BF16 graph ({@link org.sam3j.graph.PrecisionPolicy}) on a CPU that multiplies
+ * BF16 values natively: products of a prepared B (linear layers, and the convolutions the backend hands over as one
+ * product of the whole kernel) and attention, global or in the windows of a token grid, with a bias or none, on
+ * Intel AMX's tile unit or with AVX512-BF16's dot products (AMD Zen 4 and 5, Intel Cooper Lake;
+ * {@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native memory (half the
+ * bytes of FP32), rounded as it is packed, so it may come straight from the checkpoint's FP32 mapping; A is converted
+ * per block of rows as the kernel reads it from the Java array in place, and C is written there in place, each value
+ * rounded to BF16 as the graph stores a product (and a GELU after it applied in the same store). Each product of two
+ * BF16 values is exact in FP32, so the values are those of an FP32 product of the same operands, summed in another
+ * order. Products of two activations go to the FP32 engine this one was made by (the emulation: the graph rounds
+ * their operands and results).
  *
- * <p>Chosen by {@link OpenBlasGemm#forOperands}; {@value #PROPERTY}{@code =off} keeps BF16 graphs on the FP32
- * engine (the emulation every CPU backend runs).
+ * <p>Chosen by {@link OpenBlasGemm#forOperands}; {@value #PROPERTY} picks the kernel ({@link #kernel()}).
  */
-final class AmxBf16Gemm implements GemmEngine {
-    /** System property: {@code auto} (default: AMX where this CPU and OS run it) or {@code off}. */
-    static final String PROPERTY = "sam3j.openblas.amx";
+final class Bf16Gemm implements GemmEngine {
+    /**
+     * System property: {@code auto} (default: AMX where this CPU and OS run it, else AVX512-BF16 where the CPU has
+     * it), {@code avx512} (AVX512-BF16 even where AMX runs) or {@code off} (BF16 graphs on the FP32 engine's
+     * emulation, as every CPU backend runs them).
+     */
+    static final String PROPERTY = "sam3j.openblas.bf16";
+    /** {@code s3cpu_bf16_kernel}'s answers and {@code s3cpu_bf16_gemm}'s kernel argument. */
+    static final int NONE = 0;
+    static final int AVX512 = 1;
+    static final int AMX = 2;
     /** Columns of C the kernel computes at a time; a column range of a task starts at a multiple of it. */
     private static final int BLOCK = 32;
     /** Rows per task of a product with an epilogue (the kernel's chunk of A, {@code CHUNK_ROWS}). */
     private static final int EPILOGUE_ROWS = 128;
     /** Products below this many flops run on the calling thread. */
     private static final long SERIAL_FLOPS = 8L << 20;
-    private static final String FAILURE = load();
+    /** The fastest kernel this CPU and OS run ({@link #NONE} where the library did not load). */
+    private static final int BEST;
+    private static final String FAILURE;
+
+    static {
+        int best = NONE;
+        String failure;
+        try {
+            Loader.load(CpuKernels.class);
+            best = CpuKernels.s3cpu_bf16_kernel();
+            failure = best != NONE ? null
+                    : "this CPU has neither AMX-BF16 (with the OS's tile permission) nor AVX512-BF16";
+        } catch (Throwable t) { // UnsatisfiedLinkError (not built: no g++ at build time), NoClassDefFoundError, ...
+            failure = "sam3j's native kernels did not load (" + t.getClass().getSimpleName() + ": " + t.getMessage()
+                    + ")";
+        }
+        BEST = best;
+        FAILURE = failure;
+    }
 
     private final GemmEngine fp32;
     private final int threads;
+    private final int kernel;
     private final ConcurrentLinkedQueue<OpenBlasGemm.NativeBuffer> pool = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
-    private static String load() {
-        try {
-            Loader.load(CpuKernels.class);
-            return CpuKernels.s3cpu_amx_supported() == 1 ? null
-                    : "this CPU or OS does not run AMX-BF16 (AMX-TILE, AMX-BF16, AVX512-BF16 and the tile permission)";
-        } catch (Throwable t) { // UnsatisfiedLinkError (not built: no g++ at build time), NoClassDefFoundError, ...
-            return "sam3j's native kernels did not load (" + t.getClass().getSimpleName() + ": " + t.getMessage() + ")";
-        }
-    }
-
-    /** Whether the kernel is loaded and this CPU and OS run it. */
+    /** Whether a BF16 kernel is loaded and this CPU and OS run it. */
     static boolean isAvailable() {
         return FAILURE == null;
     }
 
-    /** Why the kernel is unusable here, or null. */
+    /** The fastest kernel this CPU and OS run: {@link #AMX}, {@link #AVX512} or {@link #NONE}; a CPU with AMX runs both. */
+    static int fastest() {
+        return BEST;
+    }
+
+    /** Why no BF16 kernel is usable here, or null. */
     static String unavailableReason() {
         return FAILURE;
     }
 
     /**
-     * Whether {@value #PROPERTY} lets BF16 products run on AMX.
+     * The kernel {@value #PROPERTY} picks on this CPU: {@link #AMX}, {@link #AVX512}, or {@link #NONE} (off, or
+     * neither runs here).
      *
-     * @throws IllegalArgumentException for a value other than {@code auto} or {@code off}
+     * @throws IllegalArgumentException for a value other than {@code auto}, {@code avx512} or {@code off}
      */
-    static boolean enabled() {
+    static int kernel() {
         String v = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
-        if (!v.equals("auto") && !v.equals("off")) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + v + ": expected auto or off");
+        switch (v) {
+            case "auto":
+                return BEST;
+            case "avx512":
+                return Math.min(BEST, AVX512);
+            case "off":
+                return NONE;
+            default:
+                throw new IllegalArgumentException("-D" + PROPERTY + "=" + v + ": expected auto, avx512 or off");
         }
-        return v.equals("auto");
+    }
+
+    /** What a BF16 graph runs on here, for the backend's description. */
+    static String describe() {
+        int k = kernel();
+        if (k == AMX) return "bf16 products and attention on AMX";
+        if (k == AVX512) return "bf16 products and attention on AVX512-BF16";
+        return "bf16 emulated (" + (FAILURE != null ? FAILURE : "-D" + PROPERTY + "=off") + ")";
     }
 
     /**
-     * An engine on {@code threads} workers, with {@code fp32} for the products it does not take.
+     * An engine on {@code threads} workers running {@code kernel} ({@link #AMX} or {@link #AVX512}), with
+     * {@code fp32} for the products and attention it does not take.
      *
-     * @throws IllegalStateException where the kernel does not run ({@link #unavailableReason})
+     * @throws IllegalStateException where the kernel does not run on this CPU and OS
      */
-    AmxBf16Gemm(GemmEngine fp32, int threads) {
-        if (FAILURE != null) throw new IllegalStateException("AMX BF16 products unavailable: " + FAILURE);
+    Bf16Gemm(GemmEngine fp32, int threads, int kernel) {
+        if (FAILURE != null) throw new IllegalStateException("BF16 products unavailable: " + FAILURE);
+        if ((kernel != AMX && kernel != AVX512) || kernel > BEST) {
+            throw new IllegalStateException("BF16 kernel " + kernel + " does not run here (the fastest is " + BEST + ")");
+        }
         this.fp32 = fp32;
         this.threads = Math.max(1, threads);
+        this.kernel = kernel;
     }
 
     @Override
     public String name() {
-        return "amx-bf16";
+        return kernel == AMX ? "amx-bf16" : "avx512-bf16";
     }
 
     /** op(B) as BF16 tiles in native memory ({@code s3cpu_bf16_pack}). */
@@ -182,7 +224,7 @@ final class AmxBf16Gemm implements GemmEngine {
     }
 
     /**
-     * Tasks of rows (or, for fewer rows than two blocks per worker, of columns), each multiplying on AMX with A and C
+     * Tasks of rows (or, for fewer rows than two blocks per worker, of columns), each multiplying on the kernel with A and C
      * read and written in place in their arrays, the epilogue applied to the task's rows after.
      */
     @Override
@@ -221,9 +263,9 @@ final class AmxBf16Gemm implements GemmEngine {
                     int j0 = (t % colTasks) * colsPer;
                     int j1 = Math.min(n, j0 + colsPer);
                     int rc = CpuKernels.s3cpu_bf16_gemm_at(a, aOff + (long) r0 * lda, lda, rows, bp, k, n, j0, j1, bias,
-                            act, c, cOff + (long) r0 * ldc, ldc, scratch);
+                            act, c, cOff + (long) r0 * ldc, ldc, scratch, kernel);
                     if (rc != 0) {
-                        throw new IllegalStateException("AMX BF16 product refused " + rows + " x " + k + " x " + n);
+                        throw new IllegalStateException(name() + " product refused " + rows + " x " + k + " x " + n);
                     }
                     if (after != null) {
                         for (int r = 0; r < rows; r++) after.apply(c, cOff + (r0 + r) * ldc + j0, j1 - j0);
@@ -316,8 +358,8 @@ final class AmxBf16Gemm implements GemmEngine {
                             p.k(), p.kOff() + key * ld + (long) hi * d, ld,
                             p.v(), p.vOff() + key * p.vRow() + (long) hi * d, p.vRow(),
                             p.y(), p.yOff() + qy, ld, p.bias(), bias, p.biasTq() == 1 ? 0 : tk,
-                            rows, tk, d, run, gridW, p.scale(), scratch);
-                    if (rc != 0) throw new IllegalStateException("AMX BF16 attention refused heads of " + d);
+                            rows, tk, d, run, gridW, p.scale(), scratch, kernel);
+                    if (rc != 0) throw new IllegalStateException(name() + " attention refused heads of " + d);
                 }
             } finally {
                 give(s);
@@ -332,7 +374,7 @@ final class AmxBf16Gemm implements GemmEngine {
     }
 
     private OpenBlasGemm.NativeBuffer take() {
-        if (closed) throw new IllegalStateException("AMX BF16 engine is closed");
+        if (closed) throw new IllegalStateException(name() + " engine is closed");
         OpenBlasGemm.NativeBuffer s = pool.poll();
         return s != null ? s : new OpenBlasGemm.NativeBuffer();
     }
@@ -353,6 +395,6 @@ final class AmxBf16Gemm implements GemmEngine {
 
     @Override
     public String toString() {
-        return "AmxBf16Gemm[" + threads + " threads]";
+        return "Bf16Gemm[" + name() + ", " + threads + " threads]";
     }
 }
