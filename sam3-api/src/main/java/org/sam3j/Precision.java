@@ -5,8 +5,9 @@ import java.util.Locale;
 /**
  * Storage precision of a backend's weights and activations. Every backend runs {@link #FP32}. The CPU backends
  * emulate {@link #FP16} and {@link #BF16} by rounding (the numerics of a reduced-precision device, for accuracy
- * checks), except BF16 on the {@code openblas} backend where the CPU has Intel AMX: its products and attention then
- * run on the tile unit, the full-size image encoder about 3.6 to 4 times as fast as at FP32. The CUDA backend runs
+ * checks), except BF16 on the {@code openblas} backend where the CPU has Intel AMX or AVX512-BF16 (AMD Zen 4 and 5):
+ * its products and attention then run natively, the full-size image encoder about 3.6 to 4 times (AMX) or
+ * 3.2 to 3.4 times (AVX512-BF16, on a Zen 5) as fast as at FP32. The CUDA backend runs
  * FP16 and BF16 storage with float32 arithmetic. Ask for one with {@link Sam3Model.Builder#precision(Precision)} or
  * {@link org.sam3j.BackendOptions.Builder#precision(Precision)}; a backend that cannot run it refuses.
  */

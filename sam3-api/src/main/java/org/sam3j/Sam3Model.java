@@ -331,7 +331,8 @@ public final class Sam3Model implements AutoCloseable {
 
         /**
          * Storage precision of the backend the model creates (default {@link Precision#FP32}; CPU backends emulate
-         * FP16/BF16, but {@code openblas} runs BF16 on Intel AMX where the CPU has it: see {@link Precision}).
+         * FP16/BF16, but {@code openblas} runs BF16 on Intel AMX or AVX512-BF16 where the CPU has either: see
+         * {@link Precision}).
          */
         public Builder precision(Precision precision) {
             options.precision(precision);
