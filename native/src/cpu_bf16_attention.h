@@ -1,6 +1,6 @@
-// sam3j's BF16 attention on the CPU, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online softmax
-// ("flash" attention), both products on Intel AMX's tile unit or with AVX512-BF16's dot products (the same steps,
-// each tile instruction done by a few vector ones: Avx512Tiles), the softmax in FP32 on AVX-512. Compiled into the
+// sam3j's BF16 attention on the CPU, header-only: one head's softmax(scale · q·kᵀ + bias) · v with an online
+// softmax ("flash" attention), both products on Intel AMX's tile unit or with AVX512-BF16's dot products (the same
+// steps, each tile instruction done by vector ones: Avx512Tiles), the softmax in FP32 on AVX-512. Compiled into the
 // OpenBLAS backend's JNI library with cpu_bf16_gemm.h (native/cpu-jni.sh); native/test/cpu_bf16_gemm_test.cpp checks
 // it against a double-precision reference.
 //
@@ -165,7 +165,9 @@ struct Avx512Tiles {
             b = (const char*)p;
             bStride = stride;
         } else {
-            for (int r = 0; r < TILE; r++) _mm512_store_ps(acc[T % 6] + r * TILE, _mm512_loadu_ps((const char*)p + r * stride));
+            for (int r = 0; r < TILE; r++) {
+                _mm512_store_ps(acc[T % 6] + r * TILE, _mm512_loadu_ps((const char*)p + r * stride));
+            }
         }
     }
     template <int T>

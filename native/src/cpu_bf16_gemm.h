@@ -208,9 +208,6 @@ static int permission() {
 }
 #endif
 
-}  // namespace s3amx
-
-namespace s3amx {
 /** Whether this CPU has AVX512-BF16 and the AVX-512 subsets the kernels use with it (F, BW, VL). */
 static inline bool avx512_bf16() {
 #if S3AMX_X86
@@ -483,7 +480,9 @@ static inline int s3cpu_bf16_gemm(const float* a, long long lda, int m, const un
         return -1;
     }
     if (m == 0 || j0 == j1) return 0;
-    if (kernel == S3CPU_BF16_AVX512) return s3amx::avx512_gemm(a, lda, m, packed, k, bias, act, c, ldc, j0, j1, scratch);
+    if (kernel == S3CPU_BF16_AVX512) {
+        return s3amx::avx512_gemm(a, lda, m, packed, k, bias, act, c, ldc, j0, j1, scratch);
+    }
     return s3amx_gemm(a, lda, m, packed, k, n, j0, j1, bias, act, c, ldc, scratch);
 #else
     (void)a; (void)lda; (void)m; (void)packed; (void)k; (void)n; (void)j0; (void)j1; (void)bias; (void)act; (void)c;

@@ -18,12 +18,12 @@ import org.sam3j.graph.Attrs;
  * BF16 values natively: products of a prepared B (linear layers, and the convolutions the backend hands over as one
  * product of the whole kernel) and attention, global or in the windows of a token grid, with a bias or none, on
  * Intel AMX's tile unit or with AVX512-BF16's dot products (AMD Zen 4 and 5, Intel Cooper Lake;
- * {@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native memory (half the
- * bytes of FP32), rounded as it is packed, so it may come straight from the checkpoint's FP32 mapping; A is converted
- * per block of rows as the kernel reads it from the Java array in place, and C is written there in place, each value
- * rounded to BF16 as the graph stores a product (and a GELU after it applied in the same store). Each product of two
- * BF16 values is exact in FP32, so the values are those of an FP32 product of the same operands, summed in another
- * order. Products of two activations go to the FP32 engine this one was made by (the emulation: the graph rounds
+ * {@code native/src/cpu_bf16_gemm.h}, {@code cpu_bf16_attention.h}). B is packed once as BF16 tiles in native
+ * memory (half the bytes of FP32), rounded as it is packed, so it may come straight from the checkpoint's FP32
+ * mapping; A is converted per block of rows as the kernel reads it from the Java array in place, and C is written
+ * there in place, each value rounded to BF16 as the graph stores a product (and a GELU after it applied in the same
+ * store). Each product of two BF16 values is exact in FP32, so the values are those of an FP32 product of the same
+ * operands, summed in another order. Products of two activations go to the FP32 engine this one was made by (the emulation: the graph rounds
  * their operands and results).
  *
  * <p>Chosen by {@link OpenBlasGemm#forOperands}; {@value #PROPERTY} picks the kernel ({@link #kernel()}).
@@ -76,7 +76,7 @@ final class Bf16Gemm implements GemmEngine {
         return FAILURE == null;
     }
 
-    /** The fastest kernel this CPU and OS run: {@link #AMX}, {@link #AVX512} or {@link #NONE}; a CPU with AMX runs both. */
+    /** The fastest kernel this CPU and OS run ({@link #AMX}, {@link #AVX512}, {@link #NONE}); AMX CPUs run both. */
     static int fastest() {
         return BEST;
     }
@@ -123,7 +123,7 @@ final class Bf16Gemm implements GemmEngine {
     Bf16Gemm(GemmEngine fp32, int threads, int kernel) {
         if (FAILURE != null) throw new IllegalStateException("BF16 products unavailable: " + FAILURE);
         if ((kernel != AMX && kernel != AVX512) || kernel > BEST) {
-            throw new IllegalStateException("BF16 kernel " + kernel + " does not run here (the fastest is " + BEST + ")");
+            throw new IllegalStateException("BF16 kernel " + kernel + " does not run here (fastest: " + BEST + ")");
         }
         this.fp32 = fp32;
         this.threads = Math.max(1, threads);
@@ -224,7 +224,7 @@ final class Bf16Gemm implements GemmEngine {
     }
 
     /**
-     * Tasks of rows (or, for fewer rows than two blocks per worker, of columns), each multiplying on the kernel with A and C
+     * Tasks of rows (or, for fewer rows than two blocks per worker, of columns), each multiplying with A and C
      * read and written in place in their arrays, the epilogue applied to the task's rows after.
      */
     @Override

@@ -12,7 +12,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel,
- * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention (AMX, AVX512-BF16), and
+ * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention (AMX or
+ * AVX512-BF16), and
  * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place and a product of a few rows by a transposed B
  * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build
  * time by {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and

@@ -9,9 +9,9 @@ import org.sam3j.backend.cpu.CpuBackend;
  * The OpenBLAS CPU backend: the {@link CpuBackend} with its matrix products ({@code LINEAR}, {@code MATMUL},
  * convolutions, transposed convolutions) on OpenBLAS through {@link OpenBlasGemm}, and attention with heads of 32 or
  * 64 on sam3j's native AVX2 kernel where the Java kernel is not on the Vector API ({@link NativeAttention},
- * {@link OpenBlasGemm#ATTENTION_PROPERTY}), and at BF16 precision the products of weights on Intel AMX where the
- * CPU has it, or with AVX512-BF16 ({@link Bf16Gemm}); every other operation runs on the pure-Java kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or
- * create it here.
+ * {@link OpenBlasGemm#ATTENTION_PROPERTY}), and at BF16 precision the products of weights and attention on Intel AMX,
+ * or with AVX512-BF16, where the CPU has either ({@link Bf16Gemm}); every other operation runs on the pure-Java
+ * kernels. Select it by name ({@code openblas}) through {@link org.sam3j.backend.Backends}, or create it here.
  */
 public final class OpenBlasBackend {
     /** The backend's name. */
