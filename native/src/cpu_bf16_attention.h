@@ -345,10 +345,7 @@ S3AMX_TARGET static int attention(Tiles& tiles, const Rows& q, const Rows& k, co
             // keys beyond tk (the last step's padding, or a missing second half) get no probability
             const int valid = tk - ks * STEP;
             __mmask16 mask[4];
-            for (int i = 0; i < 4; i++) {
-                int left = valid - i * TILE;
-                mask[i] = left >= TILE ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : (__mmask16)0;
-            }
+            for (int i = 0; i < 4; i++) mask[i] = columns_mask(valid - i * TILE);
             // pass 1: rows whose maximum moves by more than SLACK
             bool rescale = false;
             for (int r = 0; r < TILE; r++) {

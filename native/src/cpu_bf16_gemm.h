@@ -119,6 +119,11 @@ S3AMX_TARGET static inline void configure() {
     _tile_loadconfig(&cfg);
 }
 
+/** The lanes of a row of 16 values that lie before value `cols` (none for cols <= 0). */
+static inline __mmask16 columns_mask(int cols) {
+    return cols <= 0 ? (__mmask16)0 : cols >= TILE ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+}
+
 /**
  * Rows [0, rows) of A, columns [0, k), to BF16 in tile order: for each block of 16 rows, for each step of 32
  * columns, a 16 x 32 tile (1 KiB, so a tile load reads consecutive lines; rows of A a power of two apart would map
@@ -142,8 +147,7 @@ S3AMX_TARGET static void convert_rows(const float* a, long long lda, int rows, i
         }
         if (p < k) {
             int left = k - p;
-            __mmask16 mlo = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            __mmask16 mhi = left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : (__mmask16)0;
+            __mmask16 mlo = columns_mask(left), mhi = columns_mask(left - 16);
             __m512 lo = _mm512_maskz_loadu_ps(mlo, src + p);
             __m512 hi = _mm512_maskz_loadu_ps(mhi, src + p + 16);
             _mm512_storeu_si512(dst + (p / STEP) * (TILE * STEP), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
@@ -187,18 +191,21 @@ S3AMX_TARGET static inline __m512 round_bf16_ps(__m512 v) {
 }
 
 /**
- * Stores a 16 x 16 float tile's rows [0, rows) and columns [0, cols) of `tile` (+ bias), rounded to BF16 (nearest,
- * ties to even) and held as floats, into C; with ACT_GELU, GELU of those values.
+ * Stores one row of 16 sums of C (+ b, the bias of those columns) into the lanes `mask` of c: rounded to BF16
+ * (nearest, ties to even) and held as floats, as a BF16 graph stores a product; with ACT_GELU, GELU of that value.
  */
+S3AMX_TARGET static inline void store_row(__m512 sums, __m512 b, int act, __mmask16 mask, float* c) {
+    __m512 value = round_bf16_ps(_mm512_add_ps(sums, b));
+    if (act == ACT_GELU) value = gelu_ps(value);
+    _mm512_mask_storeu_ps(c, mask, value);
+}
+
+/** Stores a 16 x 16 float tile's rows [0, rows) and columns [0, cols) of `tile` (+ bias) into C (store_row). */
 S3AMX_TARGET static inline void store_tile(const float* tile, int rows, int cols, const float* bias, int act, float* c,
                                            long long ldc) {
-    __mmask16 mask = cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+    __mmask16 mask = columns_mask(cols);
     __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias) : _mm512_setzero_ps();
-    for (int r = 0; r < rows; r++) {
-        __m512 value = round_bf16_ps(_mm512_add_ps(_mm512_loadu_ps(tile + r * TILE), b));
-        if (act == ACT_GELU) value = gelu_ps(value);
-        _mm512_mask_storeu_ps(c + r * ldc, mask, value);
-    }
+    for (int r = 0; r < rows; r++) store_row(_mm512_loadu_ps(tile + r * TILE), b, act, mask, c + r * ldc);
 }
 
 static int permission() {
@@ -400,22 +407,13 @@ namespace s3amx {
 /** Rows of C one block of the AVX512-BF16 kernel holds in registers, by 32 columns: 16 accumulators. */
 constexpr int AVX_ROWS = 8;
 
-/**
- * Rows [0, rows) of a 32-column block of C (+ bias), each value rounded to BF16 (nearest, ties to even) and held as
- * a float, into C's columns [0, cols); with ACT_GELU, GELU of those values.
- */
+/** Rows [0, rows) of a 32-column block of C held in registers (+ bias) into C's columns [0, cols) (store_row). */
 S3AMX_TARGET static inline void store_rows(const __m512 (&acc)[AVX_ROWS][2], int rows, int cols, const float* bias,
                                            int act, float* c, long long ldc) {
-    for (int h = 0; h < 2; h++) {
-        int left = cols - h * TILE;
-        if (left <= 0) break;
-        __mmask16 mask = left >= TILE ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+    for (int h = 0; h < 2 && cols > h * TILE; h++) {
+        __mmask16 mask = columns_mask(cols - h * TILE);
         __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + h * TILE) : _mm512_setzero_ps();
-        for (int r = 0; r < rows; r++) {
-            __m512 value = round_bf16_ps(_mm512_add_ps(acc[r][h], b));
-            if (act == ACT_GELU) value = gelu_ps(value);
-            _mm512_mask_storeu_ps(c + r * ldc + h * TILE, mask, value);
-        }
+        for (int r = 0; r < rows; r++) store_row(acc[r][h], b, act, mask, c + r * ldc + h * TILE);
     }
 }
 

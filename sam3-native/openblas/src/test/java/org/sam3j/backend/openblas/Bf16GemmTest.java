@@ -49,6 +49,15 @@ class Bf16GemmTest {
         par.close();
     }
 
+    /** Runs {@code body} on an engine of each kernel this CPU runs, fastest first. */
+    private static void onEachKernel(java.util.function.Consumer<Bf16Gemm> body) {
+        for (int kernel : kernels()) {
+            try (Bf16Gemm engine = new Bf16Gemm(fp32, 2, kernel)) {
+                body.accept(engine);
+            }
+        }
+    }
+
     /** The kernels this CPU runs, fastest first. */
     private static List<Integer> kernels() {
         return Bf16Gemm.fastest() == Bf16Gemm.AMX ? List.of(Bf16Gemm.AMX, Bf16Gemm.AVX512)
@@ -91,36 +100,32 @@ class Bf16GemmTest {
     @Test
     void productsMatchADoublePrecisionSumOfTheBf16Operands() {
         assumeTrue(Bf16Gemm.isAvailable(), "BF16 products not run here: " + Bf16Gemm.unavailableReason());
-        for (int kernel : kernels()) {
-            try (Bf16Gemm engine = new Bf16Gemm(fp32, 2, kernel)) {
-                check(engine, 300, 100, 200, 3, 5, true, false);   // rows split between the workers
-                check(engine, 17, 800, 333, 0, 2, true, true);     // too few rows: columns split, in blocks of 32
-                check(engine, 64, 47, 64, 1, 0, false, false);     // B not transposed, a tail of columns
-                check(engine, 1, 1, 1, 0, 0, true, true);
-            }
-        }
+        onEachKernel(engine -> {
+            check(engine, 300, 100, 200, 3, 5, true, false);   // rows split between the workers
+            check(engine, 17, 800, 333, 0, 2, true, true);     // too few rows: columns split, in blocks of 32
+            check(engine, 64, 47, 64, 1, 0, false, false);     // B not transposed, a tail of columns
+            check(engine, 1, 1, 1, 0, 0, true, true);
+        });
     }
 
     @Test
     void epilogueRunsOnceOnEveryValueAfterTheRounding() {
         assumeTrue(Bf16Gemm.isAvailable(), "BF16 products not run here: " + Bf16Gemm.unavailableReason());
-        for (int kernel : kernels()) {
-            try (Bf16Gemm engine = new Bf16Gemm(fp32, 2, kernel)) {
-                for (int m : new int[] {17, 300}) {
-                    int n = 200, k = 64;
-                    float[] a = new float[m * k];
-                    java.util.Arrays.fill(a, 1f);
-                    float[] b = new float[n * k];
-                    java.util.Arrays.fill(b, 1f / 64);
-                    GemmEngine.Prepared pb = engine.prepare(par, b, 0, k, true, k, n);
-                    float[] c = new float[m * n];
-                    engine.gemm(par, m, a, 0, k, pb, c, 0, n, null, (v, off, len) -> {
-                        for (int i = off; i < off + len; i++) v[i] = v[i] * 2 + 1;
-                    });
-                    for (int i = 0; i < c.length; i++) assertEquals(3f, c[i], "m=" + m + " value " + i);
-                }
+        onEachKernel(engine -> {
+            for (int m : new int[] {17, 300}) {
+                int n = 200, k = 64;
+                float[] a = new float[m * k];
+                java.util.Arrays.fill(a, 1f);
+                float[] b = new float[n * k];
+                java.util.Arrays.fill(b, 1f / 64);
+                GemmEngine.Prepared pb = engine.prepare(par, b, 0, k, true, k, n);
+                float[] c = new float[m * n];
+                engine.gemm(par, m, a, 0, k, pb, c, 0, n, null, (v, off, len) -> {
+                    for (int i = off; i < off + len; i++) v[i] = v[i] * 2 + 1;
+                });
+                for (int i = 0; i < c.length; i++) assertEquals(3f, c[i], "m=" + m + " value " + i);
             }
-        }
+        });
     }
 
     /**
@@ -131,28 +136,26 @@ class Bf16GemmTest {
     @Test
     void geluInTheKernelsStoreEqualsTheJavaGeluOfTheProduct() {
         assumeTrue(Bf16Gemm.isAvailable(), "BF16 products not run here: " + Bf16Gemm.unavailableReason());
-        for (int kernel : kernels()) {
-            try (Bf16Gemm engine = new Bf16Gemm(fp32, 2, kernel)) {
-                for (int m : new int[] {17, 300}) {
-                    int n = 200, k = 96;
-                    Random r = new Random(m);
-                    float[] a = gaussian(r, m * k);
-                    for (int i = 0; i < k; i++) a[i] *= 8; // row 0: products well beyond the clamp at |x / √2| = 4
-                    a[k] = Float.NaN;                         // row 1: NaN
-                    a[2 * k] = Float.POSITIVE_INFINITY;       // row 2: ±inf (or NaN where terms cancel)
-                    float[] b = gaussian(r, n * k);
-                    float[] bias = gaussian(r, n);
-                    GemmEngine.Prepared pb = engine.prepare(par, b, 0, k, true, k, n);
-                    float[] fused = new float[m * n], after = new float[m * n];
-                    engine.gemm(par, m, a, 0, k, pb, fused, 0, n, bias, GemmEngine.Epilogue.GELU);
-                    engine.gemm(par, m, a, 0, k, pb, after, 0, n, bias, (c, off, len) -> GemmEngine.Epilogue.GELU.apply(c, off, len));
-                    for (int i = 0; i < fused.length; i++) {
-                        assertEquals(Float.floatToIntBits(after[i]), Float.floatToIntBits(fused[i]), "m=" + m + " value " + i);
-                    }
-                    assertTrue(Float.isNaN(fused[n]), "a NaN stays NaN");
+        onEachKernel(engine -> {
+            for (int m : new int[] {17, 300}) {
+                int n = 200, k = 96;
+                Random r = new Random(m);
+                float[] a = gaussian(r, m * k);
+                for (int i = 0; i < k; i++) a[i] *= 8; // row 0: products well beyond the clamp at |x / √2| = 4
+                a[k] = Float.NaN;                         // row 1: NaN
+                a[2 * k] = Float.POSITIVE_INFINITY;       // row 2: ±inf (or NaN where terms cancel)
+                float[] b = gaussian(r, n * k);
+                float[] bias = gaussian(r, n);
+                GemmEngine.Prepared pb = engine.prepare(par, b, 0, k, true, k, n);
+                float[] fused = new float[m * n], after = new float[m * n];
+                engine.gemm(par, m, a, 0, k, pb, fused, 0, n, bias, GemmEngine.Epilogue.GELU);
+                engine.gemm(par, m, a, 0, k, pb, after, 0, n, bias, (c, off, len) -> GemmEngine.Epilogue.GELU.apply(c, off, len));
+                for (int i = 0; i < fused.length; i++) {
+                    assertEquals(Float.floatToIntBits(after[i]), Float.floatToIntBits(fused[i]), "m=" + m + " value " + i);
                 }
+                assertTrue(Float.isNaN(fused[n]), "a NaN stays NaN");
             }
-        }
+        });
     }
 
     /**
@@ -165,67 +168,65 @@ class Bf16GemmTest {
     @Test
     void attentionMatchesADoublePrecisionSoftmaxOfTheBf16Operands() {
         assumeTrue(Bf16Gemm.isAvailable(), "BF16 attention not run here: " + Bf16Gemm.unavailableReason());
-        for (int kernel : kernels()) {
-            try (Bf16Gemm engine = new Bf16Gemm(fp32, 2, kernel)) {
-                for (int d : new int[] {32, 64}) {
-                    // bias: none; [b, h, tq, tk] (the detector's box bias); [1, h, 1, tk], broadcast over batch and queries
-                    for (int mode = 0; mode < 3; mode++) {
-                        int b = 2, tq = 100, tk = 300, h = 3, vRow = h * d + 5, off = 3;
-                        Random r = new Random(d + mode);
-                        float[] q = gaussian(r, off + b * tq * h * d);
-                        float[] k = gaussian(r, off + b * tk * h * d);
-                        float[] v = gaussian(r, off + b * tk * vRow);
-                        float[] y = new float[off + b * tq * h * d];
-                        int biasB = mode == 1 ? b : 1, biasTq = mode == 1 ? tq : 1;
-                        float[] bias = mode == 0 ? null : gaussian(r, off + biasB * h * biasTq * tk);
-                        // every fifth key masked
-                        if (bias != null) for (int i = off + 2; i < bias.length; i += 5) bias[i] = Float.NEGATIVE_INFINITY;
-                        float scale = (float) (1 / Math.sqrt(d));
-                        AttentionProblem p = new AttentionProblem(q, off, k, off, v, off, bias, off, biasB,
-                                bias == null ? 0 : h, biasTq, y, off, b, tq, tk, h, d, d, vRow, scale);
-                        assertTrue(engine.attention(par, p));
-                        double worst = 0;
-                        for (int bi = 0; bi < b; bi++) {
-                            for (int i = 0; i < tq; i++) {
-                                for (int hi = 0; hi < h; hi++) {
-                                    double[] s = new double[tk];
-                                    double mx = Double.NEGATIVE_INFINITY;
-                                    for (int j = 0; j < tk; j++) {
-                                        double dot = 0;
-                                        for (int x = 0; x < d; x++) {
-                                            dot += (double) bf16(q[off + ((bi * tq + i) * h + hi) * d + x])
-                                                    * bf16(k[off + ((bi * tk + j) * h + hi) * d + x]);
-                                        }
-                                        s[j] = dot * scale + (bias == null ? 0 : bias[off
-                                                + (((biasB == 1 ? 0 : bi) * h + hi) * biasTq + (biasTq == 1 ? 0 : i)) * tk + j]);
-                                        mx = Math.max(mx, s[j]);
-                                    }
-                                    double sum = 0;
-                                    for (int j = 0; j < tk; j++) sum += s[j] = Math.exp(s[j] - mx);
+        onEachKernel(engine -> {
+            for (int d : new int[] {32, 64}) {
+                // bias: none; [b, h, tq, tk] (the detector's box bias); [1, h, 1, tk], broadcast over batch and queries
+                for (int mode = 0; mode < 3; mode++) {
+                    int b = 2, tq = 100, tk = 300, h = 3, vRow = h * d + 5, off = 3;
+                    Random r = new Random(d + mode);
+                    float[] q = gaussian(r, off + b * tq * h * d);
+                    float[] k = gaussian(r, off + b * tk * h * d);
+                    float[] v = gaussian(r, off + b * tk * vRow);
+                    float[] y = new float[off + b * tq * h * d];
+                    int biasB = mode == 1 ? b : 1, biasTq = mode == 1 ? tq : 1;
+                    float[] bias = mode == 0 ? null : gaussian(r, off + biasB * h * biasTq * tk);
+                    // every fifth key masked
+                    if (bias != null) for (int i = off + 2; i < bias.length; i += 5) bias[i] = Float.NEGATIVE_INFINITY;
+                    float scale = (float) (1 / Math.sqrt(d));
+                    AttentionProblem p = new AttentionProblem(q, off, k, off, v, off, bias, off, biasB,
+                            bias == null ? 0 : h, biasTq, y, off, b, tq, tk, h, d, d, vRow, scale);
+                    assertTrue(engine.attention(par, p));
+                    double worst = 0;
+                    for (int bi = 0; bi < b; bi++) {
+                        for (int i = 0; i < tq; i++) {
+                            for (int hi = 0; hi < h; hi++) {
+                                double[] s = new double[tk];
+                                double mx = Double.NEGATIVE_INFINITY;
+                                for (int j = 0; j < tk; j++) {
+                                    double dot = 0;
                                     for (int x = 0; x < d; x++) {
-                                        double o = 0;
-                                        for (int j = 0; j < tk; j++) o += s[j] * bf16(v[off + (bi * tk + j) * vRow + hi * d + x]);
-                                        worst = Math.max(worst, Math.abs(o / sum - y[off + ((bi * tq + i) * h + hi) * d + x]));
+                                        dot += (double) bf16(q[off + ((bi * tq + i) * h + hi) * d + x])
+                                                * bf16(k[off + ((bi * tk + j) * h + hi) * d + x]);
                                     }
+                                    s[j] = dot * scale + (bias == null ? 0 : bias[off
+                                            + (((biasB == 1 ? 0 : bi) * h + hi) * biasTq + (biasTq == 1 ? 0 : i)) * tk + j]);
+                                    mx = Math.max(mx, s[j]);
+                                }
+                                double sum = 0;
+                                for (int j = 0; j < tk; j++) sum += s[j] = Math.exp(s[j] - mx);
+                                for (int x = 0; x < d; x++) {
+                                    double o = 0;
+                                    for (int j = 0; j < tk; j++) o += s[j] * bf16(v[off + (bi * tk + j) * vRow + hi * d + x]);
+                                    worst = Math.max(worst, Math.abs(o / sum - y[off + ((bi * tq + i) * h + hi) * d + x]));
                                 }
                             }
                         }
-                        // the probabilities rounded to BF16 (each by at most 2^-9 of itself, divided by their unrounded
-                        // sum), then the output (another 2^-9): at most 2^-8 of the largest value, plus FP32's sums
-                        double vmax = 0;
-                        for (float x : v) vmax = Math.max(vmax, Math.abs(bf16(x)));
-                        double bound = 2 * vmax / 512 * 1.05 + 1e-5;
-                        assertTrue(worst <= bound, "d = " + d + ", bias " + mode + ": max |error| " + worst + " > " + bound);
-                        assertEquals(0f, y[off - 1], "nothing written before the output");
                     }
+                    // the probabilities rounded to BF16 (each by at most 2^-9 of itself, divided by their unrounded
+                    // sum), then the output (another 2^-9): at most 2^-8 of the largest value, plus FP32's sums
+                    double vmax = 0;
+                    for (float x : v) vmax = Math.max(vmax, Math.abs(bf16(x)));
+                    double bound = 2 * vmax / 512 * 1.05 + 1e-5;
+                    assertTrue(worst <= bound, "d = " + d + ", bias " + mode + ": max |error| " + worst + " > " + bound);
+                    assertEquals(0f, y[off - 1], "nothing written before the output");
                 }
-                float[] a = new float[256 * 48];
-                AttentionProblem heads48 = new AttentionProblem(a, 0, a, 0, a, 0, null, 0, 0, 0, 0,
-                        new float[256 * 48], 0, 1, 256, 256, 1, 48, 48, 1f);
-                assertTrue(heads48.flops() >= OpenBlasGemm.ATTENTION_MIN_FLOPS, "declined for its heads, not its size");
-                assertFalse(engine.attention(par, heads48), "heads of 48 are left to the FP32 engine");
             }
-        }
+            float[] a = new float[256 * 48];
+            AttentionProblem heads48 = new AttentionProblem(a, 0, a, 0, a, 0, null, 0, 0, 0, 0,
+                    new float[256 * 48], 0, 1, 256, 256, 1, 48, 48, 1f);
+            assertTrue(heads48.flops() >= OpenBlasGemm.ATTENTION_MIN_FLOPS, "declined for its heads, not its size");
+            assertFalse(engine.attention(par, heads48), "heads of 48 are left to the FP32 engine");
+        });
     }
 
     /**
@@ -237,48 +238,46 @@ class Bf16GemmTest {
     @Test
     void windowedAttentionInPlaceEqualsTheGatheredWindows() {
         assumeTrue(Bf16Gemm.isAvailable(), "BF16 attention not run here: " + Bf16Gemm.unavailableReason());
-        for (int kernel : kernels()) {
-            try (Bf16Gemm engine = new Bf16Gemm(fp32, 2, kernel)) {
-                int images = 2, gridH = 16, gridW = 24, window = 8, h = 2, d = 64, vRow = 3 * h * d, off = 5;
-                int tokens = gridH * gridW, ws = window * window, row = h * d;
-                Attrs.Attention windows = new Attrs.Attention(0.125f, window, gridH, gridW);
-                Random r = new Random(11);
-                float[] q = gaussian(r, off + images * tokens * row);
-                float[] k = gaussian(r, off + images * tokens * row);
-                float[] v = gaussian(r, off + images * tokens * vRow);
-                float[] y = new float[off + images * tokens * row];
-                AttentionProblem grid = new AttentionProblem(q, off, k, off, v, off, null, 0, 0, 0, 0, y, off,
-                        images, tokens, tokens, h, d, d, vRow, 0.125f);
-                assertTrue(engine.windowedAttention(par, grid, windows));
+        onEachKernel(engine -> {
+            int images = 2, gridH = 16, gridW = 24, window = 8, h = 2, d = 64, vRow = 3 * h * d, off = 5;
+            int tokens = gridH * gridW, ws = window * window, row = h * d;
+            Attrs.Attention windows = new Attrs.Attention(0.125f, window, gridH, gridW);
+            Random r = new Random(11);
+            float[] q = gaussian(r, off + images * tokens * row);
+            float[] k = gaussian(r, off + images * tokens * row);
+            float[] v = gaussian(r, off + images * tokens * vRow);
+            float[] y = new float[off + images * tokens * row];
+            AttentionProblem grid = new AttentionProblem(q, off, k, off, v, off, null, 0, 0, 0, 0, y, off,
+                    images, tokens, tokens, h, d, d, vRow, 0.125f);
+            assertTrue(engine.windowedAttention(par, grid, windows));
 
-                int count = images * windows.windowCount();
-                float[] pq = new float[count * ws * row], pk = new float[count * ws * row];
-                float[] pv = new float[count * ws * row], py = new float[count * ws * row];
-                for (int w = 0; w < count; w++) {
-                    for (int t = 0; t < ws; t++) {
-                        int token = windows.windowStart(w) + t / window * gridW + t % window;
-                        System.arraycopy(q, off + token * row, pq, (w * ws + t) * row, row);
-                        System.arraycopy(k, off + token * row, pk, (w * ws + t) * row, row);
-                        System.arraycopy(v, off + token * vRow, pv, (w * ws + t) * row, row);
-                    }
+            int count = images * windows.windowCount();
+            float[] pq = new float[count * ws * row], pk = new float[count * ws * row];
+            float[] pv = new float[count * ws * row], py = new float[count * ws * row];
+            for (int w = 0; w < count; w++) {
+                for (int t = 0; t < ws; t++) {
+                    int token = windows.windowStart(w) + t / window * gridW + t % window;
+                    System.arraycopy(q, off + token * row, pq, (w * ws + t) * row, row);
+                    System.arraycopy(k, off + token * row, pk, (w * ws + t) * row, row);
+                    System.arraycopy(v, off + token * vRow, pv, (w * ws + t) * row, row);
                 }
-                assertTrue(engine.attention(par, new AttentionProblem(pq, 0, pk, 0, pv, 0, null, 0, 0, 0, 0, py, 0,
-                        count, ws, ws, h, d, d, 0.125f)));
-                float[] expected = new float[y.length];
-                for (int w = 0; w < count; w++) {
-                    for (int t = 0; t < ws; t++) {
-                        int token = windows.windowStart(w) + t / window * gridW + t % window;
-                        System.arraycopy(py, (w * ws + t) * row, expected, off + token * row, row);
-                    }
-                }
-                for (int i = 0; i < y.length; i++) assertEquals(expected[i], y[i], "value " + i);
-
-                assertFalse(engine.windowedAttention(par, grid, new Attrs.Attention(0.125f)), "global attention settings");
-                AttentionProblem withBias = new AttentionProblem(q, off, k, off, v, off, new float[tokens], 0, 1, 1, 1,
-                        y, off, images, tokens, tokens, h, d, d, vRow, 0.125f);
-                assertFalse(engine.windowedAttention(par, withBias, windows), "a biased attention is left to the backend");
             }
-        }
+            assertTrue(engine.attention(par, new AttentionProblem(pq, 0, pk, 0, pv, 0, null, 0, 0, 0, 0, py, 0,
+                    count, ws, ws, h, d, d, 0.125f)));
+            float[] expected = new float[y.length];
+            for (int w = 0; w < count; w++) {
+                for (int t = 0; t < ws; t++) {
+                    int token = windows.windowStart(w) + t / window * gridW + t % window;
+                    System.arraycopy(py, (w * ws + t) * row, expected, off + token * row, row);
+                }
+            }
+            for (int i = 0; i < y.length; i++) assertEquals(expected[i], y[i], "value " + i);
+
+            assertFalse(engine.windowedAttention(par, grid, new Attrs.Attention(0.125f)), "global attention settings");
+            AttentionProblem withBias = new AttentionProblem(q, off, k, off, v, off, new float[tokens], 0, 1, 1, 1,
+                    y, off, images, tokens, tokens, h, d, d, vRow, 0.125f);
+            assertFalse(engine.windowedAttention(par, withBias, windows), "a biased attention is left to the backend");
+        });
     }
 
     /**
