@@ -26,6 +26,10 @@
 //       apart), each row of B read once and multiplied with every row of A, AVX2 + FMA. Why: OpenBLAS packs B for every
 //       call, so a product of 8 rows (the text encoder's on a short phrase) read each weight about three times and ran
 //       at a third of the memory's rate. Returns 0, or -1 (nothing written) for other sizes or a CPU without AVX2/FMA.
+//
+//   const char* s3cpu_openblas_core_name(void* openblas_get_corename)
+//       The name of the kernels the loaded OpenBLAS runs (Haswell, Zen, SkylakeX, Cooperlake, ...), from its
+//       openblas_get_corename at the given address (which the presets do not bind), or null for a null address.
 #ifndef SAM3J_CPU_SGEMM_H
 #define SAM3J_CPU_SGEMM_H
 
@@ -42,6 +46,12 @@
 /** CBLAS's cblas_sgemm; its enumerations are passed as their int values (CBLAS 101 row-major, 111 no, 112 transpose). */
 typedef void (*s3cpu_cblas_sgemm_fn)(int order, int transA, int transB, int m, int n, int k, float alpha,
                                      const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
+
+typedef char* (*s3cpu_openblas_corename_fn)(void);
+
+static inline const char* s3cpu_openblas_core_name(void* openblas_get_corename) {
+    return openblas_get_corename ? reinterpret_cast<s3cpu_openblas_corename_fn>(openblas_get_corename)() : 0;
+}
 
 static inline int s3cpu_sgemm_at(void* cblas_sgemm, const float* a, long long aOff, int lda, const float* b,
                                  long long bOff, int ldb, int transB, int m, int n, int k, float beta, float* c,

@@ -2,11 +2,13 @@
 // double-precision reference: 1 to 8 rows, channels that are not a multiple of 8 (the scalar tail), offsets and padded
 // rows of A, B and C, beta 0 and not, column counts across the 32-column chunks of more than 4 rows, C's padding left
 // untouched, and the refusals (no rows, more than 8, leading dimensions too small). Run by `make host-tests`
-// (native/build.sh test) in every build. (s3cpu_sgemm_at only forwards to OpenBLAS: the Java tests check it.)
+// (native/build.sh test) in every build; and that s3cpu_openblas_core_name calls the function it is given. (s3cpu_sgemm_at
+// only forwards to OpenBLAS: the Java tests check it, and the name of OpenBLAS's kernels.)
 #include "cpu_sgemm.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -53,6 +55,11 @@ static void run(int m, int n, int k, float beta, std::mt19937& rng) {
     }
 }
 
+static char* fake_corename() {
+    static char name[] = "Haswell";
+    return name;
+}
+
 int main() {
     std::mt19937 rng(11);
     for (int m = 1; m <= 8; m++) {
@@ -68,6 +75,10 @@ int main() {
     check(s3cpu_rows_gemm_at(a, 0, 1, b, 0, 2, 1, 1, 2, 0.f, c, 0, 1) == -1, "took lda < k", 1, 1, 2);
     check(s3cpu_rows_gemm_at(a, 0, 2, b, 0, 1, 1, 1, 2, 0.f, c, 0, 1) == -1, "took ldb < k", 1, 1, 2);
     check(s3cpu_rows_gemm_at(a, 0, 2, b, 0, 2, 1, 3, 2, 0.f, c, 0, 2) == -1, "took ldc < n", 1, 3, 2);
+    // the core name comes from the function at the address given, and no address gives none
+    check(s3cpu_openblas_core_name(nullptr) == nullptr, "named a core without a function", 0, 0, 0);
+    const char* name = s3cpu_openblas_core_name(reinterpret_cast<void*>(&fake_corename));
+    check(name != nullptr && std::strcmp(name, "Haswell") == 0, "core name not the function's", 0, 0, 0);
     if (failures == 0) std::printf("cpu_sgemm_test: all passed\n");
     return failures == 0 ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 package org.sam3j.backend.openblas;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -13,12 +14,11 @@ import org.bytedeco.javacpp.annotation.Platform;
 /**
  * JavaCPP bindings to {@code native/src/cpu_attention.h}, sam3j's own AVX2 attention kernel,
  * {@code native/src/cpu_bf16_gemm.h} and {@code cpu_bf16_attention.h}, its BF16 product and attention (AMX or
- * AVX512-BF16), and
- * {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place and a product of a few rows by a transposed B
- * (header-only C++; see the headers for the exact semantics). The JNI library is generated and compiled at build
- * time by {@code native/cpu-jni.sh} where g++ is installed; otherwise loading this class fails and
- * {@link NativeAttention} reports why. Use {@link NativeAttention}, {@link Bf16Gemm} and {@link InPlaceSgemm}, not
- * this class.
+ * AVX512-BF16), and {@code cpu_sgemm.h}, OpenBLAS's product on Java arrays in place, a product of a few rows by a
+ * transposed B and the name of the kernels OpenBLAS runs (header-only C++; see the headers for the exact semantics).
+ * The JNI library is generated and compiled at build time by {@code native/cpu-jni.sh} where g++ is installed;
+ * otherwise loading this class fails and {@link NativeAttention} reports why. Use {@link NativeAttention},
+ * {@link Bf16Gemm}, {@link InPlaceSgemm} and {@link OpenBlas#kernels()}, not this class.
  */
 @Platform(value = "linux-x86_64", include = {"cpu_attention.h", "cpu_bf16_gemm.h", "cpu_bf16_attention.h", "cpu_sgemm.h"})
 @NoException
@@ -138,4 +138,7 @@ final class CpuKernels {
     @CriticalRegion
     static native int s3cpu_rows_gemm_at(@Const float[] a, long aOff, int lda, @Const float[] b, long bOff, int ldb,
                                          int m, int n, int k, float beta, float[] c, long cOff, int ldc);
+
+    /** The name OpenBLAS's {@code openblas_get_corename} at {@code fn} returns, or null for a null address. */
+    static native @Cast("const char*") BytePointer s3cpu_openblas_core_name(Pointer fn);
 }

@@ -87,7 +87,8 @@ public final class OpenBlasBackend {
 
         @Override
         public String description() {
-            return "CPU, matrix products on " + (OpenBlas.isAvailable() ? OpenBlas.version() : "OpenBLAS")
+            return "CPU, matrix products on "
+                    + (OpenBlas.isAvailable() ? OpenBlas.version() + OpenBlas.describeKernels() : "OpenBLAS")
                     + (InPlaceSgemm.unavailableReason() == null ? " in place"
                             : " staged (" + InPlaceSgemm.unavailableReason() + ")")
                     + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"

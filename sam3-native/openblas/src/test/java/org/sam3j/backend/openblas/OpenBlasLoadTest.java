@@ -1,10 +1,19 @@
 package org.sam3j.backend.openblas;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** What a user reads when the OpenBLAS natives do not load. */
+/** What a user reads when the OpenBLAS natives do not load, and which of its kernels run when they do. */
 class OpenBlasLoadTest {
     @Test
     void failureMessageNamesTheArtifactThePlatformAndTheCause() {
@@ -18,5 +27,52 @@ class OpenBlasLoadTest {
     void loadsHere() {
         assertTrue(OpenBlas.isAvailable(), OpenBlas.failure());
         assertTrue(OpenBlas.version().startsWith("OpenBLAS 0.3.31"), OpenBlas.version());
+    }
+
+    /**
+     * The kernels OpenBLAS runs are named in the backend's description, with the environment variable where it chose
+     * them: in fresh JVMs, one with {@code OPENBLAS_CORETYPE=Haswell} (kernels every x86-64 CPU the backend supports
+     * runs) and one without the variable, where OpenBLAS looks at the CPU itself.
+     */
+    @Test
+    void theDescriptionNamesTheKernelsAndWhoChoseThem() throws Exception {
+        assumeTrue(kernelsLoad(), "sam3j's JNI library was not built here");
+        assertNotNull(OpenBlas.kernels(), "openblas_get_corename not found");
+        String forced = child("Haswell");
+        assertTrue(forced.contains("OpenBLAS 0.3.31 (Haswell kernels, chosen by OPENBLAS_CORETYPE=Haswell)"), forced);
+        String own = child(null);
+        assertTrue(own.strip().matches(".*OpenBLAS 0\\.3\\.31 \\(\\w+ kernels\\) in place.*"), own);
+    }
+
+    private static boolean kernelsLoad() {
+        try {
+            org.bytedeco.javacpp.Loader.load(CpuKernels.class);
+            return true;
+        } catch (Throwable t) { // UnsatisfiedLinkError: built without g++
+            return false;
+        }
+    }
+
+    /** The backend's description in a new JVM with {@code OPENBLAS_CORETYPE} set to {@code env} (null: unset). */
+    private static String child(String env) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", cp, Describe.class.getName()))
+                .redirectErrorStream(true);
+        Map<String, String> e = pb.environment();
+        e.remove(OpenBlas.CORETYPE);
+        if (env != null) e.put(OpenBlas.CORETYPE, env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM did not end");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    /** Prints the OpenBLAS backend's description. */
+    static final class Describe {
+        public static void main(String[] args) {
+            System.out.println(new OpenBlasBackend.Provider().description());
+        }
     }
 }
