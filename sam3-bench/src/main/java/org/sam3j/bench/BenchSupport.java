@@ -252,8 +252,25 @@ public final class BenchSupport {
     }
 
     /**
+     * The environment variables that change how the native libraries compute ({@code OPENBLAS_*}, {@code OMP_*},
+     * {@code MKL_*}, {@code GOTO_*}), sorted: a run's record carries them, because one of them can halve a result
+     * (a machine's {@code OPENBLAS_CORETYPE=Haswell} ran OpenBLAS's AVX2 kernels on an AVX-512 CPU,
+     * {@code results/zen5-openblas-kernels-2026-12-07}).
+     */
+    public static Map<String, String> nativeEnvironment() {
+        Map<String, String> env = new java.util.TreeMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("OPENBLAS_") || k.startsWith("OMP_") || k.startsWith("MKL_") || k.startsWith("GOTO_")) {
+                env.put(k, v);
+            }
+        });
+        return env;
+    }
+
+    /**
      * Appends one JSON line to the file named by {@value #STATS_PROPERTY} (if set): the benchmark, its parameters,
-     * the fork's peak heap and RSS, and {@code extra}. Called at the end of a trial.
+     * the fork's peak heap and RSS, the native libraries' environment ({@link #nativeEnvironment()}) and
+     * {@code extra}. Called at the end of a trial.
      */
     public static void record(String benchmark, Map<String, ?> params, Map<String, ?> extra) {
         String file = System.getProperty(STATS_PROPERTY);
@@ -265,6 +282,7 @@ public final class BenchSupport {
         line.put("params", params);
         line.put("peakHeapBytes", peakHeapBytes());
         line.put("peakRssBytes", peakRssBytes());
+        line.put("environment", nativeEnvironment());
         line.putAll(extra);
         try {
             String json = new ObjectMapper().writeValueAsString(line) + "\n";

@@ -68,6 +68,15 @@ public final class StartupProfile {
         }
         StartupProfile p = new StartupProfile();
         long t = System.nanoTime();
+        // what computes, and the environment that can change it (the first lines of every results file)
+        String described;
+        try {
+            described = org.sam3j.backend.Backends.provider(backend).description();
+        } catch (IllegalArgumentException e) { // auto, or a name with a device: the model says what it made
+            described = "(" + e.getMessage() + ")";
+        }
+        System.out.println("backend          " + backend + ": " + described);
+        System.out.println("environment      " + BenchSupport.nativeEnvironment());
         if (!Files.exists(file)) {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);

@@ -91,8 +91,7 @@ public final class OpenBlasBackend {
                     + (OpenBlas.isAvailable() ? OpenBlas.version() + OpenBlas.describeKernels() : "OpenBLAS")
                     + (InPlaceSgemm.unavailableReason() == null ? " in place"
                             : " staged (" + InPlaceSgemm.unavailableReason() + ")")
-                    + (NativeAttention.isAvailable() ? ", sam3j's native attention kernel (AVX2)"
-                            : "; native attention kernel unavailable: " + NativeAttention.unavailableReason())
+                    + ", " + OpenBlasGemm.describeAttention()
                     + "; " + Bf16Gemm.describe();
         }
 

@@ -2,6 +2,7 @@ package org.sam3j.backend.openblas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -42,6 +43,36 @@ class OpenBlasLoadTest {
         assertTrue(forced.contains("OpenBLAS 0.3.31 (Haswell kernels, chosen by OPENBLAS_CORETYPE=Haswell)"), forced);
         String own = child(null);
         assertTrue(own.strip().matches(".*OpenBLAS 0\\.3\\.31 \\(\\w+ kernels\\) in place.*"), own);
+    }
+
+    /** The description names who computes attention, as the property (and, for auto, this CPU and JVM) choose. */
+    @Test
+    void theDescriptionNamesWhoComputesAttention() {
+        String before = System.getProperty(OpenBlasGemm.ATTENTION_PROPERTY);
+        try {
+            System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, "openblas");
+            assertEquals("attention as blocked OpenBLAS products", OpenBlasGemm.describeAttention());
+            System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, "java");
+            assertTrue(OpenBlasGemm.describeAttention().startsWith("attention on the Java"),
+                    OpenBlasGemm.describeAttention());
+            System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, "native");
+            assertEquals(NativeAttention.isAvailable() ? "attention on sam3j's native kernel (AVX2)"
+                    : "attention on the Java " + (org.sam3j.backend.cpu.CpuBackend.vectorKernels()
+                    ? "Vector API kernel (AVX-512)" : "kernel"), OpenBlasGemm.describeAttention());
+            System.clearProperty(OpenBlasGemm.ATTENTION_PROPERTY);
+            // auto: the Java kernel where all its kernels run on 512-bit vectors, else the native one where it loads
+            String auto = OpenBlasGemm.describeAttention();
+            assertEquals(org.sam3j.backend.cpu.CpuBackend.vectorKernels() || !NativeAttention.isAvailable(),
+                    auto.startsWith("attention on the Java"), auto);
+            System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, "fast");
+            assertThrows(IllegalArgumentException.class, OpenBlasGemm::describeAttention);
+        } finally {
+            if (before == null) {
+                System.clearProperty(OpenBlasGemm.ATTENTION_PROPERTY);
+            } else {
+                System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, before);
+            }
+        }
     }
 
     private static boolean kernelsLoad() {
