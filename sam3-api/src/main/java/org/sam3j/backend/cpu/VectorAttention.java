@@ -159,16 +159,21 @@ final class VectorAttention {
 
     /**
      * {@code qS[i0·d + p·STRIP + (i - i0)] = x[off + i·ld + p] · scale} for the strips' queries {@code i < w} (0 past
-     * {@code rows}) and {@code p < d}, where {@code i0} is the strip of {@code i}; a strip's rows of {@code x} stay in
-     * L1 while its channels are moved.
+     * {@code rows}) and {@code p < d}, where {@code i0} is the strip of {@code i}. A query's channels are read in
+     * order, one row of {@code x} after another, and written into the strip, which stays in L1. Channel by channel
+     * instead, a strip's 32 rows are read at once, and where they lie a multiple of 4 KiB apart (the image encoder's
+     * 16 heads of 64: rows of 1024 floats) they fall into one set of the L1 cache, more rows than it has ways: the
+     * transpose took 45 µs for a block of 576 queries, a tenth of a windowed attention's time, against 11 µs this way.
      */
     private static void stripsIn(float[] x, int off, int ld, int rows, int w, int d, float scale, float[] qS) {
         for (int i0 = 0; i0 < w; i0 += STRIP) {
             final int n = Math.min(STRIP, rows - i0), base = i0 * d; // w < rows + STRIP: n > 0
-            for (int p = 0; p < d; p++) {
-                final int row = base + p * STRIP;
-                for (int i = 0, src = off + i0 * ld + p; i < n; i++, src += ld) qS[row + i] = x[src] * scale;
-                if (n < STRIP) Arrays.fill(qS, row + n, row + STRIP, 0f);
+            for (int i = 0; i < n; i++) {
+                final int src = off + (i0 + i) * ld, dst = base + i;
+                for (int p = 0; p < d; p++) qS[dst + p * STRIP] = x[src + p] * scale;
+            }
+            if (n < STRIP) {
+                for (int p = 0; p < d; p++) Arrays.fill(qS, base + p * STRIP + n, base + (p + 1) * STRIP, 0f);
             }
         }
     }
