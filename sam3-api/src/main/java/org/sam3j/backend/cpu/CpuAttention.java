@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.Arrays;
+import org.sam3j.graph.Attrs;
 
 /**
  * Scaled dot-product attention for the pure-Java CPU backend:
@@ -181,6 +182,36 @@ final class CpuAttention {
                 }
             }
         });
+    }
+
+    /**
+     * Windowed attention on {@code [B, gridH·gridW, H, D]} operands in place, on {@link VectorAttention} (where
+     * {@link #vectorKernel(int, int)} holds for a window's tokens; false, nothing written, elsewhere): each window's
+     * rows are read and written where they lie in the grid (runs of {@code window} tokens), one task per (window,
+     * head), so no window is gathered into contiguous rows and scattered back (for SAM 3's image encoder 4 copies of
+     * 2.4 MB per window, 28 layers). The same floats as {@link #attention} on the gathered windows.
+     */
+    static boolean windowed(Parallel par, Scratch[] scratch, float[] q, int qOff, float[] k, int kOff, float[] v,
+                            int vOff, int vRow, float[] y, int yOff, int b, Attrs.Attention a, int h, int d, int dv,
+                            float scale) {
+        final int tokens = a.windowTokens();
+        if (!a.windowed() || !vectorKernel(tokens, tokens)) return false;
+        final int windows = b * a.windowCount(), run = a.window(), gridW = a.gridW(), ldq = h * d, ldy = h * dv;
+        Parallel.forTasks(par, par.threads(), windows * h, (w, queue) -> {
+            Scratch s = scratch[w];
+            if (s == null) {
+                s = new Scratch();
+                scratch[w] = s;
+            }
+            if (s.vector == null) s.vector = new VectorAttention.Scratch();
+            for (int t = queue.next(); t >= 0; t = queue.next()) {
+                int start = a.windowStart(t / h), hi = t % h;
+                VectorAttention.block(s.vector, q, qOff + start * ldq + hi * d, ldq, k, kOff + start * ldq + hi * d,
+                        ldq, v, vOff + start * vRow + hi * dv, vRow, null, 0, 0, y, yOff + start * ldy + hi * dv, ldy,
+                        tokens, tokens, d, dv, scale, run, gridW);
+            }
+        });
+        return true;
     }
 
     /**

@@ -885,7 +885,9 @@ final class CpuExecutionContext implements ExecutionContext {
 
     /**
      * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: in place where the engine reads the grid's
-     * windows itself ({@link GemmEngine#windowedAttention}, the AMX kernel); else a few windows at a time (one for
+     * windows itself ({@link GemmEngine#windowedAttention}: the native and BF16 kernels), or where it leaves them to
+     * the Java kernel on the Vector API ({@link GemmEngine#leavesAttention}, {@link CpuAttention#windowed}); else a
+     * few windows at a time (one for
      * SAM 3's 16 heads: about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a
      * packed buffer kept across runs (a window row is {@code window} consecutive tokens: one copy), the ordinary
      * attention kernels run on them as a batch of {@code window²}-token sequences, and the outputs are written back
@@ -909,6 +911,13 @@ final class CpuExecutionContext implements ExecutionContext {
         int group = Math.min(windows, Math.max(1, (par.threads() + h - 1) / h));
         int qRow = h * d;
         int vRow = h * dv;
+        // in place in the grid on the Java kernel, where the engine would leave the gathered windows to it
+        if (e == gemm && gemm.leavesAttention(new AttentionProblem(q.a, q.off, k.a, k.off, v.a, v.off, null, 0, 0, 0,
+                0, y.a, y.off, group, tokens, tokens, h, d, dv, vRow, a.scale()))
+                && CpuAttention.windowed(par, attentionScratch, q.a, q.off, k.a, k.off, v.a, v.off, vStride, y.a, y.off,
+                b, a, h, d, dv, a.scale())) {
+            return false;
+        }
         int qSize = group * tokens * qRow;
         int vSize = group * tokens * vRow;
         long need = 2L * qSize + 2L * vSize;

@@ -190,6 +190,15 @@ public interface GemmEngine extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #attention} returns false for {@code p} without computing it, leaving it to the backend's Java
+     * kernel; the backend then runs windowed attention on that kernel in place in the grid rather than on gathered
+     * windows. The default, false, promises nothing (the windows are gathered and offered to {@link #attention}).
+     */
+    default boolean leavesAttention(AttentionProblem p) {
+        return false;
+    }
+
+    /**
      * Computes attention restricted to the {@code windows} of a token grid, in place: {@code p} describes the grid
      * tensors ({@code b} images of {@code tq = tk = gridH · gridW} tokens, row-major), and each window's tokens
      * attend to that window's tokens only ({@link Attrs.Attention#windowStart}). Returns {@code false} to leave it to

@@ -9,6 +9,12 @@ public final class JavaGemm implements GemmEngine {
 
     private JavaGemm() {}
 
+    /** Attention is always the backend's Java kernel's: this engine computes none. */
+    @Override
+    public boolean leavesAttention(AttentionProblem p) {
+        return true;
+    }
+
     @Override
     public String name() {
         return "java";

@@ -102,6 +102,14 @@ final class VectorAttention {
         float[] mx;
         float[] lo;
         float[] alpha;
+        /** a window's chunk of keys and values in consecutive rows ({@link #ensureChunk}) */
+        float[] kChunk;
+        float[] vChunk;
+
+        void ensureChunk(int d, int dv) {
+            if (kChunk == null || kChunk.length < KC * d) kChunk = new float[KC * d];
+            if (vChunk == null || vChunk.length < KC * dv) vChunk = new float[KC * dv];
+        }
 
         void ensure(int d, int dv, int width) {
             if (d == this.d && dv == this.dv && width <= this.width) return;
@@ -130,31 +138,75 @@ final class VectorAttention {
     static void block(Scratch s, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk,
                       float[] v, int vOff, int ldv, float[] bias, int biasOff, int ldBias,
                       float[] y, int yOff, int ldy, int rows, int tk, int d, int dv, float scale) {
+        block(s, q, qOff, ldq, k, kOff, ldk, v, vOff, ldv, bias, biasOff, ldBias, y, yOff, ldy, rows, tk, d, dv, scale,
+                1, 1);
+    }
+
+    /**
+     * {@link #block(Scratch, float[], int, int, float[], int, int, float[], int, int, float[], int, int, float[], int,
+     * int, int, int, int, int, float)} on the rows of a window of a token grid, read and written in place: query,
+     * key, value and output row {@code r} is {@code (r / run) · gridW + r % run} rows from its offset (runs of
+     * {@code run} tokens, {@code gridW} apart; {@code run = gridW}: consecutive rows). A window's chunk of keys and
+     * values is copied into consecutive rows before its strips read it (the same values: the result is that of the
+     * window gathered first, bit for bit).
+     */
+    static void block(Scratch s, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk,
+                      float[] v, int vOff, int ldv, float[] bias, int biasOff, int ldBias,
+                      float[] y, int yOff, int ldy, int rows, int tk, int d, int dv, float scale, int run, int gridW) {
         final int w = width(rows);
         s.ensure(d, dv, w);
         final float[] qS = s.qS, oS = s.oS, sP = s.sP;
-        stripsIn(q, qOff, ldq, rows, w, d, scale, qS);
+        final boolean window = run != gridW;
+        if (window) s.ensureChunk(d, dv);
+        stripsIn(q, qOff, ldq, rows, w, d, scale, qS, run, gridW);
         Arrays.fill(oS, 0, dv * w, 0f);
         Arrays.fill(s.m, 0, w, -Float.MAX_VALUE);
         Arrays.fill(s.l, 0, w, 0f);
         for (int j0 = 0; j0 < tk; j0 += KC) {
             final int kc = Math.min(KC, tk - j0);
-            final int kb = kOff + j0 * ldk, vb = vOff + j0 * ldv;
+            final float[] kx, vx;
+            final int kb, vb, lk, lv;
+            if (window) {
+                // the chunk's keys and values from their runs in the grid, into consecutive rows
+                for (int j = 0; j < kc; j++) {
+                    final int r = row(j0 + j, run, gridW);
+                    System.arraycopy(k, kOff + r * ldk, s.kChunk, j * d, d);
+                    System.arraycopy(v, vOff + r * ldv, s.vChunk, j * dv, dv);
+                }
+                kx = s.kChunk;
+                vx = s.vChunk;
+                kb = 0;
+                vb = 0;
+                lk = d;
+                lv = dv;
+            } else {
+                kx = k;
+                vx = v;
+                kb = kOff + j0 * ldk;
+                vb = vOff + j0 * ldv;
+                lk = ldk;
+                lv = ldv;
+            }
             for (int i0 = 0; i0 < w; i0 += STRIP) {
                 final int qs = i0 * d, os = i0 * dv;
                 // Sᵀ = K·Qᵀ for the strip (+ bias)
-                scores(k, kb, ldk, kc, d, qS, qs, sP);
+                scores(kx, kb, lk, kc, d, qS, qs, sP);
                 if (bias != null) addBias(bias, biasOff + j0, ldBias, kc, rows, sP, i0);
                 // P = exp(Sᵀ - m), with the new running maxima and sums
                 softmax(s, kc, i0);
                 // Oᵀ = Oᵀ·alpha + Vᵀ·P
-                values(v, vb, ldv, kc, dv, sP, s.alpha, oS, os, i0);
+                values(vx, vb, lv, kc, dv, sP, s.alpha, oS, os, i0);
             }
         }
         // the divisors' inverses, in the chunk minima's array (free once the last chunk is done)
         final float[] l = s.l, inv = s.lo;
         for (int i = 0; i < rows; i++) inv[i] = 1f / l[i];
-        stripsOut(oS, inv, rows, dv, y, yOff, ldy);
+        stripsOut(oS, inv, rows, dv, y, yOff, ldy, run, gridW);
+    }
+
+    /** Row {@code r} of a window: runs of {@code run} rows, {@code gridW} apart ({@code run = gridW}: row r). */
+    private static int row(int r, int run, int gridW) {
+        return run == gridW ? r : r / run * gridW + r % run;
     }
 
     /**
@@ -165,11 +217,12 @@ final class VectorAttention {
      * 16 heads of 64: rows of 1024 floats) they fall into one set of the L1 cache, more rows than it has ways: the
      * transpose took 45 µs for a block of 576 queries, a tenth of a windowed attention's time, against 11 µs this way.
      */
-    private static void stripsIn(float[] x, int off, int ld, int rows, int w, int d, float scale, float[] qS) {
+    private static void stripsIn(float[] x, int off, int ld, int rows, int w, int d, float scale, float[] qS, int run,
+                                 int gridW) {
         for (int i0 = 0; i0 < w; i0 += STRIP) {
             final int n = Math.min(STRIP, rows - i0), base = i0 * d; // w < rows + STRIP: n > 0
             for (int i = 0; i < n; i++) {
-                final int src = off + (i0 + i) * ld, dst = base + i;
+                final int src = off + row(i0 + i, run, gridW) * ld, dst = base + i;
                 for (int p = 0; p < d; p++) qS[dst + p * STRIP] = x[src + p] * scale;
             }
             if (n < STRIP) {
@@ -178,13 +231,16 @@ final class VectorAttention {
         }
     }
 
-    /** {@code y[off + i·ld + c] = oS[i0·dv + c·STRIP + (i - i0)] · inv[i]} for {@code i < rows}, {@code c < dv}. */
-    private static void stripsOut(float[] oS, float[] inv, int rows, int dv, float[] y, int off, int ld) {
+    /**
+     * {@code y[off + row(i)·ld + c] = oS[i0·dv + c·STRIP + (i - i0)] · inv[i]} for {@code i < rows}, {@code c < dv}.
+     */
+    private static void stripsOut(float[] oS, float[] inv, int rows, int dv, float[] y, int off, int ld, int run,
+                                  int gridW) {
         for (int i0 = 0; i0 < rows; i0 += STRIP) {
             final int n = Math.min(STRIP, rows - i0), base = i0 * dv;
             for (int i = 0; i < n; i++) {
                 final float f = inv[i0 + i];
-                final int dst = off + (i0 + i) * ld;
+                final int dst = off + row(i0 + i, run, gridW) * ld;
                 for (int c = 0; c < dv; c++) y[dst + c] = oS[base + c * STRIP + i] * f;
             }
         }

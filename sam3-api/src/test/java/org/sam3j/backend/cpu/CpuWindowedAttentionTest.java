@@ -58,6 +58,31 @@ class CpuWindowedAttentionTest {
     }
 
     /**
+     * Windows of more tokens than a chunk of keys, read in place by the Java kernel run by run: runs of 12 tokens
+     * (whole blocks of 8 keys and tails within each run) and of 10 (runs that end inside a block and inside a
+     * chunk), heads of 64 and 16 interleaved; bit for bit the partitioned graph's.
+     */
+    @Test
+    void largeWindowsInPlaceGiveThePartitionedFloats() {
+        int[][] cases = {{24, 36, 12, 2, 64}, {20, 30, 10, 3, 16}}; // grid h, grid w, window, heads, head dim
+        for (int[] c : cases) {
+            int b = 1, gh = c[0], gw = c[1], ws = c[2], h = c[3], d = c[4];
+            int t = gh * gw;
+            Graph g = new Graph();
+            Tensor qt = g.scale(g.input("q", b, t, h, d), 1f);
+            Tensor kt = g.scale(g.input("k", b, t, h, d), 1f);
+            Tensor vt = g.scale(g.input("v", b, t, h, d), 1f);
+            g.output("y", g.windowedAttention(qt, kt, vt, 0.125f, gh, gw, ws));
+            Map<String, float[]> in = Map.of("q", rand(b * t * h * d), "k", rand(b * t * h * d),
+                    "v", rand(b * t * h * d));
+            try (CpuBackend backend = new CpuBackend(2)) {
+                assertArrayEquals(run(backend, AttentionWindows.partitioned(g), in), run(backend, g, in),
+                        "window " + ws + " of a " + gh + " x " + gw + " grid");
+            }
+        }
+    }
+
+    /**
      * At BF16 the attention's values are BF16 values, windowed or global, whichever kernel computed them (the backend
      * rounds them where the engine for reduced operands did not: here, always) — and the same as the partitioned
      * graph's.

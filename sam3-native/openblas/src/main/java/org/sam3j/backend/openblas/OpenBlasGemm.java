@@ -897,28 +897,31 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     @Override
     public boolean attention(Parallel par, AttentionProblem p) {
-        if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return false;
-        switch (attentionEngine) {
-            case JAVA:
-                return false;
-            case NATIVE:
-                if (!nativeTakes(p)) return false;
-                nativeAttention(par, p);
-                return true;
-            case AUTO:
-                if (nativeTakes(p)) {
-                    nativeAttention(par, p);
-                    return true;
-                }
-                if (CpuBackend.vectorAttention(p.tq(), p.tk())) return false;
-                if (Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM) return false;
-                break;
-            default:
-                break;
+        if (leavesAttention(p)) return false;
+        if (nativeTakes(p)) {
+            nativeAttention(par, p);
+            return true;
         }
         boolean wide = Math.max(p.d(), p.dv()) > 64;
         attention(par, p, wide ? WIDE_ATTENTION_QUERIES : ATTENTION_QUERIES, wide ? WIDE_ATTENTION_KEYS : ATTENTION_KEYS);
         return true;
+    }
+
+    /** Whether {@link #attention} leaves {@code p} to the Java kernel, as {@value #ATTENTION_PROPERTY} chooses. */
+    @Override
+    public boolean leavesAttention(AttentionProblem p) {
+        if (p.tk() == 0 || p.flops() < ATTENTION_MIN_FLOPS) return true;
+        switch (attentionEngine) {
+            case JAVA:
+                return true;
+            case NATIVE:
+                return !nativeTakes(p);
+            case AUTO:
+                return !nativeTakes(p) && (CpuBackend.vectorAttention(p.tq(), p.tk())
+                        || Math.max(p.d(), p.dv()) < BLAS_MIN_HEAD_DIM);
+            default:
+                return false;
+        }
     }
 
     /** Fewest queries per task of the native kernel, which packs the head's keys and values once per task. */

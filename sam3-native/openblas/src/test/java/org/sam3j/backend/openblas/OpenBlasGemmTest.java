@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.sam3j.backend.cpu.AttentionProblem;
 import org.sam3j.backend.cpu.GemmEngine;
 import org.sam3j.backend.cpu.Parallel;
 
@@ -315,6 +316,33 @@ class OpenBlasGemmTest {
         }
         try (OpenBlasGemm engine = new OpenBlasGemm(1, OpenBlasGemm.Threading.WORKERS)) {
             assertEquals(engine.inPlace(), engine.prefersWinograd());
+        }
+    }
+
+    /**
+     * Which attention problems the engine leaves to the Java kernel ({@code leavesAttention}: the backend then reads
+     * the encoder's windows in place on it), as {@value OpenBlasGemm#ATTENTION_PROPERTY} chooses: every problem for
+     * {@code java}, none for {@code openblas}, those the native kernel does not take for {@code native}; small
+     * problems always.
+     */
+    @Test
+    void leavesToTheJavaKernelWhatItsAttentionChoiceDoesNotTake() {
+        float[] x = new float[576 * 16 * 64];
+        // one window of the image encoder: 576 tokens, 16 heads of 64; and a problem below the smallest it computes
+        AttentionProblem window = new AttentionProblem(x, 0, x, 0, x, 0, null, 0, 0, 0, 0, x, 0, 1, 576, 576, 16, 64, 64,
+                0.125f);
+        AttentionProblem small = new AttentionProblem(x, 0, x, 0, x, 0, null, 0, 0, 0, 0, x, 0, 1, 4, 4, 1, 64, 64, 0.125f);
+        try (OpenBlasGemm java = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "java");
+             OpenBlasGemm blas = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "openblas");
+             OpenBlasGemm nat = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "native");
+             OpenBlasGemm auto = new OpenBlasGemm(2, OpenBlasGemm.Threading.WORKERS, "auto")) {
+            assertTrue(java.leavesAttention(window));
+            assertFalse(blas.leavesAttention(window));
+            assertEquals(!NativeAttention.isAvailable(), nat.leavesAttention(window));
+            // auto: the Java kernel where all its kernels are on 512-bit vectors, else the native one where it loads
+            assertEquals(org.sam3j.backend.cpu.CpuBackend.vectorKernels() || !NativeAttention.isAvailable(),
+                    auto.leavesAttention(window));
+            for (OpenBlasGemm e : new OpenBlasGemm[] {java, blas, nat, auto}) assertTrue(e.leavesAttention(small));
         }
     }
 }
