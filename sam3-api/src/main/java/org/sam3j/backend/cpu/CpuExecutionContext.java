@@ -887,11 +887,10 @@ final class CpuExecutionContext implements ExecutionContext {
      * Windowed attention on {@code [B, gridH·gridW, H, D]} operands: in place where the engine reads the grid's
      * windows itself ({@link GemmEngine#windowedAttention}: the native and BF16 kernels), or where it leaves them to
      * the Java kernel on the Vector API ({@link GemmEngine#leavesAttention}, {@link CpuAttention#windowed}); else a
-     * few windows at a time (one for
-     * SAM 3's 16 heads: about 9 MB of packed q, k, v, y), their tokens are gathered by index from the grid into a
-     * packed buffer kept across runs (a window row is {@code window} consecutive tokens: one copy), the ordinary
-     * attention kernels run on them as a batch of {@code window²}-token sequences, and the outputs are written back
-     * to their grid positions. The graph holds no partitioned copy of the grid; the results are those of partition,
+     * few windows at a time (one for SAM 3's 16 heads: about 9 MB of packed q, k, v, y), their tokens are gathered
+     * by index from the grid into a packed buffer kept across runs (a window row is {@code window} consecutive
+     * tokens: one copy), the ordinary attention kernels run on them as a batch of {@code window²}-token sequences,
+     * and the outputs are written back to their grid positions. The graph holds no partitioned copy of the grid; the results are those of partition,
      * attention, unpartition, bit for bit on the Java kernel and on AMX (each query's result depends only on its
      * window's keys, in the same order); OpenBLAS, where it picks its kernel by the product's shape, may differ in the
      * last bit. True where the engine for reduced operands computed every window (its values are then rounded).

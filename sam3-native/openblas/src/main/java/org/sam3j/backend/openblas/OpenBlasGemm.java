@@ -101,24 +101,6 @@ public final class OpenBlasGemm implements GemmEngine {
      * </ol>
      */
     public static final String ATTENTION_PROPERTY = "sam3j.openblas.attention";
-    /**
-     * Who computes the encoders' attention (heads of 32 or 64) as {@value #ATTENTION_PROPERTY} now chooses, for the
-     * backend's description.
-     *
-     * @throws IllegalArgumentException for a bad value of the property
-     */
-    static String describeAttention() {
-        AttentionEngine e = AttentionEngine.parse(System.getProperty(ATTENTION_PROPERTY, "auto"));
-        boolean nativeKernel = NativeAttention.isAvailable()
-                && (e == AttentionEngine.NATIVE || e == AttentionEngine.AUTO && !CpuBackend.vectorKernels());
-        if (nativeKernel) return "attention on sam3j's native kernel (AVX2)";
-        String why = e == AttentionEngine.AUTO && !NativeAttention.isAvailable()
-                ? "; native attention kernel unavailable: " + NativeAttention.unavailableReason() : "";
-        if (e == AttentionEngine.OPENBLAS) return "attention as blocked OpenBLAS products";
-        return (CpuBackend.vectorKernels() ? "attention on the Java Vector API kernel (AVX-512)"
-                : "attention on the Java kernel") + why;
-    }
-
     /** Head dimension from which {@code auto} attention runs on OpenBLAS. */
     static final int BLAS_MIN_HEAD_DIM = 64;
 
@@ -133,6 +115,24 @@ public final class OpenBlasGemm implements GemmEngine {
                 throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + s + ": expected java, openblas, native or auto", e);
             }
         }
+    }
+
+    /**
+     * Who computes the encoders' attention (heads of 32 or 64) as {@value #ATTENTION_PROPERTY} now chooses, for the
+     * backend's description.
+     *
+     * @throws IllegalArgumentException for a bad value of the property
+     */
+    static String describeAttention() {
+        AttentionEngine e = AttentionEngine.parse(System.getProperty(ATTENTION_PROPERTY, "auto"));
+        boolean nativeKernel = NativeAttention.isAvailable()
+                && (e == AttentionEngine.NATIVE || e == AttentionEngine.AUTO && !CpuBackend.vectorKernels());
+        if (nativeKernel) return "attention on sam3j's native kernel (AVX2)";
+        if (e == AttentionEngine.OPENBLAS) return "attention as blocked OpenBLAS products";
+        if (CpuBackend.vectorKernels()) return "attention on the Java Vector API kernel (AVX-512)";
+        // auto without the native kernel: say why it is missing
+        return "attention on the Java kernel" + (e == AttentionEngine.AUTO
+                ? "; native attention kernel unavailable: " + NativeAttention.unavailableReason() : "");
     }
 
     private final int threads;
