@@ -149,16 +149,8 @@ final class CpuAttention {
         final int tasks = b * h * nBlocks;
         final boolean vector = tk > 0 && vectorKernel(tq, tk);
         Parallel.forTasks(par, threads, tasks, (w, queue) -> {
-            Scratch s = scratch[w];
-            if (s == null) {
-                s = new Scratch();
-                scratch[w] = s;
-            }
-            if (vector) {
-                if (s.vector == null) s.vector = new VectorAttention.Scratch();
-            } else {
-                s.ensure(d, dv, width);
-            }
+            Scratch s = slot(scratch, w, vector);
+            if (!vector) s.ensure(d, dv, width);
             for (int t = queue.next(); t >= 0; t = queue.next()) {
                 int bi = t / (h * nBlocks);
                 int hi = (t / nBlocks) % h;
@@ -184,6 +176,17 @@ final class CpuAttention {
         });
     }
 
+    /** Worker {@code w}'s scratch, made on first use, with {@link VectorAttention}'s where {@code vector}. */
+    private static Scratch slot(Scratch[] scratch, int w, boolean vector) {
+        Scratch s = scratch[w];
+        if (s == null) {
+            s = new Scratch();
+            scratch[w] = s;
+        }
+        if (vector && s.vector == null) s.vector = new VectorAttention.Scratch();
+        return s;
+    }
+
     /**
      * Windowed attention on {@code [B, gridH·gridW, H, D]} operands in place, on {@link VectorAttention} (where
      * {@link #vectorKernel(int, int)} holds for a window's tokens; false, nothing written, elsewhere): each window's
@@ -198,12 +201,7 @@ final class CpuAttention {
         if (!a.windowed() || !vectorKernel(tokens, tokens)) return false;
         final int windows = b * a.windowCount(), run = a.window(), gridW = a.gridW(), ldq = h * d, ldy = h * dv;
         Parallel.forTasks(par, par.threads(), windows * h, (w, queue) -> {
-            Scratch s = scratch[w];
-            if (s == null) {
-                s = new Scratch();
-                scratch[w] = s;
-            }
-            if (s.vector == null) s.vector = new VectorAttention.Scratch();
+            Scratch s = slot(scratch, w, true);
             for (int t = queue.next(); t >= 0; t = queue.next()) {
                 int start = a.windowStart(t / h), hi = t % h;
                 VectorAttention.block(s.vector, q, qOff + start * ldq + hi * d, ldq, k, kOff + start * ldq + hi * d,

@@ -125,9 +125,7 @@ public final class OpenBlasGemm implements GemmEngine {
      */
     static String describeAttention() {
         AttentionEngine e = AttentionEngine.parse(System.getProperty(ATTENTION_PROPERTY, "auto"));
-        boolean nativeKernel = NativeAttention.isAvailable()
-                && (e == AttentionEngine.NATIVE || e == AttentionEngine.AUTO && !CpuBackend.vectorKernels());
-        if (nativeKernel) return "attention on sam3j's native kernel (AVX2)";
+        if (NativeAttention.isAvailable() && nativeChosen(e)) return "attention on sam3j's native kernel (AVX2)";
         if (e == AttentionEngine.OPENBLAS) return "attention as blocked OpenBLAS products";
         if (CpuBackend.vectorKernels()) return "attention on the Java Vector API kernel (AVX-512)";
         // auto without the native kernel: say why it is missing
@@ -966,9 +964,12 @@ public final class OpenBlasGemm implements GemmEngine {
      * {@link #ATTENTION_PROPERTY}).
      */
     private boolean nativeTakes(AttentionProblem p) {
-        if (!NativeAttention.accepts(p, inPlace)) return false;
-        return attentionEngine == AttentionEngine.NATIVE
-                || (attentionEngine == AttentionEngine.AUTO && !CpuBackend.vectorKernels());
+        return NativeAttention.accepts(p, inPlace) && nativeChosen(attentionEngine);
+    }
+
+    /** Whether {@code e} runs the problems the native kernel accepts on it (see {@link #ATTENTION_PROPERTY}). */
+    private static boolean nativeChosen(AttentionEngine e) {
+        return e == AttentionEngine.NATIVE || e == AttentionEngine.AUTO && !CpuBackend.vectorKernels();
     }
 
     /**

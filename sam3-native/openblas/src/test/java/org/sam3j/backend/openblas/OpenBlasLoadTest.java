@@ -37,7 +37,8 @@ class OpenBlasLoadTest {
      */
     @Test
     void theDescriptionNamesTheKernelsAndWhoChoseThem() throws Exception {
-        assumeTrue(kernelsLoad(), "sam3j's JNI library was not built here");
+        assumeTrue(InPlaceSgemm.unavailableReason() == null,
+                () -> "sam3j's JNI library: " + InPlaceSgemm.unavailableReason());
         assertNotNull(OpenBlas.kernels(), "openblas_get_corename not found");
         String forced = child("Haswell");
         assertTrue(forced.contains("OpenBLAS 0.3.31 (Haswell kernels, chosen by OPENBLAS_CORETYPE=Haswell)"), forced);
@@ -72,15 +73,6 @@ class OpenBlasLoadTest {
             } else {
                 System.setProperty(OpenBlasGemm.ATTENTION_PROPERTY, before);
             }
-        }
-    }
-
-    private static boolean kernelsLoad() {
-        try {
-            org.bytedeco.javacpp.Loader.load(CpuKernels.class);
-            return true;
-        } catch (Throwable t) { // UnsatisfiedLinkError: built without g++
-            return false;
         }
     }
 
