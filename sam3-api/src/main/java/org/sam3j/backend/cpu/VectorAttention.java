@@ -319,10 +319,12 @@ final class VectorAttention {
             low0.min(lj0).intoArray(lo, i0);
             low1.min(lj1).intoArray(lo, i0 + LANES);
         }
-        boolean inRange = true;
-        for (int i = i0; i < i1; i++) {
-            if (!(lo[i] - mx[i] >= CpuMath.EXP_MIN)) inRange = false;
-        }
+        // whether every s - mx is at least EXP_MIN (not where NaN); this check and the running sums' update at the end
+        // run a vector at a time: query by query they took a fifth of the method's time (0.43 against 0.34 µs a call)
+        final boolean inRange = FloatVector.fromArray(F, lo, i0).sub(FloatVector.fromArray(F, mx, i0))
+                .compare(VectorOperators.GE, CpuMath.EXP_MIN).allTrue()
+                && FloatVector.fromArray(F, lo, i0 + LANES).sub(FloatVector.fromArray(F, mx, i0 + LANES))
+                .compare(VectorOperators.GE, CpuMath.EXP_MIN).allTrue();
         // The exponential is written out in each of its three loops, not shared: a helper taking and returning
         // vectors is not inlined by C2 (too large), and its boxed vectors made the softmax 2-4 x slower when measured.
         for (int h = i0; h < i1; h += LANES) {
@@ -379,9 +381,10 @@ final class VectorAttention {
                 sum.intoArray(lo, h);
             }
         }
-        for (int i = i0; i < i1; i++) {
-            l[i] = Math.fma(l[i], alpha[i], lo[i]);
-            m[i] = mx[i];
+        for (int h = i0; h < i1; h += LANES) {
+            final FloatVector sum = FloatVector.fromArray(F, lo, h);
+            FloatVector.fromArray(F, l, h).fma(FloatVector.fromArray(F, alpha, h), sum).intoArray(l, h);
+            FloatVector.fromArray(F, mx, h).intoArray(m, h);
         }
     }
 
