@@ -27,8 +27,9 @@ import org.sam3j.weights.WeightStore;
 
 /**
  * The run state of one caller on a {@link CpuCompiledGraph}: one float arena laid out by the graph's memory
- * plan (taken on the first run from the backend's {@link FloatPool}, handed back on close), per-worker scratch,
- * and the profile of the last run. Runs report
+ * plan (taken from the backend's {@link FloatPool} for each run and handed back after it, so that contexts kept
+ * between runs share the arenas: the next image's encoder runs in the one the last prompt's detector used), per-worker
+ * scratch, and the profile of the last run. Runs report
  * progress after every operation and can be stopped between operations; a stopped run leaves nothing
  * behind that the next run depends on (the arena is rewritten, outputs are fresh).
  *
@@ -104,6 +105,10 @@ final class CpuExecutionContext implements ExecutionContext {
         } finally {
             synchronized (this) {
                 running = false;
+                // the arena goes back after every run, not only on close: a session keeps the contexts of the graphs
+                // it runs per prompt (the detector's arena is about 200 MB at 1008²), and each held its own while
+                // the next image's encoder, finding none free, made another
+                if (backend.buffers().give(arena)) arena = null;
                 if (closed) releaseBuffers(); // closed while running: the buffers were left for this run
             }
         }

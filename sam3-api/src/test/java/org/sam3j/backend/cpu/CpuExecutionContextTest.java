@@ -141,19 +141,53 @@ class CpuExecutionContextTest {
             assertEquals(1 << 20, pool.heldBytes());
             ResidentScope first = session.newScope(be);
             session.context(cg).run(RunRequest.create().withHost("x", x1).withHost("c", c).keepResident(first, "y"));
-            assertEquals(0, pool.heldBytes(), "packing the Linear weight onto the heap emptied the pool");
+            assertEquals(arena, pool.heldBytes(), "packing the Linear weight took the MiB; the arena is back after the run");
             session.release(cg);
-            assertEquals(arena, pool.heldBytes(), "the closed context's arena");
+            assertEquals(arena, pool.heldBytes(), "closing the context hands back nothing more");
             first.close();
             assertEquals(arena + output, pool.heldBytes(), "and the freed output");
             try (ResidentScope second = session.newScope(be)) {
                 RunResult out = session.context(cg).run(RunRequest.create().withHost("x", x2).withHost("c", c)
                         .keepResident(second, "y"));
-                assertEquals(0, pool.heldBytes(), "both taken again");
+                assertEquals(arena, pool.heldBytes(), "both taken again, the arena back after the run");
                 assertArrayEquals(expected.get("y").data(), out.resident("y").download().data());
                 assertArrayEquals(expected.get("z").data(), out.host("z").data());
             }
-            assertEquals(output, pool.heldBytes(), "host outputs are the caller's: only the resident one came back");
+            assertEquals(arena + output, pool.heldBytes(),
+                    "host outputs are the caller's: only the resident one came back");
+        }
+    }
+
+    @Test
+    void contextsASessionKeepsRunInOneArena() {
+        // as a predictor's session keeps the detector's context between prompts while the next image's encoder runs:
+        // each context holding its arena between runs, the second graph would make an arena of its own
+        Random r = new Random(5);
+        InMemoryWeights w = weights(r);
+        Graph large = producer(50_000);
+        Graph smaller = producer(40_000); // an arena of more than half the first one's: the pool hands that one over
+        float[] x1 = rand(r, 50_000 * 16);
+        float[] x2 = rand(r, 40_000 * 16);
+        Map<String, HostTensor> expected;
+        try (CpuBackend fresh = new CpuBackend(2); CompiledGraph cg = fresh.compile(smaller, w)) {
+            expected = cg.run(Map.of("x", x2));
+        }
+        try (CpuBackend be = new CpuBackend(2); CompiledGraph first = be.compile(large, w);
+             CompiledGraph second = be.compile(smaller, w); RunSession session = new RunSession()) {
+            long arena = ((CpuCompiledGraph) first).plan().arenaBytes();
+            long other = ((CpuCompiledGraph) second).plan().arenaBytes();
+            assertTrue(other >= 1 << 20 && 2 * other >= arena && other < arena, arena + " and " + other);
+            FloatPool pool = be.buffers();
+            pool.clear();
+            session.context(first).run(RunRequest.create().withHost("x", x1));
+            assertEquals(arena, pool.heldBytes(), "the first context's arena, back after its run");
+            RunResult out = session.context(second).run(RunRequest.create().withHost("x", x2));
+            assertEquals(arena, pool.heldBytes(), "the second context ran in it and handed it back; no other made");
+            assertEquals(2, session.contextCount(), "both contexts kept");
+            assertArrayEquals(expected.get("y").data(), out.host("y").data());
+            assertArrayEquals(expected.get("z").data(), out.host("z").data());
+            session.context(first).run(RunRequest.create().withHost("x", x1));
+            assertEquals(arena, pool.heldBytes(), "and the first one again");
         }
     }
 

@@ -1,9 +1,11 @@
 package org.sam3j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +19,7 @@ class FloatPoolTest {
         FloatPool pool = new FloatPool(64L << 20);
         float[] a = pool.take(4 * MIB);
         assertEquals(4 * MIB, a.length);
-        pool.give(a);
+        assertTrue(pool.give(a), "kept");
         assertEquals(4L << 20, pool.heldBytes());
         assertNotSame(a, pool.take(4 * MIB + 1), "too small");
         assertNotSame(a, pool.take(2 * MIB - 1), "more than twice the request");
@@ -41,11 +43,11 @@ class FloatPoolTest {
     @Test
     void smallArraysAndArraysOverTheCapacityAreNotKept() {
         FloatPool pool = new FloatPool(8L << 20);
-        pool.give(new float[MIB - 1]);
-        pool.give(new float[8 * MIB + 1]);
-        pool.give(null);
+        assertFalse(pool.give(new float[MIB - 1]), "under 1 MiB: the caller may keep using it");
+        assertFalse(pool.give(new float[8 * MIB + 1]));
+        assertFalse(pool.give(null));
         assertEquals(0, pool.heldBytes());
-        new FloatPool(0).give(new float[MIB]); // a pool of capacity 0 keeps nothing
+        assertFalse(new FloatPool(0).give(new float[MIB])); // a pool of capacity 0 keeps nothing
     }
 
     @Test
