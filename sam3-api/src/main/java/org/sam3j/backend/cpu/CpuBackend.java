@@ -135,7 +135,7 @@ public final class CpuBackend implements Backend {
             case "auto" -> gemm.prefersWinograd();
             default -> throw new IllegalArgumentException(WINOGRAD_PROPERTY + "=" + wg + ": expected true, false or auto");
         };
-        VectorKernels.warmUp();
+        VectorKernels.warmUp(gemm instanceof JavaGemm); // the products' kernels where this engine runs them
         LOG.debug("backend {}: {} threads, matrix products and attention on the {} kernels", name, threads,
                 vectorKernels() ? "Vector API" : vectorShortAttention()
                         ? "auto-vectorised kernels, attention with a short side on the Vector API" : "auto-vectorised");

@@ -20,9 +20,10 @@ import org.slf4j.Logger;
  * compiled by C1 it allocates an object per operation. When C2 compiled the attention kernel in the middle of the
  * first image, from the profile gathered so far, the code it produced was measured to stay slow: a fresh process's
  * first full-size encode spent 6.8 s in attention against 4.3 s in the next one, and its first text prompt 1.8 s
- * against 1.4 s. {@link #warmUp()} therefore runs the kernels on small made-up problems with every kind of tail and
- * masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core AVX-512 machine; with
- * 256-bit vectors 1.1–1.3 s on a 2-core Zen 3, of which the products' kernels about 0.1 s). On the tiny model the
+ * against 1.4 s. {@link #warmUp(boolean)} therefore runs the kernels on small made-up problems with every kind of
+ * tail and masking, once per JVM, when the first CPU backend is created (about 0.7 s on a 2-core AVX-512 machine; with
+ * 256-bit vectors 1.1–1.3 s on a 2-core Zen 3, of which the products' kernels about 0.1 s; those only for the first
+ * backend whose engine runs them). On the tiny model the
  * first image's attention then takes 0.6–0.8 s against 1.6–2.0 s without the warm-up (0.5–0.6 s steady); on the
  * Zen 3 the first text prompt took 3.5–3.6 s against 5.0 s without it. Its heads of 16 are the interactive
  * decoder's: on AVX2 the prompt decoders' other attention runs on the OpenBLAS backend's native kernel, so a click
@@ -60,8 +61,10 @@ final class VectorKernels {
     static final int WARM_UP_GELU = 200;
 
     private static final Object LOCK = new Object();
-    /** Whether this JVM's warm-up has started (it runs once). */
+    /** Whether this JVM's warm-up of the attention (and GELU) kernels has started (it runs once). */
     private static boolean warmed;
+    /** Whether this JVM's warm-up of the matrix products' kernels has started (once, where an engine runs them). */
+    private static boolean productsWarmed;
 
     private VectorKernels() {}
 
@@ -69,6 +72,13 @@ final class VectorKernels {
     static boolean warmedUp() {
         synchronized (LOCK) {
             return warmed;
+        }
+    }
+
+    /** Whether this JVM's warm-up of the matrix products' kernels has started. */
+    static boolean productsWarmedUp() {
+        synchronized (LOCK) {
+            return productsWarmed;
         }
     }
 
@@ -89,58 +99,64 @@ final class VectorKernels {
     }
 
     /**
-     * Runs the kernels until HotSpot has compiled them (see the class comment): the first call in a JVM where they
-     * are {@link #ENABLED} does the work on the calling thread; every other call returns at once.
+     * Runs the kernels until HotSpot has compiled them (see the class comment), on the calling thread: the attention
+     * and GELU kernels on the first call in a JVM where they are used, the matrix products' kernels on the first call
+     * with {@code products} (a backend whose engine computes its products on them: the pure-Java one, not OpenBLAS,
+     * whose backend spent 70–130 ms and a few hundred MB of short-lived vectors of its build on kernels it never ran).
+     * Every other call returns at once.
      *
-     * @return whether this call did the work
+     * @param products whether the caller's matrix products run on {@link VectorSgemm}
+     * @return whether this call did any work
      */
-    static boolean warmUp() {
+    static boolean warmUp(boolean products) {
         if (!SHORT_ATTENTION) return false;
+        final boolean kernels, gemm;
         synchronized (LOCK) {
-            if (warmed) return false;
+            kernels = !warmed;
+            gemm = products && PRODUCTS && !productsWarmed;
             warmed = true;
+            productsWarmed |= gemm;
         }
+        if (!kernels && !gemm) return false;
         long t0 = System.nanoTime();
         Random rnd = new Random(1);
-        // attention: three head sizes (the encoder's 64, the detector's 32, the interactive decoder's 16), strips and
-        // chunks with tails, and every other block with a bias that masks keys (the clamped exponential)
-        AttentionBlock[] blocks = {AttentionBlock.of(rnd, 64, 100, 64, false), AttentionBlock.of(rnd, 40, 60, 32, false),
-                AttentionBlock.of(rnd, 25, 100, 16, false), AttentionBlock.of(rnd, 64, 100, 64, true),
-                AttentionBlock.of(rnd, 40, 60, 32, true), AttentionBlock.of(rnd, 100, 25, 16, true)};
-        for (int i = 0; i < WARM_UP_BLOCKS; i++) {
-            AttentionBlock x = blocks[i % blocks.length];
-            VectorAttention.block(x.scratch, x.q, 0, x.d, x.k, 0, x.d, x.v, 0, x.d, x.bias, 0, x.tk, x.y, 0, x.d, x.rows,
-                    x.tk, x.d, x.d, 0.125f);
+        if (kernels) {
+            // attention: three head sizes (the encoder's 64, the detector's 32, the interactive decoder's 16), strips
+            // and chunks with tails, and every other block with a bias that masks keys (the clamped exponential)
+            AttentionBlock[] blocks = {AttentionBlock.of(rnd, 64, 100, 64, false),
+                    AttentionBlock.of(rnd, 40, 60, 32, false), AttentionBlock.of(rnd, 25, 100, 16, false),
+                    AttentionBlock.of(rnd, 64, 100, 64, true), AttentionBlock.of(rnd, 40, 60, 32, true),
+                    AttentionBlock.of(rnd, 100, 25, 16, true)};
+            for (int i = 0; i < WARM_UP_BLOCKS; i++) {
+                AttentionBlock x = blocks[i % blocks.length];
+                VectorAttention.block(x.scratch, x.q, 0, x.d, x.k, 0, x.d, x.v, 0, x.d, x.bias, 0, x.tk, x.y, 0, x.d,
+                        x.rows, x.tk, x.d, x.d, 0.125f);
+            }
+            if (ENABLED) {
+                // GELU (the fc1 epilogue, whichever engine multiplies): whole vectors and a tail
+                float[] g = new float[CpuGelu.CHUNK];
+                fill(rnd, g);
+                for (int c = 0; c < WARM_UP_GELU; c++) VectorGelu.apply(g, 0, g, 0, 0, g.length - 5);
+            }
         }
         long t1 = System.nanoTime();
-        if (!PRODUCTS) {
-            LOG.debug("Vector API attention for short sides compiled: {} ms", (t1 - t0) / 1_000_000);
-            return true;
+        if (gemm) {
+            // matrix products: a K block of 32 rows of a panel of 48 columns, one full strip and a last strip of 16
+            int kc = 32, w = 48;
+            float[] acc = new float[VectorSgemm.ROWS * Sgemm.NC];
+            float[] panel = new float[kc * w];
+            float[] a = new float[VectorSgemm.ROWS * Sgemm.KC];
+            fill(rnd, panel);
+            fill(rnd, a);
+            for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
+                Arrays.fill(acc, 0f);
+                VectorSgemm.strip(a, panel, 0, kc, acc, 0);
+                VectorSgemm.narrowStrip(a, panel, Sgemm.STRIP * kc, kc, acc, Sgemm.STRIP);
+                VectorSgemm.oneRow(a, 0, 1, panel, 0, kc, acc, 0, w); // the rows of a block that do not fill the kernel
+            }
         }
-        // matrix products: a K block of 32 rows of a panel of 48 columns, one full strip and a last strip of 16
-        int kc = 32, w = 48;
-        float[] acc = new float[VectorSgemm.ROWS * Sgemm.NC];
-        float[] panel = new float[kc * w];
-        float[] a = new float[VectorSgemm.ROWS * Sgemm.KC];
-        fill(rnd, panel);
-        fill(rnd, a);
-        for (int c = 0; c < WARM_UP_PRODUCTS; c++) {
-            Arrays.fill(acc, 0f);
-            VectorSgemm.strip(a, panel, 0, kc, acc, 0);
-            VectorSgemm.narrowStrip(a, panel, Sgemm.STRIP * kc, kc, acc, Sgemm.STRIP);
-            VectorSgemm.oneRow(a, 0, 1, panel, 0, kc, acc, 0, w); // the rows of a block that do not fill the kernel
-        }
-        if (!ENABLED) {
-            LOG.debug("Vector API kernels compiled: attention for short sides {} ms, matrix products {} ms",
-                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-            return true;
-        }
-        // GELU (the fc1 epilogue): whole vectors and a tail
-        float[] g = new float[CpuGelu.CHUNK];
-        fill(rnd, g);
-        for (int c = 0; c < WARM_UP_GELU; c++) VectorGelu.apply(g, 0, g, 0, 0, g.length - 5);
-        LOG.debug("Vector API kernels compiled: attention {} ms, matrix products and GELU {} ms", (t1 - t0) / 1_000_000,
-                (System.nanoTime() - t1) / 1_000_000);
+        LOG.debug("Vector API kernels compiled: attention{} {} ms, matrix products {} ms", ENABLED ? " and GELU" : "",
+                (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         return true;
     }
 

@@ -192,7 +192,10 @@ class VectorSgemmTest {
     void creatingABackendWarmsTheVectorKernelsUpOncePerJvm() {
         try (CpuBackend cpu = new CpuBackend()) {
             assertEquals(VectorKernels.SHORT_ATTENTION, VectorKernels.warmedUp());
+            assertEquals(VectorKernels.SHORT_ATTENTION && VectorKernels.PRODUCTS, VectorKernels.productsWarmedUp(),
+                    "the pure-Java engine runs its products on the Vector API kernels");
         }
-        assertFalse(VectorKernels.warmUp(), "the warm-up ran twice");
+        assertFalse(VectorKernels.warmUp(true), "the warm-up ran twice");
+        assertFalse(VectorKernels.warmUp(false));
     }
 }
