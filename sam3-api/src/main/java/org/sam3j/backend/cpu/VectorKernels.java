@@ -102,7 +102,7 @@ final class VectorKernels {
      * Runs the kernels until HotSpot has compiled them (see the class comment), on the calling thread: the attention
      * and GELU kernels on the first call in a JVM where they are used, the matrix products' kernels on the first call
      * with {@code products} (a backend whose engine computes its products on them: the pure-Java one, not OpenBLAS,
-     * whose backend spent 70–130 ms and a few hundred MB of short-lived vectors of its build on kernels it never ran).
+     * whose backend spent 60–140 ms and a few hundred MB of short-lived vectors of its build on kernels it never ran).
      * Every other call returns at once.
      *
      * @param products whether the caller's matrix products run on {@link VectorSgemm}

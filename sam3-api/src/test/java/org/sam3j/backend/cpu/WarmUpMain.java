@@ -9,7 +9,7 @@ public final class WarmUpMain {
 
     /** Prints {@code kernels=B products=B} after each backend. */
     public static void main(String[] args) {
-        GemmEngine other = new GemmEngine() { // JavaGemm's products, but not JavaGemm: as OpenBLAS's engine stands
+        GemmEngine other = new GemmEngine() { // not JavaGemm (its products, though): standing in for OpenBLAS's engine
             @Override
             public String name() {
                 return "other";
