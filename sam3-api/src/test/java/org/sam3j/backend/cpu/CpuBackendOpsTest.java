@@ -253,29 +253,7 @@ class CpuBackendOpsTest {
                 {1, 9, 9, 3, 2, 3, 3, 2, 0}, {1, 5, 6, 256, 16, 3, 1, 1, 1},
                 // kernels as large as the input: its rows are the im2col rows (the geometry encoder's pooled boxes)
                 {3, 5, 5, 6, 7, 5, 1, 0, 1}, {2, 4, 4, 9, 5, 4, 2, 0, 0}};
-        GemmEngine im2colOnly = new GemmEngine() { // JavaGemm's products without its convolutions
-            @Override
-            public String name() {
-                return "im2col";
-            }
-
-            @Override
-            public Prepared prepare(Parallel par, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
-                return JavaGemm.INSTANCE.prepare(par, b, bOff, ldb, transB, k, n);
-            }
-
-            @Override
-            public void gemm(Parallel par, int m, float[] a, int aOff, int lda, Prepared b, float[] c, int cOff,
-                             int ldc, float[] bias) {
-                JavaGemm.INSTANCE.gemm(par, m, a, aOff, lda, b, c, cOff, ldc, bias);
-            }
-
-            @Override
-            public void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                             int ldb, boolean transB, float[] c, int cOff, int ldc, float[] bias) {
-                JavaGemm.INSTANCE.gemm(par, m, n, k, a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, bias);
-            }
-        };
+        GemmEngine im2colOnly = new ProductsOnlyEngine("im2col"); // JavaGemm's products without its convolutions
         assertTrue(JavaGemm.INSTANCE.convolves(2));
         CpuBackend perTap;
         CpuBackend im2col;
