@@ -102,12 +102,14 @@ final class VectorAttention {
         float[] mx;
         float[] lo;
         float[] alpha;
-        /** a window's chunk of keys and values in consecutive rows ({@link #ensureChunk}) */
+        /** a window's chunk of keys (where its runs split blocks of keys) and values in consecutive rows */
         float[] kChunk;
         float[] vChunk;
+        /** where a chunk's keys lie: key {@code j} of the chunk from {@code kRow[j]} */
+        final int[] kRow = new int[KC];
 
         void ensureChunk(int d, int dv) {
-            if (kChunk == null || kChunk.length < KC * d) kChunk = new float[KC * d];
+            if (d > 0 && (kChunk == null || kChunk.length < KC * d)) kChunk = new float[KC * d];
             if (vChunk == null || vChunk.length < KC * dv) vChunk = new float[KC * dv];
         }
 
@@ -146,9 +148,10 @@ final class VectorAttention {
      * {@link #block(Scratch, float[], int, int, float[], int, int, float[], int, int, float[], int, int, float[], int,
      * int, int, int, int, int, float)} on the rows of a window of a token grid, read and written in place: query,
      * key, value and output row {@code r} is {@code (r / run) · gridW + r % run} rows from its offset (runs of
-     * {@code run} tokens, {@code gridW} apart; {@code run = gridW}: consecutive rows). A window's chunk of keys and
-     * values is copied into consecutive rows before its strips read it (the same values: the result is that of the
-     * window gathered first, bit for bit).
+     * {@code run} tokens, {@code gridW} apart; {@code run = gridW}: consecutive rows). A window's keys are read where
+     * they lie where its runs hold whole blocks of {@value #ROWS} keys (the image encoder's 24), else copied a chunk at
+     * a time into consecutive rows; its values are copied so (the same values: the result is that of the window
+     * gathered first, bit for bit).
      */
     static void block(Scratch s, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk,
                       float[] v, int vOff, int ldv, float[] bias, int biasOff, int ldBias,
@@ -157,40 +160,35 @@ final class VectorAttention {
         s.ensure(d, dv, w);
         final float[] qS = s.qS, oS = s.oS, sP = s.sP;
         final boolean window = run != gridW;
-        if (window) s.ensureChunk(d, dv);
+        // Keys are read in place where each block of ROWS keys lies ldk apart: copying a window's keys first cost one
+        // of the image encoder's windowed layers 8 % (its rows, 4 KiB apart, came in at the copy's pace where the
+        // products' reads overlap them with arithmetic). A window's values are copied (read in place, rows 4 or
+        // 12 KiB apart, they were slower).
+        final boolean copyK = window && run % ROWS != 0;
+        if (window) s.ensureChunk(copyK ? d : 0, dv);
+        final int[] kRow = s.kRow;
         stripsIn(q, qOff, ldq, rows, w, d, scale, qS, run, gridW);
         Arrays.fill(oS, 0, dv * w, 0f);
         Arrays.fill(s.m, 0, w, -Float.MAX_VALUE);
         Arrays.fill(s.l, 0, w, 0f);
         for (int j0 = 0; j0 < tk; j0 += KC) {
             final int kc = Math.min(KC, tk - j0);
-            final float[] kx, vx;
-            final int kb, vb, lk, lv;
-            if (window) {
-                // the chunk's keys and values from their runs in the grid, into consecutive rows
-                for (int j = 0; j < kc; j++) {
-                    final int r = row(j0 + j, run, gridW);
+            for (int j = 0; j < kc; j++) {
+                final int r = row(j0 + j, run, gridW);
+                if (copyK) {
                     System.arraycopy(k, kOff + r * ldk, s.kChunk, j * d, d);
-                    System.arraycopy(v, vOff + r * ldv, s.vChunk, j * dv, dv);
+                    kRow[j] = j * d;
+                } else {
+                    kRow[j] = kOff + r * ldk;
                 }
-                kx = s.kChunk;
-                vx = s.vChunk;
-                kb = 0;
-                vb = 0;
-                lk = d;
-                lv = dv;
-            } else {
-                kx = k;
-                vx = v;
-                kb = kOff + j0 * ldk;
-                vb = vOff + j0 * ldv;
-                lk = ldk;
-                lv = ldv;
+                if (window) System.arraycopy(v, vOff + r * ldv, s.vChunk, j * dv, dv);
             }
+            final float[] kx = copyK ? s.kChunk : k, vx = window ? s.vChunk : v;
+            final int lk = copyK ? d : ldk, vb = window ? 0 : vOff + j0 * ldv, lv = window ? dv : ldv;
             for (int i0 = 0; i0 < w; i0 += STRIP) {
                 final int qs = i0 * d, os = i0 * dv;
                 // Sᵀ = K·Qᵀ for the strip (+ bias)
-                scores(kx, kb, lk, kc, d, qS, qs, sP);
+                scores(kx, kRow, lk, kc, d, qS, qs, sP);
                 if (bias != null) addBias(bias, biasOff + j0, ldBias, kc, rows, sP, i0);
                 // P = exp(Sᵀ - m), with the new running maxima and sums
                 softmax(s, kc, i0);
@@ -390,16 +388,17 @@ final class VectorAttention {
     }
 
     /**
-     * {@code sP[j·STRIP + i] = Σ_p k[kb + j·ldk + p] · qS[qs + p·STRIP + i]} for {@code j < kc} and the strip's
-     * {@code i < STRIP}, accumulated in {@code p} order by fused multiply-adds from 0.
+     * {@code sP[j·STRIP + i] = Σ_p k[kRow[j] + p] · qS[qs + p·STRIP + i]} for {@code j < kc} and the strip's
+     * {@code i < STRIP}, accumulated in {@code p} order by fused multiply-adds from 0. The keys of each block of
+     * {@value #ROWS} from a multiple of {@value #ROWS} lie {@code ldk} apart: {@code kRow[j + r] = kRow[j] + r·ldk}.
      */
-    private static void scores(float[] k, int kb, int ldk, int kc, int d, float[] qS, int qs, float[] sP) {
+    private static void scores(float[] k, int[] kRow, int ldk, int kc, int d, float[] qS, int qs, float[] sP) {
         int j = 0;
         for (; j + ROWS <= kc; j += ROWS) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
                     a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00,
                     a70 = a00, a71 = a00;
-            final int k0 = kb + j * ldk;
+            final int k0 = kRow[j];
             for (int p = 0; p < d; p++) {
                 final int qp = qs + p * STRIP;
                 final FloatVector x0 = FloatVector.fromArray(F, qS, qp), x1 = FloatVector.fromArray(F, qS, qp + LANES);
@@ -448,7 +447,7 @@ final class VectorAttention {
         }
         for (; j < kc; j++) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
-            final int k0 = kb + j * ldk;
+            final int k0 = kRow[j];
             for (int p = 0; p < d; p++) {
                 FloatVector b = FloatVector.broadcast(F, k[k0 + p]);
                 a0 = FloatVector.fromArray(F, qS, qs + p * STRIP).fma(b, a0);

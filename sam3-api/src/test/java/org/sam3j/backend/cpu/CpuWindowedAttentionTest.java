@@ -60,11 +60,13 @@ class CpuWindowedAttentionTest {
     /**
      * Windows of more tokens than a chunk of keys, read in place by the Java kernel run by run: runs of 12 tokens
      * (whole blocks of 8 keys and tails within each run) and of 10 (runs that end inside a block and inside a
-     * chunk), heads of 64 and 16 interleaved; bit for bit the partitioned graph's.
+     * chunk), whose keys are copied a chunk at a time, and runs of 16 and 8 (whole blocks of 8 keys), whose keys are
+     * read where they lie; heads of 64 and 16 interleaved; bit for bit the partitioned graph's.
      */
     @Test
     void largeWindowsInPlaceGiveThePartitionedFloats() {
-        int[][] cases = {{24, 36, 12, 2, 64}, {20, 30, 10, 3, 16}}; // grid h, grid w, window, heads, head dim
+        // grid h, grid w, window, heads, head dim
+        int[][] cases = {{24, 36, 12, 2, 64}, {20, 30, 10, 3, 16}, {32, 48, 16, 2, 64}, {24, 24, 8, 3, 16}};
         for (int[] c : cases) {
             int b = 1, gh = c[0], gw = c[1], ws = c[2], h = c[3], d = c[4];
             int t = gh * gw;
