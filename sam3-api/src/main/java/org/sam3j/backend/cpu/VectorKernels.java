@@ -122,15 +122,17 @@ final class VectorKernels {
         Random rnd = new Random(1);
         if (kernels) {
             // attention: three head sizes (the encoder's 64, the detector's 32, the interactive decoder's 16), strips
-            // and chunks with tails, and every other block with a bias that masks keys (the clamped exponential)
+            // and chunks with tails, every other block with a bias that masks keys (the clamped exponential), and a
+            // window of a token grid read in place (the image encoder's windowed layers: the first of them took
+            // 73–279 ms of a fresh full-size process without it, 103–157 with it, against 35–40 later)
             AttentionBlock[] blocks = {AttentionBlock.of(rnd, 64, 100, 64, false),
                     AttentionBlock.of(rnd, 40, 60, 32, false), AttentionBlock.of(rnd, 25, 100, 16, false),
                     AttentionBlock.of(rnd, 64, 100, 64, true), AttentionBlock.of(rnd, 40, 60, 32, true),
-                    AttentionBlock.of(rnd, 100, 25, 16, true)};
+                    AttentionBlock.of(rnd, 100, 25, 16, true), AttentionBlock.window(rnd, 8, 16, 64)};
             for (int i = 0; i < WARM_UP_BLOCKS; i++) {
                 AttentionBlock x = blocks[i % blocks.length];
                 VectorAttention.block(x.scratch, x.q, 0, x.d, x.k, 0, x.d, x.v, 0, x.d, x.bias, 0, x.tk, x.y, 0, x.d,
-                        x.rows, x.tk, x.d, x.d, 0.125f);
+                        x.rows, x.tk, x.d, x.d, 0.125f, x.run, x.gridW);
             }
             if (ENABLED) {
                 // GELU (the fc1 epilogue, whichever engine multiplies): whole vectors and a tail
@@ -164,20 +166,35 @@ final class VectorKernels {
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
     }
 
-    /** One made-up attention problem of {@code rows} queries, {@code tk} keys and heads of {@code d}. */
-    private record AttentionBlock(int rows, int tk, int d, VectorAttention.Scratch scratch, float[] q, float[] k,
-                                  float[] v, float[] bias, float[] y) {
+    /**
+     * One made-up attention problem of {@code rows} queries, {@code tk} keys and heads of {@code d}, its rows in runs
+     * of {@code run}, {@code gridW} apart (see {@link VectorAttention#block}; {@code run = gridW}: consecutive rows).
+     */
+    private record AttentionBlock(int rows, int tk, int d, int run, int gridW, VectorAttention.Scratch scratch,
+                                  float[] q, float[] k, float[] v, float[] bias, float[] y) {
         static AttentionBlock of(Random rnd, int rows, int tk, int d, boolean masked) {
-            float[] q = new float[rows * d], k = new float[tk * d], v = new float[tk * d];
-            fill(rnd, q);
-            fill(rnd, k);
-            fill(rnd, v);
             float[] bias = null;
             if (masked) {
                 bias = new float[rows * tk];
                 for (int i = 0; i < bias.length; i += 7) bias[i] = Float.NEGATIVE_INFINITY;
             }
-            return new AttentionBlock(rows, tk, d, new VectorAttention.Scratch(), q, k, v, bias, new float[rows * d]);
+            return of(rnd, rows, tk, d, 1, 1, rows, tk, bias);
+        }
+
+        /** The top-left window of {@code run × run} tokens of a grid {@code gridW} tokens wide, its keys its own. */
+        static AttentionBlock window(Random rnd, int run, int gridW, int d) {
+            int tokens = run * run, gridRows = run * gridW;
+            return of(rnd, tokens, tokens, d, run, gridW, gridRows, gridRows, null);
+        }
+
+        private static AttentionBlock of(Random rnd, int rows, int tk, int d, int run, int gridW, int qRows,
+                                         int kRows, float[] bias) {
+            float[] q = new float[qRows * d], k = new float[kRows * d], v = new float[kRows * d];
+            fill(rnd, q);
+            fill(rnd, k);
+            fill(rnd, v);
+            return new AttentionBlock(rows, tk, d, run, gridW, new VectorAttention.Scratch(), q, k, v, bias,
+                    new float[qRows * d]);
         }
     }
 }
