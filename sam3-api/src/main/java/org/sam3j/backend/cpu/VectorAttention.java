@@ -148,10 +148,10 @@ final class VectorAttention {
      * {@link #block(Scratch, float[], int, int, float[], int, int, float[], int, int, float[], int, int, float[], int,
      * int, int, int, int, int, float)} on the rows of a window of a token grid, read and written in place: query,
      * key, value and output row {@code r} is {@code (r / run) · gridW + r % run} rows from its offset (runs of
-     * {@code run} tokens, {@code gridW} apart; {@code run = gridW}: consecutive rows). A window's keys are read where
-     * they lie where its runs hold whole blocks of {@value #ROWS} keys (the image encoder's 24), else copied a chunk at
-     * a time into consecutive rows; its values are copied so (the same values: the result is that of the window
-     * gathered first, bit for bit).
+     * {@code run} tokens, {@code gridW} apart; {@code run = gridW}: consecutive rows). A window's keys are read in
+     * place when its runs hold whole blocks of {@value #ROWS} keys (the image encoder's runs of 24), else copied a
+     * chunk at a time into consecutive rows; its values are always copied so (the same values: the result is that of
+     * the window gathered first, bit for bit).
      */
     static void block(Scratch s, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk,
                       float[] v, int vOff, int ldv, float[] bias, int biasOff, int ldBias,
