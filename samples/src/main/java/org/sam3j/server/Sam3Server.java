@@ -108,6 +108,7 @@ public final class Sam3Server implements AutoCloseable {
         this.tempDir = Files.createTempDirectory("sam3-serve-");
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler(json)));
             int inMemory = (int) Math.min(Integer.MAX_VALUE, limits.maxUploadBytes() + MULTIPART_OVERHEAD);
             cfg.jetty.multipartConfig.cacheDirectory(tempDir.toString());
             cfg.jetty.multipartConfig.maxInMemoryFileSize(inMemory, SizeUnit.BYTES);

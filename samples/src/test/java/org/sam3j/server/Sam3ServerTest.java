@@ -316,8 +316,13 @@ class Sam3ServerTest {
         assertEquals(200, js.status());
         assertTrue(js.body().contains("v1/images"));
         assertEquals(200, api.get("app.css").status());
+        // a path above the root: Jetty's parser refuses it and closes the connection, which the answer must say,
+        // or this client's next request (a POST it does not retry) goes into the closed socket
         ApiClient.Answer traversal = api.get("app.js/../../pom.xml");
-        assertTrue(traversal.status() == 400 || traversal.status() == 404, traversal.status() + " " + traversal.body());
+        assertEquals(400, traversal.status(), traversal.body());
+        assertEquals("close", traversal.connection(), "Connection header of a request Jetty could not parse");
+        assertTrue(traversal.contentType().startsWith("application/json"), traversal.contentType());
+        assertTrue(traversal.error().startsWith("400 Bad Request"), traversal.error());
         assertTrue(!traversal.body().contains("<project"), traversal.body());
     }
 
