@@ -19,11 +19,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.sam3j.Sam3Config;
+import org.sam3j.internal.Log;
 import org.sam3j.io.CheckpointFormatException;
 import org.sam3j.io.DType;
+import org.sam3j.io.Readahead;
 import org.sam3j.io.SafetensorsFile;
 import org.sam3j.io.TensorFile;
 import org.sam3j.io.TorchCheckpoint;
+import org.slf4j.Logger;
 
 /**
  * Parameters from a released checkpoint, under the internal (official {@code sam3.pt}) names:
@@ -40,12 +43,15 @@ import org.sam3j.io.TorchCheckpoint;
  * A file whose keys are not SAM 3's is refused on open with the unexpected keys listed.
  */
 public final class CheckpointWeights implements WeightStore, AutoCloseable {
+    private static final Logger LOG = Log.get(CheckpointWeights.class);
     /** Top-level prefixes of the official checkpoint (image detector and tracker). */
     private static final List<String> OFFICIAL_PREFIXES = List.of("detector.", "tracker.");
 
     private final Path path;
     private final TensorFile file;
     private final boolean hf;
+    /** The file's pass through the page cache, once started; stopped by {@link #close()}. */
+    private Readahead readahead;
     /** Bytes read at a time by a {@link #floatReader}. */
     private static final int READ_BUFFER_BYTES = 1 << 20;
     /** Each thread's buffer for {@link #floatReader}s (direct: the file is read into it without another copy). */
@@ -481,8 +487,26 @@ public final class CheckpointWeights implements WeightStore, AutoCloseable {
         return path + (hf ? " (Hugging Face layout)" : "");
     }
 
+    /**
+     * Starts passing the checkpoint file through the page cache in one sequential pass on a background thread
+     * ({@link Readahead}), for a model about to compute with the weights, so that the pages it maps are read from the
+     * disk ahead of the layers; once (later calls do nothing). Advisory: a file that cannot be opened again is
+     * logged, not reported.
+     */
+    public synchronized void startReadahead() {
+        if (readahead != null) return;
+        try {
+            readahead = Readahead.start(path);
+        } catch (IOException e) {
+            LOG.debug("no readahead of {}: {}", path, e.toString());
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            if (readahead != null) readahead.close();
+        }
         file.close();
     }
 

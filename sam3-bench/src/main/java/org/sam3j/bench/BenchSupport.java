@@ -58,6 +58,13 @@ public final class BenchSupport {
     public static final String CACHE_PROPERTY = "sam3j.bench.cacheDirectory";
     /** System property: the backends' precision ({@code fp32}, the default, {@code fp16} or {@code bf16}). */
     public static final String PRECISION_PROPERTY = "sam3j.bench.precision";
+    /** System property: {@code false} builds the models without the checkpoint's readahead ({@code Builder#readahead}). */
+    public static final String READAHEAD_PROPERTY = "sam3j.bench.readahead";
+
+    /** The readahead the benchmarks' models use ({@value #READAHEAD_PROPERTY}; default on, as for users). */
+    public static boolean readahead() {
+        return !"false".equalsIgnoreCase(System.getProperty(READAHEAD_PROPERTY, "true").trim());
+    }
 
     /**
      * Backend options with {@code threads} (0 = every processor), the cache directory of {@link #CACHE_PROPERTY} and

@@ -86,7 +86,8 @@ public final class StartupProfile {
             return;
         }
         try (Sam3Model model = Sam3Model.builder().checkpoint(file).config(BenchSupport.config(config))
-                .tokenizer(BenchSupport.tokenizer()).backend(backend).backendOptions(BenchSupport.options(0)).build();
+                .tokenizer(BenchSupport.tokenizer()).backend(backend).backendOptions(BenchSupport.options(0))
+                .readahead(BenchSupport.readahead()).build();
              Sam3Predictor predictor = model.newPredictor()) {
             p.mark("build", t);
             RgbImage image = BenchSupport.image();
