@@ -40,7 +40,8 @@ def account(p):
     ker1 = e1['kernel'] + t1['kernel']
     app0, app1 = cpu0 - jit0 - ker0, cpu1 - jit1 - ker1
     floor = 1 + ((jit0 - jit1) + (ker0 - ker1)) / 2 / steady
-    return dict(build=b['wall'], enc0=e0['wall'], text0=t0['wall'], first=first, enc1=e1['wall'], text1=t1['wall'],
+    idle = (2 * first - cpu0) - (2 * steady - cpu1)
+    return dict(idle=idle, build=b['wall'], enc0=e0['wall'], text0=t0['wall'], first=first, enc1=e1['wall'], text1=t1['wall'],
                 steady=steady, ratio=first / steady, cpu_extra=cpu0 - cpu1, jit=jit0 - jit1,
                 jit_build=b['jit'], kernel=ker0 - ker1, app=app0 - app1, floor=floor)
 
@@ -50,8 +51,8 @@ def main(paths):
     cols = ('build', 'enc0', 'text0', 'first', 'enc1', 'text1', 'ratio', 'cpu_extra', 'jit', 'jit_build', 'kernel',
             'app', 'floor')
     print('| process | build | setImage #0 | text #0 | **first mask** | setImage #1 | text #1 | **ratio** | extra CPU'
-          ' | of it JIT (in build) | kernel | app threads | floor |')
-    print('|' + '---|' * 14)
+          ' | of it JIT (in build) | kernel | app threads | extra idle | floor |')
+    print('|' + '---|' * 15)
     for path in paths:
         p = parse(path)
         if not all(k in p for k in ('build', 'setImage#0', 'textPrompt#0', 'click#0', 'setImage#1', 'textPrompt#1')):
@@ -60,16 +61,19 @@ def main(paths):
         a = account(p)
         name = path.rsplit('/', 1)[-1].removesuffix('.txt')
         groups[name.rsplit('-', 1)[0]].append(a)
-        print('| %s | %.2f | %.2f | %.2f | **%.2f** | %.2f | %.2f | **%.3f** | %.2f | %.2f (%.2f) | %.2f | %.2f | %.3f |'
-              % ((name,) + tuple(a[c] for c in cols[:9]) + (a['jit_build'], a['kernel'], a['app'], a['floor'])))
+        print('| %s | %.2f | %.2f | %.2f | **%.2f** | %.2f | %.2f | **%.3f** | %.2f | %.2f (%.2f) | %.2f | %.2f | %.2f '
+              '| %.3f |' % ((name,) + tuple(a[c] for c in cols[:9])
+                           + (a['jit_build'], a['kernel'], a['app'], a['idle'], a['floor'])))
     print()
-    print('| group | n | ratio, median (range) | extra CPU s | JIT s | kernel s | app threads s | floor, median |')
-    print('|---|---|---|---|---|---|---|---|')
+    print('| group | n | ratio, median (range) | extra CPU s | JIT s | kernel s | app threads s | extra idle core-s '
+          '| floor, median |')
+    print('|---|---|---|---|---|---|---|---|---|')
     for g, rows in groups.items():
         med = lambda k: statistics.median(r[k] for r in rows)
-        print('| %s | %d | %.3f (%.3f–%.3f) | %.2f | %.2f | %.2f | %.2f | %.3f |'
+        print('| %s | %d | %.3f (%.3f–%.3f) | %.2f | %.2f | %.2f | %.2f | %.2f (%.2f–%.2f) | %.3f |'
               % (g, len(rows), med('ratio'), min(r['ratio'] for r in rows), max(r['ratio'] for r in rows),
-                 med('cpu_extra'), med('jit'), med('kernel'), med('app'), med('floor')))
+                 med('cpu_extra'), med('jit'), med('kernel'), med('app'), med('idle'),
+                 min(r['idle'] for r in rows), max(r['idle'] for r in rows), med('floor')))
 
 
 if __name__ == '__main__':
