@@ -41,7 +41,8 @@ class ReadaheadTest {
     }
 
     @Test
-    @Timeout(60) // a close() that did not interrupt the pass would wait for it forever
+    // a close() that did not interrupt the pass would wait for it forever (and ignore JUnit's interrupt)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void closeStopsThePassBetweenChunksAndWaitsForIt() throws Exception {
         Path f = file(4 * Readahead.CHUNK);
         CountDownLatch first = new CountDownLatch(1);
