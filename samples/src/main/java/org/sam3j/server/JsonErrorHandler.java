@@ -41,8 +41,7 @@ final class JsonErrorHandler extends ErrorHandler {
                 ? status + " " + reason : status + " " + reason + ": " + message;
         byte[] body = json.writeValueAsBytes(Map.of("error", text));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.getHeaders().put("X-Content-Type-Options", "nosniff");
-        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        Sam3Server.RESPONSE_HEADERS.forEach(response.getHeaders()::put);
         response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;

@@ -76,6 +76,9 @@ public final class Sam3Server implements AutoCloseable {
      * body is refused without reading it, and then that can happen.
      */
     static final long MAX_DRAINED_BYTES = 16L << 20;
+    /** Headers of every answer, the routes' and Jetty's own refusals ({@link JsonErrorHandler}) alike. */
+    static final Map<String, String> RESPONSE_HEADERS = Map.of("X-Content-Type-Options", "nosniff",
+            "Cache-Control", "no-store");
     private static final String WEB = "/org/sam3j/server/web/";
     /** The static resources served, by URL path: fixed names only, never a path taken from a request. */
     private static final Map<String, String[]> PAGES = Map.of(
@@ -114,10 +117,7 @@ public final class Sam3Server implements AutoCloseable {
             cfg.jetty.multipartConfig.maxInMemoryFileSize(inMemory, SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxFileSize(limits.maxUploadBytes() + MULTIPART_OVERHEAD, SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxTotalRequestSize(limits.maxUploadBytes() + MULTIPART_OVERHEAD, SizeUnit.BYTES);
-            cfg.routes.before(ctx -> {
-                ctx.header("X-Content-Type-Options", "nosniff");
-                ctx.header("Cache-Control", "no-store");
-            });
+            cfg.routes.before(ctx -> RESPONSE_HEADERS.forEach(ctx::header));
             for (String path : PAGES.keySet()) {
                 cfg.routes.get(path, ctx -> ctx.contentType(PAGES.get(path)[1]).result(pages.get(path)));
             }
